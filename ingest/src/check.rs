@@ -1,0 +1,194 @@
+//! The checking stage: decode, match the topic, find the device, verify the MAC.
+//!
+//! Everything that can be wrong with a frame is decided here, before anything is written, and
+//! each refusal is counted by reason and logged with the device id. The registry of devices is
+//! cached: registered devices stay cached (their keys do not change while registered), unknown
+//! ids are re-checked in storage at most every `UNKNOWN_RECHECK_MS`, so a device registered
+//! while the service runs is accepted within seconds and a flood from an unknown id costs no
+//! database look-up per frame.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use firmware_proto::{DeviceKey, Flags, Frame, FrameError};
+
+use crate::metrics::{Metrics, RejectReason};
+use crate::source::{Inbound, Via};
+use crate::store::{Store, StoreError};
+
+/// A live frame whose device time is further than this from the engine clock marks the
+/// device's clock as skewed (PROTOCOL.md, "Delivery").
+pub const CLOCK_SKEW_LIMIT_MS: i64 = 5 * 60 * 1000;
+const UNKNOWN_RECHECK_MS: i64 = 2_000;
+
+/// A frame that passed every check.
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    pub frame: Frame,
+    pub raw: Bytes,
+    pub key: Option<DeviceKey>,
+    pub via: Via,
+    pub received_at_ms: i64,
+}
+
+impl Accepted {
+    /// Device clock minus engine clock, for live frames only (a STORED frame is late by design).
+    pub fn live_clock_offset_ms(&self) -> Option<i64> {
+        if self.frame.header.flags.contains(Flags::STORED) {
+            return None;
+        }
+        let device_ms = i64::try_from(self.frame.header.time_ms).unwrap_or(i64::MAX);
+        Some(device_ms.saturating_sub(self.received_at_ms))
+    }
+
+    pub fn clock_skewed(&self) -> bool {
+        self.live_clock_offset_ms()
+            .is_some_and(|offset| offset.saturating_abs() > CLOCK_SKEW_LIMIT_MS)
+    }
+}
+
+/// What the checking stage passes on to the writer.
+#[derive(Clone, Debug)]
+pub enum Checked {
+    Accepted(Accepted),
+    /// A well-formed frame from a device that is not registered: listed for technicians.
+    Unknown {
+        device_id: u64,
+        at_ms: i64,
+        via: Arc<str>,
+    },
+    /// A frame refused for a reason that is a security event for its device (bad or missing MAC).
+    Security {
+        device_id: u64,
+        at_ms: i64,
+        reason: RejectReason,
+        via: Arc<str>,
+    },
+}
+
+/// The checks that need no registry: structure, CRC, direction, topic.
+pub fn check_structure(bytes: &[u8], via: &Via) -> Result<Frame, (Option<u64>, RejectReason)> {
+    let frame = firmware_proto::decode(bytes).map_err(|e| (peek_device_id(bytes), RejectReason::Frame(e)))?;
+    let device_id = frame.header.device_id;
+    if !frame.header.frame_type.is_uplink() {
+        return Err((Some(device_id), RejectReason::DownlinkType));
+    }
+    if let Via::Mqtt { topic_device } = via {
+        match topic_device {
+            None => return Err((Some(device_id), RejectReason::BadTopic)),
+            Some(id) if *id != device_id => {
+                return Err((Some(device_id), RejectReason::TopicMismatch));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(frame)
+}
+
+/// The device id field of bytes that may not be a valid frame, for logging a rejection.
+fn peek_device_id(bytes: &[u8]) -> Option<u64> {
+    let field: [u8; 8] = bytes.get(4..12)?.try_into().ok()?;
+    Some(u64::from_be_bytes(field))
+}
+
+/// The MAC rule: a device registered with a key must MAC every frame, and the MAC must match.
+pub fn check_mac(raw: &[u8], key: Option<&DeviceKey>) -> Result<(), FrameError> {
+    match key {
+        Some(key) => firmware_proto::verify_mac(raw, key),
+        // A device without a key is not authenticated; a MAC it sends cannot be checked.
+        None => Ok(()),
+    }
+}
+
+enum Registration {
+    Known(Option<DeviceKey>),
+    /// Not registered when looked up at this engine time.
+    Unknown(i64),
+}
+
+pub struct Checker {
+    store: Store,
+    metrics: Arc<Metrics>,
+    registry: HashMap<u64, Registration>,
+}
+
+impl Checker {
+    pub fn new(store: Store, metrics: Arc<Metrics>) -> Checker {
+        Checker {
+            store,
+            metrics,
+            registry: HashMap::new(),
+        }
+    }
+
+    /// Check one inbound frame. `None` means it was dropped (and counted and logged).
+    pub async fn check(&mut self, inbound: Inbound) -> Result<Option<Checked>, StoreError> {
+        let Inbound {
+            bytes,
+            via,
+            received_at_ms,
+        } = inbound;
+        let frame = match check_structure(&bytes, &via) {
+            Ok(frame) => frame,
+            Err((device_id, reason)) => {
+                self.metrics.reject(reason);
+                tracing::debug!(device_id, via = %via.label(), reason = reason.label(), "frame rejected");
+                return Ok(None);
+            }
+        };
+        let device_id = frame.header.device_id;
+        let key = match self.registration(device_id, received_at_ms).await? {
+            Some(key) => key,
+            None => {
+                self.metrics.reject(RejectReason::UnknownDevice);
+                tracing::debug!(device_id, via = %via.label(), "frame from unknown device");
+                return Ok(Some(Checked::Unknown {
+                    device_id,
+                    at_ms: received_at_ms,
+                    via: via.label(),
+                }));
+            }
+        };
+        if let Err(e) = check_mac(&bytes, key.as_ref()) {
+            let reason = RejectReason::Frame(e);
+            self.metrics.reject(reason);
+            tracing::warn!(device_id, via = %via.label(), reason = reason.label(), "frame failed authentication");
+            return Ok(Some(Checked::Security {
+                device_id,
+                at_ms: received_at_ms,
+                reason,
+                via: via.label(),
+            }));
+        }
+        Ok(Some(Checked::Accepted(Accepted {
+            frame,
+            raw: bytes,
+            key,
+            via,
+            received_at_ms,
+        })))
+    }
+
+    /// The key of a registered device (`Some(None)` if it has none), or `None` if unknown.
+    async fn registration(
+        &mut self,
+        device_id: u64,
+        now_ms: i64,
+    ) -> Result<Option<Option<DeviceKey>>, StoreError> {
+        match self.registry.get(&device_id) {
+            Some(Registration::Known(key)) => return Ok(Some(*key)),
+            Some(Registration::Unknown(at)) if now_ms.saturating_sub(*at) < UNKNOWN_RECHECK_MS => {
+                return Ok(None);
+            }
+            _ => {}
+        }
+        let record = self.store.device(device_id).await?;
+        let registration = match &record {
+            Some(device) => Registration::Known(device.key),
+            None => Registration::Unknown(now_ms),
+        };
+        self.registry.insert(device_id, registration);
+        Ok(record.map(|device| device.key))
+    }
+}

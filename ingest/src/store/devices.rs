@@ -1,0 +1,250 @@
+//! The device registry as stored: registered devices and their keys, the unknown devices that
+//! tried to talk to us, security events, and sequence gaps, for technicians to look at.
+
+use std::fmt;
+use std::str::FromStr;
+
+use firmware_proto::DeviceKey;
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{Store, StoreError, db_id, wire_id};
+
+/// What a registered device is; it decides which frames it may send and how it is judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceKind {
+    GpsTag,
+    RfTag,
+    HomeUnit,
+}
+
+impl DeviceKind {
+    pub const ALL: [DeviceKind; 3] = [DeviceKind::GpsTag, DeviceKind::RfTag, DeviceKind::HomeUnit];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceKind::GpsTag => "gps-tag",
+            DeviceKind::RfTag => "rf-tag",
+            DeviceKind::HomeUnit => "home-unit",
+        }
+    }
+}
+
+impl fmt::Display for DeviceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for DeviceKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DeviceKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| format!("unknown device kind {s:?} (expected gps-tag, rf-tag or home-unit)"))
+    }
+}
+
+/// A registered device. The key is never serialised: only whether there is one.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeviceRecord {
+    pub id: u64,
+    pub kind: DeviceKind,
+    #[serde(skip)]
+    pub key: Option<DeviceKey>,
+    pub has_key: bool,
+    pub registered_at_ms: i64,
+    pub acked_through: u32,
+    pub last_seen_ms: Option<i64>,
+    pub last_via: Option<String>,
+    pub clock_offset_ms: Option<i64>,
+    pub clock_skewed: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UnknownDevice {
+    pub id: u64,
+    pub first_seen_ms: i64,
+    pub last_seen_ms: i64,
+    pub frames: i64,
+    pub last_via: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SecurityEvent {
+    pub device_id: u64,
+    pub at_ms: i64,
+    pub reason: String,
+    pub frames: i64,
+    pub via: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SeqGap {
+    pub device_id: u64,
+    pub first_seq: u32,
+    pub last_seq: u32,
+    pub detected_at_ms: i64,
+}
+
+const DEVICE_COLUMNS: &str = "id, kind, device_key, registered_at_ms, acked_through, last_seen_ms, \
+     last_via, clock_offset_ms, clock_skewed";
+
+fn device_from_row(row: &sqlx::any::AnyRow) -> Result<DeviceRecord, StoreError> {
+    let id = wire_id(row.try_get("id")?);
+    let kind: String = row.try_get("kind")?;
+    let kind = kind
+        .parse()
+        .map_err(|e: String| StoreError::Corrupt(format!("device {id}: {e}")))?;
+    let key: Option<Vec<u8>> = row.try_get("device_key")?;
+    let key = match key {
+        None => None,
+        Some(bytes) => Some(DeviceKey::try_from(bytes.as_slice()).map_err(|_| {
+            StoreError::Corrupt(format!("device {id}: key is {} bytes, not 32", bytes.len()))
+        })?),
+    };
+    let acked: i64 = row.try_get("acked_through")?;
+    Ok(DeviceRecord {
+        id,
+        kind,
+        has_key: key.is_some(),
+        key,
+        registered_at_ms: row.try_get("registered_at_ms")?,
+        acked_through: u32::try_from(acked)
+            .map_err(|_| StoreError::Corrupt(format!("device {id}: acked_through {acked}")))?,
+        last_seen_ms: row.try_get("last_seen_ms")?,
+        last_via: row.try_get("last_via")?,
+        clock_offset_ms: row.try_get("clock_offset_ms")?,
+        clock_skewed: row.try_get::<i64, _>("clock_skewed")? != 0,
+    })
+}
+
+impl Store {
+    /// Register a device. Frames from a device are stored and acked only once it is registered.
+    pub async fn register_device(
+        &self,
+        id: u64,
+        kind: DeviceKind,
+        key: Option<DeviceKey>,
+        now_ms: i64,
+    ) -> Result<DeviceRecord, StoreError> {
+        if self.register_devices(&[(id, kind, key)], now_ms).await? == 0 {
+            return Err(StoreError::DeviceExists(id));
+        }
+        self.device(id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("device {id} vanished after insert")))
+    }
+
+    /// Register many devices in one transaction, keeping any already registered as they are.
+    /// Returns how many were new.
+    pub async fn register_devices(
+        &self,
+        devices: &[(u64, DeviceKind, Option<DeviceKey>)],
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let mut added = 0;
+        for (id, kind, key) in devices {
+            added += sqlx::query(
+                "INSERT INTO devices (id, kind, device_key, registered_at_ms) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(db_id(*id))
+            .bind(kind.as_str())
+            .bind(key.map(|k| k.to_vec()))
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    pub async fn device(&self, id: u64) -> Result<Option<DeviceRecord>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1"))
+            .bind(db_id(id))
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(device_from_row).transpose()
+    }
+
+    pub async fn devices(&self) -> Result<Vec<DeviceRecord>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY id"))
+            .fetch_all(self.pool())
+            .await?;
+        let mut devices: Vec<DeviceRecord> =
+            rows.iter().map(device_from_row).collect::<Result<_, _>>()?;
+        // ORDER BY sorts the stored signed bits; ids above i64::MAX belong at the end.
+        devices.sort_by_key(|d| d.id);
+        Ok(devices)
+    }
+
+    pub async fn unknown_devices(&self) -> Result<Vec<UnknownDevice>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, first_seen_ms, last_seen_ms, frames, last_via FROM unknown_devices
+             ORDER BY last_seen_ms DESC",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(UnknownDevice {
+                    id: wire_id(row.try_get("id")?),
+                    first_seen_ms: row.try_get("first_seen_ms")?,
+                    last_seen_ms: row.try_get("last_seen_ms")?,
+                    frames: row.try_get("frames")?,
+                    last_via: row.try_get("last_via")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn security_events(&self, device_id: u64) -> Result<Vec<SecurityEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT device_id, at_ms, reason, frames, via FROM security_events
+             WHERE device_id = $1 ORDER BY at_ms, id",
+        )
+        .bind(db_id(device_id))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(SecurityEvent {
+                    device_id: wire_id(row.try_get("device_id")?),
+                    at_ms: row.try_get("at_ms")?,
+                    reason: row.try_get("reason")?,
+                    frames: row.try_get("frames")?,
+                    via: row.try_get("via")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn seq_gaps(&self, device_id: u64) -> Result<Vec<SeqGap>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT device_id, first_seq, last_seq, detected_at_ms FROM seq_gaps
+             WHERE device_id = $1 ORDER BY first_seq",
+        )
+        .bind(db_id(device_id))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let seq = |name: &str| -> Result<u32, StoreError> {
+                    let v: i64 = row.try_get(name)?;
+                    u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("{name} = {v}")))
+                };
+                Ok(SeqGap {
+                    device_id: wire_id(row.try_get("device_id")?),
+                    first_seq: seq("first_seq")?,
+                    last_seq: seq("last_seq")?,
+                    detected_at_ms: row.try_get("detected_at_ms")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,198 @@
+//! Durable storage for the telemetry path, on SQLite or PostgreSQL.
+//!
+//! One `Store` serves both backends through sqlx's `Any` driver so that every query is written
+//! once and both backends pass the same tests. The SQL sticks to what both understand
+//! (`$N` placeholders, `ON CONFLICT`, 64-bit integers); the few DDL differences live in
+//! `schema`. Device ids are `u64` on the wire and `BIGINT` in the database: they are stored
+//! bit-for-bit as `i64` (see `db_id` / `wire_id`).
+
+mod devices;
+mod observations;
+mod schema;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+
+pub use devices::{DeviceKind, DeviceRecord, SecurityEvent, SeqGap, UnknownDevice};
+pub use observations::{
+    DeviceUpdate, DeviceWindowState, ObservationRow, StoredObservation, UnknownSighting, WriteBatch,
+    WriteOutcome,
+};
+
+/// Which database a `Store` talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the data lives: a SQLite file in a data directory (the embedded default), or a database URL.
+#[derive(Clone, Debug)]
+pub enum StoreLocation {
+    DataDir(PathBuf),
+    Url(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("unsupported database URL (expected sqlite:// or postgres://): {0}")]
+    UnsupportedUrl(String),
+    #[error("cannot open database {target}: {source}")]
+    Connect { target: String, source: sqlx::Error },
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("stored value is invalid: {0}")]
+    Corrupt(String),
+    #[error("device {0} is already registered")]
+    DeviceExists(u64),
+}
+
+/// The database handle shared by ingest, the command line and the HTTP API.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// The file name of the SQLite database inside `--data-dir`.
+pub const SQLITE_FILE: &str = "sargs.db";
+
+impl Store {
+    /// Open (creating if needed) the store and bring its schema up to date.
+    pub async fn open(location: &StoreLocation) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (url, target) = match location {
+            StoreLocation::DataDir(dir) => {
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
+                    path: dir.clone(),
+                    source,
+                })?;
+                let file = dir.join(SQLITE_FILE);
+                (sqlite_url(&file), file.display().to_string())
+            }
+            StoreLocation::Url(url) => (url.clone(), redact_url(url)),
+        };
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(redact_url(&url)));
+        };
+        let options = AnyConnectOptions::from_str(&url).map_err(|source| StoreError::Connect {
+            target: target.clone(),
+            source,
+        })?;
+        // One direct attempt first: the pool would retry a refused connection until its
+        // acquire timeout, and start-up should say at once that the database is unreachable.
+        AnyConnection::connect_with(&options)
+            .await
+            .map_err(|source| StoreError::Connect {
+                target: target.clone(),
+                source,
+            })?
+            .close()
+            .await?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 8,
+            })
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the writer; FULL makes every commit
+                        // survive power loss, which is what an ACK to a device promises.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA busy_timeout = 15000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Connect { target, source })?;
+        let store = Store { pool, backend };
+        schema::migrate(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn sqlite_url(file: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", file.display())
+}
+
+/// A database URL fit for logs and error messages: any password is replaced.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Device ids are u64 on the wire; the database has signed 64-bit integers. Store the bits.
+pub(crate) fn db_id(id: u64) -> i64 {
+    i64::from_ne_bytes(id.to_ne_bytes())
+}
+
+pub(crate) fn wire_id(id: i64) -> u64 {
+    u64::from_ne_bytes(id.to_ne_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_through_the_database_type() {
+        for id in [1, 1001, i64::MAX as u64, i64::MAX as u64 + 1, u64::MAX] {
+            assert_eq!(wire_id(db_id(id)), id);
+        }
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://sargs:hunter2@db:5432/sargs"),
+            "postgres://sargs:***@db:5432/sargs"
+        );
+        assert_eq!(redact_url("postgres://db/sargs"), "postgres://db/sargs");
+        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}

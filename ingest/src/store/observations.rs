@@ -1,0 +1,357 @@
+//! Observations: every accepted frame, raw and decoded, written in batches.
+//!
+//! A whole batch (observations, device watermarks, unknown sightings, security events, gaps) is
+//! one transaction: when `write_batch` returns, all of it is durable, and only then may the
+//! caller acknowledge the devices. Duplicates (same device and seq) are kept once by the primary
+//! key, so a resent frame costs one ignored insert.
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{SecurityEvent, SeqGap, Store, StoreError, db_id, wire_id};
+
+/// One accepted frame, ready to store.
+#[derive(Clone, Debug)]
+pub struct ObservationRow {
+    pub device_id: u64,
+    pub seq: u32,
+    pub frame_type: u8,
+    pub flags: u8,
+    pub device_time_ms: i64,
+    pub received_at_ms: i64,
+    pub via: std::sync::Arc<str>,
+    pub clock_skewed: bool,
+    /// The decoded payload as JSON.
+    pub fields: String,
+    pub raw: Bytes,
+}
+
+/// The per-device bookkeeping that changes with a batch.
+#[derive(Clone, Debug)]
+pub struct DeviceUpdate {
+    pub id: u64,
+    pub acked_through: u32,
+    pub down_seq: u32,
+    pub last_seen_ms: i64,
+    pub last_via: std::sync::Arc<str>,
+    /// Device clock minus engine clock, from the newest live frame, if the batch had one.
+    pub clock_offset_ms: Option<i64>,
+    pub clock_skewed: Option<bool>,
+}
+
+#[derive(Clone, Debug)]
+pub struct UnknownSighting {
+    pub id: u64,
+    pub at_ms: i64,
+    pub frames: i64,
+    pub via: std::sync::Arc<str>,
+}
+
+/// Everything one commit writes.
+#[derive(Clone, Debug, Default)]
+pub struct WriteBatch {
+    pub observations: Vec<ObservationRow>,
+    pub devices: Vec<DeviceUpdate>,
+    pub unknown: Vec<UnknownSighting>,
+    pub security: Vec<SecurityEvent>,
+    pub gaps: Vec<SeqGap>,
+}
+
+impl WriteBatch {
+    pub fn is_empty(&self) -> bool {
+        self.observations.is_empty()
+            && self.devices.is_empty()
+            && self.unknown.is_empty()
+            && self.security.is_empty()
+            && self.gaps.is_empty()
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteOutcome {
+    /// Observations newly stored; the rest of the batch's observations were duplicates.
+    pub inserted: u64,
+}
+
+/// What the ack watermark of a device was when this process last saw it, from storage.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeviceWindowState {
+    pub acked_through: u32,
+    pub down_seq: u32,
+    /// Stored seqs above `acked_through` (frames that arrived ahead of a gap).
+    pub stored_above: BTreeSet<u32>,
+}
+
+/// A stored observation, as export and the API read it.
+#[derive(Clone, Debug, Serialize)]
+pub struct StoredObservation {
+    pub device_id: u64,
+    pub seq: u32,
+    pub frame_type: u8,
+    pub flags: u8,
+    pub device_time_ms: i64,
+    pub received_at_ms: i64,
+    pub via: String,
+    pub clock_skewed: bool,
+    pub fields: String,
+    #[serde(skip)]
+    pub raw: Vec<u8>,
+}
+
+const OBSERVATION_COLUMNS: usize = 10;
+/// Rows per INSERT statement. Batches are cut into power-of-two chunks up to this size so that
+/// only a handful of distinct statements exist and all stay in the prepared-statement cache.
+const MAX_ROWS_PER_INSERT: usize = 256;
+
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::with_capacity(160 + rows * 48);
+    sql.push_str(
+        "INSERT INTO observations (device_id, seq, frame_type, flags, device_time_ms, \
+         received_at_ms, via, clock_skewed, fields, raw) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for col in 0..OBSERVATION_COLUMNS {
+            if col > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&(row * OBSERVATION_COLUMNS + col + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (device_id, seq) DO NOTHING");
+    sql
+}
+
+/// Chunk sizes for `n` rows: as many full chunks as fit, then the binary digits of the rest.
+fn chunk_sizes(mut n: usize) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if n == 0 {
+            return None;
+        }
+        let size = if n >= MAX_ROWS_PER_INSERT {
+            MAX_ROWS_PER_INSERT
+        } else {
+            1 << (usize::BITS - 1 - n.leading_zeros())
+        };
+        n -= size;
+        Some(size)
+    })
+}
+
+fn to_u32(name: &str, value: i64) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("{name} = {value}")))
+}
+
+fn to_u8(name: &str, value: i64) -> Result<u8, StoreError> {
+    u8::try_from(value).map_err(|_| StoreError::Corrupt(format!("{name} = {value}")))
+}
+
+impl Store {
+    /// Write a batch in one transaction. Returns only after the commit.
+    pub async fn write_batch(&self, batch: &WriteBatch) -> Result<WriteOutcome, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let mut inserted = 0;
+        let mut rest = batch.observations.as_slice();
+        for size in chunk_sizes(rest.len()) {
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let sql = insert_sql(chunk.len());
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                query = query
+                    .bind(db_id(row.device_id))
+                    .bind(i64::from(row.seq))
+                    .bind(i64::from(row.frame_type))
+                    .bind(i64::from(row.flags))
+                    .bind(row.device_time_ms)
+                    .bind(row.received_at_ms)
+                    .bind(&*row.via)
+                    .bind(i64::from(row.clock_skewed))
+                    .bind(row.fields.as_str())
+                    .bind(row.raw.as_ref());
+            }
+            inserted += query.execute(&mut *tx).await?.rows_affected();
+        }
+        for device in &batch.devices {
+            sqlx::query(
+                "UPDATE devices SET acked_through = $1, down_seq = $2, last_seen_ms = $3,
+                    last_via = $4, clock_offset_ms = COALESCE($5, clock_offset_ms),
+                    clock_skewed = COALESCE($6, clock_skewed)
+                 WHERE id = $7",
+            )
+            .bind(i64::from(device.acked_through))
+            .bind(i64::from(device.down_seq))
+            .bind(device.last_seen_ms)
+            .bind(&*device.last_via)
+            .bind(device.clock_offset_ms)
+            .bind(device.clock_skewed.map(i64::from))
+            .bind(db_id(device.id))
+            .execute(&mut *tx)
+            .await?;
+        }
+        for sighting in &batch.unknown {
+            sqlx::query(
+                "INSERT INTO unknown_devices (id, first_seen_ms, last_seen_ms, frames, last_via)
+                 VALUES ($1, $2, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms,
+                    frames = unknown_devices.frames + excluded.frames,
+                    last_via = excluded.last_via",
+            )
+            .bind(db_id(sighting.id))
+            .bind(sighting.at_ms)
+            .bind(sighting.frames)
+            .bind(&*sighting.via)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for event in &batch.security {
+            sqlx::query(
+                "INSERT INTO security_events (device_id, at_ms, reason, frames, via)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(db_id(event.device_id))
+            .bind(event.at_ms)
+            .bind(event.reason.as_str())
+            .bind(event.frames)
+            .bind(event.via.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        for gap in &batch.gaps {
+            sqlx::query(
+                "INSERT INTO seq_gaps (device_id, first_seq, last_seq, detected_at_ms)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (device_id, first_seq) DO NOTHING",
+            )
+            .bind(db_id(gap.device_id))
+            .bind(i64::from(gap.first_seq))
+            .bind(i64::from(gap.last_seq))
+            .bind(gap.detected_at_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(WriteOutcome { inserted })
+    }
+
+    /// The stored ack watermark of a registered device and the seqs stored above it.
+    pub async fn device_window(&self, id: u64) -> Result<Option<DeviceWindowState>, StoreError> {
+        let Some(row) = sqlx::query("SELECT acked_through, down_seq FROM devices WHERE id = $1")
+            .bind(db_id(id))
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let acked_through = to_u32("acked_through", row.try_get("acked_through")?)?;
+        let down_seq = to_u32("down_seq", row.try_get("down_seq")?)?;
+        let rows = sqlx::query("SELECT seq FROM observations WHERE device_id = $1 AND seq > $2")
+            .bind(db_id(id))
+            .bind(i64::from(acked_through))
+            .fetch_all(self.pool())
+            .await?;
+        let stored_above = rows
+            .iter()
+            .map(|row| to_u32("seq", row.try_get("seq")?))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(DeviceWindowState {
+            acked_through,
+            down_seq,
+            stored_above,
+        }))
+    }
+
+    /// One page of a device's history in device-time order, after the `(device_time_ms, seq)`
+    /// of the last row of the previous page.
+    pub async fn observations_page(
+        &self,
+        device_id: u64,
+        from_ms: i64,
+        to_ms: i64,
+        after: Option<(i64, u32)>,
+        limit: u32,
+    ) -> Result<Vec<StoredObservation>, StoreError> {
+        let (after_time, after_seq) = after.map_or((i64::MIN, -1), |(t, s)| (t, i64::from(s)));
+        let rows = sqlx::query(
+            "SELECT device_id, seq, frame_type, flags, device_time_ms, received_at_ms, via,
+                    clock_skewed, fields, raw
+             FROM observations
+             WHERE device_id = $1 AND device_time_ms >= $2 AND device_time_ms < $3
+               AND (device_time_ms > $4 OR (device_time_ms = $4 AND seq > $5))
+             ORDER BY device_time_ms, seq
+             LIMIT $6",
+        )
+        .bind(db_id(device_id))
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(after_time)
+        .bind(after_seq)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredObservation {
+                    device_id: wire_id(row.try_get("device_id")?),
+                    seq: to_u32("seq", row.try_get("seq")?)?,
+                    frame_type: to_u8("frame_type", row.try_get("frame_type")?)?,
+                    flags: to_u8("flags", row.try_get("flags")?)?,
+                    device_time_ms: row.try_get("device_time_ms")?,
+                    received_at_ms: row.try_get("received_at_ms")?,
+                    via: row.try_get("via")?,
+                    clock_skewed: row.try_get::<i64, _>("clock_skewed")? != 0,
+                    fields: row.try_get("fields")?,
+                    raw: row.try_get("raw")?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many observations are stored for a device (all devices with `None`).
+    pub async fn observation_count(&self, device_id: Option<u64>) -> Result<u64, StoreError> {
+        let count: i64 = match device_id {
+            Some(id) => {
+                sqlx::query("SELECT COUNT(*) AS n FROM observations WHERE device_id = $1")
+                    .bind(db_id(id))
+                    .fetch_one(self.pool())
+                    .await?
+                    .try_get("n")?
+            }
+            None => sqlx::query("SELECT COUNT(*) AS n FROM observations")
+                .fetch_one(self.pool())
+                .await?
+                .try_get("n")?,
+        };
+        u64::try_from(count).map_err(|_| StoreError::Corrupt(format!("count = {count}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_every_row_with_few_distinct_sizes() {
+        for n in 0..2000 {
+            let sizes: Vec<usize> = chunk_sizes(n).collect();
+            assert_eq!(sizes.iter().sum::<usize>(), n);
+            assert!(sizes.iter().all(|s| s.is_power_of_two() && *s <= MAX_ROWS_PER_INSERT));
+        }
+    }
+
+    #[test]
+    fn insert_sql_numbers_every_placeholder_once() {
+        let sql = insert_sql(3);
+        for n in 1..=30 {
+            assert!(sql.contains(&format!("${n},")) || sql.contains(&format!("${n})")));
+        }
+        assert!(!sql.contains("$31"));
+    }
+}

@@ -1,0 +1,109 @@
+//! The database schema and its migrations.
+//!
+//! Migrations are numbered and applied once, in order, inside a transaction, on both backends.
+//! The statements are written once; `{blob}` and `{id}` stand for the few column types whose
+//! spelling differs between SQLite and PostgreSQL.
+
+use sqlx::Executor;
+
+use super::{Backend, Store, StoreError};
+
+/// Each migration is a list of statements. Append only: never edit one that has shipped.
+const MIGRATIONS: &[&[&str]] = &[&[
+    "CREATE TABLE IF NOT EXISTS devices (
+        id BIGINT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        device_key {blob},
+        registered_at_ms BIGINT NOT NULL,
+        acked_through BIGINT NOT NULL DEFAULT 0,
+        down_seq BIGINT NOT NULL DEFAULT 0,
+        last_seen_ms BIGINT,
+        last_via TEXT,
+        clock_offset_ms BIGINT,
+        clock_skewed BIGINT NOT NULL DEFAULT 0
+    )",
+    "CREATE TABLE IF NOT EXISTS observations (
+        device_id BIGINT NOT NULL,
+        seq BIGINT NOT NULL,
+        frame_type BIGINT NOT NULL,
+        flags BIGINT NOT NULL,
+        device_time_ms BIGINT NOT NULL,
+        received_at_ms BIGINT NOT NULL,
+        via TEXT NOT NULL,
+        clock_skewed BIGINT NOT NULL,
+        fields TEXT NOT NULL,
+        raw {blob} NOT NULL,
+        PRIMARY KEY (device_id, seq)
+    )",
+    "CREATE INDEX IF NOT EXISTS observations_by_device_time
+        ON observations (device_id, device_time_ms)",
+    "CREATE TABLE IF NOT EXISTS unknown_devices (
+        id BIGINT PRIMARY KEY,
+        first_seen_ms BIGINT NOT NULL,
+        last_seen_ms BIGINT NOT NULL,
+        frames BIGINT NOT NULL,
+        last_via TEXT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS security_events (
+        id {id},
+        device_id BIGINT NOT NULL,
+        at_ms BIGINT NOT NULL,
+        reason TEXT NOT NULL,
+        frames BIGINT NOT NULL,
+        via TEXT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS security_events_by_device ON security_events (device_id, at_ms)",
+    "CREATE TABLE IF NOT EXISTS seq_gaps (
+        device_id BIGINT NOT NULL,
+        first_seq BIGINT NOT NULL,
+        last_seq BIGINT NOT NULL,
+        detected_at_ms BIGINT NOT NULL,
+        PRIMARY KEY (device_id, first_seq)
+    )",
+]];
+
+fn render(statement: &str, backend: Backend) -> String {
+    let (blob, id) = match backend {
+        Backend::Sqlite => ("BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+        Backend::Postgres => ("BYTEA", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+    };
+    statement.replace("{blob}", blob).replace("{id}", id)
+}
+
+pub(super) async fn migrate(store: &Store) -> Result<(), StoreError> {
+    let pool = store.pool();
+    pool.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            applied_at_ms BIGINT NOT NULL
+        )",
+    )
+    .await?;
+    for (index, statements) in MIGRATIONS.iter().enumerate() {
+        let version = index as i64 + 1;
+        let mut tx = pool.begin().await?;
+        let applied: Option<(i64,)> =
+            sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if applied.is_some() {
+            continue;
+        }
+        for statement in *statements {
+            tx.execute(render(statement, store.backend()).as_str())
+                .await?;
+        }
+        // A second process migrating at the same moment inserts the same version: no conflict.
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)
+             ON CONFLICT (version) DO NOTHING",
+        )
+        .bind(version)
+        .bind(chrono::Utc::now().timestamp_millis())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}

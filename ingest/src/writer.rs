@@ -1,0 +1,314 @@
+//! The writing stage: batch, commit, and only then acknowledge.
+//!
+//! Frames are taken from the channel as they come; whatever piled up while the previous commit
+//! was in flight forms the next batch (group commit), so a slow fsync makes batches larger rather
+//! than the service slower. Per device the stage keeps the ack watermark (`SeqWindow`) and the
+//! downlink seq. Both are changed on a copy and kept only when the commit succeeds: a failed
+//! commit acknowledges nothing, and the devices resend.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use firmware_proto::{Ack, DeviceKey, Flags, FrameType, Header, Message};
+use tokio::sync::mpsc;
+
+use crate::check::{Accepted, Checked};
+use crate::metrics::Metrics;
+use crate::seqwin::SeqWindow;
+use crate::source::Via;
+use crate::store::{
+    DeviceUpdate, ObservationRow, SecurityEvent, SeqGap, Store, StoreError, UnknownSighting,
+    WriteBatch,
+};
+
+#[derive(Clone, Debug)]
+pub struct WriterOptions {
+    /// Most frames in one commit.
+    pub max_batch: usize,
+    /// How long a hole in a device's sequence may stay open while later frames arrive.
+    pub gap_timeout_ms: i64,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        WriterOptions {
+            max_batch: 4096,
+            gap_timeout_ms: 120_000,
+        }
+    }
+}
+
+/// Where the writer sends ACK frames for devices heard over MQTT.
+pub trait MqttDownlink: Send + 'static {
+    /// Queue a downlink frame without waiting; false if it could not be queued.
+    fn try_send(&self, device_id: u64, frame: Bytes) -> bool;
+}
+
+#[derive(Clone, Debug)]
+struct DeviceState {
+    window: SeqWindow,
+    down_seq: u32,
+}
+
+/// One device's share of a batch.
+struct Touched {
+    state: DeviceState,
+    ack_requested: bool,
+    last_seen_ms: i64,
+    via: Via,
+    key: Option<DeviceKey>,
+    clock_offset_ms: Option<i64>,
+}
+
+pub struct Writer<D> {
+    store: Store,
+    metrics: Arc<Metrics>,
+    options: WriterOptions,
+    downlink: D,
+    devices: HashMap<u64, DeviceState>,
+}
+
+impl<D: MqttDownlink> Writer<D> {
+    pub fn new(store: Store, metrics: Arc<Metrics>, options: WriterOptions, downlink: D) -> Self {
+        Writer {
+            store,
+            metrics,
+            options,
+            downlink,
+            devices: HashMap::new(),
+        }
+    }
+
+    /// Run until the channel closes; every batch received before that is committed and acked.
+    pub async fn run(mut self, mut rx: mpsc::Receiver<Checked>) {
+        let mut items = Vec::with_capacity(self.options.max_batch);
+        while rx.recv_many(&mut items, self.options.max_batch).await > 0 {
+            self.commit_with_retry(&items).await;
+            items.clear();
+        }
+    }
+
+    async fn commit_with_retry(&mut self, items: &[Checked]) {
+        let mut delay = Duration::from_millis(50);
+        for attempt in 1..=5 {
+            match self.commit(items).await {
+                Ok(()) => return,
+                Err(error) => {
+                    self.metrics.commit_failures.fetch_add(1, Relaxed);
+                    tracing::error!(%error, attempt, frames = items.len(), "commit failed");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+            }
+        }
+        // Nothing of the batch was acked, so every device still holds its frames and resends.
+        tracing::error!(frames = items.len(), "batch dropped after repeated commit failures");
+    }
+
+    async fn state(&mut self, device_id: u64) -> Result<Option<DeviceState>, StoreError> {
+        if let Some(state) = self.devices.get(&device_id) {
+            return Ok(Some(state.clone()));
+        }
+        let Some(stored) = self.store.device_window(device_id).await? else {
+            return Ok(None);
+        };
+        let state = DeviceState {
+            window: SeqWindow::new(stored.acked_through, stored.stored_above),
+            down_seq: stored.down_seq,
+        };
+        self.devices.insert(device_id, state.clone());
+        Ok(Some(state))
+    }
+
+    /// Commit one batch, then send the ACKs it earned.
+    pub async fn commit(&mut self, items: &[Checked]) -> Result<(), StoreError> {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let mut batch = WriteBatch::default();
+        let mut touched: HashMap<u64, Touched> = HashMap::new();
+        let mut unknown: HashMap<u64, UnknownSighting> = HashMap::new();
+        let mut security: HashMap<(u64, &'static str), SecurityEvent> = HashMap::new();
+        for item in items {
+            match item {
+                Checked::Accepted(accepted) => {
+                    let device_id = accepted.frame.header.device_id;
+                    if !touched.contains_key(&device_id) {
+                        let Some(state) = self.state(device_id).await? else {
+                            // Registered when checked, gone now: keep it out, unacked.
+                            continue;
+                        };
+                        touched.insert(
+                            device_id,
+                            Touched {
+                                state,
+                                ack_requested: false,
+                                last_seen_ms: accepted.received_at_ms,
+                                via: accepted.via.clone(),
+                                key: accepted.key,
+                                clock_offset_ms: None,
+                            },
+                        );
+                    }
+                    if let Some(device) = touched.get_mut(&device_id) {
+                        add_accepted(&mut batch, device, accepted, &self.metrics);
+                    }
+                }
+                Checked::Unknown {
+                    device_id,
+                    at_ms,
+                    via,
+                } => {
+                    let sighting = unknown.entry(*device_id).or_insert(UnknownSighting {
+                        id: *device_id,
+                        at_ms: *at_ms,
+                        frames: 0,
+                        via: via.clone(),
+                    });
+                    sighting.frames += 1;
+                    sighting.at_ms = sighting.at_ms.max(*at_ms);
+                    sighting.via = via.clone();
+                }
+                Checked::Security {
+                    device_id,
+                    at_ms,
+                    reason,
+                    via,
+                } => {
+                    let event = security
+                        .entry((*device_id, reason.label()))
+                        .or_insert(SecurityEvent {
+                            device_id: *device_id,
+                            at_ms: *at_ms,
+                            reason: reason.label().to_string(),
+                            frames: 0,
+                            via: via.to_string(),
+                        });
+                    event.frames += 1;
+                }
+            }
+        }
+        let mut acks = Vec::new();
+        for (&device_id, device) in touched.iter_mut() {
+            if let Some(gap) = device
+                .state
+                .window
+                .expire_hole(now_ms, self.options.gap_timeout_ms)
+            {
+                tracing::warn!(
+                    device_id,
+                    first_seq = gap.first_seq,
+                    last_seq = gap.last_seq,
+                    "sequence gap given up: the device no longer holds these frames"
+                );
+                batch.gaps.push(SeqGap {
+                    device_id,
+                    first_seq: gap.first_seq,
+                    last_seq: gap.last_seq,
+                    detected_at_ms: now_ms,
+                });
+            }
+            let acked = device.state.window.acked_through();
+            if device.ack_requested && acked > 0 {
+                device.state.down_seq = device.state.down_seq.wrapping_add(1).max(1);
+                acks.push((device_id, device.state.down_seq, acked));
+            }
+            batch.devices.push(DeviceUpdate {
+                id: device_id,
+                acked_through: acked,
+                down_seq: device.state.down_seq,
+                last_seen_ms: device.last_seen_ms,
+                last_via: device.via.label(),
+                clock_offset_ms: device.clock_offset_ms,
+                clock_skewed: device
+                    .clock_offset_ms
+                    .map(|o| o.saturating_abs() > crate::check::CLOCK_SKEW_LIMIT_MS),
+            });
+        }
+        batch.unknown = unknown.into_values().collect();
+        batch.security = security.into_values().collect();
+        if batch.is_empty() {
+            return Ok(());
+        }
+
+        let started = Instant::now();
+        let outcome = self.store.write_batch(&batch).await?;
+        self.metrics.record_commit(started.elapsed());
+
+        let total = batch.observations.len() as u64;
+        self.metrics.stored.fetch_add(outcome.inserted, Relaxed);
+        self.metrics
+            .duplicate
+            .fetch_add(total.saturating_sub(outcome.inserted), Relaxed);
+        self.metrics.seq_gaps.fetch_add(batch.gaps.len() as u64, Relaxed);
+        for (device_id, down_seq, acked) in acks {
+            if let Some(device) = touched.get(&device_id) {
+                self.send_ack(device_id, down_seq, acked, device, now_ms);
+            }
+        }
+        for (device_id, device) in touched {
+            self.devices.insert(device_id, device.state);
+        }
+        Ok(())
+    }
+
+    fn send_ack(&self, device_id: u64, down_seq: u32, acked_seq: u32, device: &Touched, now_ms: i64) {
+        let header = Header {
+            frame_type: FrameType::Ack,
+            flags: Flags::empty(),
+            device_id,
+            seq: down_seq,
+            time_ms: u64::try_from(now_ms).unwrap_or_default(),
+        };
+        let message = Message::Ack(Ack { acked_seq });
+        let frame = match firmware_proto::encode_to_vec(&header, &message, device.key.as_ref()) {
+            Ok(frame) => Bytes::from(frame),
+            Err(error) => {
+                tracing::error!(device_id, %error, "cannot encode ACK");
+                return;
+            }
+        };
+        let queued = match &device.via {
+            Via::Mqtt { .. } => self.downlink.try_send(device_id, frame),
+            Via::Serial(line) => line.downlink.try_send(frame).is_ok(),
+        };
+        if queued {
+            self.metrics.acks_sent.fetch_add(1, Relaxed);
+        } else {
+            // The device keeps its frames and resends; the next commit acks them again.
+            self.metrics.ack_send_failures.fetch_add(1, Relaxed);
+            tracing::debug!(device_id, "ACK could not be queued");
+        }
+    }
+}
+
+fn add_accepted(batch: &mut WriteBatch, device: &mut Touched, accepted: &Accepted, metrics: &Metrics) {
+    let header = &accepted.frame.header;
+    device.state.window.stored(header.seq);
+    device.ack_requested |= header.flags.contains(Flags::ACK_REQUESTED);
+    if accepted.received_at_ms >= device.last_seen_ms {
+        device.last_seen_ms = accepted.received_at_ms;
+        device.via = accepted.via.clone();
+    }
+    if let Some(offset) = accepted.live_clock_offset_ms() {
+        device.clock_offset_ms = Some(offset);
+    }
+    let clock_skewed = accepted.clock_skewed();
+    if clock_skewed {
+        metrics.clock_skewed.fetch_add(1, Relaxed);
+        tracing::info!(device_id = header.device_id, seq = header.seq, "device clock skewed");
+    }
+    batch.observations.push(ObservationRow {
+        device_id: header.device_id,
+        seq: header.seq,
+        frame_type: header.frame_type as u8,
+        flags: header.flags.bits(),
+        device_time_ms: i64::try_from(header.time_ms).unwrap_or(i64::MAX),
+        received_at_ms: accepted.received_at_ms,
+        via: accepted.via.label(),
+        clock_skewed,
+        fields: crate::fields_json(&accepted.frame.message),
+        raw: accepted.raw.clone(),
+    });
+}

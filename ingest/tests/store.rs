@@ -1,0 +1,242 @@
+//! Storage tests, run on SQLite always and on PostgreSQL when SARGS_TEST_DATABASE_URL is set:
+//! both backends must behave the same.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use ingest::store::testing::test_databases;
+use ingest::store::{
+    DeviceKind, DeviceUpdate, ObservationRow, SecurityEvent, SeqGap, Store, StoreError,
+    StoreLocation, UnknownSighting, WriteBatch,
+};
+
+fn row(device_id: u64, seq: u32, device_time_ms: i64) -> ObservationRow {
+    ObservationRow {
+        device_id,
+        seq,
+        frame_type: 2,
+        flags: 1,
+        device_time_ms,
+        received_at_ms: device_time_ms + 5,
+        via: Arc::from("mqtt"),
+        clock_skewed: false,
+        fields: format!("{{\"seq\":{seq}}}"),
+        raw: Bytes::from(vec![1, 2, 3, seq as u8]),
+    }
+}
+
+async fn each_backend<F, Fut>(test: F)
+where
+    F: Fn(Store, &'static str) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for db in test_databases().await {
+        let store = Store::open(&db.location).await.expect("open store");
+        test(store.clone(), db.name).await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn devices_register_once_and_keep_their_keys() {
+    each_backend(|store, backend| async move {
+        let key = [7u8; 32];
+        let d = store
+            .register_device(1001, DeviceKind::GpsTag, Some(key), 10)
+            .await
+            .unwrap();
+        assert_eq!((d.id, d.kind, d.key, d.has_key), (1001, DeviceKind::GpsTag, Some(key), true));
+        let again = store.register_device(1001, DeviceKind::RfTag, None, 11).await;
+        assert!(matches!(again, Err(StoreError::DeviceExists(1001))), "{backend}");
+        // Ids above i64::MAX survive the trip through a signed column, and sort last.
+        store
+            .register_device(u64::MAX, DeviceKind::HomeUnit, None, 12)
+            .await
+            .unwrap();
+        store.register_device(5, DeviceKind::RfTag, None, 13).await.unwrap();
+        let ids: Vec<u64> = store.devices().await.unwrap().iter().map(|d| d.id).collect();
+        assert_eq!(ids, vec![5, 1001, u64::MAX], "{backend}");
+        assert!(store.device(u64::MAX).await.unwrap().is_some());
+        assert!(store.device(4).await.unwrap().is_none());
+        let added = store
+            .register_devices(&[(5, DeviceKind::RfTag, None), (6, DeviceKind::RfTag, None)], 14)
+            .await
+            .unwrap();
+        assert_eq!(added, 1, "{backend}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_batch_is_stored_once_and_duplicates_are_ignored() {
+    each_backend(|store, backend| async move {
+        store.register_device(1, DeviceKind::GpsTag, None, 0).await.unwrap();
+        let batch = WriteBatch {
+            observations: vec![row(1, 1, 100), row(1, 2, 200), row(1, 2, 200)],
+            devices: vec![DeviceUpdate {
+                id: 1,
+                acked_through: 2,
+                down_seq: 1,
+                last_seen_ms: 205,
+                last_via: Arc::from("mqtt"),
+                clock_offset_ms: Some(-5),
+                clock_skewed: Some(false),
+            }],
+            ..WriteBatch::default()
+        };
+        let outcome = store.write_batch(&batch).await.unwrap();
+        assert_eq!(outcome.inserted, 2, "{backend}");
+        let again = store.write_batch(&batch).await.unwrap();
+        assert_eq!(again.inserted, 0, "{backend}");
+        assert_eq!(store.observation_count(Some(1)).await.unwrap(), 2);
+        let device = store.device(1).await.unwrap().unwrap();
+        assert_eq!(device.acked_through, 2);
+        assert_eq!(device.last_seen_ms, Some(205));
+        assert_eq!(device.clock_offset_ms, Some(-5));
+        // A later update without a live frame keeps the last clock offset.
+        let keep = WriteBatch {
+            devices: vec![DeviceUpdate {
+                clock_offset_ms: None,
+                clock_skewed: None,
+                ..batch.devices[0].clone()
+            }],
+            ..WriteBatch::default()
+        };
+        store.write_batch(&keep).await.unwrap();
+        assert_eq!(store.device(1).await.unwrap().unwrap().clock_offset_ms, Some(-5));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_window_state_comes_back_after_a_restart() {
+    each_backend(|store, backend| async move {
+        store.register_device(9, DeviceKind::GpsTag, None, 0).await.unwrap();
+        let batch = WriteBatch {
+            observations: vec![row(9, 1, 1), row(9, 2, 2), row(9, 4, 4), row(9, 7, 7)],
+            devices: vec![DeviceUpdate {
+                id: 9,
+                acked_through: 2,
+                down_seq: 3,
+                last_seen_ms: 1,
+                last_via: Arc::from("mqtt"),
+                clock_offset_ms: None,
+                clock_skewed: None,
+            }],
+            ..WriteBatch::default()
+        };
+        store.write_batch(&batch).await.unwrap();
+        let state = store.device_window(9).await.unwrap().unwrap();
+        assert_eq!(state.acked_through, 2, "{backend}");
+        assert_eq!(state.down_seq, 3);
+        assert_eq!(state.stored_above.into_iter().collect::<Vec<_>>(), vec![4, 7]);
+        assert!(store.device_window(10).await.unwrap().is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn history_pages_in_device_time_order() {
+    each_backend(|store, backend| async move {
+        store.register_device(3, DeviceKind::GpsTag, None, 0).await.unwrap();
+        // Seq order differs from time order (late frames), and two share a time.
+        let times = [(1, 500), (2, 100), (3, 300), (4, 300), (5, 200), (6, 900)];
+        let batch = WriteBatch {
+            observations: times.iter().map(|(s, t)| row(3, *s, *t)).collect(),
+            ..WriteBatch::default()
+        };
+        store.write_batch(&batch).await.unwrap();
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.observations_page(3, 100, 900, after, 2).await.unwrap();
+            seen.extend(page.iter().map(|o| (o.seq, o.device_time_ms)));
+            match page.last() {
+                Some(last) if page.len() == 2 => after = Some((last.device_time_ms, last.seq)),
+                _ => break,
+            }
+        }
+        assert_eq!(
+            seen,
+            vec![(2, 100), (5, 200), (3, 300), (4, 300), (1, 500)],
+            "{backend}"
+        );
+        let one = &store.observations_page(3, 0, 1000, None, 1).await.unwrap()[0];
+        assert_eq!(one.raw, vec![1, 2, 3, 2]);
+        assert_eq!(one.fields, "{\"seq\":2}");
+        assert_eq!(one.via, "mqtt");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_devices_security_events_and_gaps_are_kept() {
+    each_backend(|store, backend| async move {
+        let sighting = |at_ms, frames| UnknownSighting {
+            id: 777,
+            at_ms,
+            frames,
+            via: Arc::from("serial:/dev/ttyS0"),
+        };
+        let batch = WriteBatch {
+            unknown: vec![sighting(10, 3)],
+            security: vec![SecurityEvent {
+                device_id: 1,
+                at_ms: 11,
+                reason: "mac_mismatch".into(),
+                frames: 2,
+                via: "mqtt".into(),
+            }],
+            gaps: vec![SeqGap {
+                device_id: 1,
+                first_seq: 5,
+                last_seq: 9,
+                detected_at_ms: 12,
+            }],
+            ..WriteBatch::default()
+        };
+        store.write_batch(&batch).await.unwrap();
+        store
+            .write_batch(&WriteBatch {
+                unknown: vec![sighting(20, 2)],
+                ..WriteBatch::default()
+            })
+            .await
+            .unwrap();
+        let unknown = store.unknown_devices().await.unwrap();
+        assert_eq!(unknown.len(), 1, "{backend}");
+        assert_eq!(
+            (unknown[0].first_seen_ms, unknown[0].last_seen_ms, unknown[0].frames),
+            (10, 20, 5)
+        );
+        assert_eq!(store.security_events(1).await.unwrap(), batch.security);
+        assert_eq!(store.seq_gaps(1).await.unwrap(), batch.gaps);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn opening_twice_migrates_once_and_bad_locations_are_clear_errors() {
+    for db in test_databases().await {
+        let first = Store::open(&db.location).await.unwrap();
+        first.register_device(1, DeviceKind::GpsTag, None, 0).await.unwrap();
+        let second = Store::open(&db.location).await.unwrap();
+        assert!(second.device(1).await.unwrap().is_some(), "{}", db.name);
+        first.close().await;
+        second.close().await;
+    }
+    let error = Store::open(&StoreLocation::Url("mysql://x/y".into())).await.unwrap_err();
+    assert!(error.to_string().contains("unsupported database URL"), "{error}");
+    let error = Store::open(&StoreLocation::DataDir("/proc/sargs-cannot-be-here".into()))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("cannot create data directory"), "{error}");
+    let error = Store::open(&StoreLocation::Url(
+        "postgres://nobody:secret@127.0.0.1:1/none".into(),
+    ))
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("cannot open database"), "{error}");
+    assert!(!error.contains("secret"), "the password leaked: {error}");
+}

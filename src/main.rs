@@ -1,0 +1,178 @@
+//! The `sargs` command line: the service, the simulator, and the tools around them.
+
+mod config;
+mod decode;
+mod demo;
+mod devices;
+mod export;
+mod http;
+mod serve;
+mod simulate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use ingest::store::Store;
+
+use crate::config::{FileConfig, ServeArgs, StorageArgs};
+
+#[derive(Parser, Debug)]
+#[command(name = "sargs", version, about = "Electronic-monitoring telemetry and compliance engine")]
+struct Cli {
+    /// Configuration file (TOML; keys named as the flags, e.g. data-dir = "/var/lib/sargs")
+    #[arg(long, global = true, env = "SARGS_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Log filter, e.g. info or sargs=debug,ingest=debug
+    #[arg(long, global = true, env = "SARGS_LOG", value_name = "FILTER")]
+    log: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the service: MQTT and serial ingest, storage, HTTP
+    Serve(ServeArgs),
+    /// Drive a fleet of simulated devices against a running service
+    Simulate {
+        #[command(flatten)]
+        args: simulate::SimulateArgs,
+        /// Register the simulated fleet in storage first (devices already registered are kept)
+        #[arg(long)]
+        register: bool,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Start the service with a simulated fleet and show frames flowing
+    Demo(demo::DemoArgs),
+    /// Decode one frame given in hex and print it as JSON
+    Decode {
+        /// The frame's bytes in hex
+        hex: String,
+        /// Verify the MAC with this device key (64 hex digits)
+        #[arg(long, value_name = "HEX")]
+        key: Option<String>,
+    },
+    /// Export the stored history of a device in device-time order
+    Export {
+        #[arg(long)]
+        device: u64,
+        /// From this time (RFC 3339 or ms since the epoch), inclusive
+        #[arg(long)]
+        from: Option<String>,
+        /// Until this time, exclusive
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum)]
+        format: export::Format,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Register and list devices
+    Devices {
+        #[command(subcommand)]
+        command: devices::DevicesCommand,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+fn init_logging(filter: Option<&str>) {
+    let filter = filter
+        .map(str::to_string)
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or_else(|| "info,rumqttd=warn,rumqttc=warn,sqlx=warn".to_string());
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn open_store(storage: &StorageArgs, file: &FileConfig) -> anyhow::Result<Store> {
+    let location = storage.location(file)?;
+    Store::open(&location)
+        .await
+        .with_context(|| format!("opening storage ({})", serve::describe(&location)))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = match &cli.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    init_logging(cli.log.as_deref().or(file.log.as_deref()));
+    match cli.command {
+        Command::Serve(args) => serve::run(args.resolve(&file)?).await,
+        Command::Simulate {
+            args,
+            register,
+            storage,
+        } => {
+            if register {
+                let store = open_store(&storage, &file).await?;
+                let added = devices::register_fleet(&store, &simulate::fleet(&args)).await?;
+                eprintln!("registered {added} simulated devices");
+                store.close().await;
+            }
+            let stats = std::sync::Arc::new(simulate::SimStats::default());
+            let report = simulate::run(&args, stats).await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                report.print();
+            }
+            if report.lost() > 0 {
+                anyhow::bail!("{} frames were lost", report.lost());
+            }
+            Ok(())
+        }
+        Command::Demo(args) => demo::run(args).await,
+        Command::Decode { hex, key } => {
+            let json = decode::decode(&hex, key.as_deref())?;
+            println!("{}", serde_json::to_string_pretty(&json)?);
+            Ok(())
+        }
+        Command::Export {
+            device,
+            from,
+            to,
+            format,
+            storage,
+        } => {
+            let from_ms = from.as_deref().map(export::parse_time).transpose()?.unwrap_or(i64::MIN);
+            let to_ms = to.as_deref().map(export::parse_time).transpose()?.unwrap_or(i64::MAX);
+            let store = open_store(&storage, &file).await?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let rows = export::export(&store, device, from_ms, to_ms, format, &mut out).await?;
+            tracing::debug!(rows, device_id = device, "exported");
+            Ok(())
+        }
+        Command::Devices { command, storage } => {
+            let store = open_store(&storage, &file).await?;
+            devices::run(&store, command).await
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("sargs: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("sargs: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! `sargs serve`: storage, broker, transports, pipeline and HTTP, started in an order that
+//! fails fast. Each listener and path is claimed before anything starts taking frames, so a
+//! taken port or a missing serial line stops start-up with a clear message, never a
+//! half-started service.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use ingest::mqtt::BrokerAddress;
+use ingest::store::{Store, StoreLocation, redact_url};
+use ingest::{Ingest, IngestConfig};
+use ingest::metrics::Metrics;
+use tokio::task::JoinHandle;
+
+use crate::config::{MqttMode, ServeConfig};
+use crate::http;
+
+/// A running service.
+pub struct Running {
+    pub store: Store,
+    pub metrics: Arc<Metrics>,
+    pub mqtt: BrokerAddress,
+    pub http: SocketAddr,
+    ingest: Ingest,
+    http_task: JoinHandle<()>,
+}
+
+pub fn describe(location: &StoreLocation) -> String {
+    match location {
+        StoreLocation::DataDir(dir) => format!("sqlite in {}", dir.display()),
+        StoreLocation::Url(url) => redact_url(url),
+    }
+}
+
+pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
+    let store = Store::open(&config.storage)
+        .await
+        .with_context(|| format!("opening storage ({})", describe(&config.storage)))?;
+    let listener = tokio::net::TcpListener::bind(config.http)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen for HTTP on {} (choose another address with --http)",
+                config.http
+            )
+        })?;
+    let http_addr = listener.local_addr()?;
+    let mqtt = match &config.mqtt {
+        MqttMode::Embedded(listen) => {
+            let addr = ingest::broker::start(*listen)?;
+            BrokerAddress {
+                host: addr.ip().to_string(),
+                port: addr.port(),
+            }
+        }
+        MqttMode::External(address) => address.clone(),
+    };
+    let metrics = Arc::new(Metrics::default());
+    let ingest = Ingest::start(
+        store.clone(),
+        IngestConfig {
+            broker: mqtt.clone(),
+            client_id: format!("sargs-ingest-{}", std::process::id()),
+            serial: config.serial.clone(),
+            writer: config.writer.clone(),
+            channel_capacity: 16_384,
+        },
+        metrics.clone(),
+    )
+    .await?;
+    let app = http::router(metrics.clone());
+    let http_task = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "HTTP server stopped");
+        }
+    });
+    Ok(Running {
+        store,
+        metrics,
+        mqtt,
+        http: http_addr,
+        ingest,
+        http_task,
+    })
+}
+
+impl Running {
+    /// Stop taking frames; what was taken is committed before this returns.
+    pub async fn shutdown(self) {
+        self.ingest.shutdown().await;
+        self.http_task.abort();
+        self.store.close().await;
+    }
+}
+
+/// Wait for Ctrl-C or SIGTERM.
+pub async fn stop_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
+    let storage = describe(&config.storage);
+    let serial: Vec<String> = config
+        .serial
+        .iter()
+        .map(|s| s.path.display().to_string())
+        .collect();
+    let running = start(config).await?;
+    // One line on stdout that scripts and tests read to learn the ports.
+    println!(
+        "sargs ready: mqtt={} http=http://{} storage={} serial=[{}]",
+        running.mqtt,
+        running.http,
+        storage,
+        serial.join(",")
+    );
+    tracing::info!(mqtt = %running.mqtt, http = %running.http, %storage, "sargs serving");
+    stop_signal().await;
+    tracing::info!("stopping: committing frames in flight");
+    running.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,340 @@
+//! One simulated device on the wire: its behaviour model, its `DeviceSession`, its coverage gaps,
+//! and the bookkeeping that makes every frame count.
+//!
+//! Frames are made only by the session (never by hand): the node records what the model says,
+//! asks the session what to transmit, and hands downlinks back to it. Alongside, it keeps per
+//! frame (by seq) when it was first and last put on the wire, which gives the ack latency and
+//! tells the node when a resend can next be due, so that an idle device costs almost nothing
+//! per tick. Transports (`mqtt`, `serial`) only move the bytes.
+
+use std::collections::VecDeque;
+
+use firmware_proto::{DeviceKey, DeviceSession, DownlinkEvent, Hello, Message, SessionOptions};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use super::fleet::{self, Member};
+use super::model::{Model, Timing, exponential};
+use super::report::{Counters, Histogram};
+
+/// What every node of a run shares.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub seed: u64,
+    pub timing: Timing,
+    /// Wall-clock ms when the run starts generating, and when it stops.
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub session: SessionOptions,
+    pub gaps: GapPlan,
+}
+
+/// Coverage gaps: how often and how long.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GapPlan {
+    /// Mean wait between gaps; infinite for none.
+    pub mean_between_ms: f64,
+    pub min_ms: u64,
+    pub max_ms: u64,
+}
+
+impl GapPlan {
+    /// `rate` gaps per device-hour, each 30 s to 10 min long but at most a quarter of the run.
+    pub fn new(rate: f64, duration_ms: u64) -> GapPlan {
+        let max_ms = (duration_ms / 4).clamp(2_000, 600_000);
+        GapPlan {
+            mean_between_ms: if rate > 0.0 { 3_600_000.0 / rate } else { f64::INFINITY },
+            min_ms: (max_ms / 2).min(30_000),
+            max_ms,
+        }
+    }
+}
+
+/// A frame in the device's buffer, as the simulator saw it go out.
+#[derive(Clone, Copy, Debug)]
+struct Sent {
+    seq: u32,
+    first_sent_ms: Option<u64>,
+    last_sent_ms: u64,
+}
+
+/// When one device is out of coverage.
+#[derive(Clone, Debug)]
+struct Gaps {
+    rng: ChaCha8Rng,
+    plan: GapPlan,
+    end_ms: u64,
+    next_start_ms: Option<u64>,
+    current: Option<(u64, u64)>,
+}
+
+enum GapChange {
+    Begin,
+    End,
+}
+
+impl Gaps {
+    fn new(mut rng: ChaCha8Rng, plan: GapPlan, start_ms: u64, end_ms: u64) -> Gaps {
+        let next_start_ms = next_gap(&mut rng, &plan, start_ms, end_ms);
+        Gaps {
+            rng,
+            plan,
+            end_ms,
+            next_start_ms,
+            current: None,
+        }
+    }
+
+    /// The next gap beginning or ending at or before `until_ms`, if any.
+    fn next_change(&mut self, until_ms: u64) -> Option<(u64, GapChange)> {
+        if let Some((_, end)) = self.current {
+            if end > until_ms {
+                return None;
+            }
+            self.current = None;
+            self.next_start_ms = next_gap(&mut self.rng, &self.plan, end, self.end_ms);
+            return Some((end, GapChange::End));
+        }
+        let start = self.next_start_ms.filter(|&s| s <= until_ms)?;
+        let length = self.rng.gen_range(self.plan.min_ms..=self.plan.max_ms);
+        self.current = Some((start, (start + length).min(self.end_ms)));
+        self.next_start_ms = None;
+        Some((start, GapChange::Begin))
+    }
+
+    fn covers(&self, now_ms: u64) -> bool {
+        self.current.is_some_and(|(start, end)| start <= now_ms && now_ms < end)
+    }
+}
+
+fn next_gap(rng: &mut ChaCha8Rng, plan: &GapPlan, after_ms: u64, end_ms: u64) -> Option<u64> {
+    if !plan.mean_between_ms.is_finite() {
+        return None;
+    }
+    let start = after_ms.saturating_add(exponential(rng, plan.mean_between_ms));
+    (start < end_ms).then_some(start)
+}
+
+/// One device. See the module docs.
+#[derive(Debug)]
+pub struct Node {
+    id: u64,
+    model: Model,
+    session: DeviceSession,
+    frames: VecDeque<Sent>,
+    gaps: Gaps,
+    start_ms: u64,
+    end_ms: u64,
+    resend_after_ms: u64,
+    generating: bool,
+    /// Recorded since the session was last polled.
+    dirty: bool,
+    was_online: bool,
+    next_resend_ms: u64,
+    scratch: Vec<(u64, Message)>,
+}
+
+impl Node {
+    pub fn new(member: &Member, plan: &Plan) -> Node {
+        let id = member.device.id;
+        let key: Option<DeviceKey> = member.device.key;
+        Node {
+            id,
+            model: fleet::model(plan.seed, member, plan.start_ms, plan.timing),
+            session: DeviceSession::new(id, key, 1, plan.session),
+            frames: VecDeque::new(),
+            gaps: Gaps::new(fleet::stream(plan.seed, id, "gaps"), plan.gaps, plan.start_ms, plan.end_ms),
+            start_ms: plan.start_ms,
+            end_ms: plan.end_ms,
+            resend_after_ms: plan.session.resend_after_ms,
+            generating: true,
+            dirty: false,
+            was_online: false,
+            next_resend_ms: u64::MAX,
+            scratch: Vec::new(),
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Frames recorded and not yet acked.
+    pub fn unacked(&self) -> u64 {
+        self.session.unacked() as u64
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.session.dropped()
+    }
+
+    /// The device switches on: HELLO at the start of the run.
+    pub fn boot(&mut self, counters: &mut Counters) {
+        self.hello(self.start_ms, counters);
+    }
+
+    /// Records everything the device does up to `until_ms` (never beyond the end of the run),
+    /// with the coverage gaps that begin or end meanwhile and a HELLO after each.
+    pub fn generate(&mut self, until_ms: u64, counters: &mut Counters) {
+        if !self.generating {
+            return;
+        }
+        let until_ms = until_ms.min(self.end_ms);
+        while let Some((t, change)) = self.gaps.next_change(until_ms) {
+            self.poll_model(t, counters);
+            match change {
+                GapChange::Begin => counters.gaps += 1,
+                GapChange::End => self.hello(t, counters),
+            }
+        }
+        self.poll_model(until_ms, counters);
+    }
+
+    /// Stops recording (the run is draining): the device keeps only resending, and any coverage
+    /// gap ends so that its buffer can empty.
+    pub fn stop_generating(&mut self) {
+        self.generating = false;
+        self.gaps.current = None;
+        self.gaps.next_start_ms = None;
+    }
+
+    /// The transport came back after a loss: HELLO, as on every reconnect.
+    pub fn link_restored(&mut self, now_ms: u64, counters: &mut Counters) {
+        if self.generating {
+            self.hello(now_ms.min(self.end_ms), counters);
+        }
+    }
+
+    /// The frames to put on the wire now (new ones, and resends that are due). Offline (link
+    /// down or in a coverage gap) nothing is sent and the session marks its frames held.
+    pub fn transmit(&mut self, now_ms: u64, link_up: bool, counters: &mut Counters) -> Vec<Vec<u8>> {
+        let online = link_up && !self.gaps.covers(now_ms);
+        if !online {
+            if self.dirty || self.was_online {
+                let _ = self.session.poll_transmit(now_ms, false);
+            }
+            self.dirty = false;
+            self.was_online = false;
+            return Vec::new();
+        }
+        if !self.dirty && self.was_online && now_ms < self.next_resend_ms {
+            return Vec::new();
+        }
+        self.dirty = false;
+        self.was_online = true;
+        let frames = self.session.poll_transmit(now_ms, true);
+        for frame in &frames {
+            counters.transmitted += 1;
+            let Some(i) = seq_of(frame).and_then(|seq| self.frames.binary_search_by_key(&seq, |s| s.seq).ok()) else {
+                continue;
+            };
+            let sent = &mut self.frames[i];
+            if sent.first_sent_ms.is_some() {
+                counters.resent += 1;
+            } else {
+                sent.first_sent_ms = Some(now_ms);
+            }
+            sent.last_sent_ms = now_ms;
+        }
+        self.sync();
+        frames
+    }
+
+    /// A downlink frame for this device: ACKs release frames (and give their latency),
+    /// LOCATE_NOW records a fix; a refused frame is counted.
+    pub fn downlink(&mut self, bytes: &[u8], now_ms: u64, latency: &mut Histogram, counters: &mut Counters) {
+        match self.session.handle_downlink(bytes, now_ms) {
+            Ok(DownlinkEvent::Acked { acked_seq, released }) => {
+                counters.acks_received += 1;
+                counters.acked += released as u64;
+                while let Some(sent) = self.frames.front().filter(|s| s.seq <= acked_seq) {
+                    if let Some(first) = sent.first_sent_ms {
+                        latency.record(now_ms.saturating_sub(first));
+                    }
+                    self.frames.pop_front();
+                }
+                self.sync();
+            }
+            Ok(DownlinkEvent::LocateNow) => {
+                if self.generating && now_ms < self.end_ms {
+                    if let Some(fix) = self.model.locate_now(now_ms) {
+                        self.record(fix, now_ms, counters);
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                counters.downlink_rejected += 1;
+                tracing::debug!(device = self.id, %error, "downlink refused");
+            }
+        }
+    }
+
+    fn poll_model(&mut self, until_ms: u64, counters: &mut Counters) {
+        let mut due = std::mem::take(&mut self.scratch);
+        self.model.poll(until_ms, &mut due);
+        for (t, message) in due.drain(..) {
+            self.record(message, t, counters);
+        }
+        self.scratch = due;
+    }
+
+    fn hello(&mut self, t: u64, counters: &mut Counters) {
+        let (hardware_model, firmware_major, firmware_minor, firmware_patch) = match self.model {
+            Model::Tag(_) => (0x0A01, 1, 4, 2),
+            Model::HomeUnit(_) => (0x0B01, 2, 1, 0),
+        };
+        let hello = Hello {
+            hardware_model,
+            firmware_major,
+            firmware_minor,
+            firmware_patch,
+            config_revision: self.session.config().map_or(0, |c| c.config_revision),
+            frames_buffered: u32::try_from(self.session.unacked()).unwrap_or(u32::MAX),
+        };
+        self.record(Message::Hello(hello), t, counters);
+    }
+
+    fn record(&mut self, message: Message, t: u64, counters: &mut Counters) {
+        let seq = self.session.record(message, t);
+        self.frames.push_back(Sent {
+            seq,
+            first_sent_ms: None,
+            last_sent_ms: 0,
+        });
+        counters.recorded += 1;
+        self.dirty = true;
+        // A new frame is unsent, so the next resend stays where it was (a frame dropped from a
+        // full buffer can only make it later, and an early poll is harmless).
+        self.follow_drops();
+    }
+
+    /// Follows the session's buffer, and works out when a resend can next be due.
+    fn sync(&mut self) {
+        self.follow_drops();
+        self.next_resend_ms = self
+            .frames
+            .iter()
+            .filter(|s| s.first_sent_ms.is_some())
+            .map(|s| s.last_sent_ms)
+            .min()
+            .map_or(u64::MAX, |t| t.saturating_add(self.resend_after_ms));
+    }
+
+    /// Forgets frames the session dropped on its own (buffer full, unencodable).
+    fn follow_drops(&mut self) {
+        if self.frames.len() != self.session.unacked() {
+            let mut live = self.session.unacked_seqs().peekable();
+            self.frames.retain(|sent| {
+                while live.next_if(|&seq| seq < sent.seq).is_some() {}
+                live.peek() == Some(&sent.seq)
+            });
+        }
+    }
+}
+
+/// The seq of an encoded frame: bytes 12..16, big-endian (PROTOCOL.md, "Frame").
+fn seq_of(frame: &[u8]) -> Option<u32> {
+    let bytes: [u8; 4] = frame.get(12..16)?.try_into().ok()?;
+    Some(u32::from_be_bytes(bytes))
+}
