@@ -49,10 +49,16 @@ impl FileConfig {
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct StorageArgs {
     /// Directory of the embedded SQLite database [default: ./sargs-data]
-    #[arg(long, env = "SARGS_DATA_DIR", value_name = "DIR")]
+    #[arg(long, global = true, env = "SARGS_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Use this database instead (postgres://USER@HOST/DB, or sqlite://FILE)
-    #[arg(long, env = "SARGS_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "SARGS_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 }
 

@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use ingest::mqtt::BrokerAddress;
@@ -46,15 +47,16 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
             )
         })?;
     let http_addr = listener.local_addr()?;
-    let mqtt = match &config.mqtt {
+    let (mqtt, connect_patience) = match &config.mqtt {
         MqttMode::Embedded(listen) => {
             let addr = ingest::broker::start(*listen)?;
-            BrokerAddress {
+            let address = BrokerAddress {
                 host: addr.ip().to_string(),
                 port: addr.port(),
-            }
+            };
+            (address, Duration::from_secs(10))
         }
-        MqttMode::External(address) => address.clone(),
+        MqttMode::External(address) => (address.clone(), Duration::ZERO),
     };
     let metrics = Arc::new(Metrics::default());
     let ingest = Ingest::start(
@@ -65,6 +67,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
             serial: config.serial.clone(),
             writer: config.writer.clone(),
             channel_capacity: 16_384,
+            connect_patience,
         },
         metrics.clone(),
     )

@@ -54,6 +54,8 @@ pub struct IngestConfig {
     pub writer: WriterOptions,
     /// Frames that may wait between stages.
     pub channel_capacity: usize,
+    /// How long to keep trying the broker at start-up (the embedded one binds a moment late).
+    pub connect_patience: std::time::Duration,
 }
 
 /// The running pipeline.
@@ -75,7 +77,7 @@ impl Ingest {
             .iter()
             .map(|spec| SerialReader::open(spec.clone()))
             .collect::<Result<Vec<_>, _>>()?;
-        let (client, eventloop) = mqtt::connect(&config.client_id, &config.broker)
+        let (client, eventloop) = mqtt::connect(&config.client_id, &config.broker, config.connect_patience)
             .await
             .context("starting the MQTT transport")?;
 

@@ -92,18 +92,25 @@ pub fn client_options(client_id: &str, address: &BrokerAddress) -> MqttOptions {
 }
 
 /// Connect and wait for the broker's CONNACK, so that a wrong address stops start-up with a
-/// clear message instead of a half-started service.
+/// clear message instead of a half-started service. A refused connection is tried again until
+/// `patience` has passed (the embedded broker binds a moment after it is started).
 pub async fn connect(
     client_id: &str,
     address: &BrokerAddress,
+    patience: Duration,
 ) -> Result<(AsyncClient, EventLoop), MqttError> {
     let options = client_options(client_id, address);
     let (client, mut eventloop) = AsyncClient::new(options, 65_536);
-    let connected = tokio::time::timeout(Duration::from_secs(10), async {
+    let deadline = tokio::time::Instant::now() + patience;
+    let connected = tokio::time::timeout(patience + Duration::from_secs(10), async {
         loop {
             match eventloop.poll().await {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => return Ok(()),
                 Ok(_) => {}
+                Err(source) if tokio::time::Instant::now() < deadline => {
+                    tracing::debug!(error = %source, "MQTT broker not reachable yet");
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
                 Err(source) => {
                     return Err(MqttError::Connect {
                         address: address.to_string(),

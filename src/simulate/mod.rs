@@ -31,7 +31,7 @@ use ingest::mqtt::BrokerAddress;
 use ingest::serial::SerialSpec;
 use ingest::store::DeviceKind;
 
-pub use fleet::{SimDevice, device_key};
+pub use fleet::SimDevice;
 pub use report::{SimReport, SimStats};
 
 use fleet::Member;
@@ -331,5 +331,94 @@ impl Snapshot {
             delivered_raw: stats.delivered_raw.load(Relaxed),
             gaps: stats.gaps.load(Relaxed),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use sha2::{Digest, Sha256};
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        sim: SimulateArgs,
+    }
+
+    fn args(seed: u64, devices: u32) -> SimulateArgs {
+        SimulateArgs {
+            seed,
+            devices,
+            ..SimulateArgs::default()
+        }
+    }
+
+    #[test]
+    fn default_matches_the_command_line() {
+        let parsed = Cli::parse_from(["sim"]).sim;
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", SimulateArgs::default()));
+    }
+
+    #[test]
+    fn the_fleet_is_deterministic_for_a_seed_and_differs_between_seeds() {
+        let a = fleet(&args(7, 300));
+        assert_eq!(a, fleet(&args(7, 300)));
+        let b = fleet(&args(8, 300));
+        assert_ne!(a, b);
+        let ids: Vec<u64> = a.iter().map(|d| d.id).collect();
+        assert_eq!(ids, (100_000..100_300).collect::<Vec<_>>());
+        let kinds = |f: &[SimDevice]| f.iter().map(|d| d.kind).collect::<Vec<_>>();
+        assert_ne!(kinds(&a), kinds(&b));
+        // A smaller fleet of the same seed is a prefix in ids, and mostly in kinds.
+        assert_eq!(fleet(&args(7, 0)), vec![]);
+    }
+
+    #[test]
+    fn about_a_third_are_home_units_each_after_its_tag() {
+        let members = members(&args(3, 3_000));
+        let units = members.iter().filter(|m| m.device.kind == DeviceKind::HomeUnit).count();
+        assert!((800..1_200).contains(&units), "{units}");
+        for (i, m) in members.iter().enumerate() {
+            match m.device.kind {
+                DeviceKind::HomeUnit => {
+                    let tag = &members[i - 1].device;
+                    assert_eq!(tag.kind, DeviceKind::GpsTag);
+                    assert_eq!(m.paired_tag, Some(tag.id));
+                }
+                _ => assert_eq!(m.paired_tag, None),
+            }
+        }
+    }
+
+    #[test]
+    fn keys_follow_the_documented_derivation() {
+        let devices = fleet(&args(42, 10));
+        for d in &devices {
+            let mut input = b"sargs-sim".to_vec();
+            input.extend_from_slice(&42u64.to_be_bytes());
+            input.extend_from_slice(&d.id.to_be_bytes());
+            let expected: [u8; 32] = Sha256::digest(&input).into();
+            assert_eq!(d.key, Some(expected));
+        }
+        let keys: std::collections::HashSet<_> = devices.iter().map(|d| d.key).collect();
+        assert_eq!(keys.len(), devices.len());
+        let unkeyed = SimulateArgs {
+            no_keys: true,
+            ..args(42, 10)
+        };
+        assert!(fleet(&unkeyed).iter().all(|d| d.key.is_none()));
+    }
+
+    #[test]
+    fn ids_near_the_top_are_cut_not_wrapped() {
+        let a = SimulateArgs {
+            first_id: u64::MAX - 2,
+            ..args(1, 10)
+        };
+        assert_eq!(fleet(&a).len(), 3);
+        assert!(validate(&a).is_err());
+        assert!(validate(&SimulateArgs { first_id: 0, ..args(1, 1) }).is_err());
+        assert!(validate(&args(1, 10)).is_ok());
     }
 }

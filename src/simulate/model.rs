@@ -301,10 +301,6 @@ impl HomeUnitModel {
         }
     }
 
-    pub fn tag_id(&self) -> u64 {
-        self.tag_id
-    }
-
     fn poll(&mut self, until_ms: u64, out: &mut Vec<(u64, Message)>) {
         loop {
             let t = self.next_step_ms.min(self.next_heartbeat_ms);
@@ -375,4 +371,111 @@ fn normal_pair(rng: &mut ChaCha8Rng) -> (f64, f64) {
     let v: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
     let r = (-2.0 * u.ln()).sqrt();
     (r * v.cos(), r * v.sin())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulate::fleet::{members, model};
+
+    const START: u64 = 1_767_225_600_000;
+
+    fn run(seed: u64, timing: Timing, hours: u64) -> Vec<Vec<(u64, Message)>> {
+        members(seed, 1, 60, false)
+            .iter()
+            .map(|m| {
+                let mut out = Vec::new();
+                let mut model = model(seed, m, START, timing);
+                // Polled in uneven slices, as ticks would.
+                let mut t = START;
+                while t < START + hours * 3_600_000 {
+                    t += 70 + t % 997;
+                    model.poll(t, &mut out);
+                }
+                out
+            })
+            .collect()
+    }
+
+    fn times<'a>(out: &'a [(u64, Message)], pick: impl Fn(&Message) -> bool + 'a) -> Vec<u64> {
+        out.iter().filter(|(_, m)| pick(m)).map(|(t, _)| *t).collect()
+    }
+
+    fn is_fix(m: &Message) -> bool {
+        matches!(m, Message::Location(_) | Message::Presence(_))
+    }
+
+    #[test]
+    fn the_override_sets_every_interval() {
+        let timing = Timing::new(Some(250));
+        for out in run(1, timing, 1) {
+            let fixes = times(&out, is_fix);
+            assert!(fixes.len() >= 14_000, "{}", fixes.len());
+            assert!(fixes.windows(2).all(|w| w[1] - w[0] == 250));
+            let beats = times(&out, |m| matches!(m, Message::Heartbeat(_)));
+            assert!(beats.windows(2).all(|w| w[1] - w[0] == 5_000));
+            assert!(out.windows(2).all(|w| w[0].0 <= w[1].0), "in time order");
+        }
+    }
+
+    #[test]
+    fn the_realistic_schedule() {
+        let mut moving_fixes = 0;
+        for out in run(2, Timing::new(None), 6) {
+            let fixes = times(&out, is_fix);
+            assert!(fixes[0] < START + 15_000);
+            for w in fixes.windows(2) {
+                let gap = w[1] - w[0];
+                assert!(gap % 15_000 == 0 && (15_000..=60_000).contains(&gap), "{gap}");
+                moving_fixes += usize::from(gap == 15_000);
+            }
+            let beats = times(&out, |m| matches!(m, Message::Heartbeat(_)));
+            assert!(beats.windows(2).all(|w| w[1] - w[0] == 300_000));
+            assert!(out.windows(2).all(|w| w[0].0 <= w[1].0), "in time order");
+            for (_, m) in &out {
+                if let Message::Location(l) = m {
+                    let accuracy = l.accuracy_m.unwrap_or(0);
+                    match l.source {
+                        LocationSource::Gnss => assert!((3..=30).contains(&accuracy)),
+                        LocationSource::WiFi => assert!((30..=80).contains(&accuracy)),
+                        LocationSource::Cell => assert!((300..=1_500).contains(&accuracy)),
+                    }
+                    assert!(l.speed_cm_s <= 1_500);
+                }
+            }
+        }
+        assert!(moving_fixes > 1_000, "{moving_fixes}");
+    }
+
+    #[test]
+    fn home_units_see_their_tag_come_and_go() {
+        let members = members(5, 1, 200, false);
+        let mut changes = 0;
+        for (i, m) in members.iter().enumerate() {
+            let Some(tag) = m.paired_tag else { continue };
+            let mut unit = model(5, m, START, Timing::new(None));
+            let mut out = Vec::new();
+            unit.poll(START + 12 * 3_600_000, &mut out);
+            let states: Vec<bool> = out
+                .iter()
+                .filter_map(|(_, m)| match m {
+                    Message::Presence(p) => {
+                        assert_eq!(p.tag_id, tag);
+                        Some(p.in_range)
+                    }
+                    _ => None,
+                })
+                .collect();
+            changes += states.windows(2).filter(|w| w[0] != w[1]).count();
+            assert_eq!(members[i - 1].device.id, tag);
+        }
+        assert!(changes > 50, "{changes}");
+    }
+
+    #[test]
+    fn the_same_seed_replays_the_same_messages() {
+        let timing = Timing::new(None);
+        assert_eq!(run(9, timing, 2), run(9, timing, 2));
+        assert_ne!(run(9, timing, 2), run(10, timing, 2));
+    }
 }

@@ -53,7 +53,7 @@ impl Drop for Link {
 /// Connects as `client_id`, subscribes to the downlink topics of `ids`, and returns once the
 /// broker has confirmed every subscription.
 pub async fn open(client_id: String, broker: &BrokerAddress, ids: &[u64]) -> anyhow::Result<Link> {
-    let (client, eventloop) = ingest::mqtt::connect(&client_id, broker)
+    let (client, eventloop) = ingest::mqtt::connect(&client_id, broker, std::time::Duration::ZERO)
         .await
         .with_context(|| format!("simulator connection {client_id}"))?;
     let filters: Vec<String> = ids.iter().map(|&id| downlink_topic(id)).collect();
@@ -242,7 +242,7 @@ impl Drop for RawCounter {
 /// Connects as `client_id`, subscribes to every uplink topic and starts counting into
 /// `stats.delivered_raw`.
 pub async fn raw_counter(client_id: String, broker: &BrokerAddress, stats: Arc<SimStats>) -> anyhow::Result<RawCounter> {
-    let (client, mut eventloop) = ingest::mqtt::connect(&client_id, broker)
+    let (client, mut eventloop) = ingest::mqtt::connect(&client_id, broker, std::time::Duration::ZERO)
         .await
         .context("the raw-broker subscriber")?;
     client.subscribe(UPLINK_FILTER, QoS::AtLeastOnce).await?;

@@ -98,6 +98,7 @@ impl Histogram {
         self.max = self.max.max(other.max);
     }
 
+    #[cfg(test)]
     pub fn count(&self) -> u64 {
         self.total
     }

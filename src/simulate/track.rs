@@ -145,6 +145,7 @@ impl Track {
         self.home
     }
 
+    #[cfg(test)]
     pub fn now_ms(&self) -> u64 {
         self.now_ms
     }

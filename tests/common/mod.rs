@@ -1,0 +1,386 @@
+//! What the end-to-end tests share: the `sargs` service as a child process, devices that speak
+//! the tag protocol over MQTT or a serial line, a real Mosquitto, and a real pty pair (socat).
+//! Every server listens on a free loopback port of its own.
+
+#![allow(dead_code)] // each test file uses part of this
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use firmware_proto::{DeviceKey, DeviceSession, DownlinkEvent, Message, SessionOptions};
+use ingest::store::StoreLocation;
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
+use tokio::sync::mpsc;
+
+pub const SARGS: &str = env!("CARGO_BIN_EXE_sargs");
+pub const KEY: DeviceKey = [0x5a; 32];
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub fn now_ms() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default()
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The storage flags for a location.
+pub fn storage_flags(location: &StoreLocation) -> Vec<String> {
+    match location {
+        StoreLocation::DataDir(dir) => vec!["--data-dir".into(), dir.display().to_string()],
+        StoreLocation::Url(url) => vec!["--database-url".into(), url.clone()],
+    }
+}
+
+/// Run a `sargs` command to completion.
+pub fn sargs(args: &[String]) -> std::process::Output {
+    Command::new(SARGS)
+        .args(args)
+        .env_remove("SARGS_DATA_DIR")
+        .env_remove("SARGS_DATABASE_URL")
+        .output()
+        .expect("run sargs")
+}
+
+pub fn sargs_ok(args: &[String]) -> String {
+    let out = sargs(args);
+    assert!(
+        out.status.success(),
+        "sargs {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn register(location: &StoreLocation, id: u64, kind: &str, key: Option<&DeviceKey>) {
+    let mut args: Vec<String> = vec!["devices".into(), "add".into()];
+    args.extend(storage_flags(location));
+    args.extend(["--id".into(), id.to_string(), "--kind".into(), kind.into()]);
+    if let Some(key) = key {
+        args.extend(["--key".into(), hex::encode(key)]);
+    }
+    sargs_ok(&args);
+}
+
+/// `sargs serve` as a child process, killed when dropped.
+pub struct Service {
+    pub child: Child,
+    pub mqtt_port: u16,
+    pub http: String,
+    pub log: PathBuf,
+}
+
+impl Service {
+    /// Start with these extra flags and wait for its ready line.
+    pub fn start(location: &StoreLocation, extra: &[String], log_dir: &Path) -> Service {
+        let log = log_dir.join(format!("serve-{}.log", Instant::now().elapsed().as_nanos() ^ u128::from(now_ms())));
+        let stderr = std::fs::File::create(&log).expect("log file");
+        let mut args = vec!["serve".to_string(), "--http".into(), "127.0.0.1:0".into()];
+        args.extend(storage_flags(location));
+        args.extend(extra.iter().cloned());
+        if !extra.iter().any(|a| a == "--mqtt-url" || a == "--mqtt-listen") {
+            args.extend(["--mqtt-listen".into(), "127.0.0.1:0".into()]);
+        }
+        let mut child = Command::new(SARGS)
+            .args(&args)
+            .env("SARGS_LOG", "info,ingest=debug")
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("spawn sargs serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("ready line");
+        assert!(
+            line.starts_with("sargs ready:"),
+            "sargs serve did not start: {line}\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        let field = |name: &str| -> String {
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix(name))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let mqtt = field("mqtt=");
+        let mqtt_port = mqtt.rsplit(':').next().and_then(|p| p.parse().ok()).expect("mqtt port");
+        Service {
+            child,
+            mqtt_port,
+            http: field("http="),
+            log,
+        }
+    }
+
+    /// SIGKILL: no chance to flush or say goodbye.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, and wait for a clean exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        self.child.wait().expect("wait for sargs")
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The /metrics counters, by full series name.
+    pub async fn metrics(&self) -> HashMap<String, f64> {
+        let text = http_get(&format!("{}/metrics", self.http)).await;
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.rsplit_once(' '))
+            .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
+            .collect()
+    }
+
+    pub async fn metric(&self, name: &str) -> f64 {
+        self.metrics().await.get(name).copied().unwrap_or(0.0)
+    }
+
+    /// Wait until a metric reaches at least `value`.
+    pub async fn wait_metric(&self, name: &str, value: f64) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let now = self.metric(name).await;
+            if now >= value {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{name} stayed at {now}, expected {value}\n{}", self.log_text());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A minimal HTTP/1.1 GET (no client library needed for /metrics).
+pub async fn http_get(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").expect("http url");
+    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect http");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+}
+
+/// A device on its own MQTT connection, speaking through the firmware-proto device session.
+pub struct MqttDevice {
+    pub session: DeviceSession,
+    client: AsyncClient,
+    downlink: mpsc::UnboundedReceiver<Vec<u8>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn drive(mut eventloop: EventLoop, tx: mpsc::UnboundedSender<Vec<u8>>) {
+    loop {
+        match eventloop.poll().await {
+            Ok(Event::Incoming(Packet::Publish(p))) => {
+                if tx.send(p.payload.to_vec()).is_err() {
+                    return;
+                }
+            }
+            Ok(_) => {}
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+impl MqttDevice {
+    pub async fn connect(port: u16, id: u64, key: Option<DeviceKey>) -> MqttDevice {
+        let mut options = MqttOptions::new(format!("test-device-{id}-{}", now_ms()), "127.0.0.1", port);
+        options.set_keep_alive(Duration::from_secs(30));
+        let (client, eventloop) = AsyncClient::new(options, 1024);
+        let (tx, downlink) = mpsc::unbounded_channel();
+        client
+            .subscribe(format!("em/v1/{id}/down"), QoS::AtLeastOnce)
+            .await
+            .expect("subscribe");
+        let task = tokio::spawn(drive(eventloop, tx));
+        // Let the subscription reach the broker before anything is sent.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        MqttDevice {
+            session: DeviceSession::new(id, key, 1, SessionOptions::default()),
+            client,
+            downlink,
+            task,
+        }
+    }
+
+    pub async fn publish_raw(&self, topic: &str, bytes: Vec<u8>) {
+        self.client
+            .publish(topic, QoS::AtLeastOnce, false, bytes)
+            .await
+            .expect("publish");
+    }
+
+    pub async fn publish(&self, bytes: Vec<u8>) {
+        let topic = format!("em/v1/{}/up", self.session.device_id());
+        self.publish_raw(&topic, bytes).await;
+    }
+
+    /// Record messages and send every frame the session has due.
+    pub async fn send(&mut self, messages: &[Message]) -> Vec<Vec<u8>> {
+        let now = now_ms();
+        for m in messages {
+            self.session.record(*m, now);
+        }
+        let frames = self.session.poll_transmit(now, true);
+        for f in &frames {
+            self.publish(f.clone()).await;
+        }
+        frames
+    }
+
+    /// Apply downlinks until the session's acked seq reaches `seq`; returns the ACK events seen.
+    pub async fn wait_acked(&mut self, seq: u32) -> Vec<DownlinkEvent> {
+        let mut events = Vec::new();
+        let deadline = Instant::now() + WAIT;
+        while self.session.acked_seq() < seq {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let frame = tokio::time::timeout(left, self.downlink.recv())
+                .await
+                .unwrap_or_else(|_| panic!("device {} not acked through {seq} (at {})", self.session.device_id(), self.session.acked_seq()))
+                .expect("downlink channel");
+            match self.session.handle_downlink(&frame, now_ms()) {
+                Ok(event) => events.push(event),
+                Err(e) => panic!("bad downlink for device {}: {e:?}", self.session.device_id()),
+            }
+        }
+        events
+    }
+
+    /// Whatever downlinks arrive within `window`.
+    pub async fn downlinks_within(&mut self, window: Duration) -> Vec<Vec<u8>> {
+        let mut frames = Vec::new();
+        let deadline = Instant::now() + window;
+        while let Ok(Some(f)) =
+            tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), self.downlink.recv()).await
+        {
+            frames.push(f);
+        }
+        frames
+    }
+}
+
+impl Drop for MqttDevice {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A heartbeat message with plausible values.
+pub fn heartbeat(battery: u8) -> Message {
+    Message::Heartbeat(firmware_proto::Heartbeat {
+        battery_percent: battery,
+        battery_mv: 3900,
+        status: firmware_proto::HeartbeatStatus(0x0007),
+        rssi_dbm: -70,
+        temperature_c: 30,
+    })
+}
+
+/// A real Mosquitto on a free port, stopped when dropped.
+pub struct Mosquitto {
+    child: Child,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Mosquitto {
+    pub fn start() -> Mosquitto {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let conf = dir.path().join("mosquitto.conf");
+        std::fs::write(
+            &conf,
+            format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 1000\nmax_queued_messages 100000\n"),
+        )
+        .expect("write mosquitto.conf");
+        let child = Command::new("mosquitto")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("mosquitto is installed (.ci/run installs it)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "mosquitto did not start on {port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Mosquitto { child, port, _dir: dir }
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Two linked pseudo-terminals from socat: what is written to one is read from the other.
+pub struct PtyPair {
+    child: Child,
+    pub engine_side: PathBuf,
+    pub device_side: PathBuf,
+}
+
+impl PtyPair {
+    pub fn start(dir: &Path) -> PtyPair {
+        Self::start_at(dir.join("engine-tty"), dir.join("device-tty"))
+    }
+
+    pub fn start_at(engine_side: PathBuf, device_side: PathBuf) -> PtyPair {
+        let _ = std::fs::remove_file(&engine_side);
+        let _ = std::fs::remove_file(&device_side);
+        let child = Command::new("socat")
+            .arg(format!("pty,raw,echo=0,link={}", engine_side.display()))
+            .arg(format!("pty,raw,echo=0,link={}", device_side.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("socat is installed (.ci/run installs it)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !(engine_side.exists() && device_side.exists()) {
+            assert!(Instant::now() < deadline, "socat did not create the pty pair");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        PtyPair {
+            child,
+            engine_side,
+            device_side,
+        }
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for PtyPair {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
