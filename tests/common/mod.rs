@@ -269,6 +269,12 @@ impl MqttDevice {
         events
     }
 
+    /// Take the session out (for a device that moves to a new connection).
+    pub fn into_session(mut self) -> DeviceSession {
+        let id = self.session.device_id();
+        std::mem::replace(&mut self.session, DeviceSession::new(id, None, 1, SessionOptions::default()))
+    }
+
     /// Whatever downlinks arrive within `window`.
     pub async fn downlinks_within(&mut self, window: Duration) -> Vec<Vec<u8>> {
         let mut frames = Vec::new();
