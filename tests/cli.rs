@@ -1,0 +1,162 @@
+//! The command line as a person uses it: clear errors for bad input, never a half-start.
+
+mod common;
+
+use std::net::TcpListener;
+
+use common::*;
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn fails_with(list: &[String], expect: &str) {
+    let out = sargs(list);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "sargs {list:?} succeeded");
+    assert!(stderr.contains(expect), "sargs {list:?}: expected {expect:?} in:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "sargs {list:?} panicked:\n{stderr}");
+}
+
+#[test]
+fn decode_prints_json_or_the_reason() {
+    let out = sargs_ok(&args(&[
+        "decode",
+        "0105000000000000000013890000004d0000019b76dafdf0000a00000000000003e901d02a2e",
+    ]));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["type"], "presence");
+    assert_eq!(json["device_id"], 5001);
+    assert_eq!(json["seq"], 77);
+    assert_eq!(json["payload"]["tag_id"], 1001);
+    assert_eq!(json["payload"]["in_range"], true);
+    assert_eq!(json["payload"]["rssi_dbm"], -48);
+    fails_with(&args(&["decode", "00ff"]), "too_short");
+    fails_with(&args(&["decode", "not hex"]), "hexadecimal");
+    // The ACK vector is valid, but a version 2 frame is not.
+    let ack = "0181000000000000000003e9000000010000019b76db01d8000400000003e0df";
+    sargs_ok(&args(&["decode", ack]));
+    fails_with(&args(&["decode", &format!("02{}", &ack[2..])]), "crc");
+}
+
+#[test]
+fn devices_add_checks_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d").display().to_string();
+    let base = |extra: &[&str]| {
+        let mut a = args(&["devices", "add", "--data-dir", &data]);
+        a.extend(args(extra));
+        a
+    };
+    fails_with(&base(&["--id", "0", "--kind", "gps-tag"]), "device id 0 is invalid");
+    fails_with(&base(&["--id=-1", "--kind", "gps-tag"]), "invalid value");
+    fails_with(&base(&["--id", "18446744073709551616", "--kind", "gps-tag"]), "invalid value");
+    fails_with(&base(&["--id", "7", "--kind", "anklet"]), "unknown device kind");
+    fails_with(&base(&["--id", "7", "--kind", "gps-tag", "--key", "abcd"]), "32 bytes");
+    fails_with(&base(&["--id", "7", "--kind", "gps-tag", "--key", "xyz"]), "hexadecimal");
+    let out = sargs_ok(&base(&["--id", "7", "--kind", "gps-tag", "--key", &"ab".repeat(32)]));
+    assert!(out.contains("registered device 7 (gps-tag, with key)"), "{out}");
+    assert!(!out.contains(&"ab".repeat(32)), "the key is never printed");
+    fails_with(&base(&["--id", "7", "--kind", "rf-tag"]), "already registered");
+    let list = sargs_ok(&args(&["devices", "list", "--json", "--data-dir", &data]));
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list[0]["id"], 7);
+    assert_eq!(list[0]["has_key"], true);
+    assert!(list[0].get("key").is_none(), "the key is never listed");
+}
+
+#[test]
+fn serve_stops_with_a_clear_message_when_it_cannot_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d").display().to_string();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_addr = taken.local_addr().unwrap().to_string();
+    let serve = |extra: &[&str]| {
+        let mut a = args(&["serve", "--data-dir", &data]);
+        a.extend(args(extra));
+        a
+    };
+    fails_with(
+        &serve(&["--mqtt-listen", &taken_addr, "--http", "127.0.0.1:0"]),
+        &format!("cannot listen for MQTT on {taken_addr}"),
+    );
+    fails_with(
+        &serve(&["--mqtt-listen", "127.0.0.1:0", "--http", &taken_addr]),
+        &format!("cannot listen for HTTP on {taken_addr}"),
+    );
+    let closed = free_port();
+    fails_with(
+        &serve(&["--mqtt-url", &format!("mqtt://127.0.0.1:{closed}"), "--http", "127.0.0.1:0"]),
+        "cannot connect to the MQTT broker",
+    );
+    fails_with(&serve(&["--mqtt-url", "http://x", "--http", "127.0.0.1:0"]), "invalid MQTT URL");
+    fails_with(
+        &serve(&["--database-url", "postgres://x@127.0.0.1:1/none", "--http", "127.0.0.1:0"]),
+        "give either --data-dir or --database-url",
+    );
+    let config = dir.path().join("sargs.toml");
+    std::fs::write(&config, "mqtt-listn = \"127.0.0.1:0\"\n").unwrap();
+    fails_with(
+        &args(&["serve", "--config", &config.display().to_string()]),
+        "unknown field `mqtt-listn`",
+    );
+    fails_with(&args(&["serve", "--config", "/nonexistent/sargs.toml"]), "cannot read config file");
+    fails_with(
+        &args(&["serve", "--database-url", "postgres://nobody@127.0.0.1:1/none", "--http", "127.0.0.1:0"]),
+        "cannot open database",
+    );
+    drop(taken);
+}
+
+#[tokio::test]
+async fn configuration_comes_from_file_and_environment_and_sigterm_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("from-file");
+    let config = dir.path().join("sargs.toml");
+    std::fs::write(
+        &config,
+        format!("data-dir = \"{}\"\nmqtt-listen = \"127.0.0.1:0\"\nhttp = \"127.0.0.1:0\"\n", data.display()),
+    )
+    .unwrap();
+    let log = dir.path().join("serve.log");
+    let mut child = std::process::Command::new(SARGS)
+        .args(["serve"])
+        .env("SARGS_CONFIG", &config)
+        .env("SARGS_MAX_BATCH", "17")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    assert!(line.contains(&format!("storage=sqlite in {}", data.display())), "{line}");
+    assert!(data.join("sargs.db").exists());
+    let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success(), "{}", std::fs::read_to_string(&log).unwrap());
+    let bad = std::process::Command::new(SARGS)
+        .args(["serve", "--config", &config.display().to_string()])
+        .env("SARGS_MAX_BATCH", "0")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--max-batch must be between 1 and 100000"));
+}
+
+#[test]
+fn export_rejects_bad_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d").display().to_string();
+    let export = |extra: &[&str]| {
+        let mut a = args(&["export", "--device", "1", "--format", "csv", "--data-dir", &data]);
+        a.extend(args(extra));
+        a
+    };
+    fails_with(&export(&["--from", "yesterday"]), "invalid time");
+    fails_with(&export(&["--from", "2026-02-01T00:00:00Z", "--to", "2026-01-01T00:00:00Z"]), "--to must be after --from");
+    let out = sargs_ok(&export(&[]));
+    assert_eq!(out.lines().count(), 1, "only the header for a device with no history");
+    fails_with(
+        &args(&["export", "--device", "1", "--format", "xml", "--data-dir", &data]),
+        "invalid value 'xml'",
+    );
+}
