@@ -94,7 +94,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SARGS_MQTT_URL", value_name = "URL")]
     pub mqtt_url: Option<String>,
     /// Read frames from a serial line, PATH[@BAUD] (repeatable; baud defaults to 115200)
-    #[arg(long = "serial", env = "SARGS_SERIAL", value_name = "PATH[@BAUD]", value_delimiter = ',')]
+    #[arg(
+        long = "serial",
+        env = "SARGS_SERIAL",
+        value_name = "PATH[@BAUD]",
+        value_delimiter = ','
+    )]
     pub serial: Vec<String>,
     /// Address of the HTTP server (/metrics) [default: 127.0.0.1:8080]; port 0 picks a free port
     #[arg(long, env = "SARGS_HTTP", value_name = "ADDR")]
@@ -126,7 +131,8 @@ pub struct ServeConfig {
 }
 
 fn default_addr(text: &str) -> SocketAddr {
-    text.parse().unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)))
+    text.parse()
+        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)))
 }
 
 impl ServeArgs {
@@ -153,7 +159,10 @@ impl ServeArgs {
             .map(|s| s.parse::<SerialSpec>().map_err(anyhow::Error::msg))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let defaults = WriterOptions::default();
-        let max_batch = self.max_batch.or(file.max_batch).unwrap_or(defaults.max_batch);
+        let max_batch = self
+            .max_batch
+            .or(file.max_batch)
+            .unwrap_or(defaults.max_batch);
         if !(1..=100_000).contains(&max_batch) {
             bail!("--max-batch must be between 1 and 100000, not {max_batch}");
         }
@@ -186,9 +195,16 @@ mod tests {
 
     #[test]
     fn defaults_need_nothing() {
-        let config = ServeArgs::default().resolve(&FileConfig::default()).unwrap();
-        assert!(matches!(config.storage, StoreLocation::DataDir(ref d) if d == Path::new(DEFAULT_DATA_DIR)));
-        assert_eq!(config.mqtt, MqttMode::Embedded(DEFAULT_MQTT_LISTEN.parse().unwrap()));
+        let config = ServeArgs::default()
+            .resolve(&FileConfig::default())
+            .unwrap();
+        assert!(
+            matches!(config.storage, StoreLocation::DataDir(ref d) if d == Path::new(DEFAULT_DATA_DIR))
+        );
+        assert_eq!(
+            config.mqtt,
+            MqttMode::Embedded(DEFAULT_MQTT_LISTEN.parse().unwrap())
+        );
         assert_eq!(config.http, DEFAULT_HTTP.parse().unwrap());
         assert!(config.serial.is_empty());
     }
@@ -205,7 +221,9 @@ mod tests {
         };
         let config = args.resolve(&file).unwrap();
         assert_eq!(config.http, "127.0.0.1:9100".parse().unwrap());
-        assert!(matches!(config.storage, StoreLocation::DataDir(ref d) if d == Path::new("/var/lib/sargs")));
+        assert!(
+            matches!(config.storage, StoreLocation::DataDir(ref d) if d == Path::new("/var/lib/sargs"))
+        );
         assert_eq!(config.serial[0].baud, 9600);
         assert_eq!(
             config.mqtt,

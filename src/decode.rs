@@ -23,8 +23,12 @@ pub fn parse_hex(text: &str) -> anyhow::Result<Vec<u8>> {
 
 pub fn parse_key(text: &str) -> anyhow::Result<DeviceKey> {
     let bytes = parse_hex(text).context("invalid device key")?;
-    DeviceKey::try_from(bytes.as_slice())
-        .map_err(|_| anyhow::anyhow!("a device key is 32 bytes (64 hex digits), not {}", bytes.len()))
+    DeviceKey::try_from(bytes.as_slice()).map_err(|_| {
+        anyhow::anyhow!(
+            "a device key is 32 bytes (64 hex digits), not {}",
+            bytes.len()
+        )
+    })
 }
 
 /// RFC 3339 UTC with milliseconds, or the raw number if it is outside chrono's range.
@@ -69,7 +73,8 @@ pub fn frame_json(frame: &Frame, raw: &[u8], mac_verified: Option<bool>) -> Valu
 /// Decode (and with a key, authenticate) a frame; the error names the reason.
 pub fn decode(hex_text: &str, key: Option<&str>) -> anyhow::Result<Value> {
     let raw = parse_hex(hex_text)?;
-    let frame = firmware_proto::decode(&raw).map_err(|e| anyhow::anyhow!("invalid frame ({}): {e}", e.label()))?;
+    let frame = firmware_proto::decode(&raw)
+        .map_err(|e| anyhow::anyhow!("invalid frame ({}): {e}", e.label()))?;
     let mac_verified = match key {
         None => None,
         Some(key) => {

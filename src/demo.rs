@@ -66,7 +66,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     })
     .await?;
     // Long enough to mean "until Ctrl-C".
-    let duration = if args.duration == 0 { 10 * 365 * 86_400 } else { args.duration };
+    let duration = if args.duration == 0 {
+        10 * 365 * 86_400
+    } else {
+        args.duration
+    };
     let sim = SimulateOnly::try_parse_from([
         "simulate".to_string(),
         format!("--devices={}", args.devices),
@@ -82,8 +86,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("  data:      {}", data_dir.display());
     println!("  mqtt:      {}", running.mqtt);
     println!("  metrics:   http://{}/metrics", running.http);
-    println!("  devices:   {registered} simulated (GPS tags and home units around Riga), with coverage gaps");
-    println!("  try:       sargs devices list --data-dir {}", data_dir.display());
+    println!(
+        "  devices:   {registered} simulated (GPS tags and home units around Riga), with coverage gaps"
+    );
+    println!(
+        "  try:       sargs devices list --data-dir {}",
+        data_dir.display()
+    );
     println!("Ctrl-C to stop.\n");
 
     let stats = Arc::new(SimStats::default());

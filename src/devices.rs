@@ -57,7 +57,10 @@ pub async fn run(store: &Store, command: DevicesCommand) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&devices)?);
             } else {
-                println!("{:<20} {:<10} {:<4} {:<10} {:<26} via", "id", "kind", "key", "acked", "last seen");
+                println!(
+                    "{:<20} {:<10} {:<4} {:<10} {:<26} via",
+                    "id", "kind", "key", "acked", "last seen"
+                );
                 for d in devices {
                     println!(
                         "{:<20} {:<10} {:<4} {:<10} {:<26} {}",
@@ -76,7 +79,10 @@ pub async fn run(store: &Store, command: DevicesCommand) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&unknown)?);
             } else {
-                println!("{:<20} {:<10} {:<26} {:<26} via", "id", "frames", "first seen", "last seen");
+                println!(
+                    "{:<20} {:<10} {:<26} {:<26} via",
+                    "id", "frames", "first seen", "last seen"
+                );
                 for d in unknown {
                     println!(
                         "{:<20} {:<10} {:<26} {:<26} {}",

@@ -25,7 +25,11 @@ pub fn parse_time(text: &str) -> anyhow::Result<i64> {
     }
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.timestamp_millis())
-        .with_context(|| format!("invalid time {text:?}: expected RFC 3339 (2026-01-01T00:00:00Z) or milliseconds"))
+        .with_context(|| {
+            format!(
+                "invalid time {text:?}: expected RFC 3339 (2026-01-01T00:00:00Z) or milliseconds"
+            )
+        })
 }
 
 const CSV_HEADER: &str = "device_id,seq,type,flags,device_time,device_time_ms,received_at,received_at_ms,via,clock_skewed,fields,raw";
@@ -131,8 +135,14 @@ mod tests {
     #[test]
     fn times_parse_both_ways() {
         assert_eq!(parse_time("1767225600000").unwrap(), 1_767_225_600_000);
-        assert_eq!(parse_time("2026-01-01T00:00:00Z").unwrap(), 1_767_225_600_000);
-        assert_eq!(parse_time("2026-01-01T02:00:00+02:00").unwrap(), 1_767_225_600_000);
+        assert_eq!(
+            parse_time("2026-01-01T00:00:00Z").unwrap(),
+            1_767_225_600_000
+        );
+        assert_eq!(
+            parse_time("2026-01-01T02:00:00+02:00").unwrap(),
+            1_767_225_600_000
+        );
         assert!(parse_time("yesterday").is_err());
         assert!(parse_time("2026-13-01T00:00:00Z").is_err());
     }
@@ -140,7 +150,10 @@ mod tests {
     #[test]
     fn csv_fields_are_quoted_when_needed() {
         assert_eq!(csv_field("mqtt"), "mqtt");
-        assert_eq!(csv_field("{\"a\":1,\"b\":2}"), "\"{\"\"a\"\":1,\"\"b\"\":2}\"");
+        assert_eq!(
+            csv_field("{\"a\":1,\"b\":2}"),
+            "\"{\"\"a\"\":1,\"\"b\"\":2}\""
+        );
         assert_eq!(csv_field("serial:/dev/a,b"), "\"serial:/dev/a,b\"");
     }
 }

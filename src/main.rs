@@ -19,7 +19,11 @@ use ingest::store::Store;
 use crate::config::{FileConfig, ServeArgs, StorageArgs};
 
 #[derive(Parser, Debug)]
-#[command(name = "sargs", version, about = "Electronic-monitoring telemetry and compliance engine")]
+#[command(
+    name = "sargs",
+    version,
+    about = "Electronic-monitoring telemetry and compliance engine"
+)]
 struct Cli {
     /// Configuration file (TOML; keys named as the flags, e.g. data-dir = "/var/lib/sargs")
     #[arg(long, global = true, env = "SARGS_CONFIG", value_name = "FILE")]
@@ -143,8 +147,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             format,
             storage,
         } => {
-            let from_ms = from.as_deref().map(export::parse_time).transpose()?.unwrap_or(i64::MIN);
-            let to_ms = to.as_deref().map(export::parse_time).transpose()?.unwrap_or(i64::MAX);
+            let from_ms = from
+                .as_deref()
+                .map(export::parse_time)
+                .transpose()?
+                .unwrap_or(i64::MIN);
+            let to_ms = to
+                .as_deref()
+                .map(export::parse_time)
+                .transpose()?
+                .unwrap_or(i64::MAX);
             let store = open_store(&storage, &file).await?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
@@ -161,7 +173,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("sargs: cannot start the async runtime: {error}");

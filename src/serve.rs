@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use ingest::metrics::Metrics;
 use ingest::mqtt::BrokerAddress;
 use ingest::store::{Store, StoreLocation, redact_url};
 use ingest::{Ingest, IngestConfig};
-use ingest::metrics::Metrics;
 use tokio::task::JoinHandle;
 
 use crate::config::{MqttMode, ServeConfig};

@@ -14,8 +14,14 @@ fn fails_with(list: &[String], expect: &str) {
     let out = sargs(list);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "sargs {list:?} succeeded");
-    assert!(stderr.contains(expect), "sargs {list:?}: expected {expect:?} in:\n{stderr}");
-    assert!(!stderr.contains("panicked"), "sargs {list:?} panicked:\n{stderr}");
+    assert!(
+        stderr.contains(expect),
+        "sargs {list:?}: expected {expect:?} in:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked"),
+        "sargs {list:?} panicked:\n{stderr}"
+    );
 }
 
 #[test]
@@ -48,16 +54,44 @@ fn devices_add_checks_its_input() {
         a.extend(args(extra));
         a
     };
-    fails_with(&base(&["--id", "0", "--kind", "gps-tag"]), "device id 0 is invalid");
+    fails_with(
+        &base(&["--id", "0", "--kind", "gps-tag"]),
+        "device id 0 is invalid",
+    );
     fails_with(&base(&["--id=-1", "--kind", "gps-tag"]), "invalid value");
-    fails_with(&base(&["--id", "18446744073709551616", "--kind", "gps-tag"]), "invalid value");
-    fails_with(&base(&["--id", "7", "--kind", "anklet"]), "unknown device kind");
-    fails_with(&base(&["--id", "7", "--kind", "gps-tag", "--key", "abcd"]), "32 bytes");
-    fails_with(&base(&["--id", "7", "--kind", "gps-tag", "--key", "xyz"]), "hexadecimal");
-    let out = sargs_ok(&base(&["--id", "7", "--kind", "gps-tag", "--key", &"ab".repeat(32)]));
-    assert!(out.contains("registered device 7 (gps-tag, with key)"), "{out}");
+    fails_with(
+        &base(&["--id", "18446744073709551616", "--kind", "gps-tag"]),
+        "invalid value",
+    );
+    fails_with(
+        &base(&["--id", "7", "--kind", "anklet"]),
+        "unknown device kind",
+    );
+    fails_with(
+        &base(&["--id", "7", "--kind", "gps-tag", "--key", "abcd"]),
+        "32 bytes",
+    );
+    fails_with(
+        &base(&["--id", "7", "--kind", "gps-tag", "--key", "xyz"]),
+        "hexadecimal",
+    );
+    let out = sargs_ok(&base(&[
+        "--id",
+        "7",
+        "--kind",
+        "gps-tag",
+        "--key",
+        &"ab".repeat(32),
+    ]));
+    assert!(
+        out.contains("registered device 7 (gps-tag, with key)"),
+        "{out}"
+    );
     assert!(!out.contains(&"ab".repeat(32)), "the key is never printed");
-    fails_with(&base(&["--id", "7", "--kind", "rf-tag"]), "already registered");
+    fails_with(
+        &base(&["--id", "7", "--kind", "rf-tag"]),
+        "already registered",
+    );
     let list = sargs_ok(&args(&["devices", "list", "--json", "--data-dir", &data]));
     let list: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(list[0]["id"], 7);
@@ -86,12 +120,25 @@ fn serve_stops_with_a_clear_message_when_it_cannot_start() {
     );
     let closed = free_port();
     fails_with(
-        &serve(&["--mqtt-url", &format!("mqtt://127.0.0.1:{closed}"), "--http", "127.0.0.1:0"]),
+        &serve(&[
+            "--mqtt-url",
+            &format!("mqtt://127.0.0.1:{closed}"),
+            "--http",
+            "127.0.0.1:0",
+        ]),
         "cannot connect to the MQTT broker",
     );
-    fails_with(&serve(&["--mqtt-url", "http://x", "--http", "127.0.0.1:0"]), "invalid MQTT URL");
     fails_with(
-        &serve(&["--database-url", "postgres://x@127.0.0.1:1/none", "--http", "127.0.0.1:0"]),
+        &serve(&["--mqtt-url", "http://x", "--http", "127.0.0.1:0"]),
+        "invalid MQTT URL",
+    );
+    fails_with(
+        &serve(&[
+            "--database-url",
+            "postgres://x@127.0.0.1:1/none",
+            "--http",
+            "127.0.0.1:0",
+        ]),
         "give either --data-dir or --database-url",
     );
     let config = dir.path().join("sargs.toml");
@@ -100,9 +147,18 @@ fn serve_stops_with_a_clear_message_when_it_cannot_start() {
         &args(&["serve", "--config", &config.display().to_string()]),
         "unknown field `mqtt-listn`",
     );
-    fails_with(&args(&["serve", "--config", "/nonexistent/sargs.toml"]), "cannot read config file");
     fails_with(
-        &args(&["serve", "--database-url", "postgres://nobody@127.0.0.1:1/none", "--http", "127.0.0.1:0"]),
+        &args(&["serve", "--config", "/nonexistent/sargs.toml"]),
+        "cannot read config file",
+    );
+    fails_with(
+        &args(&[
+            "serve",
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
+            "--http",
+            "127.0.0.1:0",
+        ]),
         "cannot open database",
     );
     drop(taken);
@@ -115,7 +171,10 @@ async fn configuration_comes_from_file_and_environment_and_sigterm_stops_cleanly
     let config = dir.path().join("sargs.toml");
     std::fs::write(
         &config,
-        format!("data-dir = \"{}\"\nmqtt-listen = \"127.0.0.1:0\"\nhttp = \"127.0.0.1:0\"\n", data.display()),
+        format!(
+            "data-dir = \"{}\"\nmqtt-listen = \"127.0.0.1:0\"\nhttp = \"127.0.0.1:0\"\n",
+            data.display()
+        ),
     )
     .unwrap();
     let log = dir.path().join("serve.log");
@@ -128,18 +187,34 @@ async fn configuration_comes_from_file_and_environment_and_sigterm_stops_cleanly
         .spawn()
         .unwrap();
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
-    assert!(line.contains(&format!("storage=sqlite in {}", data.display())), "{line}");
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(
+        line.contains(&format!("storage=sqlite in {}", data.display())),
+        "{line}"
+    );
     assert!(data.join("sargs.db").exists());
-    let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
-    assert!(child.wait().unwrap().success(), "{}", std::fs::read_to_string(&log).unwrap());
+    assert!(
+        child.wait().unwrap().success(),
+        "{}",
+        std::fs::read_to_string(&log).unwrap()
+    );
     let bad = std::process::Command::new(SARGS)
         .args(["serve", "--config", &config.display().to_string()])
         .env("SARGS_MAX_BATCH", "0")
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--max-batch must be between 1 and 100000"));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--max-batch must be between 1 and 100000")
+    );
 }
 
 #[test]
@@ -147,16 +222,44 @@ fn export_rejects_bad_times() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("d").display().to_string();
     let export = |extra: &[&str]| {
-        let mut a = args(&["export", "--device", "1", "--format", "csv", "--data-dir", &data]);
+        let mut a = args(&[
+            "export",
+            "--device",
+            "1",
+            "--format",
+            "csv",
+            "--data-dir",
+            &data,
+        ]);
         a.extend(args(extra));
         a
     };
     fails_with(&export(&["--from", "yesterday"]), "invalid time");
-    fails_with(&export(&["--from", "2026-02-01T00:00:00Z", "--to", "2026-01-01T00:00:00Z"]), "--to must be after --from");
-    let out = sargs_ok(&export(&[]));
-    assert_eq!(out.lines().count(), 1, "only the header for a device with no history");
     fails_with(
-        &args(&["export", "--device", "1", "--format", "xml", "--data-dir", &data]),
+        &export(&[
+            "--from",
+            "2026-02-01T00:00:00Z",
+            "--to",
+            "2026-01-01T00:00:00Z",
+        ]),
+        "--to must be after --from",
+    );
+    let out = sargs_ok(&export(&[]));
+    assert_eq!(
+        out.lines().count(),
+        1,
+        "only the header for a device with no history"
+    );
+    fails_with(
+        &args(&[
+            "export",
+            "--device",
+            "1",
+            "--format",
+            "xml",
+            "--data-dir",
+            &data,
+        ]),
         "invalid value 'xml'",
     );
 }

@@ -19,7 +19,10 @@ async fn stored_seqs(location: &StoreLocation, id: u64) -> Vec<u32> {
     let mut seqs = Vec::new();
     let mut after = None;
     loop {
-        let page = store.observations_page(id, i64::MIN, i64::MAX, after, 1000).await.unwrap();
+        let page = store
+            .observations_page(id, i64::MIN, i64::MAX, after, 1000)
+            .await
+            .unwrap();
         seqs.extend(page.iter().map(|o| o.seq));
         match page.last() {
             Some(last) if page.len() == 1000 => after = Some((last.device_time_ms, last.seq)),
@@ -62,7 +65,8 @@ async fn kill_9_after_acks_loses_nothing() {
                 }
                 service.kill9();
                 for device in &devices {
-                    acked_before_crash.insert(device.session.device_id(), device.session.acked_seq());
+                    acked_before_crash
+                        .insert(device.session.device_id(), device.session.acked_seq());
                 }
             }
         }
@@ -72,7 +76,11 @@ async fn kill_9_after_acks_loses_nothing() {
         for (id, acked) in &acked_before_crash {
             let stored = stored_seqs(&db.location, *id).await;
             for seq in 1..=*acked {
-                assert!(stored.contains(&seq), "{}: device {id} was acked through {acked} but seq {seq} is not stored", db.name);
+                assert!(
+                    stored.contains(&seq),
+                    "{}: device {id} was acked through {acked} but seq {seq} is not stored",
+                    db.name
+                );
             }
         }
 
@@ -94,7 +102,12 @@ async fn kill_9_after_acks_loses_nothing() {
             device.wait_acked(30).await;
         }
         for id in FIRST_ID..FIRST_ID + DEVICES {
-            assert_eq!(stored_seqs(&db.location, id).await, (1..=30).collect::<Vec<_>>(), "{}: device {id}", db.name);
+            assert_eq!(
+                stored_seqs(&db.location, id).await,
+                (1..=30).collect::<Vec<_>>(),
+                "{}: device {id}",
+                db.name
+            );
         }
         drop(service);
     }
@@ -105,7 +118,11 @@ async fn a_hole_the_device_cannot_fill_is_reported_and_skipped() {
     let dir = tempfile::tempdir().unwrap();
     for db in test_databases().await {
         register(&db.location, 8008, "gps-tag", None);
-        let service = Service::start(&db.location, &["--seq-gap-timeout".into(), "1".into()], dir.path());
+        let service = Service::start(
+            &db.location,
+            &["--seq-gap-timeout".into(), "1".into()],
+            dir.path(),
+        );
         let mut device = MqttDevice::connect(service.mqtt_port, 8008, None).await;
         let now = now_ms();
         for b in [80, 79, 78, 77] {

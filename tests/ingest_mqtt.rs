@@ -24,7 +24,11 @@ fn export_seqs(location: &StoreLocation, device: u64) -> Vec<u32> {
 
 /// Duplicates and out-of-order frames are stored once; the ACK is cumulative and only covers
 /// what is stored with nothing missing below it.
-async fn duplicates_and_reordering(location: &StoreLocation, extra: &[String], broker_port: Option<u16>) {
+async fn duplicates_and_reordering(
+    location: &StoreLocation,
+    extra: &[String],
+    broker_port: Option<u16>,
+) {
     let dir = tempfile::tempdir().unwrap();
     register(location, 1001, "gps-tag", Some(&KEY));
     let service = Service::start(location, extra, dir.path());
@@ -44,9 +48,13 @@ async fn duplicates_and_reordering(location: &StoreLocation, extra: &[String], b
     service.wait_metric("sargs_frames_stored_total", 3.0).await;
     device.wait_acked(1).await;
     // Seq 2 is missing: nothing beyond 1 may be acknowledged yet.
-    let held: Vec<_> = device.downlinks_within(std::time::Duration::from_millis(500)).await;
+    let held: Vec<_> = device
+        .downlinks_within(std::time::Duration::from_millis(500))
+        .await;
     for frame in &held {
-        if let Ok(DownlinkEvent::Acked { acked_seq, .. }) = device.session.handle_downlink(frame, now_ms()) {
+        if let Ok(DownlinkEvent::Acked { acked_seq, .. }) =
+            device.session.handle_downlink(frame, now_ms())
+        {
             assert_eq!(acked_seq, 1, "acked past a missing frame");
         }
     }
@@ -54,7 +62,9 @@ async fn duplicates_and_reordering(location: &StoreLocation, extra: &[String], b
     device.publish(frames[1].clone()).await;
     device.publish(frames[0].clone()).await;
     device.wait_acked(4).await;
-    service.wait_metric("sargs_frames_duplicate_total", 2.0).await;
+    service
+        .wait_metric("sargs_frames_duplicate_total", 2.0)
+        .await;
     assert_eq!(export_seqs(location, 1001), vec![1, 2, 3, 4]);
     assert_eq!(service.metric("sargs_frames_stored_total").await, 4.0);
 }
@@ -71,7 +81,12 @@ async fn external_mosquitto_works_the_same() {
     let mosquitto = Mosquitto::start();
     let url = format!("mqtt://127.0.0.1:{}", mosquitto.port);
     for db in test_databases().await {
-        duplicates_and_reordering(&db.location, &["--mqtt-url".into(), url.clone()], Some(mosquitto.port)).await;
+        duplicates_and_reordering(
+            &db.location,
+            &["--mqtt-url".into(), url.clone()],
+            Some(mosquitto.port),
+        )
+        .await;
     }
 }
 
@@ -93,20 +108,38 @@ async fn wrong_or_missing_macs_are_dropped_and_raised_as_security_events() {
         service
             .wait_metric("sargs_frames_rejected_total{reason=\"mac_missing\"}", 1.0)
             .await;
-        assert!(forger.downlinks_within(std::time::Duration::from_millis(300)).await.is_empty());
+        assert!(
+            forger
+                .downlinks_within(std::time::Duration::from_millis(300))
+                .await
+                .is_empty()
+        );
         assert_eq!(service.metric("sargs_frames_stored_total").await, 0.0);
         assert!(export_seqs(&db.location, 2002).is_empty());
         let store = Store::open(&db.location).await.unwrap();
         let deadline = std::time::Instant::now() + WAIT;
         let events = loop {
             let events = store.security_events(2002).await.unwrap();
-            if events.iter().map(|e| e.frames).sum::<i64>() >= 3 || std::time::Instant::now() > deadline {
+            if events.iter().map(|e| e.frames).sum::<i64>() >= 3
+                || std::time::Instant::now() > deadline
+            {
                 break events;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         };
-        let count = |reason: &str| events.iter().filter(|e| e.reason == reason).map(|e| e.frames).sum::<i64>();
-        assert_eq!((count("mac_mismatch"), count("mac_missing")), (2, 1), "{}", db.name);
+        let count = |reason: &str| {
+            events
+                .iter()
+                .filter(|e| e.reason == reason)
+                .map(|e| e.frames)
+                .sum::<i64>()
+        };
+        assert_eq!(
+            (count("mac_mismatch"), count("mac_missing")),
+            (2, 1),
+            "{}",
+            db.name
+        );
         // The genuine device is still served.
         let mut genuine = MqttDevice::connect(service.mqtt_port, 2002, Some(KEY)).await;
         genuine.send(&[heartbeat(47)]).await;
@@ -171,10 +204,23 @@ async fn bad_frames_unknown_devices_and_wrong_topics_are_counted_and_nothing_bre
         .unwrap();
         device.publish_raw("em/v1/3003/up", ack_upstream).await;
 
-        service.wait_metric("sargs_frames_rejected_total{reason=\"unknown_device\"}", 1.0).await;
-        service.wait_metric("sargs_frames_rejected_total{reason=\"downlink_type\"}", 1.0).await;
+        service
+            .wait_metric(
+                "sargs_frames_rejected_total{reason=\"unknown_device\"}",
+                1.0,
+            )
+            .await;
+        service
+            .wait_metric("sargs_frames_rejected_total{reason=\"downlink_type\"}", 1.0)
+            .await;
         let m = service.metrics().await;
-        let r = |reason: &str| m.get(&format!("sargs_frames_rejected_total{{reason=\"{reason}\"}}")).copied().unwrap_or(0.0);
+        let r = |reason: &str| {
+            m.get(&format!(
+                "sargs_frames_rejected_total{{reason=\"{reason}\"}}"
+            ))
+            .copied()
+            .unwrap_or(0.0)
+        };
         assert_eq!(r("too_short"), 2.0, "{}", db.name); // empty, 3 bytes
         assert_eq!(r("length_mismatch"), 1.0); // one byte cut off
         assert_eq!(r("too_long"), 1.0);
@@ -221,17 +267,30 @@ async fn a_late_stored_frame_is_kept_with_both_times_and_a_skewed_live_one_is_ma
         )
         .unwrap();
         device.publish(live).await;
-        service.wait_metric("sargs_frames_clock_skewed_total", 1.0).await;
-        let mut args = vec!["export".to_string(), "--device".into(), "5005".into(), "--format".into(), "json".into()];
+        service
+            .wait_metric("sargs_frames_clock_skewed_total", 1.0)
+            .await;
+        let mut args = vec![
+            "export".to_string(),
+            "--device".into(),
+            "5005".into(),
+            "--format".into(),
+            "json".into(),
+        ];
         args.extend(storage_flags(&db.location));
         let rows: serde_json::Value = serde_json::from_str(&sargs_ok(&args)).unwrap();
         let rows = rows.as_array().unwrap();
         assert_eq!(rows.len(), 2, "{}", db.name);
         assert_eq!(rows[0]["clock_skewed"], false);
-        assert_eq!(rows[0]["flags"].as_u64().unwrap() & 2, 2, "STORED flag kept");
+        assert_eq!(
+            rows[0]["flags"].as_u64().unwrap() & 2,
+            2,
+            "STORED flag kept"
+        );
         assert_eq!(rows[1]["clock_skewed"], true);
         for row in rows {
-            let lag = row["received_at_ms"].as_i64().unwrap() - row["device_time_ms"].as_i64().unwrap();
+            let lag =
+                row["received_at_ms"].as_i64().unwrap() - row["device_time_ms"].as_i64().unwrap();
             assert!(lag > 3_000_000, "both times are kept: {row}");
         }
         assert_eq!(service.metric("sargs_frames_clock_skewed_total").await, 1.0);

@@ -12,7 +12,9 @@ use rumqttd::{Broker, Config, ConnectionSettings, RouterConfig, ServerSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
-    #[error("cannot listen for MQTT on {addr}: {source} (is another broker running there? choose another with --mqtt-listen, or use it with --mqtt-url)")]
+    #[error(
+        "cannot listen for MQTT on {addr}: {source} (is another broker running there? choose another with --mqtt-listen, or use it with --mqtt-url)"
+    )]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,

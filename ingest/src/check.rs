@@ -69,7 +69,8 @@ pub enum Checked {
 
 /// The checks that need no registry: structure, CRC, direction, topic.
 pub fn check_structure(bytes: &[u8], via: &Via) -> Result<Frame, (Option<u64>, RejectReason)> {
-    let frame = firmware_proto::decode(bytes).map_err(|e| (peek_device_id(bytes), RejectReason::Frame(e)))?;
+    let frame = firmware_proto::decode(bytes)
+        .map_err(|e| (peek_device_id(bytes), RejectReason::Frame(e)))?;
     let device_id = frame.header.device_id;
     if !frame.header.frame_type.is_uplink() {
         return Err((Some(device_id), RejectReason::DownlinkType));

@@ -77,9 +77,10 @@ impl Ingest {
             .iter()
             .map(|spec| SerialReader::open(spec.clone()))
             .collect::<Result<Vec<_>, _>>()?;
-        let (client, eventloop) = mqtt::connect(&config.client_id, &config.broker, config.connect_patience)
-            .await
-            .context("starting the MQTT transport")?;
+        let (client, eventloop) =
+            mqtt::connect(&config.client_id, &config.broker, config.connect_patience)
+                .await
+                .context("starting the MQTT transport")?;
 
         let (inbound_tx, mut inbound_rx) = mpsc::channel(config.channel_capacity);
         let (checked_tx, checked_rx) = mpsc::channel(config.channel_capacity);
@@ -91,7 +92,9 @@ impl Ingest {
             metrics.clone(),
         ))];
         for reader in readers {
-            sources.push(tokio::spawn(reader.run(inbound_tx.clone(), metrics.clone())));
+            sources.push(tokio::spawn(
+                reader.run(inbound_tx.clone(), metrics.clone()),
+            ));
         }
         drop(inbound_tx);
 

@@ -24,7 +24,12 @@ pub enum RejectReason {
 }
 
 /// Engine-side labels, after the protocol's.
-const ENGINE_LABELS: [&str; 4] = ["topic_mismatch", "bad_topic", "downlink_type", "unknown_device"];
+const ENGINE_LABELS: [&str; 4] = [
+    "topic_mismatch",
+    "bad_topic",
+    "downlink_type",
+    "unknown_device",
+];
 
 impl RejectReason {
     pub fn label(&self) -> &'static str {
@@ -149,7 +154,12 @@ impl Metrics {
                 value.load(Relaxed)
             );
         }
-        counter(&mut out, "sargs_acks_sent_total", "ACK frames sent to devices.", &self.acks_sent);
+        counter(
+            &mut out,
+            "sargs_acks_sent_total",
+            "ACK frames sent to devices.",
+            &self.acks_sent,
+        );
         counter(
             &mut out,
             "sargs_ack_send_failures_total",

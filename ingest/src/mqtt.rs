@@ -34,7 +34,7 @@ pub enum MqttError {
     #[error("cannot connect to the MQTT broker at {address}: {source}")]
     Connect {
         address: String,
-        source: ConnectionError,
+        source: Box<ConnectionError>,
     },
     #[error("the MQTT broker at {0} did not accept the connection in time")]
     Timeout(String),
@@ -114,7 +114,7 @@ pub async fn connect(
                 Err(source) => {
                     return Err(MqttError::Connect {
                         address: address.to_string(),
-                        source,
+                        source: Box::new(source),
                     });
                 }
             }
@@ -133,7 +133,12 @@ pub struct MqttAcks(pub AsyncClient);
 impl MqttDownlink for MqttAcks {
     fn try_send(&self, device_id: u64, frame: Bytes) -> bool {
         self.0
-            .try_publish(downlink_topic(device_id), QoS::AtLeastOnce, false, frame.to_vec())
+            .try_publish(
+                downlink_topic(device_id),
+                QoS::AtLeastOnce,
+                false,
+                frame.to_vec(),
+            )
             .is_ok()
     }
 }
@@ -169,7 +174,10 @@ pub async fn run_uplink(
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 tracing::info!("reconnected to the MQTT broker");
                 // A clean session forgets subscriptions: ask again.
-                if client.try_subscribe(UPLINK_FILTER, QoS::AtLeastOnce).is_err() {
+                if client
+                    .try_subscribe(UPLINK_FILTER, QoS::AtLeastOnce)
+                    .is_err()
+                {
                     tracing::error!("cannot queue the uplink subscription");
                 }
             }
@@ -193,8 +201,14 @@ mod tests {
     #[test]
     fn broker_urls() {
         let parse = |s| BrokerAddress::parse(s).map(|a| (a.host, a.port)).ok();
-        assert_eq!(parse("mqtt://127.0.0.1:1883"), Some(("127.0.0.1".into(), 1883)));
-        assert_eq!(parse("mqtt://broker.local"), Some(("broker.local".into(), 1883)));
+        assert_eq!(
+            parse("mqtt://127.0.0.1:1883"),
+            Some(("127.0.0.1".into(), 1883))
+        );
+        assert_eq!(
+            parse("mqtt://broker.local"),
+            Some(("broker.local".into(), 1883))
+        );
         assert_eq!(parse("tcp://h:18830/"), Some(("h".into(), 18830)));
         assert_eq!(parse("mqtt://[::1]:1884"), Some(("::1".into(), 1884)));
         for bad in [

@@ -35,9 +35,9 @@ impl FromStr for SerialSpec {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (path, baud) = match s.rsplit_once('@') {
             Some((path, baud)) => {
-                let baud: u32 = baud
-                    .parse()
-                    .map_err(|_| format!("invalid baud rate {baud:?} in {s:?} (expected PATH[@BAUD])"))?;
+                let baud: u32 = baud.parse().map_err(|_| {
+                    format!("invalid baud rate {baud:?} in {s:?} (expected PATH[@BAUD])")
+                })?;
                 if !(50..=4_000_000).contains(&baud) {
                     return Err(format!("baud rate {baud} out of range 50..=4000000"));
                 }
@@ -188,7 +188,14 @@ mod tests {
             "/dev/ttyS1@9600".parse::<SerialSpec>().map(|s| s.baud),
             Ok(9600)
         );
-        for bad in ["", "@9600", "/dev/x@", "/dev/x@fast", "/dev/x@0", "/dev/x@99999999"] {
+        for bad in [
+            "",
+            "@9600",
+            "/dev/x@",
+            "/dev/x@fast",
+            "/dev/x@0",
+            "/dev/x@99999999",
+        ] {
             assert!(bad.parse::<SerialSpec>().is_err(), "{bad}");
         }
     }

@@ -21,7 +21,9 @@ pub struct Inbound {
 pub enum Via {
     /// From the broker; `topic_device` is the id in `em/v1/<id>/up`, or None if the topic was
     /// not of that form.
-    Mqtt { topic_device: Option<u64> },
+    Mqtt {
+        topic_device: Option<u64>,
+    },
     Serial(Arc<SerialLine>),
 }
 
@@ -35,10 +37,12 @@ pub struct SerialLine {
 /// The `via` label stored with an MQTT observation.
 pub const MQTT_LABEL: &str = "mqtt";
 
+static MQTT_VIA: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(MQTT_LABEL));
+
 impl Via {
     pub fn label(&self) -> Arc<str> {
         match self {
-            Via::Mqtt { .. } => Arc::from(MQTT_LABEL),
+            Via::Mqtt { .. } => MQTT_VIA.clone(),
             Via::Serial(line) => line.label.clone(),
         }
     }

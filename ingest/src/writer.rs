@@ -7,6 +7,7 @@
 //! commit acknowledges nothing, and the devices resend.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
@@ -105,7 +106,10 @@ impl<D: MqttDownlink> Writer<D> {
             }
         }
         // Nothing of the batch was acked, so every device still holds its frames and resends.
-        tracing::error!(frames = items.len(), "batch dropped after repeated commit failures");
+        tracing::error!(
+            frames = items.len(),
+            "batch dropped after repeated commit failures"
+        );
     }
 
     async fn state(&mut self, device_id: u64) -> Result<Option<DeviceState>, StoreError> {
@@ -134,26 +138,24 @@ impl<D: MqttDownlink> Writer<D> {
             match item {
                 Checked::Accepted(accepted) => {
                     let device_id = accepted.frame.header.device_id;
-                    if !touched.contains_key(&device_id) {
-                        let Some(state) = self.state(device_id).await? else {
-                            // Registered when checked, gone now: keep it out, unacked.
-                            continue;
-                        };
-                        touched.insert(
-                            device_id,
-                            Touched {
+                    let device = match touched.entry(device_id) {
+                        Entry::Occupied(entry) => entry.into_mut(),
+                        Entry::Vacant(entry) => {
+                            let Some(state) = self.state(device_id).await? else {
+                                // Registered when checked, gone now: keep it out, unacked.
+                                continue;
+                            };
+                            entry.insert(Touched {
                                 state,
                                 ack_requested: false,
                                 last_seen_ms: accepted.received_at_ms,
                                 via: accepted.via.clone(),
                                 key: accepted.key,
                                 clock_offset_ms: None,
-                            },
-                        );
-                    }
-                    if let Some(device) = touched.get_mut(&device_id) {
-                        add_accepted(&mut batch, device, accepted, &self.metrics);
-                    }
+                            })
+                        }
+                    };
+                    add_accepted(&mut batch, device, accepted, &self.metrics);
                 }
                 Checked::Unknown {
                     device_id,
@@ -176,15 +178,16 @@ impl<D: MqttDownlink> Writer<D> {
                     reason,
                     via,
                 } => {
-                    let event = security
-                        .entry((*device_id, reason.label()))
-                        .or_insert(SecurityEvent {
-                            device_id: *device_id,
-                            at_ms: *at_ms,
-                            reason: reason.label().to_string(),
-                            frames: 0,
-                            via: via.to_string(),
-                        });
+                    let event =
+                        security
+                            .entry((*device_id, reason.label()))
+                            .or_insert(SecurityEvent {
+                                device_id: *device_id,
+                                at_ms: *at_ms,
+                                reason: reason.label().to_string(),
+                                frames: 0,
+                                via: via.to_string(),
+                            });
                     event.frames += 1;
                 }
             }
@@ -241,7 +244,9 @@ impl<D: MqttDownlink> Writer<D> {
         self.metrics
             .duplicate
             .fetch_add(total.saturating_sub(outcome.inserted), Relaxed);
-        self.metrics.seq_gaps.fetch_add(batch.gaps.len() as u64, Relaxed);
+        self.metrics
+            .seq_gaps
+            .fetch_add(batch.gaps.len() as u64, Relaxed);
         for (device_id, down_seq, acked) in acks {
             if let Some(device) = touched.get(&device_id) {
                 self.send_ack(device_id, down_seq, acked, device, now_ms);
@@ -253,7 +258,14 @@ impl<D: MqttDownlink> Writer<D> {
         Ok(())
     }
 
-    fn send_ack(&self, device_id: u64, down_seq: u32, acked_seq: u32, device: &Touched, now_ms: i64) {
+    fn send_ack(
+        &self,
+        device_id: u64,
+        down_seq: u32,
+        acked_seq: u32,
+        device: &Touched,
+        now_ms: i64,
+    ) {
         let header = Header {
             frame_type: FrameType::Ack,
             flags: Flags::empty(),
@@ -283,7 +295,12 @@ impl<D: MqttDownlink> Writer<D> {
     }
 }
 
-fn add_accepted(batch: &mut WriteBatch, device: &mut Touched, accepted: &Accepted, metrics: &Metrics) {
+fn add_accepted(
+    batch: &mut WriteBatch,
+    device: &mut Touched,
+    accepted: &Accepted,
+    metrics: &Metrics,
+) {
     let header = &accepted.frame.header;
     device.state.window.stored(header.seq);
     device.ack_requested |= header.flags.contains(Flags::ACK_REQUESTED);
@@ -297,7 +314,11 @@ fn add_accepted(batch: &mut WriteBatch, device: &mut Touched, accepted: &Accepte
     let clock_skewed = accepted.clock_skewed();
     if clock_skewed {
         metrics.clock_skewed.fetch_add(1, Relaxed);
-        tracing::info!(device_id = header.device_id, seq = header.seq, "device clock skewed");
+        tracing::info!(
+            device_id = header.device_id,
+            seq = header.seq,
+            "device clock skewed"
+        );
     }
     batch.observations.push(ObservationRow {
         device_id: header.device_id,

@@ -45,21 +45,41 @@ async fn devices_register_once_and_keep_their_keys() {
             .register_device(1001, DeviceKind::GpsTag, Some(key), 10)
             .await
             .unwrap();
-        assert_eq!((d.id, d.kind, d.key, d.has_key), (1001, DeviceKind::GpsTag, Some(key), true));
-        let again = store.register_device(1001, DeviceKind::RfTag, None, 11).await;
-        assert!(matches!(again, Err(StoreError::DeviceExists(1001))), "{backend}");
+        assert_eq!(
+            (d.id, d.kind, d.key, d.has_key),
+            (1001, DeviceKind::GpsTag, Some(key), true)
+        );
+        let again = store
+            .register_device(1001, DeviceKind::RfTag, None, 11)
+            .await;
+        assert!(
+            matches!(again, Err(StoreError::DeviceExists(1001))),
+            "{backend}"
+        );
         // Ids above i64::MAX survive the trip through a signed column, and sort last.
         store
             .register_device(u64::MAX, DeviceKind::HomeUnit, None, 12)
             .await
             .unwrap();
-        store.register_device(5, DeviceKind::RfTag, None, 13).await.unwrap();
-        let ids: Vec<u64> = store.devices().await.unwrap().iter().map(|d| d.id).collect();
+        store
+            .register_device(5, DeviceKind::RfTag, None, 13)
+            .await
+            .unwrap();
+        let ids: Vec<u64> = store
+            .devices()
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.id)
+            .collect();
         assert_eq!(ids, vec![5, 1001, u64::MAX], "{backend}");
         assert!(store.device(u64::MAX).await.unwrap().is_some());
         assert!(store.device(4).await.unwrap().is_none());
         let added = store
-            .register_devices(&[(5, DeviceKind::RfTag, None), (6, DeviceKind::RfTag, None)], 14)
+            .register_devices(
+                &[(5, DeviceKind::RfTag, None), (6, DeviceKind::RfTag, None)],
+                14,
+            )
             .await
             .unwrap();
         assert_eq!(added, 1, "{backend}");
@@ -70,7 +90,10 @@ async fn devices_register_once_and_keep_their_keys() {
 #[tokio::test]
 async fn a_batch_is_stored_once_and_duplicates_are_ignored() {
     each_backend(|store, backend| async move {
-        store.register_device(1, DeviceKind::GpsTag, None, 0).await.unwrap();
+        store
+            .register_device(1, DeviceKind::GpsTag, None, 0)
+            .await
+            .unwrap();
         let batch = WriteBatch {
             observations: vec![row(1, 1, 100), row(1, 2, 200), row(1, 2, 200)],
             devices: vec![DeviceUpdate {
@@ -103,7 +126,10 @@ async fn a_batch_is_stored_once_and_duplicates_are_ignored() {
             ..WriteBatch::default()
         };
         store.write_batch(&keep).await.unwrap();
-        assert_eq!(store.device(1).await.unwrap().unwrap().clock_offset_ms, Some(-5));
+        assert_eq!(
+            store.device(1).await.unwrap().unwrap().clock_offset_ms,
+            Some(-5)
+        );
     })
     .await;
 }
@@ -111,7 +137,10 @@ async fn a_batch_is_stored_once_and_duplicates_are_ignored() {
 #[tokio::test]
 async fn the_window_state_comes_back_after_a_restart() {
     each_backend(|store, backend| async move {
-        store.register_device(9, DeviceKind::GpsTag, None, 0).await.unwrap();
+        store
+            .register_device(9, DeviceKind::GpsTag, None, 0)
+            .await
+            .unwrap();
         let batch = WriteBatch {
             observations: vec![row(9, 1, 1), row(9, 2, 2), row(9, 4, 4), row(9, 7, 7)],
             devices: vec![DeviceUpdate {
@@ -129,7 +158,10 @@ async fn the_window_state_comes_back_after_a_restart() {
         let state = store.device_window(9).await.unwrap().unwrap();
         assert_eq!(state.acked_through, 2, "{backend}");
         assert_eq!(state.down_seq, 3);
-        assert_eq!(state.stored_above.into_iter().collect::<Vec<_>>(), vec![4, 7]);
+        assert_eq!(
+            state.stored_above.into_iter().collect::<Vec<_>>(),
+            vec![4, 7]
+        );
         assert!(store.device_window(10).await.unwrap().is_none());
     })
     .await;
@@ -138,7 +170,10 @@ async fn the_window_state_comes_back_after_a_restart() {
 #[tokio::test]
 async fn history_pages_in_device_time_order() {
     each_backend(|store, backend| async move {
-        store.register_device(3, DeviceKind::GpsTag, None, 0).await.unwrap();
+        store
+            .register_device(3, DeviceKind::GpsTag, None, 0)
+            .await
+            .unwrap();
         // Seq order differs from time order (late frames), and two share a time.
         let times = [(1, 500), (2, 100), (3, 300), (4, 300), (5, 200), (6, 900)];
         let batch = WriteBatch {
@@ -149,7 +184,10 @@ async fn history_pages_in_device_time_order() {
         let mut seen = Vec::new();
         let mut after = None;
         loop {
-            let page = store.observations_page(3, 100, 900, after, 2).await.unwrap();
+            let page = store
+                .observations_page(3, 100, 900, after, 2)
+                .await
+                .unwrap();
             seen.extend(page.iter().map(|o| (o.seq, o.device_time_ms)));
             match page.last() {
                 Some(last) if page.len() == 2 => after = Some((last.device_time_ms, last.seq)),
@@ -206,7 +244,11 @@ async fn unknown_devices_security_events_and_gaps_are_kept() {
         let unknown = store.unknown_devices().await.unwrap();
         assert_eq!(unknown.len(), 1, "{backend}");
         assert_eq!(
-            (unknown[0].first_seen_ms, unknown[0].last_seen_ms, unknown[0].frames),
+            (
+                unknown[0].first_seen_ms,
+                unknown[0].last_seen_ms,
+                unknown[0].frames
+            ),
             (10, 20, 5)
         );
         assert_eq!(store.security_events(1).await.unwrap(), batch.security);
@@ -219,18 +261,29 @@ async fn unknown_devices_security_events_and_gaps_are_kept() {
 async fn opening_twice_migrates_once_and_bad_locations_are_clear_errors() {
     for db in test_databases().await {
         let first = Store::open(&db.location).await.unwrap();
-        first.register_device(1, DeviceKind::GpsTag, None, 0).await.unwrap();
+        first
+            .register_device(1, DeviceKind::GpsTag, None, 0)
+            .await
+            .unwrap();
         let second = Store::open(&db.location).await.unwrap();
         assert!(second.device(1).await.unwrap().is_some(), "{}", db.name);
         first.close().await;
         second.close().await;
     }
-    let error = Store::open(&StoreLocation::Url("mysql://x/y".into())).await.unwrap_err();
-    assert!(error.to_string().contains("unsupported database URL"), "{error}");
+    let error = Store::open(&StoreLocation::Url("mysql://x/y".into()))
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("unsupported database URL"),
+        "{error}"
+    );
     let error = Store::open(&StoreLocation::DataDir("/proc/sargs-cannot-be-here".into()))
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("cannot create data directory"), "{error}");
+    assert!(
+        error.to_string().contains("cannot create data directory"),
+        "{error}"
+    );
     let error = Store::open(&StoreLocation::Url(
         "postgres://nobody:secret@127.0.0.1:1/none".into(),
     ))

@@ -55,7 +55,9 @@ pub fn stream(seed: u64, id: u64, purpose: &str) -> ChaCha8Rng {
 /// home unit with probability 1/2, so that about 2/3 of the devices are tags and 1/3 home units.
 pub fn members(seed: u64, first_id: u64, count: u32, keys: bool) -> Vec<Member> {
     let mut rng = stream(seed, 0, "fleet");
-    let ids: Vec<u64> = (0..u64::from(count)).map_while(|i| first_id.checked_add(i)).collect();
+    let ids: Vec<u64> = (0..u64::from(count))
+        .map_while(|i| first_id.checked_add(i))
+        .collect();
     let device = |id: u64, kind| SimDevice {
         id,
         kind,

@@ -155,8 +155,17 @@ fn validate(args: &SimulateArgs) -> anyhow::Result<()> {
     if args.first_id == 0 {
         bail!("--first-id must be at least 1 (device id 0 is invalid)");
     }
-    if args.devices > 0 && args.first_id.checked_add(u64::from(args.devices) - 1).is_none() {
-        bail!("--first-id {} + --devices {} passes the largest device id", args.first_id, args.devices);
+    if args.devices > 0
+        && args
+            .first_id
+            .checked_add(u64::from(args.devices) - 1)
+            .is_none()
+    {
+        bail!(
+            "--first-id {} + --devices {} passes the largest device id",
+            args.first_id,
+            args.devices
+        );
     }
     if args.devices_per_connection == 0 {
         bail!("--devices-per-connection must be at least 1");
@@ -199,51 +208,63 @@ pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<Si
     };
     let clock = |plan: &Plan| RunClock {
         end_ms: plan.end_ms,
-        drain_deadline_ms: plan.end_ms.saturating_add(args.drain_timeout.saturating_mul(1_000)),
+        drain_deadline_ms: plan
+            .end_ms
+            .saturating_add(args.drain_timeout.saturating_mul(1_000)),
         raw: args.raw_broker,
     };
 
-    let (transport, connections, start_ms, outcomes, raw) = if let Some(serial) = &args.serial {
-        let spec: SerialSpec = serial.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-        let line = serial::open(&spec)?;
-        let plan = plan(now_ms());
-        let nodes = members.iter().map(|m| Node::new(m, &plan)).collect();
-        let outcome = serial::drive(spec, line, nodes, clock(&plan), stats.clone()).await;
-        ("serial", 1, plan.start_ms, vec![outcome], None)
-    } else {
-        let broker = BrokerAddress::parse(&args.mqtt_url)?;
-        let raw = if args.raw_broker {
-            let id = format!("sargs-sim-{}-raw", args.seed);
-            Some(mqtt::raw_counter(id, &broker, stats.clone()).await?)
+    let (transport, connections, start_ms, outcomes, raw) =
+        if let Some(serial) = &args.serial {
+            let spec: SerialSpec = serial.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            let line = serial::open(&spec)?;
+            let plan = plan(now_ms());
+            let nodes = members.iter().map(|m| Node::new(m, &plan)).collect();
+            let outcome = serial::drive(spec, line, nodes, clock(&plan), stats.clone()).await;
+            ("serial", 1, plan.start_ms, vec![outcome], None)
         } else {
-            None
+            let broker = BrokerAddress::parse(&args.mqtt_url)?;
+            let raw = if args.raw_broker {
+                let id = format!("sargs-sim-{}-raw", args.seed);
+                Some(mqtt::raw_counter(id, &broker, stats.clone()).await?)
+            } else {
+                None
+            };
+            let groups: Vec<&[Member]> = members.chunks(args.devices_per_connection).collect();
+            let links =
+                futures::future::try_join_all(groups.iter().enumerate().map(|(n, group)| {
+                    let ids: Vec<u64> = group.iter().map(|m| m.device.id).collect();
+                    let broker = broker.clone();
+                    async move {
+                        mqtt::open(format!("sargs-sim-{}-{n}", args.seed), &broker, &ids).await
+                    }
+                }))
+                .await
+                .with_context(|| format!("connecting the simulated devices to {broker}"))?;
+            let plan = plan(now_ms());
+            let count = links.len().max(1) as u32;
+            let drivers: Vec<_> = links
+                .into_iter()
+                .zip(&groups)
+                .enumerate()
+                .map(|(n, (link, group))| {
+                    let nodes = group.iter().map(|m| Node::new(m, &plan)).collect();
+                    let stagger = TICK * n as u32 / count;
+                    tokio::spawn(mqtt::drive(
+                        link,
+                        nodes,
+                        clock(&plan),
+                        stagger,
+                        stats.clone(),
+                    ))
+                })
+                .collect();
+            let mut outcomes = Vec::with_capacity(drivers.len());
+            for driver in drivers {
+                outcomes.push(driver.await.context("a simulator connection task failed")?);
+            }
+            ("mqtt", groups.len(), plan.start_ms, outcomes, raw)
         };
-        let groups: Vec<&[Member]> = members.chunks(args.devices_per_connection).collect();
-        let links = futures::future::try_join_all(groups.iter().enumerate().map(|(n, group)| {
-            let ids: Vec<u64> = group.iter().map(|m| m.device.id).collect();
-            let broker = broker.clone();
-            async move { mqtt::open(format!("sargs-sim-{}-{n}", args.seed), &broker, &ids).await }
-        }))
-        .await
-        .with_context(|| format!("connecting the simulated devices to {broker}"))?;
-        let plan = plan(now_ms());
-        let count = links.len().max(1) as u32;
-        let drivers: Vec<_> = links
-            .into_iter()
-            .zip(&groups)
-            .enumerate()
-            .map(|(n, (link, group))| {
-                let nodes = group.iter().map(|m| Node::new(m, &plan)).collect();
-                let stagger = TICK * n as u32 / count;
-                tokio::spawn(mqtt::drive(link, nodes, clock(&plan), stagger, stats.clone()))
-            })
-            .collect();
-        let mut outcomes = Vec::with_capacity(drivers.len());
-        for driver in drivers {
-            outcomes.push(driver.await.context("a simulator connection task failed")?);
-        }
-        ("mqtt", groups.len(), plan.start_ms, outcomes, raw)
-    };
     let finished_ms = now_ms();
 
     let mut delivered_until_ms = 0;
@@ -251,7 +272,9 @@ pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<Si
         // Give the broker a moment to deliver what was published last.
         let transmitted = Snapshot::of(&stats).transmitted - before.transmitted;
         let deadline = now_ms() + 10_000;
-        while stats.delivered_raw.load(Relaxed) - before.delivered_raw < transmitted && now_ms() < deadline {
+        while stats.delivered_raw.load(Relaxed) - before.delivered_raw < transmitted
+            && now_ms() < deadline
+        {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         delivered_until_ms = raw.last_delivery_ms.load(Relaxed);
@@ -264,7 +287,8 @@ pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<Si
     }
     let count = |kind| members.iter().filter(|m| m.device.kind == kind).count() as u64;
     let seconds = args.duration as f64;
-    let drain_seconds = finished_ms.saturating_sub(start_ms.saturating_add(duration_ms)) as f64 / 1000.0;
+    let drain_seconds =
+        finished_ms.saturating_sub(start_ms.saturating_add(duration_ms)) as f64 / 1000.0;
     let delivered_raw = after.delivered_raw - before.delivered_raw;
     let raw_seconds = delivered_until_ms.saturating_sub(start_ms) as f64 / 1000.0;
     let mut report = SimReport {
@@ -293,7 +317,11 @@ pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<Si
         ack_latency_ms_p99: latency.quantile(0.99),
         ack_latency_ms_max: latency.max(),
         delivered_raw,
-        delivered_raw_per_s: if raw_seconds > 0.0 { delivered_raw as f64 / raw_seconds } else { 0.0 },
+        delivered_raw_per_s: if raw_seconds > 0.0 {
+            delivered_raw as f64 / raw_seconds
+        } else {
+            0.0
+        },
         lost: 0,
     };
     report.recorded_per_s = per_second(report.recorded, seconds);
@@ -303,7 +331,11 @@ pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<Si
 }
 
 fn per_second(n: u64, seconds: f64) -> f64 {
-    if seconds > 0.0 { n as f64 / seconds } else { 0.0 }
+    if seconds > 0.0 {
+        n as f64 / seconds
+    } else {
+        0.0
+    }
 }
 
 /// The counters at one moment, so a report covers only its own run even if `stats` is reused.
@@ -357,7 +389,10 @@ mod tests {
     #[test]
     fn default_matches_the_command_line() {
         let parsed = Cli::parse_from(["sim"]).sim;
-        assert_eq!(format!("{parsed:?}"), format!("{:?}", SimulateArgs::default()));
+        assert_eq!(
+            format!("{parsed:?}"),
+            format!("{:?}", SimulateArgs::default())
+        );
     }
 
     #[test]
@@ -377,7 +412,10 @@ mod tests {
     #[test]
     fn about_a_third_are_home_units_each_after_its_tag() {
         let members = members(&args(3, 3_000));
-        let units = members.iter().filter(|m| m.device.kind == DeviceKind::HomeUnit).count();
+        let units = members
+            .iter()
+            .filter(|m| m.device.kind == DeviceKind::HomeUnit)
+            .count();
         assert!((800..1_200).contains(&units), "{units}");
         for (i, m) in members.iter().enumerate() {
             match m.device.kind {
@@ -418,7 +456,13 @@ mod tests {
         };
         assert_eq!(fleet(&a).len(), 3);
         assert!(validate(&a).is_err());
-        assert!(validate(&SimulateArgs { first_id: 0, ..args(1, 1) }).is_err());
+        assert!(
+            validate(&SimulateArgs {
+                first_id: 0,
+                ..args(1, 1)
+            })
+            .is_err()
+        );
         assert!(validate(&args(1, 10)).is_ok());
     }
 }

@@ -108,7 +108,12 @@ pub struct TagModel {
 const STRAP_MEAN_MS: f64 = 48.0 * 3_600_000.0;
 
 impl TagModel {
-    pub fn new(track_rng: ChaCha8Rng, mut rng: ChaCha8Rng, start_ms: u64, timing: Timing) -> TagModel {
+    pub fn new(
+        track_rng: ChaCha8Rng,
+        mut rng: ChaCha8Rng,
+        start_ms: u64,
+        timing: Timing,
+    ) -> TagModel {
         let track = Track::new(track_rng, start_ms);
         let was_home = track.motion().activity == Activity::Home;
         let battery = rng.gen_range(15.0..100.0);
@@ -134,7 +139,10 @@ impl TagModel {
 
     fn poll(&mut self, until_ms: u64, out: &mut Vec<(u64, Message)>) {
         loop {
-            let t = self.next_step_ms.min(self.next_heartbeat_ms).min(self.next_strap_ms);
+            let t = self
+                .next_step_ms
+                .min(self.next_heartbeat_ms)
+                .min(self.next_strap_ms);
             if t > until_ms {
                 return;
             }
@@ -289,7 +297,13 @@ pub struct HomeUnitModel {
 }
 
 impl HomeUnitModel {
-    pub fn new(tag_id: u64, tag_track_rng: ChaCha8Rng, mut rng: ChaCha8Rng, start_ms: u64, timing: Timing) -> HomeUnitModel {
+    pub fn new(
+        tag_id: u64,
+        tag_track_rng: ChaCha8Rng,
+        mut rng: ChaCha8Rng,
+        start_ms: u64,
+        timing: Timing,
+    ) -> HomeUnitModel {
         HomeUnitModel {
             tag_id,
             tag_track: Track::new(tag_track_rng, start_ms),
@@ -339,7 +353,9 @@ impl HomeUnitModel {
                     Message::Heartbeat(Heartbeat {
                         battery_percent: 100,
                         battery_mv: 4_150,
-                        status: HeartbeatStatus(HeartbeatStatus::MAINS_POWER | HeartbeatStatus::CASE_CLOSED),
+                        status: HeartbeatStatus(
+                            HeartbeatStatus::MAINS_POWER | HeartbeatStatus::CASE_CLOSED,
+                        ),
                         rssi_dbm: self.rng.gen_range(-85..=-55),
                         temperature_c: self.rng.gen_range(18..=24),
                     }),
@@ -351,9 +367,10 @@ impl HomeUnitModel {
 
 fn event(code: EventCode, battery: f64) -> Message {
     let value = match code {
-        EventCode::BatteryLow | EventCode::BatteryCritical | EventCode::ChargerConnected | EventCode::ChargerDisconnected => {
-            battery.round().clamp(0.0, 100.0) as u16
-        }
+        EventCode::BatteryLow
+        | EventCode::BatteryCritical
+        | EventCode::ChargerConnected
+        | EventCode::ChargerDisconnected => battery.round().clamp(0.0, 100.0) as u16,
         _ => 0,
     };
     Message::Event(Event { code, value })
@@ -398,7 +415,10 @@ mod tests {
     }
 
     fn times<'a>(out: &'a [(u64, Message)], pick: impl Fn(&Message) -> bool + 'a) -> Vec<u64> {
-        out.iter().filter(|(_, m)| pick(m)).map(|(t, _)| *t).collect()
+        out.iter()
+            .filter(|(_, m)| pick(m))
+            .map(|(t, _)| *t)
+            .collect()
     }
 
     fn is_fix(m: &Message) -> bool {
@@ -426,7 +446,10 @@ mod tests {
             assert!(fixes[0] < START + 15_000);
             for w in fixes.windows(2) {
                 let gap = w[1] - w[0];
-                assert!(gap % 15_000 == 0 && (15_000..=60_000).contains(&gap), "{gap}");
+                assert!(
+                    gap % 15_000 == 0 && (15_000..=60_000).contains(&gap),
+                    "{gap}"
+                );
                 moving_fixes += usize::from(gap == 15_000);
             }
             let beats = times(&out, |m| matches!(m, Message::Heartbeat(_)));

@@ -70,14 +70,20 @@ pub async fn open(client_id: String, broker: &BrokerAddress, ids: &[u64]) -> any
     })
     .await;
     match ready {
-        Ok(true) => Ok(Link { client, events, pump }),
+        Ok(true) => Ok(Link {
+            client,
+            events,
+            pump,
+        }),
         Ok(false) => {
             pump.abort();
             anyhow::bail!("simulator connection {client_id} closed before it was subscribed")
         }
         Err(_) => {
             pump.abort();
-            anyhow::bail!("simulator connection {client_id} was not subscribed within {READY_TIMEOUT:?}")
+            anyhow::bail!(
+                "simulator connection {client_id} was not subscribed within {READY_TIMEOUT:?}"
+            )
         }
     }
 }
@@ -86,7 +92,9 @@ pub async fn open(client_id: String, broker: &BrokerAddress, ids: &[u64]) -> any
 fn subscribe(client: &AsyncClient, filters: &[String]) -> usize {
     let mut requested = 0;
     for chunk in filters.chunks(FILTERS_PER_SUBSCRIBE) {
-        let batch = chunk.iter().map(|f| SubscribeFilter::new(f.clone(), QoS::AtLeastOnce));
+        let batch = chunk
+            .iter()
+            .map(|f| SubscribeFilter::new(f.clone(), QoS::AtLeastOnce));
         match client.try_subscribe_many(batch) {
             Ok(()) => requested += 1,
             Err(error) => tracing::error!(%error, "cannot queue downlink subscriptions"),
@@ -96,7 +104,12 @@ fn subscribe(client: &AsyncClient, filters: &[String]) -> usize {
 }
 
 /// Polls the event loop forever (until the driver is gone). See the module docs.
-async fn pump(client: AsyncClient, mut eventloop: EventLoop, filters: Vec<String>, tx: mpsc::UnboundedSender<LinkEvent>) {
+async fn pump(
+    client: AsyncClient,
+    mut eventloop: EventLoop,
+    filters: Vec<String>,
+    tx: mpsc::UnboundedSender<LinkEvent>,
+) {
     // `connect` already saw the first CONNACK.
     let mut awaiting = subscribe(&client, &filters);
     let mut up = false;
@@ -111,7 +124,11 @@ async fn pump(client: AsyncClient, mut eventloop: EventLoop, filters: Vec<String
                 bytes: publish.payload,
             }),
             Ok(Event::Incoming(Packet::SubAck(suback))) => {
-                if suback.return_codes.iter().any(|c| matches!(c, SubscribeReasonCode::Failure)) {
+                if suback
+                    .return_codes
+                    .iter()
+                    .any(|c| matches!(c, SubscribeReasonCode::Failure))
+                {
                     tracing::error!("the broker refused a downlink subscription");
                 }
                 awaiting = awaiting.saturating_sub(1);
@@ -154,11 +171,21 @@ async fn pump(client: AsyncClient, mut eventloop: EventLoop, filters: Vec<String
 
 /// The device id of a downlink topic `em/v1/<id>/down`.
 fn parse_downlink_topic(topic: &str) -> Option<u64> {
-    topic.strip_prefix("em/v1/")?.strip_suffix("/down")?.parse().ok()
+    topic
+        .strip_prefix("em/v1/")?
+        .strip_suffix("/down")?
+        .parse()
+        .ok()
 }
 
 /// Drives one connection's devices until the run has ended and drained. See the module docs.
-pub async fn drive(mut link: Link, mut nodes: Vec<Node>, clock: RunClock, stagger: Duration, stats: Arc<SimStats>) -> Outcome {
+pub async fn drive(
+    mut link: Link,
+    mut nodes: Vec<Node>,
+    clock: RunClock,
+    stagger: Duration,
+    stats: Arc<SimStats>,
+) -> Outcome {
     let topics: Vec<String> = nodes.iter().map(|n| uplink_topic(n.id())).collect();
     let index: HashMap<u64, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id(), i)).collect();
     let mut counters = Counters::default();
@@ -241,10 +268,15 @@ impl Drop for RawCounter {
 
 /// Connects as `client_id`, subscribes to every uplink topic and starts counting into
 /// `stats.delivered_raw`.
-pub async fn raw_counter(client_id: String, broker: &BrokerAddress, stats: Arc<SimStats>) -> anyhow::Result<RawCounter> {
-    let (client, mut eventloop) = ingest::mqtt::connect(&client_id, broker, std::time::Duration::ZERO)
-        .await
-        .context("the raw-broker subscriber")?;
+pub async fn raw_counter(
+    client_id: String,
+    broker: &BrokerAddress,
+    stats: Arc<SimStats>,
+) -> anyhow::Result<RawCounter> {
+    let (client, mut eventloop) =
+        ingest::mqtt::connect(&client_id, broker, std::time::Duration::ZERO)
+            .await
+            .context("the raw-broker subscriber")?;
     client.subscribe(UPLINK_FILTER, QoS::AtLeastOnce).await?;
     tokio::time::timeout(READY_TIMEOUT, async {
         loop {
@@ -267,7 +299,10 @@ pub async fn raw_counter(client_id: String, broker: &BrokerAddress, stats: Arc<S
                     last.store(now_ms(), Relaxed);
                 }
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                    if client.try_subscribe(UPLINK_FILTER, QoS::AtLeastOnce).is_err() {
+                    if client
+                        .try_subscribe(UPLINK_FILTER, QoS::AtLeastOnce)
+                        .is_err()
+                    {
                         tracing::error!("cannot queue the raw-broker subscription");
                     }
                 }
@@ -279,5 +314,8 @@ pub async fn raw_counter(client_id: String, broker: &BrokerAddress, stats: Arc<S
             }
         }
     });
-    Ok(RawCounter { last_delivery_ms, pump })
+    Ok(RawCounter {
+        last_delivery_ms,
+        pump,
+    })
 }

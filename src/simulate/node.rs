@@ -43,7 +43,11 @@ impl GapPlan {
     pub fn new(rate: f64, duration_ms: u64) -> GapPlan {
         let max_ms = (duration_ms / 4).clamp(2_000, 600_000);
         GapPlan {
-            mean_between_ms: if rate > 0.0 { 3_600_000.0 / rate } else { f64::INFINITY },
+            mean_between_ms: if rate > 0.0 {
+                3_600_000.0 / rate
+            } else {
+                f64::INFINITY
+            },
             min_ms: (max_ms / 2).min(30_000),
             max_ms,
         }
@@ -103,7 +107,8 @@ impl Gaps {
     }
 
     fn covers(&self, now_ms: u64) -> bool {
-        self.current.is_some_and(|(start, end)| start <= now_ms && now_ms < end)
+        self.current
+            .is_some_and(|(start, end)| start <= now_ms && now_ms < end)
     }
 }
 
@@ -143,7 +148,12 @@ impl Node {
             model: fleet::model(plan.seed, member, plan.start_ms, plan.timing),
             session: DeviceSession::new(id, key, 1, plan.session),
             frames: VecDeque::new(),
-            gaps: Gaps::new(fleet::stream(plan.seed, id, "gaps"), plan.gaps, plan.start_ms, plan.end_ms),
+            gaps: Gaps::new(
+                fleet::stream(plan.seed, id, "gaps"),
+                plan.gaps,
+                plan.start_ms,
+                plan.end_ms,
+            ),
             start_ms: plan.start_ms,
             end_ms: plan.end_ms,
             resend_after_ms: plan.session.resend_after_ms,
@@ -207,7 +217,12 @@ impl Node {
 
     /// The frames to put on the wire now (new ones, and resends that are due). Offline (link
     /// down or in a coverage gap) nothing is sent and the session marks its frames held.
-    pub fn transmit(&mut self, now_ms: u64, link_up: bool, counters: &mut Counters) -> Vec<Vec<u8>> {
+    pub fn transmit(
+        &mut self,
+        now_ms: u64,
+        link_up: bool,
+        counters: &mut Counters,
+    ) -> Vec<Vec<u8>> {
         let online = link_up && !self.gaps.covers(now_ms);
         if !online {
             if self.dirty || self.was_online {
@@ -225,7 +240,9 @@ impl Node {
         let frames = self.session.poll_transmit(now_ms, true);
         for frame in &frames {
             counters.transmitted += 1;
-            let Some(i) = seq_of(frame).and_then(|seq| self.frames.binary_search_by_key(&seq, |s| s.seq).ok()) else {
+            let Some(i) = seq_of(frame)
+                .and_then(|seq| self.frames.binary_search_by_key(&seq, |s| s.seq).ok())
+            else {
                 continue;
             };
             let sent = &mut self.frames[i];
@@ -242,9 +259,18 @@ impl Node {
 
     /// A downlink frame for this device: ACKs release frames (and give their latency),
     /// LOCATE_NOW records a fix; a refused frame is counted.
-    pub fn downlink(&mut self, bytes: &[u8], now_ms: u64, latency: &mut Histogram, counters: &mut Counters) {
+    pub fn downlink(
+        &mut self,
+        bytes: &[u8],
+        now_ms: u64,
+        latency: &mut Histogram,
+        counters: &mut Counters,
+    ) {
         match self.session.handle_downlink(bytes, now_ms) {
-            Ok(DownlinkEvent::Acked { acked_seq, released }) => {
+            Ok(DownlinkEvent::Acked {
+                acked_seq,
+                released,
+            }) => {
                 counters.acks_received += 1;
                 counters.acked += released as u64;
                 while let Some(sent) = self.frames.front().filter(|s| s.seq <= acked_seq) {

@@ -203,7 +203,12 @@ impl SimReport {
         let mode = if self.raw_broker { " (raw broker)" } else { "" };
         println!(
             "simulated {} devices ({} GPS tags, {} home units) over {} on {} connection(s){mode}, seed {}",
-            self.devices, self.gps_tags, self.home_units, self.transport, self.connections, self.seed
+            self.devices,
+            self.gps_tags,
+            self.home_units,
+            self.transport,
+            self.connections,
+            self.seed
         );
         println!(
             "  {:.1} s generating, {:.1} s draining; {} coverage gaps, {} reconnects",
@@ -211,11 +216,19 @@ impl SimReport {
         );
         println!(
             "  recorded {} ({:.1}/s), transmitted {} ({} resends), acked {} ({:.1}/s)",
-            self.recorded, self.recorded_per_s, self.transmitted, self.resent, self.acked, self.acked_per_s
+            self.recorded,
+            self.recorded_per_s,
+            self.transmitted,
+            self.resent,
+            self.acked,
+            self.acked_per_s
         );
         println!(
             "  unacked at end {}, dropped by devices {}, ACKs {}, downlinks rejected {}",
-            self.unacked_at_end, self.dropped_by_devices, self.acks_received, self.downlink_rejected
+            self.unacked_at_end,
+            self.dropped_by_devices,
+            self.acks_received,
+            self.downlink_rejected
         );
         if self.acked > 0 {
             println!(
@@ -232,7 +245,10 @@ impl SimReport {
         if self.lost() == 0 {
             println!("  every frame accounted for (lost 0)");
         } else {
-            println!("  LOST {} frames: the accounting does not balance", self.lost());
+            println!(
+                "  LOST {} frames: the accounting does not balance",
+                self.lost()
+            );
         }
     }
 }

@@ -91,7 +91,13 @@ fn device_of(frame: &[u8]) -> Option<u64> {
 }
 
 /// Drives every device over `line` until the run has ended and drained.
-pub async fn drive(spec: SerialSpec, line: Line, mut nodes: Vec<Node>, clock: RunClock, stats: Arc<SimStats>) -> Outcome {
+pub async fn drive(
+    spec: SerialSpec,
+    line: Line,
+    mut nodes: Vec<Node>,
+    clock: RunClock,
+    stats: Arc<SimStats>,
+) -> Outcome {
     let index: HashMap<u64, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id(), i)).collect();
     let mut counters = Counters::default();
     let mut latency = Histogram::default();

@@ -63,7 +63,10 @@ impl Point {
         let r = p.distance(Point::default());
         if r > WORLD_RADIUS_M {
             let k = WORLD_RADIUS_M / r;
-            p = Point { x: p.x * k, y: p.y * k };
+            p = Point {
+                x: p.x * k,
+                y: p.y * k,
+            };
         }
         p
     }
@@ -197,10 +200,17 @@ impl Track {
         };
         let length = self.leg_start.distance(end);
         if length <= f64::EPSILON {
-            return Motion { activity: self.activity, ..still };
+            return Motion {
+                activity: self.activity,
+                ..still
+            };
         }
-        let travelled = (self.speed_m_s * (self.now_ms - self.leg_start_ms) as f64 / 1000.0).min(length);
-        let (dx, dy) = ((end.x - self.leg_start.x) / length, (end.y - self.leg_start.y) / length);
+        let travelled =
+            (self.speed_m_s * (self.now_ms - self.leg_start_ms) as f64 / 1000.0).min(length);
+        let (dx, dy) = (
+            (end.x - self.leg_start.x) / length,
+            (end.y - self.leg_start.y) / length,
+        );
         Motion {
             pos: self.leg_start.offset(dx * travelled, dy * travelled),
             activity: self.activity,
@@ -220,7 +230,9 @@ impl Track {
                 self.rng.gen_range(2_000.0..12_000.0)
             };
             let bearing: f64 = self.rng.gen_range(0.0..std::f64::consts::TAU);
-            let to = from.offset(distance * bearing.sin(), distance * bearing.cos()).confined();
+            let to = from
+                .offset(distance * bearing.sin(), distance * bearing.cos())
+                .confined();
             self.going_home = false;
             (to, walking)
         } else {
@@ -229,7 +241,11 @@ impl Track {
             (self.home, from.distance(self.home) < 2_500.0)
         };
         self.waypoints = legs(&mut self.rng, from, to, walking);
-        self.activity = if walking { Activity::Walking } else { Activity::Driving };
+        self.activity = if walking {
+            Activity::Walking
+        } else {
+            Activity::Driving
+        };
         self.speed_m_s = if walking {
             self.rng.gen_range(1.2..MAX_WALK_M_S)
         } else {
@@ -282,7 +298,11 @@ fn legs(rng: &mut ChaCha8Rng, from: Point, to: Point, walking: bool) -> VecDeque
         for k in 1..n {
             let f = f64::from(k) / f64::from(n);
             let side = rng.gen_range(-0.15..0.15) * length;
-            let (px, py) = if length > 0.0 { (-dy / length, dx / length) } else { (0.0, 0.0) };
+            let (px, py) = if length > 0.0 {
+                (-dy / length, dx / length)
+            } else {
+                (0.0, 0.0)
+            };
             out.push_back(from.offset(dx * f + px * side, dy * f + py * side));
         }
     } else {
@@ -295,7 +315,12 @@ fn legs(rng: &mut ChaCha8Rng, from: Point, to: Point, walking: bool) -> VecDeque
         let steps: &[(f64, f64)] = match rng.gen_range(2..=4u32) {
             2 => &[(a, 0.0), (0.0, b)],
             3 => &[(a * f, 0.0), (0.0, b), (a * (1.0 - f), 0.0)],
-            _ => &[(a * f, 0.0), (0.0, b * f), (a * (1.0 - f), 0.0), (0.0, b * (1.0 - f))],
+            _ => &[
+                (a * f, 0.0),
+                (0.0, b * f),
+                (a * (1.0 - f), 0.0),
+                (0.0, b * (1.0 - f)),
+            ],
         };
         for &(along_u, along_v) in steps {
             p = p.offset(along_u * ux + along_v * vx, along_u * uy + along_v * vy);
@@ -304,7 +329,8 @@ fn legs(rng: &mut ChaCha8Rng, from: Point, to: Point, walking: bool) -> VecDeque
         out.pop_back();
     }
     out.push_back(to);
-    out
+    // Both ends of every leg inside the (convex) world keep the whole leg inside it.
+    out.into_iter().map(Point::confined).collect()
 }
 
 #[cfg(test)]
@@ -329,10 +355,16 @@ mod tests {
                 time += 15_000;
                 t.advance_to(time);
                 let m = t.motion();
-                assert!(m.pos.distance(Point::default()) <= WORLD_RADIUS_M + 1.0, "{m:?}");
+                assert!(
+                    m.pos.distance(Point::default()) <= WORLD_RADIUS_M + 1.0,
+                    "{m:?}"
+                );
                 assert!(m.pos.y <= NORTH_LIMIT_M + 1.0);
                 let (lat, lon) = m.pos.lat_lon();
-                assert!((56.7..57.1).contains(&lat) && (23.7..24.5).contains(&lon), "{lat} {lon}");
+                assert!(
+                    (56.7..57.1).contains(&lat) && (23.7..24.5).contains(&lon),
+                    "{lat} {lon}"
+                );
                 assert!(m.speed_m_s <= MAX_DRIVE_M_S);
                 // Straight-line distance per step never beats the top speed.
                 assert!(m.pos.distance(last) <= MAX_DRIVE_M_S * 15.0 + 1.0);
@@ -347,7 +379,10 @@ mod tests {
             }
         }
         // Clients do go out, but are still most of the time.
-        assert!(moving > 40 * 2_400 / 20 && moving < 40 * 2_400 / 2, "{moving}");
+        assert!(
+            moving > 40 * 2_400 / 20 && moving < 40 * 2_400 / 2,
+            "{moving}"
+        );
     }
 
     #[test]

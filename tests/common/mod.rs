@@ -80,12 +80,18 @@ pub struct Service {
 impl Service {
     /// Start with these extra flags and wait for its ready line.
     pub fn start(location: &StoreLocation, extra: &[String], log_dir: &Path) -> Service {
-        let log = log_dir.join(format!("serve-{}.log", Instant::now().elapsed().as_nanos() ^ u128::from(now_ms())));
+        let log = log_dir.join(format!(
+            "serve-{}.log",
+            Instant::now().elapsed().as_nanos() ^ u128::from(now_ms())
+        ));
         let stderr = std::fs::File::create(&log).expect("log file");
         let mut args = vec!["serve".to_string(), "--http".into(), "127.0.0.1:0".into()];
         args.extend(storage_flags(location));
         args.extend(extra.iter().cloned());
-        if !extra.iter().any(|a| a == "--mqtt-url" || a == "--mqtt-listen") {
+        if !extra
+            .iter()
+            .any(|a| a == "--mqtt-url" || a == "--mqtt-listen")
+        {
             args.extend(["--mqtt-listen".into(), "127.0.0.1:0".into()]);
         }
         let mut child = Command::new(SARGS)
@@ -97,7 +103,9 @@ impl Service {
             .expect("spawn sargs serve");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("ready line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("ready line");
         assert!(
             line.starts_with("sargs ready:"),
             "sargs serve did not start: {line}\n{}",
@@ -110,7 +118,11 @@ impl Service {
                 .to_string()
         };
         let mqtt = field("mqtt=");
-        let mqtt_port = mqtt.rsplit(':').next().and_then(|p| p.parse().ok()).expect("mqtt port");
+        let mqtt_port = mqtt
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("mqtt port");
         Service {
             child,
             mqtt_port,
@@ -158,7 +170,11 @@ impl Service {
             if now >= value {
                 return;
             }
-            assert!(Instant::now() < deadline, "{name} stayed at {now}, expected {value}\n{}", self.log_text());
+            assert!(
+                Instant::now() < deadline,
+                "{name} stayed at {now}, expected {value}\n{}",
+                self.log_text()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -174,13 +190,20 @@ impl Drop for Service {
 pub async fn http_get(url: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("http url");
-    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
-    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect http");
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = tokio::net::TcpStream::connect(host)
+        .await
+        .expect("connect http");
     let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut response = String::new();
     stream.read_to_string(&mut response).await.expect("read");
-    response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default()
 }
 
 /// A device on its own MQTT connection, speaking through the firmware-proto device session.
@@ -207,7 +230,8 @@ async fn drive(mut eventloop: EventLoop, tx: mpsc::UnboundedSender<Vec<u8>>) {
 
 impl MqttDevice {
     pub async fn connect(port: u16, id: u64, key: Option<DeviceKey>) -> MqttDevice {
-        let mut options = MqttOptions::new(format!("test-device-{id}-{}", now_ms()), "127.0.0.1", port);
+        let mut options =
+            MqttOptions::new(format!("test-device-{id}-{}", now_ms()), "127.0.0.1", port);
         options.set_keep_alive(Duration::from_secs(30));
         let (client, eventloop) = AsyncClient::new(options, 1024);
         let (tx, downlink) = mpsc::unbounded_channel();
@@ -259,11 +283,20 @@ impl MqttDevice {
             let left = deadline.saturating_duration_since(Instant::now());
             let frame = tokio::time::timeout(left, self.downlink.recv())
                 .await
-                .unwrap_or_else(|_| panic!("device {} not acked through {seq} (at {})", self.session.device_id(), self.session.acked_seq()))
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "device {} not acked through {seq} (at {})",
+                        self.session.device_id(),
+                        self.session.acked_seq()
+                    )
+                })
                 .expect("downlink channel");
             match self.session.handle_downlink(&frame, now_ms()) {
                 Ok(event) => events.push(event),
-                Err(e) => panic!("bad downlink for device {}: {e:?}", self.session.device_id()),
+                Err(e) => panic!(
+                    "bad downlink for device {}: {e:?}",
+                    self.session.device_id()
+                ),
             }
         }
         events
@@ -272,15 +305,21 @@ impl MqttDevice {
     /// Take the session out (for a device that moves to a new connection).
     pub fn into_session(mut self) -> DeviceSession {
         let id = self.session.device_id();
-        std::mem::replace(&mut self.session, DeviceSession::new(id, None, 1, SessionOptions::default()))
+        std::mem::replace(
+            &mut self.session,
+            DeviceSession::new(id, None, 1, SessionOptions::default()),
+        )
     }
 
     /// Whatever downlinks arrive within `window`.
     pub async fn downlinks_within(&mut self, window: Duration) -> Vec<Vec<u8>> {
         let mut frames = Vec::new();
         let deadline = Instant::now() + window;
-        while let Ok(Some(f)) =
-            tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), self.downlink.recv()).await
+        while let Ok(Some(f)) = tokio::time::timeout(
+            deadline.saturating_duration_since(Instant::now()),
+            self.downlink.recv(),
+        )
+        .await
         {
             frames.push(f);
         }
@@ -331,10 +370,17 @@ impl Mosquitto {
             .expect("mosquitto is installed (.ci/run installs it)");
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "mosquitto did not start on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "mosquitto did not start on {port}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
-        Mosquitto { child, port, _dir: dir }
+        Mosquitto {
+            child,
+            port,
+            _dir: dir,
+        }
     }
 }
 
@@ -369,7 +415,10 @@ impl PtyPair {
             .expect("socat is installed (.ci/run installs it)");
         let deadline = Instant::now() + Duration::from_secs(10);
         while !(engine_side.exists() && device_side.exists()) {
-            assert!(Instant::now() < deadline, "socat did not create the pty pair");
+            assert!(
+                Instant::now() < deadline,
+                "socat did not create the pty pair"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         PtyPair {

@@ -43,7 +43,9 @@ impl FromStr for DeviceKind {
         DeviceKind::ALL
             .into_iter()
             .find(|kind| kind.as_str() == s)
-            .ok_or_else(|| format!("unknown device kind {s:?} (expected gps-tag, rf-tag or home-unit)"))
+            .ok_or_else(|| {
+                format!("unknown device kind {s:?} (expected gps-tag, rf-tag or home-unit)")
+            })
     }
 }
 
@@ -165,10 +167,12 @@ impl Store {
     }
 
     pub async fn device(&self, id: u64) -> Result<Option<DeviceRecord>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1"))
-            .bind(db_id(id))
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1"
+        ))
+        .bind(db_id(id))
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(device_from_row).transpose()
     }
 

@@ -21,8 +21,8 @@ use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub use devices::{DeviceKind, DeviceRecord, SecurityEvent, SeqGap, UnknownDevice};
 pub use observations::{
-    DeviceUpdate, DeviceWindowState, ObservationRow, StoredObservation, UnknownSighting, WriteBatch,
-    WriteOutcome,
+    DeviceUpdate, DeviceWindowState, ObservationRow, StoredObservation, UnknownSighting,
+    WriteBatch, WriteOutcome,
 };
 
 /// Which database a `Store` talks to.

@@ -317,13 +317,11 @@ impl Store {
     /// How many observations are stored for a device (all devices with `None`).
     pub async fn observation_count(&self, device_id: Option<u64>) -> Result<u64, StoreError> {
         let count: i64 = match device_id {
-            Some(id) => {
-                sqlx::query("SELECT COUNT(*) AS n FROM observations WHERE device_id = $1")
-                    .bind(db_id(id))
-                    .fetch_one(self.pool())
-                    .await?
-                    .try_get("n")?
-            }
+            Some(id) => sqlx::query("SELECT COUNT(*) AS n FROM observations WHERE device_id = $1")
+                .bind(db_id(id))
+                .fetch_one(self.pool())
+                .await?
+                .try_get("n")?,
             None => sqlx::query("SELECT COUNT(*) AS n FROM observations")
                 .fetch_one(self.pool())
                 .await?
@@ -342,7 +340,11 @@ mod tests {
         for n in 0..2000 {
             let sizes: Vec<usize> = chunk_sizes(n).collect();
             assert_eq!(sizes.iter().sum::<usize>(), n);
-            assert!(sizes.iter().all(|s| s.is_power_of_two() && *s <= MAX_ROWS_PER_INSERT));
+            assert!(
+                sizes
+                    .iter()
+                    .all(|s| s.is_power_of_two() && *s <= MAX_ROWS_PER_INSERT)
+            );
         }
     }
 

@@ -53,7 +53,9 @@ pub async fn test_databases() -> Vec<TestDb> {
 
 /// A fresh PostgreSQL database if `SARGS_TEST_DATABASE_URL` is set.
 pub async fn postgres_database() -> Option<TestDb> {
-    let url = std::env::var(TEST_DATABASE_URL).ok().filter(|u| !u.is_empty())?;
+    let url = std::env::var(TEST_DATABASE_URL)
+        .ok()
+        .filter(|u| !u.is_empty())?;
     let name = format!(
         "sargs_test_{}_{}_{}",
         std::process::id(),
@@ -81,8 +83,14 @@ mod tests {
 
     #[test]
     fn database_names_replace_the_path() {
-        assert_eq!(with_database("postgres://127.0.0.1:5432/test", "x"), "postgres://127.0.0.1:5432/x");
-        assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://127.0.0.1:5432/test", "x"),
+            "postgres://127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     }
 }
