@@ -71,14 +71,16 @@ pub fn members(seed: u64, first_id: u64, count: u32, keys: bool) -> Vec<Member> 
             paired_tag: None,
         });
         i += 1;
-        if rng.gen_bool(0.5) {
-            if let Some(&unit) = ids.get(i) {
-                out.push(Member {
-                    device: device(unit, DeviceKind::HomeUnit),
-                    paired_tag: Some(tag),
-                });
-                i += 1;
-            }
+        // The draw comes first, whether or not an id is left, so a fleet's households do not
+        // depend on its size.
+        if rng.gen_bool(0.5)
+            && let Some(&unit) = ids.get(i)
+        {
+            out.push(Member {
+                device: device(unit, DeviceKind::HomeUnit),
+                paired_tag: Some(tag),
+            });
+            i += 1;
         }
     }
     out

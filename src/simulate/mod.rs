@@ -134,6 +134,16 @@ struct RunClock {
     raw: bool,
 }
 
+/// The connection tasks of a run, stopped if the run is dropped (a caller that aborts `run`,
+/// such as the demo on Ctrl-C, stops the devices too).
+struct Drivers(Vec<tokio::task::JoinHandle<Outcome>>);
+
+impl Drop for Drivers {
+    fn drop(&mut self) {
+        self.0.iter().for_each(tokio::task::JoinHandle::abort);
+    }
+}
+
 /// What a driver leaves at the end.
 #[derive(Default, Debug)]
 struct Outcome {
@@ -186,6 +196,19 @@ fn validate(args: &SimulateArgs) -> anyhow::Result<()> {
 pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<SimReport> {
     validate(args)?;
     let members = members(args);
+    if members.is_empty() {
+        return Ok(SimReport {
+            transport: if args.serial.is_some() {
+                "serial"
+            } else {
+                "mqtt"
+            }
+            .to_string(),
+            raw_broker: args.raw_broker,
+            seed: args.seed,
+            ..SimReport::default()
+        });
+    }
     let before = Snapshot::of(&stats);
     let session = if args.raw_broker {
         // No engine acks: never resend, and keep only a bounded buffer (what overflows is
@@ -243,24 +266,26 @@ pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<Si
                 .with_context(|| format!("connecting the simulated devices to {broker}"))?;
             let plan = plan(now_ms());
             let count = links.len().max(1) as u32;
-            let drivers: Vec<_> = links
-                .into_iter()
-                .zip(&groups)
-                .enumerate()
-                .map(|(n, (link, group))| {
-                    let nodes = group.iter().map(|m| Node::new(m, &plan)).collect();
-                    let stagger = TICK * n as u32 / count;
-                    tokio::spawn(mqtt::drive(
-                        link,
-                        nodes,
-                        clock(&plan),
-                        stagger,
-                        stats.clone(),
-                    ))
-                })
-                .collect();
-            let mut outcomes = Vec::with_capacity(drivers.len());
-            for driver in drivers {
+            let mut drivers = Drivers(
+                links
+                    .into_iter()
+                    .zip(&groups)
+                    .enumerate()
+                    .map(|(n, (link, group))| {
+                        let nodes = group.iter().map(|m| Node::new(m, &plan)).collect();
+                        let stagger = TICK * n as u32 / count;
+                        tokio::spawn(mqtt::drive(
+                            link,
+                            nodes,
+                            clock(&plan),
+                            stagger,
+                            stats.clone(),
+                        ))
+                    })
+                    .collect(),
+            );
+            let mut outcomes = Vec::with_capacity(drivers.0.len());
+            for driver in &mut drivers.0 {
                 outcomes.push(driver.await.context("a simulator connection task failed")?);
             }
             ("mqtt", groups.len(), plan.start_ms, outcomes, raw)
@@ -269,12 +294,25 @@ pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<Si
 
     let mut delivered_until_ms = 0;
     if let Some(raw) = raw {
-        // Give the broker a moment to deliver what was published last.
-        let transmitted = Snapshot::of(&stats).transmitted - before.transmitted;
+        // Give the broker a moment to deliver what was published last: until every frame is
+        // delivered, nothing arrives for 2 s, or 10 s have passed.
+        let transmitted = Snapshot::of(&stats)
+            .transmitted
+            .saturating_sub(before.transmitted);
         let deadline = now_ms() + 10_000;
-        while stats.delivered_raw.load(Relaxed) - before.delivered_raw < transmitted
-            && now_ms() < deadline
-        {
+        let (mut seen, mut quiet_since) = (0, now_ms());
+        loop {
+            let delivered = stats
+                .delivered_raw
+                .load(Relaxed)
+                .saturating_sub(before.delivered_raw);
+            let now = now_ms();
+            if delivered != seen {
+                (seen, quiet_since) = (delivered, now);
+            }
+            if delivered >= transmitted || now >= deadline || now - quiet_since >= 2_000 {
+                break;
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         delivered_until_ms = raw.last_delivery_ms.load(Relaxed);
@@ -289,7 +327,7 @@ pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<Si
     let seconds = args.duration as f64;
     let drain_seconds =
         finished_ms.saturating_sub(start_ms.saturating_add(duration_ms)) as f64 / 1000.0;
-    let delivered_raw = after.delivered_raw - before.delivered_raw;
+    let delivered_raw = after.delivered_raw.saturating_sub(before.delivered_raw);
     let raw_seconds = delivered_until_ms.saturating_sub(start_ms) as f64 / 1000.0;
     let mut report = SimReport {
         transport: transport.to_string(),
@@ -301,15 +339,17 @@ pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<Si
         connections: connections as u64,
         seconds,
         drain_seconds,
-        recorded: after.recorded - before.recorded,
-        transmitted: after.transmitted - before.transmitted,
-        resent: after.resent - before.resent,
-        acked: after.acked - before.acked,
+        recorded: after.recorded.saturating_sub(before.recorded),
+        transmitted: after.transmitted.saturating_sub(before.transmitted),
+        resent: after.resent.saturating_sub(before.resent),
+        acked: after.acked.saturating_sub(before.acked),
         unacked_at_end: outcomes.iter().map(|o| o.unacked).sum(),
-        acks_received: after.acks_received - before.acks_received,
-        downlink_rejected: after.downlink_rejected - before.downlink_rejected,
+        acks_received: after.acks_received.saturating_sub(before.acks_received),
+        downlink_rejected: after
+            .downlink_rejected
+            .saturating_sub(before.downlink_rejected),
         dropped_by_devices: outcomes.iter().map(|o| o.dropped).sum(),
-        gaps: after.gaps - before.gaps,
+        gaps: after.gaps.saturating_sub(before.gaps),
         reconnects: outcomes.iter().map(|o| o.reconnects).sum(),
         recorded_per_s: 0.0,
         acked_per_s: 0.0,

@@ -16,9 +16,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use bytes::Bytes;
-use ingest::mqtt::{BrokerAddress, UPLINK_FILTER};
+use ingest::mqtt::{BrokerAddress, UPLINK_FILTER, client_options};
 use ingest::source::{downlink_topic, uplink_topic};
-use rumqttc::{AsyncClient, Event, EventLoop, Packet, QoS, SubscribeFilter, SubscribeReasonCode};
+use rumqttc::{
+    AsyncClient, Event, EventLoop, Outgoing, Packet, QoS, SubscribeFilter, SubscribeReasonCode,
+};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -28,6 +30,8 @@ use super::{Outcome, RunClock, TICK, now_ms};
 
 /// How long a connection may take to connect and subscribe before the run gives up.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a refused connection is tried again at the start.
+const CONNECT_PATIENCE: Duration = Duration::from_secs(5);
 /// Topics per SUBSCRIBE packet (the client's packets are limited to 4 KiB).
 const FILTERS_PER_SUBSCRIBE: usize = 50;
 
@@ -53,9 +57,7 @@ impl Drop for Link {
 /// Connects as `client_id`, subscribes to the downlink topics of `ids`, and returns once the
 /// broker has confirmed every subscription.
 pub async fn open(client_id: String, broker: &BrokerAddress, ids: &[u64]) -> anyhow::Result<Link> {
-    let (client, eventloop) = ingest::mqtt::connect(&client_id, broker, std::time::Duration::ZERO)
-        .await
-        .with_context(|| format!("simulator connection {client_id}"))?;
+    let (client, eventloop) = connect(&client_id, broker).await?;
     let filters: Vec<String> = ids.iter().map(|&id| downlink_topic(id)).collect();
     let (tx, mut events) = mpsc::unbounded_channel();
     let pump = tokio::spawn(pump(client.clone(), eventloop, filters, tx));
@@ -85,6 +87,39 @@ pub async fn open(client_id: String, broker: &BrokerAddress, ids: &[u64]) -> any
                 "simulator connection {client_id} was not subscribed within {READY_TIMEOUT:?}"
             )
         }
+    }
+}
+
+/// Connects with the engine's client options and waits for the CONNACK; a refused connection
+/// is tried again for a few seconds (a broker started just before may not listen yet).
+async fn connect(
+    client_id: &str,
+    broker: &BrokerAddress,
+) -> anyhow::Result<(AsyncClient, EventLoop)> {
+    let (client, mut eventloop) = AsyncClient::new(client_options(client_id, broker), 65_536);
+    let patience = tokio::time::Instant::now() + CONNECT_PATIENCE;
+    let connected = tokio::time::timeout(READY_TIMEOUT, async {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => return Ok(()),
+                Ok(_) => {}
+                Err(error) if tokio::time::Instant::now() < patience => {
+                    tracing::debug!(%error, "MQTT broker not reachable yet");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    })
+    .await;
+    match connected {
+        Ok(Ok(())) => Ok((client, eventloop)),
+        Ok(Err(error)) => Err(anyhow::anyhow!(
+            "simulator connection {client_id} cannot connect to {broker}: {error}"
+        )),
+        Err(_) => anyhow::bail!(
+            "simulator connection {client_id}: no CONNACK from {broker} within {READY_TIMEOUT:?}"
+        ),
     }
 }
 
@@ -150,6 +185,8 @@ async fn pump(
                     Ok(())
                 }
             }
+            // The driver is done and everything queued before has been written.
+            Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
             Ok(_) => Ok(()),
             Err(error) => {
                 if tx.is_closed() {
@@ -191,9 +228,6 @@ pub async fn drive(
     let mut counters = Counters::default();
     let mut latency = Histogram::default();
     let mut outcome = Outcome::default();
-    for node in &mut nodes {
-        node.boot(&mut counters);
-    }
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + stagger, TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (mut link_up, mut generating, mut pump_alive) = (true, true, true);
@@ -249,12 +283,17 @@ pub async fn drive(
         }
     }
     counters.flush(&stats);
-    let _ = link.client.try_disconnect();
+    // Let the pump send what is still queued (the last tick's frames) before it stops.
+    if link.client.disconnect().await.is_ok() {
+        let _ = tokio::time::timeout(Duration::from_secs(5), &mut link.pump).await;
+    }
     outcome.finish(&nodes, latency);
     outcome
 }
 
-/// The `--raw-broker` subscriber: counts every uplink frame the broker delivers.
+/// The `--raw-broker` subscriber: counts every uplink frame the broker delivers. (Against
+/// Mosquitto, set `max_queued_messages 0`: its default of 1000 drops deliveries to a subscriber
+/// that falls behind a burst, which would count against the broker.)
 pub struct RawCounter {
     pub last_delivery_ms: Arc<AtomicU64>,
     pump: JoinHandle<()>,
@@ -273,10 +312,7 @@ pub async fn raw_counter(
     broker: &BrokerAddress,
     stats: Arc<SimStats>,
 ) -> anyhow::Result<RawCounter> {
-    let (client, mut eventloop) =
-        ingest::mqtt::connect(&client_id, broker, std::time::Duration::ZERO)
-            .await
-            .context("the raw-broker subscriber")?;
+    let (client, mut eventloop) = connect(&client_id, broker).await?;
     client.subscribe(UPLINK_FILTER, QoS::AtLeastOnce).await?;
     tokio::time::timeout(READY_TIMEOUT, async {
         loop {

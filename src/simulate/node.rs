@@ -128,7 +128,8 @@ pub struct Node {
     session: DeviceSession,
     frames: VecDeque<Sent>,
     gaps: Gaps,
-    start_ms: u64,
+    /// When the device switches on (and says HELLO), until it has.
+    boot_ms: Option<u64>,
     end_ms: u64,
     resend_after_ms: u64,
     generating: bool,
@@ -143,18 +144,27 @@ impl Node {
     pub fn new(member: &Member, plan: &Plan) -> Node {
         let id = member.device.id;
         let key: Option<DeviceKey> = member.device.key;
+        // Devices switch on spread over the first step (at most 15 s, within the run), as a real
+        // fleet would never boot in one instant; a benchmark then has no start-up spike.
+        let spread = plan
+            .timing
+            .step_ms
+            .min(15_000)
+            .min(plan.end_ms.saturating_sub(plan.start_ms));
+        let boot_ms =
+            plan.start_ms + fleet::stream(plan.seed, id, "boot").gen_range(0..spread.max(1));
         Node {
             id,
-            model: fleet::model(plan.seed, member, plan.start_ms, plan.timing),
+            model: fleet::model(plan.seed, member, boot_ms, plan.timing),
             session: DeviceSession::new(id, key, 1, plan.session),
             frames: VecDeque::new(),
             gaps: Gaps::new(
                 fleet::stream(plan.seed, id, "gaps"),
                 plan.gaps,
-                plan.start_ms,
+                boot_ms,
                 plan.end_ms,
             ),
-            start_ms: plan.start_ms,
+            boot_ms: Some(boot_ms),
             end_ms: plan.end_ms,
             resend_after_ms: plan.session.resend_after_ms,
             generating: true,
@@ -178,18 +188,21 @@ impl Node {
         self.session.dropped()
     }
 
-    /// The device switches on: HELLO at the start of the run.
-    pub fn boot(&mut self, counters: &mut Counters) {
-        self.hello(self.start_ms, counters);
-    }
-
-    /// Records everything the device does up to `until_ms` (never beyond the end of the run),
-    /// with the coverage gaps that begin or end meanwhile and a HELLO after each.
+    /// Records everything the device does up to `until_ms` (never beyond the end of the run):
+    /// HELLO when it switches on, what its model says, and the coverage gaps that begin or end
+    /// meanwhile, with a HELLO after each.
     pub fn generate(&mut self, until_ms: u64, counters: &mut Counters) {
         if !self.generating {
             return;
         }
         let until_ms = until_ms.min(self.end_ms);
+        if let Some(boot_ms) = self.boot_ms {
+            if until_ms < boot_ms {
+                return;
+            }
+            self.boot_ms = None;
+            self.hello(boot_ms, counters);
+        }
         while let Some((t, change)) = self.gaps.next_change(until_ms) {
             self.poll_model(t, counters);
             match change {
@@ -210,7 +223,7 @@ impl Node {
 
     /// The transport came back after a loss: HELLO, as on every reconnect.
     pub fn link_restored(&mut self, now_ms: u64, counters: &mut Counters) {
-        if self.generating {
+        if self.generating && self.boot_ms.is_none() {
             self.hello(now_ms.min(self.end_ms), counters);
         }
     }
@@ -282,10 +295,11 @@ impl Node {
                 self.sync();
             }
             Ok(DownlinkEvent::LocateNow) => {
-                if self.generating && now_ms < self.end_ms {
-                    if let Some(fix) = self.model.locate_now(now_ms) {
-                        self.record(fix, now_ms, counters);
-                    }
+                if self.generating
+                    && now_ms < self.end_ms
+                    && let Some(fix) = self.model.locate_now(now_ms)
+                {
+                    self.record(fix, now_ms, counters);
                 }
             }
             Ok(_) => {}
@@ -363,4 +377,162 @@ impl Node {
 fn seq_of(frame: &[u8]) -> Option<u32> {
     let bytes: [u8; 4] = frame.get(12..16)?.try_into().ok()?;
     Some(u32::from_be_bytes(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeSet, HashMap};
+
+    use firmware_proto::{Ack, Flags, FrameType, Header, decode, encode_to_vec, verify_mac};
+
+    use super::*;
+    use crate::simulate::fleet::members;
+
+    const START: u64 = 1_767_225_600_000;
+
+    /// A minimal engine: checks each frame, stores its seq, acks the contiguous prefix.
+    #[derive(Default)]
+    struct Engine {
+        stored: HashMap<u64, BTreeSet<u32>>,
+        down_seq: HashMap<u64, u32>,
+        stored_flags: u64,
+        hellos: u64,
+    }
+
+    impl Engine {
+        fn take(&mut self, frame: &[u8], key: Option<&DeviceKey>, now: u64) -> Vec<u8> {
+            let decoded = decode(frame).expect("valid frame");
+            if let Some(key) = key {
+                verify_mac(frame, key).expect("valid MAC");
+            }
+            let h = decoded.header;
+            assert!(h.flags.contains(Flags::ACK_REQUESTED));
+            self.stored_flags += u64::from(h.flags.contains(Flags::STORED));
+            self.hellos += u64::from(matches!(decoded.message, Message::Hello(_)));
+            let seqs = self.stored.entry(h.device_id).or_default();
+            seqs.insert(h.seq);
+            let acked_seq = (1..).take_while(|s| seqs.contains(s)).last().unwrap_or(0);
+            let down = self.down_seq.entry(h.device_id).or_default();
+            *down += 1;
+            let header = Header {
+                frame_type: FrameType::Ack,
+                flags: Flags::empty(),
+                device_id: h.device_id,
+                seq: *down,
+                time_ms: now,
+            };
+            encode_to_vec(&header, &Message::Ack(Ack { acked_seq }), key).expect("ACK encodes")
+        }
+    }
+
+    /// Runs 20 devices for `minutes` of simulated time against [`Engine`], losing every
+    /// `lose_every`-th ACK, and returns the totals.
+    fn simulate(
+        gap_rate: f64,
+        lose_every: u64,
+        minutes: u64,
+    ) -> (Counters, Histogram, Engine, Vec<Node>) {
+        let members = members(11, 500, 20, true);
+        let plan = Plan {
+            seed: 11,
+            timing: Timing::new(None),
+            start_ms: START,
+            end_ms: START + minutes * 60_000,
+            session: SessionOptions::default(),
+            gaps: GapPlan::new(gap_rate, minutes * 60_000),
+        };
+        let keys: HashMap<u64, DeviceKey> = members
+            .iter()
+            .filter_map(|m| Some((m.device.id, m.device.key?)))
+            .collect();
+        let mut nodes: Vec<Node> = members.iter().map(|m| Node::new(m, &plan)).collect();
+        let (mut c, mut latency, mut engine) =
+            (Counters::default(), Histogram::default(), Engine::default());
+        let mut acks = 0;
+        let mut now = START;
+        while now < plan.end_ms + 60_000 {
+            now += 100;
+            for node in &mut nodes {
+                node.generate(now, &mut c);
+                if now >= plan.end_ms {
+                    node.stop_generating();
+                }
+                for frame in node.transmit(now, true, &mut c) {
+                    let ack = engine.take(&frame, keys.get(&node.id()), now);
+                    acks += 1;
+                    if acks % lose_every != 0 {
+                        node.downlink(&ack, now + 30, &mut latency, &mut c);
+                    }
+                }
+            }
+        }
+        (c, latency, engine, nodes)
+    }
+
+    #[test]
+    fn every_frame_is_acked_and_accounted_for() {
+        let (c, latency, engine, nodes) = simulate(0.0, u64::MAX, 10);
+        assert!(c.recorded > 20 * 10, "{c:?}");
+        assert_eq!(c.acked, c.recorded);
+        assert_eq!(c.transmitted, c.recorded);
+        assert_eq!((c.resent, c.downlink_rejected, c.gaps), (0, 0, 0));
+        assert_eq!(c.acks_received, c.transmitted);
+        assert_eq!(latency.count(), c.acked);
+        assert_eq!(latency.max(), 30);
+        assert_eq!(engine.stored_flags, 0);
+        assert_eq!(engine.hellos, 20);
+        assert!(nodes.iter().all(|n| n.unacked() == 0 && n.dropped() == 0));
+        let stored: usize = engine.stored.values().map(BTreeSet::len).sum();
+        assert_eq!(stored as u64, c.recorded);
+    }
+
+    #[test]
+    fn gaps_hold_frames_and_send_them_stored_after_a_hello() {
+        let (c, _, engine, nodes) = simulate(30.0, u64::MAX, 20);
+        assert!(c.gaps >= 20, "{c:?}");
+        assert!(engine.stored_flags > 0);
+        assert_eq!(engine.hellos, 20 + c.gaps);
+        assert_eq!(c.acked, c.recorded);
+        assert!(nodes.iter().all(|n| n.unacked() == 0));
+    }
+
+    #[test]
+    fn lost_acks_are_made_good_by_resends() {
+        let (c, latency, engine, nodes) = simulate(0.0, 3, 10);
+        assert!(c.resent > 0, "{c:?}");
+        assert_eq!(c.transmitted, c.recorded + c.resent);
+        assert_eq!(c.acked, c.recorded);
+        assert_eq!(latency.count(), c.acked);
+        assert!(engine.stored_flags >= c.resent);
+        assert!(nodes.iter().all(|n| n.unacked() == 0));
+    }
+
+    #[test]
+    fn offline_devices_keep_recording_and_send_nothing() {
+        let members = members(3, 1, 2, false);
+        let plan = Plan {
+            seed: 3,
+            timing: Timing::new(Some(1_000)),
+            start_ms: START,
+            end_ms: START + 60_000,
+            session: SessionOptions::default(),
+            gaps: GapPlan::new(0.0, 60_000),
+        };
+        let mut node = Node::new(&members[0], &plan);
+        let mut c = Counters::default();
+        for t in (START..START + 30_000).step_by(100) {
+            node.generate(t, &mut c);
+            assert!(node.transmit(t, false, &mut c).is_empty());
+        }
+        assert!(node.unacked() >= 30);
+        let frames = node.transmit(START + 30_000, true, &mut c);
+        assert_eq!(frames.len() as u64, node.unacked());
+        let seqs: Vec<u32> = frames.iter().filter_map(|f| seq_of(f)).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "oldest first");
+        assert!(
+            frames
+                .iter()
+                .all(|f| decode(f).is_ok_and(|d| d.header.flags.contains(Flags::STORED)))
+        );
+    }
 }

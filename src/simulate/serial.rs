@@ -102,9 +102,6 @@ pub async fn drive(
     let mut counters = Counters::default();
     let mut latency = Histogram::default();
     let mut outcome = Outcome::default();
-    for node in &mut nodes {
-        node.boot(&mut counters);
-    }
     let mut line = Some(line);
     let mut backoff = Duration::from_millis(100);
     let mut reopen_at_ms = 0;
@@ -152,10 +149,8 @@ pub async fn drive(
                         }
                     }
                 }
-                if !failed {
-                    if let Some(open) = line.as_mut() {
-                        failed = open.writer.flush().await.is_err();
-                    }
+                if !failed && let Some(open) = line.as_mut() {
+                    failed = open.writer.flush().await.is_err();
                 }
                 if failed {
                     line = None;
