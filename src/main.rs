@@ -51,6 +51,12 @@ enum Command {
     },
     /// Start the service with a simulated fleet and show frames flowing
     Demo(demo::DemoArgs),
+    /// Run only the embedded MQTT broker (no ingest): for measuring the broker's own ceiling
+    Broker {
+        /// Address to listen on
+        #[arg(long, default_value = config::DEFAULT_MQTT_LISTEN)]
+        listen: std::net::SocketAddr,
+    },
     /// Decode one frame given in hex and print it as JSON
     Decode {
         /// The frame's bytes in hex
@@ -135,6 +141,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo::run(args).await,
+        Command::Broker { listen } => {
+            let addr = ingest::broker::start(listen)?;
+            println!("sargs broker ready: mqtt=mqtt://{addr}");
+            serve::stop_signal().await;
+            Ok(())
+        }
         Command::Decode { hex, key } => {
             let json = decode::decode(&hex, key.as_deref())?;
             println!("{}", serde_json::to_string_pretty(&json)?);

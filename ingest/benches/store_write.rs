@@ -35,7 +35,9 @@ fn main() {
     runtime.block_on(async {
         for db in test_databases().await {
             let store = Store::open(&db.location).await.expect("open");
-            let devices: Vec<_> = (1..=DEVICES).map(|id| (id, DeviceKind::GpsTag, None)).collect();
+            let devices: Vec<_> = (1..=DEVICES)
+                .map(|id| (id, DeviceKind::GpsTag, None))
+                .collect();
             store.register_devices(&devices, 0).await.expect("register");
             let mut seq = 0u32;
             for batch_size in [256usize, 1024, 4096] {
@@ -45,7 +47,12 @@ fn main() {
                     seq += 1;
                     let batch = WriteBatch {
                         observations: (0..batch_size)
-                            .map(|i| location_row(1 + i as u64 % DEVICES, seq * 8 + (i as u32 / DEVICES as u32)))
+                            .map(|i| {
+                                location_row(
+                                    1 + i as u64 % DEVICES,
+                                    seq * 8 + (i as u32 / DEVICES as u32),
+                                )
+                            })
                             .collect(),
                         ..WriteBatch::default()
                     };

@@ -31,7 +31,8 @@ fn config(listen: SocketAddr) -> Config {
         max_inflight_count: 1000,
         auth: None,
         external_auth: None,
-        dynamic_filters: true,
+        // No filter per unmatched topic: a publish nobody subscribed to is dropped, not logged.
+        dynamic_filters: false,
     };
     let server = ServerSettings {
         name: "sargs-mqtt-v4".to_string(),

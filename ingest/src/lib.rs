@@ -81,16 +81,29 @@ impl Ingest {
             mqtt::connect(&config.client_id, &config.broker, config.connect_patience)
                 .await
                 .context("starting the MQTT transport")?;
+        // ACKs leave on a connection of their own: when the pipeline is full and the uplink
+        // connection stops reading, ACKs must still flow, or devices resend everything and the
+        // overload feeds itself.
+        let (ack_client, ack_eventloop) = mqtt::connect(
+            &format!("{}-acks", config.client_id),
+            &config.broker,
+            config.connect_patience,
+        )
+        .await
+        .context("starting the MQTT downlink")?;
 
         let (inbound_tx, mut inbound_rx) = mpsc::channel(config.channel_capacity);
         let (checked_tx, checked_rx) = mpsc::channel(config.channel_capacity);
 
-        let mut sources = vec![tokio::spawn(mqtt::run_uplink(
-            client.clone(),
-            eventloop,
-            inbound_tx.clone(),
-            metrics.clone(),
-        ))];
+        let mut sources = vec![
+            tokio::spawn(mqtt::run_uplink(
+                client,
+                eventloop,
+                inbound_tx.clone(),
+                metrics.clone(),
+            )),
+            tokio::spawn(mqtt::run_downlink(ack_eventloop)),
+        ];
         for reader in readers {
             sources.push(tokio::spawn(
                 reader.run(inbound_tx.clone(), metrics.clone()),
@@ -113,7 +126,7 @@ impl Ingest {
                 }
             }
         });
-        let writer = Writer::new(store, metrics, config.writer, MqttAcks(client));
+        let writer = Writer::new(store, metrics, config.writer, MqttAcks(ack_client));
         let write_stage = tokio::spawn(writer.run(checked_rx));
         Ok(Ingest {
             sources,

@@ -194,6 +194,21 @@ pub async fn run_uplink(
     }
 }
 
+/// Drive the downlink connection: it only publishes, so there is nothing to read but acks.
+pub async fn run_downlink(mut eventloop: EventLoop) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match eventloop.poll().await {
+            Ok(_) => backoff = Duration::from_millis(100),
+            Err(error) => {
+                tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "MQTT downlink connection lost");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

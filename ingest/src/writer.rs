@@ -21,8 +21,8 @@ use crate::metrics::Metrics;
 use crate::seqwin::SeqWindow;
 use crate::source::Via;
 use crate::store::{
-    DeviceUpdate, ObservationRow, SecurityEvent, SeqGap, Store, StoreError, UnknownSighting,
-    WriteBatch,
+    DeviceUpdate, DeviceWindowState, ObservationRow, SecurityEvent, SeqGap, Store, StoreError,
+    UnknownSighting, WriteBatch,
 };
 
 #[derive(Clone, Debug)]
@@ -52,6 +52,15 @@ pub trait MqttDownlink: Send + 'static {
 struct DeviceState {
     window: SeqWindow,
     down_seq: u32,
+}
+
+impl From<DeviceWindowState> for DeviceState {
+    fn from(stored: DeviceWindowState) -> Self {
+        DeviceState {
+            window: SeqWindow::new(stored.acked_through, stored.stored_above),
+            down_seq: stored.down_seq,
+        }
+    }
 }
 
 /// One device's share of a batch.
@@ -85,6 +94,16 @@ impl<D: MqttDownlink> Writer<D> {
 
     /// Run until the channel closes; every batch received before that is committed and acked.
     pub async fn run(mut self, mut rx: mpsc::Receiver<Checked>) {
+        // Every known device's window up front; devices registered later are loaded lazily.
+        match self.store.device_windows(None).await {
+            Ok(windows) => {
+                self.devices = windows
+                    .into_iter()
+                    .map(|(id, stored)| (id, DeviceState::from(stored)))
+                    .collect();
+            }
+            Err(error) => tracing::warn!(%error, "cannot preload device windows; loading lazily"),
+        }
         let mut items = Vec::with_capacity(self.options.max_batch);
         while rx.recv_many(&mut items, self.options.max_batch).await > 0 {
             self.commit_with_retry(&items).await;
@@ -119,10 +138,7 @@ impl<D: MqttDownlink> Writer<D> {
         let Some(stored) = self.store.device_window(device_id).await? else {
             return Ok(None);
         };
-        let state = DeviceState {
-            window: SeqWindow::new(stored.acked_through, stored.stored_above),
-            down_seq: stored.down_seq,
-        };
+        let state = DeviceState::from(stored);
         self.devices.insert(device_id, state.clone());
         Ok(Some(state))
     }

@@ -5,7 +5,7 @@
 //! caller acknowledge the devices. Duplicates (same device and seq) are kept once by the primary
 //! key, so a resent frame costs one ignored insert.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -251,29 +251,52 @@ impl Store {
 
     /// The stored ack watermark of a registered device and the seqs stored above it.
     pub async fn device_window(&self, id: u64) -> Result<Option<DeviceWindowState>, StoreError> {
-        let Some(row) = sqlx::query("SELECT acked_through, down_seq FROM devices WHERE id = $1")
-            .bind(db_id(id))
-            .fetch_optional(self.pool())
-            .await?
-        else {
-            return Ok(None);
+        Ok(self.device_windows(Some(id)).await?.remove(&id))
+    }
+
+    /// The ack windows of every registered device (or of one), read in two queries: the
+    /// writer loads them all at start rather than two queries per device on its hot path.
+    pub async fn device_windows(
+        &self,
+        only: Option<u64>,
+    ) -> Result<HashMap<u64, DeviceWindowState>, StoreError> {
+        let filter = if only.is_some() {
+            " WHERE d.id = $1"
+        } else {
+            ""
         };
-        let acked_through = to_u32("acked_through", row.try_get("acked_through")?)?;
-        let down_seq = to_u32("down_seq", row.try_get("down_seq")?)?;
-        let rows = sqlx::query("SELECT seq FROM observations WHERE device_id = $1 AND seq > $2")
-            .bind(db_id(id))
-            .bind(i64::from(acked_through))
-            .fetch_all(self.pool())
-            .await?;
-        let stored_above = rows
-            .iter()
-            .map(|row| to_u32("seq", row.try_get("seq")?))
-            .collect::<Result<_, _>>()?;
-        Ok(Some(DeviceWindowState {
-            acked_through,
-            down_seq,
-            stored_above,
-        }))
+        let devices_sql =
+            format!("SELECT d.id, d.acked_through, d.down_seq FROM devices d{filter}");
+        let ahead_sql = format!(
+            "SELECT o.device_id, o.seq FROM observations o
+             JOIN devices d ON d.id = o.device_id AND o.seq > d.acked_through{filter}"
+        );
+        let mut devices_query = sqlx::query(&devices_sql);
+        let mut ahead_query = sqlx::query(&ahead_sql);
+        if let Some(id) = only {
+            devices_query = devices_query.bind(db_id(id));
+            ahead_query = ahead_query.bind(db_id(id));
+        }
+        let mut windows = HashMap::new();
+        for row in devices_query.fetch_all(self.pool()).await? {
+            windows.insert(
+                wire_id(row.try_get("id")?),
+                DeviceWindowState {
+                    acked_through: to_u32("acked_through", row.try_get("acked_through")?)?,
+                    down_seq: to_u32("down_seq", row.try_get("down_seq")?)?,
+                    stored_above: BTreeSet::new(),
+                },
+            );
+        }
+        for row in ahead_query.fetch_all(self.pool()).await? {
+            let id = wire_id(row.try_get("device_id")?);
+            if let Some(window) = windows.get_mut(&id) {
+                window
+                    .stored_above
+                    .insert(to_u32("seq", row.try_get("seq")?)?);
+            }
+        }
+        Ok(windows)
     }
 
     /// One page of a device's history in device-time order, after the `(device_time_ms, seq)`
