@@ -131,20 +131,33 @@ impl<D: MqttDownlink> Writer<D> {
         );
     }
 
-    async fn state(&mut self, device_id: u64) -> Result<Option<DeviceState>, StoreError> {
-        if let Some(state) = self.devices.get(&device_id) {
-            return Ok(Some(state.clone()));
+    /// Load the windows of the batch's devices this writer has not seen yet, in one go.
+    async fn load_new_devices(&mut self, items: &[Checked]) -> Result<(), StoreError> {
+        let mut new: Vec<u64> = items
+            .iter()
+            .filter_map(|item| match item {
+                Checked::Accepted(a) => Some(a.frame.header.device_id),
+                _ => None,
+            })
+            .filter(|id| !self.devices.contains_key(id))
+            .collect();
+        if new.is_empty() {
+            return Ok(());
         }
-        let Some(stored) = self.store.device_window(device_id).await? else {
-            return Ok(None);
-        };
-        let state = DeviceState::from(stored);
-        self.devices.insert(device_id, state.clone());
-        Ok(Some(state))
+        new.sort_unstable();
+        new.dedup();
+        let loaded = self.store.device_windows(Some(&new)).await?;
+        self.devices.extend(
+            loaded
+                .into_iter()
+                .map(|(id, stored)| (id, DeviceState::from(stored))),
+        );
+        Ok(())
     }
 
     /// Commit one batch, then send the ACKs it earned.
     pub async fn commit(&mut self, items: &[Checked]) -> Result<(), StoreError> {
+        self.load_new_devices(items).await?;
         let now_ms = chrono::Utc::now().timestamp_millis();
         let mut batch = WriteBatch::default();
         let mut touched: HashMap<u64, Touched> = HashMap::new();
@@ -157,7 +170,7 @@ impl<D: MqttDownlink> Writer<D> {
                     let device = match touched.entry(device_id) {
                         Entry::Occupied(entry) => entry.into_mut(),
                         Entry::Vacant(entry) => {
-                            let Some(state) = self.state(device_id).await? else {
+                            let Some(state) = self.devices.get(&device_id).cloned() else {
                                 // Registered when checked, gone now: keep it out, unacked.
                                 continue;
                             };

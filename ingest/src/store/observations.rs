@@ -272,19 +272,41 @@ impl Store {
 
     /// The stored ack watermark of a registered device and the seqs stored above it.
     pub async fn device_window(&self, id: u64) -> Result<Option<DeviceWindowState>, StoreError> {
-        Ok(self.device_windows(Some(id)).await?.remove(&id))
+        Ok(self.device_windows(Some(&[id])).await?.remove(&id))
     }
 
-    /// The ack windows of every registered device (or of one), read in two queries: the
-    /// writer loads them all at start rather than two queries per device on its hot path.
+    /// The ack windows of every registered device (`None`) or of some, in two queries per
+    /// chunk of ids: the writer loads them all at start, and the devices first heard in a
+    /// batch together, rather than two queries per device on its hot path.
     pub async fn device_windows(
         &self,
-        only: Option<u64>,
+        ids: Option<&[u64]>,
     ) -> Result<HashMap<u64, DeviceWindowState>, StoreError> {
-        let filter = if only.is_some() {
-            " WHERE d.id = $1"
+        let mut windows = HashMap::new();
+        match ids {
+            None => self.load_windows(&[], &mut windows).await?,
+            Some(ids) => {
+                for chunk in ids.chunks(MAX_ROWS_PER_INSERT) {
+                    if !chunk.is_empty() {
+                        self.load_windows(chunk, &mut windows).await?;
+                    }
+                }
+            }
+        }
+        Ok(windows)
+    }
+
+    /// Windows of `ids`, or of every device if `ids` is empty.
+    async fn load_windows(
+        &self,
+        ids: &[u64],
+        windows: &mut HashMap<u64, DeviceWindowState>,
+    ) -> Result<(), StoreError> {
+        let filter = if ids.is_empty() {
+            String::new()
         } else {
-            ""
+            let list = values_list(1, ids.len(), self.backend());
+            format!(" WHERE d.id IN {list}")
         };
         let devices_sql =
             format!("SELECT d.id, d.acked_through, d.down_seq FROM devices d{filter}");
@@ -294,11 +316,10 @@ impl Store {
         );
         let mut devices_query = sqlx::query(&devices_sql);
         let mut ahead_query = sqlx::query(&ahead_sql);
-        if let Some(id) = only {
-            devices_query = devices_query.bind(db_id(id));
-            ahead_query = ahead_query.bind(db_id(id));
+        for id in ids {
+            devices_query = devices_query.bind(db_id(*id));
+            ahead_query = ahead_query.bind(db_id(*id));
         }
-        let mut windows = HashMap::new();
         for row in devices_query.fetch_all(self.pool()).await? {
             windows.insert(
                 wire_id(row.try_get("id")?),
@@ -317,7 +338,7 @@ impl Store {
                     .insert(to_u32("seq", row.try_get("seq")?)?);
             }
         }
-        Ok(windows)
+        Ok(())
     }
 
     /// One page of a device's history in device-time order, after the `(device_time_ms, seq)`
