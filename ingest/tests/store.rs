@@ -159,13 +159,21 @@ async fn the_window_state_comes_back_after_a_restart() {
         assert_eq!(state.acked_through, 2, "{backend}");
         assert_eq!(state.down_seq, 3);
         assert_eq!(
-            state.stored_above.into_iter().collect::<Vec<_>>(),
+            state.stored_above.iter().copied().collect::<Vec<_>>(),
             vec![4, 7]
         );
         assert!(store.device_window(10).await.unwrap().is_none());
-        store.register_device(11, DeviceKind::RfTag, None, 0).await.unwrap();
+        store
+            .register_device(11, DeviceKind::RfTag, None, 0)
+            .await
+            .unwrap();
         let some = store.device_windows(Some(&[9, 10, 11])).await.unwrap();
-        assert_eq!(some.keys().copied().collect::<std::collections::BTreeSet<_>>(), [9, 11].into());
+        assert_eq!(
+            some.keys()
+                .copied()
+                .collect::<std::collections::BTreeSet<_>>(),
+            [9, 11].into()
+        );
         assert_eq!(some[&9], state);
         assert_eq!(store.device_windows(None).await.unwrap().len(), 2);
     })
