@@ -29,7 +29,10 @@ fn simulate(location: &StoreLocation, transport: &[String], first_id: u64) -> se
 async fn check_stored(location: &StoreLocation, report: &serde_json::Value, first_id: u64) {
     assert_eq!(report["lost"], 0, "{report}");
     assert_eq!(report["unacked_at_end"], 0, "{report}");
-    assert!(report["gaps"].as_u64().unwrap() > 0, "the run had coverage gaps: {report}");
+    assert!(
+        report["gaps"].as_u64().unwrap() > 0,
+        "the run had coverage gaps: {report}"
+    );
     let recorded = report["recorded"].as_u64().unwrap();
     assert!(recorded > 100, "{report}");
     let store = Store::open(location).await.unwrap();
@@ -50,7 +53,10 @@ async fn a_fleet_over_mqtt_with_coverage_gaps_loses_nothing() {
         let report = simulate(&db.location, &[url], 40_000);
         check_stored(&db.location, &report, 40_000).await;
         let m = service.metrics().await;
-        assert_eq!(m["sargs_frames_stored_total"], report["recorded"].as_f64().unwrap());
+        assert_eq!(
+            m["sargs_frames_stored_total"],
+            report["recorded"].as_f64().unwrap()
+        );
         assert!(m["sargs_acks_sent_total"] > 0.0);
     }
 }
@@ -60,7 +66,10 @@ async fn a_fleet_on_a_serial_line_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     for db in test_databases().await {
         let pty = PtyPair::start(dir.path());
-        let serial = vec!["--serial".to_string(), pty.engine_side.display().to_string()];
+        let serial = vec![
+            "--serial".to_string(),
+            pty.engine_side.display().to_string(),
+        ];
         let _service = Service::start(&db.location, &serial, dir.path());
         let line = format!("--serial={}", pty.device_side.display());
         let report = simulate(&db.location, &[line], 50_000);
