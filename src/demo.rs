@@ -108,7 +108,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 let m = &running.metrics;
                 let stored = m.stored.load(Relaxed);
                 println!(
-                    "frames sent {:>8}  stored {:>8} (+{:>5})  duplicates {:>6}  acks {:>8}  devices waiting for ACK {:>6}",
+                    "frames sent {:>8}  stored {:>8} (+{:>5})  duplicates {:>6}  acks {:>8}  frames waiting for ACK {:>6}",
                     stats.transmitted.load(Relaxed),
                     stored,
                     stored - last_stored,

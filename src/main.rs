@@ -90,10 +90,12 @@ enum Command {
 }
 
 fn init_logging(filter: Option<&str>) {
+    // rumqttd logs every client that drops its connection as an ERROR; that is a device's
+    // ordinary life here, so the broker's own log is off unless asked for (--log rumqttd=warn).
     let filter = filter
         .map(str::to_string)
         .or_else(|| std::env::var("RUST_LOG").ok())
-        .unwrap_or_else(|| "info,rumqttd=warn,rumqttc=warn,sqlx=warn".to_string());
+        .unwrap_or_else(|| "info,rumqttd=off,rumqttc=warn,sqlx=warn".to_string());
     let filter = tracing_subscriber::EnvFilter::try_new(&filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
