@@ -182,19 +182,44 @@ fn to_u8(name: &str, value: i64) -> Result<u8, StoreError> {
     u8::try_from(value).map_err(|_| StoreError::Corrupt(format!("{name} = {value}")))
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Run a multi-row statement over `rows` in chunks (see `chunk_sizes`), binding each row's
+/// values with `bind`. Returns the rows affected.
+async fn execute_in_chunks<T>(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    rows: &[T],
+    sql_for: fn(usize, Backend) -> String,
+    bind: for<'q> fn(AnyQuery<'q>, &'q T) -> AnyQuery<'q>,
+) -> Result<u64, StoreError> {
+    let mut affected = 0;
+    let mut rest = rows;
+    for size in chunk_sizes(rows.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let sql = sql_for(chunk.len(), backend);
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = bind(query, row);
+        }
+        affected += query.execute(&mut **tx).await?.rows_affected();
+    }
+    Ok(affected)
+}
+
 impl Store {
     /// Write a batch in one transaction. Returns only after the commit.
     pub async fn write_batch(&self, batch: &WriteBatch) -> Result<WriteOutcome, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let mut inserted = 0;
-        let mut rest = batch.observations.as_slice();
-        for size in chunk_sizes(rest.len()) {
-            let (chunk, tail) = rest.split_at(size);
-            rest = tail;
-            let sql = insert_sql(chunk.len(), self.backend());
-            let mut query = sqlx::query(&sql);
-            for row in chunk {
-                query = query
+        let backend = self.backend();
+        let inserted = execute_in_chunks(
+            &mut tx,
+            backend,
+            &batch.observations,
+            insert_sql,
+            |query, row| {
+                query
                     .bind(db_id(row.device_id))
                     .bind(i64::from(row.seq))
                     .bind(i64::from(row.frame_type))
@@ -204,28 +229,27 @@ impl Store {
                     .bind(&*row.via)
                     .bind(i64::from(row.clock_skewed))
                     .bind(row.fields.as_str())
-                    .bind(row.raw.as_ref());
-            }
-            inserted += query.execute(&mut *tx).await?.rows_affected();
-        }
-        let mut rest = batch.devices.as_slice();
-        for size in chunk_sizes(rest.len()) {
-            let (chunk, tail) = rest.split_at(size);
-            rest = tail;
-            let sql = device_update_sql(chunk.len(), self.backend());
-            let mut query = sqlx::query(&sql);
-            for device in chunk {
-                query = query
+                    .bind(row.raw.as_ref())
+            },
+        )
+        .await?;
+        execute_in_chunks(
+            &mut tx,
+            backend,
+            &batch.devices,
+            device_update_sql,
+            |query, device| {
+                query
                     .bind(db_id(device.id))
                     .bind(i64::from(device.acked_through))
                     .bind(i64::from(device.down_seq))
                     .bind(device.last_seen_ms)
                     .bind(&*device.last_via)
                     .bind(device.clock_offset_ms)
-                    .bind(device.clock_skewed.map(i64::from));
-            }
-            query.execute(&mut *tx).await?;
-        }
+                    .bind(device.clock_skewed.map(i64::from))
+            },
+        )
+        .await?;
         for sighting in &batch.unknown {
             sqlx::query(
                 "INSERT INTO unknown_devices (id, first_seen_ms, last_seen_ms, frames, last_via)
