@@ -57,6 +57,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             chrono::Utc::now().format("%Y%m%dT%H%M%S")
         ))
     });
+    let mut stop = crate::serve::StopSignal::install()?;
     let running = crate::serve::start(ServeConfig {
         storage: StoreLocation::DataDir(data_dir.clone()),
         mqtt: MqttMode::Embedded(free_or_any(DEFAULT_MQTT_LISTEN)),
@@ -119,7 +120,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 last_stored = stored;
             }
             result = &mut simulation => break result.map_err(anyhow::Error::from).and_then(|r| r),
-            _ = crate::serve::stop_signal() => {
+            _ = stop.wait() => {
                 simulation.abort();
                 break Ok(crate::simulate::SimReport::default());
             }

@@ -26,6 +26,11 @@ pub enum DevicesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// One device as JSON: its registration, health, security events and sequence gaps
+    Show {
+        #[arg(long)]
+        id: u64,
+    },
     /// List devices that sent frames but are not registered
     Unknown {
         #[arg(long)]
@@ -73,6 +78,18 @@ pub async fn run(store: &Store, command: DevicesCommand) -> anyhow::Result<()> {
                     );
                 }
             }
+        }
+        DevicesCommand::Show { id } => {
+            let Some(device) = store.device(id).await? else {
+                bail!("device {id} is not registered");
+            };
+            let shown = serde_json::json!({
+                "device": device,
+                "stored_observations": store.observation_count(Some(id)).await?,
+                "security_events": store.security_events(id).await?,
+                "seq_gaps": store.seq_gaps(id).await?,
+            });
+            println!("{}", serde_json::to_string_pretty(&shown)?);
         }
         DevicesCommand::Unknown { json } => {
             let unknown = store.unknown_devices().await?;

@@ -144,9 +144,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo::run(args).await,
         Command::Broker { listen } => {
+            let mut stop = serve::StopSignal::install()?;
             let addr = ingest::broker::start(listen)?;
             println!("sargs broker ready: mqtt=mqtt://{addr}");
-            serve::stop_signal().await;
+            stop.wait().await;
             Ok(())
         }
         Command::Decode { hex, key } => {

@@ -97,26 +97,28 @@ impl Running {
     }
 }
 
-/// Wait for Ctrl-C or SIGTERM.
-pub async fn stop_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
+/// Ctrl-C or SIGTERM. Installed before the service says it is ready, so that a stop request
+/// that comes right after the ready line is a clean stop, not the default kill.
+pub struct StopSignal {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignal {
+    pub fn install() -> anyhow::Result<StopSignal> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(StopSignal {
+            interrupt: signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
+            terminate: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+        })
+    }
+
+    pub async fn wait(&mut self) {
         tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
         }
     }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }
 
 pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
@@ -126,6 +128,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .iter()
         .map(|s| s.path.display().to_string())
         .collect();
+    let mut stop = StopSignal::install()?;
     let running = start(config).await?;
     // One line on stdout that scripts and tests read to learn the ports.
     println!(
@@ -136,7 +139,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         serial.join(",")
     );
     tracing::info!(mqtt = %running.mqtt, http = %running.http, %storage, "sargs serving");
-    stop_signal().await;
+    stop.wait().await;
     tracing::info!("stopping: committing frames in flight");
     running.shutdown().await;
     Ok(())

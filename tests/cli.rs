@@ -97,6 +97,21 @@ fn devices_add_checks_its_input() {
     assert_eq!(list[0]["id"], 7);
     assert_eq!(list[0]["has_key"], true);
     assert!(list[0].get("key").is_none(), "the key is never listed");
+    let shown = sargs_ok(&args(&[
+        "devices",
+        "show",
+        "--id",
+        "7",
+        "--data-dir",
+        &data,
+    ]));
+    assert!(!shown.contains(&"ab".repeat(32)), "the key is never shown");
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["stored_observations"], 0);
+    fails_with(
+        &args(&["devices", "show", "--id", "99", "--data-dir", &data]),
+        "device 99 is not registered",
+    );
 }
 
 #[test]

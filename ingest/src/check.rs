@@ -21,6 +21,8 @@ use crate::store::{Store, StoreError};
 /// device's clock as skewed (PROTOCOL.md, "Delivery").
 pub const CLOCK_SKEW_LIMIT_MS: i64 = 5 * 60 * 1000;
 const UNKNOWN_RECHECK_MS: i64 = 2_000;
+/// Most ids remembered as unknown: a sender inventing ids must not grow memory without bound.
+const MAX_REMEMBERED_UNKNOWN: usize = 100_000;
 
 /// A frame that passed every check.
 #[derive(Clone, Debug)]
@@ -112,6 +114,8 @@ pub struct Checker {
     store: Store,
     metrics: Arc<Metrics>,
     registry: HashMap<u64, Registration>,
+    remembered_unknown: usize,
+    unknown_limit: usize,
 }
 
 impl Checker {
@@ -120,7 +124,20 @@ impl Checker {
             store,
             metrics,
             registry: HashMap::new(),
+            remembered_unknown: 0,
+            unknown_limit: MAX_REMEMBERED_UNKNOWN,
         }
+    }
+
+    /// Remember at most `limit` unknown ids (tests use a small one).
+    pub fn with_unknown_limit(mut self, limit: usize) -> Checker {
+        self.unknown_limit = limit;
+        self
+    }
+
+    /// How many device ids the registry cache holds.
+    pub fn cached_ids(&self) -> usize {
+        self.registry.len()
     }
 
     /// Check one inbound frame. `None` means it was dropped (and counted and logged).
@@ -187,9 +204,20 @@ impl Checker {
         let record = self.store.device(device_id).await?;
         let registration = match &record {
             Some(device) => Registration::Known(device.key),
-            None => Registration::Unknown(now_ms),
+            None => {
+                if self.remembered_unknown >= self.unknown_limit {
+                    self.registry
+                        .retain(|_, r| matches!(r, Registration::Known(_)));
+                    self.remembered_unknown = 0;
+                }
+                self.remembered_unknown += 1;
+                Registration::Unknown(now_ms)
+            }
         };
-        self.registry.insert(device_id, registration);
+        if let Some(Registration::Unknown(_)) = self.registry.insert(device_id, registration) {
+            // Re-checked and still (or no longer) unknown: it was counted when first remembered.
+            self.remembered_unknown = self.remembered_unknown.saturating_sub(1);
+        }
         Ok(record.map(|device| device.key))
     }
 }
