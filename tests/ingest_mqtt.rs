@@ -227,6 +227,16 @@ async fn bad_frames_unknown_devices_and_wrong_topics_are_counted_and_nothing_bre
         assert_eq!(r("crc"), 1.0);
         assert_eq!(r("topic_mismatch"), 1.0);
         assert_eq!(r("bad_topic"), 1.0);
+        // Each rejection is logged with its reason and, where the bytes carry one, the device id.
+        let log = service.log_text();
+        for expect in [
+            "reason=\"crc\"",
+            "reason=\"unknown_device\"",
+            "device_id=999999",
+            "device_id=3003 via=mqtt reason=\"topic_mismatch\"",
+        ] {
+            assert!(log.contains(expect), "{expect} not in the log:\n{log}");
+        }
         // The service still stores and acks the real frame.
         device.publish(valid).await;
         device.wait_acked(1).await;

@@ -21,6 +21,7 @@ use crate::store::{Store, StoreError};
 /// device's clock as skewed (PROTOCOL.md, "Delivery").
 pub const CLOCK_SKEW_LIMIT_MS: i64 = 5 * 60 * 1000;
 const UNKNOWN_RECHECK_MS: i64 = 2_000;
+const WARN_EVERY_MS: i64 = 10_000;
 /// Most ids remembered as unknown: a sender inventing ids must not grow memory without bound.
 const MAX_REMEMBERED_UNKNOWN: usize = 100_000;
 
@@ -116,6 +117,8 @@ pub struct Checker {
     registry: HashMap<u64, Registration>,
     remembered_unknown: usize,
     unknown_limit: usize,
+    /// When each rejection reason was last logged at warn level.
+    warned_at: HashMap<&'static str, i64>,
 }
 
 impl Checker {
@@ -126,6 +129,30 @@ impl Checker {
             registry: HashMap::new(),
             remembered_unknown: 0,
             unknown_limit: MAX_REMEMBERED_UNKNOWN,
+            warned_at: HashMap::new(),
+        }
+    }
+
+    /// Every rejection is counted; it is logged at warn level once per reason every
+    /// `WARN_EVERY_MS` (with how many were suppressed showing in the counters), and at debug
+    /// level always, so a flood of garbage cannot flood the log.
+    fn log_rejection(
+        &mut self,
+        device_id: Option<u64>,
+        via: &Via,
+        reason: RejectReason,
+        now_ms: i64,
+    ) {
+        let label = reason.label();
+        let due = self
+            .warned_at
+            .get(label)
+            .is_none_or(|at| now_ms.saturating_sub(*at) >= WARN_EVERY_MS);
+        if due {
+            self.warned_at.insert(label, now_ms);
+            tracing::warn!(device_id, via = %via.label(), reason = label, "frame rejected (more for this reason within 10 s at debug level only; all are counted in sargs_frames_rejected_total)");
+        } else {
+            tracing::debug!(device_id, via = %via.label(), reason = label, "frame rejected");
         }
     }
 
@@ -151,7 +178,7 @@ impl Checker {
             Ok(frame) => frame,
             Err((device_id, reason)) => {
                 self.metrics.reject(reason);
-                tracing::debug!(device_id, via = %via.label(), reason = reason.label(), "frame rejected");
+                self.log_rejection(device_id, &via, reason, received_at_ms);
                 return Ok(None);
             }
         };
@@ -160,7 +187,12 @@ impl Checker {
             Some(key) => key,
             None => {
                 self.metrics.reject(RejectReason::UnknownDevice);
-                tracing::debug!(device_id, via = %via.label(), "frame from unknown device");
+                self.log_rejection(
+                    Some(device_id),
+                    &via,
+                    RejectReason::UnknownDevice,
+                    received_at_ms,
+                );
                 return Ok(Some(Checked::Unknown {
                     device_id,
                     at_ms: received_at_ms,
