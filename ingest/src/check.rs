@@ -20,6 +20,11 @@ use crate::store::{Store, StoreError};
 /// A live frame whose device time is further than this from the engine clock marks the
 /// device's clock as skewed (PROTOCOL.md, "Delivery").
 pub const CLOCK_SKEW_LIMIT_MS: i64 = 5 * 60 * 1000;
+
+/// Whether a device clock this far from the engine's (device minus engine) counts as skewed.
+pub fn is_clock_skewed(offset_ms: i64) -> bool {
+    offset_ms.saturating_abs() > CLOCK_SKEW_LIMIT_MS
+}
 const UNKNOWN_RECHECK_MS: i64 = 2_000;
 const WARN_EVERY_MS: i64 = 10_000;
 /// Most ids remembered as unknown: a sender inventing ids must not grow memory without bound.
@@ -43,11 +48,6 @@ impl Accepted {
         }
         let device_ms = i64::try_from(self.frame.header.time_ms).unwrap_or(i64::MAX);
         Some(device_ms.saturating_sub(self.received_at_ms))
-    }
-
-    pub fn clock_skewed(&self) -> bool {
-        self.live_clock_offset_ms()
-            .is_some_and(|offset| offset.saturating_abs() > CLOCK_SKEW_LIMIT_MS)
     }
 }
 

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use firmware_proto::{Ack, DeviceKey, Flags, FrameType, Header, Message};
 use tokio::sync::mpsc;
 
-use crate::check::{Accepted, Checked};
+use crate::check::{Accepted, Checked, is_clock_skewed};
 use crate::metrics::Metrics;
 use crate::seqwin::SeqWindow;
 use crate::source::Via;
@@ -253,9 +253,7 @@ impl<D: MqttDownlink> Writer<D> {
                 last_seen_ms: device.last_seen_ms,
                 last_via: device.via.label(),
                 clock_offset_ms: device.clock_offset_ms,
-                clock_skewed: device
-                    .clock_offset_ms
-                    .map(|o| o.saturating_abs() > crate::check::CLOCK_SKEW_LIMIT_MS),
+                clock_skewed: device.clock_offset_ms.map(is_clock_skewed),
             });
         }
         batch.unknown = unknown.into_values().collect();
@@ -337,10 +335,11 @@ fn add_accepted(
         device.last_seen_ms = accepted.received_at_ms;
         device.via = accepted.via.clone();
     }
-    if let Some(offset) = accepted.live_clock_offset_ms() {
-        device.clock_offset_ms = Some(offset);
+    let offset = accepted.live_clock_offset_ms();
+    if offset.is_some() {
+        device.clock_offset_ms = offset;
     }
-    let clock_skewed = accepted.clock_skewed();
+    let clock_skewed = offset.is_some_and(is_clock_skewed);
     if clock_skewed {
         metrics.clock_skewed.fetch_add(1, Relaxed);
         tracing::info!(
