@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use firmware_proto::{DeviceKey, DownlinkEvent, Flags, FrameType, Header, Message};
+use firmware_proto::{DeviceKey, DownlinkEvent, Flags, Message};
 use ingest::store::testing::test_databases;
 use ingest::store::{Store, StoreLocation};
 
@@ -176,32 +176,16 @@ async fn bad_frames_unknown_devices_and_wrong_topics_are_counted_and_nothing_bre
             device.publish_raw(topic, bytes).await;
         }
         // A well-formed frame from a device nobody registered.
-        let stranger = firmware_proto::encode_to_vec(
-            &Header {
-                frame_type: FrameType::Heartbeat,
-                flags: Flags::ACK_REQUESTED,
-                device_id: 999_999,
-                seq: 1,
-                time_ms: now_ms(),
-            },
-            &heartbeat(10),
-            None,
-        )
-        .unwrap();
+        let stranger = raw_frame(999_999, 1, now_ms(), Flags::ACK_REQUESTED, heartbeat(10));
         device.publish_raw("em/v1/999999/up", stranger).await;
         // And a downlink type sent upstream.
-        let ack_upstream = firmware_proto::encode_to_vec(
-            &Header {
-                frame_type: FrameType::Ack,
-                flags: Flags::empty(),
-                device_id: 3003,
-                seq: 1,
-                time_ms: now_ms(),
-            },
-            &Message::Ack(firmware_proto::Ack { acked_seq: 1 }),
-            None,
-        )
-        .unwrap();
+        let ack_upstream = raw_frame(
+            3003,
+            1,
+            now_ms(),
+            Flags::empty(),
+            Message::Ack(firmware_proto::Ack { acked_seq: 1 }),
+        );
         device.publish_raw("em/v1/3003/up", ack_upstream).await;
 
         service
@@ -264,18 +248,7 @@ async fn a_late_stored_frame_is_kept_with_both_times_and_a_skewed_live_one_is_ma
         }
         device.wait_acked(1).await;
         // A live frame an hour off: the device clock is skewed.
-        let live = firmware_proto::encode_to_vec(
-            &Header {
-                frame_type: FrameType::Heartbeat,
-                flags: Flags::ACK_REQUESTED,
-                device_id: 5005,
-                seq: 2,
-                time_ms: hour_ago,
-            },
-            &heartbeat(59),
-            None,
-        )
-        .unwrap();
+        let live = raw_frame(5005, 2, hour_ago, Flags::ACK_REQUESTED, heartbeat(59));
         device.publish(live).await;
         service
             .wait_metric("sargs_frames_clock_skewed_total", 1.0)

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use firmware_proto::{DeviceKey, DeviceSession, DownlinkEvent, Message, SessionOptions};
+use firmware_proto::{
+    DeviceKey, DeviceSession, DownlinkEvent, Flags, Header, Message, SessionOptions,
+};
 use ingest::store::StoreLocation;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use tokio::sync::mpsc;
@@ -29,6 +31,21 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
+}
+
+/// SIGKILL a child process and reap it.
+fn stop(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Poll `ready` every 20 ms for up to 10 s; fail the test naming what never happened.
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// The storage flags for a location.
@@ -133,8 +150,7 @@ impl Service {
 
     /// SIGKILL: no chance to flush or say goodbye.
     pub fn kill9(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop(&mut self.child);
     }
 
     /// SIGTERM, and wait for a clean exit.
@@ -333,6 +349,24 @@ impl Drop for MqttDevice {
     }
 }
 
+/// A frame built by hand, without a session: for frames a well-behaved device would not send.
+pub fn raw_frame(
+    device_id: u64,
+    seq: u32,
+    time_ms: u64,
+    flags: Flags,
+    message: Message,
+) -> Vec<u8> {
+    let header = Header {
+        frame_type: message.frame_type(),
+        flags,
+        device_id,
+        seq,
+        time_ms,
+    };
+    firmware_proto::encode_to_vec(&header, &message, None).expect("a valid frame")
+}
+
 /// A heartbeat message with plausible values.
 pub fn heartbeat(battery: u8) -> Message {
     Message::Heartbeat(firmware_proto::Heartbeat {
@@ -368,14 +402,9 @@ impl Mosquitto {
             .stderr(Stdio::null())
             .spawn()
             .expect("mosquitto is installed (.ci/run installs it)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "mosquitto did not start on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_for(&format!("mosquitto to listen on {port}"), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
         Mosquitto {
             child,
             port,
@@ -386,8 +415,7 @@ impl Mosquitto {
 
 impl Drop for Mosquitto {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop(&mut self.child);
     }
 }
 
@@ -413,14 +441,9 @@ impl PtyPair {
             .stderr(Stdio::null())
             .spawn()
             .expect("socat is installed (.ci/run installs it)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !(engine_side.exists() && device_side.exists()) {
-            assert!(
-                Instant::now() < deadline,
-                "socat did not create the pty pair"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_for("socat to create the pty pair", || {
+            engine_side.exists() && device_side.exists()
+        });
         PtyPair {
             child,
             engine_side,
@@ -429,8 +452,7 @@ impl PtyPair {
     }
 
     pub fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop(&mut self.child);
     }
 }
 
