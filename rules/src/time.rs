@@ -227,7 +227,18 @@ mod tests {
 
     #[test]
     fn bad_spans_are_errors() {
-        for text in ["", "5", "m", "5x", "-5m", "30m1h", "5m5m", "1.5h", "99999999999999d", " "] {
+        for text in [
+            "",
+            "5",
+            "m",
+            "5x",
+            "-5m",
+            "30m1h",
+            "5m5m",
+            "1.5h",
+            "99999999999999d",
+            " ",
+        ] {
             assert!(text.parse::<Span>().is_err(), "{text:?} accepted");
         }
     }

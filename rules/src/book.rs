@@ -1,0 +1,139 @@
+//! The episodes a client's state has judged so far, kept beside the state itself so that a
+//! snapshot of the state carries them and a replay from it judges them again.
+
+use crate::episode::{BreachKind, ConditionRef, EVIDENCE_CAP, Episode, episode_id};
+use crate::observation::{DeviceId, EvidenceRef};
+use crate::policy::CompiledPolicy;
+use crate::time::Timestamp;
+
+/// A condition of the policy, by index: cheap to compare on the hot path.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CondKey {
+    Curfew,
+    Zone(u16),
+    Proximity(u16),
+    Device(DeviceId),
+}
+
+impl CondKey {
+    fn to_ref(self, policy: &CompiledPolicy) -> ConditionRef {
+        match self {
+            CondKey::Curfew => ConditionRef::Curfew,
+            CondKey::Zone(i) => ConditionRef::Zone {
+                id: policy.source.zones[usize::from(i)].id.clone(),
+            },
+            CondKey::Proximity(i) => ConditionRef::Proximity {
+                id: policy.source.proximity[usize::from(i)].id.clone(),
+            },
+            CondKey::Device(device) => ConditionRef::Device { device },
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Book {
+    /// Open episodes, and closed ones not yet pruned.
+    pub episodes: Vec<Episode>,
+    keys: Vec<CondKey>,
+}
+
+impl Book {
+    pub fn open(
+        &mut self,
+        policy: &CompiledPolicy,
+        key: CondKey,
+        kind: BreachKind,
+        start: Timestamp,
+        proof: &[EvidenceRef],
+    ) {
+        if self.current(key, kind).is_some() {
+            return;
+        }
+        let condition = key.to_ref(policy);
+        let id = episode_id(policy.client(), &condition, kind.family(), start);
+        let mut episode = Episode {
+            id,
+            client: policy.client(),
+            condition,
+            kind,
+            severity: kind.severity(),
+            start,
+            end: None,
+            evidence: Vec::with_capacity(proof.len().min(EVIDENCE_CAP)),
+            policy_revision: policy.revision(),
+        };
+        for p in proof {
+            episode.add_evidence(*p);
+        }
+        self.episodes.push(episode);
+        self.keys.push(key);
+    }
+
+    /// The open episode of this condition and kind family.
+    pub fn current(&mut self, key: CondKey, kind: BreachKind) -> Option<&mut Episode> {
+        let family = kind.family();
+        self.keys
+            .iter()
+            .zip(self.episodes.iter_mut())
+            .find(|(k, e)| **k == key && e.is_open() && e.kind.family() == family)
+            .map(|(_, e)| e)
+    }
+
+    pub fn add_evidence(&mut self, key: CondKey, kind: BreachKind, proof: EvidenceRef) {
+        if let Some(e) = self.current(key, kind) {
+            e.add_evidence(proof);
+        }
+    }
+
+    pub fn close(
+        &mut self,
+        key: CondKey,
+        kind: BreachKind,
+        end: Timestamp,
+        proof: Option<EvidenceRef>,
+    ) {
+        if let Some(e) = self.current(key, kind) {
+            e.end = Some(end.max(e.start));
+            if let Some(p) = proof {
+                e.add_evidence(p);
+            }
+        }
+    }
+
+    /// Removes the open episode: later data showed it was no breach.
+    pub fn withdraw(&mut self, key: CondKey, kind: BreachKind) {
+        let family = kind.family();
+        if let Some(i) = self
+            .keys
+            .iter()
+            .zip(&self.episodes)
+            .position(|(k, e)| *k == key && e.is_open() && e.kind.family() == family)
+        {
+            self.episodes.remove(i);
+            self.keys.remove(i);
+        }
+    }
+
+    /// Forgets closed episodes that ended before `horizon`: they are settled and told.
+    pub fn prune(&mut self, horizon: Timestamp) {
+        let mut i = 0;
+        while i < self.episodes.len() {
+            if self.episodes[i].end.is_some_and(|end| end < horizon) {
+                self.episodes.remove(i);
+                self.keys.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.episodes.capacity() * std::mem::size_of::<Episode>()
+            + self.keys.capacity() * std::mem::size_of::<CondKey>()
+            + self
+                .episodes
+                .iter()
+                .map(|e| e.evidence.capacity() * std::mem::size_of::<EvidenceRef>())
+                .sum::<usize>()
+    }
+}

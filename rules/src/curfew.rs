@@ -1,0 +1,283 @@
+//! The curfew: being at the address during the order's windows.
+//!
+//! Presence is a belief built from evidence, each piece counting for a while: the home unit's
+//! PRESENCE reports, the tag hearing its home unit, and GPS fixes wholly inside or wholly
+//! outside the address's zone. When no evidence counts, presence is unknown: a coverage gap is
+//! a communication problem, not an absence.
+//!
+//! Within a window, an absence runs from the first instant the client is known to be away until
+//! they are known to be back; stretches of no data between two pieces of absence evidence belong
+//! to the absence, but the absence ends at the last instant it was known. It is a breach when it
+//! lasts longer than the grace for its kind, which is only certain once it ends: a late arrival
+//! (away at the start), an early departure (away at the end), an absence during the curfew (left
+//! and came back), or away for the entire curfew.
+
+use crate::book::{Book, CondKey};
+use crate::episode::BreachKind;
+use crate::geometry::Side;
+use crate::observation::{EvidenceRef, Observation, Reading};
+use crate::policy::{CompiledPolicy, CurfewGrace};
+use crate::schedule::CurfewWindow;
+use crate::time::{Span, Timestamp};
+
+/// The latest evidence of presence at one address.
+#[derive(Copy, Clone, Debug)]
+struct Belief {
+    address: u16,
+    present: bool,
+    until: Timestamp,
+    proof: EvidenceRef,
+}
+
+/// An absence within the current window.
+#[derive(Copy, Clone, Debug)]
+struct AbsenceRun {
+    start: Timestamp,
+    /// The last instant the absence was known.
+    known_until: Timestamp,
+    first: EvidenceRef,
+    latest: EvidenceRef,
+    episode: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CurfewState {
+    belief: Option<Belief>,
+    window: Option<CurfewWindow>,
+    /// The next window, once looked up; `None` until then or when there is none.
+    upcoming: Option<CurfewWindow>,
+    looked_up: bool,
+    run: Option<AbsenceRun>,
+}
+
+const KEY: CondKey = CondKey::Curfew;
+
+impl CurfewState {
+    /// The earliest instant after which something changes without new evidence.
+    pub fn deadline(&self, policy: &CompiledPolicy) -> Timestamp {
+        let mut d = match (self.window, self.looked_up, self.upcoming) {
+            (Some(w), _, _) => w.span.end,
+            (None, false, _) => Timestamp::MIN,
+            (None, true, Some(next)) => next.span.start,
+            (None, true, None) => Timestamp::MAX,
+        };
+        if let Some(b) = self.belief {
+            d = d.min(b.until);
+        }
+        if let (Some(run), Some(window)) = (self.run, self.window)
+            && !run.episode
+        {
+            let grace = provisional_grace(&policy.grace(), run.start == window.span.start);
+            d = d.min(run.start.saturating_add(grace).saturating_add(Span(1)));
+        }
+        d
+    }
+
+    /// Handles whatever falls due at `t`, which is never past the deadline.
+    pub fn on_deadline(&mut self, policy: &CompiledPolicy, t: Timestamp, book: &mut Book) {
+        if self.belief.is_some_and(|b| b.until <= t) {
+            self.belief = None;
+        }
+        if let Some(window) = self.window
+            && window.span.end <= t
+        {
+            self.finish_run(policy, window, window.span.end, None, book);
+            self.window = None;
+            self.looked_up = false;
+        }
+        if !self.looked_up {
+            self.upcoming = window_from(policy, t);
+            self.looked_up = true;
+        }
+        if self.window.is_none()
+            && let Some(next) = self.upcoming
+            && next.span.start <= t
+        {
+            self.enter(next);
+        }
+        self.check_grace(policy, t, book);
+    }
+
+    fn enter(&mut self, window: CurfewWindow) {
+        self.window = Some(window);
+        self.upcoming = None;
+        self.looked_up = true;
+        self.run = match self.belief {
+            Some(b) if b.address == window.address && !b.present => Some(AbsenceRun {
+                start: window.span.start,
+                known_until: b.until,
+                first: b.proof,
+                latest: b.proof,
+                episode: false,
+            }),
+            _ => None,
+        };
+    }
+
+    /// The address whose presence matters now: the current window's, else the next one's.
+    fn relevant_address(&self) -> Option<u16> {
+        self.window.or(self.upcoming).map(|w| w.address)
+    }
+
+    pub fn on_observation(&mut self, policy: &CompiledPolicy, obs: &Observation, book: &mut Book) {
+        let Some(address) = self.relevant_address() else {
+            return;
+        };
+        let Some(present) = evidence(policy, address, obs) else {
+            return;
+        };
+        let grace = policy.grace();
+        let valid_for = match obs.reading {
+            Reading::Location { .. } => grace.fix_valid_for,
+            _ => grace.presence_valid_for,
+        };
+        let t = obs.device_time;
+        let proof = obs.evidence();
+        self.belief = Some(Belief {
+            address,
+            present,
+            until: t.saturating_add(valid_for),
+            proof,
+        });
+        let Some(window) = self.window.filter(|w| w.span.start <= t) else {
+            return;
+        };
+        if present {
+            if let Some(run) = self.run {
+                let end = t.min(run.known_until);
+                self.finish_run(policy, window, end, Some(proof), book);
+            }
+        } else {
+            let run = self.run.get_or_insert(AbsenceRun {
+                start: t,
+                known_until: t,
+                first: proof,
+                latest: proof,
+                episode: false,
+            });
+            run.known_until = run.known_until.max(t.saturating_add(valid_for));
+            run.latest = proof;
+            if run.episode {
+                book.add_evidence(KEY, BreachKind::LateArrival, proof);
+            }
+            self.check_grace(policy, t, book);
+        }
+    }
+
+    /// Opens the episode once an ongoing absence has outlasted its provisional grace.
+    fn check_grace(&mut self, policy: &CompiledPolicy, t: Timestamp, book: &mut Book) {
+        let (Some(window), Some(run)) = (self.window, self.run.as_mut()) else {
+            return;
+        };
+        if run.episode {
+            return;
+        }
+        let at_start = run.start == window.span.start;
+        let grace = provisional_grace(&policy.grace(), at_start);
+        if t.min(run.known_until).since(run.start) > grace {
+            let kind = if at_start {
+                BreachKind::LateArrival
+            } else {
+                BreachKind::AbsentDuringCurfew
+            };
+            book.open(policy, KEY, kind, run.start, &[run.first, run.latest]);
+            run.episode = true;
+        }
+    }
+
+    /// Ends the absence at `end`; decides its kind and whether it was a breach at all.
+    fn finish_run(
+        &mut self,
+        policy: &CompiledPolicy,
+        window: CurfewWindow,
+        end: Timestamp,
+        proof: Option<EvidenceRef>,
+        book: &mut Book,
+    ) {
+        let Some(run) = self.run.take() else { return };
+        let end = end.min(run.known_until).max(run.start);
+        let at_start = run.start == window.span.start;
+        let at_end = end >= window.span.end;
+        let g = policy.grace();
+        let (kind, grace) = match (at_start, at_end) {
+            (true, true) => (
+                BreachKind::AbsentEntireCurfew,
+                g.late_arrival.min(g.early_departure),
+            ),
+            (true, false) => (BreachKind::LateArrival, g.late_arrival),
+            (false, true) => (BreachKind::EarlyDeparture, g.early_departure),
+            (false, false) => (BreachKind::AbsentDuringCurfew, g.absence),
+        };
+        let breach = end.since(run.start) > grace;
+        match (run.episode, breach) {
+            (true, true) => {
+                if let Some(e) = book.current(KEY, kind) {
+                    e.kind = kind;
+                    e.severity = kind.severity();
+                }
+                book.close(KEY, kind, end, proof);
+            }
+            (true, false) => book.withdraw(KEY, kind),
+            (false, true) => {
+                book.open(policy, KEY, kind, run.start, &[run.first, run.latest]);
+                book.close(KEY, kind, end, proof);
+            }
+            (false, false) => {}
+        }
+    }
+
+    pub fn is_breach(&self) -> bool {
+        self.run.is_some_and(|r| r.episode)
+    }
+
+    /// In a window with no evidence that counts.
+    pub fn is_unknown(&self, now: Timestamp) -> bool {
+        self.window.is_some() && self.belief.is_none_or(|b| b.until <= now) && !self.is_breach()
+    }
+}
+
+fn provisional_grace(g: &CurfewGrace, at_start: bool) -> Span {
+    if at_start { g.late_arrival } else { g.absence }
+}
+
+/// The window at `t`, else the next one, within the monitored period and cut to it.
+fn window_from(policy: &CompiledPolicy, t: Timestamp) -> Option<CurfewWindow> {
+    let plan = policy.curfew.as_ref()?;
+    let period = policy.period;
+    let from = t.max(period.start);
+    let mut w = plan
+        .window_at(from)
+        .or_else(|| plan.next_window_after(from))?;
+    if w.span.start >= period.end {
+        return None;
+    }
+    w.span.start = w.span.start.max(period.start);
+    w.span.end = w.span.end.min(period.end);
+    Some(w)
+}
+
+/// What an observation says about presence at `address`: `Some(true)` there, `Some(false)` away.
+fn evidence(policy: &CompiledPolicy, address: u16, obs: &Observation) -> Option<bool> {
+    let place = policy.addresses.get(usize::from(address))?;
+    let tag = |id| {
+        policy
+            .device_index(id)
+            .is_some_and(|i| policy.source.devices[i].kind == crate::policy::DeviceKind::Tag)
+    };
+    match &obs.reading {
+        Reading::Presence {
+            tag: worn,
+            in_range,
+        } => (place.home_unit == Some(obs.device) && tag(*worn)).then_some(*in_range),
+        Reading::Heartbeat(h) if place.home_unit.is_some() && tag(obs.device) => Some(h.rf_home),
+        Reading::Location { .. } if tag(obs.device) => {
+            let (at, accuracy) = obs.fix()?;
+            match place.shape.classify(at, accuracy, 0.0) {
+                Side::Inside => Some(true),
+                Side::Outside => Some(false),
+                Side::Uncertain => None,
+            }
+        }
+        _ => None,
+    }
+}

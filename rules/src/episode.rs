@@ -1,0 +1,273 @@
+//! Breach episodes: what the engine yields, and the book in which a client's state keeps them.
+//!
+//! An episode is one continuous breach of one condition: it opens, may be updated (its kind
+//! becomes clearer, more evidence arrives, late data moves its start), closes, or is withdrawn
+//! when later data shows there was none. The caller persists episodes by id; the engine only
+//! ever says what changed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::observation::{DeviceId, EvidenceRef};
+use crate::policy::ClientId;
+use crate::time::Timestamp;
+
+/// An episode's stable id: the same breach keeps it through updates and re-judgement.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct EpisodeId(pub u64);
+
+/// Which of the policy's conditions an episode is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "condition", rename_all = "snake_case")]
+pub enum ConditionRef {
+    Curfew,
+    Zone { id: String },
+    Proximity { id: String },
+    Device { device: DeviceId },
+}
+
+/// What kind of breach.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreachKind {
+    /// Not at the address when a curfew started, beyond the grace period; arrived later.
+    LateArrival,
+    /// Left the address before the curfew ended, beyond the grace period.
+    EarlyDeparture,
+    /// Left and came back during a curfew.
+    AbsentDuringCurfew,
+    /// Not at the address at any time during the curfew.
+    AbsentEntireCurfew,
+    ExclusionZoneEntered,
+    InclusionZoneLeft,
+    /// Warning: close to entering an exclusion zone.
+    ExclusionZoneApproached,
+    /// Warning: close to the edge of an inclusion zone.
+    InclusionZoneEdge,
+    VictimProximity,
+    /// Warning: closer to the victim than the warning distance.
+    VictimProximityWarning,
+    CommunicationLost,
+    StrapOpened,
+    CaseOpened,
+    SkinContactLost,
+    BatteryLow,
+    BatteryCritical,
+    NotCharged,
+    JammingSuspected,
+    ShieldingSuspected,
+    MainsPowerLost,
+    MotionWithoutFix,
+    ClockSkewed,
+}
+
+/// How urgent a breach is; the alerts part may re-map these.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Warning,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl BreachKind {
+    pub fn severity(self) -> Severity {
+        use BreachKind::*;
+        match self {
+            ExclusionZoneApproached | InclusionZoneEdge | VictimProximityWarning => {
+                Severity::Warning
+            }
+            BatteryLow | ClockSkewed | NotCharged => Severity::Low,
+            BatteryCritical | SkinContactLost | MainsPowerLost | MotionWithoutFix
+            | JammingSuspected | ShieldingSuspected => Severity::Medium,
+            LateArrival | EarlyDeparture | AbsentDuringCurfew | AbsentEntireCurfew
+            | InclusionZoneLeft | CommunicationLost | CaseOpened => Severity::High,
+            StrapOpened | VictimProximity | ExclusionZoneEntered => Severity::Critical,
+        }
+    }
+
+    /// Kinds that one ongoing episode may move between as its shape becomes clear: a late
+    /// arrival becomes "absent for the entire curfew" when the client never arrives.
+    pub fn family(self) -> BreachKind {
+        use BreachKind::*;
+        match self {
+            LateArrival | EarlyDeparture | AbsentDuringCurfew | AbsentEntireCurfew => LateArrival,
+            other => other,
+        }
+    }
+}
+
+/// One breach of one condition.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Episode {
+    pub id: EpisodeId,
+    pub client: ClientId,
+    pub condition: ConditionRef,
+    pub kind: BreachKind,
+    pub severity: Severity,
+    /// In event time (device time).
+    pub start: Timestamp,
+    /// `None` while it goes on.
+    pub end: Option<Timestamp>,
+    /// The observations that prove it: those that established it, and the one that ended it.
+    pub evidence: Vec<EvidenceRef>,
+    /// The policy revision that judged it.
+    pub policy_revision: u32,
+}
+
+/// At most this many observations are kept as an episode's proof.
+pub const EVIDENCE_CAP: usize = 8;
+
+impl Episode {
+    pub fn is_open(&self) -> bool {
+        self.end.is_none()
+    }
+
+    fn overlaps(&self, other: &Episode) -> bool {
+        let self_end = self.end.unwrap_or(Timestamp::MAX);
+        let other_end = other.end.unwrap_or(Timestamp::MAX);
+        self.start <= other_end && other.start <= self_end
+    }
+
+    pub(crate) fn add_evidence(&mut self, proof: EvidenceRef) {
+        if self.evidence.len() < EVIDENCE_CAP && !self.evidence.contains(&proof) {
+            self.evidence.push(proof);
+        }
+    }
+}
+
+/// What happened to an episode. The caller stores `episode` under its id, replacing any earlier
+/// version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum EpisodeChange {
+    Opened(Episode),
+    Updated(Episode),
+    Closed(Episode),
+    /// Later data showed there was no breach.
+    Withdrawn(Episode),
+}
+
+impl EpisodeChange {
+    pub fn episode(&self) -> &Episode {
+        match self {
+            EpisodeChange::Opened(e)
+            | EpisodeChange::Updated(e)
+            | EpisodeChange::Closed(e)
+            | EpisodeChange::Withdrawn(e) => e,
+        }
+    }
+}
+
+/// A stable id for an episode first judged to start at `start`.
+pub(crate) fn episode_id(
+    client: ClientId,
+    condition: &ConditionRef,
+    family: BreachKind,
+    start: Timestamp,
+) -> EpisodeId {
+    // FNV-1a: stable across runs and builds, unlike the std hasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    eat(&client.to_le_bytes());
+    match condition {
+        ConditionRef::Curfew => eat(b"curfew"),
+        ConditionRef::Zone { id } => {
+            eat(b"zone:");
+            eat(id.as_bytes());
+        }
+        ConditionRef::Proximity { id } => {
+            eat(b"proximity:");
+            eat(id.as_bytes());
+        }
+        ConditionRef::Device { device } => {
+            eat(b"device:");
+            eat(&device.to_le_bytes());
+        }
+    }
+    eat(&(family as u8).to_le_bytes());
+    eat(&start.0.to_le_bytes());
+    EpisodeId(h)
+}
+
+/// Compares episodes as now judged with those already told to the caller, and says what changed.
+///
+/// Episodes ending before `horizon` are settled and left alone on both sides. A judged episode
+/// matches a told one of the same condition and kind family whose time overlaps it; it takes
+/// over that one's id, so that an episode keeps its id when late data moves its start. Told
+/// episodes that match nothing are withdrawn.
+pub(crate) fn reconcile(
+    judged: &mut [Episode],
+    told: &[Episode],
+    horizon: Timestamp,
+    out: &mut Vec<EpisodeChange>,
+) {
+    let live = |e: &Episode| e.end.is_none_or(|end| end >= horizon);
+    let same_condition =
+        |t: &Episode, e: &Episode| t.condition == e.condition && t.kind.family() == e.kind.family();
+    let mut matched: Vec<Option<usize>> = vec![None; judged.len()];
+    let mut taken = vec![false; told.len()];
+    // Same id first, then any overlapping one: an episode whose start moved keeps its id.
+    for by_id in [true, false] {
+        for (j, episode) in judged.iter().enumerate() {
+            if matched[j].is_some() || !live(episode) {
+                continue;
+            }
+            let found = told.iter().enumerate().position(|(i, t)| {
+                !taken[i]
+                    && live(t)
+                    && same_condition(t, episode)
+                    && if by_id {
+                        t.id == episode.id
+                    } else {
+                        t.overlaps(episode)
+                    }
+            });
+            if let Some(i) = found {
+                taken[i] = true;
+                matched[j] = Some(i);
+            }
+        }
+    }
+    let mut used: Vec<EpisodeId> = told.iter().map(|t| t.id).collect();
+    for (j, episode) in judged.iter_mut().enumerate() {
+        if !live(episode) {
+            continue;
+        }
+        match matched[j] {
+            Some(i) => {
+                episode.id = told[i].id;
+                if *episode != told[i] {
+                    out.push(if episode.is_open() || !told[i].is_open() {
+                        EpisodeChange::Updated(episode.clone())
+                    } else {
+                        EpisodeChange::Closed(episode.clone())
+                    });
+                }
+            }
+            None => {
+                // A new episode never takes an id already told for another.
+                while used.contains(&episode.id) {
+                    episode.id = EpisodeId(episode.id.0.wrapping_mul(0x0100_0000_01b3) ^ 1);
+                }
+                used.push(episode.id);
+                out.push(if episode.is_open() {
+                    EpisodeChange::Opened(episode.clone())
+                } else {
+                    EpisodeChange::Closed(episode.clone())
+                });
+            }
+        }
+    }
+    for (i, t) in told.iter().enumerate() {
+        if !taken[i] && live(t) {
+            out.push(EpisodeChange::Withdrawn(t.clone()));
+        }
+    }
+}

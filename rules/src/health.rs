@@ -1,0 +1,242 @@
+//! Device health: the state of the straps, cases, batteries and radios the order relies on.
+//!
+//! Most of it is judged in event time like everything else ([`DeviceHealth`]). Two conditions
+//! are about arrival, not about what happened, and so are judged by receive time in arrival
+//! order and never re-judged ([`ArrivalHealth`]): communication lost (nothing received for too
+//! long) and a skewed device clock.
+
+use crate::book::{Book, CondKey};
+use crate::episode::BreachKind;
+use crate::observation::{DeviceEvent, DeviceId, EvidenceRef, FixSource, Observation, Reading};
+use crate::policy::{CompiledPolicy, DeviceKind};
+use crate::time::{Span, Timestamp};
+
+/// Battery must rise this many points above a threshold to end its episode.
+const BATTERY_HYSTERESIS_PCT: u8 = 5;
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DeviceHealth {
+    /// When the tag was last seen charging (or first heard from).
+    last_charge: Option<Timestamp>,
+    /// Motion seen since the last fix, within the current window of `within`.
+    motion_window_start: Option<Timestamp>,
+    motion_ms: i64,
+    last_heartbeat: Option<(Timestamp, bool)>,
+}
+
+impl DeviceHealth {
+    pub fn deadline(&self, policy: &CompiledPolicy) -> Timestamp {
+        match (policy.source.health.charge_every, self.last_charge) {
+            (Some(every), Some(last)) => last.saturating_add(every).saturating_add(Span(1)),
+            _ => Timestamp::MAX,
+        }
+    }
+
+    pub fn on_deadline(
+        &mut self,
+        policy: &CompiledPolicy,
+        device: DeviceId,
+        t: Timestamp,
+        book: &mut Book,
+    ) {
+        if let (Some(every), Some(last)) = (policy.source.health.charge_every, self.last_charge)
+            && t.since(last) > every
+        {
+            book.open(
+                policy,
+                CondKey::Device(device),
+                BreachKind::NotCharged,
+                last.saturating_add(every),
+                &[],
+            );
+            // No further deadline until the tag is charged, which ends the episode.
+            self.last_charge = Some(Timestamp::MAX);
+        }
+    }
+
+    pub fn on_observation(&mut self, policy: &CompiledPolicy, obs: &Observation, book: &mut Book) {
+        let key = CondKey::Device(obs.device);
+        let t = obs.device_time;
+        let proof = obs.evidence();
+        let health = &policy.source.health;
+        let is_tag = policy
+            .device_index(obs.device)
+            .is_some_and(|i| policy.source.devices[i].kind == DeviceKind::Tag);
+        if is_tag && self.last_charge.is_none() {
+            self.last_charge = Some(t);
+        }
+        let set = |book: &mut Book, kind: BreachKind, on: bool| {
+            if on {
+                book.open(policy, key, kind, t, &[proof]);
+            } else {
+                book.close(key, kind, t, Some(proof));
+            }
+        };
+        match &obs.reading {
+            Reading::Heartbeat(h) => {
+                set(book, BreachKind::StrapOpened, !h.strap_closed);
+                set(book, BreachKind::CaseOpened, !h.case_closed);
+                set(book, BreachKind::SkinContactLost, !h.skin_contact);
+                set(book, BreachKind::MainsPowerLost, !h.mains_power);
+                for (kind, threshold) in [
+                    (BreachKind::BatteryLow, health.battery_low_pct),
+                    (BreachKind::BatteryCritical, health.battery_critical_pct),
+                ] {
+                    if h.battery_pct <= threshold {
+                        set(book, kind, true);
+                    } else if h.battery_pct > threshold.saturating_add(BATTERY_HYSTERESIS_PCT) {
+                        set(book, kind, false);
+                    }
+                }
+                if h.charging && is_tag {
+                    self.charged(key, t, proof, book);
+                }
+                if h.gnss_fix {
+                    self.fixed(key, t, proof, book);
+                }
+                self.motion(policy, key, t, h.motion && !h.gnss_fix, proof, book);
+            }
+            Reading::Event { event, .. } => match event {
+                DeviceEvent::StrapOpened => set(book, BreachKind::StrapOpened, true),
+                DeviceEvent::StrapClosed => set(book, BreachKind::StrapOpened, false),
+                DeviceEvent::CaseOpened => set(book, BreachKind::CaseOpened, true),
+                DeviceEvent::CaseClosed => set(book, BreachKind::CaseOpened, false),
+                DeviceEvent::SkinContactLost => set(book, BreachKind::SkinContactLost, true),
+                DeviceEvent::SkinContactRestored => set(book, BreachKind::SkinContactLost, false),
+                DeviceEvent::MainsPowerLost => set(book, BreachKind::MainsPowerLost, true),
+                DeviceEvent::MainsPowerRestored => set(book, BreachKind::MainsPowerLost, false),
+                DeviceEvent::BatteryLow => set(book, BreachKind::BatteryLow, true),
+                DeviceEvent::BatteryCritical => set(book, BreachKind::BatteryCritical, true),
+                DeviceEvent::JammingSuspected => set(book, BreachKind::JammingSuspected, true),
+                DeviceEvent::ShieldingSuspected => set(book, BreachKind::ShieldingSuspected, true),
+                DeviceEvent::ChargerConnected if is_tag => self.charged(key, t, proof, book),
+                _ => {}
+            },
+            Reading::Location { source, .. } if *source == FixSource::Gnss => {
+                self.fixed(key, t, proof, book);
+            }
+            _ => {}
+        }
+    }
+
+    fn charged(&mut self, key: CondKey, t: Timestamp, proof: EvidenceRef, book: &mut Book) {
+        self.last_charge = Some(t);
+        book.close(key, BreachKind::NotCharged, t, Some(proof));
+    }
+
+    /// A GNSS fix: the radio works, so suspected jamming or shielding is over.
+    fn fixed(&mut self, key: CondKey, t: Timestamp, proof: EvidenceRef, book: &mut Book) {
+        for kind in [
+            BreachKind::JammingSuspected,
+            BreachKind::ShieldingSuspected,
+            BreachKind::MotionWithoutFix,
+        ] {
+            book.close(key, kind, t, Some(proof));
+        }
+        self.motion_window_start = None;
+        self.motion_ms = 0;
+    }
+
+    /// Counts motion between heartbeats; enough of it within the window with no fix is
+    /// suspicious. Windows are consecutive stretches of `within`, starting at the first motion.
+    fn motion(
+        &mut self,
+        policy: &CompiledPolicy,
+        key: CondKey,
+        t: Timestamp,
+        moving: bool,
+        proof: EvidenceRef,
+        book: &mut Book,
+    ) {
+        let previous = self.last_heartbeat.replace((t, moving));
+        let Some(rule) = &policy.source.health.motion_without_fix else {
+            return;
+        };
+        if !moving {
+            return;
+        }
+        let start = *self.motion_window_start.get_or_insert(t);
+        if t.since(start) > rule.within {
+            self.motion_window_start = Some(t);
+            self.motion_ms = 0;
+        }
+        if let Some((before, was_moving)) = previous
+            && was_moving
+        {
+            // A long silence between heartbeats is not motion we saw.
+            self.motion_ms += t.since(before).millis().clamp(0, Span::minutes(5).millis());
+        }
+        if self.motion_ms >= rule.motion.millis() {
+            let from = self.motion_window_start.unwrap_or(t);
+            book.open(policy, key, BreachKind::MotionWithoutFix, from, &[proof]);
+        }
+    }
+}
+
+/// Communication and clock, judged by receive time as frames arrive.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ArrivalHealth {
+    last_received: Option<Timestamp>,
+}
+
+impl ArrivalHealth {
+    /// A frame of `obs.device` (at `index` among the policy's devices) has arrived.
+    pub fn on_arrival(&mut self, policy: &CompiledPolicy, obs: &Observation, book: &mut Book) {
+        let key = CondKey::Device(obs.device);
+        let received = obs.received;
+        if self.last_received.is_none_or(|last| received > last) {
+            self.last_received = Some(received);
+        }
+        book.close(
+            key,
+            BreachKind::CommunicationLost,
+            received,
+            Some(obs.evidence()),
+        );
+        if obs.stored {
+            return;
+        }
+        let skew = received.since(obs.device_time).millis().abs();
+        if skew > policy.source.health.clock_skew_limit.millis() {
+            book.open(
+                policy,
+                key,
+                BreachKind::ClockSkewed,
+                received,
+                &[obs.evidence()],
+            );
+        } else {
+            book.close(key, BreachKind::ClockSkewed, received, Some(obs.evidence()));
+        }
+    }
+
+    /// The caller's clock says `now`: has the device been silent too long?
+    pub fn on_tick(
+        &mut self,
+        policy: &CompiledPolicy,
+        index: usize,
+        now: Timestamp,
+        book: &mut Book,
+    ) {
+        let Some(last) = self.last_received else {
+            return;
+        };
+        if now.since(last) > policy.comm_lost_after(index) {
+            let device = policy.source.devices[index].id;
+            book.open(
+                policy,
+                CondKey::Device(device),
+                BreachKind::CommunicationLost,
+                last,
+                &[],
+            );
+        }
+    }
+
+    pub fn deadline(&self, policy: &CompiledPolicy, index: usize) -> Timestamp {
+        self.last_received.map_or(Timestamp::MAX, |last| {
+            last.saturating_add(policy.comm_lost_after(index))
+                .saturating_add(Span(1))
+        })
+    }
+}

@@ -1,0 +1,163 @@
+//! A complete caller of the engine that keeps everything in memory: the observations (stored
+//! once per device and seq), the checkpoints, and the episodes as last told.
+//!
+//! It is what the scenario suite and the property tests drive, and the reference for a caller
+//! backed by a database: on late data it finds the newest checkpoint before it and hands the
+//! engine the stored observations since, exactly as a stored-data caller must.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::engine::{Engine, EngineError};
+use crate::episode::{Episode, EpisodeChange, EpisodeId};
+use crate::monitor::{Checkpoint, Outcome};
+use crate::observation::{DeviceId, Observation};
+use crate::policy::{ClientId, CompiledPolicy};
+use crate::time::Timestamp;
+
+#[derive(Debug, Default)]
+pub struct MemoryJudge {
+    engine: Engine,
+    stored: HashSet<(DeviceId, u32)>,
+    observations: HashMap<DeviceId, Vec<Observation>>,
+    checkpoints: HashMap<ClientId, BTreeMap<Timestamp, Checkpoint>>,
+    episodes: HashMap<ClientId, BTreeMap<EpisodeId, Episode>>,
+    /// Every change told, in order.
+    pub log: Vec<EpisodeChange>,
+    /// How many times late data made the engine judge again from a checkpoint.
+    pub rejudgements: usize,
+}
+
+impl MemoryJudge {
+    pub fn new() -> Self {
+        MemoryJudge::default()
+    }
+
+    pub fn add_client(&mut self, policy: Arc<CompiledPolicy>) -> Result<(), EngineError> {
+        let client = policy.client();
+        self.engine.add_client(policy)?;
+        if let Some(monitor) = self.engine.monitor(client) {
+            let first = monitor.initial_checkpoint();
+            self.checkpoints
+                .entry(client)
+                .or_default()
+                .insert(first.at, first);
+        }
+        Ok(())
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Stores an observation (once) and judges it. Returns whether it was new.
+    pub fn observe(&mut self, obs: Observation) -> bool {
+        if !self.stored.insert((obs.device, obs.seq)) {
+            return false;
+        }
+        let mut out = Outcome::default();
+        self.engine.observe(&obs, &mut out);
+        self.observations.entry(obs.device).or_default().push(obs);
+        self.absorb(out);
+        true
+    }
+
+    pub fn tick(&mut self, now: Timestamp) {
+        let mut out = Outcome::default();
+        self.engine.tick(now, &mut out);
+        self.absorb(out);
+    }
+
+    /// The client's episodes as last told, in start order.
+    pub fn episodes(&self, client: ClientId) -> Vec<Episode> {
+        let mut all: Vec<Episode> = self
+            .episodes
+            .get(&client)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default();
+        all.sort_by(|a, b| (a.start, &a.condition, a.kind).cmp(&(b.start, &b.condition, b.kind)));
+        all
+    }
+
+    fn absorb(&mut self, mut out: Outcome) {
+        loop {
+            for change in out.changes.drain(..) {
+                let episode = change.episode();
+                let book = self.episodes.entry(episode.client).or_default();
+                match &change {
+                    EpisodeChange::Withdrawn(e) => {
+                        book.remove(&e.id);
+                    }
+                    _ => {
+                        book.insert(episode.id, episode.clone());
+                    }
+                }
+                self.log.push(change);
+            }
+            for checkpoint in out.checkpoints.drain(..) {
+                let kept = self.checkpoints.entry(checkpoint.client).or_default();
+                // A checkpoint judged again replaces those after it, which may be stale.
+                kept.split_off(&checkpoint.at);
+                kept.insert(checkpoint.at, checkpoint);
+            }
+            let late = std::mem::take(&mut out.late);
+            let Some(&(client, _)) = late.first() else {
+                break;
+            };
+            let from = late
+                .iter()
+                .filter(|(c, _)| *c == client)
+                .map(|(_, t)| *t)
+                .min()
+                .unwrap_or(Timestamp::MIN);
+            out.late = late.into_iter().filter(|(c, _)| *c != client).collect();
+            self.rejudge(client, from, &mut out);
+        }
+    }
+
+    fn rejudge(&mut self, client: ClientId, from: Timestamp, out: &mut Outcome) {
+        let Some(kept) = self.checkpoints.get_mut(&client) else {
+            return;
+        };
+        // Checkpoints from `from` on were taken without the late data: stale. The replay offers
+        // new ones.
+        kept.split_off(&from);
+        let Some(checkpoint) = kept.range(..from).next_back().map(|(_, c)| c.clone()) else {
+            return;
+        };
+        let Some(monitor) = self.engine.monitor(client) else {
+            return;
+        };
+        let policy = monitor.policy().clone();
+        let devices = policy
+            .source
+            .devices
+            .iter()
+            .map(|d| d.id)
+            .chain(policy.proximity.iter().map(|p| p.victim_device));
+        let mut observations = Vec::new();
+        for device in devices {
+            if let Some(stored) = self.observations.get(&device) {
+                observations.extend(
+                    stored
+                        .iter()
+                        .filter(|o| o.device_time >= checkpoint.at)
+                        .cloned(),
+                );
+            }
+        }
+        let known: Vec<Episode> = self
+            .episodes
+            .get(&client)
+            .map(|m| {
+                m.values()
+                    .filter(|e| e.end.is_none_or(|end| end >= checkpoint.at))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.rejudgements += 1;
+        // The client is known to the engine, so this cannot fail.
+        let _ = self.engine.rejudge(&checkpoint, &observations, &known, out);
+    }
+}
