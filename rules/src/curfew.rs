@@ -245,6 +245,9 @@ fn window_from(policy: &CompiledPolicy, t: Timestamp) -> Option<CurfewWindow> {
     let plan = policy.curfew.as_ref()?;
     let period = policy.period;
     let from = t.max(period.start);
+    if from >= period.end {
+        return None;
+    }
     let mut w = plan
         .window_at(from)
         .or_else(|| plan.next_window_after(from))?;
@@ -253,7 +256,7 @@ fn window_from(policy: &CompiledPolicy, t: Timestamp) -> Option<CurfewWindow> {
     }
     w.span.start = w.span.start.max(period.start);
     w.span.end = w.span.end.min(period.end);
-    Some(w)
+    (w.span.end > from).then_some(w)
 }
 
 /// What an observation says about presence at `address`: `Some(true)` there, `Some(false)` away.

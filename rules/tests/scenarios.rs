@@ -306,7 +306,6 @@ fn every_scenario_ends_in_the_expected_episodes() {
 }
 
 #[test]
-#[ignore = "issue 3 open: the suite is still short of the 40 scenarios the issue asks for"]
 fn the_suite_has_at_least_40_scenarios() {
     let n = scenario_files().len();
     assert!(n >= 40, "the suite has {n} scenarios; it needs at least 40");
