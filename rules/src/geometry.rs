@@ -593,18 +593,12 @@ fn compile_polygons(polygons: &[Vec<Vec<[f64; 2]>>]) -> Result<CompiledShape, Sh
         });
     }
     let plane: Vec<_> = rings.iter().map(|r| (r.id, r.points.as_slice())).collect();
-    let t = std::time::Instant::now();
     let set = Polygons::new(&plane);
-    eprintln!("new {:?}", t.elapsed());
-    let t = std::time::Instant::now();
     let written: Vec<usize> = rings
         .iter()
         .flat_map(|r| r.written.iter().copied())
         .collect();
-    let c = Checker::new(&set, written);
-    eprintln!("clash {:?} {:?}", c.first_clash(), t.elapsed());
-    c.check()?;
-    eprintln!("check {:?}", t.elapsed());
+    Checker::new(&set, written).check()?;
     Ok(CompiledShape {
         interior: frame.to_geo(set.interior_xy()),
         // The plane never stretches distances; allow for its slight shrinkage.
@@ -703,9 +697,11 @@ fn to_plane_ring(frame: &Frame, ring: &RawRing) -> Result<PlaneRing, ShapeError>
 /// The topological checks of a polygon set: simple rings, real area, proper nesting.
 struct Checker<'a> {
     set: &'a Polygons,
-    /// Per edge: the index (as written) of the point it starts from, and its ring.
+    /// Per edge, the index (as written) of the point it starts from.
     written: Vec<usize>,
+    /// Per edge, its ring.
     ring_of: Vec<usize>,
+    /// Per ring, the area it encloses.
     areas: Vec<f64>,
 }
 
@@ -750,56 +746,57 @@ impl<'a> Checker<'a> {
     /// [`MIN_GAP_M`] share a grid cell (cells list the edges within that distance of them).
     fn first_clash(&self) -> Option<(usize, usize)> {
         let grid = &self.set.grid;
+        let (mut pieces, mut sweep) = (Vec::new(), Vec::new());
         (0..grid.nx * grid.ny).find_map(|cell| {
             let (ix, iy) = (cell % grid.nx, cell / grid.nx);
-            let corner = [
-                grid.min[0] + ix as f64 * grid.cell,
-                grid.min[1] + iy as f64 * grid.cell,
+            let lo = [
+                grid.min[0] + ix as f64 * grid.cell - MIN_GAP_M,
+                grid.min[1] + iy as f64 * grid.cell - MIN_GAP_M,
             ];
-            self.clash_in(grid.items(cell), corner, grid.cell, 0)
+            let hi = [
+                lo[0] + grid.cell + 2.0 * MIN_GAP_M,
+                lo[1] + grid.cell + 2.0 * MIN_GAP_M,
+            ];
+            self.clash_in(grid.items(cell), (lo, hi), &mut pieces, &mut sweep)
         })
     }
 
-    /// The first clashing pair among the edges that come near a square. A crowded square (such as
-    /// where many long spikes converge) is split into 4 × 4 smaller ones, each searched in turn:
-    /// two edges within [`MIN_GAP_M`] of each other both come near one of them.
+    /// The first clashing pair among the edges listed for a cell, whose box (grown by the gap) is
+    /// given. Edges that do not meet run nearly parallel within a small box when there are many
+    /// of them, so their pieces in the box are swept across their mean direction: only pairs
+    /// whose pieces overlap across it (within the gap) can clash, and only they are tested.
     fn clash_in(
         &self,
         items: &[u32],
-        corner: [f64; 2],
-        size: f64,
-        depth: u32,
+        (lo, hi): ([f64; 2], [f64; 2]),
+        pieces: &mut Vec<([f64; 2], [f64; 2], usize)>,
+        sweep: &mut Vec<(f64, f64, usize)>,
     ) -> Option<(usize, usize)> {
-        if items.len() <= 32 || depth == 8 {
-            return items.iter().enumerate().find_map(|(k, &a)| {
-                let a = a as usize;
-                items[k + 1..]
-                    .iter()
-                    .map(|&b| b as usize)
-                    .find(|&b| self.clash(a, b))
-                    .map(|b| (a, b))
-            });
-        }
-        let part = size / 4.0;
-        let mut near = Vec::with_capacity(items.len());
-        (0..16).find_map(|k| {
-            let lo = [
-                corner[0] + (k % 4) as f64 * part,
-                corner[1] + (k / 4) as f64 * part,
-            ];
-            let hi = [lo[0] + part + MIN_GAP_M, lo[1] + part + MIN_GAP_M];
-            let lo = [lo[0] - MIN_GAP_M, lo[1] - MIN_GAP_M];
-            near.clear();
-            near.extend(items.iter().copied().filter(|&e| {
-                let e = &self.set.edges[e as usize];
-                segment_meets_box(e.a, e.b, lo, hi)
-            }));
-            self.clash_in(
-                &near,
-                [lo[0] + MIN_GAP_M, lo[1] + MIN_GAP_M],
-                part,
-                depth + 1,
-            )
+        pieces.clear();
+        pieces.extend(items.iter().filter_map(|&i| {
+            let e = &self.set.edges[i as usize];
+            let (t0, t1) = clip(e.a, e.b, lo, hi)?;
+            Some((lerp(e.a, e.b, t0), lerp(e.a, e.b, t1), i as usize))
+        }));
+        // The mean direction, by doubled angles so that opposite directions agree.
+        let (c2, s2) = pieces.iter().fold((0.0, 0.0), |(c, s), (p, q, _)| {
+            let d = sub(*q, *p);
+            (c + d[0] * d[0] - d[1] * d[1], s + 2.0 * d[0] * d[1])
+        });
+        let (sin, cos) = (s2.atan2(c2) * 0.5).sin_cos();
+        let across = [-sin, cos];
+        sweep.clear();
+        sweep.extend(pieces.iter().map(|&(p, q, i)| {
+            let (u, v) = (dot(p, across), dot(q, across));
+            (u.min(v), u.max(v), i)
+        }));
+        sweep.sort_by(|a, b| a.0.total_cmp(&b.0));
+        sweep.iter().enumerate().find_map(|(k, &(_, end, i))| {
+            sweep[k + 1..]
+                .iter()
+                .take_while(|&&(start, _, _)| start <= end + MIN_GAP_M)
+                .find(|&&(_, _, j)| self.clash(i, j))
+                .map(|&(_, _, j)| (i, j))
         })
     }
 
@@ -928,15 +925,7 @@ impl Polygons {
                 end: edges.len(),
             });
         }
-        let t = std::time::Instant::now();
         let grid = Grid::layout(&edges);
-        eprintln!(
-            "layout {:?} {}x{} items {}",
-            t.elapsed(),
-            grid.nx,
-            grid.ny,
-            grid.items.len()
-        );
         let mut set = Polygons {
             edges,
             rings: spans,
@@ -1060,30 +1049,50 @@ impl Polygons {
         (best2 <= search.limit * search.limit).then(|| best2.sqrt())
     }
 
-    /// Cell facts: clearance from the boundary and the anchors' sides.
+    /// Cell facts: clearance from the boundary and the anchors' sides. A row's first anchor is
+    /// inside when the way from it to the left of the grid crosses the boundary an odd number of
+    /// times; each next one differs from the one before by the crossings between them. All are
+    /// counted with the same test as [`Self::side_in_cell`], and every edge a way could cross is
+    /// listed in the cells it runs through.
     fn cells(&self) -> Vec<Cell> {
         let grid = &self.grid;
         let steps = grid.steps_to_boundary();
         let mut cells = Vec::with_capacity(grid.nx * grid.ny);
         for iy in 0..grid.ny {
-            let row = self.row_edges(iy);
+            let mut before: Option<(usize, [f64; 2], bool)> = None;
             for ix in 0..grid.nx {
+                let index = iy * grid.nx + ix;
                 let anchor = self.pick_anchor(ix, iy);
                 let at = grid.anchor(ix, iy, anchor);
-                let inside = row
-                    .iter()
-                    .filter(|&&e| self.edges[e].ray_crosses(at))
-                    .count()
-                    % 2
-                    == 1;
+                let here = grid.items(index);
+                let inside = match before {
+                    None => self.crossings(at, [grid.min[0] - 1.0, at[1]], here, &[]),
+                    Some((was, from, inside)) => {
+                        inside != self.crossings(from, at, grid.items(was), here)
+                    }
+                };
                 cells.push(Cell {
-                    clear: round_down(self.clearance(ix, iy, steps[iy * grid.nx + ix])),
+                    clear: round_down(self.clearance(ix, iy, steps[index])),
                     inside,
                     anchor,
                 });
+                before = Some((index, at, inside));
             }
         }
         cells
+    }
+
+    /// Whether the segment from `s` to `p` crosses an odd number of the edges in two ascending
+    /// lists, counting an edge in both once.
+    fn crossings(&self, s: [f64; 2], p: [f64; 2], first: &[u32], second: &[u32]) -> bool {
+        let crossed = |&&e: &&u32| crosses(s, p, &self.edges[e as usize]);
+        let once = first.iter().filter(crossed).count()
+            + second
+                .iter()
+                .filter(|e| first.binary_search(e).is_err())
+                .filter(crossed)
+                .count();
+        once % 2 == 1
     }
 
     /// A lower bound on the distance from any point of cell (ix, iy) to the boundary, given the
@@ -1097,18 +1106,6 @@ impl Polygons {
         let centre = grid.anchor(ix, iy, 0);
         self.nearest(centre, ix, iy, Search::all(0.0))
             .map_or(0.0, |d| d - grid.cell * std::f64::consts::FRAC_1_SQRT_2)
-    }
-
-    /// The edges that may cross a horizontal line through row `iy`.
-    fn row_edges(&self, iy: usize) -> Vec<usize> {
-        let grid = &self.grid;
-        let mut row: Vec<usize> = (0..grid.nx)
-            .flat_map(|ix| grid.items(iy * grid.nx + ix))
-            .map(|&e| e as usize)
-            .collect();
-        row.sort_unstable();
-        row.dedup();
-        row
     }
 
     /// The first of the cell's candidate anchors well clear of its edges, or the clearest one.
@@ -1174,7 +1171,7 @@ impl Polygons {
             .flat_map(|r| self.edges[r.start..r.end].iter().map(|e| e.a))
     }
 
-    /// A point well inside polygon 0: the middle of the widest of the inside stretches of a few
+    /// A point well inside polygon 0: of the middles of the widest inside stretch of a few
     /// horizontal lines across it, the one farthest from the boundary.
     fn interior_xy(&self) -> [f64; 2] {
         let own: Vec<&Edge> = self
@@ -1184,24 +1181,25 @@ impl Polygons {
             .flat_map(|r| &self.edges[r.start..r.end])
             .collect();
         let (lo, hi) = bounding_box(own.iter().map(|e| e.a));
-        let mut best: Option<([f64; 2], f64)> = None;
-        for f in [0.5, 0.31, 0.69, 0.17, 0.83, 0.43, 0.57] {
-            let y = lo[1] + f * (hi[1] - lo[1]);
+        let widest_middle = |y: f64| {
             let mut xs: Vec<f64> = own
                 .iter()
                 .filter(|e| (e.a[1] > y) != (e.b[1] > y))
                 .map(|e| e.a[0] + (y - e.a[1]) * (e.b[0] - e.a[0]) / (e.b[1] - e.a[1]))
                 .collect();
             xs.sort_by(f64::total_cmp);
-            for pair in xs.chunks_exact(2) {
-                let q = [(pair[0] + pair[1]) * 0.5, y];
-                let d = self.signed_distance(q);
-                if d < 0.0 && best.is_none_or(|(_, b)| d < b) {
-                    best = Some((q, d));
-                }
-            }
-        }
-        best.map_or(lo, |(q, _)| q)
+            let widest = xs
+                .chunks_exact(2)
+                .max_by(|a, b| (a[1] - a[0]).total_cmp(&(b[1] - b[0])))?;
+            Some([(widest[0] + widest[1]) * 0.5, y])
+        };
+        [0.5, 0.31, 0.69, 0.17, 0.83, 0.43, 0.57]
+            .into_iter()
+            .filter_map(|f| widest_middle(lo[1] + f * (hi[1] - lo[1])))
+            .map(|q| (q, self.signed_distance(q)))
+            .filter(|&(_, d)| d < 0.0)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(lo, |(q, _)| q)
     }
 
     /// Parameters along `e` (0..=1) where edges of this set meet it.
@@ -1271,6 +1269,7 @@ fn round_down(x: f64) -> f32 {
     if f64::from(y) > x { y.next_down() } else { y }
 }
 
+/// A signed distance from insideness and the distance to the nearest edge (None: beyond reach).
 fn signed(inside: bool, nearest: Option<f64>) -> f64 {
     let d = nearest.unwrap_or(f64::INFINITY);
     if inside { -d } else { d }
@@ -1361,7 +1360,7 @@ impl Grid {
                         corner[0] + self.cell + MIN_GAP_M,
                         corner[1] + self.cell + MIN_GAP_M,
                     ];
-                    if segment_meets_box(e.a, e.b, box_lo, box_hi) {
+                    if clip(e.a, e.b, box_lo, box_hi).is_some() {
                         pairs.push(((iy * self.nx + ix) as u32, i as u32));
                     }
                 }
@@ -1599,14 +1598,14 @@ fn segments_dist2(e: &Edge, f: &Edge) -> f64 {
         .min(e.dist2(f.b))
 }
 
-/// Whether the segment a→b meets the box (Liang–Barsky clipping).
-fn segment_meets_box(a: [f64; 2], b: [f64; 2], lo: [f64; 2], hi: [f64; 2]) -> bool {
+/// The part of the segment a→b inside the box, as a range of its parameter (Liang–Barsky).
+fn clip(a: [f64; 2], b: [f64; 2], lo: [f64; 2], hi: [f64; 2]) -> Option<(f64, f64)> {
     let (mut t0, mut t1) = (0.0f64, 1.0f64);
     for axis in [0, 1] {
         let d = b[axis] - a[axis];
         if d == 0.0 {
             if a[axis] < lo[axis] || a[axis] > hi[axis] {
-                return false;
+                return None;
             }
             continue;
         }
@@ -1614,10 +1613,14 @@ fn segment_meets_box(a: [f64; 2], b: [f64; 2], lo: [f64; 2], hi: [f64; 2]) -> bo
         t0 = t0.max(ta.min(tb));
         t1 = t1.min(ta.max(tb));
         if t0 > t1 {
-            return false;
+            return None;
         }
     }
-    true
+    Some((t0, t1))
+}
+
+fn lerp(a: [f64; 2], b: [f64; 2], t: f64) -> [f64; 2] {
+    [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]
 }
 
 fn bounding_box(points: impl Iterator<Item = [f64; 2]>) -> ([f64; 2], [f64; 2]) {
@@ -1731,6 +1734,65 @@ mod tests {
         fn short_series_matches_std(x in -0.05..0.05f64) {
             let ((s, c), (ss, sc)) = (sin_cos(x), x.sin_cos());
             prop_assert!((s - ss).abs() <= 2e-16 && (c - sc).abs() <= 2e-16);
+        }
+    }
+
+    /// A comb with square teeth on whole metres, and a square hole: many edges on shared lines.
+    fn comb(teeth: usize) -> Polygons {
+        let mut outer = vec![[0.0, 0.0]];
+        for i in 0..teeth {
+            let x = 4.0 * i as f64;
+            outer.extend([
+                [x + 1.0, 0.0],
+                [x + 1.0, 10.0],
+                [x + 3.0, 10.0],
+                [x + 3.0, 0.0],
+            ]);
+        }
+        outer.extend([
+            [4.0 * teeth as f64, 0.0],
+            [4.0 * teeth as f64, -6.0],
+            [0.0, -6.0],
+        ]);
+        let hole = [[1.0, -4.0], [1.0, -2.0], [3.0, -2.0], [3.0, -4.0]];
+        let rings = [
+            (
+                RingRef {
+                    polygon: 0,
+                    ring: 0,
+                },
+                outer.as_slice(),
+            ),
+            (
+                RingRef {
+                    polygon: 0,
+                    ring: 1,
+                },
+                hole.as_slice(),
+            ),
+        ];
+        let set = Polygons::new(&rings);
+        let written = (0..set.edges.len()).collect();
+        assert_eq!(Checker::new(&set, written).check(), Ok(()));
+        set
+    }
+
+    proptest! {
+        #[test]
+        fn points_on_the_lines_of_a_comb_equal_brute_force(
+            teeth in 1..40usize,
+            points in prop::collection::vec((-3i32..170, -8i32..13, 0..4u8), 100),
+        ) {
+            let set = comb(teeth);
+            for (x, y, frac) in points {
+                // Whole and half metres: on vertices, on edges and on their lines.
+                let p = [f64::from(x) + f64::from(frac % 2) * 0.5, f64::from(y) + f64::from(frac / 2) * 0.5];
+                let (grid, brute) = (set.signed_distance(p), brute_force(&set, p));
+                prop_assert!(
+                    (grid - brute).abs() < 1e-9 || (grid.abs() < 1e-9 && brute.abs() < 1e-9),
+                    "{p:?}: {grid} vs {brute}"
+                );
+            }
         }
     }
 
