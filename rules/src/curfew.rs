@@ -67,7 +67,7 @@ impl CurfewState {
         if let (Some(run), Some(window)) = (self.run, self.window)
             && !run.episode
         {
-            let grace = provisional_grace(&policy.grace(), run.start == window.span.start);
+            let grace = provisional_grace(&policy.grace, run.start == window.span.start);
             d = d.min(run.start.saturating_add(grace).saturating_add(Span(1)));
         }
         d
@@ -119,14 +119,21 @@ impl CurfewState {
         self.window.or(self.upcoming).map(|w| w.address)
     }
 
-    pub fn on_observation(&mut self, policy: &CompiledPolicy, obs: &Observation, book: &mut Book) {
+    /// `from_tag`: the observation is from one of the client's tags.
+    pub fn on_observation(
+        &mut self,
+        policy: &CompiledPolicy,
+        obs: &Observation,
+        from_tag: bool,
+        book: &mut Book,
+    ) {
         let Some(address) = self.relevant_address() else {
             return;
         };
-        let Some(present) = evidence(policy, address, obs) else {
+        let Some(present) = evidence(policy, address, obs, from_tag) else {
             return;
         };
-        let grace = policy.grace();
+        let grace = &policy.grace;
         let valid_for = match obs.reading {
             Reading::Location { .. } => grace.fix_valid_for,
             _ => grace.presence_valid_for,
@@ -173,7 +180,7 @@ impl CurfewState {
             return;
         }
         let at_start = run.start == window.span.start;
-        let grace = provisional_grace(&policy.grace(), at_start);
+        let grace = provisional_grace(&policy.grace, at_start);
         if t.min(run.known_until).since(run.start) > grace {
             let kind = if at_start {
                 BreachKind::LateArrival
@@ -198,7 +205,7 @@ impl CurfewState {
         let end = end.min(run.known_until).max(run.start);
         let at_start = run.start == window.span.start;
         let at_end = end >= window.span.end;
-        let g = policy.grace();
+        let g = &policy.grace;
         let (kind, grace) = match (at_start, at_end) {
             (true, true) => (
                 BreachKind::AbsentEntireCurfew,
@@ -260,20 +267,20 @@ fn window_from(policy: &CompiledPolicy, t: Timestamp) -> Option<CurfewWindow> {
 }
 
 /// What an observation says about presence at `address`: `Some(true)` there, `Some(false)` away.
-fn evidence(policy: &CompiledPolicy, address: u16, obs: &Observation) -> Option<bool> {
+fn evidence(
+    policy: &CompiledPolicy,
+    address: u16,
+    obs: &Observation,
+    from_tag: bool,
+) -> Option<bool> {
     let place = policy.addresses.get(usize::from(address))?;
-    let tag = |id| {
-        policy
-            .device_index(id)
-            .is_some_and(|i| policy.source.devices[i].kind == crate::policy::DeviceKind::Tag)
-    };
     match &obs.reading {
         Reading::Presence {
             tag: worn,
             in_range,
-        } => (place.home_unit == Some(obs.device) && tag(*worn)).then_some(*in_range),
-        Reading::Heartbeat(h) if place.home_unit.is_some() && tag(obs.device) => Some(h.rf_home),
-        Reading::Location { .. } if tag(obs.device) => {
+        } => (place.home_unit == Some(obs.device) && policy.is_tag(*worn)).then_some(*in_range),
+        Reading::Heartbeat(h) if place.home_unit.is_some() && from_tag => Some(h.rf_home),
+        Reading::Location { .. } if from_tag => {
             let (at, accuracy) = obs.fix()?;
             match place.shape.classify(at, accuracy, 0.0) {
                 Side::Inside => Some(true),

@@ -56,7 +56,7 @@ impl Engine {
         for device in &policy.source.devices {
             self.worn.insert(device.id, index);
         }
-        for p in &policy.proximity {
+        for p in &policy.source.proximity {
             self.watched.entry(p.victim_device).or_default().push(index);
         }
         self.by_client.insert(client, index);

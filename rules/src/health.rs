@@ -8,7 +8,7 @@
 use crate::book::{Book, CondKey};
 use crate::episode::BreachKind;
 use crate::observation::{DeviceEvent, DeviceId, EvidenceRef, FixSource, Observation, Reading};
-use crate::policy::{CompiledPolicy, DeviceKind};
+use crate::policy::CompiledPolicy;
 use crate::time::{Span, Timestamp};
 
 /// Battery must rise this many points above a threshold to end its episode.
@@ -54,14 +54,18 @@ impl DeviceHealth {
         }
     }
 
-    pub fn on_observation(&mut self, policy: &CompiledPolicy, obs: &Observation, book: &mut Book) {
+    /// `is_tag`: the device is a tag (home units are not charged).
+    pub fn on_observation(
+        &mut self,
+        policy: &CompiledPolicy,
+        obs: &Observation,
+        is_tag: bool,
+        book: &mut Book,
+    ) {
         let key = CondKey::Device(obs.device);
         let t = obs.device_time;
         let proof = obs.evidence();
         let health = &policy.source.health;
-        let is_tag = policy
-            .device_index(obs.device)
-            .is_some_and(|i| policy.source.devices[i].kind == DeviceKind::Tag);
         if is_tag && self.last_charge.is_none() {
             self.last_charge = Some(t);
         }

@@ -134,7 +134,7 @@ impl MemoryJudge {
             .devices
             .iter()
             .map(|d| d.id)
-            .chain(policy.proximity.iter().map(|p| p.victim_device));
+            .chain(policy.source.proximity.iter().map(|p| p.victim_device));
         let mut observations = Vec::new();
         for device in devices {
             if let Some(stored) = self.observations.get(&device) {

@@ -196,8 +196,8 @@ impl ClientMonitor {
     /// Bytes this monitor holds for its client, not counting the shared policy.
     pub fn approx_bytes(&self) -> usize {
         std::mem::size_of::<Self>()
-            + self.live.approx_bytes()
-            + self.anchor.approx_bytes()
+            + self.live.heap_bytes()
+            + self.anchor.heap_bytes()
             + self.buffer.capacity() * std::mem::size_of::<Observation>()
             + self.told.capacity() * std::mem::size_of::<Episode>()
             + self.arrival.capacity() * std::mem::size_of::<ArrivalHealth>()

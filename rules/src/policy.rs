@@ -304,7 +304,8 @@ pub struct CompiledPolicy {
     pub addresses: Vec<CompiledAddress>,
     pub curfew: Option<CurfewPlan>,
     pub zones: Vec<CompiledZone>,
-    pub proximity: Vec<CompiledProximity>,
+    /// The curfew's tolerances (the defaults when the order has no curfew).
+    pub grace: CurfewGrace,
 }
 
 #[derive(Debug)]
@@ -322,11 +323,6 @@ pub struct CompiledZone {
     pub warning_m: Option<f64>,
 }
 
-#[derive(Debug)]
-pub struct CompiledProximity {
-    pub victim_device: DeviceId,
-}
-
 impl MonitoringPolicy {
     /// Checks the policy whole and prepares it for judging.
     pub fn compile(self) -> Result<CompiledPolicy, PolicyError> {
@@ -339,15 +335,20 @@ impl MonitoringPolicy {
         };
         let zones = self.compile_zones()?;
         self.check_zone_contradictions(&addresses, &zones)?;
-        let proximity = self.compile_proximity()?;
+        self.check_proximity()?;
         self.check_health()?;
+        let grace = self
+            .curfew
+            .as_ref()
+            .map(|c| c.grace.clone())
+            .unwrap_or_default();
         Ok(CompiledPolicy {
             source: self,
             period,
             addresses,
             curfew,
             zones,
-            proximity,
+            grace,
         })
     }
 
@@ -559,8 +560,7 @@ impl MonitoringPolicy {
         Ok(())
     }
 
-    fn compile_proximity(&self) -> Result<Vec<CompiledProximity>, PolicyError> {
-        let mut out = Vec::with_capacity(self.proximity.len());
+    fn check_proximity(&self) -> Result<(), PolicyError> {
         for p in &self.proximity {
             let what = format!("victim proximity `{}`", p.id);
             if self.devices.iter().any(|d| d.id == p.victim_device) || p.victim_device == 0 {
@@ -585,11 +585,8 @@ impl MonitoringPolicy {
             }
             positive(&format!("{what} max_fix_gap"), p.max_fix_gap)?;
             check_confirmation(&what, &p.confirm)?;
-            out.push(CompiledProximity {
-                victim_device: p.victim_device,
-            });
         }
-        Ok(out)
+        Ok(())
     }
 
     fn check_health(&self) -> Result<(), PolicyError> {
@@ -707,12 +704,10 @@ impl CompiledPolicy {
         })
     }
 
-    pub fn grace(&self) -> CurfewGrace {
-        self.source
-            .curfew
-            .as_ref()
-            .map(|c| c.grace.clone())
-            .unwrap_or_default()
+    /// Whether `device` is one of the client's tags.
+    pub fn is_tag(&self, device: DeviceId) -> bool {
+        self.device_index(device)
+            .is_some_and(|i| self.source.devices[i].kind == DeviceKind::Tag)
     }
 
     /// Whether zone `index` applies at `t` (its validity period and weekly schedule).

@@ -51,6 +51,7 @@ impl ClientState {
             curfew: CurfewState::default(),
             zones: policy.zones.iter().map(|_| ZoneState::new()).collect(),
             proximity: policy
+                .source
                 .proximity
                 .iter()
                 .map(|_| ProximityState::default())
@@ -112,11 +113,11 @@ impl ClientState {
         self.advance_to(policy, obs.device_time);
         self.frontier = obs.key();
         if let Some(index) = policy.device_index(obs.device) {
-            self.curfew.on_observation(policy, obs, &mut self.book);
-            self.devices[index].on_observation(policy, obs, &mut self.book);
-            if policy.source.devices[index].kind == DeviceKind::Tag
-                && let Some((at, accuracy)) = obs.fix()
-            {
+            let from_tag = policy.source.devices[index].kind == DeviceKind::Tag;
+            self.curfew
+                .on_observation(policy, obs, from_tag, &mut self.book);
+            self.devices[index].on_observation(policy, obs, from_tag, &mut self.book);
+            if from_tag && let Some((at, accuracy)) = obs.fix() {
                 let proof = obs.evidence();
                 for (i, z) in self.zones.iter_mut().enumerate() {
                     z.on_fix(policy, i, at, accuracy, proof, &mut self.book);
@@ -128,7 +129,7 @@ impl ClientState {
         } else if let Some((at, accuracy)) = obs.fix() {
             let proof = obs.evidence();
             for (i, p) in self.proximity.iter_mut().enumerate() {
-                if policy.proximity[i].victim_device == obs.device {
+                if policy.source.proximity[i].victim_device == obs.device {
                     p.on_fix(policy, i, true, at, accuracy, proof, &mut self.book);
                 }
             }
@@ -186,10 +187,9 @@ impl ClientState {
         out
     }
 
-    /// Bytes this state occupies, inline and on the heap.
-    pub fn approx_bytes(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + self.book.heap_bytes()
+    /// Bytes this state holds on the heap (its inline size is counted by its owner).
+    pub fn heap_bytes(&self) -> usize {
+        self.book.heap_bytes()
             + self.zones.capacity() * std::mem::size_of::<ZoneState>()
             + self.proximity.capacity() * std::mem::size_of::<ProximityState>()
             + self.devices.capacity() * std::mem::size_of::<DeviceHealth>()

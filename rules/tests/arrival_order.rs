@@ -208,9 +208,8 @@ proptest! {
         judge.tick(end());
         let got = judged(&judge);
         if got != want && std::env::var("ARRIVAL_DEBUG").is_ok() {
-            for c in &judge.log {
-                let e = c.episode();
-                eprintln!("{:?} {:?} {:?} {} {:?} {:?}", std::mem::discriminant(c), e.id, e.kind, e.start, e.end, c);
+            for change in &judge.log {
+                eprintln!("{change:?}");
             }
         }
         prop_assert_eq!(got, want);
