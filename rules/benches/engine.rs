@@ -1,0 +1,619 @@
+//! How many location observations the engine judges per second on one core, and how much memory
+//! each client takes, with 100 000 clients each under a curfew, 5 zones and a victim-proximity
+//! condition; compared in the same run with a naive tracker that tests every zone with `geo` on
+//! every fix.
+//!
+//! A plain `harness = false` main (criterion's sampling does not suit a stateful stream of
+//! millions of observations over 100 000 clients): the stream runs in repetitions, each timed
+//! with `Instant`, and the median is reported. Rounds of observations are generated untimed and
+//! handed to the engine, then to the baseline, so both judge exactly the same fixes under the
+//! same machine noise.
+//!
+//! `BENCH_CLIENTS`, `BENCH_REPS` and `BENCH_ROUNDS` (rounds of 15 s per repetition) override the
+//! defaults, for quick runs.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveTime, TimeZone as _, Utc, Weekday};
+use geo::{Contains, Distance, Haversine, LineString, Point, Polygon};
+use rules::geometry::ZoneShape;
+use rules::observation::{FixSource, Reading};
+use rules::policy::{
+    Address, AddressSlots, Confirmation, Curfew, CurfewGrace, DeviceKind, HealthPolicy,
+    VictimProximity, WornDevice, Zone, ZoneKind,
+};
+use rules::schedule::{TimeZone, WeeklySlot};
+use rules::{Engine, MonitoringPolicy, Observation, Outcome, Span, Timestamp};
+
+const TAG_BASE: u64 = 1_000_000;
+const HOME_UNIT_BASE: u64 = 2_000_000;
+const VICTIM_BASE: u64 = 3_000_000;
+/// Event time between one client's fixes.
+const FIX_EVERY_MS: i64 = 15_000;
+/// Each victim's device sends a fix every this many rounds (60 s).
+const VICTIM_EVERY: usize = 4;
+const M_PER_DEG_LAT: f64 = 111_320.0;
+
+/// A small deterministic generator (xorshift64*), so every run judges the same stream.
+struct Draw(u64);
+
+impl Draw {
+    fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+    fn int(&mut self, lo: usize, hi_inclusive: usize) -> usize {
+        lo + (self.next_u64() % (hi_inclusive - lo + 1) as u64) as usize
+    }
+}
+
+/// A local east/north plane in metres around a client's home.
+#[derive(Copy, Clone)]
+struct Plane {
+    lat: f64,
+    lon: f64,
+    m_per_deg_lon: f64,
+}
+
+impl Plane {
+    fn new(lat: f64, lon: f64) -> Self {
+        Plane {
+            lat,
+            lon,
+            m_per_deg_lon: M_PER_DEG_LAT * lat.to_radians().cos(),
+        }
+    }
+    /// [lon, lat] of the point `x` m east and `y` m north of the origin.
+    fn geo(&self, x: f64, y: f64) -> [f64; 2] {
+        [
+            self.lon + x / self.m_per_deg_lon,
+            self.lat + y / M_PER_DEG_LAT,
+        ]
+    }
+}
+
+/// A star-shaped (hence simple) ring of `n` points around (cx, cy), radius `r` ± `jitter`.
+fn star_ring(
+    plane: &Plane,
+    draw: &mut Draw,
+    cx: f64,
+    cy: f64,
+    r: f64,
+    jitter: f64,
+    n: usize,
+) -> Vec<[f64; 2]> {
+    let phase = draw.range(0.0, std::f64::consts::TAU);
+    let mut ring: Vec<[f64; 2]> = (0..n)
+        .map(|i| {
+            let a = phase + std::f64::consts::TAU * (i as f64 + draw.range(-0.3, 0.3)) / n as f64;
+            let radius = r * (1.0 + draw.range(-jitter, jitter));
+            plane.geo(cx + radius * a.cos(), cy + radius * a.sin())
+        })
+        .collect();
+    ring.push(ring[0]);
+    ring
+}
+
+/// A point `d` metres from the origin in a random direction.
+fn away(draw: &mut Draw, lo: f64, hi: f64) -> (f64, f64) {
+    let a = draw.range(0.0, std::f64::consts::TAU);
+    let d = draw.range(lo, hi);
+    (d * a.cos(), d * a.sin())
+}
+
+/// One generated client: its policy and what the walk needs.
+struct Generated {
+    policy: MonitoringPolicy,
+    walker: Walker,
+}
+
+/// Where a client's tag and their victim's device are, in metres on the client's home plane.
+struct Walker {
+    plane: Plane,
+    x: f64,
+    y: f64,
+    /// Goes home for the curfew (most do); the others keep wandering and breach it.
+    homebody: bool,
+    victim_x: f64,
+    victim_y: f64,
+    victim_home: (f64, f64),
+    seq: u32,
+    victim_seq: u32,
+}
+
+fn generate(c: u64, draw: &mut Draw) -> Generated {
+    let lat = draw.range(56.8, 57.1);
+    let lon = draw.range(23.9, 24.3);
+    let plane = Plane::new(lat, lon);
+    let tag = TAG_BASE + c;
+    let home_unit = HOME_UNIT_BASE + c;
+    let victim = VICTIM_BASE + c;
+
+    // Inclusion: a few km across, 12-40 vertices, around a point near home.
+    let (icx, icy) = away(draw, 0.0, 300.0);
+    let (r, n) = (draw.range(2500.0, 4000.0), draw.int(12, 40));
+    let inclusion = star_ring(&plane, draw, icx, icy, r, 0.15, n);
+    // Three exclusion polygons, 6-20 vertices: one 1.2-2.5 km away (some clients wander into
+    // it), two 3-6 km away.
+    let mut zones = vec![Zone {
+        id: "inclusion".into(),
+        kind: ZoneKind::Inclusion,
+        shape: ZoneShape::Polygon {
+            coordinates: vec![inclusion],
+        },
+        valid_from: None,
+        valid_until: None,
+        schedule: Vec::new(),
+        warning_buffer_m: None,
+        confirm: Confirmation::default(),
+    }];
+    for (i, (lo, hi)) in [(1200.0, 2500.0), (3000.0, 6000.0), (3000.0, 6000.0)]
+        .into_iter()
+        .enumerate()
+    {
+        let (cx, cy) = away(draw, lo, hi);
+        let r = draw.range(200.0, 500.0);
+        let n = draw.int(6, 20);
+        zones.push(Zone {
+            id: format!("exclusion-{i}"),
+            kind: ZoneKind::Exclusion,
+            shape: ZoneShape::Polygon {
+                coordinates: vec![star_ring(&plane, draw, cx, cy, r, 0.2, n)],
+            },
+            valid_from: None,
+            valid_until: None,
+            schedule: Vec::new(),
+            warning_buffer_m: None,
+            confirm: Confirmation::default(),
+        });
+    }
+    let (cx, cy) = away(draw, 2000.0, 5000.0);
+    zones.push(Zone {
+        id: "exclusion-circle".into(),
+        kind: ZoneKind::Exclusion,
+        shape: ZoneShape::Circle {
+            centre: plane.geo(cx, cy),
+            radius_m: draw.range(150.0, 400.0),
+        },
+        valid_from: None,
+        valid_until: None,
+        schedule: Vec::new(),
+        warning_buffer_m: None,
+        confirm: Confirmation::default(),
+    });
+
+    let days = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ];
+    let policy = MonitoringPolicy {
+        client: c + 1,
+        revision: 1,
+        time_zone: TimeZone::default(),
+        monitoring_from: None,
+        monitoring_until: None,
+        devices: vec![
+            WornDevice {
+                id: tag,
+                kind: DeviceKind::Tag,
+                comm_lost_after: None,
+            },
+            WornDevice {
+                id: home_unit,
+                kind: DeviceKind::HomeUnit,
+                comm_lost_after: None,
+            },
+        ],
+        addresses: vec![Address {
+            id: "home".into(),
+            zone: ZoneShape::Circle {
+                centre: [lon, lat],
+                radius_m: 50.0,
+            },
+            home_unit: Some(home_unit),
+        }],
+        curfew: Some(Curfew {
+            timetable: vec![AddressSlots {
+                address: "home".into(),
+                slots: days
+                    .iter()
+                    .map(|&day| WeeklySlot {
+                        day,
+                        start: NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+                        end: NaiveTime::from_hms_opt(6, 0, 0).unwrap(),
+                    })
+                    .collect(),
+            }],
+            absences: Vec::new(),
+            extra: Vec::new(),
+            first_night: None,
+            grace: CurfewGrace::default(),
+        }),
+        zones,
+        proximity: vec![VictimProximity {
+            id: "victim".into(),
+            victim_device: victim,
+            alarm_m: 500.0,
+            release_m: 700.0,
+            warning_m: Some(1500.0),
+            max_fix_gap: Span::minutes(2),
+            confirm: Confirmation::default(),
+        }],
+        health: HealthPolicy::default(),
+    };
+    let (x, y) = away(draw, 0.0, 1500.0);
+    let victim_home = away(draw, 1000.0, 8000.0);
+    Generated {
+        policy,
+        walker: Walker {
+            plane,
+            x,
+            y,
+            homebody: draw.unit() < 0.95,
+            victim_x: victim_home.0,
+            victim_y: victim_home.1,
+            victim_home,
+            seq: 0,
+            victim_seq: 0,
+        },
+    }
+}
+
+fn location(device: u64, seq: u32, t: i64, at: [f64; 2], accuracy_m: f64) -> Observation {
+    Observation {
+        device,
+        seq,
+        device_time: Timestamp(t),
+        received: Timestamp(t + 1_000),
+        stored: false,
+        reading: Reading::Location {
+            lat: at[1],
+            lon: at[0],
+            accuracy_m: Some(accuracy_m),
+            source: FixSource::Gnss,
+        },
+    }
+}
+
+/// One round (15 s of event time): every client's tag moves and sends a fix, a quarter of the
+/// victims' devices too, all in device-time order.
+fn round(
+    walkers: &mut [Walker],
+    draw: &mut Draw,
+    r: usize,
+    start_ms: i64,
+    out: &mut Vec<Observation>,
+) {
+    out.clear();
+    let n = walkers.len() as i64;
+    let t0 = start_ms + r as i64 * FIX_EVERY_MS;
+    // From 21:56 local (round 24) the homebodies head home: at home by 22:00.
+    let going_home = r >= 24;
+    for (c, w) in walkers.iter_mut().enumerate() {
+        let t = t0 + c as i64 * FIX_EVERY_MS / n;
+        if w.homebody && going_home {
+            w.x = w.x * 0.75 + draw.range(-3.0, 3.0);
+            w.y = w.y * 0.75 + draw.range(-3.0, 3.0);
+        } else {
+            w.x += draw.range(-30.0, 30.0) - 0.002 * w.x;
+            w.y += draw.range(-30.0, 30.0) - 0.002 * w.y;
+        }
+        w.seq += 1;
+        out.push(location(
+            TAG_BASE + c as u64,
+            w.seq,
+            t,
+            w.plane.geo(w.x, w.y),
+            draw.range(5.0, 30.0),
+        ));
+        if (c + r).is_multiple_of(VICTIM_EVERY) {
+            w.victim_x += draw.range(-30.0, 30.0) - 0.01 * (w.victim_x - w.victim_home.0);
+            w.victim_y += draw.range(-30.0, 30.0) - 0.01 * (w.victim_y - w.victim_home.1);
+            w.victim_seq += 1;
+            out.push(location(
+                VICTIM_BASE + c as u64,
+                w.victim_seq,
+                t,
+                w.plane.geo(w.victim_x, w.victim_y),
+                draw.range(5.0, 30.0),
+            ));
+        }
+    }
+}
+
+/// What a general-purpose tracker does: every zone tested with `geo` on every fix (point in
+/// polygon in degrees, haversine distance for circles and the victim), no accuracy circle, no
+/// confirmation, no hysteresis, no episodes: just the current violations.
+struct NaiveClient {
+    home: Point<f64>,
+    inclusion: Polygon<f64>,
+    exclusions: Vec<Polygon<f64>>,
+    circle: (Point<f64>, f64),
+    victim: Option<(Point<f64>, i64)>,
+    violations: u8,
+}
+
+struct Naive {
+    clients: Vec<NaiveClient>,
+    /// Device to (client, is the victim's device).
+    devices: HashMap<u64, (usize, bool)>,
+    changes: u64,
+}
+
+fn ring_of(coords: &[[f64; 2]]) -> LineString<f64> {
+    LineString::from(coords.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>())
+}
+
+impl Naive {
+    fn new(policies: &[&MonitoringPolicy]) -> Self {
+        let mut clients = Vec::with_capacity(policies.len());
+        let mut devices = HashMap::new();
+        for (i, p) in policies.iter().enumerate() {
+            let poly = |shape: &ZoneShape| match shape {
+                ZoneShape::Polygon { coordinates } => {
+                    Polygon::new(ring_of(&coordinates[0]), Vec::new())
+                }
+                _ => unreachable!(),
+            };
+            let circle = |shape: &ZoneShape| match shape {
+                ZoneShape::Circle { centre, radius_m } => {
+                    (Point::new(centre[0], centre[1]), *radius_m)
+                }
+                _ => unreachable!(),
+            };
+            clients.push(NaiveClient {
+                home: circle(&p.addresses[0].zone).0,
+                inclusion: poly(&p.zones[0].shape),
+                exclusions: p.zones[1..4].iter().map(|z| poly(&z.shape)).collect(),
+                circle: circle(&p.zones[4].shape),
+                victim: None,
+                violations: 0,
+            });
+            devices.insert(p.devices[0].id, (i, false));
+            devices.insert(p.proximity[0].victim_device, (i, true));
+        }
+        Naive {
+            clients,
+            devices,
+            changes: 0,
+        }
+    }
+
+    fn observe(&mut self, obs: &Observation) {
+        let Reading::Location { lat, lon, .. } = obs.reading else {
+            return;
+        };
+        let Some(&(i, is_victim)) = self.devices.get(&obs.device) else {
+            return;
+        };
+        let c = &mut self.clients[i];
+        let p = Point::new(lon, lat);
+        let t = obs.device_time.0;
+        if is_victim {
+            c.victim = Some((p, t));
+            return;
+        }
+        let mut v = 0u8;
+        if Haversine::distance(c.home, p) > 50.0 {
+            v |= 1;
+        }
+        if !c.inclusion.contains(&p) {
+            v |= 2;
+        }
+        for (k, e) in c.exclusions.iter().enumerate() {
+            if e.contains(&p) {
+                v |= 4 << k;
+            }
+        }
+        if Haversine::distance(c.circle.0, p) <= c.circle.1 {
+            v |= 32;
+        }
+        if let Some((vp, vt)) = c.victim
+            && (t - vt).abs() <= 120_000
+            && Haversine::distance(vp, p) < 500.0
+        {
+            v |= 64;
+        }
+        if v != c.violations {
+            self.changes += 1;
+            c.violations = v;
+        }
+    }
+}
+
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn main() {
+    let clients = env_or("BENCH_CLIENTS", 100_000);
+    let reps = env_or("BENCH_REPS", 7);
+    let rounds_per_rep = env_or("BENCH_ROUNDS", 12);
+    let warmup_rounds = 8;
+    // Monday 2026-11-23, 21:50 in Riga (UTC+2): the curfew window opens 10 minutes in.
+    let start_ms = Utc
+        .with_ymd_and_hms(2026, 11, 23, 19, 50, 0)
+        .unwrap()
+        .timestamp_millis();
+
+    let rss_start = rss_kib();
+    let mut draw = Draw(0x9e37_79b9_7f4a_7c15);
+    let t = Instant::now();
+    let mut engine = Engine::new();
+    let mut walkers = Vec::with_capacity(clients);
+    for c in 0..clients as u64 {
+        let g = generate(c, &mut draw);
+        walkers.push(g.walker);
+        let compiled = g.policy.compile().expect("bench policies compile");
+        engine
+            .add_client(Arc::new(compiled))
+            .expect("distinct clients and devices");
+    }
+    let build_s = t.elapsed().as_secs_f64();
+    let rss_after_engine = rss_kib();
+    let sources: Vec<&MonitoringPolicy> = engine.clients().map(|m| &m.policy().source).collect();
+    let mut naive = Naive::new(&sources);
+    drop(sources);
+    let state_at_start: usize = engine.clients().map(|m| m.approx_bytes()).sum();
+    let policy_bytes: usize = engine.clients().map(|m| m.policy().approx_bytes()).sum();
+
+    println!(
+        "rules engine bench: {clients} clients, each with a curfew (22:00-06:00 daily), 5 zones, victim proximity"
+    );
+    println!("  generated, compiled and added in {build_s:.1} s");
+
+    let mut batch = Vec::with_capacity(clients + clients / VICTIM_EVERY + 1);
+    let mut out = Outcome::default();
+    let (mut changes, mut checkpoints, mut late) = (0u64, 0u64, 0u64);
+    let mut run_engine =
+        |engine: &mut Engine, batch: &[Observation], out: &mut Outcome| -> Duration {
+            let t = Instant::now();
+            for obs in batch {
+                engine.observe(obs, out);
+                changes += out.changes.len() as u64;
+                checkpoints += out.checkpoints.len() as u64;
+                late += out.late.len() as u64;
+                out.changes.clear();
+                out.checkpoints.clear();
+                out.late.clear();
+            }
+            t.elapsed()
+        };
+    let run_naive = |naive: &mut Naive, batch: &[Observation]| -> Duration {
+        let t = Instant::now();
+        for obs in batch {
+            naive.observe(black_box(obs));
+        }
+        t.elapsed()
+    };
+
+    let mut r = 0;
+    for _ in 0..warmup_rounds {
+        round(&mut walkers, &mut draw, r, start_ms, &mut batch);
+        run_engine(&mut engine, &batch, &mut out);
+        run_naive(&mut naive, &batch);
+        r += 1;
+    }
+
+    let mut engine_rates = Vec::new();
+    let mut naive_rates = Vec::new();
+    let mut ratios = Vec::new();
+    let mut total_obs = 0usize;
+    println!("  rep  observations  engine obs/s  baseline obs/s  ratio");
+    for rep in 0..reps {
+        let (mut obs, mut te, mut tn) = (0usize, Duration::ZERO, Duration::ZERO);
+        for _ in 0..rounds_per_rep {
+            round(&mut walkers, &mut draw, r, start_ms, &mut batch);
+            te += run_engine(&mut engine, &batch, &mut out);
+            tn += run_naive(&mut naive, &batch);
+            obs += batch.len();
+            r += 1;
+        }
+        total_obs += obs;
+        let e = obs as f64 / te.as_secs_f64();
+        let n = obs as f64 / tn.as_secs_f64();
+        println!(
+            "  {rep:>3}  {obs:>12}  {e:>12.0}  {n:>14.0}  {:>5.2}",
+            e / n
+        );
+        engine_rates.push(e);
+        naive_rates.push(n);
+        ratios.push(e / n);
+    }
+
+    let state_at_end: usize = engine.clients().map(|m| m.approx_bytes()).sum();
+    let rss_end = rss_kib();
+    let kib = |a: Option<u64>, b: Option<u64>| match (a, b) {
+        (Some(a), Some(b)) => format!("{:.0}", (b as f64 - a as f64) * 1024.0 / clients as f64),
+        _ => "n/a".into(),
+    };
+    let local_end = Utc
+        .timestamp_millis_opt(start_ms + r as i64 * FIX_EVERY_MS)
+        .unwrap()
+        + chrono::Duration::hours(2);
+    println!(
+        "  event time 21:50 to {} local; {} observations judged in the timed reps ({} warm-up rounds before)",
+        local_end.format("%H:%M"),
+        total_obs,
+        warmup_rounds
+    );
+    println!(
+        "  outcome: {changes} episode changes, {checkpoints} checkpoints, {late} late; baseline: {} violation changes",
+        naive.changes
+    );
+    println!(
+        "RESULT engine median obs/s per core: {:.0}",
+        median(&mut engine_rates)
+    );
+    println!(
+        "RESULT baseline median obs/s per core: {:.0}",
+        median(&mut naive_rates)
+    );
+    println!(
+        "RESULT ratio engine/baseline (median of per-rep ratios): {:.2}",
+        median(&mut ratios)
+    );
+    println!(
+        "RESULT state bytes/client (ClientMonitor::approx_bytes): {:.0} after adding, {:.0} after the stream",
+        state_at_start as f64 / clients as f64,
+        state_at_end as f64 / clients as f64
+    );
+    println!(
+        "RESULT policy bytes/client (CompiledPolicy::approx_bytes): {:.0}",
+        policy_bytes as f64 / clients as f64
+    );
+    println!(
+        "RESULT RSS bytes/client: engine built {} (monitors + compiled policies incl. each policy's source + ~100 B of bench walker), after the stream {} (incl. baseline and a {}-observation batch)",
+        kib(rss_start, rss_after_engine),
+        kib(rss_start, rss_end),
+        batch.capacity()
+    );
+    println!(
+        "  VmRSS KiB: start {:?}, engine built {:?}, end {:?}",
+        rss_start, rss_after_engine, rss_end
+    );
+    println!(
+        "  sizes: ClientMonitor {} B inline, Checkpoint {} B (a ClientState inline + 24 B), Observation {} B, Episode {} B",
+        std::mem::size_of::<rules::ClientMonitor>(),
+        std::mem::size_of::<rules::Checkpoint>(),
+        std::mem::size_of::<Observation>(),
+        std::mem::size_of::<rules::Episode>()
+    );
+    black_box(&engine);
+}
