@@ -1,7 +1,7 @@
 //! The episodes a client's state has judged so far, kept beside the state itself so that a
 //! snapshot of the state carries them and a replay from it judges them again.
 
-use crate::episode::{BreachKind, ConditionRef, EVIDENCE_CAP, Episode, episode_id};
+use crate::episode::{BreachKind, ConditionRef, EVIDENCE_CAP, Episode, EpisodeId};
 use crate::observation::{DeviceId, EvidenceRef};
 use crate::policy::CompiledPolicy;
 use crate::time::Timestamp;
@@ -50,9 +50,8 @@ impl Book {
             return;
         }
         let condition = key.to_ref(policy);
-        let id = episode_id(policy.client(), &condition, kind.family(), start);
         let mut episode = Episode {
-            id,
+            id: EpisodeId::UNTOLD,
             client: policy.client(),
             condition,
             kind,
@@ -112,6 +111,15 @@ impl Book {
             self.episodes.remove(i);
             self.keys.remove(i);
         }
+    }
+
+    /// The earliest start of an open episode.
+    pub fn open_since(&self) -> Option<Timestamp> {
+        self.episodes
+            .iter()
+            .filter(|e| e.is_open())
+            .map(|e| e.start)
+            .min()
     }
 
     /// Forgets closed episodes that ended before `horizon`: they are settled and told.

@@ -146,6 +146,11 @@ impl SideTracker {
         *self = SideTracker::default();
     }
 
+    /// The first fix of an unconfirmed change of side: an episode confirmed later starts there.
+    pub fn pending_since(&self) -> Option<Timestamp> {
+        self.run_first.map(|f| f.device_time)
+    }
+
     /// Whether the last decisive verdict is too old to say anything.
     pub fn is_unknown(&self, now: Timestamp, unknown_after: crate::time::Span) -> bool {
         self.last_decisive

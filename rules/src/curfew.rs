@@ -233,6 +233,11 @@ impl CurfewState {
         }
     }
 
+    /// The start of an absence still running: its episode (if any) is not decided yet.
+    pub fn pending_since(&self) -> Option<Timestamp> {
+        self.run.map(|r| r.start)
+    }
+
     pub fn is_breach(&self) -> bool {
         self.run.is_some_and(|r| r.episode)
     }

@@ -11,9 +11,15 @@ use crate::observation::{DeviceId, EvidenceRef};
 use crate::policy::ClientId;
 use crate::time::Timestamp;
 
-/// An episode's stable id: the same breach keeps it through updates and re-judgement.
+/// An episode's id, unique within its client: the same breach keeps it through updates and
+/// re-judgement. Ids are issued in order, from 1, when an episode is first told.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct EpisodeId(pub u64);
+
+impl EpisodeId {
+    /// Judged but not yet told: no id issued.
+    pub(crate) const UNTOLD: EpisodeId = EpisodeId(0);
+}
 
 /// Which of the policy's conditions an episode is about.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -85,6 +91,14 @@ impl BreachKind {
             | InclusionZoneLeft | CommunicationLost | CaseOpened => Severity::High,
             StrapOpened | VictimProximity | ExclusionZoneEntered => Severity::Critical,
         }
+    }
+
+    /// Judged by receive time as frames arrive, and so never judged again from a checkpoint.
+    pub fn judged_by_arrival(self) -> bool {
+        matches!(
+            self,
+            BreachKind::CommunicationLost | BreachKind::ClockSkewed
+        )
     }
 
     /// Kinds that one ongoing episode may move between as its shape becomes clear: a late
@@ -160,52 +174,21 @@ impl EpisodeChange {
     }
 }
 
-/// A stable id for an episode first judged to start at `start`.
-pub(crate) fn episode_id(
-    client: ClientId,
-    condition: &ConditionRef,
-    family: BreachKind,
-    start: Timestamp,
-) -> EpisodeId {
-    // FNV-1a: stable across runs and builds, unlike the std hasher.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    eat(&client.to_le_bytes());
-    match condition {
-        ConditionRef::Curfew => eat(b"curfew"),
-        ConditionRef::Zone { id } => {
-            eat(b"zone:");
-            eat(id.as_bytes());
-        }
-        ConditionRef::Proximity { id } => {
-            eat(b"proximity:");
-            eat(id.as_bytes());
-        }
-        ConditionRef::Device { device } => {
-            eat(b"device:");
-            eat(&device.to_le_bytes());
-        }
-    }
-    eat(&(family as u8).to_le_bytes());
-    eat(&start.0.to_le_bytes());
-    EpisodeId(h)
-}
-
 /// Compares episodes as now judged with those already told to the caller, and says what changed.
 ///
 /// Episodes ending before `horizon` are settled and left alone on both sides. A judged episode
 /// matches a told one of the same condition and kind family whose time overlaps it; it takes
 /// over that one's id, so that an episode keeps its id when late data moves its start. Told
 /// episodes that match nothing are withdrawn.
+///
+/// A new episode gets the next id from `next_id`, never one derived from what it is: late data
+/// can split a told episode in parts and move their starts, and an id derived from a start could
+/// then be that of a settled episode, which the caller keeps but `told` leaves out.
 pub(crate) fn reconcile(
     judged: &mut [Episode],
     told: &[Episode],
     horizon: Timestamp,
+    next_id: &mut u64,
     out: &mut Vec<EpisodeChange>,
 ) {
     let live = |e: &Episode| e.end.is_none_or(|end| end >= horizon);
@@ -235,7 +218,6 @@ pub(crate) fn reconcile(
             }
         }
     }
-    let mut used: Vec<EpisodeId> = told.iter().map(|t| t.id).collect();
     for (j, episode) in judged.iter_mut().enumerate() {
         if !live(episode) {
             continue;
@@ -252,11 +234,8 @@ pub(crate) fn reconcile(
                 }
             }
             None => {
-                // A new episode never takes an id already told for another.
-                while used.contains(&episode.id) {
-                    episode.id = EpisodeId(episode.id.0.wrapping_mul(0x0100_0000_01b3) ^ 1);
-                }
-                used.push(episode.id);
+                episode.id = EpisodeId(*next_id);
+                *next_id += 1;
                 out.push(if episode.is_open() {
                     EpisodeChange::Opened(episode.clone())
                 } else {

@@ -123,6 +123,11 @@ impl DeviceHealth {
         }
     }
 
+    /// The start of a motion window that may still become an episode.
+    pub fn pending_since(&self) -> Option<Timestamp> {
+        self.motion_window_start
+    }
+
     fn charged(&mut self, key: CondKey, t: Timestamp, proof: EvidenceRef, book: &mut Book) {
         self.last_charge = Some(t);
         book.close(key, BreachKind::NotCharged, t, Some(proof));

@@ -151,7 +151,7 @@ impl MemoryJudge {
             .get(&client)
             .map(|m| {
                 m.values()
-                    .filter(|e| e.end.is_none_or(|end| end >= checkpoint.at))
+                    .filter(|e| e.end.is_none_or(|end| end >= checkpoint.settled))
                     .cloned()
                     .collect()
             })

@@ -36,6 +36,10 @@ pub struct Checkpoint {
     pub client: ClientId,
     /// Every observation before this instant (in event order) was judged into it.
     pub at: Timestamp,
+    /// Episodes that ended before this instant are settled: judging again from here cannot
+    /// change them. It is `at`, or earlier while something that began before `at` is
+    /// undecided (an absence whose end is not known yet, say).
+    pub settled: Timestamp,
     pub policy_revision: u32,
     state: ClientState,
 }
@@ -64,6 +68,8 @@ pub struct ClientMonitor {
     arrival_told: Vec<Episode>,
     /// The caller's latest clock tick.
     horizon: Timestamp,
+    /// The id the next new episode gets.
+    next_id: u64,
     next_checkpoint: Timestamp,
 }
 
@@ -84,6 +90,7 @@ impl ClientMonitor {
             arrival_book: Book::default(),
             arrival_told: Vec::new(),
             horizon: Timestamp::MIN,
+            next_id: 1,
             next_checkpoint: Timestamp::MIN,
             policy,
         }
@@ -132,7 +139,7 @@ impl ClientMonitor {
 
     /// Judges again from `checkpoint`, with every stored observation after it (in any order;
     /// duplicates are ignored). `known` are the episodes the caller holds that end at or after
-    /// the checkpoint (or are open): the result is told as changes to them.
+    /// `checkpoint.settled` (or are open): the result is told as changes to them.
     pub fn rejudge(
         &mut self,
         checkpoint: &Checkpoint,
@@ -147,9 +154,8 @@ impl ClientMonitor {
         sorted.sort_by_key(|o| o.key());
         sorted.dedup_by_key(|o| o.key());
         let mut state = checkpoint.state.clone();
-        // Episodes that ended before the checkpoint are settled: the caller's `known` leaves
-        // them out, and so does the judgement.
-        state.book.prune(checkpoint.at);
+        // Settled episodes are left out of `known`, and so out of the judgement.
+        state.book.prune(checkpoint.settled);
         self.next_checkpoint = next_boundary(checkpoint.at);
         for obs in sorted {
             offer_checkpoint(&mut self.next_checkpoint, &self.policy, &state, out);
@@ -158,8 +164,13 @@ impl ClientMonitor {
         self.live = state;
         self.anchor = self.live.clone();
         self.buffer.clear();
-        self.told = known.to_vec();
-        self.publish_from(checkpoint.at, out);
+        // The arrival-judged episodes are not judged again: they stay as told.
+        self.told = known
+            .iter()
+            .filter(|e| !e.kind.judged_by_arrival())
+            .cloned()
+            .collect();
+        self.publish_from(checkpoint.settled, out);
     }
 
     /// A checkpoint of the state before any observation has been judged.
@@ -167,6 +178,7 @@ impl ClientMonitor {
         Checkpoint {
             client: self.client(),
             at: Timestamp::MIN,
+            settled: Timestamp::MIN,
             policy_revision: self.policy.revision(),
             state: ClientState::new(&self.policy),
         }
@@ -247,6 +259,7 @@ impl ClientMonitor {
                 &mut view.book.episodes,
                 &mut self.told,
                 settled,
+                &mut self.next_id,
                 &mut out.changes,
             );
         } else {
@@ -254,6 +267,7 @@ impl ClientMonitor {
                 &mut self.live.book.episodes,
                 &mut self.told,
                 settled,
+                &mut self.next_id,
                 &mut out.changes,
             );
         }
@@ -261,9 +275,10 @@ impl ClientMonitor {
             &mut self.arrival_book.episodes,
             &mut self.arrival_told,
             Timestamp::MIN,
+            &mut self.next_id,
             &mut out.changes,
         );
-        let prune_before = self.anchor.cursor;
+        let prune_before = self.anchor.settled_before();
         self.live.book.prune(prune_before);
         self.anchor.book.prune(prune_before);
         self.arrival_book
@@ -281,13 +296,14 @@ fn tell(
     judged: &mut [Episode],
     told: &mut Vec<Episode>,
     settled: Timestamp,
+    next_id: &mut u64,
     out: &mut Vec<EpisodeChange>,
 ) {
     if judged.is_empty() && told.is_empty() {
         return;
     }
     let before = out.len();
-    reconcile(judged, told, settled, out);
+    reconcile(judged, told, settled, next_id, out);
     if out.len() > before {
         *told = judged
             .iter()
@@ -315,6 +331,7 @@ fn offer_checkpoint(
     out.checkpoints.push(Checkpoint {
         client: policy.client(),
         at: state.cursor,
+        settled: state.settled_before(),
         policy_revision: policy.revision(),
         state: state.clone(),
     });

@@ -77,6 +77,25 @@ impl ClientState {
         d
     }
 
+    /// Nothing judged after this state can change an episode that ended before the instant
+    /// returned: the cursor, or earlier while an episode is open or an absence, a change of
+    /// side or a motion window is pending (each can still end, or start, in the past).
+    pub fn settled_before(&self) -> Timestamp {
+        let pending = self
+            .book
+            .open_since()
+            .into_iter()
+            .chain(self.curfew.pending_since())
+            .chain(self.zones.iter().filter_map(ZoneState::pending_since))
+            .chain(
+                self.proximity
+                    .iter()
+                    .filter_map(ProximityState::pending_since),
+            )
+            .chain(self.devices.iter().filter_map(DeviceHealth::pending_since));
+        pending.fold(self.cursor, Timestamp::min)
+    }
+
     /// Judges the passing of time up to `t`: every deadline at or before it, in order.
     pub fn advance_to(&mut self, policy: &CompiledPolicy, t: Timestamp) {
         if self.cursor == Timestamp::MIN {

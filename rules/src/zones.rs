@@ -118,6 +118,10 @@ impl ZoneState {
         }
     }
 
+    pub fn pending_since(&self) -> Option<Timestamp> {
+        self.tracker.pending_since()
+    }
+
     pub fn is_breach(&self) -> bool {
         self.tracker.in_breach
     }
@@ -231,6 +235,10 @@ impl ProximityState {
             };
             self.tracker.warn(c, w, t, &pair, book);
         }
+    }
+
+    pub fn pending_since(&self) -> Option<Timestamp> {
+        self.tracker.pending_since()
     }
 
     pub fn is_breach(&self) -> bool {
