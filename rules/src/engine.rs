@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use crate::episode::Episode;
 use crate::monitor::{Checkpoint, ClientMonitor, Outcome};
 use crate::observation::{DeviceId, Observation};
@@ -23,14 +25,21 @@ pub enum EngineError {
     UnknownClient(ClientId),
 }
 
+/// Who an observation of one device concerns.
+#[derive(Debug, Default)]
+struct Route {
+    /// The client wearing the device.
+    worn: Option<usize>,
+    /// The clients whose victim-proximity conditions watch it.
+    watchers: Vec<usize>,
+}
+
 #[derive(Debug, Default)]
 pub struct Engine {
     monitors: Vec<ClientMonitor>,
     by_client: HashMap<ClientId, usize>,
-    /// The client wearing each device.
-    worn: HashMap<DeviceId, usize>,
-    /// The clients watching each victim's device.
-    watched: HashMap<DeviceId, Vec<usize>>,
+    /// One lookup per observation, so one table.
+    routes: FxHashMap<DeviceId, Route>,
 }
 
 impl Engine {
@@ -45,7 +54,7 @@ impl Engine {
             return Err(EngineError::DuplicateClient(client));
         }
         for device in &policy.source.devices {
-            if let Some(&other) = self.worn.get(&device.id) {
+            if let Some(other) = self.routes.get(&device.id).and_then(|r| r.worn) {
                 return Err(EngineError::DeviceTaken {
                     device: device.id,
                     client: self.monitors[other].client(),
@@ -54,10 +63,14 @@ impl Engine {
         }
         let index = self.monitors.len();
         for device in &policy.source.devices {
-            self.worn.insert(device.id, index);
+            self.routes.entry(device.id).or_default().worn = Some(index);
         }
         for p in &policy.source.proximity {
-            self.watched.entry(p.victim_device).or_default().push(index);
+            self.routes
+                .entry(p.victim_device)
+                .or_default()
+                .watchers
+                .push(index);
         }
         self.by_client.insert(client, index);
         self.monitors.push(ClientMonitor::new(policy));
@@ -75,13 +88,14 @@ impl Engine {
     /// Judges one stored observation for every client it concerns; devices of no monitored
     /// client are ignored.
     pub fn observe(&mut self, obs: &Observation, out: &mut Outcome) {
-        if let Some(&i) = self.worn.get(&obs.device) {
+        let Some(route) = self.routes.get(&obs.device) else {
+            return;
+        };
+        if let Some(i) = route.worn {
             self.monitors[i].observe(obs, out);
         }
-        if let Some(watchers) = self.watched.get(&obs.device) {
-            for &i in watchers {
-                self.monitors[i].observe(obs, out);
-            }
+        for &i in &route.watchers {
+            self.monitors[i].observe(obs, out);
         }
     }
 

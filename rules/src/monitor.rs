@@ -22,9 +22,10 @@ use crate::policy::{ClientId, CompiledPolicy};
 use crate::state::{ClientState, ConditionState};
 use crate::time::{Span, Timestamp};
 
-/// The anchor trails the newest observation by at most this many observations...
-const BUFFER_MAX: usize = 12;
-/// ...and by at least this much event time when it can.
+/// The anchor trails the newest observation by at most this many observations (a tag's fixes
+/// every 15 s and a home unit's report each minute make about seven in the span below)...
+const BUFFER_MAX: usize = 7;
+/// ...and by at most this much event time.
 const BUFFER_SPAN: Span = Span::seconds(90);
 /// How often (in event time) the monitor offers the caller a checkpoint to keep.
 pub const CHECKPOINT_EVERY: Span = Span::hours(1);
@@ -79,7 +80,8 @@ impl ClientMonitor {
         ClientMonitor {
             anchor: live.clone(),
             live,
-            buffer: VecDeque::new(),
+            // One more than the most it holds: an observation is added before the fold.
+            buffer: VecDeque::with_capacity(BUFFER_MAX + 1),
             told: Vec::new(),
             arrival: policy
                 .source
