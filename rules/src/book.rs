@@ -124,9 +124,15 @@ impl Book {
 
     /// Forgets closed episodes that ended before `horizon`: they are settled and told.
     pub fn prune(&mut self, horizon: Timestamp) {
+        self.prune_where(|_| horizon);
+    }
+
+    /// Forgets closed episodes that ended before the horizon `horizon_of` gives for them.
+    pub fn prune_where(&mut self, horizon_of: impl Fn(&Episode) -> Timestamp) {
         let mut i = 0;
         while i < self.episodes.len() {
-            if self.episodes[i].end.is_some_and(|end| end < horizon) {
+            let e = &self.episodes[i];
+            if e.end.is_some_and(|end| end < horizon_of(e)) {
                 self.episodes.remove(i);
                 self.keys.remove(i);
             } else {

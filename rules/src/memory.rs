@@ -41,7 +41,7 @@ impl MemoryJudge {
             self.checkpoints
                 .entry(client)
                 .or_default()
-                .insert(first.at, first);
+                .insert(first.until, first);
         }
         Ok(())
     }
@@ -97,8 +97,8 @@ impl MemoryJudge {
             for checkpoint in out.checkpoints.drain(..) {
                 let kept = self.checkpoints.entry(checkpoint.client).or_default();
                 // A checkpoint judged again replaces those after it, which may be stale.
-                kept.split_off(&checkpoint.at);
-                kept.insert(checkpoint.at, checkpoint);
+                kept.split_off(&checkpoint.until);
+                kept.insert(checkpoint.until, checkpoint);
             }
             let late = std::mem::take(&mut out.late);
             let Some(&(client, _)) = late.first() else {
@@ -119,8 +119,8 @@ impl MemoryJudge {
         let Some(kept) = self.checkpoints.get_mut(&client) else {
             return;
         };
-        // Checkpoints from `from` on were taken without the late data: stale. The replay offers
-        // new ones.
+        // Checkpoints that judged anything from `from` on were taken without the late data:
+        // stale. The replay offers new ones.
         kept.split_off(&from);
         let Some(checkpoint) = kept.range(..from).next_back().map(|(_, c)| c.clone()) else {
             return;
@@ -138,10 +138,11 @@ impl MemoryJudge {
         let mut observations = Vec::new();
         for device in devices {
             if let Some(stored) = self.observations.get(&device) {
+                let replay_from = checkpoint.replay_from(&policy, device);
                 observations.extend(
                     stored
                         .iter()
-                        .filter(|o| o.device_time >= checkpoint.at)
+                        .filter(|o| o.device_time >= replay_from)
                         .cloned(),
                 );
             }

@@ -1,14 +1,15 @@
 //! One client's monitor: event-time judgement that stays right when data arrives out of order.
 //!
-//! Observations in order are judged at once (the fast path). The monitor keeps a copy of the
-//! state from a little earlier (the anchor) and the observations since it, so an observation
-//! that arrives slightly out of order (a home unit's report overtaken by the tag's fix) is
-//! judged by replaying from the anchor. Data older than the anchor, such as frames a tag held
-//! through a coverage gap, needs the caller's help: the monitor says so ([`Outcome::late`]), and
-//! the caller hands back a [`Checkpoint`] it kept and the stored observations since it
-//! ([`ClientMonitor::rejudge`]). Either way, the episodes told are those that judging every
-//! observation in event order would give, and a change is told as a change (updated, closed or
-//! withdrawn), never as a second episode.
+//! Observations in order are judged at once (the fast path). Zones and device health are each
+//! fed by one device's own stream, in order (see [`crate::state`]). The curfew and proximity are
+//! fed by several devices, whose reports overtake one another on arrival: for them the monitor
+//! keeps a copy of their part from a little earlier (the anchor) and the observations since it,
+//! so a home unit's report overtaken by the tag's fix is judged by replaying from the anchor.
+//! Data older than that, such as frames a tag held through a coverage gap, needs the caller's
+//! help: the monitor says so ([`Outcome::late`]), and the caller hands back a [`Checkpoint`] it
+//! kept and the stored observations since it ([`ClientMonitor::rejudge`]). Either way, the
+//! episodes told are those that judging every observation in event order would give, and a
+//! change is told as a change (updated, closed or withdrawn), never as a second episode.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -17,9 +18,9 @@ use crate::book::Book;
 use crate::episode::ConditionRef;
 use crate::episode::{Episode, EpisodeChange, reconcile};
 use crate::health::ArrivalHealth;
-use crate::observation::Observation;
+use crate::observation::{DeviceId, Observation};
 use crate::policy::{ClientId, CompiledPolicy};
-use crate::state::{ClientState, ConditionState};
+use crate::state::{ClientState, ConditionState, JointState, Order, Route};
 use crate::time::{Span, Timestamp};
 
 /// The anchor trails the newest observation by at most this many observations (a tag's fixes
@@ -35,14 +36,23 @@ pub const CHECKPOINT_EVERY: Span = Span::hours(1);
 #[derive(Clone, Debug)]
 pub struct Checkpoint {
     pub client: ClientId,
-    /// Every observation before this instant (in event order) was judged into it.
-    pub at: Timestamp,
+    /// No observation after this instant has been judged into it: it serves for late data
+    /// after this instant.
+    pub until: Timestamp,
     /// Episodes that ended before this instant are settled: judging again from here cannot
-    /// change them. It is `at`, or earlier while something that began before `at` is
+    /// change them. It is earlier than `until` while something that began before is
     /// undecided (an absence whose end is not known yet, say).
     pub settled: Timestamp,
     pub policy_revision: u32,
     state: ClientState,
+}
+
+impl Checkpoint {
+    /// The observations of `device` the caller must hand back with this checkpoint: those from
+    /// this instant on (earlier ones are judged into it).
+    pub fn replay_from(&self, policy: &CompiledPolicy, device: DeviceId) -> Timestamp {
+        self.state.replay_from(policy, device)
+    }
 }
 
 /// What judging one input gave.
@@ -52,7 +62,7 @@ pub struct Outcome {
     /// Checkpoints to keep, replacing any kept for the same instant.
     pub checkpoints: Vec<Checkpoint>,
     /// Observations older than a monitor's own copy, by client and device time: call
-    /// [`ClientMonitor::rejudge`] from a checkpoint taken before that instant (`at` < it).
+    /// [`ClientMonitor::rejudge`] from a checkpoint taken before that instant (`until` < it).
     pub late: Vec<(ClientId, Timestamp)>,
 }
 
@@ -60,10 +70,13 @@ pub struct Outcome {
 pub struct ClientMonitor {
     policy: Arc<CompiledPolicy>,
     live: ClientState,
-    anchor: ClientState,
-    /// Observations judged into `live` but not into `anchor`, in event order.
+    /// The joint part (curfew, proximity) as it was before the buffered observations.
+    anchor: JointState,
+    /// Observations of the joint part judged into `live` but not into `anchor`, in event order.
     buffer: VecDeque<Observation>,
-    told: Vec<Episode>,
+    /// What the caller was told of the zones and device health, and of the joint part.
+    told_solo: Vec<Episode>,
+    told_joint: Vec<Episode>,
     arrival: Vec<ArrivalHealth>,
     arrival_book: Book,
     arrival_told: Vec<Episode>,
@@ -78,11 +91,12 @@ impl ClientMonitor {
     pub fn new(policy: Arc<CompiledPolicy>) -> Self {
         let live = ClientState::new(&policy);
         ClientMonitor {
-            anchor: live.clone(),
+            anchor: live.joint.clone(),
             live,
             // One more than the most it holds: an observation is added before the fold.
             buffer: VecDeque::with_capacity(BUFFER_MAX + 1),
-            told: Vec::new(),
+            told_solo: Vec::new(),
+            told_joint: Vec::new(),
             arrival: policy
                 .source
                 .devices
@@ -108,24 +122,61 @@ impl ClientMonitor {
 
     /// Judges one observation of one of the client's devices (or a victim's device).
     pub fn observe(&mut self, obs: &Observation, out: &mut Outcome) {
-        if let Some(index) = self.policy.device_index(obs.device) {
+        let route = Route::of(&self.policy, obs);
+        if let Some(index) = route.device {
             self.arrival[index].on_arrival(&self.policy, obs, &mut self.arrival_book);
         }
-        let key = obs.key();
-        if key > self.live.frontier && obs.device_time >= self.live.cursor {
-            self.live.observe(&self.policy, obs);
-            self.buffer.push_back(obs.clone());
-        } else if key > self.anchor.frontier && obs.device_time >= self.anchor.cursor {
-            let at = self.buffer.partition_point(|o| o.key() < key);
-            if self.buffer.get(at).is_none_or(|o| o.key() != key) {
-                self.buffer.insert(at, obs.clone());
-                self.replay_buffer();
-            }
-        } else if key != self.anchor.frontier {
-            out.late.push((self.client(), obs.device_time));
-        }
-        self.fold(out);
+        self.judge(obs, &route, out);
+        self.fold();
+        self.offer_checkpoint(out);
         self.publish(out);
+    }
+
+    fn judge(&mut self, obs: &Observation, route: &Route, out: &mut Outcome) {
+        let solo = self.live.solo_order(obs, route);
+        let joint = if !route.joint {
+            Order::Next
+        } else {
+            match self.live.joint.progress.order(obs) {
+                Order::Late => match self.anchor.progress.order(obs) {
+                    Order::Next => {
+                        let key = obs.key();
+                        let at = self.buffer.partition_point(|o| o.key() < key);
+                        if self.buffer.get(at).is_some_and(|o| o.key() == key) {
+                            Order::Duplicate
+                        } else {
+                            // Next for the anchor, not for the live part: a replay.
+                            Order::Late
+                        }
+                    }
+                    Order::Duplicate => Order::Duplicate,
+                    Order::Late => {
+                        out.late.push((self.client(), obs.device_time));
+                        return;
+                    }
+                },
+                order => order,
+            }
+        };
+        match (solo, joint) {
+            (Order::Late, _) => out.late.push((self.client(), obs.device_time)),
+            (Order::Duplicate, _) | (_, Order::Duplicate) => {}
+            (Order::Next, joint) => {
+                self.live.observe_solo(&self.policy, obs, route);
+                if !route.joint {
+                    return;
+                }
+                if joint == Order::Next {
+                    self.live.joint.observe(&self.policy, obs, route);
+                    self.buffer.push_back(obs.clone());
+                } else {
+                    let key = obs.key();
+                    let at = self.buffer.partition_point(|o| o.key() < key);
+                    self.buffer.insert(at, obs.clone());
+                    self.replay_buffer();
+                }
+            }
+        }
     }
 
     /// The caller's clock: judges the passing of time with no new data up to `now`.
@@ -139,9 +190,11 @@ impl ClientMonitor {
         self.publish(out);
     }
 
-    /// Judges again from `checkpoint`, with every stored observation after it (in any order;
-    /// duplicates are ignored). `known` are the episodes the caller holds that end at or after
-    /// `checkpoint.settled` (or are open): the result is told as changes to them.
+    /// Judges again from `checkpoint`, with every stored observation of the client's devices
+    /// (and victims' devices) from [`Checkpoint::replay_from`] on, in any order; duplicates and
+    /// observations judged into the checkpoint already are ignored. `known` are the episodes
+    /// the caller holds that end at or after `checkpoint.settled` (or are open): the result is
+    /// told as changes to them.
     pub fn rejudge(
         &mut self,
         checkpoint: &Checkpoint,
@@ -149,46 +202,52 @@ impl ClientMonitor {
         known: &[Episode],
         out: &mut Outcome,
     ) {
-        let mut sorted: Vec<&Observation> = observations
-            .iter()
-            .filter(|o| o.key() > checkpoint.state.frontier && o.device_time >= checkpoint.at)
-            .collect();
+        let mut sorted: Vec<&Observation> = observations.iter().collect();
         sorted.sort_by_key(|o| o.key());
         sorted.dedup_by_key(|o| o.key());
         let mut state = checkpoint.state.clone();
-        // Settled episodes are left out of `known`, and so out of the judgement.
-        state.book.prune(checkpoint.settled);
-        self.next_checkpoint = next_boundary(checkpoint.at);
+        // Each part's settled episodes are left out of the judgement and of what was told. The
+        // caller's `known` holds them all from the earliest part's instant on.
+        let joint_settled = state.joint.settled_before();
+        state.joint.book.prune(joint_settled);
+        state.prune_solo_settled(&self.policy);
+        self.next_checkpoint = next_boundary(checkpoint.until);
         for obs in sorted {
-            offer_checkpoint(&mut self.next_checkpoint, &self.policy, &state, out);
             state.observe(&self.policy, obs);
+            if state.until() >= self.next_checkpoint {
+                self.next_checkpoint = next_boundary(state.until());
+                out.checkpoints.push(self.checkpoint_of(state.clone()));
+            }
         }
+        self.anchor = state.joint.clone();
         self.live = state;
-        self.anchor = self.live.clone();
         self.buffer.clear();
         // The arrival-judged episodes are not judged again: they stay as told.
-        self.told = known
+        let (joint, solo): (Vec<Episode>, Vec<Episode>) = known
             .iter()
             .filter(|e| !e.kind.judged_by_arrival())
             .cloned()
+            .partition(|e| is_joint(&e.condition));
+        let ends_after = |e: &Episode, t: Timestamp| e.end.is_none_or(|end| end >= t);
+        self.told_joint = joint
+            .into_iter()
+            .filter(|e| ends_after(e, joint_settled))
             .collect();
-        self.publish_from(checkpoint.settled, out);
+        self.told_solo = solo
+            .into_iter()
+            .filter(|e| ends_after(e, checkpoint.state.solo_settled(&self.policy, &e.condition)))
+            .collect();
+        self.publish(out);
     }
 
     /// A checkpoint of the state before any observation has been judged.
     pub fn initial_checkpoint(&self) -> Checkpoint {
-        Checkpoint {
-            client: self.client(),
-            at: Timestamp::MIN,
-            settled: Timestamp::MIN,
-            policy_revision: self.policy.revision(),
-            state: ClientState::new(&self.policy),
-        }
+        self.checkpoint_of(ClientState::new(&self.policy))
     }
 
     /// Each condition's state: compliant, breach or unknown.
     pub fn conditions(&self) -> Vec<(ConditionRef, ConditionState)> {
-        let now = self.horizon.max(self.live.cursor);
+        let now = self.horizon.max(self.live.until());
         let mut view = self.live.clone();
         view.advance_to(&self.policy, now);
         let mut states = view.conditions(&self.policy, now);
@@ -213,85 +272,125 @@ impl ClientMonitor {
             + self.live.heap_bytes()
             + self.anchor.heap_bytes()
             + self.buffer.capacity() * std::mem::size_of::<Observation>()
-            + self.told.capacity() * std::mem::size_of::<Episode>()
+            + (self.told_solo.capacity()
+                + self.told_joint.capacity()
+                + self.arrival_told.capacity())
+                * std::mem::size_of::<Episode>()
             + self.arrival.capacity() * std::mem::size_of::<ArrivalHealth>()
             + self.arrival_book.heap_bytes()
-            + self.arrival_told.capacity() * std::mem::size_of::<Episode>()
     }
 
     fn replay_buffer(&mut self) {
-        let until = self.live.cursor;
-        let mut state = self.anchor.clone();
+        let until = self.live.joint.progress.cursor;
+        let mut joint = self.anchor.clone();
         for obs in &self.buffer {
-            state.observe(&self.policy, obs);
+            let route = Route::of(&self.policy, obs);
+            joint.observe(&self.policy, obs, &route);
         }
-        state.advance_to(&self.policy, until);
-        self.live = state;
+        joint.advance_to(&self.policy, until);
+        self.live.joint = joint;
     }
 
     /// Moves the anchor forward over the oldest buffered observations.
-    fn fold(&mut self, out: &mut Outcome) {
+    fn fold(&mut self) {
         while let Some(oldest) = self.buffer.front() {
-            let span = self.live.cursor.since(oldest.device_time);
+            let span = self.live.joint.progress.cursor.since(oldest.device_time);
             if self.buffer.len() <= BUFFER_MAX && span <= BUFFER_SPAN {
                 break;
             }
             if let Some(obs) = self.buffer.pop_front() {
-                offer_checkpoint(&mut self.next_checkpoint, &self.policy, &self.anchor, out);
-                self.anchor.observe(&self.policy, &obs);
+                let route = Route::of(&self.policy, &obs);
+                self.anchor.observe(&self.policy, &obs, &route);
             }
+        }
+    }
+
+    /// Offers the state as it stands outside the replay window (the live zones and device
+    /// health, which are never replayed, and the anchor) once it has passed the next hourly
+    /// boundary.
+    fn offer_checkpoint(&mut self, out: &mut Outcome) {
+        let until = self.live.until();
+        if until < self.next_checkpoint {
+            return;
+        }
+        self.next_checkpoint = next_boundary(until);
+        let state = self.live.with_joint(&self.anchor);
+        out.checkpoints.push(self.checkpoint_of(state));
+    }
+
+    fn checkpoint_of(&self, state: ClientState) -> Checkpoint {
+        Checkpoint {
+            client: self.client(),
+            until: state.until(),
+            settled: state.settled_before(),
+            policy_revision: self.policy.revision(),
+            state,
         }
     }
 
     /// Tells every change. Closed episodes are forgotten only after they were told, on both
     /// sides at once, so nothing judged is ever left untold.
     fn publish(&mut self, out: &mut Outcome) {
-        self.publish_from(Timestamp::MIN, out);
-    }
-
-    /// Tells what changed in the episodes ending at or after `settled`.
-    fn publish_from(&mut self, settled: Timestamp, out: &mut Outcome) {
-        let horizon = self.horizon.max(self.live.cursor);
-        if self.live.deadline(&self.policy) <= horizon {
+        let settled = Timestamp::MIN;
+        let horizon = self.horizon.max(self.live.until());
+        let mut view;
+        let judged = if self.live.deadline(&self.policy) <= horizon {
             // Deadlines between the last observation and the caller's clock: judge them on a
             // copy, since an observation from that stretch may still arrive.
-            let mut view = self.live.clone();
+            view = self.live.clone();
             view.advance_to(&self.policy, horizon);
-            tell(
-                &mut view.book.episodes,
-                &mut self.told,
-                settled,
-                &mut self.next_id,
-                &mut out.changes,
-            );
+            &mut view
         } else {
-            tell(
-                &mut self.live.book.episodes,
-                &mut self.told,
-                settled,
-                &mut self.next_id,
-                &mut out.changes,
-            );
-        }
+            &mut self.live
+        };
+        let changes = &mut out.changes;
+        tell(
+            &mut judged.book.episodes,
+            &mut self.told_solo,
+            settled,
+            &mut self.next_id,
+            changes,
+        );
+        tell(
+            &mut judged.joint.book.episodes,
+            &mut self.told_joint,
+            settled,
+            &mut self.next_id,
+            changes,
+        );
         tell(
             &mut self.arrival_book.episodes,
             &mut self.arrival_told,
             Timestamp::MIN,
             &mut self.next_id,
-            &mut out.changes,
+            changes,
         );
-        let prune_before = self.anchor.settled_before();
-        self.live.book.prune(prune_before);
-        self.anchor.book.prune(prune_before);
-        self.arrival_book
-            .prune(self.horizon.saturating_sub(Span::hours(1)));
-        self.told
-            .retain(|e| e.end.is_none_or(|end| end >= prune_before));
-        self.arrival_told.retain(|e| {
+        // The joint part may still be replayed from the anchor; the others only from a
+        // checkpoint, so what they closed before their own cursor is final.
+        let joint_settled = self.anchor.settled_before();
+        self.live.joint.book.prune(joint_settled);
+        self.anchor.book.prune(joint_settled);
+        self.told_joint
+            .retain(|e| e.end.is_none_or(|end| end >= joint_settled));
+        self.live.prune_solo(&self.policy);
+        let (policy, live) = (&self.policy, &self.live);
+        self.told_solo.retain(|e| {
             e.end
-                .is_none_or(|end| end >= self.horizon.saturating_sub(Span::hours(1)))
+                .is_none_or(|end| end >= live.solo_cursor(policy, &e.condition))
         });
+        let recent = self.horizon.saturating_sub(Span::hours(1));
+        self.arrival_book.prune(recent);
+        self.arrival_told
+            .retain(|e| e.end.is_none_or(|end| end >= recent));
     }
+}
+
+/// Conditions judged in the joint part.
+fn is_joint(condition: &ConditionRef) -> bool {
+    matches!(
+        condition,
+        ConditionRef::Curfew | ConditionRef::Proximity { .. }
+    )
 }
 
 fn tell(
@@ -318,24 +417,4 @@ fn tell(
 fn next_boundary(t: Timestamp) -> Timestamp {
     let every = CHECKPOINT_EVERY.millis();
     Timestamp((t.0.div_euclid(every) + 1).saturating_mul(every))
-}
-
-/// Offers `state` as a checkpoint when it has reached the next hourly boundary.
-fn offer_checkpoint(
-    next: &mut Timestamp,
-    policy: &CompiledPolicy,
-    state: &ClientState,
-    out: &mut Outcome,
-) {
-    if state.cursor < *next || state.cursor == Timestamp::MIN {
-        return;
-    }
-    out.checkpoints.push(Checkpoint {
-        client: policy.client(),
-        at: state.cursor,
-        settled: state.settled_before(),
-        policy_revision: policy.revision(),
-        state: state.clone(),
-    });
-    *next = next_boundary(state.cursor);
 }

@@ -1,17 +1,23 @@
-//! One client's judgement so far: every condition's state at one instant of event time.
+//! One client's judgement so far, in parts that each move forward in event time on their own.
 //!
-//! A `ClientState` moves forward only: observations in event order, and the deadlines between
-//! them (a window opens, evidence stops counting, a grace period runs out). It is a plain value,
-//! so the monitor can keep a copy to replay from when data arrives out of order, and the caller
-//! can store one as a checkpoint.
+//! Zones and each device's health are fed by one device's own stream, which a device numbers and
+//! sends in order (but after a coverage gap, which is the caller's re-judgement anyway), so these
+//! parts only ever see their observations in order and need no earlier copy to replay from. The
+//! curfew and victim proximity are fed by several devices (home unit and tag, tag and victim's
+//! device) whose reports interleave on arrival: that part, the joint part, is the one the
+//! monitor keeps an earlier copy of. Keeping one copy of the small part instead of two of the
+//! whole state is most of what makes a client cheap to hold.
+//!
+//! Each part is a plain value, so a checkpoint is a clone.
 
 use serde::{Deserialize, Serialize};
 
 use crate::book::Book;
 use crate::curfew::CurfewState;
 use crate::episode::ConditionRef;
+use crate::geometry::GeoPoint;
 use crate::health::DeviceHealth;
-use crate::observation::{EventKey, Observation};
+use crate::observation::{EventKey, Observation, Reading};
 use crate::policy::{CompiledPolicy, DeviceKind};
 use crate::time::Timestamp;
 use crate::zones::{ProximityState, ZoneState};
@@ -25,137 +31,514 @@ pub enum ConditionState {
     Unknown,
 }
 
-#[derive(Clone, Debug)]
-pub(crate) struct ClientState {
-    /// Judged up to here, in event time.
+/// How far a part has judged: up to `cursor` in event time, the last observation `frontier`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Progress {
     pub cursor: Timestamp,
-    /// The last observation judged.
     pub frontier: EventKey,
-    pub book: Book,
-    curfew: CurfewState,
-    zones: Vec<ZoneState>,
-    proximity: Vec<ProximityState>,
-    devices: Vec<DeviceHealth>,
 }
 
-impl ClientState {
-    pub fn new(policy: &CompiledPolicy) -> Self {
-        ClientState {
-            cursor: Timestamp::MIN,
-            frontier: EventKey {
-                time: Timestamp::MIN,
-                device: 0,
-                seq: 0,
-            },
+/// Where an observation stands against a part's progress.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// After everything judged: judge it now.
+    Next,
+    /// The very observation judged last.
+    Duplicate,
+    /// Before something judged already.
+    Late,
+}
+
+impl Progress {
+    const START: Progress = Progress {
+        cursor: Timestamp::MIN,
+        frontier: EventKey {
+            time: Timestamp::MIN,
+            device: 0,
+            seq: 0,
+        },
+    };
+
+    pub fn order(&self, obs: &Observation) -> Order {
+        let key = obs.key();
+        if key == self.frontier {
+            Order::Duplicate
+        } else if key > self.frontier && obs.device_time >= self.cursor {
+            Order::Next
+        } else {
+            Order::Late
+        }
+    }
+
+    fn has_judged(&self) -> bool {
+        self.frontier != Progress::START.frontier
+    }
+}
+
+/// Which parts an observation feeds, worked out once per observation.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Route {
+    /// The index of the client's own device that sent it.
+    pub device: Option<usize>,
+    from_tag: bool,
+    /// A usable fix, with its accuracy.
+    fix: Option<(GeoPoint, f64)>,
+    /// It feeds the curfew or victim proximity.
+    pub joint: bool,
+}
+
+impl Route {
+    pub fn of(policy: &CompiledPolicy, obs: &Observation) -> Route {
+        let device = policy.device_index(obs.device);
+        let from_tag = device.is_some_and(|i| policy.source.devices[i].kind == DeviceKind::Tag);
+        let fix = obs.fix();
+        let joint = match &obs.reading {
+            Reading::Presence { .. } => device.is_some() && policy.curfew.is_some(),
+            Reading::Heartbeat(_) => from_tag && policy.curfew.is_some(),
+            Reading::Location { .. } if fix.is_some() => {
+                (from_tag && (policy.curfew.is_some() || !policy.source.proximity.is_empty()))
+                    || (device.is_none() && !policy.source.proximity.is_empty())
+            }
+            _ => false,
+        };
+        Route {
+            device,
+            from_tag,
+            fix,
+            joint,
+        }
+    }
+
+    fn feeds_zones(&self) -> bool {
+        self.from_tag && self.fix.is_some()
+    }
+}
+
+/// The curfew and victim proximity: the part fed by several devices.
+#[derive(Clone, Debug)]
+pub(crate) struct JointState {
+    pub progress: Progress,
+    /// The episodes of the curfew and of proximity.
+    pub book: Book,
+    curfew: CurfewState,
+    proximity: Vec<ProximityState>,
+}
+
+impl JointState {
+    fn new(policy: &CompiledPolicy) -> Self {
+        JointState {
+            progress: Progress::START,
             book: Book::default(),
             curfew: CurfewState::default(),
-            zones: policy.zones.iter().map(|_| ZoneState::new()).collect(),
             proximity: policy
                 .source
                 .proximity
                 .iter()
                 .map(|_| ProximityState::default())
                 .collect(),
-            devices: policy
-                .source
-                .devices
-                .iter()
-                .map(|_| DeviceHealth::default())
-                .collect(),
         }
     }
 
-    /// The earliest instant at which something changes with no new observation.
-    pub fn deadline(&self, policy: &CompiledPolicy) -> Timestamp {
-        let mut d = self.curfew.deadline(policy);
-        for z in &self.zones {
-            d = d.min(z.deadline());
-        }
-        for h in &self.devices {
-            d = d.min(h.deadline(policy));
-        }
-        d
+    pub fn advance_to(&mut self, policy: &CompiledPolicy, t: Timestamp) {
+        let curfew = &mut self.curfew;
+        let book = &mut self.book;
+        advance(&mut self.progress, t, |due| {
+            if let Some(due) = due
+                && curfew.deadline(policy) <= due
+            {
+                curfew.on_deadline(policy, due, book);
+            }
+            curfew.deadline(policy)
+        });
     }
 
-    /// Nothing judged after this state can change an episode that ended before the instant
-    /// returned: the cursor, or earlier while an episode is open or an absence, a change of
-    /// side or a motion window is pending (each can still end, or start, in the past).
+    /// Judges an observation that `route` says feeds this part and that comes next for it.
+    pub fn observe(&mut self, policy: &CompiledPolicy, obs: &Observation, route: &Route) {
+        self.advance_to(policy, obs.device_time);
+        self.progress.frontier = obs.key();
+        if route.device.is_some() {
+            self.curfew
+                .on_observation(policy, obs, route.from_tag, &mut self.book);
+        }
+        let Some((at, accuracy)) = route.fix else {
+            return;
+        };
+        let proof = obs.evidence();
+        for (i, p) in self.proximity.iter_mut().enumerate() {
+            if route.from_tag {
+                p.on_fix(policy, i, false, at, accuracy, proof, &mut self.book);
+            } else if route.device.is_none()
+                && policy.source.proximity[i].victim_device == obs.device
+            {
+                p.on_fix(policy, i, true, at, accuracy, proof, &mut self.book);
+            }
+        }
+    }
+
     pub fn settled_before(&self) -> Timestamp {
-        let pending = self
-            .book
+        self.book
             .open_since()
             .into_iter()
             .chain(self.curfew.pending_since())
-            .chain(self.zones.iter().filter_map(ZoneState::pending_since))
             .chain(
                 self.proximity
                     .iter()
                     .filter_map(ProximityState::pending_since),
             )
-            .chain(self.devices.iter().filter_map(DeviceHealth::pending_since));
-        pending.fold(self.cursor, Timestamp::min)
+            .fold(self.progress.cursor, Timestamp::min)
     }
 
-    /// Judges the passing of time up to `t`: every deadline at or before it, in order.
-    pub fn advance_to(&mut self, policy: &CompiledPolicy, t: Timestamp) {
-        if self.cursor == Timestamp::MIN {
-            // A new state starts at its first instant, not at the beginning of time.
-            self.cursor = t;
+    pub fn heap_bytes(&self) -> usize {
+        self.book.heap_bytes() + self.proximity.capacity() * std::mem::size_of::<ProximityState>()
+    }
+}
+
+/// Runs the deadlines of a part up to `t`, in order. `step(Some(due))` handles what falls due
+/// at `due` and returns the part's next deadline; `step(None)` only returns it.
+fn advance(
+    progress: &mut Progress,
+    t: Timestamp,
+    mut step: impl FnMut(Option<Timestamp>) -> Timestamp,
+) {
+    if progress.cursor == Timestamp::MIN {
+        // A new part starts at its first instant, not at the beginning of time.
+        progress.cursor = t;
+    }
+    let mut next = step(None);
+    loop {
+        let due = next.max(progress.cursor);
+        if due > t {
+            break;
         }
-        loop {
-            let due = self.deadline(policy).max(self.cursor);
-            if due > t {
-                break;
-            }
-            self.cursor = due;
-            if self.curfew.deadline(policy) <= due {
-                self.curfew.on_deadline(policy, due, &mut self.book);
-            }
-            for (i, z) in self.zones.iter_mut().enumerate() {
-                z.on_deadline(policy, i, due, &mut self.book);
-            }
-            for (i, h) in self.devices.iter_mut().enumerate() {
-                if h.deadline(policy) <= due {
-                    h.on_deadline(policy, policy.source.devices[i].id, due, &mut self.book);
+        progress.cursor = due;
+        let after = step(Some(due));
+        if after <= due {
+            // Every handler moves its own deadline past `due`; this is a guard, not a path.
+            break;
+        }
+        next = after;
+    }
+    progress.cursor = progress.cursor.max(t);
+}
+
+/// The zones, fed by the fixes of the client's tags.
+#[derive(Clone, Debug)]
+struct ZonesPart {
+    progress: Progress,
+    zones: Vec<ZoneState>,
+}
+
+impl ZonesPart {
+    fn deadline(&self) -> Timestamp {
+        first_deadline(&self.zones)
+    }
+
+    fn advance_to(&mut self, policy: &CompiledPolicy, t: Timestamp, book: &mut Book) {
+        let zones = &mut self.zones;
+        advance(&mut self.progress, t, |due| {
+            if let Some(due) = due {
+                for (i, z) in zones.iter_mut().enumerate() {
+                    z.on_deadline(policy, i, due, book);
                 }
             }
-            if self.deadline(policy) <= due {
-                // Every handler moves its own deadline past `due`; this is a guard, not a path.
-                break;
+            first_deadline(zones)
+        });
+    }
+}
+
+fn solo_cursor(
+    zones: &ZonesPart,
+    devices: &[DevicePart],
+    policy: &CompiledPolicy,
+    condition: &ConditionRef,
+) -> Timestamp {
+    match condition {
+        ConditionRef::Device { device } => policy
+            .device_index(*device)
+            .map_or(Timestamp::MIN, |i| devices[i].progress.cursor),
+        _ => zones.progress.cursor,
+    }
+}
+
+fn first_deadline(zones: &[ZoneState]) -> Timestamp {
+    zones
+        .iter()
+        .map(ZoneState::deadline)
+        .min()
+        .unwrap_or(Timestamp::MAX)
+}
+
+/// One device's health, fed by that device's own observations.
+#[derive(Clone, Debug)]
+struct DevicePart {
+    progress: Progress,
+    health: DeviceHealth,
+}
+
+impl DevicePart {
+    fn advance_to(&mut self, policy: &CompiledPolicy, index: usize, t: Timestamp, book: &mut Book) {
+        let health = &mut self.health;
+        let device = policy.source.devices[index].id;
+        advance(&mut self.progress, t, |due| {
+            if let Some(due) = due
+                && health.deadline(policy) <= due
+            {
+                health.on_deadline(policy, device, due, book);
             }
+            health.deadline(policy)
+        });
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ClientState {
+    zones: ZonesPart,
+    devices: Vec<DevicePart>,
+    /// The episodes of the zones and of device health.
+    pub book: Book,
+    pub joint: JointState,
+}
+
+impl ClientState {
+    pub fn new(policy: &CompiledPolicy) -> Self {
+        ClientState {
+            zones: ZonesPart {
+                progress: Progress::START,
+                zones: policy.zones.iter().map(|_| ZoneState::new()).collect(),
+            },
+            devices: policy
+                .source
+                .devices
+                .iter()
+                .map(|_| DevicePart {
+                    progress: Progress::START,
+                    health: DeviceHealth::default(),
+                })
+                .collect(),
+            book: Book::default(),
+            joint: JointState::new(policy),
         }
-        self.cursor = self.cursor.max(t);
     }
 
-    /// Judges one observation, which must come after every one judged so far.
+    /// This state with another joint part: the monitor's earlier copy of it.
+    pub fn with_joint(&self, joint: &JointState) -> Self {
+        ClientState {
+            zones: self.zones.clone(),
+            devices: self.devices.clone(),
+            book: self.book.clone(),
+            joint: joint.clone(),
+        }
+    }
+
+    /// Where `obs` stands against the parts other than the joint one that it feeds: `Next` when
+    /// it feeds none of them.
+    pub fn solo_order(&self, obs: &Observation, route: &Route) -> Order {
+        let mut order = Order::Next;
+        let mut take = |o: Order| {
+            order = match (order, o) {
+                (Order::Late, _) | (_, Order::Late) => Order::Late,
+                (Order::Duplicate, _) | (_, Order::Duplicate) => Order::Duplicate,
+                _ => Order::Next,
+            }
+        };
+        if let Some(i) = route.device {
+            take(self.devices[i].progress.order(obs));
+        }
+        if route.feeds_zones() {
+            take(self.zones.progress.order(obs));
+        }
+        order
+    }
+
+    /// Judges `obs` in the parts other than the joint one, which must all take it next.
+    pub fn observe_solo(&mut self, policy: &CompiledPolicy, obs: &Observation, route: &Route) {
+        if let Some(i) = route.device {
+            self.judge_device(policy, i, obs, route.from_tag);
+        }
+        if route.feeds_zones()
+            && let Some(fix) = route.fix
+        {
+            self.judge_zones(policy, obs, fix);
+        }
+    }
+
+    /// Judges `obs` in every part for which it comes next; the others have judged it already.
     pub fn observe(&mut self, policy: &CompiledPolicy, obs: &Observation) {
-        self.advance_to(policy, obs.device_time);
-        self.frontier = obs.key();
-        if let Some(index) = policy.device_index(obs.device) {
-            let from_tag = policy.source.devices[index].kind == DeviceKind::Tag;
-            self.curfew
-                .on_observation(policy, obs, from_tag, &mut self.book);
-            self.devices[index].on_observation(policy, obs, from_tag, &mut self.book);
-            if from_tag && let Some((at, accuracy)) = obs.fix() {
-                let proof = obs.evidence();
-                for (i, z) in self.zones.iter_mut().enumerate() {
-                    z.on_fix(policy, i, at, accuracy, proof, &mut self.book);
-                }
-                for (i, p) in self.proximity.iter_mut().enumerate() {
-                    p.on_fix(policy, i, false, at, accuracy, proof, &mut self.book);
-                }
-            }
-        } else if let Some((at, accuracy)) = obs.fix() {
-            let proof = obs.evidence();
-            for (i, p) in self.proximity.iter_mut().enumerate() {
-                if policy.source.proximity[i].victim_device == obs.device {
-                    p.on_fix(policy, i, true, at, accuracy, proof, &mut self.book);
-                }
-            }
+        let route = Route::of(policy, obs);
+        if let Some(i) = route.device
+            && self.devices[i].progress.order(obs) == Order::Next
+        {
+            self.judge_device(policy, i, obs, route.from_tag);
+        }
+        if route.feeds_zones()
+            && let Some(fix) = route.fix
+            && self.zones.progress.order(obs) == Order::Next
+        {
+            self.judge_zones(policy, obs, fix);
+        }
+        if route.joint && self.joint.progress.order(obs) == Order::Next {
+            self.joint.observe(policy, obs, &route);
         }
     }
 
-    /// Each condition's state at `now` (at or after the cursor).
+    fn judge_device(
+        &mut self,
+        policy: &CompiledPolicy,
+        i: usize,
+        obs: &Observation,
+        from_tag: bool,
+    ) {
+        let part = &mut self.devices[i];
+        part.advance_to(policy, i, obs.device_time, &mut self.book);
+        part.progress.frontier = obs.key();
+        part.health
+            .on_observation(policy, obs, from_tag, &mut self.book);
+    }
+
+    fn judge_zones(
+        &mut self,
+        policy: &CompiledPolicy,
+        obs: &Observation,
+        (at, accuracy): (GeoPoint, f64),
+    ) {
+        self.zones
+            .advance_to(policy, obs.device_time, &mut self.book);
+        self.zones.progress.frontier = obs.key();
+        let proof = obs.evidence();
+        for (i, z) in self.zones.zones.iter_mut().enumerate() {
+            z.on_fix(policy, i, at, accuracy, proof, &mut self.book);
+        }
+    }
+
+    /// The earliest instant at which something changes with no new observation.
+    pub fn deadline(&self, policy: &CompiledPolicy) -> Timestamp {
+        self.devices
+            .iter()
+            .map(|d| d.health.deadline(policy))
+            .fold(self.zones.deadline(), Timestamp::min)
+            .min(self.joint.curfew.deadline(policy))
+    }
+
+    /// Judges the passing of time up to `t` in every part.
+    pub fn advance_to(&mut self, policy: &CompiledPolicy, t: Timestamp) {
+        self.zones.advance_to(policy, t, &mut self.book);
+        for (i, d) in self.devices.iter_mut().enumerate() {
+            d.advance_to(policy, i, t, &mut self.book);
+        }
+        self.joint.advance_to(policy, t);
+    }
+
+    fn parts(&self) -> impl Iterator<Item = &Progress> {
+        std::iter::once(&self.zones.progress)
+            .chain(self.devices.iter().map(|d| &d.progress))
+            .chain(std::iter::once(&self.joint.progress))
+    }
+
+    /// The newest observation any part has judged.
+    pub fn until(&self) -> Timestamp {
+        self.parts()
+            .map(|p| p.frontier.time)
+            .max()
+            .unwrap_or(Timestamp::MIN)
+    }
+
+    /// Every observation of `device` from this instant on that the parts take may not have
+    /// been judged yet; those before it have been.
+    pub fn replay_from(&self, policy: &CompiledPolicy, device: u64) -> Timestamp {
+        let from = |p: &Progress| {
+            if p.has_judged() {
+                p.frontier.time
+            } else {
+                Timestamp::MIN
+            }
+        };
+        let mut t = from(&self.joint.progress);
+        if let Some(i) = policy.device_index(device) {
+            t = t.min(from(&self.devices[i].progress));
+            if policy.source.devices[i].kind == DeviceKind::Tag {
+                t = t.min(from(&self.zones.progress));
+            }
+        }
+        t
+    }
+
+    /// Nothing judged after this state can change an episode that ended before the instant
+    /// returned: the parts' cursors, or earlier while an episode is open or an absence, a
+    /// change of side or a motion window is pending (each can still end, or start, in the past).
+    pub fn settled_before(&self) -> Timestamp {
+        self.book
+            .open_since()
+            .into_iter()
+            .chain(self.zones.zones.iter().filter_map(ZoneState::pending_since))
+            .chain(self.devices.iter().filter_map(|d| d.health.pending_since()))
+            .chain(self.parts().map(|p| p.cursor))
+            .fold(self.joint.settled_before(), Timestamp::min)
+    }
+
+    /// The instant up to which the zones or device health part that judges `key` has gone:
+    /// episodes of it closed before then are final, since those parts are never judged again
+    /// but from a checkpoint.
+    pub fn solo_cursor(&self, policy: &CompiledPolicy, condition: &ConditionRef) -> Timestamp {
+        solo_cursor(&self.zones, &self.devices, policy, condition)
+    }
+
+    /// Forgets the zone and device episodes closed before their part's cursor, once told.
+    pub fn prune_solo(&mut self, policy: &CompiledPolicy) {
+        let (zones, devices) = (&self.zones, &self.devices);
+        self.book
+            .prune_where(|e| solo_cursor(zones, devices, policy, &e.condition));
+    }
+
+    /// Judging again from this state cannot change an episode of the zones or device-health
+    /// part judging `condition` that ended before the instant returned: the part's cursor, or
+    /// earlier while one of its episodes is open or a change is pending (a zone exit confirmed
+    /// later ends at its first compliant fix, before the cursor).
+    pub fn solo_settled(&self, policy: &CompiledPolicy, condition: &ConditionRef) -> Timestamp {
+        let part = |c: &ConditionRef| match c {
+            ConditionRef::Device { device } => policy.device_index(*device),
+            _ => None,
+        };
+        let mut t = self.solo_cursor(policy, condition);
+        for e in &self.book.episodes {
+            if e.is_open()
+                && part(&e.condition) == part(condition)
+                && matches!(e.condition, ConditionRef::Device { .. })
+                    == matches!(condition, ConditionRef::Device { .. })
+            {
+                t = t.min(e.start);
+            }
+        }
+        let pending = match part(condition) {
+            Some(i) => self.devices[i].health.pending_since(),
+            None => self
+                .zones
+                .zones
+                .iter()
+                .filter_map(ZoneState::pending_since)
+                .min(),
+        };
+        pending.map_or(t, |p| t.min(p))
+    }
+
+    /// Forgets the zone and device episodes that ended before [`Self::solo_settled`].
+    pub fn prune_solo_settled(&mut self, policy: &CompiledPolicy) {
+        let zone = ConditionRef::Zone { id: String::new() };
+        let zones_settled = self.solo_settled(policy, &zone);
+        let devices_settled: Vec<Timestamp> = policy
+            .source
+            .devices
+            .iter()
+            .map(|d| self.solo_settled(policy, &ConditionRef::Device { device: d.id }))
+            .collect();
+        self.book.prune_where(|e| match &e.condition {
+            ConditionRef::Device { device } => policy
+                .device_index(*device)
+                .map_or(Timestamp::MIN, |i| devices_settled[i]),
+            _ => zones_settled,
+        });
+    }
+
+    /// Each condition's state at `now` (at or after every part's cursor).
     pub fn conditions(
         &self,
         policy: &CompiledPolicy,
@@ -172,12 +555,13 @@ impl ClientState {
         };
         let mut out = Vec::new();
         if policy.curfew.is_some() {
+            let curfew = &self.joint.curfew;
             out.push((
                 ConditionRef::Curfew,
-                state(self.curfew.is_breach(), self.curfew.is_unknown(now)),
+                state(curfew.is_breach(), curfew.is_unknown(now)),
             ));
         }
-        for (i, z) in self.zones.iter().enumerate() {
+        for (i, z) in self.zones.zones.iter().enumerate() {
             out.push((
                 ConditionRef::Zone {
                     id: policy.source.zones[i].id.clone(),
@@ -185,7 +569,7 @@ impl ClientState {
                 state(z.is_breach(), z.is_unknown(policy, i, now)),
             ));
         }
-        for (i, p) in self.proximity.iter().enumerate() {
+        for (i, p) in self.joint.proximity.iter().enumerate() {
             out.push((
                 ConditionRef::Proximity {
                     id: policy.source.proximity[i].id.clone(),
@@ -209,8 +593,8 @@ impl ClientState {
     /// Bytes this state holds on the heap (its inline size is counted by its owner).
     pub fn heap_bytes(&self) -> usize {
         self.book.heap_bytes()
-            + self.zones.capacity() * std::mem::size_of::<ZoneState>()
-            + self.proximity.capacity() * std::mem::size_of::<ProximityState>()
-            + self.devices.capacity() * std::mem::size_of::<DeviceHealth>()
+            + self.joint.heap_bytes()
+            + self.zones.zones.capacity() * std::mem::size_of::<ZoneState>()
+            + self.devices.capacity() * std::mem::size_of::<DevicePart>()
     }
 }
