@@ -7,9 +7,9 @@
 
 use crate::book::{Book, CondKey};
 use crate::episode::BreachKind;
-use crate::observation::EvidenceRef;
+use crate::observation::{CompactRef, EvidenceRef};
 use crate::policy::{CompiledPolicy, Confirmation};
-use crate::time::Timestamp;
+use crate::time::{CompactTime, Timestamp};
 
 /// What one fix (or pair of fixes) says about a condition.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -27,14 +27,16 @@ pub(crate) enum WarningVerdict {
     Undecided,
 }
 
+/// One per zone and proximity rule in each copy of a client's state, so it holds the compact
+/// forms of times and evidence, whose `Option`s need no tag.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SideTracker {
     pub in_breach: bool,
     /// The first fix of a run suggesting a change of side, and the run's length.
-    run_first: Option<EvidenceRef>,
+    run_first: Option<CompactRef>,
     run_len: u8,
-    last_violation: Option<Timestamp>,
-    pub last_decisive: Option<Timestamp>,
+    last_violation: Option<CompactTime>,
+    last_decisive: Option<CompactTime>,
     warning_open: bool,
 }
 
@@ -63,19 +65,22 @@ impl SideTracker {
             Verdict::Violating => true,
             Verdict::Compliant => false,
         };
-        self.last_decisive = Some(t);
+        self.last_decisive = Some(CompactTime::new(t));
         if violating == self.in_breach {
             self.run_first = None;
             self.run_len = 0;
             if violating {
-                self.last_violation = Some(t);
+                self.last_violation = Some(CompactTime::new(t));
                 for p in proof {
                     book.add_evidence(c.key, c.breach, *p);
                 }
             }
             return;
         }
-        let first = *self.run_first.get_or_insert(proof[0]);
+        let first = self
+            .run_first
+            .get_or_insert(CompactRef::new(proof[0]))
+            .get();
         self.run_len = self.run_len.saturating_add(1);
         let dwelt = c.confirm.dwell.millis() > 0 && t.since(first.device_time) >= c.confirm.dwell;
         if self.run_len < c.confirm.fixes && !dwelt {
@@ -89,11 +94,11 @@ impl SideTracker {
             evidence.extend_from_slice(proof);
             book.open(c.policy, c.key, c.breach, first.device_time, &evidence);
             self.in_breach = true;
-            self.last_violation = Some(t);
+            self.last_violation = Some(CompactTime::new(t));
         } else {
             // After a long silence the breach is known to have lasted until the last
             // violating fix, not until the first compliant one.
-            let end = match self.last_violation {
+            let end = match self.last_violation.map(CompactTime::get) {
                 Some(last) if first.device_time.since(last) <= c.confirm.unknown_after => {
                     first.device_time
                 }
@@ -148,12 +153,12 @@ impl SideTracker {
 
     /// The first fix of an unconfirmed change of side: an episode confirmed later starts there.
     pub fn pending_since(&self) -> Option<Timestamp> {
-        self.run_first.map(|f| f.device_time)
+        self.run_first.map(|f| f.get().device_time)
     }
 
     /// Whether the last decisive verdict is too old to say anything.
     pub fn is_unknown(&self, now: Timestamp, unknown_after: crate::time::Span) -> bool {
         self.last_decisive
-            .is_none_or(|t| now.since(t) > unknown_after)
+            .is_none_or(|t| now.since(t.get()) > unknown_after)
     }
 }

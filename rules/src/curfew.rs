@@ -15,7 +15,7 @@
 use crate::book::{Book, CondKey};
 use crate::episode::BreachKind;
 use crate::geometry::Side;
-use crate::observation::{EvidenceRef, Observation, Reading};
+use crate::observation::{CompactRef, EvidenceRef, Observation, Reading};
 use crate::policy::{CompiledPolicy, CurfewGrace};
 use crate::schedule::CurfewWindow;
 use crate::time::{Span, Timestamp};
@@ -26,7 +26,7 @@ struct Belief {
     address: u16,
     present: bool,
     until: Timestamp,
-    proof: EvidenceRef,
+    proof: CompactRef,
 }
 
 /// An absence within the current window.
@@ -35,18 +35,35 @@ struct AbsenceRun {
     start: Timestamp,
     /// The last instant the absence was known.
     known_until: Timestamp,
-    first: EvidenceRef,
-    latest: EvidenceRef,
+    first: CompactRef,
+    latest: CompactRef,
     episode: bool,
 }
 
+impl AbsenceRun {
+    fn proof(&self) -> [EvidenceRef; 2] {
+        [self.first.get(), self.latest.get()]
+    }
+}
+
+/// Where the state is among the windows: one value, since a window entered is the only one that
+/// matters until it ends, and the next is looked up only then.
+#[derive(Copy, Clone, Debug, Default)]
+enum Phase {
+    /// The next window is not looked up yet.
+    #[default]
+    NotLookedUp,
+    /// Outside any window: the next one, or none when there is none.
+    Between(Option<CurfewWindow>),
+    In(CurfewWindow),
+}
+
+/// In each copy of a client's state, so it holds evidence in compact form, which leaves its
+/// `Option`s no tag word.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CurfewState {
     belief: Option<Belief>,
-    window: Option<CurfewWindow>,
-    /// The next window, once looked up; `None` until then or when there is none.
-    upcoming: Option<CurfewWindow>,
-    looked_up: bool,
+    phase: Phase,
     run: Option<AbsenceRun>,
 }
 
@@ -55,16 +72,16 @@ const KEY: CondKey = CondKey::Curfew;
 impl CurfewState {
     /// The earliest instant after which something changes without new evidence.
     pub fn deadline(&self, policy: &CompiledPolicy) -> Timestamp {
-        let mut d = match (self.window, self.looked_up, self.upcoming) {
-            (Some(w), _, _) => w.span.end,
-            (None, false, _) => Timestamp::MIN,
-            (None, true, Some(next)) => next.span.start,
-            (None, true, None) => Timestamp::MAX,
+        let mut d = match self.phase {
+            Phase::In(w) => w.span.end,
+            Phase::NotLookedUp => Timestamp::MIN,
+            Phase::Between(Some(next)) => next.span.start,
+            Phase::Between(None) => Timestamp::MAX,
         };
         if let Some(b) = self.belief {
             d = d.min(b.until);
         }
-        if let (Some(run), Some(window)) = (self.run, self.window)
+        if let (Some(run), Some(window)) = (self.run, self.window())
             && !run.episode
         {
             let grace = provisional_grace(&policy.grace, run.start == window.span.start);
@@ -78,19 +95,16 @@ impl CurfewState {
         if self.belief.is_some_and(|b| b.until <= t) {
             self.belief = None;
         }
-        if let Some(window) = self.window
+        if let Some(window) = self.window()
             && window.span.end <= t
         {
             self.finish_run(policy, window, window.span.end, None, book);
-            self.window = None;
-            self.looked_up = false;
+            self.phase = Phase::NotLookedUp;
         }
-        if !self.looked_up {
-            self.upcoming = window_from(policy, t);
-            self.looked_up = true;
+        if let Phase::NotLookedUp = self.phase {
+            self.phase = Phase::Between(window_from(policy, t));
         }
-        if self.window.is_none()
-            && let Some(next) = self.upcoming
+        if let Phase::Between(Some(next)) = self.phase
             && next.span.start <= t
         {
             self.enter(next);
@@ -99,9 +113,7 @@ impl CurfewState {
     }
 
     fn enter(&mut self, window: CurfewWindow) {
-        self.window = Some(window);
-        self.upcoming = None;
-        self.looked_up = true;
+        self.phase = Phase::In(window);
         self.run = match self.belief {
             Some(b) if b.address == window.address && !b.present => Some(AbsenceRun {
                 start: window.span.start,
@@ -114,9 +126,20 @@ impl CurfewState {
         };
     }
 
+    /// The window the state is in.
+    fn window(&self) -> Option<CurfewWindow> {
+        match self.phase {
+            Phase::In(w) => Some(w),
+            _ => None,
+        }
+    }
+
     /// The address whose presence matters now: the current window's, else the next one's.
     fn relevant_address(&self) -> Option<u16> {
-        self.window.or(self.upcoming).map(|w| w.address)
+        match self.phase {
+            Phase::In(w) | Phase::Between(Some(w)) => Some(w.address),
+            _ => None,
+        }
     }
 
     /// `from_tag`: the observation is from one of the client's tags.
@@ -144,9 +167,9 @@ impl CurfewState {
             address,
             present,
             until: t.saturating_add(valid_for),
-            proof,
+            proof: CompactRef::new(proof),
         });
-        let Some(window) = self.window.filter(|w| w.span.start <= t) else {
+        let Some(window) = self.window().filter(|w| w.span.start <= t) else {
             return;
         };
         if present {
@@ -158,12 +181,12 @@ impl CurfewState {
             let run = self.run.get_or_insert(AbsenceRun {
                 start: t,
                 known_until: t,
-                first: proof,
-                latest: proof,
+                first: CompactRef::new(proof),
+                latest: CompactRef::new(proof),
                 episode: false,
             });
             run.known_until = run.known_until.max(t.saturating_add(valid_for));
-            run.latest = proof;
+            run.latest = CompactRef::new(proof);
             if run.episode {
                 book.add_evidence(KEY, BreachKind::LateArrival, proof);
             }
@@ -173,7 +196,7 @@ impl CurfewState {
 
     /// Opens the episode once an ongoing absence has outlasted its provisional grace.
     fn check_grace(&mut self, policy: &CompiledPolicy, t: Timestamp, book: &mut Book) {
-        let (Some(window), Some(run)) = (self.window, self.run.as_mut()) else {
+        let (Some(window), Some(run)) = (self.window(), self.run.as_mut()) else {
             return;
         };
         if run.episode {
@@ -187,7 +210,7 @@ impl CurfewState {
             } else {
                 BreachKind::AbsentDuringCurfew
             };
-            book.open(policy, KEY, kind, run.start, &[run.first, run.latest]);
+            book.open(policy, KEY, kind, run.start, &run.proof());
             run.episode = true;
         }
     }
@@ -226,7 +249,7 @@ impl CurfewState {
             }
             (true, false) => book.withdraw(KEY, kind),
             (false, true) => {
-                book.open(policy, KEY, kind, run.start, &[run.first, run.latest]);
+                book.open(policy, KEY, kind, run.start, &run.proof());
                 book.close(KEY, kind, end, proof);
             }
             (false, false) => {}
@@ -244,7 +267,7 @@ impl CurfewState {
 
     /// In a window with no evidence that counts.
     pub fn is_unknown(&self, now: Timestamp) -> bool {
-        self.window.is_some() && self.belief.is_none_or(|b| b.until <= now) && !self.is_breach()
+        self.window().is_some() && self.belief.is_none_or(|b| b.until <= now) && !self.is_breach()
     }
 }
 

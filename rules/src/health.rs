@@ -9,25 +9,27 @@ use crate::book::{Book, CondKey};
 use crate::episode::BreachKind;
 use crate::observation::{DeviceEvent, DeviceId, EvidenceRef, FixSource, Observation, Reading};
 use crate::policy::CompiledPolicy;
-use crate::time::{Span, Timestamp};
+use crate::time::{CompactTime, Span, Timestamp};
 
 /// Battery must rise this many points above a threshold to end its episode.
 const BATTERY_HYSTERESIS_PCT: u8 = 5;
 
+/// One per device in each copy of a client's state, so its instants are compact: each `Option`
+/// here takes no tag word.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct DeviceHealth {
     /// When the tag was last seen charging (or first heard from).
-    last_charge: Option<Timestamp>,
+    last_charge: Option<CompactTime>,
     /// Motion seen since the last fix, within the current window of `within`.
-    motion_window_start: Option<Timestamp>,
+    motion_window_start: Option<CompactTime>,
     motion_ms: i64,
-    last_heartbeat: Option<(Timestamp, bool)>,
+    last_heartbeat: Option<(CompactTime, bool)>,
 }
 
 impl DeviceHealth {
     pub fn deadline(&self, policy: &CompiledPolicy) -> Timestamp {
         match (policy.source.health.charge_every, self.last_charge) {
-            (Some(every), Some(last)) => last.saturating_add(every).saturating_add(Span(1)),
+            (Some(every), Some(last)) => last.get().saturating_add(every).saturating_add(Span(1)),
             _ => Timestamp::MAX,
         }
     }
@@ -39,8 +41,10 @@ impl DeviceHealth {
         t: Timestamp,
         book: &mut Book,
     ) {
-        if let (Some(every), Some(last)) = (policy.source.health.charge_every, self.last_charge)
-            && t.since(last) > every
+        if let (Some(every), Some(last)) = (
+            policy.source.health.charge_every,
+            self.last_charge.map(CompactTime::get),
+        ) && t.since(last) > every
         {
             book.open(
                 policy,
@@ -50,7 +54,7 @@ impl DeviceHealth {
                 &[],
             );
             // No further deadline until the tag is charged, which ends the episode.
-            self.last_charge = Some(Timestamp::MAX);
+            self.last_charge = Some(CompactTime::new(Timestamp::MAX));
         }
     }
 
@@ -67,7 +71,7 @@ impl DeviceHealth {
         let proof = obs.evidence();
         let health = &policy.source.health;
         if is_tag && self.last_charge.is_none() {
-            self.last_charge = Some(t);
+            self.last_charge = Some(CompactTime::new(t));
         }
         let set = |book: &mut Book, kind: BreachKind, on: bool| {
             if on {
@@ -125,11 +129,11 @@ impl DeviceHealth {
 
     /// The start of a motion window that may still become an episode.
     pub fn pending_since(&self) -> Option<Timestamp> {
-        self.motion_window_start
+        self.motion_window_start.map(CompactTime::get)
     }
 
     fn charged(&mut self, key: CondKey, t: Timestamp, proof: EvidenceRef, book: &mut Book) {
-        self.last_charge = Some(t);
+        self.last_charge = Some(CompactTime::new(t));
         book.close(key, BreachKind::NotCharged, t, Some(proof));
     }
 
@@ -157,26 +161,32 @@ impl DeviceHealth {
         proof: EvidenceRef,
         book: &mut Book,
     ) {
-        let previous = self.last_heartbeat.replace((t, moving));
+        let previous = self.last_heartbeat.replace((CompactTime::new(t), moving));
         let Some(rule) = &policy.source.health.motion_without_fix else {
             return;
         };
         if !moving {
             return;
         }
-        let start = *self.motion_window_start.get_or_insert(t);
+        let start = self
+            .motion_window_start
+            .get_or_insert(CompactTime::new(t))
+            .get();
         if t.since(start) > rule.within {
-            self.motion_window_start = Some(t);
+            self.motion_window_start = Some(CompactTime::new(t));
             self.motion_ms = 0;
         }
         if let Some((before, was_moving)) = previous
             && was_moving
         {
             // A long silence between heartbeats is not motion we saw.
-            self.motion_ms += t.since(before).millis().clamp(0, Span::minutes(5).millis());
+            self.motion_ms += t
+                .since(before.get())
+                .millis()
+                .clamp(0, Span::minutes(5).millis());
         }
         if self.motion_ms >= rule.motion.millis() {
-            let from = self.motion_window_start.unwrap_or(t);
+            let from = self.motion_window_start.map_or(t, CompactTime::get);
             book.open(policy, key, BreachKind::MotionWithoutFix, from, &[proof]);
         }
     }

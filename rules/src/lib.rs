@@ -30,3 +30,35 @@ pub use observation::{DeviceEvent, DeviceId, Observation, Reading};
 pub use policy::{ClientId, CompiledPolicy, MonitoringPolicy, PolicyError};
 pub use state::ConditionState;
 pub use time::{Span, Timestamp};
+
+#[cfg(test)]
+mod tests {
+    use std::any::type_name;
+    use std::mem::size_of;
+
+    use crate::book::Book;
+    use crate::confirm::SideTracker;
+    use crate::curfew::CurfewState;
+    use crate::health::DeviceHealth;
+    use crate::zones::{ProximityState, ZoneState};
+
+    fn at_most<T>(bytes: usize) {
+        let size = size_of::<T>();
+        assert!(
+            size <= bytes,
+            "{} is {size} B, was {bytes} B",
+            type_name::<T>()
+        );
+    }
+
+    /// Every client holds about two copies of these, so a byte here is 200 kB at 100 000 clients.
+    #[test]
+    fn per_client_states_stay_compact() {
+        at_most::<SideTracker>(40);
+        at_most::<ZoneState>(56);
+        at_most::<ProximityState>(120);
+        at_most::<DeviceHealth>(40);
+        at_most::<CurfewState>(128);
+        at_most::<Book>(48);
+    }
+}

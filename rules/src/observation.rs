@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::geometry::GeoPoint;
-use crate::time::Timestamp;
+use crate::time::{CompactTime, Timestamp};
 
 /// A device's id as the tag protocol carries it.
 pub type DeviceId = u64;
@@ -162,6 +162,35 @@ pub struct EvidenceRef {
     pub device: DeviceId,
     pub seq: u32,
     pub device_time: Timestamp,
+}
+
+/// An [`EvidenceRef`] as per-client state stores it: 20 bytes instead of 24 (no padding after
+/// `seq`), and `Option<CompactRef>` is no larger. Packed to 4-byte alignment, so its fields are
+/// only ever read by value.
+#[derive(Copy, Clone, Debug)]
+#[repr(C, packed(4))]
+pub(crate) struct CompactRef {
+    device: DeviceId,
+    device_time: CompactTime,
+    seq: u32,
+}
+
+impl CompactRef {
+    pub fn new(e: EvidenceRef) -> CompactRef {
+        CompactRef {
+            device: e.device,
+            device_time: CompactTime::new(e.device_time),
+            seq: e.seq,
+        }
+    }
+
+    pub fn get(self) -> EvidenceRef {
+        EvidenceRef {
+            device: self.device,
+            seq: self.seq,
+            device_time: self.device_time.get(),
+        }
+    }
 }
 
 impl Observation {

@@ -6,6 +6,7 @@
 //! or with an offset), and lengths as `90s`, `5m`, `2h`, `1h30m` or `7d`.
 
 use std::fmt;
+use std::num::NonZeroI64;
 use std::str::FromStr;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -47,6 +48,32 @@ impl Timestamp {
     /// The span from `earlier` to `self` (negative when `earlier` is later).
     pub fn since(self, earlier: Timestamp) -> Span {
         Span(self.0.saturating_sub(earlier.0))
+    }
+}
+
+/// An instant as per-client state stores it: 8 bytes with a niche, so that `Option<CompactTime>`,
+/// and `Option` of a struct holding one, need no tag word (`Option<Timestamp>` takes 16 bytes).
+///
+/// The niche is `i64::MIN`, far before [`Timestamp::MIN`], the earliest instant the engine
+/// judges; that one value is stored as the next instant.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub(crate) struct CompactTime(NonZeroI64);
+
+impl CompactTime {
+    pub fn new(t: Timestamp) -> CompactTime {
+        // Flipping the sign bit maps i64::MIN, and only it, to zero.
+        let bits = t.0.max(i64::MIN + 1) ^ i64::MIN;
+        CompactTime(NonZeroI64::new(bits).expect("only i64::MIN maps to zero"))
+    }
+
+    pub fn get(self) -> Timestamp {
+        Timestamp(self.0.get() ^ i64::MIN)
+    }
+}
+
+impl fmt::Debug for CompactTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.get(), f)
     }
 }
 
@@ -249,6 +276,27 @@ mod tests {
         assert_eq!(t.to_string(), "2026-03-29T00:30:00Z");
         assert!("2026-03-29 03:30".parse::<Timestamp>().is_err());
         assert!("yesterday".parse::<Timestamp>().is_err());
+    }
+
+    #[test]
+    fn compact_times_round_trip() {
+        for ms in [
+            0,
+            -1,
+            1,
+            1_774_818_000_000,
+            i64::MIN + 1,
+            i64::MAX,
+            Timestamp::MIN.0,
+            Timestamp::MAX.0,
+        ] {
+            assert_eq!(CompactTime::new(Timestamp(ms)).get(), Timestamp(ms));
+        }
+        assert_eq!(
+            CompactTime::new(Timestamp(i64::MIN)).get(),
+            Timestamp(i64::MIN + 1)
+        );
+        assert_eq!(size_of::<Option<CompactTime>>(), 8);
     }
 
     proptest! {

@@ -8,7 +8,7 @@ use crate::book::{Book, CondKey};
 use crate::confirm::{SideTracker, Tracked, Verdict, WarningVerdict};
 use crate::episode::BreachKind;
 use crate::geometry::{GeoPoint, Side, distance_m_fast};
-use crate::observation::EvidenceRef;
+use crate::observation::{CompactRef, EvidenceRef};
 use crate::policy::{CompiledPolicy, ZoneKind};
 use crate::time::Timestamp;
 
@@ -151,12 +151,12 @@ fn warning_verdict(kind: ZoneKind, signed_m: f64, accuracy_m: f64, band: f64) ->
     }
 }
 
-/// The latest fix of one side of a proximity pair.
+/// The latest fix of one side of a proximity pair; the compact proof leaves `Option` a niche.
 #[derive(Copy, Clone, Debug)]
 struct PairFix {
     at: GeoPoint,
     accuracy_m: f32,
-    proof: EvidenceRef,
+    proof: CompactRef,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -192,7 +192,7 @@ impl ProximityState {
         let fix = PairFix {
             at,
             accuracy_m: accuracy_m as f32,
-            proof,
+            proof: CompactRef::new(proof),
         };
         let other = if from_victim {
             self.victim = Some(fix);
@@ -202,9 +202,10 @@ impl ProximityState {
             self.victim
         };
         let Some(other) = other else { return };
+        let other_proof = other.proof.get();
         let rule = &policy.source.proximity[index];
         let t = proof.device_time;
-        if t.since(other.proof.device_time).millis().abs() > rule.max_fix_gap.millis() {
+        if t.since(other_proof.device_time).millis().abs() > rule.max_fix_gap.millis() {
             return;
         }
         let d = distance_m_fast(at, other.at);
@@ -223,7 +224,7 @@ impl ProximityState {
         } else {
             Verdict::Undecided
         };
-        let pair = [proof, other.proof];
+        let pair = [proof, other_proof];
         self.tracker.decide(c, verdict, t, &pair, book);
         if let Some(warning_m) = rule.warning_m {
             let w = if d + slack <= warning_m {
