@@ -15,9 +15,10 @@
 use crate::book::{Book, CondKey};
 use crate::episode::BreachKind;
 use crate::geometry::Side;
-use crate::observation::{CompactRef, EvidenceRef, Observation, Reading};
+use crate::observation::{CompactRef, EvidenceRef};
 use crate::policy::{CompiledPolicy, CurfewGrace};
 use crate::schedule::CurfewWindow;
+use crate::state::{JointEvidence, JointInput};
 use crate::time::{Span, Timestamp};
 
 /// The latest evidence of presence at one address.
@@ -143,26 +144,20 @@ impl CurfewState {
     }
 
     /// `from_tag`: the observation is from one of the client's tags.
-    pub fn on_observation(
-        &mut self,
-        policy: &CompiledPolicy,
-        obs: &Observation,
-        from_tag: bool,
-        book: &mut Book,
-    ) {
+    pub fn on_input(&mut self, policy: &CompiledPolicy, input: &JointInput, book: &mut Book) {
         let Some(address) = self.relevant_address() else {
             return;
         };
-        let Some(present) = evidence(policy, address, obs, from_tag) else {
+        let Some(present) = evidence(policy, address, input) else {
             return;
         };
         let grace = &policy.grace;
-        let valid_for = match obs.reading {
-            Reading::Location { .. } => grace.fix_valid_for,
+        let valid_for = match input.evidence {
+            JointEvidence::Fix { .. } => grace.fix_valid_for,
             _ => grace.presence_valid_for,
         };
-        let t = obs.device_time;
-        let proof = obs.evidence();
+        let proof = input.proof();
+        let t = proof.device_time;
         self.belief = Some(Belief {
             address,
             present,
@@ -294,22 +289,18 @@ fn window_from(policy: &CompiledPolicy, t: Timestamp) -> Option<CurfewWindow> {
     (w.span.end > from).then_some(w)
 }
 
-/// What an observation says about presence at `address`: `Some(true)` there, `Some(false)` away.
-fn evidence(
-    policy: &CompiledPolicy,
-    address: u16,
-    obs: &Observation,
-    from_tag: bool,
-) -> Option<bool> {
+/// What an input says about presence at `address`: `Some(true)` there, `Some(false)` away.
+fn evidence(policy: &CompiledPolicy, address: u16, input: &JointInput) -> Option<bool> {
     let place = policy.addresses.get(usize::from(address))?;
-    match &obs.reading {
-        Reading::Presence {
-            tag: worn,
-            in_range,
-        } => (place.home_unit == Some(obs.device) && policy.is_tag(*worn)).then_some(*in_range),
-        Reading::Heartbeat(h) if place.home_unit.is_some() && from_tag => Some(h.rf_home),
-        Reading::Location { .. } if from_tag => {
-            let (at, accuracy) = obs.fix()?;
+    match input.evidence {
+        JointEvidence::Presence { in_range } => {
+            (place.home_unit == Some(input.proof().device)).then_some(in_range)
+        }
+        JointEvidence::RfHome(in_range) if place.home_unit.is_some() && input.from_tag => {
+            Some(in_range)
+        }
+        JointEvidence::Fix { .. } if input.from_tag => {
+            let (at, accuracy) = input.fix()?;
             match place.shape.classify(at, accuracy, 0.0) {
                 Side::Inside => Some(true),
                 Side::Outside => Some(false),

@@ -40,6 +40,7 @@ mod tests {
     use crate::confirm::SideTracker;
     use crate::curfew::CurfewState;
     use crate::health::DeviceHealth;
+    use crate::state::JointInput;
     use crate::zones::{ProximityState, ZoneState};
 
     fn at_most<T>(bytes: usize) {
@@ -51,7 +52,8 @@ mod tests {
         );
     }
 
-    /// Every client holds about two copies of these, so a byte here is 200 kB at 100 000 clients.
+    /// Every client holds one or two copies of these (and eight buffered joint inputs), so a
+    /// byte here is 100 to 800 kB at 100 000 clients.
     #[test]
     fn per_client_states_stay_compact() {
         at_most::<SideTracker>(40);
@@ -60,5 +62,6 @@ mod tests {
         at_most::<DeviceHealth>(40);
         at_most::<CurfewState>(128);
         at_most::<Book>(48);
+        at_most::<JointInput>(48);
     }
 }

@@ -20,7 +20,7 @@ use crate::episode::{Episode, EpisodeChange, reconcile};
 use crate::health::ArrivalHealth;
 use crate::observation::{DeviceId, Observation};
 use crate::policy::{ClientId, CompiledPolicy};
-use crate::state::{ClientState, ConditionState, JointState, Order, Route};
+use crate::state::{ClientState, ConditionState, JointInput, JointState, Order, Route};
 use crate::time::{Span, Timestamp};
 
 /// The anchor trails the newest observation by at most this many observations (a tag's fixes
@@ -72,8 +72,9 @@ pub struct ClientMonitor {
     live: ClientState,
     /// The joint part (curfew, proximity) as it was before the buffered observations.
     anchor: JointState,
-    /// Observations of the joint part judged into `live` but not into `anchor`, in event order.
-    buffer: VecDeque<Observation>,
+    /// What the joint part took from the observations judged into `live` but not into
+    /// `anchor`, in event order.
+    buffer: VecDeque<JointInput>,
     /// What the caller was told of the zones and device health, and of the joint part.
     told_solo: Vec<Episode>,
     told_joint: Vec<Episode>,
@@ -134,15 +135,14 @@ impl ClientMonitor {
 
     fn judge(&mut self, obs: &Observation, route: &Route, out: &mut Outcome) {
         let solo = self.live.solo_order(obs, route);
-        let joint = if !route.joint {
-            Order::Next
-        } else {
-            match self.live.joint.progress.order(obs) {
-                Order::Late => match self.anchor.progress.order(obs) {
+        let joint = match &route.joint {
+            None => Order::Next,
+            Some(input) => match self.live.joint.progress.order(input.key()) {
+                Order::Late => match self.anchor.progress.order(input.key()) {
                     Order::Next => {
-                        let key = obs.key();
-                        let at = self.buffer.partition_point(|o| o.key() < key);
-                        if self.buffer.get(at).is_some_and(|o| o.key() == key) {
+                        let key = input.key();
+                        let at = self.buffer.partition_point(|i| i.key() < key);
+                        if self.buffer.get(at).is_some_and(|i| i.key() == key) {
                             Order::Duplicate
                         } else {
                             // Next for the anchor, not for the live part: a replay.
@@ -156,23 +156,23 @@ impl ClientMonitor {
                     }
                 },
                 order => order,
-            }
+            },
         };
         match (solo, joint) {
             (Order::Late, _) => out.late.push((self.client(), obs.device_time)),
             (Order::Duplicate, _) | (_, Order::Duplicate) => {}
             (Order::Next, joint) => {
                 self.live.observe_solo(&self.policy, obs, route);
-                if !route.joint {
+                let Some(input) = route.joint else {
                     return;
-                }
+                };
                 if joint == Order::Next {
-                    self.live.joint.observe(&self.policy, obs, route);
-                    self.buffer.push_back(obs.clone());
+                    self.live.joint.observe(&self.policy, &input);
+                    self.buffer.push_back(input);
                 } else {
-                    let key = obs.key();
-                    let at = self.buffer.partition_point(|o| o.key() < key);
-                    self.buffer.insert(at, obs.clone());
+                    let key = input.key();
+                    let at = self.buffer.partition_point(|i| i.key() < key);
+                    self.buffer.insert(at, input);
                     self.replay_buffer();
                 }
             }
@@ -271,7 +271,7 @@ impl ClientMonitor {
         std::mem::size_of::<Self>()
             + self.live.heap_bytes()
             + self.anchor.heap_bytes()
-            + self.buffer.capacity() * std::mem::size_of::<Observation>()
+            + self.buffer.capacity() * std::mem::size_of::<JointInput>()
             + (self.told_solo.capacity()
                 + self.told_joint.capacity()
                 + self.arrival_told.capacity())
@@ -283,9 +283,8 @@ impl ClientMonitor {
     fn replay_buffer(&mut self) {
         let until = self.live.joint.progress.cursor;
         let mut joint = self.anchor.clone();
-        for obs in &self.buffer {
-            let route = Route::of(&self.policy, obs);
-            joint.observe(&self.policy, obs, &route);
+        for input in &self.buffer {
+            joint.observe(&self.policy, input);
         }
         joint.advance_to(&self.policy, until);
         self.live.joint = joint;
@@ -294,13 +293,12 @@ impl ClientMonitor {
     /// Moves the anchor forward over the oldest buffered observations.
     fn fold(&mut self) {
         while let Some(oldest) = self.buffer.front() {
-            let span = self.live.joint.progress.cursor.since(oldest.device_time);
+            let span = self.live.joint.progress.cursor.since(oldest.key().time);
             if self.buffer.len() <= BUFFER_MAX && span <= BUFFER_SPAN {
                 break;
             }
-            if let Some(obs) = self.buffer.pop_front() {
-                let route = Route::of(&self.policy, &obs);
-                self.anchor.observe(&self.policy, &obs, &route);
+            if let Some(input) = self.buffer.pop_front() {
+                self.anchor.observe(&self.policy, &input);
             }
         }
     }

@@ -17,7 +17,7 @@ use crate::curfew::CurfewState;
 use crate::episode::ConditionRef;
 use crate::geometry::GeoPoint;
 use crate::health::DeviceHealth;
-use crate::observation::{EventKey, Observation, Reading};
+use crate::observation::{CompactRef, EventKey, EvidenceRef, Observation, Reading};
 use crate::policy::{CompiledPolicy, DeviceKind};
 use crate::time::Timestamp;
 use crate::zones::{ProximityState, ZoneState};
@@ -59,11 +59,11 @@ impl Progress {
         },
     };
 
-    pub fn order(&self, obs: &Observation) -> Order {
-        let key = obs.key();
+    /// Where the observation `key` stands.
+    pub fn order(&self, key: EventKey) -> Order {
         if key == self.frontier {
             Order::Duplicate
-        } else if key > self.frontier && obs.device_time >= self.cursor {
+        } else if key > self.frontier && key.time >= self.cursor {
             Order::Next
         } else {
             Order::Late
@@ -83,8 +83,8 @@ pub(crate) struct Route {
     from_tag: bool,
     /// A usable fix, with its accuracy.
     fix: Option<(GeoPoint, f64)>,
-    /// It feeds the curfew or victim proximity.
-    pub joint: bool,
+    /// What it tells the curfew or victim proximity, if anything.
+    pub joint: Option<JointInput>,
 }
 
 impl Route {
@@ -92,25 +92,98 @@ impl Route {
         let device = policy.device_index(obs.device);
         let from_tag = device.is_some_and(|i| policy.source.devices[i].kind == DeviceKind::Tag);
         let fix = obs.fix();
-        let joint = match &obs.reading {
-            Reading::Presence { .. } => device.is_some() && policy.curfew.is_some(),
-            Reading::Heartbeat(_) => from_tag && policy.curfew.is_some(),
-            Reading::Location { .. } if fix.is_some() => {
-                (from_tag && (policy.curfew.is_some() || !policy.source.proximity.is_empty()))
-                    || (device.is_none() && !policy.source.proximity.is_empty())
+        let curfew = policy.curfew.is_some();
+        let proximity = !policy.source.proximity.is_empty();
+        let evidence = match &obs.reading {
+            Reading::Presence { tag, in_range }
+                if device.is_some() && curfew && policy.is_tag(*tag) =>
+            {
+                Some(JointEvidence::Presence {
+                    in_range: *in_range,
+                })
             }
-            _ => false,
+            Reading::Heartbeat(h) if from_tag && curfew => Some(JointEvidence::RfHome(h.rf_home)),
+            Reading::Location { .. }
+                if (from_tag && (curfew || proximity)) || (device.is_none() && proximity) =>
+            {
+                fix.map(|(at, accuracy)| JointEvidence::Fix {
+                    lat: at.lat,
+                    lon: at.lon,
+                    // The joint part judges the fix with this accuracy both live and in a
+                    // replay, so rounding it changes nothing between the two.
+                    accuracy_m: accuracy as f32,
+                })
+            }
+            _ => None,
         };
         Route {
             device,
             from_tag,
             fix,
-            joint,
+            joint: evidence.map(|evidence| JointInput {
+                proof: CompactRef::new(obs.evidence()),
+                from_tag,
+                worn: device.is_some(),
+                evidence,
+            }),
         }
     }
 
     fn feeds_zones(&self) -> bool {
         self.from_tag && self.fix.is_some()
+    }
+}
+
+/// What the joint part takes from an observation. The monitor keeps the recent ones to replay,
+/// so it is two thirds the size of the observation.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct JointInput {
+    proof: CompactRef,
+    /// Sent by one of the client's tags.
+    pub from_tag: bool,
+    /// Sent by one of the client's own devices (else by a victim's device).
+    pub worn: bool,
+    pub evidence: JointEvidence,
+}
+
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum JointEvidence {
+    /// A home unit's PRESENCE report about one of the client's tags.
+    Presence {
+        in_range: bool,
+    },
+    /// A tag's heartbeat: whether it hears its home unit.
+    RfHome(bool),
+    Fix {
+        lat: f64,
+        lon: f64,
+        accuracy_m: f32,
+    },
+}
+
+impl JointInput {
+    pub fn proof(&self) -> EvidenceRef {
+        self.proof.get()
+    }
+
+    pub fn key(&self) -> EventKey {
+        let p = self.proof.get();
+        EventKey {
+            time: p.device_time,
+            device: p.device,
+            seq: p.seq,
+        }
+    }
+
+    pub fn fix(&self) -> Option<(GeoPoint, f64)> {
+        match self.evidence {
+            JointEvidence::Fix {
+                lat,
+                lon,
+                accuracy_m,
+            } => Some((GeoPoint { lat, lon }, f64::from(accuracy_m))),
+            _ => None,
+        }
     }
 }
 
@@ -152,24 +225,21 @@ impl JointState {
         });
     }
 
-    /// Judges an observation that `route` says feeds this part and that comes next for it.
-    pub fn observe(&mut self, policy: &CompiledPolicy, obs: &Observation, route: &Route) {
-        self.advance_to(policy, obs.device_time);
-        self.progress.frontier = obs.key();
-        if route.device.is_some() {
-            self.curfew
-                .on_observation(policy, obs, route.from_tag, &mut self.book);
+    /// Judges an input that comes next for this part.
+    pub fn observe(&mut self, policy: &CompiledPolicy, input: &JointInput) {
+        let proof = input.proof();
+        self.advance_to(policy, proof.device_time);
+        self.progress.frontier = input.key();
+        if input.worn {
+            self.curfew.on_input(policy, input, &mut self.book);
         }
-        let Some((at, accuracy)) = route.fix else {
+        let Some((at, accuracy)) = input.fix() else {
             return;
         };
-        let proof = obs.evidence();
         for (i, p) in self.proximity.iter_mut().enumerate() {
-            if route.from_tag {
+            if input.from_tag {
                 p.on_fix(policy, i, false, at, accuracy, proof, &mut self.book);
-            } else if route.device.is_none()
-                && policy.source.proximity[i].victim_device == obs.device
-            {
+            } else if !input.worn && policy.source.proximity[i].victim_device == proof.device {
                 p.on_fix(policy, i, true, at, accuracy, proof, &mut self.book);
             }
         }
@@ -342,10 +412,10 @@ impl ClientState {
             }
         };
         if let Some(i) = route.device {
-            take(self.devices[i].progress.order(obs));
+            take(self.devices[i].progress.order(obs.key()));
         }
         if route.feeds_zones() {
-            take(self.zones.progress.order(obs));
+            take(self.zones.progress.order(obs.key()));
         }
         order
     }
@@ -366,18 +436,20 @@ impl ClientState {
     pub fn observe(&mut self, policy: &CompiledPolicy, obs: &Observation) {
         let route = Route::of(policy, obs);
         if let Some(i) = route.device
-            && self.devices[i].progress.order(obs) == Order::Next
+            && self.devices[i].progress.order(obs.key()) == Order::Next
         {
             self.judge_device(policy, i, obs, route.from_tag);
         }
         if route.feeds_zones()
             && let Some(fix) = route.fix
-            && self.zones.progress.order(obs) == Order::Next
+            && self.zones.progress.order(obs.key()) == Order::Next
         {
             self.judge_zones(policy, obs, fix);
         }
-        if route.joint && self.joint.progress.order(obs) == Order::Next {
-            self.joint.observe(policy, obs, &route);
+        if let Some(input) = route.joint
+            && self.joint.progress.order(input.key()) == Order::Next
+        {
+            self.joint.observe(policy, &input);
         }
     }
 
