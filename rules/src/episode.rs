@@ -151,8 +151,60 @@ impl Episode {
     }
 }
 
+/// What the engine keeps of an episode it told: the episode without its evidence (up to eight
+/// references, most of an episode's bytes), and a digest of the whole of it. Enough to match a
+/// judged episode with it, to see whether that one changed, and to withdraw it.
+#[derive(Clone, Debug)]
+pub(crate) struct Told {
+    pub episode: Episode,
+    digest: u64,
+}
+
+impl Told {
+    pub fn of(e: &Episode) -> Told {
+        Told {
+            episode: Episode {
+                id: e.id,
+                client: e.client,
+                condition: e.condition.clone(),
+                kind: e.kind,
+                severity: e.severity,
+                start: e.start,
+                end: e.end,
+                evidence: Vec::new(),
+                policy_revision: e.policy_revision,
+            },
+            digest: digest(e),
+        }
+    }
+
+    /// Whether `e` is the episode as told (its id aside).
+    fn same_as(&self, e: &Episode) -> bool {
+        digest(e) == self.digest
+    }
+}
+
+/// Everything about an episode but its id. The std hasher with its fixed keys: the digests live
+/// only in memory, within one run.
+fn digest(e: &Episode) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (
+        e.client,
+        &e.condition,
+        e.kind,
+        e.severity,
+        e.start,
+        e.end,
+        &e.evidence,
+        e.policy_revision,
+    )
+        .hash(&mut h);
+    h.finish()
+}
+
 /// What happened to an episode. The caller stores `episode` under its id, replacing any earlier
-/// version.
+/// version. A withdrawn episode comes as it was told but without its evidence.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum EpisodeChange {
@@ -186,7 +238,7 @@ impl EpisodeChange {
 /// then be that of a settled episode, which the caller keeps but `told` leaves out.
 pub(crate) fn reconcile(
     judged: &mut [Episode],
-    told: &[Episode],
+    told: &[Told],
     horizon: Timestamp,
     next_id: &mut u64,
     out: &mut Vec<EpisodeChange>,
@@ -202,16 +254,20 @@ pub(crate) fn reconcile(
             if matched[j].is_some() || !live(episode) {
                 continue;
             }
-            let found = told.iter().enumerate().position(|(i, t)| {
-                !taken[i]
-                    && live(t)
-                    && same_condition(t, episode)
-                    && if by_id {
-                        t.id == episode.id
-                    } else {
-                        t.overlaps(episode)
-                    }
-            });
+            let found = told
+                .iter()
+                .map(|t| &t.episode)
+                .enumerate()
+                .position(|(i, t)| {
+                    !taken[i]
+                        && live(t)
+                        && same_condition(t, episode)
+                        && if by_id {
+                            t.id == episode.id
+                        } else {
+                            t.overlaps(episode)
+                        }
+                });
             if let Some(i) = found {
                 taken[i] = true;
                 matched[j] = Some(i);
@@ -224,9 +280,9 @@ pub(crate) fn reconcile(
         }
         match matched[j] {
             Some(i) => {
-                episode.id = told[i].id;
-                if *episode != told[i] {
-                    out.push(if episode.is_open() || !told[i].is_open() {
+                episode.id = told[i].episode.id;
+                if !told[i].same_as(episode) {
+                    out.push(if episode.is_open() || !told[i].episode.is_open() {
                         EpisodeChange::Updated(episode.clone())
                     } else {
                         EpisodeChange::Closed(episode.clone())
@@ -245,8 +301,8 @@ pub(crate) fn reconcile(
         }
     }
     for (i, t) in told.iter().enumerate() {
-        if !taken[i] && live(t) {
-            out.push(EpisodeChange::Withdrawn(t.clone()));
+        if !taken[i] && live(&t.episode) {
+            out.push(EpisodeChange::Withdrawn(t.episode.clone()));
         }
     }
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::book::Book;
 use crate::episode::ConditionRef;
-use crate::episode::{Episode, EpisodeChange, reconcile};
+use crate::episode::{Episode, EpisodeChange, Told, reconcile};
 use crate::health::ArrivalHealth;
 use crate::observation::{DeviceId, Observation};
 use crate::policy::{ClientId, CompiledPolicy};
@@ -76,11 +76,11 @@ pub struct ClientMonitor {
     /// `anchor`, in event order.
     buffer: VecDeque<JointInput>,
     /// What the caller was told of the zones and device health, and of the joint part.
-    told_solo: Vec<Episode>,
-    told_joint: Vec<Episode>,
+    told_solo: Vec<Told>,
+    told_joint: Vec<Told>,
     arrival: Vec<ArrivalHealth>,
     arrival_book: Book,
-    arrival_told: Vec<Episode>,
+    arrival_told: Vec<Told>,
     /// The caller's latest clock tick.
     horizon: Timestamp,
     /// The id the next new episode gets.
@@ -230,12 +230,14 @@ impl ClientMonitor {
             .partition(|e| is_joint(&e.condition));
         let ends_after = |e: &Episode, t: Timestamp| e.end.is_none_or(|end| end >= t);
         self.told_joint = joint
-            .into_iter()
+            .iter()
             .filter(|e| ends_after(e, joint_settled))
+            .map(Told::of)
             .collect();
         self.told_solo = solo
-            .into_iter()
+            .iter()
             .filter(|e| ends_after(e, checkpoint.state.solo_settled(&self.policy, &e.condition)))
+            .map(Told::of)
             .collect();
         self.publish(out);
     }
@@ -275,7 +277,7 @@ impl ClientMonitor {
             + (self.told_solo.capacity()
                 + self.told_joint.capacity()
                 + self.arrival_told.capacity())
-                * std::mem::size_of::<Episode>()
+                * std::mem::size_of::<Told>()
             + self.arrival.capacity() * std::mem::size_of::<ArrivalHealth>()
             + self.arrival_book.heap_bytes()
     }
@@ -369,17 +371,18 @@ impl ClientMonitor {
         self.live.joint.book.prune(joint_settled);
         self.anchor.book.prune(joint_settled);
         self.told_joint
-            .retain(|e| e.end.is_none_or(|end| end >= joint_settled));
+            .retain(|t| t.episode.end.is_none_or(|end| end >= joint_settled));
         self.live.prune_solo(&self.policy);
         let (policy, live) = (&self.policy, &self.live);
-        self.told_solo.retain(|e| {
+        self.told_solo.retain(|t| {
+            let e = &t.episode;
             e.end
                 .is_none_or(|end| end >= live.solo_cursor(policy, &e.condition))
         });
         let recent = self.horizon.saturating_sub(Span::hours(1));
         self.arrival_book.prune(recent);
         self.arrival_told
-            .retain(|e| e.end.is_none_or(|end| end >= recent));
+            .retain(|t| t.episode.end.is_none_or(|end| end >= recent));
     }
 }
 
@@ -393,7 +396,7 @@ fn is_joint(condition: &ConditionRef) -> bool {
 
 fn tell(
     judged: &mut [Episode],
-    told: &mut Vec<Episode>,
+    told: &mut Vec<Told>,
     settled: Timestamp,
     next_id: &mut u64,
     out: &mut Vec<EpisodeChange>,
@@ -407,7 +410,7 @@ fn tell(
         *told = judged
             .iter()
             .filter(|e| e.end.is_none_or(|end| end >= settled))
-            .cloned()
+            .map(Told::of)
             .collect();
     }
 }
