@@ -64,6 +64,9 @@ impl Book {
         for p in proof {
             episode.add_evidence(*p);
         }
+        // A client has an episode or two open at a time: grow by one, not to four.
+        self.episodes.reserve_exact(1);
+        self.keys.reserve_exact(1);
         self.episodes.push(episode);
         self.keys.push(key);
     }
@@ -138,6 +141,10 @@ impl Book {
             } else {
                 i += 1;
             }
+        }
+        if self.episodes.is_empty() {
+            self.episodes.shrink_to_fit();
+            self.keys.shrink_to_fit();
         }
     }
 

@@ -146,6 +146,7 @@ impl Episode {
 
     pub(crate) fn add_evidence(&mut self, proof: EvidenceRef) {
         if self.evidence.len() < EVIDENCE_CAP && !self.evidence.contains(&proof) {
+            self.evidence.reserve_exact(1);
             self.evidence.push(proof);
         }
     }

@@ -412,6 +412,7 @@ fn tell(
             .filter(|e| e.end.is_none_or(|end| end >= settled))
             .map(Told::of)
             .collect();
+        told.shrink_to_fit();
     }
 }
 
