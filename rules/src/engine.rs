@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use crate::episode::Episode;
 use crate::monitor::{Checkpoint, ClientMonitor, Outcome};
 use crate::observation::{DeviceId, Observation};
-use crate::policy::{ClientId, CompiledPolicy};
+use crate::policy::{ClientId, CompiledPolicy, DeviceKind};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,8 +28,8 @@ pub enum EngineError {
 /// Who an observation of one device concerns.
 #[derive(Debug, Default)]
 struct Route {
-    /// The client wearing the device.
-    worn: Option<usize>,
+    /// The client wearing the device, and the device's index and kind in their policy.
+    worn: Option<(usize, usize, DeviceKind)>,
     /// The clients whose victim-proximity conditions watch it.
     watchers: Vec<usize>,
 }
@@ -54,7 +54,7 @@ impl Engine {
             return Err(EngineError::DuplicateClient(client));
         }
         for device in &policy.source.devices {
-            if let Some(other) = self.routes.get(&device.id).and_then(|r| r.worn) {
+            if let Some((other, _, _)) = self.routes.get(&device.id).and_then(|r| r.worn) {
                 return Err(EngineError::DeviceTaken {
                     device: device.id,
                     client: self.monitors[other].client(),
@@ -62,8 +62,8 @@ impl Engine {
             }
         }
         let index = self.monitors.len();
-        for device in &policy.source.devices {
-            self.routes.entry(device.id).or_default().worn = Some(index);
+        for (i, device) in policy.source.devices.iter().enumerate() {
+            self.routes.entry(device.id).or_default().worn = Some((index, i, device.kind));
         }
         for p in &policy.source.proximity {
             self.routes
@@ -91,11 +91,11 @@ impl Engine {
         let Some(route) = self.routes.get(&obs.device) else {
             return;
         };
-        if let Some(i) = route.worn {
-            self.monitors[i].observe(obs, out);
+        if let Some((i, device, kind)) = route.worn {
+            self.monitors[i].observe_from(obs, Some((device, kind)), out);
         }
         for &i in &route.watchers {
-            self.monitors[i].observe(obs, out);
+            self.monitors[i].observe_from(obs, None, out);
         }
     }
 

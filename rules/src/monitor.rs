@@ -19,7 +19,7 @@ use crate::episode::ConditionRef;
 use crate::episode::{Episode, EpisodeChange, Told, reconcile};
 use crate::health::ArrivalHealth;
 use crate::observation::{DeviceId, Observation};
-use crate::policy::{ClientId, CompiledPolicy};
+use crate::policy::{ClientId, CompiledPolicy, DeviceKind};
 use crate::state::{ClientState, ConditionState, JointInput, JointState, Order, Route};
 use crate::time::{Span, Timestamp};
 
@@ -124,10 +124,27 @@ impl ClientMonitor {
     /// Judges one observation of one of the client's devices (or a victim's device).
     pub fn observe(&mut self, obs: &Observation, out: &mut Outcome) {
         let route = Route::of(&self.policy, obs);
+        self.observe_routed(obs, &route, out);
+    }
+
+    /// As [`Self::observe`], with the sender's index among the client's devices and its kind
+    /// known to the caller (the engine's routing table), so the policy's device list is not
+    /// read for every observation.
+    pub(crate) fn observe_from(
+        &mut self,
+        obs: &Observation,
+        device: Option<(usize, DeviceKind)>,
+        out: &mut Outcome,
+    ) {
+        let route = Route::of_device(&self.policy, obs, device);
+        self.observe_routed(obs, &route, out);
+    }
+
+    fn observe_routed(&mut self, obs: &Observation, route: &Route, out: &mut Outcome) {
         if let Some(index) = route.device {
             self.arrival[index].on_arrival(&self.policy, obs, &mut self.arrival_book);
         }
-        self.judge(obs, &route, out);
+        self.judge(obs, route, out);
         self.fold();
         self.offer_checkpoint(out);
         self.publish(out);

@@ -321,6 +321,8 @@ pub struct CompiledZone {
     pub valid: Interval,
     pub schedule: Option<Timetable>,
     pub warning_m: Option<f64>,
+    /// The zone's own, beside its shape: every fix reads both.
+    pub confirm: Confirmation,
 }
 
 impl MonitoringPolicy {
@@ -500,6 +502,7 @@ impl MonitoringPolicy {
                 valid,
                 schedule,
                 warning_m: zone.warning_buffer_m.filter(|b| *b > 0.0),
+                confirm: zone.confirm.clone(),
             });
         }
         Ok(out)

@@ -89,8 +89,21 @@ pub(crate) struct Route {
 
 impl Route {
     pub fn of(policy: &CompiledPolicy, obs: &Observation) -> Route {
-        let device = policy.device_index(obs.device);
-        let from_tag = device.is_some_and(|i| policy.source.devices[i].kind == DeviceKind::Tag);
+        let device = policy
+            .device_index(obs.device)
+            .map(|i| (i, policy.source.devices[i].kind));
+        Route::of_device(policy, obs, device)
+    }
+
+    /// As [`Route::of`], with the sending device's index among the client's and its kind
+    /// already known (or known to be none of the client's).
+    pub fn of_device(
+        policy: &CompiledPolicy,
+        obs: &Observation,
+        device: Option<(usize, DeviceKind)>,
+    ) -> Route {
+        let from_tag = device.is_some_and(|(_, kind)| kind == DeviceKind::Tag);
+        let device = device.map(|(i, _)| i);
         let fix = obs.fix();
         let curfew = policy.curfew.is_some();
         let proximity = !policy.source.proximity.is_empty();

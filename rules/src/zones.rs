@@ -42,7 +42,7 @@ impl ZoneState {
             key: CondKey::Zone(index as u16),
             breach,
             warning,
-            confirm: &policy.source.zones[index].confirm,
+            confirm: &policy.zones[index].confirm,
         }
     }
 
@@ -130,7 +130,7 @@ impl ZoneState {
         self.active
             && self
                 .tracker
-                .is_unknown(now, policy.source.zones[index].confirm.unknown_after)
+                .is_unknown(now, policy.zones[index].confirm.unknown_after)
     }
 }
 
