@@ -6,8 +6,9 @@
 //! A plain `harness = false` main (criterion's sampling does not suit a stateful stream of
 //! millions of observations over 100 000 clients): the stream runs in repetitions, each timed
 //! with `Instant`, and the median is reported. Rounds of observations are generated untimed and
-//! handed to the engine, then to the baseline, so both judge exactly the same fixes under the
-//! same machine noise.
+//! handed to the engine (one `observe` call each), to a second engine with the same policies
+//! (one `observe_batch` call per round), then to the baseline, so all judge exactly the same
+//! fixes under the same machine noise.
 //!
 //! `BENCH_CLIENTS`, `BENCH_REPS` and `BENCH_ROUNDS` (rounds of 15 s per repetition) override the
 //! defaults, for quick runs.
@@ -477,16 +478,23 @@ fn main() {
     let t = Instant::now();
     let mut engine = Engine::new();
     let mut walkers = Vec::with_capacity(clients);
+    let mut policies = Vec::with_capacity(clients);
     for c in 0..clients as u64 {
         let g = generate(c, &mut draw);
         walkers.push(g.walker);
-        let compiled = g.policy.compile().expect("bench policies compile");
+        let compiled = Arc::new(g.policy.compile().expect("bench policies compile"));
         engine
-            .add_client(Arc::new(compiled))
+            .add_client(compiled.clone())
             .expect("distinct clients and devices");
+        policies.push(compiled);
     }
     let build_s = t.elapsed().as_secs_f64();
     let rss_after_engine = rss_kib();
+    // A second engine with the same policies, fed the same observations in batches.
+    let mut batched = Engine::new();
+    for p in policies {
+        batched.add_client(p).expect("distinct clients and devices");
+    }
     let sources: Vec<&MonitoringPolicy> = engine.clients().map(|m| &m.policy().source).collect();
     let mut naive = Naive::new(&sources);
     drop(sources);
@@ -515,6 +523,18 @@ fn main() {
             }
             t.elapsed()
         };
+    let (mut batch_changes, mut batch_checkpoints) = (0u64, 0u64);
+    let mut run_batched =
+        |engine: &mut Engine, batch: &[Observation], out: &mut Outcome| -> Duration {
+            let t = Instant::now();
+            engine.observe_batch(batch, out);
+            batch_changes += out.changes.len() as u64;
+            batch_checkpoints += out.checkpoints.len() as u64;
+            out.changes.clear();
+            out.checkpoints.clear();
+            out.late.clear();
+            t.elapsed()
+        };
     let run_naive = |naive: &mut Naive, batch: &[Observation]| -> Duration {
         let t = Instant::now();
         for obs in batch {
@@ -527,34 +547,45 @@ fn main() {
     for _ in 0..warmup_rounds {
         round(&mut walkers, &mut draw, r, start_ms, &mut batch);
         run_engine(&mut engine, &batch, &mut out);
+        run_batched(&mut batched, &batch, &mut out);
         run_naive(&mut naive, &batch);
         r += 1;
     }
 
     let mut engine_rates = Vec::new();
+    let mut batched_rates = Vec::new();
     let mut naive_rates = Vec::new();
     let mut ratios = Vec::new();
+    let mut batched_ratios = Vec::new();
     let mut total_obs = 0usize;
-    println!("  rep  observations  engine obs/s  baseline obs/s  ratio");
+    println!(
+        "  rep  observations  engine obs/s  batched obs/s  baseline obs/s  ratio  batched ratio"
+    );
     for rep in 0..reps {
-        let (mut obs, mut te, mut tn) = (0usize, Duration::ZERO, Duration::ZERO);
+        let (mut obs, mut te, mut tb, mut tn) =
+            (0usize, Duration::ZERO, Duration::ZERO, Duration::ZERO);
         for _ in 0..rounds_per_rep {
             round(&mut walkers, &mut draw, r, start_ms, &mut batch);
             te += run_engine(&mut engine, &batch, &mut out);
+            tb += run_batched(&mut batched, &batch, &mut out);
             tn += run_naive(&mut naive, &batch);
             obs += batch.len();
             r += 1;
         }
         total_obs += obs;
         let e = obs as f64 / te.as_secs_f64();
+        let b = obs as f64 / tb.as_secs_f64();
         let n = obs as f64 / tn.as_secs_f64();
         println!(
-            "  {rep:>3}  {obs:>12}  {e:>12.0}  {n:>14.0}  {:>5.2}",
-            e / n
+            "  {rep:>3}  {obs:>12}  {e:>12.0}  {b:>13.0}  {n:>14.0}  {:>5.2}  {:>13.2}",
+            e / n,
+            b / n
         );
         engine_rates.push(e);
+        batched_rates.push(b);
         naive_rates.push(n);
         ratios.push(e / n);
+        batched_ratios.push(b / n);
     }
 
     let state_at_end: usize = engine.clients().map(|m| m.approx_bytes()).sum();
@@ -574,20 +605,30 @@ fn main() {
         warmup_rounds
     );
     println!(
-        "  outcome: {changes} episode changes, {checkpoints} checkpoints, {late} late; baseline: {} violation changes",
+        "  outcome: {changes} episode changes, {checkpoints} checkpoints, {late} late (observe_batch: {batch_changes} changes, {batch_checkpoints} checkpoints); baseline: {} violation changes",
         naive.changes
+    );
+    assert_eq!(
+        (changes, checkpoints),
+        (batch_changes, batch_checkpoints),
+        "a batch judges as one by one"
     );
     println!(
         "RESULT engine median obs/s per core: {:.0}",
         median(&mut engine_rates)
     );
     println!(
+        "RESULT engine, observe_batch, median obs/s per core: {:.0}",
+        median(&mut batched_rates)
+    );
+    println!(
         "RESULT baseline median obs/s per core: {:.0}",
         median(&mut naive_rates)
     );
     println!(
-        "RESULT ratio engine/baseline (median of per-rep ratios): {:.2}",
-        median(&mut ratios)
+        "RESULT ratio engine/baseline (median of per-rep ratios): {:.2}, observe_batch/baseline {:.2}",
+        median(&mut ratios),
+        median(&mut batched_ratios)
     );
     println!(
         "RESULT state bytes/client (ClientMonitor::approx_bytes): {:.0} after adding, {:.0} after the stream",
@@ -616,4 +657,5 @@ fn main() {
         std::mem::size_of::<rules::Episode>()
     );
     black_box(&engine);
+    black_box(&batched);
 }

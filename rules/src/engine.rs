@@ -99,6 +99,52 @@ impl Engine {
         }
     }
 
+    /// Judges a batch of stored observations, in order, exactly as [`Engine::observe`] would
+    /// one by one, but faster: it looks every device up first, then fetches each client's
+    /// monitor, state and policy a few observations before judging it, so that the waits for
+    /// memory (most of the time with many clients) overlap.
+    pub fn observe_batch(&mut self, batch: &[Observation], out: &mut Outcome) {
+        // How far ahead each step of fetching runs: the monitor, then what it points to, then
+        // what the policy points to.
+        const MONITOR: usize = 12;
+        const STATE: usize = 8;
+        const POLICY: usize = 4;
+        let Engine {
+            monitors, routes, ..
+        } = self;
+        for chunk in batch.chunks(256) {
+            let found: Vec<Option<&Route>> = chunk.iter().map(|o| routes.get(&o.device)).collect();
+            // The client an observation concerns first (a victim's device may concern several).
+            let client = |i: usize| {
+                let route = found.get(i).copied().flatten()?;
+                route
+                    .worn
+                    .map(|(m, _, _)| m)
+                    .or_else(|| route.watchers.first().copied())
+            };
+            for (i, obs) in chunk.iter().enumerate() {
+                if let Some(m) = client(i + MONITOR) {
+                    monitors[m].prefetch_monitor();
+                }
+                if let Some(m) = client(i + STATE) {
+                    monitors[m].prefetch_state();
+                }
+                if let Some(m) = client(i + POLICY) {
+                    monitors[m].prefetch_policy();
+                }
+                let Some(route) = found[i] else {
+                    continue;
+                };
+                if let Some((m, device, kind)) = route.worn {
+                    monitors[m].observe_from(obs, Some((device, kind)), out);
+                }
+                for &m in &route.watchers {
+                    monitors[m].observe_from(obs, None, out);
+                }
+            }
+        }
+    }
+
     /// The caller's clock.
     pub fn tick(&mut self, now: Timestamp, out: &mut Outcome) {
         for m in &mut self.monitors {

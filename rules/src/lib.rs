@@ -18,6 +18,7 @@ pub mod memory;
 pub mod monitor;
 pub mod observation;
 pub mod policy;
+mod prefetch;
 pub mod schedule;
 mod state;
 pub mod time;

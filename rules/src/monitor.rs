@@ -20,6 +20,7 @@ use crate::episode::{Episode, EpisodeChange, Told, reconcile};
 use crate::health::ArrivalHealth;
 use crate::observation::{DeviceId, Observation};
 use crate::policy::{ClientId, CompiledPolicy, DeviceKind};
+use crate::prefetch;
 use crate::state::{ClientState, ConditionState, JointInput, JointState, Order, Route};
 use crate::time::{Span, Timestamp};
 
@@ -283,6 +284,32 @@ impl ClientMonitor {
             }
         }
         states
+    }
+
+    /// Fetches ahead the monitor itself: the first step of judging a batch.
+    pub(crate) fn prefetch_monitor(&self) {
+        prefetch::range(self as *const Self, std::mem::size_of::<Self>());
+    }
+
+    /// Fetches ahead what the monitor points to: its state's heap and its policy. The monitor
+    /// must have been fetched.
+    pub(crate) fn prefetch_state(&self) {
+        self.live.prefetch();
+        self.anchor.prefetch();
+        let (front, back) = self.buffer.as_slices();
+        prefetch::slice(front);
+        prefetch::slice(back);
+        prefetch::range(
+            Arc::as_ptr(&self.policy),
+            std::mem::size_of::<CompiledPolicy>(),
+        );
+    }
+
+    /// Fetches ahead the policy's zones and addresses. The policy must have been fetched.
+    pub(crate) fn prefetch_policy(&self) {
+        prefetch::slice(&self.policy.zones);
+        prefetch::slice(&self.policy.addresses);
+        prefetch::slice(&self.policy.source.proximity);
     }
 
     /// Bytes this monitor holds for its client, not counting the shared policy.

@@ -19,6 +19,7 @@ use crate::geometry::GeoPoint;
 use crate::health::DeviceHealth;
 use crate::observation::{CompactRef, EventKey, EvidenceRef, Observation, Reading};
 use crate::policy::{CompiledPolicy, DeviceKind};
+use crate::prefetch;
 use crate::time::Timestamp;
 use crate::zones::{ProximityState, ZoneState};
 
@@ -269,6 +270,11 @@ impl JointState {
                     .filter_map(ProximityState::pending_since),
             )
             .fold(self.progress.cursor, Timestamp::min)
+    }
+
+    pub fn prefetch(&self) {
+        prefetch::slice(&self.proximity);
+        prefetch::slice(&self.book.episodes);
     }
 
     pub fn heap_bytes(&self) -> usize {
@@ -673,6 +679,14 @@ impl ClientState {
             ));
         }
         out
+    }
+
+    /// Fetches ahead what judging a fix reads of this state's heap.
+    pub fn prefetch(&self) {
+        prefetch::slice(&self.zones.zones);
+        prefetch::slice(&self.devices);
+        prefetch::slice(&self.book.episodes);
+        self.joint.prefetch();
     }
 
     /// Bytes this state holds on the heap (its inline size is counted by its owner).

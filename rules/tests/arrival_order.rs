@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use proptest::prelude::*;
+use rules::Outcome;
 use rules::memory::MemoryJudge;
 use rules::observation::{DeviceEvent, FixSource, Heartbeat};
 use rules::{
@@ -242,6 +243,50 @@ proptest! {
         }
         prop_assert_eq!(got, want);
         consistent?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+    /// `Engine::observe_batch` fetches memory ahead but judges exactly as `observe` one by one:
+    /// the same changes in the same order, whatever the arrival order and the batch sizes.
+    #[test]
+    fn a_batch_judges_as_one_by_one(
+        (observations, order, cuts) in night().prop_flat_map(|obs| {
+            let n = obs.len();
+            (
+                Just(obs),
+                Just((0..n).collect::<Vec<usize>>()).prop_shuffle(),
+                prop::collection::vec(1usize..20, 1..10),
+            )
+        })
+    ) {
+        let arrived: Vec<Observation> = order.iter().map(|&i| observations[i].clone()).collect();
+        let new_engine = || {
+            let mut engine = rules::Engine::new();
+            engine.add_client(Arc::new(policy().compile().expect("compiles"))).expect("added");
+            engine
+        };
+        let mut one = new_engine();
+        let mut by_one = Outcome::default();
+        for obs in &arrived {
+            one.observe(obs, &mut by_one);
+        }
+        let mut batched = new_engine();
+        let mut in_batches = Outcome::default();
+        let mut rest = arrived.as_slice();
+        for &cut in cuts.iter().cycle() {
+            if rest.is_empty() {
+                break;
+            }
+            let (batch, after) = rest.split_at(cut.min(rest.len()));
+            batched.observe_batch(batch, &mut in_batches);
+            rest = after;
+        }
+        prop_assert_eq!(&by_one.changes, &in_batches.changes);
+        prop_assert_eq!(&by_one.late, &in_batches.late);
+        prop_assert_eq!(by_one.checkpoints.len(), in_batches.checkpoints.len());
     }
 }
 
