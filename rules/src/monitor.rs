@@ -299,6 +299,9 @@ impl ClientMonitor {
         let (front, back) = self.buffer.as_slices();
         prefetch::slice(front);
         prefetch::slice(back);
+        prefetch::slice(&self.arrival);
+        prefetch::slice(&self.told_solo);
+        prefetch::slice(&self.told_joint);
         prefetch::range(
             Arc::as_ptr(&self.policy),
             std::mem::size_of::<CompiledPolicy>(),
