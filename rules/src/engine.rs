@@ -105,10 +105,11 @@ impl Engine {
     /// memory (most of the time with many clients) overlap.
     pub fn observe_batch(&mut self, batch: &[Observation], out: &mut Outcome) {
         // How far ahead each step of fetching runs: the monitor, then what it points to, then
-        // what the policy points to.
-        const MONITOR: usize = 12;
-        const STATE: usize = 8;
-        const POLICY: usize = 4;
+        // what the policy points to, then the zones' polygons.
+        const MONITOR: usize = 16;
+        const STATE: usize = 12;
+        const POLICY: usize = 8;
+        const SHAPES: usize = 4;
         let Engine {
             monitors, routes, ..
         } = self;
@@ -131,6 +132,9 @@ impl Engine {
                 }
                 if let Some(m) = client(i + POLICY) {
                     monitors[m].prefetch_policy();
+                }
+                if let Some(m) = client(i + SHAPES) {
+                    monitors[m].prefetch_shapes();
                 }
                 let Some(route) = found[i] else {
                     continue;

@@ -228,8 +228,12 @@ pub struct CompiledShape {
 
 #[derive(Clone, Debug)]
 enum Kind {
-    Circle { radius_m: f64 },
-    Polygons(Polygons),
+    Circle {
+        radius_m: f64,
+    },
+    /// Out of line: the zones of a policy lie side by side, and a fix that is well away from a
+    /// polygon is decided from the shape's reach without reading its edges or grid.
+    Polygons(Box<Polygons>),
 }
 
 impl CompiledShape {
@@ -280,6 +284,7 @@ impl CompiledShape {
             Place::Far => decide(self.far_distance_m(p), r),
             Place::Near(xy) => match &self.kind {
                 Kind::Circle { radius_m } => decide(self.frame.radial_m(xy) - radius_m, r),
+                Kind::Polygons(_) if xy[0].hypot(xy[1]) - self.reach_m >= r => Side::Outside,
                 Kind::Polygons(set) => set.classify(xy, r),
             },
         }
@@ -325,11 +330,19 @@ impl CompiledShape {
         self.interior
     }
 
+    /// Fetches ahead what [`classify`](Self::classify) reads out of line (a polygon's grid):
+    /// a judging engine's hint, with no effect on any answer.
+    pub(crate) fn prefetch(&self) {
+        if let Kind::Polygons(set) = &self.kind {
+            crate::prefetch::range(&**set as *const Polygons, std::mem::size_of::<Polygons>());
+        }
+    }
+
     /// Bytes of heap this shape uses.
     pub fn heap_bytes(&self) -> usize {
         match &self.kind {
             Kind::Circle { .. } => 0,
-            Kind::Polygons(set) => set.heap_bytes(),
+            Kind::Polygons(set) => std::mem::size_of::<Polygons>() + set.heap_bytes(),
         }
     }
 
@@ -604,7 +617,7 @@ fn compile_polygons(polygons: &[Vec<Vec<[f64; 2]>>]) -> Result<CompiledShape, Sh
         // The plane never stretches distances; allow for its slight shrinkage.
         reach_m: reach * 1.001 + 1.0,
         frame,
-        kind: Kind::Polygons(set),
+        kind: Kind::Polygons(Box::new(set)),
     })
 }
 

@@ -315,6 +315,13 @@ impl ClientMonitor {
         prefetch::slice(&self.policy.source.proximity);
     }
 
+    /// Fetches ahead the zones' polygons. The policy's zones must have been fetched.
+    pub(crate) fn prefetch_shapes(&self) {
+        for zone in &self.policy.zones {
+            zone.shape.prefetch();
+        }
+    }
+
     /// Bytes this monitor holds for its client, not counting the shared policy.
     pub fn approx_bytes(&self) -> usize {
         std::mem::size_of::<Self>()

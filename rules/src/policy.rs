@@ -319,7 +319,9 @@ pub struct CompiledZone {
     pub kind: ZoneKind,
     pub shape: CompiledShape,
     pub valid: Interval,
-    pub schedule: Option<Timetable>,
+    /// Read only when the zone starts or stops applying, so kept out of line: every fix reads
+    /// the zones array, and this would double it.
+    pub schedule: Option<Box<Timetable>>,
     pub warning_m: Option<f64>,
     /// The zone's own, beside its shape: every fix reads both.
     pub confirm: Confirmation,
@@ -500,7 +502,7 @@ impl MonitoringPolicy {
                 kind: zone.kind,
                 shape,
                 valid,
-                schedule,
+                schedule: schedule.map(Box::new),
                 warning_m: zone.warning_buffer_m.filter(|b| *b > 0.0),
                 confirm: zone.confirm.clone(),
             });
