@@ -5,9 +5,10 @@ use crate::episode::{BreachKind, ConditionRef, EVIDENCE_CAP, Episode, EpisodeId}
 use crate::observation::{DeviceId, EvidenceRef};
 use crate::policy::CompiledPolicy;
 use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
 
 /// A condition of the policy, by index: cheap to compare on the hot path.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum CondKey {
     Curfew,
     Zone(u16),
@@ -30,7 +31,7 @@ impl CondKey {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Book {
     /// Open episodes, and closed ones not yet pruned.
     pub episodes: Vec<Episode>,
@@ -146,6 +147,25 @@ impl Book {
             self.episodes.shrink_to_fit();
             self.keys.shrink_to_fit();
         }
+    }
+
+    /// Whether every episode is of a condition `policy` has (a stored book, say).
+    pub fn check(&self, policy: &CompiledPolicy) -> Result<(), &'static str> {
+        if self.keys.len() != self.episodes.len() {
+            return Err("episodes and their conditions do not pair up");
+        }
+        for key in &self.keys {
+            let known = match *key {
+                CondKey::Curfew => policy.curfew.is_some(),
+                CondKey::Zone(i) => usize::from(i) < policy.zones.len(),
+                CondKey::Proximity(i) => usize::from(i) < policy.source.proximity.len(),
+                CondKey::Device(device) => policy.device_index(device).is_some(),
+            };
+            if !known {
+                return Err("an episode of a condition the policy does not have");
+            }
+        }
+        Ok(())
     }
 
     pub fn heap_bytes(&self) -> usize {

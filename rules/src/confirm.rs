@@ -10,6 +10,7 @@ use crate::episode::BreachKind;
 use crate::observation::{CompactRef, EvidenceRef};
 use crate::policy::{CompiledPolicy, Confirmation};
 use crate::time::{CompactTime, Timestamp};
+use serde::{Deserialize, Serialize};
 
 /// What one fix (or pair of fixes) says about a condition.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -29,7 +30,7 @@ pub(crate) enum WarningVerdict {
 
 /// One per zone and proximity rule in each copy of a client's state, so it holds the compact
 /// forms of times and evidence, whose `Option`s need no tag.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct SideTracker {
     pub in_breach: bool,
     /// The first fix of a run suggesting a change of side, and the run's length.

@@ -20,9 +20,10 @@ use crate::policy::{CompiledPolicy, CurfewGrace};
 use crate::schedule::CurfewWindow;
 use crate::state::{JointEvidence, JointInput};
 use crate::time::{Span, Timestamp};
+use serde::{Deserialize, Serialize};
 
 /// The latest evidence of presence at one address.
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, Serialize, Deserialize)]
 struct Belief {
     address: u16,
     present: bool,
@@ -31,7 +32,7 @@ struct Belief {
 }
 
 /// An absence within the current window.
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, Serialize, Deserialize)]
 struct AbsenceRun {
     start: Timestamp,
     /// The last instant the absence was known.
@@ -49,7 +50,7 @@ impl AbsenceRun {
 
 /// Where the state is among the windows: one value, since a window entered is the only one that
 /// matters until it ends, and the next is looked up only then.
-#[derive(Copy, Clone, Debug, Default)]
+#[derive(Copy, Clone, Debug, Default, Serialize, Deserialize)]
 enum Phase {
     /// The next window is not looked up yet.
     #[default]
@@ -61,7 +62,7 @@ enum Phase {
 
 /// In each copy of a client's state, so it holds evidence in compact form, which leaves its
 /// `Option`s no tag word.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct CurfewState {
     belief: Option<Belief>,
     phase: Phase,

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::episode::Episode;
-use crate::monitor::{Checkpoint, ClientMonitor, Outcome};
+use crate::episode::{Episode, EpisodeId};
+use crate::monitor::{Checkpoint, CheckpointError, ClientMonitor, Outcome};
 use crate::observation::{DeviceId, Observation};
 use crate::policy::{ClientId, CompiledPolicy, DeviceKind};
 use crate::time::Timestamp;
@@ -23,6 +23,8 @@ pub enum EngineError {
     DeviceTaken { device: DeviceId, client: ClientId },
     #[error("client {0} is not monitored")]
     UnknownClient(ClientId),
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
 }
 
 /// Who an observation of one device concerns.
@@ -156,6 +158,20 @@ impl Engine {
         }
     }
 
+    /// See [`ClientMonitor::resume_ids_after`].
+    pub fn resume_ids_after(
+        &mut self,
+        client: ClientId,
+        last: EpisodeId,
+    ) -> Result<(), EngineError> {
+        let &i = self
+            .by_client
+            .get(&client)
+            .ok_or(EngineError::UnknownClient(client))?;
+        self.monitors[i].resume_ids_after(last);
+        Ok(())
+    }
+
     /// See [`ClientMonitor::rejudge`].
     pub fn rejudge(
         &mut self,
@@ -168,7 +184,7 @@ impl Engine {
             .by_client
             .get(&checkpoint.client)
             .ok_or(EngineError::UnknownClient(checkpoint.client))?;
-        self.monitors[i].rejudge(checkpoint, observations, known, out);
+        self.monitors[i].rejudge(checkpoint, observations, known, out)?;
         Ok(())
     }
 }

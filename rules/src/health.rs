@@ -10,13 +10,14 @@ use crate::episode::BreachKind;
 use crate::observation::{DeviceEvent, DeviceId, EvidenceRef, FixSource, Observation, Reading};
 use crate::policy::CompiledPolicy;
 use crate::time::{CompactTime, Span, Timestamp};
+use serde::{Deserialize, Serialize};
 
 /// Battery must rise this many points above a threshold to end its episode.
 const BATTERY_HYSTERESIS_PCT: u8 = 5;
 
 /// One per device in each copy of a client's state, so its instants are compact: each `Option`
 /// here takes no tag word.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct DeviceHealth {
     /// When the tag was last seen charging (or first heard from).
     last_charge: Option<CompactTime>,

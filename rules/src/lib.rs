@@ -26,7 +26,7 @@ mod zones;
 
 pub use engine::{Engine, EngineError};
 pub use episode::{BreachKind, ConditionRef, Episode, EpisodeChange, EpisodeId, Severity};
-pub use monitor::{Checkpoint, ClientMonitor, Outcome};
+pub use monitor::{Checkpoint, CheckpointError, ClientMonitor, Outcome};
 pub use observation::{DeviceEvent, DeviceId, Observation, Reading};
 pub use policy::{ClientId, CompiledPolicy, MonitoringPolicy, PolicyError};
 pub use state::ConditionState;

@@ -158,7 +158,7 @@ impl MemoryJudge {
             })
             .unwrap_or_default();
         self.rejudgements += 1;
-        // The client is known to the engine, so this cannot fail.
+        // The client is known to the engine and the checkpoint is its own: this cannot fail.
         let _ = self.engine.rejudge(&checkpoint, &observations, &known, out);
     }
 }

@@ -14,9 +14,11 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::book::Book;
 use crate::episode::ConditionRef;
-use crate::episode::{Episode, EpisodeChange, Told, reconcile};
+use crate::episode::{Episode, EpisodeChange, EpisodeId, Told, reconcile};
 use crate::health::ArrivalHealth;
 use crate::observation::{DeviceId, Observation};
 use crate::policy::{ClientId, CompiledPolicy, DeviceKind};
@@ -33,8 +35,10 @@ const BUFFER_SPAN: Span = Span::seconds(90);
 pub const CHECKPOINT_EVERY: Span = Span::hours(1);
 
 /// A snapshot of a client's state, for the caller to keep and hand back to
-/// [`ClientMonitor::rejudge`] when data older than the monitor's own copy arrives.
-#[derive(Clone, Debug)]
+/// [`ClientMonitor::rejudge`] when data older than the monitor's own copy arrives. It
+/// serialises, so the caller can store it and resume after a restart; a stored one is checked
+/// against the policy before use.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub client: ClientId,
     /// No observation after this instant has been judged into it: it serves for late data
@@ -54,6 +58,22 @@ impl Checkpoint {
     pub fn replay_from(&self, policy: &CompiledPolicy, device: DeviceId) -> Timestamp {
         self.state.replay_from(policy, device)
     }
+}
+
+/// A checkpoint that cannot serve this monitor.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("the checkpoint is of client {checkpoint}, not {monitor}")]
+    OtherClient {
+        checkpoint: ClientId,
+        monitor: ClientId,
+    },
+    #[error(
+        "the checkpoint was judged under policy revision {checkpoint}, the monitor has {monitor}"
+    )]
+    OtherRevision { checkpoint: u32, monitor: u32 },
+    #[error("the checkpoint does not fit the policy: {0}")]
+    Malformed(&'static str),
 }
 
 /// What judging one input gave.
@@ -219,7 +239,23 @@ impl ClientMonitor {
         observations: &[Observation],
         known: &[Episode],
         out: &mut Outcome,
-    ) {
+    ) -> Result<(), CheckpointError> {
+        if checkpoint.client != self.client() {
+            return Err(CheckpointError::OtherClient {
+                checkpoint: checkpoint.client,
+                monitor: self.client(),
+            });
+        }
+        if checkpoint.policy_revision != self.policy.revision() {
+            return Err(CheckpointError::OtherRevision {
+                checkpoint: checkpoint.policy_revision,
+                monitor: self.policy.revision(),
+            });
+        }
+        checkpoint
+            .state
+            .check(&self.policy)
+            .map_err(CheckpointError::Malformed)?;
         let mut sorted: Vec<&Observation> = observations.iter().collect();
         sorted.sort_by_key(|o| o.key());
         sorted.dedup_by_key(|o| o.key());
@@ -258,6 +294,12 @@ impl ClientMonitor {
             .map(Told::of)
             .collect();
         self.publish(out);
+        Ok(())
+    }
+
+    /// After a restart: ids up to `last` were issued before, so new episodes get later ones.
+    pub fn resume_ids_after(&mut self, last: EpisodeId) {
+        self.next_id = self.next_id.max(last.0.saturating_add(1));
     }
 
     /// A checkpoint of the state before any observation has been judged.

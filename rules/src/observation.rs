@@ -167,12 +167,25 @@ pub struct EvidenceRef {
 /// An [`EvidenceRef`] as per-client state stores it: 20 bytes instead of 24 (no padding after
 /// `seq`), and `Option<CompactRef>` is no larger. Packed to 4-byte alignment, so its fields are
 /// only ever read by value.
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, Serialize, Deserialize)]
+#[serde(from = "EvidenceRef", into = "EvidenceRef")]
 #[repr(C, packed(4))]
 pub(crate) struct CompactRef {
     device: DeviceId,
     device_time: CompactTime,
     seq: u32,
+}
+
+impl From<EvidenceRef> for CompactRef {
+    fn from(e: EvidenceRef) -> CompactRef {
+        CompactRef::new(e)
+    }
+}
+
+impl From<CompactRef> for EvidenceRef {
+    fn from(c: CompactRef) -> EvidenceRef {
+        c.get()
+    }
 }
 
 impl CompactRef {

@@ -247,7 +247,7 @@ impl<'de> Deserialize<'de> for TimeZone {
 }
 
 /// A half-open interval of instants, `[start, end)`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Interval {
     pub start: Timestamp,
     pub end: Timestamp,
@@ -547,7 +547,7 @@ impl ExtraCurfew {
 }
 
 /// Where a curfew window comes from.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum WindowOrigin {
     /// A weekly slot.
     Weekly,
@@ -585,7 +585,7 @@ impl fmt::Display for WindowOrigin {
 /// `origin` is that of the period in force at the window's start; when several are (a
 /// first-night period and a weekly slot at the same address, say), the more specific one:
 /// first night, then extra, then weekly.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurfewWindow {
     pub span: Interval,
     pub address: u16,

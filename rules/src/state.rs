@@ -33,7 +33,7 @@ pub enum ConditionState {
 }
 
 /// How far a part has judged: up to `cursor` in event time, the last observation `frontier`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Progress {
     pub cursor: Timestamp,
     pub frontier: EventKey,
@@ -202,7 +202,7 @@ impl JointInput {
 }
 
 /// The curfew and victim proximity: the part fed by several devices.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct JointState {
     pub progress: Progress,
     /// The episodes of the curfew and of proximity.
@@ -311,7 +311,7 @@ fn advance(
 }
 
 /// The zones, fed by the fixes of the client's tags.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct ZonesPart {
     progress: Progress,
     zones: Vec<ZoneState>,
@@ -358,7 +358,7 @@ fn first_deadline(zones: &[ZoneState]) -> Timestamp {
 }
 
 /// One device's health, fed by that device's own observations.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct DevicePart {
     progress: Progress,
     health: DeviceHealth,
@@ -379,7 +379,7 @@ impl DevicePart {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct ClientState {
     zones: ZonesPart,
     devices: Vec<DevicePart>,
@@ -407,6 +407,22 @@ impl ClientState {
             book: Book::default(),
             joint: JointState::new(policy),
         }
+    }
+
+    /// Whether this state (a stored checkpoint's, say) fits `policy`: one part per zone, device
+    /// and proximity condition, and episodes of conditions the policy has.
+    pub fn check(&self, policy: &CompiledPolicy) -> Result<(), &'static str> {
+        if self.zones.zones.len() != policy.zones.len() {
+            return Err("not one state per zone");
+        }
+        if self.devices.len() != policy.source.devices.len() {
+            return Err("not one state per device");
+        }
+        if self.joint.proximity.len() != policy.source.proximity.len() {
+            return Err("not one state per proximity condition");
+        }
+        self.book.check(policy)?;
+        self.joint.book.check(policy)
     }
 
     /// This state with another joint part: the monitor's earlier copy of it.

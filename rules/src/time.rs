@@ -56,8 +56,21 @@ impl Timestamp {
 ///
 /// The niche is `i64::MIN`, far before [`Timestamp::MIN`], the earliest instant the engine
 /// judges; that one value is stored as the next instant.
-#[derive(Copy, Clone, PartialEq, Eq)]
+#[derive(Copy, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Timestamp", into = "Timestamp")]
 pub(crate) struct CompactTime(NonZeroI64);
+
+impl From<Timestamp> for CompactTime {
+    fn from(t: Timestamp) -> CompactTime {
+        CompactTime::new(t)
+    }
+}
+
+impl From<CompactTime> for Timestamp {
+    fn from(t: CompactTime) -> Timestamp {
+        t.get()
+    }
+}
 
 impl CompactTime {
     pub fn new(t: Timestamp) -> CompactTime {
@@ -205,16 +218,46 @@ impl fmt::Debug for Span {
     }
 }
 
+/// An RFC 3339 string within years 0 to 9999 (all that RFC 3339 can write), else milliseconds
+/// since the epoch as a number, so that every instant reads back as it was (a stored
+/// checkpoint holds `Timestamp::MIN` and `MAX` as "never").
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        use chrono::Datelike;
+        match DateTime::from_timestamp_millis(self.0) {
+            Some(t) if (0..=9999).contains(&t.year()) => s.collect_str(self),
+            _ => s.serialize_i64(self.0),
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
+        struct Instant;
+        impl serde::de::Visitor<'_> for Instant {
+            type Value = Timestamp;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "an RFC 3339 time such as 2026-03-29T21:00:00Z, or milliseconds since 1970",
+                )
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+                text.parse().map_err(E::custom)
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, ms: i64) -> Result<Timestamp, E> {
+                Ok(Timestamp(ms))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, ms: u64) -> Result<Timestamp, E> {
+                i64::try_from(ms)
+                    .map(Timestamp)
+                    .map_err(|_| E::custom("milliseconds beyond the range of an instant"))
+            }
+        }
+        d.deserialize_any(Instant)
     }
 }
 
@@ -235,6 +278,28 @@ impl<'de> Deserialize<'de> for Span {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn every_instant_reads_back_as_it_was() {
+        for t in [
+            Timestamp::MIN,
+            Timestamp::MAX,
+            Timestamp(0),
+            Timestamp(-1),
+            "2026-03-29T00:59:59.999Z".parse().expect("a time"),
+            "9999-12-31T23:59:59.999Z".parse().expect("a time"),
+        ] {
+            let text = serde_json::to_string(&t).expect("serialises");
+            let back: Timestamp = serde_json::from_str(&text).expect("reads back");
+            assert_eq!(back, t, "{text}");
+        }
+        assert_eq!(
+            serde_json::to_string(&Timestamp(0)).expect("serialises"),
+            "\"1970-01-01T00:00:00Z\""
+        );
+        assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
+        assert!(serde_json::from_str::<Timestamp>("18446744073709551615").is_err());
+    }
 
     #[test]
     fn spans_read_and_print() {

@@ -11,8 +11,9 @@ use crate::geometry::{GeoPoint, Side, distance_m_fast};
 use crate::observation::{CompactRef, EvidenceRef};
 use crate::policy::{CompiledPolicy, ZoneKind};
 use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct ZoneState {
     tracker: SideTracker,
     active: bool,
@@ -152,14 +153,14 @@ fn warning_verdict(kind: ZoneKind, signed_m: f64, accuracy_m: f64, band: f64) ->
 }
 
 /// The latest fix of one side of a proximity pair; the compact proof leaves `Option` a niche.
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, Serialize, Deserialize)]
 struct PairFix {
     at: GeoPoint,
     accuracy_m: f32,
     proof: CompactRef,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct ProximityState {
     tracker: SideTracker,
     client: Option<PairFix>,
