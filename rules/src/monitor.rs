@@ -165,7 +165,9 @@ impl ClientMonitor {
         if let Some(index) = route.device {
             self.arrival[index].on_arrival(&self.policy, obs, &mut self.arrival_book);
         }
-        self.judge(obs, route, out);
+        if obs.device_time_plausible() {
+            self.judge(obs, route, out);
+        }
         self.fold();
         self.offer_checkpoint(out);
         self.publish(out);
@@ -256,7 +258,10 @@ impl ClientMonitor {
             .state
             .check(&self.policy)
             .map_err(CheckpointError::Malformed)?;
-        let mut sorted: Vec<&Observation> = observations.iter().collect();
+        let mut sorted: Vec<&Observation> = observations
+            .iter()
+            .filter(|o| o.device_time_plausible())
+            .collect();
         sorted.sort_by_key(|o| o.key());
         sorted.dedup_by_key(|o| o.key());
         let mut state = checkpoint.state.clone();

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::geometry::GeoPoint;
-use crate::time::{CompactTime, Timestamp};
+use crate::time::{CompactTime, Span, Timestamp};
 
 /// A device's id as the tag protocol carries it.
 pub type DeviceId = u64;
@@ -206,7 +206,21 @@ impl CompactRef {
     }
 }
 
+/// A device clock further ahead of the receive time than this is wrong, not early.
+pub const DEVICE_TIME_AHEAD_LIMIT: Span = Span::days(1);
+/// Frames a tag held through a coverage gap arrive late, but not later than this.
+pub const DEVICE_TIME_BEHIND_LIMIT: Span = Span::days(30);
+
 impl Observation {
+    /// Whether the device time is near enough the receive time to judge the observation in
+    /// event time. One that is not is judged only for arrival (clock skew says the clock is
+    /// wrong): judged in event time, a clock set to the year 9999 would walk every curfew
+    /// window until then, and one set to 1970 every window since.
+    pub fn device_time_plausible(&self) -> bool {
+        self.device_time <= self.received.saturating_add(DEVICE_TIME_AHEAD_LIMIT)
+            && self.device_time >= self.received.saturating_sub(DEVICE_TIME_BEHIND_LIMIT)
+    }
+
     pub fn key(&self) -> EventKey {
         EventKey {
             time: self.device_time,

@@ -105,6 +105,10 @@ impl Span {
         Span(h * 3_600_000)
     }
 
+    pub const fn days(d: i64) -> Span {
+        Span(d * 86_400_000)
+    }
+
     pub fn millis(self) -> i64 {
         self.0
     }
