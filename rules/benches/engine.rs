@@ -18,7 +18,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveTime, TimeZone as _, Utc, Weekday};
+use chrono::{NaiveTime, TimeZone as _, Utc};
 use geo::{Contains, Distance, Haversine, LineString, Point, Polygon};
 use rules::geometry::ZoneShape;
 use rules::observation::{FixSource, Reading};
@@ -26,7 +26,7 @@ use rules::policy::{
     Address, AddressSlots, Confirmation, Curfew, CurfewGrace, DeviceKind, HealthPolicy,
     VictimProximity, WornDevice, Zone, ZoneKind,
 };
-use rules::schedule::{TimeZone, WeeklySlot};
+use rules::schedule::{TimeZone, WEEKDAYS, WeeklySlot};
 use rules::{Engine, MonitoringPolicy, Observation, Outcome, Span, Timestamp};
 
 const TAG_BASE: u64 = 1_000_000;
@@ -195,15 +195,6 @@ fn generate(c: u64, draw: &mut Draw) -> Generated {
         confirm: Confirmation::default(),
     });
 
-    let days = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-        Weekday::Sat,
-        Weekday::Sun,
-    ];
     let policy = MonitoringPolicy {
         client: c + 1,
         revision: 1,
@@ -233,7 +224,7 @@ fn generate(c: u64, draw: &mut Draw) -> Generated {
         curfew: Some(Curfew {
             timetable: vec![AddressSlots {
                 address: "home".into(),
-                slots: days
+                slots: WEEKDAYS
                     .iter()
                     .map(|&day| WeeklySlot {
                         day,

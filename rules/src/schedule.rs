@@ -113,6 +113,17 @@ impl fmt::Display for WeeklySlot {
     }
 }
 
+/// The days of the week, Monday first, as timetables list them.
+pub const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
+
 /// Weekdays as `mon` … `sun`.
 mod day_text {
     use super::*;
@@ -135,22 +146,14 @@ mod day_text {
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Weekday, D::Error> {
         let text = String::deserialize(d)?;
-        [
-            Weekday::Mon,
-            Weekday::Tue,
-            Weekday::Wed,
-            Weekday::Thu,
-            Weekday::Fri,
-            Weekday::Sat,
-            Weekday::Sun,
-        ]
-        .into_iter()
-        .find(|day| name(*day) == text)
-        .ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "`{text}` is not a day: expected mon, tue, wed, thu, fri, sat or sun"
-            ))
-        })
+        WEEKDAYS
+            .into_iter()
+            .find(|day| name(*day) == text)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "`{text}` is not a day: expected mon, tue, wed, thu, fri, sat or sun"
+                ))
+            })
     }
 }
 

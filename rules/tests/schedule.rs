@@ -1,10 +1,10 @@
 //! Property tests of `rules::schedule`: timetables against the plain definition of a weekly slot
 //! in local time, and curfew plans against the periods they are made of.
 
-use chrono::{Datelike, Days, NaiveDateTime, NaiveTime, Offset, TimeZone as _, Weekday};
+use chrono::{Datelike, Days, NaiveDateTime, NaiveTime, Offset, TimeZone as _};
 use proptest::prelude::*;
 use rules::schedule::{
-    CurfewPlan, Interval, ScheduleError, TimeZone, Timetable, WeeklySlot, WindowOrigin,
+    CurfewPlan, Interval, ScheduleError, TimeZone, Timetable, WEEKDAYS, WeeklySlot, WindowOrigin,
 };
 use rules::{Span, Timestamp};
 
@@ -23,16 +23,6 @@ const HOUR: i64 = 3_600_000;
 /// 2026-01-01T00:00:00Z.
 const YEAR_START: i64 = 1_767_225_600_000;
 
-const DAYS: [Weekday; 7] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-    Weekday::Sat,
-    Weekday::Sun,
-];
-
 fn minute(m: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(m / 60 % 24, m % 60, 0).unwrap()
 }
@@ -40,7 +30,7 @@ fn minute(m: u32) -> NaiveTime {
 /// A slot from (day, start minute, length in minutes).
 fn slot((day, start, length): (usize, u32, u32)) -> WeeklySlot {
     WeeklySlot {
-        day: DAYS[day],
+        day: WEEKDAYS[day],
         start: minute(start),
         end: minute(start + length),
     }
