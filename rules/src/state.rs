@@ -335,17 +335,26 @@ impl ZonesPart {
     }
 }
 
-fn solo_cursor(
-    zones: &ZonesPart,
-    devices: &[DevicePart],
-    policy: &CompiledPolicy,
-    condition: &ConditionRef,
-) -> Timestamp {
+/// Which of the parts other than the joint one judges a condition.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum SoloPart {
+    Zones,
+    Device(usize),
+}
+
+/// The part judging `condition`; none for a device the policy does not have.
+fn solo_part(policy: &CompiledPolicy, condition: &ConditionRef) -> Option<SoloPart> {
     match condition {
-        ConditionRef::Device { device } => policy
-            .device_index(*device)
-            .map_or(Timestamp::MIN, |i| devices[i].progress.cursor),
-        _ => zones.progress.cursor,
+        ConditionRef::Device { device } => policy.device_index(*device).map(SoloPart::Device),
+        _ => Some(SoloPart::Zones),
+    }
+}
+
+fn solo_cursor(zones: &ZonesPart, devices: &[DevicePart], part: Option<SoloPart>) -> Timestamp {
+    match part {
+        Some(SoloPart::Zones) => zones.progress.cursor,
+        Some(SoloPart::Device(i)) => devices[i].progress.cursor,
+        None => Timestamp::MIN,
     }
 }
 
@@ -586,14 +595,14 @@ impl ClientState {
     /// episodes of it closed before then are final, since those parts are never judged again
     /// but from a checkpoint.
     pub fn solo_cursor(&self, policy: &CompiledPolicy, condition: &ConditionRef) -> Timestamp {
-        solo_cursor(&self.zones, &self.devices, policy, condition)
+        solo_cursor(&self.zones, &self.devices, solo_part(policy, condition))
     }
 
     /// Forgets the zone and device episodes closed before their part's cursor, once told.
     pub fn prune_solo(&mut self, policy: &CompiledPolicy) {
         let (zones, devices) = (&self.zones, &self.devices);
         self.book
-            .prune_where(|e| solo_cursor(zones, devices, policy, &e.condition));
+            .prune_where(|e| solo_cursor(zones, devices, solo_part(policy, &e.condition)));
     }
 
     /// Judging again from this state cannot change an episode of the zones or device-health
@@ -601,48 +610,44 @@ impl ClientState {
     /// earlier while one of its episodes is open or a change is pending (a zone exit confirmed
     /// later ends at its first compliant fix, before the cursor).
     pub fn solo_settled(&self, policy: &CompiledPolicy, condition: &ConditionRef) -> Timestamp {
-        let part = |c: &ConditionRef| match c {
-            ConditionRef::Device { device } => policy.device_index(*device),
-            _ => None,
-        };
-        let mut t = self.solo_cursor(policy, condition);
-        for e in &self.book.episodes {
-            if e.is_open()
-                && part(&e.condition) == part(condition)
-                && matches!(e.condition, ConditionRef::Device { .. })
-                    == matches!(condition, ConditionRef::Device { .. })
-            {
-                t = t.min(e.start);
-            }
-        }
-        let pending = match part(condition) {
-            Some(i) => self.devices[i].health.pending_since(),
-            None => self
+        self.part_settled(policy, solo_part(policy, condition))
+    }
+
+    fn part_settled(&self, policy: &CompiledPolicy, part: Option<SoloPart>) -> Timestamp {
+        let open = self
+            .book
+            .episodes
+            .iter()
+            .filter(|e| e.is_open() && solo_part(policy, &e.condition) == part)
+            .map(|e| e.start);
+        let pending = match part {
+            Some(SoloPart::Zones) => self
                 .zones
                 .zones
                 .iter()
                 .filter_map(ZoneState::pending_since)
                 .min(),
+            Some(SoloPart::Device(i)) => self.devices[i].health.pending_since(),
+            None => None,
         };
-        pending.map_or(t, |p| t.min(p))
+        open.chain(pending).fold(
+            solo_cursor(&self.zones, &self.devices, part),
+            Timestamp::min,
+        )
     }
 
     /// Forgets the zone and device episodes that ended before [`Self::solo_settled`].
     pub fn prune_solo_settled(&mut self, policy: &CompiledPolicy) {
-        let zone = ConditionRef::Zone { id: String::new() };
-        let zones_settled = self.solo_settled(policy, &zone);
-        let devices_settled: Vec<Timestamp> = policy
-            .source
-            .devices
-            .iter()
-            .map(|d| self.solo_settled(policy, &ConditionRef::Device { device: d.id }))
+        let zones = self.part_settled(policy, Some(SoloPart::Zones));
+        let devices: Vec<Timestamp> = (0..self.devices.len())
+            .map(|i| self.part_settled(policy, Some(SoloPart::Device(i))))
             .collect();
-        self.book.prune_where(|e| match &e.condition {
-            ConditionRef::Device { device } => policy
-                .device_index(*device)
-                .map_or(Timestamp::MIN, |i| devices_settled[i]),
-            _ => zones_settled,
-        });
+        self.book
+            .prune_where(|e| match solo_part(policy, &e.condition) {
+                Some(SoloPart::Zones) => zones,
+                Some(SoloPart::Device(i)) => devices[i],
+                None => Timestamp::MIN,
+            });
     }
 
     /// Each condition's state at `now` (at or after every part's cursor).
