@@ -174,48 +174,49 @@ impl ClientMonitor {
     }
 
     fn judge(&mut self, obs: &Observation, route: &Route, out: &mut Outcome) {
-        let solo = self.live.solo_order(obs, route);
-        let joint = match &route.joint {
-            None => Order::Next,
-            Some(input) => match self.live.joint.progress.order(input.key()) {
-                Order::Late => match self.anchor.progress.order(input.key()) {
-                    Order::Next => {
-                        let key = input.key();
-                        let at = self.buffer.partition_point(|i| i.key() < key);
-                        if self.buffer.get(at).is_some_and(|i| i.key() == key) {
-                            Order::Duplicate
-                        } else {
-                            // Next for the anchor, not for the live part: a replay.
-                            Order::Late
-                        }
-                    }
-                    Order::Duplicate => Order::Duplicate,
-                    Order::Late => {
-                        out.late.push((self.client(), obs.device_time));
-                        return;
-                    }
-                },
-                order => order,
-            },
-        };
-        match (solo, joint) {
-            (Order::Late, _) => out.late.push((self.client(), obs.device_time)),
-            (Order::Duplicate, _) | (_, Order::Duplicate) => {}
-            (Order::Next, joint) => {
+        match (self.live.solo_order(obs, route), self.joint_step(route)) {
+            (Order::Late, _) | (_, JointStep::Late) => {
+                out.late.push((self.client(), obs.device_time));
+            }
+            (Order::Duplicate, _) | (_, JointStep::Duplicate) => {}
+            (Order::Next, step) => {
                 self.live.observe_solo(&self.policy, obs, route);
-                let Some(input) = route.joint else {
-                    return;
-                };
-                if joint == Order::Next {
-                    self.live.joint.observe(&self.policy, &input);
-                    self.buffer.push_back(input);
-                } else {
-                    let key = input.key();
-                    let at = self.buffer.partition_point(|i| i.key() < key);
-                    self.buffer.insert(at, input);
-                    self.replay_buffer();
+                match step {
+                    JointStep::Live(input) => {
+                        self.live.joint.observe(&self.policy, &input);
+                        self.buffer.push_back(input);
+                    }
+                    JointStep::Replay(at, input) => {
+                        self.buffer.insert(at, input);
+                        self.replay_buffer();
+                    }
+                    JointStep::None | JointStep::Late | JointStep::Duplicate => {}
                 }
             }
+        }
+    }
+
+    /// Where what an observation tells the joint part goes.
+    fn joint_step(&self, route: &Route) -> JointStep {
+        let Some(input) = route.joint else {
+            return JointStep::None;
+        };
+        let key = input.key();
+        match self.live.joint.progress.order(key) {
+            Order::Next => JointStep::Live(input),
+            Order::Duplicate => JointStep::Duplicate,
+            Order::Late => match self.anchor.progress.order(key) {
+                Order::Next => {
+                    let at = self.buffer.partition_point(|i| i.key() < key);
+                    if self.buffer.get(at).is_some_and(|i| i.key() == key) {
+                        JointStep::Duplicate
+                    } else {
+                        JointStep::Replay(at, input)
+                    }
+                }
+                Order::Duplicate => JointStep::Duplicate,
+                Order::Late => JointStep::Late,
+            },
         }
     }
 
@@ -485,6 +486,19 @@ impl ClientMonitor {
         self.arrival_told
             .retain(|t| t.episode.end.is_none_or(|end| end >= recent));
     }
+}
+
+/// Where what an observation tells the joint part goes.
+enum JointStep {
+    /// It tells the joint part nothing.
+    None,
+    /// After everything the live part judged: judge it there.
+    Live(JointInput),
+    /// Within the buffer, at this place: judge again from the anchor.
+    Replay(usize, JointInput),
+    Duplicate,
+    /// Before the anchor: the caller's re-judgement.
+    Late,
 }
 
 /// Conditions judged in the joint part.
