@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use crate::episode::{Episode, EpisodeId};
 use crate::monitor::{Checkpoint, CheckpointError, ClientMonitor, Outcome};
 use crate::observation::{DeviceId, Observation};
-use crate::policy::{ClientId, CompiledPolicy, DeviceKind};
+use crate::policy::{ClientId, CompiledPolicy, DeviceKind, MAX_DEVICES};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,25 +23,55 @@ pub enum EngineError {
     DeviceTaken { device: DeviceId, client: ClientId },
     #[error("client {0} is not monitored")]
     UnknownClient(ClientId),
+    #[error("an engine monitors at most {} clients, each with at most {MAX_DEVICES} devices", u32::MAX - 1)]
+    TooLarge,
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
 }
 
-/// Who an observation of one device concerns.
-#[derive(Debug, Default)]
+/// Who an observation of one device concerns: 8 bytes, so that a table bucket (with the device
+/// id) is 16 and never straddles two cache lines. Finding it is the one memory wait of an
+/// observation that cannot be fetched ahead.
+#[derive(Debug, Clone, Copy)]
 struct Route {
-    /// The client wearing the device, and the device's index and kind in their policy.
-    worn: Option<(usize, usize, DeviceKind)>,
-    /// The clients whose victim-proximity conditions watch it.
-    watchers: Vec<usize>,
+    /// The client wearing the device (an index into the monitors), or [`Route::NOBODY`].
+    monitor: u32,
+    /// The device's index among that client's devices.
+    device: u8,
+    kind: DeviceKind,
+    /// Whether some client's victim-proximity condition watches it: see `Engine::watchers`.
+    watched: bool,
+}
+
+impl Route {
+    const NOBODY: u32 = u32::MAX;
+
+    fn unworn() -> Route {
+        Route {
+            monitor: Route::NOBODY,
+            device: 0,
+            kind: DeviceKind::Tag,
+            watched: false,
+        }
+    }
+
+    fn worn(self) -> Option<(usize, usize, DeviceKind)> {
+        (self.monitor != Route::NOBODY).then_some((
+            self.monitor as usize,
+            usize::from(self.device),
+            self.kind,
+        ))
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct Engine {
     monitors: Vec<ClientMonitor>,
     by_client: HashMap<ClientId, usize>,
-    /// One lookup per observation, so one table.
+    /// One lookup per observation, so one small table.
     routes: FxHashMap<DeviceId, Route>,
+    /// The clients whose victim-proximity conditions watch a victim's device.
+    watchers: FxHashMap<DeviceId, Vec<u32>>,
 }
 
 impl Engine {
@@ -56,7 +86,7 @@ impl Engine {
             return Err(EngineError::DuplicateClient(client));
         }
         for device in &policy.source.devices {
-            if let Some((other, _, _)) = self.routes.get(&device.id).and_then(|r| r.worn) {
+            if let Some((other, _, _)) = self.routes.get(&device.id).and_then(|r| r.worn()) {
                 return Err(EngineError::DeviceTaken {
                     device: device.id,
                     client: self.monitors[other].client(),
@@ -64,15 +94,28 @@ impl Engine {
             }
         }
         let index = self.monitors.len();
+        let monitor = u32::try_from(index)
+            .ok()
+            .filter(|&m| m != Route::NOBODY)
+            .ok_or(EngineError::TooLarge)?;
+        if policy.source.devices.len() > MAX_DEVICES {
+            return Err(EngineError::TooLarge);
+        }
         for (i, device) in policy.source.devices.iter().enumerate() {
-            self.routes.entry(device.id).or_default().worn = Some((index, i, device.kind));
+            let route = self.routes.entry(device.id).or_insert_with(Route::unworn);
+            route.monitor = monitor;
+            route.device = i as u8; // at most MAX_DEVICES, checked above
+            route.kind = device.kind;
         }
         for p in &policy.source.proximity {
             self.routes
                 .entry(p.victim_device)
+                .or_insert_with(Route::unworn)
+                .watched = true;
+            self.watchers
+                .entry(p.victim_device)
                 .or_default()
-                .watchers
-                .push(index);
+                .push(monitor);
         }
         self.by_client.insert(client, index);
         self.monitors.push(ClientMonitor::new(policy));
@@ -90,14 +133,19 @@ impl Engine {
     /// Judges one stored observation for every client it concerns; devices of no monitored
     /// client are ignored.
     pub fn observe(&mut self, obs: &Observation, out: &mut Outcome) {
-        let Some(route) = self.routes.get(&obs.device) else {
-            return;
-        };
-        if let Some((i, device, kind)) = route.worn {
-            self.monitors[i].observe_from(obs, Some((device, kind)), out);
+        if let Some(&route) = self.routes.get(&obs.device) {
+            self.judge_routed(obs, route, out);
         }
-        for &i in &route.watchers {
-            self.monitors[i].observe_from(obs, None, out);
+    }
+
+    fn judge_routed(&mut self, obs: &Observation, route: Route, out: &mut Outcome) {
+        if let Some((m, device, kind)) = route.worn() {
+            self.monitors[m].observe_from(obs, Some((device, kind)), out);
+        }
+        if route.watched {
+            for &m in self.watchers.get(&obs.device).into_iter().flatten() {
+                self.monitors[m as usize].observe_from(obs, None, out);
+            }
         }
     }
 
@@ -112,40 +160,39 @@ impl Engine {
         const STATE: usize = 12;
         const POLICY: usize = 8;
         const SHAPES: usize = 4;
-        let Engine {
-            monitors, routes, ..
-        } = self;
+        let mut found: Vec<Option<Route>> = Vec::with_capacity(batch.len().min(256));
         for chunk in batch.chunks(256) {
-            let found: Vec<Option<&Route>> = chunk.iter().map(|o| routes.get(&o.device)).collect();
-            // The client an observation concerns first (a victim's device may concern several).
-            let client = |i: usize| {
+            // Independent lookups in a row, so their waits overlap.
+            found.clear();
+            found.extend(chunk.iter().map(|o| self.routes.get(&o.device).copied()));
+            // The client an observation concerns first (a victim's device may concern
+            // several; the others are not fetched ahead).
+            let ahead = |engine: &Engine, i: usize| -> Option<usize> {
                 let route = found.get(i).copied().flatten()?;
-                route
-                    .worn
-                    .map(|(m, _, _)| m)
-                    .or_else(|| route.watchers.first().copied())
+                match route.worn() {
+                    Some((m, _, _)) => Some(m),
+                    None => engine
+                        .watchers
+                        .get(&chunk[i].device)?
+                        .first()
+                        .map(|&m| m as usize),
+                }
             };
             for (i, obs) in chunk.iter().enumerate() {
-                if let Some(m) = client(i + MONITOR) {
-                    monitors[m].prefetch_monitor();
+                if let Some(m) = ahead(self, i + MONITOR) {
+                    self.monitors[m].prefetch_monitor();
                 }
-                if let Some(m) = client(i + STATE) {
-                    monitors[m].prefetch_state();
+                if let Some(m) = ahead(self, i + STATE) {
+                    self.monitors[m].prefetch_state();
                 }
-                if let Some(m) = client(i + POLICY) {
-                    monitors[m].prefetch_policy();
+                if let Some(m) = ahead(self, i + POLICY) {
+                    self.monitors[m].prefetch_policy();
                 }
-                if let Some(m) = client(i + SHAPES) {
-                    monitors[m].prefetch_shapes();
+                if let Some(m) = ahead(self, i + SHAPES) {
+                    self.monitors[m].prefetch_shapes();
                 }
-                let Some(route) = found[i] else {
-                    continue;
-                };
-                if let Some((m, device, kind)) = route.worn {
-                    monitors[m].observe_from(obs, Some((device, kind)), out);
-                }
-                for &m in &route.watchers {
-                    monitors[m].observe_from(obs, None, out);
+                if let Some(route) = found[i] {
+                    self.judge_routed(obs, route, out);
                 }
             }
         }

@@ -284,7 +284,13 @@ impl CompiledShape {
             Place::Far => decide(self.far_distance_m(p), r),
             Place::Near(xy) => match &self.kind {
                 Kind::Circle { radius_m } => decide(self.frame.radial_m(xy) - radius_m, r),
-                Kind::Polygons(_) if xy[0].hypot(xy[1]) - self.reach_m >= r => Side::Outside,
+                // Beyond the circle that holds every vertex by r (squared: no root, no hypot,
+                // and the slack covers their rounding).
+                Kind::Polygons(_)
+                    if xy[0] * xy[0] + xy[1] * xy[1] >= (self.reach_m + r + SLACK_M).powi(2) =>
+                {
+                    Side::Outside
+                }
                 Kind::Polygons(set) => set.classify(xy, r),
             },
         }
@@ -376,14 +382,55 @@ pub fn distance_m(a: GeoPoint, b: GeoPoint) -> f64 {
 /// ±80°): the plane tangent at the mean latitude, scaled by the ellipsoid's meridional and
 /// prime-vertical radii of curvature there. Within 0.1 % + 0.5 m of the geodesic up to 50 km.
 pub fn distance_m_fast(a: GeoPoint, b: GeoPoint) -> f64 {
-    let (sin, cos) = ((a.lat + b.lat) * 0.5).to_radians().sin_cos();
-    let w2 = 1.0 - WGS84_E2 * sin * sin;
-    let w = w2.sqrt();
-    let prime_vertical = WGS84_A / w;
-    let meridional = WGS84_A * (1.0 - WGS84_E2) / (w2 * w);
+    let mean = ((a.lat + b.lat) * 0.5).to_radians();
+    let cos = cos_latitude(mean);
+    // 1/w with w² = 1 - e² sin²: the prime vertical is a/w, the meridional a(1 - e²)/w³.
+    let inv_w = inv_sqrt_one_minus(WGS84_E2 * (1.0 - cos * cos));
+    let prime_vertical = WGS84_A * inv_w;
+    let meridional = WGS84_A * (1.0 - WGS84_E2) * inv_w * inv_w * inv_w;
     let x = wrap_degrees(b.lon - a.lon).to_radians() * prime_vertical * cos;
     let y = (b.lat - a.lat).to_radians() * meridional;
     (x * x + y * y).sqrt()
+}
+
+/// cos of a latitude in radians: a Taylor polynomial within 4e-15 on ±π/2 (no call into libm on
+/// the hot path); beyond, libm's.
+#[inline]
+fn cos_latitude(x: f64) -> f64 {
+    if x.abs() > std::f64::consts::FRAC_PI_2 {
+        return x.cos();
+    }
+    // cos x = Σ (-1)^k x^2k / (2k)!, k = 0..=9, in Horner form.
+    const C: [f64; 10] = [
+        1.0,
+        -1.0 / 2.0,
+        1.0 / 24.0,
+        -1.0 / 720.0,
+        1.0 / 40_320.0,
+        -1.0 / 3_628_800.0,
+        1.0 / 479_001_600.0,
+        -1.0 / 87_178_291_200.0,
+        1.0 / 20_922_789_888_000.0,
+        -1.0 / 6_402_373_705_728_000.0,
+    ];
+    let x2 = x * x;
+    C.iter().rev().fold(0.0, |acc, &c| acc * x2 + c)
+}
+
+/// 1/√(1 - x) for 0 <= x <= e² (the ellipsoid's radii of curvature): the binomial series to
+/// x⁶, within 2e-16 relative, with no root and no division.
+#[inline]
+fn inv_sqrt_one_minus(x: f64) -> f64 {
+    const C: [f64; 7] = [
+        1.0,
+        1.0 / 2.0,
+        3.0 / 8.0,
+        5.0 / 16.0,
+        35.0 / 128.0,
+        63.0 / 256.0,
+        231.0 / 1024.0,
+    ];
+    C.iter().rev().fold(0.0, |acc, &c| acc * x + c)
 }
 
 /// The decision rule: the whole circle of radius `r` inside, or outside, or neither.
@@ -486,7 +533,7 @@ impl Frame {
         let (sv, cv) = sin_cos(dlon);
         let sin_lat = self.sin0 * cu + self.cos0 * su;
         let cos_lat = self.cos0 * cu - self.sin0 * su;
-        let prime_vertical = WGS84_A / (1.0 - WGS84_E2 * sin_lat * sin_lat).sqrt();
+        let prime_vertical = WGS84_A * inv_sqrt_one_minus(WGS84_E2 * sin_lat * sin_lat);
         let east = cos_lat * sv;
         // cos0 (z - z0) - sin0 (x - x0) with x = N cos(lat) cos(dlon), z = N (1 - e²) sin(lat).
         let north = self.cos0 * (1.0 - WGS84_E2) * sin_lat - self.sin0 * cos_lat * cv;
@@ -1741,6 +1788,17 @@ mod tests {
             let back = frame.to_geo(xy);
             prop_assert!((back.lat - p.lat).abs() < 1e-10 && wrap_degrees(back.lon - p.lon).abs() < 1e-10,
                 "{p:?} came back as {back:?}");
+        }
+
+        #[test]
+        fn radius_series_matches_std(x in 0.0..=WGS84_E2) {
+            let exact = 1.0 / (1.0 - x).sqrt();
+            prop_assert!((inv_sqrt_one_minus(x) - exact).abs() <= 4e-16 * exact);
+        }
+
+        #[test]
+        fn latitude_cosine_matches_std(x in -std::f64::consts::FRAC_PI_2..=std::f64::consts::FRAC_PI_2) {
+            prop_assert!((cos_latitude(x) - x.cos()).abs() <= 5e-15);
         }
 
         #[test]

@@ -356,10 +356,11 @@ impl ClientMonitor {
         );
     }
 
-    /// Fetches ahead the policy's zones and addresses. The policy must have been fetched.
+    /// Fetches ahead the policy's zones, addresses, devices and proximity rules. The policy must have been fetched.
     pub(crate) fn prefetch_policy(&self) {
         prefetch::slice(&self.policy.zones);
         prefetch::slice(&self.policy.addresses);
+        prefetch::slice(&self.policy.source.devices);
         prefetch::slice(&self.policy.source.proximity);
     }
 

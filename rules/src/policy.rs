@@ -244,11 +244,17 @@ pub struct MotionWithoutFix {
     pub within: Span,
 }
 
+/// The most devices one client's policy lists (a tag, a home unit or two, a spare): more is an
+/// error in the order, and the engine keeps a device's index in a byte.
+pub const MAX_DEVICES: usize = 16;
+
 /// Why a policy cannot be used. Each names the part of the policy at fault.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PolicyError {
     #[error("the policy lists no devices")]
     NoDevices,
+    #[error("the policy lists {0} devices; a client has at most {MAX_DEVICES}")]
+    TooManyDevices(usize),
     #[error("device {0} is listed twice")]
     DuplicateDevice(DeviceId),
     #[error("device id 0 is not a device")]
@@ -367,6 +373,9 @@ impl MonitoringPolicy {
     fn check_devices(&self) -> Result<(), PolicyError> {
         if self.devices.is_empty() {
             return Err(PolicyError::NoDevices);
+        }
+        if self.devices.len() > MAX_DEVICES {
+            return Err(PolicyError::TooManyDevices(self.devices.len()));
         }
         let mut seen = HashSet::new();
         for device in &self.devices {
