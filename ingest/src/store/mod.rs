@@ -8,7 +8,7 @@
 
 mod devices;
 mod observations;
-mod schema;
+pub mod schema;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
@@ -141,7 +141,8 @@ impl Store {
         self.backend
     }
 
-    pub(crate) fn pool(&self) -> &AnyPool {
+    /// The connection pool, for the other parts that keep tables in the store (the cases).
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -174,11 +175,11 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// Device ids are u64 on the wire; the database has signed 64-bit integers. Store the bits.
-pub(crate) fn db_id(id: u64) -> i64 {
+pub fn db_id(id: u64) -> i64 {
     i64::from_ne_bytes(id.to_ne_bytes())
 }
 
-pub(crate) fn wire_id(id: i64) -> u64 {
+pub fn wire_id(id: i64) -> u64 {
     u64::from_ne_bytes(id.to_ne_bytes())
 }
 

@@ -1,6 +1,7 @@
 //! The database schema and its migrations.
 //!
 //! Migrations are numbered and applied once, in order, inside a transaction, on both backends.
+//! Other parts keeping tables in the store bring theirs up to date with [`apply`].
 //! The statements are written once; `{blob}` and `{id}` stand for the few column types whose
 //! spelling differs between SQLite and PostgreSQL.
 
@@ -75,19 +76,29 @@ fn render(statement: &str, backend: Backend) -> String {
 }
 
 pub(super) async fn migrate(store: &Store) -> Result<(), StoreError> {
+    apply(store, "schema_migrations", MIGRATIONS).await
+}
+
+/// Applies each migration of a set not yet recorded in `table` (created if need be): how every
+/// part that keeps tables in the store (ingest's here, the cases' in their crate) brings its
+/// schema up to date. `table` is a fixed name of the caller's, never input.
+pub async fn apply(store: &Store, table: &str, migrations: &[&[&str]]) -> Result<(), StoreError> {
     let pool = store.pool();
     pool.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version BIGINT PRIMARY KEY,
-            applied_at_ms BIGINT NOT NULL
-        )",
+        format!(
+            "CREATE TABLE IF NOT EXISTS {table} (
+                version BIGINT PRIMARY KEY,
+                applied_at_ms BIGINT NOT NULL
+            )"
+        )
+        .as_str(),
     )
     .await?;
-    for (index, statements) in MIGRATIONS.iter().enumerate() {
+    for (index, statements) in migrations.iter().enumerate() {
         let version = index as i64 + 1;
         let mut tx = pool.begin().await?;
         let applied: Option<(i64,)> =
-            sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+            sqlx::query_as(&format!("SELECT version FROM {table} WHERE version = $1"))
                 .bind(version)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -99,10 +110,10 @@ pub(super) async fn migrate(store: &Store) -> Result<(), StoreError> {
                 .await?;
         }
         // A second process migrating at the same moment inserts the same version: no conflict.
-        sqlx::query(
-            "INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)
-             ON CONFLICT (version) DO NOTHING",
-        )
+        sqlx::query(&format!(
+            "INSERT INTO {table} (version, applied_at_ms) VALUES ($1, $2)
+             ON CONFLICT (version) DO NOTHING"
+        ))
         .bind(version)
         .bind(chrono::Utc::now().timestamp_millis())
         .execute(&mut *tx)
