@@ -11,7 +11,7 @@ use sqlx::Row;
 use super::{Store, StoreError, db_id, wire_id};
 
 /// What a registered device is; it decides which frames it may send and how it is judged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceKind {
     GpsTag,

@@ -1,0 +1,339 @@
+//! The device inventory and which order each device is fitted under.
+//!
+//! A device is in stock, fitted, faulty, lost or retired. Fitting records the install time and
+//! the technician; removal the time, who, and the state the device goes back to. A device is
+//! fitted under at most one order at a time, and every fitting or removal moves the order's
+//! policy revision on (the engine judges by the devices fitted now).
+
+use ingest::store::{DeviceKind, db_id, wire_id};
+use rules::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CasesError, FieldError, corrupt, stored};
+use crate::orders::{bump_policy, order_head};
+use crate::policy::instant;
+use crate::{Cases, now_ms};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceStatus {
+    InStock,
+    Fitted,
+    Faulty,
+    Lost,
+    Retired,
+}
+
+impl DeviceStatus {
+    const ALL: [DeviceStatus; 5] = [
+        DeviceStatus::InStock,
+        DeviceStatus::Fitted,
+        DeviceStatus::Faulty,
+        DeviceStatus::Lost,
+        DeviceStatus::Retired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStatus::InStock => "in_stock",
+            DeviceStatus::Fitted => "fitted",
+            DeviceStatus::Faulty => "faulty",
+            DeviceStatus::Lost => "lost",
+            DeviceStatus::Retired => "retired",
+        }
+    }
+
+    fn parse(s: &str) -> Result<DeviceStatus, CasesError> {
+        stored(&DeviceStatus::ALL, DeviceStatus::as_str, "device status", s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InventoryDevice {
+    pub device_id: u64,
+    pub serial: String,
+    pub kind: DeviceKind,
+    pub model: String,
+    pub firmware: String,
+    pub status: DeviceStatus,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInventoryDevice {
+    pub device_id: u64,
+    pub serial: String,
+    pub kind: DeviceKind,
+    pub model: String,
+    pub firmware: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Assignment {
+    pub id: i64,
+    pub device_id: u64,
+    pub order_id: i64,
+    /// For a home unit: the client's address it stands at.
+    pub address: Option<String>,
+    pub installed: Timestamp,
+    pub installed_by: Option<i64>,
+    pub removed: Option<Timestamp>,
+    pub removed_by: Option<i64>,
+}
+
+fn label(errors: &mut Vec<FieldError>, field: &str, value: &str) {
+    if value.trim().is_empty() || value.chars().count() > 100 {
+        errors.push(FieldError::new(field, "must be 1 to 100 characters"));
+    }
+}
+
+impl Cases {
+    pub async fn add_inventory_device(
+        &self,
+        new: &NewInventoryDevice,
+    ) -> Result<InventoryDevice, CasesError> {
+        let mut errors = Vec::new();
+        if new.device_id == 0 {
+            errors.push(FieldError::new("device_id", "0 is not a device"));
+        }
+        label(&mut errors, "serial", &new.serial);
+        label(&mut errors, "model", &new.model);
+        label(&mut errors, "firmware", &new.firmware);
+        CasesError::check(errors)?;
+        let mut tx = self.pool().begin().await?;
+        let taken: Option<(i64,)> =
+            sqlx::query_as("SELECT device_id FROM inventory WHERE device_id = $1 OR serial = $2")
+                .bind(db_id(new.device_id))
+                .bind(&new.serial)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some((id,)) = taken {
+            let field = if wire_id(id) == new.device_id {
+                "device_id"
+            } else {
+                "serial"
+            };
+            return Err(CasesError::invalid(field, "is in the inventory already"));
+        }
+        sqlx::query(
+            "INSERT INTO inventory (device_id, serial, kind, model, firmware, status, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(db_id(new.device_id))
+        .bind(&new.serial)
+        .bind(new.kind.as_str())
+        .bind(&new.model)
+        .bind(&new.firmware)
+        .bind(DeviceStatus::InStock.as_str())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.inventory_device(new.device_id).await
+    }
+
+    pub async fn inventory_device(&self, device: u64) -> Result<InventoryDevice, CasesError> {
+        let row: Option<(i64, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT device_id, serial, kind, model, firmware, status FROM inventory WHERE device_id = $1",
+        )
+        .bind(db_id(device))
+        .fetch_optional(self.pool())
+        .await?;
+        let (id, serial, kind, model, firmware, status) = row.ok_or(CasesError::NotFound {
+            what: "device",
+            id: db_id(device),
+        })?;
+        Ok(InventoryDevice {
+            device_id: wire_id(id),
+            serial,
+            kind: kind.parse().map_err(|e| corrupt("device kind", e))?,
+            model,
+            firmware,
+            status: DeviceStatus::parse(&status)?,
+        })
+    }
+
+    /// Fits a device in stock under an order (a home unit at one of the client's addresses).
+    pub async fn fit_device(
+        &self,
+        order: i64,
+        device: u64,
+        address: Option<&str>,
+        at: Timestamp,
+        by: Option<i64>,
+    ) -> Result<Assignment, CasesError> {
+        let current = self.inventory_device(device).await.map_err(|e| match e {
+            CasesError::NotFound { .. } => {
+                CasesError::invalid("device_id", "is not in the inventory")
+            }
+            other => other,
+        })?;
+        let mut tx = self.pool().begin().await?;
+        let (client, status, _) = order_head(&mut tx, order).await?;
+        if status.is_final() {
+            return Err(CasesError::invalid(
+                "order_id",
+                format!("the order is {}", status.as_str()),
+            ));
+        }
+        let fitted: Option<(i64,)> = sqlx::query_as(
+            "SELECT order_id FROM assignments WHERE device_id = $1 AND removed_ms IS NULL",
+        )
+        .bind(db_id(device))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((other,)) = fitted {
+            return Err(CasesError::invalid(
+                "device_id",
+                format!("is fitted under order {other}; remove it first"),
+            ));
+        }
+        if current.status != DeviceStatus::InStock {
+            return Err(CasesError::invalid(
+                "device_id",
+                format!("is {}, not in stock", current.status.as_str()),
+            ));
+        }
+        match (current.kind, address) {
+            (DeviceKind::HomeUnit, None) => {
+                return Err(CasesError::invalid(
+                    "address",
+                    "a home unit stands at one of the client's addresses",
+                ));
+            }
+            (DeviceKind::HomeUnit, Some(label)) => {
+                let client = self.client(client).await?;
+                if !client.addresses.iter().any(|a| a.id == label) {
+                    return Err(CasesError::invalid(
+                        "address",
+                        "is not one of the client's addresses",
+                    ));
+                }
+            }
+            (_, Some(_)) => {
+                return Err(CasesError::invalid(
+                    "address",
+                    "only a home unit stands at an address",
+                ));
+            }
+            (_, None) => {}
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO assignments (device_id, order_id, address, installed_ms, installed_by)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(db_id(device))
+        .bind(order)
+        .bind(address)
+        .bind(at.0)
+        .bind(by)
+        .fetch_one(&mut *tx)
+        .await?;
+        set_status(&mut tx, device, DeviceStatus::Fitted).await?;
+        bump_policy(&mut tx, order).await?;
+        tx.commit().await?;
+        Ok(Assignment {
+            id,
+            device_id: device,
+            order_id: order,
+            address: address.map(str::to_owned),
+            installed: at,
+            installed_by: by,
+            removed: None,
+            removed_by: None,
+        })
+    }
+
+    /// Removes a fitted device; it goes back in stock, or is marked faulty or lost.
+    pub async fn remove_device(
+        &self,
+        device: u64,
+        at: Timestamp,
+        by: Option<i64>,
+        then: DeviceStatus,
+    ) -> Result<(), CasesError> {
+        if matches!(then, DeviceStatus::Fitted) {
+            return Err(CasesError::invalid(
+                "status",
+                "a removed device is not fitted",
+            ));
+        }
+        let mut tx = self.pool().begin().await?;
+        let open: Option<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT id, order_id, installed_ms FROM assignments WHERE device_id = $1 AND removed_ms IS NULL",
+        )
+        .bind(db_id(device))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id, order, installed)) = open else {
+            return Err(CasesError::invalid("device_id", "is not fitted"));
+        };
+        if at.0 < installed {
+            return Err(CasesError::invalid(
+                "removed",
+                "must not be before the device was fitted",
+            ));
+        }
+        sqlx::query("UPDATE assignments SET removed_ms = $1, removed_by = $2 WHERE id = $3")
+            .bind(at.0)
+            .bind(by)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        set_status(&mut tx, device, then).await?;
+        bump_policy(&mut tx, order).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every device fitted under an order, now or before, in the order they were fitted.
+    pub async fn assignments(&self, order: i64) -> Result<Vec<Assignment>, CasesError> {
+        type Row = (
+            i64,
+            i64,
+            i64,
+            Option<String>,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, device_id, order_id, address, installed_ms, installed_by, removed_ms, removed_by
+             FROM assignments WHERE order_id = $1 ORDER BY installed_ms, id",
+        )
+        .bind(order)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, device, order_id, address, installed, installed_by, removed, removed_by)| {
+                    Assignment {
+                        id,
+                        device_id: wire_id(device),
+                        order_id,
+                        address,
+                        installed: instant(installed),
+                        installed_by,
+                        removed: removed.map(instant),
+                        removed_by,
+                    }
+                },
+            )
+            .collect())
+    }
+}
+
+async fn set_status(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    device: u64,
+    status: DeviceStatus,
+) -> Result<(), CasesError> {
+    sqlx::query("UPDATE inventory SET status = $1 WHERE device_id = $2")
+        .bind(status.as_str())
+        .bind(db_id(device))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

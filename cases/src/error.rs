@@ -1,0 +1,68 @@
+//! What can go wrong with a case record, said so that an API can answer with a 4xx that names
+//! the field and the reason, and a 500 only for the database itself.
+
+use ingest::store::StoreError;
+use serde::Serialize;
+
+/// One thing wrong with a request: which field (a dotted path, `terms.zones[1].shape`) and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CasesError {
+    /// The request is wrong; nothing was written.
+    #[error("invalid: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    #[error("{what} {id} does not exist")]
+    NotFound { what: &'static str, id: i64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("stored record is invalid: {0}")]
+    Corrupt(String),
+}
+
+impl CasesError {
+    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> CasesError {
+        CasesError::Invalid(vec![FieldError::new(field, reason)])
+    }
+
+    pub(crate) fn check(errors: Vec<FieldError>) -> Result<(), CasesError> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(CasesError::Invalid(errors))
+        }
+    }
+}
+
+/// A stored JSON document that no longer reads: the database was changed behind our back.
+pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> CasesError {
+    CasesError::Corrupt(format!("{what}: {e}"))
+}
+
+/// A stored name of one of `all`, read back; any other is a corrupt record.
+pub(crate) fn stored<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    what: &str,
+    s: &str,
+) -> Result<T, CasesError> {
+    all.iter()
+        .copied()
+        .find(|&v| name(v) == s)
+        .ok_or_else(|| corrupt(what, s))
+}

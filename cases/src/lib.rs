@@ -1,0 +1,52 @@
+//! Case management: the people, orders and devices that electronic monitoring is about.
+//!
+//! Units and users with roles; probation clients with their addresses and supervising officer;
+//! court orders, versioned (a variation is a new revision, and the monitoring policy the rules
+//! engine judges by carries it); victims for proximity conditions; the device inventory and
+//! which order a device is fitted for; officers' notes and authorised absences. Everything is
+//! stored in the same database as the telemetry ([`ingest::store::Store`]), on SQLite or
+//! PostgreSQL, each change in one transaction; bad input is an [`CasesError::Invalid`] naming
+//! the field and the reason, never a half-written change.
+
+mod devices;
+mod error;
+mod notes;
+mod orders;
+mod people;
+mod policy;
+mod schema;
+
+use ingest::store::Store;
+
+pub use devices::{Assignment, DeviceStatus, InventoryDevice, NewInventoryDevice};
+pub use error::{CasesError, FieldError};
+pub use notes::{Absence, NewAbsence, NewNote, Note};
+pub use orders::{
+    LegalBasis, NewOrder, Obligation, Order, OrderProximity, OrderRevision, OrderStatus, OrderTerms,
+};
+pub use people::{
+    Client, ClientAddress, NewClient, NewUnit, NewUser, NewVictim, Role, Unit, User, Victim,
+};
+
+/// The case records in a store. Cheap to clone: it shares the store's pool.
+#[derive(Clone, Debug)]
+pub struct Cases {
+    store: Store,
+}
+
+impl Cases {
+    /// Brings the case tables up to date in `store`.
+    pub async fn open(store: Store) -> Result<Cases, CasesError> {
+        schema::migrate(&store).await?;
+        Ok(Cases { store })
+    }
+
+    fn pool(&self) -> &sqlx::AnyPool {
+        self.store.pool()
+    }
+}
+
+/// Milliseconds since the epoch now: the one clock of this crate (records' creation times).
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,177 @@
+//! What officers write down: notes on a client, and authorised absences from curfew (a work
+//! shift, a court hearing, a hospital visit), each with its author and time. An absence moves
+//! the order's policy revision on, since the engine judges the curfew by it.
+
+use rules::Timestamp;
+use rules::schedule::AbsenceReason;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CasesError, FieldError};
+use crate::orders::{bump_policy, order_head};
+use crate::people::exists;
+use crate::policy::instant;
+use crate::{Cases, now_ms};
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Note {
+    pub id: i64,
+    pub client_id: i64,
+    pub author_id: i64,
+    pub text: String,
+    pub created_ms: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    pub client_id: i64,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Absence {
+    pub id: i64,
+    pub order_id: i64,
+    pub from: Timestamp,
+    pub until: Timestamp,
+    pub reason: AbsenceReason,
+    pub details: String,
+    pub author_id: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAbsence {
+    pub order_id: i64,
+    pub from: Timestamp,
+    pub until: Timestamp,
+    pub reason: AbsenceReason,
+    #[serde(default)]
+    pub details: String,
+}
+
+/// The longest single authorised absence (a hospital stay is a suspension instead).
+const MAX_ABSENCE_MS: i64 = 7 * 24 * 3600 * 1000;
+
+impl Cases {
+    pub async fn add_note(&self, new: &NewNote, author: i64) -> Result<Note, CasesError> {
+        if new.text.trim().is_empty() || new.text.chars().count() > 10_000 {
+            return Err(CasesError::invalid("text", "must be 1 to 10000 characters"));
+        }
+        let mut tx = self.pool().begin().await?;
+        exists(&mut tx, "clients", "client_id", new.client_id).await?;
+        let created_ms = now_ms();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO notes (client_id, author_id, text, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(new.client_id)
+        .bind(author)
+        .bind(&new.text)
+        .bind(created_ms)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Note {
+            id,
+            client_id: new.client_id,
+            author_id: author,
+            text: new.text.clone(),
+            created_ms,
+        })
+    }
+
+    pub async fn notes(&self, client: i64) -> Result<Vec<Note>, CasesError> {
+        let rows: Vec<(i64, i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT id, client_id, author_id, text, created_ms FROM notes WHERE client_id = $1 ORDER BY created_ms, id",
+        )
+        .bind(client)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, client_id, author_id, text, created_ms)| Note {
+                id,
+                client_id,
+                author_id,
+                text,
+                created_ms,
+            })
+            .collect())
+    }
+
+    pub async fn add_absence(&self, new: &NewAbsence, author: i64) -> Result<Absence, CasesError> {
+        let mut errors = Vec::new();
+        if new.until <= new.from {
+            errors.push(FieldError::new("until", "must be after from"));
+        } else if new.until.0.saturating_sub(new.from.0) > MAX_ABSENCE_MS {
+            errors.push(FieldError::new("until", "an absence lasts at most 7 days"));
+        }
+        if new.details.chars().count() > 2000 {
+            errors.push(FieldError::new(
+                "details",
+                "must be at most 2000 characters",
+            ));
+        }
+        CasesError::check(errors)?;
+        let mut tx = self.pool().begin().await?;
+        let (_, status, _) = order_head(&mut tx, new.order_id).await?;
+        if status.is_final() {
+            return Err(CasesError::invalid(
+                "order_id",
+                format!("the order is {}", status.as_str()),
+            ));
+        }
+        let reason = serde_json::to_value(new.reason)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO absences (order_id, from_ms, until_ms, reason, details, author_id, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(new.order_id)
+        .bind(new.from.0)
+        .bind(new.until.0)
+        .bind(reason)
+        .bind(&new.details)
+        .bind(author)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        bump_policy(&mut tx, new.order_id).await?;
+        tx.commit().await?;
+        Ok(Absence {
+            id,
+            order_id: new.order_id,
+            from: new.from,
+            until: new.until,
+            reason: new.reason,
+            details: new.details.clone(),
+            author_id: author,
+        })
+    }
+
+    pub async fn absences(&self, order: i64) -> Result<Vec<Absence>, CasesError> {
+        let rows: Vec<(i64, i64, i64, i64, String, String, i64)> = sqlx::query_as(
+            "SELECT id, order_id, from_ms, until_ms, reason, details, author_id FROM absences
+             WHERE order_id = $1 ORDER BY from_ms, id",
+        )
+        .bind(order)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, order_id, from, until, reason, details, author_id)| {
+                Ok(Absence {
+                    id,
+                    order_id,
+                    from: instant(from),
+                    until: instant(until),
+                    reason: serde_json::from_value(serde_json::Value::String(reason.clone()))
+                        .map_err(|e| crate::error::corrupt("absence reason", e))?,
+                    details,
+                    author_id,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,426 @@
+//! Court orders: what the court decided, revision by revision.
+//!
+//! An order names its court and case and belongs to one probation client. Its terms (the
+//! decision's date and legal basis, the monitored period, the conditions the rules engine judges
+//! and the other obligations) are kept per revision: a variation adds a revision and never
+//! changes an old one, so every episode can be read against the terms that judged it. The
+//! order's `policy_revision` counts every change to what the engine judges by (a variation, an
+//! authorised absence, a device fitted or removed); it is what the policy and its episodes carry.
+
+use chrono::NaiveDate;
+use rules::policy::{Confirmation, Curfew, HealthPolicy, Zone};
+use rules::schedule::TimeZone;
+use rules::{Span, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CasesError, FieldError, corrupt, stored};
+use crate::people::exists;
+use crate::{Cases, now_ms, policy};
+
+/// Why the court ordered electronic monitoring.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalBasis {
+    /// Conditional early release from prison with electronic monitoring.
+    ConditionalEarlyRelease,
+    /// Probation supervision with a curfew obligation.
+    ProbationSupervision,
+    Other,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Active,
+    /// Monitoring paused (a hospital stay, say); nothing is judged until it is active again.
+    Suspended,
+    /// Ended early by the court.
+    Revoked,
+    /// Monitoring ended.
+    Ended,
+}
+
+impl OrderStatus {
+    const ALL: [OrderStatus; 4] = [
+        OrderStatus::Active,
+        OrderStatus::Suspended,
+        OrderStatus::Revoked,
+        OrderStatus::Ended,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Active => "active",
+            OrderStatus::Suspended => "suspended",
+            OrderStatus::Revoked => "revoked",
+            OrderStatus::Ended => "ended",
+        }
+    }
+
+    fn parse(s: &str) -> Result<OrderStatus, CasesError> {
+        stored(&OrderStatus::ALL, OrderStatus::as_str, "order status", s)
+    }
+
+    /// Revoked and ended orders stay as they are.
+    pub fn is_final(self) -> bool {
+        matches!(self, OrderStatus::Revoked | OrderStatus::Ended)
+    }
+}
+
+/// A victim-proximity condition, naming the victim (whose device may change) by their record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderProximity {
+    pub id: String,
+    pub victim_id: i64,
+    pub alarm_m: f64,
+    pub release_m: f64,
+    #[serde(default)]
+    pub warning_m: Option<f64>,
+    #[serde(default)]
+    pub max_fix_gap: Option<Span>,
+    #[serde(default)]
+    pub confirm: Confirmation,
+}
+
+/// An obligation the order sets that no device judges (programme attendance, an alcohol ban).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Obligation {
+    pub kind: String,
+    pub description: String,
+}
+
+/// What one revision of an order says.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderTerms {
+    pub decision_date: NaiveDate,
+    pub legal_basis: LegalBasis,
+    /// The monitored period.
+    pub starts: Timestamp,
+    pub ends: Timestamp,
+    #[serde(default)]
+    pub time_zone: TimeZone,
+    /// Weekly slots name the client's addresses by id.
+    #[serde(default)]
+    pub curfew: Option<Curfew>,
+    #[serde(default)]
+    pub zones: Vec<Zone>,
+    #[serde(default)]
+    pub proximity: Vec<OrderProximity>,
+    #[serde(default)]
+    pub health: HealthPolicy,
+    #[serde(default)]
+    pub obligations: Vec<Obligation>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    pub client_id: i64,
+    pub court: String,
+    pub case_number: String,
+    pub terms: OrderTerms,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Order {
+    pub id: i64,
+    pub client_id: i64,
+    pub court: String,
+    pub case_number: String,
+    pub status: OrderStatus,
+    /// The latest revision, whose terms these are.
+    pub revision: u32,
+    pub policy_revision: u32,
+    pub terms: OrderTerms,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OrderRevision {
+    pub revision: u32,
+    pub terms: OrderTerms,
+    pub reason: String,
+    pub author_id: Option<i64>,
+    pub created_ms: i64,
+}
+
+/// The longest monitored period accepted: typical orders run 1 to 12 months.
+const MAX_PERIOD: Span = Span::days(5 * 366);
+
+impl OrderTerms {
+    /// What is wrong with the terms on their own (the rest is checked by compiling them).
+    fn errors(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.ends <= self.starts {
+            errors.push(FieldError::new("terms.ends", "must be after terms.starts"));
+        } else if self.ends.since(self.starts) > MAX_PERIOD {
+            errors.push(FieldError::new(
+                "terms.ends",
+                "the period must be at most 5 years",
+            ));
+        }
+        let decided = self
+            .decision_date
+            .and_hms_opt(0, 0, 0)
+            .map(|d| d.and_utc().timestamp_millis());
+        if decided.is_some_and(|d| d > self.ends.0) {
+            errors.push(FieldError::new(
+                "terms.decision_date",
+                "must be before the period ends",
+            ));
+        }
+        for (i, o) in self.obligations.iter().enumerate() {
+            if o.kind.trim().is_empty() || o.kind.len() > 100 {
+                errors.push(FieldError::new(
+                    format!("terms.obligations[{i}].kind"),
+                    "must be 1 to 100 characters",
+                ));
+            }
+            if o.description.len() > 2000 {
+                errors.push(FieldError::new(
+                    format!("terms.obligations[{i}].description"),
+                    "must be at most 2000 characters",
+                ));
+            }
+        }
+        errors
+    }
+}
+
+fn text_field(errors: &mut Vec<FieldError>, field: &str, value: &str) {
+    if value.trim().is_empty() || value.chars().count() > 200 {
+        errors.push(FieldError::new(field, "must be 1 to 200 characters"));
+    }
+}
+
+impl Cases {
+    /// Records an order and its first revision, once its terms compile into a policy against
+    /// the client's addresses and the victims named.
+    pub async fn create_order(
+        &self,
+        new: &NewOrder,
+        author: Option<i64>,
+    ) -> Result<Order, CasesError> {
+        let mut errors = new.terms.errors();
+        text_field(&mut errors, "court", &new.court);
+        text_field(&mut errors, "case_number", &new.case_number);
+        CasesError::check(errors)?;
+        let mut tx = self.pool().begin().await?;
+        exists(&mut tx, "clients", "client_id", new.client_id).await?;
+        policy::check_terms(&mut tx, new.client_id, &new.terms).await?;
+        let taken: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM orders WHERE court = $1 AND case_number = $2")
+                .bind(&new.court)
+                .bind(&new.case_number)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if taken.is_some() {
+            return Err(CasesError::invalid(
+                "case_number",
+                "this court's case has an order",
+            ));
+        }
+        let now = now_ms();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO orders (client_id, court, case_number, status, revision, policy_revision, created_ms)
+             VALUES ($1, $2, $3, $4, 1, 1, $5) RETURNING id",
+        )
+        .bind(new.client_id)
+        .bind(&new.court)
+        .bind(&new.case_number)
+        .bind(OrderStatus::Active.as_str())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        insert_revision(&mut tx, id, 1, &new.terms, "order made", author, now).await?;
+        tx.commit().await?;
+        self.order(id).await
+    }
+
+    /// A variation: new terms as a new revision. A revoked or ended order cannot be varied.
+    pub async fn vary_order(
+        &self,
+        id: i64,
+        terms: &OrderTerms,
+        reason: &str,
+        author: Option<i64>,
+    ) -> Result<Order, CasesError> {
+        let mut errors = terms.errors();
+        if reason.trim().is_empty() {
+            errors.push(FieldError::new("reason", "a variation says why"));
+        }
+        CasesError::check(errors)?;
+        let mut tx = self.pool().begin().await?;
+        let (client_id, status, revision) = order_head(&mut tx, id).await?;
+        if status.is_final() {
+            return Err(CasesError::invalid(
+                "status",
+                format!("a {} order cannot be varied", status.as_str()),
+            ));
+        }
+        policy::check_terms(&mut tx, client_id, terms).await?;
+        let next = revision + 1;
+        insert_revision(&mut tx, id, next, terms, reason, author, now_ms()).await?;
+        sqlx::query(
+            "UPDATE orders SET revision = $1, policy_revision = policy_revision + 1 WHERE id = $2",
+        )
+        .bind(next)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.order(id).await
+    }
+
+    /// Suspends, resumes, revokes or ends monitoring under an order.
+    pub async fn set_order_status(
+        &self,
+        id: i64,
+        status: OrderStatus,
+    ) -> Result<Order, CasesError> {
+        let mut tx = self.pool().begin().await?;
+        let (_, now, _) = order_head(&mut tx, id).await?;
+        if now.is_final() && now != status {
+            return Err(CasesError::invalid(
+                "status",
+                format!("the order is {} already", now.as_str()),
+            ));
+        }
+        sqlx::query(
+            "UPDATE orders SET status = $1, policy_revision = policy_revision + 1 WHERE id = $2",
+        )
+        .bind(status.as_str())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.order(id).await
+    }
+
+    pub async fn order(&self, id: i64) -> Result<Order, CasesError> {
+        let row: Option<OrderRow> = sqlx::query_as(&format!("{ORDER_SELECT} WHERE o.id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        order_of(row.ok_or(CasesError::NotFound { what: "order", id })?)
+    }
+
+    /// Orders of one client, or every order, in id order after `after`.
+    pub async fn orders(
+        &self,
+        client_id: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Order>, CasesError> {
+        let rows: Vec<OrderRow> = sqlx::query_as(&format!(
+            "{ORDER_SELECT} WHERE o.id > $1 AND ($2 IS NULL OR o.client_id = $2) ORDER BY o.id LIMIT $3"
+        ))
+        .bind(after)
+        .bind(client_id)
+        .bind(limit.clamp(1, 500))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(order_of).collect()
+    }
+
+    pub async fn order_revisions(&self, id: i64) -> Result<Vec<OrderRevision>, CasesError> {
+        let rows: Vec<(i64, String, String, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT revision, terms, reason, author_id, created_ms FROM order_revisions
+             WHERE order_id = $1 ORDER BY revision",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        if rows.is_empty() {
+            return Err(CasesError::NotFound { what: "order", id });
+        }
+        rows.into_iter()
+            .map(|(revision, terms, reason, author_id, created_ms)| {
+                Ok(OrderRevision {
+                    revision: revision_of(revision)?,
+                    terms: serde_json::from_str(&terms).map_err(|e| corrupt("order terms", e))?,
+                    reason,
+                    author_id,
+                    created_ms,
+                })
+            })
+            .collect()
+    }
+}
+
+/// An order's client, status and latest revision, read in the transaction that changes it.
+pub(crate) async fn order_head(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: i64,
+) -> Result<(i64, OrderStatus, i64), CasesError> {
+    let row: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT client_id, status, revision FROM orders WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (client, status, revision) = row.ok_or(CasesError::NotFound { what: "order", id })?;
+    Ok((client, OrderStatus::parse(&status)?, revision))
+}
+
+/// Something that changes what the engine judges the order by: the policy revision moves on.
+pub(crate) async fn bump_policy(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: i64,
+) -> Result<(), CasesError> {
+    sqlx::query("UPDATE orders SET policy_revision = policy_revision + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn insert_revision(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    order: i64,
+    revision: i64,
+    terms: &OrderTerms,
+    reason: &str,
+    author: Option<i64>,
+    at: i64,
+) -> Result<(), CasesError> {
+    let json = serde_json::to_string(terms).map_err(|e| corrupt("order terms", e))?;
+    sqlx::query(
+        "INSERT INTO order_revisions (order_id, revision, terms, reason, author_id, created_ms)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(order)
+    .bind(revision)
+    .bind(json)
+    .bind(reason)
+    .bind(author)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+const ORDER_SELECT: &str = "SELECT o.id, o.client_id, o.court, o.case_number, o.status, o.revision,
+    o.policy_revision, r.terms FROM orders o
+    JOIN order_revisions r ON r.order_id = o.id AND r.revision = o.revision";
+
+type OrderRow = (i64, i64, String, String, String, i64, i64, String);
+
+fn order_of(row: OrderRow) -> Result<Order, CasesError> {
+    let (id, client_id, court, case_number, status, revision, policy_revision, terms) = row;
+    Ok(Order {
+        id,
+        client_id,
+        court,
+        case_number,
+        status: OrderStatus::parse(&status)?,
+        revision: revision_of(revision)?,
+        policy_revision: revision_of(policy_revision)?,
+        terms: serde_json::from_str(&terms).map_err(|e| corrupt("order terms", e))?,
+    })
+}
+
+fn revision_of(stored: i64) -> Result<u32, CasesError> {
+    u32::try_from(stored).map_err(|e| corrupt("revision", e))
+}

@@ -1,0 +1,697 @@
+//! Units, users, probation clients and victims: who the monitoring concerns and who does it.
+//!
+//! Only what the work needs is kept: a client's name, personal code, date of birth, addresses
+//! (with the zone a GPS fix must be in to count as at home), phone, language and risk notes; a
+//! victim's contact and device.
+
+use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use chrono::{Datelike, NaiveDate};
+use ingest::store::{db_id, wire_id};
+use rules::geometry::{CompiledShape, ZoneShape};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CasesError, FieldError, corrupt, stored};
+use crate::{Cases, now_ms};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub id: i64,
+    pub name: String,
+    /// The territorial unit a department belongs to.
+    pub parent_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUnit {
+    pub name: String,
+    #[serde(default)]
+    pub parent_id: Option<i64>,
+}
+
+/// What a user does, and so what they may see (enforced by the API).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The monitoring centre: every client's alerts.
+    Operator,
+    /// A supervising probation officer: their own caseload.
+    Officer,
+    /// A unit's caseloads.
+    Supervisor,
+    /// Devices, without clients' personal data.
+    Technician,
+    /// Read-only compliance summaries of the orders the court issued.
+    Court,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Operator,
+        Role::Officer,
+        Role::Supervisor,
+        Role::Technician,
+        Role::Court,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Officer => "officer",
+            Role::Supervisor => "supervisor",
+            Role::Technician => "technician",
+            Role::Court => "court",
+            Role::Admin => "admin",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Role, CasesError> {
+        stored(&Role::ALL, Role::as_str, "role", s)
+    }
+}
+
+/// A user as anyone may read it: never the password hash.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    /// For a court's users: the court, as orders name it.
+    pub court: Option<String>,
+    pub disabled: bool,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub unit_id: Option<i64>,
+    #[serde(default)]
+    pub court: Option<String>,
+    pub password: String,
+}
+
+/// Not derived: the password must never reach a log.
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// A place a client lives or stays: the curfew timetable names it by `id`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientAddress {
+    /// Short and stable, such as `home`.
+    pub id: String,
+    /// As written on the order.
+    pub street: String,
+    /// Where a GPS fix counts as at this address (a circle or polygon, GeoJSON coordinates).
+    pub zone: ZoneShape,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Client {
+    pub id: i64,
+    pub personal_code: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: NaiveDate,
+    pub phone: Option<String>,
+    /// The language to speak to them in (`lv`, `ru`, `en`, ...).
+    pub language: String,
+    pub risk_notes: String,
+    /// The supervising officer.
+    pub officer_id: i64,
+    pub unit_id: i64,
+    pub addresses: Vec<ClientAddress>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewClient {
+    pub personal_code: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: NaiveDate,
+    #[serde(default)]
+    pub phone: Option<String>,
+    pub language: String,
+    #[serde(default)]
+    pub risk_notes: String,
+    pub officer_id: i64,
+    #[serde(default)]
+    pub addresses: Vec<ClientAddress>,
+}
+
+/// A person protected by a proximity condition: only a contact and their device.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Victim {
+    pub id: i64,
+    pub contact_name: String,
+    pub contact_phone: Option<String>,
+    pub device_id: Option<u64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewVictim {
+    pub contact_name: String,
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+    #[serde(default)]
+    pub device_id: Option<u64>,
+}
+
+/// A name, text or label that must be there and not be a novel.
+fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+    if value.trim().is_empty() {
+        errors.push(FieldError::new(field, "must not be empty"));
+    } else if value.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+}
+
+/// A Latvian personal code: 11 digits, written `DDMMYY-NNNNN` (the hyphen optional); codes
+/// issued since 2017 begin with 32 and carry no date.
+fn personal_code_error(code: &str) -> Option<&'static str> {
+    let digits: String = code.chars().filter(|c| *c != '-').collect();
+    let hyphen_ok = match code.find('-') {
+        None => true,
+        Some(at) => at == 6 && code.matches('-').count() == 1,
+    };
+    if digits.len() != 11 || !digits.chars().all(|c| c.is_ascii_digit()) || !hyphen_ok {
+        return Some("must be 11 digits, as DDMMYY-NNNNN");
+    }
+    None
+}
+
+/// The personal code as stored: with the hyphen, so one person has one spelling.
+fn normal_personal_code(code: &str) -> String {
+    let digits: String = code.chars().filter(|c| *c != '-').collect();
+    format!("{}-{}", &digits[..6], &digits[6..])
+}
+
+fn phone_error(phone: &str) -> Option<&'static str> {
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let allowed = phone
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_digit() || c == ' ' || (c == '+' && i == 0));
+    (!allowed || !(7..=15).contains(&digits)).then_some("must be a phone number, as +371 2xxxxxxx")
+}
+
+/// The addresses' ids are unique labels and their zones compile.
+pub(crate) fn address_errors(addresses: &[ClientAddress]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, a) in addresses.iter().enumerate() {
+        let at = format!("addresses[{i}]");
+        text(&mut errors, &format!("{at}.id"), &a.id, 40);
+        if !seen.insert(a.id.as_str()) {
+            errors.push(FieldError::new(format!("{at}.id"), "is listed twice"));
+        }
+        text(&mut errors, &format!("{at}.street"), &a.street, 300);
+        if let Err(e) = CompiledShape::compile(&a.zone) {
+            errors.push(FieldError::new(format!("{at}.zone"), e.to_string()));
+        }
+    }
+    errors
+}
+
+impl Cases {
+    pub async fn create_unit(&self, new: &NewUnit) -> Result<Unit, CasesError> {
+        let mut errors = Vec::new();
+        text(&mut errors, "name", &new.name, 200);
+        CasesError::check(errors)?;
+        let mut tx = self.pool().begin().await?;
+        if let Some(parent) = new.parent_id {
+            exists(&mut tx, "units", "parent_id", parent).await?;
+        }
+        let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM units WHERE name = $1")
+            .bind(&new.name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(CasesError::invalid("name", "a unit of this name exists"));
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO units (name, parent_id, created_ms) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(&new.name)
+        .bind(new.parent_id)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Unit {
+            id,
+            name: new.name.clone(),
+            parent_id: new.parent_id,
+        })
+    }
+
+    pub async fn units(&self) -> Result<Vec<Unit>, CasesError> {
+        let rows: Vec<(i64, String, Option<i64>)> =
+            sqlx::query_as("SELECT id, name, parent_id FROM units ORDER BY id")
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, parent_id)| Unit {
+                id,
+                name,
+                parent_id,
+            })
+            .collect())
+    }
+
+    /// Creates a user; the password is kept only as an argon2 hash.
+    pub async fn create_user(&self, new: &NewUser) -> Result<User, CasesError> {
+        let mut errors = Vec::new();
+        let name_ok = (3..=64).contains(&new.username.len())
+            && new
+                .username
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+        if !name_ok {
+            errors.push(FieldError::new(
+                "username",
+                "must be 3 to 64 of a-z, 0-9, '.', '_' and '-'",
+            ));
+        }
+        text(&mut errors, "display_name", &new.display_name, 200);
+        if new.password.chars().count() < MIN_PASSWORD_CHARS {
+            errors.push(FieldError::new(
+                "password",
+                format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+            ));
+        }
+        let needs_unit = matches!(new.role, Role::Officer | Role::Supervisor);
+        if needs_unit && new.unit_id.is_none() {
+            errors.push(FieldError::new(
+                "unit_id",
+                "an officer or supervisor belongs to a unit",
+            ));
+        }
+        match (&new.court, new.role) {
+            (None, Role::Court) => {
+                errors.push(FieldError::new("court", "a court user names the court"))
+            }
+            (Some(court), Role::Court) => text(&mut errors, "court", court, 200),
+            (Some(_), _) => {
+                errors.push(FieldError::new("court", "only a court user names a court"))
+            }
+            (None, _) => {}
+        }
+        CasesError::check(errors)?;
+        let hash = hash_password(&new.password)?;
+        let mut tx = self.pool().begin().await?;
+        if let Some(unit) = new.unit_id {
+            exists(&mut tx, "units", "unit_id", unit).await?;
+        }
+        let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1")
+            .bind(&new.username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(CasesError::invalid("username", "is taken"));
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO users (username, display_name, role, unit_id, court, password_hash, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(&new.username)
+        .bind(&new.display_name)
+        .bind(new.role.as_str())
+        .bind(new.unit_id)
+        .bind(new.court.as_deref())
+        .bind(&hash)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(User {
+            id,
+            username: new.username.clone(),
+            display_name: new.display_name.clone(),
+            role: new.role,
+            unit_id: new.unit_id,
+            court: new.court.clone(),
+            disabled: false,
+        })
+    }
+
+    pub async fn user(&self, id: i64) -> Result<User, CasesError> {
+        let row: Option<UserRow> = sqlx::query_as(
+            "SELECT id, username, display_name, role, unit_id, court, disabled FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        user_of(row.ok_or(CasesError::NotFound { what: "user", id })?)
+    }
+
+    /// The user whose password this is, or None: a wrong name and a wrong password look alike.
+    pub async fn check_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<User>, CasesError> {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, password_hash FROM users WHERE username = $1 AND disabled = 0",
+        )
+        .bind(username)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((id, hash)) = row else {
+            return Ok(None);
+        };
+        let parsed = PasswordHash::new(&hash).map_err(|e| corrupt("password hash", e))?;
+        if Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_err()
+        {
+            return Ok(None);
+        }
+        self.user(id).await.map(Some)
+    }
+
+    pub async fn create_client(&self, new: &NewClient) -> Result<Client, CasesError> {
+        let mut errors = Vec::new();
+        if let Some(reason) = personal_code_error(&new.personal_code) {
+            errors.push(FieldError::new("personal_code", reason));
+        }
+        text(&mut errors, "given_name", &new.given_name, 200);
+        text(&mut errors, "family_name", &new.family_name, 200);
+        let today = chrono::Utc::now().date_naive();
+        if new.birth_date > today || new.birth_date.year() < 1900 {
+            errors.push(FieldError::new(
+                "birth_date",
+                "must be a past date after 1900",
+            ));
+        }
+        if let Some(reason) = new.phone.as_deref().and_then(phone_error) {
+            errors.push(FieldError::new("phone", reason));
+        }
+        let lang_ok = (2..=3).contains(&new.language.len())
+            && new.language.chars().all(|c| c.is_ascii_lowercase());
+        if !lang_ok {
+            errors.push(FieldError::new(
+                "language",
+                "must be a language code such as lv, ru or en",
+            ));
+        }
+        if new.risk_notes.chars().count() > 4000 {
+            errors.push(FieldError::new(
+                "risk_notes",
+                "must be at most 4000 characters",
+            ));
+        }
+        errors.extend(address_errors(&new.addresses));
+        CasesError::check(errors)?;
+        let code = normal_personal_code(&new.personal_code);
+        let addresses =
+            serde_json::to_string(&new.addresses).map_err(|e| corrupt("addresses", e))?;
+        let mut tx = self.pool().begin().await?;
+        let officer: Option<(String, Option<i64>)> =
+            sqlx::query_as("SELECT role, unit_id FROM users WHERE id = $1")
+                .bind(new.officer_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let unit_id = match officer {
+            Some((role, Some(unit))) if role == Role::Officer.as_str() => unit,
+            _ => {
+                return Err(CasesError::invalid(
+                    "officer_id",
+                    "must be a supervising probation officer",
+                ));
+            }
+        };
+        let taken: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM clients WHERE personal_code = $1")
+                .bind(&code)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if taken.is_some() {
+            return Err(CasesError::invalid(
+                "personal_code",
+                "a probation client with this personal code is registered",
+            ));
+        }
+        let now = now_ms();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO clients (personal_code, given_name, family_name, birth_date, phone, language,
+                                  risk_notes, officer_id, unit_id, addresses, created_ms, updated_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+        )
+        .bind(&code)
+        .bind(&new.given_name)
+        .bind(&new.family_name)
+        .bind(new.birth_date.to_string())
+        .bind(new.phone.as_deref())
+        .bind(&new.language)
+        .bind(&new.risk_notes)
+        .bind(new.officer_id)
+        .bind(unit_id)
+        .bind(&addresses)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.client(id).await
+    }
+
+    pub async fn client(&self, id: i64) -> Result<Client, CasesError> {
+        let row: Option<ClientRow> = sqlx::query_as(&format!("{CLIENT_SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        client_of(row.ok_or(CasesError::NotFound { what: "client", id })?)
+    }
+
+    /// Clients in id order after `after`, at most `limit`, of one officer or unit if given.
+    pub async fn clients(
+        &self,
+        officer_id: Option<i64>,
+        unit_id: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Client>, CasesError> {
+        let rows: Vec<ClientRow> = sqlx::query_as(&format!(
+            "{CLIENT_SELECT} WHERE id > $1 AND ($2 IS NULL OR officer_id = $2)
+               AND ($3 IS NULL OR unit_id = $3) ORDER BY id LIMIT $4"
+        ))
+        .bind(after)
+        .bind(officer_id)
+        .bind(unit_id)
+        .bind(limit.clamp(1, 500))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(client_of).collect()
+    }
+
+    pub async fn create_victim(&self, new: &NewVictim) -> Result<Victim, CasesError> {
+        let mut errors = Vec::new();
+        text(&mut errors, "contact_name", &new.contact_name, 200);
+        if let Some(reason) = new.contact_phone.as_deref().and_then(phone_error) {
+            errors.push(FieldError::new("contact_phone", reason));
+        }
+        if new.device_id == Some(0) {
+            errors.push(FieldError::new("device_id", "0 is not a device"));
+        }
+        CasesError::check(errors)?;
+        let mut tx = self.pool().begin().await?;
+        if let Some(device) = new.device_id {
+            let taken: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM victims WHERE device_id = $1")
+                    .bind(db_id(device))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if taken.is_some() {
+                return Err(CasesError::invalid(
+                    "device_id",
+                    "is another victim's device",
+                ));
+            }
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO victims (contact_name, contact_phone, device_id, created_ms)
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(&new.contact_name)
+        .bind(new.contact_phone.as_deref())
+        .bind(new.device_id.map(db_id))
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Victim {
+            id,
+            contact_name: new.contact_name.clone(),
+            contact_phone: new.contact_phone.clone(),
+            device_id: new.device_id,
+        })
+    }
+
+    pub async fn victim(&self, id: i64) -> Result<Victim, CasesError> {
+        let row: Option<(i64, String, Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT id, contact_name, contact_phone, device_id FROM victims WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        let (id, contact_name, contact_phone, device) =
+            row.ok_or(CasesError::NotFound { what: "victim", id })?;
+        Ok(Victim {
+            id,
+            contact_name,
+            contact_phone,
+            device_id: device.map(wire_id),
+        })
+    }
+}
+
+type UserRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    i64,
+);
+
+fn user_of(
+    (id, username, display_name, role, unit_id, court, disabled): UserRow,
+) -> Result<User, CasesError> {
+    Ok(User {
+        id,
+        username,
+        display_name,
+        role: Role::parse(&role)?,
+        unit_id,
+        court,
+        disabled: disabled != 0,
+    })
+}
+
+const CLIENT_SELECT: &str = "SELECT id, personal_code, given_name, family_name, birth_date, phone,
+    language, risk_notes, officer_id, unit_id, addresses FROM clients";
+
+type ClientRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+);
+
+fn client_of(row: ClientRow) -> Result<Client, CasesError> {
+    let (
+        id,
+        personal_code,
+        given_name,
+        family_name,
+        birth,
+        phone,
+        language,
+        risk_notes,
+        officer_id,
+        unit_id,
+        addresses,
+    ) = row;
+    Ok(Client {
+        id,
+        personal_code,
+        given_name,
+        family_name,
+        birth_date: birth.parse().map_err(|e| corrupt("birth date", e))?,
+        phone,
+        language,
+        risk_notes,
+        officer_id,
+        unit_id,
+        addresses: serde_json::from_str(&addresses).map_err(|e| corrupt("addresses", e))?,
+    })
+}
+
+fn hash_password(password: &str) -> Result<String, CasesError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| CasesError::Corrupt(format!("cannot hash a password: {e}")))
+}
+
+/// That row `id` of `table` exists, else an error on `field`. `table` is a fixed name.
+pub(crate) async fn exists(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    table: &str,
+    field: &str,
+    id: i64,
+) -> Result<(), CasesError> {
+    let found: Option<(i64,)> = sqlx::query_as(&format!("SELECT id FROM {table} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(CasesError::invalid(field, format!("no such record ({id})"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn personal_codes() {
+        for good in ["010190-12345", "01019012345", "321234-56789"] {
+            assert_eq!(personal_code_error(good), None, "{good}");
+        }
+        for bad in [
+            "",
+            "0101901234",
+            "010190-1234x",
+            "0101-9012345",
+            "010190--12345",
+            "010190-123456",
+        ] {
+            assert!(personal_code_error(bad).is_some(), "{bad}");
+        }
+        assert_eq!(normal_personal_code("01019012345"), "010190-12345");
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(phone_error("+371 20000000"), None);
+        assert_eq!(phone_error("20000000"), None);
+        for bad in ["", "12", "+371-2000-0000", "2000000+0", "phone"] {
+            assert!(phone_error(bad).is_some(), "{bad}");
+        }
+    }
+}

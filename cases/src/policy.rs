@@ -1,0 +1,194 @@
+//! From the case records to the monitoring policy the rules engine judges by: the order's
+//! latest terms, the client's addresses, the devices fitted now, the victims' devices and the
+//! authorised absences, stamped with the order's policy revision.
+
+use ingest::store::{DeviceKind as InventoryKind, wire_id};
+use rules::policy::{Address, DeviceKind, MonitoringPolicy, VictimProximity, WornDevice};
+use rules::schedule::AuthorisedAbsence;
+use rules::{DeviceId, Timestamp};
+
+use crate::Cases;
+use crate::error::{CasesError, FieldError, corrupt};
+use crate::orders::{OrderStatus, OrderTerms};
+use crate::people::ClientAddress;
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// A device fitted under an order, as the policy needs it.
+struct Fitted {
+    device: DeviceId,
+    kind: DeviceKind,
+    address: Option<String>,
+}
+
+/// The terms compile into a policy against the client's addresses and the named victims, with
+/// stand-in devices (a tag, and a home unit at each address) when none are fitted yet.
+pub(crate) async fn check_terms(
+    tx: &mut Tx<'_>,
+    client: i64,
+    terms: &OrderTerms,
+) -> Result<(), CasesError> {
+    let addresses = client_addresses(tx, client).await?;
+    let mut fitted = vec![Fitted {
+        device: u64::MAX,
+        kind: DeviceKind::Tag,
+        address: None,
+    }];
+    for (i, a) in addresses.iter().enumerate() {
+        fitted.push(Fitted {
+            device: u64::MAX - 1 - i as u64,
+            kind: DeviceKind::HomeUnit,
+            address: Some(a.id.clone()),
+        });
+    }
+    let policy = assemble(tx, client, 1, terms, &addresses, &fitted, Vec::new()).await?;
+    policy
+        .compile()
+        .map(|_| ())
+        .map_err(|e| CasesError::invalid("terms", e.to_string()))
+}
+
+async fn client_addresses(tx: &mut Tx<'_>, client: i64) -> Result<Vec<ClientAddress>, CasesError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT addresses FROM clients WHERE id = $1")
+        .bind(client)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let (json,) = row.ok_or(CasesError::NotFound {
+        what: "client",
+        id: client,
+    })?;
+    serde_json::from_str(&json).map_err(|e| corrupt("addresses", e))
+}
+
+async fn assemble(
+    tx: &mut Tx<'_>,
+    client: i64,
+    revision: u32,
+    terms: &OrderTerms,
+    addresses: &[ClientAddress],
+    fitted: &[Fitted],
+    absences: Vec<AuthorisedAbsence>,
+) -> Result<MonitoringPolicy, CasesError> {
+    let mut proximity = Vec::with_capacity(terms.proximity.len());
+    let mut errors = Vec::new();
+    for (i, p) in terms.proximity.iter().enumerate() {
+        let device: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT device_id FROM victims WHERE id = $1")
+                .bind(p.victim_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        let field = format!("terms.proximity[{i}].victim_id");
+        match device {
+            None => errors.push(FieldError::new(field, "no such victim")),
+            Some((None,)) => errors.push(FieldError::new(field, "the victim has no device")),
+            Some((Some(device),)) => proximity.push(VictimProximity {
+                id: p.id.clone(),
+                victim_device: wire_id(device),
+                alarm_m: p.alarm_m,
+                release_m: p.release_m,
+                warning_m: p.warning_m,
+                max_fix_gap: p.max_fix_gap.unwrap_or(rules::Span::minutes(2)),
+                confirm: p.confirm.clone(),
+            }),
+        }
+    }
+    CasesError::check(errors)?;
+    let mut curfew = terms.curfew.clone();
+    if let Some(curfew) = curfew.as_mut() {
+        curfew.absences.extend(absences);
+    }
+    Ok(MonitoringPolicy {
+        client: u64::try_from(client).map_err(|e| corrupt("client id", e))?,
+        revision,
+        time_zone: terms.time_zone,
+        monitoring_from: Some(terms.starts),
+        monitoring_until: Some(terms.ends),
+        devices: fitted
+            .iter()
+            .map(|f| WornDevice {
+                id: f.device,
+                kind: f.kind,
+                comm_lost_after: None,
+            })
+            .collect(),
+        addresses: addresses
+            .iter()
+            .map(|a| Address {
+                id: a.id.clone(),
+                zone: a.zone.clone(),
+                home_unit: fitted
+                    .iter()
+                    .find(|f| f.kind == DeviceKind::HomeUnit && f.address.as_deref() == Some(&a.id))
+                    .map(|f| f.device),
+            })
+            .collect(),
+        curfew,
+        zones: terms.zones.clone(),
+        proximity,
+        health: terms.health.clone(),
+    })
+}
+
+impl Cases {
+    /// The policy the rules engine judges an order by now: None while the order is not active
+    /// or no tag is fitted under it.
+    pub async fn policy(&self, order: i64) -> Result<Option<MonitoringPolicy>, CasesError> {
+        let mut tx = self.pool().begin().await?;
+        let current = self.order(order).await?;
+        if current.status != OrderStatus::Active {
+            return Ok(None);
+        }
+        let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT a.device_id, i.kind, a.address FROM assignments a
+             JOIN inventory i ON i.device_id = a.device_id
+             WHERE a.order_id = $1 AND a.removed_ms IS NULL ORDER BY a.installed_ms, a.id",
+        )
+        .bind(order)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut fitted = Vec::with_capacity(rows.len());
+        for (device, kind, address) in rows {
+            let kind: InventoryKind = kind.parse().map_err(|e| corrupt("device kind", e))?;
+            fitted.push(Fitted {
+                device: wire_id(device),
+                kind: match kind {
+                    InventoryKind::GpsTag | InventoryKind::RfTag => DeviceKind::Tag,
+                    InventoryKind::HomeUnit => DeviceKind::HomeUnit,
+                },
+                address,
+            });
+        }
+        if !fitted.iter().any(|f| f.kind == DeviceKind::Tag) {
+            return Ok(None);
+        }
+        let absences = self
+            .absences(order)
+            .await?
+            .into_iter()
+            .map(|a| AuthorisedAbsence {
+                id: format!("absence-{}", a.id),
+                from: a.from,
+                until: a.until,
+                reason: a.reason,
+            })
+            .collect();
+        let addresses = client_addresses(&mut tx, current.client_id).await?;
+        let policy = assemble(
+            &mut tx,
+            current.client_id,
+            current.policy_revision,
+            &current.terms,
+            &addresses,
+            &fitted,
+            absences,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(policy))
+    }
+}
+
+/// An instant from stored milliseconds.
+pub(crate) fn instant(ms: i64) -> Timestamp {
+    Timestamp(ms)
+}

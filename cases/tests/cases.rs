@@ -1,0 +1,478 @@
+//! The case records on SQLite and on PostgreSQL (when `SARGS_TEST_DATABASE_URL` names a
+//! server): a unit, an officer, a client with a curfew address, an order with a curfew, zones
+//! and victim proximity, devices fitted and removed, an absence, a variation; and the policy the
+//! rules engine gets from them. Bad requests name the field and leave nothing written.
+
+use cases::{
+    Cases, CasesError, DeviceStatus, NewAbsence, NewClient, NewInventoryDevice, NewNote, NewOrder,
+    NewUnit, NewUser, NewVictim, OrderStatus, OrderTerms, Role,
+};
+use ingest::store::testing::test_databases;
+use ingest::store::{DeviceKind, Store};
+use rules::Timestamp;
+
+fn at(text: &str) -> Timestamp {
+    text.parse().expect("a time")
+}
+
+fn client_json(officer: i64, code: &str) -> NewClient {
+    serde_json::from_value(serde_json::json!({
+        "personal_code": code,
+        "given_name": "Jānis",
+        "family_name": "Bērziņš",
+        "birth_date": "1990-01-01",
+        "phone": "+371 20000000",
+        "language": "lv",
+        "officer_id": officer,
+        "addresses": [{ "id": "home", "street": "Brīvības iela 1, Rīga",
+                        "zone": { "type": "circle", "centre": [24.1052, 56.9496], "radius_m": 50.0 } }]
+    }))
+    .expect("a client request")
+}
+
+fn terms(victim: i64) -> OrderTerms {
+    serde_json::from_value(serde_json::json!({
+        "decision_date": "2026-11-01",
+        "legal_basis": "conditional_early_release",
+        "starts": "2026-11-02T00:00:00Z",
+        "ends": "2027-05-02T00:00:00Z",
+        "curfew": { "timetable": [{ "address": "home", "slots": [
+            { "day": "mon", "start": "22:00", "end": "06:00" },
+            { "day": "tue", "start": "22:00", "end": "06:00" }
+        ] }] },
+        "zones": [{ "id": "old-town", "kind": "exclusion",
+                    "shape": { "type": "circle", "centre": [24.1300, 56.9600], "radius_m": 200.0 } }],
+        "proximity": [{ "id": "victim", "victim_id": victim, "alarm_m": 500.0, "release_m": 700.0 }],
+        "obligations": [{ "kind": "programme", "description": "Attend the anger management programme" }]
+    }))
+    .expect("order terms")
+}
+
+fn fields(result: Result<impl std::fmt::Debug, CasesError>) -> Vec<String> {
+    match result {
+        Err(CasesError::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
+        other => panic!("expected an invalid request, got {other:?}"),
+    }
+}
+
+struct World {
+    cases: Cases,
+    officer: i64,
+    client: i64,
+    victim: i64,
+}
+
+async fn world(store: Store) -> World {
+    let cases = Cases::open(store).await.expect("cases open");
+    let unit = cases
+        .create_unit(&NewUnit {
+            name: "Rīgas teritoriālā struktūrvienība".into(),
+            parent_id: None,
+        })
+        .await
+        .expect("unit");
+    let officer = cases
+        .create_user(&NewUser {
+            username: "ilze.ozola".into(),
+            display_name: "Ilze Ozola".into(),
+            role: Role::Officer,
+            unit_id: Some(unit.id),
+            court: None,
+            password: "correct horse battery".into(),
+        })
+        .await
+        .expect("officer");
+    let client = cases
+        .create_client(&client_json(officer.id, "01019012345"))
+        .await
+        .expect("client");
+    let victim = cases
+        .create_victim(&NewVictim {
+            contact_name: "Anna".into(),
+            contact_phone: None,
+            device_id: Some(9001),
+        })
+        .await
+        .expect("victim");
+    World {
+        cases,
+        officer: officer.id,
+        client: client.id,
+        victim: victim.id,
+    }
+}
+
+#[tokio::test]
+async fn an_order_becomes_the_policy_the_engine_judges_by() {
+    for db in test_databases().await {
+        let store = Store::open(&db.location).await.expect("store");
+        let w = world(store).await;
+        let cases = &w.cases;
+        let order = cases
+            .create_order(
+                &NewOrder {
+                    client_id: w.client,
+                    court: "Rīgas pilsētas tiesa".into(),
+                    case_number: "K-1/2026".into(),
+                    terms: terms(w.victim),
+                },
+                Some(w.officer),
+            )
+            .await
+            .expect("order");
+        assert_eq!(
+            (order.revision, order.policy_revision, order.status),
+            (1, 1, OrderStatus::Active)
+        );
+        // No tag fitted: nothing to judge yet.
+        assert_eq!(
+            cases.policy(order.id).await.expect("policy"),
+            None,
+            "{}",
+            db.name
+        );
+
+        for (id, serial, kind) in [
+            (1001, "T-1001", DeviceKind::GpsTag),
+            (5001, "H-5001", DeviceKind::HomeUnit),
+        ] {
+            cases
+                .add_inventory_device(&NewInventoryDevice {
+                    device_id: id,
+                    serial: serial.into(),
+                    kind,
+                    model: "X1".into(),
+                    firmware: "1.0".into(),
+                })
+                .await
+                .expect("inventory");
+        }
+        cases
+            .fit_device(order.id, 1001, None, at("2026-11-02T10:00:00Z"), None)
+            .await
+            .expect("tag fitted");
+        cases
+            .fit_device(
+                order.id,
+                5001,
+                Some("home"),
+                at("2026-11-02T10:05:00Z"),
+                None,
+            )
+            .await
+            .expect("home unit fitted");
+        cases
+            .add_absence(
+                &NewAbsence {
+                    order_id: order.id,
+                    from: at("2026-11-02T21:00:00Z"),
+                    until: at("2026-11-03T01:00:00Z"),
+                    reason: rules::schedule::AbsenceReason::Work,
+                    details: "night shift".into(),
+                },
+                w.officer,
+            )
+            .await
+            .expect("absence");
+
+        let policy = cases
+            .policy(order.id)
+            .await
+            .expect("policy")
+            .expect("a tag is fitted");
+        assert_eq!(policy.client, w.client as u64);
+        assert_eq!(policy.revision, 4, "made, two fittings, an absence");
+        assert_eq!(
+            policy.devices.iter().map(|d| d.id).collect::<Vec<_>>(),
+            vec![1001, 5001]
+        );
+        assert_eq!(policy.addresses[0].home_unit, Some(5001));
+        assert_eq!(policy.proximity[0].victim_device, 9001);
+        assert_eq!(policy.curfew.as_ref().map(|c| c.absences.len()), Some(1));
+        policy.compile().expect("the policy compiles");
+
+        // A variation adds a revision and keeps the old one.
+        let mut varied = terms(w.victim);
+        varied.zones.clear();
+        let order = cases
+            .vary_order(
+                order.id,
+                &varied,
+                "court decision of 2026-12-01",
+                Some(w.officer),
+            )
+            .await
+            .expect("varied");
+        assert_eq!((order.revision, order.policy_revision), (2, 5));
+        let revisions = cases.order_revisions(order.id).await.expect("revisions");
+        assert_eq!(revisions.len(), 2);
+        assert_eq!(revisions[0].terms.zones.len(), 1);
+        assert!(
+            cases
+                .policy(order.id)
+                .await
+                .expect("policy")
+                .expect("fitted")
+                .zones
+                .is_empty()
+        );
+
+        // Suspended: nothing judged. Removing the tag: nothing judged either.
+        cases
+            .set_order_status(order.id, OrderStatus::Suspended)
+            .await
+            .expect("suspended");
+        assert_eq!(cases.policy(order.id).await.expect("policy"), None);
+        cases
+            .set_order_status(order.id, OrderStatus::Active)
+            .await
+            .expect("resumed");
+        cases
+            .remove_device(1001, at("2026-12-02T10:00:00Z"), None, DeviceStatus::Faulty)
+            .await
+            .expect("removed");
+        assert_eq!(cases.policy(order.id).await.expect("policy"), None);
+        assert_eq!(
+            cases.inventory_device(1001).await.expect("device").status,
+            DeviceStatus::Faulty
+        );
+        let fitted = cases.assignments(order.id).await.expect("assignments");
+        assert_eq!(fitted.len(), 2);
+        assert_eq!(fitted[0].removed, Some(at("2026-12-02T10:00:00Z")));
+
+        cases
+            .add_note(
+                &NewNote {
+                    client_id: w.client,
+                    text: "Visited at home.".into(),
+                },
+                w.officer,
+            )
+            .await
+            .expect("note");
+        assert_eq!(cases.notes(w.client).await.expect("notes").len(), 1);
+
+        // Ended: final.
+        cases
+            .set_order_status(order.id, OrderStatus::Ended)
+            .await
+            .expect("ended");
+        assert_eq!(
+            fields(cases.set_order_status(order.id, OrderStatus::Active).await),
+            vec!["status"]
+        );
+        assert_eq!(
+            fields(cases.vary_order(order.id, &varied, "again", None).await),
+            vec!["status"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_requests_name_the_field_and_write_nothing() {
+    for db in test_databases().await {
+        let store = Store::open(&db.location).await.expect("store");
+        let w = world(store).await;
+        let cases = &w.cases;
+
+        // A duplicate personal code, however written.
+        assert_eq!(
+            fields(
+                cases
+                    .create_client(&client_json(w.officer, "010190-12345"))
+                    .await
+            ),
+            vec!["personal_code"]
+        );
+        let mut bad = client_json(w.officer, "02029012345");
+        bad.given_name = " ".into();
+        bad.phone = Some("call me".into());
+        bad.addresses[0].zone = serde_json::from_value(serde_json::json!({
+            "type": "polygon", "coordinates": [[[24.0, 56.0], [24.1, 56.1], [24.1, 56.0], [24.0, 56.1], [24.0, 56.0]]]
+        }))
+        .expect("a shape");
+        assert_eq!(
+            fields(cases.create_client(&bad).await),
+            vec!["given_name", "phone", "addresses[0].zone"]
+        );
+        assert_eq!(
+            fields(
+                cases
+                    .create_client(&client_json(w.client + 1000, "03039012345"))
+                    .await
+            ),
+            vec!["officer_id"]
+        );
+        assert_eq!(
+            cases
+                .clients(None, None, 0, 100)
+                .await
+                .expect("clients")
+                .len(),
+            1,
+            "{}",
+            db.name
+        );
+
+        // An order ending before it starts; an unknown victim; a curfew at no address.
+        let mut t = terms(w.victim);
+        t.ends = at("2026-10-01T00:00:00Z");
+        let new = |terms| NewOrder {
+            client_id: w.client,
+            court: "Rīgas pilsētas tiesa".into(),
+            case_number: "K-2/2026".into(),
+            terms,
+        };
+        assert_eq!(
+            fields(cases.create_order(&new(t), None).await),
+            vec!["terms.ends", "terms.decision_date"]
+        );
+        assert_eq!(
+            fields(cases.create_order(&new(terms(w.victim + 99)), None).await),
+            vec!["terms.proximity[0].victim_id"]
+        );
+        let mut t = terms(w.victim);
+        if let Some(c) = t.curfew.as_mut() {
+            c.timetable[0].address = "mother's".into();
+        }
+        assert_eq!(
+            fields(cases.create_order(&new(t), None).await),
+            vec!["terms"]
+        );
+        assert!(cases.orders(None, 0, 100).await.expect("orders").is_empty());
+
+        // An unknown time zone never gets as far as the terms.
+        let mut json = serde_json::to_value(terms(w.victim)).expect("json");
+        json["time_zone"] = "Europe/Atlantis".into();
+        assert!(serde_json::from_value::<OrderTerms>(json).is_err());
+
+        // A device fitted to someone else.
+        let order = cases
+            .create_order(&new(terms(w.victim)), None)
+            .await
+            .expect("order");
+        let other_client = cases
+            .create_client(&client_json(w.officer, "04049012345"))
+            .await
+            .expect("client");
+        let other = cases
+            .create_order(
+                &NewOrder {
+                    client_id: other_client.id,
+                    court: "Rīgas pilsētas tiesa".into(),
+                    case_number: "K-3/2026".into(),
+                    terms: terms(w.victim),
+                },
+                None,
+            )
+            .await
+            .expect("order");
+        cases
+            .add_inventory_device(&NewInventoryDevice {
+                device_id: 1001,
+                serial: "T-1001".into(),
+                kind: DeviceKind::GpsTag,
+                model: "X1".into(),
+                firmware: "1.0".into(),
+            })
+            .await
+            .expect("inventory");
+        assert_eq!(
+            fields(
+                cases
+                    .add_inventory_device(&NewInventoryDevice {
+                        device_id: 1002,
+                        serial: "T-1001".into(),
+                        kind: DeviceKind::GpsTag,
+                        model: "X1".into(),
+                        firmware: "1.0".into()
+                    })
+                    .await
+            ),
+            vec!["serial"]
+        );
+        cases
+            .fit_device(order.id, 1001, None, at("2026-11-02T10:00:00Z"), None)
+            .await
+            .expect("fitted");
+        assert_eq!(
+            fields(
+                cases
+                    .fit_device(other.id, 1001, None, at("2026-11-02T11:00:00Z"), None)
+                    .await
+            ),
+            vec!["device_id"]
+        );
+        assert_eq!(
+            fields(
+                cases
+                    .fit_device(other.id, 4242, None, at("2026-11-02T11:00:00Z"), None)
+                    .await
+            ),
+            vec!["device_id"]
+        );
+        assert_eq!(cases.assignments(other.id).await.expect("none").len(), 0);
+
+        // Users: a short password, a court user without a court, a taken name.
+        let user = |username: &str, role, password: &str| NewUser {
+            username: username.into(),
+            display_name: "X".into(),
+            role,
+            unit_id: None,
+            court: None,
+            password: password.into(),
+        };
+        assert_eq!(
+            fields(
+                cases
+                    .create_user(&user("judge", Role::Court, "short"))
+                    .await
+            ),
+            vec!["password", "court"]
+        );
+        assert_eq!(
+            fields(
+                cases
+                    .create_user(&user("ilze.ozola", Role::Operator, "long enough password"))
+                    .await
+            ),
+            vec!["username"]
+        );
+        assert_eq!(
+            fields(
+                cases
+                    .create_user(&user("Bad Name", Role::Operator, "long enough password"))
+                    .await
+            ),
+            vec!["username"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn passwords_are_hashed_and_checked() {
+    for db in test_databases().await {
+        let store = Store::open(&db.location).await.expect("store");
+        let w = world(store).await;
+        let found = w
+            .cases
+            .check_password("ilze.ozola", "correct horse battery")
+            .await
+            .expect("checked");
+        assert_eq!(found.map(|u| u.id), Some(w.officer));
+        assert_eq!(
+            w.cases
+                .check_password("ilze.ozola", "wrong horse battery")
+                .await
+                .expect("checked"),
+            None
+        );
+        assert_eq!(
+            w.cases
+                .check_password("nobody", "correct horse battery")
+                .await
+                .expect("checked"),
+            None
+        );
+    }
+}
