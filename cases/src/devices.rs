@@ -9,9 +9,8 @@ use ingest::store::{DeviceKind, db_id, wire_id};
 use rules::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CasesError, FieldError, corrupt, stored};
+use crate::error::{CasesError, FieldError, corrupt, stored, text};
 use crate::orders::{bump_policy, order_head};
-use crate::policy::instant;
 use crate::{Cases, now_ms};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,12 +80,6 @@ pub struct Assignment {
     pub removed_by: Option<i64>,
 }
 
-fn label(errors: &mut Vec<FieldError>, field: &str, value: &str) {
-    if value.trim().is_empty() || value.chars().count() > 100 {
-        errors.push(FieldError::new(field, "must be 1 to 100 characters"));
-    }
-}
-
 impl Cases {
     pub async fn add_inventory_device(
         &self,
@@ -96,9 +89,9 @@ impl Cases {
         if new.device_id == 0 {
             errors.push(FieldError::new("device_id", "0 is not a device"));
         }
-        label(&mut errors, "serial", &new.serial);
-        label(&mut errors, "model", &new.model);
-        label(&mut errors, "firmware", &new.firmware);
+        text(&mut errors, "serial", &new.serial, 100);
+        text(&mut errors, "model", &new.model, 100);
+        text(&mut errors, "firmware", &new.firmware, 100);
         CasesError::check(errors)?;
         let mut tx = self.pool().begin().await?;
         let taken: Option<(i64,)> =
@@ -314,9 +307,9 @@ impl Cases {
                         device_id: wire_id(device),
                         order_id,
                         address,
-                        installed: instant(installed),
+                        installed: Timestamp(installed),
                         installed_by,
-                        removed: removed.map(instant),
+                        removed: removed.map(Timestamp),
                         removed_by,
                     }
                 },

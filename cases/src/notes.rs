@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CasesError, FieldError};
 use crate::orders::{bump_policy, order_head};
 use crate::people::exists;
-use crate::policy::instant;
 use crate::{Cases, now_ms};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -164,8 +163,8 @@ impl Cases {
                 Ok(Absence {
                     id,
                     order_id,
-                    from: instant(from),
-                    until: instant(until),
+                    from: Timestamp(from),
+                    until: Timestamp(until),
                     reason: serde_json::from_value(serde_json::Value::String(reason.clone()))
                         .map_err(|e| crate::error::corrupt("absence reason", e))?,
                     details,

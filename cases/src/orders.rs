@@ -13,7 +13,7 @@ use rules::schedule::TimeZone;
 use rules::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CasesError, FieldError, corrupt, stored};
+use crate::error::{CasesError, FieldError, corrupt, stored, text};
 use crate::people::exists;
 use crate::{Cases, now_ms, policy};
 
@@ -189,12 +189,6 @@ impl OrderTerms {
     }
 }
 
-fn text_field(errors: &mut Vec<FieldError>, field: &str, value: &str) {
-    if value.trim().is_empty() || value.chars().count() > 200 {
-        errors.push(FieldError::new(field, "must be 1 to 200 characters"));
-    }
-}
-
 impl Cases {
     /// Records an order and its first revision, once its terms compile into a policy against
     /// the client's addresses and the victims named.
@@ -204,8 +198,8 @@ impl Cases {
         author: Option<i64>,
     ) -> Result<Order, CasesError> {
         let mut errors = new.terms.errors();
-        text_field(&mut errors, "court", &new.court);
-        text_field(&mut errors, "case_number", &new.case_number);
+        text(&mut errors, "court", &new.court, 200);
+        text(&mut errors, "case_number", &new.case_number, 200);
         CasesError::check(errors)?;
         let mut tx = self.pool().begin().await?;
         exists(&mut tx, "clients", "client_id", new.client_id).await?;

@@ -11,7 +11,7 @@ use ingest::store::{db_id, wire_id};
 use rules::geometry::{CompiledShape, ZoneShape};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CasesError, FieldError, corrupt, stored};
+use crate::error::{CasesError, FieldError, corrupt, stored, text};
 use crate::{Cases, now_ms};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -175,18 +175,6 @@ pub struct NewVictim {
     pub contact_phone: Option<String>,
     #[serde(default)]
     pub device_id: Option<u64>,
-}
-
-/// A name, text or label that must be there and not be a novel.
-fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
-    if value.trim().is_empty() {
-        errors.push(FieldError::new(field, "must not be empty"));
-    } else if value.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
 }
 
 /// A Latvian personal code: 11 digits, written `DDMMYY-NNNNN` (the hyphen optional); codes

@@ -3,9 +3,9 @@
 //! authorised absences, stamped with the order's policy revision.
 
 use ingest::store::{DeviceKind as InventoryKind, wire_id};
+use rules::DeviceId;
 use rules::policy::{Address, DeviceKind, MonitoringPolicy, VictimProximity, WornDevice};
 use rules::schedule::AuthorisedAbsence;
-use rules::{DeviceId, Timestamp};
 
 use crate::Cases;
 use crate::error::{CasesError, FieldError, corrupt};
@@ -186,9 +186,4 @@ impl Cases {
         tx.commit().await?;
         Ok(Some(policy))
     }
-}
-
-/// An instant from stored milliseconds.
-pub(crate) fn instant(ms: i64) -> Timestamp {
-    Timestamp(ms)
 }

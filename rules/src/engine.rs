@@ -160,38 +160,40 @@ impl Engine {
         const STATE: usize = 12;
         const POLICY: usize = 8;
         const SHAPES: usize = 4;
-        let mut found: Vec<Option<Route>> = Vec::with_capacity(batch.len().min(256));
+        // Each observation's route, and the client it concerns first (a victim's device may
+        // concern several; the others are not fetched ahead): looked up once, in a row, so the
+        // waits overlap.
+        let mut found: Vec<Option<(Route, Option<usize>)>> =
+            Vec::with_capacity(batch.len().min(256));
         for chunk in batch.chunks(256) {
-            // Independent lookups in a row, so their waits overlap.
             found.clear();
-            found.extend(chunk.iter().map(|o| self.routes.get(&o.device).copied()));
-            // The client an observation concerns first (a victim's device may concern
-            // several; the others are not fetched ahead).
-            let ahead = |engine: &Engine, i: usize| -> Option<usize> {
-                let route = found.get(i).copied().flatten()?;
-                match route.worn() {
+            found.extend(chunk.iter().map(|o| {
+                let route = *self.routes.get(&o.device)?;
+                let first = match route.worn() {
                     Some((m, _, _)) => Some(m),
-                    None => engine
+                    None => self
                         .watchers
-                        .get(&chunk[i].device)?
-                        .first()
+                        .get(&o.device)
+                        .and_then(|w| w.first())
                         .map(|&m| m as usize),
-                }
-            };
+                };
+                Some((route, first))
+            }));
+            let ahead = |i: usize| found.get(i).copied().flatten().and_then(|(_, m)| m);
             for (i, obs) in chunk.iter().enumerate() {
-                if let Some(m) = ahead(self, i + MONITOR) {
+                if let Some(m) = ahead(i + MONITOR) {
                     self.monitors[m].prefetch_monitor();
                 }
-                if let Some(m) = ahead(self, i + STATE) {
+                if let Some(m) = ahead(i + STATE) {
                     self.monitors[m].prefetch_state();
                 }
-                if let Some(m) = ahead(self, i + POLICY) {
+                if let Some(m) = ahead(i + POLICY) {
                     self.monitors[m].prefetch_policy();
                 }
-                if let Some(m) = ahead(self, i + SHAPES) {
+                if let Some(m) = ahead(i + SHAPES) {
                     self.monitors[m].prefetch_shapes();
                 }
-                if let Some(route) = found[i] {
+                if let Some((route, _)) = found[i] {
                     self.judge_routed(obs, route, out);
                 }
             }
