@@ -9,6 +9,7 @@ use ingest::store::{DeviceKind, db_id, wire_id};
 use rules::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{Actor, AuditAction, append};
 use crate::error::{CasesError, FieldError, corrupt, stored, text};
 use crate::orders::{bump_policy, order_head};
 use crate::{Cases, now_ms};
@@ -83,6 +84,7 @@ pub struct Assignment {
 impl Cases {
     pub async fn add_inventory_device(
         &self,
+        actor: &Actor,
         new: &NewInventoryDevice,
     ) -> Result<InventoryDevice, CasesError> {
         let mut errors = Vec::new();
@@ -93,7 +95,7 @@ impl Cases {
         text(&mut errors, "model", &new.model, 100);
         text(&mut errors, "firmware", &new.firmware, 100);
         CasesError::check(errors)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         let taken: Option<(i64,)> =
             sqlx::query_as("SELECT device_id FROM inventory WHERE device_id = $1 OR serial = $2")
                 .bind(db_id(new.device_id))
@@ -121,6 +123,8 @@ impl Cases {
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
+        let subject = format!("device/{}", new.device_id);
+        append(&mut tx, actor, AuditAction::Create, &subject, "").await?;
         tx.commit().await?;
         self.inventory_device(new.device_id).await
     }
@@ -149,11 +153,11 @@ impl Cases {
     /// Fits a device in stock under an order (a home unit at one of the client's addresses).
     pub async fn fit_device(
         &self,
+        actor: &Actor,
         order: i64,
         device: u64,
         address: Option<&str>,
         at: Timestamp,
-        by: Option<i64>,
     ) -> Result<Assignment, CasesError> {
         let current = self.inventory_device(device).await.map_err(|e| match e {
             CasesError::NotFound { .. } => {
@@ -161,7 +165,7 @@ impl Cases {
             }
             other => other,
         })?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         let (client, status, _) = order_head(&mut tx, order).await?;
         if status.is_final() {
             return Err(CasesError::invalid(
@@ -219,11 +223,20 @@ impl Cases {
         .bind(order)
         .bind(address)
         .bind(at.0)
-        .bind(by)
+        .bind(actor.user_id)
         .fetch_one(&mut *tx)
         .await?;
         set_status(&mut tx, device, DeviceStatus::Fitted).await?;
         bump_policy(&mut tx, order).await?;
+        let detail = format!("fitted under order {order}");
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Update,
+            &format!("device/{device}"),
+            &detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Assignment {
             id,
@@ -231,7 +244,7 @@ impl Cases {
             order_id: order,
             address: address.map(str::to_owned),
             installed: at,
-            installed_by: by,
+            installed_by: actor.user_id,
             removed: None,
             removed_by: None,
         })
@@ -240,9 +253,9 @@ impl Cases {
     /// Removes a fitted device; it goes back in stock, or is marked faulty or lost.
     pub async fn remove_device(
         &self,
+        actor: &Actor,
         device: u64,
         at: Timestamp,
-        by: Option<i64>,
         then: DeviceStatus,
     ) -> Result<(), CasesError> {
         if matches!(then, DeviceStatus::Fitted) {
@@ -251,7 +264,7 @@ impl Cases {
                 "a removed device is not fitted",
             ));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         let open: Option<(i64, i64, i64)> = sqlx::query_as(
             "SELECT id, order_id, installed_ms FROM assignments WHERE device_id = $1 AND removed_ms IS NULL",
         )
@@ -269,12 +282,21 @@ impl Cases {
         }
         sqlx::query("UPDATE assignments SET removed_ms = $1, removed_by = $2 WHERE id = $3")
             .bind(at.0)
-            .bind(by)
+            .bind(actor.user_id)
             .bind(id)
             .execute(&mut *tx)
             .await?;
         set_status(&mut tx, device, then).await?;
         bump_policy(&mut tx, order).await?;
+        let detail = format!("removed from order {order}, now {}", then.as_str());
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Update,
+            &format!("device/{device}"),
+            &detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -8,6 +8,8 @@
 //! PostgreSQL, each change in one transaction; bad input is an [`CasesError::Invalid`] naming
 //! the field and the reason, never a half-written change.
 
+mod audit;
+mod auth;
 mod devices;
 mod error;
 mod notes;
@@ -16,8 +18,14 @@ mod people;
 mod policy;
 mod schema;
 
-use ingest::store::Store;
+use ingest::store::{Backend, Store};
+use sqlx::{Any, Transaction};
 
+pub use audit::{Actor, AuditAction, AuditEntry, AuditVerdict, GENESIS};
+pub use auth::{
+    Credential, CredentialKind, Issued, LOCKOUT_MS, MAX_FAILURES, Refusal, SESSION_IDLE_MS,
+    SESSION_MAX_MS, TOKEN_MAX_MS,
+};
 pub use devices::{Assignment, DeviceStatus, InventoryDevice, NewInventoryDevice};
 pub use error::{CasesError, FieldError};
 pub use notes::{Absence, NewAbsence, NewNote, Note};
@@ -43,6 +51,24 @@ impl Cases {
 
     fn pool(&self) -> &sqlx::AnyPool {
         self.store.pool()
+    }
+
+    /// A transaction that writes: one at a time, on both backends. SQLite takes its write lock
+    /// at the start (a deferred transaction that reads, then writes, fails when another wrote
+    /// in between); PostgreSQL takes an advisory lock. Case changes come at the pace of people,
+    /// so serialising them costs nothing, and it makes every check-then-write (a personal code
+    /// not yet registered, the audit chain's next entry) exact.
+    async fn write(&self) -> Result<Transaction<'static, Any>, CasesError> {
+        match self.store.backend() {
+            Backend::Sqlite => Ok(self.pool().begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool().begin().await?;
+                sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(7235021)) AS locked")
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
 }
 

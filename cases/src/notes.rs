@@ -6,6 +6,7 @@ use rules::Timestamp;
 use rules::schedule::AbsenceReason;
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{Actor, AuditAction, append};
 use crate::error::{CasesError, FieldError};
 use crate::orders::{bump_policy, order_head};
 use crate::people::exists;
@@ -53,11 +54,12 @@ pub struct NewAbsence {
 const MAX_ABSENCE_MS: i64 = 7 * 24 * 3600 * 1000;
 
 impl Cases {
-    pub async fn add_note(&self, new: &NewNote, author: i64) -> Result<Note, CasesError> {
+    pub async fn add_note(&self, actor: &Actor, new: &NewNote) -> Result<Note, CasesError> {
+        let author = author_of(actor)?;
         if new.text.trim().is_empty() || new.text.chars().count() > 10_000 {
             return Err(CasesError::invalid("text", "must be 1 to 10000 characters"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         exists(&mut tx, "clients", "client_id", new.client_id).await?;
         let created_ms = now_ms();
         let (id,): (i64,) = sqlx::query_as(
@@ -69,6 +71,8 @@ impl Cases {
         .bind(created_ms)
         .fetch_one(&mut *tx)
         .await?;
+        let subject = format!("client/{}/notes/{id}", new.client_id);
+        append(&mut tx, actor, AuditAction::Create, &subject, "").await?;
         tx.commit().await?;
         Ok(Note {
             id,
@@ -98,7 +102,12 @@ impl Cases {
             .collect())
     }
 
-    pub async fn add_absence(&self, new: &NewAbsence, author: i64) -> Result<Absence, CasesError> {
+    pub async fn add_absence(
+        &self,
+        actor: &Actor,
+        new: &NewAbsence,
+    ) -> Result<Absence, CasesError> {
+        let author = author_of(actor)?;
         let mut errors = Vec::new();
         if new.until <= new.from {
             errors.push(FieldError::new("until", "must be after from"));
@@ -112,7 +121,7 @@ impl Cases {
             ));
         }
         CasesError::check(errors)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         let (_, status, _) = order_head(&mut tx, new.order_id).await?;
         if status.is_final() {
             return Err(CasesError::invalid(
@@ -138,6 +147,8 @@ impl Cases {
         .fetch_one(&mut *tx)
         .await?;
         bump_policy(&mut tx, new.order_id).await?;
+        let subject = format!("order/{}/absences/{id}", new.order_id);
+        append(&mut tx, actor, AuditAction::Create, &subject, "").await?;
         tx.commit().await?;
         Ok(Absence {
             id,
@@ -173,4 +184,11 @@ impl Cases {
             })
             .collect()
     }
+}
+
+/// Notes and absences are a person's word: sargs itself writes none.
+fn author_of(actor: &Actor) -> Result<i64, CasesError> {
+    actor
+        .user_id
+        .ok_or_else(|| CasesError::invalid("author", "must be a user"))
 }

@@ -13,6 +13,7 @@ use rules::schedule::TimeZone;
 use rules::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{Actor, AuditAction, append};
 use crate::error::{CasesError, FieldError, corrupt, stored, text};
 use crate::people::exists;
 use crate::{Cases, now_ms, policy};
@@ -192,16 +193,12 @@ impl OrderTerms {
 impl Cases {
     /// Records an order and its first revision, once its terms compile into a policy against
     /// the client's addresses and the victims named.
-    pub async fn create_order(
-        &self,
-        new: &NewOrder,
-        author: Option<i64>,
-    ) -> Result<Order, CasesError> {
+    pub async fn create_order(&self, actor: &Actor, new: &NewOrder) -> Result<Order, CasesError> {
         let mut errors = new.terms.errors();
         text(&mut errors, "court", &new.court, 200);
         text(&mut errors, "case_number", &new.case_number, 200);
         CasesError::check(errors)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         exists(&mut tx, "clients", "client_id", new.client_id).await?;
         policy::check_terms(&mut tx, new.client_id, &new.terms).await?;
         let taken: Option<(i64,)> =
@@ -228,7 +225,15 @@ impl Cases {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        insert_revision(&mut tx, id, 1, &new.terms, "order made", author, now).await?;
+        insert_revision(&mut tx, id, 1, &new.terms, "order made", actor.user_id, now).await?;
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Create,
+            &format!("order/{id}"),
+            "",
+        )
+        .await?;
         tx.commit().await?;
         self.order(id).await
     }
@@ -236,17 +241,17 @@ impl Cases {
     /// A variation: new terms as a new revision. A revoked or ended order cannot be varied.
     pub async fn vary_order(
         &self,
+        actor: &Actor,
         id: i64,
         terms: &OrderTerms,
         reason: &str,
-        author: Option<i64>,
     ) -> Result<Order, CasesError> {
         let mut errors = terms.errors();
         if reason.trim().is_empty() {
             errors.push(FieldError::new("reason", "a variation says why"));
         }
         CasesError::check(errors)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         let (client_id, status, revision) = order_head(&mut tx, id).await?;
         if status.is_final() {
             return Err(CasesError::invalid(
@@ -256,13 +261,22 @@ impl Cases {
         }
         policy::check_terms(&mut tx, client_id, terms).await?;
         let next = revision + 1;
-        insert_revision(&mut tx, id, next, terms, reason, author, now_ms()).await?;
+        insert_revision(&mut tx, id, next, terms, reason, actor.user_id, now_ms()).await?;
         sqlx::query(
             "UPDATE orders SET revision = $1, policy_revision = policy_revision + 1 WHERE id = $2",
         )
         .bind(next)
         .bind(id)
         .execute(&mut *tx)
+        .await?;
+        let detail = format!("revision {next}");
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Update,
+            &format!("order/{id}"),
+            &detail,
+        )
         .await?;
         tx.commit().await?;
         self.order(id).await
@@ -271,10 +285,11 @@ impl Cases {
     /// Suspends, resumes, revokes or ends monitoring under an order.
     pub async fn set_order_status(
         &self,
+        actor: &Actor,
         id: i64,
         status: OrderStatus,
     ) -> Result<Order, CasesError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         let (_, now, _) = order_head(&mut tx, id).await?;
         if now.is_final() && now != status {
             return Err(CasesError::invalid(
@@ -288,6 +303,15 @@ impl Cases {
         .bind(status.as_str())
         .bind(id)
         .execute(&mut *tx)
+        .await?;
+        let detail = format!("status {}", status.as_str());
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Update,
+            &format!("order/{id}"),
+            &detail,
+        )
         .await?;
         tx.commit().await?;
         self.order(id).await

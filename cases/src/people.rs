@@ -11,6 +11,7 @@ use ingest::store::{db_id, wire_id};
 use rules::geometry::{CompiledShape, ZoneShape};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{Actor, AuditAction, append};
 use crate::error::{CasesError, FieldError, corrupt, stored, text};
 use crate::{Cases, now_ms};
 
@@ -225,11 +226,11 @@ pub(crate) fn address_errors(addresses: &[ClientAddress]) -> Vec<FieldError> {
 }
 
 impl Cases {
-    pub async fn create_unit(&self, new: &NewUnit) -> Result<Unit, CasesError> {
+    pub async fn create_unit(&self, actor: &Actor, new: &NewUnit) -> Result<Unit, CasesError> {
         let mut errors = Vec::new();
         text(&mut errors, "name", &new.name, 200);
         CasesError::check(errors)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         if let Some(parent) = new.parent_id {
             exists(&mut tx, "units", "parent_id", parent).await?;
         }
@@ -247,6 +248,14 @@ impl Cases {
         .bind(new.parent_id)
         .bind(now_ms())
         .fetch_one(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Create,
+            &format!("unit/{id}"),
+            "",
+        )
         .await?;
         tx.commit().await?;
         Ok(Unit {
@@ -272,7 +281,7 @@ impl Cases {
     }
 
     /// Creates a user; the password is kept only as an argon2 hash.
-    pub async fn create_user(&self, new: &NewUser) -> Result<User, CasesError> {
+    pub async fn create_user(&self, actor: &Actor, new: &NewUser) -> Result<User, CasesError> {
         let mut errors = Vec::new();
         let name_ok = (3..=64).contains(&new.username.len())
             && new
@@ -311,7 +320,7 @@ impl Cases {
         }
         CasesError::check(errors)?;
         let hash = hash_password(&new.password)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         if let Some(unit) = new.unit_id {
             exists(&mut tx, "units", "unit_id", unit).await?;
         }
@@ -334,6 +343,15 @@ impl Cases {
         .bind(&hash)
         .bind(now_ms())
         .fetch_one(&mut *tx)
+        .await?;
+        let detail = format!("role {}", new.role.as_str());
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Create,
+            &format!("user/{id}"),
+            &detail,
+        )
         .await?;
         tx.commit().await?;
         Ok(User {
@@ -382,7 +400,11 @@ impl Cases {
         self.user(id).await.map(Some)
     }
 
-    pub async fn create_client(&self, new: &NewClient) -> Result<Client, CasesError> {
+    pub async fn create_client(
+        &self,
+        actor: &Actor,
+        new: &NewClient,
+    ) -> Result<Client, CasesError> {
         let mut errors = Vec::new();
         if let Some(reason) = personal_code_error(&new.personal_code) {
             errors.push(FieldError::new("personal_code", reason));
@@ -418,7 +440,7 @@ impl Cases {
         let code = normal_personal_code(&new.personal_code);
         let addresses =
             serde_json::to_string(&new.addresses).map_err(|e| corrupt("addresses", e))?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         let officer: Option<(String, Option<i64>)> =
             sqlx::query_as("SELECT role, unit_id FROM users WHERE id = $1")
                 .bind(new.officer_id)
@@ -463,6 +485,14 @@ impl Cases {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Create,
+            &format!("client/{id}"),
+            "",
+        )
+        .await?;
         tx.commit().await?;
         self.client(id).await
     }
@@ -496,7 +526,11 @@ impl Cases {
         rows.into_iter().map(client_of).collect()
     }
 
-    pub async fn create_victim(&self, new: &NewVictim) -> Result<Victim, CasesError> {
+    pub async fn create_victim(
+        &self,
+        actor: &Actor,
+        new: &NewVictim,
+    ) -> Result<Victim, CasesError> {
         let mut errors = Vec::new();
         text(&mut errors, "contact_name", &new.contact_name, 200);
         if let Some(reason) = new.contact_phone.as_deref().and_then(phone_error) {
@@ -506,7 +540,7 @@ impl Cases {
             errors.push(FieldError::new("device_id", "0 is not a device"));
         }
         CasesError::check(errors)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         if let Some(device) = new.device_id {
             let taken: Option<(i64,)> =
                 sqlx::query_as("SELECT id FROM victims WHERE device_id = $1")
@@ -529,6 +563,14 @@ impl Cases {
         .bind(new.device_id.map(db_id))
         .bind(now_ms())
         .fetch_one(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Create,
+            &format!("victim/{id}"),
+            "",
+        )
         .await?;
         tx.commit().await?;
         Ok(Victim {
@@ -627,7 +669,7 @@ fn client_of(row: ClientRow) -> Result<Client, CasesError> {
     })
 }
 
-fn hash_password(password: &str) -> Result<String, CasesError> {
+pub(crate) fn hash_password(password: &str) -> Result<String, CasesError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)

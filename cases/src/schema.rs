@@ -6,16 +6,17 @@
 
 use ingest::store::{Store, schema};
 
-use crate::CasesError;
+use crate::{CasesError, audit};
 
-const MIGRATIONS: &[&[&str]] = &[&[
-    "CREATE TABLE IF NOT EXISTS units (
+const MIGRATIONS: &[&[&str]] = &[
+    &[
+        "CREATE TABLE IF NOT EXISTS units (
         id {id},
         name TEXT NOT NULL UNIQUE,
         parent_id BIGINT REFERENCES units (id),
         created_ms BIGINT NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS users (
+        "CREATE TABLE IF NOT EXISTS users (
         id {id},
         username TEXT NOT NULL UNIQUE,
         display_name TEXT NOT NULL,
@@ -28,7 +29,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         disabled BIGINT NOT NULL DEFAULT 0,
         created_ms BIGINT NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS clients (
+        "CREATE TABLE IF NOT EXISTS clients (
         id {id},
         personal_code TEXT NOT NULL UNIQUE,
         given_name TEXT NOT NULL,
@@ -43,16 +44,16 @@ const MIGRATIONS: &[&[&str]] = &[&[
         created_ms BIGINT NOT NULL,
         updated_ms BIGINT NOT NULL
     )",
-    "CREATE INDEX IF NOT EXISTS clients_by_officer ON clients (officer_id)",
-    "CREATE INDEX IF NOT EXISTS clients_by_unit ON clients (unit_id)",
-    "CREATE TABLE IF NOT EXISTS victims (
+        "CREATE INDEX IF NOT EXISTS clients_by_officer ON clients (officer_id)",
+        "CREATE INDEX IF NOT EXISTS clients_by_unit ON clients (unit_id)",
+        "CREATE TABLE IF NOT EXISTS victims (
         id {id},
         contact_name TEXT NOT NULL,
         contact_phone TEXT,
         device_id BIGINT UNIQUE,
         created_ms BIGINT NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS orders (
+        "CREATE TABLE IF NOT EXISTS orders (
         id {id},
         client_id BIGINT NOT NULL REFERENCES clients (id),
         court TEXT NOT NULL,
@@ -63,8 +64,8 @@ const MIGRATIONS: &[&[&str]] = &[&[
         created_ms BIGINT NOT NULL,
         UNIQUE (court, case_number)
     )",
-    "CREATE INDEX IF NOT EXISTS orders_by_client ON orders (client_id)",
-    "CREATE TABLE IF NOT EXISTS order_revisions (
+        "CREATE INDEX IF NOT EXISTS orders_by_client ON orders (client_id)",
+        "CREATE TABLE IF NOT EXISTS order_revisions (
         order_id BIGINT NOT NULL REFERENCES orders (id),
         revision BIGINT NOT NULL,
         terms TEXT NOT NULL,
@@ -73,7 +74,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         created_ms BIGINT NOT NULL,
         PRIMARY KEY (order_id, revision)
     )",
-    "CREATE TABLE IF NOT EXISTS inventory (
+        "CREATE TABLE IF NOT EXISTS inventory (
         device_id BIGINT PRIMARY KEY,
         serial TEXT NOT NULL UNIQUE,
         kind TEXT NOT NULL,
@@ -82,7 +83,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         status TEXT NOT NULL,
         created_ms BIGINT NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS assignments (
+        "CREATE TABLE IF NOT EXISTS assignments (
         id {id},
         device_id BIGINT NOT NULL REFERENCES inventory (device_id),
         order_id BIGINT NOT NULL REFERENCES orders (id),
@@ -92,17 +93,17 @@ const MIGRATIONS: &[&[&str]] = &[&[
         removed_ms BIGINT,
         removed_by BIGINT REFERENCES users (id)
     )",
-    "CREATE INDEX IF NOT EXISTS assignments_by_device ON assignments (device_id, installed_ms)",
-    "CREATE INDEX IF NOT EXISTS assignments_by_order ON assignments (order_id)",
-    "CREATE TABLE IF NOT EXISTS notes (
+        "CREATE INDEX IF NOT EXISTS assignments_by_device ON assignments (device_id, installed_ms)",
+        "CREATE INDEX IF NOT EXISTS assignments_by_order ON assignments (order_id)",
+        "CREATE TABLE IF NOT EXISTS notes (
         id {id},
         client_id BIGINT NOT NULL REFERENCES clients (id),
         author_id BIGINT NOT NULL REFERENCES users (id),
         text TEXT NOT NULL,
         created_ms BIGINT NOT NULL
     )",
-    "CREATE INDEX IF NOT EXISTS notes_by_client ON notes (client_id, created_ms)",
-    "CREATE TABLE IF NOT EXISTS absences (
+        "CREATE INDEX IF NOT EXISTS notes_by_client ON notes (client_id, created_ms)",
+        "CREATE TABLE IF NOT EXISTS absences (
         id {id},
         order_id BIGINT NOT NULL REFERENCES orders (id),
         from_ms BIGINT NOT NULL,
@@ -112,10 +113,40 @@ const MIGRATIONS: &[&[&str]] = &[&[
         author_id BIGINT NOT NULL REFERENCES users (id),
         created_ms BIGINT NOT NULL
     )",
-    "CREATE INDEX IF NOT EXISTS absences_by_order ON absences (order_id, from_ms)",
-]];
+        "CREATE INDEX IF NOT EXISTS absences_by_order ON absences (order_id, from_ms)",
+    ],
+    &[
+        "CREATE TABLE IF NOT EXISTS credentials (
+        id {id},
+        token_hash TEXT NOT NULL UNIQUE,
+        user_id BIGINT NOT NULL REFERENCES users (id),
+        kind TEXT NOT NULL,
+        label TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        expires_ms BIGINT NOT NULL,
+        last_used_ms BIGINT NOT NULL,
+        revoked_ms BIGINT
+    )",
+        "CREATE INDEX IF NOT EXISTS credentials_by_user ON credentials (user_id)",
+        "CREATE TABLE IF NOT EXISTS audit_log (
+        seq BIGINT PRIMARY KEY,
+        at_ms BIGINT NOT NULL,
+        actor_id BIGINT,
+        actor TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    )",
+    ],
+];
 
 pub(crate) async fn migrate(store: &Store) -> Result<(), CasesError> {
     schema::apply(store, "cases_schema_migrations", MIGRATIONS).await?;
+    for statement in audit::guard_statements(store.backend()) {
+        sqlx::query(statement).execute(store.pool()).await?;
+    }
     Ok(())
 }

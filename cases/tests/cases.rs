@@ -4,8 +4,8 @@
 //! rules engine gets from them. Bad requests name the field and leave nothing written.
 
 use cases::{
-    Cases, CasesError, DeviceStatus, NewAbsence, NewClient, NewInventoryDevice, NewNote, NewOrder,
-    NewUnit, NewUser, NewVictim, OrderStatus, OrderTerms, Role,
+    Actor, Cases, CasesError, DeviceStatus, NewAbsence, NewClient, NewInventoryDevice, NewNote,
+    NewOrder, NewUnit, NewUser, NewVictim, OrderStatus, OrderTerms, Role,
 };
 use ingest::store::testing::test_databases;
 use ingest::store::{DeviceKind, Store};
@@ -55,9 +55,14 @@ fn fields(result: Result<impl std::fmt::Debug, CasesError>) -> Vec<String> {
     }
 }
 
+fn sys() -> Actor {
+    Actor::system("cases test")
+}
+
 struct World {
     cases: Cases,
     officer: i64,
+    by_officer: Actor,
     client: i64,
     victim: i64,
 }
@@ -65,38 +70,48 @@ struct World {
 async fn world(store: Store) -> World {
     let cases = Cases::open(store).await.expect("cases open");
     let unit = cases
-        .create_unit(&NewUnit {
-            name: "Rīgas teritoriālā struktūrvienība".into(),
-            parent_id: None,
-        })
+        .create_unit(
+            &sys(),
+            &NewUnit {
+                name: "Rīgas teritoriālā struktūrvienība".into(),
+                parent_id: None,
+            },
+        )
         .await
         .expect("unit");
     let officer = cases
-        .create_user(&NewUser {
-            username: "ilze.ozola".into(),
-            display_name: "Ilze Ozola".into(),
-            role: Role::Officer,
-            unit_id: Some(unit.id),
-            court: None,
-            password: "correct horse battery".into(),
-        })
+        .create_user(
+            &sys(),
+            &NewUser {
+                username: "ilze.ozola".into(),
+                display_name: "Ilze Ozola".into(),
+                role: Role::Officer,
+                unit_id: Some(unit.id),
+                court: None,
+                password: "correct horse battery".into(),
+            },
+        )
         .await
         .expect("officer");
     let client = cases
-        .create_client(&client_json(officer.id, "01019012345"))
+        .create_client(&sys(), &client_json(officer.id, "01019012345"))
         .await
         .expect("client");
     let victim = cases
-        .create_victim(&NewVictim {
-            contact_name: "Anna".into(),
-            contact_phone: None,
-            device_id: Some(9001),
-        })
+        .create_victim(
+            &sys(),
+            &NewVictim {
+                contact_name: "Anna".into(),
+                contact_phone: None,
+                device_id: Some(9001),
+            },
+        )
         .await
         .expect("victim");
     World {
         cases,
         officer: officer.id,
+        by_officer: Actor::user(&officer, "127.0.0.1"),
         client: client.id,
         victim: victim.id,
     }
@@ -110,13 +125,13 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
         let cases = &w.cases;
         let order = cases
             .create_order(
+                &w.by_officer,
                 &NewOrder {
                     client_id: w.client,
                     court: "Rīgas pilsētas tiesa".into(),
                     case_number: "K-1/2026".into(),
                     terms: terms(w.victim),
                 },
-                Some(w.officer),
             )
             .await
             .expect("order");
@@ -137,32 +152,36 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
             (5001, "H-5001", DeviceKind::HomeUnit),
         ] {
             cases
-                .add_inventory_device(&NewInventoryDevice {
-                    device_id: id,
-                    serial: serial.into(),
-                    kind,
-                    model: "X1".into(),
-                    firmware: "1.0".into(),
-                })
+                .add_inventory_device(
+                    &sys(),
+                    &NewInventoryDevice {
+                        device_id: id,
+                        serial: serial.into(),
+                        kind,
+                        model: "X1".into(),
+                        firmware: "1.0".into(),
+                    },
+                )
                 .await
                 .expect("inventory");
         }
         cases
-            .fit_device(order.id, 1001, None, at("2026-11-02T10:00:00Z"), None)
+            .fit_device(&sys(), order.id, 1001, None, at("2026-11-02T10:00:00Z"))
             .await
             .expect("tag fitted");
         cases
             .fit_device(
+                &sys(),
                 order.id,
                 5001,
                 Some("home"),
                 at("2026-11-02T10:05:00Z"),
-                None,
             )
             .await
             .expect("home unit fitted");
         cases
             .add_absence(
+                &w.by_officer,
                 &NewAbsence {
                     order_id: order.id,
                     from: at("2026-11-02T21:00:00Z"),
@@ -170,7 +189,6 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
                     reason: rules::schedule::AbsenceReason::Work,
                     details: "night shift".into(),
                 },
-                w.officer,
             )
             .await
             .expect("absence");
@@ -196,10 +214,10 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
         varied.zones.clear();
         let order = cases
             .vary_order(
+                &w.by_officer,
                 order.id,
                 &varied,
                 "court decision of 2026-12-01",
-                Some(w.officer),
             )
             .await
             .expect("varied");
@@ -219,16 +237,21 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
 
         // Suspended: nothing judged. Removing the tag: nothing judged either.
         cases
-            .set_order_status(order.id, OrderStatus::Suspended)
+            .set_order_status(&sys(), order.id, OrderStatus::Suspended)
             .await
             .expect("suspended");
         assert_eq!(cases.policy(order.id).await.expect("policy"), None);
         cases
-            .set_order_status(order.id, OrderStatus::Active)
+            .set_order_status(&sys(), order.id, OrderStatus::Active)
             .await
             .expect("resumed");
         cases
-            .remove_device(1001, at("2026-12-02T10:00:00Z"), None, DeviceStatus::Faulty)
+            .remove_device(
+                &sys(),
+                1001,
+                at("2026-12-02T10:00:00Z"),
+                DeviceStatus::Faulty,
+            )
             .await
             .expect("removed");
         assert_eq!(cases.policy(order.id).await.expect("policy"), None);
@@ -242,11 +265,11 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
 
         cases
             .add_note(
+                &w.by_officer,
                 &NewNote {
                     client_id: w.client,
                     text: "Visited at home.".into(),
                 },
-                w.officer,
             )
             .await
             .expect("note");
@@ -254,15 +277,19 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
 
         // Ended: final.
         cases
-            .set_order_status(order.id, OrderStatus::Ended)
+            .set_order_status(&sys(), order.id, OrderStatus::Ended)
             .await
             .expect("ended");
         assert_eq!(
-            fields(cases.set_order_status(order.id, OrderStatus::Active).await),
+            fields(
+                cases
+                    .set_order_status(&sys(), order.id, OrderStatus::Active)
+                    .await
+            ),
             vec!["status"]
         );
         assert_eq!(
-            fields(cases.vary_order(order.id, &varied, "again", None).await),
+            fields(cases.vary_order(&sys(), order.id, &varied, "again").await),
             vec!["status"]
         );
     }
@@ -279,7 +306,7 @@ async fn bad_requests_name_the_field_and_write_nothing() {
         assert_eq!(
             fields(
                 cases
-                    .create_client(&client_json(w.officer, "010190-12345"))
+                    .create_client(&sys(), &client_json(w.officer, "010190-12345"))
                     .await
             ),
             vec!["personal_code"]
@@ -292,13 +319,13 @@ async fn bad_requests_name_the_field_and_write_nothing() {
         }))
         .expect("a shape");
         assert_eq!(
-            fields(cases.create_client(&bad).await),
+            fields(cases.create_client(&sys(), &bad).await),
             vec!["given_name", "phone", "addresses[0].zone"]
         );
         assert_eq!(
             fields(
                 cases
-                    .create_client(&client_json(w.client + 1000, "03039012345"))
+                    .create_client(&sys(), &client_json(w.client + 1000, "03039012345"))
                     .await
             ),
             vec!["officer_id"]
@@ -324,11 +351,11 @@ async fn bad_requests_name_the_field_and_write_nothing() {
             terms,
         };
         assert_eq!(
-            fields(cases.create_order(&new(t), None).await),
+            fields(cases.create_order(&sys(), &new(t)).await),
             vec!["terms.ends", "terms.decision_date"]
         );
         assert_eq!(
-            fields(cases.create_order(&new(terms(w.victim + 99)), None).await),
+            fields(cases.create_order(&sys(), &new(terms(w.victim + 99))).await),
             vec!["terms.proximity[0].victim_id"]
         );
         let mut t = terms(w.victim);
@@ -336,7 +363,7 @@ async fn bad_requests_name_the_field_and_write_nothing() {
             c.timetable[0].address = "mother's".into();
         }
         assert_eq!(
-            fields(cases.create_order(&new(t), None).await),
+            fields(cases.create_order(&sys(), &new(t)).await),
             vec!["terms"]
         );
         assert!(cases.orders(None, 0, 100).await.expect("orders").is_empty());
@@ -348,57 +375,63 @@ async fn bad_requests_name_the_field_and_write_nothing() {
 
         // A device fitted to someone else.
         let order = cases
-            .create_order(&new(terms(w.victim)), None)
+            .create_order(&sys(), &new(terms(w.victim)))
             .await
             .expect("order");
         let other_client = cases
-            .create_client(&client_json(w.officer, "04049012345"))
+            .create_client(&sys(), &client_json(w.officer, "04049012345"))
             .await
             .expect("client");
         let other = cases
             .create_order(
+                &sys(),
                 &NewOrder {
                     client_id: other_client.id,
                     court: "Rīgas pilsētas tiesa".into(),
                     case_number: "K-3/2026".into(),
                     terms: terms(w.victim),
                 },
-                None,
             )
             .await
             .expect("order");
         cases
-            .add_inventory_device(&NewInventoryDevice {
-                device_id: 1001,
-                serial: "T-1001".into(),
-                kind: DeviceKind::GpsTag,
-                model: "X1".into(),
-                firmware: "1.0".into(),
-            })
+            .add_inventory_device(
+                &sys(),
+                &NewInventoryDevice {
+                    device_id: 1001,
+                    serial: "T-1001".into(),
+                    kind: DeviceKind::GpsTag,
+                    model: "X1".into(),
+                    firmware: "1.0".into(),
+                },
+            )
             .await
             .expect("inventory");
         assert_eq!(
             fields(
                 cases
-                    .add_inventory_device(&NewInventoryDevice {
-                        device_id: 1002,
-                        serial: "T-1001".into(),
-                        kind: DeviceKind::GpsTag,
-                        model: "X1".into(),
-                        firmware: "1.0".into()
-                    })
+                    .add_inventory_device(
+                        &sys(),
+                        &NewInventoryDevice {
+                            device_id: 1002,
+                            serial: "T-1001".into(),
+                            kind: DeviceKind::GpsTag,
+                            model: "X1".into(),
+                            firmware: "1.0".into()
+                        }
+                    )
                     .await
             ),
             vec!["serial"]
         );
         cases
-            .fit_device(order.id, 1001, None, at("2026-11-02T10:00:00Z"), None)
+            .fit_device(&sys(), order.id, 1001, None, at("2026-11-02T10:00:00Z"))
             .await
             .expect("fitted");
         assert_eq!(
             fields(
                 cases
-                    .fit_device(other.id, 1001, None, at("2026-11-02T11:00:00Z"), None)
+                    .fit_device(&sys(), other.id, 1001, None, at("2026-11-02T11:00:00Z"))
                     .await
             ),
             vec!["device_id"]
@@ -406,7 +439,7 @@ async fn bad_requests_name_the_field_and_write_nothing() {
         assert_eq!(
             fields(
                 cases
-                    .fit_device(other.id, 4242, None, at("2026-11-02T11:00:00Z"), None)
+                    .fit_device(&sys(), other.id, 4242, None, at("2026-11-02T11:00:00Z"))
                     .await
             ),
             vec!["device_id"]
@@ -425,7 +458,7 @@ async fn bad_requests_name_the_field_and_write_nothing() {
         assert_eq!(
             fields(
                 cases
-                    .create_user(&user("judge", Role::Court, "short"))
+                    .create_user(&sys(), &user("judge", Role::Court, "short"))
                     .await
             ),
             vec!["password", "court"]
@@ -433,7 +466,10 @@ async fn bad_requests_name_the_field_and_write_nothing() {
         assert_eq!(
             fields(
                 cases
-                    .create_user(&user("ilze.ozola", Role::Operator, "long enough password"))
+                    .create_user(
+                        &sys(),
+                        &user("ilze.ozola", Role::Operator, "long enough password")
+                    )
                     .await
             ),
             vec!["username"]
@@ -441,7 +477,10 @@ async fn bad_requests_name_the_field_and_write_nothing() {
         assert_eq!(
             fields(
                 cases
-                    .create_user(&user("Bad Name", Role::Operator, "long enough password"))
+                    .create_user(
+                        &sys(),
+                        &user("Bad Name", Role::Operator, "long enough password")
+                    )
                     .await
             ),
             vec!["username"]

@@ -1,0 +1,273 @@
+//! The audit log: who read or changed which personal data, when, and from where.
+//!
+//! Append only, twice over: the tables refuse UPDATE and DELETE (a trigger on each backend),
+//! and every entry carries the SHA-256 of the entry before it, so an entry edited or removed
+//! behind the triggers' back breaks the chain and [`Cases::verify_audit`] says where. A change
+//! is recorded in the transaction that makes it, so there is never a change without its entry;
+//! a read is recorded before the data leaves.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::{Any, Transaction};
+
+use ingest::store::Backend;
+
+use crate::error::CasesError;
+use crate::people::{Role, User};
+use crate::{Cases, now_ms};
+
+/// Who acts and from where. Every change is made, and every read of personal data recorded,
+/// under one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    /// None for sargs itself (the demo's seeding, a command run on the server).
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub role: Option<Role>,
+    pub unit_id: Option<i64>,
+    pub court: Option<String>,
+    /// The peer address of the request, or what ran the command.
+    pub origin: String,
+}
+
+impl Actor {
+    pub fn user(user: &User, origin: impl Into<String>) -> Actor {
+        Actor {
+            user_id: Some(user.id),
+            username: user.username.clone(),
+            role: Some(user.role),
+            unit_id: user.unit_id,
+            court: user.court.clone(),
+            origin: origin.into(),
+        }
+    }
+
+    /// sargs acting on its own, e.g. `Actor::system("sargs demo")`.
+    pub fn system(origin: impl Into<String>) -> Actor {
+        Actor {
+            user_id: None,
+            username: "sargs".to_string(),
+            role: None,
+            unit_id: None,
+            court: None,
+            origin: origin.into(),
+        }
+    }
+
+    pub fn is(&self, role: Role) -> bool {
+        self.role == Some(role)
+    }
+}
+
+/// What was done.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Read,
+    Create,
+    Update,
+    Login,
+    LoginRefused,
+    Logout,
+}
+
+impl AuditAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Read => "read",
+            AuditAction::Create => "create",
+            AuditAction::Update => "update",
+            AuditAction::Login => "login",
+            AuditAction::LoginRefused => "login_refused",
+            AuditAction::Logout => "logout",
+        }
+    }
+}
+
+/// One entry as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub origin: String,
+    pub action: String,
+    /// What was touched, as `client/12` or `order/3/revisions`.
+    pub subject: String,
+    /// What about it: the fields changed, the filter of a list. Never a password or a token.
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The hash before the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+impl AuditEntry {
+    /// SHA-256 over the previous hash and every field, as a JSON array: unambiguous, and easy
+    /// to recompute with any JSON library.
+    fn digest(&self) -> String {
+        let fields = serde_json::json!([
+            self.prev_hash,
+            self.seq,
+            self.at_ms,
+            self.actor_id,
+            self.actor,
+            self.origin,
+            self.action,
+            self.subject,
+            self.detail,
+        ]);
+        hex::encode(Sha256::digest(fields.to_string().as_bytes()))
+    }
+}
+
+/// What a check of the chain found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditVerdict {
+    /// Entries checked.
+    pub entries: u64,
+    /// The last entry's seq and hash: note them to detect a truncated tail later.
+    pub head: Option<(i64, String)>,
+    /// The first entry where the chain breaks, and how.
+    pub broken: Option<(i64, String)>,
+}
+
+/// Appends an entry inside `tx`: it lands exactly when the change it records does.
+pub(crate) async fn append(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    action: AuditAction,
+    subject: &str,
+    detail: &str,
+) -> Result<(), CasesError> {
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
+    let mut entry = AuditEntry {
+        seq: prev_seq + 1,
+        at_ms: now_ms(),
+        actor_id: actor.user_id,
+        actor: actor.username.clone(),
+        origin: actor.origin.clone(),
+        action: action.as_str().to_string(),
+        subject: subject.to_string(),
+        detail: detail.to_string(),
+        prev_hash,
+        hash: String::new(),
+    };
+    entry.hash = entry.digest();
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at_ms, actor_id, actor, origin, action, subject, detail,
+                                prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(entry.seq)
+    .bind(entry.at_ms)
+    .bind(entry.actor_id)
+    .bind(&entry.actor)
+    .bind(&entry.origin)
+    .bind(&entry.action)
+    .bind(&entry.subject)
+    .bind(&entry.detail)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The statements that make the audit table refuse edits, per backend; run at every open
+/// (each is idempotent), since the two dialects cannot share one migration.
+pub(crate) fn guard_statements(backend: Backend) -> &'static [&'static str] {
+    match backend {
+        Backend::Sqlite => &[
+            "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+        ],
+        Backend::Postgres => &[
+            "CREATE OR REPLACE FUNCTION audit_log_refuse() RETURNS trigger LANGUAGE plpgsql AS
+             $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$",
+            "CREATE OR REPLACE TRIGGER audit_log_no_edit BEFORE UPDATE OR DELETE ON audit_log
+             FOR EACH ROW EXECUTE FUNCTION audit_log_refuse()",
+            "CREATE OR REPLACE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+             FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse()",
+        ],
+    }
+}
+
+impl Cases {
+    /// Records a read of personal data, before the data is handed out.
+    pub async fn record_read(
+        &self,
+        actor: &Actor,
+        subject: &str,
+        detail: &str,
+    ) -> Result<(), CasesError> {
+        let mut tx = self.write().await?;
+        append(&mut tx, actor, AuditAction::Read, subject, detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Entries in seq order after `after`, at most `limit`.
+    pub async fn audit_entries(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, CasesError> {
+        Ok(sqlx::query_as(
+            "SELECT seq, at_ms, actor_id, actor, origin, action, subject, detail, prev_hash, hash
+             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Walks the whole chain: seqs run 1, 2, 3 ..., each entry names its predecessor's hash,
+    /// and each hash is that of its own fields.
+    pub async fn verify_audit(&self) -> Result<AuditVerdict, CasesError> {
+        let mut verdict = AuditVerdict {
+            entries: 0,
+            head: None,
+            broken: None,
+        };
+        let mut expected_prev = GENESIS.to_string();
+        let mut expected_seq = 1;
+        loop {
+            let page = self.audit_entries(expected_seq - 1, 1000).await?;
+            if page.is_empty() {
+                return Ok(verdict);
+            }
+            for entry in &page {
+                let fault = if entry.seq != expected_seq {
+                    Some(format!(
+                        "entry {expected_seq} is missing (the next is {})",
+                        entry.seq
+                    ))
+                } else if entry.prev_hash != expected_prev {
+                    Some("it does not name the hash of the entry before it".to_string())
+                } else if entry.digest() != entry.hash {
+                    Some("its fields do not match its hash: it was edited".to_string())
+                } else {
+                    None
+                };
+                if let Some(fault) = fault {
+                    verdict.broken = Some((entry.seq, fault));
+                    return Ok(verdict);
+                }
+                verdict.entries += 1;
+                verdict.head = Some((entry.seq, entry.hash.clone()));
+                expected_prev = entry.hash.clone();
+                expected_seq += 1;
+            }
+        }
+    }
+}

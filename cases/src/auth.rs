@@ -1,0 +1,399 @@
+//! Signing in: a password gives a console session; a user may also hold API tokens for
+//! integrations. Both are bearer secrets that are shown once and stored only as their SHA-256,
+//! so a copy of the database signs nobody in.
+//!
+//! Repeated wrong passwords lock the account for a while: [`MAX_FAILURES`] in a row lock it for
+//! [`LOCKOUT_MS`], during which even the right password is refused. A wrong name costs as much
+//! time as a wrong password, so timing does not tell which names exist.
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::audit::{Actor, AuditAction, append};
+use crate::error::{CasesError, corrupt, text};
+use crate::people::{Role, User, hash_password};
+use crate::{Cases, now_ms};
+
+/// Wrong passwords in a row before the account locks.
+pub const MAX_FAILURES: i64 = 5;
+/// How long a lock lasts: 15 minutes.
+pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
+/// A console session ends after this long unused (30 minutes) ...
+pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
+/// ... and after this long in any case (12 hours: one shift).
+pub const SESSION_MAX_MS: i64 = 12 * 60 * 60 * 1000;
+/// The longest an API token may live: a year.
+pub const TOKEN_MAX_MS: i64 = 366 * 24 * 60 * 60 * 1000;
+/// Last use is written at most this often, not on every request.
+const TOUCH_EVERY_MS: i64 = 60 * 1000;
+
+/// A console session or an API token.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    Session,
+    ApiToken,
+}
+
+impl CredentialKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::Session => "session",
+            CredentialKind::ApiToken => "api_token",
+        }
+    }
+
+    /// The secret's prefix tells a leaked one's kind at a glance (and to secret scanners).
+    fn prefix(self) -> &'static str {
+        match self {
+            CredentialKind::Session => "sargs_s_",
+            CredentialKind::ApiToken => "sargs_t_",
+        }
+    }
+}
+
+/// A session or token as its holder may list it: never the secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Credential {
+    pub id: i64,
+    pub kind: CredentialKind,
+    pub label: String,
+    pub user_id: i64,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub last_used_ms: i64,
+}
+
+/// A credential just issued, with its secret: the only time the secret is seen.
+#[derive(Clone, Serialize)]
+pub struct Issued {
+    pub credential: Credential,
+    pub secret: String,
+    pub user: User,
+}
+
+/// Not derived: the secret must never reach a log.
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued")
+            .field("credential", &self.credential)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a sign-in was refused. Deliberately coarse: the name and the password are not told apart.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    WrongNameOrPassword,
+    /// Too many wrong passwords; try again after this instant.
+    LockedOut {
+        until_ms: i64,
+    },
+}
+
+fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn new_secret(kind: CredentialKind) -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    format!("{}{}", kind.prefix(), hex::encode(bytes))
+}
+
+/// A hash to check a wrong name's password against, so that it costs what a real check does.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash_password("no such user, no such password").unwrap_or_default())
+}
+
+fn password_matches(hash: &str, password: &str) -> Result<bool, CasesError> {
+    let parsed = PasswordHash::new(hash).map_err(|e| corrupt("password hash", e))?;
+    Ok(Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok())
+}
+
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    id: i64,
+    password_hash: String,
+    locked_until_ms: Option<i64>,
+    disabled: i64,
+}
+
+impl Cases {
+    /// Checks a password and opens a console session. `origin` is where the request came from,
+    /// for the audit log, which records every sign-in and every refusal.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        origin: &str,
+    ) -> Result<Result<Issued, Refusal>, CasesError> {
+        let now = now_ms();
+        let row: Option<LoginRow> = sqlx::query_as(
+            "SELECT id, password_hash, locked_until_ms, disabled
+             FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row.filter(|r| r.disabled == 0) else {
+            // Costs what a real check costs; recorded under the name tried.
+            let _ = password_matches(decoy_hash(), password);
+            let mut tx = self.write().await?;
+            let actor = Actor {
+                username: username.chars().take(64).collect(),
+                ..Actor::system(origin)
+            };
+            append(&mut tx, &actor, AuditAction::LoginRefused, "session", "").await?;
+            tx.commit().await?;
+            return Ok(Err(Refusal::WrongNameOrPassword));
+        };
+        let user = self.user(row.id).await?;
+        let actor = Actor::user(&user, origin);
+        if let Some(until_ms) = row.locked_until_ms.filter(|&u| u > now) {
+            let mut tx = self.write().await?;
+            append(
+                &mut tx,
+                &actor,
+                AuditAction::LoginRefused,
+                "session",
+                "locked out",
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Err(Refusal::LockedOut { until_ms }));
+        }
+        let right = password_matches(&row.password_hash, password)?;
+        let mut tx = self.write().await?;
+        if !right {
+            // Counted in the database, so every node and every restart sees the same count;
+            // a lock starts the count again for when it ends.
+            let (failures,): (i64,) = sqlx::query_as(
+                "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1
+                 RETURNING failed_logins",
+            )
+            .bind(row.id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let lock = (failures >= MAX_FAILURES).then_some(now + LOCKOUT_MS);
+            if lock.is_some() {
+                sqlx::query(
+                    "UPDATE users SET failed_logins = 0, locked_until_ms = $1 WHERE id = $2",
+                )
+                .bind(lock)
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let detail = match lock {
+                Some(_) => format!("wrong password; locked out after {MAX_FAILURES}"),
+                None => "wrong password".to_string(),
+            };
+            append(
+                &mut tx,
+                &actor,
+                AuditAction::LoginRefused,
+                "session",
+                &detail,
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Err(match lock {
+                Some(until_ms) => Refusal::LockedOut { until_ms },
+                None => Refusal::WrongNameOrPassword,
+            }));
+        }
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until_ms = NULL WHERE id = $1")
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+        let issued = issue(
+            &mut tx,
+            &user,
+            CredentialKind::Session,
+            "console",
+            now + SESSION_MAX_MS,
+        )
+        .await?;
+        append(&mut tx, &actor, AuditAction::Login, "session", "").await?;
+        tx.commit().await?;
+        Ok(Ok(issued))
+    }
+
+    /// Issues an API token for the acting user, living until `expires_ms` (at most a year).
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        label: &str,
+        expires_ms: i64,
+    ) -> Result<Issued, CasesError> {
+        let mut errors = Vec::new();
+        text(&mut errors, "label", label, 100);
+        let now = now_ms();
+        if expires_ms <= now || expires_ms > now + TOKEN_MAX_MS {
+            errors.push(crate::FieldError::new(
+                "expires",
+                "must be in the future and within a year",
+            ));
+        }
+        CasesError::check(errors)?;
+        let Some(user_id) = actor.user_id else {
+            return Err(CasesError::invalid("user", "only a user holds tokens"));
+        };
+        let user = self.user(user_id).await?;
+        let mut tx = self.write().await?;
+        let issued = issue(&mut tx, &user, CredentialKind::ApiToken, label, expires_ms).await?;
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Create,
+            &format!("token/{}", issued.credential.id),
+            label,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(issued)
+    }
+
+    /// The user a secret signs in, if it is a live credential of an enabled user.
+    pub async fn authenticate(&self, secret: &str) -> Result<Option<(User, i64)>, CasesError> {
+        let now = now_ms();
+        let row: Option<(i64, i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT c.id, c.user_id, c.kind, c.expires_ms, c.last_used_ms FROM credentials c
+             JOIN users u ON u.id = c.user_id
+             WHERE c.token_hash = $1 AND c.revoked_ms IS NULL AND u.disabled = 0",
+        )
+        .bind(token_hash(secret))
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((id, user_id, kind, expires_ms, last_used_ms)) = row else {
+            return Ok(None);
+        };
+        let idle = kind == CredentialKind::Session.as_str() && now - last_used_ms > SESSION_IDLE_MS;
+        if expires_ms <= now || idle {
+            return Ok(None);
+        }
+        if now - last_used_ms > TOUCH_EVERY_MS {
+            sqlx::query("UPDATE credentials SET last_used_ms = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(Some((self.user(user_id).await?, id)))
+    }
+
+    /// Ends a session or revokes a token of the acting user (an admin may revoke anyone's).
+    pub async fn revoke(&self, actor: &Actor, credential: i64) -> Result<(), CasesError> {
+        let mut tx = self.write().await?;
+        let owner: Option<(i64, String)> = sqlx::query_as(
+            "SELECT user_id, kind FROM credentials WHERE id = $1 AND revoked_ms IS NULL",
+        )
+        .bind(credential)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let not_found = CasesError::NotFound {
+            what: "credential",
+            id: credential,
+        };
+        let Some((owner, kind)) = owner else {
+            return Err(not_found);
+        };
+        if Some(owner) != actor.user_id && !actor.is(Role::Admin) {
+            return Err(not_found);
+        }
+        sqlx::query("UPDATE credentials SET revoked_ms = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(credential)
+            .execute(&mut *tx)
+            .await?;
+        let action = if kind == CredentialKind::Session.as_str() {
+            AuditAction::Logout
+        } else {
+            AuditAction::Update
+        };
+        append(
+            &mut tx,
+            actor,
+            action,
+            &format!("token/{credential}"),
+            "revoked",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A user's live sessions and tokens.
+    pub async fn credentials(&self, user_id: i64) -> Result<Vec<Credential>, CasesError> {
+        let rows: Vec<(i64, String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT id, kind, label, created_ms, expires_ms, last_used_ms FROM credentials
+             WHERE user_id = $1 AND revoked_ms IS NULL AND expires_ms > $2 ORDER BY id",
+        )
+        .bind(user_id)
+        .bind(now_ms())
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, kind, label, created_ms, expires_ms, last_used_ms)| {
+                Ok(Credential {
+                    id,
+                    kind: crate::error::stored(
+                        &[CredentialKind::Session, CredentialKind::ApiToken],
+                        CredentialKind::as_str,
+                        "credential kind",
+                        &kind,
+                    )?,
+                    label,
+                    user_id,
+                    created_ms,
+                    expires_ms,
+                    last_used_ms,
+                })
+            })
+            .collect()
+    }
+}
+
+async fn issue(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user: &User,
+    kind: CredentialKind,
+    label: &str,
+    expires_ms: i64,
+) -> Result<Issued, CasesError> {
+    let secret = new_secret(kind);
+    let now = now_ms();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO credentials (token_hash, user_id, kind, label, created_ms, expires_ms, last_used_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $5) RETURNING id",
+    )
+    .bind(token_hash(&secret))
+    .bind(user.id)
+    .bind(kind.as_str())
+    .bind(label)
+    .bind(now)
+    .bind(expires_ms)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Issued {
+        credential: Credential {
+            id,
+            kind,
+            label: label.to_string(),
+            user_id: user.id,
+            created_ms: now,
+            expires_ms,
+            last_used_ms: now,
+        },
+        secret,
+        user: user.clone(),
+    })
+}
