@@ -68,6 +68,16 @@ pub struct NewInventoryDevice {
     pub firmware: String,
 }
 
+/// A change to a device in the inventory; only the fields given change.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryChange {
+    #[serde(default)]
+    pub firmware: Option<String>,
+    #[serde(default)]
+    pub status: Option<DeviceStatus>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Assignment {
     pub id: i64,
@@ -130,24 +140,15 @@ impl Cases {
     }
 
     pub async fn inventory_device(&self, device: u64) -> Result<InventoryDevice, CasesError> {
-        let row: Option<(i64, String, String, String, String, String)> = sqlx::query_as(
-            "SELECT device_id, serial, kind, model, firmware, status FROM inventory WHERE device_id = $1",
-        )
-        .bind(db_id(device))
-        .fetch_optional(self.pool())
-        .await?;
-        let (id, serial, kind, model, firmware, status) = row.ok_or(CasesError::NotFound {
+        let row: Option<InventoryRow> =
+            sqlx::query_as(&format!("{INVENTORY_SELECT} WHERE device_id = $1"))
+                .bind(db_id(device))
+                .fetch_optional(self.pool())
+                .await?;
+        inventory_of(row.ok_or(CasesError::NotFound {
             what: "device",
             id: db_id(device),
-        })?;
-        Ok(InventoryDevice {
-            device_id: wire_id(id),
-            serial,
-            kind: kind.parse().map_err(|e| corrupt("device kind", e))?,
-            model,
-            firmware,
-            status: DeviceStatus::parse(&status)?,
-        })
+        })?)
     }
 
     /// Fits a device in stock under an order (a home unit at one of the client's addresses).
@@ -303,6 +304,81 @@ impl Cases {
 
     /// Every device fitted under an order, now or before, in the order they were fitted.
     pub async fn assignments(&self, order: i64) -> Result<Vec<Assignment>, CasesError> {
+        self.fittings("order_id", order).await
+    }
+
+    /// Every order a device was fitted under, in the order it was fitted.
+    pub async fn device_assignments(&self, device: u64) -> Result<Vec<Assignment>, CasesError> {
+        self.fittings("device_id", db_id(device)).await
+    }
+
+    /// Devices in the inventory in id order after `after`, of one status if given.
+    pub async fn inventory(
+        &self,
+        status: Option<DeviceStatus>,
+        after: u64,
+        limit: i64,
+    ) -> Result<Vec<InventoryDevice>, CasesError> {
+        let rows: Vec<InventoryRow> = sqlx::query_as(&format!(
+            "{INVENTORY_SELECT} WHERE device_id > $1 AND ($2 IS NULL OR status = $2)
+             ORDER BY device_id LIMIT $3"
+        ))
+        .bind(db_id(after))
+        .bind(status.map(DeviceStatus::as_str))
+        .bind(limit.clamp(1, 500))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(inventory_of).collect()
+    }
+
+    /// A device's firmware after an update, or its status (faulty, lost, retired, back in
+    /// stock) while it is not fitted; fitting and removal have their own calls.
+    pub async fn update_inventory_device(
+        &self,
+        actor: &Actor,
+        device: u64,
+        change: &InventoryChange,
+    ) -> Result<InventoryDevice, CasesError> {
+        let mut errors = Vec::new();
+        if let Some(firmware) = &change.firmware {
+            text(&mut errors, "firmware", firmware, 100);
+        }
+        if change.status == Some(DeviceStatus::Fitted) {
+            errors.push(FieldError::new("status", "a device is fitted by a fitting"));
+        }
+        CasesError::check(errors)?;
+        let mut tx = self.write().await?;
+        let current = self.inventory_device(device).await?;
+        if change.status.is_some() && current.status == DeviceStatus::Fitted {
+            return Err(CasesError::invalid(
+                "status",
+                "the device is fitted; remove it first",
+            ));
+        }
+        sqlx::query("UPDATE inventory SET firmware = $1, status = $2 WHERE device_id = $3")
+            .bind(change.firmware.as_ref().unwrap_or(&current.firmware))
+            .bind(change.status.unwrap_or(current.status).as_str())
+            .bind(db_id(device))
+            .execute(&mut *tx)
+            .await?;
+        let detail = match (change.status, &change.firmware) {
+            (Some(status), _) => format!("status {}", status.as_str()),
+            (None, Some(_)) => "firmware".to_string(),
+            (None, None) => String::new(),
+        };
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Update,
+            &format!("device/{device}"),
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        self.inventory_device(device).await
+    }
+
+    async fn fittings(&self, column: &str, id: i64) -> Result<Vec<Assignment>, CasesError> {
         type Row = (
             i64,
             i64,
@@ -313,11 +389,12 @@ impl Cases {
             Option<i64>,
             Option<i64>,
         );
-        let rows: Vec<Row> = sqlx::query_as(
+        // `column` is one of two fixed names, never input.
+        let rows: Vec<Row> = sqlx::query_as(&format!(
             "SELECT id, device_id, order_id, address, installed_ms, installed_by, removed_ms, removed_by
-             FROM assignments WHERE order_id = $1 ORDER BY installed_ms, id",
-        )
-        .bind(order)
+             FROM assignments WHERE {column} = $1 ORDER BY installed_ms, id"
+        ))
+        .bind(id)
         .fetch_all(self.pool())
         .await?;
         Ok(rows
@@ -338,6 +415,24 @@ impl Cases {
             )
             .collect())
     }
+}
+
+const INVENTORY_SELECT: &str =
+    "SELECT device_id, serial, kind, model, firmware, status FROM inventory";
+
+type InventoryRow = (i64, String, String, String, String, String);
+
+fn inventory_of(
+    (id, serial, kind, model, firmware, status): InventoryRow,
+) -> Result<InventoryDevice, CasesError> {
+    Ok(InventoryDevice {
+        device_id: wire_id(id),
+        serial,
+        kind: kind.parse().map_err(|e| corrupt("device kind", e))?,
+        model,
+        firmware,
+        status: DeviceStatus::parse(&status)?,
+    })
 }
 
 async fn set_status(

@@ -26,14 +26,16 @@ pub use auth::{
     Credential, CredentialKind, Issued, LOCKOUT_MS, MAX_FAILURES, Refusal, SESSION_IDLE_MS,
     SESSION_MAX_MS, TOKEN_MAX_MS,
 };
-pub use devices::{Assignment, DeviceStatus, InventoryDevice, NewInventoryDevice};
+pub use devices::{Assignment, DeviceStatus, InventoryChange, InventoryDevice, NewInventoryDevice};
 pub use error::{CasesError, FieldError};
 pub use notes::{Absence, NewAbsence, NewNote, Note};
 pub use orders::{
-    LegalBasis, NewOrder, Obligation, Order, OrderProximity, OrderRevision, OrderStatus, OrderTerms,
+    LegalBasis, NewOrder, Obligation, Order, OrderFilter, OrderProximity, OrderRevision,
+    OrderStatus, OrderTerms,
 };
 pub use people::{
-    Client, ClientAddress, NewClient, NewUnit, NewUser, NewVictim, Role, Unit, User, Victim,
+    Client, ClientAddress, ClientChange, NewClient, NewUnit, NewUser, NewVictim, Role, Unit, User,
+    UserChange, Victim,
 };
 
 /// The case records in a store. Cheap to clone: it shares the store's pool.

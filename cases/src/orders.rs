@@ -58,7 +58,7 @@ impl OrderStatus {
         }
     }
 
-    fn parse(s: &str) -> Result<OrderStatus, CasesError> {
+    pub(crate) fn parse(s: &str) -> Result<OrderStatus, CasesError> {
         stored(&OrderStatus::ALL, OrderStatus::as_str, "order status", s)
     }
 
@@ -136,6 +136,21 @@ pub struct Order {
     pub revision: u32,
     pub policy_revision: u32,
     pub terms: OrderTerms,
+}
+
+/// Which orders to list; every filter given must hold.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct OrderFilter {
+    pub client_id: Option<i64>,
+    pub status: Option<OrderStatus>,
+    /// Orders this court issued.
+    pub court: Option<String>,
+    /// Orders of this officer's caseload.
+    pub officer_id: Option<i64>,
+    /// Orders of this unit's clients.
+    pub unit_id: Option<i64>,
+    /// Orders whose latest terms protect this victim.
+    pub victim_id: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -325,18 +340,28 @@ impl Cases {
         order_of(row.ok_or(CasesError::NotFound { what: "order", id })?)
     }
 
-    /// Orders of one client, or every order, in id order after `after`.
+    /// Orders matching every filter given, in id order after `after`.
     pub async fn orders(
         &self,
-        client_id: Option<i64>,
+        filter: &OrderFilter,
         after: i64,
         limit: i64,
     ) -> Result<Vec<Order>, CasesError> {
         let rows: Vec<OrderRow> = sqlx::query_as(&format!(
-            "{ORDER_SELECT} WHERE o.id > $1 AND ($2 IS NULL OR o.client_id = $2) ORDER BY o.id LIMIT $3"
+            "{ORDER_SELECT} JOIN clients c ON c.id = o.client_id
+             WHERE o.id > $1 AND ($2 IS NULL OR o.client_id = $2) AND ($3 IS NULL OR o.status = $3)
+               AND ($4 IS NULL OR o.court = $4) AND ($5 IS NULL OR c.officer_id = $5)
+               AND ($6 IS NULL OR c.unit_id = $6) AND ($7 IS NULL OR r.terms LIKE $7)
+             ORDER BY o.id LIMIT $8"
         ))
         .bind(after)
-        .bind(client_id)
+        .bind(filter.client_id)
+        .bind(filter.status.map(OrderStatus::as_str))
+        .bind(filter.court.as_deref())
+        .bind(filter.officer_id)
+        .bind(filter.unit_id)
+        // The terms are serde_json's compact text, so a victim is named exactly so.
+        .bind(filter.victim_id.map(|v| format!("%\"victim_id\":{v},%")))
         .bind(limit.clamp(1, 500))
         .fetch_all(self.pool())
         .await?;

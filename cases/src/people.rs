@@ -110,6 +110,35 @@ impl std::fmt::Debug for NewUser {
     }
 }
 
+/// A change to a user: only the fields given change. The role and username stay as made.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub unit_id: Option<i64>,
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    /// Lifts a lock-out now.
+    #[serde(default)]
+    pub unlock: bool,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// Not derived: the password must never reach a log.
+impl std::fmt::Debug for UserChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserChange")
+            .field("display_name", &self.display_name)
+            .field("unit_id", &self.unit_id)
+            .field("disabled", &self.disabled)
+            .field("unlock", &self.unlock)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
@@ -157,6 +186,27 @@ pub struct NewClient {
     pub officer_id: i64,
     #[serde(default)]
     pub addresses: Vec<ClientAddress>,
+}
+
+/// A change to a client's record: only the fields given change. A new officer brings the
+/// client into the officer's unit; new addresses must keep every open order's terms valid.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientChange {
+    #[serde(default)]
+    pub given_name: Option<String>,
+    #[serde(default)]
+    pub family_name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub risk_notes: Option<String>,
+    #[serde(default)]
+    pub officer_id: Option<i64>,
+    #[serde(default)]
+    pub addresses: Option<Vec<ClientAddress>>,
 }
 
 /// A person protected by a proximity condition: only a contact and their device.
@@ -409,8 +459,6 @@ impl Cases {
         if let Some(reason) = personal_code_error(&new.personal_code) {
             errors.push(FieldError::new("personal_code", reason));
         }
-        text(&mut errors, "given_name", &new.given_name, 200);
-        text(&mut errors, "family_name", &new.family_name, 200);
         let today = chrono::Utc::now().date_naive();
         if new.birth_date > today || new.birth_date.year() < 1900 {
             errors.push(FieldError::new(
@@ -418,43 +466,22 @@ impl Cases {
                 "must be a past date after 1900",
             ));
         }
-        if let Some(reason) = new.phone.as_deref().and_then(phone_error) {
-            errors.push(FieldError::new("phone", reason));
-        }
-        let lang_ok = (2..=3).contains(&new.language.len())
-            && new.language.chars().all(|c| c.is_ascii_lowercase());
-        if !lang_ok {
-            errors.push(FieldError::new(
-                "language",
-                "must be a language code such as lv, ru or en",
-            ));
-        }
-        if new.risk_notes.chars().count() > 4000 {
-            errors.push(FieldError::new(
-                "risk_notes",
-                "must be at most 4000 characters",
-            ));
-        }
+        errors.extend(client_field_errors(&ClientChange {
+            given_name: Some(new.given_name.clone()),
+            family_name: Some(new.family_name.clone()),
+            phone: new.phone.clone(),
+            language: Some(new.language.clone()),
+            risk_notes: Some(new.risk_notes.clone()),
+            officer_id: None,
+            addresses: None,
+        }));
         errors.extend(address_errors(&new.addresses));
         CasesError::check(errors)?;
         let code = normal_personal_code(&new.personal_code);
         let addresses =
             serde_json::to_string(&new.addresses).map_err(|e| corrupt("addresses", e))?;
         let mut tx = self.write().await?;
-        let officer: Option<(String, Option<i64>)> =
-            sqlx::query_as("SELECT role, unit_id FROM users WHERE id = $1")
-                .bind(new.officer_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let unit_id = match officer {
-            Some((role, Some(unit))) if role == Role::Officer.as_str() => unit,
-            _ => {
-                return Err(CasesError::invalid(
-                    "officer_id",
-                    "must be a supervising probation officer",
-                ));
-            }
-        };
+        let unit_id = officer_unit(&mut tx, new.officer_id).await?;
         let taken: Option<(i64,)> =
             sqlx::query_as("SELECT id FROM clients WHERE personal_code = $1")
                 .bind(&code)
@@ -495,6 +522,184 @@ impl Cases {
         .await?;
         tx.commit().await?;
         self.client(id).await
+    }
+
+    /// Changes a client's record. New addresses must keep the terms of every order not yet
+    /// ended valid (a curfew names them); they move the policy of an active order on.
+    pub async fn update_client(
+        &self,
+        actor: &Actor,
+        id: i64,
+        change: &ClientChange,
+    ) -> Result<Client, CasesError> {
+        let mut errors = client_field_errors(change);
+        if let Some(addresses) = &change.addresses {
+            errors.extend(address_errors(addresses));
+        }
+        CasesError::check(errors)?;
+        let mut tx = self.write().await?;
+        let current = self.client(id).await?;
+        let unit_id = match change.officer_id {
+            Some(officer) => officer_unit(&mut tx, officer).await?,
+            None => current.unit_id,
+        };
+        let addresses = change.addresses.as_ref().unwrap_or(&current.addresses);
+        let addresses_json =
+            serde_json::to_string(addresses).map_err(|e| corrupt("addresses", e))?;
+        sqlx::query(
+            "UPDATE clients SET given_name = $1, family_name = $2, phone = $3, language = $4,
+                risk_notes = $5, officer_id = $6, unit_id = $7, addresses = $8, updated_ms = $9
+             WHERE id = $10",
+        )
+        .bind(change.given_name.as_ref().unwrap_or(&current.given_name))
+        .bind(change.family_name.as_ref().unwrap_or(&current.family_name))
+        .bind(change.phone.as_ref().or(current.phone.as_ref()))
+        .bind(change.language.as_ref().unwrap_or(&current.language))
+        .bind(change.risk_notes.as_ref().unwrap_or(&current.risk_notes))
+        .bind(change.officer_id.unwrap_or(current.officer_id))
+        .bind(unit_id)
+        .bind(&addresses_json)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if change.addresses.is_some() {
+            crate::policy::recheck_orders(&mut tx, id).await?;
+        }
+        let changed: Vec<&str> = [
+            ("given_name", change.given_name.is_some()),
+            ("family_name", change.family_name.is_some()),
+            ("phone", change.phone.is_some()),
+            ("language", change.language.is_some()),
+            ("risk_notes", change.risk_notes.is_some()),
+            ("officer_id", change.officer_id.is_some()),
+            ("addresses", change.addresses.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect();
+        let detail = changed.join(",");
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Update,
+            &format!("client/{id}"),
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        self.client(id).await
+    }
+
+    /// Changes a user: name, unit, enabled, a new password, a lock lifted.
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: i64,
+        change: &UserChange,
+    ) -> Result<User, CasesError> {
+        let mut errors = Vec::new();
+        if let Some(name) = &change.display_name {
+            text(&mut errors, "display_name", name, 200);
+        }
+        if let Some(password) = &change.password {
+            if password.chars().count() < MIN_PASSWORD_CHARS {
+                errors.push(FieldError::new(
+                    "password",
+                    format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+                ));
+            }
+        }
+        CasesError::check(errors)?;
+        let hash = change.password.as_deref().map(hash_password).transpose()?;
+        let mut tx = self.write().await?;
+        let current = self.user(id).await?;
+        if let Some(unit) = change.unit_id {
+            exists(&mut tx, "units", "unit_id", unit).await?;
+        }
+        sqlx::query(
+            "UPDATE users SET display_name = $1, unit_id = $2, disabled = $3,
+                password_hash = COALESCE($4, password_hash),
+                locked_until_ms = CASE WHEN $5 = 1 THEN NULL ELSE locked_until_ms END,
+                failed_logins = CASE WHEN $5 = 1 THEN 0 ELSE failed_logins END
+             WHERE id = $6",
+        )
+        .bind(
+            change
+                .display_name
+                .as_ref()
+                .unwrap_or(&current.display_name),
+        )
+        .bind(change.unit_id.or(current.unit_id))
+        .bind(i64::from(change.disabled.unwrap_or(current.disabled)))
+        .bind(hash)
+        .bind(i64::from(change.unlock))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if change.disabled == Some(true) || change.password.is_some() {
+            // A disabled user or a changed password ends every session and token at once.
+            sqlx::query(
+                "UPDATE credentials SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms IS NULL",
+            )
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let detail = [
+            ("display_name", change.display_name.is_some()),
+            ("unit_id", change.unit_id.is_some()),
+            ("disabled", change.disabled.is_some()),
+            ("unlock", change.unlock),
+            ("password", change.password.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect::<Vec<_>>()
+        .join(",");
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Update,
+            &format!("user/{id}"),
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        self.user(id).await
+    }
+
+    /// Users in id order after `after`, of one unit if given.
+    pub async fn users(
+        &self,
+        unit_id: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<User>, CasesError> {
+        let rows: Vec<UserRow> = sqlx::query_as(
+            "SELECT id, username, display_name, role, unit_id, court, disabled FROM users
+             WHERE id > $1 AND ($2 IS NULL OR unit_id = $2) ORDER BY id LIMIT $3",
+        )
+        .bind(after)
+        .bind(unit_id)
+        .bind(limit.clamp(1, 500))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(user_of).collect()
+    }
+
+    /// Victims in id order after `after`.
+    pub async fn victims(&self, after: i64, limit: i64) -> Result<Vec<Victim>, CasesError> {
+        let rows: Vec<(i64, String, Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT id, contact_name, contact_phone, device_id FROM victims
+             WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit.clamp(1, 500))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(victim_of).collect())
     }
 
     pub async fn client(&self, id: i64) -> Result<Client, CasesError> {
@@ -588,14 +793,73 @@ impl Cases {
         .bind(id)
         .fetch_optional(self.pool())
         .await?;
-        let (id, contact_name, contact_phone, device) =
-            row.ok_or(CasesError::NotFound { what: "victim", id })?;
-        Ok(Victim {
-            id,
-            contact_name,
-            contact_phone,
-            device_id: device.map(wire_id),
-        })
+        Ok(victim_of(
+            row.ok_or(CasesError::NotFound { what: "victim", id })?,
+        ))
+    }
+}
+
+fn victim_of(
+    (id, contact_name, contact_phone, device): (i64, String, Option<String>, Option<i64>),
+) -> Victim {
+    Victim {
+        id,
+        contact_name,
+        contact_phone,
+        device_id: device.map(wire_id),
+    }
+}
+
+/// The fields a client's record shares between making and changing it.
+fn client_field_errors(c: &ClientChange) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Some(name) = &c.given_name {
+        text(&mut errors, "given_name", name, 200);
+    }
+    if let Some(name) = &c.family_name {
+        text(&mut errors, "family_name", name, 200);
+    }
+    if let Some(reason) = c.phone.as_deref().and_then(phone_error) {
+        errors.push(FieldError::new("phone", reason));
+    }
+    if let Some(language) = &c.language {
+        let ok =
+            (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase());
+        if !ok {
+            errors.push(FieldError::new(
+                "language",
+                "must be a language code such as lv, ru or en",
+            ));
+        }
+    }
+    if c.risk_notes
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 4000)
+    {
+        errors.push(FieldError::new(
+            "risk_notes",
+            "must be at most 4000 characters",
+        ));
+    }
+    errors
+}
+
+/// The unit of a supervising probation officer, who must be one.
+async fn officer_unit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    officer: i64,
+) -> Result<i64, CasesError> {
+    let row: Option<(String, Option<i64>)> =
+        sqlx::query_as("SELECT role, unit_id FROM users WHERE id = $1 AND disabled = 0")
+            .bind(officer)
+            .fetch_optional(&mut **tx)
+            .await?;
+    match row {
+        Some((role, Some(unit))) if role == Role::Officer.as_str() => Ok(unit),
+        _ => Err(CasesError::invalid(
+            "officer_id",
+            "must be a supervising probation officer",
+        )),
     }
 }
 

@@ -9,7 +9,7 @@ use rules::schedule::AuthorisedAbsence;
 
 use crate::Cases;
 use crate::error::{CasesError, FieldError, corrupt};
-use crate::orders::{OrderStatus, OrderTerms};
+use crate::orders::{OrderStatus, OrderTerms, bump_policy};
 use crate::people::ClientAddress;
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
@@ -46,6 +46,42 @@ pub(crate) async fn check_terms(
         .compile()
         .map(|_| ())
         .map_err(|e| CasesError::invalid("terms", e.to_string()))
+}
+
+/// After a client's addresses change (inside `tx`): every order not yet over must still
+/// compile against them, and an active one's policy moves on.
+pub(crate) async fn recheck_orders(tx: &mut Tx<'_>, client: i64) -> Result<(), CasesError> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT o.id, o.status, r.terms FROM orders o
+         JOIN order_revisions r ON r.order_id = o.id AND r.revision = o.revision
+         WHERE o.client_id = $1 ORDER BY o.id",
+    )
+    .bind(client)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (order, status, terms) in rows {
+        let status = OrderStatus::parse(&status)?;
+        if status.is_final() {
+            continue;
+        }
+        let terms: OrderTerms =
+            serde_json::from_str(&terms).map_err(|e| corrupt("order terms", e))?;
+        match check_terms(tx, client, &terms).await {
+            Ok(()) => {}
+            Err(CasesError::Invalid(errors)) => {
+                let reasons: Vec<String> = errors.into_iter().map(|e| e.reason).collect();
+                return Err(CasesError::invalid(
+                    "addresses",
+                    format!("order {order} no longer holds: {}", reasons.join("; ")),
+                ));
+            }
+            Err(other) => return Err(other),
+        }
+        if status == OrderStatus::Active {
+            bump_policy(tx, order).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn client_addresses(tx: &mut Tx<'_>, client: i64) -> Result<Vec<ClientAddress>, CasesError> {

@@ -366,7 +366,13 @@ async fn bad_requests_name_the_field_and_write_nothing() {
             fields(cases.create_order(&sys(), &new(t)).await),
             vec!["terms"]
         );
-        assert!(cases.orders(None, 0, 100).await.expect("orders").is_empty());
+        assert!(
+            cases
+                .orders(&Default::default(), 0, 100)
+                .await
+                .expect("orders")
+                .is_empty()
+        );
 
         // An unknown time zone never gets as far as the terms.
         let mut json = serde_json::to_value(terms(w.victim)).expect("json");
