@@ -1,5 +1,5 @@
-//! The HTTP server. For now it serves `/metrics` (Prometheus text) and `/healthz`; the API and
-//! the console join it later.
+//! The HTTP server: the API under `/api/v1` (the `api` crate), `/metrics` (Prometheus text) and
+//! `/healthz`; the console joins it later.
 
 use std::sync::Arc;
 
@@ -10,11 +10,12 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use ingest::metrics::Metrics;
 
-pub fn router(metrics: Arc<Metrics>) -> Router {
+pub fn router(metrics: Arc<Metrics>, api: api::ApiState) -> Router {
     Router::new()
         .route("/metrics", get(metrics_text))
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state(metrics)
+        .merge(api::router(api))
 }
 
 async fn metrics_text(State(metrics): State<Arc<Metrics>>) -> impl IntoResponse {

@@ -1,5 +1,6 @@
 //! The `sargs` command line: the service, the simulator, and the tools around them.
 
+mod admin;
 mod config;
 mod decode;
 mod demo;
@@ -87,6 +88,20 @@ enum Command {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// Make users (the first administrator, say)
+    Users {
+        #[command(subcommand)]
+        command: admin::UsersCommand,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Check the audit log
+    Audit {
+        #[command(subcommand)]
+        command: admin::AuditCommand,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }
 
 fn init_logging(filter: Option<&str>) {
@@ -111,6 +126,13 @@ async fn open_store(storage: &StorageArgs, file: &FileConfig) -> anyhow::Result<
     Store::open(&location)
         .await
         .with_context(|| format!("opening storage ({})", serve::describe(&location)))
+}
+
+async fn open_cases(storage: &StorageArgs, file: &FileConfig) -> anyhow::Result<cases::Cases> {
+    let store = open_store(storage, file).await?;
+    cases::Cases::open(store)
+        .await
+        .context("bringing the case records up to date")
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -184,6 +206,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Devices { command, storage } => {
             let store = open_store(&storage, &file).await?;
             devices::run(&store, command).await
+        }
+        Command::Users { command, storage } => {
+            let cases = open_cases(&storage, &file).await?;
+            admin::users(&cases, command).await
+        }
+        Command::Audit { command, storage } => {
+            let cases = open_cases(&storage, &file).await?;
+            admin::audit(&cases, command).await
         }
     }
 }

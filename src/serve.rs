@@ -47,6 +47,9 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
             )
         })?;
     let http_addr = listener.local_addr()?;
+    let cases = cases::Cases::open(store.clone())
+        .await
+        .context("bringing the case records up to date")?;
     let (mqtt, connect_patience) = match &config.mqtt {
         MqttMode::Embedded(listen) => {
             let addr = ingest::broker::start(*listen)?;
@@ -72,8 +75,16 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
         metrics.clone(),
     )
     .await?;
-    let app = http::router(metrics.clone());
+    let app = http::router(
+        metrics.clone(),
+        api::ApiState {
+            cases,
+            store: store.clone(),
+        },
+    );
     let http_task = tokio::spawn(async move {
+        // The peer's address goes into the audit log as where a request came from.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "HTTP server stopped");
         }

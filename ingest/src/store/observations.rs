@@ -411,6 +411,24 @@ impl Store {
             .collect()
     }
 
+    /// The fields of a device's latest observation of one frame type (by device time): what
+    /// its last heartbeat said of battery and signal, say.
+    pub async fn latest_fields(
+        &self,
+        device_id: u64,
+        frame_type: u8,
+    ) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT device_time_ms, fields FROM observations
+             WHERE device_id = $1 AND frame_type = $2
+             ORDER BY device_time_ms DESC, seq DESC LIMIT 1",
+        )
+        .bind(db_id(device_id))
+        .bind(i64::from(frame_type))
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
     /// How many observations are stored for a device (all devices with `None`).
     pub async fn observation_count(&self, device_id: Option<u64>) -> Result<u64, StoreError> {
         let count: i64 = match device_id {

@@ -1,0 +1,113 @@
+//! Row checks: which clients, orders and victims a caller may see or change.
+//!
+//! An administrator and the monitoring centre see every client; an officer their own caseload;
+//! a supervisor their unit's clients; a court the orders it issued and their clients; a
+//! technician no client at all (devices only). A row outside the caller's care is a 403, the
+//! same answer as a route their role may not use.
+
+use cases::{Actor, Client, Order, OrderFilter, Role};
+
+use crate::{ApiError, ApiState};
+
+/// Whose clients a caller may list: all, or those of one officer or unit.
+pub enum Scope {
+    All,
+    Officer(i64),
+    Unit(i64),
+    Nobody,
+}
+
+pub fn scope(actor: &Actor) -> Scope {
+    match (actor.role, actor.user_id, actor.unit_id) {
+        (Some(Role::Admin | Role::Operator), _, _) => Scope::All,
+        (Some(Role::Officer), Some(me), _) => Scope::Officer(me),
+        (Some(Role::Supervisor), _, Some(unit)) => Scope::Unit(unit),
+        _ => Scope::Nobody,
+    }
+}
+
+/// Whether the caller may see (and, where their role may change records, change) this client.
+pub async fn client(state: &ApiState, actor: &Actor, client: &Client) -> Result<(), ApiError> {
+    let allowed = match scope(actor) {
+        Scope::All => true,
+        Scope::Officer(me) => client.officer_id == me,
+        Scope::Unit(unit) => client.unit_id == unit,
+        Scope::Nobody => match (actor.role, &actor.court) {
+            (Some(Role::Court), Some(court)) => {
+                let filter = OrderFilter {
+                    client_id: Some(client.id),
+                    court: Some(court.clone()),
+                    ..OrderFilter::default()
+                };
+                !state.cases.orders(&filter, 0, 1).await?.is_empty()
+            }
+            _ => false,
+        },
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// Whether the caller may see this order: a court its own; others as its client.
+pub async fn order(state: &ApiState, actor: &Actor, order: &Order) -> Result<(), ApiError> {
+    if actor.is(Role::Court) {
+        return if actor.court.as_deref() == Some(order.court.as_str()) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        };
+    }
+    let owner = state.cases.client(order.client_id).await?;
+    client(state, actor, &owner).await
+}
+
+/// The order, if the caller may see it.
+pub async fn order_by_id(state: &ApiState, actor: &Actor, id: i64) -> Result<Order, ApiError> {
+    let found = state.cases.order(id).await?;
+    order(state, actor, &found).await?;
+    Ok(found)
+}
+
+/// The client, if the caller may see it.
+pub async fn client_by_id(state: &ApiState, actor: &Actor, id: i64) -> Result<Client, ApiError> {
+    let found = state.cases.client(id).await?;
+    client(state, actor, &found).await?;
+    Ok(found)
+}
+
+/// Whether the caller may see this victim: the centre always; an officer or supervisor when an
+/// order of a client in their care protects them.
+pub async fn victim(state: &ApiState, actor: &Actor, victim: i64) -> Result<(), ApiError> {
+    let mut filter = OrderFilter {
+        victim_id: Some(victim),
+        ..OrderFilter::default()
+    };
+    match scope(actor) {
+        Scope::All => return Ok(()),
+        Scope::Officer(me) => filter.officer_id = Some(me),
+        Scope::Unit(unit) => filter.unit_id = Some(unit),
+        Scope::Nobody => return Err(ApiError::Forbidden),
+    }
+    if state.cases.orders(&filter, 0, 1).await?.is_empty() {
+        Err(ApiError::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether the caller may see where this device was: the centre always; an officer or
+/// supervisor if it was ever fitted under an order of a client in their care.
+pub async fn device_track(state: &ApiState, actor: &Actor, device: u64) -> Result<(), ApiError> {
+    if matches!(scope(actor), Scope::All) {
+        return Ok(());
+    }
+    for fitting in state.cases.device_assignments(device).await? {
+        if order_by_id(state, actor, fitting.order_id).await.is_ok() {
+            return Ok(());
+        }
+    }
+    Err(ApiError::Forbidden)
+}

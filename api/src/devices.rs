@@ -1,0 +1,220 @@
+//! The device inventory, fitting and removal, a device's live health and its observations.
+
+use axum::Extension;
+use axum::extract::State;
+use axum::response::{IntoResponse, Json};
+use cases::{DeviceStatus, InventoryChange, NewInventoryDevice, Role};
+use firmware_proto::FrameType;
+use rules::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::access;
+use crate::error::{Body, PathParam, Query};
+use crate::gate::{Answer, Caller};
+use crate::people::{created, default_limit};
+use crate::{ApiError, ApiState};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceQuery {
+    #[serde(default)]
+    after: u64,
+    #[serde(default = "default_limit")]
+    limit: i64,
+    status: Option<DeviceStatus>,
+}
+
+pub async fn list_devices(State(state): State<ApiState>, Query(q): Query<DeviceQuery>) -> Answer {
+    let devices = state.cases.inventory(q.status, q.after, q.limit).await?;
+    Ok(Json(devices).into_response())
+}
+
+pub async fn create_device(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Body(new): Body<NewInventoryDevice>,
+) -> Answer {
+    created(
+        state
+            .cases
+            .add_inventory_device(&caller.actor, &new)
+            .await?,
+    )
+}
+
+/// The inventory record with what the ingest path last saw of the device: when, over what,
+/// its clock's offset, and its last heartbeat (battery, signal, status bits).
+pub async fn get_device(State(state): State<ApiState>, PathParam(id): PathParam<u64>) -> Answer {
+    let device = state.cases.inventory_device(id).await?;
+    let seen = state.store.device(id).await?;
+    let heartbeat = state
+        .store
+        .latest_fields(id, FrameType::Heartbeat.to_u8())
+        .await?
+        .map(|(at, fields)| {
+            json!({
+                "device_time": Timestamp(at),
+                "fields": serde_json::from_str::<Value>(&fields).unwrap_or(Value::Null),
+            })
+        });
+    let health = seen.map(|s| {
+        json!({
+            "registered": true,
+            "last_seen": s.last_seen_ms.map(Timestamp),
+            "last_via": s.last_via,
+            "clock_offset_ms": s.clock_offset_ms,
+            "clock_skewed": s.clock_skewed,
+            "last_heartbeat": heartbeat,
+        })
+    });
+    Ok(Json(json!({ "device": device, "health": health })).into_response())
+}
+
+pub async fn update_device(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<u64>,
+    Body(change): Body<InventoryChange>,
+) -> Answer {
+    let device = state
+        .cases
+        .update_inventory_device(&caller.actor, id, &change)
+        .await?;
+    Ok(Json(device).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fitting {
+    order_id: i64,
+    /// For a home unit: the client's address it stands at.
+    #[serde(default)]
+    address: Option<String>,
+    /// When it was fitted (default: now).
+    #[serde(default)]
+    at: Option<Timestamp>,
+}
+
+fn now() -> Timestamp {
+    Timestamp(chrono::Utc::now().timestamp_millis())
+}
+
+pub async fn fit(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<u64>,
+    Body(f): Body<Fitting>,
+) -> Answer {
+    let fitted = state
+        .cases
+        .fit_device(
+            &caller.actor,
+            f.order_id,
+            id,
+            f.address.as_deref(),
+            f.at.unwrap_or_else(now),
+        )
+        .await
+        .map_err(|e| match e {
+            cases::CasesError::NotFound { what: "order", .. } => {
+                ApiError::invalid("order_id", "no such order")
+            }
+            other => other.into(),
+        })?;
+    created(fitted)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Removal {
+    /// When it was removed (default: now).
+    #[serde(default)]
+    at: Option<Timestamp>,
+    /// What the device is now: in_stock (default), faulty or lost.
+    #[serde(default)]
+    status: Option<DeviceStatus>,
+}
+
+pub async fn remove(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<u64>,
+    Body(r): Body<Removal>,
+) -> Answer {
+    state
+        .cases
+        .remove_device(
+            &caller.actor,
+            id,
+            r.at.unwrap_or_else(now),
+            r.status.unwrap_or(DeviceStatus::InStock),
+        )
+        .await?;
+    Ok(Json(state.cases.inventory_device(id).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeRange {
+    from: Timestamp,
+    to: Timestamp,
+    #[serde(default = "default_observations")]
+    limit: u32,
+}
+
+fn default_observations() -> u32 {
+    1000
+}
+
+/// Observations in device time. A technician sees everything but where the wearer was.
+pub async fn observations(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<u64>,
+    Query(range): Query<TimeRange>,
+) -> Answer {
+    if range.to <= range.from {
+        return Err(ApiError::invalid("to", "must be after from"));
+    }
+    if !(1..=5000).contains(&range.limit) {
+        return Err(ApiError::invalid("limit", "must be 1 to 5000"));
+    }
+    let redact = caller.actor.is(Role::Technician);
+    if !redact {
+        access::device_track(&state, &caller.actor, id).await?;
+    }
+    let rows = state
+        .store
+        .observations_page(id, range.from.0, range.to.0, None, range.limit)
+        .await?;
+    if !redact {
+        let detail = format!("{} to {}", range.from, range.to);
+        state
+            .cases
+            .record_read(&caller.actor, &format!("device/{id}/observations"), &detail)
+            .await?;
+    }
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|o| {
+            let kind = FrameType::from_u8(o.frame_type);
+            let fields = if redact && kind == Some(FrameType::Location) {
+                json!({ "redacted": "a technician does not see where the wearer was" })
+            } else {
+                serde_json::from_str(&o.fields).unwrap_or(Value::Null)
+            };
+            json!({
+                "device_id": o.device_id,
+                "seq": o.seq,
+                "type": kind.map_or("unknown", FrameType::name),
+                "device_time": Timestamp(o.device_time_ms),
+                "received_at": Timestamp(o.received_at_ms),
+                "via": o.via,
+                "clock_skewed": o.clock_skewed,
+                "fields": fields,
+            })
+        })
+        .collect();
+    Ok(Json(rows).into_response())
+}

@@ -1,0 +1,185 @@
+//! Every answer that is not a success, as JSON a program can act on:
+//! `{"error": "invalid_request", "message": "...", "fields": [{"field": "terms.ends", "reason": "..."}]}`.
+//!
+//! Bad input is always a 4xx naming the field; a 500 means the database or a stored record is
+//! at fault, and says no more than that (the detail goes to the log).
+
+use axum::Json;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cases::{CasesError, FieldError};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// No credential, or one that is not (or no longer) valid.
+    Unauthenticated,
+    /// The role may not use this route, or this row is not theirs.
+    Forbidden,
+    NotFound(String),
+    /// Well-formed JSON that does not say something valid.
+    Invalid(Vec<FieldError>),
+    /// Not JSON, the wrong shape, or an unknown field.
+    Malformed(Vec<FieldError>),
+    UnsupportedMediaType,
+    /// A sign-in refused: wrong name or password, or locked out.
+    Refused {
+        code: &'static str,
+        message: String,
+    },
+    Internal,
+}
+
+impl ApiError {
+    pub fn invalid(field: &str, reason: impl Into<String>) -> ApiError {
+        ApiError::Invalid(vec![FieldError::new(field, reason)])
+    }
+}
+
+impl From<CasesError> for ApiError {
+    fn from(error: CasesError) -> ApiError {
+        match error {
+            CasesError::Invalid(fields) => ApiError::Invalid(fields),
+            CasesError::NotFound { what, id } => ApiError::NotFound(format!("{what} {id}")),
+            other => {
+                tracing::error!(error = %other, "case records");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl From<ingest::store::StoreError> for ApiError {
+    fn from(error: ingest::store::StoreError) -> ApiError {
+        tracing::error!(%error, "store");
+        ApiError::Internal
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message, fields) = match self {
+            ApiError::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "sign in first (a session cookie or an Authorization: Bearer token)".to_string(),
+                Vec::new(),
+            ),
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "your role may not do this, or the record is not in your care".to_string(),
+                Vec::new(),
+            ),
+            ApiError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} does not exist"),
+                Vec::new(),
+            ),
+            ApiError::Invalid(fields) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+                "the request is not valid; nothing was changed".to_string(),
+                fields,
+            ),
+            ApiError::Malformed(fields) => (
+                StatusCode::BAD_REQUEST,
+                "malformed_request",
+                "the request could not be read; nothing was changed".to_string(),
+                fields,
+            ),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json".to_string(),
+                Vec::new(),
+            ),
+            ApiError::Refused { code, message } => {
+                (StatusCode::UNAUTHORIZED, code, message, Vec::new())
+            }
+            ApiError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "sargs could not do this; the details are in its log".to_string(),
+                Vec::new(),
+            ),
+        };
+        let body = json!({ "error": code, "message": message, "fields": fields });
+        (status, Json(body)).into_response()
+    }
+}
+
+/// A JSON body, read so that a mistake names its field (`terms.zones[0].shape.radius_m`).
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(';').next().map(str::trim) == Some("application/json"));
+        if !json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::Malformed(vec![FieldError::new("body", e.body_text())]))?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." {
+                "body".to_string()
+            } else {
+                path
+            };
+            ApiError::Malformed(vec![FieldError::new(field, e.inner().to_string())])
+        })?;
+        de.end()
+            .map_err(|e| ApiError::Malformed(vec![FieldError::new("body", e.to_string())]))?;
+        Ok(Body(value))
+    }
+}
+
+/// Query parameters, whose mistakes name the parameter.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let field = if path == "." {
+                    "query".to_string()
+                } else {
+                    path
+                };
+                ApiError::Invalid(vec![FieldError::new(field, e.inner().to_string())])
+            })
+    }
+}
+
+/// Path parameters, whose mistakes (`/clients/abc`) are a 404 of that path, not a 500.
+pub struct PathParam<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParam<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathParam(p.0))
+            .map_err(|_| ApiError::NotFound(parts.uri.path().to_string()))
+    }
+}

@@ -1,0 +1,48 @@
+//! The HTTP API of sargs, under `/api/v1`: the case records, devices and their observations,
+//! for operators, officers, supervisors, technicians, courts and administrators.
+//!
+//! One table ([`routes::endpoints`]) says, for every route, its method, path, purpose and the
+//! roles that may use it; the router, the role check in front of every handler, and the OpenAPI
+//! document are all made from it, so they cannot disagree. Row checks (an officer's caseload, a
+//! supervisor's unit, a court's orders) are in [`access`]; every read of personal data and
+//! every change lands in the audit log before the answer leaves.
+
+mod access;
+mod devices;
+mod error;
+mod gate;
+mod notes;
+mod openapi;
+mod orders;
+mod people;
+pub mod routes;
+mod session;
+
+use axum::Router;
+use cases::Cases;
+use ingest::store::Store;
+
+pub use error::ApiError;
+
+/// What every handler needs.
+#[derive(Clone)]
+pub struct ApiState {
+    pub cases: Cases,
+    pub store: Store,
+}
+
+/// The API's routes, the OpenAPI document at `/api/v1/openapi.json` and interactive docs at
+/// `/api/v1/docs/` (served from inside the binary: no CDN, works offline).
+pub fn router(state: ApiState) -> Router {
+    let mut router = Router::new();
+    for (endpoint, handler) in routes::endpoints() {
+        let handler = gate::guard(&state, endpoint.access, handler);
+        router = router.route(endpoint.path, handler);
+    }
+    let docs = utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs")
+        .external_url_unchecked(openapi::PATH, openapi::document());
+    router
+        .with_state(state)
+        .merge(Router::from(docs))
+        .fallback(|| async { ApiError::NotFound("this route".to_string()) })
+}

@@ -1,0 +1,237 @@
+//! Units, users, probation clients and victims.
+
+use axum::Extension;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json};
+use cases::{ClientChange, NewClient, NewUnit, NewUser, NewVictim, Role, UserChange};
+use serde::Deserialize;
+
+use crate::access::{self, Scope};
+use crate::error::{Body, PathParam, Query};
+use crate::gate::{Answer, Caller};
+use crate::{ApiError, ApiState};
+
+/// A page of a list in id order.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    #[serde(default)]
+    pub after: i64,
+    #[serde(default = "default_limit")]
+    pub limit: i64,
+}
+
+pub fn default_limit() -> i64 {
+    100
+}
+
+/// The ids a list showed, for the audit log.
+pub fn ids(ids: impl Iterator<Item = i64>) -> String {
+    let ids: Vec<String> = ids.map(|id| id.to_string()).collect();
+    format!("ids {}", ids.join(","))
+}
+
+pub fn created(value: impl serde::Serialize) -> Answer {
+    Ok((StatusCode::CREATED, Json(value)).into_response())
+}
+
+pub async fn list_units(State(state): State<ApiState>) -> Answer {
+    Ok(Json(state.cases.units().await?).into_response())
+}
+
+pub async fn create_unit(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Body(new): Body<NewUnit>,
+) -> Answer {
+    created(state.cases.create_unit(&caller.actor, &new).await?)
+}
+
+pub async fn list_users(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Query(page): Query<Page>,
+) -> Answer {
+    let unit = match access::scope(&caller.actor) {
+        Scope::Unit(unit) => Some(unit),
+        _ => None,
+    };
+    let users = state.cases.users(unit, page.after, page.limit).await?;
+    state
+        .cases
+        .record_read(&caller.actor, "users", &ids(users.iter().map(|u| u.id)))
+        .await?;
+    Ok(Json(users).into_response())
+}
+
+pub async fn create_user(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Body(new): Body<NewUser>,
+) -> Answer {
+    created(state.cases.create_user(&caller.actor, &new).await?)
+}
+
+pub async fn get_user(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+) -> Answer {
+    let user = state.cases.user(id).await?;
+    if let Scope::Unit(unit) = access::scope(&caller.actor) {
+        if user.unit_id != Some(unit) {
+            return Err(ApiError::Forbidden);
+        }
+    }
+    state
+        .cases
+        .record_read(&caller.actor, &format!("user/{id}"), "")
+        .await?;
+    Ok(Json(user).into_response())
+}
+
+pub async fn update_user(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    Body(change): Body<UserChange>,
+) -> Answer {
+    Ok(Json(state.cases.update_user(&caller.actor, id, &change).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientQuery {
+    #[serde(default)]
+    after: i64,
+    #[serde(default = "default_limit")]
+    limit: i64,
+    officer_id: Option<i64>,
+    unit_id: Option<i64>,
+}
+
+pub async fn list_clients(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<ClientQuery>,
+) -> Answer {
+    // The caller's scope narrows whatever filter they asked for.
+    let (officer, unit) = match access::scope(&caller.actor) {
+        Scope::All => (q.officer_id, q.unit_id),
+        Scope::Officer(me) => (Some(me), q.unit_id),
+        Scope::Unit(unit) => (q.officer_id, Some(unit)),
+        Scope::Nobody => return Err(ApiError::Forbidden),
+    };
+    let mut clients = state.cases.clients(officer, unit, q.after, q.limit).await?;
+    if q.unit_id.is_some_and(|u| Some(u) != unit) {
+        clients.clear();
+    }
+    state
+        .cases
+        .record_read(&caller.actor, "clients", &ids(clients.iter().map(|c| c.id)))
+        .await?;
+    Ok(Json(clients).into_response())
+}
+
+pub async fn create_client(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Body(new): Body<NewClient>,
+) -> Answer {
+    // An officer registers clients into their own caseload; a supervisor into their unit.
+    match access::scope(&caller.actor) {
+        Scope::Officer(me) if new.officer_id != me => {
+            return Err(ApiError::invalid("officer_id", "must be you"));
+        }
+        Scope::Unit(unit) => {
+            let officer = state.cases.user(new.officer_id).await;
+            if !matches!(officer, Ok(u) if u.unit_id == Some(unit)) {
+                return Err(ApiError::invalid(
+                    "officer_id",
+                    "must be an officer of your unit",
+                ));
+            }
+        }
+        _ => {}
+    }
+    created(state.cases.create_client(&caller.actor, &new).await?)
+}
+
+pub async fn get_client(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+) -> Answer {
+    let client = access::client_by_id(&state, &caller.actor, id).await?;
+    state
+        .cases
+        .record_read(&caller.actor, &format!("client/{id}"), "")
+        .await?;
+    Ok(Json(client).into_response())
+}
+
+pub async fn update_client(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    Body(change): Body<ClientChange>,
+) -> Answer {
+    access::client_by_id(&state, &caller.actor, id).await?;
+    // Handing a client over to another officer stays inside the caller's unit.
+    if let Some(officer) = change.officer_id {
+        if !matches!(access::scope(&caller.actor), Scope::All) {
+            let to = state.cases.user(officer).await;
+            let ok =
+                matches!(to, Ok(u) if u.unit_id == caller.actor.unit_id && u.role == Role::Officer);
+            if !ok {
+                return Err(ApiError::invalid(
+                    "officer_id",
+                    "must be an officer of your unit",
+                ));
+            }
+        }
+    }
+    Ok(Json(
+        state
+            .cases
+            .update_client(&caller.actor, id, &change)
+            .await?,
+    )
+    .into_response())
+}
+
+pub async fn list_victims(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Query(page): Query<Page>,
+) -> Answer {
+    let victims = state.cases.victims(page.after, page.limit).await?;
+    state
+        .cases
+        .record_read(&caller.actor, "victims", &ids(victims.iter().map(|v| v.id)))
+        .await?;
+    Ok(Json(victims).into_response())
+}
+
+pub async fn create_victim(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Body(new): Body<NewVictim>,
+) -> Answer {
+    created(state.cases.create_victim(&caller.actor, &new).await?)
+}
+
+pub async fn get_victim(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+) -> Answer {
+    let victim = state.cases.victim(id).await?;
+    access::victim(&state, &caller.actor, id).await?;
+    state
+        .cases
+        .record_read(&caller.actor, &format!("victim/{id}"), "")
+        .await?;
+    Ok(Json(victim).into_response())
+}

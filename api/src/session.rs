@@ -1,0 +1,119 @@
+//! Signing in and out, API tokens, and the audit log's routes.
+
+use axum::Extension;
+use axum::extract::State;
+use axum::http::{Extensions, StatusCode, header};
+use axum::response::{IntoResponse, Json};
+use cases::{Refusal, SESSION_MAX_MS};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::error::{Body, PathParam, Query};
+use crate::gate::{Answer, Caller, SESSION_COOKIE, origin};
+use crate::people::Page;
+use crate::{ApiError, ApiState};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    username: String,
+    password: String,
+}
+
+/// The session's secret goes only into an HttpOnly cookie (SameSite=Strict, so no other site
+/// can send it): scripts in the page never hold it.
+pub async fn login(
+    State(state): State<ApiState>,
+    extensions: Extensions,
+    Body(login): Body<Login>,
+) -> Answer {
+    let from = origin(&extensions);
+    match state
+        .cases
+        .login(&login.username, &login.password, &from)
+        .await?
+    {
+        Ok(issued) => {
+            let cookie = format!(
+                "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+                issued.secret,
+                SESSION_MAX_MS / 1000
+            );
+            let body = json!({ "user": issued.user, "session": issued.credential });
+            Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+        }
+        Err(Refusal::WrongNameOrPassword) => Err(ApiError::Refused {
+            code: "wrong_credentials",
+            message: "wrong username or password".to_string(),
+        }),
+        Err(Refusal::LockedOut { until_ms }) => Err(ApiError::Refused {
+            code: "locked_out",
+            message: format!(
+                "too many wrong passwords; try again after {}",
+                chrono::DateTime::from_timestamp_millis(until_ms)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default()
+            ),
+        }),
+    }
+}
+
+pub async fn me(State(state): State<ApiState>, Extension(caller): Extension<Caller>) -> Answer {
+    let user = state
+        .cases
+        .user(caller.actor.user_id.ok_or(ApiError::Unauthenticated)?)
+        .await?;
+    Ok(Json(user).into_response())
+}
+
+pub async fn logout(State(state): State<ApiState>, Extension(caller): Extension<Caller>) -> Answer {
+    state.cases.revoke(&caller.actor, caller.credential).await?;
+    let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    Ok(([(header::SET_COOKIE, expired)], StatusCode::NO_CONTENT).into_response())
+}
+
+pub async fn list_tokens(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+) -> Answer {
+    let me = caller.actor.user_id.ok_or(ApiError::Unauthenticated)?;
+    Ok(Json(state.cases.credentials(me).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    label: String,
+    /// RFC 3339; at most a year ahead.
+    expires: rules::Timestamp,
+}
+
+pub async fn create_token(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Body(new): Body<NewToken>,
+) -> Answer {
+    let issued = state
+        .cases
+        .create_api_token(&caller.actor, &new.label, new.expires.0)
+        .await?;
+    let body = json!({ "token": issued.credential, "secret": issued.secret });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+pub async fn revoke_token(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+) -> Answer {
+    state.cases.revoke(&caller.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn audit_entries(State(state): State<ApiState>, Query(page): Query<Page>) -> Answer {
+    Ok(Json(state.cases.audit_entries(page.after, page.limit).await?).into_response())
+}
+
+pub async fn verify_audit(State(state): State<ApiState>) -> Answer {
+    Ok(Json(state.cases.verify_audit().await?).into_response())
+}
