@@ -113,9 +113,11 @@ pub async fn vary_order(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     PathParam(id): PathParam<i64>,
-    Body(v): Body<Variation>,
+    body: Result<Body<Variation>, ApiError>,
 ) -> Answer {
+    // The row first: a stranger learns nothing from how their body was wrong.
     access::order_by_id(&state, &caller.actor, id).await?;
+    let Body(v) = body?;
     let order = state
         .cases
         .vary_order(&caller.actor, id, &v.terms, &v.reason)
@@ -133,9 +135,10 @@ pub async fn set_status(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     PathParam(id): PathParam<i64>,
-    Body(change): Body<StatusChange>,
+    body: Result<Body<StatusChange>, ApiError>,
 ) -> Answer {
     access::order_by_id(&state, &caller.actor, id).await?;
+    let Body(change) = body?;
     let order = state
         .cases
         .set_order_status(&caller.actor, id, change.status)

@@ -175,9 +175,11 @@ pub async fn update_client(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     PathParam(id): PathParam<i64>,
-    Body(change): Body<ClientChange>,
+    body: Result<Body<ClientChange>, ApiError>,
 ) -> Answer {
+    // The row first: a stranger learns nothing from how their body was wrong.
     access::client_by_id(&state, &caller.actor, id).await?;
+    let Body(change) = body?;
     // Handing a client over to another officer stays inside the caller's unit.
     if let Some(officer) = change.officer_id {
         if !matches!(access::scope(&caller.actor), Scope::All) {

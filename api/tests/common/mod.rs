@@ -1,0 +1,251 @@
+//! A served API over a fresh database, with a unit of officers, a client under an order, a
+//! victim and devices, and a signed-in token for every kind of user.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use api::ApiState;
+use cases::{
+    Actor, Cases, NewClient, NewInventoryDevice, NewOrder, NewUnit, NewUser, NewVictim, Role,
+};
+use ingest::store::testing::TestDb;
+use ingest::store::{DeviceKind, Store};
+use serde_json::{Value, json};
+
+pub const COURT: &str = "Rīgas pilsētas tiesa";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct World {
+    pub base: String,
+    pub cases: Cases,
+    pub http: reqwest::Client,
+    /// A bearer token per user name.
+    pub tokens: HashMap<&'static str, String>,
+    pub users: HashMap<&'static str, i64>,
+    pub client: i64,
+    pub order: i64,
+    pub victim: i64,
+    pub device: u64,
+    pub _db: TestDb,
+}
+
+/// Each role's user whose care the world's client is in, and for row checks a stranger.
+pub const OWN: [(Role, &str); 6] = [
+    (Role::Admin, "admin"),
+    (Role::Operator, "operator"),
+    (Role::Officer, "officer.a"),
+    (Role::Supervisor, "supervisor.riga"),
+    (Role::Technician, "technician"),
+    (Role::Court, "court.riga"),
+];
+pub const STRANGERS: [(Role, &str); 3] = [
+    (Role::Officer, "officer.b"),
+    (Role::Supervisor, "supervisor.liepaja"),
+    (Role::Court, "court.other"),
+];
+
+pub fn client_body(officer: i64, code: &str) -> Value {
+    json!({
+        "personal_code": code, "given_name": "Jānis", "family_name": "Bērziņš",
+        "birth_date": "1990-01-01", "phone": "+371 20000000", "language": "lv",
+        "officer_id": officer,
+        "addresses": [{ "id": "home", "street": "Brīvības iela 1, Rīga",
+            "zone": { "type": "circle", "centre": [24.1052, 56.9496], "radius_m": 50.0 } }]
+    })
+}
+
+pub fn terms(victim: i64) -> Value {
+    json!({
+        "decision_date": "2026-11-01",
+        "legal_basis": "conditional_early_release",
+        "starts": "2026-11-02T00:00:00Z",
+        "ends": "2027-05-02T00:00:00Z",
+        "curfew": { "timetable": [{ "address": "home", "slots": [
+            { "day": "fri", "start": "23:00", "end": "07:00" },
+            { "day": "mon", "start": "22:00", "end": "06:00" }
+        ] }] },
+        "zones": [{ "id": "old-town", "kind": "exclusion",
+            "shape": { "type": "polygon", "coordinates": [[[24.10, 56.94], [24.12, 56.94], [24.11, 56.95], [24.10, 56.94]]] } }],
+        "proximity": [{ "id": "victim", "victim_id": victim, "alarm_m": 500.0, "release_m": 700.0 }]
+    })
+}
+
+pub async fn world(db: TestDb) -> World {
+    let store = Store::open(&db.location).await.expect("store");
+    let cases = Cases::open(store.clone()).await.expect("cases");
+    let sys = Actor::system("test");
+    let riga = cases
+        .create_unit(
+            &sys,
+            &NewUnit {
+                name: "Rīga".into(),
+                parent_id: None,
+            },
+        )
+        .await
+        .expect("unit");
+    let liepaja = cases
+        .create_unit(
+            &sys,
+            &NewUnit {
+                name: "Liepāja".into(),
+                parent_id: None,
+            },
+        )
+        .await
+        .expect("unit");
+    let people: [(&'static str, Role, Option<i64>, Option<&str>); 9] = [
+        ("admin", Role::Admin, None, None),
+        ("operator", Role::Operator, None, None),
+        ("officer.a", Role::Officer, Some(riga.id), None),
+        ("officer.b", Role::Officer, Some(riga.id), None),
+        ("supervisor.riga", Role::Supervisor, Some(riga.id), None),
+        (
+            "supervisor.liepaja",
+            Role::Supervisor,
+            Some(liepaja.id),
+            None,
+        ),
+        ("technician", Role::Technician, None, None),
+        ("court.riga", Role::Court, None, Some(COURT)),
+        (
+            "court.other",
+            Role::Court,
+            None,
+            Some("Kurzemes rajona tiesa"),
+        ),
+    ];
+    let mut users = HashMap::new();
+    let mut tokens = HashMap::new();
+    for (name, role, unit, court) in people {
+        let user = cases
+            .create_user(
+                &sys,
+                &NewUser {
+                    username: name.into(),
+                    display_name: name.into(),
+                    role,
+                    unit_id: unit,
+                    court: court.map(str::to_string),
+                    password: PASSWORD.into(),
+                },
+            )
+            .await
+            .expect("user");
+        let token = cases
+            .create_api_token(
+                &Actor::user(&user, "test"),
+                "test",
+                chrono::Utc::now().timestamp_millis() + 3_600_000,
+            )
+            .await
+            .expect("token");
+        users.insert(name, user.id);
+        tokens.insert(name, token.secret);
+    }
+    let client_new: NewClient =
+        serde_json::from_value(client_body(users["officer.a"], "01019012345")).expect("client");
+    let client = cases
+        .create_client(&sys, &client_new)
+        .await
+        .expect("client");
+    let victim = cases
+        .create_victim(
+            &sys,
+            &NewVictim {
+                contact_name: "A. K.".into(),
+                contact_phone: None,
+                device_id: Some(9001),
+            },
+        )
+        .await
+        .expect("victim");
+    let order = cases
+        .create_order(
+            &sys,
+            &NewOrder {
+                client_id: client.id,
+                court: COURT.into(),
+                case_number: "K-1/2026".into(),
+                terms: serde_json::from_value(terms(victim.id)).expect("terms"),
+            },
+        )
+        .await
+        .expect("order");
+    for (id, serial) in [(1001, "T-1001"), (1002, "T-1002")] {
+        cases
+            .add_inventory_device(
+                &sys,
+                &NewInventoryDevice {
+                    device_id: id,
+                    serial: serial.into(),
+                    kind: DeviceKind::GpsTag,
+                    model: "X1".into(),
+                    firmware: "1.0".into(),
+                },
+            )
+            .await
+            .expect("device");
+    }
+    cases
+        .fit_device(
+            &sys,
+            order.id,
+            1001,
+            None,
+            "2026-11-02T10:00:00Z".parse().expect("time"),
+        )
+        .await
+        .expect("fitted");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listen");
+    let addr = listener.local_addr().expect("address");
+    let app = api::router(ApiState {
+        cases: cases.clone(),
+        store,
+    })
+    .into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    World {
+        base: format!("http://{addr}"),
+        cases,
+        http: reqwest::Client::new(),
+        tokens,
+        users,
+        client: client.id,
+        order: order.id,
+        victim: victim.id,
+        device: 1001,
+        _db: db,
+    }
+}
+
+impl World {
+    /// A request as `user` (None: not signed in); the status and the JSON answer.
+    pub async fn call(
+        &self,
+        user: Option<&str>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(user) = user {
+            request = request.bearer_auth(&self.tokens[user]);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("an answer");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
