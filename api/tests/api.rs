@@ -1,0 +1,349 @@
+//! The API as a console and an integration use it, on SQLite and PostgreSQL: signing in with a
+//! password (a cookie), lock-out, signing out; bad requests that name the field and change
+//! nothing; an order's timetable and zones; the audit log of what was read; the OpenAPI document
+//! served for exactly the routes there are, and the interactive docs.
+
+mod common;
+
+use common::{PASSWORD, client_body, terms, world};
+use ingest::store::testing::test_databases;
+use reqwest::Method;
+use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn sign_in_with_a_cookie_lock_out_and_sign_out() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let login = |username: &str, password: &str| {
+            w.http
+                .post(format!("{}/api/v1/session", w.base))
+                .json(&json!({ "username": username, "password": password }))
+                .send()
+        };
+        let response = login("officer.a", PASSWORD).await.expect("answer");
+        assert_eq!(response.status(), 200, "{name}");
+        let cookie = response
+            .headers()
+            .get(SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .expect("a session cookie")
+            .to_string();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["user"]["username"], "officer.a");
+        assert!(
+            body.to_string().find("sargs_s_").is_none(),
+            "the secret stays in the cookie"
+        );
+        let session = cookie.split(';').next().expect("name=value").to_string();
+
+        let me = |cookie: String| {
+            w.http
+                .get(format!("{}/api/v1/session", w.base))
+                .header(COOKIE, cookie)
+                .send()
+        };
+        let answer = me(session.clone()).await.expect("answer");
+        assert_eq!(answer.status(), 200);
+        let user: Value = answer.json().await.expect("json");
+        assert_eq!(user["role"], "officer");
+
+        let out = w
+            .http
+            .delete(format!("{}/api/v1/session", w.base))
+            .header(COOKIE, session.clone())
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(out.status(), 204);
+        assert_eq!(me(session).await.expect("answer").status(), 401, "{name}");
+
+        // Five wrong passwords lock the account; then even the right one is refused.
+        for _ in 0..5 {
+            let refused = login("officer.b", "not the password")
+                .await
+                .expect("answer");
+            assert_eq!(refused.status(), 401);
+        }
+        let locked: Value = login("officer.b", PASSWORD)
+            .await
+            .expect("answer")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(locked["error"], "locked_out", "{name}");
+        // An administrator lifts the lock.
+        let path = format!("/api/v1/users/{}", w.users["officer.b"]);
+        let (status, _) = w
+            .call(
+                Some("admin"),
+                Method::PATCH,
+                &path,
+                Some(json!({ "unlock": true })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            login("officer.b", PASSWORD).await.expect("answer").status(),
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_requests_name_the_field_and_change_nothing() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let officer = w.users["officer.a"];
+        let (_, before) = w
+            .call(Some("admin"), Method::GET, "/api/v1/clients", None)
+            .await;
+
+        // A duplicate personal code, however written.
+        let (status, answer) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                "/api/v1/clients",
+                Some(client_body(officer, "010190-12345")),
+            )
+            .await;
+        assert_eq!(status, 422, "{name}: {answer}");
+        assert_eq!(answer["fields"][0]["field"], "personal_code");
+        // Not JSON, an unknown field, a wrong type: 400 naming where.
+        let raw = w
+            .http
+            .post(format!("{}/api/v1/clients", w.base))
+            .bearer_auth(&w.tokens["officer.a"])
+            .header(CONTENT_TYPE, "application/json")
+            .body("{\"personal_code\": ")
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(raw.status(), 400);
+        let mut body = client_body(officer, "02029012345");
+        body["nickname"] = json!("Jānka");
+        let (status, answer) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                "/api/v1/clients",
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 400);
+        assert!(
+            answer["fields"][0]["reason"]
+                .as_str()
+                .unwrap_or("")
+                .contains("nickname")
+        );
+        let mut body = client_body(officer, "02029012345");
+        body["addresses"][0]["zone"]["radius_m"] = json!("fifty");
+        let (status, answer) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                "/api/v1/clients",
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 400);
+        assert_eq!(answer["fields"][0]["field"], "addresses[0].zone");
+        // Not JSON at all.
+        let form = w
+            .http
+            .post(format!("{}/api/v1/clients", w.base))
+            .bearer_auth(&w.tokens["officer.a"])
+            .body("personal_code=1")
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(form.status(), 415);
+
+        // An order ending before it starts; an unknown time zone; a zone that is no polygon.
+        let order = |t: Value| json!({ "client_id": w.client, "court": "Rīgas pilsētas tiesa", "case_number": "K-9/2026", "terms": t });
+        let mut t = terms(w.victim);
+        t["ends"] = json!("2026-10-01T00:00:00Z");
+        let (status, answer) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                "/api/v1/orders",
+                Some(order(t)),
+            )
+            .await;
+        assert_eq!(status, 422, "{answer}");
+        assert_eq!(answer["fields"][0]["field"], "terms.ends");
+        let mut t = terms(w.victim);
+        t["time_zone"] = json!("Europe/Atlantis");
+        let (status, answer) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                "/api/v1/orders",
+                Some(order(t)),
+            )
+            .await;
+        assert_eq!(status, 400, "{answer}");
+        assert_eq!(answer["fields"][0]["field"], "terms.time_zone");
+        let mut t = terms(w.victim);
+        t["zones"][0]["shape"]["coordinates"] = json!([[
+            [24.0, 56.0],
+            [24.1, 56.1],
+            [24.1, 56.0],
+            [24.0, 56.1],
+            [24.0, 56.0]
+        ]]);
+        let (status, answer) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                "/api/v1/orders",
+                Some(order(t)),
+            )
+            .await;
+        assert_eq!(status, 422, "{answer}");
+        // A device fitted under another order.
+        let (status, answer) = w
+            .call(
+                Some("technician"),
+                Method::POST,
+                "/api/v1/devices/1001/fitting",
+                Some(json!({ "order_id": w.order })),
+            )
+            .await;
+        assert_eq!(status, 422, "{answer}");
+        assert_eq!(answer["fields"][0]["field"], "device_id");
+        // A path that is not an id.
+        let (status, _) = w
+            .call(Some("admin"), Method::GET, "/api/v1/clients/abc", None)
+            .await;
+        assert_eq!(status, 404);
+
+        let (_, after) = w
+            .call(Some("admin"), Method::GET, "/api/v1/clients", None)
+            .await;
+        assert_eq!(before, after, "{name}: nothing was written");
+        let (_, orders) = w
+            .call(Some("admin"), Method::GET, "/api/v1/orders", None)
+            .await;
+        assert_eq!(orders.as_array().map(Vec::len), Some(1));
+    }
+}
+
+#[tokio::test]
+async fn timetable_zones_and_the_audit_of_reads() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let (status, table) = w
+            .call(
+                Some("court.riga"),
+                Method::GET,
+                &format!("/api/v1/orders/{}/timetable", w.order),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{name}: {table}");
+        assert_eq!(table["time_zone"], "Europe/Riga");
+        assert_eq!(
+            table["slots"],
+            json!([
+                { "day": "mon", "start": "22:00", "end": "06:00", "overnight": true, "address": "home", "street": "Brīvības iela 1, Rīga" },
+                { "day": "fri", "start": "23:00", "end": "07:00", "overnight": true, "address": "home", "street": "Brīvības iela 1, Rīga" },
+            ])
+        );
+        let (status, zones) = w
+            .call(
+                Some("officer.a"),
+                Method::GET,
+                &format!("/api/v1/orders/{}/zones", w.order),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(zones["type"], "FeatureCollection");
+        assert_eq!(zones["features"][0]["geometry"]["type"], "Polygon");
+        assert_eq!(zones["features"][0]["properties"]["kind"], "exclusion");
+        assert_eq!(zones["features"][1]["geometry"]["type"], "Point");
+        assert_eq!(zones["features"][1]["properties"]["radius_m"], 50.0);
+
+        // Reads of personal data are in the audit log, with who and from where.
+        let (_, entries) = w
+            .call(Some("admin"), Method::GET, "/api/v1/audit?limit=1000", None)
+            .await;
+        let reads: Vec<&Value> = entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["action"] == "read")
+            .collect();
+        assert_eq!(reads.len(), 2, "{name}: {entries}");
+        assert_eq!(reads[0]["actor"], "court.riga");
+        assert_eq!(reads[0]["origin"], "127.0.0.1");
+        assert_eq!(reads[1]["subject"], format!("order/{}/zones", w.order));
+        let (_, verdict) = w
+            .call(Some("admin"), Method::GET, "/api/v1/audit/verify", None)
+            .await;
+        assert_eq!(verdict["broken"], Value::Null);
+        assert!(verdict["entries"].as_u64().unwrap_or(0) > 10);
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_and_the_docs_are_served() {
+    let db = test_databases().await.remove(0);
+    let w = world(db).await;
+    let (status, doc) = w
+        .call(None, Method::GET, "/api/v1/openapi.json", None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut operations = 0;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("operations") {
+            operations += 1;
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
+            let concrete = path.replace("{id}", "1");
+            let (status, answer) = w.call(None, method.clone(), &concrete, None).await;
+            // A documented route exists: it answers for itself, never the fallback's 404.
+            let fallback = answer["message"] == "this route does not exist";
+            assert!(!fallback, "{method} {path} is documented but not served");
+            if op.get("x-roles").is_some() {
+                assert_eq!(status, 401, "{method} {path}");
+            }
+        }
+    }
+    assert_eq!(operations, api::routes::endpoints().len());
+    let (status, _) = w
+        .call(None, Method::GET, "/api/v1/nothing-here", None)
+        .await;
+    assert_eq!(status, 404);
+
+    let page = w
+        .http
+        .get(format!("{}/api/v1/docs/", w.base))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("swagger"), "{html}");
+    // Everything the page loads comes from sargs itself.
+    assert!(!html.contains("https://"), "{html}");
+    let config = w
+        .http
+        .get(format!("{}/api/v1/docs/swagger-initializer.js", w.base))
+        .send()
+        .await
+        .expect("answer")
+        .text()
+        .await
+        .expect("js");
+    assert!(config.contains("/api/v1/openapi.json"), "{config}");
+}
