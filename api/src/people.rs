@@ -79,10 +79,10 @@ pub async fn get_user(
     PathParam(id): PathParam<i64>,
 ) -> Answer {
     let user = state.cases.user(id).await?;
-    if let Scope::Unit(unit) = access::scope(&caller.actor) {
-        if user.unit_id != Some(unit) {
-            return Err(ApiError::Forbidden);
-        }
+    if let Scope::Unit(unit) = access::scope(&caller.actor)
+        && user.unit_id != Some(unit)
+    {
+        return Err(ApiError::Forbidden);
     }
     state
         .cases
@@ -181,17 +181,17 @@ pub async fn update_client(
     access::client_by_id(&state, &caller.actor, id).await?;
     let Body(change) = body?;
     // Handing a client over to another officer stays inside the caller's unit.
-    if let Some(officer) = change.officer_id {
-        if !matches!(access::scope(&caller.actor), Scope::All) {
-            let to = state.cases.user(officer).await;
-            let ok =
-                matches!(to, Ok(u) if u.unit_id == caller.actor.unit_id && u.role == Role::Officer);
-            if !ok {
-                return Err(ApiError::invalid(
-                    "officer_id",
-                    "must be an officer of your unit",
-                ));
-            }
+    if let Some(officer) = change.officer_id
+        && !matches!(access::scope(&caller.actor), Scope::All)
+    {
+        let to = state.cases.user(officer).await;
+        let ok =
+            matches!(to, Ok(u) if u.unit_id == caller.actor.unit_id && u.role == Role::Officer);
+        if !ok {
+            return Err(ApiError::invalid(
+                "officer_id",
+                "must be an officer of your unit",
+            ));
         }
     }
     Ok(Json(

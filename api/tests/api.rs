@@ -212,7 +212,7 @@ async fn bad_requests_name_the_field_and_change_nothing() {
             .call(
                 Some("technician"),
                 Method::POST,
-                "/api/v1/devices/1001/fitting",
+                &format!("/api/v1/devices/{}/fitting", w.device),
                 Some(json!({ "order_id": w.order })),
             )
             .await;

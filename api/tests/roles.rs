@@ -4,10 +4,26 @@
 
 mod common;
 
-use common::{OWN, STRANGERS, World, world};
+use cases::Role;
+use common::{World, world};
 use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::json;
+
+/// Each role's user whose care the world's client is in, and for row checks a stranger.
+pub const OWN: [(Role, &str); 6] = [
+    (Role::Admin, "admin"),
+    (Role::Operator, "operator"),
+    (Role::Officer, "officer.a"),
+    (Role::Supervisor, "supervisor.riga"),
+    (Role::Technician, "technician"),
+    (Role::Court, "court.riga"),
+];
+pub const STRANGERS: [(Role, &str); 3] = [
+    (Role::Officer, "officer.b"),
+    (Role::Supervisor, "supervisor.liepaja"),
+    (Role::Court, "court.other"),
+];
 
 /// The route's path with the world's records in it, and the query it needs.
 fn concrete(w: &World, path: &str) -> String {

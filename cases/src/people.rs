@@ -345,12 +345,7 @@ impl Cases {
             ));
         }
         text(&mut errors, "display_name", &new.display_name, 200);
-        if new.password.chars().count() < MIN_PASSWORD_CHARS {
-            errors.push(FieldError::new(
-                "password",
-                format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-            ));
-        }
+        password_errors(&mut errors, &new.password);
         let needs_unit = matches!(new.role, Role::Officer | Role::Supervisor);
         if needs_unit && new.unit_id.is_none() {
             errors.push(FieldError::new(
@@ -603,12 +598,7 @@ impl Cases {
             text(&mut errors, "display_name", name, 200);
         }
         if let Some(password) = &change.password {
-            if password.chars().count() < MIN_PASSWORD_CHARS {
-                errors.push(FieldError::new(
-                    "password",
-                    format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-                ));
-            }
+            password_errors(&mut errors, password);
         }
         CasesError::check(errors)?;
         let hash = change.password.as_deref().map(hash_password).transpose()?;
@@ -807,6 +797,15 @@ fn victim_of(
         contact_name,
         contact_phone,
         device_id: device.map(wire_id),
+    }
+}
+
+fn password_errors(errors: &mut Vec<FieldError>, password: &str) {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        errors.push(FieldError::new(
+            "password",
+            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        ));
     }
 }
 

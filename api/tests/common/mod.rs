@@ -17,7 +17,6 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct World {
     pub base: String,
-    pub cases: Cases,
     pub http: reqwest::Client,
     /// A bearer token per user name.
     pub tokens: HashMap<&'static str, String>,
@@ -28,21 +27,6 @@ pub struct World {
     pub device: u64,
     pub _db: TestDb,
 }
-
-/// Each role's user whose care the world's client is in, and for row checks a stranger.
-pub const OWN: [(Role, &str); 6] = [
-    (Role::Admin, "admin"),
-    (Role::Operator, "operator"),
-    (Role::Officer, "officer.a"),
-    (Role::Supervisor, "supervisor.riga"),
-    (Role::Technician, "technician"),
-    (Role::Court, "court.riga"),
-];
-pub const STRANGERS: [(Role, &str); 3] = [
-    (Role::Officer, "officer.b"),
-    (Role::Supervisor, "supervisor.liepaja"),
-    (Role::Court, "court.other"),
-];
 
 pub fn client_body(officer: i64, code: &str) -> Value {
     json!({
@@ -212,7 +196,6 @@ pub async fn world(db: TestDb) -> World {
     });
     World {
         base: format!("http://{addr}"),
-        cases,
         http: reqwest::Client::new(),
         tokens,
         users,
