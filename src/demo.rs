@@ -81,7 +81,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "--gap-rate=6".to_string(),
     ])?
     .args;
-    let fleet = crate::simulate::fleet(&sim);
+    let fleet = crate::simulate::fleet(&sim)?;
     let registered = crate::devices::register_fleet(&running.store, &fleet).await?;
     println!("sargs demo");
     println!("  data:      {}", data_dir.display());

@@ -150,7 +150,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             if register {
                 let store = open_store(&storage, &file).await?;
-                let added = devices::register_fleet(&store, &simulate::fleet(&args)).await?;
+                let added = devices::register_fleet(&store, &simulate::fleet(&args)?).await?;
                 eprintln!("registered {added} simulated devices");
                 store.close().await;
             }

@@ -8,13 +8,15 @@
 //! Key derivation (documented for anyone registering simulated devices by other means):
 //! `key = SHA-256("sargs-sim" || seed as 8 bytes big-endian || device id as 8 bytes big-endian)`.
 
-use firmware_proto::DeviceKey;
+use std::sync::Arc;
+
+use firmware_proto::{DeviceKey, Message};
 use ingest::store::DeviceKind;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
-use super::model::{HomeUnitModel, Model, TagModel, Timing};
+use super::model::{HomeUnitModel, Model, ScriptedModel, TagModel, Timing};
 
 /// One simulated device as it would be registered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,11 +26,13 @@ pub struct SimDevice {
     pub key: Option<DeviceKey>,
 }
 
-/// A device of the fleet with what its behaviour needs: for a home unit, its tag's id.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A device of the fleet with what its behaviour needs: for a home unit, its tag's id; for a
+/// scripted device, its reports in time order.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Member {
     pub device: SimDevice,
     pub paired_tag: Option<u64>,
+    pub script: Option<Arc<[(u64, Message)]>>,
 }
 
 /// The device key of simulated device `id` under `seed` (see the module docs).
@@ -69,6 +73,7 @@ pub fn members(seed: u64, first_id: u64, count: u32, keys: bool) -> Vec<Member> 
         out.push(Member {
             device: device(tag, DeviceKind::GpsTag),
             paired_tag: None,
+            script: None,
         });
         i += 1;
         // The draw comes first, whether or not an id is left, so a fleet's households do not
@@ -79,6 +84,7 @@ pub fn members(seed: u64, first_id: u64, count: u32, keys: bool) -> Vec<Member> 
             out.push(Member {
                 device: device(unit, DeviceKind::HomeUnit),
                 paired_tag: Some(tag),
+                script: None,
             });
             i += 1;
         }
@@ -89,6 +95,9 @@ pub fn members(seed: u64, first_id: u64, count: u32, keys: bool) -> Vec<Member> 
 /// The behaviour of `member`, starting at `start_ms`.
 pub fn model(seed: u64, member: &Member, start_ms: u64, timing: Timing) -> Model {
     let id = member.device.id;
+    if let Some(script) = &member.script {
+        return Model::Scripted(ScriptedModel::new(script.clone()));
+    }
     match member.paired_tag {
         Some(tag) => Model::HomeUnit(Box::new(HomeUnitModel::new(
             tag,

@@ -18,6 +18,7 @@ mod model;
 mod mqtt;
 mod node;
 mod report;
+mod script;
 mod serial;
 mod track;
 
@@ -85,6 +86,13 @@ pub struct SimulateArgs {
     /// Print the final report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Add the devices of this script (TOML: what each reports and when; see
+    /// src/simulate/script.rs) to the fleet; with --devices 0, run only them.
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<std::path::PathBuf>,
+    /// The instant the script's offsets count from (RFC 3339) instead of its own `start`.
+    #[arg(long, value_name = "TIME")]
+    pub script_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Default for SimulateArgs {
@@ -104,18 +112,39 @@ impl Default for SimulateArgs {
             drain_timeout: 30,
             raw_broker: false,
             json: false,
+            script: None,
+            script_start: None,
         }
     }
 }
 
 /// The fleet a seed gives (ids, kinds, keys), so `sargs simulate --register` and the demo can
 /// register exactly these devices before running.
-pub fn fleet(args: &SimulateArgs) -> Vec<SimDevice> {
-    members(args).into_iter().map(|m| m.device).collect()
+pub fn fleet(args: &SimulateArgs) -> anyhow::Result<Vec<SimDevice>> {
+    Ok(members(args)?.into_iter().map(|m| m.device).collect())
 }
 
-fn members(args: &SimulateArgs) -> Vec<Member> {
-    fleet::members(args.seed, args.first_id, args.devices, !args.no_keys)
+fn members(args: &SimulateArgs) -> anyhow::Result<Vec<Member>> {
+    let mut members = fleet::members(args.seed, args.first_id, args.devices, !args.no_keys);
+    if let Some(path) = &args.script {
+        let scripted = script::Script::load(path)?.members(
+            args.script_start,
+            now_ms(),
+            args.seed,
+            !args.no_keys,
+        )?;
+        if let Some(m) = scripted
+            .iter()
+            .find(|s| members.iter().any(|m| m.device.id == s.device.id))
+        {
+            bail!(
+                "scripted device {} is also in the random fleet; choose other ids",
+                m.device.id
+            );
+        }
+        members.extend(scripted);
+    }
+    Ok(members)
 }
 
 /// Wall-clock milliseconds since the Unix epoch: device time.
@@ -195,7 +224,7 @@ fn validate(args: &SimulateArgs) -> anyhow::Result<()> {
 /// Runs the fleet and returns the report. `stats` is updated live (at least every tick).
 pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<SimReport> {
     validate(args)?;
-    let members = members(args);
+    let members = members(args)?;
     if members.is_empty() {
         return Ok(SimReport {
             transport: if args.serial.is_some() {
@@ -437,21 +466,21 @@ mod tests {
 
     #[test]
     fn the_fleet_is_deterministic_for_a_seed_and_differs_between_seeds() {
-        let a = fleet(&args(7, 300));
-        assert_eq!(a, fleet(&args(7, 300)));
-        let b = fleet(&args(8, 300));
+        let a = fleet(&args(7, 300)).expect("a fleet");
+        assert_eq!(a, fleet(&args(7, 300)).expect("a fleet"));
+        let b = fleet(&args(8, 300)).expect("a fleet");
         assert_ne!(a, b);
         let ids: Vec<u64> = a.iter().map(|d| d.id).collect();
         assert_eq!(ids, (100_000..100_300).collect::<Vec<_>>());
         let kinds = |f: &[SimDevice]| f.iter().map(|d| d.kind).collect::<Vec<_>>();
         assert_ne!(kinds(&a), kinds(&b));
         // A smaller fleet of the same seed is a prefix in ids, and mostly in kinds.
-        assert_eq!(fleet(&args(7, 0)), vec![]);
+        assert_eq!(fleet(&args(7, 0)).expect("a fleet"), vec![]);
     }
 
     #[test]
     fn about_a_third_are_home_units_each_after_its_tag() {
-        let members = members(&args(3, 3_000));
+        let members = members(&args(3, 3_000)).expect("a fleet");
         let units = members
             .iter()
             .filter(|m| m.device.kind == DeviceKind::HomeUnit)
@@ -471,7 +500,7 @@ mod tests {
 
     #[test]
     fn keys_follow_the_documented_derivation() {
-        let devices = fleet(&args(42, 10));
+        let devices = fleet(&args(42, 10)).expect("a fleet");
         for d in &devices {
             let mut input = b"sargs-sim".to_vec();
             input.extend_from_slice(&42u64.to_be_bytes());
@@ -485,7 +514,12 @@ mod tests {
             no_keys: true,
             ..args(42, 10)
         };
-        assert!(fleet(&unkeyed).iter().all(|d| d.key.is_none()));
+        assert!(
+            fleet(&unkeyed)
+                .expect("a fleet")
+                .iter()
+                .all(|d| d.key.is_none())
+        );
     }
 
     #[test]
@@ -494,7 +528,7 @@ mod tests {
             first_id: u64::MAX - 2,
             ..args(1, 10)
         };
-        assert_eq!(fleet(&a).len(), 3);
+        assert_eq!(fleet(&a).expect("a fleet").len(), 3);
         assert!(validate(&a).is_err());
         assert!(
             validate(&SimulateArgs {

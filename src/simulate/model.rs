@@ -15,6 +15,8 @@ use firmware_proto::{
     Coord, Event, EventCode, Heartbeat, HeartbeatStatus, Location, LocationSource, Message,
     Presence,
 };
+use std::sync::Arc;
+
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -59,6 +61,30 @@ impl Timing {
 pub enum Model {
     Tag(Box<TagModel>),
     HomeUnit(Box<HomeUnitModel>),
+    Scripted(ScriptedModel),
+}
+
+/// A device that says what its script says (see `script`), each report when it falls due.
+#[derive(Clone, Debug)]
+pub struct ScriptedModel {
+    reports: Arc<[(u64, Message)]>,
+    next: usize,
+}
+
+impl ScriptedModel {
+    pub fn new(reports: Arc<[(u64, Message)]>) -> ScriptedModel {
+        ScriptedModel { reports, next: 0 }
+    }
+
+    fn poll(&mut self, until_ms: u64, out: &mut Vec<(u64, Message)>) {
+        while let Some((t, message)) = self.reports.get(self.next) {
+            if *t > until_ms {
+                break;
+            }
+            out.push((*t, message.clone()));
+            self.next += 1;
+        }
+    }
 }
 
 impl Model {
@@ -67,6 +93,7 @@ impl Model {
         match self {
             Model::Tag(tag) => tag.poll(until_ms, out),
             Model::HomeUnit(unit) => unit.poll(until_ms, out),
+            Model::Scripted(script) => script.poll(until_ms, out),
         }
     }
 
@@ -77,7 +104,7 @@ impl Model {
                 tag.track.advance_to(now_ms);
                 Some(tag.fix(now_ms))
             }
-            Model::HomeUnit(_) => None,
+            Model::HomeUnit(_) | Model::Scripted(_) => None,
         }
     }
 }

@@ -323,6 +323,7 @@ impl Node {
         let (hardware_model, firmware_major, firmware_minor, firmware_patch) = match self.model {
             Model::Tag(_) => (0x0A01, 1, 4, 2),
             Model::HomeUnit(_) => (0x0B01, 2, 1, 0),
+            Model::Scripted(_) => (0x0C01, 1, 0, 0),
         };
         let hello = Hello {
             hardware_model,
