@@ -81,7 +81,7 @@ impl ScriptedModel {
             if *t > until_ms {
                 break;
             }
-            out.push((*t, message.clone()));
+            out.push((*t, *message));
             self.next += 1;
         }
     }

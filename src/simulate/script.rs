@@ -220,7 +220,7 @@ impl Report {
             bail!("a report repeats at most {MAX_REPEATS} times");
         }
         Ok((0..=(until - at) / every)
-            .map(|i| (at + i * every, message.clone()))
+            .map(|i| (at + i * every, message))
             .collect())
     }
 }
