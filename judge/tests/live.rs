@@ -12,16 +12,6 @@ use ingest::store::testing::test_databases;
 use judge::EpisodeState;
 use rules::{BreachKind, ConditionRef, Severity};
 
-/// Monday 2 November 2026 (Riga is UTC+2): home until 20:00 local, in the old town for half an
-/// hour, elsewhere, and home only at 23:00, an hour into the 22:00 curfew.
-pub fn evening() -> Vec<ingest::store::ObservationRow> {
-    let mut rows = walk(1, "2026-11-02T17:00:00Z", 60, Place::Home);
-    rows.extend(walk(61, "2026-11-02T18:00:00Z", 30, Place::OldTown));
-    rows.extend(walk(91, "2026-11-02T18:30:00Z", 150, Place::Elsewhere));
-    rows.extend(walk(241, "2026-11-02T21:00:00Z", 31, Place::Home));
-    rows
-}
-
 #[tokio::test]
 async fn committed_observations_become_stored_episodes() {
     for db in test_databases().await {

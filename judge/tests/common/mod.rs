@@ -198,6 +198,16 @@ pub fn walk(first_seq: u32, from: &str, minutes: u32, place: Place) -> Vec<Obser
         .collect()
 }
 
+/// Monday 2 November 2026 (Riga is UTC+2): home until 19:00 local, in the old town for half an
+/// hour, elsewhere, and home only at 23:00, an hour into the 22:00 curfew.
+pub fn evening() -> Vec<ObservationRow> {
+    let mut rows = walk(1, "2026-11-02T17:00:00Z", 60, Place::Home);
+    rows.extend(walk(61, "2026-11-02T18:00:00Z", 30, Place::OldTown));
+    rows.extend(walk(91, "2026-11-02T18:30:00Z", 150, Place::Elsewhere));
+    rows.extend(walk(241, "2026-11-02T21:00:00Z", 31, Place::Home));
+    rows
+}
+
 /// Commits rows in batches of ten, with the tag's last-seen time, as the writer does.
 pub async fn write(store: &Store, rows: &[ObservationRow]) {
     for chunk in rows.chunks(10) {
