@@ -68,6 +68,7 @@ impl Judgement {
             .orders
             .refresh(&judgement.cases, &judgement.store)
             .await?;
+        let mut changes = Vec::new();
         for record in records::monitors(&judgement.store).await? {
             let client = record.client_id as ClientId;
             match wanted.remove(&client) {
@@ -77,13 +78,12 @@ impl Judgement {
                 other => {
                     // Changed while the judge was not running: the change takes effect now.
                     judgement.monitored.insert(client, record);
-                    judgement.change(client, other).await?;
+                    changes.push((client, other));
                 }
             }
         }
-        for (client, w) in wanted {
-            judgement.change(client, Some(w)).await?;
-        }
+        changes.extend(wanted.into_iter().map(|(client, w)| (client, Some(w))));
+        judgement.change(changes).await?;
         Ok(judgement)
     }
 
@@ -135,71 +135,86 @@ impl Judgement {
     /// Looks at the orders and gives every client whose policy changed a new monitor.
     pub async fn refresh_policies(&mut self) -> Result<(), JudgeError> {
         let mut wanted = self.orders.refresh(&self.cases, &self.store).await?;
-        let clients: Vec<ClientId> = self.monitored.keys().copied().collect();
-        for client in clients {
+        let mut changes = Vec::new();
+        for (&client, m) in &self.monitored {
             let w = wanted.remove(&client);
-            let same = match (&w, self.monitored.get(&client)) {
-                (Some(w), Some(m)) => (w.order, w.revision) == (m.order_id, m.policy_revision),
-                _ => false,
-            };
+            let same = w
+                .as_ref()
+                .is_some_and(|w| (w.order, w.revision) == (m.order_id, m.policy_revision));
             if !same {
-                self.change(client, w).await?;
+                changes.push((client, w));
             }
         }
-        for (client, w) in wanted {
-            self.change(client, Some(w)).await?;
-        }
-        Ok(())
+        changes.extend(wanted.into_iter().map(|(client, w)| (client, Some(w))));
+        self.change(changes).await
     }
 
-    /// A client's policy changed (or ends, with `None`) now: the old monitor's open episodes
+    /// Clients' policies changed (or end, with `None`) now: each old monitor's open episodes
     /// are superseded at this instant, and a new monitor judges the observations committed
-    /// from now on, with ids after every id the client was given.
-    async fn change(&mut self, client: ClientId, w: Option<Wanted>) -> Result<(), JudgeError> {
-        let now = self.clock.now();
-        let old = self.monitored.remove(&client);
-        if old.is_some() {
-            let _ = self.engine.remove_client(client);
+    /// from now on, with ids after every id its client was given. Every old monitor goes
+    /// before any new one comes, so that a tag moved from one client to another is free.
+    async fn change(&mut self, changes: Vec<(ClientId, Option<Wanted>)>) -> Result<(), JudgeError> {
+        if changes.is_empty() {
+            return Ok(());
         }
+        let now = self.clock.now();
         let mut tx = self.store.pool().begin().await?;
-        if let Some(old) = &old {
-            let superseded = records::end_monitor(&mut tx, old, now).await?;
-            tracing::info!(
-                client_id = client,
-                order_id = old.order_id,
-                revision = old.policy_revision,
-                superseded,
-                "policy ended"
-            );
+        let mut ended = Vec::new();
+        for (client, _) in &changes {
+            if let Some(old) = self.monitored.get(client) {
+                let superseded = records::end_monitor(&mut tx, old, now).await?;
+                tracing::info!(
+                    client_id = client,
+                    order_id = old.order_id,
+                    revision = old.policy_revision,
+                    superseded,
+                    "policy ended"
+                );
+                ended.push(*client);
+            }
         }
         tx.commit().await?;
-        let Some(w) = w else { return Ok(()) };
-        if let Err(error) = self.engine.add_client(w.policy.clone()) {
-            tracing::error!(client_id = client, order_id = w.order, %error, "cannot judge the client");
-            return Ok(());
+        for client in ended {
+            self.monitored.remove(&client);
+            let _ = self.engine.remove_client(client);
         }
-        let record = MonitorRecord {
-            client_id: client as i64,
-            order_id: w.order,
-            policy_revision: w.revision,
-            first_row: self.cursor,
-            applied: now,
-        };
-        let last = records::last_episode_id(&self.store, record.client_id).await?;
-        let _ = self.engine.resume_ids_after(client, last);
-        let Some(first) = self.engine.monitor(client).map(|m| m.initial_checkpoint()) else {
-            return Ok(());
-        };
         let mut pending = Pending::default();
-        pending.begin(record, first);
-        pending.commit(&self.store, None, now).await?;
-        self.monitored.insert(client, record);
-        tracing::info!(
-            client_id = client,
-            order_id = w.order,
-            revision = w.revision,
-            "policy in force"
-        );
+        let mut begun = Vec::new();
+        for (client, w) in changes {
+            let Some(w) = w else { continue };
+            if let Err(error) = self.engine.add_client(w.policy.clone()) {
+                tracing::error!(client_id = client, order_id = w.order, %error, "cannot judge the client");
+                continue;
+            }
+            let record = MonitorRecord {
+                client_id: client as i64,
+                order_id: w.order,
+                policy_revision: w.revision,
+                first_row: self.cursor,
+                applied: now,
+            };
+            let last = records::last_episode_id(&self.store, record.client_id).await?;
+            let _ = self.engine.resume_ids_after(client, last);
+            if let Some(first) = self.engine.monitor(client).map(|m| m.initial_checkpoint()) {
+                pending.begin(record, first);
+                begun.push(record);
+            }
+        }
+        if let Err(error) = pending.commit(&self.store, None, now).await {
+            for record in &begun {
+                let _ = self.engine.remove_client(record.client_id as ClientId);
+            }
+            return Err(error);
+        }
+        for record in begun {
+            tracing::info!(
+                client_id = record.client_id,
+                order_id = record.order_id,
+                revision = record.policy_revision,
+                "policy in force"
+            );
+            self.monitored.insert(record.client_id as ClientId, record);
+        }
         Ok(())
     }
 

@@ -158,3 +158,69 @@ async fn data_late_after_a_restart_updates_and_withdraws_what_was_told() {
         judge.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn a_tag_silent_across_a_restart_is_told_once_and_closed_when_heard() {
+    for db in test_databases().await {
+        let store = Store::open(&db.location).await.expect("store");
+        let w = world(store.clone()).await;
+        let clock = clock();
+        let judge = start(&store, &clock).await;
+        write(&store, &walk(1, "2026-11-02T17:00:00Z", 5, Place::Home)).await;
+        judge.catch_up().await.expect("judged");
+        // Nothing heard for an hour by the judge's clock: communication lost.
+        clock.set(at("2026-11-02T18:05:00Z"));
+        judge.catch_up().await.expect("ticked");
+        let lost = stored(&w).await;
+        assert_eq!(lost.len(), 1, "{}: {lost:#?}", db.name);
+        assert_eq!(
+            (lost[0].kind, lost[0].state),
+            (BreachKind::CommunicationLost, EpisodeState::Open)
+        );
+        drop(judge);
+
+        // Started again an hour later, still silent: not raised again.
+        clock.set(at("2026-11-02T19:05:00Z"));
+        let judge = start(&store, &clock).await;
+        judge.catch_up().await.expect("ticked");
+        assert_eq!(stored(&w).await, lost, "{}", db.name);
+
+        // Heard again: the episode told before the restart is closed.
+        let heard = at("2026-11-02T19:10:00Z");
+        write(&store, &[fix(6, heard, Place::Home, false)]).await;
+        judge.catch_up().await.expect("judged");
+        let episodes = stored(&w).await;
+        assert_eq!(episodes.len(), 1, "{episodes:#?}");
+        assert_eq!(episodes[0].episode_id, lost[0].episode_id);
+        assert_eq!(episodes[0].state, EpisodeState::Closed);
+        assert_eq!(
+            episodes[0].end,
+            Some(heard.saturating_add(Span::seconds(2))),
+            "closed when received"
+        );
+        judge.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_tag_that_fell_silent_while_the_judge_was_stopped_is_found_silent() {
+    for db in test_databases().await {
+        let store = Store::open(&db.location).await.expect("store");
+        let w = world(store.clone()).await;
+        let clock = clock();
+        let judge = start(&store, &clock).await;
+        write(&store, &walk(1, "2026-11-02T17:00:00Z", 5, Place::Home)).await;
+        judge.catch_up().await.expect("judged");
+        judge.shutdown().await;
+
+        clock.set(at("2026-11-02T18:05:00Z"));
+        let judge = start(&store, &clock).await;
+        judge.catch_up().await.expect("ticked");
+        let episodes = stored(&w).await;
+        assert_eq!(episodes.len(), 1, "{}: {episodes:#?}", db.name);
+        assert_eq!(episodes[0].kind, BreachKind::CommunicationLost);
+        // Silent since the last fix was received.
+        assert_eq!(episodes[0].start, at("2026-11-02T17:04:02Z"));
+        judge.shutdown().await;
+    }
+}
