@@ -14,8 +14,9 @@ use rules::{ClientId, Engine, EpisodeChange, Observation, Outcome, Timestamp};
 use crate::JudgeError;
 use crate::clock::Clock;
 use crate::observation::observation_of;
+use crate::pending::Pending;
 use crate::policies::{Orders, Wanted};
-use crate::records::{self, MonitorRecord, Pending};
+use crate::records::{self, MonitorRecord};
 use ingest::store::StoredObservation;
 
 pub(crate) struct Judgement {

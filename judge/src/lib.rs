@@ -4,6 +4,7 @@
 //!
 //! - [`observation`]: a stored row as the engine's observation.
 //! - [`records`]: the episodes, checkpoints, monitors and cursor in the store; readers.
+//! - `pending`: what one step produced, written in one transaction.
 //! - `policies`: which order's policy judges each client now.
 //! - `judgement`: the engine and the steps of judging, each ending in one transaction.
 //! - [`Judge`]: the task and its handle.
@@ -13,6 +14,7 @@ pub mod clock;
 mod error;
 mod judgement;
 pub mod observation;
+mod pending;
 mod policies;
 pub mod records;
 mod schema;
