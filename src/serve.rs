@@ -12,6 +12,7 @@ use ingest::metrics::Metrics;
 use ingest::mqtt::BrokerAddress;
 use ingest::store::{Store, StoreLocation, redact_url};
 use ingest::{Ingest, IngestConfig};
+use judge::{Judge, JudgeOptions};
 use tokio::task::JoinHandle;
 
 use crate::config::{MqttMode, ServeConfig};
@@ -23,6 +24,8 @@ pub struct Running {
     pub metrics: Arc<Metrics>,
     pub mqtt: BrokerAddress,
     pub http: SocketAddr,
+    /// Live judgement of what ingest commits; readers ask it for episodes.
+    pub judge: Judge,
     ingest: Ingest,
     http_task: JoinHandle<()>,
 }
@@ -61,6 +64,10 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
         }
         MqttMode::External(address) => (address.clone(), Duration::ZERO),
     };
+    // Resumed from the store before the first frame is taken.
+    let judge = Judge::start(store.clone(), JudgeOptions::default())
+        .await
+        .context("starting live judgement")?;
     let metrics = Arc::new(Metrics::default());
     let ingest = Ingest::start(
         store.clone(),
@@ -94,15 +101,17 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
         metrics,
         mqtt,
         http: http_addr,
+        judge,
         ingest,
         http_task,
     })
 }
 
 impl Running {
-    /// Stop taking frames; what was taken is committed before this returns.
+    /// Stop taking frames; what was taken is committed and judged before this returns.
     pub async fn shutdown(self) {
         self.ingest.shutdown().await;
+        self.judge.shutdown().await;
         self.http_task.abort();
         self.store.close().await;
     }

@@ -306,3 +306,59 @@ async fn opening_twice_migrates_once_and_bad_locations_are_clear_errors() {
     assert!(error.contains("cannot open database"), "{error}");
     assert!(!error.contains("secret"), "the password leaked: {error}");
 }
+
+#[tokio::test]
+async fn observations_are_read_back_in_commit_order_after_a_row() {
+    each_backend(|store, backend| async move {
+        let mut commits = store.watch_commits();
+        assert_eq!(store.last_observation_row().await.unwrap(), 0, "{backend}");
+        // Two commits; the second brings a frame held through a gap (an early device time)
+        // and a duplicate, which is not a new row.
+        for seqs in [
+            &[(1, 500), (2, 600)][..],
+            &[(9, 100), (3, 700), (1, 500)][..],
+        ] {
+            let batch = WriteBatch {
+                observations: seqs.iter().map(|(s, t)| row(4, *s, *t)).collect(),
+                ..WriteBatch::default()
+            };
+            store.write_batch(&batch).await.unwrap();
+            assert!(commits.has_changed().unwrap(), "{backend}");
+            commits.mark_unchanged();
+        }
+        let all = store.observations_after(0, 100).await.unwrap();
+        let seqs: Vec<u32> = all.iter().map(|c| c.observation.seq).collect();
+        assert_eq!(seqs, vec![1, 2, 9, 3], "{backend}");
+        assert!(all.windows(2).all(|w| w[0].row < w[1].row), "{backend}");
+        let last = store.last_observation_row().await.unwrap();
+        assert_eq!(last, all[3].row, "{backend}");
+
+        let rest = store.observations_after(all[1].row, 1).await.unwrap();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].observation.seq, 9, "{backend}");
+        assert!(
+            store
+                .observations_after(last, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // A device's rows from a device time on, within a span of rows, in device-time order.
+        let some = store
+            .device_observations_committed(4, 150, all[0].row, last)
+            .await
+            .unwrap();
+        let seqs: Vec<u32> = some.iter().map(|c| c.observation.seq).collect();
+        assert_eq!(seqs, vec![2, 3], "{backend}");
+
+        // A batch of duplicates only is no news.
+        let again = WriteBatch {
+            observations: vec![row(4, 1, 500)],
+            ..WriteBatch::default()
+        };
+        store.write_batch(&again).await.unwrap();
+        assert!(!commits.has_changed().unwrap(), "{backend}");
+    })
+    .await;
+}

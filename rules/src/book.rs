@@ -72,6 +72,12 @@ impl Book {
         self.keys.push(key);
     }
 
+    /// Takes back an episode told before a restart, as it was told.
+    pub fn restore(&mut self, key: CondKey, episode: Episode) {
+        self.episodes.push(episode);
+        self.keys.push(key);
+    }
+
     /// The open episode of this condition and kind family.
     pub fn current(&mut self, key: CondKey, kind: BreachKind) -> Option<&mut Episode> {
         let family = kind.family();

@@ -122,6 +122,97 @@ impl Engine {
         Ok(())
     }
 
+    /// Stops monitoring a client: its devices and the victims' devices it watched concern it no
+    /// more. Returns its monitor, with what it had judged.
+    pub fn remove_client(&mut self, client: ClientId) -> Result<ClientMonitor, EngineError> {
+        let index = self
+            .by_client
+            .remove(&client)
+            .ok_or(EngineError::UnknownClient(client))?;
+        let removed = index as u32; // every index fits: checked when the client was added
+        let last = (self.monitors.len() - 1) as u32;
+        let monitor = self.monitors.swap_remove(index);
+        for device in &monitor.policy().source.devices {
+            if let Some(route) = self.routes.get_mut(&device.id) {
+                route.monitor = Route::NOBODY;
+                if !route.watched {
+                    self.routes.remove(&device.id);
+                }
+            }
+        }
+        for p in &monitor.policy().source.proximity {
+            let victim = p.victim_device;
+            let Some(watchers) = self.watchers.get_mut(&victim) else {
+                continue;
+            };
+            watchers.retain(|&m| m != removed);
+            if watchers.is_empty() {
+                self.watchers.remove(&victim);
+                if let Some(route) = self.routes.get_mut(&victim) {
+                    route.watched = false;
+                    if route.monitor == Route::NOBODY {
+                        self.routes.remove(&victim);
+                    }
+                }
+            }
+        }
+        // The last monitor took the removed one's place: point its routes there.
+        if removed != last {
+            let moved = &self.monitors[index];
+            self.by_client.insert(moved.client(), index);
+            for device in &moved.policy().source.devices {
+                if let Some(route) = self.routes.get_mut(&device.id) {
+                    route.monitor = removed;
+                }
+            }
+            for p in &moved.policy().source.proximity {
+                for m in self
+                    .watchers
+                    .get_mut(&p.victim_device)
+                    .into_iter()
+                    .flatten()
+                {
+                    if *m == last {
+                        *m = removed;
+                    }
+                }
+            }
+        }
+        Ok(monitor)
+    }
+
+    /// Monitors a client under a new policy (a changed order) from now on, with a new monitor:
+    /// what the old one judged stays as it was told. Refused, leaving the engine as it was, if
+    /// the client is not monitored or the new policy names a device another client wears.
+    pub fn replace_client(
+        &mut self,
+        policy: Arc<CompiledPolicy>,
+    ) -> Result<ClientMonitor, EngineError> {
+        let client = policy.client();
+        if !self.by_client.contains_key(&client) {
+            return Err(EngineError::UnknownClient(client));
+        }
+        for device in &policy.source.devices {
+            if let Some((other, _, _)) = self.routes.get(&device.id).and_then(|r| r.worn()) {
+                let wearer = self.monitors[other].client();
+                if wearer != client {
+                    return Err(EngineError::DeviceTaken {
+                        device: device.id,
+                        client: wearer,
+                    });
+                }
+            }
+        }
+        if policy.source.devices.len() > MAX_DEVICES {
+            return Err(EngineError::TooLarge);
+        }
+        let old = self.remove_client(client)?;
+        // Cannot fail: the client is no longer monitored, its devices are free, and the
+        // engine holds one monitor fewer than before.
+        self.add_client(policy)?;
+        Ok(old)
+    }
+
     pub fn monitor(&self, client: ClientId) -> Option<&ClientMonitor> {
         self.by_client.get(&client).map(|&i| &self.monitors[i])
     }
@@ -218,6 +309,21 @@ impl Engine {
             .get(&client)
             .ok_or(EngineError::UnknownClient(client))?;
         self.monitors[i].resume_ids_after(last);
+        Ok(())
+    }
+
+    /// See [`ClientMonitor::resume_arrival`].
+    pub fn resume_arrival(
+        &mut self,
+        client: ClientId,
+        last_received: &[(DeviceId, Timestamp)],
+        open: &[Episode],
+    ) -> Result<(), EngineError> {
+        let &i = self
+            .by_client
+            .get(&client)
+            .ok_or(EngineError::UnknownClient(client))?;
+        self.monitors[i].resume_arrival(last_received, open);
         Ok(())
     }
 

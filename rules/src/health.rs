@@ -230,6 +230,13 @@ impl ArrivalHealth {
         }
     }
 
+    /// After a restart: the device was last heard from at `at`.
+    pub fn resume(&mut self, at: Timestamp) {
+        if self.last_received.is_none_or(|last| at > last) {
+            self.last_received = Some(at);
+        }
+    }
+
     /// The caller's clock says `now`: has the device been silent too long?
     pub fn on_tick(
         &mut self,

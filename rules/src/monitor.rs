@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::book::Book;
+use crate::book::{Book, CondKey};
 use crate::episode::ConditionRef;
 use crate::episode::{Episode, EpisodeChange, EpisodeId, Told, reconcile};
 use crate::health::ArrivalHealth;
@@ -306,6 +306,40 @@ impl ClientMonitor {
     /// After a restart: ids up to `last` were issued before, so new episodes get later ones.
     pub fn resume_ids_after(&mut self, last: EpisodeId) {
         self.next_id = self.next_id.max(last.0.saturating_add(1));
+    }
+
+    /// After a restart, what was judged by arrival, which no checkpoint holds: when each of the
+    /// client's devices was last heard from (`last_received`), and the arrival-judged episodes
+    /// (communication lost, clock skewed) told before and still open, so that a device silent
+    /// across the restart is still found silent, and one heard again closes the episode told
+    /// before instead of leaving it open. Other devices and other episodes are ignored.
+    pub fn resume_arrival(&mut self, last_received: &[(DeviceId, Timestamp)], open: &[Episode]) {
+        for &(device, at) in last_received {
+            if let Some(index) = self.policy.device_index(device) {
+                self.arrival[index].resume(at);
+            }
+        }
+        for episode in open {
+            let ConditionRef::Device { device } = episode.condition else {
+                continue;
+            };
+            let restorable = episode.is_open()
+                && episode.kind.judged_by_arrival()
+                && episode.client == self.client()
+                && self.policy.device_index(device).is_some()
+                && !self.arrival_told.iter().any(|t| t.episode.id == episode.id);
+            if restorable {
+                self.arrival_book
+                    .restore(CondKey::Device(device), episode.clone());
+                self.arrival_told.push(Told::of(episode));
+            }
+        }
+        self.next_id = self.next_id.max(
+            open.iter()
+                .map(|e| e.id.0.saturating_add(1))
+                .max()
+                .unwrap_or(1),
+        );
     }
 
     /// A checkpoint of the state before any observation has been judged.

@@ -135,3 +135,177 @@ fn devices_of_no_client_are_ignored() {
     assert!(out.changes.is_empty(), "{:?}", out.changes);
     assert!(out.late.is_empty());
 }
+
+/// Everything told to one client.
+fn told_to(out: &Outcome, client: u64) -> Vec<EpisodeChange> {
+    out.changes
+        .iter()
+        .filter(|c| c.episode().client == client)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_removed_client_is_told_nothing_and_the_others_keep_their_routes() {
+    // Three clients share the victim's watch; the first one added leaves, so the last one
+    // moves into its place in the engine's table.
+    let mut engine = Engine::new();
+    for (client, tag) in [(7, 1001), (8, 1002), (9, 1003)] {
+        add(&mut engine, client, tag).expect("added");
+    }
+    let removed = engine.remove_client(7).expect("removed");
+    assert_eq!(removed.client(), 7);
+    assert!(engine.monitor(7).is_none());
+    assert_eq!(
+        engine.remove_client(7).err(),
+        Some(EngineError::UnknownClient(7))
+    );
+
+    let observations = stream(&[1001, 1002, 1003]);
+    let mut out = Outcome::default();
+    engine.observe_batch(&observations, &mut out);
+    assert_eq!(breached(&out), vec![8, 9]);
+    // One by one, the same.
+    let mut one_by_one = Engine::new();
+    for (client, tag) in [(8, 1002), (9, 1003)] {
+        add(&mut one_by_one, client, tag).expect("added");
+    }
+    let mut expected = Outcome::default();
+    for obs in &observations {
+        one_by_one.observe(obs, &mut expected);
+    }
+    assert_eq!(out.changes, expected.changes);
+
+    // The removed client's tag is free for another client.
+    add(&mut engine, 10, 1001).expect("the tag is free");
+}
+
+#[test]
+fn a_victims_device_no_longer_watched_is_ignored() {
+    let mut engine = Engine::new();
+    add(&mut engine, 7, 1001).expect("added");
+    engine.remove_client(7).expect("removed");
+    let mut out = Outcome::default();
+    engine.observe_batch(&stream(&[1001]), &mut out);
+    assert!(out.changes.is_empty(), "{:?}", out.changes);
+    assert_eq!(engine.clients().count(), 0);
+}
+
+#[test]
+fn a_replaced_policy_judges_from_then_on_and_a_refused_one_changes_nothing() {
+    let mut engine = Engine::new();
+    add(&mut engine, 7, 1001).expect("added");
+    add(&mut engine, 8, 1002).expect("added");
+    let observations = stream(&[1001, 1002, 1004]);
+    let (first, rest) = observations.split_at(observations.len() / 2);
+    let mut out = Outcome::default();
+    engine.observe_batch(first, &mut out);
+    assert_eq!(breached(&out), vec![7, 8]);
+
+    // Client 8 cannot take client 7's tag: refused, and nothing changed.
+    let taken = Arc::new(policy(8, 1001).compile().expect("compiles"));
+    assert_eq!(
+        engine.replace_client(taken).err(),
+        Some(EngineError::DeviceTaken {
+            device: 1001,
+            client: 7
+        })
+    );
+    let unknown = Arc::new(policy(11, 1005).compile().expect("compiles"));
+    assert_eq!(
+        engine.replace_client(unknown).err(),
+        Some(EngineError::UnknownClient(11))
+    );
+    assert_eq!(
+        engine.monitor(8).map(|m| m.policy().source.devices[0].id),
+        Some(1002)
+    );
+
+    // Client 7 now wears tag 1004 under revision 2: tag 1001 concerns nobody, and the new
+    // monitor opens its own episode under the new revision.
+    let mut varied = policy(7, 1004);
+    varied.revision = 2;
+    let old = engine
+        .replace_client(Arc::new(varied.compile().expect("compiles")))
+        .expect("replaced");
+    assert_eq!(old.policy().revision(), 1);
+    let mut later = Outcome::default();
+    engine.observe_batch(rest, &mut later);
+    let opened: Vec<_> = told_to(&later, 7)
+        .into_iter()
+        .filter(|c| matches!(c, EpisodeChange::Opened(_)))
+        .collect();
+    assert_eq!(opened.len(), 1, "{opened:?}");
+    assert_eq!(opened[0].episode().policy_revision, 2);
+    assert!(
+        opened[0]
+            .episode()
+            .evidence
+            .iter()
+            .all(|e| e.device == 1004 || e.device == VICTIM),
+        "{opened:?}"
+    );
+    // Client 8 went on as before: its episode was told once.
+    assert!(
+        told_to(&later, 8)
+            .iter()
+            .all(|c| !matches!(c, EpisodeChange::Opened(_)))
+    );
+}
+
+#[test]
+fn a_resumed_monitor_finds_a_silent_device_and_closes_what_was_told_before() {
+    let start: Timestamp = "2026-03-02T12:00:00Z".parse().expect("a time");
+    let mut engine = Engine::new();
+    add(&mut engine, 7, 1001).expect("added");
+    let mut out = Outcome::default();
+    engine.observe(&fix(1001, 1, start, 56.99), &mut out);
+    // Silent for a day: communication lost.
+    engine.tick(start.saturating_add(Span::days(1)), &mut out);
+    let lost = out
+        .changes
+        .iter()
+        .find(|c| matches!(c, EpisodeChange::Opened(e) if e.kind == rules::BreachKind::CommunicationLost))
+        .map(|c| c.episode().clone())
+        .expect("communication lost");
+
+    // A restart: a new engine knows when the tag was last heard and the episode told.
+    let mut resumed = Engine::new();
+    add(&mut resumed, 7, 1001).expect("added");
+    resumed.resume_ids_after(7, lost.id).expect("resumed");
+    resumed
+        .resume_arrival(7, &[(1001, start)], std::slice::from_ref(&lost))
+        .expect("resumed");
+    let mut after = Outcome::default();
+    resumed.tick(start.saturating_add(Span::days(2)), &mut after);
+    assert!(
+        after.changes.is_empty(),
+        "raised twice: {:?}",
+        after.changes
+    );
+    let back = start.saturating_add(Span::days(2));
+    resumed.observe(&fix(1001, 2, back, 56.99), &mut after);
+    assert_eq!(after.changes.len(), 1, "{:?}", after.changes);
+    let EpisodeChange::Closed(closed) = &after.changes[0] else {
+        panic!("expected the episode closed: {:?}", after.changes);
+    };
+    assert_eq!((closed.id, closed.end), (lost.id, Some(back)));
+
+    // Without it, a device silent since before the restart is never found silent.
+    let mut forgetful = Engine::new();
+    add(&mut forgetful, 7, 1001).expect("added");
+    let mut none = Outcome::default();
+    forgetful.tick(start.saturating_add(Span::days(2)), &mut none);
+    assert!(none.changes.is_empty());
+    let mut remembering = Engine::new();
+    add(&mut remembering, 7, 1001).expect("added");
+    remembering
+        .resume_arrival(7, &[(1001, start)], &[])
+        .expect("resumed");
+    remembering.tick(start.saturating_add(Span::days(2)), &mut none);
+    assert!(
+        none.changes
+            .iter()
+            .any(|c| c.episode().kind == rules::BreachKind::CommunicationLost)
+    );
+}

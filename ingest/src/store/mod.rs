@@ -14,15 +14,17 @@ pub mod testing;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use tokio::sync::watch;
 
 pub use devices::{DeviceKind, DeviceRecord, SecurityEvent, SeqGap, UnknownDevice};
 pub use observations::{
-    DeviceUpdate, DeviceWindowState, ObservationRow, StoredObservation, UnknownSighting,
-    WriteBatch, WriteOutcome,
+    CommittedObservation, DeviceUpdate, DeviceWindowState, ObservationRow, StoredObservation,
+    UnknownSighting, WriteBatch, WriteOutcome,
 };
 
 /// Which database a `Store` talks to.
@@ -63,6 +65,9 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// How many commits through this handle (and its clones) stored new observations: readers
+    /// in the same process (the rules engine) wait on it instead of polling the table.
+    commits: Arc<watch::Sender<u64>>,
 }
 
 /// The file name of the SQLite database inside `--data-dir`.
@@ -132,9 +137,19 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Connect { target, source })?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            commits: Arc::new(watch::channel(0).0),
+        };
         schema::migrate(&store).await?;
         Ok(store)
+    }
+
+    /// Changes each time a commit through this store stores new observations. Commits made by
+    /// another process are not seen: a reader that must see them also polls.
+    pub fn watch_commits(&self) -> watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     pub fn backend(&self) -> Backend {

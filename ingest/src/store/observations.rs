@@ -101,6 +101,13 @@ pub struct StoredObservation {
     pub raw: Vec<u8>,
 }
 
+/// A stored observation with its place in commit order (see [`Store::observations_after`]).
+#[derive(Clone, Debug)]
+pub struct CommittedObservation {
+    pub row: i64,
+    pub observation: StoredObservation,
+}
+
 const OBSERVATION_COLUMNS: usize = 10;
 /// Rows per INSERT statement. Batches are cut into power-of-two chunks up to this size so that
 /// only a handful of distinct statements exist and all stay in the prepared-statement cache.
@@ -291,6 +298,9 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        if inserted > 0 {
+            self.commits.send_modify(|n| *n = n.wrapping_add(1));
+        }
         Ok(WriteOutcome { inserted })
     }
 
@@ -376,15 +386,14 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<StoredObservation>, StoreError> {
         let (after_time, after_seq) = after.map_or((i64::MIN, -1), |(t, s)| (t, i64::from(s)));
-        let rows = sqlx::query(
-            "SELECT device_id, seq, frame_type, flags, device_time_ms, received_at_ms, via,
-                    clock_skewed, fields, raw
+        let rows = sqlx::query(&format!(
+            "SELECT {SELECTED}
              FROM observations
              WHERE device_id = $1 AND device_time_ms >= $2 AND device_time_ms < $3
                AND (device_time_ms > $4 OR (device_time_ms = $4 AND seq > $5))
              ORDER BY device_time_ms, seq
-             LIMIT $6",
-        )
+             LIMIT $6"
+        ))
         .bind(db_id(device_id))
         .bind(from_ms)
         .bind(to_ms)
@@ -393,22 +402,71 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(StoredObservation {
-                    device_id: wire_id(row.try_get("device_id")?),
-                    seq: to_u32("seq", row.try_get("seq")?)?,
-                    frame_type: to_u8("frame_type", row.try_get("frame_type")?)?,
-                    flags: to_u8("flags", row.try_get("flags")?)?,
-                    device_time_ms: row.try_get("device_time_ms")?,
-                    received_at_ms: row.try_get("received_at_ms")?,
-                    via: row.try_get("via")?,
-                    clock_skewed: row.try_get::<i64, _>("clock_skewed")? != 0,
-                    fields: row.try_get("fields")?,
-                    raw: row.try_get("raw")?,
-                })
-            })
-            .collect()
+        rows.iter().map(stored).collect()
+    }
+
+    /// The column that numbers observations in commit order.
+    fn row_column(&self) -> &'static str {
+        match self.backend() {
+            Backend::Sqlite => "rowid",
+            Backend::Postgres => "row_id",
+        }
+    }
+
+    /// Up to `limit` observations committed after row `after`, in commit order: how the rules
+    /// engine reads what it has not judged yet. Rows commit in order because one writer task
+    /// commits batch after batch; a reader never sees a row while an earlier one is unseen.
+    pub async fn observations_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<CommittedObservation>, StoreError> {
+        let row = self.row_column();
+        let rows = sqlx::query(&format!(
+            "SELECT {row} AS row_number, {SELECTED} FROM observations
+             WHERE {row} > $1 ORDER BY {row} LIMIT $2"
+        ))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(committed).collect()
+    }
+
+    /// A device's observations from device time `from_ms` on, among rows `after` (exclusive)
+    /// to `through` (inclusive) in commit order: what the rules engine judges again from a
+    /// checkpoint.
+    pub async fn device_observations_committed(
+        &self,
+        device_id: u64,
+        from_ms: i64,
+        after: i64,
+        through: i64,
+    ) -> Result<Vec<CommittedObservation>, StoreError> {
+        let row = self.row_column();
+        let rows = sqlx::query(&format!(
+            "SELECT {row} AS row_number, {SELECTED} FROM observations
+             WHERE device_id = $1 AND device_time_ms >= $2 AND {row} > $3 AND {row} <= $4
+             ORDER BY device_time_ms, seq"
+        ))
+        .bind(db_id(device_id))
+        .bind(from_ms)
+        .bind(after)
+        .bind(through)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(committed).collect()
+    }
+
+    /// The last row committed, 0 if none.
+    pub async fn last_observation_row(&self) -> Result<i64, StoreError> {
+        let row = self.row_column();
+        let last: Option<i64> =
+            sqlx::query(&format!("SELECT MAX({row}) AS last FROM observations"))
+                .fetch_one(self.pool())
+                .await?
+                .try_get("last")?;
+        Ok(last.unwrap_or(0))
     }
 
     /// The fields of a device's latest observation of one frame type (by device time): what
@@ -444,6 +502,31 @@ impl Store {
         };
         u64::try_from(count).map_err(|_| StoreError::Corrupt(format!("count = {count}")))
     }
+}
+
+const SELECTED: &str = "device_id, seq, frame_type, flags, device_time_ms, received_at_ms, via, \
+    clock_skewed, fields, raw";
+
+fn stored(row: &sqlx::any::AnyRow) -> Result<StoredObservation, StoreError> {
+    Ok(StoredObservation {
+        device_id: wire_id(row.try_get("device_id")?),
+        seq: to_u32("seq", row.try_get("seq")?)?,
+        frame_type: to_u8("frame_type", row.try_get("frame_type")?)?,
+        flags: to_u8("flags", row.try_get("flags")?)?,
+        device_time_ms: row.try_get("device_time_ms")?,
+        received_at_ms: row.try_get("received_at_ms")?,
+        via: row.try_get("via")?,
+        clock_skewed: row.try_get::<i64, _>("clock_skewed")? != 0,
+        fields: row.try_get("fields")?,
+        raw: row.try_get("raw")?,
+    })
+}
+
+fn committed(row: &sqlx::any::AnyRow) -> Result<CommittedObservation, StoreError> {
+    Ok(CommittedObservation {
+        row: row.try_get("row_number")?,
+        observation: stored(row)?,
+    })
 }
 
 #[cfg(test)]

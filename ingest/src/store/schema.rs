@@ -3,15 +3,17 @@
 //! Migrations are numbered and applied once, in order, inside a transaction, on both backends.
 //! Other parts keeping tables in the store bring theirs up to date with [`apply`].
 //! The statements are written once; `{blob}` and `{id}` stand for the few column types whose
-//! spelling differs between SQLite and PostgreSQL.
+//! spelling differs between SQLite and PostgreSQL, and a statement that only one backend needs
+//! starts with `postgres:` or `sqlite:`.
 
 use sqlx::Executor;
 
 use super::{Backend, Store, StoreError};
 
 /// Each migration is a list of statements. Append only: never edit one that has shipped.
-const MIGRATIONS: &[&[&str]] = &[&[
-    "CREATE TABLE IF NOT EXISTS devices (
+const MIGRATIONS: &[&[&str]] = &[
+    &[
+        "CREATE TABLE IF NOT EXISTS devices (
         id BIGINT PRIMARY KEY,
         kind TEXT NOT NULL,
         device_key {blob},
@@ -23,11 +25,11 @@ const MIGRATIONS: &[&[&str]] = &[&[
         clock_offset_ms BIGINT,
         clock_skewed BIGINT NOT NULL DEFAULT 0
     )",
-    // A rowid table on purpose: rows are appended in arrival order and only the two small
-    // indexes are clustered by device. Clustering the rows themselves by (device_id, seq)
-    // (WITHOUT ROWID) dirtied a page per device per commit: 24k rows/s against 38k
-    // (ingest/benches/store_write.rs, batch 4096).
-    "CREATE TABLE IF NOT EXISTS observations (
+        // A rowid table on purpose: rows are appended in arrival order and only the two small
+        // indexes are clustered by device. Clustering the rows themselves by (device_id, seq)
+        // (WITHOUT ROWID) dirtied a page per device per commit: 24k rows/s against 38k
+        // (ingest/benches/store_write.rs, batch 4096).
+        "CREATE TABLE IF NOT EXISTS observations (
         device_id BIGINT NOT NULL,
         seq BIGINT NOT NULL,
         frame_type BIGINT NOT NULL,
@@ -40,16 +42,16 @@ const MIGRATIONS: &[&[&str]] = &[&[
         raw {blob} NOT NULL,
         PRIMARY KEY (device_id, seq)
     )",
-    "CREATE INDEX IF NOT EXISTS observations_by_device_time
+        "CREATE INDEX IF NOT EXISTS observations_by_device_time
         ON observations (device_id, device_time_ms)",
-    "CREATE TABLE IF NOT EXISTS unknown_devices (
+        "CREATE TABLE IF NOT EXISTS unknown_devices (
         id BIGINT PRIMARY KEY,
         first_seen_ms BIGINT NOT NULL,
         last_seen_ms BIGINT NOT NULL,
         frames BIGINT NOT NULL,
         last_via TEXT NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS security_events (
+        "CREATE TABLE IF NOT EXISTS security_events (
         id {id},
         device_id BIGINT NOT NULL,
         at_ms BIGINT NOT NULL,
@@ -57,22 +59,47 @@ const MIGRATIONS: &[&[&str]] = &[&[
         frames BIGINT NOT NULL,
         via TEXT NOT NULL
     )",
-    "CREATE INDEX IF NOT EXISTS security_events_by_device ON security_events (device_id, at_ms)",
-    "CREATE TABLE IF NOT EXISTS seq_gaps (
+        "CREATE INDEX IF NOT EXISTS security_events_by_device ON security_events (device_id, at_ms)",
+        "CREATE TABLE IF NOT EXISTS seq_gaps (
         device_id BIGINT NOT NULL,
         first_seq BIGINT NOT NULL,
         last_seq BIGINT NOT NULL,
         detected_at_ms BIGINT NOT NULL,
         PRIMARY KEY (device_id, first_seq)
     )",
-]];
+    ],
+    &[
+        // Observations in the order they were committed, for the rules engine to read after the
+        // last one it judged (`Store::observations_after`). SQLite has it already: the rowid of a
+        // table rows are never deleted from, given as max + 1 by the one writer. PostgreSQL gets
+        // an identity column; the one writer task commits batch after batch, so ids commit in
+        // order.
+        "postgres: ALTER TABLE observations ADD COLUMN IF NOT EXISTS row_id BIGINT GENERATED ALWAYS AS IDENTITY",
+        "postgres: CREATE UNIQUE INDEX IF NOT EXISTS observations_by_row ON observations (row_id)",
+    ],
+];
 
-fn render(statement: &str, backend: Backend) -> String {
-    let (blob, id) = match backend {
-        Backend::Sqlite => ("BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT"),
-        Backend::Postgres => ("BYTEA", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+/// The statement as `backend` spells it, or None if it is the other backend's alone.
+fn render(statement: &str, backend: Backend) -> Option<String> {
+    let (blob, id, own, other) = match backend {
+        Backend::Sqlite => (
+            "BLOB",
+            "INTEGER PRIMARY KEY AUTOINCREMENT",
+            "sqlite:",
+            "postgres:",
+        ),
+        Backend::Postgres => (
+            "BYTEA",
+            "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+            "postgres:",
+            "sqlite:",
+        ),
     };
-    statement.replace("{blob}", blob).replace("{id}", id)
+    if statement.starts_with(other) {
+        return None;
+    }
+    let statement = statement.strip_prefix(own).unwrap_or(statement);
+    Some(statement.replace("{blob}", blob).replace("{id}", id))
 }
 
 pub(super) async fn migrate(store: &Store) -> Result<(), StoreError> {
@@ -106,8 +133,9 @@ pub async fn apply(store: &Store, table: &str, migrations: &[&[&str]]) -> Result
             continue;
         }
         for statement in *statements {
-            tx.execute(render(statement, store.backend()).as_str())
-                .await?;
+            if let Some(sql) = render(statement, store.backend()) {
+                tx.execute(sql.as_str()).await?;
+            }
         }
         // A second process migrating at the same moment inserts the same version: no conflict.
         sqlx::query(&format!(
@@ -121,4 +149,23 @@ pub async fn apply(store: &Store, table: &str, migrations: &[&[&str]]) -> Result
         tx.commit().await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_statement_of_one_backend_is_left_out_on_the_other() {
+        let only = "postgres: CREATE INDEX x ON t (a)";
+        assert_eq!(render(only, Backend::Sqlite), None);
+        assert_eq!(
+            render(only, Backend::Postgres).as_deref(),
+            Some(" CREATE INDEX x ON t (a)")
+        );
+        assert_eq!(
+            render("CREATE TABLE t (id {id})", Backend::Sqlite).as_deref(),
+            Some("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT)")
+        );
+    }
 }

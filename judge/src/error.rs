@@ -1,0 +1,29 @@
+//! What can go wrong while judging: the database, the case records, or a stored value the judge
+//! cannot read back. Bad observations are not errors: they are skipped with a warning.
+
+use ingest::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JudgeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("case records: {0}")]
+    Cases(#[from] cases::CasesError),
+    #[error("stored {what} is invalid: {reason}")]
+    Corrupt { what: &'static str, reason: String },
+    #[error("the judge has stopped")]
+    Stopped,
+    /// A step failed in the judge's task (told to a caller waiting on it); the task starts
+    /// again from the store.
+    #[error("judging failed: {0}")]
+    Failed(String),
+}
+
+pub(crate) fn corrupt(what: &'static str, reason: impl std::fmt::Display) -> JudgeError {
+    JudgeError::Corrupt {
+        what,
+        reason: reason.to_string(),
+    }
+}

@@ -1,0 +1,355 @@
+//! What the judge keeps in the store, and how readers get it back: the episodes as last told
+//! (with their state, order and policy revision), the checkpoints, which order and revision
+//! judges each client, and the cursor of the last observation row judged.
+//!
+//! What one step of judging writes is gathered in `pending`.
+
+use ingest::store::Store;
+use rules::observation::EvidenceRef;
+use rules::{
+    BreachKind, Checkpoint, ClientId, ConditionRef, Episode, EpisodeChange, EpisodeId, Severity,
+    Timestamp,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::JudgeError;
+use crate::error::corrupt;
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// Where an episode stands.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EpisodeState {
+    /// Going on.
+    Open,
+    /// Ended.
+    Closed,
+    /// Later data showed there was no breach. Kept, with the evidence it was told with.
+    Withdrawn,
+    /// Open when the policy that judged it was replaced or ended (a changed order, a tag
+    /// removed): closed at that instant; a breach that goes on is judged under the new policy
+    /// as an episode of its own (docs/judge.md).
+    Superseded,
+}
+
+impl EpisodeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EpisodeState::Open => "open",
+            EpisodeState::Closed => "closed",
+            EpisodeState::Withdrawn => "withdrawn",
+            EpisodeState::Superseded => "superseded",
+        }
+    }
+
+    fn parse(s: &str) -> Result<EpisodeState, JudgeError> {
+        [
+            EpisodeState::Open,
+            EpisodeState::Closed,
+            EpisodeState::Withdrawn,
+            EpisodeState::Superseded,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == s)
+        .ok_or_else(|| corrupt("episode state", s))
+    }
+
+    pub(crate) fn of(change: &EpisodeChange) -> EpisodeState {
+        match change {
+            EpisodeChange::Withdrawn(_) => EpisodeState::Withdrawn,
+            _ if change.episode().is_open() => EpisodeState::Open,
+            _ => EpisodeState::Closed,
+        }
+    }
+}
+
+/// A breach episode as stored: what the engine told last, the order and policy revision that
+/// judged it, and its state.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredEpisode {
+    pub client_id: i64,
+    /// Unique within the client, never reused.
+    pub episode_id: u64,
+    pub order_id: i64,
+    pub condition: ConditionRef,
+    pub kind: BreachKind,
+    pub severity: Severity,
+    /// Event time (device time).
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+    pub state: EpisodeState,
+    pub policy_revision: u32,
+    /// The observations that prove it (device, seq, device time).
+    pub evidence: Vec<EvidenceRef>,
+    /// When the judge last changed it, by its clock.
+    pub updated: Timestamp,
+}
+
+impl StoredEpisode {
+    /// The episode as the engine told it.
+    pub fn episode(&self) -> Episode {
+        Episode {
+            id: EpisodeId(self.episode_id),
+            client: self.client_id as ClientId,
+            condition: self.condition.clone(),
+            kind: self.kind,
+            severity: self.severity,
+            start: self.start,
+            end: self.end,
+            evidence: self.evidence.clone(),
+            policy_revision: self.policy_revision,
+        }
+    }
+}
+
+pub(crate) const EPISODE_COLUMNS: &str = "client_id, episode_id, order_id, condition_ref, kind, severity, \
+    start_ms, end_ms, state, policy_revision, evidence, updated_ms";
+
+/// A client's episodes that overlap `[from_ms, to_ms)` (open ones reach on), in start order,
+/// whatever their state.
+pub async fn episodes(
+    store: &Store,
+    client_id: i64,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<StoredEpisode>, JudgeError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {EPISODE_COLUMNS} FROM episodes
+         WHERE client_id = $1 AND start_ms < $2 AND (end_ms IS NULL OR end_ms >= $3)
+         ORDER BY start_ms, episode_id"
+    ))
+    .bind(client_id)
+    .bind(to_ms)
+    .bind(from_ms)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(stored_episode).collect()
+}
+
+/// One episode of a client.
+pub async fn episode(
+    store: &Store,
+    client_id: i64,
+    episode_id: u64,
+) -> Result<Option<StoredEpisode>, JudgeError> {
+    let row = sqlx::query(&format!(
+        "SELECT {EPISODE_COLUMNS} FROM episodes WHERE client_id = $1 AND episode_id = $2"
+    ))
+    .bind(client_id)
+    .bind(db_u64(episode_id))
+    .fetch_optional(store.pool())
+    .await?;
+    row.as_ref().map(stored_episode).transpose()
+}
+
+/// Which order and policy revision judges a client, and from which observation row on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MonitorRecord {
+    pub client_id: i64,
+    pub order_id: i64,
+    pub policy_revision: u32,
+    /// The last observation row committed before this revision took over: it judges the rows
+    /// after it.
+    pub first_row: i64,
+    pub applied: Timestamp,
+}
+
+/// Every client being judged, by client id.
+pub async fn monitors(store: &Store) -> Result<Vec<MonitorRecord>, JudgeError> {
+    let rows = sqlx::query(
+        "SELECT client_id, order_id, policy_revision, first_row, applied_ms FROM monitors
+         ORDER BY client_id",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MonitorRecord {
+                client_id: row.try_get("client_id")?,
+                order_id: row.try_get("order_id")?,
+                policy_revision: revision(row.try_get("policy_revision")?)?,
+                first_row: row.try_get("first_row")?,
+                applied: Timestamp(row.try_get("applied_ms")?),
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn put_monitor(tx: &mut Tx<'_>, m: &MonitorRecord) -> Result<(), JudgeError> {
+    sqlx::query(
+        "INSERT INTO monitors (client_id, order_id, policy_revision, first_row, applied_ms)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (client_id) DO UPDATE SET order_id = excluded.order_id,
+            policy_revision = excluded.policy_revision, first_row = excluded.first_row,
+            applied_ms = excluded.applied_ms",
+    )
+    .bind(m.client_id)
+    .bind(m.order_id)
+    .bind(i64::from(m.policy_revision))
+    .bind(m.first_row)
+    .bind(m.applied.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The judgement of a client under `old` ends at `at`: its open episodes are superseded there,
+/// its checkpoints (of no use to another revision) go, and so does its monitor record.
+pub(crate) async fn end_monitor(
+    tx: &mut Tx<'_>,
+    old: &MonitorRecord,
+    at: Timestamp,
+) -> Result<u64, JudgeError> {
+    let superseded = sqlx::query(
+        "UPDATE episodes SET state = $1,
+            end_ms = CASE WHEN start_ms > $2 THEN start_ms ELSE $2 END, updated_ms = $2
+         WHERE client_id = $3 AND state = $4",
+    )
+    .bind(EpisodeState::Superseded.as_str())
+    .bind(at.0)
+    .bind(old.client_id)
+    .bind(EpisodeState::Open.as_str())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    sqlx::query("DELETE FROM checkpoints WHERE client_id = $1")
+        .bind(old.client_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM monitors WHERE client_id = $1")
+        .bind(old.client_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(superseded)
+}
+
+/// The last observation row judged, if the judge ever ran on this store.
+pub(crate) async fn cursor(store: &Store) -> Result<Option<i64>, JudgeError> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT observation_row FROM judge_cursor WHERE id = 1")
+            .fetch_optional(store.pool())
+            .await?;
+    Ok(row.map(|(r,)| r))
+}
+
+pub(crate) async fn set_cursor(
+    tx: &mut Tx<'_>,
+    row: i64,
+    now: Timestamp,
+) -> Result<(), JudgeError> {
+    sqlx::query(
+        "INSERT INTO judge_cursor (id, observation_row, updated_ms) VALUES (1, $1, $2)
+         ON CONFLICT (id) DO UPDATE SET observation_row = excluded.observation_row,
+            updated_ms = excluded.updated_ms",
+    )
+    .bind(row)
+    .bind(now.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The highest episode id ever issued to a client, whatever became of it.
+pub(crate) async fn last_episode_id(store: &Store, client: i64) -> Result<EpisodeId, JudgeError> {
+    let (last,): (Option<i64>,) =
+        sqlx::query_as("SELECT MAX(episode_id) FROM episodes WHERE client_id = $1")
+            .bind(client)
+            .fetch_one(store.pool())
+            .await?;
+    Ok(EpisodeId(last.map_or(0, wire_u64)))
+}
+
+/// The episodes judged under a client's monitor that judging again from a checkpoint settled
+/// at `settled` may change: open or closed (not withdrawn or superseded), ending at or after it.
+pub(crate) async fn unsettled_episodes(
+    store: &Store,
+    m: &MonitorRecord,
+    settled: Timestamp,
+) -> Result<Vec<Episode>, JudgeError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {EPISODE_COLUMNS} FROM episodes
+         WHERE client_id = $1 AND order_id = $2 AND policy_revision = $3
+           AND state IN ($4, $5) AND (end_ms IS NULL OR end_ms >= $6)
+         ORDER BY episode_id"
+    ))
+    .bind(m.client_id)
+    .bind(m.order_id)
+    .bind(i64::from(m.policy_revision))
+    .bind(EpisodeState::Open.as_str())
+    .bind(EpisodeState::Closed.as_str())
+    .bind(settled.0)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| stored_episode(row).map(|e| e.episode()))
+        .collect()
+}
+
+/// The newest checkpoint of a client's monitor taken before `before`.
+pub(crate) async fn checkpoint_before(
+    store: &Store,
+    m: &MonitorRecord,
+    before: Timestamp,
+) -> Result<Option<Checkpoint>, JudgeError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT checkpoint FROM checkpoints
+         WHERE client_id = $1 AND order_id = $2 AND policy_revision = $3 AND until_ms < $4
+         ORDER BY until_ms DESC LIMIT 1",
+    )
+    .bind(m.client_id)
+    .bind(m.order_id)
+    .bind(i64::from(m.policy_revision))
+    .bind(before.0)
+    .fetch_optional(store.pool())
+    .await?;
+    row.map(|(json,)| serde_json::from_str(&json).map_err(|e| corrupt("checkpoint", e)))
+        .transpose()
+}
+
+fn stored_episode(row: &sqlx::any::AnyRow) -> Result<StoredEpisode, JudgeError> {
+    let text = |column: &str| -> Result<String, JudgeError> { Ok(row.try_get(column)?) };
+    Ok(StoredEpisode {
+        client_id: row.try_get("client_id")?,
+        episode_id: wire_u64(row.try_get("episode_id")?),
+        order_id: row.try_get("order_id")?,
+        condition: serde_json::from_str(&text("condition_ref")?)
+            .map_err(|e| corrupt("episode condition", e))?,
+        kind: named(&text("kind")?, "episode kind")?,
+        severity: named(&text("severity")?, "episode severity")?,
+        start: Timestamp(row.try_get("start_ms")?),
+        end: row.try_get::<Option<i64>, _>("end_ms")?.map(Timestamp),
+        state: EpisodeState::parse(&text("state")?)?,
+        policy_revision: revision(row.try_get("policy_revision")?)?,
+        evidence: serde_json::from_str(&text("evidence")?)
+            .map_err(|e| corrupt("episode evidence", e))?,
+        updated: Timestamp(row.try_get("updated_ms")?),
+    })
+}
+
+/// A unit enum's serde name (a kind, a severity), as stored.
+pub(crate) fn name<T: Serialize>(value: &T) -> Result<String, JudgeError> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        Ok(other) => Err(corrupt("name", other)),
+        Err(e) => Err(corrupt("name", e)),
+    }
+}
+
+fn named<T: for<'de> Deserialize<'de>>(s: &str, what: &'static str) -> Result<T, JudgeError> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|e| corrupt(what, e))
+}
+
+fn revision(stored: i64) -> Result<u32, JudgeError> {
+    u32::try_from(stored).map_err(|e| corrupt("policy revision", e))
+}
+
+/// Episode ids and client ids are u64 in the engine, BIGINT in the store: the bits are kept.
+pub(crate) fn db_u64(v: u64) -> i64 {
+    ingest::store::db_id(v)
+}
+
+fn wire_u64(v: i64) -> u64 {
+    ingest::store::wire_id(v)
+}

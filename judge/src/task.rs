@@ -1,0 +1,196 @@
+//! The judge as a task of `sargs serve`, and the handle the service and the HTTP API hold.
+//!
+//! It wakes when the store says a commit stored new observations (`Store::watch_commits`: the
+//! ingest writer is in the same process, so no polling is needed for it), and once a second
+//! regardless: to tick the engine with the clock, to look at the orders for changes, and to
+//! pick up observations committed by another process. An error in a step is logged and the
+//! judge starts again from what is stored, as after a restart.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ingest::store::Store;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+
+use crate::JudgeError;
+use crate::clock::{Clock, SystemClock};
+use crate::judgement::Judgement;
+use crate::records::{self, StoredEpisode};
+
+#[derive(Clone)]
+pub struct JudgeOptions {
+    pub clock: Arc<dyn Clock>,
+    /// How often the clock ticks the engine and the orders are looked at.
+    pub tick_every: Duration,
+    /// Most observations judged in one step (one transaction).
+    pub batch: u32,
+}
+
+impl Default for JudgeOptions {
+    fn default() -> Self {
+        JudgeOptions {
+            clock: Arc::new(SystemClock),
+            tick_every: Duration::from_secs(1),
+            batch: 2048,
+        }
+    }
+}
+
+enum Command {
+    PolicyChanged(i64),
+    CatchUp(oneshot::Sender<Result<(), JudgeError>>),
+}
+
+/// The running judge. Dropping it stops the task at once (what it had not committed is judged
+/// again on the next start); [`Judge::shutdown`] lets it finish what is committed first.
+pub struct Judge {
+    store: Store,
+    commands: mpsc::Sender<Command>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Judge {
+    /// Resumes every client's monitor from the store, then judges in a task of its own.
+    /// Fails if the store cannot be read; a failure after that is retried in the task.
+    pub async fn start(store: Store, options: JudgeOptions) -> Result<Judge, JudgeError> {
+        let judgement =
+            Judgement::open(store.clone(), options.clock.clone(), options.batch).await?;
+        let (commands, rx) = mpsc::channel(64);
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(run(judgement, store.clone(), options, rx, stopped));
+        Ok(Judge {
+            store,
+            commands,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// An order changed: look at the orders now rather than at the next check. Never waits.
+    pub fn policy_changed(&self, order_id: i64) {
+        // A full queue already holds a look at the orders.
+        let _ = self.commands.try_send(Command::PolicyChanged(order_id));
+    }
+
+    /// Returns once every observation committed before the call is judged, earlier commands
+    /// done, and the engine ticked with the clock.
+    pub async fn catch_up(&self) -> Result<(), JudgeError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::CatchUp(reply))
+            .await
+            .map_err(|_| JudgeError::Stopped)?;
+        answer.await.map_err(|_| JudgeError::Stopped)?
+    }
+
+    /// A client's episodes overlapping `[from_ms, to_ms)`: see [`records::episodes`].
+    pub async fn episodes(
+        &self,
+        client_id: i64,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<StoredEpisode>, JudgeError> {
+        records::episodes(&self.store, client_id, from_ms, to_ms).await
+    }
+
+    pub async fn episode(
+        &self,
+        client_id: i64,
+        episode_id: u64,
+    ) -> Result<Option<StoredEpisode>, JudgeError> {
+        records::episode(&self.store, client_id, episode_id).await
+    }
+
+    /// Judges what is committed, then stops.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Judge {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+async fn run(
+    mut judgement: Judgement,
+    store: Store,
+    options: JudgeOptions,
+    mut commands: mpsc::Receiver<Command>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let mut commits: watch::Receiver<u64> = store.watch_commits();
+    let mut ticks = tokio::time::interval(options.tick_every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let step = tokio::select! {
+            biased;
+            _ = &mut stopped => break,
+            command = commands.recv() => match command {
+                Some(Command::PolicyChanged(order_id)) => {
+                    tracing::debug!(order_id, "order changed");
+                    judgement.refresh_policies().await
+                }
+                Some(Command::CatchUp(reply)) => match catch_up(&mut judgement).await {
+                    Ok(()) => {
+                        let _ = reply.send(Ok(()));
+                        Ok(())
+                    }
+                    Err(error) => {
+                        let _ = reply.send(Err(JudgeError::Failed(error.to_string())));
+                        Err(error)
+                    }
+                },
+                None => break,
+            },
+            changed = commits.changed() => match changed {
+                Ok(()) => judge_all(&mut judgement).await,
+                // The store is gone with everything else.
+                Err(_) => break,
+            },
+            _ = ticks.tick() => periodic(&mut judgement).await,
+        };
+        if let Err(error) = step {
+            tracing::error!(%error, "judging failed; starting again from the store");
+            judgement = loop {
+                tokio::select! {
+                    _ = &mut stopped => return,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+                match Judgement::open(store.clone(), options.clock.clone(), options.batch).await {
+                    Ok(j) => break j,
+                    Err(error) => tracing::error!(%error, "cannot resume judging yet"),
+                }
+            };
+        }
+    }
+    if let Err(error) = judge_all(&mut judgement).await {
+        tracing::error!(%error, "judging the last observations failed; they are judged on the next start");
+    }
+}
+
+async fn judge_all(judgement: &mut Judgement) -> Result<(), JudgeError> {
+    while judgement.judge_batch().await? {}
+    Ok(())
+}
+
+async fn periodic(judgement: &mut Judgement) -> Result<(), JudgeError> {
+    judgement.refresh_policies().await?;
+    judge_all(judgement).await?;
+    judgement.tick().await
+}
+
+async fn catch_up(judgement: &mut Judgement) -> Result<(), JudgeError> {
+    judge_all(judgement).await?;
+    judgement.tick().await
+}

@@ -1,0 +1,152 @@
+//! A changed order takes effect at once, without a restart: a variation of the curfew judges
+//! the observations committed after it by the new curfew, under the new policy revision; the
+//! breach open under the old revision is superseded at the instant of the change (and judged
+//! afresh under the new one); an order that ends leaves the engine, noticed by the judge's own
+//! periodic look at the orders.
+
+mod common;
+
+use cases::OrderStatus;
+use common::*;
+use ingest::store::Store;
+use ingest::store::testing::test_databases;
+use judge::EpisodeState;
+use rules::{BreachKind, ConditionRef};
+
+#[tokio::test]
+async fn a_variation_judges_what_comes_after_it_by_the_new_terms() {
+    for db in test_databases().await {
+        let store = Store::open(&db.location).await.expect("store");
+        let w = world(store.clone()).await;
+        let clock = clock();
+        let judge = start(&store, &clock).await;
+        let old_revision = w.cases.order(w.order).await.expect("order").policy_revision;
+
+        // In the old town from 19:20 local: a breach open when the order is varied at 19:30.
+        let mut before = walk(1, "2026-11-02T17:00:00Z", 20, Place::Home);
+        before.extend(walk(21, "2026-11-02T17:20:00Z", 10, Place::OldTown));
+        write(&store, &before).await;
+        judge.catch_up().await.expect("judged");
+        let open = stored(&w).await;
+        assert_eq!(open.len(), 1, "{}: {open:#?}", db.name);
+        assert_eq!(open[0].state, EpisodeState::Open);
+
+        // The court moves the curfew's start from 22:00 to 20:00 local.
+        let change = at("2026-11-02T17:30:00Z");
+        clock.set(change);
+        let varied = w
+            .cases
+            .vary_order(&sys(), w.order, &terms("20:00"), "court decision")
+            .await
+            .expect("varied");
+        assert!(varied.policy_revision > old_revision);
+        judge.policy_changed(w.order);
+        judge.catch_up().await.expect("judged");
+        let monitors = judge::records::monitors(&store).await.expect("monitors");
+        assert_eq!(monitors.len(), 1);
+        assert_eq!(
+            (
+                monitors[0].order_id,
+                monitors[0].policy_revision,
+                monitors[0].applied
+            ),
+            (w.order, varied.policy_revision, change)
+        );
+        let superseded = judge
+            .episode(w.client, open[0].episode_id)
+            .await
+            .expect("read")
+            .expect("kept");
+        assert_eq!(superseded.state, EpisodeState::Superseded);
+        assert_eq!(superseded.end, Some(change));
+        assert_eq!(superseded.policy_revision, old_revision);
+
+        // Still in the old town for ten minutes, elsewhere from 19:40 local, home at 20:30:
+        // by the new curfew, half an hour late.
+        let mut after = walk(31, "2026-11-02T17:30:00Z", 10, Place::OldTown);
+        after.extend(walk(41, "2026-11-02T17:40:00Z", 50, Place::Elsewhere));
+        after.extend(walk(91, "2026-11-02T18:30:00Z", 30, Place::Home));
+        write(&store, &after).await;
+        judge.catch_up().await.expect("judged");
+        let episodes = stored(&w).await;
+        assert_told_once(&episodes);
+        let new: Vec<_> = episodes
+            .iter()
+            .filter(|e| e.policy_revision == varied.policy_revision)
+            .cloned()
+            .collect();
+        assert_eq!(standing(&new), reference(&w, &after).await, "{}", db.name);
+        assert_eq!(new.len(), 2, "{new:#?}");
+        let zone = &new[0];
+        assert_eq!(
+            zone.condition,
+            ConditionRef::Zone {
+                id: "old-town".into()
+            }
+        );
+        assert_eq!(
+            (zone.start, zone.end),
+            (change, Some(at("2026-11-02T17:40:00Z")))
+        );
+        assert!(zone.episode_id > superseded.episode_id, "ids go on");
+        let curfew = &new[1];
+        assert_eq!(
+            (curfew.condition.clone(), curfew.kind),
+            (ConditionRef::Curfew, BreachKind::LateArrival)
+        );
+        assert_eq!(
+            (curfew.start, curfew.end),
+            (at("2026-11-02T18:00:00Z"), Some(at("2026-11-02T18:30:00Z")))
+        );
+        assert!(new.iter().all(|e| e.order_id == w.order));
+        judge.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn an_order_that_ends_leaves_the_engine_without_being_told() {
+    for db in test_databases().await {
+        let store = Store::open(&db.location).await.expect("store");
+        let w = world(store.clone()).await;
+        let clock = clock();
+        let judge = start(&store, &clock).await;
+        write(&store, &walk(1, "2026-11-02T17:00:00Z", 10, Place::OldTown)).await;
+        judge.catch_up().await.expect("judged");
+        assert_eq!(stored(&w).await[0].state, EpisodeState::Open, "{}", db.name);
+
+        let ended = at("2026-11-02T17:15:00Z");
+        clock.set(ended);
+        w.cases
+            .set_order_status(&sys(), w.order, OrderStatus::Ended)
+            .await
+            .expect("ended");
+        // No policy_changed: the judge's periodic look at the orders finds it.
+        eventually("the client is no longer judged", || async {
+            judge::records::monitors(&store)
+                .await
+                .expect("monitors")
+                .is_empty()
+        })
+        .await;
+        let episodes = stored(&w).await;
+        assert_eq!(episodes.len(), 1);
+        assert_eq!(
+            (episodes[0].state, episodes[0].end),
+            (EpisodeState::Superseded, Some(ended))
+        );
+
+        // Fixes after the end are stored but judge nobody.
+        write(
+            &store,
+            &walk(11, "2026-11-02T17:20:00Z", 10, Place::OldTown),
+        )
+        .await;
+        judge.catch_up().await.expect("judged");
+        assert_eq!(stored(&w).await, episodes, "{}", db.name);
+        judge.shutdown().await;
+    }
+}
+
+fn sys() -> cases::Actor {
+    cases::Actor::system("judge test")
+}
