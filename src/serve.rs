@@ -87,6 +87,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
         api::ApiState {
             cases,
             store: store.clone(),
+            judge: Some(judge.notifier()),
         },
     );
     let http_task = tokio::spawn(async move {

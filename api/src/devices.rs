@@ -30,17 +30,57 @@ pub async fn list_devices(State(state): State<ApiState>, Query(q): Query<DeviceQ
     Ok(Json(devices).into_response())
 }
 
+/// A device for the inventory, and the key its frames are MACed with: it is registered with
+/// ingest too, so that its frames are stored and acknowledged from now on.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewDevice {
+    device_id: u64,
+    serial: String,
+    kind: ingest::store::DeviceKind,
+    model: String,
+    firmware: String,
+    /// 64 hex digits; a device with a key must MAC every frame.
+    #[serde(default)]
+    key: Option<String>,
+}
+
 pub async fn create_device(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
-    Body(new): Body<NewInventoryDevice>,
+    Body(new): Body<NewDevice>,
 ) -> Answer {
-    created(
-        state
-            .cases
-            .add_inventory_device(&caller.actor, &new)
-            .await?,
-    )
+    let key = match &new.key {
+        None => None,
+        Some(text) => {
+            let bytes = hex::decode(text)
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok());
+            Some(bytes.ok_or_else(|| ApiError::invalid("key", "must be 64 hex digits"))?)
+        }
+    };
+    let device = state
+        .cases
+        .add_inventory_device(
+            &caller.actor,
+            &NewInventoryDevice {
+                device_id: new.device_id,
+                serial: new.serial,
+                kind: new.kind,
+                model: new.model,
+                firmware: new.firmware,
+            },
+        )
+        .await?;
+    // A device registered before (by `sargs devices add`) keeps its registration and key.
+    state
+        .store
+        .register_devices(
+            &[(new.device_id, new.kind, key)],
+            chrono::Utc::now().timestamp_millis(),
+        )
+        .await?;
+    created(device)
 }
 
 /// The inventory record with what the ingest path last saw of the device: when, over what,
@@ -122,6 +162,7 @@ pub async fn fit(
             }
             other => other.into(),
         })?;
+    state.policy_changed(fitted.order_id);
     created(fitted)
 }
 
@@ -142,6 +183,13 @@ pub async fn remove(
     PathParam(id): PathParam<u64>,
     Body(r): Body<Removal>,
 ) -> Answer {
+    let fitted_under = state
+        .cases
+        .device_assignments(id)
+        .await?
+        .into_iter()
+        .find(|a| a.removed.is_none())
+        .map(|a| a.order_id);
     state
         .cases
         .remove_device(
@@ -151,6 +199,9 @@ pub async fn remove(
             r.status.unwrap_or(DeviceStatus::InStock),
         )
         .await?;
+    if let Some(order) = fitted_under {
+        state.policy_changed(order);
+    }
     Ok(Json(state.cases.inventory_device(id).await?).into_response())
 }
 

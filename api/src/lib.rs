@@ -29,6 +29,17 @@ pub use error::ApiError;
 pub struct ApiState {
     pub cases: Cases,
     pub store: Store,
+    /// The live judge, told of every change to what an order makes it judge.
+    pub judge: Option<judge::PolicyNotifier>,
+}
+
+impl ApiState {
+    /// An order's policy changed (terms, status, devices, absences, the client's addresses).
+    fn policy_changed(&self, order_id: i64) {
+        if let Some(judge) = &self.judge {
+            judge.policy_changed(order_id);
+        }
+    }
 }
 
 /// The API's routes, the OpenAPI document at `/api/v1/openapi.json` and interactive docs at

@@ -77,5 +77,7 @@ pub async fn create_absence(
         }
         other => other?,
     };
-    created(state.cases.add_absence(&caller.actor, &new).await?)
+    let absence = state.cases.add_absence(&caller.actor, &new).await?;
+    state.policy_changed(new.order_id);
+    created(absence)
 }

@@ -42,8 +42,9 @@ pub fn example(body: &str) -> Value {
             "reason": "work", "details": "night shift at the bakery"
         }),
         "NewNote" => json!({ "client_id": 1, "text": "Home visit: all in order." }),
-        "NewInventoryDevice" => json!({
-            "device_id": 1001, "serial": "T-1001", "kind": "gps-tag", "model": "X1", "firmware": "1.4.2"
+        "NewDevice" => json!({
+            "device_id": 1001, "serial": "T-1001", "kind": "gps-tag", "model": "X1", "firmware": "1.4.2",
+            "key": "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
         }),
         "InventoryChange" => json!({ "firmware": "1.4.3" }),
         "Fitting" => json!({ "order_id": 1, "at": "2026-11-02T10:00:00Z" }),
@@ -197,7 +198,7 @@ mod tests {
                 "StatusChange" => reads::<crate::orders::StatusChange>(body),
                 "NewAbsence" => reads::<cases::NewAbsence>(body),
                 "NewNote" => reads::<cases::NewNote>(body),
-                "NewInventoryDevice" => reads::<cases::NewInventoryDevice>(body),
+                "NewDevice" => reads::<crate::devices::NewDevice>(body),
                 "InventoryChange" => reads::<cases::InventoryChange>(body),
                 "Fitting" => reads::<crate::devices::Fitting>(body),
                 "Removal" => reads::<crate::devices::Removal>(body),

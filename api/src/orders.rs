@@ -71,7 +71,9 @@ pub async fn create_order(
         }
         Err(other) => return Err(other.into()),
     }
-    created(state.cases.create_order(&caller.actor, &new).await?)
+    let order = state.cases.create_order(&caller.actor, &new).await?;
+    state.policy_changed(order.id);
+    created(order)
 }
 
 pub async fn get_order(
@@ -122,6 +124,7 @@ pub async fn vary_order(
         .cases
         .vary_order(&caller.actor, id, &v.terms, &v.reason)
         .await?;
+    state.policy_changed(id);
     created(order)
 }
 
@@ -143,6 +146,7 @@ pub async fn set_status(
         .cases
         .set_order_status(&caller.actor, id, change.status)
         .await?;
+    state.policy_changed(id);
     Ok(Json(order).into_response())
 }
 

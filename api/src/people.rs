@@ -194,13 +194,21 @@ pub async fn update_client(
             ));
         }
     }
-    Ok(Json(
-        state
-            .cases
-            .update_client(&caller.actor, id, &change)
-            .await?,
-    )
-    .into_response())
+    let client = state
+        .cases
+        .update_client(&caller.actor, id, &change)
+        .await?;
+    if change.addresses.is_some() {
+        let filter = cases::OrderFilter {
+            client_id: Some(id),
+            status: Some(cases::OrderStatus::Active),
+            ..cases::OrderFilter::default()
+        };
+        for order in state.cases.orders(&filter, 0, 500).await? {
+            state.policy_changed(order.id);
+        }
+    }
+    Ok(Json(client).into_response())
 }
 
 pub async fn list_victims(
@@ -236,4 +244,53 @@ pub async fn get_victim(
         .record_read(&caller.actor, &format!("victim/{id}"), "")
         .await?;
     Ok(Json(victim).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpisodeRange {
+    from: rules::Timestamp,
+    to: rules::Timestamp,
+}
+
+/// A client's breach episodes overlapping a time range (event time), every state: open,
+/// closed, withdrawn (later data showed none) and superseded (the order changed meanwhile).
+pub async fn episodes(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    Query(range): Query<EpisodeRange>,
+) -> Answer {
+    access::client_by_id(&state, &caller.actor, id).await?;
+    if range.to <= range.from {
+        return Err(ApiError::invalid("to", "must be after from"));
+    }
+    let mut found = judge::records::episodes(&state.store, id, range.from.0, range.to.0)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, client_id = id, "reading episodes");
+            ApiError::Internal
+        })?;
+    // A court sees what its own orders judged.
+    if caller.actor.is(Role::Court) {
+        let filter = cases::OrderFilter {
+            client_id: Some(id),
+            court: caller.actor.court.clone(),
+            ..cases::OrderFilter::default()
+        };
+        let mine: Vec<i64> = state
+            .cases
+            .orders(&filter, 0, 500)
+            .await?
+            .iter()
+            .map(|o| o.id)
+            .collect();
+        found.retain(|e| mine.contains(&e.order_id));
+    }
+    let detail = format!("{} to {}", range.from, range.to);
+    state
+        .cases
+        .record_read(&caller.actor, &format!("client/{id}/episodes"), &detail)
+        .await?;
+    Ok(Json(found).into_response())
 }

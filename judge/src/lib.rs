@@ -23,4 +23,4 @@ mod task;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::JudgeError;
 pub use records::{EpisodeState, MonitorRecord, StoredEpisode};
-pub use task::{Judge, JudgeOptions};
+pub use task::{Judge, JudgeOptions, PolicyNotifier};

@@ -42,6 +42,19 @@ enum Command {
     CatchUp(oneshot::Sender<Result<(), JudgeError>>),
 }
 
+/// Tells a running judge that an order changed, so that the change takes effect now rather
+/// than at the judge's next look at the orders (within a second).
+#[derive(Clone, Debug)]
+pub struct PolicyNotifier(mpsc::Sender<Command>);
+
+impl PolicyNotifier {
+    /// Never waits; a stopped judge is told nothing.
+    pub fn policy_changed(&self, order_id: i64) {
+        // A full queue already holds a look at the orders.
+        let _ = self.0.try_send(Command::PolicyChanged(order_id));
+    }
+}
+
 /// The running judge. Dropping it stops the task at once (what it had not committed is judged
 /// again on the next start); [`Judge::shutdown`] lets it finish what is committed first.
 pub struct Judge {
@@ -70,8 +83,12 @@ impl Judge {
 
     /// An order changed: look at the orders now rather than at the next check. Never waits.
     pub fn policy_changed(&self, order_id: i64) {
-        // A full queue already holds a look at the orders.
-        let _ = self.commands.try_send(Command::PolicyChanged(order_id));
+        self.notifier().policy_changed(order_id);
+    }
+
+    /// A handle that tells this judge of changed orders, for whatever changes them (the API).
+    pub fn notifier(&self) -> PolicyNotifier {
+        PolicyNotifier(self.commands.clone())
     }
 
     /// Returns once every observation committed before the call is judged, earlier commands

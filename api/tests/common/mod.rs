@@ -25,6 +25,7 @@ pub struct World {
     pub order: i64,
     pub victim: i64,
     pub device: u64,
+    pub _judge: judge::Judge,
     pub _db: TestDb,
 }
 
@@ -186,9 +187,13 @@ pub async fn world(db: TestDb) -> World {
         .await
         .expect("listen");
     let addr = listener.local_addr().expect("address");
+    let judge = judge::Judge::start(store.clone(), judge::JudgeOptions::default())
+        .await
+        .expect("judge");
     let app = api::router(ApiState {
-        cases: cases.clone(),
+        cases,
         store,
+        judge: Some(judge.notifier()),
     })
     .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
@@ -203,6 +208,7 @@ pub async fn world(db: TestDb) -> World {
         order: order.id,
         victim: victim.id,
         device: 1001,
+        _judge: judge,
         _db: db,
     }
 }
