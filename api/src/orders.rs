@@ -278,3 +278,31 @@ pub async fn fittings(
     access::order_by_id(&state, &caller.actor, id).await?;
     Ok(Json(state.cases.assignments(id).await?).into_response())
 }
+
+/// Whether the live judge judges by the order's current policy yet: the revision it judges by
+/// and since when. A change takes effect within moments; until then this shows the old one.
+pub async fn monitoring(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+) -> Answer {
+    let order = access::order_by_id(&state, &caller.actor, id).await?;
+    let monitors = judge::records::monitors(&state.store)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, order_id = id, "reading the judge's monitors");
+            ApiError::Internal
+        })?;
+    let current = monitors
+        .into_iter()
+        .find(|m| m.client_id == order.client_id && m.order_id == id);
+    let in_force = current.is_some_and(|m| m.policy_revision == order.policy_revision);
+    Ok(Json(json!({
+        "order_id": id,
+        "policy_revision": order.policy_revision,
+        "judged_under": current.map(|m| m.policy_revision),
+        "since": current.map(|m| m.applied),
+        "in_force": in_force,
+    }))
+    .into_response())
+}

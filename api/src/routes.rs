@@ -174,6 +174,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::POST, "/api/v1/orders/{id}/status", "orders", "Suspend, resume, revoke or end monitoring", CASE_EDIT, Some("StatusChange"), &[], orders::set_status),
         route(M::GET, "/api/v1/orders/{id}/timetable", "orders", "The curfew timetable, one row per slot: day, start, end, address", CASEWORK_AND_COURT, None, &[], orders::timetable),
         route(M::GET, "/api/v1/orders/{id}/zones", "orders", "The order's zones and the client's addresses as a GeoJSON FeatureCollection", CASEWORK_AND_COURT, None, &[], orders::zones),
+        route(M::GET, "/api/v1/orders/{id}/monitoring", "orders", "Whether live judgement judges by the order's current policy revision yet", CASEWORK_AND_COURT, None, &[], orders::monitoring),
         route(M::GET, "/api/v1/orders/{id}/devices", "orders", "Devices fitted under the order, now and before", CASEWORK, None, &[], orders::fittings),
         route(M::GET, "/api/v1/absences", "absences", "Authorised absences of an order", CASEWORK, None, OF_ORDER, notes::list_absences),
         route(M::POST, "/api/v1/absences", "absences", "Authorise an absence from curfew", CASE_EDIT, Some("NewAbsence"), &[], notes::create_absence),

@@ -1,0 +1,332 @@
+//! The whole service as a probation service uses it, on SQLite and PostgreSQL: an administrator
+//! (made on the command line) signs in and makes a unit, two officers and a technician; the
+//! officer registers a probation client and records an order with a curfew and an exclusion
+//! zone; the technician adds a tag with its key and fits it; the simulator plays the tag through
+//! a night on which the client leaves home during the curfew and walks into the zone; and the
+//! officer reads the breach episodes through the API. The other officer is refused.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use chrono::{TimeDelta, Utc};
+use common::*;
+use ingest::store::testing::test_databases;
+use reqwest::Method;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const TAG: u64 = 1001;
+const HOME: (f64, f64) = (56.9496, 24.1052);
+const OLD_TOWN: (f64, f64) = (56.9600, 24.1300);
+
+/// A signed-in user of the API: a session cookie, as the console holds one.
+struct Session {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+impl Session {
+    async fn login(base: &str, username: &str, password: &str) -> Session {
+        let http = reqwest::Client::new();
+        let response = http
+            .post(format!("{base}/api/v1/session"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), 200, "{username} signs in");
+        let cookie = response
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("a session cookie")
+            .to_string();
+        Session {
+            http,
+            base: base.to_string(),
+            cookie,
+        }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, &self.cookie);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("an answer");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// A request that must succeed; its answer.
+    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (status, answer) = self.call(method.clone(), path, body).await;
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {answer}"
+        );
+        answer
+    }
+}
+
+fn id(v: &Value) -> i64 {
+    v["id"].as_i64().expect("an id")
+}
+
+/// The simulator's key for a device (src/simulate/fleet.rs documents the derivation).
+fn sim_key(seed: u64, device: u64) -> String {
+    let mut hash = Sha256::new();
+    hash.update(b"sargs-sim");
+    hash.update(seed.to_be_bytes());
+    hash.update(device.to_be_bytes());
+    hex::encode(hash.finalize())
+}
+
+#[tokio::test]
+async fn an_officer_reads_the_breaches_of_a_scripted_night() {
+    for db in test_databases().await {
+        let name = db.name;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut flags = storage_flags(&db.location);
+        let admin_password = "a long admin password";
+        let made = std::process::Command::new(SARGS)
+            .args([
+                "users",
+                "add",
+                "--username",
+                "admin",
+                "--display-name",
+                "Admin",
+                "--role",
+                "admin",
+            ])
+            .args(&flags)
+            .env("SARGS_PASSWORD", admin_password)
+            .output()
+            .expect("run sargs");
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let service = Service::start(&db.location, &[], dir.path());
+        let base = format!("http://{}", service.http.trim_start_matches("http://"));
+
+        // The administrator sets up a unit and its people.
+        let admin = Session::login(&base, "admin", admin_password).await;
+        let unit = admin
+            .ok(
+                Method::POST,
+                "/api/v1/units",
+                Some(json!({ "name": "Rīga" })),
+            )
+            .await;
+        let mut people = std::collections::HashMap::new();
+        for (username, role) in [
+            ("ilze.ozola", "officer"),
+            ("peteris.kalns", "officer"),
+            ("technician", "technician"),
+        ] {
+            let unit_id = (role == "officer").then(|| id(&unit));
+            let user = admin
+                .ok(
+                    Method::POST,
+                    "/api/v1/users",
+                    Some(
+                        json!({ "username": username, "display_name": username, "role": role,
+                                 "unit_id": unit_id, "password": "correct horse battery" }),
+                    ),
+                )
+                .await;
+            people.insert(username, id(&user));
+        }
+        let officer = Session::login(&base, "ilze.ozola", "correct horse battery").await;
+        let other = Session::login(&base, "peteris.kalns", "correct horse battery").await;
+        let technician = Session::login(&base, "technician", "correct horse battery").await;
+
+        // The night: two days ago at 20:00 UTC, which is in the curfew in Riga in any season.
+        let night = (Utc::now() - TimeDelta::days(2))
+            .date_naive()
+            .and_hms_opt(20, 0, 0)
+            .expect("a time")
+            .and_utc();
+        let starts = night - TimeDelta::days(3);
+        let client = officer
+            .ok(
+                Method::POST,
+                "/api/v1/clients",
+                Some(json!({
+                    "personal_code": "010190-12345", "given_name": "Jānis", "family_name": "Bērziņš",
+                    "birth_date": "1990-01-01", "language": "lv", "officer_id": people["ilze.ozola"],
+                    "addresses": [{ "id": "home", "street": "Brīvības iela 1, Rīga",
+                        "zone": { "type": "circle", "centre": [HOME.1, HOME.0], "radius_m": 50.0 } }]
+                })),
+            )
+            .await;
+        let every_night: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            .iter()
+            .map(|day| json!({ "day": day, "start": "22:00", "end": "06:00" }))
+            .collect();
+        let order = officer
+            .ok(
+                Method::POST,
+                "/api/v1/orders",
+                Some(json!({
+                    "client_id": id(&client), "court": "Rīgas pilsētas tiesa", "case_number": "K-1/2026",
+                    "terms": {
+                        "decision_date": starts.date_naive().to_string(),
+                        "legal_basis": "conditional_early_release",
+                        "starts": starts.to_rfc3339(),
+                        "ends": (night + TimeDelta::days(90)).to_rfc3339(),
+                        "curfew": { "timetable": [{ "address": "home", "slots": every_night }] },
+                        "zones": [{ "id": "old-town", "kind": "exclusion",
+                            "shape": { "type": "circle", "centre": [OLD_TOWN.1, OLD_TOWN.0], "radius_m": 200.0 } }]
+                    }
+                })),
+            )
+            .await;
+        let order_id = id(&order);
+
+        // The technician adds the tag with its key and fits it.
+        technician
+            .ok(
+                Method::POST,
+                "/api/v1/devices",
+                Some(
+                    json!({ "device_id": TAG, "serial": "T-1001", "kind": "gps-tag", "model": "X1",
+                             "firmware": "1.4.2", "key": sim_key(1, TAG) }),
+                ),
+            )
+            .await;
+        technician
+            .ok(
+                Method::POST,
+                &format!("/api/v1/devices/{TAG}/fitting"),
+                Some(json!({ "order_id": order_id, "at": starts.to_rfc3339() })),
+            )
+            .await;
+        // The live judge takes the order up at once; wait until it says so.
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let status = officer
+                .ok(
+                    Method::GET,
+                    &format!("/api/v1/orders/{order_id}/monitoring"),
+                    None,
+                )
+                .await;
+            if status["in_force"] == true {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name}: never in force: {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        // The night, as the tag buffered it: home from 22:00, out at 22:31 into the old town,
+        // back home at 23:31 (local, winter). Sent now, as a tag sends after a coverage gap.
+        let fix =
+            |lat: f64, lon: f64| format!("fix = {{ lat = {lat}, lon = {lon}, accuracy_m = 8 }}");
+        let script = format!(
+            "start = \"{}\"\n[[devices]]\nid = {TAG}\nkind = \"gps-tag\"\nreports = [\n  \
+             {{ at = \"0m\", until = \"30m\", every = \"1m\", {} }},\n  \
+             {{ at = \"31m\", until = \"90m\", every = \"1m\", {} }},\n  \
+             {{ at = \"91m\", until = \"150m\", every = \"1m\", {} }},\n]\n",
+            night.to_rfc3339(),
+            fix(HOME.0, HOME.1),
+            fix(OLD_TOWN.0, OLD_TOWN.1),
+            fix(HOME.0, HOME.1),
+        );
+        let script_path = dir.path().join("night.toml");
+        std::fs::write(&script_path, script).expect("script written");
+        let out = sargs_ok(&[
+            "simulate".into(),
+            "--devices=0".into(),
+            format!("--script={}", script_path.display()),
+            format!("--mqtt-url=mqtt://127.0.0.1:{}", service.mqtt_port),
+            "--duration=2".into(),
+            "--json".into(),
+        ]);
+        let report: Value = serde_json::from_str(&out).expect("a report");
+        assert_eq!(report["lost"], 0, "{report}");
+        assert_eq!(report["unacked_at_end"], 0, "every frame stored: {report}");
+
+        // The officer reads the episodes of that night.
+        let range = format!(
+            "/api/v1/clients/{}/episodes?from={}&to={}",
+            id(&client),
+            (night - TimeDelta::hours(1)).format("%Y-%m-%dT%H:%M:%SZ"),
+            (night + TimeDelta::hours(4)).format("%Y-%m-%dT%H:%M:%SZ"),
+        );
+        let deadline = Instant::now() + WAIT;
+        let episodes = loop {
+            let episodes = officer.ok(Method::GET, &range, None).await;
+            let kinds: Vec<&str> = episodes
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|e| e["state"] == "closed")
+                .filter_map(|e| e["condition"]["condition"].as_str())
+                .collect();
+            if kinds.contains(&"curfew") && kinds.contains(&"zone") {
+                break episodes;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name}: episodes so far: {episodes}\n{}",
+                service.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let order_now = officer
+            .ok(Method::GET, &format!("/api/v1/orders/{order_id}"), None)
+            .await;
+        for episode in episodes.as_array().into_iter().flatten() {
+            assert_eq!(episode["order_id"], order_id);
+            assert_eq!(episode["policy_revision"], order_now["policy_revision"]);
+            assert!(
+                !episode["evidence"].as_array().map_or(true, Vec::is_empty),
+                "{episode}"
+            );
+        }
+        let zone = episodes
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["condition"]["condition"] == "zone")
+            .expect("a zone episode");
+        assert_eq!(zone["condition"]["id"], "old-town", "{zone}");
+
+        // The other officer, and the technician, are refused the same request.
+        let (status, _) = other.call(Method::GET, &range, None).await;
+        assert_eq!(status, 403, "{name}");
+        let (status, _) = technician.call(Method::GET, &range, None).await;
+        assert_eq!(status, 403);
+        let (status, _) = other
+            .call(
+                Method::GET,
+                &format!("/api/v1/clients/{}", id(&client)),
+                None,
+            )
+            .await;
+        assert_eq!(status, 403);
+
+        // Everything above is in an unbroken audit log.
+        flags.insert(0, "verify".into());
+        flags.insert(0, "audit".into());
+        let verified = sargs_ok(&flags);
+        assert!(verified.contains("entries checked"), "{verified}");
+    }
+}
