@@ -297,7 +297,9 @@ async fn an_officer_reads_the_breaches_of_a_scripted_night() {
             assert_eq!(episode["order_id"], order_id);
             assert_eq!(episode["policy_revision"], order_now["policy_revision"]);
             assert!(
-                episode["evidence"].as_array().is_some_and(|e| !e.is_empty()),
+                episode["evidence"]
+                    .as_array()
+                    .is_some_and(|e| !e.is_empty()),
                 "{episode}"
             );
         }

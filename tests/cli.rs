@@ -347,3 +347,42 @@ async fn users_add_and_audit_verify() {
         "broken at entry 1",
     );
 }
+
+/// The README's first command: the demo seeds a unit, people, three clients with orders and
+/// tags, plays last night, and the live judge finds the two scripted breaches.
+#[tokio::test]
+async fn the_demo_seeds_clients_and_plays_their_breaches() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let out = sargs_ok(&args(&[
+        "demo",
+        "--duration",
+        "4",
+        "--devices",
+        "4",
+        "--data-dir",
+        &data.display().to_string(),
+    ]));
+    assert!(out.contains("/api/v1/docs/"), "{out}");
+    assert!(out.contains("every frame accounted for"), "{out}");
+    let store = ingest::store::Store::open(&ingest::store::StoreLocation::DataDir(data))
+        .await
+        .unwrap();
+    let kinds = |client: i64| {
+        let store = store.clone();
+        async move {
+            judge::records::episodes(&store, client, i64::MIN, i64::MAX)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| format!("{:?}", e.kind))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(kinds(1).await, vec!["AbsentDuringCurfew"]);
+    let mut second = kinds(2).await;
+    second.sort();
+    assert_eq!(second, vec!["AbsentDuringCurfew", "ExclusionZoneEntered"]);
+    assert_eq!(kinds(3).await, Vec::<String>::new());
+    store.close().await;
+}

@@ -1,7 +1,11 @@
 //! `sargs demo`: the service and a simulated fleet in one process, for a first look.
 //!
 //! It uses the usual ports when they are free and free ones when not (another broker on 1883 is
-//! common), keeps its data in a fresh directory unless told otherwise, and prints what flows.
+//! common), keeps its data in a fresh directory unless told otherwise, seeds a unit, its people
+//! and three probation clients with orders and tags (`seed`), plays last night for those tags
+//! (one curfew breach, one exclusion-zone entry) beside a random fleet, and prints what flows.
+
+mod seed;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -66,6 +70,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         writer: WriterOptions::default(),
     })
     .await?;
+    let cases = cases::Cases::open(running.store.clone()).await?;
+    let night = seed::last_night();
+    let seeded = seed::seed(&cases, night).await?;
+    let script = data_dir.join("last-night.toml");
+    std::fs::write(&script, seed::script(night))?;
+    wait_in_force(&cases, &running, &seeded.orders).await?;
     // Long enough to mean "until Ctrl-C".
     let duration = if args.duration == 0 {
         10 * 365 * 86_400
@@ -79,6 +89,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         format!("--location-interval-ms={}", args.location_interval_ms),
         format!("--mqtt-url={}", running.mqtt),
         "--gap-rate=6".to_string(),
+        format!("--script={}", script.display()),
     ])?
     .args;
     let fleet = crate::simulate::fleet(&sim)?;
@@ -87,8 +98,20 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("  data:      {}", data_dir.display());
     println!("  mqtt:      {}", running.mqtt);
     println!("  metrics:   http://{}/metrics", running.http);
+    println!("  API docs:  http://{}/api/v1/docs/", running.http);
     println!(
-        "  devices:   {registered} simulated (GPS tags and home units around Riga), with coverage gaps"
+        "  sign in:   admin, operator, ilze.ozola, peteris.kalns or technician; password \"{}\"",
+        seed::PASSWORD
+    );
+    for (id, who) in &seeded.clients {
+        println!(
+            "  client {id}:  {who}; GET /api/v1/clients/{id}/episodes?from={}&to={}",
+            (night - chrono::TimeDelta::hours(1)).format("%Y-%m-%dT%H:%M:%SZ"),
+            (night + chrono::TimeDelta::hours(5)).format("%Y-%m-%dT%H:%M:%SZ"),
+        );
+    }
+    println!(
+        "  devices:   {registered} simulated (GPS tags and home units around Riga), with coverage gaps;\n             the three clients' tags replay last night: one stays out past the curfew, one\n             walks into their exclusion zone"
     );
     println!(
         "  try:       sargs devices list --data-dir {}",
@@ -108,8 +131,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             _ = ticker.tick() => {
                 let m = &running.metrics;
                 let stored = m.stored.load(Relaxed);
+                let breaches = breaches(&running.store, &seeded.clients).await;
                 println!(
-                    "frames sent {:>8}  stored {:>8} (+{:>5})  duplicates {:>6}  acks {:>8}  frames waiting for ACK {:>6}",
+                    "frames sent {:>8}  stored {:>8} (+{:>5})  duplicates {:>6}  acks {:>8}  waiting for ACK {:>6}  breach episodes {breaches:>3}",
                     stats.transmitted.load(Relaxed),
                     stored,
                     stored - last_stored,
@@ -133,4 +157,48 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
     println!("data kept in {}", data_dir.display());
     Ok(())
+}
+
+/// Waits until the live judge judges every seeded order by its current revision, so that the
+/// scripted night is judged under it.
+async fn wait_in_force(
+    cases: &cases::Cases,
+    running: &crate::serve::Running,
+    orders: &[i64],
+) -> anyhow::Result<()> {
+    for &order in orders {
+        running.judge.policy_changed(order);
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let monitors = judge::records::monitors(&running.store).await?;
+        let mut in_force = true;
+        for &order in orders {
+            let revision = cases.order(order).await?.policy_revision;
+            in_force &= monitors
+                .iter()
+                .any(|m| m.order_id == order && m.policy_revision == revision);
+        }
+        if in_force {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            anyhow::bail!("the live judge did not take up the demo's orders");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Breach episodes of the seeded clients (not withdrawn), for the status line.
+async fn breaches(store: &ingest::store::Store, clients: &[(i64, String)]) -> usize {
+    let mut count = 0;
+    for (id, _) in clients {
+        if let Ok(episodes) = judge::records::episodes(store, *id, i64::MIN, i64::MAX).await {
+            count += episodes
+                .iter()
+                .filter(|e| e.state != judge::EpisodeState::Withdrawn)
+                .count();
+        }
+    }
+    count
 }
