@@ -131,8 +131,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| ApiError::Malformed(vec![FieldError::new("body", e.body_text())]))?;
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let json: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::Malformed(vec![FieldError::new("body", e.to_string())]))?;
+        if let Some(field) = nul_at(&json, String::new()) {
+            return Err(ApiError::Malformed(vec![FieldError::new(field, NUL)]));
+        }
+        let value = serde_path_to_error::deserialize(json).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." {
                 "body".to_string()
@@ -141,9 +145,41 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             };
             ApiError::Malformed(vec![FieldError::new(field, e.inner().to_string())])
         })?;
-        de.end()
-            .map_err(|e| ApiError::Malformed(vec![FieldError::new("body", e.to_string())]))?;
         Ok(Body(value))
+    }
+}
+
+const NUL: &str = "must not contain the NUL character";
+
+/// Where a string (or a key) holding NUL is, if anywhere: no text sargs keeps may hold one
+/// (PostgreSQL cannot store it, and no person types it).
+fn nul_at(value: &serde_json::Value, at: String) -> Option<String> {
+    let here = || {
+        if at.is_empty() {
+            "body".to_string()
+        } else {
+            at.clone()
+        }
+    };
+    match value {
+        serde_json::Value::String(s) => s.contains('\0').then(here),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_at(v, format!("{at}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here())
+            } else {
+                nul_at(v, path)
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -155,7 +191,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        let pairs = form_urlencoded::parse(query.as_bytes());
+        if let Some((name, _)) = pairs
+            .clone()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(ApiError::Invalid(vec![FieldError::new(name, NUL)]));
+        }
+        let de = serde_urlencoded::Deserializer::new(pairs);
         serde_path_to_error::deserialize(de)
             .map(Query)
             .map_err(|e| {
