@@ -1,5 +1,6 @@
 //! A served API over a fresh database, with a unit of officers, a client under an order, a
 //! victim and devices, and a signed-in token for every kind of user.
+#![allow(dead_code)] // each test file uses part of this
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
