@@ -7,7 +7,7 @@ use cases::{NewAbsence, NewNote};
 use serde::Deserialize;
 
 use crate::access;
-use crate::error::{Body, Query};
+use crate::error::{Body, PathParam, Query};
 use crate::gate::{Answer, Caller};
 use crate::people::created;
 use crate::{ApiError, ApiState};
@@ -80,4 +80,17 @@ pub async fn create_absence(
     let absence = state.cases.add_absence(&caller.actor, &new).await?;
     state.policy_changed(new.order_id);
     created(absence)
+}
+
+/// Calls an absence off: kept on record, marked, and no longer excusing the client.
+pub async fn cancel_absence(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+) -> Answer {
+    let order = state.cases.absence_order(id).await?;
+    access::order_by_id(&state, &caller.actor, order).await?;
+    let absence = state.cases.cancel_absence(&caller.actor, id).await?;
+    state.policy_changed(order);
+    Ok(Json(absence).into_response())
 }

@@ -27,6 +27,8 @@ pub fn example(body: &str) -> Value {
             "addresses": [{ "id": "home", "street": "Brīvības iela 1, Rīga",
                 "zone": { "type": "circle", "centre": [24.1052, 56.9496], "radius_m": 50.0 } }]
         }),
+        "UnitChange" => json!({ "name": "Rīgas pilsētas struktūrvienība" }),
+        "VictimChange" => json!({ "contact_phone": "+371 29999998", "device_id": 9002 }),
         "ClientChange" => json!({ "phone": "+371 20000001", "language": "ru" }),
         "NewVictim" => {
             json!({ "contact_name": "A. K.", "contact_phone": "+371 29999999", "device_id": 9001 })
@@ -192,6 +194,8 @@ mod tests {
                 "UserChange" => reads::<cases::UserChange>(body),
                 "NewClient" => reads::<cases::NewClient>(body),
                 "ClientChange" => reads::<cases::ClientChange>(body),
+                "UnitChange" => reads::<cases::UnitChange>(body),
+                "VictimChange" => reads::<cases::VictimChange>(body),
                 "NewVictim" => reads::<cases::NewVictim>(body),
                 "NewOrder" => reads::<cases::NewOrder>(body),
                 "Variation" => reads::<crate::orders::Variation>(body),
@@ -205,7 +209,7 @@ mod tests {
                 other => panic!("no example type for {other}"),
             }
         }
-        assert!(seen >= 17);
+        assert!(seen >= 19);
     }
 
     /// One operation per route, and the document names each route's roles.

@@ -4,7 +4,10 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json};
-use cases::{ClientChange, NewClient, NewUnit, NewUser, NewVictim, Role, UserChange};
+use cases::{
+    ClientChange, NewClient, NewUnit, NewUser, NewVictim, Role, UnitChange, UserChange,
+    VictimChange,
+};
 use serde::Deserialize;
 
 use crate::access::{self, Scope};
@@ -46,6 +49,15 @@ pub async fn create_unit(
     Body(new): Body<NewUnit>,
 ) -> Answer {
     created(state.cases.create_unit(&caller.actor, &new).await?)
+}
+
+pub async fn update_unit(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    Body(change): Body<UnitChange>,
+) -> Answer {
+    Ok(Json(state.cases.update_unit(&caller.actor, id, &change).await?).into_response())
 }
 
 pub async fn list_users(
@@ -230,6 +242,32 @@ pub async fn create_victim(
     Body(new): Body<NewVictim>,
 ) -> Answer {
     created(state.cases.create_victim(&caller.actor, &new).await?)
+}
+
+pub async fn update_victim(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    body: Result<Body<VictimChange>, ApiError>,
+) -> Answer {
+    state.cases.victim(id).await?;
+    access::victim(&state, &caller.actor, id).await?;
+    let Body(change) = body?;
+    let victim = state
+        .cases
+        .update_victim(&caller.actor, id, &change)
+        .await?;
+    if change.device_id.is_some() {
+        let filter = cases::OrderFilter {
+            victim_id: Some(id),
+            status: Some(cases::OrderStatus::Active),
+            ..cases::OrderFilter::default()
+        };
+        for order in state.cases.orders(&filter, 0, 500).await? {
+            state.policy_changed(order.id);
+        }
+    }
+    Ok(Json(victim).into_response())
 }
 
 pub async fn get_victim(

@@ -153,6 +153,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         // People.
         route(M::GET, "/api/v1/units", "units", "List units", EVERYONE, None, &[], people::list_units),
         route(M::POST, "/api/v1/units", "units", "Make a unit", ADMIN, Some("NewUnit"), &[], people::create_unit),
+        route(M::PATCH, "/api/v1/units/{id}", "units", "Rename a unit", ADMIN, Some("UnitChange"), &[], people::update_unit),
         route(M::GET, "/api/v1/users", "users", "List users (a supervisor: their unit's)", USERS_READ, None, PAGE, people::list_users),
         route(M::POST, "/api/v1/users", "users", "Make a user", ADMIN, Some("NewUser"), &[], people::create_user),
         route(M::GET, "/api/v1/users/{id}", "users", "One user", USERS_READ, None, &[], people::get_user),
@@ -164,6 +165,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/clients/{id}/episodes", "clients", "A client's breach episodes over a time range, with their evidence and the policy revision that judged them", CASEWORK_AND_COURT, None, EPISODE_RANGE, people::episodes),
         route(M::GET, "/api/v1/victims", "victims", "List victims", Access::Roles(&[Admin, Operator]), None, PAGE, people::list_victims),
         route(M::POST, "/api/v1/victims", "victims", "Register a victim (a contact and their device)", CASE_EDIT, Some("NewVictim"), &[], people::create_victim),
+        route(M::PATCH, "/api/v1/victims/{id}", "victims", "Change a victim's contact or device (officers: of their clients' orders)", CASE_EDIT, Some("VictimChange"), &[], people::update_victim),
         route(M::GET, "/api/v1/victims/{id}", "victims", "One victim (officers: of their clients' orders)", CASEWORK, None, &[], people::get_victim),
         // Orders.
         route(M::GET, "/api/v1/orders", "orders", "List orders in your care (a court: those it issued)", CASEWORK_AND_COURT, None, ORDER_FILTER, orders::list_orders),
@@ -178,6 +180,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/orders/{id}/devices", "orders", "Devices fitted under the order, now and before", CASEWORK, None, &[], orders::fittings),
         route(M::GET, "/api/v1/absences", "absences", "Authorised absences of an order", CASEWORK, None, OF_ORDER, notes::list_absences),
         route(M::POST, "/api/v1/absences", "absences", "Authorise an absence from curfew", CASE_EDIT, Some("NewAbsence"), &[], notes::create_absence),
+        route(M::POST, "/api/v1/absences/{id}/cancellation", "absences", "Call an absence off (it stays on record, marked)", CASE_EDIT, None, &[], notes::cancel_absence),
         route(M::GET, "/api/v1/notes", "notes", "Notes on a client", CASEWORK, None, OF_CLIENT, notes::list_notes),
         route(M::POST, "/api/v1/notes", "notes", "Write a note on a client", CASEWORK, Some("NewNote"), &[], notes::create_note),
         // Devices.

@@ -35,6 +35,8 @@ fn concrete(w: &World, path: &str) -> String {
         w.victim.to_string()
     } else if path.starts_with("/api/v1/orders/") {
         w.order.to_string()
+    } else if path.starts_with("/api/v1/absences/") {
+        w.absence.to_string()
     } else if path.starts_with("/api/v1/devices/") {
         w.device.to_string()
     } else {

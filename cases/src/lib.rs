@@ -34,8 +34,8 @@ pub use orders::{
     OrderStatus, OrderTerms,
 };
 pub use people::{
-    Client, ClientAddress, ClientChange, NewClient, NewUnit, NewUser, NewVictim, Role, Unit, User,
-    UserChange, Victim,
+    Client, ClientAddress, ClientChange, NewClient, NewUnit, NewUser, NewVictim, Role, Unit,
+    UnitChange, User, UserChange, Victim, VictimChange,
 };
 
 /// The case records in a store. Cheap to clone: it shares the store's pool.

@@ -37,6 +37,9 @@ pub struct Absence {
     pub reason: AbsenceReason,
     pub details: String,
     pub author_id: i64,
+    /// When it was called off, if it was; a cancelled absence excuses nothing.
+    pub cancelled_ms: Option<i64>,
+    pub cancelled_by: Option<i64>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -158,19 +161,112 @@ impl Cases {
             reason: new.reason,
             details: new.details.clone(),
             author_id: author,
+            cancelled_ms: None,
+            cancelled_by: None,
         })
     }
 
+    /// Calls an absence off (the shift was cancelled, the hearing moved): it stays on record,
+    /// marked, and no longer excuses the client; the order's policy moves on.
+    pub async fn cancel_absence(&self, actor: &Actor, id: i64) -> Result<Absence, CasesError> {
+        let by = author_of(actor)?;
+        let mut tx = self.write().await?;
+        let row: Option<(i64, Option<i64>)> =
+            sqlx::query_as("SELECT order_id, cancelled_ms FROM absences WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (order, cancelled) = row.ok_or(CasesError::NotFound {
+            what: "absence",
+            id,
+        })?;
+        if cancelled.is_some() {
+            return Err(CasesError::invalid("absence", "is cancelled already"));
+        }
+        sqlx::query("UPDATE absences SET cancelled_ms = $1, cancelled_by = $2 WHERE id = $3")
+            .bind(now_ms())
+            .bind(by)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        bump_policy(&mut tx, order).await?;
+        let subject = format!("order/{order}/absences/{id}");
+        append(&mut tx, actor, AuditAction::Update, &subject, "cancelled").await?;
+        tx.commit().await?;
+        self.absences(order)
+            .await?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or(CasesError::NotFound {
+                what: "absence",
+                id,
+            })
+    }
+
+    /// The order an absence belongs to.
+    pub async fn absence_order(&self, id: i64) -> Result<i64, CasesError> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT order_id FROM absences WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row
+            .ok_or(CasesError::NotFound {
+                what: "absence",
+                id,
+            })?
+            .0)
+    }
+
     pub async fn absences(&self, order: i64) -> Result<Vec<Absence>, CasesError> {
-        let rows: Vec<(i64, i64, i64, i64, String, String, i64)> = sqlx::query_as(
-            "SELECT id, order_id, from_ms, until_ms, reason, details, author_id FROM absences
-             WHERE order_id = $1 ORDER BY from_ms, id",
-        )
-        .bind(order)
-        .fetch_all(self.pool())
-        .await?;
-        rows.into_iter()
-            .map(|(id, order_id, from, until, reason, details, author_id)| {
+        let mut conn = self.pool().acquire().await?;
+        absences_on(&mut conn, order).await
+    }
+}
+
+/// Notes and absences are a person's word: sargs itself writes none.
+fn author_of(actor: &Actor) -> Result<i64, CasesError> {
+    actor
+        .user_id
+        .ok_or_else(|| CasesError::invalid("author", "must be a user"))
+}
+
+/// An order's absences as `conn` sees them (inside a transaction, as the policy reads them).
+pub(crate) async fn absences_on(
+    conn: &mut sqlx::AnyConnection,
+    order: i64,
+) -> Result<Vec<Absence>, CasesError> {
+    type Row = (
+        i64,
+        i64,
+        i64,
+        i64,
+        String,
+        String,
+        i64,
+        Option<i64>,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, order_id, from_ms, until_ms, reason, details, author_id, cancelled_ms,
+                cancelled_by
+         FROM absences WHERE order_id = $1 ORDER BY from_ms, id",
+    )
+    .bind(order)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(
+            |(
+                id,
+                order_id,
+                from,
+                until,
+                reason,
+                details,
+                author_id,
+                cancelled_ms,
+                cancelled_by,
+            )| {
                 Ok(Absence {
                     id,
                     order_id,
@@ -180,15 +276,10 @@ impl Cases {
                         .map_err(|e| crate::error::corrupt("absence reason", e))?,
                     details,
                     author_id,
+                    cancelled_ms,
+                    cancelled_by,
                 })
-            })
-            .collect()
-    }
-}
-
-/// Notes and absences are a person's word: sargs itself writes none.
-fn author_of(actor: &Actor) -> Result<i64, CasesError> {
-    actor
-        .user_id
-        .ok_or_else(|| CasesError::invalid("author", "must be a user"))
+            },
+        )
+        .collect()
 }

@@ -333,11 +333,8 @@ impl Cases {
     }
 
     pub async fn order(&self, id: i64) -> Result<Order, CasesError> {
-        let row: Option<OrderRow> = sqlx::query_as(&format!("{ORDER_SELECT} WHERE o.id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        order_of(row.ok_or(CasesError::NotFound { what: "order", id })?)
+        let mut conn = self.pool().acquire().await?;
+        order_on(&mut conn, id).await
     }
 
     /// Orders matching every filter given, in id order after `after`.
@@ -360,8 +357,7 @@ impl Cases {
         .bind(filter.court.as_deref())
         .bind(filter.officer_id)
         .bind(filter.unit_id)
-        // The terms are serde_json's compact text, so a victim is named exactly so.
-        .bind(filter.victim_id.map(|v| format!("%\"victim_id\":{v},%")))
+        .bind(filter.victim_id.map(naming_victim))
         .bind(limit.clamp(1, 500))
         .fetch_all(self.pool())
         .await?;
@@ -391,6 +387,28 @@ impl Cases {
             })
             .collect()
     }
+}
+
+async fn order_on(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Order, CasesError> {
+    let row: Option<OrderRow> = sqlx::query_as(&format!("{ORDER_SELECT} WHERE o.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    order_of(row.ok_or(CasesError::NotFound { what: "order", id })?)
+}
+
+/// A LIKE pattern for terms that protect a victim: the terms are serde_json's compact text,
+/// in which a proximity condition names its victim exactly so.
+pub(crate) fn naming_victim(victim: i64) -> String {
+    format!("%\"victim_id\":{victim},%")
+}
+
+/// An order as a transaction sees it.
+pub(crate) async fn order_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: i64,
+) -> Result<Order, CasesError> {
+    order_on(tx, id).await
 }
 
 /// An order's client, status and latest revision, read in the transaction that changes it.

@@ -31,6 +31,27 @@ pub struct NewUnit {
     pub parent_id: Option<i64>,
 }
 
+/// A change to a unit: only the fields given change.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitChange {
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A change to a victim's record: only the fields given change. A new device moves the policy
+/// of every active order protecting them on.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VictimChange {
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+    #[serde(default)]
+    pub device_id: Option<u64>,
+}
+
 /// What a user does, and so what they may see (enforced by the API).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -313,6 +334,53 @@ impl Cases {
             name: new.name.clone(),
             parent_id: new.parent_id,
         })
+    }
+
+    pub async fn update_unit(
+        &self,
+        actor: &Actor,
+        id: i64,
+        change: &UnitChange,
+    ) -> Result<Unit, CasesError> {
+        let mut errors = Vec::new();
+        if let Some(name) = &change.name {
+            text(&mut errors, "name", name, 200);
+        }
+        CasesError::check(errors)?;
+        let mut tx = self.write().await?;
+        exists(&mut tx, "units", "id", id)
+            .await
+            .map_err(|_| CasesError::NotFound { what: "unit", id })?;
+        if let Some(name) = &change.name {
+            let taken: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM units WHERE name = $1 AND id <> $2")
+                    .bind(name)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if taken.is_some() {
+                return Err(CasesError::invalid("name", "a unit of this name exists"));
+            }
+            sqlx::query("UPDATE units SET name = $1 WHERE id = $2")
+                .bind(name)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Update,
+            &format!("unit/{id}"),
+            "name",
+        )
+        .await?;
+        tx.commit().await?;
+        self.units()
+            .await?
+            .into_iter()
+            .find(|u| u.id == id)
+            .ok_or(CasesError::NotFound { what: "unit", id })
     }
 
     pub async fn units(&self) -> Result<Vec<Unit>, CasesError> {
@@ -774,6 +842,86 @@ impl Cases {
             contact_phone: new.contact_phone.clone(),
             device_id: new.device_id,
         })
+    }
+
+    pub async fn update_victim(
+        &self,
+        actor: &Actor,
+        id: i64,
+        change: &VictimChange,
+    ) -> Result<Victim, CasesError> {
+        let mut errors = Vec::new();
+        if let Some(name) = &change.contact_name {
+            text(&mut errors, "contact_name", name, 200);
+        }
+        if let Some(reason) = change.contact_phone.as_deref().and_then(phone_error) {
+            errors.push(FieldError::new("contact_phone", reason));
+        }
+        if change.device_id == Some(0) {
+            errors.push(FieldError::new("device_id", "0 is not a device"));
+        }
+        CasesError::check(errors)?;
+        let mut tx = self.write().await?;
+        let current = self.victim(id).await?;
+        if let Some(device) = change.device_id {
+            let taken: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM victims WHERE device_id = $1 AND id <> $2")
+                    .bind(db_id(device))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if taken.is_some() {
+                return Err(CasesError::invalid(
+                    "device_id",
+                    "is another victim's device",
+                ));
+            }
+        }
+        sqlx::query(
+            "UPDATE victims SET contact_name = $1, contact_phone = $2, device_id = $3 WHERE id = $4",
+        )
+        .bind(change.contact_name.as_ref().unwrap_or(&current.contact_name))
+        .bind(change.contact_phone.as_ref().or(current.contact_phone.as_ref()))
+        .bind(change.device_id.or(current.device_id).map(db_id))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if change
+            .device_id
+            .is_some_and(|d| Some(d) != current.device_id)
+        {
+            // The orders protecting this victim judge by the new device from now on.
+            let protecting: Vec<(i64,)> = sqlx::query_as(
+                "SELECT o.id FROM orders o
+                 JOIN order_revisions r ON r.order_id = o.id AND r.revision = o.revision
+                 WHERE o.status = 'active' AND r.terms LIKE $1",
+            )
+            .bind(crate::orders::naming_victim(id))
+            .fetch_all(&mut *tx)
+            .await?;
+            for (order,) in protecting {
+                crate::orders::bump_policy(&mut tx, order).await?;
+            }
+        }
+        let detail = [
+            ("contact_name", change.contact_name.is_some()),
+            ("contact_phone", change.contact_phone.is_some()),
+            ("device_id", change.device_id.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect::<Vec<_>>()
+        .join(",");
+        append(
+            &mut tx,
+            actor,
+            AuditAction::Update,
+            &format!("victim/{id}"),
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        self.victim(id).await
     }
 
     pub async fn victim(&self, id: i64) -> Result<Victim, CasesError> {

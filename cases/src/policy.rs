@@ -170,7 +170,8 @@ impl Cases {
     /// or no tag is fitted under it.
     pub async fn policy(&self, order: i64) -> Result<Option<MonitoringPolicy>, CasesError> {
         let mut tx = self.pool().begin().await?;
-        let current = self.order(order).await?;
+        // Read in the transaction: the order, its fittings and its absences as one state.
+        let current = crate::orders::order_in(&mut tx, order).await?;
         if current.status != OrderStatus::Active {
             return Ok(None);
         }
@@ -197,10 +198,10 @@ impl Cases {
         if !fitted.iter().any(|f| f.kind == DeviceKind::Tag) {
             return Ok(None);
         }
-        let absences = self
-            .absences(order)
+        let absences = crate::notes::absences_on(&mut tx, order)
             .await?
             .into_iter()
+            .filter(|a| a.cancelled_ms.is_none())
             .map(|a| AuthorisedAbsence {
                 id: format!("absence-{}", a.id),
                 from: a.from,

@@ -141,6 +141,11 @@ const MIGRATIONS: &[&[&str]] = &[
         hash TEXT NOT NULL
     )",
     ],
+    &[
+        // An authorised absence is never deleted: a cancelled one stays, marked, with who.
+        "ALTER TABLE absences ADD COLUMN cancelled_ms BIGINT",
+        "ALTER TABLE absences ADD COLUMN cancelled_by BIGINT REFERENCES users (id)",
+    ],
 ];
 
 pub(crate) async fn migrate(store: &Store) -> Result<(), CasesError> {

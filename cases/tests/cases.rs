@@ -209,6 +209,52 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
         assert_eq!(policy.curfew.as_ref().map(|c| c.absences.len()), Some(1));
         policy.compile().expect("the policy compiles");
 
+        // An absence called off stays on record and excuses nothing.
+        let second = cases
+            .add_absence(
+                &w.by_officer,
+                &NewAbsence {
+                    order_id: order.id,
+                    from: at("2026-11-09T21:00:00Z"),
+                    until: at("2026-11-10T01:00:00Z"),
+                    reason: rules::schedule::AbsenceReason::Work,
+                    details: "night shift".into(),
+                },
+            )
+            .await
+            .expect("absence");
+        let cancelled = cases
+            .cancel_absence(&w.by_officer, second.id)
+            .await
+            .expect("cancelled");
+        assert!(cancelled.cancelled_ms.is_some());
+        assert_eq!(cancelled.cancelled_by, Some(w.officer));
+        assert_eq!(
+            fields(cases.cancel_absence(&w.by_officer, second.id).await),
+            vec!["absence"]
+        );
+        assert_eq!(cases.absences(order.id).await.expect("absences").len(), 2);
+        // The victim's new device is what the proximity condition watches.
+        cases
+            .update_victim(
+                &sys(),
+                w.victim,
+                &cases::VictimChange {
+                    device_id: Some(9002),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("victim changed");
+        let policy = cases
+            .policy(order.id)
+            .await
+            .expect("policy")
+            .expect("a tag is fitted");
+        assert_eq!(policy.revision, 7, "an absence, its cancellation, a victim's device");
+        assert_eq!(policy.curfew.as_ref().map(|c| c.absences.len()), Some(1));
+        assert_eq!(policy.proximity[0].victim_device, 9002);
+
         // A variation adds a revision and keeps the old one.
         let mut varied = terms(w.victim);
         varied.zones.clear();
@@ -221,7 +267,7 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
             )
             .await
             .expect("varied");
-        assert_eq!((order.revision, order.policy_revision), (2, 5));
+        assert_eq!((order.revision, order.policy_revision), (2, 8));
         let revisions = cases.order_revisions(order.id).await.expect("revisions");
         assert_eq!(revisions.len(), 2);
         assert_eq!(revisions[0].terms.zones.len(), 1);

@@ -26,6 +26,8 @@ pub struct World {
     pub order: i64,
     pub victim: i64,
     pub device: u64,
+    /// An authorised absence under the order.
+    pub absence: i64,
     pub _judge: judge::Judge,
     pub _db: TestDb,
 }
@@ -184,6 +186,19 @@ pub async fn world(db: TestDb) -> World {
         .await
         .expect("fitted");
 
+    let officer = cases.user(users["officer.a"]).await.expect("officer");
+    let absence = cases
+        .add_absence(
+            &Actor::user(&officer, "test"),
+            &serde_json::from_value(json!({
+                "order_id": order.id, "from": "2026-11-10T20:00:00Z",
+                "until": "2026-11-11T02:00:00Z", "reason": "work"
+            }))
+            .expect("an absence"),
+        )
+        .await
+        .expect("absence")
+        .id;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("listen");
@@ -209,6 +224,7 @@ pub async fn world(db: TestDb) -> World {
         order: order.id,
         victim: victim.id,
         device: 1001,
+        absence,
         _judge: judge,
         _db: db,
     }
