@@ -40,6 +40,22 @@ impl ApiState {
             judge.policy_changed(order_id);
         }
     }
+
+    /// The active orders a filter finds changed (a client's addresses, a victim's device).
+    async fn active_orders_changed(&self, mut filter: cases::OrderFilter) -> Result<(), ApiError> {
+        filter.status = Some(cases::OrderStatus::Active);
+        let mut after = 0;
+        loop {
+            let page = self.cases.orders(&filter, after, 500).await?;
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
+            after = last.id;
+            for order in &page {
+                self.policy_changed(order.id);
+            }
+        }
+    }
 }
 
 /// The API's routes, the OpenAPI document at `/api/v1/openapi.json` and interactive docs at

@@ -213,12 +213,9 @@ pub async fn update_client(
     if change.addresses.is_some() {
         let filter = cases::OrderFilter {
             client_id: Some(id),
-            status: Some(cases::OrderStatus::Active),
             ..cases::OrderFilter::default()
         };
-        for order in state.cases.orders(&filter, 0, 500).await? {
-            state.policy_changed(order.id);
-        }
+        state.active_orders_changed(filter).await?;
     }
     Ok(Json(client).into_response())
 }
@@ -260,12 +257,9 @@ pub async fn update_victim(
     if change.device_id.is_some() {
         let filter = cases::OrderFilter {
             victim_id: Some(id),
-            status: Some(cases::OrderStatus::Active),
             ..cases::OrderFilter::default()
         };
-        for order in state.cases.orders(&filter, 0, 500).await? {
-            state.policy_changed(order.id);
-        }
+        state.active_orders_changed(filter).await?;
     }
     Ok(Json(victim).into_response())
 }

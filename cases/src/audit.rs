@@ -134,6 +134,15 @@ pub struct AuditVerdict {
     pub broken: Option<(i64, String)>,
 }
 
+/// The names of the fields a change gave, for an entry's detail: what changed, never to what.
+pub(crate) fn changed_fields(fields: &[(&str, bool)]) -> String {
+    let given: Vec<&str> = fields
+        .iter()
+        .filter_map(|&(name, given)| given.then_some(name))
+        .collect();
+    given.join(",")
+}
+
 /// Appends an entry inside `tx`: it lands exactly when the change it records does.
 pub(crate) async fn append(
     tx: &mut Transaction<'static, Any>,

@@ -11,7 +11,7 @@ use ingest::store::{db_id, wire_id};
 use rules::geometry::{CompiledShape, ZoneShape};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Actor, AuditAction, append};
+use crate::audit::{Actor, AuditAction, append, changed_fields};
 use crate::error::{CasesError, FieldError, corrupt, stored, text};
 use crate::{Cases, now_ms};
 
@@ -629,7 +629,7 @@ impl Cases {
         if change.addresses.is_some() {
             crate::policy::recheck_orders(&mut tx, id).await?;
         }
-        let changed: Vec<&str> = [
+        let detail = changed_fields(&[
             ("given_name", change.given_name.is_some()),
             ("family_name", change.family_name.is_some()),
             ("phone", change.phone.is_some()),
@@ -637,11 +637,7 @@ impl Cases {
             ("risk_notes", change.risk_notes.is_some()),
             ("officer_id", change.officer_id.is_some()),
             ("addresses", change.addresses.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, given)| given.then_some(name))
-        .collect();
-        let detail = changed.join(",");
+        ]);
         append(
             &mut tx,
             actor,
@@ -705,17 +701,13 @@ impl Cases {
             .execute(&mut *tx)
             .await?;
         }
-        let detail = [
+        let detail = changed_fields(&[
             ("display_name", change.display_name.is_some()),
             ("unit_id", change.unit_id.is_some()),
             ("disabled", change.disabled.is_some()),
             ("unlock", change.unlock),
             ("password", change.password.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, given)| given.then_some(name))
-        .collect::<Vec<_>>()
-        .join(",");
+        ]);
         append(
             &mut tx,
             actor,
@@ -903,15 +895,11 @@ impl Cases {
                 crate::orders::bump_policy(&mut tx, order).await?;
             }
         }
-        let detail = [
+        let detail = changed_fields(&[
             ("contact_name", change.contact_name.is_some()),
             ("contact_phone", change.contact_phone.is_some()),
             ("device_id", change.device_id.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, given)| given.then_some(name))
-        .collect::<Vec<_>>()
-        .join(",");
+        ]);
         append(
             &mut tx,
             actor,

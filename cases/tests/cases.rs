@@ -251,7 +251,10 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
             .await
             .expect("policy")
             .expect("a tag is fitted");
-        assert_eq!(policy.revision, 7, "an absence, its cancellation, a victim's device");
+        assert_eq!(
+            policy.revision, 7,
+            "an absence, its cancellation, a victim's device"
+        );
         assert_eq!(policy.curfew.as_ref().map(|c| c.absences.len()), Some(1));
         assert_eq!(policy.proximity[0].victim_device, 9002);
 
