@@ -30,6 +30,7 @@ pub struct FileConfig {
     pub http: Option<SocketAddr>,
     pub max_batch: Option<usize>,
     pub seq_gap_timeout: Option<u64>,
+    pub secure_cookies: Option<bool>,
     pub log: Option<String>,
 }
 
@@ -111,6 +112,9 @@ pub struct ServeArgs {
     /// [default: 120]
     #[arg(long, env = "SARGS_SEQ_GAP_TIMEOUT", value_name = "SECONDS")]
     pub seq_gap_timeout: Option<u64>,
+    /// Mark the console's session cookie Secure (HTTPS only): set it when TLS is in front
+    #[arg(long, env = "SARGS_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 /// How to reach MQTT.
@@ -128,6 +132,8 @@ pub struct ServeConfig {
     pub serial: Vec<SerialSpec>,
     pub http: SocketAddr,
     pub writer: WriterOptions,
+    /// The session cookie is sent over HTTPS only.
+    pub secure_cookies: bool,
 }
 
 fn default_addr(text: &str) -> SocketAddr {
@@ -185,6 +191,7 @@ impl ServeArgs {
                 max_batch,
                 gap_timeout_ms: gap_timeout_s * 1000,
             },
+            secure_cookies: self.secure_cookies || file.secure_cookies.unwrap_or(false),
         })
     }
 }
@@ -207,6 +214,19 @@ mod tests {
         );
         assert_eq!(config.http, DEFAULT_HTTP.parse().unwrap());
         assert!(config.serial.is_empty());
+        assert!(!config.secure_cookies);
+    }
+
+    #[test]
+    fn secure_cookies_from_the_file_or_the_flag() {
+        let file = FileConfig::parse("secure-cookies = true").unwrap();
+        assert!(ServeArgs::default().resolve(&file).unwrap().secure_cookies);
+        let flag = ServeArgs {
+            secure_cookies: true,
+            ..ServeArgs::default()
+        };
+        assert!(flag.resolve(&FileConfig::default()).unwrap().secure_cookies);
+        assert!(FileConfig::parse("secure-cookies = \"yes\"").is_err());
     }
 
     #[test]

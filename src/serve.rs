@@ -88,6 +88,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
             cases,
             store: store.clone(),
             judge: Some(judge.notifier()),
+            secure_cookies: config.secure_cookies,
         },
     );
     let http_task = tokio::spawn(async move {

@@ -31,6 +31,8 @@ pub struct ApiState {
     pub store: Store,
     /// The live judge, told of every change to what an order makes it judge.
     pub judge: Option<judge::PolicyNotifier>,
+    /// The session cookie is marked Secure (sent over HTTPS only): set when TLS is in front.
+    pub secure_cookies: bool,
 }
 
 impl ApiState {

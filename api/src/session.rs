@@ -34,8 +34,9 @@ pub async fn login(
         .await?
     {
         Ok(issued) => {
+            let secure = if state.secure_cookies { "; Secure" } else { "" };
             let cookie = format!(
-                "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+                "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
                 issued.secret,
                 SESSION_MAX_MS / 1000
             );

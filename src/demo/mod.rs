@@ -68,6 +68,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         serial: Vec::new(),
         http: free_or_any(DEFAULT_HTTP),
         writer: WriterOptions::default(),
+        secure_cookies: false,
     })
     .await?;
     let cases = cases::Cases::open(running.store.clone()).await?;

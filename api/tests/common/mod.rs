@@ -210,6 +210,7 @@ pub async fn world(db: TestDb) -> World {
         cases,
         store,
         judge: Some(judge.notifier()),
+        secure_cookies: false,
     })
     .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
