@@ -346,4 +346,6 @@ async fn the_openapi_document_and_the_docs_are_served() {
         .await
         .expect("js");
     assert!(config.contains("/api/v1/openapi.json"), "{config}");
+    assert!(config.contains("\"validatorUrl\": \"none\""), "{config}");
+    assert!(!config.contains("https://"), "{config}");
 }
