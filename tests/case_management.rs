@@ -311,6 +311,50 @@ async fn an_officer_reads_the_breaches_of_a_scripted_night() {
             .expect("a zone episode");
         assert_eq!(zone["condition"]["id"], "old-town", "{zone}");
 
+        // The technician sees the tag's health and its frames, but not where its wearer was.
+        let device = technician
+            .ok(Method::GET, &format!("/api/v1/devices/{TAG}"), None)
+            .await;
+        assert_eq!(device["device"]["status"], "fitted", "{device}");
+        assert!(device["health"]["last_seen"].is_string(), "{device}");
+        assert_eq!(
+            device["health"]["clock_skewed"], false,
+            "buffered, not skewed: {device}"
+        );
+        let frames = technician
+            .ok(
+                Method::GET,
+                &format!(
+                    "/api/v1/devices/{TAG}/observations?from={}&to={}",
+                    night.format("%Y-%m-%dT%H:%M:%SZ"),
+                    (night + TimeDelta::hours(3)).format("%Y-%m-%dT%H:%M:%SZ"),
+                ),
+                None,
+            )
+            .await;
+        let frames = frames.as_array().expect("a list");
+        assert_eq!(frames.len(), 151, "every scripted fix");
+        assert!(
+            frames.iter().all(|f| f["fields"].get("lat").is_none()),
+            "redacted"
+        );
+        let fixes = officer
+            .ok(
+                Method::GET,
+                &format!(
+                    "/api/v1/devices/{TAG}/observations?from={}&to={}",
+                    night.format("%Y-%m-%dT%H:%M:%SZ"),
+                    (night + TimeDelta::hours(3)).format("%Y-%m-%dT%H:%M:%SZ"),
+                ),
+                None,
+            )
+            .await;
+        assert!(
+            fixes[0]["fields"]["lat"].is_number(),
+            "the officer sees where: {}",
+            fixes[0]
+        );
+
         // The other officer, and the technician, are refused the same request.
         let (status, _) = other.call(Method::GET, &range, None).await;
         assert_eq!(status, 403, "{name}");
