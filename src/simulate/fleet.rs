@@ -33,6 +33,9 @@ pub struct Member {
     pub device: SimDevice,
     pub paired_tag: Option<u64>,
     pub script: Option<Arc<[(u64, Message)]>>,
+    /// The seq of the device's first frame (a device already heard from goes on from where it
+    /// was; the engine takes a seq it has stored as a duplicate).
+    pub first_seq: u32,
 }
 
 /// The device key of simulated device `id` under `seed` (see the module docs).
@@ -74,6 +77,7 @@ pub fn members(seed: u64, first_id: u64, count: u32, keys: bool) -> Vec<Member> 
             device: device(tag, DeviceKind::GpsTag),
             paired_tag: None,
             script: None,
+            first_seq: 1,
         });
         i += 1;
         // The draw comes first, whether or not an id is left, so a fleet's households do not
@@ -85,6 +89,7 @@ pub fn members(seed: u64, first_id: u64, count: u32, keys: bool) -> Vec<Member> 
                 device: device(unit, DeviceKind::HomeUnit),
                 paired_tag: Some(tag),
                 script: None,
+                first_seq: 1,
             });
             i += 1;
         }

@@ -159,7 +159,7 @@ impl Node {
         Node {
             id,
             model: fleet::model(plan.seed, member, boot_ms, plan.timing),
-            session: DeviceSession::new(id, key, 1, plan.session),
+            session: DeviceSession::new(id, key, member.first_seq, plan.session),
             frames: VecDeque::new(),
             gaps: Gaps::new(
                 fleet::stream(plan.seed, id, "gaps"),

@@ -12,7 +12,8 @@
 //!   { at = "70m", event = "strap_opened" },
 //! ]
 //! ```
-//! A report is one of `fix`, `presence` (`{ tag = 1001, in_range = true }`), `heartbeat`
+//! A device may say `first_seq = 500` to go on after frames it sent before (the engine takes a
+//! seq it has stored as a duplicate). A report is one of `fix`, `presence` (`{ tag = 1001, in_range = true }`), `heartbeat`
 //! (`{ battery_percent = 80 }`) or `event` (a code name); with `until` and `every` it repeats.
 //! Offsets are written like `90s`, `15m`, `2h`, `1h30m`. Times in the past are sent at once, as
 //! a tag sends what it buffered; times ahead are sent when they come.
@@ -44,8 +45,15 @@ pub struct Script {
 pub struct ScriptedDevice {
     pub id: u64,
     pub kind: DeviceKind,
+    /// The seq of its first frame: a device that has sent before goes on after its last.
+    #[serde(default = "first_seq")]
+    pub first_seq: u32,
     #[serde(default)]
     pub reports: Vec<Report>,
+}
+
+fn first_seq() -> u32 {
+    1
 }
 
 #[derive(Debug, Deserialize)]
@@ -254,6 +262,9 @@ impl Script {
                 if d.id == 0 || !seen.insert(d.id) {
                     bail!("device {} is 0 or listed twice", d.id);
                 }
+                if d.first_seq == 0 {
+                    bail!("device {}: seq 0 is never sent (PROTOCOL.md)", d.id);
+                }
                 let mut reports = Vec::new();
                 for (i, r) in d.reports.iter().enumerate() {
                     reports.extend(
@@ -270,6 +281,7 @@ impl Script {
                     },
                     paired_tag: None,
                     script: Some(Arc::from(reports)),
+                    first_seq: d.first_seq,
                 })
             })
             .collect()
