@@ -105,8 +105,10 @@ pub async fn device_track(state: &ApiState, actor: &Actor, device: u64) -> Resul
         return Ok(());
     }
     for fitting in state.cases.device_assignments(device).await? {
-        if order_by_id(state, actor, fitting.order_id).await.is_ok() {
-            return Ok(());
+        match order_by_id(state, actor, fitting.order_id).await {
+            Ok(_) => return Ok(()),
+            Err(ApiError::Forbidden) => {}
+            Err(other) => return Err(other),
         }
     }
     Err(ApiError::Forbidden)
