@@ -1,7 +1,7 @@
 //! Row checks: which clients, orders and victims a caller may see or change.
 //!
 //! An administrator and the monitoring centre see every client; an officer their own caseload;
-//! a supervisor their unit's clients; a court the orders it issued and their clients; a
+//! a supervisor the clients of their unit and its departments; a court the orders it issued and their clients; a
 //! technician no client at all (devices only). A row outside the caller's care is a 403, the
 //! same answer as a route their role may not use.
 
@@ -9,12 +9,27 @@ use cases::{Actor, Client, Order, OrderFilter, Role};
 
 use crate::{ApiError, ApiState};
 
-/// Whose clients a caller may list: all, or those of one officer or unit.
+/// Whose clients a caller may list: all, or those of one officer, or of one unit and its
+/// departments.
 pub enum Scope {
     All,
     Officer(i64),
     Unit(i64),
     Nobody,
+}
+
+/// Whether `unit` is `scope` or one of its departments.
+pub async fn within(state: &ApiState, unit: Option<i64>, scope: i64) -> Result<bool, ApiError> {
+    let Some(unit) = unit else {
+        return Ok(false);
+    };
+    if unit == scope {
+        return Ok(true);
+    }
+    let units = state.cases.units().await?;
+    Ok(units
+        .iter()
+        .any(|u| u.id == unit && u.parent_id == Some(scope)))
 }
 
 pub fn scope(actor: &Actor) -> Scope {
@@ -31,7 +46,7 @@ pub async fn client(state: &ApiState, actor: &Actor, client: &Client) -> Result<
     let allowed = match scope(actor) {
         Scope::All => true,
         Scope::Officer(me) => client.officer_id == me,
-        Scope::Unit(unit) => client.unit_id == unit,
+        Scope::Unit(unit) => within(state, Some(client.unit_id), unit).await?,
         Scope::Nobody => match (actor.role, &actor.court) {
             (Some(Role::Court), Some(court)) => {
                 let filter = OrderFilter {

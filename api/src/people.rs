@@ -92,7 +92,7 @@ pub async fn get_user(
 ) -> Answer {
     let user = state.cases.user(id).await?;
     if let Scope::Unit(unit) = access::scope(&caller.actor)
-        && user.unit_id != Some(unit)
+        && !access::within(&state, user.unit_id, unit).await?
     {
         return Err(ApiError::Forbidden);
     }
@@ -132,13 +132,17 @@ pub async fn list_clients(
     let (officer, unit) = match access::scope(&caller.actor) {
         Scope::All => (q.officer_id, q.unit_id),
         Scope::Officer(me) => (Some(me), q.unit_id),
-        Scope::Unit(unit) => (q.officer_id, Some(unit)),
+        Scope::Unit(unit) => match q.unit_id {
+            None => (q.officer_id, Some(unit)),
+            Some(asked) if access::within(&state, Some(asked), unit).await? => {
+                (q.officer_id, Some(asked))
+            }
+            // A unit outside theirs: nothing of it is theirs to list.
+            Some(_) => return Ok(Json(Vec::<()>::new()).into_response()),
+        },
         Scope::Nobody => return Err(ApiError::Forbidden),
     };
-    let mut clients = state.cases.clients(officer, unit, q.after, q.limit).await?;
-    if q.unit_id.is_some_and(|u| Some(u) != unit) {
-        clients.clear();
-    }
+    let clients = state.cases.clients(officer, unit, q.after, q.limit).await?;
     state
         .cases
         .record_read(&caller.actor, "clients", &ids(clients.iter().map(|c| c.id)))
@@ -157,8 +161,13 @@ pub async fn create_client(
             return Err(ApiError::invalid("officer_id", "must be you"));
         }
         Scope::Unit(unit) => {
-            let officer = state.cases.user(new.officer_id).await;
-            if !matches!(officer, Ok(u) if u.unit_id == Some(unit)) {
+            let officer_unit = state
+                .cases
+                .user(new.officer_id)
+                .await
+                .ok()
+                .and_then(|u| u.unit_id);
+            if !access::within(&state, officer_unit, unit).await? {
                 return Err(ApiError::invalid(
                     "officer_id",
                     "must be an officer of your unit",
@@ -196,9 +205,15 @@ pub async fn update_client(
     if let Some(officer) = change.officer_id
         && !matches!(access::scope(&caller.actor), Scope::All)
     {
-        let to = state.cases.user(officer).await;
-        let ok =
-            matches!(to, Ok(u) if u.unit_id == caller.actor.unit_id && u.role == Role::Officer);
+        // An officer hands over within their unit; a supervisor within theirs and its departments.
+        let to = state.cases.user(officer).await.ok();
+        let ok = match (&to, access::scope(&caller.actor), caller.actor.unit_id) {
+            (Some(u), Scope::Unit(unit), _) => {
+                u.role == Role::Officer && access::within(&state, u.unit_id, unit).await?
+            }
+            (Some(u), _, Some(mine)) => u.role == Role::Officer && u.unit_id == Some(mine),
+            _ => false,
+        };
         if !ok {
             return Err(ApiError::invalid(
                 "officer_id",

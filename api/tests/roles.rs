@@ -168,6 +168,70 @@ async fn rows_outside_ones_care_are_refused() {
             .filter_map(|u| u["username"].as_str())
             .collect();
         assert_eq!(names, vec!["supervisor.liepaja"], "{name}");
+        // A supervisor sees the departments of their unit; a department has no departments.
+        let (_, units) = w
+            .call(Some("admin"), Method::GET, "/api/v1/units", None)
+            .await;
+        let riga = units
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|u| u["name"] == "Rīga")
+            .and_then(|u| u["id"].as_i64())
+            .expect("Rīga");
+        let new_unit = json!({ "name": "Rīga, Centra nodaļa", "parent_id": riga });
+        let (status, dept) = w
+            .call(Some("admin"), Method::POST, "/api/v1/units", Some(new_unit))
+            .await;
+        assert_eq!(status, 201, "{dept}");
+        let deeper = json!({ "name": "Too deep", "parent_id": dept["id"] });
+        let (status, answer) = w
+            .call(Some("admin"), Method::POST, "/api/v1/units", Some(deeper))
+            .await;
+        assert_eq!(status, 422, "{answer}");
+        let officer_c = json!({ "username": "officer.c", "display_name": "C", "role": "officer",
+                                "unit_id": dept["id"], "password": "correct horse battery" });
+        let (_, officer_c) = w
+            .call(
+                Some("admin"),
+                Method::POST,
+                "/api/v1/users",
+                Some(officer_c),
+            )
+            .await;
+        let body = common::client_body(officer_c["id"].as_i64().expect("id"), "05059012345");
+        let (status, client) = w
+            .call(Some("admin"), Method::POST, "/api/v1/clients", Some(body))
+            .await;
+        assert_eq!(status, 201, "{client}");
+        let path = format!("/api/v1/clients/{}", client["id"]);
+        let (status, _) = w
+            .call(Some("supervisor.riga"), Method::GET, &path, None)
+            .await;
+        assert_eq!(status, 200, "{name}: the department's client");
+        let (status, _) = w
+            .call(Some("supervisor.liepaja"), Method::GET, &path, None)
+            .await;
+        assert_eq!(status, 403);
+        let (_, listed) = w
+            .call(
+                Some("supervisor.riga"),
+                Method::GET,
+                "/api/v1/clients",
+                None,
+            )
+            .await;
+        assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+        let path = format!("/api/v1/clients?unit_id={}", dept["id"]);
+        let (_, listed) = w
+            .call(Some("supervisor.riga"), Method::GET, &path, None)
+            .await;
+        assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+        let (_, listed) = w
+            .call(Some("supervisor.liepaja"), Method::GET, &path, None)
+            .await;
+        assert_eq!(listed, json!([]));
+
         // Officer B cannot move the client into their own caseload either.
         let body = json!({ "officer_id": w.users["officer.b"] });
         let path = format!("/api/v1/clients/{}", w.client);

@@ -147,7 +147,7 @@ pub struct OrderFilter {
     pub court: Option<String>,
     /// Orders of this officer's caseload.
     pub officer_id: Option<i64>,
-    /// Orders of this unit's clients.
+    /// Orders of the clients of this unit and its departments.
     pub unit_id: Option<i64>,
     /// Orders whose latest terms protect this victim.
     pub victim_id: Option<i64>,
@@ -348,7 +348,7 @@ impl Cases {
             "{ORDER_SELECT} JOIN clients c ON c.id = o.client_id
              WHERE o.id > $1 AND ($2 IS NULL OR o.client_id = $2) AND ($3 IS NULL OR o.status = $3)
                AND ($4 IS NULL OR o.court = $4) AND ($5 IS NULL OR c.officer_id = $5)
-               AND ($6 IS NULL OR c.unit_id = $6) AND ($7 IS NULL OR r.terms LIKE $7)
+               AND ($6 IS NULL OR c.unit_id IN (SELECT id FROM units WHERE id = $6 OR parent_id = $6)) AND ($7 IS NULL OR r.terms LIKE $7)
              ORDER BY o.id LIMIT $8"
         ))
         .bind(after)

@@ -303,7 +303,23 @@ impl Cases {
         CasesError::check(errors)?;
         let mut tx = self.write().await?;
         if let Some(parent) = new.parent_id {
-            exists(&mut tx, "units", "parent_id", parent).await?;
+            // Territorial units and their departments: two levels, so that a supervisor of a
+            // unit sees exactly it and its departments.
+            let row: Option<(Option<i64>,)> =
+                sqlx::query_as("SELECT parent_id FROM units WHERE id = $1")
+                    .bind(parent)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match row {
+                None => return Err(CasesError::invalid("parent_id", "no such unit")),
+                Some((Some(_),)) => {
+                    return Err(CasesError::invalid(
+                        "parent_id",
+                        "is a department; a department has no departments",
+                    ));
+                }
+                Some((None,)) => {}
+            }
         }
         let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM units WHERE name = $1")
             .bind(&new.name)
@@ -720,7 +736,7 @@ impl Cases {
         self.user(id).await
     }
 
-    /// Users in id order after `after`, of one unit if given.
+    /// Users in id order after `after`, of one unit and its departments if given.
     pub async fn users(
         &self,
         unit_id: Option<i64>,
@@ -729,7 +745,8 @@ impl Cases {
     ) -> Result<Vec<User>, CasesError> {
         let rows: Vec<UserRow> = sqlx::query_as(
             "SELECT id, username, display_name, role, unit_id, court, disabled FROM users
-             WHERE id > $1 AND ($2 IS NULL OR unit_id = $2) ORDER BY id LIMIT $3",
+             WHERE id > $1 AND ($2 IS NULL OR unit_id IN (SELECT id FROM units WHERE id = $2 OR parent_id = $2))
+             ORDER BY id LIMIT $3",
         )
         .bind(after)
         .bind(unit_id)
@@ -760,7 +777,8 @@ impl Cases {
         client_of(row.ok_or(CasesError::NotFound { what: "client", id })?)
     }
 
-    /// Clients in id order after `after`, at most `limit`, of one officer or unit if given.
+    /// Clients in id order after `after`, at most `limit`, of one officer, or of one unit and its
+    /// departments, if given.
     pub async fn clients(
         &self,
         officer_id: Option<i64>,
@@ -770,7 +788,8 @@ impl Cases {
     ) -> Result<Vec<Client>, CasesError> {
         let rows: Vec<ClientRow> = sqlx::query_as(&format!(
             "{CLIENT_SELECT} WHERE id > $1 AND ($2 IS NULL OR officer_id = $2)
-               AND ($3 IS NULL OR unit_id = $3) ORDER BY id LIMIT $4"
+               AND ($3 IS NULL OR unit_id IN (SELECT id FROM units WHERE id = $3 OR parent_id = $3))
+             ORDER BY id LIMIT $4"
         ))
         .bind(after)
         .bind(officer_id)
