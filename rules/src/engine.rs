@@ -282,7 +282,7 @@ impl Engine {
                     self.monitors[m].prefetch_policy();
                 }
                 if let Some(m) = ahead(i + SHAPES) {
-                    self.monitors[m].prefetch_shapes();
+                    self.monitors[m].prefetch_shapes(&chunk[i + SHAPES]);
                 }
                 if let Some((route, _)) = found[i] {
                     self.judge_routed(obs, route, out);

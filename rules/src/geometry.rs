@@ -280,15 +280,8 @@ impl CompiledShape {
         if r == f64::INFINITY {
             return Side::Uncertain;
         }
-        if r <= QUICK_M && p.lat.abs() <= 90.0 && p.lon.is_finite() {
-            let dlat = p.lat - self.frame.origin.lat;
-            let dlon = wrap_degrees(p.lon - self.frame.origin.lon);
-            if !Quick::holds(self.quick.outer, dlat, dlon) {
-                return Side::Outside;
-            }
-            if Quick::holds(self.quick.inner, dlat, dlon) {
-                return Side::Inside;
-            }
+        if let Some(side) = self.quick_side(p, r) {
+            return side;
         }
         match self.frame.locate(p) {
             Place::Invalid => Side::Uncertain,
@@ -348,11 +341,31 @@ impl CompiledShape {
         self.interior
     }
 
-    /// Fetches ahead what [`classify`](Self::classify) reads out of line (a polygon's grid):
-    /// a judging engine's hint, with no effect on any answer.
-    pub(crate) fn prefetch(&self) {
-        if let Kind::Polygons(set) = &self.kind {
+    /// Fetches ahead what [`classify`](Self::classify) will read out of line (a polygon's grid)
+    /// for a fix at `p`, unless the boxes decide it: a judging engine's hint, with no effect on
+    /// any answer.
+    pub(crate) fn prefetch_for(&self, p: GeoPoint, accuracy_m: f64) {
+        if let Kind::Polygons(set) = &self.kind
+            && self.quick_side(p, query_radius(accuracy_m, 0.0)).is_none()
+        {
             crate::prefetch::range(&**set as *const Polygons, std::mem::size_of::<Polygons>());
+        }
+    }
+
+    /// What the boxes in degrees say of a circle of radius `r` around `p`, if they decide it.
+    #[inline]
+    fn quick_side(&self, p: GeoPoint, r: f64) -> Option<Side> {
+        if !(r <= QUICK_M && p.lat.abs() <= 90.0 && p.lon.is_finite()) {
+            return None;
+        }
+        let dlat = p.lat - self.frame.origin.lat;
+        let dlon = wrap_degrees(p.lon - self.frame.origin.lon);
+        if !Quick::holds(self.quick.outer, dlat, dlon) {
+            Some(Side::Outside)
+        } else if Quick::holds(self.quick.inner, dlat, dlon) {
+            Some(Side::Inside)
+        } else {
+            None
         }
     }
 
@@ -618,7 +631,7 @@ struct Quick {
 impl Quick {
     const EMPTY: [f32; 4] = [1.0, -1.0, 1.0, -1.0];
     /// Samples of a circle, and of each side of a box, checked when compiling.
-    const SAMPLES: usize = 720;
+    const SAMPLES: usize = 96;
 
     /// `centre` (on the plane) is `clearance` metres inside the shape, whose points are all
     /// within `reach_m` of the frame's origin.

@@ -398,10 +398,13 @@ impl ClientMonitor {
         prefetch::slice(&self.policy.source.proximity);
     }
 
-    /// Fetches ahead the zones' polygons. The policy's zones must have been fetched.
-    pub(crate) fn prefetch_shapes(&self) {
-        for zone in &self.policy.zones {
-            zone.shape.prefetch();
+    /// Fetches ahead the polygons that judging `obs` will read (those its position is not
+    /// plainly far outside or deep inside). The policy's zones must have been fetched.
+    pub(crate) fn prefetch_shapes(&self, obs: &Observation) {
+        if let Some((at, accuracy)) = obs.fix() {
+            for zone in &self.policy.zones {
+                zone.shape.prefetch_for(at, accuracy);
+            }
         }
     }
 
