@@ -251,38 +251,42 @@ impl Engine {
         const STATE: usize = 12;
         const POLICY: usize = 8;
         const SHAPES: usize = 4;
-        // Each observation's route, and the client it concerns first (a victim's device may
-        // concern several; the others are not fetched ahead): looked up once, in a row, so the
-        // waits overlap.
-        let mut found: Vec<Option<(Route, Option<usize>)>> =
-            Vec::with_capacity(batch.len().min(256));
+        // Each observation's route, the client it concerns first (a victim's device may
+        // concern several; the others are not fetched ahead) and, if that client wears the
+        // device, its index and kind: looked up once, in a row, so the waits overlap.
+        type Found = Option<(Route, Option<(usize, Option<(usize, DeviceKind)>)>)>;
+        let mut found: Vec<Found> = Vec::with_capacity(batch.len().min(256));
         for chunk in batch.chunks(256) {
             found.clear();
             found.extend(chunk.iter().map(|o| {
                 let route = *self.routes.get(&o.device)?;
                 let first = match route.worn() {
-                    Some((m, _, _)) => Some(m),
+                    Some((m, device, kind)) => Some((m, Some((device, kind)))),
                     None => self
                         .watchers
                         .get(&o.device)
                         .and_then(|w| w.first())
-                        .map(|&m| m as usize),
+                        .map(|&m| (m as usize, None)),
                 };
                 Some((route, first))
             }));
-            let ahead = |i: usize| found.get(i).copied().flatten().and_then(|(_, m)| m);
+            let ahead = |i: usize| {
+                let (_, first) = found.get(i).copied().flatten()?;
+                let (m, device) = first?;
+                Some((m, &chunk[i], device))
+            };
             for (i, obs) in chunk.iter().enumerate() {
-                if let Some(m) = ahead(i + MONITOR) {
+                if let Some((m, _, _)) = ahead(i + MONITOR) {
                     self.monitors[m].prefetch_monitor();
                 }
-                if let Some(m) = ahead(i + STATE) {
-                    self.monitors[m].prefetch_state();
+                if let Some((m, o, device)) = ahead(i + STATE) {
+                    self.monitors[m].prefetch_state(o, device);
                 }
-                if let Some(m) = ahead(i + POLICY) {
-                    self.monitors[m].prefetch_policy();
+                if let Some((m, o, device)) = ahead(i + POLICY) {
+                    self.monitors[m].prefetch_policy(o, device);
                 }
-                if let Some(m) = ahead(i + SHAPES) {
-                    self.monitors[m].prefetch_shapes(&chunk[i + SHAPES]);
+                if let Some((m, o, device)) = ahead(i + SHAPES) {
+                    self.monitors[m].prefetch_shapes(o, device);
                 }
                 if let Some((route, _)) = found[i] {
                     self.judge_routed(obs, route, out);

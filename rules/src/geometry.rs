@@ -216,8 +216,10 @@ pub enum Side {
     Uncertain,
 }
 
-/// A validated shape, prepared for fast tests.
+/// A validated shape, prepared for fast tests. In C order, so that the boxes, which decide
+/// most fixes, and the frame come first: a caller fetching ahead fetches the first lines.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct CompiledShape {
     /// First, beside the frame's origin: most fixes are decided by these alone.
     quick: Quick,
@@ -341,32 +343,29 @@ impl CompiledShape {
         self.interior
     }
 
-    /// Fetches ahead what [`classify`](Self::classify) will read out of line (a polygon's grid)
-    /// for a fix at `p`, unless the boxes decide it: a judging engine's hint, with no effect on
-    /// any answer.
-    pub(crate) fn prefetch_for(&self, p: GeoPoint, accuracy_m: f64) {
-        if let Kind::Polygons(set) = &self.kind
-            && self.quick_side(p, query_radius(accuracy_m, 0.0)).is_none()
-        {
-            crate::prefetch::range(&**set as *const Polygons, std::mem::size_of::<Polygons>());
+    /// Where [`classify`](Self::classify) reads out of line (a polygon's edges and grid), as an
+    /// address only: a judging engine keeps it beside its other hot data to fetch it ahead,
+    /// never to read through it. 0 for a circle.
+    pub(crate) fn out_of_line(&self) -> (usize, usize) {
+        match &self.kind {
+            Kind::Circle { .. } => (0, 0),
+            Kind::Polygons(set) => (
+                &**set as *const Polygons as usize,
+                std::mem::size_of::<Polygons>(),
+            ),
         }
     }
 
     /// What the boxes in degrees say of a circle of radius `r` around `p`, if they decide it.
     #[inline]
     fn quick_side(&self, p: GeoPoint, r: f64) -> Option<Side> {
-        if !(r <= QUICK_M && p.lat.abs() <= 90.0 && p.lon.is_finite()) {
-            return None;
-        }
-        let dlat = p.lat - self.frame.origin.lat;
-        let dlon = wrap_degrees(p.lon - self.frame.origin.lon);
-        if !Quick::holds(self.quick.outer, dlat, dlon) {
-            Some(Side::Outside)
-        } else if Quick::holds(self.quick.inner, dlat, dlon) {
-            Some(Side::Inside)
-        } else {
-            None
-        }
+        self.quick.side_within(p, r)
+    }
+
+    /// The shape's boxes in degrees: what [`classify`](Self::classify) tries first, in 48 bytes
+    /// that a caller may keep beside its other hot data.
+    pub(crate) fn quick(&self) -> Quick {
+        self.quick
     }
 
     /// Bytes of heap this shape uses.
@@ -621,7 +620,9 @@ const QUICK_M: f64 = 500.0;
 /// is over [`QUICK_M`] inside the boundary, so Inside. Both are built with room to spare and
 /// checked on the plane when compiled, so they only ever give the answer the plane would.
 #[derive(Copy, Clone, Debug)]
-struct Quick {
+pub(crate) struct Quick {
+    /// The frame's origin, which the offsets are from.
+    origin: GeoPoint,
     /// Lowest and highest latitude offset, lowest and highest longitude offset.
     outer: [f32; 4],
     /// The same, or an empty box (low above high) when the shape has no room for one.
@@ -637,8 +638,31 @@ impl Quick {
     /// within `reach_m` of the frame's origin.
     fn new(frame: &Frame, reach_m: f64, centre: [f64; 2], clearance: f64) -> Quick {
         Quick {
+            origin: frame.origin,
             outer: Quick::outer(frame, reach_m),
             inner: Quick::inner(frame, centre, clearance),
+        }
+    }
+
+    /// What [`CompiledShape::classify`] answers, when the boxes decide it.
+    #[inline]
+    pub(crate) fn side(&self, p: GeoPoint, accuracy_m: f64, margin_m: f64) -> Option<Side> {
+        self.side_within(p, query_radius(accuracy_m, margin_m))
+    }
+
+    #[inline]
+    fn side_within(&self, p: GeoPoint, r: f64) -> Option<Side> {
+        if !(r <= QUICK_M && p.lat.abs() <= 90.0 && p.lon.is_finite()) {
+            return None;
+        }
+        let dlat = p.lat - self.origin.lat;
+        let dlon = wrap_degrees(p.lon - self.origin.lon);
+        if !Quick::holds(self.outer, dlat, dlon) {
+            Some(Side::Outside)
+        } else if Quick::holds(self.inner, dlat, dlon) {
+            Some(Side::Inside)
+        } else {
+            None
         }
     }
 

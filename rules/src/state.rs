@@ -106,7 +106,7 @@ impl Route {
         let from_tag = device.is_some_and(|(_, kind)| kind == DeviceKind::Tag);
         let device = device.map(|(i, _)| i);
         let fix = obs.fix();
-        let curfew = policy.curfew.is_some();
+        let curfew = policy.has_curfew;
         let proximity = !policy.source.proximity.is_empty();
         let evidence = match &obs.reading {
             Reading::Presence { tag, in_range }
@@ -376,11 +376,12 @@ struct DevicePart {
 impl DevicePart {
     fn advance_to(&mut self, policy: &CompiledPolicy, index: usize, t: Timestamp, book: &mut Book) {
         let health = &mut self.health;
-        let device = policy.source.devices[index].id;
         advance(&mut self.progress, t, |due| {
             if let Some(due) = due
                 && health.deadline(policy) <= due
             {
+                // Read only here: the device list is another line to wait for.
+                let device = policy.source.devices[index].id;
                 health.on_deadline(policy, device, due, book);
             }
             health.deadline(policy)
@@ -702,10 +703,15 @@ impl ClientState {
         out
     }
 
-    /// Fetches ahead what judging a fix reads of this state's heap.
-    pub fn prefetch(&self) {
-        prefetch::slice(&self.zones.zones);
-        prefetch::slice(&self.devices);
+    /// Fetches ahead what judging an observation reads of this state's heap: the sending
+    /// device's part (`device`), the zones (`fix` from a tag), the episodes and the joint part.
+    pub fn prefetch(&self, device: Option<usize>, zones: bool) {
+        if zones {
+            prefetch::slice(&self.zones.zones);
+        }
+        if let Some(part) = device.and_then(|i| self.devices.get(i)) {
+            prefetch::range(part, std::mem::size_of::<DevicePart>());
+        }
         prefetch::slice(&self.book.episodes);
         self.joint.prefetch();
     }
