@@ -64,6 +64,56 @@ impl Route {
     }
 }
 
+/// The clients whose victim-proximity conditions watch one victim's device, in the order they
+/// were added. The first is kept in the table's bucket itself, so that finding it (for every
+/// fix of the device) reads no second line.
+#[derive(Debug)]
+struct Watchers {
+    /// [`Route::NOBODY`] when there is none.
+    first: u32,
+    more: Vec<u32>,
+}
+
+impl Default for Watchers {
+    fn default() -> Self {
+        Watchers {
+            first: Route::NOBODY,
+            more: Vec::new(),
+        }
+    }
+}
+
+impl Watchers {
+    fn first(&self) -> Option<u32> {
+        (self.first != Route::NOBODY).then_some(self.first)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.first().into_iter().chain(self.more.iter().copied())
+    }
+
+    fn push(&mut self, monitor: u32) {
+        if self.first == Route::NOBODY {
+            self.first = monitor;
+        } else {
+            self.more.push(monitor);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first == Route::NOBODY
+    }
+
+    /// Keeps the watchers `keep` says, renamed by `rename`, in order.
+    fn update(&mut self, mut keep: impl FnMut(u32) -> Option<u32>) {
+        let kept: Vec<u32> = self.iter().filter_map(&mut keep).collect();
+        *self = Watchers::default();
+        for m in kept {
+            self.push(m);
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Engine {
     monitors: Vec<ClientMonitor>,
@@ -71,7 +121,7 @@ pub struct Engine {
     /// One lookup per observation, so one small table.
     routes: FxHashMap<DeviceId, Route>,
     /// The clients whose victim-proximity conditions watch a victim's device.
-    watchers: FxHashMap<DeviceId, Vec<u32>>,
+    watchers: FxHashMap<DeviceId, Watchers>,
 }
 
 impl Engine {
@@ -145,7 +195,7 @@ impl Engine {
             let Some(watchers) = self.watchers.get_mut(&victim) else {
                 continue;
             };
-            watchers.retain(|&m| m != removed);
+            watchers.update(|m| (m != removed).then_some(m));
             if watchers.is_empty() {
                 self.watchers.remove(&victim);
                 if let Some(route) = self.routes.get_mut(&victim) {
@@ -166,15 +216,8 @@ impl Engine {
                 }
             }
             for p in &moved.policy().source.proximity {
-                for m in self
-                    .watchers
-                    .get_mut(&p.victim_device)
-                    .into_iter()
-                    .flatten()
-                {
-                    if *m == last {
-                        *m = removed;
-                    }
+                if let Some(watchers) = self.watchers.get_mut(&p.victim_device) {
+                    watchers.update(|m| Some(if m == last { removed } else { m }));
                 }
             }
         }
@@ -234,8 +277,10 @@ impl Engine {
             self.monitors[m].observe_from(obs, Some((device, kind)), out);
         }
         if route.watched {
-            for &m in self.watchers.get(&obs.device).into_iter().flatten() {
-                self.monitors[m as usize].observe_from(obs, None, out);
+            if let Some(watchers) = self.watchers.get(&obs.device) {
+                for m in watchers.iter() {
+                    self.monitors[m as usize].observe_from(obs, None, out);
+                }
             }
         }
     }
@@ -265,8 +310,8 @@ impl Engine {
                     None => self
                         .watchers
                         .get(&o.device)
-                        .and_then(|w| w.first())
-                        .map(|&m| (m as usize, None)),
+                        .and_then(Watchers::first)
+                        .map(|m| (m as usize, None)),
                 };
                 Some((route, first))
             }));

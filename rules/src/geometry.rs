@@ -722,7 +722,7 @@ impl Quick {
     fn inner(frame: &Frame, centre: [f64; 2], clearance: f64) -> [f32; 4] {
         // 0.999: a circle's distance has the plane's radial shrinkage undone (under 0.03 %).
         let room = (clearance - QUICK_M - 1.0) * 0.999;
-        if !(room > 50.0) {
+        if room.is_nan() || room <= 50.0 {
             return Quick::EMPTY;
         }
         let g = frame.to_geo(centre);
