@@ -182,8 +182,8 @@ impl ClientMonitor {
             (Order::Next, step) => {
                 self.live.observe_solo(&self.policy, obs, route);
                 match step {
-                    JointStep::Live(input) => {
-                        self.live.joint.observe(&self.policy, &input);
+                    JointStep::Live(mut input) => {
+                        self.live.joint.observe(&self.policy, &mut input);
                         self.buffer.push_back(input);
                     }
                     JointStep::Replay(at, input) => {
@@ -448,7 +448,7 @@ impl ClientMonitor {
     fn replay_buffer(&mut self) {
         let until = self.live.joint.progress.cursor;
         let mut joint = self.anchor.clone();
-        for input in &self.buffer {
+        for input in &mut self.buffer {
             joint.observe(&self.policy, input);
         }
         joint.advance_to(&self.policy, until);
@@ -462,8 +462,8 @@ impl ClientMonitor {
             if self.buffer.len() <= BUFFER_MAX && span <= BUFFER_SPAN {
                 break;
             }
-            if let Some(input) = self.buffer.pop_front() {
-                self.anchor.observe(&self.policy, &input);
+            if let Some(mut input) = self.buffer.pop_front() {
+                self.anchor.observe(&self.policy, &mut input);
             }
         }
     }

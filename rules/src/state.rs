@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::book::Book;
 use crate::curfew::CurfewState;
 use crate::episode::ConditionRef;
-use crate::geometry::GeoPoint;
+use crate::geometry::{CompiledShape, GeoPoint, Side};
 use crate::health::DeviceHealth;
 use crate::observation::{CompactRef, EventKey, EvidenceRef, Observation, Reading};
 use crate::policy::{CompiledPolicy, DeviceKind};
@@ -138,6 +138,7 @@ impl Route {
                 proof: CompactRef::new(obs.evidence()),
                 from_tag,
                 worn: device.is_some(),
+                address_side: None,
                 evidence,
             }),
         }
@@ -157,6 +158,10 @@ pub(crate) struct JointInput {
     pub from_tag: bool,
     /// Sent by one of the client's own devices (else by a victim's device).
     pub worn: bool,
+    /// Which side of which curfew address a fix was found on, once worked out: every input is
+    /// judged twice (live, then into the anchor), and the answer depends on nothing else. In
+    /// what is otherwise padding.
+    address_side: Option<(u8, Side)>,
     pub evidence: JointEvidence,
 }
 
@@ -187,6 +192,22 @@ impl JointInput {
             device: p.device,
             seq: p.seq,
         }
+    }
+
+    /// Which side of address `address` (whose shape is `shape`) the fix is on, worked out once.
+    pub fn address_side(&mut self, address: u16, shape: &CompiledShape) -> Option<Side> {
+        let (at, accuracy) = self.fix()?;
+        let Ok(key) = u8::try_from(address) else {
+            return Some(shape.classify(at, accuracy, 0.0));
+        };
+        if let Some((known, side)) = self.address_side
+            && known == key
+        {
+            return Some(side);
+        }
+        let side = shape.classify(at, accuracy, 0.0);
+        self.address_side = Some((key, side));
+        Some(side)
     }
 
     pub fn fix(&self) -> Option<(GeoPoint, f64)> {
@@ -239,8 +260,9 @@ impl JointState {
         });
     }
 
-    /// Judges an input that comes next for this part.
-    pub fn observe(&mut self, policy: &CompiledPolicy, input: &JointInput) {
+    /// Judges an input that comes next for this part (and keeps in it what it worked out that
+    /// judging it again would work out the same).
+    pub fn observe(&mut self, policy: &CompiledPolicy, input: &mut JointInput) {
         let proof = input.proof();
         self.advance_to(policy, proof.device_time);
         self.progress.frontier = input.key();
@@ -491,10 +513,10 @@ impl ClientState {
         {
             self.judge_zones(policy, obs, fix);
         }
-        if let Some(input) = route.joint
+        if let Some(mut input) = route.joint
             && self.joint.progress.order(input.key()) == Order::Next
         {
-            self.joint.observe(policy, &input);
+            self.joint.observe(policy, &mut input);
         }
     }
 
