@@ -627,6 +627,9 @@ pub(crate) struct Quick {
     outer: [f32; 4],
     /// The same, or an empty box (low above high) when the shape has no room for one.
     inner: [f32; 4],
+    /// The largest query radius `inner` decides: [`QUICK_M`], or less in a small shape (half
+    /// its clearance, so that a curfew address of 50 m still has a box for fixes 20 m good).
+    inner_m: f32,
 }
 
 impl Quick {
@@ -637,10 +640,13 @@ impl Quick {
     /// `centre` (on the plane) is `clearance` metres inside the shape, whose points are all
     /// within `reach_m` of the frame's origin.
     fn new(frame: &Frame, reach_m: f64, centre: [f64; 2], clearance: f64) -> Quick {
+        // Rounded down to an f32 (the type it is kept in) and used as such for the box too.
+        let inner_m = f64::from(round_down(QUICK_M.min((clearance - 1.0) * 0.5).max(0.0)));
         Quick {
             origin: frame.origin,
             outer: Quick::outer(frame, reach_m),
-            inner: Quick::inner(frame, centre, clearance),
+            inner: Quick::inner(frame, centre, clearance, inner_m),
+            inner_m: inner_m as f32,
         }
     }
 
@@ -659,7 +665,7 @@ impl Quick {
         let dlon = wrap_degrees(p.lon - self.origin.lon);
         if !Quick::holds(self.outer, dlat, dlon) {
             Some(Side::Outside)
-        } else if Quick::holds(self.inner, dlat, dlon) {
+        } else if r <= f64::from(self.inner_m) && Quick::holds(self.inner, dlat, dlon) {
             Some(Side::Inside)
         } else {
             None
@@ -716,13 +722,13 @@ impl Quick {
     }
 
     /// A box whose every position is within `room` of `centre` on the plane, `room` being at
-    /// least `QUICK_M` less than the clearance there (the distance to the boundary changes by at
-    /// most a metre a metre), so every position in it is over `QUICK_M` inside. Tried with the
+    /// least `margin` less than the clearance there (the distance to the boundary changes by at
+    /// most a metre a metre), so every position in it is over `margin` inside. Tried with the
     /// box inscribed in the circle, shrunk until its sampled sides pass with a step to spare.
-    fn inner(frame: &Frame, centre: [f64; 2], clearance: f64) -> [f32; 4] {
+    fn inner(frame: &Frame, centre: [f64; 2], clearance: f64, margin: f64) -> [f32; 4] {
         // 0.999: a circle's distance has the plane's radial shrinkage undone (under 0.03 %).
-        let room = (clearance - QUICK_M - 1.0) * 0.999;
-        if room.is_nan() || room <= 50.0 {
+        let room = (clearance - margin - 1.0) * 0.999;
+        if room.is_nan() || room <= 5.0 {
             return Quick::EMPTY;
         }
         let g = frame.to_geo(centre);
@@ -2144,7 +2150,8 @@ mod tests {
                 }
                 let scale = [1e-3, 1e-5, 1e-7][i % 3];
                 let p = on_box(&zone, b, t, [nlat * scale, nlon * scale]);
-                for r in [r, QUICK_M, QUICK_M * (1.0 + 1e-12)] {
+                let inner_m = f64::from(quick.inner_m);
+                for r in [r, r * inner_m / QUICK_M, QUICK_M, QUICK_M * (1.0 + 1e-12), inner_m, inner_m * (1.0 + 1e-12)] {
                     let d = zone.signed_distance_m(p);
                     let rule = decide(d, r);
                     prop_assert_eq!(zone.classify(p, r, 0.0), rule, "{:?} ±{}: {}", p, r, d);
@@ -2158,6 +2165,30 @@ mod tests {
         // A city to stay in, 8 km across, and a park 400 m across to keep out of.
         let city = quick_zone(56.95, 24.1, 4000.0, &[0.0; 24]);
         let park = quick_zone(56.95, 24.1, 200.0, &[0.0; 8]);
+        // A curfew address: a fix 20 m good a few metres from its middle is inside.
+        let home = quick_zone(56.95, 24.1, 50.0, &[]);
+        assert_eq!(
+            home.classify(
+                GeoPoint {
+                    lat: 56.95002,
+                    lon: 24.1
+                },
+                20.0,
+                0.0
+            ),
+            Side::Inside
+        );
+        assert_eq!(
+            home.quick.side(
+                GeoPoint {
+                    lat: 56.95002,
+                    lon: 24.1
+                },
+                20.0,
+                0.0
+            ),
+            Some(Side::Inside)
+        );
         assert!(
             Quick::holds(city.quick.inner, 0.01, 0.01),
             "{:?}",
@@ -2168,7 +2199,7 @@ mod tests {
             "{:?}",
             park.quick
         );
-        assert_eq!(park.quick.inner, Quick::EMPTY);
+        assert!(park.quick.inner_m < 100.0, "{:?}", park.quick);
     }
 
     #[test]

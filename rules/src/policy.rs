@@ -333,22 +333,57 @@ pub struct CompiledPolicy {
 #[repr(align(64))]
 pub(crate) struct HotZone {
     pub quick: Quick,
-    pub kind: ZoneKind,
-    pub warns: bool,
     /// The address of the shape's out-of-line part (a polygon's grid; 0 for a circle), for
-    /// fetching ahead only: an address, never read through, so it needs no `unsafe` and keeps
-    /// the policy `Send` and `Sync`. The part is boxed, so it stays where it is.
-    pub out_of_line: usize,
+    /// fetching ahead only, never read through (so no `unsafe`, and the policy stays `Send` and
+    /// `Sync`; the part is boxed, so it stays where it is). Its low bits, which an 8-aligned
+    /// address leaves free, hold the kind and whether there is a warning band: the boxes fill
+    /// the rest of the line.
+    tagged: usize,
 }
 
 impl HotZone {
+    const EXCLUSION: usize = 1;
+    const WARNS: usize = 2;
+    const TAGS: usize = 7;
+
+    fn new(zone: &CompiledZone) -> HotZone {
+        let address = zone.shape.out_of_line().0;
+        debug_assert_eq!(address & HotZone::TAGS, 0, "boxed parts are 8-aligned");
+        let mut tagged = address & !HotZone::TAGS;
+        if zone.kind == ZoneKind::Exclusion {
+            tagged |= HotZone::EXCLUSION;
+        }
+        if zone.warning_m.is_some() {
+            tagged |= HotZone::WARNS;
+        }
+        HotZone {
+            quick: zone.shape.quick(),
+            tagged,
+        }
+    }
+
+    pub fn kind(&self) -> ZoneKind {
+        if self.tagged & HotZone::EXCLUSION != 0 {
+            ZoneKind::Exclusion
+        } else {
+            ZoneKind::Inclusion
+        }
+    }
+
+    pub fn warns(&self) -> bool {
+        self.tagged & HotZone::WARNS != 0
+    }
+
     /// Fetches ahead what classifying a fix at `at` will read of the zone beyond this line,
     /// unless the boxes decide it.
     pub fn prefetch_for(&self, zone: &CompiledZone, at: crate::geometry::GeoPoint, accuracy: f64) {
         if self.quick.side(at, accuracy, 0.0).is_none() {
             // The shape comes first in the zone, and its frame first after the boxes.
             prefetch::range(&zone.shape, 2 * 64);
-            prefetch::range(self.out_of_line as *const u8, POLYGONS_HOT);
+            let out_of_line = self.tagged & !HotZone::TAGS;
+            if out_of_line != 0 {
+                prefetch::range(out_of_line as *const u8, POLYGONS_HOT);
+            }
         }
     }
 }
@@ -397,15 +432,7 @@ impl MonitoringPolicy {
             .as_ref()
             .map(|c| c.grace.clone())
             .unwrap_or_default();
-        let hot_zones = zones
-            .iter()
-            .map(|z| HotZone {
-                quick: z.shape.quick(),
-                kind: z.kind,
-                warns: z.warning_m.is_some(),
-                out_of_line: z.shape.out_of_line().0,
-            })
-            .collect();
+        let hot_zones = zones.iter().map(HotZone::new).collect();
         Ok(CompiledPolicy {
             hot_zones,
             has_curfew: curfew.is_some(),

@@ -31,7 +31,7 @@ impl ZoneState {
     }
 
     fn tracked(policy: &CompiledPolicy, index: usize) -> Tracked<'_> {
-        let (breach, warning) = match policy.hot_zones[index].kind {
+        let (breach, warning) = match policy.hot_zones[index].kind() {
             ZoneKind::Exclusion => (
                 BreachKind::ExclusionZoneEntered,
                 BreachKind::ExclusionZoneApproached,
@@ -89,7 +89,7 @@ impl ZoneState {
         // The zone's hot line decides most fixes; the rest of it is read only when not.
         let hot = &policy.hot_zones[index];
         let zone = &policy.zones[index];
-        let (violating_side, compliant_side) = match hot.kind {
+        let (violating_side, compliant_side) = match hot.kind() {
             ZoneKind::Exclusion => (Side::Inside, Side::Outside),
             ZoneKind::Inclusion => (Side::Outside, Side::Inside),
         };
@@ -113,7 +113,7 @@ impl ZoneState {
         };
         let t = proof.device_time;
         self.tracker.decide(c, verdict, t, &[proof], book);
-        if hot.warns
+        if hot.warns()
             && let Some(band) = zone.warning_m
         {
             let w = warning_verdict(
