@@ -276,11 +276,11 @@ impl Engine {
         if let Some((m, device, kind)) = route.worn() {
             self.monitors[m].observe_from(obs, Some((device, kind)), out);
         }
-        if route.watched {
-            if let Some(watchers) = self.watchers.get(&obs.device) {
-                for m in watchers.iter() {
-                    self.monitors[m as usize].observe_from(obs, None, out);
-                }
+        if route.watched
+            && let Some(watchers) = self.watchers.get(&obs.device)
+        {
+            for m in watchers.iter() {
+                self.monitors[m as usize].observe_from(obs, None, out);
             }
         }
     }
