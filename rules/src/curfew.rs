@@ -145,7 +145,7 @@ impl CurfewState {
     }
 
     /// `from_tag`: the observation is from one of the client's tags.
-    pub fn on_input(&mut self, policy: &CompiledPolicy, input: &JointInput, book: &mut Book) {
+    pub fn on_input(&mut self, policy: &CompiledPolicy, input: &mut JointInput, book: &mut Book) {
         let Some(address) = self.relevant_address() else {
             return;
         };
@@ -291,7 +291,7 @@ fn window_from(policy: &CompiledPolicy, t: Timestamp) -> Option<CurfewWindow> {
 }
 
 /// What an input says about presence at `address`: `Some(true)` there, `Some(false)` away.
-fn evidence(policy: &CompiledPolicy, address: u16, input: &JointInput) -> Option<bool> {
+fn evidence(policy: &CompiledPolicy, address: u16, input: &mut JointInput) -> Option<bool> {
     let place = policy.addresses.get(usize::from(address))?;
     match input.evidence {
         JointEvidence::Presence { in_range } => {
@@ -301,8 +301,7 @@ fn evidence(policy: &CompiledPolicy, address: u16, input: &JointInput) -> Option
             Some(in_range)
         }
         JointEvidence::Fix { .. } if input.from_tag => {
-            let (at, accuracy) = input.fix()?;
-            match place.shape.classify(at, accuracy, 0.0) {
+            match input.address_side(address, &place.shape)? {
                 Side::Inside => Some(true),
                 Side::Outside => Some(false),
                 Side::Uncertain => None,

@@ -64,6 +64,56 @@ impl Route {
     }
 }
 
+/// The clients whose victim-proximity conditions watch one victim's device, in the order they
+/// were added. The first is kept in the table's bucket itself, so that finding it (for every
+/// fix of the device) reads no second line.
+#[derive(Debug)]
+struct Watchers {
+    /// [`Route::NOBODY`] when there is none.
+    first: u32,
+    more: Vec<u32>,
+}
+
+impl Default for Watchers {
+    fn default() -> Self {
+        Watchers {
+            first: Route::NOBODY,
+            more: Vec::new(),
+        }
+    }
+}
+
+impl Watchers {
+    fn first(&self) -> Option<u32> {
+        (self.first != Route::NOBODY).then_some(self.first)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.first().into_iter().chain(self.more.iter().copied())
+    }
+
+    fn push(&mut self, monitor: u32) {
+        if self.first == Route::NOBODY {
+            self.first = monitor;
+        } else {
+            self.more.push(monitor);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first == Route::NOBODY
+    }
+
+    /// Keeps the watchers `keep` says, renamed by `rename`, in order.
+    fn update(&mut self, mut keep: impl FnMut(u32) -> Option<u32>) {
+        let kept: Vec<u32> = self.iter().filter_map(&mut keep).collect();
+        *self = Watchers::default();
+        for m in kept {
+            self.push(m);
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Engine {
     monitors: Vec<ClientMonitor>,
@@ -71,7 +121,7 @@ pub struct Engine {
     /// One lookup per observation, so one small table.
     routes: FxHashMap<DeviceId, Route>,
     /// The clients whose victim-proximity conditions watch a victim's device.
-    watchers: FxHashMap<DeviceId, Vec<u32>>,
+    watchers: FxHashMap<DeviceId, Watchers>,
 }
 
 impl Engine {
@@ -145,7 +195,7 @@ impl Engine {
             let Some(watchers) = self.watchers.get_mut(&victim) else {
                 continue;
             };
-            watchers.retain(|&m| m != removed);
+            watchers.update(|m| (m != removed).then_some(m));
             if watchers.is_empty() {
                 self.watchers.remove(&victim);
                 if let Some(route) = self.routes.get_mut(&victim) {
@@ -166,15 +216,8 @@ impl Engine {
                 }
             }
             for p in &moved.policy().source.proximity {
-                for m in self
-                    .watchers
-                    .get_mut(&p.victim_device)
-                    .into_iter()
-                    .flatten()
-                {
-                    if *m == last {
-                        *m = removed;
-                    }
+                if let Some(watchers) = self.watchers.get_mut(&p.victim_device) {
+                    watchers.update(|m| Some(if m == last { removed } else { m }));
                 }
             }
         }
@@ -233,8 +276,10 @@ impl Engine {
         if let Some((m, device, kind)) = route.worn() {
             self.monitors[m].observe_from(obs, Some((device, kind)), out);
         }
-        if route.watched {
-            for &m in self.watchers.get(&obs.device).into_iter().flatten() {
+        if route.watched
+            && let Some(watchers) = self.watchers.get(&obs.device)
+        {
+            for m in watchers.iter() {
                 self.monitors[m as usize].observe_from(obs, None, out);
             }
         }
@@ -251,38 +296,42 @@ impl Engine {
         const STATE: usize = 12;
         const POLICY: usize = 8;
         const SHAPES: usize = 4;
-        // Each observation's route, and the client it concerns first (a victim's device may
-        // concern several; the others are not fetched ahead): looked up once, in a row, so the
-        // waits overlap.
-        let mut found: Vec<Option<(Route, Option<usize>)>> =
-            Vec::with_capacity(batch.len().min(256));
+        // Each observation's route, the client it concerns first (a victim's device may
+        // concern several; the others are not fetched ahead) and, if that client wears the
+        // device, its index and kind: looked up once, in a row, so the waits overlap.
+        type Found = Option<(Route, Option<(usize, Option<(usize, DeviceKind)>)>)>;
+        let mut found: Vec<Found> = Vec::with_capacity(batch.len().min(256));
         for chunk in batch.chunks(256) {
             found.clear();
             found.extend(chunk.iter().map(|o| {
                 let route = *self.routes.get(&o.device)?;
                 let first = match route.worn() {
-                    Some((m, _, _)) => Some(m),
+                    Some((m, device, kind)) => Some((m, Some((device, kind)))),
                     None => self
                         .watchers
                         .get(&o.device)
-                        .and_then(|w| w.first())
-                        .map(|&m| m as usize),
+                        .and_then(Watchers::first)
+                        .map(|m| (m as usize, None)),
                 };
                 Some((route, first))
             }));
-            let ahead = |i: usize| found.get(i).copied().flatten().and_then(|(_, m)| m);
+            let ahead = |i: usize| {
+                let (_, first) = found.get(i).copied().flatten()?;
+                let (m, device) = first?;
+                Some((m, &chunk[i], device))
+            };
             for (i, obs) in chunk.iter().enumerate() {
-                if let Some(m) = ahead(i + MONITOR) {
+                if let Some((m, _, _)) = ahead(i + MONITOR) {
                     self.monitors[m].prefetch_monitor();
                 }
-                if let Some(m) = ahead(i + STATE) {
-                    self.monitors[m].prefetch_state();
+                if let Some((m, o, device)) = ahead(i + STATE) {
+                    self.monitors[m].prefetch_state(o, device);
                 }
-                if let Some(m) = ahead(i + POLICY) {
-                    self.monitors[m].prefetch_policy();
+                if let Some((m, o, device)) = ahead(i + POLICY) {
+                    self.monitors[m].prefetch_policy(o, device);
                 }
-                if let Some(m) = ahead(i + SHAPES) {
-                    self.monitors[m].prefetch_shapes();
+                if let Some((m, o, device)) = ahead(i + SHAPES) {
+                    self.monitors[m].prefetch_shapes(o, device);
                 }
                 if let Some((route, _)) = found[i] {
                     self.judge_routed(obs, route, out);

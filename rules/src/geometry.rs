@@ -216,9 +216,13 @@ pub enum Side {
     Uncertain,
 }
 
-/// A validated shape, prepared for fast tests.
+/// A validated shape, prepared for fast tests. In C order, so that the boxes, which decide
+/// most fixes, and the frame come first: a caller fetching ahead fetches the first lines.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct CompiledShape {
+    /// First, beside the frame's origin: most fixes are decided by these alone.
+    quick: Quick,
     frame: Frame,
     /// An upper bound on the distance from the centre to any point of the shape, in metres.
     reach_m: f64,
@@ -278,6 +282,9 @@ impl CompiledShape {
         if r == f64::INFINITY {
             return Side::Uncertain;
         }
+        if let Some(side) = self.quick_side(p, r) {
+            return side;
+        }
         match self.frame.locate(p) {
             Place::Invalid => Side::Uncertain,
             Place::Far if r < FAR_FLOOR_M => Side::Outside,
@@ -336,12 +343,29 @@ impl CompiledShape {
         self.interior
     }
 
-    /// Fetches ahead what [`classify`](Self::classify) reads out of line (a polygon's grid):
-    /// a judging engine's hint, with no effect on any answer.
-    pub(crate) fn prefetch(&self) {
-        if let Kind::Polygons(set) = &self.kind {
-            crate::prefetch::range(&**set as *const Polygons, std::mem::size_of::<Polygons>());
+    /// Where [`classify`](Self::classify) reads out of line (a polygon's edges and grid), as an
+    /// address only: a judging engine keeps it beside its other hot data to fetch it ahead,
+    /// never to read through it. 0 for a circle.
+    pub(crate) fn out_of_line(&self) -> (usize, usize) {
+        match &self.kind {
+            Kind::Circle { .. } => (0, 0),
+            Kind::Polygons(set) => (
+                &**set as *const Polygons as usize,
+                std::mem::size_of::<Polygons>(),
+            ),
         }
+    }
+
+    /// What the boxes in degrees say of a circle of radius `r` around `p`, if they decide it.
+    #[inline]
+    fn quick_side(&self, p: GeoPoint, r: f64) -> Option<Side> {
+        self.quick.side_within(p, r)
+    }
+
+    /// The shape's boxes in degrees: what [`classify`](Self::classify) tries first, in 48 bytes
+    /// that a caller may keep beside its other hot data.
+    pub(crate) fn quick(&self) -> Quick {
+        self.quick
     }
 
     /// Bytes of heap this shape uses.
@@ -582,6 +606,199 @@ fn sin_cos(x: f64) -> (f64, f64) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Deciding without the plane
+
+/// A fix whose query radius (accuracy plus margin) is at most this is first tried against the
+/// shape's boxes in degrees ([`Quick`]).
+const QUICK_M: f64 = 500.0;
+
+/// Two boxes in degrees (latitude and longitude, as offsets from the frame's origin) that decide
+/// most fixes without projecting them onto the plane or reading a polygon's grid: zones are
+/// mostly far from the client (an exclusion zone across town) or far around them (the city they
+/// must stay in), and the projection and the grid are most of a fix's work and memory. Outside
+/// `outer` a position is over [`QUICK_M`] beyond the shape's reach, so Outside; inside `inner` it
+/// is over [`QUICK_M`] inside the boundary, so Inside. Both are built with room to spare and
+/// checked on the plane when compiled, so they only ever give the answer the plane would.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Quick {
+    /// The frame's origin, which the offsets are from.
+    origin: GeoPoint,
+    /// Lowest and highest latitude offset, lowest and highest longitude offset.
+    outer: [f32; 4],
+    /// The same, or an empty box (low above high) when the shape has no room for one.
+    inner: [f32; 4],
+    /// The largest query radius `inner` decides: [`QUICK_M`], or less in a small shape (half
+    /// its clearance, so that a curfew address of 50 m still has a box for fixes 20 m good).
+    inner_m: f32,
+}
+
+impl Quick {
+    const EMPTY: [f32; 4] = [1.0, -1.0, 1.0, -1.0];
+    /// Samples of a circle, and of each side of a box, checked when compiling.
+    const SAMPLES: usize = 96;
+
+    /// `centre` (on the plane) is `clearance` metres inside the shape, whose points are all
+    /// within `reach_m` of the frame's origin.
+    fn new(frame: &Frame, reach_m: f64, centre: [f64; 2], clearance: f64) -> Quick {
+        // Rounded down to an f32 (the type it is kept in) and used as such for the box too.
+        let inner_m = f64::from(round_down(QUICK_M.min((clearance - 1.0) * 0.5).max(0.0)));
+        Quick {
+            origin: frame.origin,
+            outer: Quick::outer(frame, reach_m),
+            inner: Quick::inner(frame, centre, clearance, inner_m),
+            inner_m: inner_m as f32,
+        }
+    }
+
+    /// What [`CompiledShape::classify`] answers, when the boxes decide it.
+    #[inline]
+    pub(crate) fn side(&self, p: GeoPoint, accuracy_m: f64, margin_m: f64) -> Option<Side> {
+        self.side_within(p, query_radius(accuracy_m, margin_m))
+    }
+
+    #[inline]
+    fn side_within(&self, p: GeoPoint, r: f64) -> Option<Side> {
+        if !(r <= QUICK_M && p.lat.abs() <= 90.0 && p.lon.is_finite()) {
+            return None;
+        }
+        let dlat = p.lat - self.origin.lat;
+        let dlon = wrap_degrees(p.lon - self.origin.lon);
+        if !Quick::holds(self.outer, dlat, dlon) {
+            Some(Side::Outside)
+        } else if r <= f64::from(self.inner_m) && Quick::holds(self.inner, dlat, dlon) {
+            Some(Side::Inside)
+        } else {
+            None
+        }
+    }
+
+    #[inline]
+    fn holds(b: [f32; 4], dlat: f64, dlon: f64) -> bool {
+        f64::from(b[0]) <= dlat
+            && dlat <= f64::from(b[1])
+            && f64::from(b[2]) <= dlon
+            && dlon <= f64::from(b[3])
+    }
+
+    /// A box holding every position within `reach_m + QUICK_M` of the origin on the plane: those
+    /// of a circle 1 % wider, sampled, and rounded outward. (The plane is one to one within 90° of
+    /// its origin, and positions beyond the plane's reach are outside any shape anyway.)
+    fn outer(frame: &Frame, reach_m: f64) -> [f32; 4] {
+        let radius = (reach_m + QUICK_M + 1.0) * 1.01 + 1.0;
+        let mut b = [
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for k in 0..Quick::SAMPLES {
+            let (s, c) = (std::f64::consts::TAU * k as f64 / Quick::SAMPLES as f64).sin_cos();
+            let g = frame.to_geo([radius * c, radius * s]);
+            let (dlat, dlon) = (
+                g.lat - frame.origin.lat,
+                wrap_degrees(g.lon - frame.origin.lon),
+            );
+            if !(dlat.is_finite() && dlon.is_finite()) {
+                return [
+                    f32::NEG_INFINITY,
+                    f32::INFINITY,
+                    f32::NEG_INFINITY,
+                    f32::INFINITY,
+                ];
+            }
+            b = [
+                b[0].min(dlat),
+                b[1].max(dlat),
+                b[2].min(dlon),
+                b[3].max(dlon),
+            ];
+        }
+        [
+            round_down(b[0]),
+            round_up(b[1]),
+            round_down(b[2]),
+            round_up(b[3]),
+        ]
+    }
+
+    /// A box whose every position is within `room` of `centre` on the plane, `room` being at
+    /// least `margin` less than the clearance there (the distance to the boundary changes by at
+    /// most a metre a metre), so every position in it is over `margin` inside. Tried with the
+    /// box inscribed in the circle, shrunk until its sampled sides pass with a step to spare.
+    fn inner(frame: &Frame, centre: [f64; 2], clearance: f64, margin: f64) -> [f32; 4] {
+        // 0.999: a circle's distance has the plane's radial shrinkage undone (under 0.03 %).
+        let room = (clearance - margin - 1.0) * 0.999;
+        if room.is_nan() || room <= 5.0 {
+            return Quick::EMPTY;
+        }
+        let g = frame.to_geo(centre);
+        let (clat, clon) = (
+            g.lat - frame.origin.lat,
+            wrap_degrees(g.lon - frame.origin.lon),
+        );
+        // Metres per degree, roughly: the check below makes it right.
+        let per_lat = 111_000.0;
+        let per_lon = (per_lat * g.lat.to_radians().cos()).max(1.0);
+        let mut half = room * std::f64::consts::FRAC_1_SQRT_2 * 0.95;
+        for _ in 0..8 {
+            let (hlat, hlon) = (half / per_lat, half / per_lon);
+            let b = [
+                round_up(clat - hlat),
+                round_down(clat + hlat),
+                round_up(clon - hlon),
+                round_down(clon + hlon),
+            ];
+            if b[0] < b[1] && b[2] < b[3] && Quick::within(frame, centre, room, b) {
+                return b;
+            }
+            half *= 0.8;
+        }
+        Quick::EMPTY
+    }
+
+    /// Whether the box's sides, walked in small steps, stay within `room` of `centre` on the
+    /// plane by more than the longest step; then so does all of the box (its image on the plane
+    /// is bounded by the image of its sides, and a disc is convex).
+    fn within(frame: &Frame, centre: [f64; 2], room: f64, b: [f32; 4]) -> bool {
+        let b = b.map(f64::from);
+        let corners = [
+            [b[0], b[2]],
+            [b[1], b[2]],
+            [b[1], b[3]],
+            [b[0], b[3]],
+            [b[0], b[2]],
+        ];
+        let (mut far, mut step) = (0.0f64, 0.0f64);
+        let mut last: Option<[f64; 2]> = None;
+        for side in corners.windows(2) {
+            let ([a_lat, a_lon], [z_lat, z_lon]) = (side[0], side[1]);
+            for k in 0..=Quick::SAMPLES {
+                let t = k as f64 / Quick::SAMPLES as f64;
+                let p = GeoPoint {
+                    lat: frame.origin.lat + a_lat + t * (z_lat - a_lat),
+                    lon: frame.origin.lon + a_lon + t * (z_lon - a_lon),
+                };
+                let Place::Near(xy) = frame.locate(p) else {
+                    return false;
+                };
+                far = far.max(dist2(xy, centre).sqrt());
+                if let Some(before) = last {
+                    step = step.max(dist2(xy, before).sqrt());
+                }
+                last = Some(xy);
+            }
+        }
+        far + step < room
+    }
+}
+
+/// The smallest f32 at least `x`, so that a bound stays a bound.
+fn round_up(x: f64) -> f32 {
+    let y = x as f32;
+    if f64::from(y) < x { y.next_up() } else { y }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Compiling
 
 fn compile_circle(centre: [f64; 2], radius_m: f64) -> Result<CompiledShape, ShapeError> {
@@ -594,8 +811,10 @@ fn compile_circle(centre: [f64; 2], radius_m: f64) -> Result<CompiledShape, Shap
             span_km: 2.0 * radius_m / 1000.0,
         });
     }
+    let frame = Frame::new(centre);
     Ok(CompiledShape {
-        frame: Frame::new(centre),
+        quick: Quick::new(&frame, radius_m, [0.0, 0.0], radius_m),
+        frame,
         reach_m: radius_m,
         interior: centre,
         kind: Kind::Circle { radius_m },
@@ -659,10 +878,13 @@ fn compile_polygons(polygons: &[Vec<Vec<[f64; 2]>>]) -> Result<CompiledShape, Sh
         .flat_map(|r| r.written.iter().copied())
         .collect();
     Checker::new(&set, written).check()?;
+    let interior = set.interior_xy();
+    // The plane never stretches distances; allow for its slight shrinkage.
+    let reach_m = reach * 1.001 + 1.0;
     Ok(CompiledShape {
-        interior: frame.to_geo(set.interior_xy()),
-        // The plane never stretches distances; allow for its slight shrinkage.
-        reach_m: reach * 1.001 + 1.0,
+        quick: Quick::new(&frame, reach_m, interior, -set.signed_distance(interior)),
+        interior: frame.to_geo(interior),
+        reach_m,
         frame,
         kind: Kind::Polygons(Box::new(set)),
     })
@@ -1865,6 +2087,119 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A zone around (lon, lat): a circle, or a polygon of 5-20 points `radius` metres out,
+    /// give or take 30 %.
+    fn quick_zone(lat: f64, lon: f64, radius: f64, jitter: &[f64]) -> CompiledShape {
+        if jitter.len() < 5 {
+            return compile_circle([lon, lat], radius).expect("a circle");
+        }
+        let (per_lat, per_lon) = (111_000.0, 111_000.0 * lat.to_radians().cos());
+        let n = jitter.len() as f64;
+        let mut ring: Vec<[f64; 2]> = jitter
+            .iter()
+            .enumerate()
+            .map(|(i, j)| {
+                let a = std::f64::consts::TAU * i as f64 / n;
+                let r = radius * (1.0 + 0.3 * j);
+                [lon + r * a.cos() / per_lon, lat + r * a.sin() / per_lat]
+            })
+            .collect();
+        ring.push(ring[0]);
+        compile_polygons(&[vec![ring]]).expect("a star-shaped polygon")
+    }
+
+    /// A position on the border of a quick box (`t` along it), moved by `nudge` degrees.
+    fn on_box(zone: &CompiledShape, b: [f32; 4], t: f64, nudge: [f64; 2]) -> GeoPoint {
+        let b = b.map(f64::from);
+        let (w, h) = (b[3] - b[2], b[1] - b[0]);
+        let s = t * 2.0 * (w + h);
+        let [dlat, dlon] = if s < w {
+            [b[0], b[2] + s]
+        } else if s < w + h {
+            [b[0] + s - w, b[3]]
+        } else if s < 2.0 * w + h {
+            [b[1], b[3] - (s - w - h)]
+        } else {
+            [b[1] - (s - 2.0 * w - h), b[2]]
+        };
+        GeoPoint {
+            lat: zone.frame.origin.lat + dlat + nudge[0],
+            lon: wrap_degrees(zone.frame.origin.lon + dlon + nudge[1]),
+        }
+    }
+
+    proptest! {
+        /// Around and along both boxes, with every query radius they take and just beyond:
+        /// the boxes answer as the plane would.
+        #[test]
+        fn quick_boxes_answer_as_the_plane(
+            lat in -79.0..79.0f64,
+            lon in -170.0..170.0f64,
+            radius in prop_oneof![20.0..600.0f64, 600.0..5000.0f64, 5000.0..60_000.0f64],
+            jitter in prop::collection::vec(-1.0..1.0f64, 0..20),
+            points in prop::collection::vec((0.0..1.0f64, -1.0..1.0f64, -1.0..1.0f64, 0.0..600.0f64), 60),
+        ) {
+            let zone = quick_zone(lat, lon, radius, &jitter);
+            let quick = zone.quick;
+            for (i, &(t, nlat, nlon, r)) in points.iter().enumerate() {
+                let b = if i % 2 == 0 { quick.outer } else { quick.inner };
+                if b == Quick::EMPTY {
+                    continue;
+                }
+                let scale = [1e-3, 1e-5, 1e-7][i % 3];
+                let p = on_box(&zone, b, t, [nlat * scale, nlon * scale]);
+                let inner_m = f64::from(quick.inner_m);
+                for r in [r, r * inner_m / QUICK_M, QUICK_M, QUICK_M * (1.0 + 1e-12), inner_m, inner_m * (1.0 + 1e-12)] {
+                    let d = zone.signed_distance_m(p);
+                    let rule = decide(d, r);
+                    prop_assert_eq!(zone.classify(p, r, 0.0), rule, "{:?} ±{}: {}", p, r, d);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn quick_boxes_decide_the_usual_zones() {
+        // A city to stay in, 8 km across, and a park 400 m across to keep out of.
+        let city = quick_zone(56.95, 24.1, 4000.0, &[0.0; 24]);
+        let park = quick_zone(56.95, 24.1, 200.0, &[0.0; 8]);
+        // A curfew address: a fix 20 m good a few metres from its middle is inside.
+        let home = quick_zone(56.95, 24.1, 50.0, &[]);
+        assert_eq!(
+            home.classify(
+                GeoPoint {
+                    lat: 56.95002,
+                    lon: 24.1
+                },
+                20.0,
+                0.0
+            ),
+            Side::Inside
+        );
+        assert_eq!(
+            home.quick.side(
+                GeoPoint {
+                    lat: 56.95002,
+                    lon: 24.1
+                },
+                20.0,
+                0.0
+            ),
+            Some(Side::Inside)
+        );
+        assert!(
+            Quick::holds(city.quick.inner, 0.01, 0.01),
+            "{:?}",
+            city.quick
+        );
+        assert!(
+            !Quick::holds(park.quick.outer, 0.01, 0.01),
+            "{:?}",
+            park.quick
+        );
+        assert!(park.quick.inner_m < 100.0, "{:?}", park.quick);
     }
 
     #[test]

@@ -65,4 +65,10 @@ mod tests {
         at_most::<Book>(48);
         at_most::<JointInput>(48);
     }
+
+    /// A zone's hot data is one cache line: see `HotZone`.
+    #[test]
+    fn a_zones_hot_data_is_one_line() {
+        assert_eq!(size_of::<crate::policy::HotZone>(), 64);
+    }
 }

@@ -21,7 +21,7 @@ use crate::episode::ConditionRef;
 use crate::episode::{Episode, EpisodeChange, EpisodeId, Told, reconcile};
 use crate::health::ArrivalHealth;
 use crate::observation::{DeviceId, Observation};
-use crate::policy::{ClientId, CompiledPolicy, DeviceKind};
+use crate::policy::{ClientId, CompiledPolicy, DeviceKind, HealthPolicy};
 use crate::prefetch;
 use crate::state::{ClientState, ConditionState, JointInput, JointState, Order, Route};
 use crate::time::{Span, Timestamp};
@@ -182,8 +182,8 @@ impl ClientMonitor {
             (Order::Next, step) => {
                 self.live.observe_solo(&self.policy, obs, route);
                 match step {
-                    JointStep::Live(input) => {
-                        self.live.joint.observe(&self.policy, &input);
+                    JointStep::Live(mut input) => {
+                        self.live.joint.observe(&self.policy, &mut input);
                         self.buffer.push_back(input);
                     }
                     JointStep::Replay(at, input) => {
@@ -373,35 +373,61 @@ impl ClientMonitor {
         prefetch::range(self as *const Self, std::mem::size_of::<Self>());
     }
 
-    /// Fetches ahead what the monitor points to: its state's heap and its policy. The monitor
-    /// must have been fetched.
-    pub(crate) fn prefetch_state(&self) {
-        self.live.prefetch();
+    /// Fetches ahead what the monitor points to that judging `obs` reads (sent by the client's
+    /// device `device`, else by a victim's): the policy's first lines and the state's parts the
+    /// observation feeds. The monitor must have been fetched. Only what is needed: with many
+    /// clients the memory system, not the core, sets the pace, and every line counts.
+    pub(crate) fn prefetch_state(&self, obs: &Observation, device: Option<(usize, DeviceKind)>) {
+        let tag_fix = is_tag_fix(obs, device);
+        let index = device.map(|(i, _)| i);
+        self.live.prefetch(index, tag_fix);
         self.anchor.prefetch();
-        let (front, back) = self.buffer.as_slices();
-        prefetch::slice(front);
-        prefetch::slice(back);
-        prefetch::slice(&self.arrival);
+        // The slot the observation goes to, and the oldest, which the anchor takes next.
+        if let Some(oldest) = self.buffer.front() {
+            prefetch::range(oldest, std::mem::size_of::<JointInput>());
+        }
+        if let Some(newest) = self.buffer.back() {
+            prefetch::range(newest, 2 * std::mem::size_of::<JointInput>());
+        }
+        if let Some(arrival) = index.and_then(|i| self.arrival.get(i)) {
+            prefetch::range(arrival, std::mem::size_of::<ArrivalHealth>());
+        }
         prefetch::slice(&self.told_solo);
         prefetch::slice(&self.told_joint);
-        prefetch::range(
-            Arc::as_ptr(&self.policy),
-            std::mem::size_of::<CompiledPolicy>(),
-        );
+        let policy = &*self.policy;
+        prefetch::range(policy, std::mem::offset_of!(CompiledPolicy, curfew));
+        prefetch::range(&policy.source.health, std::mem::size_of::<HealthPolicy>());
+        prefetch::range(&policy.source.proximity, std::mem::size_of::<Vec<u8>>());
     }
 
-    /// Fetches ahead the policy's zones, addresses, devices and proximity rules. The policy must have been fetched.
-    pub(crate) fn prefetch_policy(&self) {
-        prefetch::slice(&self.policy.zones);
-        prefetch::slice(&self.policy.addresses);
-        prefetch::slice(&self.policy.source.devices);
-        prefetch::slice(&self.policy.source.proximity);
+    /// Fetches ahead what the policy points to that judging `obs` reads: the zones' hot lines and
+    /// the address (a tag's fix), the proximity rules. The policy's first lines must have been
+    /// fetched.
+    pub(crate) fn prefetch_policy(&self, obs: &Observation, device: Option<(usize, DeviceKind)>) {
+        let policy = &*self.policy;
+        if is_tag_fix(obs, device) {
+            prefetch::slice(&policy.hot_zones);
+            for address in &policy.addresses {
+                // The shape comes first, its boxes and frame at the start.
+                prefetch::range(address, 2 * 64);
+            }
+        } else if device.is_some() {
+            prefetch::slice(&policy.addresses);
+            prefetch::slice(&policy.source.devices);
+        }
+        prefetch::slice(&policy.source.proximity);
     }
 
-    /// Fetches ahead the zones' polygons. The policy's zones must have been fetched.
-    pub(crate) fn prefetch_shapes(&self) {
-        for zone in &self.policy.zones {
-            zone.shape.prefetch();
+    /// Fetches ahead the zones and polygons that judging `obs` will read beyond their hot lines
+    /// (those whose boxes do not decide it). The zones' hot lines must have been fetched.
+    pub(crate) fn prefetch_shapes(&self, obs: &Observation, device: Option<(usize, DeviceKind)>) {
+        let policy = &*self.policy;
+        if is_tag_fix(obs, device)
+            && let Some((at, accuracy)) = obs.fix()
+        {
+            for (hot, zone) in policy.hot_zones.iter().zip(&policy.zones) {
+                hot.prefetch_for(zone, at, accuracy);
+            }
         }
     }
 
@@ -422,7 +448,7 @@ impl ClientMonitor {
     fn replay_buffer(&mut self) {
         let until = self.live.joint.progress.cursor;
         let mut joint = self.anchor.clone();
-        for input in &self.buffer {
+        for input in &mut self.buffer {
             joint.observe(&self.policy, input);
         }
         joint.advance_to(&self.policy, until);
@@ -436,8 +462,8 @@ impl ClientMonitor {
             if self.buffer.len() <= BUFFER_MAX && span <= BUFFER_SPAN {
                 break;
             }
-            if let Some(input) = self.buffer.pop_front() {
-                self.anchor.observe(&self.policy, &input);
+            if let Some(mut input) = self.buffer.pop_front() {
+                self.anchor.observe(&self.policy, &mut input);
             }
         }
     }
@@ -534,6 +560,11 @@ enum JointStep {
     Duplicate,
     /// Before the anchor: the caller's re-judgement.
     Late,
+}
+
+/// Whether `obs` is a fix from one of the client's tags, which feeds the zones.
+fn is_tag_fix(obs: &Observation, device: Option<(usize, DeviceKind)>) -> bool {
+    matches!(device, Some((_, DeviceKind::Tag))) && obs.fix().is_some()
 }
 
 /// Conditions judged in the joint part.

@@ -10,8 +10,9 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::geometry::{CompiledShape, ShapeError, ZoneShape};
+use crate::geometry::{CompiledShape, Quick, ShapeError, ZoneShape};
 use crate::observation::DeviceId;
+use crate::prefetch;
 use crate::schedule::{
     AuthorisedAbsence, CurfewPlan, ExtraCurfew, Interval, ScheduleError, TimeZone, Timetable,
     WeeklySlot, WindowOrigin,
@@ -303,33 +304,112 @@ pub enum PolicyError {
 }
 
 /// A validated policy, prepared for judging. Shared by the client's monitor and its snapshots.
+///
+/// In C order, so that what judging an observation reads comes first, in the first lines of
+/// the allocation, and the policy as written (read when an episode opens) comes last: with many
+/// clients every observation finds its client's policy out of the caches, and the fewer lines
+/// it needs the fewer it waits for.
 #[derive(Debug)]
+#[repr(C)]
 pub struct CompiledPolicy {
-    pub source: MonitoringPolicy,
-    pub period: Interval,
-    pub addresses: Vec<CompiledAddress>,
-    pub curfew: Option<CurfewPlan>,
+    /// Per zone, what judging a fix reads first (see [`HotZone`]), side by side.
+    pub(crate) hot_zones: Vec<HotZone>,
     pub zones: Vec<CompiledZone>,
+    pub addresses: Vec<CompiledAddress>,
     /// The curfew's tolerances (the defaults when the order has no curfew).
     pub grace: CurfewGrace,
+    pub period: Interval,
+    /// Whether `curfew` is some: read for every observation, and `curfew` is long.
+    pub(crate) has_curfew: bool,
+    pub curfew: Option<CurfewPlan>,
+    pub source: MonitoringPolicy,
 }
 
+/// What judging a fix reads of a zone before anything else: its boxes in degrees (which decide
+/// most fixes, see [`crate::geometry`]), its kind and whether it has a warning band. One cache
+/// line each, so that a client's zones are fetched as a few lines in a row rather than the
+/// whole of each [`CompiledZone`].
+#[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
+pub(crate) struct HotZone {
+    pub quick: Quick,
+    /// The address of the shape's out-of-line part (a polygon's grid; 0 for a circle), for
+    /// fetching ahead only, never read through (so no `unsafe`, and the policy stays `Send` and
+    /// `Sync`; the part is boxed, so it stays where it is). Its low bits, which an 8-aligned
+    /// address leaves free, hold the kind and whether there is a warning band: the boxes fill
+    /// the rest of the line.
+    tagged: usize,
+}
+
+impl HotZone {
+    const EXCLUSION: usize = 1;
+    const WARNS: usize = 2;
+    const TAGS: usize = 7;
+
+    fn new(zone: &CompiledZone) -> HotZone {
+        let address = zone.shape.out_of_line().0;
+        debug_assert_eq!(address & HotZone::TAGS, 0, "boxed parts are 8-aligned");
+        let mut tagged = address & !HotZone::TAGS;
+        if zone.kind == ZoneKind::Exclusion {
+            tagged |= HotZone::EXCLUSION;
+        }
+        if zone.warning_m.is_some() {
+            tagged |= HotZone::WARNS;
+        }
+        HotZone {
+            quick: zone.shape.quick(),
+            tagged,
+        }
+    }
+
+    pub fn kind(&self) -> ZoneKind {
+        if self.tagged & HotZone::EXCLUSION != 0 {
+            ZoneKind::Exclusion
+        } else {
+            ZoneKind::Inclusion
+        }
+    }
+
+    pub fn warns(&self) -> bool {
+        self.tagged & HotZone::WARNS != 0
+    }
+
+    /// Fetches ahead what classifying a fix at `at` will read of the zone beyond this line,
+    /// unless the boxes decide it.
+    pub fn prefetch_for(&self, zone: &CompiledZone, at: crate::geometry::GeoPoint, accuracy: f64) {
+        if self.quick.side(at, accuracy, 0.0).is_none() {
+            // The shape comes first in the zone, and its frame first after the boxes.
+            prefetch::range(&zone.shape, 2 * 64);
+            let out_of_line = self.tagged & !HotZone::TAGS;
+            if out_of_line != 0 {
+                prefetch::range(out_of_line as *const u8, POLYGONS_HOT);
+            }
+        }
+    }
+}
+
+/// What classifying a fix reads of a polygon set's out-of-line part before its cells.
+const POLYGONS_HOT: usize = 192;
+
+/// The shape first (C order), its boxes and frame at the start.
 #[derive(Debug)]
+#[repr(C)]
 pub struct CompiledAddress {
     pub shape: CompiledShape,
     pub home_unit: Option<DeviceId>,
 }
 
+/// The shape first (C order), its boxes and frame at the start: see [`HotZone::prefetch_for`].
 #[derive(Debug)]
+#[repr(C)]
 pub struct CompiledZone {
-    pub kind: ZoneKind,
     pub shape: CompiledShape,
+    pub kind: ZoneKind,
     pub valid: Interval,
-    /// Read only when the zone starts or stops applying, so kept out of line: every fix reads
-    /// the zones array, and this would double it.
+    /// Read only when the zone starts or stops applying, so kept out of line.
     pub schedule: Option<Box<Timetable>>,
     pub warning_m: Option<f64>,
-    /// The zone's own, beside its shape: every fix reads both.
+    /// Read when a fix changes side or comes back from a breach.
     pub confirm: Confirmation,
 }
 
@@ -352,7 +432,10 @@ impl MonitoringPolicy {
             .as_ref()
             .map(|c| c.grace.clone())
             .unwrap_or_default();
+        let hot_zones = zones.iter().map(HotZone::new).collect();
         Ok(CompiledPolicy {
+            hot_zones,
+            has_curfew: curfew.is_some(),
             source: self,
             period,
             addresses,
@@ -757,6 +840,7 @@ impl CompiledPolicy {
     /// Heap and inline bytes of the compiled policy, for the memory benchmark.
     pub fn approx_bytes(&self) -> usize {
         std::mem::size_of::<Self>()
+            + self.hot_zones.capacity() * std::mem::size_of::<HotZone>()
             + self
                 .addresses
                 .iter()

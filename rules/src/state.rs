@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::book::Book;
 use crate::curfew::CurfewState;
 use crate::episode::ConditionRef;
-use crate::geometry::GeoPoint;
+use crate::geometry::{CompiledShape, GeoPoint, Side};
 use crate::health::DeviceHealth;
 use crate::observation::{CompactRef, EventKey, EvidenceRef, Observation, Reading};
 use crate::policy::{CompiledPolicy, DeviceKind};
@@ -106,7 +106,7 @@ impl Route {
         let from_tag = device.is_some_and(|(_, kind)| kind == DeviceKind::Tag);
         let device = device.map(|(i, _)| i);
         let fix = obs.fix();
-        let curfew = policy.curfew.is_some();
+        let curfew = policy.has_curfew;
         let proximity = !policy.source.proximity.is_empty();
         let evidence = match &obs.reading {
             Reading::Presence { tag, in_range }
@@ -138,6 +138,7 @@ impl Route {
                 proof: CompactRef::new(obs.evidence()),
                 from_tag,
                 worn: device.is_some(),
+                address_side: None,
                 evidence,
             }),
         }
@@ -157,6 +158,10 @@ pub(crate) struct JointInput {
     pub from_tag: bool,
     /// Sent by one of the client's own devices (else by a victim's device).
     pub worn: bool,
+    /// Which side of which curfew address a fix was found on, once worked out: every input is
+    /// judged twice (live, then into the anchor), and the answer depends on nothing else. In
+    /// what is otherwise padding.
+    address_side: Option<(u8, Side)>,
     pub evidence: JointEvidence,
 }
 
@@ -187,6 +192,22 @@ impl JointInput {
             device: p.device,
             seq: p.seq,
         }
+    }
+
+    /// Which side of address `address` (whose shape is `shape`) the fix is on, worked out once.
+    pub fn address_side(&mut self, address: u16, shape: &CompiledShape) -> Option<Side> {
+        let (at, accuracy) = self.fix()?;
+        let Ok(key) = u8::try_from(address) else {
+            return Some(shape.classify(at, accuracy, 0.0));
+        };
+        if let Some((known, side)) = self.address_side
+            && known == key
+        {
+            return Some(side);
+        }
+        let side = shape.classify(at, accuracy, 0.0);
+        self.address_side = Some((key, side));
+        Some(side)
     }
 
     pub fn fix(&self) -> Option<(GeoPoint, f64)> {
@@ -239,8 +260,9 @@ impl JointState {
         });
     }
 
-    /// Judges an input that comes next for this part.
-    pub fn observe(&mut self, policy: &CompiledPolicy, input: &JointInput) {
+    /// Judges an input that comes next for this part (and keeps in it what it worked out that
+    /// judging it again would work out the same).
+    pub fn observe(&mut self, policy: &CompiledPolicy, input: &mut JointInput) {
         let proof = input.proof();
         self.advance_to(policy, proof.device_time);
         self.progress.frontier = input.key();
@@ -376,11 +398,12 @@ struct DevicePart {
 impl DevicePart {
     fn advance_to(&mut self, policy: &CompiledPolicy, index: usize, t: Timestamp, book: &mut Book) {
         let health = &mut self.health;
-        let device = policy.source.devices[index].id;
         advance(&mut self.progress, t, |due| {
             if let Some(due) = due
                 && health.deadline(policy) <= due
             {
+                // Read only here: the device list is another line to wait for.
+                let device = policy.source.devices[index].id;
                 health.on_deadline(policy, device, due, book);
             }
             health.deadline(policy)
@@ -490,10 +513,10 @@ impl ClientState {
         {
             self.judge_zones(policy, obs, fix);
         }
-        if let Some(input) = route.joint
+        if let Some(mut input) = route.joint
             && self.joint.progress.order(input.key()) == Order::Next
         {
-            self.joint.observe(policy, &input);
+            self.joint.observe(policy, &mut input);
         }
     }
 
@@ -702,10 +725,15 @@ impl ClientState {
         out
     }
 
-    /// Fetches ahead what judging a fix reads of this state's heap.
-    pub fn prefetch(&self) {
-        prefetch::slice(&self.zones.zones);
-        prefetch::slice(&self.devices);
+    /// Fetches ahead what judging an observation reads of this state's heap: the sending
+    /// device's part (`device`), the zones (`fix` from a tag), the episodes and the joint part.
+    pub fn prefetch(&self, device: Option<usize>, zones: bool) {
+        if zones {
+            prefetch::slice(&self.zones.zones);
+        }
+        if let Some(part) = device.and_then(|i| self.devices.get(i)) {
+            prefetch::range(part, std::mem::size_of::<DevicePart>());
+        }
         prefetch::slice(&self.book.episodes);
         self.joint.prefetch();
     }

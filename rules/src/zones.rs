@@ -31,7 +31,7 @@ impl ZoneState {
     }
 
     fn tracked(policy: &CompiledPolicy, index: usize) -> Tracked<'_> {
-        let (breach, warning) = match policy.zones[index].kind {
+        let (breach, warning) = match policy.hot_zones[index].kind() {
             ZoneKind::Exclusion => (
                 BreachKind::ExclusionZoneEntered,
                 BreachKind::ExclusionZoneApproached,
@@ -86,12 +86,17 @@ impl ZoneState {
             return;
         }
         let c = Self::tracked(policy, index);
+        // The zone's hot line decides most fixes; the rest of it is read only when not.
+        let hot = &policy.hot_zones[index];
         let zone = &policy.zones[index];
-        let (violating_side, compliant_side) = match zone.kind {
+        let (violating_side, compliant_side) = match hot.kind() {
             ZoneKind::Exclusion => (Side::Inside, Side::Outside),
             ZoneKind::Inclusion => (Side::Outside, Side::Inside),
         };
-        let side = zone.shape.classify(at, accuracy_m, 0.0);
+        let side = hot
+            .quick
+            .side(at, accuracy_m, 0.0)
+            .unwrap_or_else(|| zone.shape.classify(at, accuracy_m, 0.0));
         let verdict = if side == violating_side {
             Verdict::Violating
         } else if self.tracker.in_breach {
@@ -108,7 +113,9 @@ impl ZoneState {
         };
         let t = proof.device_time;
         self.tracker.decide(c, verdict, t, &[proof], book);
-        if let Some(band) = zone.warning_m {
+        if hot.warns()
+            && let Some(band) = zone.warning_m
+        {
             let w = warning_verdict(
                 zone.kind,
                 zone.shape.signed_distance_m(at),
