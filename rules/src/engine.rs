@@ -13,6 +13,7 @@ use crate::episode::{Episode, EpisodeId};
 use crate::monitor::{Checkpoint, CheckpointError, ClientMonitor, Outcome};
 use crate::observation::{DeviceId, Observation};
 use crate::policy::{ClientId, CompiledPolicy, DeviceKind, MAX_DEVICES};
+use crate::routes::{MAX_MONITORS, Route, Routes};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,105 +24,23 @@ pub enum EngineError {
     DeviceTaken { device: DeviceId, client: ClientId },
     #[error("client {0} is not monitored")]
     UnknownClient(ClientId),
-    #[error("an engine monitors at most {} clients, each with at most {MAX_DEVICES} devices", u32::MAX - 1)]
+    #[error(
+        "an engine monitors at most {MAX_MONITORS} clients, each with at most {MAX_DEVICES} devices"
+    )]
     TooLarge,
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
-}
-
-/// Who an observation of one device concerns: 8 bytes, so that a table bucket (with the device
-/// id) is 16 and never straddles two cache lines. Finding it is the one memory wait of an
-/// observation that cannot be fetched ahead.
-#[derive(Debug, Clone, Copy)]
-struct Route {
-    /// The client wearing the device (an index into the monitors), or [`Route::NOBODY`].
-    monitor: u32,
-    /// The device's index among that client's devices.
-    device: u8,
-    kind: DeviceKind,
-    /// Whether some client's victim-proximity condition watches it: see `Engine::watchers`.
-    watched: bool,
-}
-
-impl Route {
-    const NOBODY: u32 = u32::MAX;
-
-    fn unworn() -> Route {
-        Route {
-            monitor: Route::NOBODY,
-            device: 0,
-            kind: DeviceKind::Tag,
-            watched: false,
-        }
-    }
-
-    fn worn(self) -> Option<(usize, usize, DeviceKind)> {
-        (self.monitor != Route::NOBODY).then_some((
-            self.monitor as usize,
-            usize::from(self.device),
-            self.kind,
-        ))
-    }
-}
-
-/// The clients whose victim-proximity conditions watch one victim's device, in the order they
-/// were added. The first is kept in the table's bucket itself, so that finding it (for every
-/// fix of the device) reads no second line.
-#[derive(Debug)]
-struct Watchers {
-    /// [`Route::NOBODY`] when there is none.
-    first: u32,
-    more: Vec<u32>,
-}
-
-impl Default for Watchers {
-    fn default() -> Self {
-        Watchers {
-            first: Route::NOBODY,
-            more: Vec::new(),
-        }
-    }
-}
-
-impl Watchers {
-    fn first(&self) -> Option<u32> {
-        (self.first != Route::NOBODY).then_some(self.first)
-    }
-
-    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        self.first().into_iter().chain(self.more.iter().copied())
-    }
-
-    fn push(&mut self, monitor: u32) {
-        if self.first == Route::NOBODY {
-            self.first = monitor;
-        } else {
-            self.more.push(monitor);
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.first == Route::NOBODY
-    }
-
-    /// Keeps the watchers `keep` says, renamed by `rename`, in order.
-    fn update(&mut self, mut keep: impl FnMut(u32) -> Option<u32>) {
-        let kept: Vec<u32> = self.iter().filter_map(&mut keep).collect();
-        *self = Watchers::default();
-        for m in kept {
-            self.push(m);
-        }
-    }
 }
 
 #[derive(Debug, Default)]
 pub struct Engine {
     monitors: Vec<ClientMonitor>,
     by_client: HashMap<ClientId, usize>,
-    /// One lookup per observation, so one small table.
-    routes: FxHashMap<DeviceId, Route>,
-    /// The clients whose victim-proximity conditions watch a victim's device.
-    watchers: FxHashMap<DeviceId, Watchers>,
+    /// One lookup per observation, so one small table of its own kind.
+    routes: Routes,
+    /// The clients whose victim-proximity conditions watch a victim's device, in the order they
+    /// were added (the first is in the device's route as well).
+    watchers: FxHashMap<DeviceId, Vec<u32>>,
 }
 
 impl Engine {
@@ -136,7 +55,7 @@ impl Engine {
             return Err(EngineError::DuplicateClient(client));
         }
         for device in &policy.source.devices {
-            if let Some((other, _, _)) = self.routes.get(&device.id).and_then(|r| r.worn()) {
+            if let Some((other, _, _)) = self.routes.get(device.id).and_then(Route::worn) {
                 return Err(EngineError::DeviceTaken {
                     device: device.id,
                     client: self.monitors[other].client(),
@@ -146,26 +65,22 @@ impl Engine {
         let index = self.monitors.len();
         let monitor = u32::try_from(index)
             .ok()
-            .filter(|&m| m != Route::NOBODY)
+            .filter(|&m| (m as usize) < MAX_MONITORS)
             .ok_or(EngineError::TooLarge)?;
         if policy.source.devices.len() > MAX_DEVICES {
             return Err(EngineError::TooLarge);
         }
         for (i, device) in policy.source.devices.iter().enumerate() {
-            let route = self.routes.entry(device.id).or_insert_with(Route::unworn);
-            route.monitor = monitor;
-            route.device = i as u8; // at most MAX_DEVICES, checked above
-            route.kind = device.kind;
+            let mut route = self.routes.get(device.id).unwrap_or(Route::NONE);
+            route.set_worn(Some((monitor, i, device.kind))); // i < MAX_DEVICES, checked above
+            self.routes.set(device.id, route);
         }
         for p in &policy.source.proximity {
-            self.routes
-                .entry(p.victim_device)
-                .or_insert_with(Route::unworn)
-                .watched = true;
-            self.watchers
-                .entry(p.victim_device)
-                .or_default()
-                .push(monitor);
+            let watchers = self.watchers.entry(p.victim_device).or_default();
+            watchers.push(monitor);
+            let mut route = self.routes.get(p.victim_device).unwrap_or(Route::NONE);
+            route.set_watchers(watchers);
+            self.routes.set(p.victim_device, route);
         }
         self.by_client.insert(client, index);
         self.monitors.push(ClientMonitor::new(policy));
@@ -183,45 +98,47 @@ impl Engine {
         let last = (self.monitors.len() - 1) as u32;
         let monitor = self.monitors.swap_remove(index);
         for device in &monitor.policy().source.devices {
-            if let Some(route) = self.routes.get_mut(&device.id) {
-                route.monitor = Route::NOBODY;
-                if !route.watched {
-                    self.routes.remove(&device.id);
-                }
+            if let Some(mut route) = self.routes.get(device.id) {
+                route.set_worn(None);
+                self.routes.set(device.id, route);
             }
         }
         for p in &monitor.policy().source.proximity {
-            let victim = p.victim_device;
-            let Some(watchers) = self.watchers.get_mut(&victim) else {
-                continue;
-            };
-            watchers.update(|m| (m != removed).then_some(m));
-            if watchers.is_empty() {
-                self.watchers.remove(&victim);
-                if let Some(route) = self.routes.get_mut(&victim) {
-                    route.watched = false;
-                    if route.monitor == Route::NOBODY {
-                        self.routes.remove(&victim);
-                    }
-                }
-            }
+            self.update_watchers(p.victim_device, |m| (m != removed).then_some(m));
         }
         // The last monitor took the removed one's place: point its routes there.
         if removed != last {
             let moved = &self.monitors[index];
             self.by_client.insert(moved.client(), index);
-            for device in &moved.policy().source.devices {
-                if let Some(route) = self.routes.get_mut(&device.id) {
-                    route.monitor = removed;
+            let moved = Arc::clone(moved.policy());
+            for (i, device) in moved.source.devices.iter().enumerate() {
+                if let Some(mut route) = self.routes.get(device.id) {
+                    route.set_worn(Some((removed, i, device.kind)));
+                    self.routes.set(device.id, route);
                 }
             }
-            for p in &moved.policy().source.proximity {
-                if let Some(watchers) = self.watchers.get_mut(&p.victim_device) {
-                    watchers.update(|m| Some(if m == last { removed } else { m }));
-                }
+            for p in &moved.source.proximity {
+                self.update_watchers(p.victim_device, |m| {
+                    Some(if m == last { removed } else { m })
+                });
             }
         }
         Ok(monitor)
+    }
+
+    /// Keeps the watchers of `victim` that `keep` says, renamed by it, in order, and their
+    /// route in step.
+    fn update_watchers(&mut self, victim: DeviceId, keep: impl FnMut(u32) -> Option<u32>) {
+        let Some(watchers) = self.watchers.get_mut(&victim) else {
+            return;
+        };
+        *watchers = watchers.iter().copied().filter_map(keep).collect();
+        let mut route = self.routes.get(victim).unwrap_or(Route::NONE);
+        route.set_watchers(watchers);
+        self.routes.set(victim, route);
+        if watchers.is_empty() {
+            self.watchers.remove(&victim);
+        }
     }
 
     /// Monitors a client under a new policy (a changed order) from now on, with a new monitor:
@@ -236,7 +153,7 @@ impl Engine {
             return Err(EngineError::UnknownClient(client));
         }
         for device in &policy.source.devices {
-            if let Some((other, _, _)) = self.routes.get(&device.id).and_then(|r| r.worn()) {
+            if let Some((other, _, _)) = self.routes.get(device.id).and_then(Route::worn) {
                 let wearer = self.monitors[other].client();
                 if wearer != client {
                     return Err(EngineError::DeviceTaken {
@@ -264,10 +181,18 @@ impl Engine {
         self.monitors.iter()
     }
 
+    /// Whether a monitored client wears or watches this device: a caller can skip decoding
+    /// what no client is judged by.
+    pub fn concerns(&self, device: DeviceId) -> bool {
+        self.routes
+            .get(device)
+            .is_some_and(|r| r.worn().is_some() || r.first_watcher().is_some())
+    }
+
     /// Judges one stored observation for every client it concerns; devices of no monitored
     /// client are ignored.
     pub fn observe(&mut self, obs: &Observation, out: &mut Outcome) {
-        if let Some(&route) = self.routes.get(&obs.device) {
+        if let Some(route) = self.routes.get(obs.device) {
             self.judge_routed(obs, route, out);
         }
     }
@@ -276,11 +201,15 @@ impl Engine {
         if let Some((m, device, kind)) = route.worn() {
             self.monitors[m].observe_from(obs, Some((device, kind)), out);
         }
-        if route.watched
-            && let Some(watchers) = self.watchers.get(&obs.device)
-        {
-            for m in watchers.iter() {
-                self.monitors[m as usize].observe_from(obs, None, out);
+        match route.first_watcher() {
+            None => {}
+            Some((first, false)) => self.monitors[first as usize].observe_from(obs, None, out),
+            Some((_, true)) => {
+                if let Some(watchers) = self.watchers.get(&obs.device) {
+                    for &m in watchers {
+                        self.monitors[m as usize].observe_from(obs, None, out);
+                    }
+                }
             }
         }
     }
@@ -296,25 +225,28 @@ impl Engine {
         const STATE: usize = 12;
         const POLICY: usize = 8;
         const SHAPES: usize = 4;
+        // How far ahead a route's slot is fetched while the routes are looked up.
+        const ROUTE: usize = 16;
+        const CHUNK: usize = 256;
         // Each observation's route, the client it concerns first (a victim's device may
         // concern several; the others are not fetched ahead) and, if that client wears the
-        // device, its index and kind: looked up once, in a row, so the waits overlap.
+        // device, its index and kind: looked up once, in a row, each slot fetched ahead.
         type Found = Option<(Route, Option<(usize, Option<(usize, DeviceKind)>)>)>;
-        let mut found: Vec<Found> = Vec::with_capacity(batch.len().min(256));
-        for chunk in batch.chunks(256) {
+        let mut found: Vec<Found> = Vec::with_capacity(batch.len().min(CHUNK));
+        for (c, chunk) in batch.chunks(CHUNK).enumerate() {
             found.clear();
-            found.extend(chunk.iter().map(|o| {
-                let route = *self.routes.get(&o.device)?;
-                let first = match route.worn() {
-                    Some((m, device, kind)) => Some((m, Some((device, kind)))),
-                    None => self
-                        .watchers
-                        .get(&o.device)
-                        .and_then(Watchers::first)
-                        .map(|m| (m as usize, None)),
-                };
-                Some((route, first))
-            }));
+            for (j, o) in chunk.iter().enumerate() {
+                if let Some(next) = batch.get(c * CHUNK + j + ROUTE) {
+                    self.routes.prefetch(next.device);
+                }
+                found.push(self.routes.get(o.device).map(|route| {
+                    let first = match route.worn() {
+                        Some((m, device, kind)) => Some((m, Some((device, kind)))),
+                        None => route.first_watcher().map(|(m, _)| (m as usize, None)),
+                    };
+                    (route, first)
+                }));
+            }
             let ahead = |i: usize| {
                 let (_, first) = found.get(i).copied().flatten()?;
                 let (m, device) = first?;

@@ -402,6 +402,27 @@ pub fn distance_m(a: GeoPoint, b: GeoPoint) -> f64 {
     WGS84.inverse(a.lat, a.lon, b.lat, b.lon)
 }
 
+/// Whether `distance_m_fast(a, b) > metres` is certain from a lower bound of it with no root and
+/// no call into libm. Its north-south leg is the latitude difference times the meridional
+/// radius, nowhere less than a(1 − e²) (110 574 m a degree); its east-west leg the longitude
+/// difference times the prime vertical radius, nowhere less than a (111 319 m a degree), times
+/// the cosine of the mean latitude, which is at least that of the larger latitude, which is at
+/// least 1 − x²/2 + x⁴/24 − x⁶/720 (for every x). The bound takes 110 500 and 111 200 m a degree
+/// and a cosine 1e-12 less, so rounding cannot carry it past the true legs.
+#[inline]
+pub fn surely_beyond(a: GeoPoint, b: GeoPoint, metres: f64) -> bool {
+    // Below 0 (or NaN), squaring would turn the comparison round: claim nothing.
+    if metres.is_nan() || metres < 0.0 {
+        return false;
+    }
+    let north = (a.lat - b.lat).abs() * 110_500.0;
+    let x = a.lat.abs().max(b.lat.abs()).to_radians();
+    let x2 = x * x;
+    let cos = (1.0 - x2 * (0.5 - x2 * (1.0 / 24.0 - x2 / 720.0)) - 1e-12).max(0.0);
+    let east = wrap_degrees(b.lon - a.lon).abs() * 111_200.0 * cos;
+    north * north + east * east > metres * metres
+}
+
 /// A fast approximation of [`distance_m`] for nearby points (within ~50 km, latitudes within
 /// ±80°): the plane tangent at the mean latitude, scaled by the ellipsoid's meridional and
 /// prime-vertical radii of curvature there. Within 0.1 % + 0.5 m of the geodesic up to 50 km.

@@ -29,7 +29,7 @@ pub(crate) struct DeviceHealth {
 
 impl DeviceHealth {
     pub fn deadline(&self, policy: &CompiledPolicy) -> Timestamp {
-        match (policy.source.health.charge_every, self.last_charge) {
+        match (policy.health.charge_every, self.last_charge) {
             (Some(every), Some(last)) => last.get().saturating_add(every).saturating_add(Span(1)),
             _ => Timestamp::MAX,
         }
@@ -43,7 +43,7 @@ impl DeviceHealth {
         book: &mut Book,
     ) {
         if let (Some(every), Some(last)) = (
-            policy.source.health.charge_every,
+            policy.health.charge_every,
             self.last_charge.map(CompactTime::get),
         ) && t.since(last) > every
         {
@@ -70,7 +70,7 @@ impl DeviceHealth {
         let key = CondKey::Device(obs.device);
         let t = obs.device_time;
         let proof = obs.evidence();
-        let health = &policy.source.health;
+        let health = &policy.health;
         if is_tag && self.last_charge.is_none() {
             self.last_charge = Some(CompactTime::new(t));
         }
@@ -163,7 +163,7 @@ impl DeviceHealth {
         book: &mut Book,
     ) {
         let previous = self.last_heartbeat.replace((CompactTime::new(t), moving));
-        let Some(rule) = &policy.source.health.motion_without_fix else {
+        let Some(rule) = &policy.health.motion_without_fix else {
             return;
         };
         if !moving {
@@ -217,7 +217,7 @@ impl ArrivalHealth {
             return;
         }
         let skew = received.since(obs.device_time).millis().abs();
-        if skew > policy.source.health.clock_skew_limit.millis() {
+        if skew > policy.health.clock_skew_limit.millis() {
             book.open(
                 policy,
                 key,

@@ -19,6 +19,7 @@ pub mod monitor;
 pub mod observation;
 pub mod policy;
 mod prefetch;
+mod routes;
 pub mod schedule;
 mod state;
 pub mod time;

@@ -21,7 +21,7 @@ use crate::episode::ConditionRef;
 use crate::episode::{Episode, EpisodeChange, EpisodeId, Told, reconcile};
 use crate::health::ArrivalHealth;
 use crate::observation::{DeviceId, Observation};
-use crate::policy::{ClientId, CompiledPolicy, DeviceKind, HealthPolicy};
+use crate::policy::{ClientId, CompiledPolicy, DeviceKind};
 use crate::prefetch;
 use crate::state::{ClientState, ConditionState, JointInput, JointState, Order, Route};
 use crate::time::{Span, Timestamp};
@@ -395,9 +395,8 @@ impl ClientMonitor {
         prefetch::slice(&self.told_solo);
         prefetch::slice(&self.told_joint);
         let policy = &*self.policy;
+        // The first lines hold all of the policy that every observation reads.
         prefetch::range(policy, std::mem::offset_of!(CompiledPolicy, curfew));
-        prefetch::range(&policy.source.health, std::mem::size_of::<HealthPolicy>());
-        prefetch::range(&policy.source.proximity, std::mem::size_of::<Vec<u8>>());
     }
 
     /// Fetches ahead what the policy points to that judging `obs` reads: the zones' hot lines and
@@ -415,7 +414,7 @@ impl ClientMonitor {
             prefetch::slice(&policy.addresses);
             prefetch::slice(&policy.source.devices);
         }
-        prefetch::slice(&policy.source.proximity);
+        prefetch::slice(&policy.proximity);
     }
 
     /// Fetches ahead the zones and polygons that judging `obs` will read beyond their hot lines

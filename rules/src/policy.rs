@@ -319,6 +319,10 @@ pub struct CompiledPolicy {
     /// The curfew's tolerances (the defaults when the order has no curfew).
     pub grace: CurfewGrace,
     pub period: Interval,
+    /// The source's health limits and victim-proximity rules, copied here because every
+    /// observation reads them, and the source lies far from these first lines.
+    pub(crate) health: HealthPolicy,
+    pub(crate) proximity: Box<[ProximityRule]>,
     /// Whether `curfew` is some: read for every observation, and `curfew` is long.
     pub(crate) has_curfew: bool,
     pub curfew: Option<CurfewPlan>,
@@ -388,6 +392,30 @@ impl HotZone {
     }
 }
 
+/// What judging a fix reads of a victim-proximity rule: the source's, but its id.
+#[derive(Debug, Clone)]
+pub(crate) struct ProximityRule {
+    pub victim_device: DeviceId,
+    pub alarm_m: f64,
+    pub release_m: f64,
+    pub warning_m: Option<f64>,
+    pub max_fix_gap: Span,
+    pub confirm: Confirmation,
+}
+
+impl ProximityRule {
+    fn new(p: &VictimProximity) -> ProximityRule {
+        ProximityRule {
+            victim_device: p.victim_device,
+            alarm_m: p.alarm_m,
+            release_m: p.release_m,
+            warning_m: p.warning_m,
+            max_fix_gap: p.max_fix_gap,
+            confirm: p.confirm.clone(),
+        }
+    }
+}
+
 /// What classifying a fix reads of a polygon set's out-of-line part before its cells.
 const POLYGONS_HOT: usize = 192;
 
@@ -435,6 +463,8 @@ impl MonitoringPolicy {
         let hot_zones = zones.iter().map(HotZone::new).collect();
         Ok(CompiledPolicy {
             hot_zones,
+            health: self.health.clone(),
+            proximity: self.proximity.iter().map(ProximityRule::new).collect(),
             has_curfew: curfew.is_some(),
             source: self,
             period,
@@ -796,8 +826,8 @@ impl CompiledPolicy {
     pub fn comm_lost_after(&self, index: usize) -> Span {
         let device = &self.source.devices[index];
         device.comm_lost_after.unwrap_or(match device.kind {
-            DeviceKind::Tag => self.source.health.comm_lost_tag,
-            DeviceKind::HomeUnit => self.source.health.comm_lost_home_unit,
+            DeviceKind::Tag => self.health.comm_lost_tag,
+            DeviceKind::HomeUnit => self.health.comm_lost_home_unit,
         })
     }
 
@@ -841,6 +871,7 @@ impl CompiledPolicy {
     pub fn approx_bytes(&self) -> usize {
         std::mem::size_of::<Self>()
             + self.hot_zones.capacity() * std::mem::size_of::<HotZone>()
+            + std::mem::size_of_val(&*self.proximity)
             + self
                 .addresses
                 .iter()

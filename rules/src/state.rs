@@ -107,7 +107,7 @@ impl Route {
         let device = device.map(|(i, _)| i);
         let fix = obs.fix();
         let curfew = policy.has_curfew;
-        let proximity = !policy.source.proximity.is_empty();
+        let proximity = !policy.proximity.is_empty();
         let evidence = match &obs.reading {
             Reading::Presence { tag, in_range }
                 if device.is_some() && curfew && policy.is_tag(*tag) =>
@@ -275,7 +275,7 @@ impl JointState {
         for (i, p) in self.proximity.iter_mut().enumerate() {
             if input.from_tag {
                 p.on_fix(policy, i, false, at, accuracy, proof, &mut self.book);
-            } else if !input.worn && policy.source.proximity[i].victim_device == proof.device {
+            } else if !input.worn && policy.proximity[i].victim_device == proof.device {
                 p.on_fix(policy, i, true, at, accuracy, proof, &mut self.book);
             }
         }

@@ -7,7 +7,7 @@
 use crate::book::{Book, CondKey};
 use crate::confirm::{SideTracker, Tracked, Verdict, WarningVerdict};
 use crate::episode::BreachKind;
-use crate::geometry::{GeoPoint, Side, distance_m_fast};
+use crate::geometry::{GeoPoint, Side, distance_m_fast, surely_beyond};
 use crate::observation::{CompactRef, EvidenceRef};
 use crate::policy::{CompiledPolicy, ZoneKind};
 use crate::time::Timestamp;
@@ -181,7 +181,7 @@ impl ProximityState {
             key: CondKey::Proximity(index as u16),
             breach: BreachKind::VictimProximity,
             warning: BreachKind::VictimProximityWarning,
-            confirm: &policy.source.proximity[index].confirm,
+            confirm: &policy.proximity[index].confirm,
         }
     }
 
@@ -211,14 +211,24 @@ impl ProximityState {
         };
         let Some(other) = other else { return };
         let other_proof = other.proof.get();
-        let rule = &policy.source.proximity[index];
+        let rule = &policy.proximity[index];
         let t = proof.device_time;
         if t.since(other_proof.device_time).millis().abs() > rule.max_fix_gap.millis() {
             return;
         }
-        let d = distance_m_fast(at, other.at);
         let slack = accuracy_m + f64::from(other.accuracy_m);
         let c = Self::tracked(policy, index);
+        // Surely farther than every limit with both accuracies (most pairs, most of the time):
+        // the verdicts below are compliant and clear, known without the distance.
+        let limit = rule
+            .alarm_m
+            .max(rule.release_m)
+            .max(rule.warning_m.unwrap_or(0.0));
+        let d = if slack >= 0.0 && surely_beyond(at, other.at, limit + slack) {
+            f64::INFINITY
+        } else {
+            distance_m_fast(at, other.at)
+        };
         let verdict = if d + slack <= rule.alarm_m {
             Verdict::Violating
         } else if d - slack
@@ -256,6 +266,6 @@ impl ProximityState {
 
     pub fn is_unknown(&self, policy: &CompiledPolicy, index: usize, now: Timestamp) -> bool {
         self.tracker
-            .is_unknown(now, policy.source.proximity[index].confirm.unknown_after)
+            .is_unknown(now, policy.proximity[index].confirm.unknown_after)
     }
 }
