@@ -32,6 +32,8 @@ pub struct FileConfig {
     pub seq_gap_timeout: Option<u64>,
     pub secure_cookies: Option<bool>,
     pub log: Option<String>,
+    /// The `[alerts]` table: severities, escalation, duty leads, the wearer's notices.
+    pub alerts: Option<alerts::AlertsConfig>,
 }
 
 impl FileConfig {
@@ -134,6 +136,7 @@ pub struct ServeConfig {
     pub writer: WriterOptions,
     /// The session cookie is sent over HTTPS only.
     pub secure_cookies: bool,
+    pub alerts: alerts::AlertsConfig,
 }
 
 fn default_addr(text: &str) -> SocketAddr {
@@ -179,6 +182,9 @@ impl ServeArgs {
         if !(1..=86_400).contains(&gap_timeout_s) {
             bail!("--seq-gap-timeout must be between 1 and 86400 seconds, not {gap_timeout_s}");
         }
+        let mut alerts = file.alerts.clone().unwrap_or_default();
+        alerts_secrets_from_env(&mut alerts, |name| std::env::var(name).ok());
+        alerts.validate()?;
         Ok(ServeConfig {
             storage,
             mqtt,
@@ -192,7 +198,28 @@ impl ServeArgs {
                 gap_timeout_ms: gap_timeout_s * 1000,
             },
             secure_cookies: self.secure_cookies || file.secure_cookies.unwrap_or(false),
+            alerts,
         })
+    }
+}
+
+/// The channels' secrets may come from the environment rather than the file, so that the file
+/// can be readable by more than the service: `SARGS_SMTP_PASSWORD`, `SARGS_WEBHOOK_SECRET`,
+/// `SARGS_SMS_AUTHORIZATION`. Each fills in its channel's secret when that channel is
+/// configured.
+fn alerts_secrets_from_env(
+    alerts: &mut alerts::AlertsConfig,
+    env: impl Fn(&str) -> Option<String>,
+) {
+    let channels = &mut alerts.channels;
+    if let (Some(email), Some(password)) = (&mut channels.email, env("SARGS_SMTP_PASSWORD")) {
+        email.password = Some(password);
+    }
+    if let (Some(webhook), Some(secret)) = (&mut channels.webhook, env("SARGS_WEBHOOK_SECRET")) {
+        webhook.secret = secret;
+    }
+    if let (Some(sms), Some(authorization)) = (&mut channels.sms, env("SARGS_SMS_AUTHORIZATION")) {
+        sms.authorization = Some(authorization);
     }
 }
 
@@ -287,5 +314,25 @@ mod tests {
             database_url: Some("postgres://x".into()),
         };
         assert!(storage.location(&FileConfig::default()).is_err());
+    }
+
+    #[test]
+    fn the_alerts_table_is_read_and_secrets_come_from_the_environment() {
+        let file = FileConfig::parse(
+            "[alerts]\nduty-leads = [\"lead\"]\n\
+             [alerts.escalate-after]\ncritical = 60\n\
+             [alerts.channels.webhook]\nurl = \"https://centre.example/hook\"\nsecret = \"\"\n",
+        )
+        .expect("parses");
+        let mut alerts = file.alerts.expect("an alerts table");
+        assert_eq!(alerts.duty_leads, ["lead"]);
+        super::alerts_secrets_from_env(&mut alerts, |name| {
+            (name == "SARGS_WEBHOOK_SECRET").then(|| "from the environment".to_string())
+        });
+        let webhook = alerts.channels.webhook.expect("webhook");
+        assert_eq!(webhook.secret, "from the environment");
+        assert!(alerts.channels.email.is_none());
+        let typo = FileConfig::parse("[alerts]\nescalate-afterr = 3\n").expect_err("refused");
+        assert!(format!("{typo:#}").contains("unknown field"), "{typo:#}");
     }
 }

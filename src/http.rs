@@ -9,21 +9,28 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use ingest::metrics::Metrics;
+use ingest::store::Store;
 
 pub fn router(metrics: Arc<Metrics>, api: api::ApiState) -> Router {
     Router::new()
         .route("/metrics", get(metrics_text))
         .route("/healthz", get(|| async { "ok\n" }))
-        .with_state(metrics)
+        .with_state((metrics, api.store.clone()))
         .merge(api::router(api))
 }
 
-async fn metrics_text(State(metrics): State<Arc<Metrics>>) -> impl IntoResponse {
+/// Ingest's counters, then the alerts' and notifications' gauges read from the store.
+async fn metrics_text(State((metrics, store)): State<(Arc<Metrics>, Store)>) -> impl IntoResponse {
+    let mut text = metrics.render();
+    match alerts::records::metrics_text(&store).await {
+        Ok(alerts) => text += &alerts,
+        Err(error) => tracing::warn!(%error, "alert metrics"),
+    }
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        metrics.render(),
+        text,
     )
 }

@@ -3,10 +3,14 @@
 //! taken port or a missing serial line stops start-up with a clear message, never a
 //! half-started service.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use alerts::outbox::Sink;
+use alerts::wearer::WearerSink;
+use alerts::{Alerts, AlertsOptions};
 use anyhow::Context;
 use ingest::metrics::Metrics;
 use ingest::mqtt::BrokerAddress;
@@ -26,6 +30,8 @@ pub struct Running {
     pub http: SocketAddr,
     /// Live judgement of what ingest commits; readers ask it for episodes.
     pub judge: Judge,
+    /// Alerts raised from the judge's episodes, notified and escalated.
+    pub alerts: Arc<Alerts>,
     ingest: Ingest,
     http_task: JoinHandle<()>,
 }
@@ -82,12 +88,41 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
         metrics.clone(),
     )
     .await?;
+    let mut sinks: BTreeMap<&'static str, Arc<dyn Sink>> = BTreeMap::new();
+    for channel in config
+        .alerts
+        .channels
+        .build()
+        .context("configuring the alert channels ([alerts.channels])")?
+    {
+        sinks.insert(channel.name(), Arc::new(channel));
+    }
+    sinks.insert(
+        alerts::notify::WEARER,
+        Arc::new(WearerSink(ingest.downlink())),
+    );
+    let alerts = Arc::new(
+        Alerts::start(
+            store.clone(),
+            cases.clone(),
+            AlertsOptions {
+                config: config.alerts.clone(),
+                sinks,
+                judge_steps: Some(judge.watch_steps()),
+                ..AlertsOptions::default()
+            },
+        )
+        .await
+        .context("starting the alerts")?,
+    );
     let app = http::router(
         metrics.clone(),
         api::ApiState {
             cases,
             store: store.clone(),
             judge: Some(judge.notifier()),
+            alerts: Some(alerts.clone()),
+            downlink: Some(ingest.downlink()),
             secure_cookies: config.secure_cookies,
         },
     );
@@ -104,6 +139,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
         mqtt,
         http: http_addr,
         judge,
+        alerts,
         ingest,
         http_task,
     })
@@ -114,7 +150,14 @@ impl Running {
     pub async fn shutdown(self) {
         self.ingest.shutdown().await;
         self.judge.shutdown().await;
+        // The last episodes judged are taken before the alerts stop.
+        if let Err(error) = self.alerts.catch_up().await {
+            tracing::warn!(%error, "taking the last episodes into alerts");
+        }
         self.http_task.abort();
+        if let Ok(alerts) = Arc::try_unwrap(self.alerts) {
+            alerts.shutdown().await;
+        }
         self.store.close().await;
     }
 }

@@ -17,83 +17,10 @@ use ingest::store::StoreLocation;
 use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 const TAG: u64 = 1001;
 const HOME: (f64, f64) = (56.9496, 24.1052);
 const OLD_TOWN: (f64, f64) = (56.9600, 24.1300);
-
-/// A signed-in user of the API: a session cookie, as the console holds one.
-struct Session {
-    http: reqwest::Client,
-    base: String,
-    cookie: String,
-}
-
-impl Session {
-    async fn login(base: &str, username: &str, password: &str) -> Session {
-        let http = reqwest::Client::new();
-        let response = http
-            .post(format!("{base}/api/v1/session"))
-            .json(&json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .expect("an answer");
-        assert_eq!(response.status(), 200, "{username} signs in");
-        let cookie = response
-            .headers()
-            .get(reqwest::header::SET_COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .expect("a session cookie")
-            .to_string();
-        Session {
-            http,
-            base: base.to_string(),
-            cookie,
-        }
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header(reqwest::header::COOKIE, &self.cookie);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("an answer");
-        let status = response.status().as_u16();
-        let text = response.text().await.expect("a body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    /// A request that must succeed; its answer.
-    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
-        let (status, answer) = self.call(method.clone(), path, body).await;
-        assert!(
-            (200..300).contains(&status),
-            "{method} {path}: {status} {answer}"
-        );
-        answer
-    }
-}
-
-fn id(v: &Value) -> i64 {
-    v["id"].as_i64().expect("an id")
-}
-
-/// The simulator's key for a device (src/simulate/fleet.rs documents the derivation).
-fn sim_key(seed: u64, device: u64) -> String {
-    let mut hash = Sha256::new();
-    hash.update(b"sargs-sim");
-    hash.update(seed.to_be_bytes());
-    hash.update(device.to_be_bytes());
-    hex::encode(hash.finalize())
-}
 
 /// The service and its signed-in people, with the client and order they work on.
 struct Office {

@@ -384,5 +384,22 @@ async fn the_demo_seeds_clients_and_plays_their_breaches() {
     second.sort();
     assert_eq!(second, vec!["AbsentDuringCurfew", "ExclusionZoneEntered"]);
     assert_eq!(kinds(3).await, Vec::<String>::new());
+    // Each breach raised one alert, to the client's officer.
+    let mut raised: Vec<(i64, String)> =
+        alerts::records::list(&store, &Default::default(), None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.client_id, format!("{:?}", a.kind)))
+            .collect();
+    raised.sort();
+    assert_eq!(
+        raised,
+        [
+            (1, "AbsentDuringCurfew".to_string()),
+            (2, "AbsentDuringCurfew".to_string()),
+            (2, "ExclusionZoneEntered".to_string())
+        ]
+    );
     store.close().await;
 }

@@ -76,3 +76,102 @@ async fn a_fleet_on_a_serial_line_loses_nothing() {
         check_stored(&db.location, &report, 50_000).await;
     }
 }
+
+/// The engine's commands reach simulated devices: a GPS tag answers LOCATE_NOW with a LOCATION
+/// at once, and counts NOTIFY_WEARER (the report says so). The engine runs in this process so
+/// the test can hold its `Downlink`.
+#[tokio::test]
+async fn simulated_tags_answer_locate_now_and_take_notifications() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use ingest::store::DeviceKind;
+    use ingest::{DownlinkCommand, Ingest, IngestConfig, NotifyPattern};
+
+    const FIRST_ID: u64 = 60_000;
+    for db in test_databases().await {
+        let store = Store::open(&db.location).await.unwrap();
+        let broker = ingest::broker::start("127.0.0.1:0".parse().unwrap()).unwrap();
+        let config = IngestConfig {
+            broker: ingest::mqtt::BrokerAddress {
+                host: "127.0.0.1".into(),
+                port: broker.port(),
+            },
+            client_id: format!("sargs-test-{}", now_ms()),
+            serial: Vec::new(),
+            writer: ingest::writer::WriterOptions::default(),
+            channel_capacity: 1024,
+            connect_patience: Duration::from_secs(10),
+        };
+        let engine = Ingest::start(store.clone(), config, Arc::new(Default::default()))
+            .await
+            .unwrap();
+        let mut args = vec![
+            "simulate".to_string(),
+            "--register".into(),
+            "--devices=3".into(),
+            "--duration=12".into(),
+            "--location-interval-ms=5000".into(),
+            "--seed=21".into(),
+            format!("--first-id={FIRST_ID}"),
+            format!("--mqtt-url=mqtt://127.0.0.1:{}", broker.port()),
+            "--json".into(),
+        ];
+        args.extend(storage_flags(&db.location));
+        let run = tokio::task::spawn_blocking(move || sargs_ok(&args));
+
+        // Wait for a GPS tag of the fleet to be heard, then command it.
+        let deadline = std::time::Instant::now() + WAIT;
+        let tag = loop {
+            assert!(std::time::Instant::now() < deadline, "no tag heard in time");
+            let mut heard = None;
+            for id in FIRST_ID..FIRST_ID + 3 {
+                if let Ok(Some(d)) = store.device(id).await
+                    && d.kind == DeviceKind::GpsTag
+                    && d.last_via.is_some()
+                {
+                    heard = Some(id);
+                    break;
+                }
+            }
+            if let Some(id) = heard {
+                break id;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let downlink = engine.downlink();
+        let asked_ms = chrono::Utc::now().timestamp_millis();
+        downlink
+            .send(tag, DownlinkCommand::LocateNow)
+            .await
+            .expect("LOCATE_NOW sent");
+        downlink
+            .send(
+                tag,
+                DownlinkCommand::NotifyWearer {
+                    pattern: NotifyPattern::ShortVibration,
+                    message_id: 3,
+                },
+            )
+            .await
+            .expect("NOTIFY_WEARER sent");
+
+        let out = run.await.unwrap();
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(report["locate_requests"], 1, "{report}");
+        assert_eq!(report["notifications"], 1, "{report}");
+        assert_eq!(report["downlink_rejected"], 0, "{report}");
+        assert_eq!(report["lost"], 0, "{report}");
+        // The answer: a LOCATION taken within moments of the request.
+        let fixes = store
+            .observations_page(tag, asked_ms, asked_ms + 2_000, None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.frame_type == firmware_proto::FrameType::Location as u8)
+            .count();
+        assert!(fixes >= 1, "{}: no LOCATION answered LOCATE_NOW", db.name);
+        engine.shutdown().await;
+        store.close().await;
+    }
+}

@@ -8,6 +8,7 @@
 //! every change lands in the audit log before the answer leaves.
 
 mod access;
+mod alerts;
 mod devices;
 mod error;
 mod gate;
@@ -31,6 +32,10 @@ pub struct ApiState {
     pub store: Store,
     /// The live judge, told of every change to what an order makes it judge.
     pub judge: Option<judge::PolicyNotifier>,
+    /// The alerts, for the people's transitions and the live feed.
+    pub alerts: Option<std::sync::Arc<::alerts::Alerts>>,
+    /// Commands to devices (LOCATE_NOW on an operator's request).
+    pub downlink: Option<ingest::Downlink>,
     /// The session cookie is marked Secure (sent over HTTPS only): set when TLS is in front.
     pub secure_cookies: bool,
 }

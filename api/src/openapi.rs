@@ -51,6 +51,14 @@ pub fn example(body: &str) -> Value {
         "InventoryChange" => json!({ "firmware": "1.4.3" }),
         "Fitting" => json!({ "order_id": 1, "at": "2026-11-02T10:00:00Z" }),
         "Removal" => json!({ "at": "2027-05-02T10:00:00Z", "status": "in_stock" }),
+        "AlertNote" => json!({ "note": "Called the client: on the way home." }),
+        "AlertResolution" => {
+            json!({ "resolution": "reasonable_excuse", "note": "Bus broke down; ticket seen." })
+        }
+        "Contacts" => json!({ "contacts": [
+            { "channel": "email", "address": "ilze.ozola@vpd.example", "min_severity": "medium", "enabled": true },
+            { "channel": "sms", "address": "+37120000000", "min_severity": "critical", "enabled": true }
+        ] }),
         _ => json!({}),
     }
 }
@@ -206,6 +214,9 @@ mod tests {
                 "InventoryChange" => reads::<cases::InventoryChange>(body),
                 "Fitting" => reads::<crate::devices::Fitting>(body),
                 "Removal" => reads::<crate::devices::Removal>(body),
+                "AlertNote" => reads::<crate::alerts::AlertNote>(body),
+                "AlertResolution" => reads::<crate::alerts::AlertResolution>(body),
+                "Contacts" => reads::<crate::alerts::Contacts>(body),
                 other => panic!("no example type for {other}"),
             }
         }

@@ -6,7 +6,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use cases::Role;
 
-use crate::{ApiState, devices, notes, orders, people, session};
+use crate::{ApiState, alerts, devices, notes, orders, people, session};
 
 /// Who may call a route.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -39,6 +39,9 @@ const CASE_EDIT: Access = Access::Roles(&[Admin, Officer, Supervisor]);
 const USERS_READ: Access = Access::Roles(&[Admin, Operator, Supervisor]);
 const DEVICES_READ: Access = Access::Roles(&[Admin, Operator, Technician]);
 const DEVICES_EDIT: Access = Access::Roles(&[Admin, Technician]);
+/// See the alerts of the clients in one's care; act on them.
+const ALERTS: Access = Access::Roles(&[Admin, Operator, Officer, Supervisor]);
+const ALERTS_ACT: Access = Access::Roles(&[Operator, Officer, Supervisor]);
 /// Technicians see a device's data without where its wearer was; others only their clients'.
 const OBSERVATIONS: Access = Access::Roles(&[Admin, Operator, Officer, Supervisor, Technician]);
 
@@ -135,6 +138,27 @@ const EPISODE_RANGE: &[(&str, &str)] = &[
     ),
     ("to", "episodes starting before this instant (RFC 3339)"),
 ];
+const ALERT_FILTER: &[(&str, &str)] = &[
+    ("state", "open, acknowledged or resolved"),
+    ("severity", "warning, low, medium, high or critical"),
+    ("client_id", "only this client's alerts"),
+    (
+        "officer_id",
+        "only alerts raised for this officer's caseload",
+    ),
+    (
+        "unit_id",
+        "only the alerts of this unit's clients (and its departments')",
+    ),
+    ("from", "raised at or after this instant (RFC 3339)"),
+    ("to", "raised before this instant (RFC 3339)"),
+    ("before", "the last id of the previous page (newest first)"),
+    ("limit", "at most this many (1 to 500, default 100)"),
+];
+const FEED: &[(&str, &str)] = &[(
+    "after",
+    "resume after this event id (the Last-Event-ID header does the same); default: from now",
+)];
 const OF_CLIENT: &[(&str, &str)] = &[("client_id", "the client (required)")];
 const OF_ORDER: &[(&str, &str)] = &[("order_id", "the order (required)")];
 
@@ -191,6 +215,18 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::POST, "/api/v1/devices/{id}/fitting", "devices", "Fit a device under an order", DEVICES_EDIT, Some("Fitting"), &[], devices::fit),
         route(M::POST, "/api/v1/devices/{id}/removal", "devices", "Remove a fitted device", DEVICES_EDIT, Some("Removal"), &[], devices::remove),
         route(M::GET, "/api/v1/devices/{id}/observations", "devices", "A device's observations over a time range, in device time", OBSERVATIONS, None, TIME_RANGE, devices::observations),
+        // Alerts.
+        route(M::GET, "/api/v1/alerts", "alerts", "The alert queue in your care, newest first", ALERTS, None, ALERT_FILTER, alerts::list_alerts),
+        route(M::GET, "/api/v1/alerts/feed", "alerts", "The live feed of alert events (server-sent events; resumes after Last-Event-ID)", ALERTS, None, FEED, alerts::feed),
+        route(M::GET, "/api/v1/alerts/{id}", "alerts", "One alert with its episodes, evidence, history and notifications", ALERTS, None, &[], alerts::get_alert),
+        route(M::POST, "/api/v1/alerts/{id}/acknowledgement", "alerts", "Acknowledge an alert: it stops escalating", ALERTS_ACT, Some("AlertNote"), &[], alerts::acknowledge),
+        route(M::POST, "/api/v1/alerts/{id}/resolution", "alerts", "Resolve an alert with a code and a note", ALERTS_ACT, Some("AlertResolution"), &[], alerts::resolve),
+        route(M::POST, "/api/v1/alerts/{id}/locate", "alerts", "Ask the client's tag for a location fix now (LOCATE_NOW)", ALERTS_ACT, None, &[], alerts::locate),
+        route(M::POST, "/api/v1/alerts/{id}/notes", "alerts", "Add a note to an alert", ALERTS_ACT, Some("AlertNote"), &[], alerts::add_note),
+        route(M::GET, "/api/v1/contacts", "alerts", "Your alert channels", EVERYONE, None, &[], alerts::get_own_contacts),
+        route(M::PUT, "/api/v1/contacts", "alerts", "Set your alert channels: e-mail, SMS, lowest severity for each", EVERYONE, Some("Contacts"), &[], alerts::set_own_contacts),
+        route(M::GET, "/api/v1/users/{id}/contacts", "alerts", "A user's alert channels", ADMIN, None, &[], alerts::get_contacts),
+        route(M::PUT, "/api/v1/users/{id}/contacts", "alerts", "Set a user's alert channels", ADMIN, Some("Contacts"), &[], alerts::set_contacts),
         // Audit.
         route(M::GET, "/api/v1/audit", "audit", "The audit log", ADMIN, None, PAGE, session::audit_entries),
         route(M::GET, "/api/v1/audit/verify", "audit", "Check the audit log's hash chain", ADMIN, None, &[], session::verify_audit),

@@ -144,7 +144,7 @@ pub(crate) fn changed_fields(fields: &[(&str, bool)]) -> String {
 }
 
 /// Appends an entry inside `tx`: it lands exactly when the change it records does.
-pub(crate) async fn append(
+pub async fn append(
     tx: &mut Transaction<'static, Any>,
     actor: &Actor,
     action: AuditAction,

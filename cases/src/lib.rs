@@ -21,7 +21,7 @@ mod schema;
 use ingest::store::{Backend, Store};
 use sqlx::{Any, Transaction};
 
-pub use audit::{Actor, AuditAction, AuditEntry, AuditVerdict, GENESIS};
+pub use audit::{Actor, AuditAction, AuditEntry, AuditVerdict, GENESIS, append as append_audit};
 pub use auth::{
     Credential, CredentialKind, Issued, LOCKOUT_MS, MAX_FAILURES, Refusal, SESSION_IDLE_MS,
     SESSION_MAX_MS, TOKEN_MAX_MS,
@@ -60,11 +60,13 @@ impl Cases {
     /// in between); PostgreSQL takes an advisory lock. Case changes come at the pace of people,
     /// so serialising them costs nothing, and it makes every check-then-write (a personal code
     /// not yet registered, the audit chain's next entry) exact.
-    async fn write(&self) -> Result<Transaction<'static, Any>, CasesError> {
+    /// A transaction for a change to the case records (or to records kept beside them, such
+    /// as the alerts), serialised with every other: see the module doc.
+    pub async fn write(&self) -> Result<Transaction<'static, Any>, CasesError> {
         match self.store.backend() {
-            Backend::Sqlite => Ok(self.pool().begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite => Ok(self.store.begin_write().await?),
             Backend::Postgres => {
-                let mut tx = self.pool().begin().await?;
+                let mut tx = self.store.begin_write().await?;
                 sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(7235021)) AS locked")
                     .execute(&mut *tx)
                     .await?;

@@ -3,10 +3,12 @@
 //! Built as small stages joined by channels (after Vector): sources (`mqtt`, `serial`) turn
 //! bytes on a wire into `Inbound` frames; `check` decides whether a frame is valid, from a
 //! registered device, and authentic; `writer` commits batches and only then acknowledges. The
-//! protocol itself lives in `firmware_proto`; storage in `store`.
+//! protocol itself lives in `firmware_proto`; storage in `store`. Commands to devices go the
+//! other way through `downlink`, into the writer, which numbers and sends them.
 
 pub mod broker;
 pub mod check;
+pub mod downlink;
 pub mod metrics;
 pub mod mqtt;
 pub mod seqwin;
@@ -22,6 +24,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::check::Checker;
+pub use crate::downlink::{Downlink, DownlinkCommand, DownlinkError, DownlinkSent, NotifyPattern};
 use crate::metrics::Metrics;
 use crate::mqtt::{BrokerAddress, MqttAcks};
 use crate::serial::{SerialReader, SerialSpec};
@@ -62,6 +65,7 @@ pub struct IngestConfig {
 pub struct Ingest {
     sources: Vec<JoinHandle<()>>,
     stages: Vec<JoinHandle<()>>,
+    downlink: Downlink,
 }
 
 impl Ingest {
@@ -92,6 +96,7 @@ impl Ingest {
         .await
         .context("starting the MQTT downlink")?;
 
+        let serial_lines: Vec<_> = readers.iter().map(SerialReader::line).collect();
         let (inbound_tx, mut inbound_rx) = mpsc::channel(config.channel_capacity);
         let (checked_tx, checked_rx) = mpsc::channel(config.channel_capacity);
 
@@ -126,12 +131,21 @@ impl Ingest {
                 }
             }
         });
-        let writer = Writer::new(store, metrics, config.writer, MqttAcks(ack_client));
-        let write_stage = tokio::spawn(writer.run(checked_rx));
+        let writer = Writer::new(store, metrics, config.writer, MqttAcks(ack_client))
+            .with_serial_lines(serial_lines);
+        let (downlink, commands) = Downlink::channel(downlink::COMMAND_QUEUE);
+        let write_stage = tokio::spawn(writer.run_with_commands(checked_rx, commands));
         Ok(Ingest {
             sources,
             stages: vec![check_stage, write_stage],
+            downlink,
         })
+    }
+
+    /// A handle for sending commands (NOTIFY_WEARER, LOCATE_NOW) to devices; clone it freely.
+    /// It answers `DownlinkError::Stopped` once the pipeline has shut down.
+    pub fn downlink(&self) -> Downlink {
+        self.downlink.clone()
     }
 
     /// Stop taking frames, commit and acknowledge what was already taken, then return.

@@ -79,6 +79,10 @@ pub struct Metrics {
     rejected: [AtomicU64; REASONS],
     pub acks_sent: AtomicU64,
     pub ack_send_failures: AtomicU64,
+    /// Commands (NOTIFY_WEARER, LOCATE_NOW, ...) queued on a device's transport.
+    pub commands_sent: AtomicU64,
+    /// Commands refused or not queued (unknown device, no route, queue full, storage).
+    pub command_failures: AtomicU64,
     pub clock_skewed: AtomicU64,
     pub seq_gaps: AtomicU64,
     pub serial_noise_bytes: AtomicU64,
@@ -165,6 +169,18 @@ impl Metrics {
             "sargs_ack_send_failures_total",
             "ACK frames that could not be handed to a transport (the device will resend).",
             &self.ack_send_failures,
+        );
+        counter(
+            &mut out,
+            "sargs_commands_sent_total",
+            "Commands to devices (NOTIFY_WEARER, LOCATE_NOW) queued on their transport.",
+            &self.commands_sent,
+        );
+        counter(
+            &mut out,
+            "sargs_command_failures_total",
+            "Commands to devices not sent (unknown device, no route, queue full, storage).",
+            &self.command_failures,
         );
         counter(
             &mut out,

@@ -96,6 +96,11 @@ impl SerialReader {
         })
     }
 
+    /// The line's name and downlink queue, as frames read from it carry it.
+    pub fn line(&self) -> Arc<SerialLine> {
+        self.line.clone()
+    }
+
     pub async fn run(mut self, tx: mpsc::Sender<Inbound>, metrics: Arc<Metrics>) {
         let mut backoff = Duration::from_millis(100);
         loop {

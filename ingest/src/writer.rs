@@ -5,6 +5,11 @@
 //! than the service slower. Per device the stage keeps the ack watermark (`SeqWindow`) and the
 //! downlink seq. Both are changed on a copy and kept only when the commit succeeds: a failed
 //! commit acknowledges nothing, and the devices resend.
+//!
+//! Commands to devices (`crate::downlink`) come in on a channel of their own and are served
+//! between batches, a few at a time, so that neither frames nor commands can starve the other.
+//! A command's seq comes from the same per-device counter as the ACKs' and is persisted before
+//! the frame leaves.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -15,11 +20,15 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use firmware_proto::{Ack, DeviceKey, Flags, FrameType, Header, Message};
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 
 use crate::check::{Accepted, Checked, is_clock_skewed};
+use crate::downlink::{
+    CommandReceiver, CommandRequest, DownlinkCommand, DownlinkError, DownlinkSent,
+};
 use crate::metrics::Metrics;
 use crate::seqwin::SeqWindow;
-use crate::source::Via;
+use crate::source::{MQTT_LABEL, SerialLine, Via};
 use crate::store::{
     DeviceUpdate, DeviceWindowState, ObservationRow, SecurityEvent, SeqGap, Store, StoreError,
     UnknownSighting, WriteBatch,
@@ -48,10 +57,15 @@ pub trait MqttDownlink: Send + 'static {
     fn try_send(&self, device_id: u64, frame: Bytes) -> bool;
 }
 
+/// Commands served between two batches at most; the rest wait for the next turn.
+const COMMANDS_PER_TURN: usize = 16;
+
 #[derive(Clone, Debug)]
 struct DeviceState {
     window: SeqWindow,
     down_seq: u32,
+    /// How the device was last heard by this process, once it has been.
+    route: Option<Via>,
 }
 
 impl From<DeviceWindowState> for DeviceState {
@@ -59,8 +73,14 @@ impl From<DeviceWindowState> for DeviceState {
         DeviceState {
             window: SeqWindow::new(stored.acked_through, stored.stored_above),
             down_seq: stored.down_seq,
+            route: None,
         }
     }
+}
+
+/// The downlink seq after `seq`: +1, skipping 0 (invalid).
+fn next_down_seq(seq: u32) -> u32 {
+    seq.wrapping_add(1).max(1)
 }
 
 /// One device's share of a batch.
@@ -79,6 +99,8 @@ pub struct Writer<D> {
     options: WriterOptions,
     downlink: D,
     devices: HashMap<u64, DeviceState>,
+    /// The serial lines of this process, to reach a device last heard on one before a restart.
+    serial_lines: Vec<Arc<SerialLine>>,
 }
 
 impl<D: MqttDownlink> Writer<D> {
@@ -89,11 +111,30 @@ impl<D: MqttDownlink> Writer<D> {
             options,
             downlink,
             devices: HashMap::new(),
+            serial_lines: Vec::new(),
         }
     }
 
+    /// The serial lines a device may have been heard on before this process started.
+    pub fn with_serial_lines(mut self, lines: Vec<Arc<SerialLine>>) -> Self {
+        self.serial_lines = lines;
+        self
+    }
+
     /// Run until the channel closes; every batch received before that is committed and acked.
-    pub async fn run(mut self, mut rx: mpsc::Receiver<Checked>) {
+    pub async fn run(self, rx: mpsc::Receiver<Checked>) {
+        // A channel whose sender is gone: no commands ever come.
+        let (_, commands) = mpsc::channel(1);
+        self.run_with_commands(rx, commands).await;
+    }
+
+    /// [`Writer::run`], also serving commands to devices between batches. Commands still
+    /// waiting when the frame channel closes are answered `DownlinkError::Stopped`.
+    pub async fn run_with_commands(
+        mut self,
+        mut rx: mpsc::Receiver<Checked>,
+        mut commands: CommandReceiver,
+    ) {
         // Every known device's window up front; devices registered later are loaded lazily.
         match self.store.device_windows(None).await {
             Ok(windows) => {
@@ -105,9 +146,143 @@ impl<D: MqttDownlink> Writer<D> {
             Err(error) => tracing::warn!(%error, "cannot preload device windows; loading lazily"),
         }
         let mut items = Vec::with_capacity(self.options.max_batch);
-        while rx.recv_many(&mut items, self.options.max_batch).await > 0 {
-            self.commit_with_retry(&items).await;
-            items.clear();
+        let mut commands_open = true;
+        loop {
+            // Commands that waited during the last commit, a few, then frames again.
+            for _ in 0..COMMANDS_PER_TURN {
+                match commands.try_recv() {
+                    Ok(request) => self.serve(request).await,
+                    Err(_) => break,
+                }
+            }
+            tokio::select! {
+                biased;
+                n = rx.recv_many(&mut items, self.options.max_batch) => {
+                    if n == 0 {
+                        break;
+                    }
+                    self.commit_with_retry(&items).await;
+                    items.clear();
+                }
+                request = commands.recv(), if commands_open => match request {
+                    Some(request) => self.serve(request).await,
+                    None => commands_open = false,
+                },
+            }
+        }
+    }
+
+    /// Serve one command and answer its sender.
+    async fn serve(&mut self, request: CommandRequest) {
+        let CommandRequest {
+            device_id,
+            command,
+            reply,
+        } = request;
+        if reply.is_closed() {
+            // The caller gave up: spend no seq on it.
+            return;
+        }
+        let outcome = self.send_command(device_id, command).await;
+        match &outcome {
+            Ok(sent) => {
+                self.metrics.commands_sent.fetch_add(1, Relaxed);
+                tracing::info!(
+                    device_id,
+                    command = command.name(),
+                    seq = sent.seq,
+                    via = %sent.via,
+                    "command sent to device"
+                );
+            }
+            Err(error) => {
+                self.metrics.command_failures.fetch_add(1, Relaxed);
+                tracing::warn!(device_id, command = command.name(), %error, "command not sent");
+            }
+        }
+        let _ = reply.send(outcome);
+    }
+
+    /// Number, persist, encode and queue one command.
+    pub async fn send_command(
+        &mut self,
+        device_id: u64,
+        command: DownlinkCommand,
+    ) -> Result<DownlinkSent, DownlinkError> {
+        let record = self
+            .store
+            .device(device_id)
+            .await?
+            .ok_or(DownlinkError::UnknownDevice(device_id))?;
+        if !self.devices.contains_key(&device_id) {
+            let loaded = self.store.device_windows(Some(&[device_id])).await?;
+            self.devices.extend(
+                loaded
+                    .into_iter()
+                    .map(|(id, stored)| (id, DeviceState::from(stored))),
+            );
+        }
+        let state = self
+            .devices
+            .get(&device_id)
+            .ok_or(DownlinkError::UnknownDevice(device_id))?;
+        let route = match &state.route {
+            Some(via) => via.clone(),
+            None => self
+                .stored_route(device_id, record.last_via.as_deref())
+                .ok_or(DownlinkError::NoRoute(device_id))?,
+        };
+        let seq = next_down_seq(state.down_seq);
+        let message = command.message();
+        let header = Header {
+            frame_type: message.frame_type(),
+            flags: Flags::empty(),
+            device_id,
+            seq,
+            time_ms: u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default(),
+        };
+        let frame = firmware_proto::encode_to_vec(&header, &message, record.key.as_ref())
+            .map_err(|error| DownlinkError::Encode { device_id, error })?;
+        // Persist the seq before the frame leaves: never reused, even across a crash.
+        if !self.store.set_down_seq(device_id, seq).await? {
+            return Err(DownlinkError::UnknownDevice(device_id));
+        }
+        if let Some(state) = self.devices.get_mut(&device_id) {
+            state.down_seq = seq;
+        }
+        let via = route.label().to_string();
+        let frame = Bytes::from(frame);
+        match &route {
+            Via::Mqtt { .. } => {
+                if !self.downlink.try_send(device_id, frame) {
+                    return Err(DownlinkError::QueueFull { device_id, via });
+                }
+            }
+            Via::Serial(line) => match line.downlink.try_send(frame) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
+                    return Err(DownlinkError::QueueFull { device_id, via });
+                }
+                Err(TrySendError::Closed(_)) => {
+                    return Err(DownlinkError::TransportClosed { device_id, via });
+                }
+            },
+        }
+        Ok(DownlinkSent { seq, via })
+    }
+
+    /// The way to a device not heard since this process started, from the stored `last_via`:
+    /// MQTT, or a serial line this process has open under the same name.
+    fn stored_route(&self, device_id: u64, last_via: Option<&str>) -> Option<Via> {
+        match last_via? {
+            MQTT_LABEL => Some(Via::Mqtt {
+                topic_device: Some(device_id),
+            }),
+            label => self
+                .serial_lines
+                .iter()
+                .find(|line| &*line.label == label)
+                .map(|line| Via::Serial(line.clone())),
         }
     }
 
@@ -243,7 +418,7 @@ impl<D: MqttDownlink> Writer<D> {
             }
             let acked = device.state.window.acked_through();
             if device.ack_requested && acked > 0 {
-                device.state.down_seq = device.state.down_seq.wrapping_add(1).max(1);
+                device.state.down_seq = next_down_seq(device.state.down_seq);
                 acks.push((device_id, device.state.down_seq, acked));
             }
             batch.devices.push(DeviceUpdate {
@@ -279,7 +454,8 @@ impl<D: MqttDownlink> Writer<D> {
                 self.send_ack(device_id, down_seq, acked, device, now_ms);
             }
         }
-        for (device_id, device) in touched {
+        for (device_id, mut device) in touched {
+            device.state.route = Some(device.via);
             self.devices.insert(device_id, device.state);
         }
         Ok(())

@@ -22,5 +22,6 @@ mod task;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::JudgeError;
-pub use records::{EpisodeState, MonitorRecord, StoredEpisode};
+pub use records::{EpisodeState, LoggedChange, MonitorRecord, StoredEpisode};
+pub use schema::migrate;
 pub use task::{Judge, JudgeOptions, PolicyNotifier};

@@ -145,7 +145,7 @@ impl Pending {
         cursor: Option<i64>,
         now: Timestamp,
     ) -> Result<(), JudgeError> {
-        let mut tx = store.pool().begin().await?;
+        let mut tx = store.begin_write().await?;
         for m in &self.begun {
             put_monitor(&mut tx, m).await?;
         }
@@ -171,6 +171,7 @@ impl Pending {
         }
         for (order, episode, state) in self.episodes.values() {
             put_episode(&mut tx, *order, episode, *state, now).await?;
+            records::log_change(&mut tx, db_u64(episode.client), episode.id, *state, now).await?;
         }
         if let Some(row) = cursor {
             set_cursor(&mut tx, row, now).await?;

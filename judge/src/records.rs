@@ -44,7 +44,7 @@ impl EpisodeState {
         }
     }
 
-    fn parse(s: &str) -> Result<EpisodeState, JudgeError> {
+    pub fn parse(s: &str) -> Result<EpisodeState, JudgeError> {
         [
             EpisodeState::Open,
             EpisodeState::Closed,
@@ -202,6 +202,22 @@ pub(crate) async fn end_monitor(
     old: &MonitorRecord,
     at: Timestamp,
 ) -> Result<u64, JudgeError> {
+    let open: Vec<(i64,)> =
+        sqlx::query_as("SELECT episode_id FROM episodes WHERE client_id = $1 AND state = $2")
+            .bind(old.client_id)
+            .bind(EpisodeState::Open.as_str())
+            .fetch_all(&mut **tx)
+            .await?;
+    for (id,) in open {
+        log_change(
+            tx,
+            old.client_id,
+            EpisodeId(wire_u64(id)),
+            EpisodeState::Superseded,
+            at,
+        )
+        .await?;
+    }
     let superseded = sqlx::query(
         "UPDATE episodes SET state = $1,
             end_ms = CASE WHEN start_ms > $2 THEN start_ms ELSE $2 END, updated_ms = $2
@@ -223,6 +239,67 @@ pub(crate) async fn end_monitor(
         .execute(&mut **tx)
         .await?;
     Ok(superseded)
+}
+
+/// Notes in `episode_log` that an episode changed, in the transaction that changed it.
+pub(crate) async fn log_change(
+    tx: &mut Tx<'_>,
+    client_id: i64,
+    episode: EpisodeId,
+    state: EpisodeState,
+    at: Timestamp,
+) -> Result<(), JudgeError> {
+    sqlx::query(
+        "INSERT INTO episode_log (client_id, episode_id, state, logged_ms) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(client_id)
+    .bind(db_u64(episode.0))
+    .bind(state.as_str())
+    .bind(at.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// One change to an episode, as logged.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoggedChange {
+    /// Its place in commit order.
+    pub row: i64,
+    pub client_id: i64,
+    pub episode_id: u64,
+}
+
+/// The episode changes logged after `row`, oldest first, at most `limit`.
+pub async fn changes_after(
+    store: &Store,
+    row: i64,
+    limit: u32,
+) -> Result<Vec<LoggedChange>, JudgeError> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT row_id, client_id, episode_id FROM episode_log WHERE row_id > $1
+         ORDER BY row_id LIMIT $2",
+    )
+    .bind(row)
+    .bind(i64::from(limit))
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, client_id, episode_id)| LoggedChange {
+            row,
+            client_id,
+            episode_id: wire_u64(episode_id),
+        })
+        .collect())
+}
+
+/// The last episode change logged (0 if none).
+pub async fn last_change(store: &Store) -> Result<i64, JudgeError> {
+    let (row,): (Option<i64>,) = sqlx::query_as("SELECT MAX(row_id) FROM episode_log")
+        .fetch_one(store.pool())
+        .await?;
+    Ok(row.unwrap_or(0))
 }
 
 /// The last observation row judged, if the judge ever ran on this store.
@@ -329,7 +406,8 @@ fn stored_episode(row: &sqlx::any::AnyRow) -> Result<StoredEpisode, JudgeError> 
 }
 
 /// A unit enum's serde name (a kind, a severity), as stored.
-pub(crate) fn name<T: Serialize>(value: &T) -> Result<String, JudgeError> {
+/// A unit enum's serde name, as stored.
+pub fn name<T: Serialize>(value: &T) -> Result<String, JudgeError> {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => Ok(s),
         Ok(other) => Err(corrupt("name", other)),
@@ -337,7 +415,8 @@ pub(crate) fn name<T: Serialize>(value: &T) -> Result<String, JudgeError> {
     }
 }
 
-fn named<T: for<'de> Deserialize<'de>>(s: &str, what: &'static str) -> Result<T, JudgeError> {
+/// A unit enum back from its stored name.
+pub fn named<T: for<'de> Deserialize<'de>>(s: &str, what: &'static str) -> Result<T, JudgeError> {
     serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|e| corrupt(what, e))
 }
 

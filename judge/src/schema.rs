@@ -9,6 +9,8 @@
 //!   observation row committed before that revision took over (it judges the rows after).
 //! - `judge_cursor`: the last observation row judged, advanced in the same transaction as the
 //!   episodes and checkpoints it produced, so a restart neither skips nor repeats a row.
+//! - `episode_log`: every change to an episode, numbered in commit order, written in the
+//!   transaction that made it: what the alerts follow.
 //!
 //! Times are milliseconds since the epoch (UTC).
 
@@ -16,8 +18,9 @@ use ingest::store::{Store, schema};
 
 use crate::JudgeError;
 
-const MIGRATIONS: &[&[&str]] = &[&[
-    "CREATE TABLE IF NOT EXISTS episodes (
+const MIGRATIONS: &[&[&str]] = &[
+    &[
+        "CREATE TABLE IF NOT EXISTS episodes (
         client_id BIGINT NOT NULL,
         episode_id BIGINT NOT NULL,
         order_id BIGINT NOT NULL,
@@ -32,8 +35,8 @@ const MIGRATIONS: &[&[&str]] = &[&[
         updated_ms BIGINT NOT NULL,
         PRIMARY KEY (client_id, episode_id)
     )",
-    "CREATE INDEX IF NOT EXISTS episodes_by_start ON episodes (client_id, start_ms)",
-    "CREATE TABLE IF NOT EXISTS checkpoints (
+        "CREATE INDEX IF NOT EXISTS episodes_by_start ON episodes (client_id, start_ms)",
+        "CREATE TABLE IF NOT EXISTS checkpoints (
         client_id BIGINT NOT NULL,
         order_id BIGINT NOT NULL,
         policy_revision BIGINT NOT NULL,
@@ -42,21 +45,34 @@ const MIGRATIONS: &[&[&str]] = &[&[
         checkpoint TEXT NOT NULL,
         PRIMARY KEY (client_id, order_id, policy_revision, until_ms)
     )",
-    "CREATE TABLE IF NOT EXISTS monitors (
+        "CREATE TABLE IF NOT EXISTS monitors (
         client_id BIGINT PRIMARY KEY,
         order_id BIGINT NOT NULL,
         policy_revision BIGINT NOT NULL,
         first_row BIGINT NOT NULL,
         applied_ms BIGINT NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS judge_cursor (
+        "CREATE TABLE IF NOT EXISTS judge_cursor (
         id BIGINT PRIMARY KEY,
         observation_row BIGINT NOT NULL,
         updated_ms BIGINT NOT NULL
     )",
-]];
+    ],
+    &[
+        // Every change to an episode, in commit order (one judge writes), for the alerts to
+        // follow after the last row they took, as the judge follows the observations.
+        "CREATE TABLE IF NOT EXISTS episode_log (
+        row_id {id},
+        client_id BIGINT NOT NULL,
+        episode_id BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        logged_ms BIGINT NOT NULL
+    )",
+    ],
+];
 
-pub(crate) async fn migrate(store: &Store) -> Result<(), JudgeError> {
+/// Brings the judge's tables up to date (the alerts, which read them, call it too).
+pub async fn migrate(store: &Store) -> Result<(), JudgeError> {
     schema::apply(store, "judge_schema_migrations", MIGRATIONS).await?;
     Ok(())
 }

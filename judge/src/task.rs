@@ -60,6 +60,7 @@ impl PolicyNotifier {
 pub struct Judge {
     store: Store,
     commands: mpsc::Sender<Command>,
+    stepped: watch::Receiver<u64>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -72,10 +73,12 @@ impl Judge {
             Judgement::open(store.clone(), options.clock.clone(), options.batch).await?;
         let (commands, rx) = mpsc::channel(64);
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(run(judgement, store.clone(), options, rx, stopped));
+        let (steps, stepped) = watch::channel(0);
+        let task = tokio::spawn(run(judgement, store.clone(), options, rx, stopped, steps));
         Ok(Judge {
             store,
             commands,
+            stepped,
             stop: Some(stop),
             task: Some(task),
         })
@@ -89,6 +92,12 @@ impl Judge {
     /// A handle that tells this judge of changed orders, for whatever changes them (the API).
     pub fn notifier(&self) -> PolicyNotifier {
         PolicyNotifier(self.commands.clone())
+    }
+
+    /// Changes after each step of judging, which may have logged episode changes
+    /// (`records::changes_after`): what the alerts wait on.
+    pub fn watch_steps(&self) -> watch::Receiver<u64> {
+        self.stepped.clone()
     }
 
     /// Returns once every observation committed before the call is judged, earlier commands
@@ -145,6 +154,7 @@ async fn run(
     options: JudgeOptions,
     mut commands: mpsc::Receiver<Command>,
     mut stopped: oneshot::Receiver<()>,
+    steps: watch::Sender<u64>,
 ) {
     let mut commits: watch::Receiver<u64> = store.watch_commits();
     let mut ticks = tokio::time::interval(options.tick_every);
@@ -177,6 +187,7 @@ async fn run(
             },
             _ = ticks.tick() => periodic(&mut judgement).await,
         };
+        steps.send_modify(|n| *n = n.wrapping_add(1));
         if let Err(error) = step {
             tracing::error!(%error, "judging failed; starting again from the store");
             judgement = loop {
@@ -191,7 +202,11 @@ async fn run(
             };
         }
     }
-    if let Err(error) = judge_all(&mut judgement).await {
+    let last = match judge_all(&mut judgement).await {
+        Ok(()) => judgement.save_cursor().await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = last {
         tracing::error!(%error, "judging the last observations failed; they are judged on the next start");
     }
 }

@@ -69,6 +69,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         http: free_or_any(DEFAULT_HTTP),
         writer: WriterOptions::default(),
         secure_cookies: false,
+        alerts: alerts::AlertsConfig::default(),
     })
     .await?;
     let cases = cases::Cases::open(running.store.clone()).await?;
@@ -115,6 +116,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  devices:   {registered} simulated (GPS tags and home units around Riga), with coverage gaps;\n             the three clients' tags replay last night: one stays out past the curfew, one\n             walks into their exclusion zone"
     );
     println!(
+        "  alerts:    GET /api/v1/alerts (as operator or ilze.ozola); live: GET /api/v1/alerts/feed"
+    );
+    println!(
         "  try:       sargs devices list --data-dir {}",
         data_dir.display()
     );
@@ -133,8 +137,19 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 let m = &running.metrics;
                 let stored = m.stored.load(Relaxed);
                 let breaches = breaches(&running.store, &seeded.clients).await;
+                let open = alerts::records::list(
+                    &running.store,
+                    &alerts::records::AlertFilter {
+                        state: Some(alerts::lifecycle::AlertState::Open),
+                        ..Default::default()
+                    },
+                    None,
+                    1000,
+                )
+                .await
+                .map_or(0, |a| a.len());
                 println!(
-                    "frames sent {:>8}  stored {:>8} (+{:>5})  duplicates {:>6}  acks {:>8}  waiting for ACK {:>6}  breach episodes {breaches:>3}",
+                    "frames sent {:>8}  stored {:>8} (+{:>5})  duplicates {:>6}  acks {:>8}  waiting for ACK {:>6}  breach episodes {breaches:>3}  open alerts {open:>3}",
                     stats.transmitted.load(Relaxed),
                     stored,
                     stored - last_stored,

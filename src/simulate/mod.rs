@@ -377,6 +377,8 @@ pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<Si
         downlink_rejected: after
             .downlink_rejected
             .saturating_sub(before.downlink_rejected),
+        notifications: after.notifications.saturating_sub(before.notifications),
+        locate_requests: after.locate_requests.saturating_sub(before.locate_requests),
         dropped_by_devices: outcomes.iter().map(|o| o.dropped).sum(),
         gaps: after.gaps.saturating_sub(before.gaps),
         reconnects: outcomes.iter().map(|o| o.reconnects).sum(),
@@ -416,6 +418,8 @@ struct Snapshot {
     acked: u64,
     acks_received: u64,
     downlink_rejected: u64,
+    notifications: u64,
+    locate_requests: u64,
     delivered_raw: u64,
     gaps: u64,
 }
@@ -429,6 +433,8 @@ impl Snapshot {
             acked: stats.acked.load(Relaxed),
             acks_received: stats.acks_received.load(Relaxed),
             downlink_rejected: stats.downlink_rejected.load(Relaxed),
+            notifications: stats.notifications.load(Relaxed),
+            locate_requests: stats.locate_requests.load(Relaxed),
             delivered_raw: stats.delivered_raw.load(Relaxed),
             gaps: stats.gaps.load(Relaxed),
         }

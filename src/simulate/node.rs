@@ -274,7 +274,9 @@ impl Node {
     }
 
     /// A downlink frame for this device: ACKs release frames (and give their latency),
-    /// LOCATE_NOW records a fix; a refused frame is counted.
+    /// LOCATE_NOW records a fix at once (GPS tags, while the run generates), NOTIFY_WEARER is
+    /// counted and logged; a refused frame (bad or missing MAC when the device has a key,
+    /// replayed seq, ...) is counted.
     pub fn downlink(
         &mut self,
         bytes: &[u8],
@@ -298,12 +300,23 @@ impl Node {
                 self.sync();
             }
             Ok(DownlinkEvent::LocateNow) => {
+                counters.locate_requests += 1;
+                tracing::info!(device_id = self.id, "locate request");
                 if self.generating
                     && now_ms < self.end_ms
                     && let Some(fix) = self.model.locate_now(now_ms)
                 {
                     self.record(fix, now_ms, counters);
                 }
+            }
+            Ok(DownlinkEvent::Notify(notify)) => {
+                counters.notifications += 1;
+                tracing::info!(
+                    device_id = self.id,
+                    pattern = ?notify.pattern,
+                    message_id = notify.message_id,
+                    "wearer notified"
+                );
             }
             Ok(_) => {}
             Err(error) => {
@@ -400,6 +413,7 @@ mod tests {
 
     use super::*;
     use crate::simulate::fleet::members;
+    use ingest::store::DeviceKind;
 
     const START: u64 = 1_767_225_600_000;
 
@@ -518,6 +532,77 @@ mod tests {
         assert_eq!(latency.count(), c.acked);
         assert!(engine.stored_flags >= c.resent);
         assert!(nodes.iter().all(|n| n.unacked() == 0));
+    }
+
+    /// A downlink command to `node`'s device, as the engine encodes it.
+    fn command(
+        node: &Node,
+        message: Message,
+        seq: u32,
+        key: Option<&DeviceKey>,
+        now: u64,
+    ) -> Vec<u8> {
+        let header = Header {
+            frame_type: message.frame_type(),
+            flags: Flags::empty(),
+            device_id: node.id(),
+            seq,
+            time_ms: now,
+        };
+        encode_to_vec(&header, &message, key).expect("command encodes")
+    }
+
+    #[test]
+    fn a_tag_answers_locate_now_with_a_fix_and_counts_notifications() {
+        let members = members(5, 700, 3, true);
+        let tag = members
+            .iter()
+            .find(|m| m.device.kind == DeviceKind::GpsTag)
+            .expect("a GPS tag in the fleet");
+        let key = tag.device.key.expect("keyed fleet");
+        let plan = Plan {
+            seed: 5,
+            timing: Timing::new(None),
+            start_ms: START,
+            end_ms: START + 600_000,
+            session: SessionOptions::default(),
+            gaps: GapPlan::new(0.0, 600_000),
+        };
+        let mut node = Node::new(tag, &plan);
+        let (mut c, mut latency) = (Counters::default(), Histogram::default());
+        let now = START + 20_000;
+        node.generate(now, &mut c);
+        let before = node.transmit(now, true, &mut c).len();
+        assert!(before > 0);
+
+        // LOCATE_NOW: a LOCATION is due at once, with the device's time of now.
+        let locate = command(&node, Message::LocateNow, 1, Some(&key), now);
+        node.downlink(&locate, now + 10, &mut latency, &mut c);
+        let frames = node.transmit(now + 10, true, &mut c);
+        let fixes: Vec<_> = frames
+            .iter()
+            .filter_map(|f| decode(f).ok())
+            .filter(|d| matches!(d.message, Message::Location(_)))
+            .collect();
+        assert_eq!(fixes.len(), 1, "one LOCATION in answer");
+        assert_eq!(fixes[0].header.time_ms, now + 10);
+        assert_eq!(c.locate_requests, 1);
+
+        // NOTIFY_WEARER is counted; nothing is sent for it.
+        let notify = Message::NotifyWearer(firmware_proto::NotifyWearer {
+            pattern: firmware_proto::NotifyPattern::Beep,
+            message_id: 12,
+        });
+        let frame = command(&node, notify, 2, Some(&key), now);
+        node.downlink(&frame, now + 20, &mut latency, &mut c);
+        assert_eq!(c.notifications, 1);
+        assert!(node.transmit(now + 20, true, &mut c).is_empty());
+
+        // A keyed device refuses a command without its MAC, or replayed.
+        let unsigned = command(&node, Message::LocateNow, 3, None, now);
+        node.downlink(&unsigned, now + 30, &mut latency, &mut c);
+        node.downlink(&frame, now + 30, &mut latency, &mut c);
+        assert_eq!((c.downlink_rejected, c.locate_requests), (2, 1));
     }
 
     #[test]

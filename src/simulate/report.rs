@@ -23,6 +23,10 @@ pub struct SimStats {
     pub acks_received: AtomicU64,
     /// Downlink frames a device refused (bad MAC, replay, wrong device, undecodable).
     pub downlink_rejected: AtomicU64,
+    /// NOTIFY_WEARER commands devices accepted (and would have vibrated or beeped for).
+    pub notifications: AtomicU64,
+    /// LOCATE_NOW commands devices accepted; GPS tags answer each with a LOCATION.
+    pub locate_requests: AtomicU64,
     /// Uplink frames the `--raw-broker` subscriber received.
     pub delivered_raw: AtomicU64,
     /// Coverage gaps begun.
@@ -40,6 +44,8 @@ pub struct Counters {
     pub acked: u64,
     pub acks_received: u64,
     pub downlink_rejected: u64,
+    pub notifications: u64,
+    pub locate_requests: u64,
     pub gaps: u64,
 }
 
@@ -53,6 +59,8 @@ impl Counters {
             (&stats.acked, self.acked),
             (&stats.acks_received, self.acks_received),
             (&stats.downlink_rejected, self.downlink_rejected),
+            (&stats.notifications, self.notifications),
+            (&stats.locate_requests, self.locate_requests),
             (&stats.gaps, self.gaps),
         ];
         for (counter, n) in pairs {
@@ -170,6 +178,10 @@ pub struct SimReport {
     pub unacked_at_end: u64,
     pub acks_received: u64,
     pub downlink_rejected: u64,
+    /// NOTIFY_WEARER commands the devices accepted.
+    pub notifications: u64,
+    /// LOCATE_NOW commands the devices accepted.
+    pub locate_requests: u64,
     /// Frames the devices dropped: buffer full, or impossible to encode.
     pub dropped_by_devices: u64,
     pub gaps: u64,
@@ -230,6 +242,12 @@ impl SimReport {
             self.acks_received,
             self.downlink_rejected
         );
+        if self.notifications > 0 || self.locate_requests > 0 {
+            println!(
+                "  commands: {} wearer notifications, {} locate requests",
+                self.notifications, self.locate_requests
+            );
+        }
         if self.acked > 0 {
             println!(
                 "  ack latency ms: p50 {}, p99 {}, max {}",

@@ -15,7 +15,7 @@
 //! A device may say `first_seq = 500` to go on after frames it sent before (the engine takes a
 //! seq it has stored as a duplicate). A report is one of `fix`, `presence` (`{ tag = 1001, in_range = true }`), `heartbeat`
 //! (`{ battery_percent = 80 }`) or `event` (a code name); with `until` and `every` it repeats.
-//! Offsets are written like `90s`, `15m`, `2h`, `1h30m`. Times in the past are sent at once, as
+//! Offsets are written like `90s`, `15m`, `2h`, `1h30m`, `2s250ms`. Times in the past are sent at once, as
 //! a tag sends what it buffered; times ahead are sent when they come.
 
 use std::path::Path;
@@ -103,18 +103,20 @@ pub struct HeartbeatReport {
 /// The most reports one line of a script may expand to: a typo in `every` must not eat memory.
 const MAX_REPEATS: u64 = 100_000;
 
-/// `90s`, `15m`, `2h`, `1h30m` in milliseconds.
+/// `90s`, `15m`, `2h`, `1h30m`, `2s250ms` in milliseconds.
 pub fn offset_ms(text: &str) -> anyhow::Result<u64> {
     let mut total: u64 = 0;
     let mut number = String::new();
     let mut any = false;
-    for c in text.trim().chars() {
+    let mut chars = text.trim().chars().peekable();
+    while let Some(c) = chars.next() {
         if c.is_ascii_digit() {
             number.push(c);
             continue;
         }
         let unit: u64 = match c {
             's' => 1_000,
+            'm' if chars.next_if_eq(&'s').is_some() => 1,
             'm' => 60_000,
             'h' => 3_600_000,
             'd' => 86_400_000,
@@ -297,7 +299,18 @@ mod tests {
         assert_eq!(offset_ms("90s").unwrap(), 90_000);
         assert_eq!(offset_ms("1h30m").unwrap(), 5_400_000);
         assert_eq!(offset_ms("2d").unwrap(), 172_800_000);
-        for bad in ["", "5", "m", "1x", "-5m", "99999999999999999999h"] {
+        assert_eq!(offset_ms("250ms").unwrap(), 250);
+        assert_eq!(offset_ms("1m2s250ms").unwrap(), 62_250);
+        for bad in [
+            "",
+            "5",
+            "m",
+            "ms",
+            "1x",
+            "-5m",
+            "5msx",
+            "99999999999999999999h",
+        ] {
             assert!(offset_ms(bad).is_err(), "{bad}");
         }
     }

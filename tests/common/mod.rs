@@ -15,7 +15,10 @@ use firmware_proto::{
     DeviceKey, DeviceSession, DownlinkEvent, Flags, Header, Message, SessionOptions,
 };
 use ingest::store::StoreLocation;
+use reqwest::Method;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 pub const SARGS: &str = env!("CARGO_BIN_EXE_sargs");
@@ -460,4 +463,76 @@ impl Drop for PtyPair {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A signed-in user of the API: a session cookie, as the console holds one.
+pub struct Session {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub cookie: String,
+}
+
+impl Session {
+    pub async fn login(base: &str, username: &str, password: &str) -> Session {
+        let http = reqwest::Client::new();
+        let response = http
+            .post(format!("{base}/api/v1/session"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), 200, "{username} signs in");
+        let cookie = response
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("a session cookie")
+            .to_string();
+        Session {
+            http,
+            base: base.to_string(),
+            cookie,
+        }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, &self.cookie);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("an answer");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// A request that must succeed; its answer.
+    pub async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (status, answer) = self.call(method.clone(), path, body).await;
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {answer}"
+        );
+        answer
+    }
+}
+
+pub fn id(v: &Value) -> i64 {
+    v["id"].as_i64().expect("an id")
+}
+
+/// The simulator's key for a device (src/simulate/fleet.rs documents the derivation).
+pub fn sim_key(seed: u64, device: u64) -> String {
+    let mut hash = Sha256::new();
+    hash.update(b"sargs-sim");
+    hash.update(seed.to_be_bytes());
+    hash.update(device.to_be_bytes());
+    hex::encode(hash.finalize())
 }

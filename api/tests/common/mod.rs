@@ -28,6 +28,8 @@ pub struct World {
     pub device: u64,
     /// An authorised absence under the order.
     pub absence: i64,
+    pub alerts: std::sync::Arc<alerts::Alerts>,
+    pub store: Store,
     pub _judge: judge::Judge,
     pub _db: TestDb,
 }
@@ -206,10 +208,25 @@ pub async fn world(db: TestDb) -> World {
     let judge = judge::Judge::start(store.clone(), judge::JudgeOptions::default())
         .await
         .expect("judge");
+    let alerts = std::sync::Arc::new(
+        alerts::Alerts::start(
+            store.clone(),
+            cases.clone(),
+            alerts::AlertsOptions {
+                judge_steps: Some(judge.watch_steps()),
+                ..alerts::AlertsOptions::default()
+            },
+        )
+        .await
+        .expect("alerts"),
+    );
+    let store_for_tests = store.clone();
     let app = api::router(ApiState {
         cases,
         store,
         judge: Some(judge.notifier()),
+        alerts: Some(alerts.clone()),
+        downlink: None,
         secure_cookies: false,
     })
     .into_make_service_with_connect_info::<SocketAddr>();
@@ -226,6 +243,8 @@ pub async fn world(db: TestDb) -> World {
         victim: victim.id,
         device: 1001,
         absence,
+        alerts,
+        store: store_for_tests,
         _judge: judge,
         _db: db,
     }
@@ -249,6 +268,14 @@ impl World {
         }
         let response = request.send().await.expect("an answer");
         let status = response.status().as_u16();
+        let streaming = response
+            .headers()
+            .get("content-type")
+            .is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"));
+        if streaming {
+            // The live feed never ends: its status is the answer.
+            return (status, Value::Null);
+        }
         let text = response.text().await.expect("a body");
         (
             status,

@@ -147,7 +147,7 @@ impl Store {
         devices: &[(u64, DeviceKind, Option<DeviceKey>)],
         now_ms: i64,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut added = 0;
         for (id, kind, key) in devices {
             added += sqlx::query(

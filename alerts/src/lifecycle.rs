@@ -1,0 +1,516 @@
+//! The alert lifecycle as pure rules, apart from storage and time: what an episode change does
+//! to its alert, which transitions a person may make, and when an unacknowledged alert goes to
+//! the next level. The store (`crate::follow`, `crate::actions`, `crate::escalation`) applies
+//! the decisions; everything that can be argued about is decided, and tested, here.
+
+use judge::EpisodeState;
+use rules::{BreachKind, ConditionRef, Severity, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::config::AlertsConfig;
+
+/// Where an alert stands with the people handling it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertState {
+    /// Raised; nobody has taken it yet. Escalates when left so.
+    Open,
+    /// Somebody has it in hand.
+    Acknowledged,
+    /// Closed by a person, with a resolution code and a note. Final.
+    Resolved,
+}
+
+impl AlertState {
+    pub const ALL: [AlertState; 3] = [
+        AlertState::Open,
+        AlertState::Acknowledged,
+        AlertState::Resolved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertState::Open => "open",
+            AlertState::Acknowledged => "acknowledged",
+            AlertState::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AlertState> {
+        AlertState::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// How an alert was resolved.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    ConfirmedBreach,
+    AuthorisedAbsence,
+    ReasonableExcuse,
+    TechnicalFault,
+    FalseAlarm,
+}
+
+impl Resolution {
+    pub const ALL: [Resolution; 5] = [
+        Resolution::ConfirmedBreach,
+        Resolution::AuthorisedAbsence,
+        Resolution::ReasonableExcuse,
+        Resolution::TechnicalFault,
+        Resolution::FalseAlarm,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resolution::ConfirmedBreach => "confirmed_breach",
+            Resolution::AuthorisedAbsence => "authorised_absence",
+            Resolution::ReasonableExcuse => "reasonable_excuse",
+            Resolution::TechnicalFault => "technical_fault",
+            Resolution::FalseAlarm => "false_alarm",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Resolution> {
+        Resolution::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// What is recorded of an alert: each is one row of its history and one event on the live
+/// feed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertAction {
+    /// A new episode: the alert is raised.
+    Raised,
+    /// The episode changed what a person sees: its kind, severity or end.
+    Updated,
+    /// Another episode of the same condition carries the alert on (the order changed while
+    /// the breach went on, or the condition flapped back within the flap window).
+    Continued,
+    /// Later data showed there was no breach.
+    Withdrawn,
+    /// Left unacknowledged: sent to the next level.
+    Escalated,
+    Acknowledged,
+    Resolved,
+    Noted,
+    /// An operator asked the tag for a fix now.
+    LocateRequested,
+}
+
+impl AlertAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertAction::Raised => "raised",
+            AlertAction::Updated => "updated",
+            AlertAction::Continued => "continued",
+            AlertAction::Withdrawn => "withdrawn",
+            AlertAction::Escalated => "escalated",
+            AlertAction::Acknowledged => "acknowledged",
+            AlertAction::Resolved => "resolved",
+            AlertAction::Noted => "noted",
+            AlertAction::LocateRequested => "locate_requested",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AlertAction> {
+        use AlertAction::*;
+        [
+            Raised,
+            Updated,
+            Continued,
+            Withdrawn,
+            Escalated,
+            Acknowledged,
+            Resolved,
+            Noted,
+            LocateRequested,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// An episode as the lifecycle sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpisodeView {
+    pub condition: ConditionRef,
+    pub kind: BreachKind,
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+    pub state: EpisodeState,
+}
+
+/// An alert as the lifecycle sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertView {
+    pub state: AlertState,
+    pub condition: ConditionRef,
+    pub kind: BreachKind,
+    pub severity: Severity,
+    /// Of the episode that carries it now.
+    pub episode_state: EpisodeState,
+    pub end: Option<Timestamp>,
+    /// Escalation levels reached: 0 the officer and the monitoring centre, 1 the officer's
+    /// supervisor, 2 the duty lead.
+    pub level: u8,
+    pub escalate_at: Option<Timestamp>,
+}
+
+/// The highest escalation level.
+pub const TOP_LEVEL: u8 = 2;
+
+/// What an episode change does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EpisodeDecision {
+    /// An episode first seen already withdrawn: there is nothing for anyone to act on.
+    Ignore,
+    /// Raise a new alert at level 0, escalating at the time given (if its severity does).
+    Raise {
+        severity: Severity,
+        escalate_at: Option<Timestamp>,
+    },
+    /// The episode joins this alert (found by [`continues`]).
+    Continue,
+    /// The alert follows its episode, with an event when something a person sees changed;
+    /// `stop_escalating` when later data withdrew the breach.
+    Follow {
+        action: Option<AlertAction>,
+        severity: Severity,
+        stop_escalating: bool,
+    },
+}
+
+/// The severity of a kind: the configured one, or the engine's.
+pub fn severity_of(kind: BreachKind, config: &AlertsConfig) -> Severity {
+    config
+        .severity
+        .get(&kind)
+        .copied()
+        .unwrap_or(kind.severity())
+}
+
+/// When an alert raised (or escalated) at `at` escalates next, if its severity escalates and
+/// the level is not the top.
+pub fn next_escalation(
+    severity: Severity,
+    level: u8,
+    at: Timestamp,
+    config: &AlertsConfig,
+) -> Option<Timestamp> {
+    if level >= TOP_LEVEL {
+        return None;
+    }
+    let after = config.escalate_after(severity)?;
+    Some(Timestamp(at.0.saturating_add(after)))
+}
+
+/// A new episode (one no alert carries yet): does it carry on `alert` rather than raise one?
+/// Yes when the alert is not resolved, is of the same condition and kind, and its episode was
+/// superseded (the order changed under a breach that goes on) or ended no longer than the flap
+/// window before this one started (a condition flapping at its boundary).
+pub fn continues(alert: &AlertView, episode: &EpisodeView, config: &AlertsConfig) -> bool {
+    if alert.state == AlertState::Resolved
+        || alert.condition != episode.condition
+        || alert.kind != episode.kind
+    {
+        return false;
+    }
+    match alert.episode_state {
+        EpisodeState::Superseded => true,
+        EpisodeState::Closed => alert.end.is_some_and(|end| {
+            episode.start.0 >= end.0 && episode.start.0 - end.0 <= config.flap_window_ms()
+        }),
+        EpisodeState::Open | EpisodeState::Withdrawn => false,
+    }
+}
+
+/// What a change to an episode does to the alert that carries it (`None`: no alert yet).
+pub fn on_episode(
+    alert: Option<&AlertView>,
+    episode: &EpisodeView,
+    now: Timestamp,
+    config: &AlertsConfig,
+) -> EpisodeDecision {
+    let severity = severity_of(episode.kind, config);
+    let Some(alert) = alert else {
+        let escalate_at = match episode.state {
+            EpisodeState::Withdrawn => return EpisodeDecision::Ignore,
+            // Ended by a changed order before it was seen: raised for the record, and a
+            // breach that goes on continues it (`continues`).
+            EpisodeState::Superseded => None,
+            EpisodeState::Open | EpisodeState::Closed => next_escalation(severity, 0, now, config),
+        };
+        return EpisodeDecision::Raise {
+            severity,
+            escalate_at,
+        };
+    };
+    let withdrawn = episode.state == EpisodeState::Withdrawn;
+    let action = if withdrawn && alert.episode_state != EpisodeState::Withdrawn {
+        Some(AlertAction::Withdrawn)
+    } else if alert.kind != episode.kind
+        || alert.severity != severity
+        || alert.end != episode.end
+        || alert.episode_state != episode.state
+    {
+        Some(AlertAction::Updated)
+    } else {
+        None
+    };
+    EpisodeDecision::Follow {
+        action,
+        // An alert keeps the highest severity it reached: a person was told that one.
+        severity: severity.max(alert.severity),
+        stop_escalating: withdrawn,
+    }
+}
+
+/// Why a person's transition was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("the alert is already {0}")]
+    AlreadyIn(&'static str),
+    #[error("a resolved alert cannot change")]
+    Resolved,
+    #[error("a note is required")]
+    NoteRequired,
+}
+
+/// A person's transition: acknowledge (from open) or resolve (from open or acknowledged, with
+/// a note). Returns the state after.
+pub fn transition(
+    from: AlertState,
+    to: AlertState,
+    note: &str,
+) -> Result<AlertState, TransitionError> {
+    match (from, to) {
+        (AlertState::Resolved, _) => Err(TransitionError::Resolved),
+        (AlertState::Open, AlertState::Acknowledged) => Ok(to),
+        (AlertState::Acknowledged, AlertState::Acknowledged) => {
+            Err(TransitionError::AlreadyIn(from.as_str()))
+        }
+        (_, AlertState::Resolved) if note.trim().is_empty() => Err(TransitionError::NoteRequired),
+        (_, AlertState::Resolved) => Ok(to),
+        (_, AlertState::Open) => Err(TransitionError::AlreadyIn(from.as_str())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn episode(state: EpisodeState, start: i64, end: Option<i64>) -> EpisodeView {
+        EpisodeView {
+            condition: ConditionRef::Zone {
+                id: "old-town".into(),
+            },
+            kind: BreachKind::ExclusionZoneEntered,
+            start: Timestamp(start),
+            end: end.map(Timestamp),
+            state,
+        }
+    }
+
+    fn alert(state: AlertState, episode_state: EpisodeState, end: Option<i64>) -> AlertView {
+        AlertView {
+            state,
+            condition: ConditionRef::Zone {
+                id: "old-town".into(),
+            },
+            kind: BreachKind::ExclusionZoneEntered,
+            severity: Severity::Critical,
+            episode_state,
+            end: end.map(Timestamp),
+            level: 0,
+            escalate_at: Some(Timestamp(300_000)),
+        }
+    }
+
+    #[test]
+    fn a_new_episode_raises_an_alert_that_escalates_by_its_severity() {
+        let config = AlertsConfig::default();
+        let decision = on_episode(
+            None,
+            &episode(EpisodeState::Open, 0, None),
+            Timestamp(1_000),
+            &config,
+        );
+        assert_eq!(
+            decision,
+            EpisodeDecision::Raise {
+                severity: Severity::Critical,
+                escalate_at: Some(Timestamp(301_000)),
+            }
+        );
+        // Battery low is low: it never escalates by default.
+        let low = EpisodeView {
+            kind: BreachKind::BatteryLow,
+            ..episode(EpisodeState::Open, 0, None)
+        };
+        assert_eq!(
+            on_episode(None, &low, Timestamp(1_000), &config),
+            EpisodeDecision::Raise {
+                severity: Severity::Low,
+                escalate_at: None,
+            }
+        );
+        // An episode first seen withdrawn raises nothing.
+        assert_eq!(
+            on_episode(
+                None,
+                &episode(EpisodeState::Withdrawn, 0, Some(5)),
+                Timestamp(1),
+                &config
+            ),
+            EpisodeDecision::Ignore
+        );
+    }
+
+    #[test]
+    fn configured_severity_overrides_the_engines() {
+        let mut config = AlertsConfig::default();
+        config
+            .severity
+            .insert(BreachKind::ExclusionZoneEntered, Severity::Medium);
+        assert_eq!(
+            severity_of(BreachKind::ExclusionZoneEntered, &config),
+            Severity::Medium
+        );
+        assert_eq!(
+            severity_of(BreachKind::StrapOpened, &config),
+            Severity::Critical
+        );
+    }
+
+    #[test]
+    fn only_a_visible_change_is_an_event() {
+        let config = AlertsConfig::default();
+        let a = alert(AlertState::Open, EpisodeState::Open, None);
+        let same = on_episode(
+            Some(&a),
+            &episode(EpisodeState::Open, 0, None),
+            Timestamp(5),
+            &config,
+        );
+        assert!(matches!(same, EpisodeDecision::Follow { action: None, .. }));
+        let ended = on_episode(
+            Some(&a),
+            &episode(EpisodeState::Closed, 0, Some(60)),
+            Timestamp(5),
+            &config,
+        );
+        assert!(matches!(
+            ended,
+            EpisodeDecision::Follow {
+                action: Some(AlertAction::Updated),
+                stop_escalating: false,
+                ..
+            }
+        ));
+        let withdrawn = on_episode(
+            Some(&a),
+            &episode(EpisodeState::Withdrawn, 0, Some(60)),
+            Timestamp(5),
+            &config,
+        );
+        assert!(matches!(
+            withdrawn,
+            EpisodeDecision::Follow {
+                action: Some(AlertAction::Withdrawn),
+                stop_escalating: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_superseded_or_flapping_condition_continues_its_alert() {
+        let config = AlertsConfig::default();
+        let next = episode(EpisodeState::Open, 1_000_000, None);
+        assert!(continues(
+            &alert(AlertState::Open, EpisodeState::Superseded, Some(999_000)),
+            &next,
+            &config
+        ));
+        // Ended 10 minutes before: within the flap window; a minute more: not.
+        assert!(continues(
+            &alert(
+                AlertState::Acknowledged,
+                EpisodeState::Closed,
+                Some(400_000)
+            ),
+            &next,
+            &config
+        ));
+        assert!(!continues(
+            &alert(AlertState::Open, EpisodeState::Closed, Some(340_000)),
+            &next,
+            &config
+        ));
+        // A resolved alert is final; an open episode or another kind is another alert.
+        assert!(!continues(
+            &alert(
+                AlertState::Resolved,
+                EpisodeState::Superseded,
+                Some(999_000)
+            ),
+            &next,
+            &config
+        ));
+        assert!(!continues(
+            &alert(AlertState::Open, EpisodeState::Open, None),
+            &next,
+            &config
+        ));
+        let other = EpisodeView {
+            kind: BreachKind::ExclusionZoneApproached,
+            ..next
+        };
+        assert!(!continues(
+            &alert(AlertState::Open, EpisodeState::Superseded, Some(999_000)),
+            &other,
+            &config
+        ));
+    }
+
+    fn any_state() -> impl Strategy<Value = AlertState> {
+        prop::sample::select(AlertState::ALL.to_vec())
+    }
+
+    proptest! {
+        /// A resolved alert never changes; nothing returns to open; resolving needs a note.
+        #[test]
+        fn transitions_only_move_forward(from in any_state(), to in any_state(), note in ".{0,8}") {
+            match transition(from, to, &note) {
+                Ok(after) => {
+                    prop_assert_ne!(from, AlertState::Resolved);
+                    prop_assert_ne!(after, AlertState::Open);
+                    prop_assert_eq!(after, to);
+                    prop_assert!(after != AlertState::Resolved || !note.trim().is_empty());
+                }
+                Err(_) => prop_assert!(
+                    from == AlertState::Resolved || to == AlertState::Open || from == to
+                        || note.trim().is_empty()
+                ),
+            }
+        }
+
+        /// Escalation stops at the top level, and comes later than the instant it is set at.
+        #[test]
+        fn escalation_is_bounded(level in 0u8..5, at in -1_000_000_000i64..1_000_000_000_000,
+                                 severity in prop::sample::select(vec![Severity::Warning, Severity::Low, Severity::Medium, Severity::High, Severity::Critical])) {
+            let config = AlertsConfig::default();
+            match next_escalation(severity, level, Timestamp(at), &config) {
+                Some(t) => {
+                    prop_assert!(level < TOP_LEVEL);
+                    prop_assert!(t.0 > at);
+                }
+                None => prop_assert!(level >= TOP_LEVEL || config.escalate_after(severity).is_none()),
+            }
+        }
+    }
+}

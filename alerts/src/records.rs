@@ -1,0 +1,479 @@
+//! Alerts as stored, and how readers get them back: one alert, its history, its
+//! notifications, lists filtered as the API asks, and the feed of events after an id.
+
+use ingest::store::Store;
+use judge::EpisodeState;
+use judge::records::{name, named};
+use rules::{BreachKind, ConditionRef, Severity, Timestamp};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::AlertsError;
+use crate::lifecycle::{AlertAction, AlertState, AlertView, Resolution};
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// An alert as stored.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Alert {
+    pub id: i64,
+    pub client_id: i64,
+    pub order_id: i64,
+    /// The client's supervising officer and unit when it was raised (routing).
+    pub officer_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub condition: ConditionRef,
+    pub kind: BreachKind,
+    pub severity: Severity,
+    pub state: AlertState,
+    /// Of the episode that carries it now.
+    pub episode_state: EpisodeState,
+    /// Event time of the breach: from its first episode's start to its last one's end.
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+    pub raised: Timestamp,
+    pub updated: Timestamp,
+    /// Escalation level reached (0 officer and monitoring centre, 1 supervisor, 2 duty lead).
+    pub level: u8,
+    pub escalate_at: Option<Timestamp>,
+    pub resolution: Option<Resolution>,
+}
+
+impl Alert {
+    pub fn view(&self) -> AlertView {
+        AlertView {
+            state: self.state,
+            condition: self.condition.clone(),
+            kind: self.kind,
+            severity: self.severity,
+            episode_state: self.episode_state,
+            end: self.end,
+            level: self.level,
+            escalate_at: self.escalate_at,
+        }
+    }
+}
+
+/// One row of an alert's history, and one event of the live feed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AlertEvent {
+    /// Increasing in commit order: the live feed's event id.
+    pub id: i64,
+    pub alert_id: i64,
+    pub at: Timestamp,
+    pub action: AlertAction,
+    /// The alert's state and level after it.
+    pub state: AlertState,
+    pub level: u8,
+    /// Who: a user, or none for sargs itself.
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub note: String,
+    pub resolution: Option<Resolution>,
+}
+
+/// A notification and how its delivery went.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Delivery {
+    pub id: i64,
+    pub event_id: i64,
+    pub channel: String,
+    pub user_id: Option<i64>,
+    pub address: String,
+    /// pending, sent or given_up.
+    pub state: String,
+    pub attempts: u32,
+    pub next_attempt: Timestamp,
+    pub last_error: Option<String>,
+    pub created: Timestamp,
+    pub done: Option<Timestamp>,
+}
+
+pub(crate) const ALERT_COLUMNS: &str = "id, client_id, order_id, officer_id, unit_id, condition_ref, \
+    kind, severity, state, episode_state, start_ms, end_ms, raised_ms, updated_ms, level, \
+    escalate_at_ms, resolution";
+
+const EVENT_COLUMNS: &str =
+    "id, alert_id, at_ms, action, state, level, actor_id, actor, note, resolution";
+
+fn corrupt(what: &str, reason: impl std::fmt::Display) -> AlertsError {
+    AlertsError::Invalid(format!("stored {what} is invalid: {reason}"))
+}
+
+pub(crate) fn alert_from(row: &AnyRow) -> Result<Alert, AlertsError> {
+    let condition: String = row.try_get("condition_ref")?;
+    let state: String = row.try_get("state")?;
+    let resolution: Option<String> = row.try_get("resolution")?;
+    let level: i64 = row.try_get("level")?;
+    Ok(Alert {
+        id: row.try_get("id")?,
+        client_id: row.try_get("client_id")?,
+        order_id: row.try_get("order_id")?,
+        officer_id: row.try_get("officer_id")?,
+        unit_id: row.try_get("unit_id")?,
+        condition: serde_json::from_str(&condition).map_err(|e| corrupt("condition", e))?,
+        kind: named(&row.try_get::<String, _>("kind")?, "kind")?,
+        severity: named(&row.try_get::<String, _>("severity")?, "severity")?,
+        state: AlertState::parse(&state).ok_or_else(|| corrupt("alert state", &state))?,
+        episode_state: EpisodeState::parse(&row.try_get::<String, _>("episode_state")?)?,
+        start: Timestamp(row.try_get("start_ms")?),
+        end: row.try_get::<Option<i64>, _>("end_ms")?.map(Timestamp),
+        raised: Timestamp(row.try_get("raised_ms")?),
+        updated: Timestamp(row.try_get("updated_ms")?),
+        level: u8::try_from(level).map_err(|e| corrupt("level", e))?,
+        escalate_at: row
+            .try_get::<Option<i64>, _>("escalate_at_ms")?
+            .map(Timestamp),
+        resolution: resolution
+            .map(|r| Resolution::parse(&r).ok_or_else(|| corrupt("resolution", r)))
+            .transpose()?,
+    })
+}
+
+fn event_from(row: &AnyRow) -> Result<AlertEvent, AlertsError> {
+    let action: String = row.try_get("action")?;
+    let state: String = row.try_get("state")?;
+    let resolution: Option<String> = row.try_get("resolution")?;
+    let level: i64 = row.try_get("level")?;
+    Ok(AlertEvent {
+        id: row.try_get("id")?,
+        alert_id: row.try_get("alert_id")?,
+        at: Timestamp(row.try_get("at_ms")?),
+        action: AlertAction::parse(&action).ok_or_else(|| corrupt("alert action", &action))?,
+        state: AlertState::parse(&state).ok_or_else(|| corrupt("alert state", &state))?,
+        level: u8::try_from(level).map_err(|e| corrupt("level", e))?,
+        actor_id: row.try_get("actor_id")?,
+        actor: row.try_get("actor")?,
+        note: row.try_get("note")?,
+        resolution: resolution
+            .map(|r| Resolution::parse(&r).ok_or_else(|| corrupt("resolution", r)))
+            .transpose()?,
+    })
+}
+
+pub async fn alert(store: &Store, id: i64) -> Result<Alert, AlertsError> {
+    alert_in(store.pool(), id).await
+}
+
+/// One alert, read through a pool or inside a transaction.
+pub(crate) async fn alert_in<'e, E>(db: E, id: i64) -> Result<Alert, AlertsError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .ok_or(AlertsError::NotFound(id))?;
+    alert_from(&row)
+}
+
+/// The alert an episode carries, if any.
+pub(crate) async fn alert_of_episode(
+    tx: &mut Tx<'_>,
+    client_id: i64,
+    episode_id: u64,
+) -> Result<Option<Alert>, AlertsError> {
+    let row = sqlx::query(&format!(
+        "SELECT {ALERT_COLUMNS} FROM alerts WHERE id =
+           (SELECT alert_id FROM alert_episodes WHERE client_id = $1 AND episode_id = $2)"
+    ))
+    .bind(client_id)
+    .bind(ingest::store::db_id(episode_id))
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(alert_from).transpose()
+}
+
+/// A client's newest unresolved alert of a condition and kind: what a new episode may carry on.
+pub(crate) async fn latest_unresolved(
+    tx: &mut Tx<'_>,
+    client_id: i64,
+    condition: &str,
+    kind: &str,
+) -> Result<Option<Alert>, AlertsError> {
+    let row = sqlx::query(&format!(
+        "SELECT {ALERT_COLUMNS} FROM alerts
+         WHERE client_id = $1 AND condition_ref = $2 AND kind = $3 AND state <> $4
+         ORDER BY id DESC LIMIT 1"
+    ))
+    .bind(client_id)
+    .bind(condition)
+    .bind(kind)
+    .bind(AlertState::Resolved.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(alert_from).transpose()
+}
+
+/// An alert's episode ids, oldest first.
+pub async fn episodes_of(store: &Store, alert_id: i64) -> Result<Vec<u64>, AlertsError> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT episode_id FROM alert_episodes WHERE alert_id = $1 ORDER BY episode_id",
+    )
+    .bind(alert_id)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id,)| ingest::store::wire_id(id))
+        .collect())
+}
+
+/// An alert's history, oldest first.
+pub async fn events(store: &Store, alert_id: i64) -> Result<Vec<AlertEvent>, AlertsError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {EVENT_COLUMNS} FROM alert_events WHERE alert_id = $1 ORDER BY id"
+    ))
+    .bind(alert_id)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(event_from).collect()
+}
+
+/// Events after `after` (the live feed), oldest first, at most `limit`, with their alerts as
+/// they are now.
+pub async fn feed_after(
+    store: &Store,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<(AlertEvent, Alert)>, AlertsError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {EVENT_COLUMNS} FROM alert_events WHERE id > $1 ORDER BY id LIMIT $2"
+    ))
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(store.pool())
+    .await?;
+    let mut alerts = std::collections::HashMap::new();
+    let mut feed = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let event = event_from(row)?;
+        let alert = match alerts.get(&event.alert_id) {
+            Some(a) => a,
+            None => {
+                let a = alert(store, event.alert_id).await?;
+                alerts.entry(event.alert_id).or_insert(a)
+            }
+        };
+        feed.push((event, alert.clone()));
+    }
+    Ok(feed)
+}
+
+/// The newest event id (0 if none): where a new live feed starts.
+pub async fn last_event(store: &Store) -> Result<i64, AlertsError> {
+    let (id,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM alert_events")
+        .fetch_one(store.pool())
+        .await?;
+    Ok(id.unwrap_or(0))
+}
+
+/// An alert's notifications, oldest first.
+pub async fn deliveries(store: &Store, alert_id: i64) -> Result<Vec<Delivery>, AlertsError> {
+    let rows = sqlx::query(
+        "SELECT id, event_id, channel, user_id, address, state, attempts, next_attempt_ms,
+                last_error, created_ms, done_ms
+         FROM outbox WHERE alert_id = $1 ORDER BY id",
+    )
+    .bind(alert_id)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let attempts: i64 = row.try_get("attempts")?;
+            Ok(Delivery {
+                id: row.try_get("id")?,
+                event_id: row.try_get("event_id")?,
+                channel: row.try_get("channel")?,
+                user_id: row.try_get("user_id")?,
+                address: row.try_get("address")?,
+                state: row.try_get("state")?,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                next_attempt: Timestamp(row.try_get("next_attempt_ms")?),
+                last_error: row.try_get("last_error")?,
+                created: Timestamp(row.try_get("created_ms")?),
+                done: row.try_get::<Option<i64>, _>("done_ms")?.map(Timestamp),
+            })
+        })
+        .collect()
+}
+
+/// Which alerts a list asks for. Every field narrows; None is no limit.
+#[derive(Clone, Debug, Default)]
+pub struct AlertFilter {
+    pub state: Option<AlertState>,
+    pub severity: Option<Severity>,
+    /// Only these clients' alerts (the caller's care, a unit's clients, one client).
+    pub client_ids: Option<Vec<i64>>,
+    /// Raised for this officer's caseload.
+    pub officer_id: Option<i64>,
+    /// Raised at or after / before (ms).
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+/// Alerts matching `filter`, newest first, with ids below `before` (paging), at most `limit`.
+pub async fn list(
+    store: &Store,
+    filter: &AlertFilter,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<Alert>, AlertsError> {
+    let mut sql = format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE 1 = 1");
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    let mut texts = Vec::new();
+    let mut ints = Vec::new();
+    // Texts are bound first, then integers, in the order their placeholders were numbered.
+    let mut order: Vec<bool> = Vec::new();
+    if let Some(state) = filter.state {
+        sql += &format!(" AND state = {}", next());
+        texts.push(state.as_str().to_string());
+        order.push(true);
+    }
+    if let Some(severity) = filter.severity {
+        sql += &format!(" AND severity = {}", next());
+        texts.push(name(&severity)?);
+        order.push(true);
+    }
+    for (column, value) in [
+        ("officer_id =", filter.officer_id),
+        ("raised_ms >=", filter.from_ms),
+        ("raised_ms <", filter.to_ms),
+        ("id <", before),
+    ] {
+        if let Some(v) = value {
+            sql += &format!(" AND {column} {}", next());
+            ints.push(v);
+            order.push(false);
+        }
+    }
+    if let Some(clients) = &filter.client_ids {
+        if clients.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Numbers, not text: safe to write into the statement.
+        let list: Vec<String> = clients.iter().map(|c| c.to_string()).collect();
+        sql += &format!(" AND client_id IN ({})", list.join(", "));
+    }
+    sql += &format!(" ORDER BY id DESC LIMIT {}", limit.min(1000));
+    let mut query = sqlx::query(&sql);
+    let (mut t, mut i) = (texts.into_iter(), ints.into_iter());
+    for is_text in order {
+        query = if is_text {
+            query.bind(t.next())
+        } else {
+            query.bind(i.next())
+        };
+    }
+    let rows = query.fetch_all(store.pool()).await?;
+    rows.iter().map(alert_from).collect()
+}
+
+/// Who made a change: a user, or sargs itself (`None`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct By {
+    pub user_id: Option<i64>,
+    pub name: String,
+}
+
+impl By {
+    pub fn sargs() -> By {
+        By {
+            user_id: None,
+            name: "sargs".into(),
+        }
+    }
+}
+
+/// Appends one event to an alert's history (and the live feed), with the alert's state and
+/// level after it.
+pub(crate) async fn insert_event(
+    tx: &mut Tx<'_>,
+    alert: &Alert,
+    action: AlertAction,
+    by: &By,
+    note: &str,
+    at: Timestamp,
+) -> Result<AlertEvent, AlertsError> {
+    let resolution = alert.resolution.filter(|_| action == AlertAction::Resolved);
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO alert_events (alert_id, at_ms, action, state, level, actor_id, actor, note, resolution)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(alert.id)
+    .bind(at.0)
+    .bind(action.as_str())
+    .bind(alert.state.as_str())
+    .bind(i64::from(alert.level))
+    .bind(by.user_id)
+    .bind(&by.name)
+    .bind(note)
+    .bind(resolution.map(Resolution::as_str))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(AlertEvent {
+        id,
+        alert_id: alert.id,
+        at,
+        action,
+        state: alert.state,
+        level: alert.level,
+        actor_id: by.user_id,
+        actor: by.name.clone(),
+        note: note.to_string(),
+        resolution,
+    })
+}
+
+/// Writes an alert's changeable fields back.
+pub(crate) async fn update_alert(tx: &mut Tx<'_>, alert: &Alert) -> Result<(), AlertsError> {
+    sqlx::query(
+        "UPDATE alerts SET kind = $1, severity = $2, state = $3, episode_state = $4, end_ms = $5,
+            updated_ms = $6, level = $7, escalate_at_ms = $8, resolution = $9
+         WHERE id = $10",
+    )
+    .bind(name(&alert.kind)?)
+    .bind(name(&alert.severity)?)
+    .bind(alert.state.as_str())
+    .bind(alert.episode_state.as_str())
+    .bind(alert.end.map(|t| t.0))
+    .bind(alert.updated.0)
+    .bind(i64::from(alert.level))
+    .bind(alert.escalate_at.map(|t| t.0))
+    .bind(alert.resolution.map(Resolution::as_str))
+    .bind(alert.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Alerts by state and notifications by channel and state, in Prometheus' text format: a dead
+/// channel shows as notifications piling up `pending` or `given_up`.
+pub async fn metrics_text(store: &Store) -> Result<String, AlertsError> {
+    let alerts: Vec<(String, i64)> =
+        sqlx::query_as("SELECT state, COUNT(*) FROM alerts GROUP BY state ORDER BY state")
+            .fetch_all(store.pool())
+            .await?;
+    let outbox: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT channel, state, COUNT(*) FROM outbox GROUP BY channel, state ORDER BY channel, state",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let mut text =
+        String::from("# HELP sargs_alerts Alerts by state.\n# TYPE sargs_alerts gauge\n");
+    for (state, n) in alerts {
+        text += &format!("sargs_alerts{{state=\"{state}\"}} {n}\n");
+    }
+    text += "# HELP sargs_notifications Notifications by channel and delivery state.\n\
+             # TYPE sargs_notifications gauge\n";
+    for (channel, state, n) in outbox {
+        text += &format!("sargs_notifications{{channel=\"{channel}\",state=\"{state}\"}} {n}\n");
+    }
+    Ok(text)
+}

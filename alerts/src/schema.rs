@@ -1,0 +1,105 @@
+//! The alerts' tables, in the same store as the case records and the episodes. Append only:
+//! never edit a migration that has shipped. Nothing here is ever deleted: an alert's history
+//! is its rows in `alert_events`, and every notification stays in `outbox` with its outcome.
+//!
+//! - `alerts`: one per breach episode (or run of episodes: `lifecycle::continues`), its state
+//!   with the people, the escalation level reached and when the next is due (a timer that
+//!   survives a restart because it is a row).
+//! - `alert_episodes`: which episodes carry which alert.
+//! - `alert_events`: every transition, with who and when; its ids are the live feed's.
+//! - `outbox`: every notification, stored before it is sent, with attempts and outcome (an
+//!   alert's, or a curfew reminder to the wearer).
+//! - `alert_contacts`: each user's channels (address, lowest severity, on or off).
+//! - `alerts_cursor`: the last row of the judge's `episode_log` taken.
+//! - `reminders_cursor`: how far ahead curfew starts have been looked for (`reminders`).
+
+use ingest::store::{Store, schema};
+
+use crate::AlertsError;
+
+const MIGRATIONS: &[&[&str]] = &[&[
+    "CREATE TABLE IF NOT EXISTS alerts (
+        id {id},
+        client_id BIGINT NOT NULL,
+        order_id BIGINT NOT NULL,
+        officer_id BIGINT,
+        unit_id BIGINT,
+        condition_ref TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        state TEXT NOT NULL,
+        episode_state TEXT NOT NULL,
+        start_ms BIGINT NOT NULL,
+        end_ms BIGINT,
+        raised_ms BIGINT NOT NULL,
+        updated_ms BIGINT NOT NULL,
+        level BIGINT NOT NULL,
+        escalate_at_ms BIGINT,
+        resolution TEXT
+    )",
+    "CREATE INDEX IF NOT EXISTS alerts_by_client ON alerts (client_id, raised_ms)",
+    "CREATE INDEX IF NOT EXISTS alerts_by_escalation ON alerts (escalate_at_ms)",
+    "CREATE TABLE IF NOT EXISTS alert_episodes (
+        client_id BIGINT NOT NULL,
+        episode_id BIGINT NOT NULL,
+        alert_id BIGINT NOT NULL REFERENCES alerts (id),
+        PRIMARY KEY (client_id, episode_id)
+    )",
+    "CREATE TABLE IF NOT EXISTS alert_events (
+        id {id},
+        alert_id BIGINT NOT NULL REFERENCES alerts (id),
+        at_ms BIGINT NOT NULL,
+        action TEXT NOT NULL,
+        state TEXT NOT NULL,
+        level BIGINT NOT NULL,
+        actor_id BIGINT,
+        actor TEXT NOT NULL,
+        note TEXT NOT NULL,
+        resolution TEXT
+    )",
+    "CREATE INDEX IF NOT EXISTS alert_events_by_alert ON alert_events (alert_id, id)",
+    // A notification belongs to an alert's event, or to none (a curfew reminder to the wearer).
+    "CREATE TABLE IF NOT EXISTS outbox (
+        id {id},
+        alert_id BIGINT REFERENCES alerts (id),
+        event_id BIGINT REFERENCES alert_events (id),
+        channel TEXT NOT NULL,
+        user_id BIGINT,
+        address TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts BIGINT NOT NULL,
+        next_attempt_ms BIGINT NOT NULL,
+        last_error TEXT,
+        created_ms BIGINT NOT NULL,
+        done_ms BIGINT
+    )",
+    "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (channel, state, next_attempt_ms)",
+    "CREATE INDEX IF NOT EXISTS outbox_by_alert ON outbox (alert_id)",
+    "CREATE TABLE IF NOT EXISTS alert_contacts (
+        user_id BIGINT NOT NULL,
+        channel TEXT NOT NULL,
+        address TEXT NOT NULL,
+        min_severity TEXT NOT NULL,
+        enabled BIGINT NOT NULL,
+        updated_ms BIGINT NOT NULL,
+        PRIMARY KEY (user_id, channel)
+    )",
+    "CREATE TABLE IF NOT EXISTS alerts_cursor (
+        id BIGINT PRIMARY KEY,
+        episode_row BIGINT NOT NULL,
+        updated_ms BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS reminders_cursor (
+        id BIGINT PRIMARY KEY,
+        until_ms BIGINT NOT NULL
+    )",
+]];
+
+pub(crate) async fn migrate(store: &Store) -> Result<(), AlertsError> {
+    schema::apply(store, "alerts_schema_migrations", MIGRATIONS).await?;
+    Ok(())
+}

@@ -1,0 +1,419 @@
+//! Alerts over HTTP: the queue (filtered, in the caller's care), one alert with its episodes,
+//! evidence, history and deliveries, the people's transitions, each user's channels, and the
+//! live feed as server-sent events that resume from the last event id after a reconnect.
+
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use alerts::actions::Request;
+use alerts::lifecycle::{AlertState, Resolution, TransitionError};
+use alerts::notify::Contact;
+use alerts::records::{self, Alert, AlertFilter};
+use alerts::{Alerts, AlertsError};
+use axum::Extension;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Json};
+use cases::Actor;
+use futures::Stream;
+use rules::{Severity, Timestamp};
+use serde::Deserialize;
+
+use crate::access::{self, Scope};
+use crate::error::{Body, PathParam, Query};
+use crate::gate::{Answer, Caller};
+use crate::{ApiError, ApiState};
+
+impl From<AlertsError> for ApiError {
+    fn from(error: AlertsError) -> ApiError {
+        match error {
+            AlertsError::NotFound(id) => ApiError::NotFound(format!("alert {id}")),
+            AlertsError::Transition(TransitionError::NoteRequired) => {
+                ApiError::invalid("note", "a note is required")
+            }
+            AlertsError::Transition(refused) => ApiError::invalid("state", refused.to_string()),
+            AlertsError::Invalid(reason) => match reason.split_once(": ") {
+                Some((field, why)) => ApiError::invalid(field, why),
+                None => ApiError::invalid("body", reason),
+            },
+            AlertsError::Cases(e) => e.into(),
+            other => {
+                tracing::error!(error = %other, "alerts");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+fn running(state: &ApiState) -> Result<&Arc<Alerts>, ApiError> {
+    state.alerts.as_ref().ok_or_else(|| {
+        tracing::error!("alerts are not running");
+        ApiError::Internal
+    })
+}
+
+/// The clients whose alerts the caller may see: None for all.
+async fn reach(state: &ApiState, actor: &Actor) -> Result<Option<Vec<i64>>, ApiError> {
+    let (officer, unit) = match access::scope(actor) {
+        Scope::All => return Ok(None),
+        Scope::Officer(me) => (Some(me), None),
+        Scope::Unit(unit) => (None, Some(unit)),
+        Scope::Nobody => return Ok(Some(Vec::new())),
+    };
+    Ok(Some(client_ids(state, officer, unit).await?))
+}
+
+/// The ids of every client of an officer's caseload or a unit (and its departments), page by
+/// page.
+async fn client_ids(
+    state: &ApiState,
+    officer: Option<i64>,
+    unit: Option<i64>,
+) -> Result<Vec<i64>, ApiError> {
+    let mut ids = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = state.cases.clients(officer, unit, after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        ids.extend(page.iter().map(|c| c.id));
+    }
+    Ok(ids)
+}
+
+/// The alert, if its client is in the caller's care.
+async fn alert_by_id(state: &ApiState, actor: &Actor, id: i64) -> Result<Alert, ApiError> {
+    let alert = records::alert(&state.store, id).await?;
+    access::client_by_id(state, actor, alert.client_id).await?;
+    Ok(alert)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertQuery {
+    state: Option<AlertState>,
+    severity: Option<Severity>,
+    client_id: Option<i64>,
+    officer_id: Option<i64>,
+    unit_id: Option<i64>,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    /// Paging, newest first: ids below this.
+    before: Option<i64>,
+    #[serde(default = "crate::people::default_limit")]
+    limit: i64,
+}
+
+pub async fn list_alerts(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<AlertQuery>,
+) -> Answer {
+    if !(1..=500).contains(&q.limit) {
+        return Err(ApiError::invalid("limit", "must be 1 to 500"));
+    }
+    let mut clients = reach(&state, &caller.actor).await?;
+    let narrow = |clients: Option<Vec<i64>>, only: Vec<i64>| match clients {
+        None => Some(only),
+        Some(mine) => Some(mine.into_iter().filter(|c| only.contains(c)).collect()),
+    };
+    if let Some(client) = q.client_id {
+        clients = narrow(clients, vec![client]);
+    }
+    if let Some(unit) = q.unit_id {
+        clients = narrow(clients, client_ids(&state, None, Some(unit)).await?);
+    }
+    let filter = AlertFilter {
+        state: q.state,
+        severity: q.severity,
+        client_ids: clients,
+        officer_id: q.officer_id,
+        from_ms: q.from.map(|t| t.0),
+        to_ms: q.to.map(|t| t.0),
+    };
+    let found = records::list(&state.store, &filter, q.before, q.limit as u32).await?;
+    let ids: Vec<String> = found.iter().map(|a| a.id.to_string()).collect();
+    state
+        .cases
+        .record_read(&caller.actor, "alerts", &ids.join(","))
+        .await?;
+    Ok(Json(found).into_response())
+}
+
+/// One alert with its episodes (and their evidence), history and deliveries.
+pub async fn get_alert(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+) -> Answer {
+    let alert = alert_by_id(&state, &caller.actor, id).await?;
+    let mut episodes = Vec::new();
+    for episode in records::episodes_of(&state.store, id).await? {
+        if let Some(e) = judge::records::episode(&state.store, alert.client_id, episode)
+            .await
+            .map_err(AlertsError::from)?
+        {
+            episodes.push(e);
+        }
+    }
+    let events = records::events(&state.store, id).await?;
+    let deliveries = records::deliveries(&state.store, id).await?;
+    state
+        .cases
+        .record_read(&caller.actor, &format!("alert/{id}"), "")
+        .await?;
+    Ok(Json(serde_json::json!({
+        "alert": alert,
+        "episodes": episodes,
+        "events": events,
+        "deliveries": deliveries,
+    }))
+    .into_response())
+}
+
+/// A note with a transition (optional when acknowledging).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertNote {
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertResolution {
+    pub resolution: Resolution,
+    pub note: String,
+}
+
+async fn act(state: &ApiState, caller: &Caller, id: i64, request: Request, note: &str) -> Answer {
+    let alerts = running(state)?;
+    let (alert, event) = alerts.act(&caller.actor, id, request, note).await?;
+    Ok(Json(serde_json::json!({ "alert": alert, "event": event })).into_response())
+}
+
+pub async fn acknowledge(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    body: Result<Body<AlertNote>, ApiError>,
+) -> Answer {
+    alert_by_id(&state, &caller.actor, id).await?;
+    let Body(b) = body?;
+    act(&state, &caller, id, Request::Acknowledge, &b.note).await
+}
+
+pub async fn resolve(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    body: Result<Body<AlertResolution>, ApiError>,
+) -> Answer {
+    alert_by_id(&state, &caller.actor, id).await?;
+    let Body(b) = body?;
+    act(&state, &caller, id, Request::Resolve(b.resolution), &b.note).await
+}
+
+pub async fn add_note(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    body: Result<Body<AlertNote>, ApiError>,
+) -> Answer {
+    alert_by_id(&state, &caller.actor, id).await?;
+    let Body(b) = body?;
+    act(&state, &caller, id, Request::Note, &b.note).await
+}
+
+async fn contacts_of(state: &ApiState, id: i64) -> Answer {
+    state.cases.user(id).await?;
+    let found = alerts::notify::contacts(state.store.pool(), id).await?;
+    Ok(Json(found).into_response())
+}
+
+/// Asks the alert's tag for a fix now (LOCATE_NOW), and records that on the alert.
+pub async fn locate(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+) -> Answer {
+    let alert = alert_by_id(&state, &caller.actor, id).await?;
+    let Some(device) = alerts::notify::alert_device(state.store.pool(), &alert).await? else {
+        return Err(ApiError::invalid(
+            "alert",
+            "no tag is fitted under its order",
+        ));
+    };
+    let downlink = state.downlink.as_ref().ok_or_else(|| {
+        tracing::error!("no downlink to devices");
+        ApiError::Internal
+    })?;
+    let sent = tokio::time::timeout(
+        Duration::from_secs(10),
+        downlink.send(device, ingest::DownlinkCommand::LocateNow),
+    )
+    .await
+    .map_err(|_| ApiError::invalid("device", "the command could not be queued in time"))?
+    .map_err(|e| ApiError::invalid("device", e.to_string()))?;
+    let note = format!(
+        "LOCATE_NOW to device {device}, seq {} via {}",
+        sent.seq, sent.via
+    );
+    act(&state, &caller, id, Request::LocateRequested, &note).await
+}
+
+/// A user's channels (the route is an administrator's).
+pub async fn get_contacts(State(state): State<ApiState>, PathParam(id): PathParam<i64>) -> Answer {
+    contacts_of(&state, id).await
+}
+
+pub async fn get_own_contacts(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+) -> Answer {
+    contacts_of(&state, me(&caller)?).await
+}
+
+fn me(caller: &Caller) -> Result<i64, ApiError> {
+    caller.actor.user_id.ok_or(ApiError::Forbidden)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contacts {
+    pub contacts: Vec<Contact>,
+}
+
+async fn put_contacts(state: &ApiState, actor: &Actor, id: i64, body: Contacts) -> Answer {
+    state.cases.user(id).await?;
+    if body.contacts.len() > 8 {
+        return Err(ApiError::invalid("contacts", "at most 8"));
+    }
+    running(state)?
+        .set_contacts(actor, id, &body.contacts)
+        .await?;
+    contacts_of(state, id).await
+}
+
+pub async fn set_contacts(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    Body(body): Body<Contacts>,
+) -> Answer {
+    put_contacts(&state, &caller.actor, id, body).await
+}
+
+pub async fn set_own_contacts(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Body(body): Body<Contacts>,
+) -> Answer {
+    put_contacts(&state, &caller.actor, me(&caller)?, body).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedQuery {
+    /// Resume after this event id (as the Last-Event-ID header does).
+    after: Option<i64>,
+}
+
+/// The live feed: every alert event in the caller's care from the one after `Last-Event-ID`
+/// (or `after`; or from now), as server-sent events with the event id, then each as it is
+/// committed.
+pub async fn feed(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<FeedQuery>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let alerts = running(&state)?.clone();
+    let header = headers
+        .get("last-event-id")
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .ok_or_else(|| ApiError::invalid("Last-Event-ID", "must be an event id"))
+        })
+        .transpose()?;
+    let after = match header.or(q.after) {
+        Some(after) => after,
+        None => records::last_event(&state.store).await?,
+    };
+    state
+        .cases
+        .record_read(&caller.actor, "alerts/feed", &after.to_string())
+        .await?;
+    let feed = Feed {
+        state,
+        actor: caller.actor,
+        watch: alerts.watch_feed(),
+        after,
+        ready: VecDeque::new(),
+        allowed: HashMap::new(),
+    };
+    let stream = futures::stream::unfold(feed, |mut feed| async move {
+        let event = feed.next().await;
+        Some((Ok(event), feed))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// One caller's position in the live feed.
+struct Feed {
+    state: ApiState,
+    actor: Actor,
+    watch: tokio::sync::watch::Receiver<i64>,
+    after: i64,
+    ready: VecDeque<Event>,
+    /// Whether each client seen is in the caller's care, asked once per stream.
+    allowed: HashMap<i64, bool>,
+}
+
+impl Feed {
+    async fn next(&mut self) -> Event {
+        loop {
+            if let Some(event) = self.ready.pop_front() {
+                return event;
+            }
+            match records::feed_after(&self.state.store, self.after, 200).await {
+                Ok(batch) if !batch.is_empty() => {
+                    for (event, alert) in batch {
+                        self.after = event.id;
+                        if !self.may_see(alert.client_id).await {
+                            continue;
+                        }
+                        let data = serde_json::json!({ "event": event, "alert": alert });
+                        self.ready.push_back(
+                            Event::default()
+                                .id(event.id.to_string())
+                                .event(event.action.as_str())
+                                .data(data.to_string()),
+                        );
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "reading the alert feed"),
+            }
+            // Nothing new: wait for a commit, or look again in a second (another process).
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.watch.changed()).await;
+        }
+    }
+
+    async fn may_see(&mut self, client: i64) -> bool {
+        if let Some(known) = self.allowed.get(&client) {
+            return *known;
+        }
+        let ok = access::client_by_id(&self.state, &self.actor, client)
+            .await
+            .is_ok();
+        self.allowed.insert(client, ok);
+        ok
+    }
+}

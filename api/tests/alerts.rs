@@ -1,0 +1,336 @@
+//! Alerts through the API, on both backends: a strap opened on the client's tag becomes an
+//! alert on the officer's live feed and queue; an officer of another caseload is refused it
+//! everywhere; acknowledged and resolved with a note, its history shows who did what; the feed
+//! resumes after the last event id; each user sets their own channels.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::*;
+use firmware_proto::{Event, EventCode, FrameType, Message};
+use ingest::store::testing::test_databases;
+use ingest::store::{DeviceKind, DeviceUpdate, ObservationRow, WriteBatch};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// The strap of tag 1001 opens now, as the ingest writer would store it.
+async fn strap_opened(w: &World) {
+    let now = chrono::Utc::now().timestamp_millis();
+    w.store
+        .register_device(1001, DeviceKind::GpsTag, None, now)
+        .await
+        .expect("registered");
+    let message = Message::Event(Event {
+        code: EventCode::StrapOpened,
+        value: 0,
+    });
+    let row = ObservationRow {
+        device_id: 1001,
+        seq: 1,
+        frame_type: FrameType::Event.to_u8(),
+        flags: 0,
+        device_time_ms: now,
+        received_at_ms: now,
+        via: Arc::from("mqtt"),
+        clock_skewed: false,
+        fields: ingest::fields_json(&message),
+        raw: Bytes::from_static(&[1]),
+    };
+    w.store
+        .write_batch(&WriteBatch {
+            observations: vec![row],
+            devices: vec![DeviceUpdate {
+                id: 1001,
+                acked_through: 1,
+                down_seq: 0,
+                last_seen_ms: now,
+                last_via: Arc::from("mqtt"),
+                clock_offset_ms: None,
+                clock_skewed: None,
+            }],
+            ..WriteBatch::default()
+        })
+        .await
+        .expect("committed");
+}
+
+/// Opens the live feed as `user`, resuming after `after` if given.
+async fn open_feed(w: &World, user: &str, after: Option<i64>) -> reqwest::Response {
+    let mut request = w
+        .http
+        .get(format!("{}/api/v1/alerts/feed", w.base))
+        .bearer_auth(&w.tokens[user]);
+    if let Some(after) = after {
+        request = request.header("Last-Event-ID", after.to_string());
+    }
+    let response = request.send().await.expect("the feed answers");
+    assert_eq!(response.status(), 200);
+    response
+}
+
+/// Reads the feed until it holds `needle`, or `patience` passes; what it read.
+async fn read_until(feed: &mut reqwest::Response, needle: &str, patience: Duration) -> String {
+    let mut text = String::new();
+    let _ = tokio::time::timeout(patience, async {
+        while !text.contains(needle) {
+            match feed.chunk().await {
+                Ok(Some(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => return,
+            }
+        }
+    })
+    .await;
+    text
+}
+
+/// The data of each event in a feed's text.
+fn events(text: &str) -> Vec<Value> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str(d.trim()).ok())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_alert_from_raise_to_resolution() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let mut own_feed = open_feed(&w, "officer.a", None).await;
+        let mut other_feed = open_feed(&w, "officer.b", None).await;
+        strap_opened(&w).await;
+
+        // Raised, on the officer's live feed within seconds.
+        let text = read_until(&mut own_feed, "event: raised", Duration::from_secs(30)).await;
+        let raised = events(&text);
+        assert_eq!(raised.len(), 1, "{name}: {text}");
+        let alert = raised[0]["alert"].clone();
+        let id = alert["id"].as_i64().expect("an id");
+        assert_eq!(
+            (
+                alert["kind"].as_str(),
+                alert["severity"].as_str(),
+                alert["state"].as_str()
+            ),
+            (Some("strap_opened"), Some("critical"), Some("open")),
+            "{name}"
+        );
+        let first_event = raised[0]["event"]["id"].as_i64().expect("event id");
+
+        // In the officer's queue and the centre's; not in another officer's, anywhere.
+        let (status, mine) = w
+            .call(Some("officer.a"), Method::GET, "/api/v1/alerts", None)
+            .await;
+        assert_eq!(
+            (status, mine.as_array().map(Vec::len)),
+            (200, Some(1)),
+            "{name}"
+        );
+        let (_, centre) = w
+            .call(
+                Some("operator"),
+                Method::GET,
+                "/api/v1/alerts?state=open&severity=critical",
+                None,
+            )
+            .await;
+        assert_eq!(centre.as_array().map(Vec::len), Some(1), "{name}: {centre}");
+        let (_, theirs) = w
+            .call(Some("officer.b"), Method::GET, "/api/v1/alerts", None)
+            .await;
+        assert_eq!(theirs, json!([]), "{name}");
+        for (method, path, body) in [
+            (Method::GET, format!("/api/v1/alerts/{id}"), None),
+            (
+                Method::POST,
+                format!("/api/v1/alerts/{id}/acknowledgement"),
+                Some(json!({})),
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/alerts/{id}/resolution"),
+                Some(json!({ "resolution": "false_alarm", "note": "x" })),
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/alerts/{id}/notes"),
+                Some(json!({ "note": "x" })),
+            ),
+            (Method::POST, format!("/api/v1/alerts/{id}/locate"), None),
+        ] {
+            let (status, answer) = w.call(Some("officer.b"), method.clone(), &path, body).await;
+            assert_eq!(status, 403, "{name} {method} {path}: {answer}");
+        }
+        let text = read_until(&mut other_feed, "event: raised", Duration::from_secs(2)).await;
+        assert!(
+            events(&text).is_empty(),
+            "{name}: another officer's feed: {text}"
+        );
+
+        // Acknowledged, then resolved: a code and a note are needed.
+        let (status, acked) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                &format!("/api/v1/alerts/{id}/acknowledgement"),
+                Some(json!({ "note": "calling the client" })),
+            )
+            .await;
+        assert_eq!(
+            (status, acked["alert"]["state"].as_str()),
+            (200, Some("acknowledged")),
+            "{name}: {acked}"
+        );
+        let (status, refused) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                &format!("/api/v1/alerts/{id}/resolution"),
+                Some(json!({ "resolution": "technical_fault", "note": "" })),
+            )
+            .await;
+        assert_eq!(
+            (status, refused["fields"][0]["field"].as_str()),
+            (422, Some("note")),
+            "{name}: {refused}"
+        );
+        let (status, bad) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                &format!("/api/v1/alerts/{id}/resolution"),
+                Some(json!({ "resolution": "it_was_fine", "note": "x" })),
+            )
+            .await;
+        assert_eq!(status, 400, "{name}: {bad}");
+        let (status, resolved) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                &format!("/api/v1/alerts/{id}/resolution"),
+                Some(json!({ "resolution": "technical_fault", "note": "strap replaced by the technician" })),
+            )
+            .await;
+        assert_eq!(
+            (status, resolved["alert"]["resolution"].as_str()),
+            (200, Some("technical_fault")),
+            "{name}: {resolved}"
+        );
+        let (status, one) = w
+            .call(
+                Some("officer.a"),
+                Method::GET,
+                &format!("/api/v1/alerts/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{name}: {one}");
+        let actions: Vec<&str> = one["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|e| e["action"].as_str())
+            .collect();
+        assert_eq!(actions, ["raised", "acknowledged", "resolved"], "{name}");
+        assert_eq!(one["events"][2]["actor"], "officer.a", "{name}");
+        assert_eq!(one["episodes"][0]["kind"], "strap_opened", "{name}: {one}");
+        assert!(
+            !one["episodes"][0]["evidence"]
+                .as_array()
+                .expect("evidence")
+                .is_empty(),
+            "{name}: {one}"
+        );
+
+        // A reconnect resumes after the last event it had.
+        let mut resumed = open_feed(&w, "officer.a", Some(first_event)).await;
+        let text = read_until(&mut resumed, "event: resolved", Duration::from_secs(30)).await;
+        let again: Vec<String> = events(&text)
+            .iter()
+            .filter_map(|e| e["event"]["action"].as_str().map(str::to_string))
+            .collect();
+        assert_eq!(again, ["acknowledged", "resolved"], "{name}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn each_user_sets_their_own_channels() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let (status, bad) = w
+            .call(
+                Some("officer.a"),
+                Method::PUT,
+                "/api/v1/contacts",
+                Some(json!({ "contacts": [
+                    { "channel": "email", "address": "not an address", "min_severity": "high", "enabled": true }
+                ] })),
+            )
+            .await;
+        assert_eq!(
+            (status, bad["fields"][0]["field"].as_str()),
+            (422, Some("contacts[0].address")),
+            "{name}: {bad}"
+        );
+        let (status, bad) = w
+            .call(
+                Some("officer.a"),
+                Method::PUT,
+                "/api/v1/contacts",
+                Some(json!({ "contacts": [
+                    { "channel": "sms", "address": "+371 2000", "min_severity": "high", "enabled": true }
+                ] })),
+            )
+            .await;
+        assert_eq!(status, 422, "{name}: {bad}");
+        let mine = json!({ "contacts": [
+            { "channel": "email", "address": "ilze.ozola@vpd.example", "min_severity": "medium", "enabled": true },
+            { "channel": "sms", "address": "+37120000000", "min_severity": "critical", "enabled": false }
+        ] });
+        let (status, set) = w
+            .call(
+                Some("officer.a"),
+                Method::PUT,
+                "/api/v1/contacts",
+                Some(mine.clone()),
+            )
+            .await;
+        assert_eq!(status, 200, "{name}: {set}");
+        let (_, read) = w
+            .call(Some("officer.a"), Method::GET, "/api/v1/contacts", None)
+            .await;
+        assert_eq!(read, mine["contacts"], "{name}");
+        // Another's only through the administrator's route.
+        let other = w.users["officer.b"];
+        let path = format!("/api/v1/users/{other}/contacts");
+        let (status, _) = w.call(Some("officer.a"), Method::GET, &path, None).await;
+        assert_eq!(status, 403, "{name}");
+        let (status, theirs) = w.call(Some("admin"), Method::GET, &path, None).await;
+        assert_eq!((status, theirs), (200, json!([])), "{name}");
+        // The feed refuses a resume point that is not an event id, by name.
+        for bad in ["abc", "1e3", "", "99999999999999999999"] {
+            let response = w
+                .http
+                .get(format!("{}/api/v1/alerts/feed", w.base))
+                .bearer_auth(&w.tokens["operator"])
+                .header("Last-Event-ID", bad)
+                .send()
+                .await
+                .expect("an answer");
+            assert_eq!(response.status(), 422, "{name}: {bad:?}");
+            let body: Value = response.json().await.expect("JSON");
+            assert_eq!(
+                body["fields"][0]["field"], "Last-Event-ID",
+                "{name}: {bad:?}"
+            );
+        }
+        let (status, _) = w
+            .call(Some("technician"), Method::GET, "/api/v1/alerts/feed", None)
+            .await;
+        assert_eq!(status, 403, "{name}");
+    }
+}

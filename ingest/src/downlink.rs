@@ -1,0 +1,131 @@
+//! Commands from the rest of sargs to a device (NOTIFY_WEARER, LOCATE_NOW), sent through ingest.
+//!
+//! Only the writer stage may number a device's downlink frames: it already owns each device's
+//! downlink seq (ACKs use the same counter, PROTOCOL.md: "seq counts the engine's frames to that
+//! device", never reused) and knows the way back to the device (`Via`) and its key. So a command
+//! is not sent here: [`Downlink::send`] hands it to the writer over a channel and waits for the
+//! writer's answer. The writer takes commands between batches, persists the new seq before the
+//! frame leaves, and queues it on the transport the device was last heard on.
+
+pub use firmware_proto::NotifyPattern;
+use firmware_proto::NotifyWearer;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store::StoreError;
+
+/// Commands that may wait for the writer; beyond this `send` waits for room.
+pub const COMMAND_QUEUE: usize = 256;
+
+/// What to ask of a device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DownlinkCommand {
+    /// NOTIFY_WEARER (0x83): vibrate or beep, and point the wearer at message `message_id`.
+    NotifyWearer {
+        pattern: NotifyPattern,
+        message_id: u16,
+    },
+    /// LOCATE_NOW (0x84): send a LOCATION now.
+    LocateNow,
+}
+
+impl DownlinkCommand {
+    /// The protocol message this command is sent as.
+    pub fn message(self) -> firmware_proto::Message {
+        match self {
+            DownlinkCommand::NotifyWearer {
+                pattern,
+                message_id,
+            } => firmware_proto::Message::NotifyWearer(NotifyWearer {
+                pattern,
+                message_id,
+            }),
+            DownlinkCommand::LocateNow => firmware_proto::Message::LocateNow,
+        }
+    }
+
+    /// A short name for logs.
+    pub fn name(self) -> &'static str {
+        self.message().frame_type().name()
+    }
+}
+
+/// A command handed to the device's transport.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DownlinkSent {
+    /// The downlink seq the frame carries (persisted before it was sent).
+    pub seq: u32,
+    /// How it left: `"mqtt"`, or the serial line's name (`serial:<path>`).
+    pub via: String,
+}
+
+/// Why a command was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum DownlinkError {
+    #[error("device {0} is not registered")]
+    UnknownDevice(u64),
+    #[error("device {0} has never been heard, so there is no way to reach it")]
+    NoRoute(u64),
+    /// The seq was used (and stays used); the frame never left.
+    #[error("the downlink queue of {via} is full; command to device {device_id} not sent")]
+    QueueFull { device_id: u64, via: String },
+    /// The seq was used (and stays used); the frame never left.
+    #[error("{via} is closed; command to device {device_id} not sent")]
+    TransportClosed { device_id: u64, via: String },
+    #[error("cannot encode the command to device {device_id}: {error}")]
+    Encode {
+        device_id: u64,
+        error: firmware_proto::EncodeError,
+    },
+    #[error("storage failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("ingest has stopped")]
+    Stopped,
+}
+
+/// One command on its way to the writer, with where to answer.
+#[derive(Debug)]
+pub struct CommandRequest {
+    pub device_id: u64,
+    pub command: DownlinkCommand,
+    pub reply: oneshot::Sender<Result<DownlinkSent, DownlinkError>>,
+}
+
+/// The writer's end of the command channel.
+pub type CommandReceiver = mpsc::Receiver<CommandRequest>;
+
+/// A handle for sending commands to devices; cheap to clone. Get one from
+/// [`crate::Ingest::downlink`].
+#[derive(Clone, Debug)]
+pub struct Downlink {
+    tx: mpsc::Sender<CommandRequest>,
+}
+
+impl Downlink {
+    /// A handle and the receiver to give the writer (`Writer::run_with_commands`).
+    pub fn channel(capacity: usize) -> (Downlink, CommandReceiver) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        (Downlink { tx }, rx)
+    }
+
+    /// Send `command` to `device_id` on the transport it was last heard on. Returns once the
+    /// frame is queued on that transport (not when the device has it: the protocol has no
+    /// acknowledgement of downlinks). Waits while the writer is busy committing; wrap in a
+    /// timeout if that matters to the caller. A caller that gives up before the writer takes
+    /// the command costs no seq.
+    pub async fn send(
+        &self,
+        device_id: u64,
+        command: DownlinkCommand,
+    ) -> Result<DownlinkSent, DownlinkError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(CommandRequest {
+                device_id,
+                command,
+                reply,
+            })
+            .await
+            .map_err(|_| DownlinkError::Stopped)?;
+        answer.await.map_err(|_| DownlinkError::Stopped)?
+    }
+}
