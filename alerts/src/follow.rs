@@ -17,7 +17,7 @@ use crate::lifecycle::{self, AlertAction, AlertState, EpisodeDecision, EpisodeVi
 use crate::notify::{self, Wanted};
 use crate::records::{self, Alert, By};
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+type Tx<'a> = ingest::store::WriteTx;
 
 /// Takes up to `limit` logged episode changes; returns how many were taken.
 pub(crate) async fn take(

@@ -19,7 +19,7 @@ use crate::config::AlertsConfig;
 use crate::lifecycle::AlertAction;
 use crate::records::{Alert, AlertEvent};
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+type Tx<'a> = ingest::store::WriteTx;
 
 /// The channels a person can be reached on.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

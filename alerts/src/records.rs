@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use crate::AlertsError;
 use crate::lifecycle::{AlertAction, AlertState, AlertView, Resolution};
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+type Tx<'a> = ingest::store::WriteTx;
 
 /// An alert as stored.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -8,9 +8,8 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Transaction};
 
-use ingest::store::Backend;
+use ingest::store::{Backend, WriteTx};
 
 use crate::error::CasesError;
 use crate::people::{Role, User};
@@ -145,7 +144,7 @@ pub(crate) fn changed_fields(fields: &[(&str, bool)]) -> String {
 
 /// Appends an entry inside `tx`: it lands exactly when the change it records does.
 pub async fn append(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     actor: &Actor,
     action: AuditAction,
     subject: &str,

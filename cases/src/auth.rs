@@ -17,6 +17,7 @@ use crate::audit::{Actor, AuditAction, append};
 use crate::error::{CasesError, corrupt, text};
 use crate::people::{Role, User, hash_password};
 use crate::{Cases, now_ms};
+use ingest::store::WriteTx;
 
 /// Wrong passwords in a row before the account locks.
 pub const MAX_FAILURES: i64 = 5;
@@ -363,7 +364,7 @@ impl Cases {
 }
 
 async fn issue(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut WriteTx,
     user: &User,
     kind: CredentialKind,
     label: &str,

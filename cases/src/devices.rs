@@ -436,14 +436,14 @@ fn inventory_of(
 }
 
 async fn set_status(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     device: u64,
     status: DeviceStatus,
 ) -> Result<(), CasesError> {
     sqlx::query("UPDATE inventory SET status = $1 WHERE device_id = $2")
         .bind(status.as_str())
         .bind(db_id(device))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }

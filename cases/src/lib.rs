@@ -18,8 +18,7 @@ mod people;
 mod policy;
 mod schema;
 
-use ingest::store::{Backend, Store};
-use sqlx::{Any, Transaction};
+use ingest::store::{Backend, Store, WriteTx};
 
 pub use audit::{Actor, AuditAction, AuditEntry, AuditVerdict, GENESIS, append as append_audit};
 pub use auth::{
@@ -55,14 +54,13 @@ impl Cases {
         self.store.pool()
     }
 
-    /// A transaction that writes: one at a time, on both backends. SQLite takes its write lock
-    /// at the start (a deferred transaction that reads, then writes, fails when another wrote
-    /// in between); PostgreSQL takes an advisory lock. Case changes come at the pace of people,
-    /// so serialising them costs nothing, and it makes every check-then-write (a personal code
-    /// not yet registered, the audit chain's next entry) exact.
-    /// A transaction for a change to the case records (or to records kept beside them, such
-    /// as the alerts), serialised with every other: see the module doc.
-    pub async fn write(&self) -> Result<Transaction<'static, Any>, CasesError> {
+    /// A transaction that writes: one at a time, on both backends. SQLite has one writer and
+    /// the store gives the process's writers their turns ([`Store::begin_write`]); PostgreSQL
+    /// takes an advisory lock. Case changes come at the pace of people, so serialising them
+    /// costs nothing, and it makes every check-then-write (a personal code not yet registered,
+    /// the audit chain's next entry) exact. The alerts, kept beside the case records, write
+    /// through it too.
+    pub async fn write(&self) -> Result<WriteTx, CasesError> {
         match self.store.backend() {
             Backend::Sqlite => Ok(self.store.begin_write().await?),
             Backend::Postgres => {

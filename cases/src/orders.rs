@@ -404,41 +404,35 @@ pub(crate) fn naming_victim(victim: i64) -> String {
 }
 
 /// An order as a transaction sees it.
-pub(crate) async fn order_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    id: i64,
-) -> Result<Order, CasesError> {
+pub(crate) async fn order_in(tx: &mut sqlx::AnyConnection, id: i64) -> Result<Order, CasesError> {
     order_on(tx, id).await
 }
 
 /// An order's client, status and latest revision, read in the transaction that changes it.
 pub(crate) async fn order_head(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     id: i64,
 ) -> Result<(i64, OrderStatus, i64), CasesError> {
     let row: Option<(i64, String, i64)> =
         sqlx::query_as("SELECT client_id, status, revision FROM orders WHERE id = $1")
             .bind(id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?;
     let (client, status, revision) = row.ok_or(CasesError::NotFound { what: "order", id })?;
     Ok((client, OrderStatus::parse(&status)?, revision))
 }
 
 /// Something that changes what the engine judges the order by: the policy revision moves on.
-pub(crate) async fn bump_policy(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    id: i64,
-) -> Result<(), CasesError> {
+pub(crate) async fn bump_policy(tx: &mut sqlx::AnyConnection, id: i64) -> Result<(), CasesError> {
     sqlx::query("UPDATE orders SET policy_revision = policy_revision + 1 WHERE id = $1")
         .bind(id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }
 
 async fn insert_revision(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     order: i64,
     revision: i64,
     terms: &OrderTerms,
@@ -457,7 +451,7 @@ async fn insert_revision(
     .bind(reason)
     .bind(author)
     .bind(at)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

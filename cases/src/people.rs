@@ -999,14 +999,11 @@ fn client_field_errors(c: &ClientChange) -> Vec<FieldError> {
 }
 
 /// The unit of a supervising probation officer, who must be one.
-async fn officer_unit(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    officer: i64,
-) -> Result<i64, CasesError> {
+async fn officer_unit(tx: &mut sqlx::AnyConnection, officer: i64) -> Result<i64, CasesError> {
     let row: Option<(String, Option<i64>)> =
         sqlx::query_as("SELECT role, unit_id FROM users WHERE id = $1 AND disabled = 0")
             .bind(officer)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?;
     match row {
         Some((role, Some(unit))) if role == Role::Officer.as_str() => Ok(unit),
@@ -1097,14 +1094,14 @@ pub(crate) fn hash_password(password: &str) -> Result<String, CasesError> {
 
 /// That row `id` of `table` exists, else an error on `field`. `table` is a fixed name.
 pub(crate) async fn exists(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     table: &str,
     field: &str,
     id: i64,
 ) -> Result<(), CasesError> {
     let found: Option<(i64,)> = sqlx::query_as(&format!("SELECT id FROM {table} WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
     match found {
         Some(_) => Ok(()),

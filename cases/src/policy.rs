@@ -12,7 +12,8 @@ use crate::error::{CasesError, FieldError, corrupt};
 use crate::orders::{OrderStatus, OrderTerms, bump_policy};
 use crate::people::ClientAddress;
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+/// Reads and checks in a transaction, a write's or a read's.
+type Tx = sqlx::AnyConnection;
 
 /// A device fitted under an order, as the policy needs it.
 struct Fitted {
@@ -24,7 +25,7 @@ struct Fitted {
 /// The terms compile into a policy against the client's addresses and the named victims, with
 /// stand-in devices (a tag, and a home unit at each address) when none are fitted yet.
 pub(crate) async fn check_terms(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     client: i64,
     terms: &OrderTerms,
 ) -> Result<(), CasesError> {
@@ -50,14 +51,14 @@ pub(crate) async fn check_terms(
 
 /// After a client's addresses change (inside `tx`): every order not yet over must still
 /// compile against them, and an active one's policy moves on.
-pub(crate) async fn recheck_orders(tx: &mut Tx<'_>, client: i64) -> Result<(), CasesError> {
+pub(crate) async fn recheck_orders(tx: &mut Tx, client: i64) -> Result<(), CasesError> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT o.id, o.status, r.terms FROM orders o
          JOIN order_revisions r ON r.order_id = o.id AND r.revision = o.revision
          WHERE o.client_id = $1 ORDER BY o.id",
     )
     .bind(client)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     for (order, status, terms) in rows {
         let status = OrderStatus::parse(&status)?;
@@ -84,10 +85,10 @@ pub(crate) async fn recheck_orders(tx: &mut Tx<'_>, client: i64) -> Result<(), C
     Ok(())
 }
 
-async fn client_addresses(tx: &mut Tx<'_>, client: i64) -> Result<Vec<ClientAddress>, CasesError> {
+async fn client_addresses(tx: &mut Tx, client: i64) -> Result<Vec<ClientAddress>, CasesError> {
     let row: Option<(String,)> = sqlx::query_as("SELECT addresses FROM clients WHERE id = $1")
         .bind(client)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
     let (json,) = row.ok_or(CasesError::NotFound {
         what: "client",
@@ -97,7 +98,7 @@ async fn client_addresses(tx: &mut Tx<'_>, client: i64) -> Result<Vec<ClientAddr
 }
 
 async fn assemble(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     client: i64,
     revision: u32,
     terms: &OrderTerms,
@@ -111,7 +112,7 @@ async fn assemble(
         let device: Option<(Option<i64>,)> =
             sqlx::query_as("SELECT device_id FROM victims WHERE id = $1")
                 .bind(p.victim_id)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *tx)
                 .await?;
         let field = format!("terms.proximity[{i}].victim_id");
         match device {

@@ -14,7 +14,7 @@ use crate::records::{
     self, EPISODE_COLUMNS, EpisodeState, MonitorRecord, db_u64, name, put_monitor, set_cursor,
 };
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+type Tx<'a> = ingest::store::WriteTx;
 
 /// Hourly checkpoints are kept for this long behind a client's newest one (late data is
 /// mostly hours late)...

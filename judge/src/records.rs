@@ -16,7 +16,7 @@ use sqlx::Row;
 use crate::JudgeError;
 use crate::error::corrupt;
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+type Tx<'a> = ingest::store::WriteTx;
 
 /// Where an episode stands.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,12 +15,11 @@ pub mod testing;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 pub use devices::{DeviceKind, DeviceRecord, SecurityEvent, SeqGap, UnknownDevice};
 pub use observations::{
@@ -57,6 +56,8 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("stored value is invalid: {0}")]
     Corrupt(String),
+    #[error("the database is busy: no turn to write within {0:?}")]
+    Busy(Duration),
     #[error("device {0} is already registered")]
     DeviceExists(u64),
 }
@@ -69,40 +70,50 @@ pub struct Store {
     /// How many commits through this handle (and its clones) stored new observations: readers
     /// in the same process (the rules engine) wait on it instead of polling the table.
     commits: Arc<watch::Sender<u64>>,
-    /// Writers waiting for SQLite's one write lock: see [`Store::begin_write`].
-    contenders: Arc<Contenders>,
+    /// The process's writers' turns at SQLite's one write lock: see [`WriteTurns`].
+    turns: WriteTurns,
 }
 
 /// SQLite has one writer at a time, and a writer that waits for the lock polls for it with
-/// sleeps of up to 100 ms. Ingest's writer commits back to back under load and would take the
-/// lock again before any poller woke: the judge and the case records starved (seconds, measured
-/// in BENCHMARKS.md "Alert latency"). So the others say they want to write, and ingest's writer
-/// lets them in before its next commit (a bigger batch for it, a short wait for them).
-#[derive(Debug, Default)]
-struct Contenders {
-    waiting: AtomicUsize,
-    done: Notify,
+/// sleeps of up to 100 ms. Ingest's writer commits back to back under load and took the lock
+/// again before any poller woke: the judge and the alerts starved for seconds (BENCHMARKS.md,
+/// "Alert latency"). So within the process the writers take turns through one fair (FIFO)
+/// queue before they touch the lock: a writer waits for at most the transactions queued ahead
+/// of it, and SQLite's busy handler is left for other processes (the command line).
+#[derive(Clone, Debug, Default)]
+struct WriteTurns(Arc<tokio::sync::Mutex<()>>);
+
+/// How long a writer waits for its turn before it fails, as SQLite's own `busy_timeout`.
+const TURN_WAIT: Duration = Duration::from_secs(15);
+
+/// A transaction that writes, holding the process's write turn (on SQLite) until it commits
+/// or is dropped. It derefs to the connection, like `sqlx::Transaction`: `&mut *tx`.
+#[derive(Debug)]
+pub struct WriteTx {
+    // Declared first, so it ends (or is rolled back) before the turn passes on.
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
-/// A writer waiting for the lock; dropped once it has it (or gave up).
-struct Wish<'a>(&'a Contenders);
-
-impl<'a> Wish<'a> {
-    fn new(contenders: &'a Contenders) -> Wish<'a> {
-        contenders.waiting.fetch_add(1, Ordering::SeqCst);
-        Wish(contenders)
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
     }
 }
 
-impl Drop for Wish<'_> {
-    fn drop(&mut self) {
-        self.0.waiting.fetch_sub(1, Ordering::SeqCst);
-        self.0.done.notify_waiters();
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
     }
 }
 
-/// How long ingest's writer lets other writers go first before it commits regardless.
-const YIELD_AT_MOST: Duration = Duration::from_millis(250);
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
 
 /// The file name of the SQLite database inside `--data-dir`.
 pub const SQLITE_FILE: &str = "sargs.db";
@@ -175,44 +186,36 @@ impl Store {
             pool,
             backend,
             commits: Arc::new(watch::channel(0).0),
-            contenders: Arc::new(Contenders::default()),
+            turns: WriteTurns::default(),
         };
         schema::migrate(&store).await?;
         Ok(store)
     }
 
-    /// A transaction that writes, for every writer but ingest's: on SQLite it takes the write
-    /// lock at once (`BEGIN IMMEDIATE`: a deferred transaction that reads, then writes, fails
-    /// when another wrote in between) and ingest's writer lets it in first.
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-        match self.backend {
-            Backend::Sqlite => {
-                let _wish = Wish::new(&self.contenders);
-                Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
-            }
-            Backend::Postgres => Ok(self.pool.begin().await?),
-        }
+    /// A transaction that writes, in its turn (see [`WriteTurns`]). On SQLite it takes the
+    /// write lock at once (`BEGIN IMMEDIATE`: a deferred transaction that reads, then writes,
+    /// fails when another wrote in between).
+    pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let turn = self.write_turn().await?;
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx { tx, _turn: turn })
     }
 
-    /// Ingest's writer, before it commits on SQLite: the other writers waiting go first, for
-    /// at most [`YIELD_AT_MOST`].
-    pub(crate) async fn let_others_write_first(&self) {
+    /// This process's turn to write, on SQLite (PostgreSQL has no one write lock): held while
+    /// writing, outside a [`WriteTx`] too (ingest's batches, single statements).
+    pub(crate) async fn write_turn(
+        &self,
+    ) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>, StoreError> {
         if self.backend != Backend::Sqlite {
-            return;
+            return Ok(None);
         }
-        let deadline = tokio::time::Instant::now() + YIELD_AT_MOST;
-        loop {
-            let done = self.contenders.done.notified();
-            tokio::pin!(done);
-            // Registered before the count is read, so a wish dropped in between still wakes it.
-            done.as_mut().enable();
-            if self.contenders.waiting.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            if tokio::time::timeout_at(deadline, done).await.is_err() {
-                return;
-            }
-        }
+        tokio::time::timeout(TURN_WAIT, self.turns.0.clone().lock_owned())
+            .await
+            .map(Some)
+            .map_err(|_| StoreError::Busy(TURN_WAIT))
     }
 
     /// Changes each time a commit through this store stores new observations. Commits made by

@@ -218,7 +218,7 @@ async fn execute_in_chunks<T>(
 impl Store {
     /// Write a batch in one transaction. Returns only after the commit.
     pub async fn write_batch(&self, batch: &WriteBatch) -> Result<WriteOutcome, StoreError> {
-        self.let_others_write_first().await;
+        let _turn = self.write_turn().await?;
         let mut tx = self.pool().begin().await?;
         let backend = self.backend();
         let inserted = execute_in_chunks(
@@ -308,6 +308,7 @@ impl Store {
     /// Persist a device's downlink seq on its own, for a command sent between batches (ACKs
     /// persist theirs with the batch). False if the device is not registered.
     pub async fn set_down_seq(&self, id: u64, down_seq: u32) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await?;
         let updated = sqlx::query("UPDATE devices SET down_seq = $1 WHERE id = $2")
             .bind(i64::from(down_seq))
             .bind(db_id(id))
