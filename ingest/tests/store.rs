@@ -326,22 +326,54 @@ async fn observations_are_read_back_in_commit_order_after_a_row() {
             assert!(commits.has_changed().unwrap(), "{backend}");
             commits.mark_unchanged();
         }
-        let all = store.observations_after(0, 100).await.unwrap();
-        let seqs: Vec<u32> = all.iter().map(|c| c.observation.seq).collect();
+        let all = |after, limit| store.observations_after(after, limit, |_| true);
+        let (through, every) = all(0, 100).await.unwrap();
+        let seqs: Vec<u32> = every.iter().map(|c| c.observation.seq).collect();
         assert_eq!(seqs, vec![1, 2, 9, 3], "{backend}");
-        assert!(all.windows(2).all(|w| w[0].row < w[1].row), "{backend}");
+        assert!(every.windows(2).all(|w| w[0].row < w[1].row), "{backend}");
         let last = store.last_observation_row().await.unwrap();
-        assert_eq!(last, all[3].row, "{backend}");
+        assert_eq!(last, every[3].row, "{backend}");
+        assert_eq!(through, Some(last), "{backend}");
 
-        let rest = store.observations_after(all[1].row, 1).await.unwrap();
+        let (through, rest) = all(every[1].row, 1).await.unwrap();
         assert_eq!(rest.len(), 1);
         assert_eq!(rest[0].observation.seq, 9, "{backend}");
-        assert!(
-            store
-                .observations_after(last, 100)
+        assert_eq!(through, Some(rest[0].row), "{backend}");
+        let (through, none) = all(last, 100).await.unwrap();
+        assert!(none.is_empty() && through.is_none(), "{backend}");
+        let all = every;
+
+        // Only the devices wanted are read whole, few (row by row) or most (the span), and
+        // the last row looked at is told either way.
+        let mixed = WriteBatch {
+            observations: (0..9)
+                .map(|i| {
+                    row(
+                        if i % 3 == 0 { 5 } else { 6 },
+                        100 + i,
+                        1_000 + i64::from(i),
+                    )
+                })
+                .collect(),
+            ..WriteBatch::default()
+        };
+        store.write_batch(&mixed).await.unwrap();
+        commits.mark_unchanged();
+        let end = store.last_observation_row().await.unwrap();
+        for (device, count) in [(5, 3), (6, 6)] {
+            let (through, rows) = store
+                .observations_after(last, 100, |d| d == device)
                 .await
-                .unwrap()
-                .is_empty()
+                .unwrap();
+            assert_eq!(through, Some(end), "{backend}");
+            assert_eq!(rows.len(), count, "{backend} device {device}");
+            assert!(rows.iter().all(|r| r.observation.device_id == device));
+            assert!(rows.windows(2).all(|w| w[0].row < w[1].row), "{backend}");
+        }
+        let (through, rows) = store.observations_after(last, 4, |_| false).await.unwrap();
+        assert!(
+            rows.is_empty() && through.is_some_and(|t| t < end),
+            "{backend}"
         );
 
         // A device's rows from a device time on, within a span of rows, in device-time order.
@@ -361,4 +393,38 @@ async fn observations_are_read_back_in_commit_order_after_a_row() {
         assert!(!commits.has_changed().unwrap(), "{backend}");
     })
     .await;
+}
+
+/// On SQLite commits leave the WAL alone (`wal_autocheckpoint = 0`); the store's checkpointer
+/// copies it into the database beside the writers, once a second.
+#[tokio::test]
+async fn the_checkpointer_copies_the_wal_into_the_database() {
+    let dbs = test_databases().await;
+    let Some(StoreLocation::DataDir(data)) = dbs.first().map(|db| &db.location) else {
+        panic!("the first test database is SQLite's");
+    };
+    let store = Store::open(&StoreLocation::DataDir(data.clone()))
+        .await
+        .unwrap();
+    let batch = WriteBatch {
+        observations: (1..=5_000).map(|s| row(7, s, i64::from(s))).collect(),
+        ..WriteBatch::default()
+    };
+    store.write_batch(&batch).await.unwrap();
+    // 5 000 rows with their indexes take well over 400 kB; only a checkpoint puts them in the
+    // database file. Up to 20 s for a task that runs every second.
+    let file = data.join(ingest::store::SQLITE_FILE);
+    let mut size = 0;
+    for _ in 0..200 {
+        size = std::fs::metadata(&file).unwrap().len();
+        if size > 400_000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(size > 400_000, "the database file is {size} bytes");
+    let (through, rows) = store.observations_after(0, 10_000, |_| true).await.unwrap();
+    assert_eq!(rows.len(), 5_000);
+    assert!(through.is_some());
+    store.close().await;
 }

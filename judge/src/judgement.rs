@@ -232,32 +232,44 @@ impl Judgement {
 
     /// Judges the next batch of committed observations; false when there was none.
     pub async fn judge_batch(&mut self) -> Result<bool, JudgeError> {
-        let rows = self
+        let started = Instant::now();
+        // Under load most rows are of devices nobody is judged by: not even read whole.
+        let engine = &self.engine;
+        let (through, rows) = self
             .store
-            .observations_after(self.cursor, self.batch)
+            .observations_after(self.cursor, self.batch, |device| engine.concerns(device))
             .await?;
-        let Some(through) = rows.last().map(|r| r.row) else {
+        let Some(through) = through else {
             return Ok(false);
         };
-        // Under load most rows are of devices nobody is judged by: not decoded at all.
         let batch: Vec<Observation> = rows
             .iter()
-            .filter(|r| self.engine.concerns(r.observation.device_id))
             .filter_map(|r| readable(&r.observation, true))
             .collect();
+        let read = started.elapsed();
         let mut out = Outcome::default();
         self.engine.observe_batch(&batch, &mut out);
         let mut pending = Pending::default();
         self.absorb(&mut pending, out, through).await?;
-        if pending.is_empty() && self.cursor_saved.elapsed() < CURSOR_EVERY {
-            self.cursor = through;
-            return Ok(true);
+        let judged = started.elapsed();
+        let stored = !pending.is_empty() || self.cursor_saved.elapsed() >= CURSOR_EVERY;
+        if stored {
+            pending
+                .commit(&self.store, Some(through), self.clock.now())
+                .await?;
+            self.cursor_saved = Instant::now();
         }
-        pending
-            .commit(&self.store, Some(through), self.clock.now())
-            .await?;
         self.cursor = through;
-        self.cursor_saved = Instant::now();
+        // Where a step's time goes, for a judge that falls behind.
+        tracing::trace!(
+            through,
+            wanted = batch.len(),
+            read_us = read.as_micros() as u64,
+            judged_us = judged.as_micros() as u64,
+            step_us = started.elapsed().as_micros() as u64,
+            stored,
+            "step"
+        );
         Ok(true)
     }
 

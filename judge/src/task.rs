@@ -23,7 +23,10 @@ pub struct JudgeOptions {
     pub clock: Arc<dyn Clock>,
     /// How often the clock ticks the engine and the orders are looked at.
     pub tick_every: Duration,
-    /// Most observations judged in one step (one transaction).
+    /// Most observations looked at in one step (one transaction at most). Large, because on
+    /// SQLite a step that stores waits its turn behind ingest's commits (about 100 ms under
+    /// the foundation's load): with 2 048 rows a step the judge fell behind a fleet of
+    /// 26 000 frames/s, with 16 384 it keeps up. Most rows cost only a look at their device.
     pub batch: u32,
 }
 
@@ -32,7 +35,7 @@ impl Default for JudgeOptions {
         JudgeOptions {
             clock: Arc::new(SystemClock),
             tick_every: Duration::from_secs(1),
-            batch: 2048,
+            batch: 16_384,
         }
     }
 }
@@ -168,7 +171,7 @@ async fn run(
                     tracing::debug!(order_id, "order changed");
                     judgement.refresh_policies().await
                 }
-                Some(Command::CatchUp(reply)) => match catch_up(&mut judgement).await {
+                Some(Command::CatchUp(reply)) => match catch_up(&mut judgement, &steps).await {
                     Ok(()) => {
                         let _ = reply.send(Ok(()));
                         Ok(())
@@ -181,11 +184,11 @@ async fn run(
                 None => break,
             },
             changed = commits.changed() => match changed {
-                Ok(()) => judge_all(&mut judgement).await,
+                Ok(()) => judge_all(&mut judgement, &steps).await,
                 // The store is gone with everything else.
                 Err(_) => break,
             },
-            _ = ticks.tick() => periodic(&mut judgement).await,
+            _ = ticks.tick() => periodic(&mut judgement, &steps).await,
         };
         steps.send_modify(|n| *n = n.wrapping_add(1));
         if let Err(error) = step {
@@ -202,7 +205,7 @@ async fn run(
             };
         }
     }
-    let last = match judge_all(&mut judgement).await {
+    let last = match judge_all(&mut judgement, &steps).await {
         Ok(()) => judgement.save_cursor().await,
         Err(error) => Err(error),
     };
@@ -211,18 +214,25 @@ async fn run(
     }
 }
 
-async fn judge_all(judgement: &mut Judgement) -> Result<(), JudgeError> {
-    while judgement.judge_batch().await? {}
+/// Judges until every committed observation is judged, telling `steps` after each batch: under
+/// load there is always a next batch, and the alerts must not wait for the last.
+async fn judge_all(
+    judgement: &mut Judgement,
+    steps: &watch::Sender<u64>,
+) -> Result<(), JudgeError> {
+    while judgement.judge_batch().await? {
+        steps.send_modify(|n| *n = n.wrapping_add(1));
+    }
     Ok(())
 }
 
-async fn periodic(judgement: &mut Judgement) -> Result<(), JudgeError> {
+async fn periodic(judgement: &mut Judgement, steps: &watch::Sender<u64>) -> Result<(), JudgeError> {
     judgement.refresh_policies().await?;
-    judge_all(judgement).await?;
+    judge_all(judgement, steps).await?;
     judgement.tick().await
 }
 
-async fn catch_up(judgement: &mut Judgement) -> Result<(), JudgeError> {
-    judge_all(judgement).await?;
+async fn catch_up(judgement: &mut Judgement, steps: &watch::Sender<u64>) -> Result<(), JudgeError> {
+    judge_all(judgement, steps).await?;
     judgement.tick().await
 }

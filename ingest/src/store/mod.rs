@@ -72,6 +72,8 @@ pub struct Store {
     commits: Arc<watch::Sender<u64>>,
     /// The process's writers' turns at SQLite's one write lock: see [`WriteTurns`].
     turns: WriteTurns,
+    /// On SQLite, while any clone of the store is alive: see [`Checkpointer`].
+    _checkpointer: Option<Arc<Checkpointer>>,
 }
 
 /// SQLite has one writer at a time, and a writer that waits for the lock polls for it with
@@ -112,6 +114,63 @@ impl std::ops::Deref for WriteTx {
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.tx
+    }
+}
+
+/// SQLite copies the WAL back into the database (a checkpoint) in the commit that crosses
+/// `wal_autocheckpoint`. Under load that is tens of MB written and synced while the committing
+/// writer holds the write turn, and every other writer waited behind it, up to a second. Worse,
+/// such a checkpoint never catches up with writers that commit back to back, and the WAL
+/// starts again from its beginning only once all of it is copied: it grew without end (5.5 GB
+/// in a minute of the foundation's load), and every read searched more of it (BENCHMARKS.md,
+/// "Alert latency"). So commits never checkpoint; this task does, every [`CHECKPOINT_EVERY`]:
+/// beside the writers (a PASSIVE checkpoint takes no write lock), and once the WAL has grown
+/// past [`RESTART_WAL_AFTER`], again holding the write turn, for the little written meanwhile,
+/// so that the WAL is copied whole and the next writer starts it again from the beginning.
+#[derive(Debug)]
+struct Checkpointer(tokio::task::JoinHandle<()>);
+
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// The WAL's size (in 4 KiB frames: 64 MiB) past which the checkpointer holds the writers off
+/// to copy the rest and have the WAL start again; below it, it copies beside them.
+const RESTART_WAL_AFTER: i64 = 16_384;
+
+impl Checkpointer {
+    fn start(pool: &AnyPool, turns: &WriteTurns) -> Checkpointer {
+        let pool = pool.clone();
+        let turns = turns.0.clone();
+        Checkpointer(tokio::spawn(async move {
+            let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                // (busy, frames in the WAL, frames copied)
+                let checkpoint = || {
+                    sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+                        .fetch_one(&pool)
+                };
+                let done = match checkpoint().await {
+                    Ok((_, frames, _)) if frames > RESTART_WAL_AFTER => {
+                        let _turn = turns.lock().await;
+                        checkpoint().await
+                    }
+                    other => other,
+                };
+                match done {
+                    Ok(_) => {}
+                    Err(sqlx::Error::PoolClosed) => return,
+                    Err(error) => tracing::warn!(%error, "WAL checkpoint failed; trying again"),
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -170,11 +229,12 @@ impl Store {
                         conn.execute("PRAGMA busy_timeout = 15000").await?;
                         // The observation indexes are clustered by device, so a batch from many
                         // devices dirties an index page per device: keep the hot pages cached
-                        // (64 MiB), and checkpoint the WAL less often (64 MiB) so that the many
-                        // versions of a hot page it holds reach the database once, not once
-                        // each (14k to 24k rows/s in ingest/benches/store_write.rs).
+                        // (64 MiB).
                         conn.execute("PRAGMA cache_size = -65536").await?;
-                        conn.execute("PRAGMA wal_autocheckpoint = 16384").await?;
+                        // The store's checkpointer copies the WAL back, not the commits.
+                        conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                        // A WAL started again keeps no more than this on disk.
+                        conn.execute("PRAGMA journal_size_limit = 67108864").await?;
                     }
                     Ok(())
                 })
@@ -182,11 +242,14 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Connect { target, source })?;
+        let turns = WriteTurns::default();
         let store = Store {
-            pool,
+            pool: pool.clone(),
             backend,
             commits: Arc::new(watch::channel(0).0),
-            turns: WriteTurns::default(),
+            turns: turns.clone(),
+            _checkpointer: (backend == Backend::Sqlite)
+                .then(|| Arc::new(Checkpointer::start(&pool, &turns))),
         };
         schema::migrate(&store).await?;
         Ok(store)

@@ -427,24 +427,75 @@ impl Store {
         }
     }
 
-    /// Up to `limit` observations committed after row `after`, in commit order: how the rules
-    /// engine reads what it has not judged yet. Rows commit in order because one writer task
-    /// commits batch after batch; a reader never sees a row while an earlier one is unseen.
+    /// The observations of the devices `wanted` among the `limit` rows committed after row
+    /// `after`, in commit order: how the rules engine reads what it has not judged yet. Rows
+    /// commit in order because one writer task commits batch after batch; a reader never sees
+    /// a row while an earlier one is unseen. Under load most rows are of devices nobody is
+    /// judged by, so the rows' devices are read first, then whole rows only of the devices
+    /// wanted (the whole span when most are). Returns the last row looked at (None if there
+    /// was none) and the rows wanted.
     pub async fn observations_after(
         &self,
         after: i64,
         limit: u32,
-    ) -> Result<Vec<CommittedObservation>, StoreError> {
+        wanted: impl Fn(u64) -> bool,
+    ) -> Result<(Option<i64>, Vec<CommittedObservation>), StoreError> {
         let row = self.row_column();
-        let rows = sqlx::query(&format!(
-            "SELECT {row} AS row_number, {SELECTED} FROM observations
-             WHERE {row} > $1 ORDER BY {row} LIMIT $2"
+        let heads: Vec<(i64, i64)> = sqlx::query_as(&format!(
+            "SELECT {row}, device_id FROM observations WHERE {row} > $1 ORDER BY {row} LIMIT $2"
         ))
         .bind(after)
         .bind(i64::from(limit))
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(committed).collect()
+        let Some(&(through, _)) = heads.last() else {
+            return Ok((None, Vec::new()));
+        };
+        let chosen: Vec<i64> = heads
+            .iter()
+            .filter(|&&(_, device)| wanted(wire_id(device)))
+            .map(|&(number, _)| number)
+            .collect();
+        if chosen.len() * 2 > heads.len() {
+            let rows = sqlx::query(&format!(
+                "SELECT {row} AS row_number, {SELECTED} FROM observations
+                 WHERE {row} > $1 AND {row} <= $2 ORDER BY {row}"
+            ))
+            .bind(after)
+            .bind(through)
+            .fetch_all(self.pool())
+            .await?;
+            let mut out = Vec::with_capacity(chosen.len());
+            for found in rows.iter().map(committed) {
+                let found = found?;
+                if wanted(found.observation.device_id) {
+                    out.push(found);
+                }
+            }
+            return Ok((Some(through), out));
+        }
+        let mut out = Vec::with_capacity(chosen.len());
+        let mut rest = &chosen[..];
+        for size in chunk_sizes(chosen.len()) {
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let list = (1..=size)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT {row} AS row_number, {SELECTED} FROM observations
+                 WHERE {row} IN ({list}) ORDER BY {row}"
+            );
+            let mut query = sqlx::query(&sql);
+            for number in chunk {
+                query = query.bind(*number);
+            }
+            for found in query.fetch_all(self.pool()).await?.iter().map(committed) {
+                out.push(found?);
+            }
+        }
+        Ok((Some(through), out))
     }
 
     /// A device's observations from device time `from_ms` on, among rows `after` (exclusive)
