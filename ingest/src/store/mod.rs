@@ -214,8 +214,11 @@ impl Store {
             .close()
             .await?;
         let pool = AnyPoolOptions::new()
+            // SQLite: one writer at a time, but readers beside it (WAL), and under load every
+            // part reads at once: ingest's writer, the checkpointer, the judge, the alerts and
+            // their feeds, the API. With 4, the judge's and the feed's reads queued for one.
             .max_connections(match backend {
-                Backend::Sqlite => 4,
+                Backend::Sqlite => 8,
                 Backend::Postgres => 8,
             })
             .acquire_timeout(Duration::from_secs(30))
