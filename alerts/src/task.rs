@@ -93,6 +93,7 @@ impl Shared {
     /// Takes the judge's changes, escalates what is due, and (when `all`, or every
     /// [`REMINDERS_EVERY_MS`]) stores the curfew reminders due.
     async fn step(&self, all: bool) -> Result<(), AlertsError> {
+        let mut raised = false;
         loop {
             let now = self.clock.now();
             let taken = follow::take(
@@ -104,9 +105,14 @@ impl Shared {
                 500,
             )
             .await?;
+            raised |= taken > 0;
             if taken < 500 {
                 break;
             }
+        }
+        if raised {
+            // The feed and the outbox hear of new alerts before escalations and reminders.
+            self.committed().await;
         }
         let now = self.clock.now();
         actions::escalate_due(&self.store, self.ctx(), now).await?;
