@@ -19,9 +19,14 @@ pub fn router(metrics: Arc<Metrics>, api: api::ApiState) -> Router {
         .merge(api::router(api))
 }
 
-/// Ingest's counters, then the alerts' and notifications' gauges read from the store.
+/// Ingest's counters, then the judge's, the alerts' and the notifications' gauges read from
+/// the store.
 async fn metrics_text(State((metrics, store)): State<(Arc<Metrics>, Store)>) -> impl IntoResponse {
     let mut text = metrics.render();
+    match judge::records::metrics_text(&store).await {
+        Ok(judge) => text += &judge,
+        Err(error) => tracing::warn!(%error, "judge metrics"),
+    }
     match alerts::records::metrics_text(&store).await {
         Ok(alerts) => text += &alerts,
         Err(error) => tracing::warn!(%error, "alert metrics"),

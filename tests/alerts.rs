@@ -403,6 +403,21 @@ async fn a_strap_opening_reaches_the_officer_and_escalates_until_acknowledged() 
             Some(&1.0),
             "{name}"
         );
+        // Nothing left behind by the judge or the alerts, once the idle judge has stored its
+        // cursor (about a second after its last step).
+        let mut behind = (None, None);
+        for _ in 0..100 {
+            let metrics = o.service.metrics().await;
+            behind = (
+                metrics.get("sargs_judge_rows_behind").copied(),
+                metrics.get("sargs_alerts_changes_behind").copied(),
+            );
+            if behind == (Some(0.0), Some(0.0)) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(behind, (Some(0.0), Some(0.0)), "{name}");
         let _ = (o.order, &o.users);
     }
 }

@@ -66,7 +66,8 @@ pub(crate) async fn take(
     Ok(changes.len())
 }
 
-async fn cursor(store: &Store) -> Result<i64, AlertsError> {
+/// The last episode change taken (0 before the first).
+pub(crate) async fn cursor(store: &Store) -> Result<i64, AlertsError> {
     let row: Option<(i64,)> = sqlx::query_as("SELECT episode_row FROM alerts_cursor WHERE id = 1")
         .fetch_optional(store.pool())
         .await?;

@@ -465,8 +465,14 @@ pub async fn metrics_text(store: &Store) -> Result<String, AlertsError> {
     )
     .fetch_all(store.pool())
     .await?;
-    let mut text =
-        String::from("# HELP sargs_alerts Alerts by state.\n# TYPE sargs_alerts gauge\n");
+    let behind = judge::records::last_change(store).await? - crate::follow::cursor(store).await?;
+    let mut text = format!(
+        "# HELP sargs_alerts_changes_behind Episode changes logged by the judge and not yet taken by the alerts.\n\
+         # TYPE sargs_alerts_changes_behind gauge\n\
+         sargs_alerts_changes_behind {}\n",
+        behind.max(0)
+    );
+    text += "# HELP sargs_alerts Alerts by state.\n# TYPE sargs_alerts gauge\n";
     for (state, n) in alerts {
         text += &format!("sargs_alerts{{state=\"{state}\"}} {n}\n");
     }

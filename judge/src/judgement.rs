@@ -31,6 +31,8 @@ pub(crate) struct Judgement {
     cursor: i64,
     /// When the cursor was last stored (it may run ahead of the stored one: [`CURSOR_EVERY`]).
     cursor_saved: Instant,
+    /// The cursor as last stored.
+    cursor_stored: i64,
     batch: u32,
 }
 
@@ -74,6 +76,7 @@ impl Judgement {
             orders: Orders::default(),
             cursor,
             cursor_saved: Instant::now(),
+            cursor_stored: cursor,
             batch: batch.max(1),
         };
         let mut wanted = judgement
@@ -258,6 +261,7 @@ impl Judgement {
                 .commit(&self.store, Some(through), self.clock.now())
                 .await?;
             self.cursor_saved = Instant::now();
+            self.cursor_stored = through;
         }
         self.cursor = through;
         // Where a step's time goes, for a judge that falls behind.
@@ -279,6 +283,16 @@ impl Judgement {
             .commit(&self.store, Some(self.cursor), self.clock.now())
             .await?;
         self.cursor_saved = Instant::now();
+        self.cursor_stored = self.cursor;
+        Ok(())
+    }
+
+    /// Stores the cursor when rows were judged since it was stored, over [`CURSOR_EVERY`] ago:
+    /// so that the stored cursor (which `/metrics` reads) catches up once the judge is idle.
+    pub async fn save_cursor_if_behind(&mut self) -> Result<(), JudgeError> {
+        if self.cursor != self.cursor_stored && self.cursor_saved.elapsed() >= CURSOR_EVERY {
+            self.save_cursor().await?;
+        }
         Ok(())
     }
 

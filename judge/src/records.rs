@@ -302,6 +302,21 @@ pub async fn last_change(store: &Store) -> Result<i64, JudgeError> {
     Ok(row.unwrap_or(0))
 }
 
+/// The judge's gauge for `/metrics`: observations committed and not yet recorded as judged.
+/// The cursor is stored with every step that changes something and otherwise about once a
+/// second, so a judge that keeps up shows a second's rows at most; one that falls behind, more
+/// and more.
+pub async fn metrics_text(store: &Store) -> Result<String, JudgeError> {
+    let last = store.last_observation_row().await?;
+    let judged = cursor(store).await?.unwrap_or(last);
+    Ok(format!(
+        "# HELP sargs_judge_rows_behind Observations committed and not yet recorded as judged.\n\
+         # TYPE sargs_judge_rows_behind gauge\n\
+         sargs_judge_rows_behind {}\n",
+        (last - judged).max(0)
+    ))
+}
+
 /// The last observation row judged, if the judge ever ran on this store.
 pub(crate) async fn cursor(store: &Store) -> Result<Option<i64>, JudgeError> {
     let row: Option<(i64,)> =

@@ -229,6 +229,7 @@ async fn judge_all(
 async fn periodic(judgement: &mut Judgement, steps: &watch::Sender<u64>) -> Result<(), JudgeError> {
     judgement.refresh_policies().await?;
     judge_all(judgement, steps).await?;
+    judgement.save_cursor_if_behind().await?;
     judgement.tick().await
 }
 
