@@ -479,10 +479,7 @@ impl Store {
         for size in chunk_sizes(chosen.len()) {
             let (chunk, tail) = rest.split_at(size);
             rest = tail;
-            let list = (1..=size)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = values_list(size, 1, self.backend());
             let sql = format!(
                 "SELECT {row} AS row_number, {SELECTED} FROM observations
                  WHERE {row} IN ({list}) ORDER BY {row}"
