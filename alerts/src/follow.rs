@@ -17,7 +17,7 @@ use crate::lifecycle::{self, AlertAction, AlertState, EpisodeDecision, EpisodeVi
 use crate::notify::{self, Wanted};
 use crate::records::{self, Alert, By};
 
-type Tx<'a> = ingest::store::WriteTx;
+type Tx = ingest::store::WriteTx;
 
 /// Takes up to `limit` logged episode changes; returns how many were taken.
 pub(crate) async fn take(
@@ -86,7 +86,7 @@ fn view(e: &StoredEpisode) -> EpisodeView {
 
 /// One episode as it stands now, applied to its alert.
 async fn apply(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     episode: &StoredEpisode,
     config: &AlertsConfig,
     wanted: Wanted,
@@ -208,7 +208,7 @@ async fn apply(
     Ok(())
 }
 
-async fn link(tx: &mut Tx<'_>, alert: &Alert, episode: &StoredEpisode) -> Result<(), AlertsError> {
+async fn link(tx: &mut Tx, alert: &Alert, episode: &StoredEpisode) -> Result<(), AlertsError> {
     sqlx::query("INSERT INTO alert_episodes (client_id, episode_id, alert_id) VALUES ($1, $2, $3)")
         .bind(episode.client_id)
         .bind(ingest::store::db_id(episode.episode_id))
@@ -218,7 +218,7 @@ async fn link(tx: &mut Tx<'_>, alert: &Alert, episode: &StoredEpisode) -> Result
     Ok(())
 }
 
-async fn latest_episode(tx: &mut Tx<'_>, alert_id: i64) -> Result<Option<u64>, AlertsError> {
+async fn latest_episode(tx: &mut Tx, alert_id: i64) -> Result<Option<u64>, AlertsError> {
     let (id,): (Option<i64>,) =
         sqlx::query_as("SELECT MAX(episode_id) FROM alert_episodes WHERE alert_id = $1")
             .bind(alert_id)

@@ -19,7 +19,7 @@ use crate::config::AlertsConfig;
 use crate::lifecycle::AlertAction;
 use crate::records::{Alert, AlertEvent};
 
-type Tx<'a> = ingest::store::WriteTx;
+type Tx = ingest::store::WriteTx;
 
 /// The channels a person can be reached on.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -115,7 +115,7 @@ where
 
 /// Replaces a user's channels.
 pub(crate) async fn set_contacts(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     user_id: i64,
     contacts: &[Contact],
     now: Timestamp,
@@ -143,7 +143,7 @@ pub(crate) async fn set_contacts(
 
 /// The users an alert goes to at `level`.
 pub(crate) async fn recipients(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     alert: &Alert,
     level: u8,
     config: &AlertsConfig,
@@ -195,7 +195,7 @@ pub struct Wanted {
 /// alert is raised or escalated, to that level's recipients, on their channels that take its
 /// severity) and the wearer's (when raised, for the kinds configured).
 pub(crate) async fn enqueue(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     alert: &Alert,
     event: &AlertEvent,
     config: &AlertsConfig,
@@ -291,7 +291,7 @@ pub(crate) struct NewNotification<'a> {
 }
 
 /// Stores one notification, due at once; returns 0 if one with its key was stored before.
-pub(crate) async fn put(tx: &mut Tx<'_>, n: &NewNotification<'_>) -> Result<usize, AlertsError> {
+pub(crate) async fn put(tx: &mut Tx, n: &NewNotification<'_>) -> Result<usize, AlertsError> {
     let done = sqlx::query(
         "INSERT INTO outbox (alert_id, event_id, channel, user_id, address, idempotency_key,
                              subject, body, payload, state, attempts, next_attempt_ms, created_ms)

@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use crate::AlertsError;
 use crate::lifecycle::{AlertAction, AlertState, AlertView, Resolution};
 
-type Tx<'a> = ingest::store::WriteTx;
+type Tx = ingest::store::WriteTx;
 
 /// An alert as stored.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -171,7 +171,7 @@ where
 
 /// The alert an episode carries, if any.
 pub(crate) async fn alert_of_episode(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     client_id: i64,
     episode_id: u64,
 ) -> Result<Option<Alert>, AlertsError> {
@@ -188,7 +188,7 @@ pub(crate) async fn alert_of_episode(
 
 /// A client's newest unresolved alert of a condition and kind: what a new episode may carry on.
 pub(crate) async fn latest_unresolved(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     client_id: i64,
     condition: &str,
     kind: &str,
@@ -394,7 +394,7 @@ impl By {
 /// Appends one event to an alert's history (and the live feed), with the alert's state and
 /// level after it.
 pub(crate) async fn insert_event(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     alert: &Alert,
     action: AlertAction,
     by: &By,
@@ -432,7 +432,7 @@ pub(crate) async fn insert_event(
 }
 
 /// Writes an alert's changeable fields back.
-pub(crate) async fn update_alert(tx: &mut Tx<'_>, alert: &Alert) -> Result<(), AlertsError> {
+pub(crate) async fn update_alert(tx: &mut Tx, alert: &Alert) -> Result<(), AlertsError> {
     sqlx::query(
         "UPDATE alerts SET kind = $1, severity = $2, state = $3, episode_state = $4, end_ms = $5,
             updated_ms = $6, level = $7, escalate_at_ms = $8, resolution = $9

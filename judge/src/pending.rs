@@ -14,7 +14,7 @@ use crate::records::{
     self, EPISODE_COLUMNS, EpisodeState, MonitorRecord, db_u64, name, put_monitor, set_cursor,
 };
 
-type Tx<'a> = ingest::store::WriteTx;
+type Tx = ingest::store::WriteTx;
 
 /// Hourly checkpoints are kept for this long behind a client's newest one (late data is
 /// mostly hours late)...
@@ -182,7 +182,7 @@ impl Pending {
 }
 
 async fn put_checkpoint(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     m: &MonitorRecord,
     checkpoint: &Checkpoint,
 ) -> Result<(), JudgeError> {
@@ -206,7 +206,7 @@ async fn put_checkpoint(
 
 /// Keeps a client's checkpoints few: see [`DENSE_FOR_MS`] and [`KEPT_FOR_MS`].
 async fn thin_checkpoints(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     m: &MonitorRecord,
     newest: Timestamp,
 ) -> Result<(), JudgeError> {
@@ -227,7 +227,7 @@ async fn thin_checkpoints(
 }
 
 async fn put_episode(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     order: i64,
     e: &Episode,
     state: EpisodeState,

@@ -16,7 +16,7 @@ use sqlx::Row;
 use crate::JudgeError;
 use crate::error::corrupt;
 
-type Tx<'a> = ingest::store::WriteTx;
+type Tx = ingest::store::WriteTx;
 
 /// Where an episode stands.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,7 +177,7 @@ pub async fn monitors(store: &Store) -> Result<Vec<MonitorRecord>, JudgeError> {
         .collect()
 }
 
-pub(crate) async fn put_monitor(tx: &mut Tx<'_>, m: &MonitorRecord) -> Result<(), JudgeError> {
+pub(crate) async fn put_monitor(tx: &mut Tx, m: &MonitorRecord) -> Result<(), JudgeError> {
     sqlx::query(
         "INSERT INTO monitors (client_id, order_id, policy_revision, first_row, applied_ms)
          VALUES ($1, $2, $3, $4, $5)
@@ -198,7 +198,7 @@ pub(crate) async fn put_monitor(tx: &mut Tx<'_>, m: &MonitorRecord) -> Result<()
 /// The judgement of a client under `old` ends at `at`: its open episodes are superseded there,
 /// its checkpoints (of no use to another revision) go, and so does its monitor record.
 pub(crate) async fn end_monitor(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     old: &MonitorRecord,
     at: Timestamp,
 ) -> Result<u64, JudgeError> {
@@ -243,7 +243,7 @@ pub(crate) async fn end_monitor(
 
 /// Notes in `episode_log` that an episode changed, in the transaction that changed it.
 pub(crate) async fn log_change(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     client_id: i64,
     episode: EpisodeId,
     state: EpisodeState,
@@ -326,11 +326,7 @@ pub(crate) async fn cursor(store: &Store) -> Result<Option<i64>, JudgeError> {
     Ok(row.map(|(r,)| r))
 }
 
-pub(crate) async fn set_cursor(
-    tx: &mut Tx<'_>,
-    row: i64,
-    now: Timestamp,
-) -> Result<(), JudgeError> {
+pub(crate) async fn set_cursor(tx: &mut Tx, row: i64, now: Timestamp) -> Result<(), JudgeError> {
     sqlx::query(
         "INSERT INTO judge_cursor (id, observation_row, updated_ms) VALUES (1, $1, $2)
          ON CONFLICT (id) DO UPDATE SET observation_row = excluded.observation_row,
