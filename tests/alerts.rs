@@ -184,35 +184,9 @@ async fn set_up(location: &StoreLocation, dir: &Path, extra: &[String]) -> Offic
         )
         .await);
     technician
-        .ok(
-            Method::POST,
-            "/api/v1/devices",
-            Some(
-                json!({ "device_id": TAG, "serial": "T-1001", "kind": "gps-tag", "model": "X1",
-                         "firmware": "1.4.2", "key": sim_key(1, TAG) }),
-            ),
-        )
+        .add_and_fit_tag(TAG, order, &starts.to_rfc3339())
         .await;
-    technician
-        .ok(
-            Method::POST,
-            &format!("/api/v1/devices/{TAG}/fitting"),
-            Some(json!({ "order_id": order, "at": starts.to_rfc3339() })),
-        )
-        .await;
-    let deadline = Instant::now() + WAIT;
-    while officer
-        .ok(
-            Method::GET,
-            &format!("/api/v1/orders/{order}/monitoring"),
-            None,
-        )
-        .await["in_force"]
-        != true
-    {
-        assert!(Instant::now() < deadline, "the order never came in force");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    officer.wait_in_force(order, "the order").await;
     Office {
         service,
         admin,

@@ -163,41 +163,10 @@ async fn set_up(name: &str, location: &StoreLocation, dir: &Path) -> Office {
 
     // The technician adds the tag with its key and fits it.
     technician
-        .ok(
-            Method::POST,
-            "/api/v1/devices",
-            Some(
-                json!({ "device_id": TAG, "serial": "T-1001", "kind": "gps-tag", "model": "X1",
-                         "firmware": "1.4.2", "key": sim_key(1, TAG) }),
-            ),
-        )
-        .await;
-    technician
-        .ok(
-            Method::POST,
-            &format!("/api/v1/devices/{TAG}/fitting"),
-            Some(json!({ "order_id": order_id, "at": starts.to_rfc3339() })),
-        )
+        .add_and_fit_tag(TAG, order_id, &starts.to_rfc3339())
         .await;
     // The live judge takes the order up at once; wait until it says so.
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let status = officer
-            .ok(
-                Method::GET,
-                &format!("/api/v1/orders/{order_id}/monitoring"),
-                None,
-            )
-            .await;
-        if status["in_force"] == true {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{name}: never in force: {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    officer.wait_in_force(order_id, name).await;
     Office {
         service,
         officer,

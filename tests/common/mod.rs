@@ -522,6 +522,48 @@ impl Session {
         );
         answer
     }
+
+    /// As a technician: adds GPS tag `tag` (serial T-1001, the simulator's key with seed 1) to
+    /// the inventory and fits it under `order` from `at` (RFC 3339).
+    pub async fn add_and_fit_tag(&self, tag: u64, order: i64, at: &str) {
+        self.ok(
+            Method::POST,
+            "/api/v1/devices",
+            Some(
+                json!({ "device_id": tag, "serial": "T-1001", "kind": "gps-tag", "model": "X1",
+                         "firmware": "1.4.2", "key": sim_key(1, tag) }),
+            ),
+        )
+        .await;
+        self.ok(
+            Method::POST,
+            &format!("/api/v1/devices/{tag}/fitting"),
+            Some(json!({ "order_id": order, "at": at })),
+        )
+        .await;
+    }
+
+    /// Waits (at most [`WAIT`]) until the live judge has taken `order` up.
+    pub async fn wait_in_force(&self, order: i64, what: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let status = self
+                .ok(
+                    Method::GET,
+                    &format!("/api/v1/orders/{order}/monitoring"),
+                    None,
+                )
+                .await;
+            if status["in_force"] == true {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what}: never in force: {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }
 
 pub fn id(v: &Value) -> i64 {
