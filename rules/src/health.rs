@@ -83,10 +83,15 @@ impl DeviceHealth {
         };
         match &obs.reading {
             Reading::Heartbeat(h) => {
-                set(book, BreachKind::StrapOpened, !h.strap_closed);
+                // Each kind reports only its own bits; the others are 0 (PROTOCOL.md): a tag
+                // is never on mains power, a home unit has no strap and touches no skin.
+                if is_tag {
+                    set(book, BreachKind::StrapOpened, !h.strap_closed);
+                    set(book, BreachKind::SkinContactLost, !h.skin_contact);
+                } else {
+                    set(book, BreachKind::MainsPowerLost, !h.mains_power);
+                }
                 set(book, BreachKind::CaseOpened, !h.case_closed);
-                set(book, BreachKind::SkinContactLost, !h.skin_contact);
-                set(book, BreachKind::MainsPowerLost, !h.mains_power);
                 for (kind, threshold) in [
                     (BreachKind::BatteryLow, health.battery_low_pct),
                     (BreachKind::BatteryCritical, health.battery_critical_pct),
