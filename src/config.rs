@@ -31,6 +31,7 @@ pub struct FileConfig {
     pub max_batch: Option<usize>,
     pub seq_gap_timeout: Option<u64>,
     pub secure_cookies: Option<bool>,
+    pub map_tiles: Option<String>,
     pub log: Option<String>,
     /// The `[alerts]` table: severities, escalation, duty leads, the wearer's notices.
     pub alerts: Option<alerts::AlertsConfig>,
@@ -117,6 +118,11 @@ pub struct ServeArgs {
     /// Mark the console's session cookie Secure (HTTPS only): set it when TLS is in front
     #[arg(long, env = "SARGS_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// A raster tile server for the console's map, as a URL template with {z}, {x} and {y}
+    /// (https://tiles.example/{z}/{x}/{y}.png) [default: none: zones and tracks on a plain
+    /// background, no request leaves the machine]
+    #[arg(long, env = "SARGS_MAP_TILES", value_name = "URL")]
+    pub map_tiles: Option<String>,
 }
 
 /// How to reach MQTT.
@@ -137,6 +143,8 @@ pub struct ServeConfig {
     /// The session cookie is sent over HTTPS only.
     pub secure_cookies: bool,
     pub alerts: alerts::AlertsConfig,
+    /// The console map's tile URL template, checked.
+    pub map_tiles: Option<crate::console::TileTemplate>,
 }
 
 fn default_addr(text: &str) -> SocketAddr {
@@ -199,6 +207,13 @@ impl ServeArgs {
             },
             secure_cookies: self.secure_cookies || file.secure_cookies.unwrap_or(false),
             alerts,
+            map_tiles: self
+                .map_tiles
+                .clone()
+                .or_else(|| file.map_tiles.clone())
+                .map(|url| url.parse())
+                .transpose()
+                .context("--map-tiles")?,
         })
     }
 }
@@ -254,6 +269,34 @@ mod tests {
         };
         assert!(flag.resolve(&FileConfig::default()).unwrap().secure_cookies);
         assert!(FileConfig::parse("secure-cookies = \"yes\"").is_err());
+    }
+
+    #[test]
+    fn map_tiles_from_the_file_or_the_flag_checked() {
+        let file =
+            FileConfig::parse("map-tiles = \"https://tiles.example/{z}/{x}/{y}.png\"").unwrap();
+        let from_file = ServeArgs::default().resolve(&file).unwrap().map_tiles;
+        assert_eq!(
+            from_file,
+            "https://tiles.example/{z}/{x}/{y}.png".parse().ok()
+        );
+        let flag = ServeArgs {
+            map_tiles: Some("http://127.0.0.1:8081/{z}/{x}/{y}.png".into()),
+            ..ServeArgs::default()
+        };
+        assert_eq!(
+            flag.resolve(&file).unwrap().map_tiles,
+            "http://127.0.0.1:8081/{z}/{x}/{y}.png".parse().ok()
+        );
+        let bad = FileConfig::parse("map-tiles = \"https://tiles.example/{z}.png\"").unwrap();
+        assert!(ServeArgs::default().resolve(&bad).is_err());
+        assert_eq!(
+            ServeArgs::default()
+                .resolve(&FileConfig::default())
+                .unwrap()
+                .map_tiles,
+            None
+        );
     }
 
     #[test]

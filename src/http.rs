@@ -1,5 +1,5 @@
-//! The HTTP server: the API under `/api/v1` (the `api` crate), `/metrics` (Prometheus text) and
-//! `/healthz`; the console joins it later.
+//! The HTTP server: the API under `/api/v1` (the `api` crate), the web console at `/`
+//! (`console`), `/metrics` (Prometheus text) and `/healthz`.
 
 use std::sync::Arc;
 
@@ -11,11 +11,16 @@ use axum::routing::get;
 use ingest::metrics::Metrics;
 use ingest::store::Store;
 
-pub fn router(metrics: Arc<Metrics>, api: api::ApiState) -> Router {
+pub fn router(
+    metrics: Arc<Metrics>,
+    api: api::ApiState,
+    tiles: Option<crate::console::TileTemplate>,
+) -> Router {
     Router::new()
         .route("/metrics", get(metrics_text))
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state((metrics, api.store.clone()))
+        .merge(crate::console::router(tiles))
         .merge(api::router(api))
 }
 

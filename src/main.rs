@@ -2,11 +2,13 @@
 
 mod admin;
 mod config;
+mod console;
 mod decode;
 mod demo;
 mod devices;
 mod export;
 mod http;
+mod report;
 mod serve;
 mod simulate;
 
@@ -92,6 +94,13 @@ enum Command {
     Users {
         #[command(subcommand)]
         command: admin::UsersCommand,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// The court compliance summary of an order over a period (PDF or JSON), and its check
+    Report {
+        #[command(flatten)]
+        args: report::ReportArgs,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -214,6 +223,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { command, storage } => {
             let cases = open_cases(&storage, &file).await?;
             admin::audit(&cases, command).await
+        }
+        Command::Report { args, storage } => {
+            let store = open_store(&storage, &file).await?;
+            let cases = cases::Cases::open(store.clone())
+                .await
+                .context("bringing the case records up to date")?;
+            // A store `serve` never ran on has no episodes or alerts yet: none to report.
+            judge::migrate(&store).await?;
+            alerts::migrate(&store).await?;
+            report::run(&cases, &store, args).await
         }
     }
 }

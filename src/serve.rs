@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use alerts::outbox::Sink;
 use alerts::wearer::WearerSink;
-use alerts::{Alerts, AlertsOptions};
+use alerts::{Alerts, AlertsOptions, JudgeFollower};
 use anyhow::Context;
 use ingest::metrics::Metrics;
 use ingest::mqtt::BrokerAddress;
@@ -71,9 +71,17 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
         MqttMode::External(address) => (address.clone(), Duration::ZERO),
     };
     // Resumed from the store before the first frame is taken.
-    let judge = Judge::start(store.clone(), JudgeOptions::default())
-        .await
-        .context("starting live judgement")?;
+    // The alerts take the judge's episode changes in its steps' transactions once started.
+    let follower = Arc::new(JudgeFollower::default());
+    let judge = Judge::start(
+        store.clone(),
+        JudgeOptions {
+            follower: Some(follower.clone()),
+            ..JudgeOptions::default()
+        },
+    )
+    .await
+    .context("starting live judgement")?;
     let metrics = Arc::new(Metrics::default());
     let ingest = Ingest::start(
         store.clone(),
@@ -109,6 +117,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
                 config: config.alerts.clone(),
                 sinks,
                 judge_steps: Some(judge.watch_steps()),
+                follower: Some(follower),
                 ..AlertsOptions::default()
             },
         )
@@ -125,6 +134,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
             downlink: Some(ingest.downlink()),
             secure_cookies: config.secure_cookies,
         },
+        config.map_tiles.clone(),
     );
     let http_task = tokio::spawn(async move {
         // The peer's address goes into the audit log as where a request came from.

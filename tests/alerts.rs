@@ -99,35 +99,8 @@ struct Office {
 /// centre and a technician, each with an e-mail address for alerts; a client under an order
 /// with the tag fitted.
 async fn set_up(location: &StoreLocation, dir: &Path, extra: &[String]) -> Office {
-    let made = std::process::Command::new(SARGS)
-        .args([
-            "users",
-            "add",
-            "--username",
-            "admin",
-            "--display-name",
-            "Admin",
-        ])
-        .args(["--role", "admin"])
-        .args(storage_flags(location))
-        .env("SARGS_PASSWORD", PASSWORD)
-        .output()
-        .expect("run sargs");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let service = Service::start(location, extra, dir);
-    let base = format!("http://{}", service.http.trim_start_matches("http://"));
-    let admin = Session::login(&base, "admin", PASSWORD).await;
-    let unit = id(&admin
-        .ok(
-            Method::POST,
-            "/api/v1/units",
-            Some(json!({ "name": "Rīga" })),
-        )
-        .await);
+    let (service, admin, unit) = start_with_admin(location, extra, dir, PASSWORD).await;
+    let base = admin.base.clone();
     let mut users = std::collections::HashMap::new();
     for (name, role, unit_id) in [
         ("ilze.ozola", "officer", Some(unit)),
@@ -201,19 +174,7 @@ fn strap_opens(service: &Service, dir: &Path) {
     let script = format!(
         "[[devices]]\nid = {TAG}\nkind = \"gps-tag\"\nreports = [{{ at = \"0s\", event = \"strap_opened\" }}]\n"
     );
-    let path = dir.join("strap.toml");
-    std::fs::write(&path, script).expect("script");
-    let out = sargs_ok(&[
-        "simulate".into(),
-        "--devices=0".into(),
-        format!("--script={}", path.display()),
-        format!("--script-start={}", Utc::now().to_rfc3339()),
-        format!("--mqtt-url=mqtt://127.0.0.1:{}", service.mqtt_port),
-        "--duration=2".into(),
-        "--json".into(),
-    ]);
-    let report: Value = serde_json::from_str(&out).expect("a report");
-    assert_eq!(report["unacked_at_end"], 0, "{report}");
+    play_script(service, dir, &script, Some(Utc::now()));
 }
 
 /// Waits until every notification of the alert is settled (sent or given up); returns them.

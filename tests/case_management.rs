@@ -61,28 +61,8 @@ impl Office {
 /// records an order with a nightly curfew and an exclusion zone; the technician adds the tag
 /// with its key and fits it; the live judge takes the order up.
 async fn set_up(name: &str, location: &StoreLocation, dir: &Path) -> Office {
-    let flags = storage_flags(location);
     let admin_password = "a long admin password";
-    let made = std::process::Command::new(SARGS)
-        .args([
-            "users",
-            "add",
-            "--username",
-            "admin",
-            "--display-name",
-            "Admin",
-            "--role",
-            "admin",
-        ])
-        .args(&flags)
-        .env("SARGS_PASSWORD", admin_password)
-        .output()
-        .expect("run sargs");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    add_admin(location, admin_password);
     let service = Service::start(location, &[], dir);
     let base = format!("http://{}", service.http.trim_start_matches("http://"));
 
@@ -182,30 +162,8 @@ async fn set_up(name: &str, location: &StoreLocation, dir: &Path) -> Office {
 /// town, back home at 23:31 (local, winter), sent now, as a tag sends after a coverage gap;
 /// its frames numbered from `first_seq`. Returns when every frame is stored.
 fn play_night(service: &Service, dir: &Path, start: DateTime<Utc>, first_seq: u32) {
-    let fix = |lat: f64, lon: f64| format!("fix = {{ lat = {lat}, lon = {lon}, accuracy_m = 8 }}");
-    let script = format!(
-        "start = \"{}\"\n[[devices]]\nid = {TAG}\nkind = \"gps-tag\"\nfirst_seq = {first_seq}\nreports = [\n  \
-         {{ at = \"0m\", until = \"30m\", every = \"1m\", {} }},\n  \
-         {{ at = \"31m\", until = \"90m\", every = \"1m\", {} }},\n  \
-         {{ at = \"91m\", until = \"150m\", every = \"1m\", {} }},\n]\n",
-        start.to_rfc3339(),
-        fix(HOME.0, HOME.1),
-        fix(OLD_TOWN.0, OLD_TOWN.1),
-        fix(HOME.0, HOME.1),
-    );
-    let script_path = dir.join(format!("night-{first_seq}.toml"));
-    std::fs::write(&script_path, script).expect("script written");
-    let out = sargs_ok(&[
-        "simulate".into(),
-        "--devices=0".into(),
-        format!("--script={}", script_path.display()),
-        format!("--mqtt-url=mqtt://127.0.0.1:{}", service.mqtt_port),
-        "--duration=2".into(),
-        "--json".into(),
-    ]);
-    let report: Value = serde_json::from_str(&out).expect("a report");
-    assert_eq!(report["lost"], 0, "{report}");
-    assert_eq!(report["unacked_at_end"], 0, "every frame stored: {report}");
+    let script = night_script(TAG, start, HOME, OLD_TOWN, first_seq);
+    let report = play_script(service, dir, &script, None);
     assert_eq!(report["recorded"], 152, "HELLO and 151 fixes: {report}");
 }
 

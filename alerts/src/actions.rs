@@ -37,6 +37,8 @@ pub enum Request {
     Acknowledge,
     Resolve(Resolution),
     Note,
+    /// One level up now, without waiting for the timer.
+    Escalate,
     /// Recorded after the tag was asked for a fix (the caller sends the command).
     LocateRequested,
 }
@@ -83,6 +85,17 @@ pub async fn act(
                 return Err(lifecycle::TransitionError::NoteRequired.into());
             }
             AlertAction::Noted
+        }
+        Request::Escalate => {
+            alert.level = lifecycle::escalate_by_hand(alert.state, alert.level, note)?;
+            // An open alert goes on escalating from its new level; an acknowledged one does not.
+            alert.escalate_at = match alert.state {
+                AlertState::Open => {
+                    lifecycle::next_escalation(alert.severity, alert.level, now, config)
+                }
+                _ => None,
+            };
+            AlertAction::Escalated
         }
         Request::LocateRequested => AlertAction::LocateRequested,
     };

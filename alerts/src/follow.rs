@@ -19,7 +19,9 @@ use crate::records::{self, Alert, By};
 
 type Tx = ingest::store::WriteTx;
 
-/// Takes up to `limit` logged episode changes; returns how many were taken.
+/// Takes up to `limit` logged episode changes in a transaction of its own; returns how many
+/// were taken. Looks first without a write turn: most of the time the judge's step has taken
+/// them already ([`crate::JudgeFollower`]), or there are none.
 pub(crate) async fn take(
     store: &Store,
     cases: &Cases,
@@ -28,8 +30,26 @@ pub(crate) async fn take(
     now: Timestamp,
     limit: u32,
 ) -> Result<usize, AlertsError> {
-    let cursor = cursor(store).await?;
-    let changes = judge::records::changes_after(store, cursor, limit).await?;
+    if judge::records::last_change(store).await? <= cursor(store.pool()).await? {
+        return Ok(0);
+    }
+    let mut tx = cases.write().await?;
+    let taken = take_in(&mut tx, config, wanted, now, limit).await?;
+    tx.commit().await?;
+    Ok(taken)
+}
+
+/// Takes up to `limit` logged episode changes in `tx`, which must be one of the case records'
+/// writers ([`Cases::join_writers`]); returns how many were taken.
+pub(crate) async fn take_in(
+    tx: &mut Tx,
+    config: &AlertsConfig,
+    wanted: Wanted,
+    now: Timestamp,
+    limit: u32,
+) -> Result<usize, AlertsError> {
+    let cursor = cursor(&mut **tx).await?;
+    let changes = judge::records::changes_after(&mut **tx, cursor, limit).await?;
     let Some(last) = changes.last().map(|c| c.row) else {
         return Ok(0);
     };
@@ -40,7 +60,7 @@ pub(crate) async fn take(
         .collect();
     let mut episodes = Vec::with_capacity(touched.len());
     for (client, id) in touched {
-        match judge::records::episode(store, client, id).await? {
+        match judge::records::episode(&mut **tx, client, id).await? {
             Some(e) => episodes.push(e),
             None => tracing::warn!(
                 client_id = client,
@@ -49,9 +69,8 @@ pub(crate) async fn take(
             ),
         }
     }
-    let mut tx = cases.write().await?;
     for episode in &episodes {
-        apply(&mut tx, episode, config, wanted, now).await?;
+        apply(tx, episode, config, wanted, now).await?;
     }
     sqlx::query(
         "INSERT INTO alerts_cursor (id, episode_row, updated_ms) VALUES (1, $1, $2)
@@ -60,16 +79,17 @@ pub(crate) async fn take(
     )
     .bind(last)
     .bind(now.0)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(changes.len())
 }
 
 /// The last episode change taken (0 before the first).
-pub(crate) async fn cursor(store: &Store) -> Result<i64, AlertsError> {
+pub(crate) async fn cursor<'c>(
+    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
+) -> Result<i64, AlertsError> {
     let row: Option<(i64,)> = sqlx::query_as("SELECT episode_row FROM alerts_cursor WHERE id = 1")
-        .fetch_optional(store.pool())
+        .fetch_optional(db)
         .await?;
     Ok(row.map_or(0, |(r,)| r))
 }

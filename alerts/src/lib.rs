@@ -3,7 +3,8 @@
 //!
 //! - [`lifecycle`]: the rules, pure: what an episode change does to its alert, which
 //!   transitions a person may make, when an alert escalates.
-//! - `follow`: takes the judge's episode log into alerts, in one transaction per batch.
+//! - `follow`: takes the judge's episode log into alerts, in the judge's step's transaction
+//!   ([`JudgeFollower`]) or one of its own.
 //! - [`actions`]: acknowledge, resolve, note, escalate.
 //! - [`notify`]: who hears of an event, on which channels; the outbox rows.
 //! - [`outbox`]: sends what is stored, per channel, with retries.
@@ -30,4 +31,5 @@ pub mod wearer;
 
 pub use config::AlertsConfig;
 pub use error::AlertsError;
-pub use task::{Alerts, AlertsOptions};
+pub use schema::migrate;
+pub use task::{Alerts, AlertsOptions, JudgeFollower};

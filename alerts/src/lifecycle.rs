@@ -276,6 +276,8 @@ pub enum TransitionError {
     Resolved,
     #[error("a note is required")]
     NoteRequired,
+    #[error("the alert is at the top escalation level already")]
+    TopLevel,
 }
 
 /// A person's transition: acknowledge (from open) or resolve (from open or acknowledged, with
@@ -297,11 +299,47 @@ pub fn transition(
     }
 }
 
+/// A person escalates an alert by hand (a breach that cannot wait for the timer): one level up,
+/// in any state but resolved, with a note saying why. Returns the level after.
+pub fn escalate_by_hand(state: AlertState, level: u8, note: &str) -> Result<u8, TransitionError> {
+    if state == AlertState::Resolved {
+        return Err(TransitionError::Resolved);
+    }
+    if level >= TOP_LEVEL {
+        return Err(TransitionError::TopLevel);
+    }
+    if note.trim().is_empty() {
+        return Err(TransitionError::NoteRequired);
+    }
+    Ok(level + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn escalating_by_hand_goes_one_level_up_with_a_reason_until_the_top() {
+        assert_eq!(escalate_by_hand(AlertState::Open, 0, "no answer"), Ok(1));
+        assert_eq!(
+            escalate_by_hand(AlertState::Acknowledged, 1, "needs the duty lead"),
+            Ok(2)
+        );
+        assert_eq!(
+            escalate_by_hand(AlertState::Open, TOP_LEVEL, "more"),
+            Err(TransitionError::TopLevel)
+        );
+        assert_eq!(
+            escalate_by_hand(AlertState::Open, 0, " "),
+            Err(TransitionError::NoteRequired)
+        );
+        assert_eq!(
+            escalate_by_hand(AlertState::Resolved, 0, "late"),
+            Err(TransitionError::Resolved)
+        );
+    }
 
     fn episode(state: EpisodeState, start: i64, end: Option<i64>) -> EpisodeView {
         EpisodeView {

@@ -465,7 +465,8 @@ pub async fn metrics_text(store: &Store) -> Result<String, AlertsError> {
     )
     .fetch_all(store.pool())
     .await?;
-    let behind = judge::records::last_change(store).await? - crate::follow::cursor(store).await?;
+    let behind =
+        judge::records::last_change(store).await? - crate::follow::cursor(store.pool()).await?;
     let mut text = format!(
         "# HELP sargs_alerts_changes_behind Episode changes logged by the judge and not yet taken by the alerts.\n\
          # TYPE sargs_alerts_changes_behind gauge\n\

@@ -99,7 +99,9 @@ const MIGRATIONS: &[&[&str]] = &[&[
     )",
 ]];
 
-pub(crate) async fn migrate(store: &Store) -> Result<(), AlertsError> {
+/// Brings the alert tables up to date: the alerts task does at its start, and readers of a
+/// store it may never have run on (the compliance summaries) do too.
+pub async fn migrate(store: &Store) -> Result<(), AlertsError> {
     schema::apply(store, "alerts_schema_migrations", MIGRATIONS).await?;
     Ok(())
 }

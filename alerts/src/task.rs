@@ -7,12 +7,13 @@
 //! loses none.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use cases::{Actor, Cases};
-use ingest::store::Store;
-use judge::{Clock, SystemClock};
+use ingest::store::{Store, WriteTx};
+use judge::follower::{FollowError, FollowFuture};
+use judge::{Clock, EpisodeFollower, SystemClock};
 use rules::Timestamp;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -35,6 +36,9 @@ pub struct AlertsOptions {
     pub sinks: BTreeMap<&'static str, Arc<dyn Sink>>,
     /// The judge's steps, to wake on; without it the alerts look once a second.
     pub judge_steps: Option<watch::Receiver<u64>>,
+    /// The follower the judge was started with, if any: the alerts join it, and from then on
+    /// take the judge's episode changes in its steps' own transactions.
+    pub follower: Option<Arc<JudgeFollower>>,
     pub tick_every: Duration,
 }
 
@@ -45,6 +49,7 @@ impl Default for AlertsOptions {
             clock: Arc::new(SystemClock),
             sinks: BTreeMap::new(),
             judge_steps: None,
+            follower: None,
             tick_every: Duration::from_secs(1),
         }
     }
@@ -62,6 +67,9 @@ struct Shared {
     /// The curfew reminders, and when they were last looked for (by the clock).
     reminders: tokio::sync::Mutex<(Reminders, Option<Timestamp>)>,
 }
+
+/// Episode changes taken in one go.
+const TAKE: u32 = 500;
 
 /// Curfew reminders are looked for at most this often (every active order is walked).
 const REMINDERS_EVERY_MS: i64 = 30_000;
@@ -102,11 +110,11 @@ impl Shared {
                 &self.config,
                 self.wanted,
                 now,
-                500,
+                TAKE,
             )
             .await?;
             raised |= taken > 0;
-            if taken < 500 {
+            if taken < TAKE as usize {
                 break;
             }
         }
@@ -127,6 +135,46 @@ impl Shared {
         drop(reminders);
         self.committed().await;
         Ok(())
+    }
+}
+
+/// The alerts taking the judge's episode changes in the judge's own steps
+/// ([`judge::follower`]): an alert then commits with the episode behind it, instead of
+/// waiting for a write turn of its own. Made before the judge starts (it is one of the judge's
+/// options) and joined by the alerts when they start; until then, and after they stop, it
+/// takes nothing, and the alerts' own loop takes the changes as before.
+#[derive(Default)]
+pub struct JudgeFollower {
+    alerts: OnceLock<Weak<Shared>>,
+}
+
+impl JudgeFollower {
+    fn alerts(&self) -> Option<Arc<Shared>> {
+        self.alerts.get().and_then(Weak::upgrade)
+    }
+}
+
+impl EpisodeFollower for JudgeFollower {
+    fn follow_in<'a>(&'a self, tx: &'a mut WriteTx) -> FollowFuture<'a, Result<(), FollowError>> {
+        Box::pin(async move {
+            let Some(shared) = self.alerts() else {
+                return Ok(());
+            };
+            shared.cases.join_writers(tx).await?;
+            let now = shared.clock.now();
+            while follow::take_in(tx, &shared.config, shared.wanted, now, TAKE).await?
+                == TAKE as usize
+            {}
+            Ok(())
+        })
+    }
+
+    fn committed(&self) -> FollowFuture<'_, ()> {
+        Box::pin(async move {
+            if let Some(shared) = self.alerts() {
+                shared.committed().await;
+            }
+        })
     }
 }
 
@@ -165,6 +213,13 @@ impl Alerts {
             outbox: Arc::new(Notify::new()),
             reminders: tokio::sync::Mutex::new((Reminders::default(), None)),
         });
+        if let Some(follower) = &options.follower
+            && follower.alerts.set(Arc::downgrade(&shared)).is_err()
+        {
+            return Err(AlertsError::Invalid(
+                "the judge's follower already serves other alerts".into(),
+            ));
+        }
         // What fell due while sargs was stopped is done before `start` returns; then the
         // task looks after each judge step and every `tick_every`.
         shared.step(true).await?;

@@ -14,7 +14,7 @@ use alerts::actions::Request;
 use alerts::lifecycle::{AlertAction, AlertState, Resolution};
 use alerts::notify::{Contact, PersonChannel};
 use alerts::records::{self, AlertFilter};
-use alerts::{Alerts, AlertsError, AlertsOptions};
+use alerts::{Alerts, AlertsError, AlertsOptions, JudgeFollower};
 use cases::{Actor, NewUser, Role};
 use common::*;
 use ingest::store::Store;
@@ -54,6 +54,15 @@ fn email(address: &str) -> Contact {
 }
 
 async fn start_alerts(w: &World, clock: &ManualClock) -> Alerts {
+    start_alerts_following(w, clock, None).await
+}
+
+/// As [`start_alerts`], joining the judge's follower if given.
+async fn start_alerts_following(
+    w: &World,
+    clock: &ManualClock,
+    follower: Option<Arc<JudgeFollower>>,
+) -> Alerts {
     let config = alerts::AlertsConfig {
         duty_leads: vec!["duty.lead".into()],
         ..alerts::AlertsConfig::default()
@@ -66,6 +75,7 @@ async fn start_alerts(w: &World, clock: &ManualClock) -> Alerts {
             clock: Arc::new(clock.clone()),
             // Only `catch_up` moves them, so that each step sees the time the test set.
             tick_every: Duration::from_secs(3600),
+            follower,
             ..AlertsOptions::default()
         },
     )
@@ -79,6 +89,18 @@ async fn all(store: &Store) -> Vec<records::Alert> {
         .expect("list");
     a.sort_by_key(|a| a.id);
     a
+}
+
+/// How many episodes the alerts carry between them.
+async fn linked(store: &Store, alerts: &[records::Alert]) -> usize {
+    let mut linked = 0;
+    for a in alerts {
+        linked += records::episodes_of(store, a.id)
+            .await
+            .expect("episodes")
+            .len();
+    }
+    linked
 }
 
 /// (channel, user, address) of every notification of an alert, in order.
@@ -128,13 +150,7 @@ async fn breaches_become_alerts_that_escalate_until_acknowledged() {
         let raised = all(&store).await;
         assert!(!raised.is_empty(), "{}", db.name);
         // Every episode carries exactly one alert.
-        let mut linked = 0;
-        for a in &raised {
-            linked += records::episodes_of(&store, a.id)
-                .await
-                .expect("episodes")
-                .len();
-        }
+        let linked = linked(&store, &raised).await;
         assert_eq!(linked, episodes.len(), "{}: {episodes:#?}", db.name);
         let zone = raised
             .iter()
@@ -276,6 +292,55 @@ async fn breaches_become_alerts_that_escalate_until_acknowledged() {
             events_before
         );
         alerts.shutdown().await;
+    }
+}
+
+/// With the judge's follower, the alerts are raised in the judge's own step: stored and on
+/// the feed once the judge has caught up, before the alerts' own loop has looked (it only
+/// moves on `catch_up` here), and that loop then finds nothing left to raise.
+#[tokio::test]
+async fn the_judges_step_raises_the_alerts_in_its_own_transaction() {
+    for db in test_databases().await {
+        let store = Store::open(&db.location).await.expect("store");
+        let w = world(store.clone()).await;
+        let clock = clock();
+        let follower = Arc::new(JudgeFollower::default());
+        let judge = start_followed(&store, &clock, Some(follower.clone())).await;
+        let alerts = start_alerts_following(&w, &clock, Some(follower)).await;
+        let mut feed = alerts.watch_feed();
+        let before = *feed.borrow_and_update();
+
+        write(&store, &evening()).await;
+        judge.catch_up().await.expect("judged");
+
+        let episodes = stored(&w).await;
+        let raised = all(&store).await;
+        assert_eq!(raised.len(), episodes.len(), "{}: {raised:#?}", db.name);
+        for a in &raised {
+            let history = records::events(&store, a.id).await.expect("events");
+            assert_eq!(actions(&history)[0], AlertAction::Raised, "{}", db.name);
+        }
+        assert_eq!(linked(&store, &raised).await, episodes.len(), "{}", db.name);
+        assert!(
+            *feed.borrow_and_update() > before,
+            "{}: the feed heard",
+            db.name
+        );
+        let taken = judge::records::last_change(&store).await.expect("log");
+        let (row,): (i64,) = sqlx::query_as("SELECT episode_row FROM alerts_cursor WHERE id = 1")
+            .fetch_one(store.pool())
+            .await
+            .expect("cursor");
+        assert_eq!(
+            row, taken,
+            "{}: the alerts' cursor moved with the step",
+            db.name
+        );
+
+        alerts.catch_up().await.expect("taken");
+        assert_eq!(all(&store).await.len(), raised.len(), "{}", db.name);
+        alerts.shutdown().await;
+        judge.shutdown().await;
     }
 }
 

@@ -152,7 +152,7 @@ pub async fn get_alert(
     let alert = alert_by_id(&state, &caller.actor, id).await?;
     let mut episodes = Vec::new();
     for episode in records::episodes_of(&state.store, id).await? {
-        if let Some(e) = judge::records::episode(&state.store, alert.client_id, episode)
+        if let Some(e) = judge::records::episode(state.store.pool(), alert.client_id, episode)
             .await
             .map_err(AlertsError::from)?
         {
@@ -215,6 +215,18 @@ pub async fn resolve(
     alert_by_id(&state, &caller.actor, id).await?;
     let Body(b) = body?;
     act(&state, &caller, id, Request::Resolve(b.resolution), &b.note).await
+}
+
+/// Escalates by hand: one level up, with a note saying why.
+pub async fn escalate(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    body: Result<Body<AlertNote>, ApiError>,
+) -> Answer {
+    alert_by_id(&state, &caller.actor, id).await?;
+    let Body(b) = body?;
+    act(&state, &caller, id, Request::Escalate, &b.note).await
 }
 
 pub async fn add_note(

@@ -30,6 +30,27 @@ pub async fn list_devices(State(state): State<ApiState>, Query(q): Query<DeviceQ
     Ok(Json(devices).into_response())
 }
 
+/// Devices that sent frames without being registered (not stored, not acknowledged), most
+/// recent first: a tag not yet added to the inventory, or a stranger on the broker.
+pub async fn unknown_devices(State(state): State<ApiState>) -> Answer {
+    let seen: Vec<Value> = state
+        .store
+        .unknown_devices()
+        .await?
+        .into_iter()
+        .map(|d| {
+            json!({
+                "device_id": d.id,
+                "first_seen": Timestamp(d.first_seen_ms),
+                "last_seen": Timestamp(d.last_seen_ms),
+                "frames": d.frames,
+                "last_via": d.last_via,
+            })
+        })
+        .collect();
+    Ok(Json(seen).into_response())
+}
+
 /// A device for the inventory, and the key its frames are MACed with: it is registered with
 /// ingest too, so that its frames are stored and acknowledged from now on.
 #[derive(Deserialize)]

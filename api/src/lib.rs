@@ -12,10 +12,12 @@ mod alerts;
 mod devices;
 mod error;
 mod gate;
+mod glance;
 mod notes;
 mod openapi;
 mod orders;
 mod people;
+mod reports;
 pub mod routes;
 mod session;
 

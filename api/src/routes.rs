@@ -6,7 +6,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use cases::Role;
 
-use crate::{ApiState, alerts, devices, notes, orders, people, session};
+use crate::{ApiState, alerts, devices, glance, notes, orders, people, reports, session};
 
 /// Who may call a route.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -138,6 +138,15 @@ const EPISODE_RANGE: &[(&str, &str)] = &[
     ),
     ("to", "episodes starting before this instant (RFC 3339)"),
 ];
+const REPORT: &[(&str, &str)] = &[
+    (
+        "from",
+        "the first day (YYYY-MM-DD, in the order's time zone)",
+    ),
+    ("to", "the last day, inclusive"),
+    ("lang", "lv (default) or en"),
+    ("format", "pdf (default) or json"),
+];
 const ALERT_FILTER: &[(&str, &str)] = &[
     ("state", "open, acknowledged or resolved"),
     ("severity", "warning, low, medium, high or critical"),
@@ -187,6 +196,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/clients/{id}", "clients", "One probation client", CASEWORK_AND_COURT, None, &[], people::get_client),
         route(M::PATCH, "/api/v1/clients/{id}", "clients", "Change a probation client's record", CASE_EDIT, Some("ClientChange"), &[], people::update_client),
         route(M::GET, "/api/v1/clients/{id}/episodes", "clients", "A client's breach episodes over a time range, with their evidence and the policy revision that judged them", CASEWORK_AND_COURT, None, EPISODE_RANGE, people::episodes),
+        route(M::GET, "/api/v1/clients/{id}/state", "clients", "A client's state at a glance: breach (an episode open now), compliant, or unknown (no order in force, no device fitted, a device silent), with the open episodes and the fitted devices' last contact", CASEWORK, None, &[], glance::client_state),
         route(M::GET, "/api/v1/victims", "victims", "List victims", Access::Roles(&[Admin, Operator]), None, PAGE, people::list_victims),
         route(M::POST, "/api/v1/victims", "victims", "Register a victim (a contact and their device)", CASE_EDIT, Some("NewVictim"), &[], people::create_victim),
         route(M::PATCH, "/api/v1/victims/{id}", "victims", "Change a victim's contact or device (officers: of their clients' orders)", CASE_EDIT, Some("VictimChange"), &[], people::update_victim),
@@ -201,6 +211,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/orders/{id}/timetable", "orders", "The curfew timetable, one row per slot: day, start, end, address", CASEWORK_AND_COURT, None, &[], orders::timetable),
         route(M::GET, "/api/v1/orders/{id}/zones", "orders", "The order's zones and the client's addresses as a GeoJSON FeatureCollection", CASEWORK_AND_COURT, None, &[], orders::zones),
         route(M::GET, "/api/v1/orders/{id}/monitoring", "orders", "Whether live judgement judges by the order's current policy revision yet", CASEWORK_AND_COURT, None, &[], orders::monitoring),
+        route(M::GET, "/api/v1/orders/{id}/report", "orders", "The court compliance summary of the order over a period, as a PDF or JSON, with its SHA-256 digest", CASEWORK_AND_COURT, None, REPORT, reports::order_report),
         route(M::GET, "/api/v1/orders/{id}/devices", "orders", "Devices fitted under the order, now and before", CASEWORK, None, &[], orders::fittings),
         route(M::GET, "/api/v1/absences", "absences", "Authorised absences of an order", CASEWORK, None, OF_ORDER, notes::list_absences),
         route(M::POST, "/api/v1/absences", "absences", "Authorise an absence from curfew", CASE_EDIT, Some("NewAbsence"), &[], notes::create_absence),
@@ -209,6 +220,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::POST, "/api/v1/notes", "notes", "Write a note on a client", CASEWORK, Some("NewNote"), &[], notes::create_note),
         // Devices.
         route(M::GET, "/api/v1/devices", "devices", "The device inventory", DEVICES_READ, None, DEVICE_FILTER, devices::list_devices),
+        route(M::GET, "/api/v1/devices/unknown", "devices", "Devices that sent frames without being registered: first and last seen, frames, over what", DEVICES_READ, None, &[], devices::unknown_devices),
         route(M::POST, "/api/v1/devices", "devices", "Add a device to the inventory", DEVICES_EDIT, Some("NewDevice"), &[], devices::create_device),
         route(M::GET, "/api/v1/devices/{id}", "devices", "One device with its live health", DEVICES_READ, None, &[], devices::get_device),
         route(M::PATCH, "/api/v1/devices/{id}", "devices", "Change a device's firmware or status", DEVICES_EDIT, Some("InventoryChange"), &[], devices::update_device),
@@ -221,6 +233,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/alerts/{id}", "alerts", "One alert with its episodes, evidence, history and notifications", ALERTS, None, &[], alerts::get_alert),
         route(M::POST, "/api/v1/alerts/{id}/acknowledgement", "alerts", "Acknowledge an alert: it stops escalating", ALERTS_ACT, Some("AlertNote"), &[], alerts::acknowledge),
         route(M::POST, "/api/v1/alerts/{id}/resolution", "alerts", "Resolve an alert with a code and a note", ALERTS_ACT, Some("AlertResolution"), &[], alerts::resolve),
+        route(M::POST, "/api/v1/alerts/{id}/escalation", "alerts", "Escalate an alert by hand: one level up now, with a note saying why", ALERTS_ACT, Some("AlertNote"), &[], alerts::escalate),
         route(M::POST, "/api/v1/alerts/{id}/locate", "alerts", "Ask the client's tag for a location fix now (LOCATE_NOW)", ALERTS_ACT, None, &[], alerts::locate),
         route(M::POST, "/api/v1/alerts/{id}/notes", "alerts", "Add a note to an alert", ALERTS_ACT, Some("AlertNote"), &[], alerts::add_note),
         route(M::GET, "/api/v1/contacts", "alerts", "Your alert channels", EVERYONE, None, &[], alerts::get_own_contacts),

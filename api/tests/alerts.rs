@@ -159,6 +159,11 @@ async fn an_alert_from_raise_to_resolution() {
                 format!("/api/v1/alerts/{id}/notes"),
                 Some(json!({ "note": "x" })),
             ),
+            (
+                Method::POST,
+                format!("/api/v1/alerts/{id}/escalation"),
+                Some(json!({ "note": "x" })),
+            ),
             (Method::POST, format!("/api/v1/alerts/{id}/locate"), None),
         ] {
             let (status, answer) = w.call(Some("officer.b"), method.clone(), &path, body).await;
@@ -184,6 +189,38 @@ async fn an_alert_from_raise_to_resolution() {
             (200, Some("acknowledged")),
             "{name}: {acked}"
         );
+        // Escalated by hand, with a reason, one level at a time up to the duty lead.
+        let world = &w;
+        let escalate = |note: &'static str| {
+            let path = format!("/api/v1/alerts/{id}/escalation");
+            async move {
+                world
+                    .call(
+                        Some("officer.a"),
+                        Method::POST,
+                        &path,
+                        Some(json!({ "note": note })),
+                    )
+                    .await
+            }
+        };
+        let (status, refused) = escalate("").await;
+        assert_eq!(
+            (status, &refused["fields"][0]["field"]),
+            (422, &json!("note")),
+            "{name}"
+        );
+        for level in [1, 2] {
+            let (status, up) = escalate("the client cannot be reached").await;
+            assert_eq!(
+                (status, &up["alert"]["level"]),
+                (200, &json!(level)),
+                "{name}: {up}"
+            );
+            assert_eq!(up["event"]["action"], "escalated", "{name}");
+        }
+        let (status, top) = escalate("further").await;
+        assert_eq!(status, 422, "{name}: {top}");
         let (status, refused) = w
             .call(
                 Some("officer.a"),
@@ -234,7 +271,17 @@ async fn an_alert_from_raise_to_resolution() {
             .iter()
             .filter_map(|e| e["action"].as_str())
             .collect();
-        assert_eq!(actions, ["raised", "acknowledged", "resolved"], "{name}");
+        assert_eq!(
+            actions,
+            [
+                "raised",
+                "acknowledged",
+                "escalated",
+                "escalated",
+                "resolved"
+            ],
+            "{name}"
+        );
         assert_eq!(one["events"][2]["actor"], "officer.a", "{name}");
         assert_eq!(one["episodes"][0]["kind"], "strap_opened", "{name}: {one}");
         assert!(
@@ -252,7 +299,11 @@ async fn an_alert_from_raise_to_resolution() {
             .iter()
             .filter_map(|e| e["event"]["action"].as_str().map(str::to_string))
             .collect();
-        assert_eq!(again, ["acknowledged", "resolved"], "{name}: {text}");
+        assert_eq!(
+            again,
+            ["acknowledged", "escalated", "escalated", "resolved"],
+            "{name}: {text}"
+        );
     }
 }
 

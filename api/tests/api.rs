@@ -1,7 +1,8 @@
 //! The API as a console and an integration use it, on SQLite and PostgreSQL: signing in with a
 //! password (a cookie), lock-out, signing out; bad requests that name the field and change
 //! nothing; an order's timetable and zones; the audit log of what was read; the OpenAPI document
-//! served for exactly the routes there are, and the interactive docs.
+//! served for exactly the routes there are, and the interactive docs; a client's state at a
+//! glance and the devices seen unregistered, as the console shows them.
 
 mod common;
 
@@ -348,4 +349,50 @@ async fn the_openapi_document_and_the_docs_are_served() {
     assert!(config.contains("/api/v1/openapi.json"), "{config}");
     assert!(config.contains("\"validatorUrl\": \"none\""), "{config}");
     assert!(!config.contains("https://"), "{config}");
+}
+
+#[tokio::test]
+async fn a_clients_state_at_a_glance_and_devices_seen_unregistered() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let state = format!("/api/v1/clients/{}/state", w.client);
+        // In force, nothing open, but the tag fitted under the order has never been heard.
+        let (status, glance) = w.call(Some("officer.a"), Method::GET, &state, None).await;
+        assert_eq!(status, 200, "{name}: {glance}");
+        assert_eq!(glance["state"], "unknown", "{name}: {glance}");
+        assert_eq!(glance["unknown_because"], "device_silent", "{name}");
+        assert_eq!(glance["order_id"], w.order, "{name}");
+        assert_eq!(glance["open_episodes"], json!([]), "{name}");
+        assert_eq!(
+            glance["devices"],
+            json!([{ "device_id": w.device, "last_seen": null }]),
+            "{name}"
+        );
+        // Removed: nothing could tell.
+        let (status, answer) = w
+            .call(
+                Some("technician"),
+                Method::POST,
+                &format!("/api/v1/devices/{}/removal", w.device),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, 200, "{name}: {answer}");
+        let (_, glance) = w.call(Some("officer.a"), Method::GET, &state, None).await;
+        assert_eq!(
+            glance["unknown_because"], "no_device_fitted",
+            "{name}: {glance}"
+        );
+
+        let (status, unknown) = w
+            .call(
+                Some("technician"),
+                Method::GET,
+                "/api/v1/devices/unknown",
+                None,
+            )
+            .await;
+        assert_eq!((status, unknown), (200, json!([])), "{name}");
+    }
 }

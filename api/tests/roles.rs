@@ -47,6 +47,7 @@ fn concrete(w: &World, path: &str) -> String {
     let query = match path.as_str() {
         "/api/v1/notes" => format!("?client_id={}", w.client),
         "/api/v1/absences" => format!("?order_id={}", w.order),
+        p if p.ends_with("/report") => "?from=2026-11-01&to=2026-11-30&format=json".to_string(),
         p if p.ends_with("/observations") || p.ends_with("/episodes") => {
             "?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z".to_string()
         }

@@ -71,7 +71,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             AuditAction::Read => "read",
             AuditAction::Create => "create",

@@ -61,16 +61,20 @@ impl Cases {
     /// the audit chain's next entry) exact. The alerts, kept beside the case records, write
     /// through it too.
     pub async fn write(&self) -> Result<WriteTx, CasesError> {
-        match self.store.backend() {
-            Backend::Sqlite => Ok(self.store.begin_write().await?),
-            Backend::Postgres => {
-                let mut tx = self.store.begin_write().await?;
-                sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(7235021)) AS locked")
-                    .execute(&mut *tx)
-                    .await?;
-                Ok(tx)
-            }
+        let mut tx = self.store.begin_write().await?;
+        self.join_writers(&mut tx).await?;
+        Ok(tx)
+    }
+
+    /// Makes a write transaction begun elsewhere (the judge's step, in which the alerts take
+    /// its episode changes) one of the case records' writers, as [`Cases::write`] does.
+    pub async fn join_writers(&self, tx: &mut WriteTx) -> Result<(), CasesError> {
+        if self.store.backend() == Backend::Postgres {
+            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(7235021)) AS locked")
+                .execute(&mut **tx)
+                .await?;
         }
+        Ok(())
     }
 }
 

@@ -364,6 +364,29 @@ impl Cases {
         rows.into_iter().map(order_of).collect()
     }
 
+    /// When the order's status changed and to what, oldest first. Read from the audit log, where
+    /// `set_order_status` appends each change in the transaction that makes it; the order row
+    /// keeps only the latest.
+    pub async fn order_status_changes(
+        &self,
+        id: i64,
+    ) -> Result<Vec<(Timestamp, OrderStatus)>, CasesError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT at_ms, detail FROM audit_log
+             WHERE subject = $1 AND action = $2 AND detail LIKE 'status %' ORDER BY seq",
+        )
+        .bind(format!("order/{id}"))
+        .bind(AuditAction::Update.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(at, detail)| {
+                let status = OrderStatus::parse(detail.trim_start_matches("status "))?;
+                Ok((Timestamp(at), status))
+            })
+            .collect()
+    }
+
     pub async fn order_revisions(&self, id: i64) -> Result<Vec<OrderRevision>, CasesError> {
         let rows: Vec<(i64, String, String, Option<i64>, i64)> = sqlx::query_as(
             "SELECT revision, terms, reason, author_id, created_ms FROM order_revisions

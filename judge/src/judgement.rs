@@ -14,6 +14,7 @@ use rules::{ClientId, Engine, EpisodeChange, Observation, Outcome, Timestamp};
 
 use crate::JudgeError;
 use crate::clock::Clock;
+use crate::follower::EpisodeFollower;
 use crate::observation::observation_of;
 use crate::pending::Pending;
 use crate::policies::{Orders, Wanted};
@@ -34,6 +35,8 @@ pub(crate) struct Judgement {
     /// The cursor as last stored.
     cursor_stored: i64,
     batch: u32,
+    /// Takes the episode changes in the step's own transaction (the alerts).
+    follower: Option<Arc<dyn EpisodeFollower>>,
 }
 
 /// A step that stores nothing else stores the cursor at most this often. Under load most
@@ -52,6 +55,7 @@ impl Judgement {
         store: Store,
         clock: Arc<dyn Clock>,
         batch: u32,
+        follower: Option<Arc<dyn EpisodeFollower>>,
     ) -> Result<Judgement, JudgeError> {
         crate::schema::migrate(&store).await?;
         let cases = Cases::open(store.clone()).await?;
@@ -78,6 +82,7 @@ impl Judgement {
             cursor_saved: Instant::now(),
             cursor_stored: cursor,
             batch: batch.max(1),
+            follower,
         };
         let mut wanted = judgement
             .orders
@@ -137,7 +142,7 @@ impl Judgement {
         let _ = self.engine.resume_arrival(client, &heard, &open);
         self.absorb(&mut pending, out, self.cursor).await?;
         let now = self.clock.now();
-        pending.commit(&self.store, None, now).await?;
+        self.store_step(pending, None, now).await?;
         tracing::debug!(
             client_id = client,
             order_id = record.order_id,
@@ -215,7 +220,7 @@ impl Judgement {
                 begun.push(record);
             }
         }
-        if let Err(error) = pending.commit(&self.store, None, now).await {
+        if let Err(error) = self.store_step(pending, None, now).await {
             for record in &begun {
                 let _ = self.engine.remove_client(record.client_id as ClientId);
             }
@@ -257,8 +262,7 @@ impl Judgement {
         let judged = started.elapsed();
         let stored = !pending.is_empty() || self.cursor_saved.elapsed() >= CURSOR_EVERY;
         if stored {
-            pending
-                .commit(&self.store, Some(through), self.clock.now())
+            self.store_step(pending, Some(through), self.clock.now())
                 .await?;
             self.cursor_saved = Instant::now();
             self.cursor_stored = through;
@@ -277,10 +281,26 @@ impl Judgement {
         Ok(true)
     }
 
+    /// Writes what a step produced (and the cursor, if given) in one transaction, in which the
+    /// follower, if any, takes the episode changes the step logged.
+    async fn store_step(
+        &self,
+        pending: Pending,
+        cursor: Option<i64>,
+        now: Timestamp,
+    ) -> Result<(), JudgeError> {
+        let follower = self.follower.as_deref();
+        if pending.commit(&self.store, cursor, now, follower).await?
+            && let Some(follower) = follower
+        {
+            follower.committed().await;
+        }
+        Ok(())
+    }
+
     /// Stores the cursor (before a clean stop).
     pub async fn save_cursor(&mut self) -> Result<(), JudgeError> {
-        Pending::default()
-            .commit(&self.store, Some(self.cursor), self.clock.now())
+        self.store_step(Pending::default(), Some(self.cursor), self.clock.now())
             .await?;
         self.cursor_saved = Instant::now();
         self.cursor_stored = self.cursor;
@@ -304,7 +324,7 @@ impl Judgement {
         let mut pending = Pending::default();
         self.absorb(&mut pending, out, self.cursor).await?;
         if !pending.is_empty() {
-            pending.commit(&self.store, None, now).await?;
+            self.store_step(pending, None, now).await?;
         }
         Ok(())
     }

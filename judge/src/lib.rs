@@ -8,10 +8,12 @@
 //! - `policies`: which order's policy judges each client now.
 //! - `judgement`: the engine and the steps of judging, each ending in one transaction.
 //! - [`Judge`]: the task and its handle.
+//! - [`follower`]: a follower of the episode log (the alerts) writing in a step's transaction.
 //! - [`clock`]: the clock the engine is ticked with, injectable.
 
 pub mod clock;
 mod error;
+pub mod follower;
 mod judgement;
 pub mod observation;
 mod pending;
@@ -22,6 +24,7 @@ mod task;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::JudgeError;
+pub use follower::EpisodeFollower;
 pub use records::{EpisodeState, LoggedChange, MonitorRecord, StoredEpisode};
 pub use schema::migrate;
 pub use task::{Judge, JudgeOptions, PolicyNotifier};

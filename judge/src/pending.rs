@@ -10,6 +10,7 @@ use rules::{Checkpoint, ClientId, Episode, EpisodeChange, EpisodeId, Timestamp};
 
 use crate::JudgeError;
 use crate::error::corrupt;
+use crate::follower::{EpisodeFollower, follow_in_step};
 use crate::records::{
     self, EPISODE_COLUMNS, EpisodeState, MonitorRecord, db_u64, name, put_monitor, set_cursor,
 };
@@ -138,13 +139,15 @@ impl Pending {
         self.checkpoint(&m, first);
     }
 
-    /// Writes it all, and the cursor if given, in one transaction.
+    /// Writes it all, and the cursor if given, in one transaction, in which `follower` takes
+    /// the episode changes logged. Whether the follower wrote what it took.
     pub async fn commit(
         self,
         store: &Store,
         cursor: Option<i64>,
         now: Timestamp,
-    ) -> Result<(), JudgeError> {
+        follower: Option<&dyn EpisodeFollower>,
+    ) -> Result<bool, JudgeError> {
         let mut tx = store.begin_write().await?;
         for m in &self.begun {
             put_monitor(&mut tx, m).await?;
@@ -176,8 +179,14 @@ impl Pending {
         if let Some(row) = cursor {
             set_cursor(&mut tx, row, now).await?;
         }
+        let followed = match follower {
+            Some(follower) if !self.episodes.is_empty() => {
+                follow_in_step(follower, &mut tx).await?
+            }
+            _ => false,
+        };
         tx.commit().await?;
-        Ok(())
+        Ok(followed)
     }
 }
 

@@ -129,8 +129,9 @@ pub async fn episodes(
 }
 
 /// One episode of a client.
-pub async fn episode(
-    store: &Store,
+/// Reads through a pool or a connection: the alerts read it in the judge's own transaction.
+pub async fn episode<'c>(
+    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
     client_id: i64,
     episode_id: u64,
 ) -> Result<Option<StoredEpisode>, JudgeError> {
@@ -139,7 +140,7 @@ pub async fn episode(
     ))
     .bind(client_id)
     .bind(db_u64(episode_id))
-    .fetch_optional(store.pool())
+    .fetch_optional(db)
     .await?;
     row.as_ref().map(stored_episode).transpose()
 }
@@ -270,9 +271,10 @@ pub struct LoggedChange {
     pub episode_id: u64,
 }
 
-/// The episode changes logged after `row`, oldest first, at most `limit`.
-pub async fn changes_after(
-    store: &Store,
+/// The episode changes logged after `row`, oldest first, at most `limit`; through a pool or a
+/// connection, as [`episode`].
+pub async fn changes_after<'c>(
+    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
     row: i64,
     limit: u32,
 ) -> Result<Vec<LoggedChange>, JudgeError> {
@@ -282,7 +284,7 @@ pub async fn changes_after(
     )
     .bind(row)
     .bind(i64::from(limit))
-    .fetch_all(store.pool())
+    .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()

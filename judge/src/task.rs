@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::JudgeError;
 use crate::clock::{Clock, SystemClock};
+use crate::follower::EpisodeFollower;
 use crate::judgement::Judgement;
 use crate::records::{self, StoredEpisode};
 
@@ -28,6 +29,9 @@ pub struct JudgeOptions {
     /// the foundation's load): with 2 048 rows a step the judge fell behind a fleet of
     /// 26 000 frames/s, with 16 384 it keeps up. Most rows cost only a look at their device.
     pub batch: u32,
+    /// Takes the episode changes in each step's own transaction (the alerts; see
+    /// [`crate::follower`]).
+    pub follower: Option<Arc<dyn EpisodeFollower>>,
 }
 
 impl Default for JudgeOptions {
@@ -36,6 +40,7 @@ impl Default for JudgeOptions {
             clock: Arc::new(SystemClock),
             tick_every: Duration::from_secs(1),
             batch: 16_384,
+            follower: None,
         }
     }
 }
@@ -72,8 +77,13 @@ impl Judge {
     /// Resumes every client's monitor from the store, then judges in a task of its own.
     /// Fails if the store cannot be read; a failure after that is retried in the task.
     pub async fn start(store: Store, options: JudgeOptions) -> Result<Judge, JudgeError> {
-        let judgement =
-            Judgement::open(store.clone(), options.clock.clone(), options.batch).await?;
+        let judgement = Judgement::open(
+            store.clone(),
+            options.clock.clone(),
+            options.batch,
+            options.follower.clone(),
+        )
+        .await?;
         let (commands, rx) = mpsc::channel(64);
         let (stop, stopped) = oneshot::channel();
         let (steps, stepped) = watch::channel(0);
@@ -129,7 +139,7 @@ impl Judge {
         client_id: i64,
         episode_id: u64,
     ) -> Result<Option<StoredEpisode>, JudgeError> {
-        records::episode(&self.store, client_id, episode_id).await
+        records::episode(self.store.pool(), client_id, episode_id).await
     }
 
     /// Judges what is committed, then stops.
@@ -198,7 +208,14 @@ async fn run(
                     _ = &mut stopped => return,
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                 }
-                match Judgement::open(store.clone(), options.clock.clone(), options.batch).await {
+                match Judgement::open(
+                    store.clone(),
+                    options.clock.clone(),
+                    options.batch,
+                    options.follower.clone(),
+                )
+                .await
+                {
                     Ok(j) => break j,
                     Err(error) => tracing::error!(%error, "cannot resume judging yet"),
                 }

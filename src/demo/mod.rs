@@ -70,6 +70,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         writer: WriterOptions::default(),
         secure_cookies: false,
         alerts: alerts::AlertsConfig::default(),
+        map_tiles: None,
     })
     .await?;
     let cases = cases::Cases::open(running.store.clone()).await?;
@@ -99,6 +100,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("sargs demo");
     println!("  data:      {}", data_dir.display());
     println!("  mqtt:      {}", running.mqtt);
+    println!("  console:   http://{}/", running.http);
     println!("  metrics:   http://{}/metrics", running.http);
     println!("  API docs:  http://{}/api/v1/docs/", running.http);
     println!(

@@ -59,6 +59,51 @@ pub fn storage_flags(location: &StoreLocation) -> Vec<String> {
     }
 }
 
+/// The service started on `location` after the first administrator is made; the
+/// administrator signed in, and a unit "Rīga" they made.
+pub async fn start_with_admin(
+    location: &StoreLocation,
+    extra: &[String],
+    dir: &Path,
+    password: &str,
+) -> (Service, Session, i64) {
+    add_admin(location, password);
+    let service = Service::start(location, extra, dir);
+    let base = format!("http://{}", service.http.trim_start_matches("http://"));
+    let admin = Session::login(&base, "admin", password).await;
+    let unit = id(&admin
+        .ok(
+            Method::POST,
+            "/api/v1/units",
+            Some(json!({ "name": "Rīga" })),
+        )
+        .await);
+    (service, admin, unit)
+}
+
+/// The first administrator, made on the command line as at installation: `admin`, `password`.
+pub fn add_admin(location: &StoreLocation, password: &str) {
+    let made = std::process::Command::new(SARGS)
+        .args([
+            "users",
+            "add",
+            "--username",
+            "admin",
+            "--display-name",
+            "Admin",
+        ])
+        .args(["--role", "admin"])
+        .args(storage_flags(location))
+        .env("SARGS_PASSWORD", password)
+        .output()
+        .expect("run sargs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+}
+
 /// Run a `sargs` command to completion.
 pub fn sargs(args: &[String]) -> std::process::Output {
     Command::new(SARGS)
@@ -223,6 +268,57 @@ pub async fn http_get(url: &str) -> String {
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_string())
         .unwrap_or_default()
+}
+
+/// Plays a device script (src/simulate/script.rs) to the service's broker with `sargs
+/// simulate`, its offsets counted from `start` if given (else from the script's own `start`);
+/// returns the simulator's report once every frame is acknowledged.
+pub fn play_script(
+    service: &Service,
+    dir: &Path,
+    script: &str,
+    start: Option<chrono::DateTime<chrono::Utc>>,
+) -> Value {
+    let path = dir.join(format!("script-{}.toml", now_ms()));
+    std::fs::write(&path, script).expect("script");
+    let mut args = vec![
+        "simulate".to_string(),
+        "--devices=0".into(),
+        format!("--script={}", path.display()),
+        format!("--mqtt-url=mqtt://127.0.0.1:{}", service.mqtt_port),
+        "--duration=2".into(),
+        "--json".into(),
+    ];
+    if let Some(start) = start {
+        args.push(format!("--script-start={}", start.to_rfc3339()));
+    }
+    let report: Value = serde_json::from_str(&sargs_ok(&args)).expect("a report");
+    assert_eq!(report["lost"], 0, "{report}");
+    assert_eq!(report["unacked_at_end"], 0, "every frame stored: {report}");
+    report
+}
+
+/// A tag's night from `start`, as it buffered it: a fix a minute, at `home` for half an hour,
+/// then an hour at `away`, then home again for an hour; its frames numbered from `first_seq`.
+pub fn night_script(
+    tag: u64,
+    start: chrono::DateTime<chrono::Utc>,
+    home: (f64, f64),
+    away: (f64, f64),
+    first_seq: u32,
+) -> String {
+    let fix =
+        |(lat, lon): (f64, f64)| format!("fix = {{ lat = {lat}, lon = {lon}, accuracy_m = 8 }}");
+    format!(
+        "start = \"{}\"\n[[devices]]\nid = {tag}\nkind = \"gps-tag\"\nfirst_seq = {first_seq}\nreports = [\n  \
+         {{ at = \"0m\", until = \"30m\", every = \"1m\", {} }},\n  \
+         {{ at = \"31m\", until = \"90m\", every = \"1m\", {} }},\n  \
+         {{ at = \"91m\", until = \"150m\", every = \"1m\", {} }},\n]\n",
+        start.to_rfc3339(),
+        fix(home),
+        fix(away),
+        fix(home),
+    )
 }
 
 /// A device on its own MQTT connection, speaking through the firmware-proto device session.

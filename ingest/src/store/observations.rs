@@ -520,6 +520,26 @@ impl Store {
         rows.iter().map(committed).collect()
     }
 
+    /// The device time of a device's latest observation in `[from_ms, to_ms)`, if any.
+    pub async fn last_device_time(
+        &self,
+        device_id: u64,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let last: Option<i64> = sqlx::query(
+            "SELECT MAX(device_time_ms) AS last FROM observations
+             WHERE device_id = $1 AND device_time_ms >= $2 AND device_time_ms < $3",
+        )
+        .bind(db_id(device_id))
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_one(self.pool())
+        .await?
+        .try_get("last")?;
+        Ok(last)
+    }
+
     /// The last row committed, 0 if none.
     pub async fn last_observation_row(&self) -> Result<i64, StoreError> {
         let row = self.row_column();

@@ -251,6 +251,15 @@ pub fn clock() -> ManualClock {
 }
 
 pub async fn start(store: &Store, clock: &ManualClock) -> Judge {
+    start_followed(store, clock, None).await
+}
+
+/// As [`start`], with a follower of the episode log taking the changes in each step.
+pub async fn start_followed(
+    store: &Store,
+    clock: &ManualClock,
+    follower: Option<Arc<dyn judge::EpisodeFollower>>,
+) -> Judge {
     Judge::start(
         store.clone(),
         JudgeOptions {
@@ -258,6 +267,7 @@ pub async fn start(store: &Store, clock: &ManualClock) -> Judge {
             tick_every: Duration::from_millis(50),
             // Small, so that a stream spans many steps.
             batch: 16,
+            follower,
         },
     )
     .await

@@ -1,0 +1,100 @@
+//! The court compliance summary over HTTP: the same document `sargs report` writes, as a PDF
+//! or as the exchange JSON, for whoever may read the order (a court, of the orders it issued).
+
+use axum::Extension;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use chrono::NaiveDate;
+use report::{Lang, Params, ReportError};
+use serde::Deserialize;
+
+use crate::access;
+use crate::error::{PathParam, Query};
+use crate::gate::{Answer, Caller};
+use crate::{ApiError, ApiState};
+
+#[derive(Copy, Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    #[default]
+    Pdf,
+    Json,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    from: NaiveDate,
+    to: NaiveDate,
+    #[serde(default = "latvian")]
+    lang: Lang,
+    #[serde(default)]
+    format: Format,
+}
+
+fn latvian() -> Lang {
+    Lang::Lv
+}
+
+pub async fn order_report(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    query: Result<Query<ReportQuery>, ApiError>,
+) -> Answer {
+    // The row first: a stranger learns nothing from how their query was wrong.
+    access::order_by_id(&state, &caller.actor, id).await?;
+    let Query(q) = query?;
+    let params = Params {
+        order_id: id,
+        from: q.from,
+        to: q.to,
+        lang: q.lang,
+    };
+    let built = report::build(&state.store, &state.cases, &params)
+        .await
+        .map_err(answer)?;
+    let (bytes, digest, kind) = match q.format {
+        Format::Pdf => {
+            let (pdf, digest) = report::to_pdf(&built).map_err(answer)?;
+            (pdf, digest, "application/pdf")
+        }
+        Format::Json => {
+            let (json, digest) = report::json::document(&built).map_err(answer)?;
+            (json, digest, "application/json")
+        }
+    };
+    let detail = format!("{} to {}, sha256 {digest}", q.from, q.to);
+    state
+        .cases
+        .record_read(&caller.actor, &format!("order/{id}/report"), &detail)
+        .await?;
+    let extension = match q.format {
+        Format::Pdf => "pdf",
+        Format::Json => "json",
+    };
+    let name = format!(
+        "attachment; filename=\"compliance-summary-{id}-{}-{}.{extension}\"",
+        q.from, q.to
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn answer(error: ReportError) -> ApiError {
+    match error {
+        ReportError::Invalid(reason) => ApiError::invalid("to", reason),
+        ReportError::NotFound(what) => ApiError::NotFound(what),
+        other => {
+            tracing::error!(error = %other, "compliance summary");
+            ApiError::Internal
+        }
+    }
+}

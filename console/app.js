@@ -1,0 +1,150 @@
+// The console's shell: who is signed in, the header (navigation by role, language, sound,
+// sign-out), and the pages by the address's #fragment, each drawn again when the language
+// changes.
+
+import { api, ApiError, get } from './api.js';
+import { initialLanguage, language, languages, setLanguage, t } from './i18n.js';
+import { announce, failure, field, h } from './ui.js';
+import * as alerts from './pages/alerts.js';
+import * as caseload from './pages/caseload.js';
+import * as client from './pages/client.js';
+import * as devices from './pages/devices.js';
+import * as orders from './pages/orders.js';
+
+/// Each role's pages, the first being its home.
+const NAV = {
+  operator: [['alerts', 'nav.alerts']],
+  officer: [['caseload', 'nav.caseload'], ['alerts', 'nav.alerts']],
+  supervisor: [['unit', 'nav.unit'], ['alerts', 'nav.alerts']],
+  technician: [['devices', 'nav.devices']],
+  court: [['orders', 'nav.orders']],
+  admin: [['alerts', 'nav.alerts'], ['caseload', 'nav.caseload'], ['devices', 'nav.devices']],
+};
+
+const PAGES = {
+  alerts: alerts.render,
+  caseload: caseload.render,
+  unit: caseload.renderUnit,
+  clients: client.render,
+  devices: devices.render,
+  orders: orders.render,
+};
+
+const state = { user: null, config: { map_tiles: null }, leave: null, renders: 0 };
+
+const main = () => document.getElementById('main');
+
+async function start() {
+  await setLanguage(initialLanguage());
+  state.config = await fetch('/console/config').then((r) => r.json()).catch(() => state.config);
+  try {
+    state.user = await get('/session');
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) announce(failure(error), 'error');
+    state.user = null;
+  }
+  window.addEventListener('hashchange', route);
+  await route();
+}
+
+function header() {
+  const top = document.getElementById('top');
+  document.getElementById('skip').textContent = t('nav.skip');
+  document.title = t('app.title');
+  const lang = h('select', { id: 'language', 'aria-label': t('nav.language') },
+    languages().map((l) => h('option', { value: l, selected: l === language() }, t(`language.${l}`))));
+  lang.addEventListener('change', async () => {
+    await setLanguage(lang.value);
+    announce('');
+    await route();
+  });
+  const items = [h('span', { class: 'brand' }, h('img', { src: '/console/icon.svg', alt: '' }), t('app.name'))];
+  if (state.user) {
+    const page = currentPath()[0];
+    items.push(h('nav', { 'aria-label': t('nav.main') }, h('ul', {},
+      (NAV[state.user.role] ?? []).map(([path, key]) => h('li', {},
+        h('a', { href: `#/${path}`, 'aria-current': page === path ? 'page' : undefined }, t(key)))))));
+  }
+  items.push(h('div', { class: 'tools' },
+    lang,
+    state.user && h('span', { class: 'who', id: 'who' }, `${state.user.display_name} (${t(`role.${state.user.role}`)})`),
+    state.user && h('button', { type: 'button', id: 'logout', onclick: logout }, t('nav.logout'))));
+  top.replaceChildren(...items.filter(Boolean));
+}
+
+/// Shows a page: by changing the address (which draws it), or at once if it is already there.
+async function go(path) {
+  if (location.hash === `#/${path}`) await route();
+  else location.hash = `#/${path}`;
+}
+
+function currentPath() {
+  return location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+}
+
+async function route() {
+  if (state.leave) state.leave();
+  state.leave = null;
+  header();
+  if (!state.user) return loginPage();
+  const [page, ...rest] = currentPath();
+  const home = (NAV[state.user.role] ?? [['alerts']])[0][0];
+  if (!page || !PAGES[page]) {
+    location.replace(`#/${home}`);
+    return;
+  }
+  const root = main();
+  root.replaceChildren(h('p', { class: 'loading' }, t('common.loading')));
+  // A page drawn after another began is dropped, with its live feed.
+  const mine = ++state.renders;
+  try {
+    const leave = await PAGES[page](root, { user: state.user, config: state.config, args: rest });
+    if (mine === state.renders) state.leave = leave;
+    else if (leave) leave();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      state.user = null;
+      return route();
+    }
+    root.replaceChildren(h('p', { class: 'error' }, failure(error)));
+  }
+}
+
+function loginPage() {
+  const username = h('input', { name: 'username', autocomplete: 'username', required: true });
+  const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const error = h('p', { class: 'error', id: 'login-error', role: 'alert' });
+  const form = h('form', { class: 'login card', id: 'login' },
+    h('h1', {}, t('login.title')),
+    h('p', {}, t('login.intro')),
+    field(t('login.username'), username),
+    field(t('login.password'), password),
+    error,
+    h('button', { type: 'submit', class: 'primary' }, t('login.submit')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      const answer = await api('POST', '/session', { username: username.value, password: password.value });
+      state.user = answer.user;
+      announce('');
+      await go((NAV[state.user.role] ?? [['alerts']])[0][0]);
+    } catch (e) {
+      error.textContent = e instanceof ApiError && e.status === 401 ? t('login.wrong') : failure(e);
+    }
+  });
+  main().replaceChildren(form);
+  username.focus();
+}
+
+async function logout() {
+  try {
+    await api('DELETE', '/session');
+  } catch (error) {
+    // Signed out already (the session ended): the sign-in page is right either way.
+    if (!(error instanceof ApiError && error.status === 401)) announce(failure(error), 'error');
+  }
+  state.user = null;
+  await go('');
+}
+
+start();

@@ -1,0 +1,65 @@
+// An officer's caseload (a supervisor's: the unit's caseloads) with each probation client's
+// state at a glance; and a supervisor's open alerts, oldest first.
+
+import { get } from '../api.js';
+import { t, term } from '../i18n.js';
+import { age, dateTime } from '../format.js';
+import { badge, h, section, table } from '../ui.js';
+import { clientName, directory, severityBadge, stateBadge } from './alerts.js';
+
+/// Each client's row, with the state asked of the API (the judge's open episodes, the
+/// devices' last contact).
+async function caseloadTable(clients, officers) {
+  const states = await Promise.all(clients.map((c) => get(`/clients/${c.id}/state`).catch(() => null)));
+  const rows = clients.map((c, i) => {
+    const s = states[i];
+    const glance = s?.state ?? 'unknown';
+    const why = s?.unknown_because ? term('unknown_because', s.unknown_because) : s?.open_episodes?.map((e) => term('kind', e.kind)).join(', ');
+    return {
+      attrs: { dataset: { client: c.id, state: glance } },
+      cells: [
+        h('a', { href: `#/clients/${c.id}` }, `${c.given_name} ${c.family_name}`),
+        c.personal_code,
+        officers ? (officers.get(c.officer_id) ?? c.officer_id) : null,
+        badge(`glance-${glance}`, term('glance', glance)),
+        why ?? '',
+        s?.devices?.map((d) => (d.last_seen ? age(d.last_seen) : t('devices.never'))).join(', ') ?? '',
+      ].filter((x) => x !== null),
+    };
+  });
+  const headers = [t('client.name'), t('client.personal_code'), officers && t('client.officer'), t('client.state'), t('client.state_detail'), t('client.last_contact')].filter(Boolean);
+  return table(t('caseload.title'), headers, rows, { class: 'caseload' });
+}
+
+export async function render(root, { user }) {
+  const clients = await get(`/clients?limit=500${user.role === 'officer' ? `&officer_id=${user.id}` : ''}`);
+  root.replaceChildren(h('h1', {}, t('caseload.title')), h('p', {}, t('caseload.intro')), await caseloadTable(clients, null));
+}
+
+/// A supervisor's unit: every caseload in it, and the open alerts by age.
+export async function renderUnit(root) {
+  const [clients, users, dir, open] = await Promise.all([
+    get('/clients?limit=500'),
+    get('/users?limit=500').catch(() => []),
+    directory(),
+    get('/alerts?state=open&limit=500'),
+  ]);
+  const officers = new Map(users.map((u) => [u.id, u.display_name]));
+  clients.sort((a, b) => String(officers.get(a.officer_id)).localeCompare(String(officers.get(b.officer_id))));
+  open.sort((a, b) => new Date(a.raised) - new Date(b.raised));
+  const alertRows = open.map((a) => [
+    h('a', { href: `#/alerts/${a.id}` }, `#${a.id}`),
+    age(a.raised),
+    severityBadge(a.severity),
+    term('kind', a.kind),
+    clientName(dir, a.client_id),
+    officers.get(a.officer_id) ?? '',
+    dateTime(a.raised, dir.zone.get(a.order_id)),
+    stateBadge(a.state),
+  ]);
+  root.replaceChildren(
+    h('h1', {}, t('unit.title')),
+    section(t('unit.open_alerts'), table(t('unit.open_alerts_caption'), [t('alerts.id'), t('alerts.age'), t('alerts.severity'), t('alerts.kind'), t('alerts.client'), t('client.officer'), t('alerts.raised'), t('alerts.state')], alertRows, { class: 'by-age' })),
+    section(t('unit.caseloads'), await caseloadTable(clients, officers)),
+  );
+}

@@ -1,0 +1,143 @@
+// One probation client: who they are, their order and its conditions, the devices fitted, the
+// map, the timeline of observations, breach episodes, alerts, notes and authorised absences;
+// an officer records an absence or writes a note here.
+
+import { get, post, query } from '../api.js';
+import { t, term } from '../i18n.js';
+import { date, dateTime, DEFAULT_ZONE, number, utcToWall, wallToUtc } from '../format.js';
+import { attempt, badge, field, h, section, select, table } from '../ui.js';
+import { drawMap, fixesOf } from '../map.js';
+import { severityBadge, stateBadge } from './alerts.js';
+
+const REASONS = ['work', 'court', 'hospital', 'programme', 'other'];
+const EDITS = ['officer', 'supervisor', 'admin'];
+const DAY_MS = 86400e3;
+
+export async function render(root, { user, config, args }) {
+  const id = Number(args[0]);
+  const [client, orders, glance] = await Promise.all([
+    get(`/clients/${id}`),
+    get(`/orders?client_id=${id}&limit=50`),
+    get(`/clients/${id}/state`).catch(() => null),
+  ]);
+  const order = orders.find((o) => o.status === 'active') ?? orders[0];
+  const zone = order?.terms?.time_zone ?? DEFAULT_ZONE;
+  const now = Date.now();
+  const [fittings, timetable, episodes, alerts, notes, absences] = await Promise.all([
+    order ? get(`/orders/${order.id}/devices`).catch(() => []) : [],
+    order ? get(`/orders/${order.id}/timetable`).catch(() => null) : null,
+    get(`/clients/${id}/episodes${query({ from: new Date(now - 30 * DAY_MS).toISOString(), to: new Date(now + 60e3).toISOString() })}`),
+    get(`/alerts?client_id=${id}&limit=50`).catch(() => []),
+    get(`/notes?client_id=${id}`).catch(() => []),
+    order ? get(`/absences?order_id=${order.id}`).catch(() => []) : [],
+  ]);
+  const fitted = fittings.filter((f) => !f.removed);
+  const tag = fitted[0]?.device_id;
+  const observations = tag !== undefined
+    ? await get(`/devices/${tag}/observations${query({ from: new Date(now - DAY_MS).toISOString(), to: new Date(now + 60e3).toISOString(), limit: 1000 })}`).catch(() => [])
+    : [];
+  const glanceState = glance?.state ?? 'unknown';
+  const parts = [
+    h('h1', {}, `${client.given_name} ${client.family_name} `, badge(`glance-${glanceState}`, term('glance', glanceState))),
+    section(t('client.record'), h('dl', { class: 'facts' },
+      h('dt', {}, t('client.personal_code')), h('dd', {}, client.personal_code),
+      h('dt', {}, t('client.birth_date')), h('dd', {}, date(`${client.birth_date}T12:00:00Z`)),
+      h('dt', {}, t('client.phone')), h('dd', {}, client.phone ?? '—'),
+      h('dt', {}, t('client.language')), h('dd', {}, client.language),
+      h('dt', {}, t('client.addresses')), h('dd', {}, client.addresses.map((a) => h('div', {}, a.street))),
+      client.risk_notes && h('dt', {}, t('client.risk_notes')), client.risk_notes && h('dd', {}, client.risk_notes))),
+  ];
+  if (order) parts.push(orderSection(order, timetable, zone));
+  parts.push(section(t('client.devices'), table(t('client.devices'), [t('devices.id'), t('devices.fitted'), t('devices.removed')],
+    fittings.map((f) => [String(f.device_id), dateTime(f.installed, zone), f.removed ? dateTime(f.removed, zone) : '—']))));
+  if (order) {
+    const zones = await get(`/orders/${order.id}/zones`).catch(() => null);
+    const causes = episodes.filter((e) => e.state === 'open').flatMap((e) => e.evidence ?? []);
+    parts.push(section(t('map.title'), drawMap({ zones, fixes: fixesOf(observations, causes), tiles: config.map_tiles, timeZone: zone })));
+  }
+  parts.push(section(t('client.episodes'), table(t('client.episodes_caption'), [t('episode.kind'), t('alerts.severity'), t('episode.start'), t('episode.end'), t('episode.state')],
+    episodes.slice().reverse().map((e) => [term('kind', e.kind), severityBadge(e.severity), dateTime(e.start, zone), e.end ? dateTime(e.end, zone) : t('alerts.ongoing'), term('episode_state', e.state)]))));
+  parts.push(section(t('client.alerts'), table(t('client.alerts'), [t('alerts.id'), t('alerts.kind'), t('alerts.raised'), t('alerts.state')],
+    alerts.map((a) => [h('a', { href: `#/alerts/${a.id}` }, `#${a.id}`), term('kind', a.kind), dateTime(a.raised, zone), stateBadge(a.state)]))));
+  parts.push(timeline(observations, zone));
+  if (order) parts.push(absenceSection(order, absences, zone, EDITS.includes(user.role), () => render(root, { user, config, args })));
+  parts.push(notesSection(id, notes, zone, user.role !== 'court', () => render(root, { user, config, args })));
+  root.replaceChildren(...parts.filter(Boolean));
+}
+
+function orderSection(order, timetable, zone) {
+  const terms = order.terms;
+  return section(t('order.title'),
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('order.court')), h('dd', {}, order.court),
+      h('dt', {}, t('order.case_number')), h('dd', {}, order.case_number),
+      h('dt', {}, t('order.status')), h('dd', {}, term('order_status', order.status)),
+      h('dt', {}, t('order.legal_basis')), h('dd', {}, term('legal_basis', terms.legal_basis)),
+      h('dt', {}, t('order.period')), h('dd', {}, `${dateTime(terms.starts, zone)} – ${dateTime(terms.ends, zone)}`),
+      h('dt', {}, t('order.time_zone')), h('dd', {}, zone),
+      h('dt', {}, t('order.zones')), h('dd', {}, terms.zones.length ? terms.zones.map((z) => h('div', {}, `${term('zone', z.kind)}: ${z.id}`)) : '—'),
+      h('dt', {}, t('order.obligations')), h('dd', {}, terms.obligations.length ? terms.obligations.map((o) => h('div', {}, term('obligation', o.kind))) : '—')),
+    timetable && timetable.slots.length
+      ? table(t('order.curfew'), [t('order.day'), t('order.from'), t('order.until'), t('order.address')],
+        timetable.slots.map((s) => [term('day', s.day), s.start, s.overnight ? `${s.end} (${t('order.next_day')})` : s.end, s.street ?? s.address]))
+      : null);
+}
+
+function timeline(observations, zone) {
+  const rows = observations.slice(-50).reverse().map((o) => [
+    dateTime(o.device_time, zone),
+    term('frame', o.type),
+    describe(o),
+    o.via ?? '',
+  ]);
+  return section(t('client.timeline'), table(t('client.timeline_caption'), [t('timeline.time'), t('timeline.type'), t('timeline.detail'), t('timeline.via')], rows, { class: 'timeline' }));
+}
+
+function describe(o) {
+  const f = o.fields ?? {};
+  if (o.type === 'location' && typeof f.lat === 'number') return `${number(f.lat, { maximumFractionDigits: 5 })}, ${number(f.lon, { maximumFractionDigits: 5 })} ±${number(f.accuracy_m ?? 0)} m`;
+  if (o.type === 'heartbeat') return t('timeline.heartbeat', { battery: number(f.battery_percent ?? 0), rssi: number(f.rssi_dbm ?? 0) });
+  if (o.type === 'event') return term('event', f.code ?? f.event ?? '');
+  return '';
+}
+
+function absenceSection(order, absences, zone, canEdit, reload) {
+  const rows = absences.map((a) => [
+    dateTime(a.from, zone), dateTime(a.until, zone), term('reason', a.reason), a.details,
+    a.cancelled_ms ? t('absence.cancelled') : t('absence.in_force'),
+  ]);
+  const parts = [table(t('absence.caption'), [t('absence.from'), t('absence.until'), t('absence.reason'), t('absence.details'), t('absence.status')], rows, { class: 'absences' })];
+  if (canEdit) {
+    const start = new Date(Date.now() + 3600e3);
+    const from = h('input', { type: 'datetime-local', name: 'from', id: 'absence-from', required: true, value: utcToWall(start.toISOString(), zone) });
+    const until = h('input', { type: 'datetime-local', name: 'until', id: 'absence-until', required: true, value: utcToWall(new Date(start.getTime() + 3 * 3600e3).toISOString(), zone) });
+    const reason = select('reason', REASONS.map((r) => [r, term('reason', r)]), { id: 'absence-reason' });
+    const details = h('input', { name: 'details', id: 'absence-details' });
+    const form = h('form', { id: 'absence-form', class: 'inline-form' },
+      h('h3', {}, t('absence.record')),
+      h('p', { class: 'hint' }, t('absence.zone_hint', { zone })),
+      field(t('absence.from'), from), field(t('absence.until'), until), field(t('absence.reason'), reason), field(t('absence.details'), details),
+      h('button', { type: 'submit', class: 'primary' }, t('absence.submit')));
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const absence = { order_id: order.id, from: wallToUtc(from.value, zone), until: wallToUtc(until.value, zone), reason: reason.value, details: details.value };
+      return attempt(() => post('/absences', absence), t('absence.recorded'), reload);
+    });
+    parts.push(form);
+  }
+  return section(t('absence.title'), ...parts);
+}
+
+function notesSection(clientId, notes, zone, canWrite, reload) {
+  const parts = [h('ul', { class: 'notes' }, notes.length ? notes.map((n) => h('li', {}, h('time', {}, dateTime(n.created_ms, zone)), h('p', {}, n.text))) : h('li', { class: 'empty' }, t('common.none')))];
+  if (canWrite) {
+    const text = h('textarea', { name: 'text', id: 'note-text', rows: 2 });
+    const form = h('form', { class: 'inline-form' }, field(t('notes.new'), text), h('button', { type: 'submit' }, t('notes.add')));
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      return attempt(() => post('/notes', { client_id: clientId, text: text.value }), t('notes.added'), reload);
+    });
+    parts.push(form);
+  }
+  return section(t('notes.title'), ...parts);
+}

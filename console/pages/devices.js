@@ -1,0 +1,53 @@
+// A technician's devices: the inventory with each device's health (last seen, battery, signal,
+// firmware, clock skew), the devices seen but not registered, and fitting and removing a
+// device. No client's personal data is asked for or shown here.
+
+import { get, post } from '../api.js';
+import { t, term } from '../i18n.js';
+import { age, dateTime, number } from '../format.js';
+import { attempt, badge, field, h, section, select, table } from '../ui.js';
+
+export async function render(root, { user, args }) {
+  const [inventory, unknown] = await Promise.all([get('/devices?limit=500'), get('/devices/unknown').catch(() => [])]);
+  const health = await Promise.all(inventory.map((d) => get(`/devices/${d.device_id}`).then((x) => x.health).catch(() => null)));
+  const rows = inventory.map((d, i) => {
+    const hth = health[i];
+    const beat = hth?.last_heartbeat?.fields ?? {};
+    const skew = hth?.clock_offset_ms;
+    return {
+      attrs: { dataset: { device: d.device_id } },
+      cells: [
+        String(d.device_id), d.serial, term('device_kind', d.kind), d.model, d.firmware,
+        term('device_status', d.status),
+        hth?.last_seen ? h('span', { title: dateTime(hth.last_seen) }, age(hth.last_seen)) : t('devices.never'),
+        beat.battery_percent !== undefined ? `${number(beat.battery_percent)} %` : '—',
+        beat.rssi_dbm !== undefined ? `${number(beat.rssi_dbm)} dBm` : '—',
+        skew !== null && skew !== undefined
+          ? badge(hth.clock_skewed ? 'warn' : 'ok', `${number(skew / 1000, { maximumFractionDigits: 1 })} s`)
+          : '—',
+      ],
+    };
+  });
+  const parts = [
+    h('h1', {}, t('devices.title')),
+    section(t('devices.inventory'), table(t('devices.inventory'), [t('devices.id'), t('devices.serial'), t('devices.kind'), t('devices.model'), t('devices.firmware'), t('devices.status'), t('devices.last_seen'), t('devices.battery'), t('devices.signal'), t('devices.clock_skew')], rows, { class: 'devices' })),
+    section(t('devices.unknown'), h('p', {}, t('devices.unknown_intro')), table(t('devices.unknown'), [t('devices.id'), t('devices.first_seen'), t('devices.last_seen'), t('devices.frames'), t('timeline.via')],
+      unknown.map((u) => [String(u.device_id), dateTime(u.first_seen), dateTime(u.last_seen), number(u.frames), u.last_via]))),
+  ];
+  if (['technician', 'admin'].includes(user.role)) parts.push(fitting(inventory, () => render(root, { user, args })));
+  root.replaceChildren(...parts);
+}
+
+function fitting(inventory, reload) {
+  const device = select('device', inventory.map((d) => [d.device_id, `${d.device_id} (${d.serial}, ${term('device_status', d.status)})`]), { id: 'fit-device' });
+  const order = h('input', { type: 'number', name: 'order', id: 'fit-order', min: 1, inputmode: 'numeric' });
+  const status = select('status', ['in_stock', 'faulty', 'lost'].map((s) => [s, term('device_status', s)]), { id: 'remove-status' });
+  const run = (path, body, done) => attempt(() => post(`/devices/${device.value}/${path}`, body), done, reload);
+  return section(t('devices.fit_remove'),
+    field(t('devices.device'), device),
+    h('div', { class: 'row' },
+      h('div', {}, field(t('devices.order'), order),
+        h('button', { type: 'button', id: 'fit', onclick: () => run('fitting', { order_id: Number(order.value) }, t('devices.fitted_done')) }, t('devices.fit'))),
+      h('div', {}, field(t('devices.status_after'), status),
+        h('button', { type: 'button', id: 'remove', onclick: () => run('removal', { status: status.value }, t('devices.removed_done')) }, t('devices.remove')))));
+}

@@ -1,0 +1,79 @@
+// Building the page from data without innerHTML, so that nothing from the API is ever read as
+// markup; and the few widgets every page uses.
+
+import { t } from './i18n.js';
+
+/// An element: `h('button', { class: 'x', onclick }, 'text', child)`.
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+/// A table with a caption and column headers; `rows` are arrays of cells (text or nodes), or
+/// `{ cells, attrs }` for a row with attributes.
+export function table(caption, headers, rows, attrs = {}) {
+  return h('table', attrs,
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, rows.length
+      ? rows.map((r) => (Array.isArray(r) ? h('tr', {}, r.map((c) => h('td', {}, c))) : h('tr', r.attrs, r.cells.map((c) => h('td', {}, c)))))
+      : h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, t('common.none')))));
+}
+
+/// A labelled form field; `control` is an input, select or textarea.
+export function field(label, control) {
+  const id = control.id || `f-${Math.random().toString(36).slice(2, 9)}`;
+  control.id = id;
+  return h('div', { class: 'field' }, h('label', { for: id }, label), control);
+}
+
+export function select(name, options, attrs = {}) {
+  return h('select', { name, ...attrs }, options.map(([value, label]) => h('option', { value }, label)));
+}
+
+/// A section with a heading.
+export function section(title, ...children) {
+  return h('section', { class: 'card' }, h('h2', {}, title), ...children);
+}
+
+/// A message for the user in the page's live region (screen readers read it out).
+export function announce(text, kind = 'info') {
+  const region = document.getElementById('status');
+  if (!region) return;
+  region.className = `status ${kind}`;
+  region.textContent = text;
+}
+
+/// What went wrong with an API call, in words.
+export function failure(error) {
+  const fields = error?.body?.fields?.map((f) => `${f.field}: ${f.reason}`).join('; ');
+  if (error?.status === 403) return t('error.forbidden');
+  if (error?.status === 401) return t('error.signed_out');
+  return [t('error.failed'), error?.body?.message ?? error?.message, fields].filter(Boolean).join(' ');
+}
+
+/// Makes a change: says it worked and draws again, or says why not.
+export async function attempt(change, done, redraw) {
+  try {
+    await change();
+    announce(done, 'ok');
+    await redraw();
+  } catch (error) {
+    announce(failure(error), 'error');
+  }
+}
+
+/// A state badge: compliant / breach / unknown, open / acknowledged / resolved, severities.
+export function badge(kind, text) {
+  return h('span', { class: `badge badge-${kind}` }, text);
+}

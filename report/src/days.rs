@@ -1,0 +1,330 @@
+//! Per day of the period, in the order's time zone: the curfew hours required and how many were
+//! kept, breached, or unknown (no data: a communication gap, which is not a breach).
+//!
+//! Days are local calendar days, so the day clocks go forward is 23 hours long and the day they
+//! go back 25 (in Europe/Riga). The curfew windows come from the rules engine's own plan (weekly
+//! slots, extra periods and the first night, with authorised absences already cut out), never
+//! from a second reading of the timetable here. Kept is what is left of the required time after
+//! breach and unknown time, so `kept + breach + unknown = required` by construction.
+
+use chrono::{Days, MappedLocalTime, NaiveDate, TimeZone as _};
+use chrono_tz::Tz;
+use rules::Timestamp;
+use rules::schedule::{CurfewPlan, Interval};
+use serde::Serialize;
+
+/// A set of instants as sorted, disjoint, non-touching half-open `[start, end)` ms intervals.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Spans(Vec<(i64, i64)>);
+
+impl Spans {
+    pub fn new(mut spans: Vec<(i64, i64)>) -> Spans {
+        spans.retain(|(s, e)| s < e);
+        spans.sort_unstable();
+        let mut merged: Vec<(i64, i64)> = Vec::with_capacity(spans.len());
+        for (s, e) in spans {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        Spans(merged)
+    }
+
+    pub fn of(intervals: impl IntoIterator<Item = Interval>) -> Spans {
+        Spans::new(
+            intervals
+                .into_iter()
+                .map(|i| (i.start.0, i.end.0))
+                .collect(),
+        )
+    }
+
+    pub fn as_slice(&self) -> &[(i64, i64)] {
+        &self.0
+    }
+
+    pub fn total(&self) -> i64 {
+        self.0.iter().map(|(s, e)| e - s).sum()
+    }
+
+    pub fn intersect(&self, other: &Spans) -> Spans {
+        let (mut i, mut j) = (0, 0);
+        let mut out = Vec::new();
+        while i < self.0.len() && j < other.0.len() {
+            let (a, b) = (self.0[i], other.0[j]);
+            let (s, e) = (a.0.max(b.0), a.1.min(b.1));
+            if s < e {
+                out.push((s, e));
+            }
+            if a.1 < b.1 { i += 1 } else { j += 1 }
+        }
+        Spans(out)
+    }
+
+    pub fn subtract(&self, other: &Spans) -> Spans {
+        let mut out = Vec::new();
+        for &(s, e) in &self.0 {
+            let mut from = s;
+            for &(os, oe) in &other.0 {
+                if oe <= from || os >= e {
+                    continue;
+                }
+                if os > from {
+                    out.push((from, os));
+                }
+                from = from.max(oe);
+            }
+            if from < e {
+                out.push((from, e));
+            }
+        }
+        Spans(out)
+    }
+
+    pub fn clip(&self, from: i64, to: i64) -> Spans {
+        self.intersect(&Spans(vec![(from, to)]))
+    }
+}
+
+/// One local day of the report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Day {
+    pub date: NaiveDate,
+    /// How long the day is: 24 h, or 23 h / 25 h when the clocks change.
+    pub length_ms: i64,
+    /// Curfew time the order required that day (authorised absences cut out).
+    pub required_ms: i64,
+    pub kept_ms: i64,
+    /// Required time in a curfew breach.
+    pub breach_ms: i64,
+    /// Required time with no data (a communication gap), not in a breach: not counted either way.
+    pub unknown_ms: i64,
+    /// Curfew time excused by an authorised absence.
+    pub excused_ms: i64,
+}
+
+/// What the days are made from, all as instants.
+#[derive(Clone, Debug, Default)]
+pub struct DayInputs {
+    /// Curfew windows the client had to keep (absences cut out), within the monitored period.
+    pub required: Spans,
+    /// Curfew time excused by authorised absences.
+    pub excused: Spans,
+    /// Curfew breach episodes (not withdrawn).
+    pub breach: Spans,
+    /// Communication gaps of the client's devices.
+    pub unknown: Spans,
+}
+
+/// The first instant of a local date: midnight, or the end of a gap if midnight does not exist
+/// there (zones that change at midnight), as the rules engine maps local times.
+pub fn day_start(tz: Tz, date: NaiveDate) -> i64 {
+    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    match tz.from_local_datetime(&midnight) {
+        MappedLocalTime::Single(t) | MappedLocalTime::Ambiguous(t, _) => t.timestamp_millis(),
+        // In a gap: the wall clock jumps past midnight; the day starts when the gap ends, which
+        // is the same instant in UTC as midnight read with the offset before the change.
+        MappedLocalTime::None => {
+            let before = tz.offset_from_utc_datetime(&midnight);
+            let offset = chrono::Offset::fix(&before).local_minus_utc();
+            midnight.and_utc().timestamp_millis() - i64::from(offset) * 1000
+        }
+    }
+}
+
+/// The days from `from` to `to` inclusive.
+pub fn days(tz: Tz, from: NaiveDate, to: NaiveDate, inputs: &DayInputs) -> Vec<Day> {
+    let breach = inputs.breach.intersect(&inputs.required);
+    let unknown = inputs.unknown.intersect(&inputs.required).subtract(&breach);
+    let mut out = Vec::new();
+    let mut date = from;
+    while date <= to {
+        let Some(next) = date.checked_add_days(Days::new(1)) else {
+            break;
+        };
+        let (s, e) = (day_start(tz, date), day_start(tz, next));
+        let required_ms = inputs.required.clip(s, e).total();
+        let breach_ms = breach.clip(s, e).total();
+        let unknown_ms = unknown.clip(s, e).total();
+        out.push(Day {
+            date,
+            length_ms: e - s,
+            required_ms,
+            kept_ms: required_ms - breach_ms - unknown_ms,
+            breach_ms,
+            unknown_ms,
+            excused_ms: inputs.excused.clip(s, e).total(),
+        });
+        date = next;
+    }
+    out
+}
+
+/// The curfew windows of `plan` within `[from, to)`, clipped to it.
+pub fn windows(plan: &CurfewPlan, from: i64, to: i64) -> Spans {
+    Spans::of(
+        plan.windows(Timestamp(from), Timestamp(to))
+            .into_iter()
+            .map(|w| w.span),
+    )
+    .clip(from, to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rules::schedule::{TimeZone, Timetable, WeeklySlot, WindowOrigin};
+
+    const H: i64 = 3_600_000;
+
+    fn riga() -> Tz {
+        TimeZone::default().0
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn utc(y: i32, m: u32, d: u32, h: u32) -> i64 {
+        date(y, m, d)
+            .and_hms_opt(h, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+    }
+
+    /// Every night 21:00 to 07:00 in Riga.
+    fn nightly(absences: Vec<Interval>) -> CurfewPlan {
+        let slots: Vec<(WeeklySlot, u16)> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            .iter()
+            .map(|d| {
+                let slot: WeeklySlot = serde_json::from_value(
+                    serde_json::json!({"day": d, "start": "21:00", "end": "07:00"}),
+                )
+                .unwrap();
+                (slot, 0)
+            })
+            .collect();
+        let timetable = Timetable::new(TimeZone::default(), &slots).unwrap();
+        CurfewPlan::new(
+            timetable,
+            Vec::<(Interval, u16, WindowOrigin)>::new(),
+            absences,
+        )
+        .unwrap()
+    }
+
+    fn required(plan: &CurfewPlan, from: NaiveDate, to: NaiveDate) -> Spans {
+        let s = day_start(riga(), from);
+        let e = day_start(riga(), to.succ_opt().unwrap());
+        windows(plan, s, e)
+    }
+
+    #[test]
+    fn spring_and_autumn_days_are_23_and_25_hours() {
+        let inputs = DayInputs::default();
+        let spring = days(riga(), date(2026, 3, 29), date(2026, 3, 29), &inputs);
+        assert_eq!(spring[0].length_ms, 23 * H);
+        let autumn = days(riga(), date(2026, 10, 25), date(2026, 10, 25), &inputs);
+        assert_eq!(autumn[0].length_ms, 25 * H);
+        let plain = days(riga(), date(2026, 5, 5), date(2026, 5, 5), &inputs);
+        assert_eq!(plain[0].length_ms, 24 * H);
+    }
+
+    #[test]
+    fn a_slot_crossing_midnight_counts_on_both_days() {
+        let plan = nightly(vec![]);
+        let (from, to) = (date(2026, 5, 5), date(2026, 5, 6));
+        let inputs = DayInputs {
+            required: required(&plan, from, to),
+            ..DayInputs::default()
+        };
+        let d = days(riga(), from, to, &inputs);
+        // 00:00-07:00 and 21:00-24:00 each day.
+        assert_eq!(d[0].required_ms, 10 * H);
+        assert_eq!(d[1].required_ms, 10 * H);
+        assert_eq!(d[0].kept_ms, 10 * H);
+    }
+
+    #[test]
+    fn curfew_nights_shrink_and_grow_with_the_clocks() {
+        let plan = nightly(vec![]);
+        // Sunday 29 March 2026: 00:00-07:00 local is 6 real hours, then 21:00-24:00.
+        let day = date(2026, 3, 29);
+        let inputs = DayInputs {
+            required: required(&plan, day, day),
+            ..DayInputs::default()
+        };
+        assert_eq!(days(riga(), day, day, &inputs)[0].required_ms, 9 * H);
+        // Sunday 25 October 2026: 00:00-07:00 local is 8 real hours.
+        let day = date(2026, 10, 25);
+        let inputs = DayInputs {
+            required: required(&plan, day, day),
+            ..DayInputs::default()
+        };
+        assert_eq!(days(riga(), day, day, &inputs)[0].required_ms, 11 * H);
+    }
+
+    #[test]
+    fn an_authorised_absence_is_not_required() {
+        // Out 05:00-07:00 local (02:00-04:00Z in summer) on 6 May: a work shift.
+        let absence = Interval::new(Timestamp(utc(2026, 5, 6, 2)), Timestamp(utc(2026, 5, 6, 4)));
+        let plan = nightly(vec![absence]);
+        let day = date(2026, 5, 6);
+        let inputs = DayInputs {
+            required: required(&plan, day, day),
+            excused: Spans::of([absence]),
+            ..DayInputs::default()
+        };
+        let d = &days(riga(), day, day, &inputs)[0];
+        assert_eq!(d.required_ms, 8 * H);
+        assert_eq!(d.excused_ms, 2 * H);
+    }
+
+    #[test]
+    fn no_data_is_unknown_not_breach() {
+        let plan = nightly(vec![]);
+        let day = date(2026, 5, 6);
+        // 22:00-23:00 local a breach (19:00-20:00Z), 22:30-23:30 local no data.
+        let inputs = DayInputs {
+            required: required(&plan, day, day),
+            breach: Spans::new(vec![(utc(2026, 5, 6, 19), utc(2026, 5, 6, 20))]),
+            unknown: Spans::new(vec![(
+                utc(2026, 5, 6, 19) + H / 2,
+                utc(2026, 5, 6, 20) + H / 2,
+            )]),
+            ..DayInputs::default()
+        };
+        let d = &days(riga(), day, day, &inputs)[0];
+        assert_eq!(d.breach_ms, H);
+        assert_eq!(d.unknown_ms, H / 2);
+        assert_eq!(d.kept_ms, 10 * H - H - H / 2);
+    }
+
+    fn spans() -> impl Strategy<Value = Spans> {
+        prop::collection::vec((0i64..200, 1i64..50), 0..6).prop_map(|v| {
+            Spans::new(
+                v.into_iter()
+                    .map(|(s, l)| (s * H / 4, (s + l) * H / 4))
+                    .collect(),
+            )
+        })
+    }
+
+    proptest! {
+        /// Whatever the windows, breaches and gaps: kept + breach + unknown = required, and none
+        /// is negative or beyond what was required.
+        #[test]
+        fn the_parts_add_up(required in spans(), breach in spans(), unknown in spans()) {
+            let from = date(1970, 1, 1);
+            let inputs = DayInputs { required, breach, unknown, ..DayInputs::default() };
+            for d in days(chrono_tz::UTC, from, date(1970, 1, 4), &inputs) {
+                prop_assert_eq!(d.kept_ms + d.breach_ms + d.unknown_ms, d.required_ms);
+                prop_assert!(d.kept_ms >= 0 && d.breach_ms >= 0 && d.unknown_ms >= 0);
+                prop_assert!(d.required_ms <= d.length_ms);
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The court compliance summary ("pārskats par pienākumu izpildi") of one order over a period:
+//! what the order required, per day the curfew hours required and kept, every breach with the
+//! observations behind it and how it was resolved, device faults and communication gaps (which
+//! are not breaches), officers' notes, and the policy revisions used.
+//!
+//! Courts receive it as evidence, so it is reproducible: built only from stored data
+//! ([`model`]), written as canonical JSON ([`json`]) whose SHA-256 is its digest, and rendered
+//! to a PDF that is a pure function of that JSON ([`pdf`]), which carries the JSON inside it so
+//! that [`verify`] can build the report again from the store and say what differs.
+
+pub mod days;
+pub mod json;
+pub mod model;
+pub mod pdf;
+mod text;
+pub mod verify;
+
+pub use model::{Lang, Params, Report, build};
+pub use verify::{Difference, Verdict, verify};
+
+/// The PDF of a report and its digest.
+pub fn to_pdf(report: &Report) -> Result<(Vec<u8>, String), ReportError> {
+    let (document, digest) = json::document(report)?;
+    Ok((pdf::render(report, &document, &digest)?, digest))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The request is wrong (dates, period, language).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0} does not exist")]
+    NotFound(String),
+    #[error("case records: {0}")]
+    Cases(cases::CasesError),
+    #[error("episodes: {0}")]
+    Judge(#[from] judge::JudgeError),
+    #[error("alerts: {0}")]
+    Alerts(#[from] alerts::AlertsError),
+    #[error(transparent)]
+    Store(#[from] ingest::store::StoreError),
+    /// Stored data that no longer reads as it should.
+    #[error("stored record is invalid: {0}")]
+    Corrupt(String),
+    /// A file that is not a sargs compliance summary, or not one as it was written.
+    #[error("{0}")]
+    NotAReport(String),
+    #[error("writing the PDF: {0}")]
+    Pdf(String),
+}

@@ -1,0 +1,534 @@
+//! The compliance summary as a plain serde value, built from what is stored: the order and its
+//! revisions, the curfew plan, authorised absences, the breach episodes with the observations
+//! behind them and the alerts that followed them (resolution and history), device faults and
+//! communication gaps, fittings and officers' notes.
+//!
+//! It holds nothing that is not stored data or computed from it (no clock, no generation time),
+//! so the same data gives the same report, and `verify` can build it again and compare. Field
+//! order is fixed by the structs; the canonical JSON (`json.rs`) sorts keys anyway.
+
+use alerts::lifecycle::{AlertState, Resolution};
+use alerts::records::{AlertEvent, AlertFilter};
+use cases::{Absence, Assignment, Cases, CasesError, OrderStatus, OrderTerms};
+use chrono::{Days, NaiveDate};
+use ingest::store::Store;
+use judge::EpisodeState;
+use rules::observation::EvidenceRef;
+use rules::policy::{Address, DeviceKind, MonitoringPolicy, WornDevice};
+use rules::schedule::{AuthorisedAbsence, Interval};
+use rules::{BreachKind, ConditionRef, Severity, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::ReportError;
+use crate::days::{self, Day, DayInputs, Spans};
+
+/// What the report's format is called inside its JSON, so a reader knows what it holds.
+pub const FORMAT: &str = "sargs-compliance-summary/1";
+
+/// The language of the document.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Lv,
+    En,
+}
+
+impl Lang {
+    pub fn parse(text: &str) -> Option<Lang> {
+        match text {
+            "lv" => Some(Lang::Lv),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Lv => "lv",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// What a report is asked for: one order, local dates `from` to `to` inclusive, a language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Params {
+    pub order_id: i64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub lang: Lang,
+}
+
+/// The longest period one report covers.
+const MAX_DAYS: u64 = 5 * 366;
+
+impl Params {
+    pub fn check(&self) -> Result<(), ReportError> {
+        if self.from > self.to {
+            return Err(ReportError::Invalid(format!(
+                "the period starts ({}) after it ends ({})",
+                self.from, self.to
+            )));
+        }
+        let limit = self.from.checked_add_days(Days::new(MAX_DAYS));
+        if limit.is_none_or(|limit| self.to > limit) {
+            return Err(ReportError::Invalid(
+                "the period must be at most 5 years".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub format: String,
+    pub params: Params,
+    pub time_zone: String,
+    /// The period as instants: the first local day's start to the day after the last's.
+    pub period: Interval,
+    pub order: OrderPart,
+    pub client: ClientPart,
+    pub revisions: Vec<RevisionPart>,
+    /// Suspensions, resumptions and the end: no curfew is required while it is not active.
+    pub status_changes: Vec<(Timestamp, OrderStatus)>,
+    pub absences: Vec<Absence>,
+    pub days: Vec<Day>,
+    pub totals: Totals,
+    /// Breach episodes overlapping the period (withdrawn ones too, marked so).
+    pub breaches: Vec<EpisodePart>,
+    /// Device faults and communication gaps: not breaches.
+    pub device_events: Vec<EpisodePart>,
+    pub fittings: Vec<Assignment>,
+    /// The device time of the last observation the order's devices sent within the period:
+    /// curfew time after it counts as no data.
+    pub heard_until: Option<Timestamp>,
+    pub notes: Vec<NotePart>,
+    /// The policy revisions the episodes in the report were judged by.
+    pub policy_revisions: Vec<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OrderPart {
+    pub id: i64,
+    pub court: String,
+    pub case_number: String,
+    pub status: OrderStatus,
+    pub revision: u32,
+    pub terms: OrderTerms,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClientPart {
+    pub id: i64,
+    pub name: String,
+    /// The addresses the curfew names, as written on the order.
+    pub addresses: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RevisionPart {
+    pub revision: u32,
+    pub created: Timestamp,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub required_ms: i64,
+    pub kept_ms: i64,
+    pub breach_ms: i64,
+    pub unknown_ms: i64,
+    pub excused_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EpisodePart {
+    pub episode_id: u64,
+    pub condition: ConditionRef,
+    pub kind: BreachKind,
+    pub severity: Severity,
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+    pub duration_ms: Option<i64>,
+    pub state: EpisodeState,
+    pub policy_revision: u32,
+    pub evidence: Vec<Evidence>,
+    /// The alert it raised or carried on, if any.
+    pub alert: Option<AlertPart>,
+}
+
+/// An observation behind an episode, with what the device reported.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evidence {
+    pub device: u64,
+    pub seq: u32,
+    pub device_time: Timestamp,
+    /// The stored observation; None if it is not in the store (which `verify` would show).
+    pub received_at: Option<Timestamp>,
+    pub frame_type: Option<String>,
+    pub reading: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AlertPart {
+    pub id: i64,
+    pub state: AlertState,
+    pub resolution: Option<Resolution>,
+    pub history: Vec<AlertEvent>,
+}
+
+/// An officer's note: their words, marked as such.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NotePart {
+    pub id: i64,
+    pub created: Timestamp,
+    pub author: String,
+    pub text: String,
+}
+
+/// Device kinds of episode that say something about the device or the data, not the client's
+/// compliance: shown apart, never counted as breaches.
+pub fn is_device_event(kind: BreachKind) -> bool {
+    matches!(
+        kind,
+        BreachKind::CommunicationLost
+            | BreachKind::BatteryLow
+            | BreachKind::BatteryCritical
+            | BreachKind::NotCharged
+            | BreachKind::MainsPowerLost
+            | BreachKind::MotionWithoutFix
+            | BreachKind::ClockSkewed
+    )
+}
+
+/// Builds the report of `params` from the store.
+pub async fn build(store: &Store, cases: &Cases, params: &Params) -> Result<Report, ReportError> {
+    params.check()?;
+    let order = cases.order(params.order_id).await?;
+    let client = cases.client(order.client_id).await?;
+    let tz = order.terms.time_zone;
+    let from_ms = days::day_start(tz.0, params.from);
+    let after = params
+        .to
+        .succ_opt()
+        .ok_or_else(|| ReportError::Invalid("the period ends too late".into()))?;
+    let to_ms = days::day_start(tz.0, after);
+
+    let revisions = cases.order_revisions(order.id).await?;
+    let status_changes = cases.order_status_changes(order.id).await?;
+    let absences = cases.absences(order.id).await?;
+    let stored = judge::records::episodes(store, client.id, from_ms, to_ms).await?;
+    let alerts = alerts_of(store, client.id).await?;
+
+    let mut breaches = Vec::new();
+    let mut device_events = Vec::new();
+    let mut policy_revisions = Vec::new();
+    let mut breach_spans = Vec::new();
+    let mut gap_spans = Vec::new();
+    for e in stored.into_iter().filter(|e| e.order_id == order.id) {
+        let end = e.end.map_or(to_ms, |t| t.0);
+        if e.state != EpisodeState::Withdrawn {
+            if e.condition == ConditionRef::Curfew {
+                breach_spans.push((e.start.0, end));
+            } else if e.kind == BreachKind::CommunicationLost {
+                gap_spans.push((e.start.0, end));
+            }
+        }
+        if !policy_revisions.contains(&e.policy_revision) {
+            policy_revisions.push(e.policy_revision);
+        }
+        let mut evidence = Vec::with_capacity(e.evidence.len());
+        for r in &e.evidence {
+            evidence.push(observation(store, r).await?);
+        }
+        let alert = alerts
+            .iter()
+            .find(|(_, episodes)| episodes.contains(&e.episode_id))
+            .map(|(a, _)| a.clone());
+        let part = EpisodePart {
+            episode_id: e.episode_id,
+            condition: e.condition,
+            kind: e.kind,
+            severity: e.severity,
+            start: e.start,
+            end: e.end,
+            duration_ms: e.end.map(|end| end.0 - e.start.0),
+            state: e.state,
+            policy_revision: e.policy_revision,
+            evidence,
+            alert,
+        };
+        if is_device_event(part.kind) {
+            device_events.push(part);
+        } else {
+            breaches.push(part);
+        }
+    }
+    policy_revisions.sort_unstable();
+
+    // Required time after the last observation the order's devices sent within the period is not
+    // known yet (a period that ends today, or data still held by a device): no data, never kept.
+    let fittings = cases.assignments(params.order_id).await?;
+    let mut heard_until = None;
+    for f in &fittings {
+        let last = store.last_device_time(f.device_id, from_ms, to_ms).await?;
+        heard_until = heard_until.max(last);
+    }
+    gap_spans.push((heard_until.unwrap_or(from_ms).max(from_ms), to_ms));
+
+    let excusing = excusing(&absences);
+    let window = (from_ms, to_ms);
+    let inactive = inactive(&status_changes, to_ms);
+    let required = curfew(&order, &client, &revisions, &excusing, window)?.subtract(&inactive);
+    let unexcused = curfew(&order, &client, &revisions, &[], window)?.subtract(&inactive);
+    let inputs = DayInputs {
+        excused: unexcused.subtract(&required),
+        required,
+        breach: Spans::new(breach_spans),
+        unknown: Spans::new(gap_spans),
+    };
+    let days = days::days(tz.0, params.from, params.to, &inputs);
+    let totals = days.iter().fold(Totals::default(), |t, d| Totals {
+        required_ms: t.required_ms + d.required_ms,
+        kept_ms: t.kept_ms + d.kept_ms,
+        breach_ms: t.breach_ms + d.breach_ms,
+        unknown_ms: t.unknown_ms + d.unknown_ms,
+        excused_ms: t.excused_ms + d.excused_ms,
+    });
+
+    let mut notes = Vec::new();
+    for n in cases.notes(client.id).await? {
+        if n.created_ms >= from_ms && n.created_ms < to_ms {
+            let author = cases.user(n.author_id).await?.display_name;
+            notes.push(NotePart {
+                id: n.id,
+                created: Timestamp(n.created_ms),
+                author,
+                text: n.text,
+            });
+        }
+    }
+
+    Ok(Report {
+        format: FORMAT.to_string(),
+        params: params.clone(),
+        time_zone: tz.to_string(),
+        period: Interval::new(Timestamp(from_ms), Timestamp(to_ms)),
+        client: ClientPart {
+            id: client.id,
+            name: format!("{} {}", client.given_name, client.family_name),
+            addresses: client
+                .addresses
+                .iter()
+                .map(|a| (a.id.clone(), a.street.clone()))
+                .collect(),
+        },
+        order: OrderPart {
+            id: order.id,
+            court: order.court,
+            case_number: order.case_number,
+            status: order.status,
+            revision: order.revision,
+            terms: order.terms,
+        },
+        revisions: revisions
+            .iter()
+            .map(|r| RevisionPart {
+                revision: r.revision,
+                created: Timestamp(r.created_ms),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+        status_changes,
+        absences: absences
+            .into_iter()
+            .filter(|a| a.from.0 < to_ms && a.until.0 > from_ms)
+            .collect(),
+        days,
+        totals,
+        breaches,
+        device_events,
+        fittings,
+        heard_until: heard_until.map(Timestamp),
+        notes,
+        policy_revisions,
+    })
+}
+
+/// The client's alerts, each with the ids of the episodes it carries.
+async fn alerts_of(store: &Store, client: i64) -> Result<Vec<(AlertPart, Vec<u64>)>, ReportError> {
+    let filter = AlertFilter {
+        client_ids: Some(vec![client]),
+        ..AlertFilter::default()
+    };
+    let mut out = Vec::new();
+    let mut before = None;
+    loop {
+        let page = alerts::records::list(store, &filter, before, 500).await?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.id);
+        for a in page {
+            let episodes = alerts::records::episodes_of(store, a.id).await?;
+            let history = alerts::records::events(store, a.id).await?;
+            out.push((
+                AlertPart {
+                    id: a.id,
+                    state: a.state,
+                    resolution: a.resolution,
+                    history,
+                },
+                episodes,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The stored observation an evidence reference points at.
+async fn observation(store: &Store, r: &EvidenceRef) -> Result<Evidence, ReportError> {
+    let t = r.device_time.0;
+    let rows = store
+        .observations_page(r.device, t, t.saturating_add(1), None, 64)
+        .await?;
+    let found = rows.into_iter().find(|o| o.seq == r.seq);
+    Ok(Evidence {
+        device: r.device,
+        seq: r.seq,
+        device_time: r.device_time,
+        received_at: found.as_ref().map(|o| Timestamp(o.received_at_ms)),
+        frame_type: found.as_ref().map(|o| {
+            firmware_proto::FrameType::from_u8(o.frame_type)
+                .map_or("unknown", |t| t.name())
+                .to_string()
+        }),
+        reading: found.map(|o| {
+            serde_json::from_str(&o.fields).unwrap_or(serde_json::Value::String(o.fields))
+        }),
+    })
+}
+
+/// When the order was not active (suspended, revoked, ended), up to `to_ms`.
+fn inactive(changes: &[(Timestamp, OrderStatus)], to_ms: i64) -> Spans {
+    let mut spans = Vec::new();
+    let mut since = None;
+    for &(at, status) in changes {
+        match (status == OrderStatus::Active, since) {
+            (true, Some(from)) => {
+                spans.push((from, at.0));
+                since = None;
+            }
+            (false, None) => since = Some(at.0),
+            _ => {}
+        }
+    }
+    if let Some(from) = since {
+        spans.push((from, to_ms));
+    }
+    Spans::new(spans)
+}
+
+/// Authorised absences as they excused: from their start until they end or were called off.
+fn excusing(absences: &[Absence]) -> Vec<AuthorisedAbsence> {
+    absences
+        .iter()
+        .filter_map(|a| {
+            let until = a.cancelled_ms.map_or(a.until.0, |c| c.min(a.until.0));
+            (until > a.from.0).then(|| AuthorisedAbsence {
+                id: format!("absence-{}", a.id),
+                from: a.from,
+                until: Timestamp(until),
+                reason: a.reason,
+            })
+        })
+        .collect()
+}
+
+/// The curfew time required within `(from_ms, to_ms)`: each revision's plan from when it was
+/// made until the next, within the monitored period, with `absences` cut out by the plan itself.
+fn curfew(
+    order: &cases::Order,
+    client: &cases::Client,
+    revisions: &[cases::OrderRevision],
+    absences: &[AuthorisedAbsence],
+    (from_ms, to_ms): (i64, i64),
+) -> Result<Spans, ReportError> {
+    let mut spans = Vec::new();
+    for (i, r) in revisions.iter().enumerate() {
+        let start = if i == 0 { i64::MIN } else { r.created_ms };
+        let end = revisions.get(i + 1).map_or(i64::MAX, |n| n.created_ms);
+        let s = start.max(from_ms).max(r.terms.starts.0);
+        let e = end.min(to_ms).min(r.terms.ends.0);
+        if s >= e {
+            continue;
+        }
+        let Some(mut terms) = r.terms.curfew.clone() else {
+            continue;
+        };
+        terms.absences.extend(absences.iter().cloned());
+        let policy = MonitoringPolicy {
+            client: u64::try_from(client.id).unwrap_or_default(),
+            revision: r.revision,
+            time_zone: r.terms.time_zone,
+            monitoring_from: Some(r.terms.starts),
+            monitoring_until: Some(r.terms.ends),
+            // A stand-in tag: the plan does not depend on which device is worn.
+            devices: vec![WornDevice {
+                id: u64::MAX,
+                kind: DeviceKind::Tag,
+                comm_lost_after: None,
+            }],
+            addresses: client
+                .addresses
+                .iter()
+                .map(|a| Address {
+                    id: a.id.clone(),
+                    zone: a.zone.clone(),
+                    home_unit: None,
+                })
+                .collect(),
+            curfew: Some(terms),
+            zones: Vec::new(),
+            proximity: Vec::new(),
+            health: Default::default(),
+        };
+        let compiled = policy.compile().map_err(|e| {
+            ReportError::Corrupt(format!(
+                "order {} revision {} does not compile: {e}",
+                order.id, r.revision
+            ))
+        })?;
+        if let Some(plan) = compiled.curfew {
+            spans.extend_from_slice(days::windows(&plan, s, e).as_slice());
+        }
+    }
+    Ok(Spans::new(spans))
+}
+
+impl From<CasesError> for ReportError {
+    fn from(e: CasesError) -> ReportError {
+        match e {
+            CasesError::NotFound { what, id } => ReportError::NotFound(format!("{what} {id}")),
+            other => ReportError::Cases(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_order_is_inactive_from_a_suspension_to_its_resumption_and_after_its_end() {
+        let changes = [
+            (Timestamp(10), OrderStatus::Suspended),
+            (Timestamp(20), OrderStatus::Active),
+            (Timestamp(30), OrderStatus::Ended),
+        ];
+        assert_eq!(
+            inactive(&changes, 100),
+            Spans::new(vec![(10, 20), (30, 100)])
+        );
+        assert_eq!(inactive(&[], 100), Spans::default());
+    }
+}

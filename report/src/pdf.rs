@@ -1,0 +1,791 @@
+//! The report as a PDF for the court: A4, DejaVu Sans embedded (subset) so Latvian letters show
+//! on any machine, tables paginated with their header repeated, the order and period at the top
+//! of each page and "page x of y" with the digest at the foot.
+//!
+//! The file is a pure function of the report: no clock, no random ids (krilla derives the file
+//! id from the content digest given as the document id), so the same data give the same bytes.
+//! The exchange JSON (`json.rs`) is embedded uncompressed as `compliance-summary.json`, which is
+//! what `verify` reads back.
+//!
+//! Laid out in two passes: first into pages of drawing operations (so the page count is known),
+//! then drawn with the header and footer.
+
+use krilla::Document;
+use krilla::color::rgb;
+use krilla::embed::{AssociationKind, EmbeddedFile, MimeType};
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::metadata::Metadata;
+use krilla::num::NormalizedF32;
+use krilla::page::PageSettings;
+use krilla::paint::Fill;
+use krilla::text::{Font, TextDirection};
+use ttf_parser::Face;
+
+use crate::ReportError;
+use crate::model::{EpisodePart, Lang, Report};
+use crate::text::{self, T};
+
+/// The name of the embedded exchange document.
+pub const EMBEDDED_NAME: &str = "compliance-summary.json";
+
+static REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+static BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
+
+const PAGE_W: f32 = 595.0;
+const PAGE_H: f32 = 842.0;
+const LEFT: f32 = 42.0;
+const RIGHT: f32 = PAGE_W - 42.0;
+const TOP: f32 = 78.0;
+const BOTTOM: f32 = PAGE_H - 52.0;
+const BODY: f32 = 9.0;
+const SMALL: f32 = 7.5;
+
+enum Op {
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        text: String,
+    },
+    /// A filled rectangle: table header shading and rules.
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        grey: u8,
+    },
+}
+
+struct Measure {
+    regular: Face<'static>,
+    bold: Face<'static>,
+}
+
+impl Measure {
+    fn width(&self, text: &str, size: f32, bold: bool) -> f32 {
+        let face = if bold { &self.bold } else { &self.regular };
+        let units: u32 = text
+            .chars()
+            .map(|c| {
+                face.glyph_index(c)
+                    .and_then(|g| face.glyph_hor_advance(g))
+                    .map_or(600, u32::from)
+            })
+            .sum();
+        units as f32 * size / f32::from(face.units_per_em())
+    }
+
+    /// Lines of at most `width`, broken at spaces, and inside words too long for one line.
+    fn wrap(&self, text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
+        let mut lines = Vec::new();
+        for paragraph in text.split('\n') {
+            let mut line = String::new();
+            for word in paragraph.split(' ') {
+                let candidate = if line.is_empty() {
+                    word.to_string()
+                } else {
+                    format!("{line} {word}")
+                };
+                if self.width(&candidate, size, bold) <= width {
+                    line = candidate;
+                    continue;
+                }
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                }
+                for c in word.chars() {
+                    line.push(c);
+                    if self.width(&line, size, bold) > width {
+                        line.pop();
+                        lines.push(std::mem::take(&mut line));
+                        line.push(c);
+                    }
+                }
+            }
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+/// A column of a table: its title and width in points.
+struct Col(&'static T, f32);
+
+struct Layout {
+    measure: Measure,
+    lang: Lang,
+    pages: Vec<Vec<Op>>,
+    y: f32,
+}
+
+impl Layout {
+    fn page(&mut self) -> &mut Vec<Op> {
+        if self.pages.is_empty() {
+            self.pages.push(Vec::new());
+        }
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.y = TOP;
+    }
+
+    /// Room for `h` more points on this page, or a new one.
+    fn ensure(&mut self, h: f32) {
+        if self.y + h > BOTTOM {
+            self.new_page();
+        }
+    }
+
+    fn text(&mut self, x: f32, size: f32, bold: bool, text: String) {
+        let y = self.y;
+        self.page().push(Op::Text {
+            x,
+            y,
+            size,
+            bold,
+            text,
+        });
+    }
+
+    fn heading(&mut self, t: &T) {
+        self.ensure(48.0);
+        self.y += 14.0;
+        self.text(LEFT, 11.5, true, t.get(self.lang).to_string());
+        self.y += 4.0;
+        let y = self.y;
+        self.page().push(Op::Rect {
+            x: LEFT,
+            y,
+            w: RIGHT - LEFT,
+            h: 0.6,
+            grey: 120,
+        });
+        self.y += 12.0;
+    }
+
+    fn para(&mut self, text: &str, size: f32, bold: bool) {
+        for line in self.measure.wrap(text, size, bold, RIGHT - LEFT) {
+            self.ensure(size + 3.0);
+            self.text(LEFT, size, bold, line);
+            self.y += size + 3.0;
+        }
+    }
+
+    /// A label and its value beside it.
+    fn field(&mut self, label: &T, value: &str) {
+        let indent = 150.0;
+        let lines = self.measure.wrap(value, BODY, false, RIGHT - LEFT - indent);
+        self.ensure(BODY + 3.0);
+        self.text(LEFT, BODY, true, label.get(self.lang).to_string());
+        for line in lines {
+            self.ensure(BODY + 3.0);
+            self.text(LEFT + indent, BODY, false, line);
+            self.y += BODY + 3.0;
+        }
+    }
+
+    fn table_header(&mut self, cols: &[Col], size: f32) {
+        let y = self.y - size;
+        self.page().push(Op::Rect {
+            x: LEFT,
+            y: y - 2.0,
+            w: RIGHT - LEFT,
+            h: size + 6.0,
+            grey: 225,
+        });
+        let mut x = LEFT + 2.0;
+        for Col(title, w) in cols {
+            let t = title.get(self.lang).to_string();
+            let t = self.measure.wrap(&t, size, true, w - 4.0).remove(0);
+            self.text(x, size, true, t);
+            x += w;
+        }
+        self.y += size + 6.0;
+    }
+
+    /// A table; rows break across pages, and the header is repeated on each.
+    fn table(&mut self, cols: &[Col], rows: &[Vec<String>], size: f32) {
+        let line = size + 2.5;
+        self.ensure(3.0 * line + 8.0);
+        self.y += size;
+        self.table_header(cols, size);
+        for row in rows {
+            let cells: Vec<Vec<String>> = cols
+                .iter()
+                .zip(row)
+                .map(|(Col(_, w), cell)| self.measure.wrap(cell, size, false, w - 4.0))
+                .collect();
+            let height = cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * line;
+            if self.y + height > BOTTOM {
+                self.new_page();
+                self.y += size;
+                self.table_header(cols, size);
+            }
+            let top = self.y;
+            let mut x = LEFT + 2.0;
+            for (cell, Col(_, w)) in cells.into_iter().zip(cols) {
+                self.y = top;
+                for l in cell {
+                    self.text(x, size, false, l);
+                    self.y += line;
+                }
+                x += w;
+            }
+            self.y = top + height;
+            let y = self.y - line + 3.0;
+            self.page().push(Op::Rect {
+                x: LEFT,
+                y,
+                w: RIGHT - LEFT,
+                h: 0.3,
+                grey: 200,
+            });
+        }
+        self.y += 6.0;
+    }
+}
+
+/// The PDF of `report`, with `document` (its exchange JSON) embedded and `digest` shown.
+pub fn render(report: &Report, document: &[u8], digest: &str) -> Result<Vec<u8>, ReportError> {
+    let lang = report.params.lang;
+    let tz: chrono_tz::Tz = report.time_zone.parse().unwrap_or(chrono_tz::Europe::Riga);
+    let measure = Measure {
+        regular: Face::parse(REGULAR, 0).map_err(|e| ReportError::Pdf(e.to_string()))?,
+        bold: Face::parse(BOLD, 0).map_err(|e| ReportError::Pdf(e.to_string()))?,
+    };
+    let mut l = Layout {
+        measure,
+        lang,
+        pages: Vec::new(),
+        y: TOP,
+    };
+    body(&mut l, report, tz, digest);
+
+    let regular = Font::new(REGULAR.into(), 0).ok_or_else(|| ReportError::Pdf("font".into()))?;
+    let bold = Font::new(BOLD.into(), 0).ok_or_else(|| ReportError::Pdf("font".into()))?;
+    let header = format!(
+        "{} · {} {} ({}, {}) · {} {} – {}",
+        text::TITLE.get(lang),
+        text::ORDER.get(lang),
+        report.order.id,
+        report.order.court,
+        report.order.case_number,
+        text::PERIOD.get(lang),
+        text::date(report.params.from, lang),
+        text::date(report.params.to, lang),
+    );
+    let mut doc = Document::new();
+    let total = l.pages.len();
+    for (i, ops) in l.pages.iter().enumerate() {
+        let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
+            .ok_or_else(|| ReportError::Pdf("page size".into()))?;
+        let mut page = doc.start_page_with(settings);
+        let mut surface = page.surface();
+        // Shading and rules first, so the text lies on them: the header's rule, then the body's.
+        let rects = ops.iter().filter_map(|op| match op {
+            Op::Rect { x, y, w, h, grey } => Some((*x, *y, *w, *h, *grey)),
+            Op::Text { .. } => None,
+        });
+        let rule = std::iter::once((LEFT, 42.0, RIGHT - LEFT, 0.5, 150));
+        for (x, y, w, h, grey) in rule.chain(rects) {
+            let Some(rect) = Rect::from_xywh(x, y, w, h) else {
+                continue;
+            };
+            let mut pb = PathBuilder::new();
+            pb.push_rect(rect);
+            if let Some(path) = pb.finish() {
+                surface.set_fill(Some(fill(grey)));
+                surface.draw_path(&path);
+            }
+        }
+        let mut draw = |x: f32, y: f32, size: f32, bold_face: bool, s: &str, grey: u8| {
+            surface.set_fill(Some(fill(grey)));
+            let font = if bold_face { &bold } else { &regular };
+            surface.draw_text(
+                Point::from_xy(x, y),
+                font.clone(),
+                size,
+                s,
+                false,
+                TextDirection::Auto,
+            );
+        };
+        draw(LEFT, 36.0, SMALL, false, &header, 70);
+        let footer = format!(
+            "{} {} {} {} · SHA-256 {digest}",
+            text::PAGE.get(lang),
+            i + 1,
+            text::OF.get(lang),
+            total
+        );
+        draw(LEFT, PAGE_H - 28.0, SMALL, false, &footer, 70);
+        for op in ops {
+            if let Op::Text {
+                x,
+                y,
+                size,
+                bold,
+                text,
+            } = op
+            {
+                draw(*x, *y, *size, *bold, text, 0);
+            }
+        }
+        surface.finish();
+        page.finish();
+    }
+    doc.set_metadata(
+        Metadata::new()
+            .title(format!(
+                "{} – {} {}",
+                text::TITLE.get(lang),
+                text::ORDER.get(lang),
+                report.order.id
+            ))
+            .language(lang.as_str().to_string())
+            .creator("sargs".to_string())
+            .keywords(vec![format!("sha256:{digest}")])
+            .document_id(digest.to_string()),
+    );
+    doc.embed_file(EmbeddedFile {
+        path: EMBEDDED_NAME.to_string(),
+        mime_type: MimeType::new("application/json"),
+        description: Some(text::TITLE.get(lang).to_string()),
+        association_kind: AssociationKind::Source,
+        data: document.to_vec().into(),
+        modification_date: None,
+        // Uncompressed, so that `verify` (and anyone with a text editor) can read it back.
+        compress: Some(false),
+        location: None,
+    })
+    .ok_or_else(|| ReportError::Pdf("embedding the JSON".into()))?;
+    doc.finish().map_err(|e| ReportError::Pdf(format!("{e:?}")))
+}
+
+fn fill(grey: u8) -> Fill {
+    Fill {
+        paint: rgb::Color::new(grey, grey, grey).into(),
+        opacity: NormalizedF32::ONE,
+        rule: Default::default(),
+    }
+}
+
+/// Everything below the running header, in order.
+fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) {
+    let lang = l.lang;
+    let time = |t: rules::Timestamp| text::time(t, tz, lang);
+    l.y = TOP + 6.0;
+    l.para(text::TITLE.get(lang), 18.0, true);
+    l.para(text::SUBTITLE.get(lang), 10.0, false);
+    l.y += 8.0;
+    let terms = &r.order.terms;
+    l.field(
+        &text::CLIENT,
+        &format!("{} (#{})", r.client.name, r.client.id),
+    );
+    l.field(&text::COURT, &r.order.court);
+    l.field(&text::CASE, &r.order.case_number);
+    l.field(&text::DECISION, &text::date(terms.decision_date, lang));
+    l.field(
+        &text::BASIS,
+        &text::named(&text::name_of(&terms.legal_basis), lang),
+    );
+    l.field(
+        &text::MONITORED,
+        &format!("{} – {}", time(terms.starts), time(terms.ends)),
+    );
+    l.field(
+        &text::STATUS,
+        &format!(
+            "{} · {} {}",
+            text::named(r.order.status.as_str(), lang),
+            T("redakcija", "revision").get(lang),
+            r.order.revision
+        ),
+    );
+    l.field(
+        &text::PERIOD,
+        &format!(
+            "{} – {}",
+            text::date(r.params.from, lang),
+            text::date(r.params.to, lang)
+        ),
+    );
+    l.field(
+        &text::HEARD_UNTIL,
+        &r.heard_until
+            .map_or_else(|| text::NONE.get(lang).to_string(), time),
+    );
+    l.field(&text::TIME_ZONE, &r.time_zone);
+    l.field(&text::DIGEST, digest);
+    l.y += 4.0;
+    l.para(text::TIMES_NOTE.get(lang), SMALL, false);
+
+    l.heading(&text::CONDITIONS);
+    if let Some(curfew) = &terms.curfew {
+        l.para(text::CURFEW.get(lang), BODY, true);
+        for a in &curfew.timetable {
+            let street = r
+                .client
+                .addresses
+                .iter()
+                .find(|(id, _)| *id == a.address)
+                .map_or(a.address.as_str(), |(_, s)| s.as_str());
+            let slots: Vec<String> = a
+                .slots
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {}–{}",
+                        text::named(&s.day.to_string().to_lowercase(), lang),
+                        s.start.format("%H:%M"),
+                        s.end.format("%H:%M")
+                    )
+                })
+                .collect();
+            l.para(&format!("{street}: {}", slots.join("; ")), BODY, false);
+        }
+    }
+    if !terms.zones.is_empty() {
+        l.para(text::ZONES.get(lang), BODY, true);
+        for z in &terms.zones {
+            let kind = match text::name_of(&z.kind).as_str() {
+                "exclusion" => T("aizliegtā zona", "exclusion zone").get(lang),
+                _ => T("atļautā zona", "inclusion zone").get(lang),
+            };
+            l.para(&format!("{} ({kind})", z.id), BODY, false);
+        }
+    }
+    if !terms.proximity.is_empty() {
+        l.para(text::PROXIMITY.get(lang), BODY, true);
+        for p in &terms.proximity {
+            l.para(&format!("{}: {} m", p.id, p.alarm_m), BODY, false);
+        }
+    }
+    if !terms.obligations.is_empty() {
+        l.para(text::OTHER_OBLIGATIONS.get(lang), BODY, true);
+        for o in &terms.obligations {
+            l.para(&format!("{}: {}", o.kind, o.description), BODY, false);
+        }
+    }
+
+    l.heading(&text::REVISIONS);
+    let rows: Vec<Vec<String>> = r
+        .revisions
+        .iter()
+        .map(|v| vec![v.revision.to_string(), time(v.created), v.reason.clone()])
+        .collect();
+    l.table(
+        &[
+            Col(&T("Nr.", "No."), 40.0),
+            Col(&T("Reģistrēta", "Recorded"), 170.0),
+            Col(&T("Iemesls", "Reason"), 301.0),
+        ],
+        &rows,
+        BODY,
+    );
+    let used: Vec<String> = r.policy_revisions.iter().map(u32::to_string).collect();
+    l.para(
+        &format!(
+            "{}: {}",
+            text::POLICY_REVISIONS.get(lang),
+            if used.is_empty() {
+                "–".to_string()
+            } else {
+                used.join(", ")
+            }
+        ),
+        BODY,
+        false,
+    );
+
+    if !r.status_changes.is_empty() {
+        let changes: Vec<String> = r
+            .status_changes
+            .iter()
+            .map(|(at, status)| format!("{} {}", time(*at), text::named(status.as_str(), lang)))
+            .collect();
+        l.para(
+            &format!("{}: {}", text::STATUS_CHANGES.get(lang), changes.join("; ")),
+            BODY,
+            false,
+        );
+    }
+
+    l.heading(&text::DAYS);
+    let h = |ms: i64| text::hours(ms, lang);
+    let mut rows: Vec<Vec<String>> = r
+        .days
+        .iter()
+        .map(|d| {
+            vec![
+                text::date(d.date, lang),
+                h(d.length_ms),
+                h(d.required_ms),
+                h(d.kept_ms),
+                h(d.breach_ms),
+                h(d.unknown_ms),
+                h(d.excused_ms),
+            ]
+        })
+        .collect();
+    let t = &r.totals;
+    rows.push(vec![
+        text::TOTAL.get(lang).to_string(),
+        String::new(),
+        h(t.required_ms),
+        h(t.kept_ms),
+        h(t.breach_ms),
+        h(t.unknown_ms),
+        h(t.excused_ms),
+    ]);
+    l.table(
+        &[
+            Col(&text::DATE, 111.0),
+            Col(&text::DAY_LENGTH, 60.0),
+            Col(&text::REQUIRED, 68.0),
+            Col(&text::KEPT, 68.0),
+            Col(&text::BREACH, 68.0),
+            Col(&text::NO_DATA, 68.0),
+            Col(&text::EXCUSED, 68.0),
+        ],
+        &rows,
+        BODY,
+    );
+
+    l.heading(&text::ABSENCES);
+    if r.absences.is_empty() {
+        l.para(text::NONE.get(lang), BODY, false);
+    } else {
+        let rows: Vec<Vec<String>> = r
+            .absences
+            .iter()
+            .map(|a| {
+                let mut reason = text::named(&text::name_of(&a.reason), lang);
+                if !a.details.is_empty() {
+                    reason = format!("{reason}: {}", a.details);
+                }
+                if let Some(c) = a.cancelled_ms {
+                    reason = format!(
+                        "{reason} ({} {})",
+                        text::CANCELLED.get(lang),
+                        time(rules::Timestamp(c))
+                    );
+                }
+                vec![time(a.from), time(a.until), reason]
+            })
+            .collect();
+        l.table(
+            &[
+                Col(&text::START, 150.0),
+                Col(&text::END, 150.0),
+                Col(&T("Iemesls", "Reason"), 211.0),
+            ],
+            &rows,
+            BODY,
+        );
+    }
+
+    l.heading(&text::BREACHES);
+    if r.breaches.is_empty() {
+        l.para(text::NO_BREACHES.get(lang), BODY, false);
+    }
+    for e in &r.breaches {
+        episode(l, e, tz);
+    }
+
+    l.heading(&text::DEVICE_EVENTS);
+    if r.device_events.is_empty() {
+        l.para(text::NONE.get(lang), BODY, false);
+    } else {
+        let rows: Vec<Vec<String>> = r
+            .device_events
+            .iter()
+            .map(|e| {
+                vec![
+                    format!(
+                        "{} ({})",
+                        text::kind(e.kind, lang),
+                        text::condition(&e.condition, lang)
+                    ),
+                    time(e.start),
+                    e.end.map_or(text::GOING_ON.get(lang).to_string(), time),
+                    e.duration_ms.map_or_else(|| "–".into(), text::duration),
+                    text::episode_state(e.state, lang).to_string(),
+                ]
+            })
+            .collect();
+        l.table(
+            &[
+                Col(&text::KIND, 150.0),
+                Col(&text::START, 120.0),
+                Col(&text::END, 120.0),
+                Col(&text::DURATION, 50.0),
+                Col(&text::STATE, 71.0),
+            ],
+            &rows,
+            SMALL,
+        );
+    }
+
+    l.heading(&text::FITTINGS);
+    let rows: Vec<Vec<String>> = r
+        .fittings
+        .iter()
+        .map(|f| {
+            vec![
+                f.device_id.to_string(),
+                f.address.clone().unwrap_or_default(),
+                time(f.installed),
+                f.removed.map_or_else(|| "–".into(), time),
+            ]
+        })
+        .collect();
+    l.table(
+        &[
+            Col(&text::DEVICE, 80.0),
+            Col(&text::ADDRESS, 90.0),
+            Col(&text::FITTED, 170.0),
+            Col(&text::REMOVED, 171.0),
+        ],
+        &rows,
+        BODY,
+    );
+
+    l.heading(&text::NOTES);
+    if r.notes.is_empty() {
+        l.para(text::NONE.get(lang), BODY, false);
+    }
+    for n in &r.notes {
+        l.ensure(3.0 * (BODY + 3.0));
+        l.para(
+            &format!(
+                "{} · {} · {}",
+                text::NOTE_MARK.get(lang),
+                n.author,
+                time(n.created)
+            ),
+            SMALL,
+            true,
+        );
+        l.para(&text::quoted(&n.text, lang), BODY, false);
+        l.y += 4.0;
+    }
+
+    l.heading(&text::DIGEST);
+    l.para(digest, BODY, true);
+    l.para(text::DIGEST_NOTE.get(lang), SMALL, false);
+}
+
+fn episode(l: &mut Layout, e: &EpisodePart, tz: chrono_tz::Tz) {
+    let lang = l.lang;
+    let time = |t: rules::Timestamp| text::time(t, tz, lang);
+    l.ensure(6.0 * (BODY + 3.0));
+    l.y += 4.0;
+    l.para(
+        &format!(
+            "#{} · {} · {}",
+            e.episode_id,
+            text::kind(e.kind, lang),
+            text::condition(&e.condition, lang)
+        ),
+        BODY + 0.5,
+        true,
+    );
+    l.field(&text::START, &time(e.start));
+    l.field(
+        &text::END,
+        &e.end.map_or(text::GOING_ON.get(lang).to_string(), time),
+    );
+    l.field(
+        &text::DURATION,
+        &e.duration_ms.map_or_else(|| "–".into(), text::duration),
+    );
+    l.field(
+        &text::STATE,
+        &format!(
+            "{} · {} {}",
+            text::episode_state(e.state, lang),
+            T("noteikumu versija", "policy revision").get(lang),
+            e.policy_revision
+        ),
+    );
+    match &e.alert {
+        None => l.field(&text::ALERT, text::NO_ALERT.get(lang)),
+        Some(a) => {
+            l.field(
+                &text::ALERT,
+                &format!("#{} · {}", a.id, text::alert_state(a.state, lang)),
+            );
+            l.field(
+                &text::RESOLUTION,
+                a.resolution
+                    .map_or(text::UNRESOLVED.get(lang), |r| text::resolution(r, lang)),
+            );
+            for ev in &a.history {
+                let who = if ev.actor.is_empty() {
+                    "sargs"
+                } else {
+                    ev.actor.as_str()
+                };
+                let mut line = format!(
+                    "{} · {} · {who}",
+                    time(ev.at),
+                    text::action(ev.action, lang)
+                );
+                if !ev.note.is_empty() {
+                    line = format!("{line}: {}", text::quoted(&ev.note, lang));
+                }
+                l.para(&line, SMALL, false);
+            }
+        }
+    }
+    let rows: Vec<Vec<String>> = e
+        .evidence
+        .iter()
+        .map(|o| {
+            vec![
+                o.device.to_string(),
+                o.seq.to_string(),
+                time(o.device_time),
+                o.frame_type.clone().unwrap_or_default(),
+                o.reading
+                    .as_ref()
+                    .map_or(text::MISSING.get(lang).to_string(), reading),
+            ]
+        })
+        .collect();
+    l.para(text::EVIDENCE.get(lang), SMALL, true);
+    l.table(
+        &[
+            Col(&text::DEVICE, 40.0),
+            Col(&T("Nr.", "Seq"), 30.0),
+            Col(&text::DEVICE_TIME, 135.0),
+            Col(&T("Tips", "Type"), 50.0),
+            Col(&text::READING, 256.0),
+        ],
+        &rows,
+        SMALL,
+    );
+}
+
+/// A reading as a person reads it: `lat 56.96, lon 24.13, accuracy_m 8`, nulls left out.
+fn reading(value: &serde_json::Value) -> String {
+    match value.as_object() {
+        Some(fields) => fields
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| match v.as_str() {
+                Some(s) => format!("{k} {s}"),
+                None => format!("{k} {v}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => value.to_string(),
+    }
+}

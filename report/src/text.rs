@@ -1,0 +1,317 @@
+//! The document's words in Latvian and English (the glossary's terms: "probation client",
+//! "pārskats par pienākumu izpildi"), and dates, times, hours and durations written as each
+//! language writes them, in the order's time zone.
+
+use alerts::lifecycle::{AlertAction, AlertState, Resolution};
+use chrono::{NaiveDate, TimeZone as _};
+use chrono_tz::Tz;
+use judge::EpisodeState;
+use rules::{BreachKind, ConditionRef, Timestamp};
+
+use crate::model::Lang;
+
+/// One phrase in both languages.
+pub(crate) struct T(pub &'static str, pub &'static str);
+
+impl T {
+    pub fn get(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Lv => self.0,
+            Lang::En => self.1,
+        }
+    }
+}
+
+pub(crate) const TITLE: T = T("Pārskats par pienākumu izpildi", "Compliance summary");
+pub(crate) const SUBTITLE: T = T(
+    "Elektroniskā uzraudzība: tiesas nolēmuma pienākumu izpilde",
+    "Electronic monitoring: compliance with the court order",
+);
+pub(crate) const ORDER: T = T("Tiesas nolēmums", "Court order");
+pub(crate) const COURT: T = T("Tiesa", "Court");
+pub(crate) const CASE: T = T("Lietas numurs", "Case number");
+pub(crate) const CLIENT: T = T("Probācijas klients", "Probation client");
+pub(crate) const DECISION: T = T("Nolēmuma datums", "Date of decision");
+pub(crate) const BASIS: T = T("Pamats", "Legal basis");
+pub(crate) const MONITORED: T = T("Uzraudzības periods", "Monitored period");
+pub(crate) const PERIOD: T = T("Pārskata periods", "Period of this summary");
+pub(crate) const TIME_ZONE: T = T("Laika josla", "Time zone");
+/// The last observation within the period: curfew time after it is no data.
+pub(crate) const HEARD_UNTIL: T = T("Dati saņemti līdz", "Data received up to");
+pub(crate) const STATUS: T = T("Statuss", "Status");
+pub(crate) const CONDITIONS: T = T("Pienākumi", "Conditions");
+pub(crate) const CURFEW: T = T(
+    "Aizliegums atstāt dzīvesvietu noteiktā diennakts laikā",
+    "Curfew (ban on leaving the residence at specified times of day)",
+);
+pub(crate) const ZONES: T = T("Zonas", "Zones");
+pub(crate) const PROXIMITY: T = T("Tuvošanās cietušajam", "Victim proximity");
+pub(crate) const OTHER_OBLIGATIONS: T = T("Citi pienākumi", "Other obligations");
+pub(crate) const REVISIONS: T = T("Nolēmuma redakcijas", "Revisions of the order");
+pub(crate) const POLICY_REVISIONS: T = T(
+    "Uzraudzības noteikumu versijas, pēc kurām vērtēti pārkāpumi",
+    "Policy revisions the episodes were judged by",
+);
+pub(crate) const STATUS_CHANGES: T = T(
+    "Statusa izmaiņas (kamēr nolēmums nav spēkā, mājas režīms netiek prasīts)",
+    "Status changes (no curfew is required while the order is not active)",
+);
+pub(crate) const ABSENCES: T = T("Atļautas prombūtnes", "Authorised absences");
+pub(crate) const DAYS: T = T("Mājas režīms pa dienām (stundas)", "Curfew by day (hours)");
+pub(crate) const DATE: T = T("Datums", "Date");
+pub(crate) const REQUIRED: T = T("Noteikts", "Required");
+pub(crate) const KEPT: T = T("Ievērots", "Kept");
+pub(crate) const BREACH: T = T("Pārkāpums", "Breach");
+pub(crate) const NO_DATA: T = T("Nav datu", "No data");
+pub(crate) const EXCUSED: T = T("Prombūtne", "Absence");
+pub(crate) const TOTAL: T = T("Kopā", "Total");
+pub(crate) const DAY_LENGTH: T = T("Diennakts", "Day");
+pub(crate) const BREACHES: T = T("Pārkāpumi", "Breaches");
+pub(crate) const NO_BREACHES: T = T(
+    "Periodā nav konstatēts neviens pārkāpums.",
+    "No breach was found in the period.",
+);
+pub(crate) const DEVICE_EVENTS: T = T(
+    "Ierīču kļūmes un sakaru pārtraukumi (nav pārkāpumi)",
+    "Device faults and communication gaps (not breaches)",
+);
+pub(crate) const NONE: T = T("Nav.", "None.");
+pub(crate) const START: T = T("Sākums", "Start");
+pub(crate) const END: T = T("Beigas", "End");
+pub(crate) const DURATION: T = T("Ilgums", "Duration");
+pub(crate) const KIND: T = T("Veids", "Kind");
+pub(crate) const STATE: T = T("Stāvoklis", "State");
+pub(crate) const GOING_ON: T = T("turpinās", "going on");
+pub(crate) const EVIDENCE: T = T("Pierādījumi (novērojumi)", "Evidence (observations)");
+pub(crate) const DEVICE: T = T("Ierīce", "Device");
+pub(crate) const DEVICE_TIME: T = T("Ierīces laiks", "Device time");
+pub(crate) const READING: T = T("Rādījums", "Reading");
+pub(crate) const MISSING: T = T("nav glabātuvē", "not in the store");
+pub(crate) const ALERT: T = T("Trauksme", "Alert");
+pub(crate) const NO_ALERT: T = T("trauksme nav celta", "no alert raised");
+pub(crate) const RESOLUTION: T = T("Atrisinājums", "Resolution");
+pub(crate) const UNRESOLVED: T = T("nav atrisināta", "not resolved");
+pub(crate) const FITTINGS: T = T("Uzstādītās ierīces", "Devices fitted");
+pub(crate) const FITTED: T = T("Uzstādīta", "Fitted");
+pub(crate) const REMOVED: T = T("Noņemta", "Removed");
+pub(crate) const ADDRESS: T = T("Adrese", "Address");
+pub(crate) const NOTES: T = T("Probācijas darbinieku piezīmes", "Officers' notes");
+pub(crate) const NOTE_MARK: T = T(
+    "Piezīme (darbinieka vārdi, nevis ierīces dati)",
+    "Note (the officer's words, not device data)",
+);
+pub(crate) const CANCELLED: T = T("atsaukta", "called off");
+pub(crate) const DIGEST: T = T("Satura SHA-256", "Content SHA-256");
+pub(crate) const DIGEST_NOTE: T = T(
+    "Pārskats ir atkārtojams: tie paši dati dod to pašu dokumentu. Tā saturs (ar visiem pierādījumiem) ir iegults šajā PDF kā JSON; \"sargs report verify\" to pārrēķina no glabātajiem datiem un parāda, vai kas mainījies.",
+    "This summary is reproducible: the same data give the same document. Its content (with every piece of evidence) is embedded in this PDF as JSON; \"sargs report verify\" computes it again from the stored data and shows whether anything differs.",
+);
+pub(crate) const PAGE: T = T("Lapa", "Page");
+pub(crate) const OF: T = T("no", "of");
+pub(crate) const TIMES_NOTE: T = T(
+    "Laiki norādīti nolēmuma laika joslā; glabāti UTC. Stundas bez datiem nav uzskatītas par pārkāpumu.",
+    "Times are shown in the order's time zone; stored in UTC. Hours without data are not counted as breaches.",
+);
+
+pub(crate) fn kind(k: BreachKind, lang: Lang) -> &'static str {
+    let t = match k {
+        BreachKind::LateArrival => T("novēlota ierašanās", "late arrival"),
+        BreachKind::EarlyDeparture => T("priekšlaicīga aiziešana", "early departure"),
+        BreachKind::AbsentDuringCurfew => T("prombūtne mājas režīma laikā", "absent during curfew"),
+        BreachKind::AbsentEntireCurfew => T(
+            "prombūtne visu mājas režīma laiku",
+            "absent for the whole curfew",
+        ),
+        BreachKind::ExclusionZoneEntered => {
+            T("ieiešana aizliegtajā zonā", "exclusion zone entered")
+        }
+        BreachKind::InclusionZoneLeft => T("atļautās zonas atstāšana", "inclusion zone left"),
+        BreachKind::ExclusionZoneApproached => {
+            T("tuvošanās aizliegtajai zonai", "exclusion zone approached")
+        }
+        BreachKind::InclusionZoneEdge => T("atļautās zonas mala", "inclusion zone edge"),
+        BreachKind::VictimProximity => T("tuvošanās cietušajam", "victim proximity"),
+        BreachKind::VictimProximityWarning => T(
+            "tuvošanās cietušajam (brīdinājums)",
+            "victim proximity (warning)",
+        ),
+        BreachKind::CommunicationLost => T("sakari zuduši", "communication lost"),
+        BreachKind::StrapOpened => T("siksniņa atvērta", "strap opened"),
+        BreachKind::CaseOpened => T("korpuss atvērts", "case opened"),
+        BreachKind::SkinContactLost => T("zudis kontakts ar ādu", "skin contact lost"),
+        BreachKind::BatteryLow => T("zems akumulatora līmenis", "battery low"),
+        BreachKind::BatteryCritical => T("kritisks akumulatora līmenis", "battery critical"),
+        BreachKind::NotCharged => T("akumulators netiek uzlādēts", "not charged"),
+        BreachKind::JammingSuspected => T("aizdomas par signāla slāpēšanu", "jamming suspected"),
+        BreachKind::ShieldingSuspected => T("aizdomas par ekranēšanu", "shielding suspected"),
+        BreachKind::MainsPowerLost => T("zudusi tīkla strāva", "mains power lost"),
+        BreachKind::MotionWithoutFix => T("kustība bez atrašanās vietas", "motion without a fix"),
+        BreachKind::ClockSkewed => T("ierīces pulkstenis nobīdījies", "device clock skewed"),
+    };
+    t.get(lang)
+}
+
+pub(crate) fn condition(c: &ConditionRef, lang: Lang) -> String {
+    match c {
+        ConditionRef::Curfew => T("mājas režīms", "curfew").get(lang).to_string(),
+        ConditionRef::Zone { id } => format!("{} {id}", T("zona", "zone").get(lang)),
+        ConditionRef::Proximity { id } => format!("{} {id}", PROXIMITY.get(lang)),
+        ConditionRef::Device { device } => format!("{} {device}", DEVICE.get(lang)),
+    }
+}
+
+pub(crate) fn episode_state(s: EpisodeState, lang: Lang) -> &'static str {
+    match s {
+        EpisodeState::Open => T("turpinās", "open"),
+        EpisodeState::Closed => T("beidzies", "closed"),
+        EpisodeState::Withdrawn => T(
+            "atsaukts (vēlāki dati: nav pārkāpuma)",
+            "withdrawn (later data: no breach)",
+        ),
+        EpisodeState::Superseded => T("aizstāts (nolēmums mainīts)", "superseded (order changed)"),
+    }
+    .get(lang)
+}
+
+pub(crate) fn alert_state(s: AlertState, lang: Lang) -> &'static str {
+    match s {
+        AlertState::Open => T("atvērta", "open"),
+        AlertState::Acknowledged => T("saņemšana apstiprināta", "acknowledged"),
+        AlertState::Resolved => T("atrisināta", "resolved"),
+    }
+    .get(lang)
+}
+
+pub(crate) fn resolution(r: Resolution, lang: Lang) -> &'static str {
+    match r {
+        Resolution::ConfirmedBreach => T("pārkāpums apstiprināts", "confirmed breach"),
+        Resolution::AuthorisedAbsence => T("atļauta prombūtne", "authorised absence"),
+        Resolution::ReasonableExcuse => T("attaisnojošs iemesls", "reasonable excuse"),
+        Resolution::TechnicalFault => T("tehniska kļūme", "technical fault"),
+        Resolution::FalseAlarm => T("viltus trauksme", "false alarm"),
+    }
+    .get(lang)
+}
+
+pub(crate) fn action(a: AlertAction, lang: Lang) -> &'static str {
+    match a {
+        AlertAction::Raised => T("celta", "raised"),
+        AlertAction::Updated => T("atjaunināta", "updated"),
+        AlertAction::Continued => T("turpināta", "continued"),
+        AlertAction::Withdrawn => T("atsaukta", "withdrawn"),
+        AlertAction::Escalated => T("eskalēta", "escalated"),
+        AlertAction::Acknowledged => T("saņemšana apstiprināta", "acknowledged"),
+        AlertAction::Resolved => T("atrisināta", "resolved"),
+        AlertAction::Noted => T("piezīme", "note"),
+        AlertAction::LocateRequested => T("pieprasīta atrašanās vieta", "locate requested"),
+    }
+    .get(lang)
+}
+
+/// A name stored as snake_case (a legal basis, a status, an absence reason), in the language.
+pub(crate) fn named(name: &str, lang: Lang) -> String {
+    let t = match name {
+        "conditional_early_release" => T(
+            "nosacīta pirmstermiņa atbrīvošana",
+            "conditional early release",
+        ),
+        "probation_supervision" => T("probācijas uzraudzība", "probation supervision"),
+        "active" => T("spēkā", "active"),
+        "suspended" => T("apturēts", "suspended"),
+        "revoked" => T("atcelts", "revoked"),
+        "ended" => T("beidzies", "ended"),
+        "work" => T("darbs", "work"),
+        "court" => T("tiesa", "court"),
+        "hospital" => T("slimnīca", "hospital"),
+        "programme" => T("programma", "programme"),
+        "other" => T("cits", "other"),
+        "mon" => T("pirmdiena", "Monday"),
+        "tue" => T("otrdiena", "Tuesday"),
+        "wed" => T("trešdiena", "Wednesday"),
+        "thu" => T("ceturtdiena", "Thursday"),
+        "fri" => T("piektdiena", "Friday"),
+        "sat" => T("sestdiena", "Saturday"),
+        "sun" => T("svētdiena", "Sunday"),
+        other => return other.replace('_', " "),
+    };
+    t.get(lang).to_string()
+}
+
+/// A serde value's snake_case name (the enums above are serialised so).
+pub(crate) fn name_of<S: serde::Serialize>(value: &S) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+pub(crate) fn date(d: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Lv => d.format("%d.%m.%Y.").to_string(),
+        Lang::En => d.format("%-d %b %Y").to_string(),
+    }
+}
+
+/// A moment in the order's time zone, to the second, with its offset (so the autumn hour that
+/// happens twice reads unambiguously).
+pub(crate) fn time(t: Timestamp, tz: Tz, lang: Lang) -> String {
+    let local = tz.timestamp_millis_opt(t.0).single().map(|l| {
+        let date = date(l.date_naive(), lang);
+        format!("{date} {} ({})", l.format("%H:%M:%S"), l.format("%:z"))
+    });
+    local.unwrap_or_else(|| t.to_string())
+}
+
+/// Hours with one decimal, the language's decimal mark.
+pub(crate) fn hours(ms: i64, lang: Lang) -> String {
+    let tenths = (ms + 180_000) / 360_000;
+    let text = format!("{}.{}", tenths / 10, tenths % 10);
+    match lang {
+        Lang::Lv => text.replace('.', ","),
+        Lang::En => text,
+    }
+}
+
+/// Someone's words, in the language's quotation marks.
+pub(crate) fn quoted(words: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Lv => format!("„{words}”"),
+        Lang::En => format!("“{words}”"),
+    }
+}
+
+/// A duration as hours, minutes and seconds: `2:05:09`.
+pub(crate) fn duration(ms: i64) -> String {
+    let s = ms / 1000;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_dates_follow_the_language() {
+        assert_eq!(hours(9 * 3_600_000 + 1_800_000, Lang::Lv), "9,5");
+        assert_eq!(hours(9 * 3_600_000 + 1_800_000, Lang::En), "9.5");
+        let d = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
+        assert_eq!(date(d, Lang::Lv), "29.03.2026.");
+        assert_eq!(date(d, Lang::En), "29 Mar 2026");
+        assert_eq!(duration(7_509_000), "2:05:09");
+        // 01:30Z on 25 October 2026 is 03:30 summer time in Riga... and 02:30 in winter.
+        let tz = rules::schedule::TimeZone::default().0;
+        let t = Timestamp(
+            NaiveDate::from_ymd_opt(2026, 10, 25)
+                .unwrap()
+                .and_hms_opt(0, 30, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp_millis(),
+        );
+        assert_eq!(time(t, tz, Lang::En), "25 Oct 2026 03:30:00 (+03:00)");
+        assert_eq!(
+            time(Timestamp(t.0 + 3_600_000), tz, Lang::Lv),
+            "25.10.2026. 03:30:00 (+02:00)"
+        );
+    }
+}

@@ -1,0 +1,261 @@
+//! The web console, served from inside the binary: the files of `console/` (plain HTML, CSS
+//! and JavaScript modules, no build step) embedded at compile time, so `sargs serve` needs no
+//! front-end server and no internet connection. Every answer carries a strict
+//! Content-Security-Policy (scripts and styles from this origin only, nothing inline), and
+//! `/console/config` tells the page what the server was configured with (the map's tiles).
+
+use std::str::FromStr;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use serde_json::json;
+
+/// A raster tile server's URL template (`https://tiles.example/{z}/{x}/{y}.png`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TileTemplate {
+    template: String,
+    /// `scheme://host[:port]`, which the Content-Security-Policy must allow images from.
+    origin: String,
+}
+
+impl FromStr for TileTemplate {
+    type Err = anyhow::Error;
+
+    fn from_str(text: &str) -> anyhow::Result<TileTemplate> {
+        let rest = text
+            .strip_prefix("https://")
+            .or_else(|| text.strip_prefix("http://"))
+            .ok_or_else(|| anyhow::anyhow!("a tile URL starts with https:// or http://"))?;
+        for part in ["{z}", "{x}", "{y}"] {
+            anyhow::ensure!(text.contains(part), "a tile URL template names {part}");
+        }
+        let host = rest.split('/').next().unwrap_or_default();
+        // The origin goes into a header: nothing that could end or extend it.
+        anyhow::ensure!(
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)),
+            "a tile URL needs a plain host name"
+        );
+        let scheme = &text[..text.len() - rest.len()];
+        Ok(TileTemplate {
+            template: text.to_string(),
+            origin: format!("{scheme}{host}"),
+        })
+    }
+}
+
+/// One embedded file: its path under `/console/` and its bytes.
+struct Asset {
+    path: &'static str,
+    bytes: &'static [u8],
+}
+
+macro_rules! assets {
+    ($($path:literal),* $(,)?) => {
+        &[$(Asset { path: $path, bytes: include_bytes!(concat!("../console/", $path)) }),*]
+    };
+}
+
+const ASSETS: &[Asset] = assets![
+    "index.html",
+    "style.css",
+    "app.js",
+    "api.js",
+    "i18n.js",
+    "format.js",
+    "ui.js",
+    "map.js",
+    "pages/alerts.js",
+    "pages/caseload.js",
+    "pages/client.js",
+    "pages/devices.js",
+    "pages/orders.js",
+    "i18n/en.json",
+    "i18n/lv.json",
+    "icon.svg",
+];
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
+
+/// What the console's pages are allowed to load and where they may connect.
+fn content_security_policy(tiles: Option<&TileTemplate>) -> String {
+    let images = tiles.map_or(String::new(), |t| format!(" {}", t.origin));
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:{images}; \
+         connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
+/// The console's routes: the page at `/`, its files under `/console/`, and its configuration.
+pub fn router(tiles: Option<TileTemplate>) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|State(tiles): State<Option<TileTemplate>>| async move {
+                file(tiles.as_ref(), "index.html")
+            }),
+        )
+        .route("/console/config", get(config))
+        .route(
+            "/console/{*path}",
+            get(
+                |State(tiles): State<Option<TileTemplate>>, Path(path): Path<String>| async move {
+                    file(tiles.as_ref(), &path)
+                },
+            ),
+        )
+        .with_state(tiles)
+}
+
+fn file(tiles: Option<&TileTemplate>, path: &str) -> Response {
+    let Some(asset) = ASSETS.iter().find(|a| a.path == path) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let mut response = asset.bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(asset.path)),
+    );
+    // The files change only with the binary; "no-cache" revalidates, so an upgrade is seen at
+    // once without hashed file names.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if let Ok(policy) = HeaderValue::from_str(&content_security_policy(tiles)) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
+}
+
+async fn config(State(tiles): State<Option<TileTemplate>>) -> Json<serde_json::Value> {
+    Json(json!({ "map_tiles": tiles.map(|t| t.template) }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tile_template_needs_a_scheme_host_and_the_three_placeholders() {
+        let ok: TileTemplate = "https://tiles.example:8443/{z}/{x}/{y}.png"
+            .parse()
+            .unwrap();
+        assert_eq!(ok.origin, "https://tiles.example:8443");
+        for bad in [
+            "tiles.example/{z}/{x}/{y}.png",
+            "https://tiles.example/{z}/{x}.png",
+            "https://tiles.example;script-src *//{z}/{x}/{y}",
+            "https:///{z}/{x}/{y}",
+        ] {
+            assert!(bad.parse::<TileTemplate>().is_err(), "{bad}");
+        }
+    }
+
+    fn catalog(lang: &str) -> serde_json::Map<String, serde_json::Value> {
+        let path = format!("i18n/{lang}.json");
+        let asset = ASSETS.iter().find(|a| a.path == path).unwrap();
+        serde_json::from_slice(asset.bytes).unwrap()
+    }
+
+    /// Same keys in both, nothing blank, every key the scripts ask for is there, Latvian where a
+    /// Latvian word exists, and the glossary's words.
+    #[test]
+    fn the_catalogs_agree_and_speak_the_glossary() {
+        let (en, lv) = (catalog("en"), catalog("lv"));
+        let keys = |c: &serde_json::Map<_, _>| c.keys().cloned().collect::<Vec<String>>();
+        assert_eq!(keys(&en), keys(&lv));
+        for (key, text) in en.iter().chain(lv.iter()) {
+            assert!(text.as_str().is_some_and(|t| !t.trim().is_empty()), "{key}");
+        }
+        // The same in both languages only where it is a name or a unit.
+        let same_ok = ["app.name", "language.lv", "language.en", "orders.minutes"];
+        for (key, text) in &en {
+            if !same_ok.contains(&key.as_str()) {
+                assert_ne!(Some(text), lv.get(key), "{key} is not Latvian");
+            }
+        }
+        for asset in ASSETS.iter().filter(|a| a.path.ends_with(".js")) {
+            let code = std::str::from_utf8(asset.bytes).unwrap();
+            for (at, _) in code.match_indices("t('") {
+                // `t(` itself, not `get(` or `post(`.
+                let before = code[..at].chars().next_back().unwrap_or(' ');
+                if before.is_alphanumeric() || before == '_' {
+                    continue;
+                }
+                let key = code[at + 3..].split('\'').next().unwrap();
+                assert!(
+                    en.contains_key(key),
+                    "{}: {key} is not in the catalogs",
+                    asset.path
+                );
+            }
+        }
+        let glossary = [
+            ("client.name", "probācijas klients"),
+            ("glance.compliant", "ievēro"),
+            ("glance.breach", "pārkāpums"),
+            ("glance.unknown", "nav datu"),
+            ("alerts.acknowledge", "apstiprināt saņemšanu"),
+            ("alerts.resolve", "atrisināt"),
+            ("absence.title", "atļautās prombūtnes"),
+            ("order.curfew", "mājas režīms"),
+            ("zone.exclusion", "aizliegtā zona"),
+            ("orders.summary", "pārskati par pienākumu izpildi"),
+        ];
+        for (key, word) in glossary {
+            let text = lv[key].as_str().unwrap().to_lowercase();
+            assert!(text.contains(word), "{key}: {text}");
+        }
+        for text in en.values().chain(lv.values()) {
+            let text = text.as_str().unwrap().to_lowercase();
+            assert!(
+                !text.contains("offender") && !text.contains("convict"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_file_has_a_known_type_and_nothing_inline_is_allowed() {
+        for asset in ASSETS {
+            assert_ne!(
+                content_type(asset.path),
+                "application/octet-stream",
+                "{}",
+                asset.path
+            );
+        }
+        let policy = content_security_policy(None);
+        assert!(policy.contains("script-src 'self';"), "{policy}");
+        assert!(!policy.contains("unsafe"), "{policy}");
+        // Images from the tile server and nowhere else.
+        let tiles: TileTemplate = "https://tiles.example/{z}/{x}/{y}.png".parse().unwrap();
+        let policy = content_security_policy(Some(&tiles));
+        assert!(
+            policy.contains("img-src 'self' data: https://tiles.example;"),
+            "{policy}"
+        );
+    }
+}

@@ -1,0 +1,394 @@
+//! The court compliance summary end to end, on SQLite and PostgreSQL: an officer records an
+//! order with a nightly curfew, the tag plays a night on which the client is out for an hour,
+//! the live judge finds the breach and the alerts raise it; then `sargs report` makes the
+//! summary twice (the same bytes), the API gives the same document, `sargs report verify` says
+//! it is identical, then, after the alert is resolved and a note written, names what changed;
+//! a PDF with a byte flipped is refused, and bad requests are clear errors; a suspension
+//! leaves the rest of the curfew unrequired.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use common::*;
+use ingest::store::StoreLocation;
+use ingest::store::testing::test_databases;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const TAG: u64 = 1001;
+const HOME: (f64, f64) = (56.9496, 24.1052);
+const AWAY: (f64, f64) = (56.9600, 24.1300);
+const PASSWORD: &str = "correct horse battery";
+
+struct Office {
+    service: Service,
+    officer: Session,
+    client: i64,
+    order: i64,
+    night: DateTime<Utc>,
+}
+
+/// An administrator (made on the command line) makes a unit, an officer and a technician; the
+/// officer records a client and an order with a curfew every night 22:00 to 06:00; the
+/// technician fits the tag.
+async fn set_up(location: &StoreLocation, dir: &Path) -> Office {
+    let (service, admin, unit) = start_with_admin(location, &[], dir, PASSWORD).await;
+    let base = admin.base.clone();
+    let mut people = Vec::new();
+    for (name, role, unit_id) in [
+        ("ilze.ozola", "officer", Some(unit)),
+        ("technician", "technician", None),
+    ] {
+        let body = json!({ "username": name, "display_name": "Ilze Ozola", "role": role,
+                           "unit_id": unit_id, "password": PASSWORD });
+        people.push(id(&admin
+            .ok(Method::POST, "/api/v1/users", Some(body))
+            .await));
+    }
+    let officer = Session::login(&base, "ilze.ozola", PASSWORD).await;
+    let technician = Session::login(&base, "technician", PASSWORD).await;
+    // Two days ago at 20:00 UTC: in the curfew in Riga in any season.
+    let night = (Utc::now() - TimeDelta::days(2))
+        .date_naive()
+        .and_hms_opt(20, 0, 0)
+        .expect("a time")
+        .and_utc();
+    let starts = night - TimeDelta::days(3);
+    let client = id(&officer
+        .ok(
+            Method::POST,
+            "/api/v1/clients",
+            Some(json!({
+                "personal_code": "010190-12345", "given_name": "Jānis", "family_name": "Bērziņš",
+                "birth_date": "1990-01-01", "language": "lv", "officer_id": people[0],
+                "addresses": [{ "id": "home", "street": "Brīvības iela 1, Rīga",
+                    "zone": { "type": "circle", "centre": [HOME.1, HOME.0], "radius_m": 50.0 } }]
+            })),
+        )
+        .await);
+    let slots: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|day| json!({ "day": day, "start": "22:00", "end": "06:00" }))
+        .collect();
+    let order = id(&officer
+        .ok(
+            Method::POST,
+            "/api/v1/orders",
+            Some(json!({
+                "client_id": client, "court": "Rīgas pilsētas tiesa", "case_number": "K-7/2026",
+                "terms": {
+                    "decision_date": starts.date_naive().to_string(),
+                    "legal_basis": "conditional_early_release",
+                    "starts": starts.to_rfc3339(),
+                    "ends": (night + TimeDelta::days(90)).to_rfc3339(),
+                    "curfew": { "timetable": [{ "address": "home", "slots": slots }] },
+                    "obligations": [{ "kind": "programme", "description": "Attend the ANGER programme weekly" }]
+                }
+            })),
+        )
+        .await);
+    technician
+        .add_and_fit_tag(TAG, order, &starts.to_rfc3339())
+        .await;
+    officer.wait_in_force(order, "the order").await;
+    Office {
+        service,
+        officer,
+        client,
+        order,
+        night,
+    }
+}
+
+/// Home for half an hour, out for an hour, home again: one curfew breach.
+fn play_night(service: &Service, dir: &Path, start: DateTime<Utc>) {
+    play_script(service, dir, &night_script(TAG, start, HOME, AWAY, 1), None);
+}
+
+/// Waits until the curfew breach is closed and its alert raised; the alert's id.
+async fn breach_alert(o: &Office) -> i64 {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let alerts = o
+            .officer
+            .ok(
+                Method::GET,
+                &format!("/api/v1/alerts?client_id={}", o.client),
+                None,
+            )
+            .await;
+        let found =
+            alerts.as_array().into_iter().flatten().find(|a| {
+                a["condition"]["condition"] == "curfew" && a["episode_state"] == "closed"
+            });
+        if let Some(alert) = found {
+            return id(alert);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no curfew alert: {alerts}\n{}",
+            o.service.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn report_args(
+    location: &StoreLocation,
+    order: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    out: &Path,
+) -> Vec<String> {
+    let mut a: Vec<String> = [
+        "report".to_string(),
+        format!("--order={order}"),
+        format!("--from={from}"),
+        format!("--to={to}"),
+        format!("--out={}", out.display()),
+    ]
+    .into();
+    a.extend(storage_flags(location));
+    a
+}
+
+fn verify(location: &StoreLocation, file: &Path) -> std::process::Output {
+    let mut a = vec![
+        "report".to_string(),
+        "verify".into(),
+        file.display().to_string(),
+    ];
+    a.extend(storage_flags(location));
+    sargs(&a)
+}
+
+/// The digest `sargs report` printed: "FILE (SHA-256 HEX)".
+fn printed_digest(out: &str) -> String {
+    out.trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(')')
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_compliance_summary_is_reproducible_and_verifiable() {
+    for db in test_databases().await {
+        let name = db.name;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let o = set_up(&db.location, dir.path()).await;
+        play_night(&o.service, dir.path(), o.night);
+        let alert = breach_alert(&o).await;
+        let from = o.night.date_naive() - TimeDelta::days(1);
+        // To today, so that the note written below is in the period.
+        let to = o.night.date_naive() + TimeDelta::days(2);
+
+        // Twice: the same bytes.
+        let a = dir.path().join("a.pdf");
+        let b = dir.path().join("b.pdf");
+        let printed = sargs_ok(&report_args(&db.location, o.order, from, to, &a));
+        let digest = printed_digest(&printed);
+        assert_eq!(digest.len(), 64, "{name}: {printed}");
+        sargs_ok(&report_args(&db.location, o.order, from, to, &b));
+        let pdf = std::fs::read(&a).expect("a.pdf");
+        assert!(pdf.starts_with(b"%PDF-"), "{name}");
+        assert_eq!(
+            pdf,
+            std::fs::read(&b).expect("b.pdf"),
+            "{name}: reproducible"
+        );
+
+        // As JSON: the same digest, the breach with its evidence, the days.
+        let j = dir.path().join("r.json");
+        sargs_ok(&report_args(&db.location, o.order, from, to, &j));
+        let doc: Value = serde_json::from_slice(&std::fs::read(&j).expect("json")).expect("JSON");
+        assert_eq!(doc["digest"], digest.as_str(), "{name}");
+        let breaches = doc["report"]["breaches"].as_array().expect("breaches");
+        let breach = breaches
+            .iter()
+            .find(|e| e["condition"]["condition"] == "curfew")
+            .expect("the curfew breach");
+        assert!(
+            breach["evidence"][0]["reading"]["lat"].is_number(),
+            "{name}: {breach}"
+        );
+        assert_eq!(breach["alert"]["id"], alert, "{name}");
+        assert_eq!(
+            doc["report"]["days"].as_array().map(Vec::len),
+            Some(4),
+            "{name}"
+        );
+        assert!(
+            doc["report"]["totals"]["breach_ms"].as_i64() > Some(0),
+            "{name}"
+        );
+        // The tag was last heard from when it said HELLO, just now: tonight's curfew, still to
+        // come, is no data, not kept.
+        let heard = doc["report"]["heard_until"]
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.to_utc())
+            .expect("heard until");
+        assert!(heard > o.night && heard <= Utc::now(), "{name}: {heard}");
+        let today = &doc["report"]["days"][3];
+        let ms = |field: &str| today[field].as_i64().unwrap_or(-1);
+        assert!(ms("unknown_ms") > 0, "{name}: {today}");
+        assert_eq!(
+            ms("kept_ms") + ms("breach_ms") + ms("unknown_ms"),
+            ms("required_ms"),
+            "{name}: {today}"
+        );
+
+        // The API gives the same document to the officer.
+        let url = format!(
+            "{}/api/v1/orders/{}/report?from={from}&to={to}",
+            o.officer.base, o.order
+        );
+        let got = o
+            .officer
+            .http
+            .get(&url)
+            .header(reqwest::header::COOKIE, &o.officer.cookie)
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(got.status(), 200, "{name}");
+        assert_eq!(
+            got.bytes().await.expect("bytes").as_ref(),
+            pdf.as_slice(),
+            "{name}: API = CLI"
+        );
+
+        // In English: another document (the language is part of it), verified as well.
+        let en = dir.path().join("en.pdf");
+        let mut args = report_args(&db.location, o.order, from, to, &en);
+        args.push("--lang=en".into());
+        assert_ne!(printed_digest(&sargs_ok(&args)), digest, "{name}");
+
+        // Verified: identical (the exchange JSON too).
+        for file in [&a, &en, &j] {
+            let out = verify(&db.location, file);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{name}: {stdout}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(stdout.contains("identical"), "{name}: {stdout}");
+        }
+        // A byte flipped in the fonts, or in the embedded summary: refused.
+        let mut flipped = pdf.clone();
+        let at = flipped.len() / 2;
+        flipped[at] ^= 0x01;
+        let f = dir.path().join("flipped.pdf");
+        std::fs::write(&f, &flipped).expect("write");
+        let out = verify(&db.location, &f);
+        assert!(!out.status.success(), "{name}: a flipped byte passed");
+        let marker = b"\"court\":\"R";
+        let at = pdf
+            .windows(marker.len())
+            .position(|w| w == marker)
+            .expect("embedded JSON");
+        let mut edited = pdf.clone();
+        edited[at + marker.len()] = b'X';
+        std::fs::write(&f, &edited).expect("write");
+        let out = verify(&db.location, &f);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains("altered"),
+            "{name}: {stderr}"
+        );
+        std::fs::write(&f, b"not a pdf").expect("write");
+        let out = verify(&db.location, &f);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not a PDF"),
+            "{name}"
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+            "{name}"
+        );
+
+        // The stored data change: the alert is resolved and a note written in the period.
+        o.officer
+            .ok(
+                Method::POST,
+                &format!("/api/v1/alerts/{alert}/resolution"),
+                Some(json!({ "resolution": "confirmed_breach", "note": "Spoke with the client." })),
+            )
+            .await;
+        o.officer
+            .ok(
+                Method::POST,
+                "/api/v1/notes",
+                Some(json!({ "client_id": o.client, "text": "Klients paskaidroja: ģimenes ārkārtas situācija." })),
+            )
+            .await;
+        for file in [&a, &j] {
+            let out = verify(&db.location, file);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(!out.status.success(), "{name}: {stdout}");
+            assert!(stdout.contains("digest mismatch"), "{name}: {stdout}");
+            assert!(stdout.contains("breaches episode_id="), "{name}: {stdout}");
+            assert!(stdout.contains("notes id="), "{name}: {stdout}");
+        }
+
+        // docs/report-sample*.pdf are made so: SARGS_REPORT_SAMPLE=$PWD/docs cargo test --test report
+        if let Ok(docs) = std::env::var("SARGS_REPORT_SAMPLE") {
+            for (file, lang) in [("report-sample.pdf", "lv"), ("report-sample-en.pdf", "en")] {
+                let out = Path::new(&docs).join(file);
+                let mut args = report_args(&db.location, o.order, from, to, &out);
+                args.push(format!("--lang={lang}"));
+                sargs_ok(&args);
+            }
+        }
+
+        // Bad requests: clear errors, no panics.
+        let c = dir.path().join("c.pdf");
+        let fails = |args: Vec<String>, expect: &str| {
+            let out = sargs(&args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{name}: {args:?}");
+            assert!(
+                stderr.contains(expect) && !stderr.contains("panicked"),
+                "{name}: {stderr}"
+            );
+        };
+        fails(
+            report_args(&db.location, o.order, to, from, &c),
+            "after it ends",
+        );
+        fails(
+            report_args(&db.location, 999, from, to, &c),
+            "order 999 does not exist",
+        );
+        let mut bad = report_args(&db.location, o.order, from, to, &c);
+        bad[2] = "--from=2026-13-01".into();
+        fails(bad, "invalid --from");
+
+        // Suspended from now: no curfew is required for the rest of the period.
+        let path = format!(
+            "/api/v1/orders/{}/report?from={from}&to={to}&format=json",
+            o.order
+        );
+        let today = |doc: &Value| doc["report"]["days"][3]["required_ms"].as_i64();
+        let before = o.officer.ok(Method::GET, &path, None).await;
+        o.officer
+            .ok(
+                Method::POST,
+                &format!("/api/v1/orders/{}/status", o.order),
+                Some(json!({ "status": "suspended" })),
+            )
+            .await;
+        let after = o.officer.ok(Method::GET, &path, None).await;
+        assert_eq!(
+            after["report"]["status_changes"][0][1], "suspended",
+            "{name}: {after}"
+        );
+        assert!(today(&after) < today(&before), "{name}: {after}");
+    }
+}
