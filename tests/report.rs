@@ -234,14 +234,36 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
             .map(|t| t.to_utc())
             .expect("heard until");
         assert!(heard > o.night && heard <= Utc::now(), "{name}: {heard}");
-        let today = &doc["report"]["days"][3];
-        let ms = |field: &str| today[field].as_i64().unwrap_or(-1);
-        assert!(ms("unknown_ms") > 0, "{name}: {today}");
+        let days = doc["report"]["days"].as_array().expect("days");
+        for day in days {
+            let ms = |field: &str| day[field].as_i64().unwrap_or(-1);
+            assert_eq!(
+                ms("kept_ms") + ms("breach_ms") + ms("grace_ms") + ms("unknown_ms"),
+                ms("required_ms"),
+                "{name}: {day}"
+            );
+        }
+        // Kept is what the evidence shows: the fixes at home every minute from the night's
+        // start to 30 min (each counting 5 min, until the first fix away at 31 min), and again
+        // from the return at 91 min to the last at 150 min (plus its 5 min). The day before,
+        // with the tag fitted but silent, and tonight, still to come, are no data.
+        let minutes = |field: &str| doc["report"]["totals"][field].as_i64().unwrap_or(-1) / 60_000;
         assert_eq!(
-            ms("kept_ms") + ms("breach_ms") + ms("unknown_ms"),
-            ms("required_ms"),
-            "{name}: {today}"
+            minutes("kept_ms"),
+            31 + 64,
+            "{name}: {}",
+            doc["report"]["totals"]
         );
+        assert_eq!(minutes("breach_ms"), 60, "{name}");
+        assert_eq!(minutes("grace_ms"), 0, "{name}");
+        for silent in [&days[0], &days[3]] {
+            assert_eq!(silent["kept_ms"], 0, "{name}: {silent}");
+            assert!(silent["required_ms"].as_i64() > Some(0), "{name}: {silent}");
+            assert_eq!(
+                silent["unknown_ms"], silent["required_ms"],
+                "{name}: {silent}"
+            );
+        }
 
         // The API gives the same document to the officer.
         let url = format!(

@@ -16,6 +16,7 @@ mod notes;
 mod orders;
 mod people;
 mod policy;
+pub use policy::policy_addresses;
 mod schema;
 
 use ingest::store::{Backend, Store, WriteTx};

@@ -97,6 +97,22 @@ async fn client_addresses(tx: &mut Tx, client: i64) -> Result<Vec<ClientAddress>
     serde_json::from_str(&json).map_err(|e| corrupt("addresses", e))
 }
 
+/// The client's addresses as the rules engine knows them, each with the home unit that stands
+/// there (`home_unit` of the address's id), for the judge's policy and the report's alike.
+pub fn policy_addresses(
+    addresses: &[ClientAddress],
+    home_unit: impl Fn(&str) -> Option<DeviceId>,
+) -> Vec<Address> {
+    addresses
+        .iter()
+        .map(|a| Address {
+            id: a.id.clone(),
+            zone: a.zone.clone(),
+            home_unit: home_unit(&a.id),
+        })
+        .collect()
+}
+
 async fn assemble(
     tx: &mut Tx,
     client: i64,
@@ -148,17 +164,12 @@ async fn assemble(
                 comm_lost_after: None,
             })
             .collect(),
-        addresses: addresses
-            .iter()
-            .map(|a| Address {
-                id: a.id.clone(),
-                zone: a.zone.clone(),
-                home_unit: fitted
-                    .iter()
-                    .find(|f| f.kind == DeviceKind::HomeUnit && f.address.as_deref() == Some(&a.id))
-                    .map(|f| f.device),
-            })
-            .collect(),
+        addresses: policy_addresses(addresses, |address| {
+            fitted
+                .iter()
+                .find(|f| f.kind == DeviceKind::HomeUnit && f.address.as_deref() == Some(address))
+                .map(|f| f.device)
+        }),
         curfew,
         zones: terms.zones.clone(),
         proximity,

@@ -1,11 +1,14 @@
 //! Per day of the period, in the order's time zone: the curfew hours required and how many were
-//! kept, breached, or unknown (no data: a communication gap, which is not a breach).
+//! kept (the evidence shows the probation client at the address), breached, away within the
+//! grace the order allows, or unknown (no data: a communication gap, which is not a breach).
 //!
 //! Days are local calendar days, so the day clocks go forward is 23 hours long and the day they
 //! go back 25 (in Europe/Riga). The curfew windows come from the rules engine's own plan (weekly
 //! slots, extra periods and the first night, with authorised absences already cut out), never
-//! from a second reading of the timetable here. Kept is what is left of the required time after
-//! breach and unknown time, so `kept + breach + unknown = required` by construction.
+//! from a second reading of the timetable here; the evidence is the rules engine's too
+//! ([`rules::presence_evidence`]). A breach counts before evidence (the engine judged it), then
+//! presence, then absence; what none covers has no data, so `kept + breach + grace + unknown =
+//! required` by construction.
 
 use chrono::{Days, MappedLocalTime, NaiveDate, TimeZone as _};
 use chrono_tz::Tz;
@@ -95,10 +98,15 @@ pub struct Day {
     pub length_ms: i64,
     /// Curfew time the order required that day (authorised absences cut out).
     pub required_ms: i64,
+    /// Required time the evidence shows the client at the address, not in a breach.
     pub kept_ms: i64,
     /// Required time in a curfew breach.
     pub breach_ms: i64,
-    /// Required time with no data (a communication gap), not in a breach: not counted either way.
+    /// Required time the evidence shows the client away, but not for long enough to breach
+    /// (the order's grace: a few minutes late, say).
+    pub grace_ms: i64,
+    /// Required time with no evidence either way (a communication gap, or after the devices'
+    /// last word), not in a breach: not counted either way.
     pub unknown_ms: i64,
     /// Curfew time excused by an authorised absence.
     pub excused_ms: i64,
@@ -113,8 +121,10 @@ pub struct DayInputs {
     pub excused: Spans,
     /// Curfew breach episodes (not withdrawn).
     pub breach: Spans,
-    /// Communication gaps of the client's devices.
-    pub unknown: Spans,
+    /// When the evidence shows the client at the address of the window they were in...
+    pub present: Spans,
+    /// ...and when away from it.
+    pub away: Spans,
 }
 
 /// The first instant of a local date: midnight, or the end of a gap if midnight does not exist
@@ -136,7 +146,12 @@ pub fn day_start(tz: Tz, date: NaiveDate) -> i64 {
 /// The days from `from` to `to` inclusive.
 pub fn days(tz: Tz, from: NaiveDate, to: NaiveDate, inputs: &DayInputs) -> Vec<Day> {
     let breach = inputs.breach.intersect(&inputs.required);
-    let unknown = inputs.unknown.intersect(&inputs.required).subtract(&breach);
+    let kept = inputs.present.intersect(&inputs.required).subtract(&breach);
+    let grace = inputs
+        .away
+        .intersect(&inputs.required)
+        .subtract(&breach)
+        .subtract(&kept);
     let mut out = Vec::new();
     let mut date = from;
     while date <= to {
@@ -145,15 +160,17 @@ pub fn days(tz: Tz, from: NaiveDate, to: NaiveDate, inputs: &DayInputs) -> Vec<D
         };
         let (s, e) = (day_start(tz, date), day_start(tz, next));
         let required_ms = inputs.required.clip(s, e).total();
+        let kept_ms = kept.clip(s, e).total();
         let breach_ms = breach.clip(s, e).total();
-        let unknown_ms = unknown.clip(s, e).total();
+        let grace_ms = grace.clip(s, e).total();
         out.push(Day {
             date,
             length_ms: e - s,
             required_ms,
-            kept_ms: required_ms - breach_ms - unknown_ms,
+            kept_ms,
             breach_ms,
-            unknown_ms,
+            grace_ms,
+            unknown_ms: required_ms - kept_ms - breach_ms - grace_ms,
             excused_ms: inputs.excused.clip(s, e).total(),
         });
         date = next;
@@ -237,8 +254,10 @@ mod tests {
     fn a_slot_crossing_midnight_counts_on_both_days() {
         let plan = nightly(vec![]);
         let (from, to) = (date(2026, 5, 5), date(2026, 5, 6));
+        let required = required(&plan, from, to);
         let inputs = DayInputs {
-            required: required(&plan, from, to),
+            present: required.clone(),
+            required,
             ..DayInputs::default()
         };
         let d = days(riga(), from, to, &inputs);
@@ -284,23 +303,30 @@ mod tests {
     }
 
     #[test]
-    fn no_data_is_unknown_not_breach() {
+    fn kept_is_what_the_evidence_shows_and_the_rest_no_data() {
         let plan = nightly(vec![]);
         let day = date(2026, 5, 6);
-        // 22:00-23:00 local a breach (19:00-20:00Z), 22:30-23:30 local no data.
+        let at = |h: i64| utc(2026, 5, 6, 0) + h * H / 4;
+        // Local = UTC + 3 h. Present 21:00-22:30 local (18:00-19:30Z) and 23:30-24:00; a breach
+        // 22:00-23:00 local (19:00-20:00Z, the present evidence before it is overruled); away
+        // 23:00-23:15 local within the grace; 23:15-23:30 and all the morning no evidence.
         let inputs = DayInputs {
             required: required(&plan, day, day),
-            breach: Spans::new(vec![(utc(2026, 5, 6, 19), utc(2026, 5, 6, 20))]),
-            unknown: Spans::new(vec![(
-                utc(2026, 5, 6, 19) + H / 2,
-                utc(2026, 5, 6, 20) + H / 2,
-            )]),
+            breach: Spans::new(vec![(at(4 * 19), at(4 * 20))]),
+            present: Spans::new(vec![
+                (at(4 * 18), at(4 * 19 + 2)),
+                (at(4 * 20 + 2), at(4 * 21)),
+            ]),
+            away: Spans::new(vec![(at(4 * 20), at(4 * 20 + 1))]),
             ..DayInputs::default()
         };
         let d = &days(riga(), day, day, &inputs)[0];
+        assert_eq!(d.required_ms, 10 * H);
         assert_eq!(d.breach_ms, H);
-        assert_eq!(d.unknown_ms, H / 2);
-        assert_eq!(d.kept_ms, 10 * H - H - H / 2);
+        assert_eq!(d.kept_ms, H + H / 2);
+        assert_eq!(d.grace_ms, H / 4);
+        // The morning's 7 h, and 23:15-23:30.
+        assert_eq!(d.unknown_ms, 7 * H + H / 4);
     }
 
     fn spans() -> impl Strategy<Value = Spans> {
@@ -314,15 +340,21 @@ mod tests {
     }
 
     proptest! {
-        /// Whatever the windows, breaches and gaps: kept + breach + unknown = required, and none
-        /// is negative or beyond what was required.
+        /// Whatever the windows, breaches and evidence: kept + breach + grace + unknown =
+        /// required, and none is negative or beyond what was required.
         #[test]
-        fn the_parts_add_up(required in spans(), breach in spans(), unknown in spans()) {
+        fn the_parts_add_up(
+            required in spans(),
+            breach in spans(),
+            present in spans(),
+            away in spans(),
+        ) {
             let from = date(1970, 1, 1);
-            let inputs = DayInputs { required, breach, unknown, ..DayInputs::default() };
+            let inputs = DayInputs { required, breach, present, away, ..DayInputs::default() };
             for d in days(chrono_tz::UTC, from, date(1970, 1, 4), &inputs) {
-                prop_assert_eq!(d.kept_ms + d.breach_ms + d.unknown_ms, d.required_ms);
-                prop_assert!(d.kept_ms >= 0 && d.breach_ms >= 0 && d.unknown_ms >= 0);
+                prop_assert_eq!(d.kept_ms + d.breach_ms + d.grace_ms + d.unknown_ms, d.required_ms);
+                prop_assert!(d.kept_ms >= 0 && d.breach_ms >= 0 && d.grace_ms >= 0);
+                prop_assert!(d.unknown_ms >= 0);
                 prop_assert!(d.required_ms <= d.length_ms);
             }
         }

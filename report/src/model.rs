@@ -14,7 +14,7 @@ use chrono::{Days, NaiveDate};
 use ingest::store::Store;
 use judge::EpisodeState;
 use rules::observation::EvidenceRef;
-use rules::policy::{Address, DeviceKind, MonitoringPolicy, WornDevice};
+use rules::policy::{DeviceKind, MonitoringPolicy, WornDevice};
 use rules::schedule::{AuthorisedAbsence, Interval};
 use rules::{BreachKind, ConditionRef, Severity, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -101,7 +101,7 @@ pub struct Report {
     pub device_events: Vec<EpisodePart>,
     pub fittings: Vec<Assignment>,
     /// The device time of the last observation the order's devices sent within the period:
-    /// curfew time after it counts as no data.
+    /// curfew time after it has no evidence yet.
     pub heard_until: Option<Timestamp>,
     pub notes: Vec<NotePart>,
     /// The policy revisions the episodes in the report were judged by.
@@ -138,6 +138,7 @@ pub struct Totals {
     pub required_ms: i64,
     pub kept_ms: i64,
     pub breach_ms: i64,
+    pub grace_ms: i64,
     pub unknown_ms: i64,
     pub excused_ms: i64,
 }
@@ -225,15 +226,10 @@ pub async fn build(store: &Store, cases: &Cases, params: &Params) -> Result<Repo
     let mut device_events = Vec::new();
     let mut policy_revisions = Vec::new();
     let mut breach_spans = Vec::new();
-    let mut gap_spans = Vec::new();
     for e in stored.into_iter().filter(|e| e.order_id == order.id) {
         let end = e.end.map_or(to_ms, |t| t.0);
-        if e.state != EpisodeState::Withdrawn {
-            if e.condition == ConditionRef::Curfew {
-                breach_spans.push((e.start.0, end));
-            } else if e.kind == BreachKind::CommunicationLost {
-                gap_spans.push((e.start.0, end));
-            }
+        if e.state != EpisodeState::Withdrawn && e.condition == ConditionRef::Curfew {
+            breach_spans.push((e.start.0, end));
         }
         if !policy_revisions.contains(&e.policy_revision) {
             policy_revisions.push(e.policy_revision);
@@ -267,32 +263,50 @@ pub async fn build(store: &Store, cases: &Cases, params: &Params) -> Result<Repo
     }
     policy_revisions.sort_unstable();
 
-    // Required time after the last observation the order's devices sent within the period is not
-    // known yet (a period that ends today, or data still held by a device): no data, never kept.
+    // The last word of the order's devices within the period: required time after it has no
+    // evidence yet (a period that ends today, or data a device still holds).
     let fittings = cases.assignments(params.order_id).await?;
     let mut heard_until = None;
     for f in &fittings {
         let last = store.last_device_time(f.device_id, from_ms, to_ms).await?;
         heard_until = heard_until.max(last);
     }
-    gap_spans.push((heard_until.unwrap_or(from_ms).max(from_ms), to_ms));
 
     let excusing = excusing(&absences);
     let window = (from_ms, to_ms);
     let inactive = inactive(&status_changes, to_ms);
-    let required = curfew(&order, &client, &revisions, &excusing, window)?.subtract(&inactive);
-    let unexcused = curfew(&order, &client, &revisions, &[], window)?.subtract(&inactive);
+    let unexcused = curfew(&order, &client, &revisions, &[], None, window)?
+        .required
+        .subtract(&inactive);
+    let look_back = revisions
+        .iter()
+        .filter_map(|r| r.terms.curfew.as_ref())
+        .map(|c| c.grace.fix_valid_for.max(c.grace.presence_valid_for).0)
+        .max()
+        .unwrap_or(0);
+    let observations = fitted_observations(store, &fittings, &unexcused, look_back).await?;
+    let shown = curfew(
+        &order,
+        &client,
+        &revisions,
+        &excusing,
+        Some((&fittings, &observations)),
+        window,
+    )?;
+    let required = shown.required.subtract(&inactive);
     let inputs = DayInputs {
         excused: unexcused.subtract(&required),
         required,
         breach: Spans::new(breach_spans),
-        unknown: Spans::new(gap_spans),
+        present: shown.present,
+        away: shown.away,
     };
     let days = days::days(tz.0, params.from, params.to, &inputs);
     let totals = days.iter().fold(Totals::default(), |t, d| Totals {
         required_ms: t.required_ms + d.required_ms,
         kept_ms: t.kept_ms + d.kept_ms,
         breach_ms: t.breach_ms + d.breach_ms,
+        grace_ms: t.grace_ms + d.grace_ms,
         unknown_ms: t.unknown_ms + d.unknown_ms,
         excused_ms: t.excused_ms + d.excused_ms,
     });
@@ -444,16 +458,34 @@ fn excusing(absences: &[Absence]) -> Vec<AuthorisedAbsence> {
         .collect()
 }
 
-/// The curfew time required within `(from_ms, to_ms)`: each revision's plan from when it was
-/// made until the next, within the monitored period, with `absences` cut out by the plan itself.
+/// The curfew time an order asked for, and what the evidence shows of it.
+#[derive(Default)]
+struct CurfewTime {
+    /// The windows within the period (less what `absences` excuse).
+    required: Spans,
+    /// Window time the evidence shows the client at the window's address...
+    present: Spans,
+    /// ...or away from it.
+    away: Spans,
+}
+
+/// The curfew within `(from_ms, to_ms)`: each revision's plan from when it was made until the
+/// next, with `absences` cut out by the plan itself. With `evidence` (the order's fittings and
+/// their devices' observations while fitted), each stretch between fittings is judged as the
+/// rules engine judged it then, by the same devices: what the home units and the tags said of
+/// presence at the address of each window.
 fn curfew(
     order: &cases::Order,
     client: &cases::Client,
     revisions: &[cases::OrderRevision],
     absences: &[AuthorisedAbsence],
+    evidence: Option<(&[Assignment], &[rules::Observation])>,
     (from_ms, to_ms): (i64, i64),
-) -> Result<Spans, ReportError> {
-    let mut spans = Vec::new();
+) -> Result<CurfewTime, ReportError> {
+    let mut required = Vec::new();
+    let mut present = Vec::new();
+    let mut away = Vec::new();
+    let fittings = evidence.map_or(&[][..], |(f, _)| f);
     for (i, r) in revisions.iter().enumerate() {
         let start = if i == 0 { i64::MIN } else { r.created_ms };
         let end = revisions.get(i + 1).map_or(i64::MAX, |n| n.created_ms);
@@ -466,43 +498,157 @@ fn curfew(
             continue;
         };
         terms.absences.extend(absences.iter().cloned());
-        let policy = MonitoringPolicy {
-            client: u64::try_from(client.id).unwrap_or_default(),
-            revision: r.revision,
-            time_zone: r.terms.time_zone,
-            monitoring_from: Some(r.terms.starts),
-            monitoring_until: Some(r.terms.ends),
-            // A stand-in tag: the plan does not depend on which device is worn.
-            devices: vec![WornDevice {
-                id: u64::MAX,
-                kind: DeviceKind::Tag,
-                comm_lost_after: None,
-            }],
-            addresses: client
-                .addresses
+        // Cut where a device was fitted or taken off: between cuts the devices are the same.
+        let mut cuts = vec![s, e];
+        for f in fittings {
+            cuts.extend(
+                [Some(f.installed.0), f.removed.map(|t| t.0)]
+                    .into_iter()
+                    .flatten()
+                    .filter(|t| (s..e).contains(t)),
+            );
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        for pair in cuts.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let fitted: Vec<&Assignment> = fittings
                 .iter()
-                .map(|a| Address {
-                    id: a.id.clone(),
-                    zone: a.zone.clone(),
-                    home_unit: None,
-                })
-                .collect(),
-            curfew: Some(terms),
-            zones: Vec::new(),
-            proximity: Vec::new(),
-            health: Default::default(),
-        };
-        let compiled = policy.compile().map_err(|e| {
-            ReportError::Corrupt(format!(
-                "order {} revision {} does not compile: {e}",
-                order.id, r.revision
-            ))
-        })?;
-        if let Some(plan) = compiled.curfew {
-            spans.extend_from_slice(days::windows(&plan, s, e).as_slice());
+                .filter(|f| f.installed.0 <= a && f.removed.is_none_or(|t| t.0 > a))
+                .collect();
+            let compiled = compile(order, client, r, terms.clone(), &fitted)?;
+            let Some(plan) = &compiled.curfew else {
+                continue;
+            };
+            let windows = plan.windows(Timestamp(a), Timestamp(b));
+            required.extend(
+                Spans::of(windows.iter().map(|w| w.span))
+                    .clip(a, b)
+                    .as_slice(),
+            );
+            let Some((_, observations)) = evidence else {
+                continue;
+            };
+            let shown = rules::presence_evidence(&compiled, observations);
+            for w in &windows {
+                for piece in shown.iter().filter(|p| p.address == w.address) {
+                    let from = piece.span.start.0.max(w.span.start.0).max(a);
+                    let until = piece.span.end.0.min(w.span.end.0).min(b);
+                    if from < until {
+                        if piece.present {
+                            &mut present
+                        } else {
+                            &mut away
+                        }
+                        .push((from, until));
+                    }
+                }
+            }
         }
     }
-    Ok(Spans::new(spans))
+    Ok(CurfewTime {
+        required: Spans::new(required),
+        present: Spans::new(present),
+        away: Spans::new(away),
+    })
+}
+
+/// Revision `r`'s policy with the devices `fitted` then (a stand-in tag when none was, since the
+/// plan does not depend on which is worn). A home unit is the fitting with an address: cases
+/// fits a home unit only at one of the client's addresses, and nothing else at one.
+fn compile(
+    order: &cases::Order,
+    client: &cases::Client,
+    r: &cases::OrderRevision,
+    terms: rules::policy::Curfew,
+    fitted: &[&Assignment],
+) -> Result<rules::CompiledPolicy, ReportError> {
+    let mut devices: Vec<WornDevice> = fitted
+        .iter()
+        .map(|f| WornDevice {
+            id: f.device_id,
+            kind: match f.address {
+                Some(_) => DeviceKind::HomeUnit,
+                None => DeviceKind::Tag,
+            },
+            comm_lost_after: None,
+        })
+        .collect();
+    devices.dedup_by_key(|d| d.id);
+    if !devices.iter().any(|d| d.kind == DeviceKind::Tag) {
+        devices.push(WornDevice {
+            id: u64::MAX,
+            kind: DeviceKind::Tag,
+            comm_lost_after: None,
+        });
+    }
+    let policy = MonitoringPolicy {
+        client: u64::try_from(client.id).unwrap_or_default(),
+        revision: r.revision,
+        time_zone: r.terms.time_zone,
+        monitoring_from: Some(r.terms.starts),
+        monitoring_until: Some(r.terms.ends),
+        devices,
+        addresses: cases::policy_addresses(&client.addresses, |address| {
+            fitted
+                .iter()
+                .find(|f| f.address.as_deref() == Some(address))
+                .map(|f| f.device_id)
+        }),
+        curfew: Some(terms),
+        zones: Vec::new(),
+        proximity: Vec::new(),
+        health: Default::default(),
+    };
+    policy.compile().map_err(|e| {
+        ReportError::Corrupt(format!(
+            "order {} revision {} does not compile: {e}",
+            order.id, r.revision
+        ))
+    })
+}
+
+/// The observations of the order's devices while fitted under it, within `spans` and the
+/// `look_back` before each (evidence from just before a window counts into it).
+async fn fitted_observations(
+    store: &Store,
+    fittings: &[Assignment],
+    spans: &Spans,
+    look_back: i64,
+) -> Result<Vec<rules::Observation>, ReportError> {
+    const PAGE: u32 = 5_000;
+    let mut out = Vec::new();
+    for f in fittings {
+        let fitted = Spans::new(vec![(f.installed.0, f.removed.map_or(i64::MAX, |t| t.0))]);
+        let wanted = Spans::new(
+            spans
+                .as_slice()
+                .iter()
+                .map(|&(s, e)| (s.saturating_sub(look_back), e))
+                .collect(),
+        )
+        .intersect(&fitted);
+        for &(s, e) in wanted.as_slice() {
+            let mut after = None;
+            loop {
+                let page = store
+                    .observations_page(f.device_id, s, e, after, PAGE)
+                    .await?;
+                // A row the rules engine could not read is no evidence to it either.
+                out.extend(
+                    page.iter()
+                        .filter_map(|o| judge::observation::observation_of(o).ok().flatten()),
+                );
+                match page.last() {
+                    Some(last) if page.len() == PAGE as usize => {
+                        after = Some((last.device_time_ms, last.seq));
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 impl From<CasesError> for ReportError {

@@ -190,22 +190,33 @@ impl Layout {
     }
 
     fn table_header(&mut self, cols: &[Col], size: f32) {
+        // A long title takes two lines or more rather than being cut.
+        let titles: Vec<Vec<String>> = cols
+            .iter()
+            .map(|Col(title, w)| self.measure.wrap(title.get(self.lang), size, true, w - 4.0))
+            .collect();
+        let lines = titles.iter().map(Vec::len).max().unwrap_or(1).max(1) as f32;
+        let line = size + 2.5;
+        let height = size + (lines - 1.0) * line;
         let y = self.y - size;
         self.page().push(Op::Rect {
             x: LEFT,
             y: y - 2.0,
             w: RIGHT - LEFT,
-            h: size + 6.0,
+            h: height + 6.0,
             grey: 225,
         });
+        let top = self.y;
         let mut x = LEFT + 2.0;
-        for Col(title, w) in cols {
-            let t = title.get(self.lang).to_string();
-            let t = self.measure.wrap(&t, size, true, w - 4.0).remove(0);
-            self.text(x, size, true, t);
+        for (title, Col(_, w)) in titles.into_iter().zip(cols) {
+            self.y = top;
+            for t in title {
+                self.text(x, size, true, t);
+                self.y += line;
+            }
             x += w;
         }
-        self.y += size + 6.0;
+        self.y = top + height + 6.0;
     }
 
     /// A table; rows break across pages, and the header is repeated on each.
@@ -529,6 +540,7 @@ fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) {
                 h(d.required_ms),
                 h(d.kept_ms),
                 h(d.breach_ms),
+                h(d.grace_ms),
                 h(d.unknown_ms),
                 h(d.excused_ms),
             ]
@@ -541,18 +553,20 @@ fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) {
         h(t.required_ms),
         h(t.kept_ms),
         h(t.breach_ms),
+        h(t.grace_ms),
         h(t.unknown_ms),
         h(t.excused_ms),
     ]);
     l.table(
         &[
-            Col(&text::DATE, 111.0),
-            Col(&text::DAY_LENGTH, 60.0),
-            Col(&text::REQUIRED, 68.0),
-            Col(&text::KEPT, 68.0),
-            Col(&text::BREACH, 68.0),
-            Col(&text::NO_DATA, 68.0),
-            Col(&text::EXCUSED, 68.0),
+            Col(&text::DATE, 70.0),
+            Col(&text::DAY_LENGTH, 58.0),
+            Col(&text::REQUIRED, 60.0),
+            Col(&text::KEPT, 56.0),
+            Col(&text::BREACH, 66.0),
+            Col(&text::GRACE, 84.0),
+            Col(&text::NO_DATA, 56.0),
+            Col(&text::EXCUSED, 61.0),
         ],
         &rows,
         BODY,

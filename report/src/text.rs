@@ -62,6 +62,7 @@ pub(crate) const DATE: T = T("Datums", "Date");
 pub(crate) const REQUIRED: T = T("Noteikts", "Required");
 pub(crate) const KEPT: T = T("Ievērots", "Kept");
 pub(crate) const BREACH: T = T("Pārkāpums", "Breach");
+pub(crate) const GRACE: T = T("Pieļaujamā nokavēšanās", "Within grace");
 pub(crate) const NO_DATA: T = T("Nav datu", "No data");
 pub(crate) const EXCUSED: T = T("Prombūtne", "Absence");
 pub(crate) const TOTAL: T = T("Kopā", "Total");

@@ -15,10 +15,10 @@
 use crate::book::{Book, CondKey};
 use crate::episode::BreachKind;
 use crate::geometry::Side;
-use crate::observation::{CompactRef, EvidenceRef};
+use crate::observation::{CompactRef, EvidenceRef, Observation};
 use crate::policy::{CompiledPolicy, CurfewGrace};
-use crate::schedule::CurfewWindow;
-use crate::state::{JointEvidence, JointInput};
+use crate::schedule::{CurfewWindow, Interval};
+use crate::state::{JointEvidence, JointInput, Route};
 use crate::time::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -152,11 +152,7 @@ impl CurfewState {
         let Some(present) = evidence(policy, address, input) else {
             return;
         };
-        let grace = &policy.grace;
-        let valid_for = match input.evidence {
-            JointEvidence::Fix { .. } => grace.fix_valid_for,
-            _ => grace.presence_valid_for,
-        };
+        let valid_for = valid_for(&policy.grace, input);
         let proof = input.proof();
         let t = proof.device_time;
         self.belief = Some(Belief {
@@ -288,6 +284,82 @@ fn window_from(policy: &CompiledPolicy, t: Timestamp) -> Option<CurfewWindow> {
     w.span.start = w.span.start.max(period.start);
     w.span.end = w.span.end.min(period.end);
     (w.span.end > from).then_some(w)
+}
+
+/// How long a piece of evidence counts: a fix less long than a home unit's report.
+fn valid_for(grace: &CurfewGrace, input: &JointInput) -> Span {
+    match input.evidence {
+        JointEvidence::Fix { .. } => grace.fix_valid_for,
+        _ => grace.presence_valid_for,
+    }
+}
+
+/// A stretch of time the evidence puts the probation client at an address, or away from it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct PresenceEvidence {
+    /// The address's index in the policy.
+    pub address: u16,
+    pub present: bool,
+    pub span: Interval,
+}
+
+/// What the evidence among `observations` (in any order, duplicates allowed) says of presence at
+/// each of the policy's addresses, in windows or not: every piece the curfew is judged by (the
+/// home unit's PRESENCE reports, a tag hearing its home unit, a tag's fix wholly inside or
+/// outside the address), each counting from its device time for as long as it does in the
+/// judgement, or until the next piece about the same address. So a summary can count curfew
+/// time as kept only where the evidence shows the client at home, never merely because no
+/// breach was found. Sorted by address, then time; spans of one address never overlap.
+pub fn presence_evidence(
+    policy: &CompiledPolicy,
+    observations: &[Observation],
+) -> Vec<PresenceEvidence> {
+    let mut sorted: Vec<&Observation> = observations.iter().collect();
+    sorted.sort_by_key(|o| o.key());
+    sorted.dedup_by_key(|o| o.key());
+    let count = u16::try_from(policy.addresses.len()).unwrap_or(u16::MAX);
+    let mut open: Vec<Option<PresenceEvidence>> = vec![None; usize::from(count)];
+    let mut out = Vec::new();
+    for obs in sorted {
+        let Some(mut input) = Route::of(policy, obs).joint.filter(|i| i.worn) else {
+            continue;
+        };
+        let t = obs.device_time;
+        for address in 0..count {
+            let Some(present) = evidence(policy, address, &mut input) else {
+                continue;
+            };
+            let slot = &mut open[usize::from(address)];
+            if let Some(mut before) = slot.take() {
+                before.span.end = before.span.end.min(t);
+                if !before.span.is_empty() {
+                    out.push(before);
+                }
+            }
+            *slot = Some(PresenceEvidence {
+                address,
+                present,
+                span: Interval::new(t, t.saturating_add(valid_for(&policy.grace, &input))),
+            });
+        }
+    }
+    out.extend(open.into_iter().flatten());
+    // Merged where one piece runs on into the next that says the same.
+    out.sort_by_key(|e| (e.address, e.span.start));
+    let mut merged: Vec<PresenceEvidence> = Vec::with_capacity(out.len());
+    for e in out {
+        match merged.last_mut() {
+            Some(last)
+                if last.address == e.address
+                    && last.present == e.present
+                    && last.span.end >= e.span.start =>
+            {
+                last.span.end = last.span.end.max(e.span.end);
+            }
+            _ => merged.push(e),
+        }
+    }
+    merged
 }
 
 /// What an input says about presence at `address`: `Some(true)` there, `Some(false)` away.

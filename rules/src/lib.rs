@@ -25,6 +25,7 @@ mod state;
 pub mod time;
 mod zones;
 
+pub use curfew::{PresenceEvidence, presence_evidence};
 pub use engine::{Engine, EngineError};
 pub use episode::{BreachKind, ConditionRef, Episode, EpisodeChange, EpisodeId, Severity};
 pub use monitor::{Checkpoint, CheckpointError, ClientMonitor, Outcome};

@@ -336,3 +336,85 @@ fn late_data_withdraws_what_a_tick_raised() {
         "the withdrawal is told"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    /// The evidence of presence a compliance summary counts as kept: the same whatever the order
+    /// and duplicates it comes in, one address's spans never overlapping, and never inside a
+    /// curfew breach the engine found on the same observations.
+    #[test]
+    fn presence_evidence_never_meets_a_curfew_breach(
+        (observations, order) in night().prop_flat_map(|obs| {
+            let n = obs.len();
+            (Just(obs), arrivals(n))
+        })
+    ) {
+        let policy = policy().compile().expect("compiles");
+        let spans = rules::presence_evidence(&policy, &observations);
+        let arrived: Vec<Observation> =
+            order.iter().map(|&(i, _)| observations[i].clone()).collect();
+        prop_assert_eq!(&rules::presence_evidence(&policy, &arrived), &spans);
+        for pair in spans.windows(2) {
+            prop_assert!(
+                pair[0].address != pair[1].address || pair[0].span.end <= pair[1].span.start,
+                "{pair:?}"
+            );
+        }
+        for breach in reference(&observations)
+            .iter()
+            .filter(|e| e.condition == rules::ConditionRef::Curfew)
+        {
+            let end = breach.end.unwrap_or(Timestamp::MAX);
+            for s in spans.iter().filter(|s| s.present) {
+                prop_assert!(
+                    s.span.end <= breach.start || s.span.start >= end,
+                    "present {s:?} within {breach:?}"
+                );
+            }
+        }
+    }
+}
+
+/// Each piece counts for as long as the policy lets it (150 s for a home unit's report, 5 min
+/// for a fix), runs on into the next that agrees, and gives way to the next that does not.
+#[test]
+fn presence_evidence_counts_each_piece_for_its_validity() {
+    let policy = policy().compile().expect("compiles");
+    let at = |s: i64| start().saturating_add(Span::seconds(s));
+    let obs = |device, seq, s, reading| Observation {
+        device,
+        seq,
+        device_time: at(s),
+        received: at(s),
+        stored: false,
+        reading,
+    };
+    let away = Reading::Location {
+        lat: HOME.0 + 0.01,
+        lon: HOME.1,
+        accuracy_m: Some(10.0),
+        source: FixSource::Gnss,
+    };
+    let present = |in_range| Reading::Presence { tag: TAG, in_range };
+    let observations = [
+        obs(HOME_UNIT, 1, 0, present(true)),
+        obs(HOME_UNIT, 2, 60, present(true)),
+        obs(TAG, 1, 100, away),
+        obs(HOME_UNIT, 3, 1000, present(true)),
+        // Another client's device says nothing of this one.
+        obs(4242, 1, 1010, present(false)),
+    ];
+    let spans: Vec<(bool, Timestamp, Timestamp)> = rules::presence_evidence(&policy, &observations)
+        .iter()
+        .map(|e| (e.present, e.span.start, e.span.end))
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            (true, at(0), at(100)),
+            (false, at(100), at(400)),
+            (true, at(1000), at(1150)),
+        ]
+    );
+}
