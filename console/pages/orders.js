@@ -17,39 +17,48 @@ function period(order, zone, now) {
 
 const hours = (ms) => number(ms / 3600000, { maximumFractionDigits: 1 });
 
+/// How many summaries are computed at once: each is the court report over the whole order, which
+/// the server builds from the stored evidence, so a long list is filled in a few at a time rather
+/// than asking for all of them together.
+const AT_ONCE = 2;
+
+/// The cells that show an order's summary, filled in when it arrives.
+function summaryCells(o, client, report, now) {
+  // Withdrawn: later data showed no breach.
+  const breaches = (report?.breaches ?? []).filter((e) => e.state !== 'withdrawn');
+  const kinds = Object.entries(breaches.reduce((m, e) => ({ ...m, [e.kind]: (m[e.kind] ?? 0) + 1 }), {}))
+    .map(([k, n]) => `${term('kind', k)}: ${number(n)}`).join('; ');
+  const minutes = breaches.reduce((sum, e) => sum + (e.duration_ms ?? (now - new Date(e.start).getTime())) / 60000, 0);
+  const totals = report?.totals;
+  return [
+    client ? h('a', { href: `#/clients/${o.client_id}` }, `${client.given_name} ${client.family_name}`) : String(o.client_id),
+    report ? (breaches.length ? `${number(breaches.length)} (${kinds})` : t('orders.no_breaches')) : t('orders.unavailable'),
+    report ? t('orders.minutes', { minutes: number(Math.round(minutes)) }) : '',
+    totals ? t('orders.curfew_hours', { kept: hours(totals.kept_ms), required: hours(totals.required_ms), unknown: hours(totals.unknown_ms) }) : '',
+  ];
+}
+
 export async function render(root) {
   const orders = await get('/orders?limit=500');
   const now = Date.now();
   const lang = language();
-  const summaries = await Promise.all(orders.map(async (o) => {
-    const zone = o.terms.time_zone ?? DEFAULT_ZONE;
-    const params = { ...period(o, zone, now), lang };
-    const [client, exchange] = await Promise.all([
-      get(`/clients/${o.client_id}`).catch(() => null),
-      get(`/orders/${o.id}/report${query({ ...params, format: 'json' })}`).catch(() => null),
-    ]);
-    return { client, params, report: exchange?.report ?? null };
-  }));
+  const params = orders.map((o) => ({ ...period(o, o.terms.time_zone ?? DEFAULT_ZONE, now), lang }));
+  // The table at once, each summary's cells saying they are on their way.
+  const pending = orders.map(() => [0, 1, 2, 3].map(() => h('span', { class: 'pending' }, t('common.loading'))));
   const rows = orders.map((o, i) => {
     const zone = o.terms.time_zone ?? DEFAULT_ZONE;
-    const { client, params, report } = summaries[i];
-    const link = (format, label) => h('a', { href: `/api/v1/orders/${o.id}/report${query({ ...params, format })}`, class: `report-${format}` }, label);
-    // Withdrawn: later data showed no breach.
-    const breaches = (report?.breaches ?? []).filter((e) => e.state !== 'withdrawn');
-    const kinds = Object.entries(breaches.reduce((m, e) => ({ ...m, [e.kind]: (m[e.kind] ?? 0) + 1 }), {}))
-      .map(([k, n]) => `${term('kind', k)}: ${number(n)}`).join('; ');
-    const minutes = breaches.reduce((sum, e) => sum + (e.duration_ms ?? (now - new Date(e.start).getTime())) / 60000, 0);
-    const totals = report?.totals;
+    const link = (format, label) => h('a', { href: `/api/v1/orders/${o.id}/report${query({ ...params[i], format })}`, class: `report-${format}` }, label);
+    const [client, breaches, minutes, curfew] = pending[i];
     return {
       attrs: { dataset: { order: o.id } },
       cells: [
         o.case_number,
-        client ? h('a', { href: `#/clients/${o.client_id}` }, `${client.given_name} ${client.family_name}`) : String(o.client_id),
+        client,
         term('order_status', o.status),
         `${dateTime(o.terms.starts, zone)} – ${dateTime(o.terms.ends, zone)}`,
-        report ? (breaches.length ? `${number(breaches.length)} (${kinds})` : t('orders.no_breaches')) : t('orders.unavailable'),
-        report ? t('orders.minutes', { minutes: number(Math.round(minutes)) }) : '',
-        totals ? t('orders.curfew_hours', { kept: hours(totals.kept_ms), required: hours(totals.required_ms), unknown: hours(totals.unknown_ms) }) : '',
+        breaches,
+        minutes,
+        curfew,
         h('span', { class: 'report-links' }, link('pdf', t('orders.report')), ' · ', link('json', t('orders.report_json'))),
       ],
     };
@@ -59,4 +68,22 @@ export async function render(root) {
     section(t('orders.summary'), h('p', {}, t('orders.intro')),
       table(t('orders.caption'), [t('order.case_number'), t('client.name'), t('order.status'), t('order.period'), t('orders.breaches'), t('orders.time_in_breach'), t('orders.curfew'), t('orders.report_header')], rows, { class: 'orders' })),
   );
+  // Filled in after the page is drawn; leaving the page stops asking.
+  let next = 0;
+  let left = false;
+  const worker = async () => {
+    while (!left && next < orders.length) {
+      const i = next++;
+      const o = orders[i];
+      const [client, exchange] = await Promise.all([
+        get(`/clients/${o.client_id}`).catch(() => null),
+        get(`/orders/${o.id}/report${query({ ...params[i], format: 'json' })}`).catch(() => null),
+      ]);
+      if (left) return;
+      summaryCells(o, client, exchange?.report ?? null, now)
+        .forEach((cell, k) => pending[i][k].replaceWith(cell));
+    }
+  };
+  Array.from({ length: AT_ONCE }, worker);
+  return () => { left = true; };
 }
