@@ -275,24 +275,23 @@ pub async fn build(store: &Store, cases: &Cases, params: &Params) -> Result<Repo
     let excusing = excusing(&absences);
     let window = (from_ms, to_ms);
     let inactive = inactive(&status_changes, to_ms);
-    let unexcused = curfew(&order, &client, &revisions, &[], None, window)?
+    let unexcused = curfew(&order, &client, &revisions, &[], None, window)
+        .await?
         .required
         .subtract(&inactive);
-    let look_back = revisions
-        .iter()
-        .filter_map(|r| r.terms.curfew.as_ref())
-        .map(|c| c.grace.fix_valid_for.max(c.grace.presence_valid_for).0)
-        .max()
-        .unwrap_or(0);
-    let observations = fitted_observations(store, &fittings, &unexcused, look_back).await?;
+    let source = EvidenceSource {
+        store,
+        fittings: &fittings,
+    };
     let shown = curfew(
         &order,
         &client,
         &revisions,
         &excusing,
-        Some((&fittings, &observations)),
+        Some(&source),
         window,
-    )?;
+    )
+    .await?;
     let required = shown.required.subtract(&inactive);
     let inputs = DayInputs {
         excused: unexcused.subtract(&required),
@@ -469,23 +468,30 @@ struct CurfewTime {
     away: Spans,
 }
 
+/// Where the evidence of presence is read from: the store, and the order's fittings (only a
+/// device's observations while fitted under the order count).
+struct EvidenceSource<'a> {
+    store: &'a Store,
+    fittings: &'a [Assignment],
+}
+
 /// The curfew within `(from_ms, to_ms)`: each revision's plan from when it was made until the
-/// next, with `absences` cut out by the plan itself. With `evidence` (the order's fittings and
-/// their devices' observations while fitted), each stretch between fittings is judged as the
-/// rules engine judged it then, by the same devices: what the home units and the tags said of
-/// presence at the address of each window.
-fn curfew(
+/// next, with `absences` cut out by the plan itself. With `evidence`, each stretch between
+/// fittings is judged as the rules engine judged it then, by the same devices: what the home
+/// units and the tags said of presence at the address of each window. One window's
+/// observations are read at a time, so a long order needs no more memory than a night.
+async fn curfew(
     order: &cases::Order,
     client: &cases::Client,
     revisions: &[cases::OrderRevision],
     absences: &[AuthorisedAbsence],
-    evidence: Option<(&[Assignment], &[rules::Observation])>,
+    evidence: Option<&EvidenceSource<'_>>,
     (from_ms, to_ms): (i64, i64),
 ) -> Result<CurfewTime, ReportError> {
     let mut required = Vec::new();
     let mut present = Vec::new();
     let mut away = Vec::new();
-    let fittings = evidence.map_or(&[][..], |(f, _)| f);
+    let fittings = evidence.map_or(&[][..], |e| e.fittings);
     for (i, r) in revisions.iter().enumerate() {
         let start = if i == 0 { i64::MIN } else { r.created_ms };
         let end = revisions.get(i + 1).map_or(i64::MAX, |n| n.created_ms);
@@ -526,11 +532,21 @@ fn curfew(
                     .clip(a, b)
                     .as_slice(),
             );
-            let Some((_, observations)) = evidence else {
+            let Some(source) = evidence else {
                 continue;
             };
-            let shown = rules::presence_evidence(&compiled, observations);
+            // Evidence from just before a window counts into it, for as long as it counts.
+            let grace = &compiled.grace;
+            let look_back = grace.fix_valid_for.max(grace.presence_valid_for).0;
             for w in &windows {
+                let (start, end) = (w.span.start.0.max(a), w.span.end.0.min(b));
+                if start >= end {
+                    continue;
+                }
+                let observations =
+                    fitted_observations(source, &fitted, start.saturating_sub(look_back), end)
+                        .await?;
+                let shown = rules::presence_evidence(&compiled, &observations);
                 for piece in shown.iter().filter(|p| p.address == w.address) {
                     let from = piece.span.start.0.max(w.span.start.0).max(a);
                     let until = piece.span.end.0.min(w.span.end.0).min(b);
@@ -608,43 +624,42 @@ fn compile(
     })
 }
 
-/// The observations of the order's devices while fitted under it, within `spans` and the
-/// `look_back` before each (evidence from just before a window counts into it).
+/// The observations the devices `fitted` sent in `[from, to)` while fitted under the order.
 async fn fitted_observations(
-    store: &Store,
-    fittings: &[Assignment],
-    spans: &Spans,
-    look_back: i64,
+    source: &EvidenceSource<'_>,
+    fitted: &[&Assignment],
+    from: i64,
+    to: i64,
 ) -> Result<Vec<rules::Observation>, ReportError> {
     const PAGE: u32 = 5_000;
     let mut out = Vec::new();
-    for f in fittings {
-        let fitted = Spans::new(vec![(f.installed.0, f.removed.map_or(i64::MAX, |t| t.0))]);
-        let wanted = Spans::new(
-            spans
-                .as_slice()
-                .iter()
-                .map(|&(s, e)| (s.saturating_sub(look_back), e))
-                .collect(),
-        )
-        .intersect(&fitted);
-        for &(s, e) in wanted.as_slice() {
-            let mut after = None;
-            loop {
-                let page = store
-                    .observations_page(f.device_id, s, e, after, PAGE)
-                    .await?;
-                // A row the rules engine could not read is no evidence to it either.
-                out.extend(
-                    page.iter()
-                        .filter_map(|o| judge::observation::observation_of(o).ok().flatten()),
-                );
-                match page.last() {
-                    Some(last) if page.len() == PAGE as usize => {
-                        after = Some((last.device_time_ms, last.seq));
-                    }
-                    _ => break,
+    // Every fitting of these devices, an earlier one too: the look-back may reach into it.
+    for f in source
+        .fittings
+        .iter()
+        .filter(|f| fitted.iter().any(|g| g.device_id == f.device_id))
+    {
+        let s = from.max(f.installed.0);
+        let e = to.min(f.removed.map_or(i64::MAX, |t| t.0));
+        if s >= e {
+            continue;
+        }
+        let mut after = None;
+        loop {
+            let page = source
+                .store
+                .observations_page(f.device_id, s, e, after, PAGE)
+                .await?;
+            // A row the rules engine could not read is no evidence to it either.
+            out.extend(
+                page.iter()
+                    .filter_map(|o| judge::observation::observation_of(o).ok().flatten()),
+            );
+            match page.last() {
+                Some(last) if page.len() == PAGE as usize => {
+                    after = Some((last.device_time_ms, last.seq));
                 }
+                _ => break,
             }
         }
     }
