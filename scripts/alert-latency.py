@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Helper of scripts/bench-alert-latency (standard library only).
+"""Helper of scripts/bench-alert-latency and scripts/bench-report (standard library only).
 
   people BASE                         a unit, an officer, an operator and a technician
   setup BASE FIRST_TAG COUNT          COUNT clients with an order and a fitted tag
   script FILE FIRST_TAG COUNT CYCLES PERIOD_MS SPACING_MS LEAD_MS
                                       a simulator script: each tag opens and closes its strap
+  curfew BASE TAG DAYS                a client under a nightly curfew (22:00-06:00) since DAYS
+                                      ago, with tag TAG fitted then; prints the order's id
+  days FILE TAG DAYS EVERY_S          a simulator script: TAG's fix at home every EVERY_S
+                                      seconds from DAYS ago to now
   listen BASE OUT                     the live feed as an operator: "arrival_ms id action" lines
   report DB FEED PHASE FIRST_TAG COUNT FROM_MS TO_MS
                                       latency of the phase's strap alerts, and where it goes
@@ -75,38 +79,42 @@ def people(base):
             "unit_id": unit["id"] if role == "officer" else None, "password": PASSWORD})
 
 
+def client_with_tag(officer, technician, tag, starts, conditions):
+    """A client at HOME under an order from `starts` with `conditions`, and TAG fitted then."""
+    me = officer.call("GET", "/api/v1/session")
+    officer_id = me.get("id") or me.get("user", {}).get("id")
+    client = officer.call("POST", "/api/v1/clients", {
+        "personal_code": f"010190-{tag:05d}", "given_name": "Bench",
+        "family_name": f"Tag{tag}", "birth_date": "1990-01-01", "language": "lv",
+        "officer_id": officer_id,
+        "addresses": [{"id": "home", "street": "Brīvības iela 1, Rīga",
+                       "zone": {"type": "circle", "centre": [HOME[1], HOME[0]],
+                                "radius_m": 50.0}}]})
+    order = officer.call("POST", "/api/v1/orders", {
+        "client_id": client["id"], "court": "Rīgas pilsētas tiesa",
+        "case_number": f"B-{tag}/2026",
+        "terms": {
+            "decision_date": starts.date().isoformat(),
+            "legal_basis": "conditional_early_release",
+            "starts": starts.isoformat(),
+            "ends": (starts + timedelta(days=90)).isoformat(),
+            **conditions}})
+    technician.call("POST", "/api/v1/devices", {
+        "device_id": tag, "serial": f"T-{tag}", "kind": "gps-tag", "model": "X1",
+        "firmware": "1.4.2", "key": sim_key(1, tag)})
+    technician.call("POST", f"/api/v1/devices/{tag}/fitting",
+                    {"order_id": order["id"], "at": starts.isoformat()})
+    return order["id"]
+
+
 def setup(base, first_tag, count):
     officer = Api(base, "officer", PASSWORD)
     technician = Api(base, "technician", PASSWORD)
-    me = officer.call("GET", "/api/v1/session")
-    officer_id = me.get("id") or me.get("user", {}).get("id")
     starts = datetime.now(timezone.utc) - timedelta(days=1)
-    orders = []
-    for tag in range(first_tag, first_tag + count):
-        client = officer.call("POST", "/api/v1/clients", {
-            "personal_code": f"010190-{tag:05d}", "given_name": "Bench",
-            "family_name": f"Tag{tag}", "birth_date": "1990-01-01", "language": "lv",
-            "officer_id": officer_id,
-            "addresses": [{"id": "home", "street": "Brīvības iela 1, Rīga",
-                           "zone": {"type": "circle", "centre": [HOME[1], HOME[0]],
-                                    "radius_m": 50.0}}]})
-        order = officer.call("POST", "/api/v1/orders", {
-            "client_id": client["id"], "court": "Rīgas pilsētas tiesa",
-            "case_number": f"B-{tag}/2026",
-            "terms": {
-                "decision_date": starts.date().isoformat(),
-                "legal_basis": "conditional_early_release",
-                "starts": starts.isoformat(),
-                "ends": (starts + timedelta(days=90)).isoformat(),
-                "zones": [{"id": "far", "kind": "exclusion",
-                           "shape": {"type": "circle", "centre": [24.5, 57.2],
-                                     "radius_m": 100.0}}]}})
-        technician.call("POST", "/api/v1/devices", {
-            "device_id": tag, "serial": f"T-{tag}", "kind": "gps-tag", "model": "X1",
-            "firmware": "1.4.2", "key": sim_key(1, tag)})
-        technician.call("POST", f"/api/v1/devices/{tag}/fitting",
-                        {"order_id": order["id"], "at": starts.isoformat()})
-        orders.append(order["id"])
+    far = {"zones": [{"id": "far", "kind": "exclusion",
+                      "shape": {"type": "circle", "centre": [24.5, 57.2], "radius_m": 100.0}}]}
+    orders = [client_with_tag(officer, technician, tag, starts, far)
+              for tag in range(first_tag, first_tag + count)]
     deadline = time.time() + 60
     for order in orders:
         while not officer.call("GET", f"/api/v1/orders/{order}/monitoring")["in_force"]:
@@ -114,6 +122,27 @@ def setup(base, first_tag, count):
                 sys.exit(f"order {order} never in force")
             time.sleep(0.05)
     print(f"   {count} clients, orders in force, tags {first_tag}..{first_tag + count - 1} fitted")
+
+
+def curfew(base, tag, days):
+    officer = Api(base, "officer", PASSWORD)
+    technician = Api(base, "technician", PASSWORD)
+    starts = datetime.now(timezone.utc) - timedelta(days=days)
+    slots = [{"day": d, "start": "22:00", "end": "06:00"}
+             for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]]
+    print(client_with_tag(officer, technician, tag, starts,
+                          {"curfew": {"timetable": [{"address": "home", "slots": slots}]}}))
+
+
+def days_script(path, tag, days, every_s):
+    """A fix at home every EVERY_S seconds, a day to a report line, from DAYS ago to now."""
+    start = datetime.now(timezone.utc) - timedelta(days=days)
+    fix = f"fix = {{ lat = {HOME[0]}, lon = {HOME[1]}, accuracy_m = 8 }}"
+    reports = [f'{{ at = "{d}d", until = "{d * 86400 + 86400 - every_s}s", '
+               f'every = "{every_s}s", {fix} }}' for d in range(days)]
+    with open(path, "w") as f:
+        f.write(f'start = "{start.isoformat()}"\n[[devices]]\nid = {tag}\nkind = "gps-tag"\n'
+                "reports = [\n  " + ",\n  ".join(reports) + ",\n]\n")
 
 
 def script(path, first_tag, count, cycles, period_ms, spacing_ms, lead_ms):
@@ -244,6 +273,10 @@ def main():
         people(args[0])
     elif cmd == "setup":
         setup(args[0], int(args[1]), int(args[2]))
+    elif cmd == "curfew":
+        curfew(args[0], int(args[1]), int(args[2]))
+    elif cmd == "days":
+        days_script(args[0], *map(int, args[1:4]))
     elif cmd == "script":
         script(args[0], *map(int, args[1:7]))
     elif cmd == "listen":
