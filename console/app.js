@@ -4,7 +4,7 @@
 
 import { api, ApiError, get } from './api.js';
 import { initialLanguage, language, languages, setLanguage, t } from './i18n.js';
-import { announce, failure, field, h } from './ui.js';
+import { announce, failure, field, h, keepingFocus } from './ui.js';
 import * as alerts from './pages/alerts.js';
 import * as caseload from './pages/caseload.js';
 import * as client from './pages/client.js';
@@ -43,6 +43,12 @@ async function start() {
     if (!(error instanceof ApiError && error.status === 401)) announce(failure(error), 'error');
     state.user = null;
   }
+  // The skip link moves the focus to the page itself; followed as a link, its #main would be
+  // taken for a page's address and lead home.
+  document.getElementById('skip').addEventListener('click', (event) => {
+    event.preventDefault();
+    main().focus();
+  });
   window.addEventListener('hashchange', route);
   await route();
 }
@@ -63,13 +69,15 @@ function header() {
     const page = currentPath()[0];
     items.push(h('nav', { 'aria-label': t('nav.main') }, h('ul', {},
       (NAV[state.user.role] ?? []).map(([path, key]) => h('li', {},
-        h('a', { href: `#/${path}`, 'aria-current': page === path ? 'page' : undefined }, t(key)))))));
+        h('a', { href: `#/${path}`, id: `nav-${path}`, 'aria-current': page === path ? 'page' : undefined }, t(key)))))));
   }
   items.push(h('div', { class: 'tools' },
     lang,
     state.user && h('span', { class: 'who', id: 'who' }, `${state.user.display_name} (${t(`role.${state.user.role}`)})`),
     state.user && h('button', { type: 'button', id: 'logout', onclick: logout }, t('nav.logout'))));
-  top.replaceChildren(...items.filter(Boolean));
+  // Drawn again on every page and language change: the focus stays on the language switch
+  // or the link that had it.
+  keepingFocus(top, () => top.replaceChildren(...items.filter(Boolean)), null);
 }
 
 /// Shows a page: by changing the address (which draws it), or at once if it is already there.

@@ -41,6 +41,20 @@ export function select(name, options, attrs = {}) {
   return h('select', { name, ...attrs }, options.map(([value, label]) => h('option', { value }, label)));
 }
 
+/// Runs `draw`, which replaces what `container` holds, and gives the focus back: to the new
+/// element with the id of the one that had it, or to `fallback` if that is gone. Without this a
+/// keyboard user would be thrown to the top of the page whenever the live feed or an action
+/// draws part of it again.
+export function keepingFocus(container, draw, fallback = container) {
+  const had = container.contains(document.activeElement) ? document.activeElement : null;
+  const result = draw();
+  if (had && !had.isConnected) {
+    const again = had.id ? document.getElementById(had.id) : null;
+    (again && container.contains(again) ? again : fallback)?.focus({ preventScroll: true });
+  }
+  return result;
+}
+
 /// A section with a heading.
 export function section(title, ...children) {
   return h('section', { class: 'card' }, h('h2', {}, title), ...children);

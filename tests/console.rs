@@ -3,7 +3,9 @@
 //! over MQTT cause a breach that arrives in the operator's queue live, without a reload; the
 //! operator acknowledges and resolves it with a note; an officer records an authorised absence;
 //! the language switches between Latvian and English; an administrator sees the queue but acts
-//! on nothing; everyone signs out.
+//! on nothing; everyone signs out. Then an operator escalates, asks the tag for a fix and writes
+//! notes; the console is worked by keyboard alone; and the map draws tiles from the server it
+//! is given. Each on SQLite, and on PostgreSQL when `SARGS_TEST_DATABASE_URL` is set.
 //!
 //! With `SARGS_SCREENSHOTS=docs/console` the main pages are saved there as PNGs.
 
@@ -13,12 +15,15 @@ mod webdriver;
 
 use std::path::{Path, PathBuf};
 
+use alerts::testing::TestHttpServer;
 use chrono::{TimeDelta, Utc};
 use common::*;
+use firmware_proto::DownlinkEvent;
 use ingest::store::StoreLocation;
+use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
-use webdriver::Browser;
+use webdriver::{ARROW_DOWN, ARROW_UP, Browser, ENTER, SPACE, TAB};
 
 const TAG: u64 = 1001;
 const PASSWORD: &str = "correct horse battery";
@@ -45,20 +50,16 @@ async fn snap(browser: &Browser, name: &str) {
 }
 
 /// A unit with a user of every role, a probation client under an order (a nightly curfew, an
-/// exclusion zone) with a GPS tag fitted, and another whose tag is not fitted yet. Returns the
-/// service, the first client's id and their order's.
-async fn office(location: &StoreLocation, dir: &Path) -> (Service, i64, i64) {
-    let made = std::process::Command::new(SARGS)
-        .args(["users", "add", "--username", "admin"])
-        .args(["--display-name", "Admin", "--role", "admin"])
-        .args(storage_flags(location))
-        .env("SARGS_PASSWORD", PASSWORD)
-        .output()
-        .expect("run sargs");
-    assert!(made.status.success(), "{made:?}");
+/// exclusion zone) with a GPS tag fitted, and another whose tag is not fitted yet; the service
+/// started with `extra` flags too. Returns the service, the first client's id and their
+/// order's.
+async fn office(location: &StoreLocation, dir: &Path, extra: &[String]) -> (Service, i64, i64) {
+    add_admin(location, PASSWORD);
     // The tag's second script starts at a later seq than the first ended (see `strap_opens`):
     // the hole between is skipped after a second rather than the default two minutes.
-    let service = Service::start(location, &["--seq-gap-timeout=1".to_string()], dir);
+    let mut flags = vec!["--seq-gap-timeout=1".to_string()];
+    flags.extend_from_slice(extra);
+    let service = Service::start(location, &flags, dir);
     let admin = Session::login(&service.http, "admin", PASSWORD).await;
     let unit = id(&admin
         .ok(
@@ -204,11 +205,46 @@ async fn sign_out(browser: &Browser) {
     browser.find("#login").await;
 }
 
+/// Waits for the tag's breach to reach the signed-in operator's queue; the alert's id.
+async fn zone_alert(browser: &Browser) -> i64 {
+    browser
+        .wait_text("#queue tbody", "exclusion zone entered")
+        .await;
+    let alert = browser
+        .script(
+            "return [...document.querySelectorAll('#queue tr[data-alert]')]\
+             .find((r) => r.textContent.includes('exclusion zone entered')).dataset.alert",
+        )
+        .await;
+    alert
+        .as_str()
+        .and_then(|a| a.parse().ok())
+        .expect("an alert id")
+}
+
+/// Whether an alert (`GET /alerts/{id}`) has an event of `action` whose note has `note`.
+fn has_event(alert: &Value, action: &str, note: &str) -> bool {
+    alert["events"].as_array().is_some_and(|events| {
+        events
+            .iter()
+            .any(|e| e["action"] == action && e["note"].as_str().is_some_and(|n| n.contains(note)))
+    })
+}
+
+/// The addresses the page fetched from any origin but its own.
+const FOREIGN_REQUESTS: &str = "return performance.getEntriesByType('resource')\
+     .map((e) => e.name).filter((n) => !n.startsWith(location.origin + '/'))";
+
 #[tokio::test]
 async fn every_role_works_the_console_in_a_browser() {
+    for db in test_databases().await {
+        every_role_works_the_console(&db.location).await;
+    }
+}
+
+async fn every_role_works_the_console(location: &StoreLocation) {
     let dir = tempfile::tempdir().expect("dir");
-    let location = StoreLocation::DataDir(dir.path().join("data"));
-    let (service, client, order) = office(&location, dir.path()).await;
+    let (service, client, order) = office(location, dir.path(), &[]).await;
     let base = service.http.clone();
     let browser = Browser::start(1366, 1000, "en-GB,en").await;
 
@@ -234,9 +270,7 @@ async fn every_role_works_the_console_in_a_browser() {
     );
     browser.script("window.sargsNotReloaded = true").await;
     into_the_zone(&service, dir.path());
-    browser
-        .wait_text("#queue tbody", "exclusion zone entered")
-        .await;
+    let alert = zone_alert(&browser).await;
     assert_eq!(
         browser
             .script("return window.sargsNotReloaded === true")
@@ -244,16 +278,7 @@ async fn every_role_works_the_console_in_a_browser() {
         true,
         "the page was not reloaded"
     );
-    let zone_alert = browser
-        .script(
-            "return [...document.querySelectorAll('#queue tr[data-alert]')]\
-             .find((r) => r.textContent.includes('exclusion zone entered')).dataset.alert",
-        )
-        .await;
-    let zone_alert = zone_alert.as_str().unwrap_or_default().to_string();
-    browser
-        .click(&format!("#queue tr[data-alert='{zone_alert}'] button"))
-        .await;
+    browser.click(&format!("#open-alert-{alert}")).await;
     browser.find("#alert-detail svg.map .map-cause").await;
     snap(&browser, "operator-queue").await;
     // On a tablet the alert goes below the queue.
@@ -316,6 +341,14 @@ async fn every_role_works_the_console_in_a_browser() {
         .wait_text("table.absences tbody", "Outpatient appointment")
         .await;
     browser.find("svg.map").await;
+    // With no tile server given, the map is the console's own: nothing fetched from elsewhere.
+    assert_eq!(
+        browser
+            .script("return document.querySelectorAll('svg.map .map-tiles').length")
+            .await,
+        0
+    );
+    assert_eq!(browser.script(FOREIGN_REQUESTS).await, json!([]));
     snap(&browser, "client-page").await;
     assert_eq!(
         browser.script("return location.hash").await,
@@ -380,4 +413,363 @@ async fn every_role_works_the_console_in_a_browser() {
     assert!(!browser.page_text().await.contains("Acknowledge"));
     sign_out(&browser).await;
     browser.quit().await;
+}
+
+/// Where each of the later tests starts: the office on `location` (its service given `extra`
+/// flags too), the operator's API session, and a fresh browser in English.
+struct Start {
+    dir: tempfile::TempDir,
+    service: Service,
+    client: i64,
+    base: String,
+    operator: Session,
+    browser: Browser,
+}
+
+async fn start(location: &StoreLocation, extra: &[String]) -> Start {
+    let dir = tempfile::tempdir().expect("dir");
+    let (service, client, _) = office(location, dir.path(), extra).await;
+    let base = service.http.clone();
+    let operator = Session::login(&base, "operator", PASSWORD).await;
+    let browser = Browser::start(1366, 1000, "en-GB,en").await;
+    Start {
+        dir,
+        service,
+        client,
+        base,
+        operator,
+        browser,
+    }
+}
+
+/// The operator's other actions on an alert, in the browser: escalating by hand (refused without
+/// a reason), asking the tag for a fix now (the tag receives LOCATE_NOW over MQTT), a note on
+/// the alert, and a note on the probation client's page; each shown, and stored.
+#[tokio::test]
+async fn an_operator_escalates_locates_and_writes_notes_in_a_browser() {
+    for db in test_databases().await {
+        let s = start(&db.location, &[]).await;
+        let browser = s.browser;
+        sign_in(&browser, &s.base, "operator").await;
+        into_the_zone(&s.service, s.dir.path());
+        let alert = zone_alert(&browser).await;
+        let path = format!("/api/v1/alerts/{alert}");
+        browser.click(&format!("#open-alert-{alert}")).await;
+        browser.find("#alert-detail #escalate").await;
+        let level = s.operator.ok(Method::GET, &path, None).await["alert"]["level"]
+            .as_i64()
+            .expect("a level");
+
+        // Escalating needs a reason; with one, the alert goes one level up at once.
+        browser.click("#escalate").await;
+        browser.wait_text("#status", "Write a note first.").await;
+        let stored = s.operator.ok(Method::GET, &path, None).await;
+        assert_eq!(stored["alert"]["level"], level, "{}", db.name);
+        let why = "No answer on the phone, supervisor informed";
+        browser.fill("#action-note", why).await;
+        browser.click("#escalate").await;
+        browser.wait_text("#status", "Escalated.").await;
+        let above = format!("level {}", level + 1);
+        browser.wait_text("#alert-detail .facts", &above).await;
+        browser
+            .wait_text(&format!("#queue tr[data-alert='{alert}']"), &above)
+            .await;
+        let history = browser.wait_text("#alert-detail .history", why).await;
+        assert!(history.contains("escalated"), "{history}");
+        let stored = s.operator.ok(Method::GET, &path, None).await;
+        assert_eq!(stored["alert"]["level"], level + 1, "{}", db.name);
+        assert!(has_event(&stored, "escalated", why), "{stored}");
+
+        // Locate now: the command goes down to the tag, and the alert says so.
+        let key = hex::decode(sim_key(1, TAG)).expect("hex");
+        let mut tag = MqttDevice::connect(
+            s.service.mqtt_port,
+            TAG,
+            Some(key.try_into().expect("a 32-byte key")),
+        )
+        .await;
+        browser.click("#locate").await;
+        browser
+            .wait_text("#status", "Location request sent to the tag.")
+            .await;
+        tag.wait_event(&DownlinkEvent::LocateNow).await;
+        let sent = format!("LOCATE_NOW to device {TAG}");
+        browser.wait_text("#alert-detail .history", &sent).await;
+        browser
+            .wait_text("#alert-detail .history", "location requested")
+            .await;
+        let stored = s.operator.ok(Method::GET, &path, None).await;
+        assert!(has_event(&stored, "locate_requested", &sent), "{stored}");
+
+        // A note on the alert; the alert stays open.
+        browser
+            .fill("#action-note", "Left a voicemail for the client")
+            .await;
+        browser.click("#add-note").await;
+        browser
+            .wait_text("#alert-detail .history", "Left a voicemail")
+            .await;
+        browser.wait_text("#alert-state", "open").await;
+        let stored = s.operator.ok(Method::GET, &path, None).await;
+        assert!(has_event(&stored, "noted", "Left a voicemail"), "{stored}");
+        assert_eq!(stored["alert"]["state"], "open");
+
+        // A note on the probation client, from the alert's link to their page.
+        browser.click("#alert-detail .facts a").await;
+        browser.wait_text("h1", "Jānis Bērziņš").await;
+        let note = "Tag located inside the exclusion zone at 02:10";
+        browser.fill("#note-text", note).await;
+        browser.click("#note-submit").await;
+        browser.wait_text("ul.notes", note).await;
+        browser.wait_text("#status", "Note added.").await;
+        let notes = format!("/api/v1/notes?client_id={}", s.client);
+        let notes = s.operator.ok(Method::GET, &notes, None).await;
+        assert!(
+            notes
+                .as_array()
+                .is_some_and(|n| n.iter().any(|n| n["text"] == note)),
+            "{notes}"
+        );
+        sign_out(&browser).await;
+        browser.quit().await;
+    }
+}
+
+/// The console by keyboard alone: signing in, the skip link, the language switch, the queue's
+/// filter and rows, acknowledging and resolving an alert; every stop of the focus drawn, and the
+/// focus kept where it was when the live feed or an action draws the page again.
+#[tokio::test]
+async fn the_console_works_by_keyboard_alone() {
+    for db in test_databases().await {
+        let s = start(&db.location, &[]).await;
+        let browser = s.browser;
+        let focus = async || browser.focused().await["id"].clone();
+
+        // Signing in: the page puts the focus in the first field.
+        browser.goto(&format!("{}/", s.base)).await;
+        browser.find("#login").await;
+        assert_eq!(
+            browser.script("return document.activeElement.name").await,
+            "username"
+        );
+        browser
+            .keys(&format!("operator{TAB}{PASSWORD}{ENTER}"))
+            .await;
+        browser.wait_text("h1", "Alert queue").await;
+        into_the_zone(&s.service, s.dir.path());
+        let alert = zone_alert(&browser).await;
+
+        // The language switch, by arrow keys; the focus stays on it as the page is drawn again.
+        browser.tab_to("#language").await;
+        browser.keys(ARROW_UP).await;
+        browser.wait_text("h1", "Trauksmju rinda").await;
+        assert_eq!(focus().await, "language");
+        browser.keys(ARROW_DOWN).await;
+        browser.wait_text("h1", "Alert queue").await;
+        assert_eq!(focus().await, "language");
+        browser.tab_to("#logout").await;
+
+        // The queue's filter: acknowledged alerts only hides the open one; back to unresolved.
+        browser.tab_to("#alert-filter").await;
+        browser.keys(&format!("{ARROW_DOWN}{ARROW_DOWN}")).await;
+        browser.wait_text("#queue tbody", "None").await;
+        browser.keys(&format!("{ARROW_UP}{ARROW_UP}")).await;
+        browser.find(&format!("#open-alert-{alert}")).await;
+        browser.tab_to("#sound").await;
+
+        // The row's button keeps the focus while the live feed draws the queue again.
+        let row = format!("#open-alert-{alert}");
+        browser.tab_to(&row).await;
+        browser
+            .script("document.activeElement.dataset.before = 'yes'")
+            .await;
+        let seen = json!({ "note": "Seen on the wall screen" });
+        let notes = format!("/api/v1/alerts/{alert}/notes");
+        s.operator.ok(Method::POST, &notes, Some(seen)).await;
+        let redrawn = format!("return !document.querySelector({row:?}).dataset.before");
+        browser
+            .poll("the queue was never drawn again", async || {
+                (browser.script(&redrawn).await == true).then_some(())
+            })
+            .await;
+        assert_eq!(focus().await, format!("open-alert-{alert}"));
+
+        // Opening it moves the focus to the alert; acknowledged by Enter.
+        browser.keys(ENTER).await;
+        browser.wait_text("#alert-state", "open").await;
+        assert_eq!(focus().await, "alert-detail");
+        browser.tab_to("#action-note").await;
+        browser.keys("Calling the client").await;
+        browser.tab_to("#acknowledge").await;
+        browser.keys(ENTER).await;
+        browser.wait_text("#alert-state", "acknowledged").await;
+        // The button is gone with the state; the focus is on the alert, not lost.
+        assert_eq!(focus().await, "alert-detail");
+
+        // Resolved: a note, a code chosen by arrow keys, and Space on the button.
+        browser.tab_to("#action-note").await;
+        browser.keys("Phoned back from the pharmacy").await;
+        browser.keys(TAB).await;
+        assert_eq!(focus().await, "resolution");
+        browser
+            .keys(&format!("{ARROW_DOWN}{ARROW_DOWN}{ARROW_DOWN}"))
+            .await;
+        assert_eq!(
+            browser.script("return document.activeElement.value").await,
+            "reasonable_excuse"
+        );
+        browser.tab_to("#resolve").await;
+        browser.keys(SPACE).await;
+        browser.wait_text("#alert-state", "resolved").await;
+        browser
+            .wait_text("#alert-detail .history", "Phoned back from the pharmacy")
+            .await;
+
+        // The skip link (Tab goes round to it) shows itself and moves the focus to the page,
+        // which stays the alert's: its #main is not taken for a page's address.
+        browser.tab_to("#skip").await;
+        let left = browser
+            .script("return document.activeElement.getBoundingClientRect().left")
+            .await;
+        assert!(left.as_f64().is_some_and(|x| x >= 0.0), "hidden: {left}");
+        browser.keys(ENTER).await;
+        assert_eq!(focus().await, "main");
+        let here = format!("#/alerts/{alert}");
+        assert_eq!(browser.script("return location.hash").await, here);
+        browser.find("#alert-detail .history").await;
+        let stored = s
+            .operator
+            .ok(Method::GET, &format!("/api/v1/alerts/{alert}"), None)
+            .await;
+        assert_eq!(
+            stored["alert"]["resolution"], "reasonable_excuse",
+            "{}",
+            db.name
+        );
+        assert!(
+            has_event(&stored, "acknowledged", "Calling the client"),
+            "{stored}"
+        );
+        browser.quit().await;
+    }
+}
+
+/// A tiny 1×1 PNG: what the test's tile server answers.
+const TILE: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x38, 0x73, 0xf7, 0x0c,
+    0x00, 0x04, 0xee, 0x02, 0x76, 0x47, 0x44, 0x21, 0x06, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// The Web Mercator tile (x, y) at zoom `z` holding a point.
+fn tile_of((lat, lon): (f64, f64), z: u32) -> (i64, i64) {
+    let n = f64::from(1u32 << z);
+    let lat = lat.to_radians();
+    let x = (lon + 180.0) / 360.0 * n;
+    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n;
+    (x.floor() as i64, y.floor() as i64)
+}
+
+/// `sargs serve --map-tiles`: the client's map puts raster tiles from that server (and only it,
+/// as the policy says) under the drawing, those around the client's home at a street-level
+/// zoom. Without the flag nothing is fetched from elsewhere (the first test checks that).
+#[tokio::test]
+async fn the_map_draws_tiles_from_the_server_it_is_given() {
+    for db in test_databases().await {
+        let tiles = TestHttpServer::start().await;
+        tiles.set_body("image/png", TILE);
+        let template = tiles.url("/{z}/{x}/{y}.png");
+        let flags = [format!("--map-tiles={template}")];
+        let s = start(&db.location, &flags).await;
+        let browser = s.browser;
+        let page = reqwest::get(format!("{}/", s.base))
+            .await
+            .expect("the console");
+        let policy = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap_or_default()
+            .to_string();
+        let origin = tiles.url("");
+        assert!(
+            policy.contains(&format!("img-src 'self' data: {origin};")),
+            "{policy}"
+        );
+
+        sign_in(&browser, &s.base, "ilze.ozola").await;
+        browser
+            .goto(&format!("{}/#/clients/{}", s.base, s.client))
+            .await;
+        browser.find("svg.map .map-address").await;
+        let hrefs = browser
+            .script(
+                "return [...document.querySelectorAll('svg.map g.map-tiles image')]\
+                 .map((i) => i.getAttribute('href'))",
+            )
+            .await;
+        let hrefs: Vec<String> = serde_json::from_value(hrefs).expect("a list");
+        assert!(!hrefs.is_empty(), "no tiles in the map");
+        // Every tile the map shows, fetched from the tile server by the browser.
+        let wanted: std::collections::BTreeSet<String> = hrefs
+            .iter()
+            .map(|h| {
+                h.strip_prefix(&origin)
+                    .expect("from the tile server")
+                    .to_string()
+            })
+            .collect();
+        let fetched = browser
+            .poll("the browser never fetched every tile", async || {
+                let fetched: std::collections::BTreeSet<String> =
+                    tiles.requests().into_iter().map(|r| r.path).collect();
+                (fetched == wanted).then_some(fetched)
+            })
+            .await;
+        for request in tiles.requests() {
+            assert!(request.header("referer").is_none(), "{request:?}");
+        }
+        // Street level, around the client's home: the tile under it and its neighbours.
+        let zxy: Vec<(u32, i64, i64)> = fetched
+            .iter()
+            .map(|path| {
+                let parts: Vec<&str> = path
+                    .trim_start_matches('/')
+                    .trim_end_matches(".png")
+                    .split('/')
+                    .collect();
+                assert_eq!(parts.len(), 3, "{path}");
+                (
+                    parts[0].parse().expect("z"),
+                    parts[1].parse().expect("x"),
+                    parts[2].parse().expect("y"),
+                )
+            })
+            .collect();
+        let z = zxy[0].0;
+        assert!((12..=17).contains(&z), "zoom {z}: {fetched:?}");
+        let home = tile_of(HOME, z);
+        assert!(
+            zxy.contains(&(z, home.0, home.1)),
+            "home {home:?} not among {fetched:?}"
+        );
+        for (tz, x, y) in &zxy {
+            assert_eq!(*tz, z, "{fetched:?}");
+            assert!(
+                (x - home.0).abs() <= 3 && (y - home.1).abs() <= 3,
+                "{fetched:?}"
+            );
+        }
+        // From there and nowhere else.
+        let foreign = browser.script(FOREIGN_REQUESTS).await;
+        let foreign: Vec<String> = serde_json::from_value(foreign).expect("a list");
+        assert!(
+            foreign
+                .iter()
+                .all(|url| url.starts_with(&format!("{origin}/"))),
+            "{foreign:?}"
+        );
+        sign_out(&browser).await;
+        browser.quit().await;
+    }
 }

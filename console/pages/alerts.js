@@ -6,7 +6,7 @@
 import { get, post, query } from '../api.js';
 import { t, term } from '../i18n.js';
 import { age, dateTime, DEFAULT_ZONE } from '../format.js';
-import { announce, attempt, badge, failure, field, h, section, select, table } from '../ui.js';
+import { announce, attempt, badge, failure, field, h, keepingFocus, section, select, table } from '../ui.js';
 import { drawMap, fixesOf } from '../map.js';
 
 const ACTIONS = ['raised', 'updated', 'continued', 'withdrawn', 'escalated', 'acknowledged', 'resolved', 'noted', 'locate_requested'];
@@ -76,7 +76,8 @@ export async function render(root, { user, config, args }) {
   let selected = args[0] ? Number(args[0]) : null;
   const live = h('span', { class: 'live', id: 'live', 'aria-live': 'polite' }, t('alerts.connecting'));
   const filterSelect = select('filter', [['unresolved', t('alerts.filter.unresolved')], ['open', t('alert_state.open')], ['acknowledged', t('alert_state.acknowledged')], ['resolved', t('alert_state.resolved')], ['all', t('alerts.filter.all')]], { id: 'alert-filter' });
-  const queue = h('div', { id: 'queue' });
+  // Focusable only by script: where the focus goes when the row that had it is filtered out.
+  const queue = h('div', { id: 'queue', tabindex: '-1' });
   const detail = h('div', { id: 'alert-detail', class: 'detail', tabindex: '-1' });
 
   const shown = (a) => filter === 'all' || (filter === 'unresolved' ? a.state !== 'resolved' : a.state === filter);
@@ -84,7 +85,7 @@ export async function render(root, { user, config, args }) {
     const rows = [...alerts.values()].filter(shown).sort((a, b) => b.id - a.id).map((a) => ({
       attrs: { class: a.id === selected ? 'selected' : undefined, dataset: { alert: a.id } },
       cells: [
-        h('button', { type: 'button', class: 'link', onclick: () => choose(a.id), 'aria-label': t('alerts.open_alert', { id: a.id }) }, `#${a.id}`),
+        h('button', { type: 'button', class: 'link', id: `open-alert-${a.id}`, onclick: () => choose(a.id), 'aria-label': t('alerts.open_alert', { id: a.id }) }, `#${a.id}`),
         severityBadge(a.severity),
         term('kind', a.kind),
         clientName(dir, a.client_id),
@@ -94,7 +95,7 @@ export async function render(root, { user, config, args }) {
         a.level ? t('alerts.level', { level: a.level }) : '',
       ],
     }));
-    queue.replaceChildren(table(t('alerts.queue'), [t('alerts.id'), t('alerts.severity'), t('alerts.kind'), t('alerts.client'), t('alerts.raised'), t('alerts.age'), t('alerts.state'), t('alerts.level_header')], rows, { class: 'queue' }));
+    keepingFocus(queue, () => queue.replaceChildren(table(t('alerts.queue'), [t('alerts.id'), t('alerts.severity'), t('alerts.kind'), t('alerts.client'), t('alerts.raised'), t('alerts.age'), t('alerts.state'), t('alerts.level_header')], rows, { class: 'queue' })));
   };
   const choose = async (id) => {
     selected = id;
@@ -163,7 +164,9 @@ async function drawDetail(root, id, { dir, user, config, refresh }) {
   // What the user was typing survives a redraw (the feed redraws on others' actions).
   const typed = root.querySelector('#action-note')?.value;
   const chosen = root.querySelector('#resolution')?.value;
-  root.replaceChildren(...parts.filter(Boolean));
+  // The focus stays on the control that had it, or on the alert if that control is gone (the
+  // acknowledge button once acknowledged).
+  keepingFocus(root, () => root.replaceChildren(...parts.filter(Boolean)));
   if (typed && root.querySelector('#action-note')) root.querySelector('#action-note').value = typed;
   if (chosen && root.querySelector('#resolution')) root.querySelector('#resolution').value = chosen;
 }

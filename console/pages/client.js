@@ -5,7 +5,7 @@
 import { get, post, query } from '../api.js';
 import { t, term } from '../i18n.js';
 import { date, dateTime, DEFAULT_ZONE, number, utcToWall, wallToUtc } from '../format.js';
-import { attempt, badge, field, h, section, select, table } from '../ui.js';
+import { attempt, badge, field, h, keepingFocus, section, select, table } from '../ui.js';
 import { drawMap, fixesOf } from '../map.js';
 import { severityBadge, stateBadge } from './alerts.js';
 
@@ -62,7 +62,8 @@ export async function render(root, { user, config, args }) {
   parts.push(timeline(observations, zone));
   if (order) parts.push(absenceSection(order, absences, zone, EDITS.includes(user.role), () => render(root, { user, config, args })));
   parts.push(notesSection(id, notes, zone, user.role !== 'court', () => render(root, { user, config, args })));
-  root.replaceChildren(...parts.filter(Boolean));
+  // Drawn again after a change: the focus stays on the form's field or button.
+  keepingFocus(root, () => root.replaceChildren(...parts.filter(Boolean)));
 }
 
 function orderSection(order, timetable, zone) {
@@ -117,7 +118,7 @@ function absenceSection(order, absences, zone, canEdit, reload) {
       h('h3', {}, t('absence.record')),
       h('p', { class: 'hint' }, t('absence.zone_hint', { zone })),
       field(t('absence.from'), from), field(t('absence.until'), until), field(t('absence.reason'), reason), field(t('absence.details'), details),
-      h('button', { type: 'submit', class: 'primary' }, t('absence.submit')));
+      h('button', { type: 'submit', class: 'primary', id: 'absence-submit' }, t('absence.submit')));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const absence = { order_id: order.id, from: wallToUtc(from.value, zone), until: wallToUtc(until.value, zone), reason: reason.value, details: details.value };
@@ -132,7 +133,7 @@ function notesSection(clientId, notes, zone, canWrite, reload) {
   const parts = [h('ul', { class: 'notes' }, notes.length ? notes.map((n) => h('li', {}, h('time', {}, dateTime(n.created_ms, zone)), h('p', {}, n.text))) : h('li', { class: 'empty' }, t('common.none')))];
   if (canWrite) {
     const text = h('textarea', { name: 'text', id: 'note-text', rows: 2 });
-    const form = h('form', { class: 'inline-form' }, field(t('notes.new'), text), h('button', { type: 'submit' }, t('notes.add')));
+    const form = h('form', { class: 'inline-form', id: 'note-form' }, field(t('notes.new'), text), h('button', { type: 'submit', id: 'note-submit' }, t('notes.add')));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       return attempt(() => post('/notes', { client_id: clientId, text: text.value }), t('notes.added'), reload);

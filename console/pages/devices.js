@@ -5,7 +5,7 @@
 import { get, post } from '../api.js';
 import { t, term } from '../i18n.js';
 import { age, dateTime, number } from '../format.js';
-import { attempt, badge, field, h, section, select, table } from '../ui.js';
+import { attempt, badge, field, h, keepingFocus, section, select, table } from '../ui.js';
 
 export async function render(root, { user, args }) {
   const [inventory, unknown] = await Promise.all([get('/devices?limit=500'), get('/devices/unknown').catch(() => [])]);
@@ -35,7 +35,7 @@ export async function render(root, { user, args }) {
       unknown.map((u) => [String(u.device_id), dateTime(u.first_seen), dateTime(u.last_seen), number(u.frames), u.last_via]))),
   ];
   if (['technician', 'admin'].includes(user.role)) parts.push(fitting(inventory, () => render(root, { user, args })));
-  root.replaceChildren(...parts);
+  keepingFocus(root, () => root.replaceChildren(...parts));
 }
 
 function fitting(inventory, reload) {

@@ -395,26 +395,34 @@ impl MqttDevice {
         let mut events = Vec::new();
         let deadline = Instant::now() + WAIT;
         while self.session.acked_seq() < seq {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let frame = tokio::time::timeout(left, self.downlink.recv())
-                .await
-                .unwrap_or_else(|_| {
-                    panic!(
-                        "device {} not acked through {seq} (at {})",
-                        self.session.device_id(),
-                        self.session.acked_seq()
-                    )
-                })
-                .expect("downlink channel");
-            match self.session.handle_downlink(&frame, now_ms()) {
-                Ok(event) => events.push(event),
-                Err(e) => panic!(
-                    "bad downlink for device {}: {e:?}",
-                    self.session.device_id()
-                ),
-            }
+            let what = format!("acked through {seq} (at {})", self.session.acked_seq());
+            events.push(self.next_event(deadline, &what).await);
         }
         events
+    }
+
+    /// Apply downlinks until one is `wanted`; fails after [`WAIT`].
+    pub async fn wait_event(&mut self, wanted: &DownlinkEvent) {
+        let deadline = Instant::now() + WAIT;
+        while self.next_event(deadline, &format!("{wanted:?}")).await != *wanted {}
+    }
+
+    /// The next downlink, applied to the session; fails naming `what` if none comes by
+    /// `deadline`.
+    async fn next_event(&mut self, deadline: Instant, what: &str) -> DownlinkEvent {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let frame = tokio::time::timeout(left, self.downlink.recv())
+            .await
+            .unwrap_or_else(|_| panic!("device {}: never {what}", self.session.device_id()))
+            .expect("downlink channel");
+        self.session
+            .handle_downlink(&frame, now_ms())
+            .unwrap_or_else(|e| {
+                panic!(
+                    "bad downlink for device {}: {e:?}",
+                    self.session.device_id()
+                )
+            })
     }
 
     /// Take the session out (for a device that moves to a new connection).

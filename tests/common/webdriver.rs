@@ -17,6 +17,14 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// The W3C name of an element reference in answers.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub const PATIENCE: Duration = Duration::from_secs(30);
+/// Keys as WebDriver names them (the W3C spec's table of normalised keys).
+pub const TAB: &str = "\u{E004}";
+pub const ENTER: &str = "\u{E007}";
+pub const SPACE: &str = " ";
+pub const ARROW_UP: &str = "\u{E013}";
+pub const ARROW_DOWN: &str = "\u{E015}";
+/// How many Tab presses may pass before a control is taken to be out of reach.
+const TAB_LIMIT: usize = 80;
 
 /// chromedriver on a free loopback port with one browser session, both ended when dropped.
 pub struct Browser {
@@ -139,7 +147,7 @@ impl Browser {
 
     /// Polls `probe` every 50 ms until it gives something, for at most [`PATIENCE`]; fails
     /// saying what never happened and what the page showed instead.
-    async fn poll<T>(&self, what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    pub async fn poll<T>(&self, what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(found) = probe().await {
@@ -216,6 +224,62 @@ impl Browser {
             Some(json!({ "text": text })),
         )
         .await;
+    }
+
+    /// Presses and releases each of `keys` in turn, on whatever has the focus, as a keyboard
+    /// does (WebDriver's Actions API): text, or the names above.
+    pub async fn keys(&self, keys: &str) {
+        let strokes: Vec<Value> = keys
+            .chars()
+            .flat_map(|key| {
+                let key = key.to_string();
+                [
+                    json!({ "type": "keyDown", "value": key }),
+                    json!({ "type": "keyUp", "value": key }),
+                ]
+            })
+            .collect();
+        let actions =
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": strokes }] });
+        self.command(reqwest::Method::POST, "/actions", Some(actions))
+            .await;
+        self.command(reqwest::Method::DELETE, "/actions", None)
+            .await;
+    }
+
+    /// What has the focus: its tag, id and text, and whether the browser draws its focus
+    /// (`:focus-visible`, with an outline that is neither none nor zero wide).
+    pub async fn focused(&self) -> Value {
+        self.script(
+            "const e = document.activeElement; const s = getComputedStyle(e); \
+             return { tag: e.tagName.toLowerCase(), id: e.id, \
+                      text: (e.getAttribute('aria-label') ?? e.textContent ?? '').trim().slice(0, 40), \
+                      visible: e.matches(':focus-visible') && s.outlineStyle !== 'none' \
+                               && parseFloat(s.outlineWidth) > 0 };",
+        )
+        .await
+    }
+
+    /// Presses Tab until the element matching `css` has the focus, checking at each stop that
+    /// the focus is drawn; fails, with the stops on the way, if it is out of reach.
+    pub async fn tab_to(&self, css: &str) {
+        let test = format!(
+            "return document.activeElement.matches({})",
+            Value::String(css.to_string())
+        );
+        let mut stops = Vec::new();
+        while self.script(&test).await != true {
+            assert!(
+                stops.len() < TAB_LIMIT,
+                "{css} is not reached by Tab; the focus went {stops:?}"
+            );
+            self.keys(TAB).await;
+            let now = self.focused().await;
+            if now["tag"] != "body" {
+                assert_eq!(now["visible"], true, "the focus is not drawn on {now}");
+            }
+            stops.push(now);
+        }
     }
 
     /// Runs a script in the page; its result.

@@ -1,5 +1,6 @@
 //! An HTTP receiver for the webhook and SMS channels' tests: it records every request
-//! (method, path, headers, body) and answers with a status the test chooses.
+//! (method, path, headers, body) and answers with a status the test chooses, and a body if the
+//! test gives one (the console's test serves map tiles with it).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -9,7 +10,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -49,6 +51,8 @@ struct Shared {
     requests: Mutex<Vec<RecordedRequest>>,
     arrived: Notify,
     status: AtomicU16,
+    /// The answer's content type and body; none at start.
+    body: Mutex<Option<(String, Vec<u8>)>>,
 }
 
 /// The receiver; it stops when dropped.
@@ -73,6 +77,7 @@ impl TestHttpServer {
             requests: Mutex::new(Vec::new()),
             arrived: Notify::new(),
             status: AtomicU16::new(200),
+            body: Mutex::new(None),
         });
         let app = Router::new().fallback(record).with_state(shared.clone());
         let (shutdown, mut stopping) = watch::channel(false);
@@ -104,6 +109,11 @@ impl TestHttpServer {
     /// The status every request gets from now on (200 at start).
     pub fn set_status(&self, status: u16) {
         self.shared.status.store(status, Ordering::SeqCst);
+    }
+
+    /// The body (of this content type) every request gets from now on (none at start).
+    pub fn set_body(&self, content_type: &str, body: &[u8]) {
+        *lock(&self.shared.body) = Some((content_type.to_string(), body.to_vec()));
     }
 
     /// Every request received so far.
@@ -164,7 +174,7 @@ async fn record(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> StatusCode {
+) -> Response {
     let request = RecordedRequest {
         method: method.to_string(),
         path: uri
@@ -183,6 +193,12 @@ async fn record(
     };
     lock(&shared.requests).push(request);
     shared.arrived.notify_waiters();
-    StatusCode::from_u16(shared.status.load(Ordering::SeqCst))
-        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    let status = StatusCode::from_u16(shared.status.load(Ordering::SeqCst))
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match lock(&shared.body).clone() {
+        Some((content_type, body)) => {
+            (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+        }
+        None => status.into_response(),
+    }
 }
