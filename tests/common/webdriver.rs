@@ -3,6 +3,7 @@
 //! tests already use rather than a WebDriver crate and its own HTTP stack. Every wait polls
 //! for what it waits for; none sleeps a fixed time and hopes.
 
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -43,7 +44,10 @@ impl Browser {
     /// (`lv,en`), in a fresh profile.
     pub async fn start(width: u32, height: u32, languages: &str) -> Browser {
         let port = free_port();
+        // In a process group of its own, with the browsers it starts, so that all of them go
+        // when a failed test drops the browser without quitting it.
         let driver = Command::new(CHROMEDRIVER)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -352,6 +356,9 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
