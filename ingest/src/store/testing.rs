@@ -1,8 +1,9 @@
 //! Fresh, empty databases for tests: SQLite in a temporary directory always, and PostgreSQL
 //! as well when `SARGS_TEST_DATABASE_URL` names a server (a new database is created on it for
-//! every call, so tests never see each other's rows).
+//! every call, so tests never see each other's rows). The databases of test processes that
+//! have ended are dropped by the next one, so the server does not fill up run after run.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sqlx::{Connection, Executor};
 
@@ -19,6 +20,43 @@ pub struct TestDb {
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+static SWEPT: AtomicBool = AtomicBool::new(false);
+
+const PREFIX: &str = "sargs_test_";
+
+/// The process that made a test database, from its name (`sargs_test_{pid}_{n}_{micros}`).
+fn maker(database: &str) -> Option<u32> {
+    database
+        .strip_prefix(PREFIX)?
+        .split('_')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Drops the test databases whose making process has ended (a test that panicked, or every test
+/// of an earlier run): once per process, where `/proc` tells which processes live. A database
+/// still in use by a live process, or of one whose id was reused, is left alone.
+async fn sweep(admin: &mut sqlx::PgConnection) {
+    if SWEPT.swap(true, Ordering::SeqCst) || !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let names: Vec<(String,)> =
+        sqlx::query_as("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
+            .bind(PREFIX)
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    for (name,) in names {
+        let Some(pid) = maker(&name) else { continue };
+        let plain = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if plain && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = admin
+                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await;
+        }
+    }
+}
 
 fn with_database(url: &str, database: &str) -> String {
     let (base, query) = match url.split_once('?') {
@@ -57,7 +95,7 @@ pub async fn postgres_database() -> Option<TestDb> {
         .ok()
         .filter(|u| !u.is_empty())?;
     let name = format!(
-        "sargs_test_{}_{}_{}",
+        "{PREFIX}{}_{}_{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed),
         chrono::Utc::now().timestamp_micros()
@@ -65,6 +103,7 @@ pub async fn postgres_database() -> Option<TestDb> {
     let mut admin = sqlx::PgConnection::connect(&url)
         .await
         .unwrap_or_else(|e| panic!("{TEST_DATABASE_URL} is set but unreachable: {e}"));
+    sweep(&mut admin).await;
     admin
         .execute(format!("CREATE DATABASE {name}").as_str())
         .await
@@ -79,7 +118,14 @@ pub async fn postgres_database() -> Option<TestDb> {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{maker, with_database};
+
+    #[test]
+    fn a_test_database_names_the_process_that_made_it() {
+        assert_eq!(maker("sargs_test_4242_3_1763900000000000"), Some(4242));
+        assert_eq!(maker("sargs_test_x_3_1"), None);
+        assert_eq!(maker("postgres"), None);
+    }
 
     #[test]
     fn database_names_replace_the_path() {
