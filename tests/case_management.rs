@@ -117,10 +117,6 @@ async fn set_up(name: &str, location: &StoreLocation, dir: &Path) -> Office {
             })),
         )
         .await;
-    let every_night: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        .iter()
-        .map(|day| json!({ "day": day, "start": "22:00", "end": "06:00" }))
-        .collect();
     let order = officer
         .ok(
             Method::POST,
@@ -132,7 +128,7 @@ async fn set_up(name: &str, location: &StoreLocation, dir: &Path) -> Office {
                     "legal_basis": "conditional_early_release",
                     "starts": starts.to_rfc3339(),
                     "ends": (night + TimeDelta::days(90)).to_rfc3339(),
-                    "curfew": { "timetable": [{ "address": "home", "slots": every_night }] },
+                    "curfew": every_night(),
                     "zones": [{ "id": "old-town", "kind": "exclusion",
                         "shape": { "type": "circle", "centre": [OLD_TOWN.1, OLD_TOWN.0], "radius_m": 200.0 } }]
                 }

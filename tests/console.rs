@@ -102,10 +102,6 @@ async fn office(location: &StoreLocation, dir: &Path, extra: &[String]) -> (Serv
     )
     .await;
     let starts = Utc::now() - TimeDelta::days(1);
-    let slots: Vec<_> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        .iter()
-        .map(|day| json!({ "day": day, "start": "22:00", "end": "06:00" }))
-        .collect();
     let order = id(&officer
         .ok(
             Method::POST,
@@ -116,7 +112,7 @@ async fn office(location: &StoreLocation, dir: &Path, extra: &[String]) -> (Serv
                            "legal_basis": "conditional_early_release",
                            "starts": starts.to_rfc3339(),
                            "ends": (starts + TimeDelta::days(90)).to_rfc3339(),
-                           "curfew": { "timetable": [{ "address": "home", "slots": slots }] },
+                           "curfew": every_night(),
                            "zones": [{ "id": "exclusion-1", "kind": "exclusion",
                                "shape": { "type": "circle", "centre": [ZONE.1, ZONE.0], "radius_m": 150.0 } }],
                            "obligations": [{ "kind": "alcohol_ban", "description": "No alcohol" }] }

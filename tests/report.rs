@@ -69,10 +69,6 @@ async fn set_up(location: &StoreLocation, dir: &Path) -> Office {
             })),
         )
         .await);
-    let slots: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        .iter()
-        .map(|day| json!({ "day": day, "start": "22:00", "end": "06:00" }))
-        .collect();
     let order = id(&officer
         .ok(
             Method::POST,
@@ -84,7 +80,7 @@ async fn set_up(location: &StoreLocation, dir: &Path) -> Office {
                     "legal_basis": "conditional_early_release",
                     "starts": starts.to_rfc3339(),
                     "ends": (night + TimeDelta::days(90)).to_rfc3339(),
-                    "curfew": { "timetable": [{ "address": "home", "slots": slots }] },
+                    "curfew": every_night(),
                     "obligations": [{ "kind": "programme", "description": "Attend the ANGER programme weekly" }]
                 }
             })),

@@ -298,6 +298,15 @@ pub fn play_script(
     report
 }
 
+/// An order's curfew at the client's "home": every night, 22:00 to 06:00.
+pub fn every_night() -> Value {
+    let slots: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|day| json!({ "day": day, "start": "22:00", "end": "06:00" }))
+        .collect();
+    json!({ "timetable": [{ "address": "home", "slots": slots }] })
+}
+
 /// A tag's night from `start`, as it buffered it: a fix a minute, at `home` for half an hour,
 /// then an hour at `away`, then home again for an hour; its frames numbered from `first_seq`.
 pub fn night_script(
