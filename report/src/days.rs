@@ -96,7 +96,14 @@ pub struct Day {
     pub date: NaiveDate,
     /// How long the day is: 24 h, or 23 h / 25 h when the clocks change.
     pub length_ms: i64,
-    /// Curfew time the order required that day (authorised absences cut out).
+    #[serde(flatten)]
+    pub hours: Hours,
+}
+
+/// The curfew time of a day, or of the whole period.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Hours {
+    /// Curfew time the order required (authorised absences cut out).
     pub required_ms: i64,
     /// Required time the evidence shows the client at the address, not in a breach.
     pub kept_ms: i64,
@@ -110,6 +117,21 @@ pub struct Day {
     pub unknown_ms: i64,
     /// Curfew time excused by an authorised absence.
     pub excused_ms: i64,
+}
+
+impl std::ops::Add for &Hours {
+    type Output = Hours;
+
+    fn add(self, other: &Hours) -> Hours {
+        Hours {
+            required_ms: self.required_ms + other.required_ms,
+            kept_ms: self.kept_ms + other.kept_ms,
+            breach_ms: self.breach_ms + other.breach_ms,
+            grace_ms: self.grace_ms + other.grace_ms,
+            unknown_ms: self.unknown_ms + other.unknown_ms,
+            excused_ms: self.excused_ms + other.excused_ms,
+        }
+    }
 }
 
 /// What the days are made from, all as instants.
@@ -166,12 +188,14 @@ pub fn days(tz: Tz, from: NaiveDate, to: NaiveDate, inputs: &DayInputs) -> Vec<D
         out.push(Day {
             date,
             length_ms: e - s,
-            required_ms,
-            kept_ms,
-            breach_ms,
-            grace_ms,
-            unknown_ms: required_ms - kept_ms - breach_ms - grace_ms,
-            excused_ms: inputs.excused.clip(s, e).total(),
+            hours: Hours {
+                required_ms,
+                kept_ms,
+                breach_ms,
+                grace_ms,
+                unknown_ms: required_ms - kept_ms - breach_ms - grace_ms,
+                excused_ms: inputs.excused.clip(s, e).total(),
+            },
         });
         date = next;
     }
@@ -262,9 +286,9 @@ mod tests {
         };
         let d = days(riga(), from, to, &inputs);
         // 00:00-07:00 and 21:00-24:00 each day.
-        assert_eq!(d[0].required_ms, 10 * H);
-        assert_eq!(d[1].required_ms, 10 * H);
-        assert_eq!(d[0].kept_ms, 10 * H);
+        assert_eq!(d[0].hours.required_ms, 10 * H);
+        assert_eq!(d[1].hours.required_ms, 10 * H);
+        assert_eq!(d[0].hours.kept_ms, 10 * H);
     }
 
     #[test]
@@ -276,14 +300,14 @@ mod tests {
             required: required(&plan, day, day),
             ..DayInputs::default()
         };
-        assert_eq!(days(riga(), day, day, &inputs)[0].required_ms, 9 * H);
+        assert_eq!(days(riga(), day, day, &inputs)[0].hours.required_ms, 9 * H);
         // Sunday 25 October 2026: 00:00-07:00 local is 8 real hours.
         let day = date(2026, 10, 25);
         let inputs = DayInputs {
             required: required(&plan, day, day),
             ..DayInputs::default()
         };
-        assert_eq!(days(riga(), day, day, &inputs)[0].required_ms, 11 * H);
+        assert_eq!(days(riga(), day, day, &inputs)[0].hours.required_ms, 11 * H);
     }
 
     #[test]
@@ -298,8 +322,8 @@ mod tests {
             ..DayInputs::default()
         };
         let d = &days(riga(), day, day, &inputs)[0];
-        assert_eq!(d.required_ms, 8 * H);
-        assert_eq!(d.excused_ms, 2 * H);
+        assert_eq!(d.hours.required_ms, 8 * H);
+        assert_eq!(d.hours.excused_ms, 2 * H);
     }
 
     #[test]
@@ -321,12 +345,12 @@ mod tests {
             ..DayInputs::default()
         };
         let d = &days(riga(), day, day, &inputs)[0];
-        assert_eq!(d.required_ms, 10 * H);
-        assert_eq!(d.breach_ms, H);
-        assert_eq!(d.kept_ms, H + H / 2);
-        assert_eq!(d.grace_ms, H / 4);
+        assert_eq!(d.hours.required_ms, 10 * H);
+        assert_eq!(d.hours.breach_ms, H);
+        assert_eq!(d.hours.kept_ms, H + H / 2);
+        assert_eq!(d.hours.grace_ms, H / 4);
         // The morning's 7 h, and 23:15-23:30.
-        assert_eq!(d.unknown_ms, 7 * H + H / 4);
+        assert_eq!(d.hours.unknown_ms, 7 * H + H / 4);
     }
 
     fn spans() -> impl Strategy<Value = Spans> {
@@ -352,10 +376,10 @@ mod tests {
             let from = date(1970, 1, 1);
             let inputs = DayInputs { required, breach, present, away, ..DayInputs::default() };
             for d in days(chrono_tz::UTC, from, date(1970, 1, 4), &inputs) {
-                prop_assert_eq!(d.kept_ms + d.breach_ms + d.grace_ms + d.unknown_ms, d.required_ms);
-                prop_assert!(d.kept_ms >= 0 && d.breach_ms >= 0 && d.grace_ms >= 0);
-                prop_assert!(d.unknown_ms >= 0);
-                prop_assert!(d.required_ms <= d.length_ms);
+                prop_assert_eq!(d.hours.kept_ms + d.hours.breach_ms + d.hours.grace_ms + d.hours.unknown_ms, d.hours.required_ms);
+                prop_assert!(d.hours.kept_ms >= 0 && d.hours.breach_ms >= 0 && d.hours.grace_ms >= 0);
+                prop_assert!(d.hours.unknown_ms >= 0);
+                prop_assert!(d.hours.required_ms <= d.length_ms);
             }
         }
     }

@@ -20,7 +20,7 @@ use rules::{BreachKind, ConditionRef, Severity, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::ReportError;
-use crate::days::{self, Day, DayInputs, Spans};
+use crate::days::{self, Day, DayInputs, Hours, Spans};
 
 /// What the report's format is called inside its JSON, so a reader knows what it holds.
 pub const FORMAT: &str = "sargs-compliance-summary/1";
@@ -94,7 +94,7 @@ pub struct Report {
     pub status_changes: Vec<(Timestamp, OrderStatus)>,
     pub absences: Vec<Absence>,
     pub days: Vec<Day>,
-    pub totals: Totals,
+    pub totals: Hours,
     /// Breach episodes overlapping the period (withdrawn ones too, marked so).
     pub breaches: Vec<EpisodePart>,
     /// Device faults and communication gaps: not breaches.
@@ -131,16 +131,6 @@ pub struct RevisionPart {
     pub revision: u32,
     pub created: Timestamp,
     pub reason: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Totals {
-    pub required_ms: i64,
-    pub kept_ms: i64,
-    pub breach_ms: i64,
-    pub grace_ms: i64,
-    pub unknown_ms: i64,
-    pub excused_ms: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -301,14 +291,7 @@ pub async fn build(store: &Store, cases: &Cases, params: &Params) -> Result<Repo
         away: shown.away,
     };
     let days = days::days(tz.0, params.from, params.to, &inputs);
-    let totals = days.iter().fold(Totals::default(), |t, d| Totals {
-        required_ms: t.required_ms + d.required_ms,
-        kept_ms: t.kept_ms + d.kept_ms,
-        breach_ms: t.breach_ms + d.breach_ms,
-        grace_ms: t.grace_ms + d.grace_ms,
-        unknown_ms: t.unknown_ms + d.unknown_ms,
-        excused_ms: t.excused_ms + d.excused_ms,
-    });
+    let totals = days.iter().fold(Hours::default(), |t, d| &t + &d.hours);
 
     let mut notes = Vec::new();
     for n in cases.notes(client.id).await? {

@@ -22,6 +22,7 @@ use krilla::text::{Font, TextDirection};
 use ttf_parser::Face;
 
 use crate::ReportError;
+use crate::days::Hours;
 use crate::model::{EpisodePart, Lang, Report};
 use crate::text::{self, T};
 
@@ -530,33 +531,28 @@ fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) {
 
     l.heading(&text::DAYS);
     let h = |ms: i64| text::hours(ms, lang);
+    let row = |first: String, length: String, t: &Hours| {
+        vec![
+            first,
+            length,
+            h(t.required_ms),
+            h(t.kept_ms),
+            h(t.breach_ms),
+            h(t.grace_ms),
+            h(t.unknown_ms),
+            h(t.excused_ms),
+        ]
+    };
     let mut rows: Vec<Vec<String>> = r
         .days
         .iter()
-        .map(|d| {
-            vec![
-                text::date(d.date, lang),
-                h(d.length_ms),
-                h(d.required_ms),
-                h(d.kept_ms),
-                h(d.breach_ms),
-                h(d.grace_ms),
-                h(d.unknown_ms),
-                h(d.excused_ms),
-            ]
-        })
+        .map(|d| row(text::date(d.date, lang), h(d.length_ms), &d.hours))
         .collect();
-    let t = &r.totals;
-    rows.push(vec![
+    rows.push(row(
         text::TOTAL.get(lang).to_string(),
         String::new(),
-        h(t.required_ms),
-        h(t.kept_ms),
-        h(t.breach_ms),
-        h(t.grace_ms),
-        h(t.unknown_ms),
-        h(t.excused_ms),
-    ]);
+        &r.totals,
+    ));
     l.table(
         &[
             Col(&text::DATE, 70.0),
