@@ -54,20 +54,11 @@ async fn snap(browser: &Browser, name: &str) {
 /// started with `extra` flags too. Returns the service, the first client's id and their
 /// order's.
 async fn office(location: &StoreLocation, dir: &Path, extra: &[String]) -> (Service, i64, i64) {
-    add_admin(location, PASSWORD);
     // The tag's second script starts at a later seq than the first ended (see `strap_opens`):
     // the hole between is skipped after a second rather than the default two minutes.
     let mut flags = vec!["--seq-gap-timeout=1".to_string()];
     flags.extend_from_slice(extra);
-    let service = Service::start(location, &flags, dir);
-    let admin = Session::login(&service.http, "admin", PASSWORD).await;
-    let unit = id(&admin
-        .ok(
-            Method::POST,
-            "/api/v1/units",
-            Some(json!({ "name": "Rīgas teritoriālā struktūrvienība" })),
-        )
-        .await);
+    let (service, admin, unit) = start_with_admin(location, &flags, dir, PASSWORD).await;
     let mut officer_id = 0;
     for (name, display, role) in [
         ("operator", "Monitoringa centrs", "operator"),
