@@ -441,7 +441,6 @@ fn excusing(absences: &[Absence]) -> Vec<AuthorisedAbsence> {
 }
 
 /// The curfew time an order asked for, and what the evidence shows of it.
-#[derive(Default)]
 struct CurfewTime {
     /// The windows within the period (less what `absences` excuse).
     required: Spans,
