@@ -100,8 +100,8 @@ pub struct Report {
     /// Device faults and communication gaps: not breaches.
     pub device_events: Vec<EpisodePart>,
     pub fittings: Vec<Assignment>,
-    /// The device time of the last observation the order's devices sent within the period:
-    /// curfew time after it has no evidence yet.
+    /// The device time of the last observation the order's devices sent within the period while
+    /// fitted under it: curfew time after it has no evidence yet.
     pub heard_until: Option<Timestamp>,
     pub notes: Vec<NotePart>,
     /// The policy revisions the episodes in the report were judged by.
@@ -258,8 +258,10 @@ pub async fn build(store: &Store, cases: &Cases, params: &Params) -> Result<Repo
     let fittings = cases.assignments(params.order_id).await?;
     let mut heard_until = None;
     for f in &fittings {
-        let last = store.last_device_time(f.device_id, from_ms, to_ms).await?;
-        heard_until = heard_until.max(last);
+        // Only while fitted under this order: a device taken off may be fitted to another.
+        if let Some((s, e)) = fitted_within(f, from_ms, to_ms) {
+            heard_until = heard_until.max(store.last_device_time(f.device_id, s, e).await?);
+        }
     }
 
     let excusing = excusing(&absences);
@@ -606,6 +608,13 @@ fn compile(
     })
 }
 
+/// The part of `[from, to)` during which fitting `f` was on, if any.
+fn fitted_within(f: &Assignment, from: i64, to: i64) -> Option<(i64, i64)> {
+    let s = from.max(f.installed.0);
+    let e = to.min(f.removed.map_or(i64::MAX, |t| t.0));
+    (s < e).then_some((s, e))
+}
+
 /// The observations the devices `fitted` sent in `[from, to)` while fitted under the order.
 async fn fitted_observations(
     source: &EvidenceSource<'_>,
@@ -621,11 +630,9 @@ async fn fitted_observations(
         .iter()
         .filter(|f| fitted.iter().any(|g| g.device_id == f.device_id))
     {
-        let s = from.max(f.installed.0);
-        let e = to.min(f.removed.map_or(i64::MAX, |t| t.0));
-        if s >= e {
+        let Some((s, e)) = fitted_within(f, from, to) else {
             continue;
-        }
+        };
         let mut after = None;
         loop {
             let page = source
