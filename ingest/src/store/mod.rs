@@ -7,6 +7,7 @@
 //! bit-for-bit as `i64` (see `db_id` / `wire_id`).
 
 mod devices;
+mod health;
 mod observations;
 pub mod schema;
 #[cfg(feature = "test-support")]
@@ -18,10 +19,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Database, Executor, TransactionManager};
 use tokio::sync::watch;
 
 pub use devices::{DeviceKind, DeviceRecord, SecurityEvent, SeqGap, UnknownDevice};
+use health::StorageHealth;
+pub use health::{StorageFault, StorageState};
 pub use observations::{
     CommittedObservation, DeviceUpdate, DeviceWindowState, ObservationRow, StoredObservation,
     UnknownSighting, WriteBatch, WriteOutcome,
@@ -74,6 +78,10 @@ pub struct Store {
     turns: WriteTurns,
     /// On SQLite, while any clone of the store is alive: see [`Checkpointer`].
     _checkpointer: Option<Arc<Checkpointer>>,
+    /// Whether writes go through, from the outcome of the last write transaction.
+    health: StorageHealth,
+    /// A cap on the SQLite file in pages, for tests that fill the store (0: none ever set).
+    size_cap_pages: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// SQLite has one writer at a time, and a writer that waits for the lock polls for it with
@@ -90,16 +98,45 @@ const TURN_WAIT: Duration = Duration::from_secs(15);
 
 /// A transaction that writes, holding the process's write turn (on SQLite) until it commits
 /// or is dropped. It derefs to the connection, like `sqlx::Transaction`: `&mut *tx`.
+///
+/// Unlike `sqlx::Transaction`, a connection whose COMMIT failed never goes back to the pool.
+/// After a failed COMMIT (a full disk) the connection may still be inside its transaction, or
+/// sqlx may believe it is: the next "transaction" on it would then be a savepoint that commits
+/// nothing, and an ACK sent after it would promise a frame that is never stored. Such a
+/// connection is closed instead; the database rolls back whatever it held.
 #[derive(Debug)]
 pub struct WriteTx {
     // Declared first, so it ends (or is rolled back) before the turn passes on.
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    conn: PoolConnection<Any>,
+    open: bool,
+    health: StorageHealth,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
+type AnyTransactions = <Any as Database>::TransactionManager;
+
 impl WriteTx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let committed = AnyTransactions::commit(&mut self.conn).await;
+        self.open = false;
+        match &committed {
+            Ok(()) => self.health.committed(),
+            Err(error) => {
+                self.conn.close_on_drop();
+                self.health.failed(error);
+            }
+        }
+        committed
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if self.open {
+            // Rolled back before the connection is used again; should that fail, the pool
+            // closes the connection rather than hand it out (`before_acquire` in `Store::open`).
+            AnyTransactions::start_rollback(&mut self.conn);
+        }
     }
 }
 
@@ -107,13 +144,13 @@ impl std::ops::Deref for WriteTx {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
-        &self.tx
+        &self.conn
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.tx
+        &mut self.conn
     }
 }
 
@@ -222,6 +259,10 @@ impl Store {
                 Backend::Postgres => 8,
             })
             .acquire_timeout(Duration::from_secs(30))
+            // A connection still inside a transaction (its ROLLBACK failed after a failed
+            // statement or COMMIT) is closed, never handed out: work on it would only be a
+            // savepoint of a transaction nobody commits.
+            .before_acquire(|conn, _meta| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -253,6 +294,8 @@ impl Store {
             turns: turns.clone(),
             _checkpointer: (backend == Backend::Sqlite)
                 .then(|| Arc::new(Checkpointer::start(&pool, &turns))),
+            health: StorageHealth::default(),
+            size_cap_pages: Arc::default(),
         };
         schema::migrate(&store).await?;
         Ok(store)
@@ -263,11 +306,74 @@ impl Store {
     /// fails when another wrote in between).
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         let turn = self.write_turn().await?;
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
-        Ok(WriteTx { tx, _turn: turn })
+        let begun = async {
+            let mut conn = self.pool.acquire().await?;
+            self.apply_size_cap(&mut conn).await?;
+            let begin = match self.backend {
+                Backend::Sqlite => Some("BEGIN IMMEDIATE".into()),
+                Backend::Postgres => None,
+            };
+            AnyTransactions::begin(&mut conn, begin).await?;
+            Ok::<_, sqlx::Error>(conn)
+        }
+        .await;
+        match begun {
+            Ok(conn) => Ok(WriteTx {
+                conn,
+                open: true,
+                health: self.health.clone(),
+                _turn: turn,
+            }),
+            Err(error) => {
+                self.health.failed(&error);
+                Err(error.into())
+            }
+        }
+    }
+
+    /// Whether the storage takes writes, as the last write transaction found.
+    pub fn storage_state(&self) -> StorageState {
+        self.health.state()
+    }
+
+    /// Changes whenever the storage starts or stops refusing writes.
+    pub fn watch_storage(&self) -> watch::Receiver<StorageState> {
+        self.health.watch()
+    }
+
+    /// A write outside a [`WriteTx`] failed: note it if the storage refused it.
+    pub(crate) fn write_failed(&self, error: &sqlx::Error) -> Option<StorageFault> {
+        self.health.failed(error)
+    }
+
+    /// A write did not finish within `waited`: the database does not answer.
+    pub fn write_stalled(&self, waited: Duration) {
+        self.health.refused(
+            StorageFault::Unreachable,
+            format!("no answer to a write within {waited:?}"),
+        );
+    }
+
+    /// Caps the SQLite file at `pages` pages from the next write transaction on (`None`: no
+    /// cap), so that a test can fill the store where it cannot mount a small file system.
+    #[cfg(feature = "test-support")]
+    pub fn cap_sqlite_size(&self, pages: Option<u32>) {
+        // SQLite's own largest page count stands for "no cap".
+        let pages = pages.map_or(u64::from(u32::MAX - 1), u64::from);
+        self.size_cap_pages
+            .store(pages, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `max_page_count` is a setting of each connection, so it is set on the one about to write.
+    async fn apply_size_cap(&self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        let pages = self
+            .size_cap_pages
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if pages > 0 && self.backend == Backend::Sqlite {
+            conn.execute(format!("PRAGMA max_page_count = {pages}").as_str())
+                .await?;
+        }
+        Ok(())
     }
 
     /// This process's turn to write, on SQLite (PostgreSQL has no one write lock): held while

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Backend, SecurityEvent, SeqGap, Store, StoreError, db_id, wire_id};
+use super::{Backend, SecurityEvent, SeqGap, Store, StoreError, WriteTx, db_id, wire_id};
 
 /// One accepted frame, ready to store.
 #[derive(Clone, Debug)]
@@ -194,7 +194,7 @@ type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q
 /// Run a multi-row statement over `rows` in chunks (see `chunk_sizes`), binding each row's
 /// values with `bind`. Returns the rows affected.
 async fn execute_in_chunks<T>(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut WriteTx,
     backend: Backend,
     rows: &[T],
     sql_for: fn(usize, Backend) -> String,
@@ -218,11 +218,28 @@ async fn execute_in_chunks<T>(
 impl Store {
     /// Write a batch in one transaction. Returns only after the commit.
     pub async fn write_batch(&self, batch: &WriteBatch) -> Result<WriteOutcome, StoreError> {
-        let _turn = self.write_turn().await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
+        let inserted = match self.write_rows(&mut tx, batch).await {
+            Ok(inserted) => inserted,
+            Err(error) => {
+                if let StoreError::Sql(error) = &error {
+                    self.write_failed(error);
+                }
+                return Err(error);
+            }
+        };
+        tx.commit().await?;
+        if inserted > 0 {
+            self.commits.send_modify(|n| *n = n.wrapping_add(1));
+        }
+        Ok(WriteOutcome { inserted })
+    }
+
+    /// The batch's statements, in the caller's transaction; returns the observations inserted.
+    async fn write_rows(&self, tx: &mut WriteTx, batch: &WriteBatch) -> Result<u64, StoreError> {
         let backend = self.backend();
         let inserted = execute_in_chunks(
-            &mut tx,
+            tx,
             backend,
             &batch.observations,
             insert_sql,
@@ -242,7 +259,7 @@ impl Store {
         )
         .await?;
         execute_in_chunks(
-            &mut tx,
+            tx,
             backend,
             &batch.devices,
             device_update_sql,
@@ -270,7 +287,7 @@ impl Store {
             .bind(sighting.at_ms)
             .bind(sighting.frames)
             .bind(&*sighting.via)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         for event in &batch.security {
@@ -283,7 +300,7 @@ impl Store {
             .bind(event.reason.as_str())
             .bind(event.frames)
             .bind(event.via.as_str())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         for gap in &batch.gaps {
@@ -295,14 +312,10 @@ impl Store {
             .bind(i64::from(gap.first_seq))
             .bind(i64::from(gap.last_seq))
             .bind(gap.detected_at_ms)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
-        tx.commit().await?;
-        if inserted > 0 {
-            self.commits.send_modify(|n| *n = n.wrapping_add(1));
-        }
-        Ok(WriteOutcome { inserted })
+        Ok(inserted)
     }
 
     /// Persist a device's downlink seq on its own, for a command sent between batches (ACKs

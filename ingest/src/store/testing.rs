@@ -58,7 +58,8 @@ async fn sweep(admin: &mut sqlx::PgConnection) {
     }
 }
 
-fn with_database(url: &str, database: &str) -> String {
+/// `url` with its database (the path) replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, Some(query)),
         None => (url, None),
