@@ -9,6 +9,7 @@
 pub mod broker;
 pub mod check;
 pub mod downlink;
+mod hold;
 pub mod metrics;
 pub mod mqtt;
 pub mod seqwin;

@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use firmware_proto::FrameError;
 
+use crate::store::{StorageFault, StorageState};
+
 /// Why the engine refused a frame. Wraps the protocol's own reasons and adds the engine's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RejectReason {
@@ -90,6 +92,9 @@ pub struct Metrics {
     pub serial_reconnects: AtomicU64,
     pub commits: AtomicU64,
     pub commit_failures: AtomicU64,
+    /// Frames dropped unacknowledged because the storage refused writes and the writer's hold
+    /// was full (their devices send them again).
+    pub dropped_unstored: AtomicU64,
     commit_latency_buckets: [AtomicU64; LATENCY_BUCKETS_US.len()],
     commit_latency_sum_us: AtomicU64,
 }
@@ -116,6 +121,28 @@ impl Metrics {
                 bucket.fetch_add(1, Relaxed);
             }
         }
+    }
+
+    /// Whether the storage takes writes, as Prometheus text: one gauge per reason it may
+    /// refuse them, 1 for the reason it refuses now.
+    pub fn render_storage(state: &StorageState) -> String {
+        let mut out = String::from(
+            "# HELP sargs_storage_refusing_writes 1 while the storage refuses writes (nothing is \
+             acknowledged), by reason.\n# TYPE sargs_storage_refusing_writes gauge\n",
+        );
+        let now = match state {
+            StorageState::Refusing { fault, .. } => Some(*fault),
+            StorageState::Accepting => None,
+        };
+        for fault in StorageFault::ALL {
+            let _ = writeln!(
+                out,
+                "sargs_storage_refusing_writes{{reason=\"{}\"}} {}",
+                fault.label(),
+                u8::from(now == Some(fault))
+            );
+        }
+        out
     }
 
     /// The Prometheus text exposition format.
@@ -217,6 +244,13 @@ impl Metrics {
             "sargs_commit_failures_total",
             "Batches whose commit failed (nothing in them was acked).",
             &self.commit_failures,
+        );
+        counter(
+            &mut out,
+            "sargs_frames_dropped_unstored_total",
+            "Frames dropped unacknowledged while the storage refused writes and the writer's hold \
+             was full (their devices send them again).",
+            &self.dropped_unstored,
         );
         let _ = writeln!(
             out,

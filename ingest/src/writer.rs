@@ -26,6 +26,7 @@ use crate::check::{Accepted, Checked, is_clock_skewed};
 use crate::downlink::{
     CommandReceiver, CommandRequest, DownlinkCommand, DownlinkError, DownlinkSent,
 };
+use crate::hold::{Hold, Retry};
 use crate::metrics::Metrics;
 use crate::seqwin::SeqWindow;
 use crate::source::{MQTT_LABEL, SerialLine, Via};
@@ -40,6 +41,9 @@ pub struct WriterOptions {
     pub max_batch: usize,
     /// How long a hole in a device's sequence may stay open while later frames arrive.
     pub gap_timeout_ms: i64,
+    /// Most frames held while the storage refuses writes (about 300 bytes each); past it
+    /// frames are dropped unacknowledged, and their devices send them again.
+    pub hold_limit: usize,
 }
 
 impl Default for WriterOptions {
@@ -47,6 +51,7 @@ impl Default for WriterOptions {
         WriterOptions {
             max_batch: 4096,
             gap_timeout_ms: 120_000,
+            hold_limit: 100_000,
         }
     }
 }
@@ -59,6 +64,19 @@ pub trait MqttDownlink: Send + 'static {
 
 /// Commands served between two batches at most; the rest wait for the next turn.
 const COMMANDS_PER_TURN: usize = 16;
+
+/// How long one commit may take before it counts as refused.
+const COMMIT_PATIENCE: Duration = Duration::from_secs(10);
+
+/// How long a stopping writer keeps trying to commit what it holds.
+pub const STOP_PATIENCE: Duration = Duration::from_secs(3);
+
+/// Sleeps until `at`, or not at all without one.
+async fn sleep_until_or_now(at: Option<Instant>) {
+    if let Some(at) = at {
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
 
 #[derive(Clone, Debug)]
 struct DeviceState {
@@ -130,6 +148,11 @@ impl<D: MqttDownlink> Writer<D> {
 
     /// [`Writer::run`], also serving commands to devices between batches. Commands still
     /// waiting when the frame channel closes are answered `DownlinkError::Stopped`.
+    ///
+    /// While the storage refuses writes, frames taken are held (see [`crate::hold`]) and the
+    /// commit is tried again, ever less often, until it goes through; nothing is acknowledged
+    /// meanwhile. Once the frame channel has closed, the storage is given
+    /// [`STOP_PATIENCE`] to take what is held; what it does not take is given up, unacked.
     pub async fn run_with_commands(
         mut self,
         mut rx: mpsc::Receiver<Checked>,
@@ -146,7 +169,11 @@ impl<D: MqttDownlink> Writer<D> {
             Err(error) => tracing::warn!(%error, "cannot preload device windows; loading lazily"),
         }
         let mut items = Vec::with_capacity(self.options.max_batch);
+        let mut hold = Hold::default();
+        let mut refusing: Option<Retry> = None;
+        let mut intake_open = true;
         let mut commands_open = true;
+        let mut stopping_at: Option<Instant> = None;
         loop {
             // Commands that waited during the last commit, a few, then frames again.
             for _ in 0..COMMANDS_PER_TURN {
@@ -155,19 +182,104 @@ impl<D: MqttDownlink> Writer<D> {
                     Err(_) => break,
                 }
             }
+            if !intake_open && hold.is_empty() {
+                break;
+            }
+            let next_try = refusing.as_ref().map(Retry::next_try);
+            // While stopping, a commit may take only what is left of the stopping time.
+            let patience = match stopping_at {
+                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+                None => COMMIT_PATIENCE,
+            };
+            if patience.is_zero() {
+                let given_up = hold.clear();
+                tracing::error!(
+                    frames = given_up,
+                    "stopping with frames the storage would not take; none was acknowledged, \
+                     their devices send them again"
+                );
+                break;
+            }
             tokio::select! {
                 biased;
-                n = rx.recv_many(&mut items, self.options.max_batch) => {
-                    if n == 0 {
-                        break;
+                // The held frames' turn: at once when the storage takes writes, else when due.
+                () = sleep_until_or_now(next_try), if !hold.is_empty() => {
+                    let n = self.options.max_batch.min(hold.len());
+                    match self.commit_in_time(hold.front(n), patience).await {
+                        Ok(()) => {
+                            hold.committed(n);
+                            if let Some(retry) = refusing.take() {
+                                tracing::warn!(
+                                    refused_for_ms = retry.since().elapsed().as_millis() as u64,
+                                    still_held = hold.len(),
+                                    "the storage takes writes again; acknowledging"
+                                );
+                            }
+                        }
+                        Err(error) => {
+                            self.refused(&mut refusing, &error, hold.len());
+                        }
                     }
-                    self.commit_with_retry(&items).await;
-                    items.clear();
+                }
+                n = rx.recv_many(&mut items, self.options.max_batch), if intake_open => {
+                    if n == 0 {
+                        intake_open = false;
+                        stopping_at = Some(Instant::now() + STOP_PATIENCE);
+                        continue;
+                    }
+                    if hold.is_empty() && refusing.is_none() {
+                        match self.commit_in_time(&items, patience).await {
+                            Ok(()) => {
+                                items.clear();
+                                continue;
+                            }
+                            Err(error) => self.refused(&mut refusing, &error, items.len()),
+                        }
+                    }
+                    let dropped = hold.take(items.drain(..), self.options.hold_limit.max(1));
+                    if dropped > 0 {
+                        self.metrics.dropped_unstored.fetch_add(dropped, Relaxed);
+                    }
                 }
                 request = commands.recv(), if commands_open => match request {
                     Some(request) => self.serve(request).await,
                     None => commands_open = false,
                 },
+            }
+        }
+    }
+
+    /// A commit failed: note it, wait longer before the next, and say so now and then.
+    fn refused(&self, refusing: &mut Option<Retry>, error: &StoreError, held: usize) {
+        self.metrics.commit_failures.fetch_add(1, Relaxed);
+        let now = Instant::now();
+        let retry = refusing.get_or_insert_with(|| Retry::new(now));
+        if let Some(failures) = retry.failed(now) {
+            tracing::error!(
+                %error,
+                failures,
+                held,
+                dropped = self.metrics.dropped_unstored.load(Relaxed),
+                refusing_for_ms = retry.since().elapsed().as_millis() as u64,
+                "the storage refuses writes: nothing is acknowledged; frames are held and tried again"
+            );
+        }
+    }
+
+    /// [`Writer::commit`], given up after `patience` ([`COMMIT_PATIENCE`]): a database that does not answer
+    /// (a server gone without closing its connections) must not stop the writer taking frames.
+    /// Giving up is safe: nothing is acknowledged, and a commit that went through after all
+    /// only makes the devices' resends duplicates, which are stored once.
+    async fn commit_in_time(
+        &mut self,
+        items: &[Checked],
+        patience: Duration,
+    ) -> Result<(), StoreError> {
+        match tokio::time::timeout(patience, self.commit(items)).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                self.store.write_stalled(patience);
+                Err(StoreError::Busy(patience))
             }
         }
     }
@@ -284,26 +396,6 @@ impl<D: MqttDownlink> Writer<D> {
                 .find(|line| &*line.label == label)
                 .map(|line| Via::Serial(line.clone())),
         }
-    }
-
-    async fn commit_with_retry(&mut self, items: &[Checked]) {
-        let mut delay = Duration::from_millis(50);
-        for attempt in 1..=5 {
-            match self.commit(items).await {
-                Ok(()) => return,
-                Err(error) => {
-                    self.metrics.commit_failures.fetch_add(1, Relaxed);
-                    tracing::error!(%error, attempt, frames = items.len(), "commit failed");
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                }
-            }
-        }
-        // Nothing of the batch was acked, so every device still holds its frames and resends.
-        tracing::error!(
-            frames = items.len(),
-            "batch dropped after repeated commit failures"
-        );
     }
 
     /// Load the windows of the batch's devices this writer has not seen yet, in one go.
