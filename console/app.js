@@ -5,6 +5,7 @@
 import { api, ApiError, get } from './api.js';
 import { initialLanguage, language, languages, setLanguage, t } from './i18n.js';
 import { announce, failure, field, h, keepingFocus } from './ui.js';
+import { drawStorage, stopWatchingStorage, watchStorage } from './storage.js';
 import * as alerts from './pages/alerts.js';
 import * as caseload from './pages/caseload.js';
 import * as client from './pages/client.js';
@@ -94,7 +95,12 @@ async function route() {
   if (state.leave) state.leave();
   state.leave = null;
   header();
-  if (!state.user) return loginPage();
+  if (!state.user) {
+    stopWatchingStorage();
+    return loginPage();
+  }
+  watchStorage();
+  drawStorage();
   const [page, ...rest] = currentPath();
   const home = (NAV[state.user.role] ?? [['alerts']])[0][0];
   if (!page || !PAGES[page]) {

@@ -204,6 +204,7 @@ impl ServeArgs {
             writer: WriterOptions {
                 max_batch,
                 gap_timeout_ms: gap_timeout_s * 1000,
+                ..WriterOptions::default()
             },
             secure_cookies: self.secure_cookies || file.secure_cookies.unwrap_or(false),
             alerts,

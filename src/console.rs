@@ -70,6 +70,7 @@ const ASSETS: &[Asset] = assets![
     "format.js",
     "ui.js",
     "map.js",
+    "storage.js",
     "pages/alerts.js",
     "pages/caseload.js",
     "pages/client.js",

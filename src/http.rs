@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use ingest::metrics::Metrics;
-use ingest::store::Store;
+use ingest::store::{StorageState, Store};
 
 pub fn router(
     metrics: Arc<Metrics>,
@@ -18,16 +18,39 @@ pub fn router(
 ) -> Router {
     Router::new()
         .route("/metrics", get(metrics_text))
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(health))
         .with_state((metrics, api.store.clone()))
         .merge(crate::console::router(tiles))
         .merge(api::router(api))
+}
+
+/// 200 while the storage takes writes; 503 while it refuses them (nothing is acknowledged then),
+/// with the reason, so that a load balancer or a monitor sees the service cannot keep evidence.
+async fn health(State((_, store)): State<(Arc<Metrics>, Store)>) -> axum::response::Response {
+    match store.storage_state() {
+        StorageState::Accepting => "ok\n".into_response(),
+        StorageState::Refusing {
+            fault,
+            since_ms,
+            detail,
+        } => {
+            let since = chrono::DateTime::from_timestamp_millis(since_ms)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default();
+            let text = format!(
+                "storage refuses writes ({}) since {since}: {detail}; frames are not acknowledged\n",
+                fault.label()
+            );
+            (StatusCode::SERVICE_UNAVAILABLE, text).into_response()
+        }
+    }
 }
 
 /// Ingest's counters, then the judge's, the alerts' and the notifications' gauges read from
 /// the store.
 async fn metrics_text(State((metrics, store)): State<(Arc<Metrics>, Store)>) -> impl IntoResponse {
     let mut text = metrics.render();
+    text += &Metrics::render_storage(&store.storage_state());
     match judge::records::metrics_text(&store).await {
         Ok(judge) => text += &judge,
         Err(error) => tracing::warn!(%error, "judge metrics"),

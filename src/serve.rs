@@ -216,6 +216,19 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!(mqtt = %running.mqtt, http = %running.http, %storage, "sargs serving");
     stop.wait().await;
     tracing::info!("stopping: committing frames in flight");
-    running.shutdown().await;
+    if tokio::time::timeout(STOP_LIMIT, running.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::error!(
+            limit_s = STOP_LIMIT.as_secs(),
+            "stopping took too long (the storage does not answer): exiting now; everything \
+             acknowledged is stored, and devices send again what was not"
+        );
+    }
     Ok(())
 }
+
+/// How long a stop may take, in every state (a failing storage included): an operator's
+/// SIGTERM, or a supervisor's, must end the process within 10 s.
+const STOP_LIMIT: Duration = Duration::from_secs(8);

@@ -19,6 +19,7 @@ mod orders;
 mod people;
 mod reports;
 pub mod routes;
+mod service;
 mod session;
 
 use axum::Router;

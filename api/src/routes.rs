@@ -6,7 +6,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use cases::Role;
 
-use crate::{ApiState, alerts, devices, glance, notes, orders, people, reports, session};
+use crate::{ApiState, alerts, devices, glance, notes, orders, people, reports, service, session};
 
 /// Who may call a route.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -180,6 +180,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::POST, "/api/v1/session", "session", "Sign in with a password: sets the session cookie", Access::Public, Some("Login"), &[], session::login),
         route(M::GET, "/api/v1/session", "session", "Who is signed in", EVERYONE, None, &[], session::me),
         route(M::DELETE, "/api/v1/session", "session", "Sign out: ends this session", EVERYONE, None, &[], session::logout),
+        route(M::GET, "/api/v1/service", "session", "Whether the service is recording evidence (the storage takes writes)", EVERYONE, None, &[], service::service_state),
         route(M::GET, "/api/v1/tokens", "session", "Your live sessions and API tokens", EVERYONE, None, &[], session::list_tokens),
         route(M::POST, "/api/v1/tokens", "session", "Make an API token (its secret is shown once)", EVERYONE, Some("NewToken"), &[], session::create_token),
         route(M::DELETE, "/api/v1/tokens/{id}", "session", "Revoke a session or API token", EVERYONE, None, &[], session::revoke_token),
