@@ -8,31 +8,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::*;
+use ingest::store::Store;
 use ingest::store::testing::test_databases;
-use ingest::store::{Store, StoreLocation};
 
 const DEVICES: u64 = 20;
 const FIRST_ID: u64 = 70_000;
-
-async fn stored_seqs(location: &StoreLocation, id: u64) -> Vec<u32> {
-    let store = Store::open(location).await.unwrap();
-    let mut seqs = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store
-            .observations_page(id, i64::MIN, i64::MAX, after, 1000)
-            .await
-            .unwrap();
-        seqs.extend(page.iter().map(|o| o.seq));
-        match page.last() {
-            Some(last) if page.len() == 1000 => after = Some((last.device_time_ms, last.seq)),
-            _ => break,
-        }
-    }
-    store.close().await;
-    seqs.sort_unstable();
-    seqs
-}
 
 #[tokio::test]
 async fn kill_9_after_acks_loses_nothing() {

@@ -104,6 +104,79 @@ pub fn add_admin(location: &StoreLocation, password: &str) {
     );
 }
 
+/// The seqs stored for device `id`, in order, read through a store of their own.
+pub async fn stored_seqs(location: &StoreLocation, id: u64) -> Vec<u32> {
+    let store = ingest::store::Store::open(location).await.unwrap();
+    let mut seqs = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .observations_page(id, i64::MIN, i64::MAX, after, 1000)
+            .await
+            .unwrap();
+        seqs.extend(page.iter().map(|o| o.seq));
+        match page.last() {
+            Some(last) if page.len() == 1000 => after = Some((last.device_time_ms, last.seq)),
+            _ => break,
+        }
+    }
+    store.close().await;
+    seqs.sort_unstable();
+    seqs
+}
+
+/// As `admin`: an officer (`officer`, `password`) of `unit`, a probation client of theirs
+/// under an order in force since yesterday, and GPS tag `tag` fitted under it by a technician
+/// (`technician`). Returns the officer signed in and the order's id.
+pub async fn open_case(admin: &Session, unit: i64, tag: u64, password: &str) -> (Session, i64) {
+    for (name, role) in [("officer", "officer"), ("technician", "technician")] {
+        admin
+            .ok(
+                Method::POST,
+                "/api/v1/users",
+                Some(
+                    json!({ "username": name, "display_name": format!("{name} of the unit"),
+                             "role": role, "unit_id": unit, "password": password }),
+                ),
+            )
+            .await;
+    }
+    let officer = Session::login(&admin.base, "officer", password).await;
+    let me = id(&officer.ok(Method::GET, "/api/v1/session", None).await);
+    let client = officer
+        .ok(
+            Method::POST,
+            "/api/v1/clients",
+            Some(json!({
+                "personal_code": "150585-10101", "given_name": "Anna", "family_name": "Kalniņa",
+                "birth_date": "1985-05-15", "language": "lv", "officer_id": me,
+                "addresses": [{ "id": "home", "street": "Lāčplēša iela 10, Rīga",
+                    "zone": { "type": "circle", "centre": [24.1180, 56.9530], "radius_m": 50.0 } }]
+            })),
+        )
+        .await;
+    let starts = chrono::Utc::now() - chrono::TimeDelta::days(1);
+    let order = id(&officer
+        .ok(
+            Method::POST,
+            "/api/v1/orders",
+            Some(json!({
+                "client_id": id(&client), "court": "Rīgas pilsētas tiesa", "case_number": "K-7/2026",
+                "terms": { "decision_date": starts.date_naive().to_string(),
+                           "legal_basis": "conditional_early_release",
+                           "starts": starts.to_rfc3339(),
+                           "ends": (starts + chrono::TimeDelta::days(90)).to_rfc3339() }
+            })),
+        )
+        .await);
+    let technician = Session::login(&admin.base, "technician", password).await;
+    technician
+        .add_and_fit_tag(tag, order, &starts.to_rfc3339())
+        .await;
+    officer.wait_in_force(order, "the order").await;
+    (officer, order)
+}
+
 /// Run a `sargs` command to completion.
 pub fn sargs(args: &[String]) -> std::process::Output {
     Command::new(SARGS)
