@@ -63,6 +63,7 @@ pub(crate) async fn run_worker(
         .await
         {
             Ok(next) => next,
+            Err(_) if store.is_closed() => return,
             Err(error) => {
                 tracing::error!(channel, %error, "outbox failed; trying again");
                 None

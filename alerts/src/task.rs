@@ -351,8 +351,10 @@ async fn run(
             },
             _ = ticks.tick() => {}
         }
-        if let Err(error) = shared.step(false).await {
-            tracing::error!(%error, "alerts step failed; trying again");
+        match shared.step(false).await {
+            Err(_) if shared.store.is_closed() => return,
+            Err(error) => tracing::error!(%error, "alerts step failed; trying again"),
+            Ok(()) => {}
         }
     }
 }

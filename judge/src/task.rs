@@ -202,6 +202,9 @@ async fn run(
         };
         steps.send_modify(|n| *n = n.wrapping_add(1));
         if let Err(error) = step {
+            if store.is_closed() {
+                return;
+            }
             tracing::error!(%error, "judging failed; starting again from the store");
             judgement = loop {
                 tokio::select! {
@@ -217,6 +220,7 @@ async fn run(
                 .await
                 {
                     Ok(j) => break j,
+                    Err(_) if store.is_closed() => return,
                     Err(error) => tracing::error!(%error, "cannot resume judging yet"),
                 }
             };

@@ -408,6 +408,12 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// Whether [`Store::close`] was called: the service is stopping, and the tasks that still
+    /// use the store end quietly instead of logging its refusals as failures.
+    pub fn is_closed(&self) -> bool {
+        self.pool.is_closed()
+    }
 }
 
 fn sqlite_url(file: &Path) -> String {
