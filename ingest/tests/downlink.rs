@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use firmware_proto::{
-    DeviceKey, DeviceSession, DownlinkEvent, Flags, FrameType, Heartbeat, HeartbeatStatus, Message,
-    NotifyWearer, SerialChunk, SerialCodec, SessionOptions,
+    DeviceKey, DeviceSession, DownlinkEvent, Flags, FrameType, Message, NotifyWearer, SerialChunk,
+    SerialCodec, SessionOptions,
 };
 use futures::{SinkExt, StreamExt};
 use ingest::mqtt::BrokerAddress;
@@ -22,22 +22,12 @@ use ingest::{DownlinkCommand, DownlinkError, Ingest, IngestConfig, NotifyPattern
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use tokio::sync::mpsc;
 
+mod support;
+
+use support::{FakeMqtt, checked, heartbeat, now_ms};
+
 const WAIT: Duration = Duration::from_secs(20);
 const KEY: DeviceKey = [0x5a; 32];
-
-fn now_ms() -> u64 {
-    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default()
-}
-
-fn heartbeat(battery_percent: u8) -> Message {
-    Message::Heartbeat(Heartbeat {
-        battery_percent,
-        battery_mv: 3900,
-        status: HeartbeatStatus(0x0007),
-        rssi_dbm: -70,
-        temperature_c: 30,
-    })
-}
 
 fn config(broker: std::net::SocketAddr, serial: Vec<SerialSpec>) -> IngestConfig {
     IngestConfig {
@@ -401,50 +391,6 @@ async fn a_device_heard_on_a_serial_line_gets_its_command_on_that_line() {
         ingest.shutdown().await;
         store.close().await;
     }
-}
-
-/// An MQTT downlink that keeps what it is given, or refuses it as a full queue would.
-#[derive(Clone, Default)]
-struct FakeMqtt {
-    sent: Arc<std::sync::Mutex<Vec<(u64, bytes::Bytes)>>>,
-    full: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl ingest::writer::MqttDownlink for FakeMqtt {
-    fn try_send(&self, device_id: u64, frame: bytes::Bytes) -> bool {
-        if self.full.load(std::sync::atomic::Ordering::Relaxed) {
-            return false;
-        }
-        match self.sent.lock() {
-            Ok(mut sent) => {
-                sent.push((device_id, frame));
-                true
-            }
-            Err(_) => false,
-        }
-    }
-}
-
-/// A frame of `session`'s device, checked as the pipeline would, arriving by `via`.
-async fn checked(
-    checker: &mut ingest::check::Checker,
-    session: &mut DeviceSession,
-    via: ingest::source::Via,
-) -> Vec<ingest::check::Checked> {
-    let now = now_ms();
-    session.record(heartbeat(50), now);
-    let mut out = Vec::new();
-    for frame in session.poll_transmit(now, true) {
-        let inbound = ingest::source::Inbound {
-            bytes: bytes::Bytes::from(frame),
-            via: via.clone(),
-            received_at_ms: i64::try_from(now).unwrap_or_default(),
-        };
-        if let Some(c) = checker.check(inbound).await.expect("look-up") {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[tokio::test]
