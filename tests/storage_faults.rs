@@ -14,6 +14,8 @@
 //! failed test stops for all of them (its checkpointer PANICs, and recovery wants the directory).
 
 mod common;
+#[path = "common/webdriver.rs"]
+mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,6 +27,7 @@ use ingest::store::StoreLocation;
 use ingest::store::testing::{TEST_DATABASE_URL, with_database};
 use reqwest::Method;
 use sqlx::{Connection, Executor};
+use webdriver::Browser;
 
 const PASSWORD: &str = "Dzērves-lido-pār-Daugavu-2026";
 /// The tag fitted under the probation client's order.
@@ -248,6 +251,25 @@ async fn refuse_then_recover(location: &StoreLocation, fault: &Fault, name: &str
         tag.device.wait_acked(recorded).await;
     }
     assert_eq!(health(&service).await.0, 200, "{name}");
+    // A technician at the console, in Latvian: the least any role sees.
+    let browser = Browser::start(1280, 800, "lv,en").await;
+    browser.goto(&format!("{}/", admin.base)).await;
+    browser
+        .fill("#login input[name=username]", "technician")
+        .await;
+    browser.fill("#login input[name=password]", PASSWORD).await;
+    browser.click("#login button[type=submit]").await;
+    browser.find("#logout").await;
+    let banner_hidden = async || {
+        browser
+            .script("return document.getElementById('storage').hidden")
+            .await
+    };
+    assert_eq!(
+        banner_hidden().await,
+        true,
+        "{name}: no banner while all is well"
+    );
 
     // The storage refuses writes while the tags keep sending: the service says so.
     fault.start().await;
@@ -278,6 +300,16 @@ async fn refuse_then_recover(location: &StoreLocation, fault: &Fault, name: &str
     assert_eq!(status, 200, "{name}");
     assert_eq!(said["storage"]["state"], "refusing", "{name}: {said}");
     assert_eq!(said["storage"]["fault"], fault.reason(), "{name}: {said}");
+    let banner = browser
+        .wait_text("#storage", "Pierādījumi netiek saglabāti")
+        .await;
+    assert!(
+        banner.contains(match fault.reason() {
+            "full" => "nav brīvas vietas",
+            _ => "trūkst tiesību",
+        }),
+        "{name}: the banner says why, in words: {banner}"
+    );
     // A few seconds of frames while refusing: none of them may be acknowledged.
     let acked_when_refused: Vec<u32> = tags.iter().map(Tag::acked).collect();
     for _ in 0..20 {
@@ -303,6 +335,12 @@ async fn refuse_then_recover(location: &StoreLocation, fault: &Fault, name: &str
     }
     let (status, text) = health(&service).await;
     assert_eq!(status, 200, "{name}: {text}");
+    browser
+        .poll("the banner gone", async || {
+            (banner_hidden().await == true).then_some(())
+        })
+        .await;
+    browser.quit().await;
     assert_eq!(service.metric(&gauge).await, 0.0, "{name}");
     assert!(
         service.metric("sargs_commit_failures_total").await >= 1.0,

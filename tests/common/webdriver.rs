@@ -3,6 +3,8 @@
 //! tests already use rather than a WebDriver crate and its own HTTP stack. Every wait polls
 //! for what it waits for; none sleeps a fixed time and hopes.
 
+#![allow(dead_code)] // each test file that drives a browser uses part of this
+
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
