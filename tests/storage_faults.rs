@@ -352,11 +352,11 @@ async fn refuse_then_recover(location: &StoreLocation, fault: &Fault, name: &str
             && log.contains("the storage takes writes again"),
         "{name}: the log says what happened\n{log}"
     );
+    // One line now and then, not one per commit, judge step or alert worker.
+    let errors = log.lines().filter(|l| l.contains(" ERROR ")).count();
     assert!(
-        log.matches("the storage refuses writes: nothing is acknowledged")
-            .count()
-            <= 5,
-        "{name}: the error line is rate-limited\n{log}"
+        (1..=6).contains(&errors),
+        "{name}: {errors} error lines, rate-limited\n{log}"
     );
 
     // The judge and the alerts resumed: a strap opened now reaches the officer.

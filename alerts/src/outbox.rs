@@ -64,6 +64,10 @@ pub(crate) async fn run_worker(
         {
             Ok(next) => next,
             Err(_) if store.is_closed() => return,
+            Err(error) if store.refusing_writes() => {
+                tracing::debug!(channel, %error, "outbox waits while the storage refuses writes");
+                None
+            }
             Err(error) => {
                 tracing::error!(channel, %error, "outbox failed; trying again");
                 None

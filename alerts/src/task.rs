@@ -353,6 +353,9 @@ async fn run(
         }
         match shared.step(false).await {
             Err(_) if shared.store.is_closed() => return,
+            Err(error) if shared.store.refusing_writes() => {
+                tracing::debug!(%error, "alerts step failed while the storage refuses writes");
+            }
             Err(error) => tracing::error!(%error, "alerts step failed; trying again"),
             Ok(()) => {}
         }

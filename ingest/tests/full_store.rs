@@ -122,8 +122,17 @@ async fn a_full_sqlite_store_holds_frames_unacknowledged_and_takes_them_when_it_
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     take_acks(&mqtt, &mut session);
-    assert_eq!(session.acked_seq(), acked_when_full, "acknowledged while full");
-    assert!(metrics.commit_failures.load(std::sync::atomic::Ordering::Relaxed) > 0);
+    assert_eq!(
+        session.acked_seq(),
+        acked_when_full,
+        "acknowledged while full"
+    );
+    assert!(
+        metrics
+            .commit_failures
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
+    );
 
     // Room again: the held frames are committed and acknowledged, with nobody resending.
     store.cap_sqlite_size(None);
@@ -132,6 +141,8 @@ async fn a_full_sqlite_store_holds_frames_unacknowledged_and_takes_them_when_it_
     assert_eq!(stored(&store).await, (1..=recorded).collect::<Vec<_>>());
 
     drop(tx);
-    writing.await.expect("the writer ends when its channel closes");
+    writing
+        .await
+        .expect("the writer ends when its channel closes");
     store.close().await;
 }

@@ -205,7 +205,11 @@ async fn run(
             if store.is_closed() {
                 return;
             }
-            tracing::error!(%error, "judging failed; starting again from the store");
+            if store.refusing_writes() {
+                tracing::debug!(%error, "judging failed while the storage refuses writes");
+            } else {
+                tracing::error!(%error, "judging failed; starting again from the store");
+            }
             judgement = loop {
                 tokio::select! {
                     _ = &mut stopped => return,
@@ -221,6 +225,9 @@ async fn run(
                 {
                     Ok(j) => break j,
                     Err(_) if store.is_closed() => return,
+                    Err(error) if store.refusing_writes() => {
+                        tracing::debug!(%error, "cannot resume judging while the storage refuses writes");
+                    }
                     Err(error) => tracing::error!(%error, "cannot resume judging yet"),
                 }
             };

@@ -336,6 +336,12 @@ impl Store {
         self.health.state()
     }
 
+    /// Whether the storage refuses writes now. The parts that retry a failed step (the judge,
+    /// the alerts) log their failures quietly then: ingest's rate-limited line already says it.
+    pub fn refusing_writes(&self) -> bool {
+        matches!(self.health.state(), StorageState::Refusing { .. })
+    }
+
     /// Changes whenever the storage starts or stops refusing writes.
     pub fn watch_storage(&self) -> watch::Receiver<StorageState> {
         self.health.watch()
