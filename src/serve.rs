@@ -204,7 +204,14 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .map(|s| s.path.display().to_string())
         .collect();
     let mut stop = StopSignal::install()?;
-    let running = start(config).await?;
+    // A stop asked for while starting (a database slow to answer) is a stop too.
+    let running = tokio::select! {
+        running = start(config) => running?,
+        () = stop.wait() => {
+            tracing::info!("stopped while starting");
+            return Ok(());
+        }
+    };
     // One line on stdout that scripts and tests read to learn the ports.
     println!(
         "sargs ready: mqtt={} http=http://{} storage={} serial=[{}]",
