@@ -5,7 +5,7 @@
 //! technician no client at all (devices only). A row outside the caller's care is a 403, the
 //! same answer as a route their role may not use.
 
-use cases::{Actor, Client, Order, OrderFilter, Role};
+use cases::{Actor, Assignment, Client, Order, OrderFilter, Role};
 
 use crate::{ApiError, ApiState};
 
@@ -113,18 +113,42 @@ pub async fn victim(state: &ApiState, actor: &Actor, victim: i64) -> Result<(), 
     }
 }
 
-/// Whether the caller may see where this device was: the centre always; an officer or
-/// supervisor if it was ever fitted under an order of a client in their care.
-pub async fn device_track(state: &ApiState, actor: &Actor, device: u64) -> Result<(), ApiError> {
-    if matches!(scope(actor), Scope::All) {
-        return Ok(());
+/// When the caller may see what a device sent, in device time.
+pub enum Track {
+    /// Always: the centre.
+    Always,
+    /// Only while fitted under these fittings (orders in the caller's care), in time order:
+    /// what it sent fitted to someone else's client is not theirs.
+    Within(Vec<Assignment>),
+}
+
+impl Track {
+    /// The parts of `[from, to)` the caller may see, in time order.
+    pub fn clip(&self, from: i64, to: i64) -> Vec<(i64, i64)> {
+        match self {
+            Track::Always => vec![(from, to)],
+            Track::Within(fittings) => fittings.iter().filter_map(|f| f.within(from, to)).collect(),
+        }
     }
+}
+
+/// When the caller may see where this device was: the centre always; an officer or supervisor
+/// while it was fitted under an order of a client in their care (a 403 if it never was).
+pub async fn device_track(state: &ApiState, actor: &Actor, device: u64) -> Result<Track, ApiError> {
+    if matches!(scope(actor), Scope::All) {
+        return Ok(Track::Always);
+    }
+    let mut mine = Vec::new();
     for fitting in state.cases.device_assignments(device).await? {
         match order_by_id(state, actor, fitting.order_id).await {
-            Ok(_) => return Ok(()),
+            Ok(_) => mine.push(fitting),
             Err(ApiError::Forbidden) => {}
             Err(other) => return Err(other),
         }
     }
-    Err(ApiError::Forbidden)
+    if mine.is_empty() {
+        return Err(ApiError::Forbidden);
+    }
+    // In the order fitted; a device is fitted under one order at a time, so they do not overlap.
+    Ok(Track::Within(mine))
 }

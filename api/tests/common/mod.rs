@@ -250,6 +250,56 @@ pub async fn world(db: TestDb) -> World {
     }
 }
 
+/// Stores `frames` of `device` (each its seq, device time and message) as the ingest writer
+/// would, registering the device first if it is not yet.
+pub async fn store_frames(
+    store: &Store,
+    device: u64,
+    frames: &[(u32, i64, firmware_proto::Message)],
+) {
+    let now = chrono::Utc::now().timestamp_millis();
+    store
+        .register_devices(&[(device, DeviceKind::GpsTag, None)], now)
+        .await
+        .expect("registered");
+    let observations = frames
+        .iter()
+        .map(|(seq, at, message)| ingest::store::ObservationRow {
+            device_id: device,
+            seq: *seq,
+            frame_type: message.frame_type().to_u8(),
+            flags: 0,
+            device_time_ms: *at,
+            received_at_ms: *at,
+            via: std::sync::Arc::from("mqtt"),
+            clock_skewed: false,
+            fields: ingest::fields_json(message),
+            raw: bytes::Bytes::from_static(&[1]),
+        })
+        .collect();
+    let last = frames
+        .iter()
+        .map(|(seq, at, _)| (*seq, *at))
+        .max()
+        .unwrap_or((0, now));
+    store
+        .write_batch(&ingest::store::WriteBatch {
+            observations,
+            devices: vec![ingest::store::DeviceUpdate {
+                id: device,
+                acked_through: last.0,
+                down_seq: 0,
+                last_seen_ms: last.1,
+                last_via: std::sync::Arc::from("mqtt"),
+                clock_offset_ms: None,
+                clock_skewed: None,
+            }],
+            ..ingest::store::WriteBatch::default()
+        })
+        .await
+        .expect("committed");
+}
+
 impl World {
     /// A request as `user` (None: not signed in); the status and the JSON answer.
     pub async fn call(
