@@ -248,11 +248,26 @@ pub async fn list_victims(
     Ok(Json(victims).into_response())
 }
 
+/// Registers a victim for a unit in the caller's care (by default their own): the registering
+/// officer and the unit's supervisors may then name them in their clients' orders.
 pub async fn create_victim(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
-    Body(new): Body<NewVictim>,
+    Body(mut new): Body<NewVictim>,
 ) -> Answer {
+    let in_care = match (access::scope(&caller.actor), new.unit_id) {
+        (Scope::All, _) => true,
+        (Scope::Officer(_), asked) => asked.is_none() || asked == caller.actor.unit_id,
+        (Scope::Unit(unit), Some(asked)) => access::within(&state, Some(asked), unit).await?,
+        (Scope::Unit(_), None) => true,
+        (Scope::Nobody, _) => false,
+    };
+    if !in_care {
+        return Err(ApiError::invalid("unit_id", "not a unit in your care"));
+    }
+    if !matches!(access::scope(&caller.actor), Scope::All) {
+        new.unit_id = new.unit_id.or(caller.actor.unit_id);
+    }
     created(state.cases.create_victim(&caller.actor, &new).await?)
 }
 
@@ -262,8 +277,7 @@ pub async fn update_victim(
     PathParam(id): PathParam<i64>,
     body: Result<Body<VictimChange>, ApiError>,
 ) -> Answer {
-    state.cases.victim(id).await?;
-    access::victim(&state, &caller.actor, id).await?;
+    access::victim_by_id(&state, &caller.actor, id).await?;
     let Body(change) = body?;
     let victim = state
         .cases
@@ -284,8 +298,7 @@ pub async fn get_victim(
     Extension(caller): Extension<Caller>,
     PathParam(id): PathParam<i64>,
 ) -> Answer {
-    let victim = state.cases.victim(id).await?;
-    access::victim(&state, &caller.actor, id).await?;
+    let victim = access::victim_by_id(&state, &caller.actor, id).await?;
     state
         .cases
         .record_read(&caller.actor, &format!("victim/{id}"), "")

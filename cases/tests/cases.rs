@@ -97,6 +97,34 @@ async fn world(store: Store) -> World {
         .create_client(&sys(), &client_json(officer.id, "01019012345"))
         .await
         .expect("client");
+    // The victims' devices: a victim may carry only a device the inventory knows.
+    for (id, serial) in [(9001, "V-9001"), (9002, "V-9002")] {
+        cases
+            .add_inventory_device(
+                &sys(),
+                &NewInventoryDevice {
+                    device_id: id,
+                    serial: serial.into(),
+                    kind: DeviceKind::GpsTag,
+                    model: "V1".into(),
+                    firmware: "1.0".into(),
+                },
+            )
+            .await
+            .expect("inventory");
+    }
+    let unknown_device = cases
+        .create_victim(
+            &sys(),
+            &NewVictim {
+                contact_name: "Anna".into(),
+                contact_phone: None,
+                device_id: Some(9999),
+                unit_id: Some(unit.id),
+            },
+        )
+        .await;
+    assert_eq!(fields(unknown_device), vec!["device_id"]);
     let victim = cases
         .create_victim(
             &sys(),
@@ -104,10 +132,12 @@ async fn world(store: Store) -> World {
                 contact_name: "Anna".into(),
                 contact_phone: None,
                 device_id: Some(9001),
+                unit_id: Some(unit.id),
             },
         )
         .await
         .expect("victim");
+    assert_eq!(victim.unit_id, Some(unit.id));
     World {
         cases,
         officer: officer.id,
@@ -257,6 +287,14 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
         );
         assert_eq!(policy.curfew.as_ref().map(|c| c.absences.len()), Some(1));
         assert_eq!(policy.proximity[0].victim_device, 9002);
+        // The change of device is on record with the old and the new one.
+        let log = cases.audit_entries(0, 1000).await.expect("audit");
+        let subject = format!("victim/{}", w.victim);
+        assert!(
+            log.iter()
+                .any(|e| e.subject == subject && e.detail == "device_id 9001 -> 9002"),
+            "{log:?}"
+        );
 
         // A variation adds a revision and keeps the old one.
         let mut varied = terms(w.victim);

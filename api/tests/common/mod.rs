@@ -139,6 +139,27 @@ pub async fn world(db: TestDb) -> World {
         .create_client(&sys, &client_new)
         .await
         .expect("client");
+    // Tags 1001 and 1002 for clients; 9001 and 9002 for victims.
+    for (id, serial) in [
+        (1001, "T-1001"),
+        (1002, "T-1002"),
+        (9001, "V-9001"),
+        (9002, "V-9002"),
+    ] {
+        cases
+            .add_inventory_device(
+                &sys,
+                &NewInventoryDevice {
+                    device_id: id,
+                    serial: serial.into(),
+                    kind: DeviceKind::GpsTag,
+                    model: "X1".into(),
+                    firmware: "1.0".into(),
+                },
+            )
+            .await
+            .expect("device");
+    }
     let victim = cases
         .create_victim(
             &sys,
@@ -146,6 +167,7 @@ pub async fn world(db: TestDb) -> World {
                 contact_name: "A. K.".into(),
                 contact_phone: None,
                 device_id: Some(9001),
+                unit_id: Some(riga.id),
             },
         )
         .await
@@ -162,21 +184,6 @@ pub async fn world(db: TestDb) -> World {
         )
         .await
         .expect("order");
-    for (id, serial) in [(1001, "T-1001"), (1002, "T-1002")] {
-        cases
-            .add_inventory_device(
-                &sys,
-                &NewInventoryDevice {
-                    device_id: id,
-                    serial: serial.into(),
-                    kind: DeviceKind::GpsTag,
-                    model: "X1".into(),
-                    firmware: "1.0".into(),
-                },
-            )
-            .await
-            .expect("device");
-    }
     cases
         .fit_device(
             &sys,
