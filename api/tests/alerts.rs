@@ -8,20 +8,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use firmware_proto::{Event, EventCode, Message};
 use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-/// The strap of tag 1001 opens now, as the ingest writer would store it.
-async fn strap_opened(w: &World) {
-    let now = chrono::Utc::now().timestamp_millis();
-    let message = Message::Event(Event {
-        code: EventCode::StrapOpened,
-        value: 0,
-    });
-    store_frames(&w.store, 1001, &[(1, now, message)]).await;
-}
 
 /// Opens the live feed as `user`, resuming after `after` if given.
 async fn open_feed(w: &World, user: &str, after: Option<i64>) -> reqwest::Response {
@@ -35,29 +24,6 @@ async fn open_feed(w: &World, user: &str, after: Option<i64>) -> reqwest::Respon
     let response = request.send().await.expect("the feed answers");
     assert_eq!(response.status(), 200);
     response
-}
-
-/// Reads the feed until it holds `needle`, or `patience` passes; what it read.
-async fn read_until(feed: &mut reqwest::Response, needle: &str, patience: Duration) -> String {
-    let mut text = String::new();
-    let _ = tokio::time::timeout(patience, async {
-        while !text.contains(needle) {
-            match feed.chunk().await {
-                Ok(Some(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk)),
-                _ => return,
-            }
-        }
-    })
-    .await;
-    text
-}
-
-/// The data of each event in a feed's text.
-fn events(text: &str) -> Vec<Value> {
-    text.lines()
-        .filter_map(|l| l.strip_prefix("data:"))
-        .filter_map(|d| serde_json::from_str(d.trim()).ok())
-        .collect()
 }
 
 #[tokio::test]

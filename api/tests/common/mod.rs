@@ -307,7 +307,63 @@ pub async fn store_frames(
         .expect("committed");
 }
 
+/// The strap of tag 1001 opens now, as the ingest writer would store it.
+pub async fn strap_opened(w: &World) {
+    let now = chrono::Utc::now().timestamp_millis();
+    let message = firmware_proto::Message::Event(firmware_proto::Event {
+        code: firmware_proto::EventCode::StrapOpened,
+        value: 0,
+    });
+    store_frames(&w.store, 1001, &[(1, now, message)]).await;
+}
+
+/// Reads the feed until it holds `needle`, or `patience` passes; what it read.
+pub async fn read_until(
+    feed: &mut reqwest::Response,
+    needle: &str,
+    patience: std::time::Duration,
+) -> String {
+    let mut text = String::new();
+    let _ = tokio::time::timeout(patience, async {
+        while !text.contains(needle) {
+            match feed.chunk().await {
+                Ok(Some(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => return,
+            }
+        }
+    })
+    .await;
+    text
+}
+
+/// The data of each event in a feed's text.
+pub fn events(text: &str) -> Vec<Value> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str(d.trim()).ok())
+        .collect()
+}
+
 impl World {
+    /// Signs `user` in with their password: the session cookie, as `name=value`.
+    pub async fn sign_in(&self, user: &str) -> String {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/session", self.base))
+            .json(&json!({ "username": user, "password": PASSWORD }))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), 200, "{user} signs in");
+        response
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .expect("a session cookie")
+            .to_string()
+    }
+
     /// A request as `user` (None: not signed in); the status and the JSON answer.
     pub async fn call(
         &self,
