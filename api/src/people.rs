@@ -156,10 +156,9 @@ pub async fn create_client(
     Body(new): Body<NewClient>,
 ) -> Answer {
     // An officer registers clients into their own caseload; a supervisor into their unit.
+    // Another's caseload is outside their care: a 403, as for any record there.
     match access::scope(&caller.actor) {
-        Scope::Officer(me) if new.officer_id != me => {
-            return Err(ApiError::invalid("officer_id", "must be you"));
-        }
+        Scope::Officer(me) if new.officer_id != me => return Err(ApiError::Forbidden),
         Scope::Unit(unit) => {
             let officer_unit = state
                 .cases
@@ -168,10 +167,7 @@ pub async fn create_client(
                 .ok()
                 .and_then(|u| u.unit_id);
             if !access::within(&state, officer_unit, unit).await? {
-                return Err(ApiError::invalid(
-                    "officer_id",
-                    "must be an officer of your unit",
-                ));
+                return Err(ApiError::Forbidden);
             }
         }
         _ => {}
@@ -262,8 +258,9 @@ pub async fn create_victim(
         (Scope::Unit(_), None) => true,
         (Scope::Nobody, _) => false,
     };
+    // Like any record outside one's care.
     if !in_care {
-        return Err(ApiError::invalid("unit_id", "not a unit in your care"));
+        return Err(ApiError::Forbidden);
     }
     if !matches!(access::scope(&caller.actor), Scope::All) {
         new.unit_id = new.unit_id.or(caller.actor.unit_id);

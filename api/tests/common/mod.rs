@@ -233,7 +233,9 @@ pub async fn world(db: TestDb) -> World {
         store,
         judge: Some(judge.notifier()),
         alerts: Some(alerts.clone()),
-        downlink: None,
+        // No writer takes commands here: a LOCATE_NOW is refused as not sent (422), as when
+        // the tag cannot be reached.
+        downlink: Some(ingest::Downlink::channel(1).0),
         secure_cookies: false,
     })
     .into_make_service_with_connect_info::<SocketAddr>();
