@@ -217,20 +217,7 @@ fn id(v: &Value) -> i64 {
 }
 
 async fn foreign(w: &World) -> Foreign {
-    let units = w
-        .call(Some("admin"), Method::GET, "/api/v1/units", None)
-        .await
-        .1;
-    let unit = |name: &str| {
-        units
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|u| u["name"] == name)
-            .map(id)
-            .expect("unit")
-    };
-    let (riga, liepaja) = (unit("Rīga"), unit("Liepāja"));
+    let (riga, liepaja) = (w.riga, w.liepaja);
     let user = id(&ok(
         w,
         "admin",

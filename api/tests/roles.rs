@@ -50,16 +50,7 @@ async fn lists_show_only_what_is_in_ones_care() {
             .collect();
         assert_eq!(names, vec!["supervisor.liepaja"], "{name}");
         // A supervisor sees the departments of their unit; a department has no departments.
-        let (_, units) = w
-            .call(Some("admin"), Method::GET, "/api/v1/units", None)
-            .await;
-        let riga = units
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|u| u["name"] == "Rīga")
-            .and_then(|u| u["id"].as_i64())
-            .expect("Rīga");
+        let riga = w.riga;
         let new_unit = json!({ "name": "Rīga, Centra nodaļa", "parent_id": riga });
         let (status, dept) = w
             .call(Some("admin"), Method::POST, "/api/v1/units", Some(new_unit))

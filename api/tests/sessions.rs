@@ -188,17 +188,6 @@ async fn the_live_feed_ends_with_its_session() {
         assert_eq!(status, 200);
         ends_soon(name, "its user was disabled", &mut disabled, since).await;
 
-        let units = w
-            .call(Some("admin"), Method::GET, "/api/v1/units", None)
-            .await
-            .1;
-        let liepaja = units
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|u| u["name"] == "Liepāja")
-            .and_then(|u| u["id"].as_i64())
-            .expect("Liepāja");
         let path = format!("/api/v1/users/{}", w.users["officer.b"]);
         let since = Instant::now();
         let (status, _) = w
@@ -206,7 +195,7 @@ async fn the_live_feed_ends_with_its_session() {
                 Some("admin"),
                 Method::PATCH,
                 &path,
-                Some(json!({ "unit_id": liepaja })),
+                Some(json!({ "unit_id": w.liepaja })),
             )
             .await;
         assert_eq!(status, 200);

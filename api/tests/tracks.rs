@@ -47,17 +47,7 @@ async fn seqs(w: &World, user: &str) -> (u16, Vec<i64>) {
 
 /// Officer A's client; a probation client of Liepāja (unit B) under an order of their own.
 async fn unit_b_order(w: &World) -> i64 {
-    let units = w
-        .call(Some("admin"), Method::GET, "/api/v1/units", None)
-        .await
-        .1;
-    let liepaja = units
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|u| u["name"] == "Liepāja")
-        .and_then(|u| u["id"].as_i64())
-        .expect("Liepāja");
+    let liepaja = w.liepaja;
     let officer = json!({ "username": "officer.liepaja", "display_name": "L", "role": "officer",
                           "unit_id": liepaja, "password": PASSWORD });
     let (status, officer) = w

@@ -59,6 +59,25 @@ fn sys() -> Actor {
     Actor::system("cases test")
 }
 
+/// Adds devices to the inventory: id, serial, kind.
+async fn add_devices(cases: &Cases, devices: &[(u64, &str, DeviceKind)]) {
+    for (id, serial, kind) in devices {
+        cases
+            .add_inventory_device(
+                &sys(),
+                &NewInventoryDevice {
+                    device_id: *id,
+                    serial: (*serial).into(),
+                    kind: *kind,
+                    model: "X1".into(),
+                    firmware: "1.0".into(),
+                },
+            )
+            .await
+            .expect("inventory");
+    }
+}
+
 struct World {
     cases: Cases,
     officer: i64,
@@ -98,21 +117,14 @@ async fn world(store: Store) -> World {
         .await
         .expect("client");
     // The victims' devices: a victim may carry only a device the inventory knows.
-    for (id, serial) in [(9001, "V-9001"), (9002, "V-9002")] {
-        cases
-            .add_inventory_device(
-                &sys(),
-                &NewInventoryDevice {
-                    device_id: id,
-                    serial: serial.into(),
-                    kind: DeviceKind::GpsTag,
-                    model: "V1".into(),
-                    firmware: "1.0".into(),
-                },
-            )
-            .await
-            .expect("inventory");
-    }
+    add_devices(
+        &cases,
+        &[
+            (9001, "V-9001", DeviceKind::GpsTag),
+            (9002, "V-9002", DeviceKind::GpsTag),
+        ],
+    )
+    .await;
     let unknown_device = cases
         .create_victim(
             &sys(),
@@ -177,24 +189,14 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
             db.name
         );
 
-        for (id, serial, kind) in [
-            (1001, "T-1001", DeviceKind::GpsTag),
-            (5001, "H-5001", DeviceKind::HomeUnit),
-        ] {
-            cases
-                .add_inventory_device(
-                    &sys(),
-                    &NewInventoryDevice {
-                        device_id: id,
-                        serial: serial.into(),
-                        kind,
-                        model: "X1".into(),
-                        firmware: "1.0".into(),
-                    },
-                )
-                .await
-                .expect("inventory");
-        }
+        add_devices(
+            cases,
+            &[
+                (1001, "T-1001", DeviceKind::GpsTag),
+                (5001, "H-5001", DeviceKind::HomeUnit),
+            ],
+        )
+        .await;
         cases
             .fit_device(&sys(), order.id, 1001, None, at("2026-11-02T10:00:00Z"))
             .await

@@ -22,6 +22,9 @@ pub struct World {
     /// A bearer token per user name.
     pub tokens: HashMap<&'static str, String>,
     pub users: HashMap<&'static str, i64>,
+    /// The two units: Rīga (officers A and B, its supervisor) and Liepāja (its supervisor).
+    pub riga: i64,
+    pub liepaja: i64,
     pub client: i64,
     pub order: i64,
     pub victim: i64,
@@ -247,6 +250,8 @@ pub async fn world(db: TestDb) -> World {
         http: reqwest::Client::new(),
         tokens,
         users,
+        riga: riga.id,
+        liepaja: liepaja.id,
         client: client.id,
         order: order.id,
         victim: victim.id,
