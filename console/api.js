@@ -1,6 +1,6 @@
 // The API, same origin: the session cookie goes by itself (HttpOnly, the page never holds it).
-// Changes send JSON with its Content-Type, which is the API's defence against other sites'
-// forms (docs/api.md).
+// Changes send JSON with its Content-Type; the browser adds the page's Origin, which the API
+// asks of every change made with the cookie (docs/api.md).
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -8,6 +8,13 @@ export class ApiError extends Error {
     this.status = status;
     this.body = body;
   }
+}
+
+/// What to do when a request finds the session ended (signed out elsewhere, revoked, idle past
+/// the limit): the shell shows the sign-in form again.
+let ended = () => {};
+export function whenSessionEnds(handler) {
+  ended = handler;
 }
 
 export async function api(method, path, body) {
@@ -19,6 +26,8 @@ export async function api(method, path, body) {
   const response = await fetch(`/api/v1${path}`, init);
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
+  // A refused sign-in is a wrong password, not an ended session.
+  if (response.status === 401 && !(method === 'POST' && path === '/session')) ended();
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }

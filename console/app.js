@@ -2,7 +2,7 @@
 // sign-out), and the pages by the address's #fragment, each drawn again when the language
 // changes.
 
-import { api, ApiError, get } from './api.js';
+import { api, ApiError, get, whenSessionEnds } from './api.js';
 import { initialLanguage, language, languages, setLanguage, t } from './i18n.js';
 import { announce, failure, field, h, keepingFocus } from './ui.js';
 import { drawStorage, stopWatchingStorage, watchStorage } from './storage.js';
@@ -31,11 +31,23 @@ const PAGES = {
   orders: orders.render,
 };
 
-const state = { user: null, config: { map_tiles: null }, leave: null, renders: 0 };
+/// `ended`: the session ended under the user, who is asked to sign in again and then comes back
+/// to the page they were on (the address keeps it meanwhile).
+const state = { user: null, config: { map_tiles: null }, leave: null, renders: 0, ended: false };
 
 const main = () => document.getElementById('main');
 
+/// Any request answered 401 while signed in, or the live feed refused: the page goes (with
+/// its feed) and the sign-in form says why.
+function sessionEnded() {
+  if (!state.user) return;
+  state.user = null;
+  state.ended = true;
+  route();
+}
+
 async function start() {
+  whenSessionEnds(sessionEnded);
   await setLanguage(initialLanguage());
   state.config = await fetch('/console/config').then((r) => r.json()).catch(() => state.config);
   try {
@@ -116,10 +128,8 @@ async function route() {
     if (mine === state.renders) state.leave = leave;
     else if (leave) leave();
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
-      state.user = null;
-      return route();
-    }
+    // An ended session has drawn the sign-in form already.
+    if (error instanceof ApiError && error.status === 401) return;
     root.replaceChildren(h('p', { class: 'error' }, failure(error)));
   }
 }
@@ -130,6 +140,7 @@ function loginPage() {
   const error = h('p', { class: 'error', id: 'login-error', role: 'alert' });
   const form = h('form', { class: 'login card', id: 'login' },
     h('h1', {}, t('login.title')),
+    state.ended ? h('p', { class: 'error', id: 'session-ended', role: 'alert' }, t('login.ended')) : null,
     h('p', {}, t('login.intro')),
     field(t('login.username'), username),
     field(t('login.password'), password),
@@ -141,7 +152,14 @@ function loginPage() {
       const answer = await api('POST', '/session', { username: username.value, password: password.value });
       state.user = answer.user;
       announce('');
-      await go((NAV[state.user.role] ?? [['alerts']])[0][0]);
+      // Back where the session ended, else home.
+      if (state.ended && currentPath().length) {
+        state.ended = false;
+        await route();
+      } else {
+        state.ended = false;
+        await go((NAV[state.user.role] ?? [['alerts']])[0][0]);
+      }
     } catch (e) {
       error.textContent = e instanceof ApiError && e.status === 401 ? t('login.wrong') : failure(e);
     }
@@ -151,13 +169,14 @@ function loginPage() {
 }
 
 async function logout() {
+  // Signing out is not the session ending under the user.
+  state.user = null;
   try {
     await api('DELETE', '/session');
   } catch (error) {
     // Signed out already (the session ended): the sign-in page is right either way.
     if (!(error instanceof ApiError && error.status === 401)) announce(failure(error), 'error');
   }
-  state.user = null;
   await go('');
 }
 

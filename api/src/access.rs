@@ -1,11 +1,11 @@
 //! Row checks: which clients, orders and victims a caller may see or change.
 //!
 //! An administrator and the monitoring centre see every client; an officer their own caseload;
-//! a supervisor the clients of their unit and its departments; a court the orders it issued and their clients; a
+//! a supervisor the clients of their unit and its departments (victims: see [`victim`]); a court the orders it issued and their clients; a
 //! technician no client at all (devices only). A row outside the caller's care is a 403, the
 //! same answer as a route their role may not use.
 
-use cases::{Actor, Client, Order, OrderFilter, Role};
+use cases::{Actor, Assignment, Client, Order, OrderFilter, OrderTerms, Role, Victim};
 
 use crate::{ApiError, ApiState};
 
@@ -93,17 +93,29 @@ pub async fn client_by_id(state: &ApiState, actor: &Actor, id: i64) -> Result<Cl
     Ok(found)
 }
 
-/// Whether the caller may see this victim: the centre always; an officer or supervisor when an
-/// order of a client in their care protects them.
-pub async fn victim(state: &ApiState, actor: &Actor, victim: i64) -> Result<(), ApiError> {
+/// Whether this victim is in the caller's care, to see, change or name in an order: the centre
+/// always (an operator only reads, by the route table); the officer who registered them; a
+/// supervisor if they were registered for their unit or a department of it; and an officer or
+/// supervisor if an order of a client in their care names them. Nobody else.
+pub async fn victim(state: &ApiState, actor: &Actor, victim: &Victim) -> Result<(), ApiError> {
     let mut filter = OrderFilter {
-        victim_id: Some(victim),
+        victim_id: Some(victim.id),
         ..OrderFilter::default()
     };
     match scope(actor) {
         Scope::All => return Ok(()),
-        Scope::Officer(me) => filter.officer_id = Some(me),
-        Scope::Unit(unit) => filter.unit_id = Some(unit),
+        Scope::Officer(me) => {
+            if victim.registered_by == Some(me) {
+                return Ok(());
+            }
+            filter.officer_id = Some(me);
+        }
+        Scope::Unit(unit) => {
+            if within(state, victim.unit_id, unit).await? {
+                return Ok(());
+            }
+            filter.unit_id = Some(unit);
+        }
         Scope::Nobody => return Err(ApiError::Forbidden),
     }
     if state.cases.orders(&filter, 0, 1).await?.is_empty() {
@@ -113,18 +125,70 @@ pub async fn victim(state: &ApiState, actor: &Actor, victim: i64) -> Result<(), 
     }
 }
 
-/// Whether the caller may see where this device was: the centre always; an officer or
-/// supervisor if it was ever fitted under an order of a client in their care.
-pub async fn device_track(state: &ApiState, actor: &Actor, device: u64) -> Result<(), ApiError> {
-    if matches!(scope(actor), Scope::All) {
-        return Ok(());
+/// The victim, if the caller may see it.
+pub async fn victim_by_id(state: &ApiState, actor: &Actor, id: i64) -> Result<Victim, ApiError> {
+    let found = state.cases.victim(id).await?;
+    victim(state, actor, &found).await?;
+    Ok(found)
+}
+
+/// That every victim `terms` name is in the caller's care: naming a victim in an order lets
+/// whoever cares for its client see and change the victim, so it needs care of them already.
+/// A victim that does not exist gets the same answer, so ids cannot be probed.
+pub async fn victims_named(
+    state: &ApiState,
+    actor: &Actor,
+    terms: &OrderTerms,
+) -> Result<(), ApiError> {
+    for (i, p) in terms.proximity.iter().enumerate() {
+        match victim_by_id(state, actor, p.victim_id).await {
+            Ok(_) => {}
+            Err(ApiError::Forbidden | ApiError::NotFound(_)) => {
+                let field = format!("terms.proximity[{i}].victim_id");
+                return Err(ApiError::invalid(&field, "no such victim in your care"));
+            }
+            Err(other) => return Err(other),
+        }
     }
+    Ok(())
+}
+
+/// When the caller may see what a device sent, in device time.
+pub enum Track {
+    /// Always: the centre.
+    Always,
+    /// Only while fitted under these fittings (orders in the caller's care), in time order:
+    /// what it sent fitted to someone else's client is not theirs.
+    Within(Vec<Assignment>),
+}
+
+impl Track {
+    /// The parts of `[from, to)` the caller may see, in time order.
+    pub fn clip(&self, from: i64, to: i64) -> Vec<(i64, i64)> {
+        match self {
+            Track::Always => vec![(from, to)],
+            Track::Within(fittings) => fittings.iter().filter_map(|f| f.within(from, to)).collect(),
+        }
+    }
+}
+
+/// When the caller may see where this device was: the centre always; an officer or supervisor
+/// while it was fitted under an order of a client in their care (a 403 if it never was).
+pub async fn device_track(state: &ApiState, actor: &Actor, device: u64) -> Result<Track, ApiError> {
+    if matches!(scope(actor), Scope::All) {
+        return Ok(Track::Always);
+    }
+    let mut mine = Vec::new();
     for fitting in state.cases.device_assignments(device).await? {
         match order_by_id(state, actor, fitting.order_id).await {
-            Ok(_) => return Ok(()),
+            Ok(_) => mine.push(fitting),
             Err(ApiError::Forbidden) => {}
             Err(other) => return Err(other),
         }
     }
-    Err(ApiError::Forbidden)
+    if mine.is_empty() {
+        return Err(ApiError::Forbidden);
+    }
+    // In the order fitted; a device is fitted under one order at a time, so they do not overlap.
+    Ok(Track::Within(mine))
 }

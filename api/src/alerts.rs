@@ -364,22 +364,31 @@ pub async fn feed(
     let feed = Feed {
         state,
         actor: caller.actor,
+        credential: caller.credential,
+        checked: tokio::time::Instant::now(),
         watch: alerts.watch_feed(),
         after,
         ready: VecDeque::new(),
         allowed: HashMap::new(),
     };
+    // The stream ends when the credential it was opened with does.
     let stream = futures::stream::unfold(feed, |mut feed| async move {
-        let event = feed.next().await;
+        let event = feed.next().await?;
         Some((Ok(event), feed))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
+/// How often an idle feed looks whether its credential still holds.
+const RECHECK: Duration = Duration::from_secs(2);
+
 /// One caller's position in the live feed.
 struct Feed {
     state: ApiState,
     actor: Actor,
+    /// The session or token the feed was opened with, and when it was last seen to hold.
+    credential: i64,
+    checked: tokio::time::Instant,
     watch: tokio::sync::watch::Receiver<i64>,
     after: i64,
     ready: VecDeque<Event>,
@@ -388,13 +397,21 @@ struct Feed {
 }
 
 impl Feed {
-    async fn next(&mut self) -> Event {
+    /// The next event for the caller; None once their credential has ended.
+    async fn next(&mut self) -> Option<Event> {
         loop {
             if let Some(event) = self.ready.pop_front() {
-                return event;
+                return Some(event);
+            }
+            if self.checked.elapsed() >= RECHECK && !self.still_signed_in().await {
+                return None;
             }
             match records::feed_after(&self.state.store, self.after, 200).await {
                 Ok(batch) if !batch.is_empty() => {
+                    // Nothing goes out after the session ended: look right before a batch.
+                    if !self.still_signed_in().await {
+                        return None;
+                    }
                     for (event, alert) in batch {
                         self.after = event.id;
                         if !self.may_see(alert.client_id).await {
@@ -415,6 +432,39 @@ impl Feed {
             }
             // Nothing new: wait for a commit, or look again in a second (another process).
             let _ = tokio::time::timeout(Duration::from_secs(1), self.watch.changed()).await;
+        }
+    }
+
+    /// Whether the feed's credential still holds (not signed out, revoked, expired or idle, the
+    /// user not disabled) and the user is who they were when it opened: same role, unit and
+    /// court, so the same care. A failed look ends the feed too; the console opens it again.
+    async fn still_signed_in(&mut self) -> bool {
+        self.checked = tokio::time::Instant::now();
+        match self.state.cases.live_credential(self.credential).await {
+            Ok(Some(user)) => {
+                let same = Some(user.role) == self.actor.role
+                    && user.unit_id == self.actor.unit_id
+                    && user.court == self.actor.court;
+                if !same {
+                    tracing::info!(
+                        credential = self.credential,
+                        user_id = user.id,
+                        "the feed's user changed: ending it"
+                    );
+                }
+                same
+            }
+            Ok(None) => {
+                tracing::info!(
+                    credential = self.credential,
+                    "the feed's credential ended: ending it"
+                );
+                false
+            }
+            Err(error) => {
+                tracing::warn!(%error, credential = self.credential, "checking the feed's credential");
+                false
+            }
         }
     }
 

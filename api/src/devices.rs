@@ -4,7 +4,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Json};
 use cases::{DeviceStatus, InventoryChange, NewInventoryDevice, Role};
-use firmware_proto::FrameType;
+use firmware_proto::{FrameType, HeartbeatStatus};
 use rules::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -105,8 +105,13 @@ pub async fn create_device(
 }
 
 /// The inventory record with what the ingest path last saw of the device: when, over what,
-/// its clock's offset, and its last heartbeat (battery, signal, status bits).
-pub async fn get_device(State(state): State<ApiState>, PathParam(id): PathParam<u64>) -> Answer {
+/// its clock's offset, and its last heartbeat (battery, signal, status bits; for a technician
+/// without the bits about the wearer).
+pub async fn get_device(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<u64>,
+) -> Answer {
     let device = state.cases.inventory_device(id).await?;
     let seen = state.store.device(id).await?;
     let heartbeat = state
@@ -114,10 +119,13 @@ pub async fn get_device(State(state): State<ApiState>, PathParam(id): PathParam<
         .latest_fields(id, FrameType::Heartbeat.to_u8())
         .await?
         .map(|(at, fields)| {
-            json!({
-                "device_time": Timestamp(at),
-                "fields": serde_json::from_str::<Value>(&fields).unwrap_or(Value::Null),
-            })
+            let fields = serde_json::from_str::<Value>(&fields).unwrap_or(Value::Null);
+            let fields = if caller.actor.is(Role::Technician) {
+                health_only(Some(FrameType::Heartbeat), fields)
+            } else {
+                Some(fields)
+            };
+            json!({ "device_time": Timestamp(at), "fields": fields })
         });
     let health = seen.map(|s| {
         json!({
@@ -239,7 +247,9 @@ fn default_observations() -> u32 {
     1000
 }
 
-/// Observations in device time. A technician sees everything but where the wearer was.
+/// Observations in device time. The centre sees all; an officer or supervisor what the device
+/// sent while fitted under an order in their care (`access::device_track`); a technician only
+/// its health ([`health_only`]).
 pub async fn observations(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
@@ -252,15 +262,29 @@ pub async fn observations(
     if !(1..=5000).contains(&range.limit) {
         return Err(ApiError::invalid("limit", "must be 1 to 5000"));
     }
-    let redact = caller.actor.is(Role::Technician);
-    if !redact {
-        access::device_track(&state, &caller.actor, id).await?;
+    let technician = caller.actor.is(Role::Technician);
+    let track = if technician {
+        access::Track::Always
+    } else {
+        access::device_track(&state, &caller.actor, id).await?
+    };
+    let mut rows = Vec::new();
+    for (from, to) in track.clip(range.from.0, range.to.0) {
+        let Some(room) = range
+            .limit
+            .checked_sub(rows.len() as u32)
+            .filter(|r| *r > 0)
+        else {
+            break;
+        };
+        rows.extend(
+            state
+                .store
+                .observations_page(id, from, to, None, room)
+                .await?,
+        );
     }
-    let rows = state
-        .store
-        .observations_page(id, range.from.0, range.to.0, None, range.limit)
-        .await?;
-    if !redact {
+    if !technician {
         let detail = format!("{} to {}", range.from, range.to);
         state
             .cases
@@ -269,14 +293,15 @@ pub async fn observations(
     }
     let rows: Vec<Value> = rows
         .into_iter()
-        .map(|o| {
+        .filter_map(|o| {
             let kind = FrameType::from_u8(o.frame_type);
-            let fields = if redact && kind == Some(FrameType::Location) {
-                json!({ "redacted": "a technician does not see where the wearer was" })
+            let fields = serde_json::from_str(&o.fields).unwrap_or(Value::Null);
+            let fields = if technician {
+                health_only(kind, fields)?
             } else {
-                serde_json::from_str(&o.fields).unwrap_or(Value::Null)
+                fields
             };
-            json!({
+            Some(json!({
                 "device_id": o.device_id,
                 "seq": o.seq,
                 "type": kind.map_or("unknown", FrameType::name),
@@ -285,8 +310,30 @@ pub async fn observations(
                 "via": o.via,
                 "clock_skewed": o.clock_skewed,
                 "fields": fields,
-            })
+            }))
         })
         .collect();
     Ok(Json(rows).into_response())
 }
+
+/// What a technician may see of a frame: the device's health (battery, signal, temperature,
+/// firmware, tamper and fault events), never where the wearer is or what they do. LOCATION,
+/// PRESENCE (in range of the home unit: at home or not) and ALCOHOL (readings) are left out
+/// whole, since even when they came says something; in a HEARTBEAT the bits that the tag hears
+/// its home unit and that the wearer is moving are cleared.
+fn health_only(kind: Option<FrameType>, mut fields: Value) -> Option<Value> {
+    match kind? {
+        FrameType::Heartbeat => {
+            if let Some(status) = fields.get_mut("status") {
+                let bits = status.as_u64().unwrap_or(0);
+                *status = json!(bits & !u64::from(WEARER_BITS));
+            }
+            Some(fields)
+        }
+        FrameType::Event | FrameType::Hello => Some(fields),
+        _ => None,
+    }
+}
+
+/// HEARTBEAT status bits about the wearer rather than the device.
+const WEARER_BITS: u16 = HeartbeatStatus::RF_HOME_PRESENT | HeartbeatStatus::MOTION;

@@ -19,6 +19,8 @@ pub enum ApiError {
     Unauthenticated,
     /// The role may not use this route, or this row is not theirs.
     Forbidden,
+    /// A change with the session cookie that did not come from sargs's own pages.
+    CrossSite,
     NotFound(String),
     /// Well-formed JSON that does not say something valid.
     Invalid(Vec<FieldError>),
@@ -72,6 +74,14 @@ impl IntoResponse for ApiError {
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "your role may not do this, or the record is not in your care".to_string(),
+                Vec::new(),
+            ),
+            ApiError::CrossSite => (
+                StatusCode::FORBIDDEN,
+                "cross_site_request",
+                "a change made with the session cookie must come from sargs's own pages (a \
+                 matching Origin, or Sec-Fetch-Site: same-origin); nothing was changed"
+                    .to_string(),
                 Vec::new(),
             ),
             ApiError::NotFound(what) => (

@@ -32,24 +32,55 @@ pub fn origin(req_extensions: &axum::http::Extensions) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// The secret a request carries: `Authorization: Bearer ...`, else the session cookie.
-fn secret(req: &Request) -> Option<String> {
+/// The secret a request carries: `Authorization: Bearer ...`, else the session cookie. A cookie
+/// is refused on a change from another site ([`from_own_pages`]), since a browser sends it
+/// along whoever made the page.
+fn secret(req: &Request) -> Result<Option<String>, ApiError> {
     let headers = req.headers();
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
-        return auth
+        return Ok(auth
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|s| s.trim().to_string());
+            .map(|s| s.trim().to_string()));
     }
-    headers
+    let cookie = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_string())
+        .map(|(_, value)| value.to_string());
+    if cookie.is_some() && !req.method().is_safe() && !from_own_pages(req) {
+        return Err(ApiError::CrossSite);
+    }
+    Ok(cookie)
+}
+
+/// Whether a request came from a page of this service: its `Origin` names the host it was sent
+/// to, or, without an Origin, the browser says `Sec-Fetch-Site: same-origin`. Browsers send
+/// Origin with every cross-site request and every non-GET fetch, and no page can forge either
+/// header; a request with neither is refused, so an old browser's form cannot slip through.
+fn from_own_pages(req: &Request) -> bool {
+    let headers = req.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    match headers.get(header::ORIGIN).map(|o| o.to_str()) {
+        Some(Ok(origin)) => {
+            let authority = origin
+                .parse::<axum::http::Uri>()
+                .ok()
+                .and_then(|uri| uri.authority().map(|a| a.as_str().to_ascii_lowercase()));
+            authority.is_some() && authority == host.map(str::to_ascii_lowercase)
+        }
+        Some(Err(_)) => false,
+        None => headers
+            .get("sec-fetch-site")
+            .is_some_and(|site| site == "same-origin"),
+    }
 }
 
 pub fn guard(
@@ -62,7 +93,11 @@ pub fn guard(
         Access::Roles(_) => handler.route_layer(middleware::from_fn_with_state(
             state.clone(),
             move |State(state): State<ApiState>, mut req: Request, next: Next| async move {
-                let (secret, origin) = (secret(&req), origin(req.extensions()));
+                let secret = match secret(&req) {
+                    Ok(secret) => secret,
+                    Err(refused) => return refused.into_response(),
+                };
+                let origin = origin(req.extensions());
                 match admit(&state, access, secret, origin).await {
                     Ok(caller) => {
                         req.extensions_mut().insert(caller);

@@ -71,6 +71,7 @@ pub async fn create_order(
         }
         Err(other) => return Err(other.into()),
     }
+    access::victims_named(&state, &caller.actor, &new.terms).await?;
     let order = state.cases.create_order(&caller.actor, &new).await?;
     state.policy_changed(order.id);
     created(order)
@@ -120,6 +121,7 @@ pub async fn vary_order(
     // The row first: a stranger learns nothing from how their body was wrong.
     access::order_by_id(&state, &caller.actor, id).await?;
     let Body(v) = body?;
+    access::victims_named(&state, &caller.actor, &v.terms).await?;
     let order = state
         .cases
         .vary_order(&caller.actor, id, &v.terms, &v.reason)

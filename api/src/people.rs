@@ -156,10 +156,9 @@ pub async fn create_client(
     Body(new): Body<NewClient>,
 ) -> Answer {
     // An officer registers clients into their own caseload; a supervisor into their unit.
+    // Another's caseload is outside their care: a 403, as for any record there.
     match access::scope(&caller.actor) {
-        Scope::Officer(me) if new.officer_id != me => {
-            return Err(ApiError::invalid("officer_id", "must be you"));
-        }
+        Scope::Officer(me) if new.officer_id != me => return Err(ApiError::Forbidden),
         Scope::Unit(unit) => {
             let officer_unit = state
                 .cases
@@ -168,10 +167,7 @@ pub async fn create_client(
                 .ok()
                 .and_then(|u| u.unit_id);
             if !access::within(&state, officer_unit, unit).await? {
-                return Err(ApiError::invalid(
-                    "officer_id",
-                    "must be an officer of your unit",
-                ));
+                return Err(ApiError::Forbidden);
             }
         }
         _ => {}
@@ -248,11 +244,27 @@ pub async fn list_victims(
     Ok(Json(victims).into_response())
 }
 
+/// Registers a victim for a unit in the caller's care (by default their own): the registering
+/// officer and the unit's supervisors may then name them in their clients' orders.
 pub async fn create_victim(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
-    Body(new): Body<NewVictim>,
+    Body(mut new): Body<NewVictim>,
 ) -> Answer {
+    let in_care = match (access::scope(&caller.actor), new.unit_id) {
+        (Scope::All, _) => true,
+        (Scope::Officer(_), asked) => asked.is_none() || asked == caller.actor.unit_id,
+        (Scope::Unit(unit), Some(asked)) => access::within(&state, Some(asked), unit).await?,
+        (Scope::Unit(_), None) => true,
+        (Scope::Nobody, _) => false,
+    };
+    // Like any record outside one's care.
+    if !in_care {
+        return Err(ApiError::Forbidden);
+    }
+    if !matches!(access::scope(&caller.actor), Scope::All) {
+        new.unit_id = new.unit_id.or(caller.actor.unit_id);
+    }
     created(state.cases.create_victim(&caller.actor, &new).await?)
 }
 
@@ -262,8 +274,7 @@ pub async fn update_victim(
     PathParam(id): PathParam<i64>,
     body: Result<Body<VictimChange>, ApiError>,
 ) -> Answer {
-    state.cases.victim(id).await?;
-    access::victim(&state, &caller.actor, id).await?;
+    access::victim_by_id(&state, &caller.actor, id).await?;
     let Body(change) = body?;
     let victim = state
         .cases
@@ -284,8 +295,7 @@ pub async fn get_victim(
     Extension(caller): Extension<Caller>,
     PathParam(id): PathParam<i64>,
 ) -> Answer {
-    let victim = state.cases.victim(id).await?;
-    access::victim(&state, &caller.actor, id).await?;
+    let victim = access::victim_by_id(&state, &caller.actor, id).await?;
     state
         .cases
         .record_read(&caller.actor, &format!("victim/{id}"), "")

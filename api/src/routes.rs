@@ -42,7 +42,7 @@ const DEVICES_EDIT: Access = Access::Roles(&[Admin, Technician]);
 /// See the alerts of the clients in one's care; act on them.
 const ALERTS: Access = Access::Roles(&[Admin, Operator, Officer, Supervisor]);
 const ALERTS_ACT: Access = Access::Roles(&[Operator, Officer, Supervisor]);
-/// Technicians see a device's data without where its wearer was; others only their clients'.
+/// Technicians see a device's health only; officers and supervisors what it sent fitted to their clients.
 const OBSERVATIONS: Access = Access::Roles(&[Admin, Operator, Officer, Supervisor, Technician]);
 
 /// One route.
@@ -199,9 +199,9 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/clients/{id}/episodes", "clients", "A client's breach episodes over a time range, with their evidence and the policy revision that judged them", CASEWORK_AND_COURT, None, EPISODE_RANGE, people::episodes),
         route(M::GET, "/api/v1/clients/{id}/state", "clients", "A client's state at a glance: breach (an episode open now), compliant, or unknown (no order in force, no device fitted, a device silent), with the open episodes and the fitted devices' last contact", CASEWORK, None, &[], glance::client_state),
         route(M::GET, "/api/v1/victims", "victims", "List victims", Access::Roles(&[Admin, Operator]), None, PAGE, people::list_victims),
-        route(M::POST, "/api/v1/victims", "victims", "Register a victim (a contact and their device)", CASE_EDIT, Some("NewVictim"), &[], people::create_victim),
-        route(M::PATCH, "/api/v1/victims/{id}", "victims", "Change a victim's contact or device (officers: of their clients' orders)", CASE_EDIT, Some("VictimChange"), &[], people::update_victim),
-        route(M::GET, "/api/v1/victims/{id}", "victims", "One victim (officers: of their clients' orders)", CASEWORK, None, &[], people::get_victim),
+        route(M::POST, "/api/v1/victims", "victims", "Register a victim (a contact and their device) for a unit in your care", CASE_EDIT, Some("NewVictim"), &[], people::create_victim),
+        route(M::PATCH, "/api/v1/victims/{id}", "victims", "Change a victim's contact or device (those in whose care they are)", CASE_EDIT, Some("VictimChange"), &[], people::update_victim),
+        route(M::GET, "/api/v1/victims/{id}", "victims", "One victim in your care", CASEWORK, None, &[], people::get_victim),
         // Orders.
         route(M::GET, "/api/v1/orders", "orders", "List orders in your care (a court: those it issued)", CASEWORK_AND_COURT, None, ORDER_FILTER, orders::list_orders),
         route(M::POST, "/api/v1/orders", "orders", "Record a court order", CASE_EDIT, Some("NewOrder"), &[], orders::create_order),
@@ -227,7 +227,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::PATCH, "/api/v1/devices/{id}", "devices", "Change a device's firmware or status", DEVICES_EDIT, Some("InventoryChange"), &[], devices::update_device),
         route(M::POST, "/api/v1/devices/{id}/fitting", "devices", "Fit a device under an order", DEVICES_EDIT, Some("Fitting"), &[], devices::fit),
         route(M::POST, "/api/v1/devices/{id}/removal", "devices", "Remove a fitted device", DEVICES_EDIT, Some("Removal"), &[], devices::remove),
-        route(M::GET, "/api/v1/devices/{id}/observations", "devices", "A device's observations over a time range, in device time", OBSERVATIONS, None, TIME_RANGE, devices::observations),
+        route(M::GET, "/api/v1/devices/{id}/observations", "devices", "A device's observations over a time range, in device time: only while it was fitted under an order in your care; a technician its health only", OBSERVATIONS, None, TIME_RANGE, devices::observations),
         // Alerts.
         route(M::GET, "/api/v1/alerts", "alerts", "The alert queue in your care, newest first", ALERTS, None, ALERT_FILTER, alerts::list_alerts),
         route(M::GET, "/api/v1/alerts/feed", "alerts", "The live feed of alert events (server-sent events; resumes after Last-Event-ID)", ALERTS, None, FEED, alerts::feed),

@@ -5,57 +5,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use common::*;
-use firmware_proto::{Event, EventCode, FrameType, Message};
 use ingest::store::testing::test_databases;
-use ingest::store::{DeviceKind, DeviceUpdate, ObservationRow, WriteBatch};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-/// The strap of tag 1001 opens now, as the ingest writer would store it.
-async fn strap_opened(w: &World) {
-    let now = chrono::Utc::now().timestamp_millis();
-    w.store
-        .register_device(1001, DeviceKind::GpsTag, None, now)
-        .await
-        .expect("registered");
-    let message = Message::Event(Event {
-        code: EventCode::StrapOpened,
-        value: 0,
-    });
-    let row = ObservationRow {
-        device_id: 1001,
-        seq: 1,
-        frame_type: FrameType::Event.to_u8(),
-        flags: 0,
-        device_time_ms: now,
-        received_at_ms: now,
-        via: Arc::from("mqtt"),
-        clock_skewed: false,
-        fields: ingest::fields_json(&message),
-        raw: Bytes::from_static(&[1]),
-    };
-    w.store
-        .write_batch(&WriteBatch {
-            observations: vec![row],
-            devices: vec![DeviceUpdate {
-                id: 1001,
-                acked_through: 1,
-                down_seq: 0,
-                last_seen_ms: now,
-                last_via: Arc::from("mqtt"),
-                clock_offset_ms: None,
-                clock_skewed: None,
-            }],
-            ..WriteBatch::default()
-        })
-        .await
-        .expect("committed");
-}
 
 /// Opens the live feed as `user`, resuming after `after` if given.
 async fn open_feed(w: &World, user: &str, after: Option<i64>) -> reqwest::Response {
@@ -69,29 +24,6 @@ async fn open_feed(w: &World, user: &str, after: Option<i64>) -> reqwest::Respon
     let response = request.send().await.expect("the feed answers");
     assert_eq!(response.status(), 200);
     response
-}
-
-/// Reads the feed until it holds `needle`, or `patience` passes; what it read.
-async fn read_until(feed: &mut reqwest::Response, needle: &str, patience: Duration) -> String {
-    let mut text = String::new();
-    let _ = tokio::time::timeout(patience, async {
-        while !text.contains(needle) {
-            match feed.chunk().await {
-                Ok(Some(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk)),
-                _ => return,
-            }
-        }
-    })
-    .await;
-    text
-}
-
-/// The data of each event in a feed's text.
-fn events(text: &str) -> Vec<Value> {
-    text.lines()
-        .filter_map(|l| l.strip_prefix("data:"))
-        .filter_map(|d| serde_json::from_str(d.trim()).ok())
-        .collect()
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ mod common;
 use common::{PASSWORD, client_body, terms, world};
 use ingest::store::testing::test_databases;
 use reqwest::Method;
-use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use reqwest::header::{CONTENT_TYPE, COOKIE, ORIGIN, SET_COOKIE};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -55,6 +55,7 @@ async fn sign_in_with_a_cookie_lock_out_and_sign_out() {
             .http
             .delete(format!("{}/api/v1/session", w.base))
             .header(COOKIE, session.clone())
+            .header(ORIGIN, &w.base)
             .send()
             .await
             .expect("answer");

@@ -277,8 +277,7 @@ impl Cases {
         let Some((id, user_id, kind, expires_ms, last_used_ms)) = row else {
             return Ok(None);
         };
-        let idle = kind == CredentialKind::Session.as_str() && now - last_used_ms > SESSION_IDLE_MS;
-        if expires_ms <= now || idle {
+        if ended(&kind, expires_ms, last_used_ms, now) {
             return Ok(None);
         }
         if now - last_used_ms > TOUCH_EVERY_MS {
@@ -289,6 +288,28 @@ impl Cases {
                 .await?;
         }
         Ok(Some((self.user(user_id).await?, id)))
+    }
+
+    /// The user credential `id` signs in, if it is still live (not revoked, expired or idle,
+    /// the user not disabled), without counting as a use: how a long answer (the live feed)
+    /// re-checks the credential it began with, which must not keep an idle session alive.
+    pub async fn live_credential(&self, id: i64) -> Result<Option<User>, CasesError> {
+        let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT c.user_id, c.kind, c.expires_ms, c.last_used_ms FROM credentials c
+             JOIN users u ON u.id = c.user_id
+             WHERE c.id = $1 AND c.revoked_ms IS NULL AND u.disabled = 0",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            Some((user, kind, expires_ms, last_used_ms))
+                if !ended(&kind, expires_ms, last_used_ms, now_ms()) =>
+            {
+                Ok(Some(self.user(user).await?))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Ends a session or revokes a token of the acting user (an admin may revoke anyone's).
@@ -397,4 +418,11 @@ async fn issue(
         secret,
         user: user.clone(),
     })
+}
+
+/// Whether a credential of `kind` has ended by time: past its expiry, or a session unused for
+/// longer than the idle limit.
+fn ended(kind: &str, expires_ms: i64, last_used_ms: i64, now: i64) -> bool {
+    let idle = kind == CredentialKind::Session.as_str() && now - last_used_ms > SESSION_IDLE_MS;
+    expires_ms <= now || idle
 }

@@ -91,6 +91,16 @@ pub struct Assignment {
     pub removed_by: Option<i64>,
 }
 
+impl Assignment {
+    /// The part of `[from, to)` (milliseconds) during which this fitting was on, if any: what a
+    /// device sent then belongs to the order it was fitted under, and to nobody else's.
+    pub fn within(&self, from: i64, to: i64) -> Option<(i64, i64)> {
+        let s = from.max(self.installed.0);
+        let e = to.min(self.removed.map_or(i64::MAX, |t| t.0));
+        (s < e).then_some((s, e))
+    }
+}
+
 impl Cases {
     pub async fn add_inventory_device(
         &self,

@@ -18,6 +18,7 @@ mod people;
 mod policy;
 pub use policy::policy_addresses;
 mod schema;
+mod victims;
 
 use ingest::store::{Backend, Store, WriteTx};
 
@@ -34,9 +35,10 @@ pub use orders::{
     OrderStatus, OrderTerms,
 };
 pub use people::{
-    Client, ClientAddress, ClientChange, NewClient, NewUnit, NewUser, NewVictim, Role, Unit,
-    UnitChange, User, UserChange, Victim, VictimChange,
+    Client, ClientAddress, ClientChange, NewClient, NewUnit, NewUser, Role, Unit, UnitChange, User,
+    UserChange,
 };
+pub use victims::{NewVictim, Victim, VictimChange};
 
 /// The case records in a store. Cheap to clone: it shares the store's pool.
 #[derive(Clone, Debug)]

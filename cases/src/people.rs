@@ -1,13 +1,12 @@
-//! Units, users, probation clients and victims: who the monitoring concerns and who does it.
+//! Units, users and probation clients: who the monitoring concerns and who does it.
 //!
 //! Only what the work needs is kept: a client's name, personal code, date of birth, addresses
-//! (with the zone a GPS fix must be in to count as at home), phone, language and risk notes; a
-//! victim's contact and device.
+//! (with the zone a GPS fix must be in to count as at home), phone, language and risk notes.
+//! Victims are in `victims.rs`.
 
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use chrono::{Datelike, NaiveDate};
-use ingest::store::{db_id, wire_id};
 use rules::geometry::{CompiledShape, ZoneShape};
 use serde::{Deserialize, Serialize};
 
@@ -37,19 +36,6 @@ pub struct NewUnit {
 pub struct UnitChange {
     #[serde(default)]
     pub name: Option<String>,
-}
-
-/// A change to a victim's record: only the fields given change. A new device moves the policy
-/// of every active order protecting them on.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VictimChange {
-    #[serde(default)]
-    pub contact_name: Option<String>,
-    #[serde(default)]
-    pub contact_phone: Option<String>,
-    #[serde(default)]
-    pub device_id: Option<u64>,
 }
 
 /// What a user does, and so what they may see (enforced by the API).
@@ -230,25 +216,6 @@ pub struct ClientChange {
     pub addresses: Option<Vec<ClientAddress>>,
 }
 
-/// A person protected by a proximity condition: only a contact and their device.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Victim {
-    pub id: i64,
-    pub contact_name: String,
-    pub contact_phone: Option<String>,
-    pub device_id: Option<u64>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewVictim {
-    pub contact_name: String,
-    #[serde(default)]
-    pub contact_phone: Option<String>,
-    #[serde(default)]
-    pub device_id: Option<u64>,
-}
-
 /// A Latvian personal code: 11 digits, written `DDMMYY-NNNNN` (the hyphen optional); codes
 /// issued since 2017 begin with 32 and carry no date.
 fn personal_code_error(code: &str) -> Option<&'static str> {
@@ -269,7 +236,7 @@ fn normal_personal_code(code: &str) -> String {
     format!("{}-{}", &digits[..6], &digits[6..])
 }
 
-fn phone_error(phone: &str) -> Option<&'static str> {
+pub(crate) fn phone_error(phone: &str) -> Option<&'static str> {
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     let allowed = phone
         .chars()
@@ -756,19 +723,6 @@ impl Cases {
         rows.into_iter().map(user_of).collect()
     }
 
-    /// Victims in id order after `after`.
-    pub async fn victims(&self, after: i64, limit: i64) -> Result<Vec<Victim>, CasesError> {
-        let rows: Vec<(i64, String, Option<String>, Option<i64>)> = sqlx::query_as(
-            "SELECT id, contact_name, contact_phone, device_id FROM victims
-             WHERE id > $1 ORDER BY id LIMIT $2",
-        )
-        .bind(after)
-        .bind(limit.clamp(1, 500))
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.into_iter().map(victim_of).collect())
-    }
-
     pub async fn client(&self, id: i64) -> Result<Client, CasesError> {
         let row: Option<ClientRow> = sqlx::query_as(&format!("{CLIENT_SELECT} WHERE id = $1"))
             .bind(id)
@@ -798,160 +752,6 @@ impl Cases {
         .fetch_all(self.pool())
         .await?;
         rows.into_iter().map(client_of).collect()
-    }
-
-    pub async fn create_victim(
-        &self,
-        actor: &Actor,
-        new: &NewVictim,
-    ) -> Result<Victim, CasesError> {
-        let mut errors = Vec::new();
-        text(&mut errors, "contact_name", &new.contact_name, 200);
-        if let Some(reason) = new.contact_phone.as_deref().and_then(phone_error) {
-            errors.push(FieldError::new("contact_phone", reason));
-        }
-        if new.device_id == Some(0) {
-            errors.push(FieldError::new("device_id", "0 is not a device"));
-        }
-        CasesError::check(errors)?;
-        let mut tx = self.write().await?;
-        if let Some(device) = new.device_id {
-            let taken: Option<(i64,)> =
-                sqlx::query_as("SELECT id FROM victims WHERE device_id = $1")
-                    .bind(db_id(device))
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if taken.is_some() {
-                return Err(CasesError::invalid(
-                    "device_id",
-                    "is another victim's device",
-                ));
-            }
-        }
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO victims (contact_name, contact_phone, device_id, created_ms)
-             VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(&new.contact_name)
-        .bind(new.contact_phone.as_deref())
-        .bind(new.device_id.map(db_id))
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await?;
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Create,
-            &format!("victim/{id}"),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Victim {
-            id,
-            contact_name: new.contact_name.clone(),
-            contact_phone: new.contact_phone.clone(),
-            device_id: new.device_id,
-        })
-    }
-
-    pub async fn update_victim(
-        &self,
-        actor: &Actor,
-        id: i64,
-        change: &VictimChange,
-    ) -> Result<Victim, CasesError> {
-        let mut errors = Vec::new();
-        if let Some(name) = &change.contact_name {
-            text(&mut errors, "contact_name", name, 200);
-        }
-        if let Some(reason) = change.contact_phone.as_deref().and_then(phone_error) {
-            errors.push(FieldError::new("contact_phone", reason));
-        }
-        if change.device_id == Some(0) {
-            errors.push(FieldError::new("device_id", "0 is not a device"));
-        }
-        CasesError::check(errors)?;
-        let mut tx = self.write().await?;
-        let current = self.victim(id).await?;
-        if let Some(device) = change.device_id {
-            let taken: Option<(i64,)> =
-                sqlx::query_as("SELECT id FROM victims WHERE device_id = $1 AND id <> $2")
-                    .bind(db_id(device))
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if taken.is_some() {
-                return Err(CasesError::invalid(
-                    "device_id",
-                    "is another victim's device",
-                ));
-            }
-        }
-        sqlx::query(
-            "UPDATE victims SET contact_name = $1, contact_phone = $2, device_id = $3 WHERE id = $4",
-        )
-        .bind(change.contact_name.as_ref().unwrap_or(&current.contact_name))
-        .bind(change.contact_phone.as_ref().or(current.contact_phone.as_ref()))
-        .bind(change.device_id.or(current.device_id).map(db_id))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if change
-            .device_id
-            .is_some_and(|d| Some(d) != current.device_id)
-        {
-            // The orders protecting this victim judge by the new device from now on.
-            let protecting: Vec<(i64,)> = sqlx::query_as(
-                "SELECT o.id FROM orders o
-                 JOIN order_revisions r ON r.order_id = o.id AND r.revision = o.revision
-                 WHERE o.status = 'active' AND r.terms LIKE $1",
-            )
-            .bind(crate::orders::naming_victim(id))
-            .fetch_all(&mut *tx)
-            .await?;
-            for (order,) in protecting {
-                crate::orders::bump_policy(&mut tx, order).await?;
-            }
-        }
-        let detail = changed_fields(&[
-            ("contact_name", change.contact_name.is_some()),
-            ("contact_phone", change.contact_phone.is_some()),
-            ("device_id", change.device_id.is_some()),
-        ]);
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Update,
-            &format!("victim/{id}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
-        self.victim(id).await
-    }
-
-    pub async fn victim(&self, id: i64) -> Result<Victim, CasesError> {
-        let row: Option<(i64, String, Option<String>, Option<i64>)> = sqlx::query_as(
-            "SELECT id, contact_name, contact_phone, device_id FROM victims WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(victim_of(
-            row.ok_or(CasesError::NotFound { what: "victim", id })?,
-        ))
-    }
-}
-
-fn victim_of(
-    (id, contact_name, contact_phone, device): (i64, String, Option<String>, Option<i64>),
-) -> Victim {
-    Victim {
-        id,
-        contact_name,
-        contact_phone,
-        device_id: device.map(wire_id),
     }
 }
 

@@ -146,6 +146,11 @@ const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE absences ADD COLUMN cancelled_ms BIGINT",
         "ALTER TABLE absences ADD COLUMN cancelled_by BIGINT REFERENCES users (id)",
     ],
+    &[
+        // Who looks after a victim before any order names them (docs/api.md).
+        "ALTER TABLE victims ADD COLUMN unit_id BIGINT REFERENCES units (id)",
+        "ALTER TABLE victims ADD COLUMN registered_by BIGINT REFERENCES users (id)",
+    ],
 ];
 
 pub(crate) async fn migrate(store: &Store) -> Result<(), CasesError> {

@@ -59,6 +59,25 @@ fn sys() -> Actor {
     Actor::system("cases test")
 }
 
+/// Adds devices to the inventory: id, serial, kind.
+async fn add_devices(cases: &Cases, devices: &[(u64, &str, DeviceKind)]) {
+    for (id, serial, kind) in devices {
+        cases
+            .add_inventory_device(
+                &sys(),
+                &NewInventoryDevice {
+                    device_id: *id,
+                    serial: (*serial).into(),
+                    kind: *kind,
+                    model: "X1".into(),
+                    firmware: "1.0".into(),
+                },
+            )
+            .await
+            .expect("inventory");
+    }
+}
+
 struct World {
     cases: Cases,
     officer: i64,
@@ -97,6 +116,27 @@ async fn world(store: Store) -> World {
         .create_client(&sys(), &client_json(officer.id, "01019012345"))
         .await
         .expect("client");
+    // The victims' devices: a victim may carry only a device the inventory knows.
+    add_devices(
+        &cases,
+        &[
+            (9001, "V-9001", DeviceKind::GpsTag),
+            (9002, "V-9002", DeviceKind::GpsTag),
+        ],
+    )
+    .await;
+    let unknown_device = cases
+        .create_victim(
+            &sys(),
+            &NewVictim {
+                contact_name: "Anna".into(),
+                contact_phone: None,
+                device_id: Some(9999),
+                unit_id: Some(unit.id),
+            },
+        )
+        .await;
+    assert_eq!(fields(unknown_device), vec!["device_id"]);
     let victim = cases
         .create_victim(
             &sys(),
@@ -104,10 +144,12 @@ async fn world(store: Store) -> World {
                 contact_name: "Anna".into(),
                 contact_phone: None,
                 device_id: Some(9001),
+                unit_id: Some(unit.id),
             },
         )
         .await
         .expect("victim");
+    assert_eq!(victim.unit_id, Some(unit.id));
     World {
         cases,
         officer: officer.id,
@@ -147,24 +189,14 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
             db.name
         );
 
-        for (id, serial, kind) in [
-            (1001, "T-1001", DeviceKind::GpsTag),
-            (5001, "H-5001", DeviceKind::HomeUnit),
-        ] {
-            cases
-                .add_inventory_device(
-                    &sys(),
-                    &NewInventoryDevice {
-                        device_id: id,
-                        serial: serial.into(),
-                        kind,
-                        model: "X1".into(),
-                        firmware: "1.0".into(),
-                    },
-                )
-                .await
-                .expect("inventory");
-        }
+        add_devices(
+            cases,
+            &[
+                (1001, "T-1001", DeviceKind::GpsTag),
+                (5001, "H-5001", DeviceKind::HomeUnit),
+            ],
+        )
+        .await;
         cases
             .fit_device(&sys(), order.id, 1001, None, at("2026-11-02T10:00:00Z"))
             .await
@@ -257,6 +289,14 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
         );
         assert_eq!(policy.curfew.as_ref().map(|c| c.absences.len()), Some(1));
         assert_eq!(policy.proximity[0].victim_device, 9002);
+        // The change of device is on record with the old and the new one.
+        let log = cases.audit_entries(0, 1000).await.expect("audit");
+        let subject = format!("victim/{}", w.victim);
+        assert!(
+            log.iter()
+                .any(|e| e.subject == subject && e.detail == "device_id 9001 -> 9002"),
+            "{log:?}"
+        );
 
         // A variation adds a revision and keeps the old one.
         let mut varied = terms(w.victim);

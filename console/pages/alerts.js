@@ -119,7 +119,13 @@ export async function render(root, { user, config, args }) {
   // The feed resumes after the last event id by itself (EventSource sends Last-Event-ID).
   const feed = new EventSource('/api/v1/alerts/feed');
   feed.addEventListener('open', () => { live.textContent = t('alerts.live'); live.className = 'live on'; });
-  feed.addEventListener('error', () => { live.textContent = t('alerts.reconnecting'); live.className = 'live off'; });
+  // The server ends the feed when the session ends, and refuses it again: whether that is why,
+  // a look at the session tells (a 401 there shows the sign-in form).
+  feed.addEventListener('error', () => {
+    live.textContent = t('alerts.reconnecting');
+    live.className = 'live off';
+    get('/session').catch(() => {});
+  });
   for (const action of ACTIONS) {
     feed.addEventListener(action, async (message) => {
       const data = JSON.parse(message.data);

@@ -259,7 +259,7 @@ pub async fn build(store: &Store, cases: &Cases, params: &Params) -> Result<Repo
     let mut heard_until = None;
     for f in &fittings {
         // Only while fitted under this order: a device taken off may be fitted to another.
-        if let Some((s, e)) = fitted_within(f, from_ms, to_ms) {
+        if let Some((s, e)) = f.within(from_ms, to_ms) {
             heard_until = heard_until.max(store.last_device_time(f.device_id, s, e).await?);
         }
     }
@@ -608,13 +608,6 @@ fn compile(
     })
 }
 
-/// The part of `[from, to)` during which fitting `f` was on, if any.
-fn fitted_within(f: &Assignment, from: i64, to: i64) -> Option<(i64, i64)> {
-    let s = from.max(f.installed.0);
-    let e = to.min(f.removed.map_or(i64::MAX, |t| t.0));
-    (s < e).then_some((s, e))
-}
-
 /// The observations the devices `fitted` sent in `[from, to)` while fitted under the order.
 async fn fitted_observations(
     source: &EvidenceSource<'_>,
@@ -630,7 +623,7 @@ async fn fitted_observations(
         .iter()
         .filter(|f| fitted.iter().any(|g| g.device_id == f.device_id))
     {
-        let Some((s, e)) = fitted_within(f, from, to) else {
+        let Some((s, e)) = f.within(from, to) else {
             continue;
         };
         let mut after = None;

@@ -686,7 +686,9 @@ impl Session {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
-            .header(reqwest::header::COOKIE, &self.cookie);
+            .header(reqwest::header::COOKIE, &self.cookie)
+            // As the console's pages do: a change with the cookie must say it comes from them.
+            .header(reqwest::header::ORIGIN, &self.base);
         if let Some(body) = body {
             request = request.json(&body);
         }

@@ -22,6 +22,9 @@ pub struct World {
     /// A bearer token per user name.
     pub tokens: HashMap<&'static str, String>,
     pub users: HashMap<&'static str, i64>,
+    /// The two units: Rīga (officers A and B, its supervisor) and Liepāja (its supervisor).
+    pub riga: i64,
+    pub liepaja: i64,
     pub client: i64,
     pub order: i64,
     pub victim: i64,
@@ -139,6 +142,27 @@ pub async fn world(db: TestDb) -> World {
         .create_client(&sys, &client_new)
         .await
         .expect("client");
+    // Tags 1001 and 1002 for clients; 9001 and 9002 for victims.
+    for (id, serial) in [
+        (1001, "T-1001"),
+        (1002, "T-1002"),
+        (9001, "V-9001"),
+        (9002, "V-9002"),
+    ] {
+        cases
+            .add_inventory_device(
+                &sys,
+                &NewInventoryDevice {
+                    device_id: id,
+                    serial: serial.into(),
+                    kind: DeviceKind::GpsTag,
+                    model: "X1".into(),
+                    firmware: "1.0".into(),
+                },
+            )
+            .await
+            .expect("device");
+    }
     let victim = cases
         .create_victim(
             &sys,
@@ -146,6 +170,7 @@ pub async fn world(db: TestDb) -> World {
                 contact_name: "A. K.".into(),
                 contact_phone: None,
                 device_id: Some(9001),
+                unit_id: Some(riga.id),
             },
         )
         .await
@@ -162,21 +187,6 @@ pub async fn world(db: TestDb) -> World {
         )
         .await
         .expect("order");
-    for (id, serial) in [(1001, "T-1001"), (1002, "T-1002")] {
-        cases
-            .add_inventory_device(
-                &sys,
-                &NewInventoryDevice {
-                    device_id: id,
-                    serial: serial.into(),
-                    kind: DeviceKind::GpsTag,
-                    model: "X1".into(),
-                    firmware: "1.0".into(),
-                },
-            )
-            .await
-            .expect("device");
-    }
     cases
         .fit_device(
             &sys,
@@ -226,7 +236,9 @@ pub async fn world(db: TestDb) -> World {
         store,
         judge: Some(judge.notifier()),
         alerts: Some(alerts.clone()),
-        downlink: None,
+        // No writer takes commands here: a LOCATE_NOW is refused as not sent (422), as when
+        // the tag cannot be reached.
+        downlink: Some(ingest::Downlink::channel(1).0),
         secure_cookies: false,
     })
     .into_make_service_with_connect_info::<SocketAddr>();
@@ -238,6 +250,8 @@ pub async fn world(db: TestDb) -> World {
         http: reqwest::Client::new(),
         tokens,
         users,
+        riga: riga.id,
+        liepaja: liepaja.id,
         client: client.id,
         order: order.id,
         victim: victim.id,
@@ -250,7 +264,113 @@ pub async fn world(db: TestDb) -> World {
     }
 }
 
+/// Stores `frames` of `device` (each its seq, device time and message) as the ingest writer
+/// would, registering the device first if it is not yet.
+pub async fn store_frames(
+    store: &Store,
+    device: u64,
+    frames: &[(u32, i64, firmware_proto::Message)],
+) {
+    let now = chrono::Utc::now().timestamp_millis();
+    store
+        .register_devices(&[(device, DeviceKind::GpsTag, None)], now)
+        .await
+        .expect("registered");
+    let observations = frames
+        .iter()
+        .map(|(seq, at, message)| ingest::store::ObservationRow {
+            device_id: device,
+            seq: *seq,
+            frame_type: message.frame_type().to_u8(),
+            flags: 0,
+            device_time_ms: *at,
+            received_at_ms: *at,
+            via: std::sync::Arc::from("mqtt"),
+            clock_skewed: false,
+            fields: ingest::fields_json(message),
+            raw: bytes::Bytes::from_static(&[1]),
+        })
+        .collect();
+    let last = frames
+        .iter()
+        .map(|(seq, at, _)| (*seq, *at))
+        .max()
+        .unwrap_or((0, now));
+    store
+        .write_batch(&ingest::store::WriteBatch {
+            observations,
+            devices: vec![ingest::store::DeviceUpdate {
+                id: device,
+                acked_through: last.0,
+                down_seq: 0,
+                last_seen_ms: last.1,
+                last_via: std::sync::Arc::from("mqtt"),
+                clock_offset_ms: None,
+                clock_skewed: None,
+            }],
+            ..ingest::store::WriteBatch::default()
+        })
+        .await
+        .expect("committed");
+}
+
+/// The strap of tag 1001 opens now, as the ingest writer would store it.
+pub async fn strap_opened(w: &World) {
+    let now = chrono::Utc::now().timestamp_millis();
+    let message = firmware_proto::Message::Event(firmware_proto::Event {
+        code: firmware_proto::EventCode::StrapOpened,
+        value: 0,
+    });
+    store_frames(&w.store, 1001, &[(1, now, message)]).await;
+}
+
+/// Reads the feed until it holds `needle`, or `patience` passes; what it read.
+pub async fn read_until(
+    feed: &mut reqwest::Response,
+    needle: &str,
+    patience: std::time::Duration,
+) -> String {
+    let mut text = String::new();
+    let _ = tokio::time::timeout(patience, async {
+        while !text.contains(needle) {
+            match feed.chunk().await {
+                Ok(Some(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => return,
+            }
+        }
+    })
+    .await;
+    text
+}
+
+/// The data of each event in a feed's text.
+pub fn events(text: &str) -> Vec<Value> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str(d.trim()).ok())
+        .collect()
+}
+
 impl World {
+    /// Signs `user` in with their password: the session cookie, as `name=value`.
+    pub async fn sign_in(&self, user: &str) -> String {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/session", self.base))
+            .json(&json!({ "username": user, "password": PASSWORD }))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), 200, "{user} signs in");
+        response
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .expect("a session cookie")
+            .to_string()
+    }
+
     /// A request as `user` (None: not signed in); the status and the JSON answer.
     pub async fn call(
         &self,

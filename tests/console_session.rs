@@ -1,0 +1,110 @@
+//! The console when its session ends under the user, in headless Chromium against `sargs serve`
+//! (SQLite, and PostgreSQL when `SARGS_TEST_DATABASE_URL` is set). The session is ended through
+//! the API, as signing out elsewhere, a revocation or the idle limit would end it: on the alert
+//! queue the live feed ends and the console says so by itself, without the user doing anything;
+//! on another page the next request does. Either way it offers the sign-in form, and signing in
+//! returns to the page the user was on.
+
+mod common;
+#[path = "common/webdriver.rs"]
+#[allow(dead_code)] // this test uses part of it
+mod webdriver;
+
+use common::*;
+use ingest::store::testing::test_databases;
+use reqwest::Method;
+use webdriver::Browser;
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn sign_in(browser: &Browser) {
+    browser.fill("#login input[name=username]", "admin").await;
+    browser.fill("#login input[name=password]", PASSWORD).await;
+    browser.click("#login button[type=submit]").await;
+    browser.find("#logout").await;
+}
+
+/// Ends the browser's session: the newest of the administrator's, the API session being older.
+async fn end_the_browsers_session(api: &Session) {
+    let sessions = api.ok(Method::GET, "/api/v1/tokens", None).await;
+    let newest = sessions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["kind"] == "session")
+        .filter_map(|c| c["id"].as_i64())
+        .max()
+        .expect("the browser's session");
+    api.ok(Method::DELETE, &format!("/api/v1/tokens/{newest}"), None)
+        .await;
+}
+
+async fn hash(browser: &Browser) -> String {
+    let found = browser.script("return location.hash").await;
+    found.as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn an_ended_session_asks_to_sign_in_again_and_returns_to_the_page() {
+    for db in test_databases().await {
+        let dir = tempfile::tempdir().expect("dir");
+        let (service, admin, _) = start_with_admin(&db.location, &[], dir.path(), PASSWORD).await;
+        let base = service.http.clone();
+        let browser = Browser::start(1366, 1000, "en-GB,en").await;
+        browser.goto(&format!("{base}/")).await;
+        sign_in(&browser).await;
+        browser.wait_text("#main", "Live").await;
+        assert_eq!(hash(&browser).await, "#/alerts", "{}", db.name);
+
+        // On the queue, with nothing done: the feed ends, and the console says so.
+        end_the_browsers_session(&admin).await;
+        let notice = browser
+            .wait_text("#session-ended", "session has ended")
+            .await;
+        assert!(notice.contains("Sign in again"), "{notice}");
+        browser.find("#login").await;
+        assert!(
+            browser
+                .script("return !document.getElementById('logout')")
+                .await
+                == true,
+            "{}: the header still offers signing out",
+            db.name
+        );
+        sign_in(&browser).await;
+        browser.wait_text("#main", "Live").await;
+        assert_eq!(hash(&browser).await, "#/alerts");
+
+        // On another page than home: the next request finds it ended.
+        browser.click("#nav-devices").await;
+        browser.find("#nav-devices[aria-current=page]").await;
+        end_the_browsers_session(&admin).await;
+        browser.click("#nav-caseload").await;
+        browser
+            .wait_text("#session-ended", "session has ended")
+            .await;
+        assert_eq!(hash(&browser).await, "#/caseload", "{}", db.name);
+        sign_in(&browser).await;
+        browser.find("#nav-caseload[aria-current=page]").await;
+        assert_eq!(hash(&browser).await, "#/caseload", "{}", db.name);
+        assert!(
+            browser
+                .script("return !document.getElementById('session-ended')")
+                .await
+                == true,
+            "{}: the notice stays after signing in",
+            db.name
+        );
+
+        // Signing out oneself is not an ended session: no notice.
+        browser.click("#logout").await;
+        browser.find("#login").await;
+        assert!(
+            browser
+                .script("return !document.getElementById('session-ended')")
+                .await
+                == true
+        );
+        browser.quit().await;
+    }
+}
