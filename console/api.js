@@ -17,7 +17,13 @@ export function whenSessionEnds(handler) {
   ended = handler;
 }
 
+/// Counts sign-ins: a 401 to a request sent before the latest sign-in (a poll in flight while
+/// the user signed in again) speaks of the session before, not of this one.
+let signIns = 0;
+
 export async function api(method, path, body) {
+  const signIn = method === 'POST' && path === '/session';
+  const sentUnder = signIns;
   const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -27,8 +33,9 @@ export async function api(method, path, body) {
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
   // A refused sign-in is a wrong password, not an ended session.
-  if (response.status === 401 && !(method === 'POST' && path === '/session')) ended();
+  if (response.status === 401 && !signIn && sentUnder === signIns) ended();
   if (!response.ok) throw new ApiError(response.status, data);
+  if (signIn) signIns += 1;
   return data;
 }
 

@@ -27,12 +27,16 @@ export function stopWatchingStorage() {
 }
 
 async function check() {
+  let heard;
   try {
-    storage = (await get('/service')).storage;
+    heard = (await get('/service')).storage;
   } catch {
     // Signed out, or the service unreachable: the pages say so themselves.
     return;
   }
+  // Signed out while the answer was on its way: it is no longer this user's to see.
+  if (!timer) return;
+  storage = heard;
   drawStorage();
 }
 
