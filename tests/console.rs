@@ -352,6 +352,15 @@ async fn every_role_works_the_console(location: &StoreLocation) {
     browser
         .wait_text("table.caseload tbody", "Ilze Ozola")
         .await;
+    // Beside the client's state, in words: the breach, and the alert nobody has resolved.
+    let row = format!("table.caseload tr[data-client='{client}']");
+    browser.wait_text(&row, "strap opened").await;
+    browser
+        .wait_text(&format!("{row} .open-alerts"), "strap opened")
+        .await;
+    browser
+        .wait_text(&format!("{row} .open-alerts"), "open")
+        .await;
     snap(&browser, "supervisor-unit").await;
     sign_out(&browser).await;
 

@@ -5,57 +5,13 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use common::*;
-use firmware_proto::{Event, EventCode, FrameType, Message};
+use firmware_proto::EventCode;
 use ingest::store::testing::test_databases;
-use ingest::store::{DeviceKind, DeviceUpdate, ObservationRow, WriteBatch};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-/// The strap of tag 1001 opens now, as the ingest writer would store it.
-async fn strap_opened(w: &World) {
-    let now = chrono::Utc::now().timestamp_millis();
-    w.store
-        .register_device(1001, DeviceKind::GpsTag, None, now)
-        .await
-        .expect("registered");
-    let message = Message::Event(Event {
-        code: EventCode::StrapOpened,
-        value: 0,
-    });
-    let row = ObservationRow {
-        device_id: 1001,
-        seq: 1,
-        frame_type: FrameType::Event.to_u8(),
-        flags: 0,
-        device_time_ms: now,
-        received_at_ms: now,
-        via: Arc::from("mqtt"),
-        clock_skewed: false,
-        fields: ingest::fields_json(&message),
-        raw: Bytes::from_static(&[1]),
-    };
-    w.store
-        .write_batch(&WriteBatch {
-            observations: vec![row],
-            devices: vec![DeviceUpdate {
-                id: 1001,
-                acked_through: 1,
-                down_seq: 0,
-                last_seen_ms: now,
-                last_via: Arc::from("mqtt"),
-                clock_offset_ms: None,
-                clock_skewed: None,
-            }],
-            ..WriteBatch::default()
-        })
-        .await
-        .expect("committed");
-}
 
 /// Opens the live feed as `user`, resuming after `after` if given.
 async fn open_feed(w: &World, user: &str, after: Option<i64>) -> reqwest::Response {
@@ -101,7 +57,7 @@ async fn an_alert_from_raise_to_resolution() {
         let w = world(db).await;
         let mut own_feed = open_feed(&w, "officer.a", None).await;
         let mut other_feed = open_feed(&w, "officer.b", None).await;
-        strap_opened(&w).await;
+        tag_event(&w, 1, EventCode::StrapOpened).await;
 
         // Raised, on the officer's live feed within seconds.
         let text = read_until(&mut own_feed, "event: raised", Duration::from_secs(30)).await;

@@ -361,9 +361,16 @@ async fn a_clients_state_at_a_glance_and_devices_seen_unregistered() {
         let (status, glance) = w.call(Some("officer.a"), Method::GET, &state, None).await;
         assert_eq!(status, 200, "{name}: {glance}");
         assert_eq!(glance["state"], "unknown", "{name}: {glance}");
-        assert_eq!(glance["unknown_because"], "device_silent", "{name}");
+        assert_eq!(glance["unknown_because"], "communication_lost", "{name}");
         assert_eq!(glance["order_id"], w.order, "{name}");
-        assert_eq!(glance["open_episodes"], json!([]), "{name}");
+        for open in [
+            "open_breaches",
+            "open_warnings",
+            "open_device_faults",
+            "open_alerts",
+        ] {
+            assert_eq!(glance[open], json!([]), "{name}: {open}");
+        }
         assert_eq!(
             glance["devices"],
             json!([{ "device_id": w.device, "last_seen": null }]),

@@ -66,6 +66,22 @@ pub enum BreachKind {
     ClockSkewed,
 }
 
+/// What an open episode of a kind says about the probation client (docs/rules.md, "Breaches,
+/// warnings and device faults"): the client's state at a glance and the court summary both sort
+/// episodes by it, so that they never disagree about what counts as a breach.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KindClass {
+    /// The client broke a condition of the order: curfew, zones, proximity, interfering with
+    /// the tag.
+    Breach,
+    /// Close to a breach, not one.
+    Warning,
+    /// About the device or the data, not the client's conduct: what the client did meanwhile
+    /// is not known from it.
+    DeviceFault,
+}
+
 /// How urgent a breach is; the alerts part may re-map these.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -90,6 +106,22 @@ impl BreachKind {
             LateArrival | EarlyDeparture | AbsentDuringCurfew | AbsentEntireCurfew
             | InclusionZoneLeft | CommunicationLost | CaseOpened => Severity::High,
             StrapOpened | VictimProximity | ExclusionZoneEntered => Severity::Critical,
+        }
+    }
+
+    pub fn class(self) -> KindClass {
+        use BreachKind::*;
+        match self {
+            LateArrival | EarlyDeparture | AbsentDuringCurfew | AbsentEntireCurfew
+            | ExclusionZoneEntered | InclusionZoneLeft | VictimProximity | StrapOpened
+            | CaseOpened | SkinContactLost | JammingSuspected | ShieldingSuspected => {
+                KindClass::Breach
+            }
+            ExclusionZoneApproached | InclusionZoneEdge | VictimProximityWarning => {
+                KindClass::Warning
+            }
+            CommunicationLost | BatteryLow | BatteryCritical | NotCharged | MainsPowerLost
+            | MotionWithoutFix | ClockSkewed => KindClass::DeviceFault,
         }
     }
 
