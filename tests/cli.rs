@@ -346,6 +346,20 @@ async fn users_add_and_audit_verify() {
         &args(&["audit", "verify", "--data-dir", &data]),
         "broken at entry 1",
     );
+    // Stdout says so too, not the good part's head as on success; and so does the JSON.
+    let out = sargs(&args(&["audit", "verify", "--data-dir", &data]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.starts_with("BROKEN: the audit log is broken at entry 1: its fields do not match"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("entries checked"), "{stdout}");
+    let out = sargs(&args(&["audit", "verify", "--json", "--data-dir", &data]));
+    let verdict: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("the verdict as JSON");
+    assert!(!out.status.success());
+    assert_eq!(verdict["broken"][0], 1, "{verdict}");
 }
 
 /// The README's first command: the demo seeds a unit, people, three clients with orders and
