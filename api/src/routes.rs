@@ -118,6 +118,13 @@ const ORDER_FILTER: &[(&str, &str)] = &[
     ("status", "active, suspended, revoked or ended"),
     ("court", "only this court's orders"),
 ];
+const UNKNOWN_PAGE: &[(&str, &str)] = &[
+    (
+        "after",
+        "the last device id of the previous page (none for the first)",
+    ),
+    ("limit", "at most this many (1 to 500, default 100)"),
+];
 const DEVICE_FILTER: &[(&str, &str)] = &[
     (
         "after",
@@ -220,7 +227,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::POST, "/api/v1/notes", "notes", "Write a note on a client", CASEWORK, Some("NewNote"), &[], notes::create_note),
         // Devices.
         route(M::GET, "/api/v1/devices", "devices", "The device inventory", DEVICES_READ, None, DEVICE_FILTER, devices::list_devices),
-        route(M::GET, "/api/v1/devices/unknown", "devices", "Devices that sent frames without being registered: first and last seen, frames, over what", DEVICES_READ, None, &[], devices::unknown_devices),
+        route(M::GET, "/api/v1/devices/unknown", "devices", "Devices that sent frames without being registered: first and last seen, frames, over what; the most recently heard 1 000 kept, in device id order, with how many were let go and their frames", DEVICES_READ, None, UNKNOWN_PAGE, devices::unknown_devices),
         route(M::POST, "/api/v1/devices", "devices", "Add a device to the inventory", DEVICES_EDIT, Some("NewDevice"), &[], devices::create_device),
         route(M::GET, "/api/v1/devices/{id}", "devices", "One device with its live health", DEVICES_READ, None, &[], devices::get_device),
         route(M::PATCH, "/api/v1/devices/{id}", "devices", "Change a device's firmware or status", DEVICES_EDIT, Some("InventoryChange"), &[], devices::update_device),

@@ -21,7 +21,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use tokio::sync::watch;
 
-pub use devices::{DeviceKind, DeviceRecord, SecurityEvent, SeqGap, UnknownDevice};
+pub use devices::{
+    DeviceKind, DeviceRecord, ForgottenUnknown, SecurityEvent, SeqGap, UNKNOWN_DEVICES_KEPT,
+    UnknownDevice,
+};
 pub use observations::{
     CommittedObservation, DeviceUpdate, DeviceWindowState, ObservationRow, StoredObservation,
     UnknownSighting, WriteBatch, WriteOutcome,
