@@ -361,6 +361,8 @@ async fn every_role_works_the_console(location: &StoreLocation) {
     browser
         .wait_text(&format!("{row} .open-alerts"), "open")
         .await;
+    let detail = format!("return document.querySelector(\"{row} .state-detail\").textContent");
+    assert_eq!(browser.script(&detail).await, "strap opened");
     snap(&browser, "supervisor-unit").await;
     sign_out(&browser).await;
 

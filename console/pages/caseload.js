@@ -25,7 +25,7 @@ function stateDetail(s) {
   const faults = (s.open_device_faults ?? []).filter((e) => e.kind !== s.unknown_because);
   if (faults.length) lines.push(t('caseload.device_faults', { kinds: kinds(faults) }));
   if (s.open_warnings?.length) lines.push(t('caseload.warnings', { kinds: kinds(s.open_warnings) }));
-  return h('span', { class: 'state-detail' }, lines.map((l, i) => [i ? h('br') : null, l]));
+  return h('span', { class: 'state-detail' }, lines.flatMap((l, i) => (i ? [h('br'), l] : [l])));
 }
 
 /// The client's alerts nobody has resolved, each a link with its breach and state: a client
