@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::access;
 use crate::error::{Body, PathParam, Query};
 use crate::gate::{Answer, Caller};
-use crate::people::{created, default_limit};
+use crate::people::{check_limit, created, default_limit};
 use crate::{ApiError, ApiState};
 
 #[derive(Deserialize)]
@@ -47,9 +47,7 @@ pub async fn unknown_devices(
     State(state): State<ApiState>,
     Query(q): Query<UnknownQuery>,
 ) -> Answer {
-    if !(1..=500).contains(&q.limit) {
-        return Err(ApiError::invalid("limit", "must be 1 to 500"));
-    }
+    check_limit(q.limit)?;
     let seen: Vec<Value> = state
         .store
         .unknown_devices(q.after, q.limit)
