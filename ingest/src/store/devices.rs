@@ -110,8 +110,8 @@ pub(super) async fn forget_oldest_unknown(
         return Ok(());
     };
     let frames: Vec<(i64,)> = sqlx::query_as(
-        "DELETE FROM unknown_devices
-         WHERE last_seen_ms < $1 OR (last_seen_ms = $1 AND id <= $2) RETURNING frames",
+        // A row value, so that PostgreSQL walks the recency index rather than the table.
+        "DELETE FROM unknown_devices WHERE (last_seen_ms, id) <= ($1, $2) RETURNING frames",
     )
     .bind(last_seen_ms)
     .bind(id)
