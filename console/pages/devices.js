@@ -47,11 +47,12 @@ export async function render(root, { user, args }) {
   const parts = [
     h('h1', {}, t('devices.title')),
     section(t('devices.inventory'), table(t('devices.inventory'), [t('devices.id'), t('devices.serial'), t('devices.kind'), t('devices.model'), t('devices.firmware'), t('devices.status'), t('devices.last_seen'), t('devices.battery'), t('devices.signal'), t('devices.clock_skew')], rows, { class: 'devices' })),
-    section(t('devices.unknown'), h('p', {}, t('devices.unknown_intro')), table(t('devices.unknown'), [t('devices.id'), t('devices.first_seen'), t('devices.last_seen'), t('devices.frames'), t('timeline.via')],
-      unknown.devices.map((u) => [String(u.device_id), dateTime(u.first_seen), dateTime(u.last_seen), number(u.frames), u.last_via])),
-    unknown.forgotten.ids > 0
-      ? h('p', { class: 'unknown-forgotten' }, t('devices.unknown_forgotten', { ids: number(unknown.forgotten.ids), frames: number(unknown.forgotten.frames), kept: number(unknown.kept) }))
-      : null),
+    section(t('devices.unknown'), h('p', {}, t('devices.unknown_intro')),
+      unknown.forgotten.ids > 0
+        ? h('p', { class: 'unknown-forgotten' }, t('devices.unknown_forgotten', { ids: number(unknown.forgotten.ids), frames: number(unknown.forgotten.frames), kept: number(unknown.kept) }))
+        : null,
+      table(t('devices.unknown'), [t('devices.id'), t('devices.first_seen'), t('devices.last_seen'), t('devices.frames'), t('timeline.via')],
+        unknown.devices.map((u) => [String(u.device_id), dateTime(u.first_seen), dateTime(u.last_seen), number(u.frames), u.last_via]))),
   ];
   if (['technician', 'admin'].includes(user.role)) parts.push(fitting(inventory, () => render(root, { user, args })));
   keepingFocus(root, () => root.replaceChildren(...parts));
