@@ -199,3 +199,87 @@ pub async fn client_state(
     }))
     .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rules::ConditionRef;
+
+    fn open(kind: BreachKind) -> StoredEpisode {
+        StoredEpisode {
+            client_id: 1,
+            episode_id: 1,
+            order_id: 1,
+            condition: ConditionRef::Device { device: 1001 },
+            kind,
+            severity: kind.severity(),
+            start: Timestamp(0),
+            end: None,
+            state: EpisodeState::Open,
+            policy_revision: 1,
+            evidence: Vec::new(),
+            updated: Timestamp(0),
+        }
+    }
+
+    fn fault(kind: BreachKind) -> (Glance, Option<Unknown>) {
+        (Glance::Unknown, Some(Unknown::Fault(kind)))
+    }
+
+    #[test]
+    fn breaches_decide_then_what_is_missing_then_the_worst_fault() {
+        use BreachKind::*;
+        let strap = [open(StrapOpened)];
+        let faults = [open(BatteryLow), open(BatteryCritical), open(ClockSkewed)];
+        // A breach is a breach whatever else is open or missing.
+        assert_eq!(
+            glance(true, 1, true, &strap, &faults),
+            (Glance::Breach, None)
+        );
+        assert_eq!(glance(false, 0, false, &strap, &[]), (Glance::Breach, None));
+        // Nothing to judge by comes before a fault.
+        assert_eq!(
+            glance(false, 1, true, &[], &faults),
+            (Glance::Unknown, Some(Unknown::Setup(Setup::NoOrderInForce)))
+        );
+        assert_eq!(
+            glance(true, 0, false, &[], &faults),
+            (Glance::Unknown, Some(Unknown::Setup(Setup::NoDeviceFitted)))
+        );
+        // Silence hides everything else, whether the episode is open yet or not.
+        assert_eq!(
+            glance(true, 1, true, &[], &faults),
+            fault(CommunicationLost)
+        );
+        assert_eq!(
+            glance(
+                true,
+                1,
+                false,
+                &[],
+                &[open(BatteryLow), open(CommunicationLost)]
+            ),
+            fault(CommunicationLost)
+        );
+        // Otherwise the most severe fault; with none, compliant.
+        assert_eq!(glance(true, 1, false, &[], &faults), fault(BatteryCritical));
+        assert_eq!(
+            glance(true, 1, false, &[], &[open(NotCharged)]),
+            fault(NotCharged)
+        );
+        assert_eq!(glance(true, 1, false, &[], &[]), (Glance::Compliant, None));
+    }
+
+    #[test]
+    fn the_reason_is_named_as_the_episodes_name_it() {
+        let named = |u: Unknown| serde_json::to_value(u).expect("serialises");
+        assert_eq!(
+            named(Unknown::Fault(BreachKind::CommunicationLost)),
+            "communication_lost"
+        );
+        assert_eq!(
+            named(Unknown::Setup(Setup::NoDeviceFitted)),
+            "no_device_fitted"
+        );
+    }
+}

@@ -339,3 +339,31 @@ pub(crate) fn reconcile(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_of_one_class_and_faults_never_breach() {
+        use BreachKind::*;
+        for kind in [
+            CommunicationLost,
+            BatteryLow,
+            BatteryCritical,
+            NotCharged,
+            ClockSkewed,
+        ] {
+            assert_eq!(kind.class(), KindClass::DeviceFault, "{kind:?}");
+        }
+        for kind in [
+            StrapOpened,
+            CaseOpened,
+            ExclusionZoneEntered,
+            AbsentEntireCurfew,
+        ] {
+            assert_eq!(kind.class(), KindClass::Breach, "{kind:?}");
+        }
+        assert_eq!(VictimProximityWarning.class(), KindClass::Warning);
+    }
+}
