@@ -43,7 +43,7 @@ async function caseloadTable(clients, officers) {
     const s = states[i];
     const glance = s?.state ?? 'unknown';
     return {
-      attrs: { dataset: { client: c.id, state: glance, openAlerts: s?.open_alerts?.length ?? 0 } },
+      attrs: { dataset: { client: c.id, state: glance } },
       cells: [
         h('a', { href: `#/clients/${c.id}` }, `${c.given_name} ${c.family_name}`),
         c.personal_code,
