@@ -97,12 +97,22 @@ pub async fn audit(cases: &Cases, command: AuditCommand) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&verdict)?);
             } else {
-                match &verdict.head {
-                    Some((seq, hash)) => println!(
+                // Whoever reads only stdout (a script, a report) must see a broken chain as
+                // such: the head of the good part alone reads like success.
+                match (&verdict.broken, &verdict.head) {
+                    (Some((seq, reason)), head) => println!(
+                        "BROKEN: the audit log is broken at entry {seq}: {reason}; {} entries \
+                         before it check out{}",
+                        verdict.entries,
+                        head.as_ref().map_or(String::new(), |(good, hash)| format!(
+                            " (the last good one is {good} with hash {hash})"
+                        ))
+                    ),
+                    (None, Some((seq, hash))) => println!(
                         "{} entries checked; the last is {seq} with hash {hash}",
                         verdict.entries
                     ),
-                    None => println!("the audit log is empty"),
+                    (None, None) => println!("the audit log is empty"),
                 }
             }
             if let Some((seq, reason)) = verdict.broken {

@@ -2,7 +2,7 @@
 
 use anyhow::bail;
 use clap::Subcommand;
-use ingest::store::{DeviceKind, Store};
+use ingest::store::{DeviceKind, Store, UNKNOWN_DEVICES_KEPT};
 
 use crate::decode::{parse_key, rfc3339_ms};
 use crate::simulate::SimDevice;
@@ -31,10 +31,17 @@ pub enum DevicesCommand {
         #[arg(long)]
         id: u64,
     },
-    /// List devices that sent frames but are not registered
+    /// List devices that sent frames but are not registered: the most recently heard are kept,
+    /// listed in device id order a page at a time, with how many were let go
     Unknown {
         #[arg(long)]
         json: bool,
+        /// The last device id of the previous page
+        #[arg(long)]
+        after: Option<u64>,
+        /// At most this many (1 to 500)
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=500))]
+        limit: i64,
     },
 }
 
@@ -91,10 +98,19 @@ pub async fn run(store: &Store, command: DevicesCommand) -> anyhow::Result<()> {
             });
             println!("{}", serde_json::to_string_pretty(&shown)?);
         }
-        DevicesCommand::Unknown { json } => {
-            let unknown = store.unknown_devices().await?;
+        DevicesCommand::Unknown { json, after, limit } => {
+            let unknown = store.unknown_devices(after, limit).await?;
+            let forgotten = store.unknown_devices_forgotten().await?;
+            let next = (unknown.len() as i64 == limit)
+                .then(|| unknown.last().map(|d| d.id))
+                .flatten();
             if json {
-                println!("{}", serde_json::to_string_pretty(&unknown)?);
+                let page = serde_json::json!({
+                    "devices": unknown,
+                    "kept_at_most": UNKNOWN_DEVICES_KEPT,
+                    "forgotten": forgotten,
+                });
+                println!("{}", serde_json::to_string_pretty(&page)?);
             } else {
                 println!(
                     "{:<20} {:<10} {:<26} {:<26} via",
@@ -108,6 +124,16 @@ pub async fn run(store: &Store, command: DevicesCommand) -> anyhow::Result<()> {
                         rfc3339_ms(d.first_seen_ms),
                         rfc3339_ms(d.last_seen_ms),
                         d.last_via
+                    );
+                }
+                if let Some(last) = next {
+                    println!("more: --after {last}");
+                }
+                if forgotten.ids > 0 {
+                    println!(
+                        "{} more unknown devices ({} frames) were let go to keep the \
+                         {UNKNOWN_DEVICES_KEPT} heard most recently",
+                        forgotten.ids, forgotten.frames
                     );
                 }
             }

@@ -352,6 +352,20 @@ async fn users_add_and_audit_verify() {
         &args(&["audit", "verify", "--data-dir", &data]),
         "broken at entry 1",
     );
+    // Stdout says so too, not the good part's head as on success; and so does the JSON.
+    let out = sargs(&args(&["audit", "verify", "--data-dir", &data]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.starts_with("BROKEN: the audit log is broken at entry 1: its fields do not match"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("entries checked"), "{stdout}");
+    let out = sargs(&args(&["audit", "verify", "--json", "--data-dir", &data]));
+    let verdict: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("the verdict as JSON");
+    assert!(!out.status.success());
+    assert_eq!(verdict["broken"][0], 1, "{verdict}");
 }
 
 /// The README's first command: the demo seeds a unit, people, three clients with orders and
@@ -408,4 +422,50 @@ async fn the_demo_seeds_clients_and_plays_their_breaches() {
         ]
     );
     store.close().await;
+}
+
+/// `sargs devices unknown` pages the unknown devices kept (a limit outside 1 to 500 refused) and
+/// says how many were let go.
+#[tokio::test]
+async fn devices_unknown_pages_and_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let store = ingest::store::Store::open(&ingest::store::StoreLocation::DataDir(data.clone()))
+        .await
+        .unwrap();
+    let sighting = |id: u64, at_ms: i64| ingest::store::UnknownSighting {
+        id,
+        at_ms,
+        frames: 2,
+        via: std::sync::Arc::from("mqtt"),
+    };
+    store
+        .write_batch(&ingest::store::WriteBatch {
+            unknown: vec![sighting(7, 1), sighting(u64::MAX, 2), sighting(3, 3)],
+            ..ingest::store::WriteBatch::default()
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    let data = data.display().to_string();
+    let list = |more: &[&str]| {
+        let mut list = args(&["devices", "unknown", "--data-dir", &data]);
+        list.extend(args(more));
+        list
+    };
+    for limit in ["0", "501"] {
+        fails_with(&list(&["--limit", limit]), "not in 1..=500");
+    }
+    let first = sargs_ok(&list(&["--limit", "2"]));
+    assert!(first.contains("more: --after 7"), "{first}");
+    assert!(!first.contains("let go"), "{first}");
+    let rest: serde_json::Value =
+        serde_json::from_str(&sargs_ok(&list(&["--after", "7", "--json"]))).unwrap();
+    assert_eq!(rest["devices"][0]["id"], u64::MAX, "{rest}");
+    assert_eq!(rest["devices"].as_array().map(Vec::len), Some(1), "{rest}");
+    assert_eq!(
+        rest["forgotten"],
+        serde_json::json!({ "ids": 0, "frames": 0 })
+    );
+    assert_eq!(rest["kept_at_most"], 1000);
 }

@@ -352,6 +352,17 @@ async fn every_role_works_the_console(location: &StoreLocation) {
     browser
         .wait_text("table.caseload tbody", "Ilze Ozola")
         .await;
+    // Beside the client's state, in words: the breach, and the alert nobody has resolved.
+    let row = format!("table.caseload tr[data-client='{client}']");
+    browser.wait_text(&row, "strap opened").await;
+    browser
+        .wait_text(&format!("{row} .open-alerts"), "strap opened")
+        .await;
+    browser
+        .wait_text(&format!("{row} .open-alerts"), "open")
+        .await;
+    let detail = format!("return document.querySelector(\"{row} .state-detail\").textContent");
+    assert_eq!(browser.script(&detail).await, "strap opened");
     snap(&browser, "supervisor-unit").await;
     sign_out(&browser).await;
 

@@ -112,9 +112,7 @@ pub async fn list_alerts(
     Extension(caller): Extension<Caller>,
     Query(q): Query<AlertQuery>,
 ) -> Answer {
-    if !(1..=500).contains(&q.limit) {
-        return Err(ApiError::invalid("limit", "must be 1 to 500"));
-    }
+    crate::people::check_limit(q.limit)?;
     let mut clients = reach(&state, &caller.actor).await?;
     let narrow = |clients: Option<Vec<i64>>, only: Vec<i64>| match clients {
         None => Some(only),

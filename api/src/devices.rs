@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::access;
 use crate::error::{Body, PathParam, Query};
 use crate::gate::{Answer, Caller};
-use crate::people::{created, default_limit};
+use crate::people::{check_limit, created, default_limit};
 use crate::{ApiError, ApiState};
 
 #[derive(Deserialize)]
@@ -30,12 +30,27 @@ pub async fn list_devices(State(state): State<ApiState>, Query(q): Query<DeviceQ
     Ok(Json(devices).into_response())
 }
 
-/// Devices that sent frames without being registered (not stored, not acknowledged), most
-/// recent first: a tag not yet added to the inventory, or a stranger on the broker.
-pub async fn unknown_devices(State(state): State<ApiState>) -> Answer {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnknownQuery {
+    /// The last device id of the previous page; none for the first.
+    after: Option<u64>,
+    #[serde(default = "default_limit")]
+    limit: i64,
+}
+
+/// Devices that sent frames without being registered (not stored, not acknowledged): a tag not
+/// yet added to the inventory, or a stranger on the broker. Only the most recently heard are
+/// kept (`UNKNOWN_DEVICES_KEPT`), in device id order a page at a time, with how many were let
+/// go and their frames.
+pub async fn unknown_devices(
+    State(state): State<ApiState>,
+    Query(q): Query<UnknownQuery>,
+) -> Answer {
+    check_limit(q.limit)?;
     let seen: Vec<Value> = state
         .store
-        .unknown_devices()
+        .unknown_devices(q.after, q.limit)
         .await?
         .into_iter()
         .map(|d| {
@@ -48,7 +63,13 @@ pub async fn unknown_devices(State(state): State<ApiState>) -> Answer {
             })
         })
         .collect();
-    Ok(Json(seen).into_response())
+    let forgotten = state.store.unknown_devices_forgotten().await?;
+    Ok(Json(json!({
+        "devices": seen,
+        "kept_at_most": ingest::store::UNKNOWN_DEVICES_KEPT,
+        "forgotten": forgotten,
+    }))
+    .into_response())
 }
 
 /// A device for the inventory, and the key its frames are MACed with: it is registered with

@@ -1,16 +1,22 @@
-//! A probation client's state at a glance, for a caseload: in breach (an episode is open now),
-//! compliant (judged now, with fresh data from every fitted device and nothing open), or
-//! unknown (no order in force, no device fitted, or a device silent past its
-//! communication-lost time). Worked out here from the judge's episodes and ingest's last-seen
-//! times, so every screen that shows it agrees.
+//! A probation client's state at a glance, for a caseload: in breach (a breach episode is open
+//! now), compliant (judged now, with fresh data from every fitted device, no breach and no device
+//! fault open), or unknown (no order in force, no device fitted, or a device fault: a device
+//! silent past its communication-lost time, a flat battery, a wrong clock...). A device fault
+//! never makes the state a breach: while a tag is silent nobody knows what its wearer does, and
+//! the court summary counts those hours as no data too. Beside the state: the open breaches,
+//! warnings and device faults, and the client's alerts nobody has resolved yet, so that a caseload
+//! never shows "compliant" alone while an alert waits. Worked out here from the judge's episodes,
+//! ingest's last-seen times and the alerts, so every screen that shows it agrees.
 
+use alerts::lifecycle::AlertState;
+use alerts::records::AlertFilter;
 use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Json};
 use cases::{OrderFilter, OrderStatus};
 use ingest::store::DeviceKind;
-use judge::records::EpisodeState;
-use rules::Timestamp;
+use judge::records::{EpisodeState, StoredEpisode};
+use rules::{BreachKind, KindClass, Timestamp};
 use serde::Serialize;
 
 use crate::access;
@@ -26,13 +32,94 @@ pub enum Glance {
     Unknown,
 }
 
-/// Why a client's state is unknown.
+/// Why a client's state is unknown: nothing to judge by, or a device fault (named by its kind,
+/// as the episodes name it).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Unknown {
+    Setup(Setup),
+    Fault(BreachKind),
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Unknown {
+pub enum Setup {
     NoOrderInForce,
     NoDeviceFitted,
-    DeviceSilent,
+}
+
+/// An alert nobody has resolved yet, as a caseload lists it beside the state.
+#[derive(Clone, Debug, Serialize)]
+struct OpenAlert {
+    id: i64,
+    kind: BreachKind,
+    severity: rules::Severity,
+    state: AlertState,
+    raised: Timestamp,
+}
+
+/// The state from what is open now. Breaches decide first; then what is missing to judge by;
+/// then device faults, the silence of a fitted device first (it hides everything else).
+fn glance(
+    in_force: bool,
+    fitted: usize,
+    silent: bool,
+    breaches: &[StoredEpisode],
+    faults: &[StoredEpisode],
+) -> (Glance, Option<Unknown>) {
+    let lost = silent
+        || faults
+            .iter()
+            .any(|e| e.kind == BreachKind::CommunicationLost);
+    let worst_fault = faults.iter().max_by_key(|e| e.severity).map(|e| e.kind);
+    if !breaches.is_empty() {
+        (Glance::Breach, None)
+    } else if !in_force {
+        (Glance::Unknown, Some(Unknown::Setup(Setup::NoOrderInForce)))
+    } else if fitted == 0 {
+        (Glance::Unknown, Some(Unknown::Setup(Setup::NoDeviceFitted)))
+    } else if lost {
+        (
+            Glance::Unknown,
+            Some(Unknown::Fault(BreachKind::CommunicationLost)),
+        )
+    } else if let Some(kind) = worst_fault {
+        (Glance::Unknown, Some(Unknown::Fault(kind)))
+    } else {
+        (Glance::Compliant, None)
+    }
+}
+
+/// The client's alerts that are open or acknowledged, oldest first.
+async fn open_alerts(state: &ApiState, client_id: i64) -> Result<Vec<OpenAlert>, ApiError> {
+    let mut out = Vec::new();
+    for wanted in [AlertState::Open, AlertState::Acknowledged] {
+        let filter = AlertFilter {
+            state: Some(wanted),
+            client_ids: Some(vec![client_id]),
+            ..AlertFilter::default()
+        };
+        let mut before = None;
+        loop {
+            let page = alerts::records::list(&state.store, &filter, before, 500)
+                .await
+                .map_err(|error| {
+                    tracing::error!(%error, client_id, "reading the client's open alerts");
+                    ApiError::Internal
+                })?;
+            let Some(last) = page.last() else { break };
+            before = Some(last.id);
+            out.extend(page.into_iter().map(|a| OpenAlert {
+                id: a.id,
+                kind: a.kind,
+                severity: a.severity,
+                state: a.state,
+                raised: a.raised,
+            }));
+        }
+    }
+    out.sort_by_key(|a| a.id);
+    Ok(out)
 }
 
 pub async fn client_state(
@@ -53,15 +140,25 @@ pub async fn client_state(
         .await?
         .into_iter()
         .find(|o| o.terms.starts.0 <= now && now < o.terms.ends.0);
-    let open: Vec<_> = judge::records::episodes(&state.store, id, now, now + 1)
+    let mut breaches = Vec::new();
+    let mut warnings = Vec::new();
+    let mut faults = Vec::new();
+    for e in judge::records::episodes(&state.store, id, now, now + 1)
         .await
         .map_err(|error| {
             tracing::error!(%error, client_id = id, "reading episodes");
             ApiError::Internal
         })?
-        .into_iter()
-        .filter(|e| e.state == EpisodeState::Open)
-        .collect();
+    {
+        if e.state != EpisodeState::Open {
+            continue;
+        }
+        match e.kind.class() {
+            KindClass::Breach => breaches.push(e),
+            KindClass::Warning => warnings.push(e),
+            KindClass::DeviceFault => faults.push(e),
+        }
+    }
     let mut devices = Vec::new();
     let mut silent = false;
     if let Some(order) = &order {
@@ -83,13 +180,8 @@ pub async fn client_state(
             }));
         }
     }
-    let (glance, unknown) = match (&order, open.is_empty()) {
-        (_, false) => (Glance::Breach, None),
-        (None, true) => (Glance::Unknown, Some(Unknown::NoOrderInForce)),
-        (Some(_), true) if devices.is_empty() => (Glance::Unknown, Some(Unknown::NoDeviceFitted)),
-        (Some(_), true) if silent => (Glance::Unknown, Some(Unknown::DeviceSilent)),
-        (Some(_), true) => (Glance::Compliant, None),
-    };
+    let (glance, unknown) = glance(order.is_some(), devices.len(), silent, &breaches, &faults);
+    let alerts = open_alerts(&state, id).await?;
     state
         .cases
         .record_read(&caller.actor, &format!("client/{id}/state"), "")
@@ -99,8 +191,95 @@ pub async fn client_state(
         "state": glance,
         "unknown_because": unknown,
         "order_id": order.map(|o| o.id),
-        "open_episodes": open,
+        "open_breaches": breaches,
+        "open_warnings": warnings,
+        "open_device_faults": faults,
+        "open_alerts": alerts,
         "devices": devices,
     }))
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rules::ConditionRef;
+
+    fn open(kind: BreachKind) -> StoredEpisode {
+        StoredEpisode {
+            client_id: 1,
+            episode_id: 1,
+            order_id: 1,
+            condition: ConditionRef::Device { device: 1001 },
+            kind,
+            severity: kind.severity(),
+            start: Timestamp(0),
+            end: None,
+            state: EpisodeState::Open,
+            policy_revision: 1,
+            evidence: Vec::new(),
+            updated: Timestamp(0),
+        }
+    }
+
+    fn fault(kind: BreachKind) -> (Glance, Option<Unknown>) {
+        (Glance::Unknown, Some(Unknown::Fault(kind)))
+    }
+
+    #[test]
+    fn breaches_decide_then_what_is_missing_then_the_worst_fault() {
+        use BreachKind::*;
+        let strap = [open(StrapOpened)];
+        let faults = [open(BatteryLow), open(BatteryCritical), open(ClockSkewed)];
+        // A breach is a breach whatever else is open or missing.
+        assert_eq!(
+            glance(true, 1, true, &strap, &faults),
+            (Glance::Breach, None)
+        );
+        assert_eq!(glance(false, 0, false, &strap, &[]), (Glance::Breach, None));
+        // Nothing to judge by comes before a fault.
+        assert_eq!(
+            glance(false, 1, true, &[], &faults),
+            (Glance::Unknown, Some(Unknown::Setup(Setup::NoOrderInForce)))
+        );
+        assert_eq!(
+            glance(true, 0, false, &[], &faults),
+            (Glance::Unknown, Some(Unknown::Setup(Setup::NoDeviceFitted)))
+        );
+        // Silence hides everything else, whether the episode is open yet or not.
+        assert_eq!(
+            glance(true, 1, true, &[], &faults),
+            fault(CommunicationLost)
+        );
+        assert_eq!(
+            glance(
+                true,
+                1,
+                false,
+                &[],
+                &[open(BatteryLow), open(CommunicationLost)]
+            ),
+            fault(CommunicationLost)
+        );
+        // Otherwise the most severe fault; with none, compliant.
+        assert_eq!(glance(true, 1, false, &[], &faults), fault(BatteryCritical));
+        assert_eq!(
+            glance(true, 1, false, &[], &[open(NotCharged)]),
+            fault(NotCharged)
+        );
+        assert_eq!(glance(true, 1, false, &[], &[]), (Glance::Compliant, None));
+    }
+
+    #[test]
+    fn the_reason_is_named_as_the_episodes_name_it() {
+        let named = |u: Unknown| serde_json::to_value(u).expect("serialises");
+        assert_eq!(
+            named(Unknown::Fault(BreachKind::CommunicationLost)),
+            "communication_lost"
+        );
+        assert_eq!(
+            named(Unknown::Setup(Setup::NoDeviceFitted)),
+            "no_device_fitted"
+        );
+    }
 }

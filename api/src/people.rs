@@ -29,6 +29,16 @@ pub fn default_limit() -> i64 {
     100
 }
 
+/// A page of 1 to 500 rows; any other size is refused, never clamped, so that a caller asking
+/// for more is told so rather than silently given less.
+pub fn check_limit(limit: i64) -> Result<(), ApiError> {
+    if (1..=500).contains(&limit) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("limit", "must be 1 to 500"))
+    }
+}
+
 /// The ids a list showed, for the audit log.
 pub fn ids(ids: impl Iterator<Item = i64>) -> String {
     let ids: Vec<String> = ids.map(|id| id.to_string()).collect();

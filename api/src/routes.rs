@@ -118,6 +118,13 @@ const ORDER_FILTER: &[(&str, &str)] = &[
     ("status", "active, suspended, revoked or ended"),
     ("court", "only this court's orders"),
 ];
+const UNKNOWN_PAGE: &[(&str, &str)] = &[
+    (
+        "after",
+        "the last device id of the previous page (none for the first)",
+    ),
+    ("limit", "at most this many (1 to 500, default 100)"),
+];
 const DEVICE_FILTER: &[(&str, &str)] = &[
     (
         "after",
@@ -197,7 +204,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/clients/{id}", "clients", "One probation client", CASEWORK_AND_COURT, None, &[], people::get_client),
         route(M::PATCH, "/api/v1/clients/{id}", "clients", "Change a probation client's record", CASE_EDIT, Some("ClientChange"), &[], people::update_client),
         route(M::GET, "/api/v1/clients/{id}/episodes", "clients", "A client's breach episodes over a time range, with their evidence and the policy revision that judged them", CASEWORK_AND_COURT, None, EPISODE_RANGE, people::episodes),
-        route(M::GET, "/api/v1/clients/{id}/state", "clients", "A client's state at a glance: breach (an episode open now), compliant, or unknown (no order in force, no device fitted, a device silent), with the open episodes and the fitted devices' last contact", CASEWORK, None, &[], glance::client_state),
+        route(M::GET, "/api/v1/clients/{id}/state", "clients", "A client's state at a glance: breach (a breach episode open now), compliant, or unknown (no order in force, no device fitted, a device fault such as a silent tag), with the open breaches, warnings and device faults, the unresolved alerts and the fitted devices' last contact", CASEWORK, None, &[], glance::client_state),
         route(M::GET, "/api/v1/victims", "victims", "List victims", Access::Roles(&[Admin, Operator]), None, PAGE, people::list_victims),
         route(M::POST, "/api/v1/victims", "victims", "Register a victim (a contact and their device) for a unit in your care", CASE_EDIT, Some("NewVictim"), &[], people::create_victim),
         route(M::PATCH, "/api/v1/victims/{id}", "victims", "Change a victim's contact or device (those in whose care they are)", CASE_EDIT, Some("VictimChange"), &[], people::update_victim),
@@ -221,7 +228,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::POST, "/api/v1/notes", "notes", "Write a note on a client", CASEWORK, Some("NewNote"), &[], notes::create_note),
         // Devices.
         route(M::GET, "/api/v1/devices", "devices", "The device inventory", DEVICES_READ, None, DEVICE_FILTER, devices::list_devices),
-        route(M::GET, "/api/v1/devices/unknown", "devices", "Devices that sent frames without being registered: first and last seen, frames, over what", DEVICES_READ, None, &[], devices::unknown_devices),
+        route(M::GET, "/api/v1/devices/unknown", "devices", "Devices that sent frames without being registered: first and last seen, frames, over what; the most recently heard 1 000 kept, in device id order, with how many were let go and their frames", DEVICES_READ, None, UNKNOWN_PAGE, devices::unknown_devices),
         route(M::POST, "/api/v1/devices", "devices", "Add a device to the inventory", DEVICES_EDIT, Some("NewDevice"), &[], devices::create_device),
         route(M::GET, "/api/v1/devices/{id}", "devices", "One device with its live health", DEVICES_READ, None, &[], devices::get_device),
         route(M::PATCH, "/api/v1/devices/{id}", "devices", "Change a device's firmware or status", DEVICES_EDIT, Some("InventoryChange"), &[], devices::update_device),

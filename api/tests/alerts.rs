@@ -8,6 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use firmware_proto::EventCode;
 use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -33,7 +34,7 @@ async fn an_alert_from_raise_to_resolution() {
         let w = world(db).await;
         let mut own_feed = open_feed(&w, "officer.a", None).await;
         let mut other_feed = open_feed(&w, "officer.b", None).await;
-        strap_opened(&w).await;
+        tag_event(&w, 1, EventCode::StrapOpened).await;
 
         // Raised, on the officer's live feed within seconds.
         let text = read_until(&mut own_feed, "event: raised", Duration::from_secs(30)).await;

@@ -362,9 +362,16 @@ async fn a_clients_state_at_a_glance_and_devices_seen_unregistered() {
         let (status, glance) = w.call(Some("officer.a"), Method::GET, &state, None).await;
         assert_eq!(status, 200, "{name}: {glance}");
         assert_eq!(glance["state"], "unknown", "{name}: {glance}");
-        assert_eq!(glance["unknown_because"], "device_silent", "{name}");
+        assert_eq!(glance["unknown_because"], "communication_lost", "{name}");
         assert_eq!(glance["order_id"], w.order, "{name}");
-        assert_eq!(glance["open_episodes"], json!([]), "{name}");
+        for open in [
+            "open_breaches",
+            "open_warnings",
+            "open_device_faults",
+            "open_alerts",
+        ] {
+            assert_eq!(glance[open], json!([]), "{name}: {open}");
+        }
         assert_eq!(
             glance["devices"],
             json!([{ "device_id": w.device, "last_seen": null }]),
@@ -394,6 +401,28 @@ async fn a_clients_state_at_a_glance_and_devices_seen_unregistered() {
                 None,
             )
             .await;
-        assert_eq!((status, unknown), (200, json!([])), "{name}");
+        assert_eq!(
+            (status, unknown),
+            (
+                200,
+                json!({ "devices": [], "kept_at_most": 1000,
+                    "forgotten": { "ids": 0, "frames": 0 } })
+            ),
+            "{name}"
+        );
+        // A page size out of range is refused, not clamped.
+        for limit in ["0", "501", "-1"] {
+            let path = format!("/api/v1/devices/unknown?limit={limit}");
+            let (status, answer) = w.call(Some("technician"), Method::GET, &path, None).await;
+            assert_eq!(status, 422, "{name} {limit}: {answer}");
+            assert!(answer.to_string().contains("limit"), "{name}: {answer}");
+        }
+        let path = "/api/v1/devices/unknown?limit=500&after=18446744073709551615";
+        let (status, answer) = w.call(Some("technician"), Method::GET, path, None).await;
+        assert_eq!(
+            (status, &answer["devices"]),
+            (200, &json!([])),
+            "{name}: {answer}"
+        );
     }
 }

@@ -7,8 +7,24 @@ import { t, term } from '../i18n.js';
 import { age, dateTime, number } from '../format.js';
 import { attempt, badge, field, h, keepingFocus, section, select, table } from '../ui.js';
 
+/// Every unknown device the server keeps (at most its `kept_at_most`, a page of 500 at a time),
+/// the most recently heard first, and how many it let go.
+async function unknownDevices() {
+  const devices = [];
+  let page = { devices: [], forgotten: { ids: 0, frames: 0 } };
+  let after = '';
+  do {
+    page = await get(`/devices/unknown?limit=500${after}`);
+    devices.push(...page.devices);
+    after = `&after=${page.devices.at(-1)?.device_id}`;
+  } while (page.devices.length === 500);
+  devices.sort((a, b) => new Date(b.last_seen) - new Date(a.last_seen));
+  return { devices, forgotten: page.forgotten, kept: page.kept_at_most };
+}
+
 export async function render(root, { user, args }) {
-  const [inventory, unknown] = await Promise.all([get('/devices?limit=500'), get('/devices/unknown').catch(() => [])]);
+  const empty = { devices: [], forgotten: { ids: 0, frames: 0 } };
+  const [inventory, unknown] = await Promise.all([get('/devices?limit=500'), unknownDevices().catch(() => empty)]);
   const health = await Promise.all(inventory.map((d) => get(`/devices/${d.device_id}`).then((x) => x.health).catch(() => null)));
   const rows = inventory.map((d, i) => {
     const hth = health[i];
@@ -31,8 +47,12 @@ export async function render(root, { user, args }) {
   const parts = [
     h('h1', {}, t('devices.title')),
     section(t('devices.inventory'), table(t('devices.inventory'), [t('devices.id'), t('devices.serial'), t('devices.kind'), t('devices.model'), t('devices.firmware'), t('devices.status'), t('devices.last_seen'), t('devices.battery'), t('devices.signal'), t('devices.clock_skew')], rows, { class: 'devices' })),
-    section(t('devices.unknown'), h('p', {}, t('devices.unknown_intro')), table(t('devices.unknown'), [t('devices.id'), t('devices.first_seen'), t('devices.last_seen'), t('devices.frames'), t('timeline.via')],
-      unknown.map((u) => [String(u.device_id), dateTime(u.first_seen), dateTime(u.last_seen), number(u.frames), u.last_via]))),
+    section(t('devices.unknown'), h('p', {}, t('devices.unknown_intro')),
+      unknown.forgotten.ids > 0
+        ? h('p', { class: 'unknown-forgotten' }, t('devices.unknown_forgotten', { ids: number(unknown.forgotten.ids), frames: number(unknown.forgotten.frames), kept: number(unknown.kept) }))
+        : null,
+      table(t('devices.unknown'), [t('devices.id'), t('devices.first_seen'), t('devices.last_seen'), t('devices.frames'), t('timeline.via')],
+        unknown.devices.map((u) => [String(u.device_id), dateTime(u.first_seen), dateTime(u.last_seen), number(u.frames), u.last_via]))),
   ];
   if (['technician', 'admin'].includes(user.role)) parts.push(fitting(inventory, () => render(root, { user, args })));
   keepingFocus(root, () => root.replaceChildren(...parts));

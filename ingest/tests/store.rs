@@ -254,7 +254,7 @@ async fn unknown_devices_security_events_and_gaps_are_kept() {
             })
             .await
             .unwrap();
-        let unknown = store.unknown_devices().await.unwrap();
+        let unknown = store.unknown_devices(None, 500).await.unwrap();
         assert_eq!(unknown.len(), 1, "{backend}");
         assert_eq!(
             (

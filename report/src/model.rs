@@ -16,7 +16,7 @@ use judge::EpisodeState;
 use rules::observation::EvidenceRef;
 use rules::policy::{DeviceKind, MonitoringPolicy, WornDevice};
 use rules::schedule::{AuthorisedAbsence, Interval};
-use rules::{BreachKind, ConditionRef, Severity, Timestamp};
+use rules::{BreachKind, ConditionRef, KindClass, Severity, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::ReportError;
@@ -178,21 +178,6 @@ pub struct NotePart {
     pub text: String,
 }
 
-/// Device kinds of episode that say something about the device or the data, not the client's
-/// compliance: shown apart, never counted as breaches.
-pub fn is_device_event(kind: BreachKind) -> bool {
-    matches!(
-        kind,
-        BreachKind::CommunicationLost
-            | BreachKind::BatteryLow
-            | BreachKind::BatteryCritical
-            | BreachKind::NotCharged
-            | BreachKind::MainsPowerLost
-            | BreachKind::MotionWithoutFix
-            | BreachKind::ClockSkewed
-    )
-}
-
 /// Builds the report of `params` from the store.
 pub async fn build(store: &Store, cases: &Cases, params: &Params) -> Result<Report, ReportError> {
     params.check()?;
@@ -245,7 +230,9 @@ pub async fn build(store: &Store, cases: &Cases, params: &Params) -> Result<Repo
             evidence,
             alert,
         };
-        if is_device_event(part.kind) {
+        // Device faults say something about the device or the data, not the client's
+        // compliance: shown apart, never counted as breaches.
+        if part.kind.class() == KindClass::DeviceFault {
             device_events.push(part);
         } else {
             breaches.push(part);

@@ -66,6 +66,22 @@ pub enum BreachKind {
     ClockSkewed,
 }
 
+/// What an open episode of a kind says about the probation client (docs/rules.md, "Breaches,
+/// warnings and device faults"): the client's state at a glance and the court summary both sort
+/// episodes by it, so that they never disagree about what counts as a breach.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KindClass {
+    /// The client broke a condition of the order: curfew, zones, proximity, interfering with
+    /// the tag.
+    Breach,
+    /// Close to a breach, not one.
+    Warning,
+    /// About the device or the data, not the client's conduct: what the client did meanwhile
+    /// is not known from it.
+    DeviceFault,
+}
+
 /// How urgent a breach is; the alerts part may re-map these.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -90,6 +106,22 @@ impl BreachKind {
             LateArrival | EarlyDeparture | AbsentDuringCurfew | AbsentEntireCurfew
             | InclusionZoneLeft | CommunicationLost | CaseOpened => Severity::High,
             StrapOpened | VictimProximity | ExclusionZoneEntered => Severity::Critical,
+        }
+    }
+
+    pub fn class(self) -> KindClass {
+        use BreachKind::*;
+        match self {
+            LateArrival | EarlyDeparture | AbsentDuringCurfew | AbsentEntireCurfew
+            | ExclusionZoneEntered | InclusionZoneLeft | VictimProximity | StrapOpened
+            | CaseOpened | SkinContactLost | JammingSuspected | ShieldingSuspected => {
+                KindClass::Breach
+            }
+            ExclusionZoneApproached | InclusionZoneEdge | VictimProximityWarning => {
+                KindClass::Warning
+            }
+            CommunicationLost | BatteryLow | BatteryCritical | NotCharged | MainsPowerLost
+            | MotionWithoutFix | ClockSkewed => KindClass::DeviceFault,
         }
     }
 
@@ -305,5 +337,33 @@ pub(crate) fn reconcile(
         if !taken[i] && live(&t.episode) {
             out.push(EpisodeChange::Withdrawn(t.episode.clone()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_of_one_class_and_faults_never_breach() {
+        use BreachKind::*;
+        for kind in [
+            CommunicationLost,
+            BatteryLow,
+            BatteryCritical,
+            NotCharged,
+            ClockSkewed,
+        ] {
+            assert_eq!(kind.class(), KindClass::DeviceFault, "{kind:?}");
+        }
+        for kind in [
+            StrapOpened,
+            CaseOpened,
+            ExclusionZoneEntered,
+            AbsentEntireCurfew,
+        ] {
+            assert_eq!(kind.class(), KindClass::Breach, "{kind:?}");
+        }
+        assert_eq!(VictimProximityWarning.class(), KindClass::Warning);
     }
 }

@@ -27,7 +27,9 @@ mod zones;
 
 pub use curfew::{PresenceEvidence, presence_evidence};
 pub use engine::{Engine, EngineError};
-pub use episode::{BreachKind, ConditionRef, Episode, EpisodeChange, EpisodeId, Severity};
+pub use episode::{
+    BreachKind, ConditionRef, Episode, EpisodeChange, EpisodeId, KindClass, Severity,
+};
 pub use monitor::{Checkpoint, CheckpointError, ClientMonitor, Outcome};
 pub use observation::{DeviceEvent, DeviceId, Observation, Reading};
 pub use policy::{ClientId, CompiledPolicy, MonitoringPolicy, PolicyError};

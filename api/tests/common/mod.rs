@@ -4,13 +4,16 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use api::ApiState;
+use bytes::Bytes;
 use cases::{
     Actor, Cases, NewClient, NewInventoryDevice, NewOrder, NewUnit, NewUser, NewVictim, Role,
 };
+use firmware_proto::{Event, EventCode, FrameType, Message};
 use ingest::store::testing::TestDb;
-use ingest::store::{DeviceKind, Store};
+use ingest::store::{DeviceKind, DeviceUpdate, ObservationRow, Store, WriteBatch};
 use serde_json::{Value, json};
 
 pub const COURT: &str = "Rīgas pilsētas tiesa";
@@ -402,4 +405,43 @@ impl World {
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
     }
+}
+
+/// Tag 1001 sends event `code` now as its frame `seq`, stored as the ingest writer would store it
+/// (the device registered first if it is not yet).
+pub async fn tag_event(w: &World, seq: u32, code: EventCode) {
+    let now = chrono::Utc::now().timestamp_millis();
+    w.store
+        .register_devices(&[(1001, DeviceKind::GpsTag, None)], now)
+        .await
+        .expect("registered");
+    let message = Message::Event(Event { code, value: 0 });
+    let row = ObservationRow {
+        device_id: 1001,
+        seq,
+        frame_type: FrameType::Event.to_u8(),
+        flags: 0,
+        device_time_ms: now,
+        received_at_ms: now,
+        via: Arc::from("mqtt"),
+        clock_skewed: false,
+        fields: ingest::fields_json(&message),
+        raw: Bytes::from_static(&[1]),
+    };
+    w.store
+        .write_batch(&WriteBatch {
+            observations: vec![row],
+            devices: vec![DeviceUpdate {
+                id: 1001,
+                acked_through: seq,
+                down_seq: 0,
+                last_seen_ms: now,
+                last_via: Arc::from("mqtt"),
+                clock_offset_ms: None,
+                clock_skewed: None,
+            }],
+            ..WriteBatch::default()
+        })
+        .await
+        .expect("committed");
 }

@@ -74,6 +74,62 @@ pub struct UnknownDevice {
     pub last_via: String,
 }
 
+/// Most unknown devices kept: the most recently heard. A flood of frames from invented ids must
+/// not grow the table, or the list a technician reads, without bound; the ones let go are
+/// counted in [`ForgottenUnknown`].
+pub const UNKNOWN_DEVICES_KEPT: i64 = 1_000;
+
+/// The unknown devices let go to keep [`UNKNOWN_DEVICES_KEPT`], and the frames they had sent.
+/// An id let go and heard again is kept anew, and counted again if let go again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ForgottenUnknown {
+    pub ids: i64,
+    pub frames: i64,
+}
+
+/// Orders device ids as the wire's unsigned numbers: stored as signed bits (`db_id`), ids above
+/// `i64::MAX` are negative and come after the others.
+const UNSIGNED_ORDER: &str = "CASE WHEN id < 0 THEN 1 ELSE 0 END";
+
+/// Lets go of the unknown devices heard least recently, beyond the [`UNKNOWN_DEVICES_KEPT`]
+/// newest, counting them: run in the transaction that stored a batch's unknown sightings. The
+/// cut-off is found by walking the recency index from the newest end past the kept rows, so a
+/// batch costs at most that many index steps and the rows it lets go, however many ids were
+/// ever seen.
+pub(super) async fn forget_oldest_unknown(
+    tx: &mut super::WriteTx,
+) -> Result<(), StoreError> {
+    let cut: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT last_seen_ms, id FROM unknown_devices
+         ORDER BY last_seen_ms DESC, id DESC LIMIT 1 OFFSET $1",
+    )
+    .bind(UNKNOWN_DEVICES_KEPT)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((last_seen_ms, id)) = cut else {
+        return Ok(());
+    };
+    let frames: Vec<(i64,)> = sqlx::query_as(
+        // A row value, so that PostgreSQL walks the recency index rather than the table.
+        "DELETE FROM unknown_devices WHERE (last_seen_ms, id) <= ($1, $2) RETURNING frames",
+    )
+    .bind(last_seen_ms)
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let ids = i64::try_from(frames.len()).unwrap_or(i64::MAX);
+    let frames = frames.iter().fold(0i64, |sum, (f,)| sum.saturating_add(*f));
+    sqlx::query(
+        "UPDATE unknown_devices_forgotten SET ids = ids + $1, frames = frames + $2 WHERE id = 1",
+    )
+    .bind(ids)
+    .bind(frames)
+    .execute(&mut **tx)
+    .await?;
+    tracing::debug!(ids, frames, "let go of the oldest unknown devices");
+    Ok(())
+}
+
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct SecurityEvent {
     pub device_id: u64,
@@ -187,13 +243,38 @@ impl Store {
         Ok(devices)
     }
 
-    pub async fn unknown_devices(&self) -> Result<Vec<UnknownDevice>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, first_seen_ms, last_seen_ms, frames, last_via FROM unknown_devices
-             ORDER BY last_seen_ms DESC",
-        )
-        .fetch_all(self.pool())
-        .await?;
+    /// The unknown devices kept, in device id order: those after `after` (the last id of the
+    /// previous page; `None` for the first), at most `limit`.
+    pub async fn unknown_devices(
+        &self,
+        after: Option<u64>,
+        limit: i64,
+    ) -> Result<Vec<UnknownDevice>, StoreError> {
+        let columns = "id, first_seen_ms, last_seen_ms, frames, last_via";
+        let rows = match after {
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {columns} FROM unknown_devices
+                     ORDER BY {UNSIGNED_ORDER}, id LIMIT $1"
+                ))
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+            Some(after) => {
+                let after = db_id(after);
+                sqlx::query(&format!(
+                    "SELECT {columns} FROM unknown_devices
+                     WHERE {UNSIGNED_ORDER} > $1 OR ({UNSIGNED_ORDER} = $1 AND id > $2)
+                     ORDER BY {UNSIGNED_ORDER}, id LIMIT $3"
+                ))
+                .bind(i64::from(after < 0))
+                .bind(after)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+        };
         rows.iter()
             .map(|row| {
                 Ok(UnknownDevice {
@@ -205,6 +286,16 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// How many unknown devices were let go to keep the list bounded, and their frames.
+    pub async fn unknown_devices_forgotten(&self) -> Result<ForgottenUnknown, StoreError> {
+        let (ids, frames): (i64, i64) =
+            sqlx::query_as("SELECT ids, frames FROM unknown_devices_forgotten WHERE id = 1")
+                .fetch_optional(self.pool())
+                .await?
+                .unwrap_or((0, 0));
+        Ok(ForgottenUnknown { ids, frames })
     }
 
     pub async fn security_events(&self, device_id: u64) -> Result<Vec<SecurityEvent>, StoreError> {

@@ -23,7 +23,10 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Database, Executor, TransactionManager};
 use tokio::sync::watch;
 
-pub use devices::{DeviceKind, DeviceRecord, SecurityEvent, SeqGap, UnknownDevice};
+pub use devices::{
+    DeviceKind, DeviceRecord, ForgottenUnknown, SecurityEvent, SeqGap, UNKNOWN_DEVICES_KEPT,
+    UnknownDevice,
+};
 use health::StorageHealth;
 pub use health::{StorageFault, StorageState};
 pub use observations::{

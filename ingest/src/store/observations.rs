@@ -290,6 +290,9 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         }
+        if !batch.unknown.is_empty() {
+            super::devices::forget_oldest_unknown(tx).await?;
+        }
         for event in &batch.security {
             sqlx::query(
                 "INSERT INTO security_events (device_id, at_ms, reason, frames, via)

@@ -77,6 +77,19 @@ const MIGRATIONS: &[&[&str]] = &[
         "postgres: ALTER TABLE observations ADD COLUMN IF NOT EXISTS row_id BIGINT GENERATED ALWAYS AS IDENTITY",
         "postgres: CREATE UNIQUE INDEX IF NOT EXISTS observations_by_row ON observations (row_id)",
     ],
+    &[
+        // Only the most recently heard unknown devices are kept (`UNKNOWN_DEVICES_KEPT`): the
+        // index finds the oldest without a scan, and one row counts what was forgotten.
+        "CREATE INDEX IF NOT EXISTS unknown_devices_by_recency
+        ON unknown_devices (last_seen_ms, id)",
+        "CREATE TABLE IF NOT EXISTS unknown_devices_forgotten (
+        id BIGINT PRIMARY KEY,
+        ids BIGINT NOT NULL,
+        frames BIGINT NOT NULL
+    )",
+        "INSERT INTO unknown_devices_forgotten (id, ids, frames) VALUES (1, 0, 0)
+        ON CONFLICT (id) DO NOTHING",
+    ],
 ];
 
 /// The statement as `backend` spells it, or None if it is the other backend's alone.

@@ -1,0 +1,128 @@
+//! A probation client's state at a glance, on both backends, as the judge leaves it: a silent
+//! tag makes it unknown (communication lost), never a breach; a breach with a device fault at
+//! once is a breach with the fault listed beside it; an alert nobody has resolved stays beside
+//! the state after the breach behind it has ended.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use firmware_proto::EventCode;
+use ingest::store::testing::test_databases;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// The kinds of the episodes or alerts in `list`.
+fn kinds(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["kind"].as_str())
+        .collect()
+}
+
+/// The client's state once `done` holds of it (the judge steps each second), or the last one
+/// read when 30 s have passed.
+async fn state_once(w: &World, done: impl Fn(&Value) -> bool) -> Value {
+    let path = format!("/api/v1/clients/{}/state", w.client);
+    let mut last = Value::Null;
+    for _ in 0..150 {
+        let (status, state) = w.call(Some("officer.a"), Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{state}");
+        if done(&state) {
+            return state;
+        }
+        last = state;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    last
+}
+
+#[tokio::test]
+async fn faults_are_not_breaches_and_open_alerts_stand_beside_the_state() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+
+        // The strap opens: a breach, with its alert.
+        tag_event(&w, 1, EventCode::StrapOpened).await;
+        let state = state_once(&w, |s| s["state"] == "breach").await;
+        assert_eq!(state["state"], "breach", "{name}: {state}");
+        assert_eq!(state["unknown_because"], Value::Null, "{name}");
+        assert_eq!(kinds(&state["open_breaches"]), ["strap_opened"], "{name}");
+        assert_eq!(state["open_device_faults"], json!([]), "{name}");
+        let state = state_once(&w, |s| !kinds(&s["open_alerts"]).is_empty()).await;
+        let alert = state["open_alerts"][0].clone();
+        assert_eq!(
+            (alert["kind"].as_str(), alert["state"].as_str()),
+            (Some("strap_opened"), Some("open")),
+            "{name}: {state}"
+        );
+
+        // Closed again: compliant, but the alert nobody resolved stays beside the state.
+        tag_event(&w, 2, EventCode::StrapClosed).await;
+        let state = state_once(&w, |s| s["state"] == "compliant").await;
+        assert_eq!(state["state"], "compliant", "{name}: {state}");
+        assert_eq!(state["open_breaches"], json!([]), "{name}");
+        assert_eq!(
+            state["open_alerts"],
+            json!([alert]),
+            "{name}: an unresolved alert is shown"
+        );
+
+        // The order now finds a tag silent after 2 s, and the tag falls silent: the silence is a
+        // device fault, so the state is unknown, with the open episode beside it.
+        let mut terms = terms(w.victim);
+        terms["health"] = json!({ "comm_lost_tag": "2s" });
+        let (status, varied) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                &format!("/api/v1/orders/{}/revisions", w.order),
+                Some(json!({ "terms": terms, "reason": "court decision 2" })),
+            )
+            .await;
+        assert_eq!(status, 201, "{name}: {varied}");
+        // The new policy's monitor counts the silence from the first frame it hears.
+        tag_event(&w, 3, EventCode::ChargerConnected).await;
+        let state = state_once(&w, |s| {
+            kinds(&s["open_device_faults"]).contains(&"communication_lost")
+        })
+        .await;
+        assert_eq!(
+            kinds(&state["open_device_faults"]),
+            ["communication_lost"],
+            "{name}: {state}"
+        );
+        assert_eq!(
+            (state["state"].as_str(), state["unknown_because"].as_str()),
+            (Some("unknown"), Some("communication_lost")),
+            "{name}: {state}"
+        );
+        assert_eq!(state["open_breaches"], json!([]), "{name}");
+
+        // The strap opens again and the tag falls silent again: a breach, the fault listed.
+        tag_event(&w, 4, EventCode::StrapOpened).await;
+        let state = state_once(&w, |s| {
+            kinds(&s["open_breaches"]) == ["strap_opened"]
+                && kinds(&s["open_device_faults"]) == ["communication_lost"]
+        })
+        .await;
+        assert_eq!(
+            (state["state"].as_str(), &state["unknown_because"]),
+            (Some("breach"), &Value::Null),
+            "{name}: {state}"
+        );
+        assert_eq!(
+            kinds(&state["open_device_faults"]),
+            ["communication_lost"],
+            "{name}: {state}"
+        );
+        assert_eq!(
+            kinds(&state["open_breaches"]),
+            ["strap_opened"],
+            "{name}: {state}"
+        );
+    }
+}
