@@ -7,7 +7,6 @@
 
 mod common;
 #[path = "common/webdriver.rs"]
-#[allow(dead_code)] // this test uses part of it
 mod webdriver;
 
 use common::*;

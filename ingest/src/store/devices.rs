@@ -96,9 +96,7 @@ const UNSIGNED_ORDER: &str = "CASE WHEN id < 0 THEN 1 ELSE 0 END";
 /// cut-off is found by walking the recency index from the newest end past the kept rows, so a
 /// batch costs at most that many index steps and the rows it lets go, however many ids were
 /// ever seen.
-pub(super) async fn forget_oldest_unknown(
-    tx: &mut super::WriteTx,
-) -> Result<(), StoreError> {
+pub(super) async fn forget_oldest_unknown(tx: &mut super::WriteTx) -> Result<(), StoreError> {
     let cut: Option<(i64, i64)> = sqlx::query_as(
         "SELECT last_seen_ms, id FROM unknown_devices
          ORDER BY last_seen_ms DESC, id DESC LIMIT 1 OFFSET $1",
