@@ -228,6 +228,7 @@ pub async fn world(db: TestDb) -> World {
         alerts: Some(alerts.clone()),
         downlink: None,
         secure_cookies: false,
+        sign_in: Default::default(),
     })
     .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
