@@ -70,7 +70,7 @@ impl Cases {
         origin: &str,
     ) -> Result<Result<Issued, Refusal>, CasesError> {
         let name: String = username.chars().take(NAME_CHARS).collect();
-        self.flush_ended_minutes().await?;
+        self.flush_ended_sign_in_refusals().await?;
         if let Some(until_ms) = self.claim_check(&name, origin).await? {
             return Ok(Err(Refusal::LockedOut { until_ms }));
         }
@@ -224,8 +224,8 @@ impl Cases {
 
     /// Writes the refusals counted in every minute that began before `before_ms` to the audit
     /// log, one entry per name, address and minute, and forgets the lock-out counts whose
-    /// window and lock have ended. sargs calls it each minute; the counts wait in the database
-    /// until then, so a restart loses none. Returns the entries written.
+    /// window and lock have ended. The counts wait in the database until then, so a restart
+    /// loses none. Returns the entries written.
     pub async fn flush_sign_in_refusals(&self, before_ms: i64) -> Result<usize, CasesError> {
         let now = now_ms();
         let mut tx = self.write().await?;
@@ -274,8 +274,9 @@ impl Cases {
         Ok(rows.len())
     }
 
-    /// Flushes the minutes that have ended, at most once a minute per process.
-    async fn flush_ended_minutes(&self) -> Result<(), CasesError> {
+    /// Writes the refusals of the minutes that have ended ([`Cases::flush_sign_in_refusals`]),
+    /// at most once a minute per process: each sign-in calls it, and sargs each minute.
+    pub async fn flush_ended_sign_in_refusals(&self) -> Result<(), CasesError> {
         let minute = minute_of(now_ms());
         if self.refusals_flushed.swap(minute, Ordering::Relaxed) < minute {
             self.flush_sign_in_refusals(minute).await?;
