@@ -5,11 +5,14 @@
 
 use cases::{
     Actor, Cases, CasesError, DeviceStatus, NewAbsence, NewClient, NewInventoryDevice, NewNote,
-    NewOrder, NewUnit, NewUser, NewVictim, OrderStatus, OrderTerms, Role,
+    NewOrder, NewUser, NewVictim, OrderStatus, OrderTerms, Role,
 };
+use common::with_officer;
 use ingest::store::testing::test_databases;
 use ingest::store::{DeviceKind, Store};
 use rules::Timestamp;
+
+mod common;
 
 fn at(text: &str) -> Timestamp {
     text.parse().expect("a time")
@@ -68,31 +71,7 @@ struct World {
 }
 
 async fn world(store: Store) -> World {
-    let cases = Cases::open(store).await.expect("cases open");
-    let unit = cases
-        .create_unit(
-            &sys(),
-            &NewUnit {
-                name: "Rīgas teritoriālā struktūrvienība".into(),
-                parent_id: None,
-            },
-        )
-        .await
-        .expect("unit");
-    let officer = cases
-        .create_user(
-            &sys(),
-            &NewUser {
-                username: "ilze.ozola".into(),
-                display_name: "Ilze Ozola".into(),
-                role: Role::Officer,
-                unit_id: Some(unit.id),
-                court: None,
-                password: "correct horse battery".into(),
-            },
-        )
-        .await
-        .expect("officer");
+    let (cases, officer) = with_officer(store).await;
     let client = cases
         .create_client(&sys(), &client_json(officer.id, "01019012345"))
         .await
