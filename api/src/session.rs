@@ -56,7 +56,8 @@ pub async fn login(
             until: None,
         }),
         Err(Refusal::LockedOut { until_ms }) => {
-            let until = chrono::DateTime::from_timestamp_millis(until_ms)
+            // In whole seconds, rounded up: trying again at `until` finds the lock ended.
+            let until = chrono::DateTime::from_timestamp_millis(until_ms + 999)
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
                 .unwrap_or_default();
             Err(ApiError::Refused {
