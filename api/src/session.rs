@@ -50,6 +50,9 @@ pub async fn login(
             let body = json!({ "user": issued.user, "session": issued.credential });
             Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
         }
+        // Too many sign-ins at once across all addresses and names: the queue for password
+        // checks is full; it drains within about a second.
+        Err(Refusal::Busy) => Err(ApiError::TooManyAttempts { retry_after_s: 1 }),
         Err(Refusal::WrongNameOrPassword) => Err(ApiError::Refused {
             code: "wrong_credentials",
             message: "wrong username or password".to_string(),

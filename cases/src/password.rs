@@ -2,9 +2,9 @@
 //!
 //! argon2 is slow on purpose (tens of milliseconds of one core, and 19 MiB), so it never runs
 //! on the async workers that also carry ingest's ACKs: every hash and check goes to tokio's
-//! blocking threads, at most [`Pool`]-size at a time, and the rest wait their turn. The pool
-//! leaves one core free for everything else, so a flood of sign-ins slows sign-ins, not
-//! devices.
+//! blocking threads, at most one fewer than the cores at a time, and the rest wait their turn;
+//! so a flood of sign-ins slows sign-ins, not devices. Sign-ins waiting are bounded too: past
+//! [`CHECKS_PER_THREAD`] per thread a sign-in is turned away at once ([`ticket`]).
 //!
 //! A new password is refused, before anything costly is done with it, when it is shorter than
 //! [`MIN_PASSWORD_CHARS`] or longer than [`MAX_PASSWORD_BYTES`]; then when zxcvbn's estimate
@@ -12,6 +12,7 @@
 //! display name. Each refusal has a stable code that the console words in its own languages.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
@@ -84,14 +85,52 @@ pub(crate) fn policy_errors(
 
 /// The blocking threads argon2 may use at once: one fewer than the cores (at least one), so
 /// that the async workers always have a core.
-struct Pool(Semaphore);
+struct Pool {
+    threads: Semaphore,
+    /// Sign-in checks holding a [`Ticket`]: running or waiting their turn.
+    checks: AtomicUsize,
+    most_checks: usize,
+}
+
+/// Sign-in checks let wait per thread: about half a second of argon2 each. Beyond that a
+/// sign-in is refused at once rather than queued, so a flood cannot pile up waiting requests
+/// (and their connections) without end.
+const CHECKS_PER_THREAD: usize = 32;
 
 fn pool() -> &'static Pool {
     static POOL: OnceLock<Pool> = OnceLock::new();
     POOL.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Pool(Semaphore::new(cores.saturating_sub(1).max(1)))
+        let threads = cores.saturating_sub(1).max(1);
+        Pool {
+            threads: Semaphore::new(threads),
+            checks: AtomicUsize::new(0),
+            most_checks: threads * CHECKS_PER_THREAD,
+        }
     })
+}
+
+/// A place in the queue for a sign-in's password check, given back when dropped.
+pub(crate) struct Ticket(());
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        pool().checks.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A place for one password check, or None when as many are already running or waiting as
+/// the pool may queue.
+pub(crate) fn ticket() -> Option<Ticket> {
+    let pool = pool();
+    let taken = pool
+        .checks
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+            (n < pool.most_checks).then_some(n + 1)
+        })
+        .is_ok();
+    // Made only when taken: a Ticket made and dropped would give back a place never taken.
+    taken.then(|| Ticket(()))
 }
 
 /// Runs `work` on a blocking thread when the pool has room.
@@ -99,7 +138,7 @@ async fn on_pool<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, CasesError> {
     let _permit = pool()
-        .0
+        .threads
         .acquire()
         .await
         .map_err(|e| CasesError::Corrupt(format!("the password pool closed: {e}")))?;
@@ -136,8 +175,12 @@ fn decoy() -> &'static str {
 
 /// Whether `password` is the one hashed in `hash`; with no hash (no such user), a check as
 /// costly against a decoy, which never matches. A password longer than any accepted is wrong
-/// without being hashed.
-pub(crate) async fn matches(hash: Option<String>, password: &str) -> Result<bool, CasesError> {
+/// without being hashed. The ticket is the check's place in the queue.
+pub(crate) async fn matches(
+    _ticket: Ticket,
+    hash: Option<String>,
+    password: &str,
+) -> Result<bool, CasesError> {
     if password.len() > MAX_PASSWORD_BYTES {
         return Ok(false);
     }
@@ -168,6 +211,25 @@ mod tests {
             "Ilze Ozola",
         );
         errors.into_iter().filter_map(|e| e.code).collect()
+    }
+
+    #[test]
+    fn the_check_queue_is_bounded() {
+        let mut held = Vec::new();
+        while let Some(place) = ticket() {
+            held.push(place);
+            assert!(
+                held.len() <= pool().most_checks,
+                "never more than the bound"
+            );
+        }
+        assert_eq!(held.len(), pool().most_checks);
+        assert!(
+            ticket().is_none(),
+            "a sign-in past the bound is turned away"
+        );
+        held.pop();
+        assert!(ticket().is_some(), "a place given back is taken again");
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub enum Refusal {
     LockedOut {
         until_ms: i64,
     },
+    /// Too many sign-ins are waiting for their passwords to be checked; try again shortly.
+    /// Nothing was checked or counted.
+    Busy,
 }
 
 /// Refusals of one name from one address in one minute.
@@ -70,6 +73,10 @@ impl Cases {
         origin: &str,
     ) -> Result<Result<Issued, Refusal>, CasesError> {
         let name: String = username.chars().take(NAME_CHARS).collect();
+        // A place in the check queue first: a sign-in turned away claims nothing.
+        let Some(ticket) = password::ticket() else {
+            return Ok(Err(Refusal::Busy));
+        };
         self.flush_ended_sign_in_refusals().await?;
         if let Some(until_ms) = self.claim_check(&name, origin).await? {
             return Ok(Err(Refusal::LockedOut { until_ms }));
@@ -81,8 +88,8 @@ impl Cases {
                 .await?;
         // A disabled user is no user: checked against the decoy, never right.
         let user = row.filter(|&(_, _, disabled)| disabled == 0);
-        let right =
-            password::matches(user.as_ref().map(|(_, hash, _)| hash.clone()), password).await?;
+        let hash = user.as_ref().map(|(_, hash, _)| hash.clone());
+        let right = password::matches(ticket, hash, password).await?;
         match user.filter(|_| right) {
             Some((id, _, _)) => self.signed_in(id, &name, origin).await,
             None => self.wrong_password(&name, origin).await,

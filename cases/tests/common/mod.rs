@@ -2,7 +2,7 @@
 //! refused-sign-ins audit entry.
 #![allow(dead_code)] // each test file uses part of this
 
-use cases::{Actor, AuditEntry, Cases, NewUnit, NewUser, Role};
+use cases::{Actor, AuditEntry, Cases, Issued, NewUnit, NewUser, Refusal, Role};
 use ingest::store::Store;
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -52,4 +52,20 @@ pub fn count(entries: &[AuditEntry], name: &str, what: &str) -> u64 {
             before.trim().parse::<u64>().expect("a count")
         })
         .sum()
+}
+
+/// A sign-in, tried again while the queue for password checks is full (it is the process's,
+/// and tests running at once share it): the answer once the password was considered.
+pub async fn login(
+    cases: &Cases,
+    name: &str,
+    password: &str,
+    origin: &str,
+) -> Result<Issued, Refusal> {
+    loop {
+        match cases.login(name, password, origin).await.expect("answered") {
+            Err(Refusal::Busy) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+            answer => return answer,
+        }
+    }
 }
