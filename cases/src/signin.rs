@@ -12,9 +12,14 @@
 //! per window. A right password gives its own claim back, and is refused after all if a lock
 //! began while it was being checked.
 //!
+//! A sign-in first takes a place in the bounded queue for password checks
+//! (crate::password::ticket); when it is full the answer is [`Refusal::Busy`] at once, with
+//! nothing claimed or counted.
+//!
 //! Refusals are counted per name, address and minute and written to the audit log as one entry
 //! each when the minute is over ([`Cases::flush_sign_in_refusals`]), so a flood of wrong
-//! passwords grows the append-only log by a bounded amount. Sign-ins are recorded one by one.
+//! passwords grows the append-only log by one entry per name, address and minute, not one per
+//! attempt. Sign-ins are recorded one by one.
 
 use std::sync::atomic::Ordering;
 
