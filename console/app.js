@@ -3,6 +3,7 @@
 // changes.
 
 import { api, ApiError, get, whenSessionEnds } from './api.js';
+import { dateTime, number } from './format.js';
 import { initialLanguage, language, languages, setLanguage, t } from './i18n.js';
 import { announce, failure, field, h, keepingFocus } from './ui.js';
 import { drawStorage, stopWatchingStorage, watchStorage } from './storage.js';
@@ -161,11 +162,20 @@ function loginPage() {
         await go((NAV[state.user.role] ?? [['alerts']])[0][0]);
       }
     } catch (e) {
-      error.textContent = e instanceof ApiError && e.status === 401 ? t('login.wrong') : failure(e);
+      error.textContent = signInRefused(e);
     }
   });
   main().replaceChildren(form);
   username.focus();
+}
+
+/// Why a sign-in was refused, in words: a locked account says until when (Riga time).
+function signInRefused(e) {
+  if (!(e instanceof ApiError)) return failure(e);
+  if (e.body?.error === 'locked_out' && e.body.until) return t('login.locked', { until: dateTime(e.body.until) });
+  if (e.status === 429) return t('login.slow_down', { seconds: number(e.body?.retry_after_s ?? 60) });
+  if (e.status === 401) return t('login.wrong');
+  return failure(e);
 }
 
 async function logout() {

@@ -1,7 +1,7 @@
 // Building the page from data without innerHTML, so that nothing from the API is ever read as
 // markup; and the few widgets every page uses.
 
-import { t } from './i18n.js';
+import { t, term } from './i18n.js';
 
 /// An element: `h('button', { class: 'x', onclick }, 'text', child)`.
 export function h(tag, attrs = {}, ...children) {
@@ -70,7 +70,8 @@ export function announce(text, kind = 'info') {
 
 /// What went wrong with an API call, in words.
 export function failure(error) {
-  const fields = error?.body?.fields?.map((f) => `${f.field}: ${f.reason}`).join('; ');
+  // A reason with a code is worded from the catalogs; the others are the API's English.
+  const fields = error?.body?.fields?.map((f) => `${f.field}: ${f.code ? term('field_error', f.code) : f.reason}`).join('; ');
   if (error?.status === 403) return t('error.forbidden');
   if (error?.status === 401) return t('error.signed_out');
   return [t('error.failed'), error?.body?.message ?? error?.message, fields].filter(Boolean).join(' ');

@@ -34,6 +34,7 @@ pub struct Running {
     pub alerts: Arc<Alerts>,
     ingest: Ingest,
     http_task: JoinHandle<()>,
+    refusals_task: JoinHandle<()>,
 }
 
 pub fn describe(location: &StoreLocation) -> String {
@@ -124,6 +125,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
         .await
         .context("starting the alerts")?,
     );
+    let refusals_task = tokio::spawn(write_refused_sign_ins(cases.clone()));
     let app = http::router(
         metrics.clone(),
         api::ApiState {
@@ -133,6 +135,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
             alerts: Some(alerts.clone()),
             downlink: Some(ingest.downlink()),
             secure_cookies: config.secure_cookies,
+            sign_in: Default::default(),
         },
         config.map_tiles.clone(),
     );
@@ -152,7 +155,20 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
         alerts,
         ingest,
         http_task,
+        refusals_task,
     })
+}
+
+/// Refused sign-ins reach the audit log a minute at a time (cases::Cases::login); this writes
+/// each minute soon after it ends even when no further sign-in comes to do it.
+async fn write_refused_sign_ins(cases: cases::Cases) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        if let Err(error) = cases.flush_ended_sign_in_refusals().await {
+            tracing::warn!(%error, "writing refused sign-ins to the audit log");
+        }
+    }
 }
 
 impl Running {
@@ -165,6 +181,7 @@ impl Running {
             tracing::warn!(%error, "taking the last episodes into alerts");
         }
         self.http_task.abort();
+        self.refusals_task.abort();
         if let Ok(alerts) = Arc::try_unwrap(self.alerts) {
             alerts.shutdown().await;
         }

@@ -61,7 +61,7 @@ impl Office {
 /// records an order with a nightly curfew and an exclusion zone; the technician adds the tag
 /// with its key and fits it; the live judge takes the order up.
 async fn set_up(name: &str, location: &StoreLocation, dir: &Path) -> Office {
-    let admin_password = "a long admin password";
+    let admin_password = "a long chairperson passphrase";
     add_admin(location, admin_password);
     let service = Service::start(location, &[], dir);
     let base = format!("http://{}", service.http.trim_start_matches("http://"));

@@ -317,6 +317,16 @@ async fn users_add_and_audit_verify() {
     let weak = add("admin2", "short");
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
+    // Long enough is not enough: guessable, or the user's own name, is refused, saying why.
+    for (password, why) in [
+        ("aaaaaaaaaaaa", "too easy to guess"),
+        ("admin2-admin2", "must not contain the user name"),
+    ] {
+        let refused = add("admin2", password);
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(why), "{stderr}");
+    }
     fails_with(
         &args(&[
             "users",

@@ -4,8 +4,9 @@
 //! operator acknowledges and resolves it with a note; an officer records an authorised absence;
 //! the language switches between Latvian and English; an administrator sees the queue but acts
 //! on nothing; everyone signs out. Then an operator escalates, asks the tag for a fix and writes
-//! notes; the console is worked by keyboard alone; and the map draws tiles from the server it
-//! is given. Each on SQLite, and on PostgreSQL when `SARGS_TEST_DATABASE_URL` is set.
+//! notes; the console is worked by keyboard alone; the map draws tiles from the server it is
+//! given; and a locked-out user is told until when. Each on SQLite, and on PostgreSQL when
+//! `SARGS_TEST_DATABASE_URL` is set.
 //!
 //! With `SARGS_SCREENSHOTS=docs/console` the main pages are saved there as PNGs.
 
@@ -768,6 +769,87 @@ async fn the_map_draws_tiles_from_the_server_it_is_given() {
             "{foreign:?}"
         );
         sign_out(&browser).await;
+        browser.quit().await;
+    }
+}
+
+/// A locked-out user is told so, and until when in Riga time, in English and in Latvian; not
+/// that the password is wrong.
+#[tokio::test]
+async fn a_locked_out_user_is_told_until_when_in_a_browser() {
+    for db in test_databases().await {
+        let dir = tempfile::tempdir().expect("dir");
+        let (service, _admin, _) = start_with_admin(&db.location, &[], dir.path(), PASSWORD).await;
+        let base = service.http.clone();
+        let browser = Browser::start(1366, 1000, "en-GB,en").await;
+        browser.goto(&format!("{base}/")).await;
+        let attempt = async |password: &str| {
+            browser.fill("#login input[name=username]", "admin").await;
+            browser.fill("#login input[name=password]", password).await;
+            browser.click("#login button[type=submit]").await;
+        };
+        for i in 1..cases::MAX_FAILURES {
+            attempt(&format!("wrong password {i}")).await;
+            // Each answer replaces the one before; wait for this one's to be drawn.
+            browser
+                .poll("the refusal", async || {
+                    let text = browser
+                        .script("return document.getElementById('login-error').textContent")
+                        .await;
+                    (text == "Wrong user name or password.").then_some(())
+                })
+                .await;
+            browser
+                .script("document.getElementById('login-error').textContent = ''")
+                .await;
+        }
+        attempt("wrong password 5").await;
+        let told = browser.wait_text("#login-error", "locked until").await;
+        // The lock's end as the API gives it, in Riga's time as the console writes times.
+        let answer: Value = reqwest::Client::new()
+            .post(format!("{base}/api/v1/session"))
+            .json(&json!({ "username": "admin", "password": PASSWORD }))
+            .send()
+            .await
+            .expect("answer")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(answer["error"], "locked_out", "{}", db.name);
+        let riga = |locale: &str| {
+            format!(
+                "return new Intl.DateTimeFormat('{locale}', {{ dateStyle: 'short', timeStyle: 'medium', \
+                 timeZone: 'Europe/Riga' }}).format(new Date({}))",
+                answer["until"]
+            )
+        };
+        let until = browser.script(&riga("en-GB")).await;
+        let until = until.as_str().expect("a time");
+        assert_eq!(
+            told,
+            format!("Too many wrong passwords: the account is locked until {until}."),
+            "{}",
+            db.name
+        );
+        snap(&browser, "locked-out").await;
+
+        // The right password now is refused the same way, in Latvian too.
+        browser.click("#language option[value=lv]").await;
+        browser.wait_text("h1", "Pieteikties").await;
+        attempt(PASSWORD).await;
+        let told = browser.wait_text("#login-error", "bloķēts līdz").await;
+        let until = browser.script(&riga("lv-LV")).await;
+        assert_eq!(
+            told,
+            format!(
+                "Pārāk daudz nepareizu paroļu: konts ir bloķēts līdz {}.",
+                until.as_str().expect("a time")
+            )
+        );
+        let signed_in = browser
+            .script("return document.getElementById('logout') !== null")
+            .await;
+        assert_eq!(signed_in, false, "{}", db.name);
         browser.quit().await;
     }
 }

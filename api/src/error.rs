@@ -27,10 +27,15 @@ pub enum ApiError {
     /// Not JSON, the wrong shape, or an unknown field.
     Malformed(Vec<FieldError>),
     UnsupportedMediaType,
-    /// A sign-in refused: wrong name or password, or locked out.
+    /// A sign-in refused: wrong name or password, or locked out (until then, RFC 3339).
     Refused {
         code: &'static str,
         message: String,
+        until: Option<String>,
+    },
+    /// Too many sign-ins from this address or for this name: try again after this long.
+    TooManyAttempts {
+        retry_after_s: u64,
     },
     Internal,
 }
@@ -63,6 +68,9 @@ impl From<ingest::store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        // What some answers add to the common three fields.
+        let mut extra = serde_json::Map::new();
+        let mut retry_after = None;
         let (status, code, message, fields) = match self {
             ApiError::Unauthenticated => (
                 StatusCode::UNAUTHORIZED,
@@ -108,8 +116,25 @@ impl IntoResponse for ApiError {
                 "send the body as application/json".to_string(),
                 Vec::new(),
             ),
-            ApiError::Refused { code, message } => {
+            ApiError::Refused {
+                code,
+                message,
+                until,
+            } => {
+                if let Some(until) = until {
+                    extra.insert("until".into(), until.into());
+                }
                 (StatusCode::UNAUTHORIZED, code, message, Vec::new())
+            }
+            ApiError::TooManyAttempts { retry_after_s } => {
+                extra.insert("retry_after_s".into(), retry_after_s.into());
+                retry_after = Some(retry_after_s);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!("too many sign-ins; try again in {retry_after_s} s"),
+                    Vec::new(),
+                )
             }
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -118,8 +143,17 @@ impl IntoResponse for ApiError {
                 Vec::new(),
             ),
         };
-        let body = json!({ "error": code, "message": message, "fields": fields });
-        (status, Json(body)).into_response()
+        let mut body = json!({ "error": code, "message": message, "fields": fields });
+        if let Some(object) = body.as_object_mut() {
+            object.extend(extra);
+        }
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -13,6 +13,7 @@ mod devices;
 mod error;
 mod gate;
 mod glance;
+mod limit;
 mod notes;
 mod openapi;
 mod orders;
@@ -27,6 +28,7 @@ use cases::Cases;
 use ingest::store::Store;
 
 pub use error::ApiError;
+pub use limit::{SignInLimiter, SignInLimits};
 
 /// What every handler needs.
 #[derive(Clone)]
@@ -41,6 +43,8 @@ pub struct ApiState {
     pub downlink: Option<ingest::Downlink>,
     /// The session cookie is marked Secure (sent over HTTPS only): set when TLS is in front.
     pub secure_cookies: bool,
+    /// Sign-ins per client address and per user name, shared by every clone of the state.
+    pub sign_in: std::sync::Arc<SignInLimiter>,
 }
 
 impl ApiState {

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document, made from the route table so that it lists exactly the routes
 //! served, each with the roles that may call it and an example body that the tests send.
 
+use axum::http::Method;
 use serde_json::{Map, Value, json};
 
 use crate::routes::{Access, endpoints};
@@ -143,6 +144,14 @@ pub fn document() -> Value {
                 responses["401"] = error_response("not signed in");
                 responses["403"] = error_response("not for your role, or not in your care");
             }
+        }
+        if endpoint.path == "/api/v1/session" && endpoint.method == Method::POST {
+            responses["401"] = error_response(
+                "wrong name or password (wrong_credentials), or locked out until `until` (locked_out)",
+            );
+            responses["429"] = error_response(
+                "too many sign-ins from this address or for this name; Retry-After says when to try again",
+            );
         }
         operation.insert("responses".into(), responses);
         let item = paths

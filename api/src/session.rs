@@ -28,6 +28,13 @@ pub async fn login(
     Body(login): Body<Login>,
 ) -> Answer {
     let from = origin(&extensions);
+    if let Err(wait) = state.sign_in.check(&from, &login.username) {
+        // Whole seconds, rounded up: an early retry would only be refused again.
+        let retry_after_s = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        return Err(ApiError::TooManyAttempts {
+            retry_after_s: retry_after_s.max(1),
+        });
+    }
     match state
         .cases
         .login(&login.username, &login.password, &from)
@@ -43,19 +50,25 @@ pub async fn login(
             let body = json!({ "user": issued.user, "session": issued.credential });
             Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
         }
+        // Too many sign-ins at once across all addresses and names: the queue for password
+        // checks is full; it drains within about a second.
+        Err(Refusal::Busy) => Err(ApiError::TooManyAttempts { retry_after_s: 1 }),
         Err(Refusal::WrongNameOrPassword) => Err(ApiError::Refused {
             code: "wrong_credentials",
             message: "wrong username or password".to_string(),
+            until: None,
         }),
-        Err(Refusal::LockedOut { until_ms }) => Err(ApiError::Refused {
-            code: "locked_out",
-            message: format!(
-                "too many wrong passwords; try again after {}",
-                chrono::DateTime::from_timestamp_millis(until_ms)
-                    .map(|t| t.to_rfc3339())
-                    .unwrap_or_default()
-            ),
-        }),
+        Err(Refusal::LockedOut { until_ms }) => {
+            // In whole seconds, rounded up: trying again at `until` finds the lock ended.
+            let until = chrono::DateTime::from_timestamp_millis(until_ms + 999)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default();
+            Err(ApiError::Refused {
+                code: "locked_out",
+                message: format!("too many wrong passwords; try again after {until}"),
+                until: Some(until),
+            })
+        }
     }
 }
 

@@ -9,7 +9,7 @@ mod common;
 use common::{PASSWORD, client_body, terms, world};
 use ingest::store::testing::test_databases;
 use reqwest::Method;
-use reqwest::header::{CONTENT_TYPE, COOKIE, ORIGIN, SET_COOKIE};
+use reqwest::header::{CONTENT_TYPE, COOKIE, ORIGIN, RETRY_AFTER, SET_COOKIE};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -76,6 +76,14 @@ async fn sign_in_with_a_cookie_lock_out_and_sign_out() {
             .await
             .expect("json");
         assert_eq!(locked["error"], "locked_out", "{name}");
+        // The console tells until when: an instant a quarter of an hour ahead.
+        let until = locked["until"].as_str().expect("until");
+        let until = chrono::DateTime::parse_from_rfc3339(until).expect("RFC 3339");
+        let ahead = until.timestamp_millis() - chrono::Utc::now().timestamp_millis();
+        assert!(
+            ahead > cases::LOCKOUT_MS - 60_000 && ahead <= cases::LOCKOUT_MS + 1000,
+            "{ahead}"
+        );
         // An administrator lifts the lock.
         let path = format!("/api/v1/users/{}", w.users["officer.b"]);
         let (status, _) = w
@@ -91,6 +99,123 @@ async fn sign_in_with_a_cookie_lock_out_and_sign_out() {
             login("officer.b", PASSWORD).await.expect("answer").status(),
             200
         );
+    }
+}
+
+#[tokio::test]
+async fn a_flood_of_sign_ins_is_answered_429_with_retry_after() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let login = |username: String| {
+            w.http
+                .post(format!("{}/api/v1/session", w.base))
+                .json(&json!({ "username": username, "password": "not the password" }))
+                .send()
+        };
+        let limits = api::SignInLimits::default();
+        // One name, from anywhere: its allowance, then 429.
+        for _ in 0..limits.per_name.get() {
+            let answer = login("officer.c".into()).await.expect("answer");
+            assert_eq!(answer.status(), 401, "{name}");
+        }
+        let limited = login("officer.c".into()).await.expect("answer");
+        assert_eq!(limited.status(), 429, "{name}");
+        let retry_after: u64 = limited
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("Retry-After in seconds");
+        let body: Value = limited.json().await.expect("json");
+        assert_eq!(body["error"], "too_many_attempts");
+        assert_eq!(body["retry_after_s"], retry_after);
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+        // One address, whatever the names: the rest of its allowance, then 429. (The allowance
+        // refills meanwhile, one every 60/per_address seconds.)
+        let started = std::time::Instant::now();
+        let mut allowed = 0u32;
+        loop {
+            let status = login(format!("guess{allowed}"))
+                .await
+                .expect("answer")
+                .status();
+            if status == 429 {
+                break;
+            }
+            assert_eq!(status, 401, "{name}");
+            allowed += 1;
+            assert!(
+                allowed <= 2 * limits.per_address.get(),
+                "{name}: never limited"
+            );
+        }
+        let refilled = started.elapsed().as_secs_f64() * f64::from(limits.per_address.get()) / 60.0;
+        let rest = limits.per_address.get() - limits.per_name.get() - 1;
+        assert!(
+            allowed >= rest && f64::from(allowed) <= f64::from(rest) + refilled.ceil(),
+            "{name}: {allowed} allowed, {rest} expected"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_weak_password_is_refused_with_a_reason_the_console_words() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let user = |password: &str| {
+            json!({ "username": "martins.liepa", "display_name": "Mārtiņš Liepa",
+                    "role": "operator", "password": password })
+        };
+        let megabyte = "x".repeat(1 << 20);
+        for (password, code) in [
+            ("aaaaaaaaaaaa", "password_weak"),
+            ("martins.liepa", "password_contains_name"),
+            ("short", "password_too_short"),
+            (megabyte.as_str(), "password_too_long"),
+        ] {
+            let started = std::time::Instant::now();
+            let (status, body) = w
+                .call(
+                    Some("admin"),
+                    Method::POST,
+                    "/api/v1/users",
+                    Some(user(password)),
+                )
+                .await;
+            assert_eq!(status, 422, "{name} {code}: {body}");
+            assert_eq!(body["fields"][0]["field"], "password");
+            assert_eq!(body["fields"][0]["code"], code, "{name}");
+            assert!(
+                body["fields"][0]["reason"]
+                    .as_str()
+                    .is_some_and(|r| !r.is_empty())
+            );
+            assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        }
+        let path = format!("/api/v1/users/{}", w.users["officer.b"]);
+        let (status, body) = w
+            .call(
+                Some("admin"),
+                Method::PATCH,
+                &path,
+                Some(json!({ "password": "aaaaaaaaaaaa" })),
+            )
+            .await;
+        assert_eq!(
+            (status, &body["fields"][0]["code"]),
+            (422, &json!("password_weak"))
+        );
+        let (status, _) = w
+            .call(
+                Some("admin"),
+                Method::POST,
+                "/api/v1/users",
+                Some(user("granite tulip seventy ferry")),
+            )
+            .await;
+        assert_eq!(status, 201, "{name}");
     }
 }
 

@@ -1,28 +1,16 @@
-//! Signing in: a password gives a console session; a user may also hold API tokens for
-//! integrations. Both are bearer secrets that are shown once and stored only as their SHA-256,
-//! so a copy of the database signs nobody in.
-//!
-//! Repeated wrong passwords lock the account for a while: [`MAX_FAILURES`] in a row lock it for
-//! [`LOCKOUT_MS`], during which even the right password is refused. A wrong name costs as much
-//! time as a wrong password, so timing does not tell which names exist.
-
-use std::sync::OnceLock;
+//! Credentials: a password gives a console session (crate::signin); a user may also hold API
+//! tokens for integrations. Both are bearer secrets that are shown once and stored only as
+//! their SHA-256, so a copy of the database signs nobody in.
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{Actor, AuditAction, append};
-use crate::error::{CasesError, corrupt, text};
-use crate::people::{Role, User, hash_password};
+use crate::error::{CasesError, text};
+use crate::people::{Role, User};
 use crate::{Cases, now_ms};
 use ingest::store::WriteTx;
-
-/// Wrong passwords in a row before the account locks.
-pub const MAX_FAILURES: i64 = 5;
-/// How long a lock lasts: 15 minutes.
-pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
 /// A console session ends after this long unused (30 minutes) ...
 pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
 /// ... and after this long in any case (12 hours: one shift).
@@ -86,16 +74,6 @@ impl std::fmt::Debug for Issued {
     }
 }
 
-/// Why a sign-in was refused. Deliberately coarse: the name and the password are not told apart.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    WrongNameOrPassword,
-    /// Too many wrong passwords; try again after this instant.
-    LockedOut {
-        until_ms: i64,
-    },
-}
-
 fn token_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
@@ -106,128 +84,7 @@ fn new_secret(kind: CredentialKind) -> String {
     format!("{}{}", kind.prefix(), hex::encode(bytes))
 }
 
-/// A hash to check a wrong name's password against, so that it costs what a real check does.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| hash_password("no such user, no such password").unwrap_or_default())
-}
-
-fn password_matches(hash: &str, password: &str) -> Result<bool, CasesError> {
-    let parsed = PasswordHash::new(hash).map_err(|e| corrupt("password hash", e))?;
-    Ok(Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok())
-}
-
-#[derive(sqlx::FromRow)]
-struct LoginRow {
-    id: i64,
-    password_hash: String,
-    locked_until_ms: Option<i64>,
-    disabled: i64,
-}
-
 impl Cases {
-    /// Checks a password and opens a console session. `origin` is where the request came from,
-    /// for the audit log, which records every sign-in and every refusal.
-    pub async fn login(
-        &self,
-        username: &str,
-        password: &str,
-        origin: &str,
-    ) -> Result<Result<Issued, Refusal>, CasesError> {
-        let now = now_ms();
-        let row: Option<LoginRow> = sqlx::query_as(
-            "SELECT id, password_hash, locked_until_ms, disabled
-             FROM users WHERE username = $1",
-        )
-        .bind(username)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(row) = row.filter(|r| r.disabled == 0) else {
-            // Costs what a real check costs; recorded under the name tried.
-            let _ = password_matches(decoy_hash(), password);
-            let mut tx = self.write().await?;
-            let actor = Actor {
-                username: username.chars().take(64).collect(),
-                ..Actor::system(origin)
-            };
-            append(&mut tx, &actor, AuditAction::LoginRefused, "session", "").await?;
-            tx.commit().await?;
-            return Ok(Err(Refusal::WrongNameOrPassword));
-        };
-        let user = self.user(row.id).await?;
-        let actor = Actor::user(&user, origin);
-        if let Some(until_ms) = row.locked_until_ms.filter(|&u| u > now) {
-            let mut tx = self.write().await?;
-            append(
-                &mut tx,
-                &actor,
-                AuditAction::LoginRefused,
-                "session",
-                "locked out",
-            )
-            .await?;
-            tx.commit().await?;
-            return Ok(Err(Refusal::LockedOut { until_ms }));
-        }
-        let right = password_matches(&row.password_hash, password)?;
-        let mut tx = self.write().await?;
-        if !right {
-            // Counted in the database, so every node and every restart sees the same count;
-            // a lock starts the count again for when it ends.
-            let (failures,): (i64,) = sqlx::query_as(
-                "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1
-                 RETURNING failed_logins",
-            )
-            .bind(row.id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let lock = (failures >= MAX_FAILURES).then_some(now + LOCKOUT_MS);
-            if lock.is_some() {
-                sqlx::query(
-                    "UPDATE users SET failed_logins = 0, locked_until_ms = $1 WHERE id = $2",
-                )
-                .bind(lock)
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            let detail = match lock {
-                Some(_) => format!("wrong password; locked out after {MAX_FAILURES}"),
-                None => "wrong password".to_string(),
-            };
-            append(
-                &mut tx,
-                &actor,
-                AuditAction::LoginRefused,
-                "session",
-                &detail,
-            )
-            .await?;
-            tx.commit().await?;
-            return Ok(Err(match lock {
-                Some(until_ms) => Refusal::LockedOut { until_ms },
-                None => Refusal::WrongNameOrPassword,
-            }));
-        }
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until_ms = NULL WHERE id = $1")
-            .bind(row.id)
-            .execute(&mut *tx)
-            .await?;
-        let issued = issue(
-            &mut tx,
-            &user,
-            CredentialKind::Session,
-            "console",
-            now + SESSION_MAX_MS,
-        )
-        .await?;
-        append(&mut tx, &actor, AuditAction::Login, "session", "").await?;
-        tx.commit().await?;
-        Ok(Ok(issued))
-    }
-
     /// Issues an API token for the acting user, living until `expires_ms` (at most a year).
     pub async fn create_api_token(
         &self,
@@ -384,7 +241,7 @@ impl Cases {
     }
 }
 
-async fn issue(
+pub(crate) async fn issue(
     tx: &mut WriteTx,
     user: &User,
     kind: CredentialKind,

@@ -9,6 +9,10 @@ use serde::Serialize;
 pub struct FieldError {
     pub field: String,
     pub reason: String,
+    /// A stable name of the reason, where a user is to be told it in their own language (the
+    /// console words it from its catalogs; `reason` is the English).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
 }
 
 impl FieldError {
@@ -16,6 +20,18 @@ impl FieldError {
         FieldError {
             field: field.into(),
             reason: reason.into(),
+            code: None,
+        }
+    }
+
+    pub fn coded(
+        field: impl Into<String>,
+        code: &'static str,
+        reason: impl Into<String>,
+    ) -> FieldError {
+        FieldError {
+            code: Some(code),
+            ..FieldError::new(field, reason)
         }
     }
 }

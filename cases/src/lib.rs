@@ -14,19 +14,18 @@ mod devices;
 mod error;
 mod notes;
 mod orders;
+mod password;
 mod people;
 mod policy;
 pub use policy::policy_addresses;
 mod schema;
+mod signin;
 mod victims;
 
 use ingest::store::{Backend, Store, WriteTx};
 
 pub use audit::{Actor, AuditAction, AuditEntry, AuditVerdict, GENESIS, append as append_audit};
-pub use auth::{
-    Credential, CredentialKind, Issued, LOCKOUT_MS, MAX_FAILURES, Refusal, SESSION_IDLE_MS,
-    SESSION_MAX_MS, TOKEN_MAX_MS,
-};
+pub use auth::{Credential, CredentialKind, Issued, SESSION_IDLE_MS, SESSION_MAX_MS, TOKEN_MAX_MS};
 pub use devices::{Assignment, DeviceStatus, InventoryChange, InventoryDevice, NewInventoryDevice};
 pub use error::{CasesError, FieldError};
 pub use notes::{Absence, NewAbsence, NewNote, Note};
@@ -34,23 +33,30 @@ pub use orders::{
     LegalBasis, NewOrder, Obligation, Order, OrderFilter, OrderProximity, OrderRevision,
     OrderStatus, OrderTerms,
 };
+pub use password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 pub use people::{
     Client, ClientAddress, ClientChange, NewClient, NewUnit, NewUser, Role, Unit, UnitChange, User,
     UserChange,
 };
+pub use signin::{LOCKOUT_MS, MAX_FAILURES, Refusal};
 pub use victims::{NewVictim, Victim, VictimChange};
 
 /// The case records in a store. Cheap to clone: it shares the store's pool.
 #[derive(Clone, Debug)]
 pub struct Cases {
     store: Store,
+    /// The last minute whose refused sign-ins were written to the audit log (crate::signin).
+    refusals_flushed: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Cases {
     /// Brings the case tables up to date in `store`.
     pub async fn open(store: Store) -> Result<Cases, CasesError> {
         schema::migrate(&store).await?;
-        Ok(Cases { store })
+        Ok(Cases {
+            store,
+            refusals_flushed: Default::default(),
+        })
     }
 
     fn pool(&self) -> &sqlx::AnyPool {

@@ -4,15 +4,13 @@
 //! (with the zone a GPS fix must be in to count as at home), phone, language and risk notes.
 //! Victims are in `victims.rs`.
 
-use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use chrono::{Datelike, NaiveDate};
 use rules::geometry::{CompiledShape, ZoneShape};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, AuditAction, append, changed_fields};
 use crate::error::{CasesError, FieldError, corrupt, stored, text};
-use crate::{Cases, now_ms};
+use crate::{Cases, now_ms, password};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Unit {
@@ -145,9 +143,6 @@ impl std::fmt::Debug for UserChange {
             .finish_non_exhaustive()
     }
 }
-
-/// The shortest password accepted.
-pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// A place a client lives or stays: the curfew timetable names it by `id`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -396,7 +391,13 @@ impl Cases {
             ));
         }
         text(&mut errors, "display_name", &new.display_name, 200);
-        password_errors(&mut errors, &new.password);
+        password::policy_errors(
+            &mut errors,
+            "password",
+            &new.password,
+            &new.username,
+            &new.display_name,
+        );
         let needs_unit = matches!(new.role, Role::Officer | Role::Supervisor);
         if needs_unit && new.unit_id.is_none() {
             errors.push(FieldError::new(
@@ -415,7 +416,7 @@ impl Cases {
             (None, _) => {}
         }
         CasesError::check(errors)?;
-        let hash = hash_password(&new.password)?;
+        let hash = password::hash(&new.password).await?;
         let mut tx = self.write().await?;
         if let Some(unit) = new.unit_id {
             exists(&mut tx, "units", "unit_id", unit).await?;
@@ -469,31 +470,6 @@ impl Cases {
         .fetch_optional(self.pool())
         .await?;
         user_of(row.ok_or(CasesError::NotFound { what: "user", id })?)
-    }
-
-    /// The user whose password this is, or None: a wrong name and a wrong password look alike.
-    pub async fn check_password(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<Option<User>, CasesError> {
-        let row: Option<(i64, String)> = sqlx::query_as(
-            "SELECT id, password_hash FROM users WHERE username = $1 AND disabled = 0",
-        )
-        .bind(username)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some((id, hash)) = row else {
-            return Ok(None);
-        };
-        let parsed = PasswordHash::new(&hash).map_err(|e| corrupt("password hash", e))?;
-        if Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_err()
-        {
-            return Ok(None);
-        }
-        self.user(id).await.map(Some)
     }
 
     pub async fn create_client(
@@ -640,26 +616,37 @@ impl Cases {
         id: i64,
         change: &UserChange,
     ) -> Result<User, CasesError> {
+        let current = self.user(id).await?;
         let mut errors = Vec::new();
         if let Some(name) = &change.display_name {
             text(&mut errors, "display_name", name, 200);
         }
-        if let Some(password) = &change.password {
-            password_errors(&mut errors, password);
+        if let Some(new) = &change.password {
+            let display_name = change
+                .display_name
+                .as_deref()
+                .unwrap_or(&current.display_name);
+            password::policy_errors(
+                &mut errors,
+                "password",
+                new,
+                &current.username,
+                display_name,
+            );
         }
         CasesError::check(errors)?;
-        let hash = change.password.as_deref().map(hash_password).transpose()?;
+        let hash = match &change.password {
+            Some(new) => Some(password::hash(new).await?),
+            None => None,
+        };
         let mut tx = self.write().await?;
-        let current = self.user(id).await?;
         if let Some(unit) = change.unit_id {
             exists(&mut tx, "units", "unit_id", unit).await?;
         }
         sqlx::query(
             "UPDATE users SET display_name = $1, unit_id = $2, disabled = $3,
-                password_hash = COALESCE($4, password_hash),
-                locked_until_ms = CASE WHEN $5 = 1 THEN NULL ELSE locked_until_ms END,
-                failed_logins = CASE WHEN $5 = 1 THEN 0 ELSE failed_logins END
-             WHERE id = $6",
+                password_hash = COALESCE($4, password_hash)
+             WHERE id = $5",
         )
         .bind(
             change
@@ -670,10 +657,12 @@ impl Cases {
         .bind(change.unit_id.or(current.unit_id))
         .bind(i64::from(change.disabled.unwrap_or(current.disabled)))
         .bind(hash)
-        .bind(i64::from(change.unlock))
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        if change.unlock {
+            crate::signin::unlock(&mut tx, &current.username).await?;
+        }
         if change.disabled == Some(true) || change.password.is_some() {
             // A disabled user or a changed password ends every session and token at once.
             sqlx::query(
@@ -752,15 +741,6 @@ impl Cases {
         .fetch_all(self.pool())
         .await?;
         rows.into_iter().map(client_of).collect()
-    }
-}
-
-fn password_errors(errors: &mut Vec<FieldError>, password: &str) {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        errors.push(FieldError::new(
-            "password",
-            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-        ));
     }
 }
 
@@ -882,14 +862,6 @@ fn client_of(row: ClientRow) -> Result<Client, CasesError> {
         unit_id,
         addresses: serde_json::from_str(&addresses).map_err(|e| corrupt("addresses", e))?,
     })
-}
-
-pub(crate) fn hash_password(password: &str) -> Result<String, CasesError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| CasesError::Corrupt(format!("cannot hash a password: {e}")))
 }
 
 /// That row `id` of `table` exists, else an error on `field`. `table` is a fixed name.

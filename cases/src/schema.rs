@@ -151,6 +151,30 @@ const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE victims ADD COLUMN unit_id BIGINT REFERENCES units (id)",
         "ALTER TABLE victims ADD COLUMN registered_by BIGINT REFERENCES users (id)",
     ],
+    &[
+        // Sign-in lock-out is kept per name tried, whether or not a user has it, so that an
+        // unknown name locks out as a real one does (crate::signin). A row lives while its
+        // window or its lock does.
+        "CREATE TABLE IF NOT EXISTS sign_in_guard (
+        username TEXT PRIMARY KEY,
+        window_start_ms BIGINT NOT NULL,
+        attempts BIGINT NOT NULL,
+        locked_until_ms BIGINT
+    )",
+        // Refused sign-ins counted per name, address and minute, until the minute is over and
+        // its counts become one audit entry.
+        "CREATE TABLE IF NOT EXISTS sign_in_refusals (
+        username TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        minute_ms BIGINT NOT NULL,
+        wrong BIGINT NOT NULL,
+        locked BIGINT NOT NULL,
+        lockouts BIGINT NOT NULL,
+        PRIMARY KEY (username, origin, minute_ms)
+    )",
+        "ALTER TABLE users DROP COLUMN failed_logins",
+        "ALTER TABLE users DROP COLUMN locked_until_ms",
+    ],
 ];
 
 pub(crate) async fn migrate(store: &Store) -> Result<(), CasesError> {

@@ -5,11 +5,14 @@
 
 use cases::{
     Actor, Cases, CasesError, DeviceStatus, NewAbsence, NewClient, NewInventoryDevice, NewNote,
-    NewOrder, NewUnit, NewUser, NewVictim, OrderStatus, OrderTerms, Role,
+    NewOrder, NewUser, NewVictim, OrderStatus, OrderTerms, Role,
 };
+use common::with_officer;
 use ingest::store::testing::test_databases;
 use ingest::store::{DeviceKind, Store};
 use rules::Timestamp;
+
+mod common;
 
 fn at(text: &str) -> Timestamp {
     text.parse().expect("a time")
@@ -87,31 +90,7 @@ struct World {
 }
 
 async fn world(store: Store) -> World {
-    let cases = Cases::open(store).await.expect("cases open");
-    let unit = cases
-        .create_unit(
-            &sys(),
-            &NewUnit {
-                name: "Rīgas teritoriālā struktūrvienība".into(),
-                parent_id: None,
-            },
-        )
-        .await
-        .expect("unit");
-    let officer = cases
-        .create_user(
-            &sys(),
-            &NewUser {
-                username: "ilze.ozola".into(),
-                display_name: "Ilze Ozola".into(),
-                role: Role::Officer,
-                unit_id: Some(unit.id),
-                court: None,
-                password: "correct horse battery".into(),
-            },
-        )
-        .await
-        .expect("officer");
+    let (cases, officer) = with_officer(store).await;
     let client = cases
         .create_client(&sys(), &client_json(officer.id, "01019012345"))
         .await
@@ -132,7 +111,7 @@ async fn world(store: Store) -> World {
                 contact_name: "Anna".into(),
                 contact_phone: None,
                 device_id: Some(9999),
-                unit_id: Some(unit.id),
+                unit_id: officer.unit_id,
             },
         )
         .await;
@@ -144,12 +123,12 @@ async fn world(store: Store) -> World {
                 contact_name: "Anna".into(),
                 contact_phone: None,
                 device_id: Some(9001),
-                unit_id: Some(unit.id),
+                unit_id: officer.unit_id,
             },
         )
         .await
         .expect("victim");
-    assert_eq!(victim.unit_id, Some(unit.id));
+    assert_eq!(victim.unit_id, officer.unit_id);
     World {
         cases,
         officer: officer.id,
@@ -583,30 +562,89 @@ async fn bad_requests_name_the_field_and_write_nothing() {
     }
 }
 
+/// The codes of what is wrong with a new password, or None when it was taken.
+fn password_codes<T>(result: Result<T, CasesError>) -> Option<Vec<&'static str>> {
+    match result {
+        Ok(_) => None,
+        Err(CasesError::Invalid(fields)) => Some(
+            fields
+                .iter()
+                .filter(|f| f.field == "password")
+                .filter_map(|f| f.code)
+                .collect(),
+        ),
+        Err(other) => panic!("{other}"),
+    }
+}
+
 #[tokio::test]
-async fn passwords_are_hashed_and_checked() {
+async fn a_password_must_be_long_unguessable_and_not_the_name() {
     for db in test_databases().await {
         let store = Store::open(&db.location).await.expect("store");
         let w = world(store).await;
-        let found = w
+        let new = |password: &str| NewUser {
+            username: "martins.liepa".into(),
+            display_name: "Mārtiņš Liepa".into(),
+            role: Role::Operator,
+            unit_id: None,
+            court: None,
+            password: password.into(),
+        };
+        let megabyte = "x".repeat(1 << 20);
+        for (password, code) in [
+            ("aaaaaaaaaaaa", "password_weak"),
+            ("martins.liepa", "password_contains_name"),
+            ("Liepa-granite-tulip", "password_contains_name"),
+            ("short", "password_too_short"),
+            (megabyte.as_str(), "password_too_long"),
+        ] {
+            let refused = w.cases.create_user(&sys(), &new(password)).await;
+            assert_eq!(
+                password_codes(refused),
+                Some(vec![code]),
+                "{} {}",
+                db.name,
+                &password[..password.len().min(20)]
+            );
+        }
+        let user = w
             .cases
-            .check_password("ilze.ozola", "correct horse battery")
+            .create_user(&sys(), &new("granite tulip seventy ferry"))
             .await
-            .expect("checked");
-        assert_eq!(found.map(|u| u.id), Some(w.officer));
+            .expect("a strong password is taken");
+
+        // A change of password is held to the same rule, against the name it will have.
+        let change = |password: &str, display_name: Option<&str>| cases::UserChange {
+            password: Some(password.into()),
+            display_name: display_name.map(Into::into),
+            ..cases::UserChange::default()
+        };
+        let refused = w
+            .cases
+            .update_user(&sys(), user.id, &change("aaaaaaaaaaaa", None))
+            .await;
+        assert_eq!(password_codes(refused), Some(vec!["password_weak"]));
+        let refused = w
+            .cases
+            .update_user(
+                &sys(),
+                user.id,
+                &change("ferry to Saulkrasti at dawn", Some("Saulkrasti Liepa")),
+            )
+            .await;
         assert_eq!(
-            w.cases
-                .check_password("ilze.ozola", "wrong horse battery")
-                .await
-                .expect("checked"),
-            None
+            password_codes(refused),
+            Some(vec!["password_contains_name"])
         );
-        assert_eq!(
-            w.cases
-                .check_password("nobody", "correct horse battery")
-                .await
-                .expect("checked"),
-            None
-        );
+        w.cases
+            .update_user(&sys(), user.id, &change("quiet orchard lantern 47", None))
+            .await
+            .expect("changed");
+        let signed_in = w
+            .cases
+            .login("martins.liepa", "quiet orchard lantern 47", "127.0.0.1")
+            .await
+            .expect("login");
+        assert!(signed_in.is_ok(), "{}", db.name);
     }
 }

@@ -243,6 +243,7 @@ pub async fn world(db: TestDb) -> World {
         // the tag cannot be reached.
         downlink: Some(ingest::Downlink::channel(1).0),
         secure_cookies: false,
+        sign_in: Default::default(),
     })
     .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
