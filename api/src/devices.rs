@@ -26,6 +26,7 @@ pub struct DeviceQuery {
 }
 
 pub async fn list_devices(State(state): State<ApiState>, Query(q): Query<DeviceQuery>) -> Answer {
+    check_limit(q.limit)?;
     let devices = state.cases.inventory(q.status, q.after, q.limit).await?;
     Ok(Json(devices).into_response())
 }

@@ -32,6 +32,7 @@ pub async fn list_orders(
     Extension(caller): Extension<Caller>,
     Query(q): Query<OrderQuery>,
 ) -> Answer {
+    crate::people::check_limit(q.limit)?;
     let mut filter = OrderFilter {
         client_id: q.client_id,
         status: q.status,

@@ -75,6 +75,7 @@ pub async fn list_users(
     Extension(caller): Extension<Caller>,
     Query(page): Query<Page>,
 ) -> Answer {
+    crate::people::check_limit(page.limit)?;
     let unit = match access::scope(&caller.actor) {
         Scope::Unit(unit) => Some(unit),
         _ => None,
@@ -138,6 +139,7 @@ pub async fn list_clients(
     Extension(caller): Extension<Caller>,
     Query(q): Query<ClientQuery>,
 ) -> Answer {
+    crate::people::check_limit(q.limit)?;
     // The caller's scope narrows whatever filter they asked for.
     let (officer, unit) = match access::scope(&caller.actor) {
         Scope::All => (q.officer_id, q.unit_id),
@@ -246,6 +248,7 @@ pub async fn list_victims(
     Extension(caller): Extension<Caller>,
     Query(page): Query<Page>,
 ) -> Answer {
+    crate::people::check_limit(page.limit)?;
     let victims = state.cases.victims(page.after, page.limit).await?;
     state
         .cases

@@ -125,6 +125,7 @@ pub async fn revoke_token(
 }
 
 pub async fn audit_entries(State(state): State<ApiState>, Query(page): Query<Page>) -> Answer {
+    crate::people::check_limit(page.limit)?;
     Ok(Json(state.cases.audit_entries(page.after, page.limit).await?).into_response())
 }
 

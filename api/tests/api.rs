@@ -551,3 +551,36 @@ async fn a_clients_state_at_a_glance_and_devices_seen_unregistered() {
         );
     }
 }
+
+/// Every list the route table documents as paged by 1 to 500 refuses any other size, rather
+/// than clamp it: a caller asking for more is told so, not silently given less. Taken from the
+/// route table, so a paged list added later is held to it too.
+#[tokio::test]
+async fn every_paged_list_refuses_a_page_size_out_of_range() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let paged: Vec<_> = api::routes::endpoints()
+            .into_iter()
+            .map(|(endpoint, _)| endpoint)
+            .filter(|e| e.method == Method::GET && !e.path.contains('{'))
+            .filter(|e| {
+                e.query
+                    .iter()
+                    .any(|(param, says)| *param == "limit" && says.contains("1 to 500"))
+            })
+            .collect();
+        assert!(paged.len() >= 7, "{name}: {} paged lists", paged.len());
+        for endpoint in paged {
+            for limit in ["0", "501", "-1"] {
+                let path = format!("{}?limit={limit}", endpoint.path);
+                let (status, answer) = w.call(Some("admin"), Method::GET, &path, None).await;
+                assert_eq!(status, 422, "{name} {path}: {answer}");
+                assert_eq!(answer["fields"][0]["field"], "limit", "{name} {path}");
+            }
+            let path = format!("{}?limit=500", endpoint.path);
+            let (status, answer) = w.call(Some("admin"), Method::GET, &path, None).await;
+            assert_eq!(status, 200, "{name} {path}: {answer}");
+        }
+    }
+}
