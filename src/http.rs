@@ -51,13 +51,18 @@ async fn health(State((_, store)): State<(Arc<Metrics>, Store)>) -> axum::respon
 async fn metrics_text(State((metrics, store)): State<(Arc<Metrics>, Store)>) -> impl IntoResponse {
     let mut text = metrics.render();
     text += &Metrics::render_storage(&store.storage_state());
-    match judge::records::metrics_text(&store).await {
-        Ok(judge) => text += &judge,
-        Err(error) => tracing::warn!(%error, "judge metrics"),
+    // Read from the store, each within a moment: while the database does not answer, the
+    // counters and the storage's state above must still reach the monitor that asks.
+    let patience = std::time::Duration::from_secs(2);
+    match tokio::time::timeout(patience, judge::records::metrics_text(&store)).await {
+        Ok(Ok(judge)) => text += &judge,
+        Ok(Err(error)) => tracing::warn!(%error, "judge metrics"),
+        Err(_) => tracing::debug!("judge metrics: no answer from the store in time"),
     }
-    match alerts::records::metrics_text(&store).await {
-        Ok(alerts) => text += &alerts,
-        Err(error) => tracing::warn!(%error, "alert metrics"),
+    match tokio::time::timeout(patience, alerts::records::metrics_text(&store)).await {
+        Ok(Ok(alerts)) => text += &alerts,
+        Ok(Err(error)) => tracing::warn!(%error, "alert metrics"),
+        Err(_) => tracing::debug!("alert metrics: no answer from the store in time"),
     }
     (
         [(

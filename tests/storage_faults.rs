@@ -89,9 +89,117 @@ impl Drop for SmallFs {
     }
 }
 
+/// A PostgreSQL server of the test's own (initdb in a temporary directory, run as `postgres`, on
+/// a free port), which the test may stop and start again: the shared test server must not be.
+struct OwnServer {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+}
+
+impl OwnServer {
+    /// Where PostgreSQL's server programs are installed and `runuser` can run them as
+    /// `postgres` (as root, as on CI); None elsewhere.
+    fn start() -> Option<OwnServer> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|entry| Some(entry.ok()?.path().join("bin")))
+            .filter(|bin| bin.join("initdb").exists())
+            .max()?;
+        let dir = tempfile::tempdir().expect("dir");
+        let owned = Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        let server = OwnServer {
+            dir,
+            bin,
+            port: free_port(),
+        };
+        let made = owned
+            && server.as_postgres(
+                "initdb",
+                &[
+                    "-D",
+                    &server.data(),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--no-sync",
+                ],
+            );
+        if !(made && server.up()) {
+            eprintln!("cannot run a PostgreSQL server of the test's own here: skipped");
+            return None;
+        }
+        Some(server)
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn as_postgres(&self, program: &str, args: &[&str]) -> bool {
+        Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join(program))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    fn up(&self) -> bool {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("server.log").display().to_string();
+        self.as_postgres(
+            "pg_ctl",
+            &[
+                "start",
+                "-w",
+                "-D",
+                &self.data(),
+                "-o",
+                &options,
+                "-l",
+                &log,
+            ],
+        )
+    }
+
+    /// Gone at once, as a crashed or unplugged server: no checkpoint, connections cut.
+    fn down(&self) {
+        assert!(
+            self.as_postgres(
+                "pg_ctl",
+                &["stop", "-w", "-m", "immediate", "-D", &self.data()]
+            ),
+            "the test's own server stops"
+        );
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.as_postgres("pg_ctl", &["stop", "-m", "immediate", "-D", &self.data()]);
+    }
+}
+
 /// How a test makes the storage refuse writes, and take them again.
 enum Fault {
     Disk(SmallFs),
+    /// The PostgreSQL server goes down, and comes back.
+    Outage(OwnServer),
     /// PostgreSQL revokes the service role's right to write, and grants it again.
     Privileges {
         admin_url: String,
@@ -103,6 +211,7 @@ impl Fault {
     async fn start(&self) {
         match self {
             Fault::Disk(fs) => fs.fill(),
+            Fault::Outage(server) => server.down(),
             Fault::Privileges { admin_url, role } => {
                 pg_execute(
                     admin_url,
@@ -118,6 +227,7 @@ impl Fault {
     async fn end(&self) {
         match self {
             Fault::Disk(fs) => fs.free(),
+            Fault::Outage(server) => assert!(server.up(), "the test's own server is back"),
             Fault::Privileges { admin_url, role } => {
                 pg_execute(
                     admin_url,
@@ -133,8 +243,14 @@ impl Fault {
     fn reason(&self) -> &'static str {
         match self {
             Fault::Disk(_) => "full",
+            Fault::Outage(_) => "unreachable",
             Fault::Privileges { .. } => "permission_denied",
         }
+    }
+
+    /// Whether the API can still answer: it needs the database to know who asks.
+    fn api_answers(&self) -> bool {
+        !matches!(self, Fault::Outage(_))
     }
 }
 
@@ -296,20 +412,30 @@ async fn refuse_then_recover(location: &StoreLocation, fault: &Fault, name: &str
         fault.reason()
     );
     assert_eq!(service.metric(&gauge).await, 1.0, "{name}");
-    let (status, said) = officer.call(Method::GET, "/api/v1/service", None).await;
-    assert_eq!(status, 200, "{name}");
-    assert_eq!(said["storage"]["state"], "refusing", "{name}: {said}");
-    assert_eq!(said["storage"]["fault"], fault.reason(), "{name}: {said}");
-    let banner = browser
-        .wait_text("#storage", "Pierādījumi netiek saglabāti")
-        .await;
-    assert!(
-        banner.contains(match fault.reason() {
-            "full" => "nav brīvas vietas",
-            _ => "trūkst tiesību",
-        }),
-        "{name}: the banner says why, in words: {banner}"
-    );
+    if !fault.api_answers() {
+        // Nobody can be told who they are without the database: a clear 503, not a 500.
+        let (status, said) = officer.call(Method::GET, "/api/v1/service", None).await;
+        assert_eq!(
+            (status, &said["error"]),
+            (503, &serde_json::json!("storage_unavailable")),
+            "{name}: {said}"
+        );
+    } else {
+        let (status, said) = officer.call(Method::GET, "/api/v1/service", None).await;
+        assert_eq!(status, 200, "{name}");
+        assert_eq!(said["storage"]["state"], "refusing", "{name}: {said}");
+        assert_eq!(said["storage"]["fault"], fault.reason(), "{name}: {said}");
+        let banner = browser
+            .wait_text("#storage", "Pierādījumi netiek saglabāti")
+            .await;
+        assert!(
+            banner.contains(match fault.reason() {
+                "full" => "nav brīvas vietas",
+                _ => "trūkst tiesību",
+            }),
+            "{name}: the banner says why, in words: {banner}"
+        );
+    }
     // A few seconds of frames while refusing: none of them may be acknowledged.
     let acked_when_refused: Vec<u32> = tags.iter().map(Tag::acked).collect();
     for _ in 0..20 {
@@ -447,6 +573,22 @@ async fn a_full_disk_under_sqlite_loses_nothing_acknowledged_and_recovers_by_its
     let dir = tempfile::tempdir().expect("dir");
     let location = StoreLocation::DataDir(fs.mount.join("data"));
     refuse_then_recover(&location, &Fault::Disk(fs), "sqlite, disk full", dir.path()).await;
+}
+
+#[tokio::test]
+async fn a_postgres_outage_loses_nothing_acknowledged_and_ends_by_itself() {
+    let Some(server) = OwnServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let location = StoreLocation::Url(server.url());
+    refuse_then_recover(
+        &location,
+        &Fault::Outage(server),
+        "postgres, server down",
+        dir.path(),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -37,6 +37,8 @@ pub enum ApiError {
     TooManyAttempts {
         retry_after_s: u64,
     },
+    /// The database does not answer or refuses writes (docs/ingest.md): try again shortly.
+    StorageUnavailable,
     Internal,
 }
 
@@ -51,6 +53,8 @@ impl From<CasesError> for ApiError {
         match error {
             CasesError::Invalid(fields) => ApiError::Invalid(fields),
             CasesError::NotFound { what, id } => ApiError::NotFound(format!("{what} {id}")),
+            CasesError::Store(store) => store.into(),
+            CasesError::Sql(sql) => ingest::store::StoreError::Sql(sql).into(),
             other => {
                 tracing::error!(error = %other, "case records");
                 ApiError::Internal
@@ -61,6 +65,11 @@ impl From<CasesError> for ApiError {
 
 impl From<ingest::store::StoreError> for ApiError {
     fn from(error: ingest::store::StoreError) -> ApiError {
+        if error.storage_fault().is_some() {
+            // Said once every 10 s by ingest already; each request need not say it again.
+            tracing::warn!(%error, "the storage cannot serve a request");
+            return ApiError::StorageUnavailable;
+        }
         tracing::error!(%error, "store");
         ApiError::Internal
     }
@@ -133,6 +142,15 @@ impl IntoResponse for ApiError {
                     StatusCode::TOO_MANY_REQUESTS,
                     "too_many_attempts",
                     format!("too many sign-ins; try again in {retry_after_s} s"),
+                    Vec::new(),
+                )
+            }
+            ApiError::StorageUnavailable => {
+                retry_after = Some(5);
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "the database does not answer or refuses writes; nothing was changed, try again shortly".to_string(),
                     Vec::new(),
                 )
             }

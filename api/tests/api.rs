@@ -401,7 +401,7 @@ async fn timetable_zones_and_the_audit_of_reads() {
 
         // Reads of personal data are in the audit log, with who and from where.
         let (_, entries) = w
-            .call(Some("admin"), Method::GET, "/api/v1/audit?limit=1000", None)
+            .call(Some("admin"), Method::GET, "/api/v1/audit?limit=500", None)
             .await;
         let reads: Vec<&Value> = entries
             .as_array()

@@ -279,7 +279,7 @@ impl<D: MqttDownlink> Writer<D> {
             Ok(outcome) => outcome,
             Err(_) => {
                 self.store.write_stalled(patience);
-                Err(StoreError::Busy(patience))
+                Err(StoreError::NoAnswer(patience))
             }
         }
     }

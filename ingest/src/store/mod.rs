@@ -65,8 +65,25 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the database is busy: no turn to write within {0:?}")]
     Busy(Duration),
+    #[error("the database did not answer within {0:?}")]
+    NoAnswer(Duration),
     #[error("device {0} is already registered")]
     DeviceExists(u64),
+}
+
+impl StoreError {
+    /// The storage's own refusal behind this error (full, unreachable, ...), not the request's
+    /// fault: the API answers 503 for it, and the caller may try again.
+    pub fn storage_fault(&self) -> Option<StorageFault> {
+        match self {
+            StoreError::Sql(error) | StoreError::Connect { source: error, .. } => {
+                StorageFault::of(error)
+            }
+            StoreError::NoAnswer(_) => Some(StorageFault::Unreachable),
+            StoreError::Busy(_) => Some(StorageFault::Exhausted),
+            _ => None,
+        }
+    }
 }
 
 /// The database handle shared by ingest, the command line and the HTTP API.
