@@ -74,6 +74,7 @@ export function failure(error) {
   const fields = error?.body?.fields?.map((f) => `${f.field}: ${f.code ? term('field_error', f.code) : f.reason}`).join('; ');
   if (error?.status === 403) return t('error.forbidden');
   if (error?.status === 401) return t('error.signed_out');
+  if (error?.body?.error === 'storage_unavailable') return t('error.storage_unavailable');
   return [t('error.failed'), error?.body?.message ?? error?.message, fields].filter(Boolean).join(' ');
 }
 
