@@ -51,19 +51,8 @@ async fn health(State((_, store)): State<(Arc<Metrics>, Store)>) -> axum::respon
 async fn metrics_text(State((metrics, store)): State<(Arc<Metrics>, Store)>) -> impl IntoResponse {
     let mut text = metrics.render();
     text += &Metrics::render_storage(&store.storage_state());
-    // Read from the store, each within a moment: while the database does not answer, the
-    // counters and the storage's state above must still reach the monitor that asks.
-    let patience = std::time::Duration::from_secs(2);
-    match tokio::time::timeout(patience, judge::records::metrics_text(&store)).await {
-        Ok(Ok(judge)) => text += &judge,
-        Ok(Err(error)) => tracing::warn!(%error, "judge metrics"),
-        Err(_) => tracing::debug!("judge metrics: no answer from the store in time"),
-    }
-    match tokio::time::timeout(patience, alerts::records::metrics_text(&store)).await {
-        Ok(Ok(alerts)) => text += &alerts,
-        Ok(Err(error)) => tracing::warn!(%error, "alert metrics"),
-        Err(_) => tracing::debug!("alert metrics: no answer from the store in time"),
-    }
+    text += &within_a_moment("judge", judge::records::metrics_text(&store)).await;
+    text += &within_a_moment("alert", alerts::records::metrics_text(&store)).await;
     (
         [(
             header::CONTENT_TYPE,
@@ -71,4 +60,23 @@ async fn metrics_text(State((metrics, store)): State<(Arc<Metrics>, Store)>) -> 
         )],
         text,
     )
+}
+
+/// Gauges read from the store, or none if they cannot be had within a moment: while the database
+/// does not answer, the counters and the storage's state must still reach the monitor that asks.
+async fn within_a_moment<E: std::fmt::Display>(
+    what: &str,
+    read: impl std::future::Future<Output = Result<String, E>>,
+) -> String {
+    match tokio::time::timeout(std::time::Duration::from_secs(2), read).await {
+        Ok(Ok(text)) => text,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "{what} metrics");
+            String::new()
+        }
+        Err(_) => {
+            tracing::debug!("{what} metrics: no answer from the store in time");
+            String::new()
+        }
+    }
 }

@@ -69,7 +69,7 @@ const COMMANDS_PER_TURN: usize = 16;
 const COMMIT_PATIENCE: Duration = Duration::from_secs(10);
 
 /// How long a stopping writer keeps trying to commit what it holds.
-pub const STOP_PATIENCE: Duration = Duration::from_secs(3);
+const STOP_PATIENCE: Duration = Duration::from_secs(3);
 
 /// Sleeps until `at`, or not at all without one.
 async fn sleep_until_or_now(at: Option<Instant>) {
