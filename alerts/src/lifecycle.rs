@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::AlertsConfig;
 
 /// Where an alert stands with the people handling it.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertState {
     /// Raised; nobody has taken it yet. Escalates when left so.
@@ -42,7 +42,7 @@ impl AlertState {
 }
 
 /// How an alert was resolved.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Resolution {
     ConfirmedBreach,
@@ -78,7 +78,7 @@ impl Resolution {
 
 /// What is recorded of an alert: each is one row of its history and one event on the live
 /// feed.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertAction {
     /// A new episode: the alert is raised.

@@ -22,7 +22,19 @@ use crate::records::{Alert, AlertEvent};
 type Tx = ingest::store::WriteTx;
 
 /// The channels a person can be reached on.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PersonChannel {
     Email,
@@ -45,7 +57,7 @@ pub const WEBHOOK: &str = "webhook";
 pub const WEARER: &str = "wearer";
 
 /// One of a user's channels.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Contact {
     pub channel: PersonChannel,
     /// An e-mail address or a phone number in E.164 (+371...).

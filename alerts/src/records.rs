@@ -15,7 +15,7 @@ use crate::lifecycle::{AlertAction, AlertState, AlertView, Resolution};
 type Tx = ingest::store::WriteTx;
 
 /// An alert as stored.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Alert {
     pub id: i64,
     pub client_id: i64,
@@ -56,7 +56,7 @@ impl Alert {
 }
 
 /// One row of an alert's history, and one event of the live feed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AlertEvent {
     /// Increasing in commit order: the live feed's event id.
     pub id: i64,
@@ -74,7 +74,7 @@ pub struct AlertEvent {
 }
 
 /// A notification and how its delivery went.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Delivery {
     pub id: i64,
     pub event_id: i64,

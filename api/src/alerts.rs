@@ -10,7 +10,7 @@ use std::time::Duration;
 use alerts::actions::Request;
 use alerts::lifecycle::{AlertState, Resolution, TransitionError};
 use alerts::notify::Contact;
-use alerts::records::{self, Alert, AlertFilter};
+use alerts::records::{self, Alert, AlertEvent, AlertFilter};
 use alerts::{Alerts, AlertsError};
 use axum::Extension;
 use axum::extract::State;
@@ -20,7 +20,8 @@ use axum::response::{IntoResponse, Json};
 use cases::Actor;
 use futures::Stream;
 use rules::{Severity, Timestamp};
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Scope};
 use crate::error::{Body, PathParam, Query};
@@ -91,19 +92,28 @@ async fn alert_by_id(state: &ApiState, actor: &Actor, id: i64) -> Result<Alert, 
     Ok(alert)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertQuery {
+    /// Only alerts in this state.
     state: Option<AlertState>,
+    /// Only alerts of this severity.
     severity: Option<Severity>,
+    /// Only this client's alerts.
     client_id: Option<i64>,
+    /// Only alerts raised for this officer's caseload.
     officer_id: Option<i64>,
+    /// Only the alerts of this unit's clients (and its departments').
     unit_id: Option<i64>,
+    /// Raised at or after this instant.
     from: Option<Timestamp>,
+    /// Raised before this instant.
     to: Option<Timestamp>,
-    /// Paging, newest first: ids below this.
+    /// Paging, newest first: ids below this (the last id of the previous page).
     before: Option<i64>,
+    /// At most this many (1 to 500).
     #[serde(default = "crate::people::default_limit")]
+    #[schemars(range(min = 1, max = 500))]
     limit: i64,
 }
 
@@ -142,6 +152,25 @@ pub async fn list_alerts(
 }
 
 /// One alert with its episodes (and their evidence), history and deliveries.
+/// An alert with everything behind it.
+#[derive(Serialize, JsonSchema)]
+pub struct AlertDetail {
+    alert: Alert,
+    /// The breach episodes that carried it, with their evidence.
+    episodes: Vec<judge::records::StoredEpisode>,
+    /// Its history, oldest first.
+    events: Vec<AlertEvent>,
+    /// The notifications sent about it and how their delivery went.
+    deliveries: Vec<alerts::records::Delivery>,
+}
+
+/// An alert after a person acted on it, and the event that recorded the act.
+#[derive(Serialize, JsonSchema)]
+pub struct AlertActed {
+    alert: Alert,
+    event: AlertEvent,
+}
+
 pub async fn get_alert(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
@@ -163,24 +192,24 @@ pub async fn get_alert(
         .cases
         .record_read(&caller.actor, &format!("alert/{id}"), "")
         .await?;
-    Ok(Json(serde_json::json!({
-        "alert": alert,
-        "episodes": episodes,
-        "events": events,
-        "deliveries": deliveries,
-    }))
+    Ok(Json(AlertDetail {
+        alert,
+        episodes,
+        events,
+        deliveries,
+    })
     .into_response())
 }
 
 /// A note with a transition (optional when acknowledging).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertNote {
     #[serde(default)]
     pub note: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertResolution {
     pub resolution: Resolution,
@@ -190,7 +219,7 @@ pub struct AlertResolution {
 async fn act(state: &ApiState, caller: &Caller, id: i64, request: Request, note: &str) -> Answer {
     let alerts = running(state)?;
     let (alert, event) = alerts.act(&caller.actor, id, request, note).await?;
-    Ok(Json(serde_json::json!({ "alert": alert, "event": event })).into_response())
+    Ok(Json(AlertActed { alert, event }).into_response())
 }
 
 pub async fn acknowledge(
@@ -291,7 +320,7 @@ fn me(caller: &Caller) -> Result<i64, ApiError> {
     caller.actor.user_id.ok_or(ApiError::Forbidden)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contacts {
     pub contacts: Vec<Contact>,
@@ -325,10 +354,10 @@ pub async fn set_own_contacts(
     put_contacts(&state, &caller.actor, me(&caller)?, body).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedQuery {
-    /// Resume after this event id (as the Last-Event-ID header does).
+    /// Resume after this event id (the Last-Event-ID header does the same); default: from now.
     after: Option<i64>,
 }
 

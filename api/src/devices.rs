@@ -6,7 +6,8 @@ use axum::response::{IntoResponse, Json};
 use cases::{DeviceStatus, InventoryChange, NewInventoryDevice, Role};
 use firmware_proto::{FrameType, HeartbeatStatus};
 use rules::Timestamp;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::access;
@@ -15,13 +16,17 @@ use crate::gate::{Answer, Caller};
 use crate::people::{check_limit, created, default_limit};
 use crate::{ApiError, ApiState};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceQuery {
+    /// The last device id of the previous page (0 for the first).
     #[serde(default)]
     after: u64,
+    /// At most this many (1 to 500).
     #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = 500))]
     limit: i64,
+    /// Only devices in this status.
     status: Option<DeviceStatus>,
 }
 
@@ -31,13 +36,37 @@ pub async fn list_devices(State(state): State<ApiState>, Query(q): Query<DeviceQ
     Ok(Json(devices).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnknownQuery {
     /// The last device id of the previous page; none for the first.
     after: Option<u64>,
+    /// At most this many (1 to 500).
     #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = 500))]
     limit: i64,
+}
+
+/// A device heard without being registered.
+#[derive(Serialize, JsonSchema)]
+pub struct UnknownDevice {
+    device_id: u64,
+    first_seen: Timestamp,
+    last_seen: Timestamp,
+    /// Frames heard from it (none stored).
+    frames: i64,
+    /// The transport it was last heard over (`mqtt`, `serial:/dev/ttyUSB0`).
+    last_via: String,
+}
+
+/// A page of unknown devices, and how many were let go to keep the list bounded.
+#[derive(Serialize, JsonSchema)]
+pub struct UnknownDevices {
+    devices: Vec<UnknownDevice>,
+    /// The most recently heard this many are kept.
+    kept_at_most: i64,
+    /// How many devices were let go, and their frames.
+    forgotten: ingest::store::ForgottenUnknown,
 }
 
 /// Devices that sent frames without being registered (not stored, not acknowledged): a tag not
@@ -49,33 +78,31 @@ pub async fn unknown_devices(
     Query(q): Query<UnknownQuery>,
 ) -> Answer {
     check_limit(q.limit)?;
-    let seen: Vec<Value> = state
+    let devices = state
         .store
         .unknown_devices(q.after, q.limit)
         .await?
         .into_iter()
-        .map(|d| {
-            json!({
-                "device_id": d.id,
-                "first_seen": Timestamp(d.first_seen_ms),
-                "last_seen": Timestamp(d.last_seen_ms),
-                "frames": d.frames,
-                "last_via": d.last_via,
-            })
+        .map(|d| UnknownDevice {
+            device_id: d.id,
+            first_seen: Timestamp(d.first_seen_ms),
+            last_seen: Timestamp(d.last_seen_ms),
+            frames: d.frames,
+            last_via: d.last_via,
         })
         .collect();
     let forgotten = state.store.unknown_devices_forgotten().await?;
-    Ok(Json(json!({
-        "devices": seen,
-        "kept_at_most": ingest::store::UNKNOWN_DEVICES_KEPT,
-        "forgotten": forgotten,
-    }))
+    Ok(Json(UnknownDevices {
+        devices,
+        kept_at_most: ingest::store::UNKNOWN_DEVICES_KEPT,
+        forgotten,
+    })
     .into_response())
 }
 
 /// A device for the inventory, and the key its frames are MACed with: it is registered with
 /// ingest too, so that its frames are stored and acknowledged from now on.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDevice {
     device_id: u64,
@@ -85,6 +112,7 @@ pub struct NewDevice {
     firmware: String,
     /// 64 hex digits; a device with a key must MAC every frame.
     #[serde(default)]
+    #[schemars(regex(pattern = "^[0-9a-fA-F]{64}$"))]
     key: Option<String>,
 }
 
@@ -126,6 +154,35 @@ pub async fn create_device(
     created(device)
 }
 
+/// A device's last heartbeat.
+#[derive(Serialize, JsonSchema)]
+pub struct LastHeartbeat {
+    device_time: Timestamp,
+    /// Battery, signal and status bits as the device sent them (docs/PROTOCOL.md).
+    fields: Option<Value>,
+}
+
+/// What the ingest path last saw of a device.
+#[derive(Serialize, JsonSchema)]
+pub struct DeviceHealth {
+    /// Registered with ingest: its frames are stored and acknowledged.
+    registered: bool,
+    last_seen: Option<Timestamp>,
+    /// The transport it was last heard over.
+    last_via: Option<String>,
+    /// How far its clock is from sargs's, in milliseconds (device minus sargs).
+    clock_offset_ms: Option<i64>,
+    clock_skewed: bool,
+    last_heartbeat: Option<LastHeartbeat>,
+}
+
+/// A device in the inventory and its live health (none until it is registered with ingest).
+#[derive(Serialize, JsonSchema)]
+pub struct DeviceWithHealth {
+    device: cases::InventoryDevice,
+    health: Option<DeviceHealth>,
+}
+
 /// The inventory record with what the ingest path last saw of the device: when, over what,
 /// its clock's offset, and its last heartbeat (battery, signal, status bits; for a technician
 /// without the bits about the wearer).
@@ -147,19 +204,20 @@ pub async fn get_device(
             } else {
                 Some(fields)
             };
-            json!({ "device_time": Timestamp(at), "fields": fields })
+            LastHeartbeat {
+                device_time: Timestamp(at),
+                fields,
+            }
         });
-    let health = seen.map(|s| {
-        json!({
-            "registered": true,
-            "last_seen": s.last_seen_ms.map(Timestamp),
-            "last_via": s.last_via,
-            "clock_offset_ms": s.clock_offset_ms,
-            "clock_skewed": s.clock_skewed,
-            "last_heartbeat": heartbeat,
-        })
+    let health = seen.map(|s| DeviceHealth {
+        registered: true,
+        last_seen: s.last_seen_ms.map(Timestamp),
+        last_via: s.last_via,
+        clock_offset_ms: s.clock_offset_ms,
+        clock_skewed: s.clock_skewed,
+        last_heartbeat: heartbeat,
     });
-    Ok(Json(json!({ "device": device, "health": health })).into_response())
+    Ok(Json(DeviceWithHealth { device, health }).into_response())
 }
 
 pub async fn update_device(
@@ -175,9 +233,10 @@ pub async fn update_device(
     Ok(Json(device).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fitting {
+    /// The order it is fitted under.
     order_id: i64,
     /// For a home unit: the client's address it stands at.
     #[serde(default)]
@@ -217,7 +276,7 @@ pub async fn fit(
     created(fitted)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Removal {
     /// When it was removed (default: now).
@@ -256,13 +315,33 @@ pub async fn remove(
     Ok(Json(state.cases.inventory_device(id).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimeRange {
+    /// From this instant, inclusive (device time).
     from: Timestamp,
+    /// Until this instant, exclusive.
     to: Timestamp,
+    /// At most this many (1 to 5000).
     #[serde(default = "default_observations")]
+    #[schemars(range(min = 1, max = 5000))]
     limit: u32,
+}
+
+/// One observation as a device sent it.
+#[derive(Serialize, JsonSchema)]
+pub struct Observation {
+    device_id: u64,
+    seq: u32,
+    /// The frame's type (location, heartbeat, event, ...; unknown for a type this version does not know).
+    #[serde(rename = "type")]
+    kind: &'static str,
+    device_time: Timestamp,
+    received_at: Timestamp,
+    via: String,
+    clock_skewed: bool,
+    /// The frame's fields as decoded (docs/PROTOCOL.md).
+    fields: Value,
 }
 
 fn default_observations() -> u32 {
@@ -313,7 +392,7 @@ pub async fn observations(
             .record_read(&caller.actor, &format!("device/{id}/observations"), &detail)
             .await?;
     }
-    let rows: Vec<Value> = rows
+    let rows: Vec<Observation> = rows
         .into_iter()
         .filter_map(|o| {
             let kind = FrameType::from_u8(o.frame_type);
@@ -323,16 +402,16 @@ pub async fn observations(
             } else {
                 fields
             };
-            Some(json!({
-                "device_id": o.device_id,
-                "seq": o.seq,
-                "type": kind.map_or("unknown", FrameType::name),
-                "device_time": Timestamp(o.device_time_ms),
-                "received_at": Timestamp(o.received_at_ms),
-                "via": o.via,
-                "clock_skewed": o.clock_skewed,
-                "fields": fields,
-            }))
+            Some(Observation {
+                device_id: o.device_id,
+                seq: o.seq,
+                kind: kind.map_or("unknown", FrameType::name),
+                device_time: Timestamp(o.device_time_ms),
+                received_at: Timestamp(o.received_at_ms),
+                via: o.via.to_string(),
+                clock_skewed: o.clock_skewed,
+                fields,
+            })
         })
         .collect();
     Ok(Json(rows).into_response())

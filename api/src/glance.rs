@@ -17,6 +17,7 @@ use cases::{OrderFilter, OrderStatus};
 use ingest::store::DeviceKind;
 use judge::records::{EpisodeState, StoredEpisode};
 use rules::{BreachKind, KindClass, Timestamp};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::access;
@@ -24,7 +25,7 @@ use crate::error::PathParam;
 use crate::gate::{Answer, Caller};
 use crate::{ApiError, ApiState};
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Glance {
     Compliant,
@@ -34,14 +35,14 @@ pub enum Glance {
 
 /// Why a client's state is unknown: nothing to judge by, or a device fault (named by its kind,
 /// as the episodes name it).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Unknown {
     Setup(Setup),
     Fault(BreachKind),
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Setup {
     NoOrderInForce,
@@ -49,13 +50,37 @@ pub enum Setup {
 }
 
 /// An alert nobody has resolved yet, as a caseload lists it beside the state.
-#[derive(Clone, Debug, Serialize)]
-struct OpenAlert {
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct OpenAlert {
     id: i64,
     kind: BreachKind,
     severity: rules::Severity,
     state: AlertState,
     raised: Timestamp,
+}
+
+/// A device fitted now, and when it was last heard.
+#[derive(Serialize, JsonSchema)]
+pub struct FittedDevice {
+    device_id: u64,
+    last_seen: Option<Timestamp>,
+}
+
+/// A probation client's state at a glance, with what it rests on.
+#[derive(Serialize, JsonSchema)]
+pub struct ClientGlance {
+    client_id: i64,
+    state: Glance,
+    /// Why the state is unknown, when it is.
+    unknown_because: Option<Unknown>,
+    /// The order in force now, if any.
+    order_id: Option<i64>,
+    open_breaches: Vec<StoredEpisode>,
+    open_warnings: Vec<StoredEpisode>,
+    open_device_faults: Vec<StoredEpisode>,
+    /// Alerts nobody has resolved yet, oldest first.
+    open_alerts: Vec<OpenAlert>,
+    devices: Vec<FittedDevice>,
 }
 
 /// The state from what is open now. Breaches decide first; then what is missing to judge by;
@@ -174,10 +199,10 @@ pub async fn client_state(
                 _ => health.comm_lost_tag.0,
             };
             silent |= last_seen.is_none_or(|t| now - t > patience);
-            devices.push(serde_json::json!({
-                "device_id": fitted.device_id,
-                "last_seen": last_seen.map(Timestamp),
-            }));
+            devices.push(FittedDevice {
+                device_id: fitted.device_id,
+                last_seen: last_seen.map(Timestamp),
+            });
         }
     }
     let (glance, unknown) = glance(order.is_some(), devices.len(), silent, &breaches, &faults);
@@ -186,17 +211,17 @@ pub async fn client_state(
         .cases
         .record_read(&caller.actor, &format!("client/{id}/state"), "")
         .await?;
-    Ok(Json(serde_json::json!({
-        "client_id": id,
-        "state": glance,
-        "unknown_because": unknown,
-        "order_id": order.map(|o| o.id),
-        "open_breaches": breaches,
-        "open_warnings": warnings,
-        "open_device_faults": faults,
-        "open_alerts": alerts,
-        "devices": devices,
-    }))
+    Ok(Json(ClientGlance {
+        client_id: id,
+        state: glance,
+        unknown_because: unknown,
+        order_id: order.map(|o| o.id),
+        open_breaches: breaches,
+        open_warnings: warnings,
+        open_device_faults: faults,
+        open_alerts: alerts,
+        devices,
+    })
     .into_response())
 }
 

@@ -4,6 +4,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Json};
 use cases::{NewAbsence, NewNote};
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::access;
@@ -12,15 +13,17 @@ use crate::gate::{Answer, Caller};
 use crate::people::created;
 use crate::{ApiError, ApiState};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OfClient {
+    /// The probation client.
     client_id: i64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OfOrder {
+    /// The order.
     order_id: i64,
 }
 

@@ -1,10 +1,14 @@
 //! The OpenAPI 3.1 document, made from the route table so that it lists exactly the routes
 //! served, each with the roles that may call it and an example body that the tests send.
 
+use std::collections::BTreeMap;
+
 use axum::http::Method;
+use schemars::generate::SchemaSettings;
+use schemars::{Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
-use crate::routes::{Access, endpoints};
+use crate::routes::{Access, Endpoint, Success, endpoints};
 
 pub const PATH: &str = "/api/v1/openapi.json";
 
@@ -82,24 +86,198 @@ pub fn order_terms() -> Value {
     })
 }
 
-fn error_response(description: &str) -> Value {
+fn error(description: &str) -> Value {
     json!({ "description": description, "content": { "application/json": {
         "schema": { "$ref": "#/components/schemas/Error" } } } })
 }
 
+/// An error answer that says when to try again.
+fn error_retry(description: &str) -> Value {
+    let mut answer = error(description);
+    answer["headers"] = json!({ "Retry-After": {
+        "description": "seconds to wait before trying again",
+        "schema": { "type": "integer", "minimum": 1 } } });
+    answer
+}
+
+/// The generators of the document's schemas: one describes what sargs reads (requests), the
+/// other what it writes (responses). A type can differ between the two (a field with a default
+/// may be left out of a request but is always in a response), so each keeps its own.
+fn generator(serialize: bool) -> SchemaGenerator {
+    let settings = SchemaSettings::draft2020_12().with(|s| {
+        s.definitions_path = "/components/schemas".into();
+        s.meta_schema = None;
+    });
+    if serialize {
+        settings.for_serialize().into_generator()
+    } else {
+        settings.for_deserialize().into_generator()
+    }
+}
+
+const SCHEMAS: &str = "#/components/schemas/";
+
+/// Points every `$ref` in `value` to a renamed definition, where it was renamed.
+fn rename_refs(value: &mut Value, renamed: &BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if key == "$ref" {
+                    let name = item.as_str().and_then(|r| r.strip_prefix(SCHEMAS));
+                    if let Some(new) = name.and_then(|n| renamed.get(n)) {
+                        *item = json!(format!("{SCHEMAS}{new}"));
+                    }
+                } else {
+                    rename_refs(item, renamed);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rename_refs(v, renamed)),
+        _ => {}
+    }
+}
+
+/// A query parameter's schema, without the `null` an `Option` field allows in JSON: a query
+/// leaves a parameter out instead.
+fn without_null(mut schema: Value) -> Value {
+    if let Some(types) = schema.get_mut("type").and_then(Value::as_array_mut) {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            schema["type"] = types[0].clone();
+        }
+    }
+    if let Some(any) = schema.get_mut("anyOf").and_then(Value::as_array_mut) {
+        any.retain(|s| s.get("type").and_then(Value::as_str) != Some("null"));
+        if any.len() == 1 {
+            let only = any[0].clone();
+            if let Some(map) = schema.as_object_mut() {
+                map.remove("anyOf");
+                if let Some(inner) = only.as_object() {
+                    map.extend(inner.clone());
+                }
+            }
+        }
+    }
+    schema
+}
+
+/// Every status a route can answer besides success, and why.
+fn failures(endpoint: &Endpoint, parameters: &[Value]) -> Vec<(&'static str, Value)> {
+    let public = endpoint.access == Access::Public;
+    let changes = endpoint.method != Method::GET;
+    let names_a_record = endpoint.path.contains('{')
+        || parameters.iter().any(|p| {
+            p["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("_id") && p["required"] == json!(true))
+        })
+        || endpoint.body.is_some() && changes;
+    let mut out = Vec::new();
+    if endpoint.body.is_some() {
+        out.push((
+            "400",
+            error("the body could not be read: not JSON, the wrong shape, or an unknown field; `fields` says where"),
+        ));
+    }
+    if public {
+        out.push((
+            "401",
+            error("wrong name or password (wrong_credentials), or locked out until `until` (locked_out)"),
+        ));
+        out.push((
+            "429",
+            error_retry("too many sign-ins from this address or for this name"),
+        ));
+    } else {
+        out.push((
+            "401",
+            error("not signed in, or the session or token has ended"),
+        ));
+        out.push((
+            "403",
+            error("not for your role, or the record is not in your care; or a change made with the session cookie from another site (cross_site_request)"),
+        ));
+    }
+    if names_a_record {
+        out.push(("404", error("no such record")));
+    }
+    if changes && CONFLICTS.contains(&endpoint.tag) && !endpoint.path.ends_with("/contacts") {
+        out.push((
+            "409",
+            error("the record's state does not allow it (taken already, done already, a final state); nothing was changed"),
+        ));
+    }
+    if endpoint.body.is_some() {
+        out.push(("415", error("the body is not sent as application/json")));
+    }
+    if changes || endpoint.query.is_some() {
+        out.push((
+            "422",
+            error("the request is not valid; `fields` names each field and why"),
+        ));
+    }
+    out.push((
+        "503",
+        error_retry("the database does not answer or refuses writes (storage_unavailable); nothing was changed"),
+    ));
+    out
+}
+
+/// The groups whose changes can conflict with a record's state.
+const CONFLICTS: &[&str] = &[
+    "users", "clients", "victims", "orders", "absences", "devices", "alerts",
+];
+
+fn success(endpoint: &Endpoint, generator: &mut SchemaGenerator) -> (&'static str, Value) {
+    let json = |schema: Schema| json!({ "application/json": { "schema": schema } });
+    match &endpoint.success {
+        Success::Json { created, schema } => (
+            if *created { "201" } else { "200" },
+            json!({ "description": if *created { "made" } else { "done" }, "content": json(schema(generator)) }),
+        ),
+        Success::Typed { media, schema } => (
+            "200",
+            json!({ "description": "done", "content": { *media: { "schema": schema(generator) } } }),
+        ),
+        Success::Empty => ("204", json!({ "description": "done; nothing to say" })),
+        Success::Report => (
+            "200",
+            json!({
+                "description": "the compliance summary; its SHA-256 digest is in the document (docs/report.md)",
+                "headers": { "Content-Disposition": {
+                    "description": "attachment; the file's name", "schema": { "type": "string" } } },
+                "content": {
+                    "application/pdf": { "schema": { "type": "string", "contentMediaType": "application/pdf" } },
+                    "application/json": { "schema": {
+                        "type": "object",
+                        "description": "the exchange JSON of the summary (docs/report.md)" } }
+                }
+            }),
+        ),
+        Success::EventStream => (
+            "200",
+            json!({
+                "description": "alert events as they are committed, each with its id (`id:`) and the event and alert as JSON (`data:`)",
+                "content": { "text/event-stream": { "schema": { "type": "string" } } }
+            }),
+        ),
+    }
+}
+
 pub fn document() -> Value {
+    let mut reads = generator(false);
+    let mut writes = generator(true);
+    // Schemas of what sargs reads, to point at renamed definitions at the end.
+    let mut read_schemas: Vec<(String, String, &'static str)> = Vec::new();
     let mut paths = Map::new();
     for (endpoint, _) in endpoints() {
+        let method = endpoint.method.as_str().to_lowercase();
         let mut operation = Map::new();
         operation.insert("summary".into(), json!(endpoint.summary));
         operation.insert("tags".into(), json!([endpoint.tag]));
         operation.insert(
             "operationId".into(),
-            json!(format!(
-                "{} {}",
-                endpoint.method.as_str().to_lowercase(),
-                endpoint.path
-            )),
+            json!(format!("{method} {}", endpoint.path)),
         );
         let mut parameters: Vec<Value> = endpoint
             .path
@@ -107,29 +285,45 @@ pub fn document() -> Value {
             .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
             .map(|name| {
                 json!({ "name": name, "in": "path", "required": true,
-                        "schema": { "type": "integer", "minimum": 0 } })
+                        "schema": { "type": "integer", "format": "int64" } })
             })
             .collect();
-        parameters.extend(endpoint.query.iter().map(|(name, description)| {
-            json!({ "name": name, "in": "query", "description": description,
-                    "schema": { "type": "string" } })
-        }));
+        if let Some(query) = endpoint.query {
+            let schema = query(&mut reads).to_value();
+            let required = schema["required"].as_array().cloned().unwrap_or_default();
+            if let Some(fields) = schema["properties"].as_object() {
+                for (name, field) in fields {
+                    let mut field = field.clone();
+                    let description = field
+                        .as_object_mut()
+                        .and_then(|f| f.remove("description"))
+                        .unwrap_or_default();
+                    parameters.push(json!({
+                        "name": name, "in": "query", "description": description,
+                        "required": required.contains(&json!(name)),
+                        "schema": without_null(field),
+                    }));
+                }
+            }
+        }
+        let statuses = failures(&endpoint, &parameters);
         if !parameters.is_empty() {
             operation.insert("parameters".into(), Value::Array(parameters));
         }
-        if let Some(body) = endpoint.body {
+        if let Some(body) = &endpoint.body {
             operation.insert(
                 "requestBody".into(),
-                json!({ "required": true, "description": body, "content": { "application/json": {
-                    "schema": { "type": "object" }, "example": example(body) } } }),
+                json!({ "required": true, "content": { "application/json": {
+                    "schema": (body.schema)(&mut reads), "example": example(&body.name) } } }),
             );
         }
-        let mut responses = json!({
-            "200": { "description": "done (201 when something was made)" },
-            "400": error_response("the body could not be read"),
-            "404": error_response("no such record"),
-            "422": error_response("the request is not valid; the fields say why"),
-        });
+        let mut responses = Map::new();
+        let (status, answer) = success(&endpoint, &mut writes);
+        responses.insert(status.into(), answer);
+        for (status, answer) in statuses {
+            responses.insert(status.into(), answer);
+        }
+        operation.insert("responses".into(), Value::Object(responses));
         match endpoint.access {
             Access::Public => {
                 operation.insert("security".into(), json!([]));
@@ -141,24 +335,41 @@ pub fn document() -> Value {
                     "description".into(),
                     json!(format!("Roles: {}.", names.join(", "))),
                 );
-                responses["401"] = error_response("not signed in");
-                responses["403"] = error_response("not for your role, or not in your care");
             }
         }
-        if endpoint.path == "/api/v1/session" && endpoint.method == Method::POST {
-            responses["401"] = error_response(
-                "wrong name or password (wrong_credentials), or locked out until `until` (locked_out)",
-            );
-            responses["429"] = error_response(
-                "too many sign-ins from this address or for this name; Retry-After says when to try again",
-            );
-        }
-        operation.insert("responses".into(), responses);
+        read_schemas.push((endpoint.path.to_string(), method.clone(), "requestBody"));
+        read_schemas.push((endpoint.path.to_string(), method.clone(), "parameters"));
         let item = paths
             .entry(endpoint.path.to_string())
             .or_insert_with(|| Value::Object(Map::new()));
-        item[endpoint.method.as_str().to_lowercase()] = Value::Object(operation);
+        item[method] = Value::Object(operation);
     }
+    // One set of definitions: a type read and written alike is one schema; one that differs
+    // keeps its written form under its name and its read form as `<name>Input`.
+    let written = writes.take_definitions(true);
+    let mut read = reads.take_definitions(true);
+    let renamed: BTreeMap<String, String> = read
+        .iter()
+        .filter(|(name, schema)| written.get(*name).is_some_and(|w| w != *schema))
+        .map(|(name, _)| (name.clone(), format!("{name}Input")))
+        .collect();
+    let mut schemas = written;
+    for (name, mut schema) in std::mem::take(&mut read) {
+        rename_refs(&mut schema, &renamed);
+        let name = renamed.get(&name).cloned().unwrap_or(name);
+        schemas.insert(name, schema);
+    }
+    let mut paths = Value::Object(paths);
+    for (path, method, part) in read_schemas {
+        if let Some(value) = paths
+            .get_mut(&path)
+            .and_then(|p| p.get_mut(&method))
+            .and_then(|o| o.get_mut(part))
+        {
+            rename_refs(value, &renamed);
+        }
+    }
+    schemas.insert("Error".into(), error_schema());
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -172,18 +383,31 @@ pub fn document() -> Value {
                 "session": { "type": "apiKey", "in": "cookie", "name": crate::gate::SESSION_COOKIE },
                 "token": { "type": "http", "scheme": "bearer" }
             },
-            "schemas": { "Error": {
-                "type": "object",
-                "required": ["error", "message", "fields"],
-                "properties": {
-                    "error": { "type": "string" },
-                    "message": { "type": "string" },
-                    "fields": { "type": "array", "items": { "type": "object",
-                        "properties": { "field": { "type": "string" }, "reason": { "type": "string" } } } }
-                }
-            } }
+            "schemas": schemas,
         },
         "security": [{ "session": [] }, { "token": [] }],
+    })
+}
+
+/// Every answer that is not a success (`error.rs`).
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["error", "message", "fields"],
+        "properties": {
+            "error": { "type": "string", "description": "a stable code: invalid_request, malformed_request, conflict, not_found, unauthenticated, forbidden, cross_site_request, wrong_credentials, locked_out, too_many_attempts, unsupported_media_type, storage_unavailable, internal" },
+            "message": { "type": "string", "description": "what happened, in English" },
+            "fields": { "type": "array", "items": {
+                "type": "object",
+                "required": ["field", "reason"],
+                "properties": {
+                    "field": { "type": "string", "description": "a dotted path: terms.zones[0].shape" },
+                    "reason": { "type": "string" },
+                    "code": { "type": "string", "description": "a stable name of the reason, for words in the user's language" }
+                } } },
+            "until": { "type": "string", "format": "date-time", "description": "locked_out: when signing in is possible again" },
+            "retry_after_s": { "type": "integer", "description": "too_many_attempts: seconds to wait" }
+        }
     })
 }
 
@@ -194,42 +418,134 @@ mod tests {
     /// Every example in the docs reads as the type the route takes.
     #[test]
     fn examples_are_valid_bodies() {
-        fn reads<T: serde::de::DeserializeOwned>(name: &str) {
-            if let Err(e) = serde_json::from_value::<T>(example(name)) {
-                panic!("the example of {name} does not read: {e}");
-            }
-        }
         let mut seen = 0;
         for (endpoint, _) in endpoints() {
             let Some(body) = endpoint.body else { continue };
             seen += 1;
-            match body {
-                "Login" => reads::<crate::session::Login>(body),
-                "NewToken" => reads::<crate::session::NewToken>(body),
-                "NewUnit" => reads::<cases::NewUnit>(body),
-                "NewUser" => reads::<cases::NewUser>(body),
-                "UserChange" => reads::<cases::UserChange>(body),
-                "NewClient" => reads::<cases::NewClient>(body),
-                "ClientChange" => reads::<cases::ClientChange>(body),
-                "UnitChange" => reads::<cases::UnitChange>(body),
-                "VictimChange" => reads::<cases::VictimChange>(body),
-                "NewVictim" => reads::<cases::NewVictim>(body),
-                "NewOrder" => reads::<cases::NewOrder>(body),
-                "Variation" => reads::<crate::orders::Variation>(body),
-                "StatusChange" => reads::<crate::orders::StatusChange>(body),
-                "NewAbsence" => reads::<cases::NewAbsence>(body),
-                "NewNote" => reads::<cases::NewNote>(body),
-                "NewDevice" => reads::<crate::devices::NewDevice>(body),
-                "InventoryChange" => reads::<cases::InventoryChange>(body),
-                "Fitting" => reads::<crate::devices::Fitting>(body),
-                "Removal" => reads::<crate::devices::Removal>(body),
-                "AlertNote" => reads::<crate::alerts::AlertNote>(body),
-                "AlertResolution" => reads::<crate::alerts::AlertResolution>(body),
-                "Contacts" => reads::<crate::alerts::Contacts>(body),
-                other => panic!("no example type for {other}"),
+            let example = example(&body.name);
+            assert_ne!(example, json!({}), "no example of {}", body.name);
+            if let Err(e) = (body.reads)(example) {
+                panic!("the example of {} does not read: {e}", body.name);
             }
         }
         assert!(seen >= 19);
+    }
+
+    /// Every `$ref` points at a definition the document has, and no definition is a
+    /// placeholder: a type's schema is there in full.
+    #[test]
+    fn every_reference_resolves() {
+        fn refs(value: &Value, out: &mut Vec<String>) {
+            match value {
+                Value::Object(map) => {
+                    for (key, item) in map {
+                        match (key.as_str(), item.as_str()) {
+                            ("$ref", Some(r)) => out.push(r.to_string()),
+                            _ => refs(item, out),
+                        }
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let doc = document();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(found.len() > 50, "{}", found.len());
+        for r in found {
+            let name = r.strip_prefix(SCHEMAS).unwrap_or_else(|| panic!("{r}"));
+            let schema = &doc["components"]["schemas"][name];
+            assert!(schema.is_object(), "{r} is not defined");
+        }
+    }
+
+    /// The terms of an order are described field by field, with what is required and the
+    /// values an enum takes, in both directions.
+    #[test]
+    fn an_orders_terms_are_described() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        let body = &doc["paths"]["/api/v1/orders"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"]["$ref"];
+        let new_order = &schemas[body
+            .as_str()
+            .and_then(|r| r.strip_prefix(SCHEMAS))
+            .unwrap_or("")];
+        assert_eq!(new_order["additionalProperties"], json!(false));
+        let required = new_order["required"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for field in ["client_id", "court", "case_number", "terms"] {
+            assert!(required.contains(&json!(field)), "{field} required");
+        }
+        // Read: health has defaults, so it may be left out; written, it is always there.
+        let terms_in = &schemas["OrderTermsInput"];
+        let terms_out = &schemas["OrderTerms"];
+        assert!(
+            !terms_in["required"]
+                .as_array()
+                .is_some_and(|r| r.contains(&json!("health")))
+        );
+        assert!(
+            terms_out["required"]
+                .as_array()
+                .is_some_and(|r| r.contains(&json!("health")))
+        );
+        assert!(terms_out["properties"]["proximity"].is_object());
+        // An enum lists its values (each with its doc comment, where it has one).
+        let mut bases: Vec<String> = schemas["LegalBasis"]["oneOf"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|v| match (&v["const"], &v["enum"]) {
+                (Value::String(c), _) => vec![c.clone()],
+                (_, Value::Array(e)) => e
+                    .iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        bases.sort();
+        assert_eq!(
+            bases,
+            [
+                "conditional_early_release",
+                "other",
+                "probation_supervision"
+            ]
+        );
+        let status = &doc["paths"]["/api/v1/orders"]["post"]["responses"];
+        for code in [
+            "201", "400", "401", "403", "404", "409", "415", "422", "503",
+        ] {
+            assert!(status[code].is_object(), "POST /orders documents {code}");
+        }
+        assert!(status["200"].is_null() && status["429"].is_null());
+    }
+
+    /// A paged list's `limit` is an integer from 1 to 500, and its filters are typed.
+    #[test]
+    fn query_parameters_are_typed() {
+        let doc = document();
+        let params = doc["paths"]["/api/v1/orders"]["get"]["parameters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let named = |name: &str| {
+            params
+                .iter()
+                .find(|p| p["name"] == json!(name))
+                .cloned()
+                .unwrap_or_else(|| panic!("no {name}"))
+        };
+        assert_eq!(named("limit")["schema"]["minimum"], json!(1));
+        assert_eq!(named("limit")["schema"]["maximum"], json!(500));
+        assert_eq!(named("limit")["required"], json!(false));
+        assert!(named("status")["schema"]["$ref"].is_string());
+        assert_eq!(named("client_id")["schema"]["type"], json!("integer"));
     }
 
     /// One operation per route, and the document names each route's roles.

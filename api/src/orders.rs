@@ -6,8 +6,9 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Json};
 use cases::{NewOrder, OrderFilter, OrderStatus, OrderTerms, Role};
 use rules::geometry::ZoneShape;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::access::{self, Scope};
 use crate::error::{Body, PathParam, Query};
@@ -15,15 +16,21 @@ use crate::gate::{Answer, Caller};
 use crate::people::{created, default_limit, ids};
 use crate::{ApiError, ApiState};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderQuery {
+    /// The last id of the previous page (0 for the first).
     #[serde(default)]
     after: i64,
+    /// At most this many (1 to 500).
     #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = 500))]
     limit: i64,
+    /// Only this client's orders.
     client_id: Option<i64>,
+    /// Only orders in this status.
     status: Option<OrderStatus>,
+    /// Only this court's orders.
     court: Option<String>,
 }
 
@@ -105,7 +112,7 @@ pub async fn list_revisions(
     Ok(Json(revisions).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Variation {
     terms: OrderTerms,
@@ -131,7 +138,7 @@ pub async fn vary_order(
     created(order)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
     status: OrderStatus,
@@ -154,15 +161,24 @@ pub async fn set_status(
 }
 
 /// One weekly curfew slot as a person reads it.
-#[derive(Serialize)]
-struct TimetableRow {
+#[derive(Serialize, JsonSchema)]
+pub struct TimetableRow {
+    /// mon to sun.
     day: String,
+    /// HH:MM, local time in the order's time zone.
     start: String,
     end: String,
     /// Ends on the next day.
     overnight: bool,
     address: String,
     street: Option<String>,
+}
+
+/// An order's weekly curfew slots, Monday first.
+#[derive(Serialize, JsonSchema)]
+pub struct Timetable {
+    time_zone: rules::schedule::TimeZone,
+    slots: Vec<TimetableRow>,
 }
 
 pub async fn timetable(
@@ -203,34 +219,108 @@ pub async fn timetable(
         .record_read(&caller.actor, &format!("order/{id}/timetable"), "")
         .await?;
     let rows: Vec<TimetableRow> = rows.into_iter().map(|(_, _, row)| row).collect();
-    Ok(Json(json!({ "time_zone": order.terms.time_zone, "slots": rows })).into_response())
+    Ok(Json(Timetable {
+        time_zone: order.terms.time_zone,
+        slots: rows,
+    })
+    .into_response())
 }
 
-/// A zone shape as a GeoJSON geometry. GeoJSON has no circle: a circle is a Point with its
-/// radius in the feature's properties (`radius_m`), as map libraries expect.
-fn geometry(shape: &ZoneShape) -> (Value, Option<f64>) {
-    match shape {
+/// A GeoJSON geometry (RFC 7946), `[lon, lat]`.
+#[derive(Serialize, JsonSchema)]
+#[serde(tag = "type")]
+pub enum Geometry {
+    Point {
+        coordinates: [f64; 2],
+    },
+    Polygon {
+        coordinates: Vec<Vec<[f64; 2]>>,
+    },
+    MultiPolygon {
+        coordinates: Vec<Vec<Vec<[f64; 2]>>>,
+    },
+}
+
+/// What a feature is: one of the order's zones, or one of the client's addresses.
+#[derive(Serialize, JsonSchema)]
+#[serde(tag = "role", rename_all = "snake_case")]
+pub enum FeatureRole {
+    Zone {
+        id: String,
+        kind: rules::policy::ZoneKind,
+        valid_from: Option<rules::Timestamp>,
+        valid_until: Option<rules::Timestamp>,
+        schedule: Vec<rules::schedule::WeeklySlot>,
+        warning_buffer_m: Option<f64>,
+    },
+    Address {
+        id: String,
+        street: String,
+    },
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct FeatureProperties {
+    #[serde(flatten)]
+    role: FeatureRole,
+    /// A circle's radius: GeoJSON has no circle, so a circle is a Point with its radius here,
+    /// as map libraries expect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    radius_m: Option<f64>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub enum FeatureType {
+    Feature,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct Feature {
+    #[serde(rename = "type")]
+    kind: FeatureType,
+    geometry: Geometry,
+    properties: FeatureProperties,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub enum CollectionType {
+    FeatureCollection,
+}
+
+/// An order's zones and its client's addresses, as a GeoJSON FeatureCollection a map draws.
+#[derive(Serialize, JsonSchema)]
+pub struct ZoneMap {
+    #[serde(rename = "type")]
+    kind: CollectionType,
+    features: Vec<Feature>,
+}
+
+fn feature(shape: &ZoneShape, role: FeatureRole) -> Feature {
+    let (geometry, radius_m) = match shape {
         ZoneShape::Circle { centre, radius_m } => (
-            json!({ "type": "Point", "coordinates": centre }),
+            Geometry::Point {
+                coordinates: *centre,
+            },
             Some(*radius_m),
         ),
         ZoneShape::Polygon { coordinates } => (
-            json!({ "type": "Polygon", "coordinates": coordinates }),
+            Geometry::Polygon {
+                coordinates: coordinates.clone(),
+            },
             None,
         ),
         ZoneShape::MultiPolygon { coordinates } => (
-            json!({ "type": "MultiPolygon", "coordinates": coordinates }),
+            Geometry::MultiPolygon {
+                coordinates: coordinates.clone(),
+            },
             None,
         ),
+    };
+    Feature {
+        kind: FeatureType::Feature,
+        geometry,
+        properties: FeatureProperties { role, radius_m },
     }
-}
-
-fn feature(shape: &ZoneShape, mut properties: Value) -> Value {
-    let (geometry, radius) = geometry(shape);
-    if let Some(radius) = radius {
-        properties["radius_m"] = json!(radius);
-    }
-    json!({ "type": "Feature", "geometry": geometry, "properties": properties })
 }
 
 pub async fn zones(
@@ -240,35 +330,44 @@ pub async fn zones(
 ) -> Answer {
     let order = access::order_by_id(&state, &caller.actor, id).await?;
     let client = state.cases.client(order.client_id).await?;
-    let mut features: Vec<Value> = order
+    let mut features: Vec<Feature> = order
         .terms
         .zones
         .iter()
         .map(|z| {
             feature(
                 &z.shape,
-                json!({
-                    "id": z.id, "role": "zone", "kind": z.kind,
-                    "valid_from": z.valid_from, "valid_until": z.valid_until,
-                    "schedule": z.schedule, "warning_buffer_m": z.warning_buffer_m,
-                }),
+                FeatureRole::Zone {
+                    id: z.id.clone(),
+                    kind: z.kind,
+                    valid_from: z.valid_from,
+                    valid_until: z.valid_until,
+                    schedule: z.schedule.clone(),
+                    warning_buffer_m: z.warning_buffer_m,
+                },
             )
         })
         .collect();
     features.extend(client.addresses.iter().map(|a| {
         feature(
             &a.zone,
-            json!({ "id": a.id, "role": "address", "street": a.street }),
+            FeatureRole::Address {
+                id: a.id.clone(),
+                street: a.street.clone(),
+            },
         )
     }));
     state
         .cases
         .record_read(&caller.actor, &format!("order/{id}/zones"), "")
         .await?;
-    let collection = json!({ "type": "FeatureCollection", "features": features });
+    let collection = ZoneMap {
+        kind: CollectionType::FeatureCollection,
+        features,
+    };
     Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
-        collection.to_string(),
+        [(axum::http::header::CONTENT_TYPE, GEO_JSON)],
+        Json(collection),
     )
         .into_response())
 }
@@ -280,6 +379,22 @@ pub async fn fittings(
 ) -> Answer {
     access::order_by_id(&state, &caller.actor, id).await?;
     Ok(Json(state.cases.assignments(id).await?).into_response())
+}
+
+pub const GEO_JSON: &str = "application/geo+json";
+
+/// Whether live judgement judges by the order's current policy revision yet.
+#[derive(Serialize, JsonSchema)]
+pub struct Monitoring {
+    order_id: i64,
+    /// The order's current policy revision.
+    policy_revision: u32,
+    /// The revision the live judge judges by; none while it judges none of this order.
+    judged_under: Option<u32>,
+    /// Since when it judges by that one.
+    since: Option<rules::Timestamp>,
+    /// Whether that is the current one.
+    in_force: bool,
 }
 
 /// Whether the live judge judges by the order's current policy yet: the revision it judges by
@@ -300,12 +415,12 @@ pub async fn monitoring(
         .into_iter()
         .find(|m| m.client_id == order.client_id && m.order_id == id);
     let in_force = current.is_some_and(|m| m.policy_revision == order.policy_revision);
-    Ok(Json(json!({
-        "order_id": id,
-        "policy_revision": order.policy_revision,
-        "judged_under": current.map(|m| m.policy_revision),
-        "since": current.map(|m| m.applied),
-        "in_force": in_force,
-    }))
+    Ok(Json(Monitoring {
+        order_id: id,
+        policy_revision: order.policy_revision,
+        judged_under: current.map(|m| m.policy_revision),
+        since: current.map(|m| m.applied),
+        in_force,
+    })
     .into_response())
 }

@@ -8,6 +8,7 @@ use cases::{
     ClientChange, NewClient, NewUnit, NewUser, NewVictim, Role, UnitChange, UserChange,
     VictimChange,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::access::{self, Scope};
@@ -16,12 +17,15 @@ use crate::gate::{Answer, Caller};
 use crate::{ApiError, ApiState};
 
 /// A page of a list in id order.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
+    /// The last id of the previous page (0 for the first).
     #[serde(default)]
     pub after: i64,
+    /// At most this many (1 to 500).
     #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = 500))]
     pub limit: i64,
 }
 
@@ -123,14 +127,19 @@ pub async fn update_user(
     Ok(Json(state.cases.update_user(&caller.actor, id, &change).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientQuery {
+    /// The last id of the previous page (0 for the first).
     #[serde(default)]
     after: i64,
+    /// At most this many (1 to 500).
     #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = 500))]
     limit: i64,
+    /// Only this officer's caseload.
     officer_id: Option<i64>,
+    /// Only this unit's clients (and its departments').
     unit_id: Option<i64>,
 }
 
@@ -316,10 +325,12 @@ pub async fn get_victim(
     Ok(Json(victim).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EpisodeRange {
+    /// Episodes ending at or after this instant (or still open).
     from: rules::Timestamp,
+    /// Episodes starting before this instant.
     to: rules::Timestamp,
 }
 

@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use report::{Lang, Params, ReportError};
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::access;
@@ -14,7 +15,7 @@ use crate::error::{PathParam, Query};
 use crate::gate::{Answer, Caller};
 use crate::{ApiError, ApiState};
 
-#[derive(Copy, Clone, Debug, Default, Deserialize)]
+#[derive(Copy, Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     #[default]
@@ -22,13 +23,17 @@ pub enum Format {
     Json,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
+    /// The first day, in the order's time zone.
     from: NaiveDate,
+    /// The last day, inclusive.
     to: NaiveDate,
+    /// The document's language.
     #[serde(default = "latvian")]
     lang: Lang,
+    /// A PDF (default), or the exchange JSON.
     #[serde(default)]
     format: Format,
 }

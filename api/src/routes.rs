@@ -5,6 +5,8 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use cases::Role;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::de::DeserializeOwned;
 
 use crate::{ApiState, alerts, devices, glance, notes, orders, people, reports, service, session};
 
@@ -45,6 +47,51 @@ const ALERTS_ACT: Access = Access::Roles(&[Operator, Officer, Supervisor]);
 /// Technicians see a device's health only; officers and supervisors what it sent fitted to their clients.
 const OBSERVATIONS: Access = Access::Roles(&[Admin, Operator, Officer, Supervisor, Technician]);
 
+/// A schema the document's generator makes for a type: a `$ref` to its definition.
+pub type SchemaOf = fn(&mut SchemaGenerator) -> Schema;
+
+fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+/// The type's own schema, not a reference: a query's fields become parameters one by one.
+fn inline_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    T::json_schema(generator)
+}
+
+/// A request body: its type's name and schema, and a check that a value reads as it (so the
+/// document's examples are tested against the type the handler takes).
+#[derive(Clone, Debug)]
+pub struct BodyType {
+    pub name: String,
+    pub schema: SchemaOf,
+    pub reads: fn(serde_json::Value) -> Result<(), String>,
+}
+
+fn reads<T: DeserializeOwned>(value: serde_json::Value) -> Result<(), String> {
+    serde_json::from_value::<T>(value)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+/// What a route answers when it succeeds.
+#[derive(Clone, Debug)]
+pub enum Success {
+    /// JSON of this type (`201 Created` when `created`).
+    Json { created: bool, schema: SchemaOf },
+    /// JSON of this type, as another media type (GeoJSON).
+    Typed {
+        media: &'static str,
+        schema: SchemaOf,
+    },
+    /// 204, no body.
+    Empty,
+    /// The court's compliance summary: a PDF, or the exchange JSON.
+    Report,
+    /// Server-sent events.
+    EventStream,
+}
+
 /// One route.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
@@ -55,201 +102,172 @@ pub struct Endpoint {
     /// The group the docs show it in.
     pub tag: &'static str,
     pub access: Access,
-    /// The request body's type, named as in `cases` (and described in the docs), if any.
-    pub body: Option<&'static str>,
-    /// Query parameters, each with what it means.
-    pub query: &'static [(&'static str, &'static str)],
+    /// The request body's type, if any.
+    pub body: Option<BodyType>,
+    /// The query's type, if any: each of its fields is a parameter.
+    pub query: Option<SchemaOf>,
+    pub success: Success,
 }
 
-// The table reads best with every field of a route on its one line.
-#[allow(clippy::too_many_arguments)]
+/// A route being written into the table: its endpoint and its handler.
+pub struct Route {
+    endpoint: Endpoint,
+    handler: MethodRouter<ApiState>,
+}
+
 fn route<H, T>(
     method: Method,
     path: &'static str,
     tag: &'static str,
     summary: &'static str,
     access: Access,
-    body: Option<&'static str>,
-    query: &'static [(&'static str, &'static str)],
     handler: H,
-) -> (Endpoint, MethodRouter<ApiState>)
+) -> Route
 where
     H: Handler<T, ApiState>,
     T: 'static,
 {
     let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
-    (
-        Endpoint {
+    Route {
+        endpoint: Endpoint {
             method,
             path,
             summary,
             tag,
             access,
-            body,
-            query,
+            body: None,
+            query: None,
+            success: Success::Empty,
         },
-        on(filter, handler),
-    )
+        handler: on(filter, handler),
+    }
 }
 
-const PAGE: &[(&str, &str)] = &[
-    (
-        "after",
-        "the last id of the previous page (0 for the first)",
-    ),
-    ("limit", "at most this many (1 to 500, default 100)"),
-];
-const CLIENT_FILTER: &[(&str, &str)] = &[
-    (
-        "after",
-        "the last id of the previous page (0 for the first)",
-    ),
-    ("limit", "at most this many (1 to 500, default 100)"),
-    ("officer_id", "only this officer's caseload"),
-    ("unit_id", "only this unit's clients"),
-];
-const ORDER_FILTER: &[(&str, &str)] = &[
-    (
-        "after",
-        "the last id of the previous page (0 for the first)",
-    ),
-    ("limit", "at most this many (1 to 500, default 100)"),
-    ("client_id", "only this client's orders"),
-    ("status", "active, suspended, revoked or ended"),
-    ("court", "only this court's orders"),
-];
-const UNKNOWN_PAGE: &[(&str, &str)] = &[
-    (
-        "after",
-        "the last device id of the previous page (none for the first)",
-    ),
-    ("limit", "at most this many (1 to 500, default 100)"),
-];
-const DEVICE_FILTER: &[(&str, &str)] = &[
-    (
-        "after",
-        "the last device id of the previous page (0 for the first)",
-    ),
-    ("limit", "at most this many (1 to 500, default 100)"),
-    ("status", "in_stock, fitted, faulty, lost or retired"),
-];
-const TIME_RANGE: &[(&str, &str)] = &[
-    ("from", "from this instant (RFC 3339), inclusive"),
-    ("to", "until this instant (RFC 3339), exclusive"),
-    ("limit", "at most this many (1 to 5000, default 1000)"),
-];
-const EPISODE_RANGE: &[(&str, &str)] = &[
-    (
-        "from",
-        "episodes ending at or after this instant (RFC 3339)",
-    ),
-    ("to", "episodes starting before this instant (RFC 3339)"),
-];
-const REPORT: &[(&str, &str)] = &[
-    (
-        "from",
-        "the first day (YYYY-MM-DD, in the order's time zone)",
-    ),
-    ("to", "the last day, inclusive"),
-    ("lang", "lv (default) or en"),
-    ("format", "pdf (default) or json"),
-];
-const ALERT_FILTER: &[(&str, &str)] = &[
-    ("state", "open, acknowledged or resolved"),
-    ("severity", "warning, low, medium, high or critical"),
-    ("client_id", "only this client's alerts"),
-    (
-        "officer_id",
-        "only alerts raised for this officer's caseload",
-    ),
-    (
-        "unit_id",
-        "only the alerts of this unit's clients (and its departments')",
-    ),
-    ("from", "raised at or after this instant (RFC 3339)"),
-    ("to", "raised before this instant (RFC 3339)"),
-    ("before", "the last id of the previous page (newest first)"),
-    ("limit", "at most this many (1 to 500, default 100)"),
-];
-const FEED: &[(&str, &str)] = &[(
-    "after",
-    "resume after this event id (the Last-Event-ID header does the same); default: from now",
-)];
-const OF_CLIENT: &[(&str, &str)] = &[("client_id", "the client (required)")];
-const OF_ORDER: &[(&str, &str)] = &[("order_id", "the order (required)")];
+impl Route {
+    /// Takes a JSON body of this type.
+    fn takes<B: JsonSchema + DeserializeOwned>(mut self) -> Route {
+        self.endpoint.body = Some(BodyType {
+            name: B::schema_name().into_owned(),
+            schema: schema_of::<B>,
+            reads: reads::<B>,
+        });
+        self
+    }
+
+    /// Reads its query as this type.
+    fn query<Q: JsonSchema>(mut self) -> Route {
+        self.endpoint.query = Some(inline_of::<Q>);
+        self
+    }
+
+    /// Answers `200` with this type.
+    fn answers<A: JsonSchema>(mut self) -> Route {
+        self.endpoint.success = Success::Json {
+            created: false,
+            schema: schema_of::<A>,
+        };
+        self
+    }
+
+    /// Answers `201 Created` with this type.
+    fn creates<A: JsonSchema>(mut self) -> Route {
+        self.endpoint.success = Success::Json {
+            created: true,
+            schema: schema_of::<A>,
+        };
+        self
+    }
+
+    fn answers_as<A: JsonSchema>(mut self, media: &'static str) -> Route {
+        self.endpoint.success = Success::Typed {
+            media,
+            schema: schema_of::<A>,
+        };
+        self
+    }
+
+    fn answers_with(mut self, success: Success) -> Route {
+        self.endpoint.success = success;
+        self
+    }
+}
 
 /// Every route of the API, one per line.
 #[rustfmt::skip]
 pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
     use Method as M;
-    vec![
+    use cases::{Absence, Assignment, AuditEntry, AuditVerdict, Client, Credential, InventoryDevice, Note, Order, OrderRevision, Unit, User, Victim};
+    use ::alerts::notify::Contact;
+    use judge::records::StoredEpisode;
+    let routes = vec![
         // Signing in.
-        route(M::POST, "/api/v1/session", "session", "Sign in with a password: sets the session cookie", Access::Public, Some("Login"), &[], session::login),
-        route(M::GET, "/api/v1/session", "session", "Who is signed in", EVERYONE, None, &[], session::me),
-        route(M::DELETE, "/api/v1/session", "session", "Sign out: ends this session", EVERYONE, None, &[], session::logout),
-        route(M::GET, "/api/v1/service", "session", "Whether the service is recording evidence (the storage takes writes)", EVERYONE, None, &[], service::service_state),
-        route(M::GET, "/api/v1/tokens", "session", "Your live sessions and API tokens", EVERYONE, None, &[], session::list_tokens),
-        route(M::POST, "/api/v1/tokens", "session", "Make an API token (its secret is shown once)", EVERYONE, Some("NewToken"), &[], session::create_token),
-        route(M::DELETE, "/api/v1/tokens/{id}", "session", "Revoke a session or API token", EVERYONE, None, &[], session::revoke_token),
+        route(M::POST, "/api/v1/session", "session", "Sign in with a password: sets the session cookie", Access::Public, session::login).takes::<session::Login>().answers::<session::SignedIn>(),
+        route(M::GET, "/api/v1/session", "session", "Who is signed in", EVERYONE, session::me).answers::<User>(),
+        route(M::DELETE, "/api/v1/session", "session", "Sign out: ends this session", EVERYONE, session::logout),
+        route(M::GET, "/api/v1/service", "session", "Whether the service is recording evidence (the storage takes writes)", EVERYONE, service::service_state).answers::<service::ServiceState>(),
+        route(M::GET, "/api/v1/tokens", "session", "Your live sessions and API tokens", EVERYONE, session::list_tokens).answers::<Vec<Credential>>(),
+        route(M::POST, "/api/v1/tokens", "session", "Make an API token (its secret is shown once)", EVERYONE, session::create_token).takes::<session::NewToken>().creates::<session::TokenIssued>(),
+        route(M::DELETE, "/api/v1/tokens/{id}", "session", "Revoke a session or API token", EVERYONE, session::revoke_token),
         // People.
-        route(M::GET, "/api/v1/units", "units", "List units", EVERYONE, None, &[], people::list_units),
-        route(M::POST, "/api/v1/units", "units", "Make a unit", ADMIN, Some("NewUnit"), &[], people::create_unit),
-        route(M::PATCH, "/api/v1/units/{id}", "units", "Rename a unit", ADMIN, Some("UnitChange"), &[], people::update_unit),
-        route(M::GET, "/api/v1/users", "users", "List users (a supervisor: their unit's)", USERS_READ, None, PAGE, people::list_users),
-        route(M::POST, "/api/v1/users", "users", "Make a user", ADMIN, Some("NewUser"), &[], people::create_user),
-        route(M::GET, "/api/v1/users/{id}", "users", "One user", USERS_READ, None, &[], people::get_user),
-        route(M::PATCH, "/api/v1/users/{id}", "users", "Change a user: name, unit, disabled, password, lift a lock-out", ADMIN, Some("UserChange"), &[], people::update_user),
-        route(M::GET, "/api/v1/clients", "clients", "List probation clients in your care", CASEWORK, None, CLIENT_FILTER, people::list_clients),
-        route(M::POST, "/api/v1/clients", "clients", "Register a probation client", CASE_EDIT, Some("NewClient"), &[], people::create_client),
-        route(M::GET, "/api/v1/clients/{id}", "clients", "One probation client", CASEWORK_AND_COURT, None, &[], people::get_client),
-        route(M::PATCH, "/api/v1/clients/{id}", "clients", "Change a probation client's record", CASE_EDIT, Some("ClientChange"), &[], people::update_client),
-        route(M::GET, "/api/v1/clients/{id}/episodes", "clients", "A client's breach episodes over a time range, with their evidence and the policy revision that judged them", CASEWORK_AND_COURT, None, EPISODE_RANGE, people::episodes),
-        route(M::GET, "/api/v1/clients/{id}/state", "clients", "A client's state at a glance: breach (a breach episode open now), compliant, or unknown (no order in force, no device fitted, a device fault such as a silent tag), with the open breaches, warnings and device faults, the unresolved alerts and the fitted devices' last contact", CASEWORK, None, &[], glance::client_state),
-        route(M::GET, "/api/v1/victims", "victims", "List victims", Access::Roles(&[Admin, Operator]), None, PAGE, people::list_victims),
-        route(M::POST, "/api/v1/victims", "victims", "Register a victim (a contact and their device) for a unit in your care", CASE_EDIT, Some("NewVictim"), &[], people::create_victim),
-        route(M::PATCH, "/api/v1/victims/{id}", "victims", "Change a victim's contact or device (those in whose care they are)", CASE_EDIT, Some("VictimChange"), &[], people::update_victim),
-        route(M::GET, "/api/v1/victims/{id}", "victims", "One victim in your care", CASEWORK, None, &[], people::get_victim),
+        route(M::GET, "/api/v1/units", "units", "List units", EVERYONE, people::list_units).answers::<Vec<Unit>>(),
+        route(M::POST, "/api/v1/units", "units", "Make a unit", ADMIN, people::create_unit).takes::<cases::NewUnit>().creates::<Unit>(),
+        route(M::PATCH, "/api/v1/units/{id}", "units", "Rename a unit", ADMIN, people::update_unit).takes::<cases::UnitChange>().answers::<Unit>(),
+        route(M::GET, "/api/v1/users", "users", "List users (a supervisor: their unit's)", USERS_READ, people::list_users).query::<people::Page>().answers::<Vec<User>>(),
+        route(M::POST, "/api/v1/users", "users", "Make a user", ADMIN, people::create_user).takes::<cases::NewUser>().creates::<User>(),
+        route(M::GET, "/api/v1/users/{id}", "users", "One user", USERS_READ, people::get_user).answers::<User>(),
+        route(M::PATCH, "/api/v1/users/{id}", "users", "Change a user: name, unit, disabled, password, lift a lock-out", ADMIN, people::update_user).takes::<cases::UserChange>().answers::<User>(),
+        route(M::GET, "/api/v1/clients", "clients", "List probation clients in your care", CASEWORK, people::list_clients).query::<people::ClientQuery>().answers::<Vec<Client>>(),
+        route(M::POST, "/api/v1/clients", "clients", "Register a probation client", CASE_EDIT, people::create_client).takes::<cases::NewClient>().creates::<Client>(),
+        route(M::GET, "/api/v1/clients/{id}", "clients", "One probation client", CASEWORK_AND_COURT, people::get_client).answers::<Client>(),
+        route(M::PATCH, "/api/v1/clients/{id}", "clients", "Change a probation client's record", CASE_EDIT, people::update_client).takes::<cases::ClientChange>().answers::<Client>(),
+        route(M::GET, "/api/v1/clients/{id}/episodes", "clients", "A client's breach episodes over a time range, with their evidence and the policy revision that judged them", CASEWORK_AND_COURT, people::episodes).query::<people::EpisodeRange>().answers::<Vec<StoredEpisode>>(),
+        route(M::GET, "/api/v1/clients/{id}/state", "clients", "A client's state at a glance: breach (a breach episode open now), compliant, or unknown (no order in force, no device fitted, a device fault such as a silent tag), with the open breaches, warnings and device faults, the unresolved alerts and the fitted devices' last contact", CASEWORK, glance::client_state).answers::<glance::ClientGlance>(),
+        route(M::GET, "/api/v1/victims", "victims", "List victims", Access::Roles(&[Admin, Operator]), people::list_victims).query::<people::Page>().answers::<Vec<Victim>>(),
+        route(M::POST, "/api/v1/victims", "victims", "Register a victim (a contact and their device) for a unit in your care", CASE_EDIT, people::create_victim).takes::<cases::NewVictim>().creates::<Victim>(),
+        route(M::PATCH, "/api/v1/victims/{id}", "victims", "Change a victim's contact or device (those in whose care they are)", CASE_EDIT, people::update_victim).takes::<cases::VictimChange>().answers::<Victim>(),
+        route(M::GET, "/api/v1/victims/{id}", "victims", "One victim in your care", CASEWORK, people::get_victim).answers::<Victim>(),
         // Orders.
-        route(M::GET, "/api/v1/orders", "orders", "List orders in your care (a court: those it issued)", CASEWORK_AND_COURT, None, ORDER_FILTER, orders::list_orders),
-        route(M::POST, "/api/v1/orders", "orders", "Record a court order", CASE_EDIT, Some("NewOrder"), &[], orders::create_order),
-        route(M::GET, "/api/v1/orders/{id}", "orders", "One order with its latest terms", CASEWORK_AND_COURT, None, &[], orders::get_order),
-        route(M::GET, "/api/v1/orders/{id}/revisions", "orders", "Every revision of an order", CASEWORK_AND_COURT, None, &[], orders::list_revisions),
-        route(M::POST, "/api/v1/orders/{id}/revisions", "orders", "Vary an order: new terms as a new revision", CASE_EDIT, Some("Variation"), &[], orders::vary_order),
-        route(M::POST, "/api/v1/orders/{id}/status", "orders", "Suspend, resume, revoke or end monitoring", CASE_EDIT, Some("StatusChange"), &[], orders::set_status),
-        route(M::GET, "/api/v1/orders/{id}/timetable", "orders", "The curfew timetable, one row per slot: day, start, end, address", CASEWORK_AND_COURT, None, &[], orders::timetable),
-        route(M::GET, "/api/v1/orders/{id}/zones", "orders", "The order's zones and the client's addresses as a GeoJSON FeatureCollection", CASEWORK_AND_COURT, None, &[], orders::zones),
-        route(M::GET, "/api/v1/orders/{id}/monitoring", "orders", "Whether live judgement judges by the order's current policy revision yet", CASEWORK_AND_COURT, None, &[], orders::monitoring),
-        route(M::GET, "/api/v1/orders/{id}/report", "orders", "The court compliance summary of the order over a period, as a PDF or JSON, with its SHA-256 digest", CASEWORK_AND_COURT, None, REPORT, reports::order_report),
-        route(M::GET, "/api/v1/orders/{id}/devices", "orders", "Devices fitted under the order, now and before", CASEWORK, None, &[], orders::fittings),
-        route(M::GET, "/api/v1/absences", "absences", "Authorised absences of an order", CASEWORK, None, OF_ORDER, notes::list_absences),
-        route(M::POST, "/api/v1/absences", "absences", "Authorise an absence from curfew", CASE_EDIT, Some("NewAbsence"), &[], notes::create_absence),
-        route(M::POST, "/api/v1/absences/{id}/cancellation", "absences", "Call an absence off (it stays on record, marked)", CASE_EDIT, None, &[], notes::cancel_absence),
-        route(M::GET, "/api/v1/notes", "notes", "Notes on a client", CASEWORK, None, OF_CLIENT, notes::list_notes),
-        route(M::POST, "/api/v1/notes", "notes", "Write a note on a client", CASEWORK, Some("NewNote"), &[], notes::create_note),
+        route(M::GET, "/api/v1/orders", "orders", "List orders in your care (a court: those it issued)", CASEWORK_AND_COURT, orders::list_orders).query::<orders::OrderQuery>().answers::<Vec<Order>>(),
+        route(M::POST, "/api/v1/orders", "orders", "Record a court order", CASE_EDIT, orders::create_order).takes::<cases::NewOrder>().creates::<Order>(),
+        route(M::GET, "/api/v1/orders/{id}", "orders", "One order with its latest terms", CASEWORK_AND_COURT, orders::get_order).answers::<Order>(),
+        route(M::GET, "/api/v1/orders/{id}/revisions", "orders", "Every revision of an order", CASEWORK_AND_COURT, orders::list_revisions).answers::<Vec<OrderRevision>>(),
+        route(M::POST, "/api/v1/orders/{id}/revisions", "orders", "Vary an order: new terms as a new revision", CASE_EDIT, orders::vary_order).takes::<orders::Variation>().creates::<Order>(),
+        route(M::POST, "/api/v1/orders/{id}/status", "orders", "Suspend, resume, revoke or end monitoring", CASE_EDIT, orders::set_status).takes::<orders::StatusChange>().answers::<Order>(),
+        route(M::GET, "/api/v1/orders/{id}/timetable", "orders", "The curfew timetable, one row per slot: day, start, end, address", CASEWORK_AND_COURT, orders::timetable).answers::<orders::Timetable>(),
+        route(M::GET, "/api/v1/orders/{id}/zones", "orders", "The order's zones and the client's addresses as a GeoJSON FeatureCollection", CASEWORK_AND_COURT, orders::zones).answers_as::<orders::ZoneMap>(orders::GEO_JSON),
+        route(M::GET, "/api/v1/orders/{id}/monitoring", "orders", "Whether live judgement judges by the order's current policy revision yet", CASEWORK_AND_COURT, orders::monitoring).answers::<orders::Monitoring>(),
+        route(M::GET, "/api/v1/orders/{id}/report", "orders", "The court compliance summary of the order over a period, as a PDF or JSON, with its SHA-256 digest", CASEWORK_AND_COURT, reports::order_report).query::<reports::ReportQuery>().answers_with(Success::Report),
+        route(M::GET, "/api/v1/orders/{id}/devices", "orders", "Devices fitted under the order, now and before", CASEWORK, orders::fittings).answers::<Vec<Assignment>>(),
+        route(M::GET, "/api/v1/absences", "absences", "Authorised absences of an order", CASEWORK, notes::list_absences).query::<notes::OfOrder>().answers::<Vec<Absence>>(),
+        route(M::POST, "/api/v1/absences", "absences", "Authorise an absence from curfew", CASE_EDIT, notes::create_absence).takes::<cases::NewAbsence>().creates::<Absence>(),
+        route(M::POST, "/api/v1/absences/{id}/cancellation", "absences", "Call an absence off (it stays on record, marked)", CASE_EDIT, notes::cancel_absence).answers::<Absence>(),
+        route(M::GET, "/api/v1/notes", "notes", "Notes on a client", CASEWORK, notes::list_notes).query::<notes::OfClient>().answers::<Vec<Note>>(),
+        route(M::POST, "/api/v1/notes", "notes", "Write a note on a client", CASEWORK, notes::create_note).takes::<cases::NewNote>().creates::<Note>(),
         // Devices.
-        route(M::GET, "/api/v1/devices", "devices", "The device inventory", DEVICES_READ, None, DEVICE_FILTER, devices::list_devices),
-        route(M::GET, "/api/v1/devices/unknown", "devices", "Devices that sent frames without being registered: first and last seen, frames, over what; the most recently heard 1 000 kept, in device id order, with how many were let go and their frames", DEVICES_READ, None, UNKNOWN_PAGE, devices::unknown_devices),
-        route(M::POST, "/api/v1/devices", "devices", "Add a device to the inventory", DEVICES_EDIT, Some("NewDevice"), &[], devices::create_device),
-        route(M::GET, "/api/v1/devices/{id}", "devices", "One device with its live health", DEVICES_READ, None, &[], devices::get_device),
-        route(M::PATCH, "/api/v1/devices/{id}", "devices", "Change a device's firmware or status", DEVICES_EDIT, Some("InventoryChange"), &[], devices::update_device),
-        route(M::POST, "/api/v1/devices/{id}/fitting", "devices", "Fit a device under an order", DEVICES_EDIT, Some("Fitting"), &[], devices::fit),
-        route(M::POST, "/api/v1/devices/{id}/removal", "devices", "Remove a fitted device", DEVICES_EDIT, Some("Removal"), &[], devices::remove),
-        route(M::GET, "/api/v1/devices/{id}/observations", "devices", "A device's observations over a time range, in device time: only while it was fitted under an order in your care; a technician its health only", OBSERVATIONS, None, TIME_RANGE, devices::observations),
+        route(M::GET, "/api/v1/devices", "devices", "The device inventory", DEVICES_READ, devices::list_devices).query::<devices::DeviceQuery>().answers::<Vec<InventoryDevice>>(),
+        route(M::GET, "/api/v1/devices/unknown", "devices", "Devices that sent frames without being registered: first and last seen, frames, over what; the most recently heard 1 000 kept, in device id order, with how many were let go and their frames", DEVICES_READ, devices::unknown_devices).query::<devices::UnknownQuery>().answers::<devices::UnknownDevices>(),
+        route(M::POST, "/api/v1/devices", "devices", "Add a device to the inventory", DEVICES_EDIT, devices::create_device).takes::<devices::NewDevice>().creates::<InventoryDevice>(),
+        route(M::GET, "/api/v1/devices/{id}", "devices", "One device with its live health", DEVICES_READ, devices::get_device).answers::<devices::DeviceWithHealth>(),
+        route(M::PATCH, "/api/v1/devices/{id}", "devices", "Change a device's firmware or status", DEVICES_EDIT, devices::update_device).takes::<cases::InventoryChange>().answers::<InventoryDevice>(),
+        route(M::POST, "/api/v1/devices/{id}/fitting", "devices", "Fit a device under an order", DEVICES_EDIT, devices::fit).takes::<devices::Fitting>().creates::<Assignment>(),
+        route(M::POST, "/api/v1/devices/{id}/removal", "devices", "Remove a fitted device", DEVICES_EDIT, devices::remove).takes::<devices::Removal>().answers::<InventoryDevice>(),
+        route(M::GET, "/api/v1/devices/{id}/observations", "devices", "A device's observations over a time range, in device time: only while it was fitted under an order in your care; a technician its health only", OBSERVATIONS, devices::observations).query::<devices::TimeRange>().answers::<Vec<devices::Observation>>(),
         // Alerts.
-        route(M::GET, "/api/v1/alerts", "alerts", "The alert queue in your care, newest first", ALERTS, None, ALERT_FILTER, alerts::list_alerts),
-        route(M::GET, "/api/v1/alerts/feed", "alerts", "The live feed of alert events (server-sent events; resumes after Last-Event-ID)", ALERTS, None, FEED, alerts::feed),
-        route(M::GET, "/api/v1/alerts/{id}", "alerts", "One alert with its episodes, evidence, history and notifications", ALERTS, None, &[], alerts::get_alert),
-        route(M::POST, "/api/v1/alerts/{id}/acknowledgement", "alerts", "Acknowledge an alert: it stops escalating", ALERTS_ACT, Some("AlertNote"), &[], alerts::acknowledge),
-        route(M::POST, "/api/v1/alerts/{id}/resolution", "alerts", "Resolve an alert with a code and a note", ALERTS_ACT, Some("AlertResolution"), &[], alerts::resolve),
-        route(M::POST, "/api/v1/alerts/{id}/escalation", "alerts", "Escalate an alert by hand: one level up now, with a note saying why", ALERTS_ACT, Some("AlertNote"), &[], alerts::escalate),
-        route(M::POST, "/api/v1/alerts/{id}/locate", "alerts", "Ask the client's tag for a location fix now (LOCATE_NOW)", ALERTS_ACT, None, &[], alerts::locate),
-        route(M::POST, "/api/v1/alerts/{id}/notes", "alerts", "Add a note to an alert", ALERTS_ACT, Some("AlertNote"), &[], alerts::add_note),
-        route(M::GET, "/api/v1/contacts", "alerts", "Your alert channels", EVERYONE, None, &[], alerts::get_own_contacts),
-        route(M::PUT, "/api/v1/contacts", "alerts", "Set your alert channels: e-mail, SMS, lowest severity for each", EVERYONE, Some("Contacts"), &[], alerts::set_own_contacts),
-        route(M::GET, "/api/v1/users/{id}/contacts", "alerts", "A user's alert channels", ADMIN, None, &[], alerts::get_contacts),
-        route(M::PUT, "/api/v1/users/{id}/contacts", "alerts", "Set a user's alert channels", ADMIN, Some("Contacts"), &[], alerts::set_contacts),
+        route(M::GET, "/api/v1/alerts", "alerts", "The alert queue in your care, newest first", ALERTS, alerts::list_alerts).query::<alerts::AlertQuery>().answers::<Vec<::alerts::records::Alert>>(),
+        route(M::GET, "/api/v1/alerts/feed", "alerts", "The live feed of alert events (server-sent events; resumes after Last-Event-ID)", ALERTS, alerts::feed).query::<alerts::FeedQuery>().answers_with(Success::EventStream),
+        route(M::GET, "/api/v1/alerts/{id}", "alerts", "One alert with its episodes, evidence, history and notifications", ALERTS, alerts::get_alert).answers::<alerts::AlertDetail>(),
+        route(M::POST, "/api/v1/alerts/{id}/acknowledgement", "alerts", "Acknowledge an alert: it stops escalating", ALERTS_ACT, alerts::acknowledge).takes::<alerts::AlertNote>().answers::<alerts::AlertActed>(),
+        route(M::POST, "/api/v1/alerts/{id}/resolution", "alerts", "Resolve an alert with a code and a note", ALERTS_ACT, alerts::resolve).takes::<alerts::AlertResolution>().answers::<alerts::AlertActed>(),
+        route(M::POST, "/api/v1/alerts/{id}/escalation", "alerts", "Escalate an alert by hand: one level up now, with a note saying why", ALERTS_ACT, alerts::escalate).takes::<alerts::AlertNote>().answers::<alerts::AlertActed>(),
+        route(M::POST, "/api/v1/alerts/{id}/locate", "alerts", "Ask the client's tag for a location fix now (LOCATE_NOW)", ALERTS_ACT, alerts::locate).answers::<alerts::AlertActed>(),
+        route(M::POST, "/api/v1/alerts/{id}/notes", "alerts", "Add a note to an alert", ALERTS_ACT, alerts::add_note).takes::<alerts::AlertNote>().answers::<alerts::AlertActed>(),
+        route(M::GET, "/api/v1/contacts", "alerts", "Your alert channels", EVERYONE, alerts::get_own_contacts).answers::<Vec<Contact>>(),
+        route(M::PUT, "/api/v1/contacts", "alerts", "Set your alert channels: e-mail, SMS, lowest severity for each", EVERYONE, alerts::set_own_contacts).takes::<alerts::Contacts>().answers::<Vec<Contact>>(),
+        route(M::GET, "/api/v1/users/{id}/contacts", "alerts", "A user's alert channels", ADMIN, alerts::get_contacts).answers::<Vec<Contact>>(),
+        route(M::PUT, "/api/v1/users/{id}/contacts", "alerts", "Set a user's alert channels", ADMIN, alerts::set_contacts).takes::<alerts::Contacts>().answers::<Vec<Contact>>(),
         // Audit.
-        route(M::GET, "/api/v1/audit", "audit", "The audit log", ADMIN, None, PAGE, session::audit_entries),
-        route(M::GET, "/api/v1/audit/verify", "audit", "Check the audit log's hash chain", ADMIN, None, &[], session::verify_audit),
-    ]
+        route(M::GET, "/api/v1/audit", "audit", "The audit log", ADMIN, session::audit_entries).query::<people::Page>().answers::<Vec<AuditEntry>>(),
+        route(M::GET, "/api/v1/audit/verify", "audit", "Check the audit log's hash chain", ADMIN, session::verify_audit).answers::<AuditVerdict>(),
+    ];
+    routes.into_iter().map(|r| (r.endpoint, r.handler)).collect()
 }

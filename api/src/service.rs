@@ -6,13 +6,23 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Json};
-use serde_json::json;
+use ingest::store::StorageState;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::ApiState;
 use crate::gate::Answer;
 
 /// `{"storage": {"state": "accepting"}}`, or `{"storage": {"state": "refusing", "fault",
 /// "since_ms", "detail"}}`.
+#[derive(Serialize, JsonSchema)]
+pub struct ServiceState {
+    storage: StorageState,
+}
+
 pub async fn service_state(State(state): State<ApiState>) -> Answer {
-    Ok(Json(json!({ "storage": state.store.storage_state() })).into_response())
+    Ok(Json(ServiceState {
+        storage: state.store.storage_state(),
+    })
+    .into_response())
 }

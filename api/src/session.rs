@@ -5,19 +5,26 @@ use axum::extract::State;
 use axum::http::{Extensions, StatusCode, header};
 use axum::response::{IntoResponse, Json};
 use cases::{Refusal, SESSION_MAX_MS};
-use serde::Deserialize;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Body, PathParam, Query};
 use crate::gate::{Answer, Caller, SESSION_COOKIE, origin};
 use crate::people::Page;
 use crate::{ApiError, ApiState};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     username: String,
     password: String,
+}
+
+/// Who signed in, and the session made for them (its secret is in the cookie only).
+#[derive(Serialize, JsonSchema)]
+pub struct SignedIn {
+    user: cases::User,
+    session: cases::Credential,
 }
 
 /// The session's secret goes only into an HttpOnly cookie (SameSite=Strict, so no other site
@@ -47,7 +54,10 @@ pub async fn login(
                 issued.secret,
                 SESSION_MAX_MS / 1000
             );
-            let body = json!({ "user": issued.user, "session": issued.credential });
+            let body = SignedIn {
+                user: issued.user,
+                session: issued.credential,
+            };
             Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
         }
         // Too many sign-ins at once across all addresses and names: the queue for password
@@ -94,12 +104,20 @@ pub async fn list_tokens(
     Ok(Json(state.cases.credentials(me).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     label: String,
     /// RFC 3339; at most a year ahead.
     expires: rules::Timestamp,
+}
+
+/// A new API token and its secret, shown this once.
+#[derive(Serialize, JsonSchema)]
+pub struct TokenIssued {
+    token: cases::Credential,
+    /// Send it as `Authorization: Bearer <secret>`; sargs keeps only its hash.
+    secret: String,
 }
 
 pub async fn create_token(
@@ -111,7 +129,10 @@ pub async fn create_token(
         .cases
         .create_api_token(&caller.actor, &new.label, new.expires.0)
         .await?;
-    let body = json!({ "token": issued.credential, "secret": issued.secret });
+    let body = TokenIssued {
+        token: issued.credential,
+        secret: issued.secret,
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 

@@ -59,7 +59,7 @@ impl Actor {
 }
 
 /// What was done.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
     Read,
@@ -84,7 +84,7 @@ impl AuditAction {
 }
 
 /// One entry as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct AuditEntry {
     pub seq: i64,
     pub at_ms: i64,
@@ -123,7 +123,7 @@ impl AuditEntry {
 }
 
 /// What a check of the chain found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AuditVerdict {
     /// Entries checked.
     pub entries: u64,

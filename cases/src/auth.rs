@@ -21,7 +21,7 @@ pub const TOKEN_MAX_MS: i64 = 366 * 24 * 60 * 60 * 1000;
 const TOUCH_EVERY_MS: i64 = 60 * 1000;
 
 /// A console session or an API token.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
     Session,
@@ -46,7 +46,7 @@ impl CredentialKind {
 }
 
 /// A session or token as its holder may list it: never the secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Credential {
     pub id: i64,
     pub kind: CredentialKind,

@@ -14,7 +14,7 @@ use crate::error::{CasesError, FieldError, corrupt, stored, text};
 use crate::orders::{bump_policy, order_head};
 use crate::{Cases, now_ms};
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
     InStock,
@@ -48,7 +48,7 @@ impl DeviceStatus {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct InventoryDevice {
     pub device_id: u64,
     pub serial: String,
@@ -69,7 +69,7 @@ pub struct NewInventoryDevice {
 }
 
 /// A change to a device in the inventory; only the fields given change.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryChange {
     #[serde(default)]
@@ -78,7 +78,7 @@ pub struct InventoryChange {
     pub status: Option<DeviceStatus>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Assignment {
     pub id: i64,
     pub device_id: u64,

@@ -5,7 +5,7 @@ use ingest::store::StoreError;
 use serde::Serialize;
 
 /// One thing wrong with a request: which field (a dotted path, `terms.zones[1].shape`) and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldError {
     pub field: String,
     pub reason: String,

@@ -12,7 +12,7 @@ use crate::orders::{bump_policy, order_head};
 use crate::people::exists;
 use crate::{Cases, now_ms};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Note {
     pub id: i64,
     pub client_id: i64,
@@ -21,14 +21,14 @@ pub struct Note {
     pub created_ms: i64,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNote {
     pub client_id: i64,
     pub text: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Absence {
     pub id: i64,
     pub order_id: i64,
@@ -42,7 +42,7 @@ pub struct Absence {
     pub cancelled_by: Option<i64>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAbsence {
     pub order_id: i64,

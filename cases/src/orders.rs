@@ -19,7 +19,7 @@ use crate::people::exists;
 use crate::{Cases, now_ms, policy};
 
 /// Why the court ordered electronic monitoring.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LegalBasis {
     /// Conditional early release from prison with electronic monitoring.
@@ -29,7 +29,7 @@ pub enum LegalBasis {
     Other,
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     Active,
@@ -69,7 +69,7 @@ impl OrderStatus {
 }
 
 /// A victim-proximity condition, naming the victim (whose device may change) by their record.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderProximity {
     pub id: String,
@@ -85,7 +85,7 @@ pub struct OrderProximity {
 }
 
 /// An obligation the order sets that no device judges (programme attendance, an alcohol ban).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Obligation {
     pub kind: String,
@@ -93,7 +93,7 @@ pub struct Obligation {
 }
 
 /// What one revision of an order says.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderTerms {
     pub decision_date: NaiveDate,
@@ -116,7 +116,7 @@ pub struct OrderTerms {
     pub obligations: Vec<Obligation>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrder {
     pub client_id: i64,
@@ -125,7 +125,7 @@ pub struct NewOrder {
     pub terms: OrderTerms,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Order {
     pub id: i64,
     pub client_id: i64,
@@ -153,7 +153,7 @@ pub struct OrderFilter {
     pub victim_id: Option<i64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OrderRevision {
     pub revision: u32,
     pub terms: OrderTerms,

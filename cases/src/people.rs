@@ -12,7 +12,7 @@ use crate::audit::{Actor, AuditAction, append, changed_fields};
 use crate::error::{CasesError, FieldError, corrupt, stored, text};
 use crate::{Cases, now_ms, password};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Unit {
     pub id: i64,
     pub name: String,
@@ -20,7 +20,7 @@ pub struct Unit {
     pub parent_id: Option<i64>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
     pub name: String,
@@ -29,7 +29,7 @@ pub struct NewUnit {
 }
 
 /// A change to a unit: only the fields given change.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitChange {
     #[serde(default)]
@@ -37,7 +37,7 @@ pub struct UnitChange {
 }
 
 /// What a user does, and so what they may see (enforced by the API).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The monitoring centre: every client's alerts.
@@ -80,7 +80,7 @@ impl Role {
 }
 
 /// A user as anyone may read it: never the password hash.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct User {
     pub id: i64,
     pub username: String,
@@ -92,7 +92,7 @@ pub struct User {
     pub disabled: bool,
 }
 
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub username: String,
@@ -116,7 +116,7 @@ impl std::fmt::Debug for NewUser {
 }
 
 /// A change to a user: only the fields given change. The role and username stay as made.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
     #[serde(default)]
@@ -145,7 +145,7 @@ impl std::fmt::Debug for UserChange {
 }
 
 /// A place a client lives or stays: the curfew timetable names it by `id`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientAddress {
     /// Short and stable, such as `home`.
@@ -156,7 +156,7 @@ pub struct ClientAddress {
     pub zone: ZoneShape,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Client {
     pub id: i64,
     pub personal_code: String,
@@ -173,7 +173,7 @@ pub struct Client {
     pub addresses: Vec<ClientAddress>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
     pub personal_code: String,
@@ -192,7 +192,7 @@ pub struct NewClient {
 
 /// A change to a client's record: only the fields given change. A new officer brings the
 /// client into the officer's unit; new addresses must keep every open order's terms valid.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientChange {
     #[serde(default)]

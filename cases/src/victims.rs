@@ -14,7 +14,7 @@ use crate::people::{exists, phone_error};
 use crate::{Cases, now_ms};
 
 /// A person protected by a proximity condition.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Victim {
     pub id: i64,
     pub contact_name: String,
@@ -27,7 +27,7 @@ pub struct Victim {
     pub registered_by: Option<i64>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewVictim {
     pub contact_name: String,
@@ -43,7 +43,7 @@ pub struct NewVictim {
 
 /// A change to a victim's record: only the fields given change. A new device moves the policy
 /// of every active order protecting them on.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VictimChange {
     #[serde(default)]

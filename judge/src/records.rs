@@ -19,7 +19,7 @@ use crate::error::corrupt;
 type Tx = ingest::store::WriteTx;
 
 /// Where an episode stands.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EpisodeState {
     /// Going on.
@@ -67,7 +67,7 @@ impl EpisodeState {
 
 /// A breach episode as stored: what the engine told last, the order and policy revision that
 /// judged it, and its state.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StoredEpisode {
     pub client_id: i64,
     /// Unique within the client, never reused.

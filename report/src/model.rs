@@ -26,7 +26,7 @@ use crate::days::{self, Day, DayInputs, Hours, Spans};
 pub const FORMAT: &str = "sargs-compliance-summary/1";
 
 /// The language of the document.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     Lv,

@@ -13,7 +13,19 @@ use crate::time::Timestamp;
 
 /// An episode's id, unique within its client: the same breach keeps it through updates and
 /// re-judgement. Ids are issued in order, from 1, when an episode is first told.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct EpisodeId(pub u64);
 
 impl EpisodeId {
@@ -22,7 +34,9 @@ impl EpisodeId {
 }
 
 /// Which of the policy's conditions an episode is about.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(tag = "condition", rename_all = "snake_case")]
 pub enum ConditionRef {
     Curfew,
@@ -32,7 +46,19 @@ pub enum ConditionRef {
 }
 
 /// What kind of breach.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BreachKind {
     /// Not at the address when a curfew started, beyond the grace period; arrived later.
@@ -69,7 +95,7 @@ pub enum BreachKind {
 /// What an open episode of a kind says about the probation client (docs/rules.md, "Breaches,
 /// warnings and device faults"): the client's state at a glance and the court summary both sort
 /// episodes by it, so that they never disagree about what counts as a breach.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KindClass {
     /// The client broke a condition of the order: curfew, zones, proximity, interfering with
@@ -83,7 +109,19 @@ pub enum KindClass {
 }
 
 /// How urgent a breach is; the alerts part may re-map these.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Warning,

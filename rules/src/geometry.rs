@@ -93,7 +93,7 @@ pub struct GeoPoint {
 /// { type = "polygon", coordinates = [[[24.10, 56.94], [24.12, 56.94], [24.11, 56.95], [24.10, 56.94]]] }
 /// ```
 /// A polygon is its outer ring then its holes; a multipolygon is a list of polygons.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ZoneShape {
     Circle {

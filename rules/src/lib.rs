@@ -21,6 +21,7 @@ pub mod policy;
 mod prefetch;
 mod routes;
 pub mod schedule;
+mod schema;
 mod state;
 pub mod time;
 mod zones;

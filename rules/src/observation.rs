@@ -157,7 +157,19 @@ pub struct EventKey {
 }
 
 /// A pointer from a breach episode to an observation that proves it.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct EvidenceRef {
     pub device: DeviceId,
     pub seq: u32,

@@ -78,7 +78,7 @@ pub struct Address {
 }
 
 /// The curfew obligation: weekly slots per address, and dated changes.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Curfew {
     #[serde(default)]
@@ -94,7 +94,7 @@ pub struct Curfew {
     pub grace: CurfewGrace,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressSlots {
     pub address: String,
@@ -102,7 +102,7 @@ pub struct AddressSlots {
 }
 
 /// Tolerances set by the order, and how long a piece of presence evidence counts.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CurfewGrace {
     /// Arriving this late after a curfew starts is tolerated.
@@ -129,7 +129,7 @@ impl Default for CurfewGrace {
     }
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ZoneKind {
     /// Must stay inside.
@@ -139,7 +139,7 @@ pub enum ZoneKind {
 }
 
 /// An inclusion or exclusion zone.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Zone {
     pub id: String,
@@ -160,7 +160,7 @@ pub struct Zone {
 }
 
 /// How a change of side is confirmed, so that GPS drift never raises a breach.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Confirmation {
     /// Consecutive decisive fixes on the new side that confirm a change...
@@ -209,7 +209,7 @@ fn default_max_fix_gap() -> Span {
 }
 
 /// Device health limits.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct HealthPolicy {
     pub comm_lost_tag: Span,
@@ -238,7 +238,7 @@ impl Default for HealthPolicy {
 }
 
 /// "10 minutes of motion within an hour with no fix" suggests a shielded tag.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MotionWithoutFix {
     pub motion: Span,

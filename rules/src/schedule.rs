@@ -65,14 +65,17 @@ const CALENDAR_LIMIT_MS: i64 = 8_000_000_000_000_000;
 /// In a policy file: `{ day = "mon", start = "21:00", end = "07:00" }`, with `day` one of `mon`,
 /// `tue`, `wed`, `thu`, `fri`, `sat`, `sun` and times written `HH:MM` or `HH:MM:SS`. A slot
 /// is shorter than a day; there is no `24:00` (a slot to midnight ends at `00:00`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WeeklySlot {
     #[serde(with = "day_text")]
+    #[schemars(schema_with = "crate::schema::weekday")]
     pub day: Weekday,
     #[serde(with = "clock_text")]
+    #[schemars(schema_with = "crate::schema::clock")]
     pub start: NaiveTime,
     #[serde(with = "clock_text")]
+    #[schemars(schema_with = "crate::schema::clock")]
     pub end: NaiveTime,
 }
 
@@ -503,7 +506,9 @@ impl Timetable {
 }
 
 /// Why an authorised absence was given.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AbsenceReason {
     Work,
@@ -515,7 +520,7 @@ pub enum AbsenceReason {
 }
 
 /// A dated stretch during which the client is excused from curfew, as written in a policy file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorisedAbsence {
     pub id: String,
@@ -534,7 +539,7 @@ impl AuthorisedAbsence {
 /// A dated curfew period on top of the weekly slots, as written in a policy file; `address` names
 /// one of the policy's addresses. The first night after release is one of these too, in a field
 /// of its own.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtraCurfew {
     pub id: String,

@@ -11,7 +11,9 @@ use sqlx::Row;
 use super::{Store, StoreError, db_id, wire_id};
 
 /// What a registered device is; it decides which frames it may send and how it is judged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceKind {
     GpsTag,
@@ -81,7 +83,7 @@ pub const UNKNOWN_DEVICES_KEPT: i64 = 1_000;
 
 /// The unknown devices let go to keep [`UNKNOWN_DEVICES_KEPT`], and the frames they had sent.
 /// An id let go and heard again is kept anew, and counted again if let go again.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ForgottenUnknown {
     pub ids: i64,
     pub frames: i64,

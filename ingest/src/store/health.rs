@@ -13,7 +13,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 /// Why the storage refuses writes, in words an operator acts on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StorageFault {
     /// No room left: the disk, the file system, a tablespace or a configured size cap.
@@ -91,7 +91,7 @@ fn of_code(code: &str) -> Option<StorageFault> {
 }
 
 /// The storage's state as last seen by a write.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum StorageState {
     /// Writes go through.
