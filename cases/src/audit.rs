@@ -128,9 +128,23 @@ pub struct AuditVerdict {
     /// Entries checked.
     pub entries: u64,
     /// The last entry's seq and hash: note them to detect a truncated tail later.
+    #[schemars(schema_with = "seq_and_text")]
     pub head: Option<(i64, String)>,
     /// The first entry where the chain breaks, and how.
+    #[schemars(schema_with = "seq_and_text")]
     pub broken: Option<(i64, String)>,
+}
+
+/// `[seq, text]` or null. Said without `prefixItems`, which some OpenAPI 3.1 tools (Schemathesis
+/// 4.32) read as the older `items` list and then refuse.
+fn seq_and_text(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["array", "null"],
+        "description": "[seq, text]",
+        "minItems": 2,
+        "maxItems": 2,
+        "items": { "type": ["integer", "string"] }
+    })
 }
 
 /// The names of the fields a change gave, for an entry's detail: what changed, never to what.
