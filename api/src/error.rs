@@ -195,6 +195,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             .map_err(|e| ApiError::Malformed(vec![FieldError::new("body", e.body_text())]))?;
         let json: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::Malformed(vec![FieldError::new("body", e.to_string())]))?;
+        // Every body is an object (the document says so). serde would also read a struct from
+        // an array, field by field in order, unnamed: `[null, null, true]` as a UserChange
+        // that disables the user. Only objects, whose fields are named, are read.
+        if !json.is_object() {
+            return Err(ApiError::Malformed(vec![FieldError::new(
+                "body",
+                "must be a JSON object",
+            )]));
+        }
         if let Some(field) = nul_at(&json, String::new()) {
             return Err(ApiError::Malformed(vec![FieldError::new(field, NUL)]));
         }

@@ -2,7 +2,8 @@
 //! password (a cookie), lock-out, signing out; bad requests that name the field and change
 //! nothing; an order's timetable and zones; the audit log of what was read; the OpenAPI document
 //! served for exactly the routes there are, and the interactive docs; a client's state at a
-//! glance and the devices seen unregistered, as the console shows them.
+//! glance and the devices seen unregistered, as the console shows them; an administrator who
+//! would disable their own account is refused.
 
 mod common;
 
@@ -216,6 +217,58 @@ async fn a_weak_password_is_refused_with_a_reason_the_console_words() {
             )
             .await;
         assert_eq!(status, 201, "{name}");
+    }
+}
+
+/// An administrator cannot disable their own account: were they the last, nobody could sign in
+/// to enable anyone. Disabling another user, or saying one's own account stays enabled, is fine.
+#[tokio::test]
+async fn an_administrator_cannot_disable_their_own_account() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let own = format!("/api/v1/users/{}", w.users["admin"]);
+        let (status, body) = w
+            .call(
+                Some("admin"),
+                Method::PATCH,
+                &own,
+                Some(json!({ "disabled": true, "display_name": "Renamed" })),
+            )
+            .await;
+        assert_eq!(
+            (status, &body["fields"][0]["field"]),
+            (422, &json!("disabled")),
+            "{name}: {body}"
+        );
+        // Nothing changed, and the token that asked still signs in.
+        let (status, me) = w
+            .call(Some("admin"), Method::GET, "/api/v1/session", None)
+            .await;
+        assert_eq!(
+            (status, &me["disabled"], &me["display_name"]),
+            (200, &json!(false), &json!("admin")),
+            "{name}"
+        );
+        let (status, _) = w
+            .call(
+                Some("admin"),
+                Method::PATCH,
+                &own,
+                Some(json!({ "disabled": false })),
+            )
+            .await;
+        assert_eq!(status, 200, "{name}");
+        let other = format!("/api/v1/users/{}", w.users["officer.b"]);
+        let (status, user) = w
+            .call(
+                Some("admin"),
+                Method::PATCH,
+                &other,
+                Some(json!({ "disabled": true })),
+            )
+            .await;
+        assert_eq!((status, &user["disabled"]), (200, &json!(true)), "{name}");
     }
 }
 

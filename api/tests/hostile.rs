@@ -176,3 +176,82 @@ async fn bodies_too_large_or_too_deep_are_refused() {
         .await;
     assert_eq!(status, 200, "still serving");
 }
+
+/// Every body is a JSON object. serde would read a struct from an array too, its fields in
+/// order and unnamed: `[null, null, true]` as a UserChange would disable the user. Each route
+/// that takes a body refuses anything but an object with a 400 naming the body, whoever may
+/// call it, on a record that exists (some routes check the record before the body).
+#[tokio::test]
+async fn a_body_that_is_not_an_object_is_refused() {
+    use cases::Role;
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        // An alert to act on.
+        common::tag_event(&w, 1, firmware_proto::EventCode::StrapOpened).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let alert = loop {
+            let (_, alerts) = w
+                .call(Some("operator"), Method::GET, "/api/v1/alerts", None)
+                .await;
+            if let Some(id) = alerts[0]["id"].as_i64() {
+                break id;
+            }
+            assert!(std::time::Instant::now() < deadline, "{name}: no alert");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        let callers = [
+            ("admin", Role::Admin),
+            ("operator", Role::Operator),
+            ("officer.a", Role::Officer),
+            ("technician", Role::Technician),
+        ];
+        let mut calls = 0;
+        for (endpoint, _) in api::routes::endpoints() {
+            if endpoint.body.is_none() {
+                continue;
+            }
+            let id = match endpoint.path.split('/').nth(3) {
+                Some("clients") => w.client,
+                Some("victims") => w.victim,
+                Some("orders") => w.order,
+                Some("alerts") => alert,
+                Some("users") => w.users["officer.b"],
+                Some("devices") => i64::try_from(w.device).expect("a small id"),
+                _ => w.riga,
+            };
+            let path = endpoint.path.replace("{id}", &id.to_string());
+            let caller = match endpoint.access {
+                api::routes::Access::Public => None,
+                access => callers
+                    .iter()
+                    .find(|(_, role)| access.allows(*role))
+                    .map(|(user, _)| *user),
+            };
+            for bad in [
+                json!([]),
+                json!([null, null, true]),
+                json!(null),
+                json!("a string"),
+                json!(42),
+            ] {
+                let (status, answer) = w
+                    .call(caller, endpoint.method.clone(), &path, Some(bad.clone()))
+                    .await;
+                assert_eq!(
+                    (status, &answer["fields"][0]["field"]),
+                    (400, &json!("body")),
+                    "{name} {} {path} as {caller:?} with {bad}: {answer}",
+                    endpoint.method
+                );
+                calls += 1;
+            }
+        }
+        assert!(calls >= 19 * 5, "{calls}");
+        // Nothing was changed: the officer is not disabled, and their token still signs in.
+        let (status, user) = w
+            .call(Some("officer.b"), Method::GET, "/api/v1/session", None)
+            .await;
+        assert_eq!((status, &user["disabled"]), (200, &json!(false)), "{name}");
+    }
+}

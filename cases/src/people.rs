@@ -621,6 +621,14 @@ impl Cases {
         if let Some(name) = &change.display_name {
             text(&mut errors, "display_name", name, 200);
         }
+        // Only an administrator changes users, so one who disabled themselves could be the
+        // last: nobody could then sign in to enable anyone. Another administrator may.
+        if change.disabled == Some(true) && actor.user_id == Some(id) {
+            errors.push(FieldError::new(
+                "disabled",
+                "you cannot disable your own account; another administrator can",
+            ));
+        }
         if let Some(new) = &change.password {
             let display_name = change
                 .display_name
