@@ -240,7 +240,7 @@ fn success(endpoint: &Endpoint, generator: &mut SchemaGenerator) -> (&'static st
             json!({ "description": "done", "content": { *media: { "schema": schema(generator) } } }),
         ),
         Success::Empty => ("204", json!({ "description": "done; nothing to say" })),
-        Success::Report => (
+        Success::Report { json: exchange } => (
             "200",
             json!({
                 "description": "the compliance summary; its SHA-256 digest is in the document (docs/report.md)",
@@ -248,9 +248,7 @@ fn success(endpoint: &Endpoint, generator: &mut SchemaGenerator) -> (&'static st
                     "description": "attachment; the file's name", "schema": { "type": "string" } } },
                 "content": {
                     "application/pdf": { "schema": { "type": "string", "contentMediaType": "application/pdf" } },
-                    "application/json": { "schema": {
-                        "type": "object",
-                        "description": "the exchange JSON of the summary (docs/report.md)" } }
+                    "application/json": { "schema": exchange(generator) }
                 }
             }),
         ),

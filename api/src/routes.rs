@@ -86,8 +86,8 @@ pub enum Success {
     },
     /// 204, no body.
     Empty,
-    /// The court's compliance summary: a PDF, or the exchange JSON.
-    Report,
+    /// The court's compliance summary: a PDF, or the exchange JSON of this type.
+    Report { json: SchemaOf },
     /// Server-sent events.
     EventStream,
 }
@@ -236,7 +236,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/orders/{id}/timetable", "orders", "The curfew timetable, one row per slot: day, start, end, address", CASEWORK_AND_COURT, orders::timetable).answers::<orders::Timetable>(),
         route(M::GET, "/api/v1/orders/{id}/zones", "orders", "The order's zones and the client's addresses as a GeoJSON FeatureCollection", CASEWORK_AND_COURT, orders::zones).answers_as::<orders::ZoneMap>(orders::GEO_JSON),
         route(M::GET, "/api/v1/orders/{id}/monitoring", "orders", "Whether live judgement judges by the order's current policy revision yet", CASEWORK_AND_COURT, orders::monitoring).answers::<orders::Monitoring>(),
-        route(M::GET, "/api/v1/orders/{id}/report", "orders", "The court compliance summary of the order over a period, as a PDF or JSON, with its SHA-256 digest", CASEWORK_AND_COURT, reports::order_report).query::<reports::ReportQuery>().answers_with(Success::Report),
+        route(M::GET, "/api/v1/orders/{id}/report", "orders", "The court compliance summary of the order over a period, as a PDF or JSON, with its SHA-256 digest", CASEWORK_AND_COURT, reports::order_report).query::<reports::ReportQuery>().answers_with(Success::Report { json: schema_of::<report::json::ExchangeDocument> }),
         route(M::GET, "/api/v1/orders/{id}/devices", "orders", "Devices fitted under the order, now and before", CASEWORK, orders::fittings).answers::<Vec<Assignment>>(),
         route(M::GET, "/api/v1/absences", "absences", "Authorised absences of an order", CASEWORK, notes::list_absences).query::<notes::OfOrder>().answers::<Vec<Absence>>(),
         route(M::POST, "/api/v1/absences", "absences", "Authorise an absence from curfew", CASE_EDIT, notes::create_absence).takes::<cases::NewAbsence>().creates::<Absence>(),

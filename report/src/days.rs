@@ -91,7 +91,7 @@ impl Spans {
 }
 
 /// One local day of the report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Day {
     pub date: NaiveDate,
     /// How long the day is: 24 h, or 23 h / 25 h when the clocks change.
@@ -101,7 +101,7 @@ pub struct Day {
 }
 
 /// The curfew time of a day, or of the whole period.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Hours {
     /// Curfew time the order required (authorised absences cut out).
     pub required_ms: i64,

@@ -39,6 +39,37 @@ pub fn document(report: &Report) -> Result<(Vec<u8>, String), ReportError> {
     Ok((bytes(&doc), digest))
 }
 
+/// The exchange document's shape, for the API's document: what [`document`] writes.
+#[derive(schemars::JsonSchema)]
+pub struct ExchangeDocument {
+    /// The SHA-256 of the report's canonical bytes, in hex.
+    pub digest: String,
+    /// The format's name and version.
+    pub format: String,
+    pub report: Report,
+}
+
+/// `[[instant, status], ...]`. Pairs are said without `prefixItems`, which some OpenAPI 3.1
+/// tools (Schemathesis 4.32) refuse.
+pub(crate) fn status_changes(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let instant = generator.subschema_for::<rules::Timestamp>();
+    let status = generator.subschema_for::<cases::OrderStatus>();
+    schemars::json_schema!({
+        "type": "array",
+        "description": "[instant, status] pairs",
+        "items": { "type": "array", "minItems": 2, "maxItems": 2, "items": { "anyOf": [instant, status] } }
+    })
+}
+
+/// `[[address id, street], ...]`.
+pub(crate) fn addresses(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "array",
+        "description": "[address id, street] pairs",
+        "items": { "type": "array", "minItems": 2, "maxItems": 2, "items": { "type": "string" } }
+    })
+}
+
 /// An exchange document read back: the digest it claims and its report. Refused if it is not
 /// one, or if the report's digest is not the one it claims (it was altered).
 pub fn read_document(doc: &Value) -> Result<(String, Value), ReportError> {

@@ -51,7 +51,7 @@ impl Lang {
 }
 
 /// What a report is asked for: one order, local dates `from` to `to` inclusive, a language.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Params {
     pub order_id: i64,
     pub from: NaiveDate,
@@ -80,7 +80,7 @@ impl Params {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub format: String,
     pub params: Params,
@@ -91,6 +91,7 @@ pub struct Report {
     pub client: ClientPart,
     pub revisions: Vec<RevisionPart>,
     /// Suspensions, resumptions and the end: no curfew is required while it is not active.
+    #[schemars(schema_with = "crate::json::status_changes")]
     pub status_changes: Vec<(Timestamp, OrderStatus)>,
     pub absences: Vec<Absence>,
     pub days: Vec<Day>,
@@ -108,7 +109,7 @@ pub struct Report {
     pub policy_revisions: Vec<u32>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OrderPart {
     pub id: i64,
     pub court: String,
@@ -118,22 +119,23 @@ pub struct OrderPart {
     pub terms: OrderTerms,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ClientPart {
     pub id: i64,
     pub name: String,
     /// The addresses the curfew names, as written on the order.
+    #[schemars(schema_with = "crate::json::addresses")]
     pub addresses: Vec<(String, String)>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RevisionPart {
     pub revision: u32,
     pub created: Timestamp,
     pub reason: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct EpisodePart {
     pub episode_id: u64,
     pub condition: ConditionRef,
@@ -150,7 +152,7 @@ pub struct EpisodePart {
 }
 
 /// An observation behind an episode, with what the device reported.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Evidence {
     pub device: u64,
     pub seq: u32,
@@ -161,7 +163,7 @@ pub struct Evidence {
     pub reading: Option<serde_json::Value>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AlertPart {
     pub id: i64,
     pub state: AlertState,
@@ -170,7 +172,7 @@ pub struct AlertPart {
 }
 
 /// An officer's note: their words, marked as such.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NotePart {
     pub id: i64,
     pub created: Timestamp,

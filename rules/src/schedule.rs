@@ -253,7 +253,19 @@ impl<'de> Deserialize<'de> for TimeZone {
 }
 
 /// A half-open interval of instants, `[start, end)`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Interval {
     pub start: Timestamp,
     pub end: Timestamp,
