@@ -82,7 +82,9 @@ pub struct NewDevice {
     serial: String,
     kind: ingest::store::DeviceKind,
     model: String,
-    firmware: String,
+    /// Absent or null where nobody can read it (a victim's own phone); never empty.
+    #[serde(default)]
+    firmware: Option<String>,
     /// 64 hex digits; a device with a key must MAC every frame.
     #[serde(default)]
     key: Option<String>,

@@ -73,7 +73,7 @@ async fn add_devices(cases: &Cases, devices: &[(u64, &str, DeviceKind)]) {
                     serial: (*serial).into(),
                     kind: *kind,
                     model: "X1".into(),
-                    firmware: "1.0".into(),
+                    firmware: Some("1.0".into()),
                 },
             )
             .await
@@ -476,7 +476,7 @@ async fn bad_requests_name_the_field_and_write_nothing() {
                     serial: "T-1001".into(),
                     kind: DeviceKind::GpsTag,
                     model: "X1".into(),
-                    firmware: "1.0".into(),
+                    firmware: Some("1.0".into()),
                 },
             )
             .await
@@ -491,7 +491,7 @@ async fn bad_requests_name_the_field_and_write_nothing() {
                             serial: "T-1001".into(),
                             kind: DeviceKind::GpsTag,
                             model: "X1".into(),
-                            firmware: "1.0".into()
+                            firmware: Some("1.0".into())
                         }
                     )
                     .await
