@@ -230,7 +230,7 @@ async fn bad_requests_name_the_field_and_change_nothing() {
             .call(Some("admin"), Method::GET, "/api/v1/clients", None)
             .await;
 
-        // A duplicate personal code, however written.
+        // A duplicate personal code, however written: a conflict with the client registered.
         let (status, answer) = w
             .call(
                 Some("officer.a"),
@@ -239,7 +239,8 @@ async fn bad_requests_name_the_field_and_change_nothing() {
                 Some(client_body(officer, "010190-12345")),
             )
             .await;
-        assert_eq!(status, 422, "{name}: {answer}");
+        assert_eq!(status, 409, "{name}: {answer}");
+        assert_eq!(answer["error"], "conflict");
         assert_eq!(answer["fields"][0]["field"], "personal_code");
         // Not JSON, an unknown field, a wrong type: 400 naming where.
         let raw = w
@@ -335,7 +336,7 @@ async fn bad_requests_name_the_field_and_change_nothing() {
             )
             .await;
         assert_eq!(status, 422, "{answer}");
-        // A device fitted under another order.
+        // A device fitted under another order: a conflict with that fitting.
         let (status, answer) = w
             .call(
                 Some("technician"),
@@ -344,7 +345,7 @@ async fn bad_requests_name_the_field_and_change_nothing() {
                 Some(json!({ "order_id": w.order })),
             )
             .await;
-        assert_eq!(status, 422, "{answer}");
+        assert_eq!(status, 409, "{answer}");
         assert_eq!(answer["fields"][0]["field"], "device_id");
         // A path that is not an id.
         let (status, _) = w

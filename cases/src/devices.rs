@@ -134,7 +134,7 @@ impl Cases {
             } else {
                 "serial"
             };
-            return Err(CasesError::invalid(field, "is in the inventory already"));
+            return Err(CasesError::conflict(field, "is in the inventory already"));
         }
         sqlx::query(
             "INSERT INTO inventory (device_id, serial, kind, model, firmware, status, created_ms)
@@ -185,7 +185,7 @@ impl Cases {
         let mut tx = self.write().await?;
         let (client, status, _) = order_head(&mut tx, order).await?;
         if status.is_final() {
-            return Err(CasesError::invalid(
+            return Err(CasesError::conflict(
                 "order_id",
                 format!("the order is {}", status.as_str()),
             ));
@@ -197,13 +197,13 @@ impl Cases {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some((other,)) = fitted {
-            return Err(CasesError::invalid(
+            return Err(CasesError::conflict(
                 "device_id",
                 format!("is fitted under order {other}; remove it first"),
             ));
         }
         if current.status != DeviceStatus::InStock {
-            return Err(CasesError::invalid(
+            return Err(CasesError::conflict(
                 "device_id",
                 format!("is {}, not in stock", current.status.as_str()),
             ));
@@ -289,7 +289,7 @@ impl Cases {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((id, order, installed)) = open else {
-            return Err(CasesError::invalid("device_id", "is not fitted"));
+            return Err(CasesError::conflict("device_id", "is not fitted"));
         };
         if at.0 < installed {
             return Err(CasesError::invalid(
@@ -366,7 +366,7 @@ impl Cases {
         let mut tx = self.write().await?;
         let current = self.inventory_device(device).await?;
         if change.status.is_some() && current.status == DeviceStatus::Fitted {
-            return Err(CasesError::invalid(
+            return Err(CasesError::conflict(
                 "status",
                 "the device is fitted; remove it first",
             ));
