@@ -32,10 +32,15 @@ impl From<AlertsError> for ApiError {
     fn from(error: AlertsError) -> ApiError {
         match error {
             AlertsError::NotFound(id) => ApiError::NotFound(format!("alert {id}")),
-            AlertsError::Transition(TransitionError::NoteRequired) => {
-                ApiError::invalid("note", "a note is required")
-            }
-            AlertsError::Transition(refused) => ApiError::invalid("state", refused.to_string()),
+            // Matched whole, so that a new refusal is sorted into one or the other here.
+            AlertsError::Transition(refused) => match refused {
+                TransitionError::NoteRequired => ApiError::invalid("note", "a note is required"),
+                // The alert's state refuses it (already so, resolved, at the top level): the
+                // same request may be right once the state changes.
+                TransitionError::AlreadyIn(_)
+                | TransitionError::Resolved
+                | TransitionError::TopLevel => ApiError::conflict("state", refused.to_string()),
+            },
             AlertsError::Invalid(reason) => match reason.split_once(": ") {
                 Some((field, why)) => ApiError::invalid(field, why),
                 None => ApiError::invalid("body", reason),
@@ -281,7 +286,7 @@ pub async fn locate(
 ) -> Answer {
     let alert = alert_by_id(&state, &caller.actor, id).await?;
     let Some(device) = alerts::notify::alert_device(state.store.pool(), &alert).await? else {
-        return Err(ApiError::invalid(
+        return Err(ApiError::conflict(
             "alert",
             "no tag is fitted under its order",
         ));

@@ -109,7 +109,9 @@ pub struct NewDevice {
     serial: String,
     kind: ingest::store::DeviceKind,
     model: String,
-    firmware: String,
+    /// Absent or null where nobody can read it (a victim's own phone); never empty.
+    #[serde(default)]
+    firmware: Option<String>,
     /// 64 hex digits; a device with a key must MAC every frame.
     #[serde(default)]
     #[schemars(regex(pattern = "^[0-9a-fA-F]{64}$"))]

@@ -1,6 +1,9 @@
 //! Every answer that is not a success, as JSON a program can act on:
 //! `{"error": "invalid_request", "message": "...", "fields": [{"field": "terms.ends", "reason": "..."}]}`.
 //!
+//! A value that is wrong in itself is a 422; a valid request that the records' present state
+//! refuses (a name taken, an alert resolved already) a 409, with the same `fields`, so that a
+//! program can tell "fix the request" from "look at the record again".
 //! Bad input is always a 4xx naming the field; a 500 means the database or a stored record is
 //! at fault, and says no more than that (the detail goes to the log).
 
@@ -24,6 +27,9 @@ pub enum ApiError {
     NotFound(String),
     /// Well-formed JSON that does not say something valid.
     Invalid(Vec<FieldError>),
+    /// Valid, but the records are not in a state that allows it (a name taken, a device fitted
+    /// already, an alert resolved): the same request may succeed once they change.
+    Conflict(Vec<FieldError>),
     /// Not JSON, the wrong shape, or an unknown field.
     Malformed(Vec<FieldError>),
     UnsupportedMediaType,
@@ -46,12 +52,17 @@ impl ApiError {
     pub fn invalid(field: &str, reason: impl Into<String>) -> ApiError {
         ApiError::Invalid(vec![FieldError::new(field, reason)])
     }
+
+    pub fn conflict(field: &str, reason: impl Into<String>) -> ApiError {
+        ApiError::Conflict(vec![FieldError::new(field, reason)])
+    }
 }
 
 impl From<CasesError> for ApiError {
     fn from(error: CasesError) -> ApiError {
         match error {
             CasesError::Invalid(fields) => ApiError::Invalid(fields),
+            CasesError::Conflict(fields) => ApiError::Conflict(fields),
             CasesError::NotFound { what, id } => ApiError::NotFound(format!("{what} {id}")),
             CasesError::Store(store) => store.into(),
             CasesError::Sql(sql) => ingest::store::StoreError::Sql(sql).into(),
@@ -111,6 +122,13 @@ impl IntoResponse for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_request",
                 "the request is not valid; nothing was changed".to_string(),
+                fields,
+            ),
+            ApiError::Conflict(fields) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "the request conflicts with the records as they are now; nothing was changed"
+                    .to_string(),
                 fields,
             ),
             ApiError::Malformed(fields) => (

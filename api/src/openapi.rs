@@ -225,7 +225,7 @@ fn failures(endpoint: &Endpoint, parameters: &[Value]) -> Vec<(&'static str, Val
 
 /// The groups whose changes can conflict with a record's state.
 const CONFLICTS: &[&str] = &[
-    "users", "clients", "victims", "orders", "absences", "devices", "alerts",
+    "units", "users", "clients", "victims", "orders", "absences", "devices", "alerts",
 ];
 
 fn success(endpoint: &Endpoint, generator: &mut SchemaGenerator) -> (&'static str, Value) {

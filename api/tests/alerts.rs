@@ -1,7 +1,8 @@
 //! Alerts through the API, on both backends: a strap opened on the client's tag becomes an
 //! alert on the officer's live feed and queue; an officer of another caseload is refused it
 //! everywhere; acknowledged and resolved with a note, its history shows who did what; the feed
-//! resumes after the last event id; each user sets their own channels.
+//! resumes after the last event id; each user sets their own channels. A request the alert's
+//! state refuses (acknowledged or resolved already, at the top level, no tag to locate) is a 409.
 
 mod common;
 
@@ -25,6 +26,19 @@ async fn open_feed(w: &World, user: &str, after: Option<i64>) -> reqwest::Respon
     let response = request.send().await.expect("the feed answers");
     assert_eq!(response.status(), 200);
     response
+}
+
+/// A 409 on the alert's `state`, saying why and that nothing was changed.
+fn assert_conflict(status: u16, answer: &Value, name: &str) {
+    assert_eq!(status, 409, "{name}: {answer}");
+    assert_eq!(answer["error"], "conflict", "{name}: {answer}");
+    assert_eq!(answer["fields"][0]["field"], "state", "{name}: {answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("nothing was changed")),
+        "{name}: {answer}"
+    );
 }
 
 #[tokio::test]
@@ -122,6 +136,17 @@ async fn an_alert_from_raise_to_resolution() {
             (200, Some("acknowledged")),
             "{name}: {acked}"
         );
+        // Acknowledged already: the alert's state refuses it, a conflict rather than a bad
+        // request.
+        let (status, again) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                &format!("/api/v1/alerts/{id}/acknowledgement"),
+                Some(json!({})),
+            )
+            .await;
+        assert_conflict(status, &again, name);
         // Escalated by hand, with a reason, one level at a time up to the duty lead.
         let world = &w;
         let escalate = |note: &'static str| {
@@ -153,7 +178,7 @@ async fn an_alert_from_raise_to_resolution() {
             assert_eq!(up["event"]["action"], "escalated", "{name}");
         }
         let (status, top) = escalate("further").await;
-        assert_eq!(status, 422, "{name}: {top}");
+        assert_conflict(status, &top, name);
         let (status, refused) = w
             .call(
                 Some("officer.a"),
@@ -189,6 +214,25 @@ async fn an_alert_from_raise_to_resolution() {
             (200, Some("technical_fault")),
             "{name}: {resolved}"
         );
+        // A resolved alert is final: acknowledging, resolving or escalating it again conflicts.
+        for (path, body) in [
+            ("acknowledgement", json!({})),
+            (
+                "resolution",
+                json!({ "resolution": "false_alarm", "note": "again" }),
+            ),
+            ("escalation", json!({ "note": "again" })),
+        ] {
+            let (status, refused) = w
+                .call(
+                    Some("officer.a"),
+                    Method::POST,
+                    &format!("/api/v1/alerts/{id}/{path}"),
+                    Some(body),
+                )
+                .await;
+            assert_conflict(status, &refused, name);
+        }
         let (status, one) = w
             .call(
                 Some("officer.a"),
@@ -237,6 +281,81 @@ async fn an_alert_from_raise_to_resolution() {
             ["acknowledged", "escalated", "escalated", "resolved"],
             "{name}: {text}"
         );
+    }
+}
+
+/// A GNSS fix at (`lat`, `lon`), 10 m accurate.
+fn fix(lat: f64, lon: f64) -> firmware_proto::Message {
+    firmware_proto::Message::Location(firmware_proto::Location {
+        lat: firmware_proto::Coord((lat * 1e7) as i32),
+        lon: firmware_proto::Coord((lon * 1e7) as i32),
+        accuracy_m: Some(10),
+        source: firmware_proto::LocationSource::Gnss,
+        satellites: 8,
+        speed_cm_s: 0,
+        heading_deg: None,
+    })
+}
+
+/// Asking for a fix needs a tag fitted under the alert's order: once the tag is removed, an
+/// alert of the order's own (an exclusion zone entered) cannot be located, and the answer is a
+/// 409 on the alert, with nothing recorded on it.
+#[tokio::test]
+async fn locating_with_no_tag_fitted_is_a_conflict() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let mut feed = open_feed(&w, "officer.a", None).await;
+        // At home for eight minutes, then five in the exclusion zone (the order's triangle).
+        let now = chrono::Utc::now().timestamp_millis();
+        let minute = 60_000;
+        let frames: Vec<_> = (0..13u32)
+            .map(|i| {
+                let at = now - 13 * minute + i64::from(i) * minute;
+                let message = if i < 8 {
+                    fix(56.9496, 24.1052)
+                } else {
+                    fix(56.943, 24.11)
+                };
+                (i + 1, at, message)
+            })
+            .collect();
+        store_frames(&w.store, 1001, &frames).await;
+        let text = read_until(&mut feed, "exclusion_zone_entered", Duration::from_secs(30)).await;
+        let id = events(&text)
+            .iter()
+            .find(|e| e["alert"]["kind"] == "exclusion_zone_entered")
+            .and_then(|e| e["alert"]["id"].as_i64())
+            .unwrap_or_else(|| panic!("{name}: no zone alert in {text}"));
+
+        let (status, removed) = w
+            .call(
+                Some("technician"),
+                Method::POST,
+                "/api/v1/devices/1001/removal",
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, 200, "{name}: {removed}");
+        let path = format!("/api/v1/alerts/{id}");
+        let (status, refused) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                &format!("{path}/locate"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 409, "{name}: {refused}");
+        assert_eq!(refused["error"], "conflict", "{name}: {refused}");
+        assert_eq!(refused["fields"][0]["field"], "alert", "{name}: {refused}");
+        let (_, alert) = w.call(Some("officer.a"), Method::GET, &path, None).await;
+        let located = alert["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|e| e["action"] == "locate_requested");
+        assert!(!located, "{name}: {alert}");
     }
 }
 

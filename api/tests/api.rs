@@ -3,7 +3,7 @@
 //! nothing; an order's timetable and zones; the audit log of what was read; the OpenAPI document
 //! served for exactly the routes there are, and the interactive docs; a client's state at a
 //! glance and the devices seen unregistered, as the console shows them; an administrator who
-//! would disable their own account is refused.
+//! would disable their own account is refused; a device whose firmware nobody can read.
 
 mod common;
 
@@ -282,7 +282,7 @@ async fn bad_requests_name_the_field_and_change_nothing() {
             .call(Some("admin"), Method::GET, "/api/v1/clients", None)
             .await;
 
-        // A duplicate personal code, however written.
+        // A duplicate personal code, however written: a conflict with the client registered.
         let (status, answer) = w
             .call(
                 Some("officer.a"),
@@ -291,7 +291,8 @@ async fn bad_requests_name_the_field_and_change_nothing() {
                 Some(client_body(officer, "010190-12345")),
             )
             .await;
-        assert_eq!(status, 422, "{name}: {answer}");
+        assert_eq!(status, 409, "{name}: {answer}");
+        assert_eq!(answer["error"], "conflict");
         assert_eq!(answer["fields"][0]["field"], "personal_code");
         // Not JSON, an unknown field, a wrong type: 400 naming where.
         let raw = w
@@ -387,7 +388,7 @@ async fn bad_requests_name_the_field_and_change_nothing() {
             )
             .await;
         assert_eq!(status, 422, "{answer}");
-        // A device fitted under another order.
+        // A device fitted under another order: a conflict with that fitting.
         let (status, answer) = w
             .call(
                 Some("technician"),
@@ -396,7 +397,7 @@ async fn bad_requests_name_the_field_and_change_nothing() {
                 Some(json!({ "order_id": w.order })),
             )
             .await;
-        assert_eq!(status, 422, "{answer}");
+        assert_eq!(status, 409, "{answer}");
         assert_eq!(answer["fields"][0]["field"], "device_id");
         // A path that is not an id.
         let (status, _) = w
@@ -643,5 +644,121 @@ async fn every_paged_list_refuses_a_page_size_out_of_range() {
             let (status, answer) = w.call(Some("admin"), Method::GET, &path, None).await;
             assert_eq!(status, 200, "{name} {path}: {answer}");
         }
+    }
+}
+
+/// A victim's own phone has no firmware a technician can read: it is added without one (left
+/// out or null) and reads back as null everywhere; an empty firmware is still refused; an
+/// update can set it later.
+#[tokio::test]
+async fn a_device_without_firmware_is_added_and_reads_back_as_null() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let phone = |id: u64| json!({ "device_id": id, "serial": format!("P-{id}"), "kind": "gps-tag", "model": "Pixel 7" });
+        let add = |body: Value| {
+            w.call(
+                Some("technician"),
+                Method::POST,
+                "/api/v1/devices",
+                Some(body),
+            )
+        };
+        let (status, added) = add(phone(9101)).await;
+        assert_eq!(status, 201, "{name}: {added}");
+        assert_eq!(added.get("firmware"), Some(&Value::Null), "{name}: {added}");
+        let mut null = phone(9102);
+        null["firmware"] = Value::Null;
+        let (status, added) = add(null).await;
+        assert_eq!(status, 201, "{name}: {added}");
+        assert_eq!(added.get("firmware"), Some(&Value::Null), "{name}: {added}");
+        for empty in ["", "   "] {
+            let mut body = phone(9103);
+            body["firmware"] = json!(empty);
+            let (status, answer) = add(body).await;
+            assert_eq!(status, 422, "{name} {empty:?}: {answer}");
+            assert_eq!(answer["fields"][0]["field"], "firmware", "{name}");
+        }
+        let (status, _) = w
+            .call(
+                Some("technician"),
+                Method::GET,
+                "/api/v1/devices/9103",
+                None,
+            )
+            .await;
+        assert_eq!(status, 404, "{name}: nothing was added");
+
+        let (status, one) = w
+            .call(
+                Some("technician"),
+                Method::GET,
+                "/api/v1/devices/9101",
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{name}: {one}");
+        assert_eq!(
+            one["device"].get("firmware"),
+            Some(&Value::Null),
+            "{name}: {one}"
+        );
+        let (_, list) = w
+            .call(Some("technician"), Method::GET, "/api/v1/devices", None)
+            .await;
+        let firmware = |id: u64| {
+            list.as_array()
+                .and_then(|l| l.iter().find(|d| d["device_id"] == id))
+                .and_then(|d| d.get("firmware").cloned())
+        };
+        assert_eq!(firmware(9101), Some(Value::Null), "{name}: {list}");
+        assert_eq!(firmware(1001), Some(json!("1.0")), "{name}: {list}");
+        // The victim carries it from now on.
+        let (status, victim) = w
+            .call(
+                Some("officer.a"),
+                Method::PATCH,
+                &format!("/api/v1/victims/{}", w.victim),
+                Some(json!({ "device_id": 9102 })),
+            )
+            .await;
+        assert_eq!(status, 200, "{name}: {victim}");
+
+        // A status change leaves it unknown; a firmware given later is kept.
+        let path = "/api/v1/devices/9101";
+        let (status, changed) = w
+            .call(
+                Some("technician"),
+                Method::PATCH,
+                path,
+                Some(json!({ "status": "faulty" })),
+            )
+            .await;
+        assert_eq!(status, 200, "{name}: {changed}");
+        assert_eq!(
+            changed.get("firmware"),
+            Some(&Value::Null),
+            "{name}: {changed}"
+        );
+        let (status, answer) = w
+            .call(
+                Some("technician"),
+                Method::PATCH,
+                path,
+                Some(json!({ "firmware": "" })),
+            )
+            .await;
+        assert_eq!(status, 422, "{name}: {answer}");
+        let (status, changed) = w
+            .call(
+                Some("technician"),
+                Method::PATCH,
+                path,
+                Some(json!({ "firmware": "14.2" })),
+            )
+            .await;
+        assert_eq!(status, 200, "{name}: {changed}");
+        assert_eq!(changed["firmware"], "14.2", "{name}: {changed}");
+        assert_eq!(changed["status"], "faulty", "{name}: {changed}");
     }
 }

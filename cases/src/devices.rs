@@ -54,7 +54,8 @@ pub struct InventoryDevice {
     pub serial: String,
     pub kind: DeviceKind,
     pub model: String,
-    pub firmware: String,
+    /// None where nobody can read it (a victim's own phone).
+    pub firmware: Option<String>,
     pub status: DeviceStatus,
 }
 
@@ -65,13 +66,16 @@ pub struct NewInventoryDevice {
     pub serial: String,
     pub kind: DeviceKind,
     pub model: String,
-    pub firmware: String,
+    /// Absent or null where it is not known (a victim's own phone); never empty.
+    #[serde(default)]
+    pub firmware: Option<String>,
 }
 
 /// A change to a device in the inventory; only the fields given change.
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryChange {
+    /// The firmware after an update; absent or null leaves it as it is.
     #[serde(default)]
     pub firmware: Option<String>,
     #[serde(default)]
@@ -113,7 +117,9 @@ impl Cases {
         }
         text(&mut errors, "serial", &new.serial, 100);
         text(&mut errors, "model", &new.model, 100);
-        text(&mut errors, "firmware", &new.firmware, 100);
+        if let Some(firmware) = &new.firmware {
+            text(&mut errors, "firmware", firmware, 100);
+        }
         CasesError::check(errors)?;
         let mut tx = self.write().await?;
         let taken: Option<(i64,)> =
@@ -128,7 +134,7 @@ impl Cases {
             } else {
                 "serial"
             };
-            return Err(CasesError::invalid(field, "is in the inventory already"));
+            return Err(CasesError::conflict(field, "is in the inventory already"));
         }
         sqlx::query(
             "INSERT INTO inventory (device_id, serial, kind, model, firmware, status, created_ms)
@@ -138,7 +144,7 @@ impl Cases {
         .bind(&new.serial)
         .bind(new.kind.as_str())
         .bind(&new.model)
-        .bind(&new.firmware)
+        .bind(new.firmware.as_deref())
         .bind(DeviceStatus::InStock.as_str())
         .bind(now_ms())
         .execute(&mut *tx)
@@ -179,7 +185,7 @@ impl Cases {
         let mut tx = self.write().await?;
         let (client, status, _) = order_head(&mut tx, order).await?;
         if status.is_final() {
-            return Err(CasesError::invalid(
+            return Err(CasesError::conflict(
                 "order_id",
                 format!("the order is {}", status.as_str()),
             ));
@@ -191,13 +197,13 @@ impl Cases {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some((other,)) = fitted {
-            return Err(CasesError::invalid(
+            return Err(CasesError::conflict(
                 "device_id",
                 format!("is fitted under order {other}; remove it first"),
             ));
         }
         if current.status != DeviceStatus::InStock {
-            return Err(CasesError::invalid(
+            return Err(CasesError::conflict(
                 "device_id",
                 format!("is {}, not in stock", current.status.as_str()),
             ));
@@ -283,7 +289,7 @@ impl Cases {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((id, order, installed)) = open else {
-            return Err(CasesError::invalid("device_id", "is not fitted"));
+            return Err(CasesError::conflict("device_id", "is not fitted"));
         };
         if at.0 < installed {
             return Err(CasesError::invalid(
@@ -360,13 +366,13 @@ impl Cases {
         let mut tx = self.write().await?;
         let current = self.inventory_device(device).await?;
         if change.status.is_some() && current.status == DeviceStatus::Fitted {
-            return Err(CasesError::invalid(
+            return Err(CasesError::conflict(
                 "status",
                 "the device is fitted; remove it first",
             ));
         }
         sqlx::query("UPDATE inventory SET firmware = $1, status = $2 WHERE device_id = $3")
-            .bind(change.firmware.as_ref().unwrap_or(&current.firmware))
+            .bind(change.firmware.as_deref().or(current.firmware.as_deref()))
             .bind(change.status.unwrap_or(current.status).as_str())
             .bind(db_id(device))
             .execute(&mut *tx)
@@ -430,7 +436,7 @@ impl Cases {
 const INVENTORY_SELECT: &str =
     "SELECT device_id, serial, kind, model, firmware, status FROM inventory";
 
-type InventoryRow = (i64, String, String, String, String, String);
+type InventoryRow = (i64, String, String, String, Option<String>, String);
 
 fn inventory_of(
     (id, serial, kind, model, firmware, status): InventoryRow,

@@ -39,8 +39,13 @@ impl FieldError {
 #[derive(Debug, thiserror::Error)]
 pub enum CasesError {
     /// The request is wrong; nothing was written.
-    #[error("invalid: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; "))]
+    #[error("invalid: {}", reasons(.0))]
     Invalid(Vec<FieldError>),
+    /// The request is well-formed and valid, but the records are not in a state that allows
+    /// it: a name taken, a device fitted already, an order that is over. The same request may
+    /// succeed once the records change (an API answers 409, not 422). Nothing was written.
+    #[error("conflict: {}", reasons(.0))]
+    Conflict(Vec<FieldError>),
     #[error("{what} {id} does not exist")]
     NotFound { what: &'static str, id: i64 },
     #[error(transparent)]
@@ -56,6 +61,10 @@ impl CasesError {
         CasesError::Invalid(vec![FieldError::new(field, reason)])
     }
 
+    pub(crate) fn conflict(field: impl Into<String>, reason: impl Into<String>) -> CasesError {
+        CasesError::Conflict(vec![FieldError::new(field, reason)])
+    }
+
     pub(crate) fn check(errors: Vec<FieldError>) -> Result<(), CasesError> {
         if errors.is_empty() {
             Ok(())
@@ -63,6 +72,15 @@ impl CasesError {
             Err(CasesError::Invalid(errors))
         }
     }
+}
+
+/// `field: reason; field: reason`, for the log and the command line.
+fn reasons(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// A stored JSON document that no longer reads: the database was changed behind our back.

@@ -6,7 +6,9 @@
 //! which order a device is fitted for; officers' notes and authorised absences. Everything is
 //! stored in the same database as the telemetry ([`ingest::store::Store`]), on SQLite or
 //! PostgreSQL, each change in one transaction; bad input is an [`CasesError::Invalid`] naming
-//! the field and the reason, never a half-written change.
+//! the field and the reason, a request the records' present state refuses (a name taken, a
+//! device fitted already) a [`CasesError::Conflict`] of the same shape, never a half-written
+//! change.
 
 mod audit;
 mod auth;

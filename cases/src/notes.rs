@@ -127,7 +127,7 @@ impl Cases {
         let mut tx = self.write().await?;
         let (_, status, _) = order_head(&mut tx, new.order_id).await?;
         if status.is_final() {
-            return Err(CasesError::invalid(
+            return Err(CasesError::conflict(
                 "order_id",
                 format!("the order is {}", status.as_str()),
             ));
@@ -181,7 +181,7 @@ impl Cases {
             id,
         })?;
         if cancelled.is_some() {
-            return Err(CasesError::invalid("absence", "is cancelled already"));
+            return Err(CasesError::conflict("absence", "is cancelled already"));
         }
         sqlx::query("UPDATE absences SET cancelled_ms = $1, cancelled_by = $2 WHERE id = $3")
             .bind(now_ms())

@@ -223,7 +223,7 @@ impl Cases {
                 .fetch_optional(&mut *tx)
                 .await?;
         if taken.is_some() {
-            return Err(CasesError::invalid(
+            return Err(CasesError::conflict(
                 "case_number",
                 "this court's case has an order",
             ));
@@ -269,7 +269,7 @@ impl Cases {
         let mut tx = self.write().await?;
         let (client_id, status, revision) = order_head(&mut tx, id).await?;
         if status.is_final() {
-            return Err(CasesError::invalid(
+            return Err(CasesError::conflict(
                 "status",
                 format!("a {} order cannot be varied", status.as_str()),
             ));
@@ -307,7 +307,7 @@ impl Cases {
         let mut tx = self.write().await?;
         let (_, now, _) = order_head(&mut tx, id).await?;
         if now.is_final() && now != status {
-            return Err(CasesError::invalid(
+            return Err(CasesError::conflict(
                 "status",
                 format!("the order is {} already", now.as_str()),
             ));

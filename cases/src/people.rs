@@ -288,7 +288,7 @@ impl Cases {
             .fetch_optional(&mut *tx)
             .await?;
         if taken.is_some() {
-            return Err(CasesError::invalid("name", "a unit of this name exists"));
+            return Err(CasesError::conflict("name", "a unit of this name exists"));
         }
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO units (name, parent_id, created_ms) VALUES ($1, $2, $3) RETURNING id",
@@ -337,7 +337,7 @@ impl Cases {
                     .fetch_optional(&mut *tx)
                     .await?;
             if taken.is_some() {
-                return Err(CasesError::invalid("name", "a unit of this name exists"));
+                return Err(CasesError::conflict("name", "a unit of this name exists"));
             }
             sqlx::query("UPDATE units SET name = $1 WHERE id = $2")
                 .bind(name)
@@ -426,7 +426,7 @@ impl Cases {
             .fetch_optional(&mut *tx)
             .await?;
         if taken.is_some() {
-            return Err(CasesError::invalid("username", "is taken"));
+            return Err(CasesError::conflict("username", "is taken"));
         }
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO users (username, display_name, role, unit_id, court, password_hash, created_ms)
@@ -510,7 +510,7 @@ impl Cases {
                 .fetch_optional(&mut *tx)
                 .await?;
         if taken.is_some() {
-            return Err(CasesError::invalid(
+            return Err(CasesError::conflict(
                 "personal_code",
                 "a probation client with this personal code is registered",
             ));

@@ -106,7 +106,7 @@ async fn device_free(
             .fetch_optional(&mut *tx)
             .await?;
     match taken {
-        Some(_) => Err(CasesError::invalid(
+        Some(_) => Err(CasesError::conflict(
             "device_id",
             "is another victim's device",
         )),

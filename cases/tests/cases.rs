@@ -58,6 +58,14 @@ fn fields(result: Result<impl std::fmt::Debug, CasesError>) -> Vec<String> {
     }
 }
 
+/// The fields of a request the records' state refused (a conflict, not an invalid value).
+fn conflicts(result: Result<impl std::fmt::Debug, CasesError>) -> Vec<String> {
+    match result {
+        Err(CasesError::Conflict(errors)) => errors.into_iter().map(|e| e.field).collect(),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
 fn sys() -> Actor {
     Actor::system("cases test")
 }
@@ -73,7 +81,7 @@ async fn add_devices(cases: &Cases, devices: &[(u64, &str, DeviceKind)]) {
                     serial: (*serial).into(),
                     kind: *kind,
                     model: "X1".into(),
-                    firmware: "1.0".into(),
+                    firmware: Some("1.0".into()),
                 },
             )
             .await
@@ -241,7 +249,7 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
         assert!(cancelled.cancelled_ms.is_some());
         assert_eq!(cancelled.cancelled_by, Some(w.officer));
         assert_eq!(
-            fields(cases.cancel_absence(&w.by_officer, second.id).await),
+            conflicts(cases.cancel_absence(&w.by_officer, second.id).await),
             vec!["absence"]
         );
         assert_eq!(cases.absences(order.id).await.expect("absences").len(), 2);
@@ -349,7 +357,7 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
             .await
             .expect("ended");
         assert_eq!(
-            fields(
+            conflicts(
                 cases
                     .set_order_status(&sys(), order.id, OrderStatus::Active)
                     .await
@@ -357,7 +365,7 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
             vec!["status"]
         );
         assert_eq!(
-            fields(cases.vary_order(&sys(), order.id, &varied, "again").await),
+            conflicts(cases.vary_order(&sys(), order.id, &varied, "again").await),
             vec!["status"]
         );
     }
@@ -372,7 +380,7 @@ async fn bad_requests_name_the_field_and_write_nothing() {
 
         // A duplicate personal code, however written.
         assert_eq!(
-            fields(
+            conflicts(
                 cases
                     .create_client(&sys(), &client_json(w.officer, "010190-12345"))
                     .await
@@ -476,13 +484,13 @@ async fn bad_requests_name_the_field_and_write_nothing() {
                     serial: "T-1001".into(),
                     kind: DeviceKind::GpsTag,
                     model: "X1".into(),
-                    firmware: "1.0".into(),
+                    firmware: Some("1.0".into()),
                 },
             )
             .await
             .expect("inventory");
         assert_eq!(
-            fields(
+            conflicts(
                 cases
                     .add_inventory_device(
                         &sys(),
@@ -491,7 +499,7 @@ async fn bad_requests_name_the_field_and_write_nothing() {
                             serial: "T-1001".into(),
                             kind: DeviceKind::GpsTag,
                             model: "X1".into(),
-                            firmware: "1.0".into()
+                            firmware: Some("1.0".into())
                         }
                     )
                     .await
@@ -503,7 +511,7 @@ async fn bad_requests_name_the_field_and_write_nothing() {
             .await
             .expect("fitted");
         assert_eq!(
-            fields(
+            conflicts(
                 cases
                     .fit_device(&sys(), other.id, 1001, None, at("2026-11-02T11:00:00Z"))
                     .await
@@ -538,7 +546,7 @@ async fn bad_requests_name_the_field_and_write_nothing() {
             vec!["password", "court"]
         );
         assert_eq!(
-            fields(
+            conflicts(
                 cases
                     .create_user(
                         &sys(),

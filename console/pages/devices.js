@@ -33,7 +33,9 @@ export async function render(root, { user, args }) {
     return {
       attrs: { dataset: { device: d.device_id } },
       cells: [
-        String(d.device_id), d.serial, term('device_kind', d.kind), d.model, d.firmware,
+        String(d.device_id), d.serial, term('device_kind', d.kind), d.model,
+        // A victim's own phone has no firmware anyone can read: null, said in words.
+        d.firmware ?? t('devices.firmware_unknown'),
         term('device_status', d.status),
         hth?.last_seen ? h('span', { title: dateTime(hth.last_seen) }, age(hth.last_seen)) : t('devices.never'),
         beat.battery_percent !== undefined ? `${number(beat.battery_percent)} %` : '—',

@@ -209,7 +209,7 @@ pub async fn seed(cases: &Cases, night: DateTime<Utc>) -> anyhow::Result<Seeded>
                     serial: format!("T-{}", h.tag),
                     kind: DeviceKind::GpsTag,
                     model: "X1".into(),
-                    firmware: "1.4.2".into(),
+                    firmware: Some("1.4.2".into()),
                 },
             )
             .await?;

@@ -160,7 +160,7 @@ pub async fn world(db: TestDb) -> World {
                     serial: serial.into(),
                     kind: DeviceKind::GpsTag,
                     model: "X1".into(),
-                    firmware: "1.0".into(),
+                    firmware: Some("1.0".into()),
                 },
             )
             .await

@@ -133,7 +133,7 @@ pub async fn world(store: Store) -> World {
                 serial: "T-1001".into(),
                 kind: DeviceKind::GpsTag,
                 model: "X1".into(),
-                firmware: "1.0".into(),
+                firmware: Some("1.0".into()),
             },
         )
         .await
