@@ -124,7 +124,11 @@ pub async fn update_user(
     PathParam(id): PathParam<i64>,
     Body(change): Body<UserChange>,
 ) -> Answer {
-    Ok(Json(state.cases.update_user(&caller.actor, id, &change).await?).into_response())
+    let user = state
+        .cases
+        .update_user(&caller.actor, id, &change, Some(caller.credential))
+        .await?;
+    Ok(Json(user).into_response())
 }
 
 #[derive(Deserialize, JsonSchema)]

@@ -3,7 +3,8 @@
 //! nothing; an order's timetable and zones; the audit log of what was read; the OpenAPI document
 //! served for exactly the routes there are, and the interactive docs; a client's state at a
 //! glance and the devices seen unregistered, as the console shows them; an administrator who
-//! would disable their own account is refused; a device whose firmware nobody can read.
+//! would disable their own account is refused, and one who changes their own password stays
+//! signed in; a device whose firmware nobody can read.
 
 mod common;
 
@@ -269,6 +270,64 @@ async fn an_administrator_cannot_disable_their_own_account() {
             )
             .await;
         assert_eq!((status, &user["disabled"]), (200, &json!(true)), "{name}");
+    }
+}
+
+/// A changed password ends the user's sessions and tokens, but one who changes their own stays
+/// signed in with the credential they changed it with: a program that set it, or a typing slip,
+/// does not lock them out.
+#[tokio::test]
+async fn ones_own_new_password_keeps_the_credential_it_was_set_with() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let session = w.sign_in("admin").await;
+        let own = format!("/api/v1/users/{}", w.users["admin"]);
+        let new_password = "quiet orchard lantern 47";
+        let (status, body) = w
+            .call(
+                Some("admin"),
+                Method::PATCH,
+                &own,
+                Some(json!({ "password": new_password })),
+            )
+            .await;
+        assert_eq!(status, 200, "{name}: {body}");
+        let (status, _) = w
+            .call(Some("admin"), Method::GET, "/api/v1/session", None)
+            .await;
+        assert_eq!(status, 200, "{name}: the token it was changed with");
+        let answer = w
+            .http
+            .get(format!("{}/api/v1/session", w.base))
+            .header(COOKIE, &session)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(answer.status(), 401, "{name}: the admin's other session");
+        let signed_in = w
+            .http
+            .post(format!("{}/api/v1/session", w.base))
+            .json(&json!({ "username": "admin", "password": new_password }))
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(signed_in.status(), 200, "{name}: the new password");
+        // Another's password: every credential of theirs ends.
+        let other = format!("/api/v1/users/{}", w.users["officer.b"]);
+        let (status, _) = w
+            .call(
+                Some("admin"),
+                Method::PATCH,
+                &other,
+                Some(json!({ "password": "granite tulip seventy ferry" })),
+            )
+            .await;
+        assert_eq!(status, 200, "{name}");
+        let (status, _) = w
+            .call(Some("officer.b"), Method::GET, "/api/v1/session", None)
+            .await;
+        assert_eq!(status, 401, "{name}: officer.b's token");
     }
 }
 

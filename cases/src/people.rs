@@ -609,12 +609,14 @@ impl Cases {
         self.client(id).await
     }
 
-    /// Changes a user: name, unit, enabled, a new password, a lock lifted.
+    /// Changes a user: name, unit, enabled, a new password, a lock lifted. `changed_with` is
+    /// the session or token the change came with, if any (not a command on the server).
     pub async fn update_user(
         &self,
         actor: &Actor,
         id: i64,
         change: &UserChange,
+        changed_with: Option<i64>,
     ) -> Result<User, CasesError> {
         let current = self.user(id).await?;
         let mut errors = Vec::new();
@@ -672,12 +674,22 @@ impl Cases {
             crate::signin::unlock(&mut tx, &current.username).await?;
         }
         if change.disabled == Some(true) || change.password.is_some() {
-            // A disabled user or a changed password ends every session and token at once.
+            // A disabled user or a changed password ends every session and token at once, but for
+            // the one a user changes their own password with: whoever holds it could set the
+            // password, so ending it would protect nothing, and it would lock them out were the
+            // new one mistyped (or set by a program). Ids start at 1: 0 keeps none.
+            let keep = if actor.user_id == Some(id) {
+                changed_with.unwrap_or(0)
+            } else {
+                0
+            };
             sqlx::query(
-                "UPDATE credentials SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms IS NULL",
+                "UPDATE credentials SET revoked_ms = $1
+                 WHERE user_id = $2 AND revoked_ms IS NULL AND id <> $3",
             )
             .bind(now_ms())
             .bind(id)
+            .bind(keep)
             .execute(&mut *tx)
             .await?;
         }

@@ -629,7 +629,7 @@ async fn a_password_must_be_long_unguessable_and_not_the_name() {
         };
         let refused = w
             .cases
-            .update_user(&sys(), user.id, &change("aaaaaaaaaaaa", None))
+            .update_user(&sys(), user.id, &change("aaaaaaaaaaaa", None), None)
             .await;
         assert_eq!(password_codes(refused), Some(vec!["password_weak"]));
         let refused = w
@@ -638,6 +638,7 @@ async fn a_password_must_be_long_unguessable_and_not_the_name() {
                 &sys(),
                 user.id,
                 &change("ferry to Saulkrasti at dawn", Some("Saulkrasti Liepa")),
+                None,
             )
             .await;
         assert_eq!(
@@ -645,7 +646,12 @@ async fn a_password_must_be_long_unguessable_and_not_the_name() {
             Some(vec!["password_contains_name"])
         );
         w.cases
-            .update_user(&sys(), user.id, &change("quiet orchard lantern 47", None))
+            .update_user(
+                &sys(),
+                user.id,
+                &change("quiet orchard lantern 47", None),
+                None,
+            )
             .await
             .expect("changed");
         let signed_in = w

@@ -119,7 +119,7 @@ async fn an_unknown_name_answers_and_locks_out_as_a_real_one() {
             ..UserChange::default()
         };
         cases
-            .update_user(&Actor::system("test"), officer.id, &unlock)
+            .update_user(&Actor::system("test"), officer.id, &unlock, None)
             .await
             .expect("unlocked");
         let signed_in = login(&cases, "ilze.ozola", PASSWORD, "192.0.2.1").await;
