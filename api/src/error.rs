@@ -74,6 +74,21 @@ impl From<CasesError> for ApiError {
     }
 }
 
+/// The judge's records: a storage fault is a 503 like any other; the rest is sargs's own fault.
+impl From<judge::JudgeError> for ApiError {
+    fn from(error: judge::JudgeError) -> ApiError {
+        match error {
+            judge::JudgeError::Store(store) => store.into(),
+            judge::JudgeError::Sql(sql) => ingest::store::StoreError::Sql(sql).into(),
+            judge::JudgeError::Cases(cases) => cases.into(),
+            other => {
+                tracing::error!(error = %other, "judge records");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
 impl From<ingest::store::StoreError> for ApiError {
     fn from(error: ingest::store::StoreError) -> ApiError {
         if error.storage_fault().is_some() {
@@ -313,5 +328,46 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
             .await
             .map(|p| PathParam(p.0))
             .map_err(|_| ApiError::NotFound(parts.uri.path().to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use ingest::store::StoreError;
+
+    use super::*;
+
+    fn silent() -> StoreError {
+        StoreError::NoAnswer(Duration::from_secs(10))
+    }
+
+    /// A database that does not answer is a 503 whichever owner crate's read met it: the
+    /// judge's episodes, the alerts, a compliance summary being built. A 500 would say sargs is
+    /// broken when it is waiting for its storage.
+    #[test]
+    fn a_silent_database_is_a_503_from_every_owner() {
+        let answers = [
+            ApiError::from(judge::JudgeError::Store(silent())),
+            ApiError::from(alerts::AlertsError::Store(silent())),
+            ApiError::from(alerts::AlertsError::Judge(judge::JudgeError::Store(silent()))),
+            crate::reports::answer(report::ReportError::Alerts(alerts::AlertsError::Store(
+                silent(),
+            ))),
+            crate::reports::answer(report::ReportError::Store(silent())),
+        ];
+        for answer in answers {
+            assert!(
+                matches!(answer, ApiError::StorageUnavailable),
+                "{answer:?}"
+            );
+        }
+        // What is not the storage stays a 500.
+        let corrupt = judge::JudgeError::Corrupt {
+            what: "episode",
+            reason: "bad".into(),
+        };
+        assert!(matches!(ApiError::from(corrupt), ApiError::Internal));
     }
 }

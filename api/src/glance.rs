@@ -128,10 +128,7 @@ async fn open_alerts(state: &ApiState, client_id: i64) -> Result<Vec<OpenAlert>,
         loop {
             let page = alerts::records::list(&state.store, &filter, before, 500)
                 .await
-                .map_err(|error| {
-                    tracing::error!(%error, client_id, "reading the client's open alerts");
-                    ApiError::Internal
-                })?;
+                .inspect_err(|error| tracing::debug!(%error, client_id, "reading open alerts"))?;
             let Some(last) = page.last() else { break };
             before = Some(last.id);
             out.extend(page.into_iter().map(|a| OpenAlert {
@@ -170,10 +167,7 @@ pub async fn client_state(
     let mut faults = Vec::new();
     for e in judge::records::episodes(&state.store, id, now, now + 1)
         .await
-        .map_err(|error| {
-            tracing::error!(%error, client_id = id, "reading episodes");
-            ApiError::Internal
-        })?
+        .inspect_err(|error| tracing::debug!(%error, client_id = id, "reading episodes"))?
     {
         if e.state != EpisodeState::Open {
             continue;

@@ -405,12 +405,9 @@ pub async fn monitoring(
     PathParam(id): PathParam<i64>,
 ) -> Answer {
     let order = access::order_by_id(&state, &caller.actor, id).await?;
-    let monitors = judge::records::monitors(&state.store)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, order_id = id, "reading the judge's monitors");
-            ApiError::Internal
-        })?;
+    let monitors = judge::records::monitors(&state.store).await.inspect_err(
+        |error| tracing::debug!(%error, order_id = id, "reading the judge's monitors"),
+    )?;
     let current = monitors
         .into_iter()
         .find(|m| m.client_id == order.client_id && m.order_id == id);

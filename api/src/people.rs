@@ -352,10 +352,7 @@ pub async fn episodes(
     }
     let mut found = judge::records::episodes(&state.store, id, range.from.0, range.to.0)
         .await
-        .map_err(|error| {
-            tracing::error!(%error, client_id = id, "reading episodes");
-            ApiError::Internal
-        })?;
+        .inspect_err(|error| tracing::debug!(%error, client_id = id, "reading episodes"))?;
     // A court sees what its own orders judged.
     if caller.actor.is(Role::Court) {
         let filter = cases::OrderFilter {

@@ -93,10 +93,15 @@ pub async fn order_report(
         .into_response())
 }
 
-fn answer(error: ReportError) -> ApiError {
+pub(crate) fn answer(error: ReportError) -> ApiError {
     match error {
         ReportError::Invalid(reason) => ApiError::invalid("to", reason),
         ReportError::NotFound(what) => ApiError::NotFound(what),
+        // The database: a 503 while the storage does not answer, not a 500.
+        ReportError::Cases(e) => e.into(),
+        ReportError::Judge(e) => e.into(),
+        ReportError::Alerts(e) => e.into(),
+        ReportError::Store(e) => e.into(),
         other => {
             tracing::error!(error = %other, "compliance summary");
             ApiError::Internal
