@@ -351,17 +351,16 @@ mod tests {
         let answers = [
             ApiError::from(judge::JudgeError::Store(silent())),
             ApiError::from(alerts::AlertsError::Store(silent())),
-            ApiError::from(alerts::AlertsError::Judge(judge::JudgeError::Store(silent()))),
+            ApiError::from(alerts::AlertsError::Judge(judge::JudgeError::Store(
+                silent(),
+            ))),
             crate::reports::answer(report::ReportError::Alerts(alerts::AlertsError::Store(
                 silent(),
             ))),
             crate::reports::answer(report::ReportError::Store(silent())),
         ];
         for answer in answers {
-            assert!(
-                matches!(answer, ApiError::StorageUnavailable),
-                "{answer:?}"
-            );
+            assert!(matches!(answer, ApiError::StorageUnavailable), "{answer:?}");
         }
         // What is not the storage stays a 500.
         let corrupt = judge::JudgeError::Corrupt {

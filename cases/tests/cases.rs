@@ -662,3 +662,32 @@ async fn a_password_must_be_long_unguessable_and_not_the_name() {
         assert!(signed_in.is_ok(), "{}", db.name);
     }
 }
+
+/// The inventory pages through every device in the wire's unsigned order, those with ids above
+/// i64::MAX (stored negative) last: none is left off every page.
+#[tokio::test]
+async fn the_inventory_lists_every_device_id_a_page_at_a_time() {
+    for db in test_databases().await {
+        let store = Store::open(&db.location).await.expect("store");
+        let w = world(store).await;
+        let cases = &w.cases;
+        let ids = [u64::MAX, 1u64 << 63, 7, i64::MAX as u64, 1];
+        let devices: Vec<(u64, String)> = ids.iter().map(|id| (*id, format!("S-{id}"))).collect();
+        for (id, serial) in &devices {
+            add_devices(cases, &[(*id, serial, DeviceKind::GpsTag)]).await;
+        }
+        let mut seen = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = cases.inventory(None, after, 2).await.expect("a page");
+            let Some(last) = page.last() else { break };
+            after = last.device_id;
+            seen.extend(page.iter().map(|d| d.device_id));
+        }
+        // With the victims' two devices the world has already.
+        let mut wanted = ids.to_vec();
+        wanted.extend([9001, 9002]);
+        wanted.sort();
+        assert_eq!(seen, wanted, "{}", db.name);
+    }
+}
