@@ -252,11 +252,24 @@ fn success(endpoint: &Endpoint, generator: &mut SchemaGenerator) -> (&'static st
                 }
             }),
         ),
-        Success::EventStream => (
+        // OpenAPI 3.1 has no schema for one event of a stream (3.2's `itemSchema`); tools such
+        // as Schemathesis check `schema` against each event's fields, so it describes one event.
+        Success::EventStream { kind, data } => (
             "200",
             json!({
-                "description": "alert events as they are committed, each with its id (`id:`) and the event and alert as JSON (`data:`)",
-                "content": { "text/event-stream": { "schema": { "type": "string" } } }
+                "description": "alert events as they are committed, oldest first; a comment every 15 s keeps the connection open",
+                "content": { "text/event-stream": { "schema": {
+                    "type": "object",
+                    "required": ["id", "event", "data"],
+                    "properties": {
+                        "id": { "type": "string", "pattern": "^[0-9]+$",
+                                "description": "the event's id: send it as Last-Event-ID (or `after`) to resume after it" },
+                        "event": kind(generator),
+                        "data": { "type": "string", "contentMediaType": "application/json",
+                                  "contentSchema": data(generator),
+                                  "description": "the event and the alert after it, as JSON" }
+                    }
+                } } }
             }),
         ),
     }
@@ -522,6 +535,23 @@ mod tests {
             assert!(status[code].is_object(), "POST /orders documents {code}");
         }
         assert!(status["200"].is_null() && status["429"].is_null());
+    }
+
+    /// The live feed describes one event: its id, its kind (an alert action) and its JSON.
+    #[test]
+    fn the_feed_describes_its_events() {
+        let doc = document();
+        let event = &doc["paths"]["/api/v1/alerts/feed"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+            ["schema"];
+        assert_eq!(event["required"], json!(["id", "event", "data"]));
+        assert_eq!(
+            event["properties"]["event"]["$ref"],
+            json!(format!("{SCHEMAS}AlertAction"))
+        );
+        assert_eq!(
+            event["properties"]["data"]["contentSchema"]["$ref"],
+            json!(format!("{SCHEMAS}AlertActed"))
+        );
     }
 
     /// A paged list's `limit` is an integer from 1 to 500, and its filters are typed.
