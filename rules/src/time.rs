@@ -248,6 +248,14 @@ impl<'de> Deserialize<'de> for Timestamp {
             }
 
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+                // A query string carries every value as text: milliseconds come as digits.
+                let digits = text.strip_prefix('-').unwrap_or(text);
+                if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return text
+                        .parse()
+                        .map(Timestamp)
+                        .map_err(|_| E::custom("milliseconds beyond the range of an instant"));
+                }
                 text.parse().map_err(E::custom)
             }
 
@@ -282,6 +290,18 @@ impl<'de> Deserialize<'de> for Span {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Milliseconds read the same as a JSON number or as text (a query string's only form).
+    #[test]
+    fn milliseconds_read_from_text_too() {
+        let read = |v: serde_json::Value| serde_json::from_value::<Timestamp>(v).ok();
+        assert_eq!(read(serde_json::json!("597")), Some(Timestamp(597)));
+        assert_eq!(read(serde_json::json!("-1")), Some(Timestamp(-1)));
+        assert_eq!(read(serde_json::json!(597)), Some(Timestamp(597)));
+        assert_eq!(read(serde_json::json!("99999999999999999999")), None);
+        assert_eq!(read(serde_json::json!("-")), None);
+        assert_eq!(read(serde_json::json!("")), None);
+    }
 
     #[test]
     fn every_instant_reads_back_as_it_was() {
