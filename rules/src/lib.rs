@@ -14,6 +14,7 @@ pub mod engine;
 pub mod episode;
 pub mod geometry;
 mod health;
+mod input;
 pub mod memory;
 pub mod monitor;
 pub mod observation;
@@ -46,7 +47,7 @@ mod tests {
     use crate::confirm::SideTracker;
     use crate::curfew::CurfewState;
     use crate::health::DeviceHealth;
-    use crate::state::JointInput;
+    use crate::input::JointInput;
     use crate::zones::{ProximityState, ZoneState};
 
     fn at_most<T>(bytes: usize) {

@@ -20,10 +20,11 @@ use crate::book::{Book, CondKey};
 use crate::episode::ConditionRef;
 use crate::episode::{Episode, EpisodeChange, EpisodeId, Told, reconcile};
 use crate::health::ArrivalHealth;
+use crate::input::{JointInput, Route};
 use crate::observation::{DeviceId, Observation};
 use crate::policy::{ClientId, CompiledPolicy, DeviceKind};
 use crate::prefetch;
-use crate::state::{ClientState, ConditionState, JointInput, JointState, Order, Route};
+use crate::state::{ClientState, ConditionState, JointState, Order};
 use crate::time::{Span, Timestamp};
 
 /// The anchor trails the newest observation by at most this many observations (a tag's fixes
