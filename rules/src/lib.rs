@@ -20,6 +20,7 @@ pub mod monitor;
 pub mod observation;
 pub mod policy;
 mod prefetch;
+mod progress;
 mod routes;
 pub mod schedule;
 mod schema;

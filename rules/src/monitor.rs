@@ -24,7 +24,8 @@ use crate::input::{JointInput, Route};
 use crate::observation::{DeviceId, Observation};
 use crate::policy::{ClientId, CompiledPolicy, DeviceKind};
 use crate::prefetch;
-use crate::state::{ClientState, ConditionState, JointState, Order};
+use crate::progress::Order;
+use crate::state::{ClientState, ConditionState, JointState};
 use crate::time::{Span, Timestamp};
 
 /// The anchor trails the newest observation by at most this many observations (a tag's fixes

@@ -18,9 +18,10 @@ use crate::episode::ConditionRef;
 use crate::geometry::GeoPoint;
 use crate::health::DeviceHealth;
 use crate::input::{JointInput, Route};
-use crate::observation::{EventKey, Observation};
+use crate::observation::Observation;
 use crate::policy::{CompiledPolicy, DeviceKind};
 use crate::prefetch;
+use crate::progress::{Order, Progress, advance};
 use crate::time::Timestamp;
 use crate::zones::{ProximityState, ZoneState};
 
@@ -31,50 +32,6 @@ pub enum ConditionState {
     Compliant,
     Breach,
     Unknown,
-}
-
-/// How far a part has judged: up to `cursor` in event time, the last observation `frontier`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Progress {
-    pub cursor: Timestamp,
-    pub frontier: EventKey,
-}
-
-/// Where an observation stands against a part's progress.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Order {
-    /// After everything judged: judge it now.
-    Next,
-    /// The very observation judged last.
-    Duplicate,
-    /// Before something judged already.
-    Late,
-}
-
-impl Progress {
-    const START: Progress = Progress {
-        cursor: Timestamp::MIN,
-        frontier: EventKey {
-            time: Timestamp::MIN,
-            device: 0,
-            seq: 0,
-        },
-    };
-
-    /// Where the observation `key` stands.
-    pub fn order(&self, key: EventKey) -> Order {
-        if key == self.frontier {
-            Order::Duplicate
-        } else if key > self.frontier && key.time >= self.cursor {
-            Order::Next
-        } else {
-            Order::Late
-        }
-    }
-
-    fn has_judged(&self) -> bool {
-        self.frontier != Progress::START.frontier
-    }
 }
 
 /// The curfew and victim proximity: the part fed by several devices.
@@ -157,34 +114,6 @@ impl JointState {
     pub fn heap_bytes(&self) -> usize {
         self.book.heap_bytes() + self.proximity.capacity() * std::mem::size_of::<ProximityState>()
     }
-}
-
-/// Runs the deadlines of a part up to `t`, in order. `step(Some(due))` handles what falls due
-/// at `due` and returns the part's next deadline; `step(None)` only returns it.
-fn advance(
-    progress: &mut Progress,
-    t: Timestamp,
-    mut step: impl FnMut(Option<Timestamp>) -> Timestamp,
-) {
-    if progress.cursor == Timestamp::MIN {
-        // A new part starts at its first instant, not at the beginning of time.
-        progress.cursor = t;
-    }
-    let mut next = step(None);
-    loop {
-        let due = next.max(progress.cursor);
-        if due > t {
-            break;
-        }
-        progress.cursor = due;
-        let after = step(Some(due));
-        if after <= due {
-            // Every handler moves its own deadline past `due`; this is a guard, not a path.
-            break;
-        }
-        next = after;
-    }
-    progress.cursor = progress.cursor.max(t);
 }
 
 /// The zones, fed by the fixes of the client's tags.
