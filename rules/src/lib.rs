@@ -8,6 +8,7 @@
 //! - [`memory`]: a complete in-memory caller, for tests, scenarios and tools.
 
 mod book;
+mod checkpoint;
 mod confirm;
 mod curfew;
 pub mod engine;
