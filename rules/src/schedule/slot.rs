@@ -1,10 +1,12 @@
-//! A weekly slot as a policy writes it: a weekday and two wall-clock times, read and written as
-//! `mon`…`sun` and `HH:MM` or `HH:MM:SS`, and the days of the week in timetable order. Kept apart
-//! from the timetable because this is the text an admin writes and reads back.
+//! A weekly slot as a policy writes it: a weekday and two wall-clock times, read, written and
+//! described in JSON Schema as `mon`…`sun` and `HH:MM` or `HH:MM:SS`, and the days of the week
+//! in timetable order. Kept apart from the timetable because this is the text an admin writes
+//! and reads back.
 
 use std::fmt;
 
 use chrono::{NaiveTime, Timelike, Weekday};
+use schemars::{Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A weekly slot in local wall-clock time. `end <= start` means it ends on the next day (it
@@ -17,13 +19,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[serde(deny_unknown_fields)]
 pub struct WeeklySlot {
     #[serde(with = "day_text")]
-    #[schemars(schema_with = "crate::schema::weekday")]
+    #[schemars(schema_with = "weekday")]
     pub day: Weekday,
     #[serde(with = "clock_text")]
-    #[schemars(schema_with = "crate::schema::clock")]
+    #[schemars(schema_with = "clock")]
     pub start: NaiveTime,
     #[serde(with = "clock_text")]
-    #[schemars(schema_with = "crate::schema::clock")]
+    #[schemars(schema_with = "clock")]
     pub end: NaiveTime,
 }
 
@@ -159,4 +161,18 @@ pub(super) mod clock_text {
             ))
         })
     }
+}
+
+/// A weekly slot's day, `mon` to `sun`.
+fn weekday(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "string", "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] })
+}
+
+/// A wall-clock time, `HH:MM` or `HH:MM:SS`.
+fn clock(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "examples": ["22:00"]
+    })
 }
