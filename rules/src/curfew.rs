@@ -15,10 +15,10 @@
 use crate::book::{Book, CondKey};
 use crate::episode::BreachKind;
 use crate::geometry::Side;
+use crate::input::{JointEvidence, JointInput, Route};
 use crate::observation::{CompactRef, EvidenceRef, Observation};
 use crate::policy::{CompiledPolicy, CurfewGrace};
 use crate::schedule::{CurfewWindow, Interval};
-use crate::state::{JointEvidence, JointInput, Route};
 use crate::time::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
 

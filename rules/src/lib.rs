@@ -8,17 +8,20 @@
 //! - [`memory`]: a complete in-memory caller, for tests, scenarios and tools.
 
 mod book;
+mod checkpoint;
 mod confirm;
 mod curfew;
 pub mod engine;
 pub mod episode;
 pub mod geometry;
 mod health;
+mod input;
 pub mod memory;
 pub mod monitor;
 pub mod observation;
 pub mod policy;
 mod prefetch;
+mod progress;
 mod routes;
 pub mod schedule;
 mod schema;
@@ -46,7 +49,7 @@ mod tests {
     use crate::confirm::SideTracker;
     use crate::curfew::CurfewState;
     use crate::health::DeviceHealth;
-    use crate::state::JointInput;
+    use crate::input::JointInput;
     use crate::zones::{ProximityState, ZoneState};
 
     fn at_most<T>(bytes: usize) {

@@ -14,17 +14,19 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
 use crate::book::{Book, CondKey};
 use crate::episode::ConditionRef;
 use crate::episode::{Episode, EpisodeChange, EpisodeId, Told, reconcile};
 use crate::health::ArrivalHealth;
+use crate::input::{JointInput, Route};
 use crate::observation::{DeviceId, Observation};
 use crate::policy::{ClientId, CompiledPolicy, DeviceKind};
 use crate::prefetch;
-use crate::state::{ClientState, ConditionState, JointInput, JointState, Order, Route};
+use crate::progress::Order;
+use crate::state::{ClientState, ConditionState, JointState};
 use crate::time::{Span, Timestamp};
+
+pub use crate::checkpoint::{Checkpoint, CheckpointError};
 
 /// The anchor trails the newest observation by at most this many observations (a tag's fixes
 /// every 15 s and a home unit's report each minute make about seven in the span below)...
@@ -33,48 +35,6 @@ const BUFFER_MAX: usize = 7;
 const BUFFER_SPAN: Span = Span::seconds(90);
 /// How often (in event time) the monitor offers the caller a checkpoint to keep.
 pub const CHECKPOINT_EVERY: Span = Span::hours(1);
-
-/// A snapshot of a client's state, for the caller to keep and hand back to
-/// [`ClientMonitor::rejudge`] when data older than the monitor's own copy arrives. It
-/// serialises, so the caller can store it and resume after a restart; a stored one is checked
-/// against the policy before use.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Checkpoint {
-    pub client: ClientId,
-    /// No observation after this instant has been judged into it: it serves for late data
-    /// after this instant.
-    pub until: Timestamp,
-    /// Episodes that ended before this instant are settled: judging again from here cannot
-    /// change them. It is earlier than `until` while something that began before is
-    /// undecided (an absence whose end is not known yet, say).
-    pub settled: Timestamp,
-    pub policy_revision: u32,
-    state: ClientState,
-}
-
-impl Checkpoint {
-    /// The observations of `device` the caller must hand back with this checkpoint: those from
-    /// this instant on (earlier ones are judged into it).
-    pub fn replay_from(&self, policy: &CompiledPolicy, device: DeviceId) -> Timestamp {
-        self.state.replay_from(policy, device)
-    }
-}
-
-/// A checkpoint that cannot serve this monitor.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CheckpointError {
-    #[error("the checkpoint is of client {checkpoint}, not {monitor}")]
-    OtherClient {
-        checkpoint: ClientId,
-        monitor: ClientId,
-    },
-    #[error(
-        "the checkpoint was judged under policy revision {checkpoint}, the monitor has {monitor}"
-    )]
-    OtherRevision { checkpoint: u32, monitor: u32 },
-    #[error("the checkpoint does not fit the policy: {0}")]
-    Malformed(&'static str),
-}
 
 /// What judging one input gave.
 #[derive(Clone, Debug, Default)]

@@ -1,7 +1,8 @@
 //! JSON Schemas of the values whose text form the engine defines itself (instants, spans,
-//! time zones, weekly slot days and clock times), so that the API's document says what an
-//! order's terms accept and a reader need not find the parser. The shapes here must agree with
-//! the `FromStr` and serde code beside each type; `tests` checks them against it.
+//! time zones; a weekly slot's day and clock times have theirs beside their serde code, in
+//! `schedule`), so that the API's document says what an order's terms accept and a reader need
+//! not find the parser. The shapes here must agree with the `FromStr` and serde code beside each
+//! type; `tests` checks them against it.
 
 use std::borrow::Cow;
 
@@ -58,20 +59,6 @@ impl JsonSchema for TimeZone {
             "examples": ["Europe/Riga"]
         })
     }
-}
-
-/// A weekly slot's day, `mon` to `sun`.
-pub(crate) fn weekday(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({ "type": "string", "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] })
-}
-
-/// A wall-clock time, `HH:MM` or `HH:MM:SS`.
-pub(crate) fn clock(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({
-        "type": "string",
-        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
-        "examples": ["22:00"]
-    })
 }
 
 #[cfg(test)]

@@ -15,11 +15,13 @@ use serde::{Deserialize, Serialize};
 use crate::book::Book;
 use crate::curfew::CurfewState;
 use crate::episode::ConditionRef;
-use crate::geometry::{CompiledShape, GeoPoint, Side};
+use crate::geometry::GeoPoint;
 use crate::health::DeviceHealth;
-use crate::observation::{CompactRef, EventKey, EvidenceRef, Observation, Reading};
+use crate::input::{JointInput, Route};
+use crate::observation::Observation;
 use crate::policy::{CompiledPolicy, DeviceKind};
 use crate::prefetch;
+use crate::progress::{Order, Progress, advance};
 use crate::time::Timestamp;
 use crate::zones::{ProximityState, ZoneState};
 
@@ -30,196 +32,6 @@ pub enum ConditionState {
     Compliant,
     Breach,
     Unknown,
-}
-
-/// How far a part has judged: up to `cursor` in event time, the last observation `frontier`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Progress {
-    pub cursor: Timestamp,
-    pub frontier: EventKey,
-}
-
-/// Where an observation stands against a part's progress.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Order {
-    /// After everything judged: judge it now.
-    Next,
-    /// The very observation judged last.
-    Duplicate,
-    /// Before something judged already.
-    Late,
-}
-
-impl Progress {
-    const START: Progress = Progress {
-        cursor: Timestamp::MIN,
-        frontier: EventKey {
-            time: Timestamp::MIN,
-            device: 0,
-            seq: 0,
-        },
-    };
-
-    /// Where the observation `key` stands.
-    pub fn order(&self, key: EventKey) -> Order {
-        if key == self.frontier {
-            Order::Duplicate
-        } else if key > self.frontier && key.time >= self.cursor {
-            Order::Next
-        } else {
-            Order::Late
-        }
-    }
-
-    fn has_judged(&self) -> bool {
-        self.frontier != Progress::START.frontier
-    }
-}
-
-/// Which parts an observation feeds, worked out once per observation.
-#[derive(Copy, Clone, Debug)]
-pub(crate) struct Route {
-    /// The index of the client's own device that sent it.
-    pub device: Option<usize>,
-    from_tag: bool,
-    /// A usable fix, with its accuracy.
-    fix: Option<(GeoPoint, f64)>,
-    /// What it tells the curfew or victim proximity, if anything.
-    pub joint: Option<JointInput>,
-}
-
-impl Route {
-    pub fn of(policy: &CompiledPolicy, obs: &Observation) -> Route {
-        let device = policy
-            .device_index(obs.device)
-            .map(|i| (i, policy.source.devices[i].kind));
-        Route::of_device(policy, obs, device)
-    }
-
-    /// As [`Route::of`], with the sending device's index among the client's and its kind
-    /// already known (or known to be none of the client's).
-    pub fn of_device(
-        policy: &CompiledPolicy,
-        obs: &Observation,
-        device: Option<(usize, DeviceKind)>,
-    ) -> Route {
-        let from_tag = device.is_some_and(|(_, kind)| kind == DeviceKind::Tag);
-        let device = device.map(|(i, _)| i);
-        let fix = obs.fix();
-        let curfew = policy.has_curfew;
-        let proximity = !policy.proximity.is_empty();
-        let evidence = match &obs.reading {
-            Reading::Presence { tag, in_range }
-                if device.is_some() && curfew && policy.is_tag(*tag) =>
-            {
-                Some(JointEvidence::Presence {
-                    in_range: *in_range,
-                })
-            }
-            Reading::Heartbeat(h) if from_tag && curfew => Some(JointEvidence::RfHome(h.rf_home)),
-            Reading::Location { .. }
-                if (from_tag && (curfew || proximity)) || (device.is_none() && proximity) =>
-            {
-                fix.map(|(at, accuracy)| JointEvidence::Fix {
-                    lat: at.lat,
-                    lon: at.lon,
-                    // The joint part judges the fix with this accuracy both live and in a
-                    // replay, so rounding it changes nothing between the two.
-                    accuracy_m: accuracy as f32,
-                })
-            }
-            _ => None,
-        };
-        Route {
-            device,
-            from_tag,
-            fix,
-            joint: evidence.map(|evidence| JointInput {
-                proof: CompactRef::new(obs.evidence()),
-                from_tag,
-                worn: device.is_some(),
-                address_side: None,
-                evidence,
-            }),
-        }
-    }
-
-    fn feeds_zones(&self) -> bool {
-        self.from_tag && self.fix.is_some()
-    }
-}
-
-/// What the joint part takes from an observation. The monitor keeps the recent ones to replay,
-/// so it is two thirds the size of the observation.
-#[derive(Copy, Clone, Debug)]
-pub(crate) struct JointInput {
-    proof: CompactRef,
-    /// Sent by one of the client's tags.
-    pub from_tag: bool,
-    /// Sent by one of the client's own devices (else by a victim's device).
-    pub worn: bool,
-    /// Which side of which curfew address a fix was found on, once worked out: every input is
-    /// judged twice (live, then into the anchor), and the answer depends on nothing else. In
-    /// what is otherwise padding.
-    address_side: Option<(u8, Side)>,
-    pub evidence: JointEvidence,
-}
-
-#[derive(Copy, Clone, Debug)]
-pub(crate) enum JointEvidence {
-    /// A home unit's PRESENCE report about one of the client's tags.
-    Presence {
-        in_range: bool,
-    },
-    /// A tag's heartbeat: whether it hears its home unit.
-    RfHome(bool),
-    Fix {
-        lat: f64,
-        lon: f64,
-        accuracy_m: f32,
-    },
-}
-
-impl JointInput {
-    pub fn proof(&self) -> EvidenceRef {
-        self.proof.get()
-    }
-
-    pub fn key(&self) -> EventKey {
-        let p = self.proof.get();
-        EventKey {
-            time: p.device_time,
-            device: p.device,
-            seq: p.seq,
-        }
-    }
-
-    /// Which side of address `address` (whose shape is `shape`) the fix is on, worked out once.
-    pub fn address_side(&mut self, address: u16, shape: &CompiledShape) -> Option<Side> {
-        let (at, accuracy) = self.fix()?;
-        let Ok(key) = u8::try_from(address) else {
-            return Some(shape.classify(at, accuracy, 0.0));
-        };
-        if let Some((known, side)) = self.address_side
-            && known == key
-        {
-            return Some(side);
-        }
-        let side = shape.classify(at, accuracy, 0.0);
-        self.address_side = Some((key, side));
-        Some(side)
-    }
-
-    pub fn fix(&self) -> Option<(GeoPoint, f64)> {
-        match self.evidence {
-            JointEvidence::Fix {
-                lat,
-                lon,
-                accuracy_m,
-            } => Some((GeoPoint { lat, lon }, f64::from(accuracy_m))),
-            _ => None,
-        }
-    }
 }
 
 /// The curfew and victim proximity: the part fed by several devices.
@@ -302,34 +114,6 @@ impl JointState {
     pub fn heap_bytes(&self) -> usize {
         self.book.heap_bytes() + self.proximity.capacity() * std::mem::size_of::<ProximityState>()
     }
-}
-
-/// Runs the deadlines of a part up to `t`, in order. `step(Some(due))` handles what falls due
-/// at `due` and returns the part's next deadline; `step(None)` only returns it.
-fn advance(
-    progress: &mut Progress,
-    t: Timestamp,
-    mut step: impl FnMut(Option<Timestamp>) -> Timestamp,
-) {
-    if progress.cursor == Timestamp::MIN {
-        // A new part starts at its first instant, not at the beginning of time.
-        progress.cursor = t;
-    }
-    let mut next = step(None);
-    loop {
-        let due = next.max(progress.cursor);
-        if due > t {
-            break;
-        }
-        progress.cursor = due;
-        let after = step(Some(due));
-        if after <= due {
-            // Every handler moves its own deadline past `due`; this is a guard, not a path.
-            break;
-        }
-        next = after;
-    }
-    progress.cursor = progress.cursor.max(t);
 }
 
 /// The zones, fed by the fixes of the client's tags.
