@@ -11,52 +11,9 @@ use sha2::{Digest, Sha256};
 
 use ingest::store::{Backend, WriteTx};
 
+use crate::actor::Actor;
 use crate::error::CasesError;
-use crate::people::{Role, User};
 use crate::{Cases, now_ms};
-
-/// Who acts and from where. Every change is made, and every read of personal data recorded,
-/// under one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Actor {
-    /// None for sargs itself (the demo's seeding, a command run on the server).
-    pub user_id: Option<i64>,
-    pub username: String,
-    pub role: Option<Role>,
-    pub unit_id: Option<i64>,
-    pub court: Option<String>,
-    /// The peer address of the request, or what ran the command.
-    pub origin: String,
-}
-
-impl Actor {
-    pub fn user(user: &User, origin: impl Into<String>) -> Actor {
-        Actor {
-            user_id: Some(user.id),
-            username: user.username.clone(),
-            role: Some(user.role),
-            unit_id: user.unit_id,
-            court: user.court.clone(),
-            origin: origin.into(),
-        }
-    }
-
-    /// sargs acting on its own, e.g. `Actor::system("sargs demo")`.
-    pub fn system(origin: impl Into<String>) -> Actor {
-        Actor {
-            user_id: None,
-            username: "sargs".to_string(),
-            role: None,
-            unit_id: None,
-            court: None,
-            origin: origin.into(),
-        }
-    }
-
-    pub fn is(&self, role: Role) -> bool {
-        self.role == Some(role)
-    }
-}
 
 /// What was done.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]

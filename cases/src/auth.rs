@@ -6,9 +6,11 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::audit::{Actor, AuditAction, append};
-use crate::error::{CasesError, text};
-use crate::people::{Role, User};
+use crate::actor::{Actor, Role};
+use crate::audit::{AuditAction, append};
+use crate::check::text;
+use crate::error::CasesError;
+use crate::people::User;
 use crate::{Cases, now_ms};
 use ingest::store::WriteTx;
 /// A console session ends after this long unused (30 minutes) ...

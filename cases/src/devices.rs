@@ -9,8 +9,10 @@ use ingest::store::{DeviceKind, db_id, wire_id};
 use rules::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Actor, AuditAction, append};
-use crate::error::{CasesError, FieldError, corrupt, stored, text};
+use crate::actor::Actor;
+use crate::audit::{AuditAction, append};
+use crate::check::text;
+use crate::error::{CasesError, FieldError, corrupt, stored};
 use crate::orders::{bump_policy, order_head};
 use crate::{Cases, now_ms};
 

@@ -10,8 +10,10 @@
 //! device fitted already) a [`CasesError::Conflict`] of the same shape, never a half-written
 //! change.
 
+mod actor;
 mod audit;
 mod auth;
+mod check;
 mod devices;
 mod error;
 mod notes;
@@ -26,7 +28,8 @@ mod victims;
 
 use ingest::store::{Backend, Store, WriteTx};
 
-pub use audit::{Actor, AuditAction, AuditEntry, AuditVerdict, GENESIS, append as append_audit};
+pub use actor::{Actor, Role};
+pub use audit::{AuditAction, AuditEntry, AuditVerdict, GENESIS, append as append_audit};
 pub use auth::{Credential, CredentialKind, Issued, SESSION_IDLE_MS, SESSION_MAX_MS, TOKEN_MAX_MS};
 pub use devices::{Assignment, DeviceStatus, InventoryChange, InventoryDevice, NewInventoryDevice};
 pub use error::{CasesError, FieldError};
@@ -37,7 +40,7 @@ pub use orders::{
 };
 pub use password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 pub use people::{
-    Client, ClientAddress, ClientChange, NewClient, NewUnit, NewUser, Role, Unit, UnitChange, User,
+    Client, ClientAddress, ClientChange, NewClient, NewUnit, NewUser, Unit, UnitChange, User,
     UserChange,
 };
 pub use signin::{LOCKOUT_MS, MAX_FAILURES, Refusal};

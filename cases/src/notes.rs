@@ -6,10 +6,11 @@ use rules::Timestamp;
 use rules::schedule::AbsenceReason;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Actor, AuditAction, append};
+use crate::actor::Actor;
+use crate::audit::{AuditAction, append};
+use crate::check::exists;
 use crate::error::{CasesError, FieldError};
 use crate::orders::{bump_policy, order_head};
-use crate::people::exists;
 use crate::{Cases, now_ms};
 
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]

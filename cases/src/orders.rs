@@ -13,9 +13,10 @@ use rules::schedule::TimeZone;
 use rules::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Actor, AuditAction, append};
-use crate::error::{CasesError, FieldError, corrupt, stored, text};
-use crate::people::exists;
+use crate::actor::Actor;
+use crate::audit::{AuditAction, append};
+use crate::check::{exists, text};
+use crate::error::{CasesError, FieldError, corrupt, stored};
 use crate::{Cases, now_ms, policy};
 
 /// Why the court ordered electronic monitoring.

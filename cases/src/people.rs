@@ -8,8 +8,10 @@ use chrono::{Datelike, NaiveDate};
 use rules::geometry::{CompiledShape, ZoneShape};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Actor, AuditAction, append, changed_fields};
-use crate::error::{CasesError, FieldError, corrupt, stored, text};
+use crate::actor::{Actor, Role};
+use crate::audit::{AuditAction, append, changed_fields};
+use crate::check::{exists, phone_error, text};
+use crate::error::{CasesError, FieldError, corrupt};
 use crate::{Cases, now_ms, password};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -36,49 +38,6 @@ pub struct UnitChange {
     pub name: Option<String>,
 }
 
-/// What a user does, and so what they may see (enforced by the API).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// The monitoring centre: every client's alerts.
-    Operator,
-    /// A supervising probation officer: their own caseload.
-    Officer,
-    /// A unit's caseloads.
-    Supervisor,
-    /// Devices, without clients' personal data.
-    Technician,
-    /// Read-only compliance summaries of the orders the court issued.
-    Court,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Operator,
-        Role::Officer,
-        Role::Supervisor,
-        Role::Technician,
-        Role::Court,
-        Role::Admin,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Operator => "operator",
-            Role::Officer => "officer",
-            Role::Supervisor => "supervisor",
-            Role::Technician => "technician",
-            Role::Court => "court",
-            Role::Admin => "admin",
-        }
-    }
-
-    fn parse(s: &str) -> Result<Role, CasesError> {
-        stored(&Role::ALL, Role::as_str, "role", s)
-    }
-}
-
 /// A user as anyone may read it: never the password hash.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct User {
@@ -90,6 +49,21 @@ pub struct User {
     /// For a court's users: the court, as orders name it.
     pub court: Option<String>,
     pub disabled: bool,
+}
+
+/// A user acting from `origin`. Made here, beside [`User`], rather than beside [`Actor`]: who
+/// acts is known below the users (crate::actor), and must not need them.
+impl Actor {
+    pub fn user(user: &User, origin: impl Into<String>) -> Actor {
+        Actor {
+            user_id: Some(user.id),
+            username: user.username.clone(),
+            role: Some(user.role),
+            unit_id: user.unit_id,
+            court: user.court.clone(),
+            origin: origin.into(),
+        }
+    }
 }
 
 #[derive(Clone, Deserialize, schemars::JsonSchema)]
@@ -229,15 +203,6 @@ fn personal_code_error(code: &str) -> Option<&'static str> {
 fn normal_personal_code(code: &str) -> String {
     let digits: String = code.chars().filter(|c| *c != '-').collect();
     format!("{}-{}", &digits[..6], &digits[6..])
-}
-
-pub(crate) fn phone_error(phone: &str) -> Option<&'static str> {
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let allowed = phone
-        .chars()
-        .enumerate()
-        .all(|(i, c)| c.is_ascii_digit() || c == ' ' || (c == '+' && i == 0));
-    (!allowed || !(7..=15).contains(&digits)).then_some("must be a phone number, as +371 2xxxxxxx")
 }
 
 /// The addresses' ids are unique labels and their zones compile.
@@ -884,23 +849,6 @@ fn client_of(row: ClientRow) -> Result<Client, CasesError> {
     })
 }
 
-/// That row `id` of `table` exists, else an error on `field`. `table` is a fixed name.
-pub(crate) async fn exists(
-    tx: &mut sqlx::AnyConnection,
-    table: &str,
-    field: &str,
-    id: i64,
-) -> Result<(), CasesError> {
-    let found: Option<(i64,)> = sqlx::query_as(&format!("SELECT id FROM {table} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(CasesError::invalid(field, format!("no such record ({id})"))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -921,14 +869,5 @@ mod tests {
             assert!(personal_code_error(bad).is_some(), "{bad}");
         }
         assert_eq!(normal_personal_code("01019012345"), "010190-12345");
-    }
-
-    #[test]
-    fn phones() {
-        assert_eq!(phone_error("+371 20000000"), None);
-        assert_eq!(phone_error("20000000"), None);
-        for bad in ["", "12", "+371-2000-0000", "2000000+0", "phone"] {
-            assert!(phone_error(bad).is_some(), "{bad}");
-        }
     }
 }

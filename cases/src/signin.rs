@@ -25,7 +25,8 @@ use std::sync::atomic::Ordering;
 
 use ingest::store::WriteTx;
 
-use crate::audit::{Actor, AuditAction, append};
+use crate::actor::Actor;
+use crate::audit::{AuditAction, append};
 use crate::auth::{CredentialKind, Issued, SESSION_MAX_MS, issue};
 use crate::error::CasesError;
 use crate::{Cases, now_ms, password};

@@ -8,9 +8,10 @@
 use ingest::store::{db_id, wire_id};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Actor, AuditAction, append};
-use crate::error::{CasesError, FieldError, text};
-use crate::people::{exists, phone_error};
+use crate::actor::Actor;
+use crate::audit::{AuditAction, append};
+use crate::check::{exists, phone_error, text};
+use crate::error::{CasesError, FieldError};
 use crate::{Cases, now_ms};
 
 /// A person protected by a proximity condition.
