@@ -10,7 +10,7 @@ use crate::actor::{Actor, Role};
 use crate::audit::{AuditAction, append};
 use crate::check::text;
 use crate::error::CasesError;
-use crate::people::User;
+use crate::users::User;
 use crate::{Cases, now_ms};
 use ingest::store::WriteTx;
 /// A console session ends after this long unused (30 minutes) ...

@@ -8,9 +8,9 @@ use rules::policy::{Address, DeviceKind, MonitoringPolicy, VictimProximity, Worn
 use rules::schedule::AuthorisedAbsence;
 
 use crate::Cases;
+use crate::address::ClientAddress;
 use crate::error::{CasesError, FieldError, corrupt};
 use crate::orders::{OrderStatus, OrderTerms, bump_policy};
-use crate::people::ClientAddress;
 
 /// Reads and checks in a transaction, a write's or a read's.
 type Tx = sqlx::AnyConnection;

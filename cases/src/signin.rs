@@ -298,15 +298,6 @@ impl Cases {
     }
 }
 
-/// Lifts a lock-out of `username` (an administrator's unlock): its count starts again.
-pub(crate) async fn unlock(tx: &mut WriteTx, username: &str) -> Result<(), CasesError> {
-    sqlx::query("DELETE FROM sign_in_guard WHERE username = $1")
-        .bind(username)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
 /// When the lock on `name` ends, if one is in force.
 async fn lock_in_force(tx: &mut WriteTx, name: &str, now: i64) -> Result<Option<i64>, CasesError> {
     let row: Option<(Option<i64>,)> =
