@@ -13,7 +13,8 @@ use crate::actor::Actor;
 use crate::audit::{AuditAction, append};
 use crate::check::text;
 use crate::error::{CasesError, FieldError, corrupt, stored};
-use crate::orders::{bump_policy, order_head};
+use crate::orders::order_head;
+use crate::policy::bump_policy;
 use crate::{Cases, now_ms};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

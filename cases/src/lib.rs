@@ -18,13 +18,14 @@ mod check;
 mod clients;
 mod devices;
 mod error;
+mod in_force;
 mod notes;
 mod orders;
 mod password;
 mod policy;
-pub use policy::policy_addresses;
 mod schema;
 mod signin;
+mod terms;
 mod units;
 mod users;
 mod victims;
@@ -39,12 +40,11 @@ pub use clients::{Client, ClientChange, NewClient};
 pub use devices::{Assignment, DeviceStatus, InventoryChange, InventoryDevice, NewInventoryDevice};
 pub use error::{CasesError, FieldError};
 pub use notes::{Absence, NewAbsence, NewNote, Note};
-pub use orders::{
-    LegalBasis, NewOrder, Obligation, Order, OrderFilter, OrderProximity, OrderRevision,
-    OrderStatus, OrderTerms,
-};
+pub use orders::{NewOrder, Order, OrderFilter, OrderRevision};
 pub use password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
+pub use policy::policy_addresses;
 pub use signin::{LOCKOUT_MS, MAX_FAILURES, Refusal};
+pub use terms::{LegalBasis, Obligation, OrderProximity, OrderStatus, OrderTerms};
 pub use units::{NewUnit, Unit, UnitChange};
 pub use users::{NewUser, User, UserChange};
 pub use victims::{NewVictim, Victim, VictimChange};

@@ -10,7 +10,8 @@ use crate::actor::Actor;
 use crate::audit::{AuditAction, append};
 use crate::check::exists;
 use crate::error::{CasesError, FieldError};
-use crate::orders::{bump_policy, order_head};
+use crate::orders::order_head;
+use crate::policy::bump_policy;
 use crate::{Cases, now_ms};
 
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]

@@ -230,7 +230,7 @@ impl Cases {
             .fetch_all(&mut *tx)
             .await?;
             for (order,) in protecting {
-                crate::orders::bump_policy(&mut tx, order).await?;
+                crate::policy::bump_policy(&mut tx, order).await?;
             }
         }
         append(
