@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, Role};
 use crate::address::{ClientAddress, address_errors};
-use crate::audit::{AuditAction, append, changed_fields};
+use crate::audit::{AuditAction, changed_fields};
 use crate::check::{phone_error, text};
 use crate::error::{CasesError, FieldError, corrupt};
 use crate::{Cases, now_ms};
@@ -119,7 +119,7 @@ impl Cases {
         let code = normal_personal_code(&new.personal_code);
         let addresses =
             serde_json::to_string(&new.addresses).map_err(|e| corrupt("addresses", e))?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let unit_id = officer_unit(&mut tx, new.officer_id).await?;
         let taken: Option<(i64,)> =
             sqlx::query_as("SELECT id FROM clients WHERE personal_code = $1")
@@ -151,15 +151,8 @@ impl Cases {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Create,
-            &format!("client/{id}"),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Create, &format!("client/{id}"), "")
+            .await?;
         self.client(id).await
     }
 
@@ -176,7 +169,7 @@ impl Cases {
             errors.extend(address_errors(addresses));
         }
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let current = self.client(id).await?;
         let unit_id = match change.officer_id {
             Some(officer) => officer_unit(&mut tx, officer).await?,
@@ -214,15 +207,8 @@ impl Cases {
             ("officer_id", change.officer_id.is_some()),
             ("addresses", change.addresses.is_some()),
         ]);
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Update,
-            &format!("client/{id}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Update, &format!("client/{id}"), &detail)
+            .await?;
         self.client(id).await
     }
 

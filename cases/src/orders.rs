@@ -12,7 +12,7 @@ use rules::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
-use crate::audit::{AuditAction, append};
+use crate::audit::AuditAction;
 use crate::check::{exists, text};
 use crate::error::{CasesError, FieldError, corrupt};
 use crate::terms::{OrderStatus, OrderTerms};
@@ -72,7 +72,7 @@ impl Cases {
         text(&mut errors, "court", &new.court, 200);
         text(&mut errors, "case_number", &new.case_number, 200);
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         exists(&mut tx, "clients", "client_id", new.client_id).await?;
         policy::check_terms(&mut tx, new.client_id, &new.terms).await?;
         let taken: Option<(i64,)> =
@@ -100,15 +100,8 @@ impl Cases {
         .fetch_one(&mut *tx)
         .await?;
         insert_revision(&mut tx, id, 1, &new.terms, "order made", actor.user_id, now).await?;
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Create,
-            &format!("order/{id}"),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Create, &format!("order/{id}"), "")
+            .await?;
         self.order(id).await
     }
 
@@ -125,7 +118,7 @@ impl Cases {
             errors.push(FieldError::new("reason", "a variation says why"));
         }
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let (client_id, status, revision) = order_head(&mut tx, id).await?;
         if status.is_final() {
             return Err(CasesError::conflict(
@@ -144,15 +137,8 @@ impl Cases {
         .execute(&mut *tx)
         .await?;
         let detail = format!("revision {next}");
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Update,
-            &format!("order/{id}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Update, &format!("order/{id}"), &detail)
+            .await?;
         self.order(id).await
     }
 
@@ -163,7 +149,7 @@ impl Cases {
         id: i64,
         status: OrderStatus,
     ) -> Result<Order, CasesError> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let (_, now, _) = order_head(&mut tx, id).await?;
         if now.is_final() && now != status {
             return Err(CasesError::conflict(
@@ -179,15 +165,8 @@ impl Cases {
         .execute(&mut *tx)
         .await?;
         let detail = format!("status {}", status.as_str());
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Update,
-            &format!("order/{id}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Update, &format!("order/{id}"), &detail)
+            .await?;
         self.order(id).await
     }
 

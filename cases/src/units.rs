@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
-use crate::audit::{AuditAction, append};
+use crate::audit::AuditAction;
 use crate::check::{exists, text};
 use crate::error::CasesError;
 use crate::{Cases, now_ms};
@@ -39,7 +39,7 @@ impl Cases {
         let mut errors = Vec::new();
         text(&mut errors, "name", &new.name, 200);
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         if let Some(parent) = new.parent_id {
             // Territorial units and their departments: two levels, so that a supervisor of a
             // unit sees exactly it and its departments.
@@ -74,15 +74,8 @@ impl Cases {
         .bind(now_ms())
         .fetch_one(&mut *tx)
         .await?;
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Create,
-            &format!("unit/{id}"),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Create, &format!("unit/{id}"), "")
+            .await?;
         Ok(Unit {
             id,
             name: new.name.clone(),
@@ -101,7 +94,7 @@ impl Cases {
             text(&mut errors, "name", name, 200);
         }
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         exists(&mut tx, "units", "id", id)
             .await
             .map_err(|_| CasesError::NotFound { what: "unit", id })?;
@@ -121,15 +114,8 @@ impl Cases {
                 .execute(&mut *tx)
                 .await?;
         }
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Update,
-            &format!("unit/{id}"),
-            "name",
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Update, &format!("unit/{id}"), "name")
+            .await?;
         self.units()
             .await?
             .into_iter()

@@ -5,10 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use ingest::store::WriteTx;
-
 use crate::actor::{Actor, Role};
-use crate::audit::{AuditAction, append, changed_fields};
+use crate::audit::{AuditAction, changed_fields};
 use crate::check::{exists, text};
 use crate::error::{CasesError, FieldError};
 use crate::{Cases, now_ms, password};
@@ -135,7 +133,7 @@ impl Cases {
         }
         CasesError::check(errors)?;
         let hash = password::hash(&new.password).await?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         if let Some(unit) = new.unit_id {
             exists(&mut tx, "units", "unit_id", unit).await?;
         }
@@ -160,15 +158,8 @@ impl Cases {
         .fetch_one(&mut *tx)
         .await?;
         let detail = format!("role {}", new.role.as_str());
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Create,
-            &format!("user/{id}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Create, &format!("user/{id}"), &detail)
+            .await?;
         Ok(User {
             id,
             username: new.username.clone(),
@@ -230,7 +221,7 @@ impl Cases {
             Some(new) => Some(password::hash(new).await?),
             None => None,
         };
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         if let Some(unit) = change.unit_id {
             exists(&mut tx, "units", "unit_id", unit).await?;
         }
@@ -281,15 +272,8 @@ impl Cases {
             ("unlock", change.unlock),
             ("password", change.password.is_some()),
         ]);
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Update,
-            &format!("user/{id}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Update, &format!("user/{id}"), &detail)
+            .await?;
         self.user(id).await
     }
 
@@ -316,10 +300,10 @@ impl Cases {
 
 /// Lifts a lock-out of `username` (an administrator's unlock): its count starts again. The
 /// lock-out is crate::signin's; lifting it is part of changing the user, so it is here.
-pub(crate) async fn unlock(tx: &mut WriteTx, username: &str) -> Result<(), CasesError> {
+pub(crate) async fn unlock(tx: &mut sqlx::AnyConnection, username: &str) -> Result<(), CasesError> {
     sqlx::query("DELETE FROM sign_in_guard WHERE username = $1")
         .bind(username)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use ingest::store::{db_id, wire_id};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
-use crate::audit::{AuditAction, append};
+use crate::audit::AuditAction;
 use crate::check::{exists, phone_error, text};
 use crate::error::{CasesError, FieldError};
 use crate::{Cases, now_ms};
@@ -139,7 +139,7 @@ impl Cases {
             new.device_id,
         );
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         if let Some(device) = new.device_id {
             device_free(&mut tx, device, None).await?;
         }
@@ -160,15 +160,8 @@ impl Cases {
         .fetch_one(&mut *tx)
         .await?;
         let detail = new.unit_id.map(|u| format!("unit {u}")).unwrap_or_default();
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Create,
-            &format!("victim/{id}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Create, &format!("victim/{id}"), &detail)
+            .await?;
         Ok(Victim {
             id,
             contact_name: new.contact_name.clone(),
@@ -194,7 +187,7 @@ impl Cases {
             change.device_id,
         );
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let current = self.victim(id).await?;
         if let Some(device) = change.device_id {
             device_free(&mut tx, device, Some(id)).await?;
@@ -233,15 +226,12 @@ impl Cases {
                 crate::policy::bump_policy(&mut tx, order).await?;
             }
         }
-        append(
-            &mut tx,
-            actor,
+        tx.commit(
             AuditAction::Update,
             &format!("victim/{id}"),
             &detail.join(", "),
         )
         .await?;
-        tx.commit().await?;
         self.victim(id).await
     }
 
