@@ -11,52 +11,9 @@ use sha2::{Digest, Sha256};
 
 use ingest::store::{Backend, WriteTx};
 
+use crate::actor::Actor;
 use crate::error::CasesError;
-use crate::people::{Role, User};
 use crate::{Cases, now_ms};
-
-/// Who acts and from where. Every change is made, and every read of personal data recorded,
-/// under one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Actor {
-    /// None for sargs itself (the demo's seeding, a command run on the server).
-    pub user_id: Option<i64>,
-    pub username: String,
-    pub role: Option<Role>,
-    pub unit_id: Option<i64>,
-    pub court: Option<String>,
-    /// The peer address of the request, or what ran the command.
-    pub origin: String,
-}
-
-impl Actor {
-    pub fn user(user: &User, origin: impl Into<String>) -> Actor {
-        Actor {
-            user_id: Some(user.id),
-            username: user.username.clone(),
-            role: Some(user.role),
-            unit_id: user.unit_id,
-            court: user.court.clone(),
-            origin: origin.into(),
-        }
-    }
-
-    /// sargs acting on its own, e.g. `Actor::system("sargs demo")`.
-    pub fn system(origin: impl Into<String>) -> Actor {
-        Actor {
-            user_id: None,
-            username: "sargs".to_string(),
-            role: None,
-            unit_id: None,
-            court: None,
-            origin: origin.into(),
-        }
-    }
-
-    pub fn is(&self, role: Role) -> bool {
-        self.role == Some(role)
-    }
-}
 
 /// What was done.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -202,6 +159,49 @@ pub async fn append(
     Ok(())
 }
 
+/// A change being made by one actor: a write transaction ([`Cases::write`]) that commits only
+/// together with the audit entry recording it ([`AuditedTx::commit`]), so that no change is
+/// ever without its entry. Dropped instead (an error returned half-way), it rolls back, and
+/// nothing is recorded because nothing changed. It derefs to the connection, as [`WriteTx`]
+/// does: `&mut *tx`.
+///
+/// Every change of the case records is made in one but sign-in's (crate::signin): a refused
+/// sign-in is counted without an entry, and the counts are written later as one entry per
+/// name, address and minute, each under the name tried.
+pub(crate) struct AuditedTx<'a> {
+    tx: WriteTx,
+    actor: &'a Actor,
+}
+
+impl AuditedTx<'_> {
+    /// Appends the entry recording this change, `action` on `subject` with `detail`, and
+    /// commits the change and its entry together.
+    pub(crate) async fn commit(
+        mut self,
+        action: AuditAction,
+        subject: &str,
+        detail: &str,
+    ) -> Result<(), CasesError> {
+        append(&mut self.tx, self.actor, action, subject, detail).await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for AuditedTx<'_> {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for AuditedTx<'_> {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+}
+
 /// The statements that make the audit table refuse edits, per backend; run at every open
 /// (each is idempotent), since the two dialects cannot share one migration.
 pub(crate) fn guard_statements(backend: Backend) -> &'static [&'static str] {
@@ -224,6 +224,14 @@ pub(crate) fn guard_statements(backend: Backend) -> &'static [&'static str] {
 }
 
 impl Cases {
+    /// Begins a change by `actor`, to be committed with its audit entry ([`AuditedTx`]).
+    pub(crate) async fn write_as<'a>(&self, actor: &'a Actor) -> Result<AuditedTx<'a>, CasesError> {
+        Ok(AuditedTx {
+            tx: self.write().await?,
+            actor,
+        })
+    }
+
     /// Records a read of personal data, before the data is handed out.
     pub async fn record_read(
         &self,
@@ -231,10 +239,10 @@ impl Cases {
         subject: &str,
         detail: &str,
     ) -> Result<(), CasesError> {
-        let mut tx = self.write().await?;
-        append(&mut tx, actor, AuditAction::Read, subject, detail).await?;
-        tx.commit().await?;
-        Ok(())
+        self.write_as(actor)
+            .await?
+            .commit(AuditAction::Read, subject, detail)
+            .await
     }
 
     /// Entries in seq order after `after`, at most `limit`.

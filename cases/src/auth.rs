@@ -6,11 +6,13 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::audit::{Actor, AuditAction, append};
-use crate::error::{CasesError, text};
-use crate::people::{Role, User};
+use crate::actor::{Actor, Role};
+use crate::audit::AuditAction;
+use crate::check::text;
+use crate::error::CasesError;
+use crate::users::User;
 use crate::{Cases, now_ms};
-use ingest::store::WriteTx;
+
 /// A console session ends after this long unused (30 minutes) ...
 pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
 /// ... and after this long in any case (12 hours: one shift).
@@ -106,17 +108,14 @@ impl Cases {
             return Err(CasesError::invalid("user", "only a user holds tokens"));
         };
         let user = self.user(user_id).await?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let issued = issue(&mut tx, &user, CredentialKind::ApiToken, label, expires_ms).await?;
-        append(
-            &mut tx,
-            actor,
+        tx.commit(
             AuditAction::Create,
             &format!("token/{}", issued.credential.id),
             label,
         )
         .await?;
-        tx.commit().await?;
         Ok(issued)
     }
 
@@ -171,7 +170,7 @@ impl Cases {
 
     /// Ends a session or revokes a token of the acting user (an admin may revoke anyone's).
     pub async fn revoke(&self, actor: &Actor, credential: i64) -> Result<(), CasesError> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let owner: Option<(i64, String)> = sqlx::query_as(
             "SELECT user_id, kind FROM credentials WHERE id = $1 AND revoked_ms IS NULL",
         )
@@ -198,15 +197,8 @@ impl Cases {
         } else {
             AuditAction::Update
         };
-        append(
-            &mut tx,
-            actor,
-            action,
-            &format!("token/{credential}"),
-            "revoked",
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(action, &format!("token/{credential}"), "revoked")
+            .await?;
         Ok(())
     }
 
@@ -242,7 +234,7 @@ impl Cases {
 }
 
 pub(crate) async fn issue(
-    tx: &mut WriteTx,
+    tx: &mut sqlx::AnyConnection,
     user: &User,
     kind: CredentialKind,
     label: &str,
@@ -260,7 +252,7 @@ pub(crate) async fn issue(
     .bind(label)
     .bind(now)
     .bind(expires_ms)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     Ok(Issued {
         credential: Credential {

@@ -9,9 +9,12 @@ use ingest::store::{DeviceKind, db_id, wire_id};
 use rules::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Actor, AuditAction, append};
-use crate::error::{CasesError, FieldError, corrupt, stored, text};
-use crate::orders::{bump_policy, order_head};
+use crate::actor::Actor;
+use crate::audit::AuditAction;
+use crate::check::text;
+use crate::error::{CasesError, FieldError, corrupt, stored};
+use crate::orders::order_head;
+use crate::policy::bump_policy;
 use crate::{Cases, now_ms};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -121,7 +124,7 @@ impl Cases {
             text(&mut errors, "firmware", firmware, 100);
         }
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let taken: Option<(i64,)> =
             sqlx::query_as("SELECT device_id FROM inventory WHERE device_id = $1 OR serial = $2")
                 .bind(db_id(new.device_id))
@@ -150,8 +153,7 @@ impl Cases {
         .execute(&mut *tx)
         .await?;
         let subject = format!("device/{}", new.device_id);
-        append(&mut tx, actor, AuditAction::Create, &subject, "").await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Create, &subject, "").await?;
         self.inventory_device(new.device_id).await
     }
 
@@ -182,7 +184,7 @@ impl Cases {
             }
             other => other,
         })?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let (client, status, _) = order_head(&mut tx, order).await?;
         if status.is_final() {
             return Err(CasesError::conflict(
@@ -246,15 +248,8 @@ impl Cases {
         set_status(&mut tx, device, DeviceStatus::Fitted).await?;
         bump_policy(&mut tx, order).await?;
         let detail = format!("fitted under order {order}");
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Update,
-            &format!("device/{device}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Update, &format!("device/{device}"), &detail)
+            .await?;
         Ok(Assignment {
             id,
             device_id: device,
@@ -281,7 +276,7 @@ impl Cases {
                 "a removed device is not fitted",
             ));
         }
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let open: Option<(i64, i64, i64)> = sqlx::query_as(
             "SELECT id, order_id, installed_ms FROM assignments WHERE device_id = $1 AND removed_ms IS NULL",
         )
@@ -306,15 +301,8 @@ impl Cases {
         set_status(&mut tx, device, then).await?;
         bump_policy(&mut tx, order).await?;
         let detail = format!("removed from order {order}, now {}", then.as_str());
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Update,
-            &format!("device/{device}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Update, &format!("device/{device}"), &detail)
+            .await?;
         Ok(())
     }
 
@@ -369,7 +357,7 @@ impl Cases {
             errors.push(FieldError::new("status", "a device is fitted by a fitting"));
         }
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let current = self.inventory_device(device).await?;
         if change.status.is_some() && current.status == DeviceStatus::Fitted {
             return Err(CasesError::conflict(
@@ -388,15 +376,8 @@ impl Cases {
             (None, Some(_)) => "firmware".to_string(),
             (None, None) => String::new(),
         };
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Update,
-            &format!("device/{device}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Update, &format!("device/{device}"), &detail)
+            .await?;
         self.inventory_device(device).await
     }
 

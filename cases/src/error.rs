@@ -100,15 +100,3 @@ pub(crate) fn stored<T: Copy>(
         .find(|&v| name(v) == s)
         .ok_or_else(|| corrupt(what, s))
 }
-
-/// A name, text or label that must be there and not be a novel.
-pub(crate) fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
-    if value.trim().is_empty() {
-        errors.push(FieldError::new(field, "must not be empty"));
-    } else if value.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-}

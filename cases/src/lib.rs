@@ -10,37 +10,43 @@
 //! device fitted already) a [`CasesError::Conflict`] of the same shape, never a half-written
 //! change.
 
+mod actor;
+mod address;
 mod audit;
 mod auth;
+mod check;
+mod clients;
 mod devices;
 mod error;
+mod in_force;
 mod notes;
 mod orders;
 mod password;
-mod people;
 mod policy;
-pub use policy::policy_addresses;
 mod schema;
 mod signin;
+mod terms;
+mod units;
+mod users;
 mod victims;
 
 use ingest::store::{Backend, Store, WriteTx};
 
-pub use audit::{Actor, AuditAction, AuditEntry, AuditVerdict, GENESIS, append as append_audit};
+pub use actor::{Actor, Role};
+pub use address::ClientAddress;
+pub use audit::{AuditAction, AuditEntry, AuditVerdict, GENESIS, append as append_audit};
 pub use auth::{Credential, CredentialKind, Issued, SESSION_IDLE_MS, SESSION_MAX_MS, TOKEN_MAX_MS};
+pub use clients::{Client, ClientChange, NewClient};
 pub use devices::{Assignment, DeviceStatus, InventoryChange, InventoryDevice, NewInventoryDevice};
 pub use error::{CasesError, FieldError};
 pub use notes::{Absence, NewAbsence, NewNote, Note};
-pub use orders::{
-    LegalBasis, NewOrder, Obligation, Order, OrderFilter, OrderProximity, OrderRevision,
-    OrderStatus, OrderTerms,
-};
+pub use orders::{NewOrder, Order, OrderFilter, OrderRevision};
 pub use password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
-pub use people::{
-    Client, ClientAddress, ClientChange, NewClient, NewUnit, NewUser, Role, Unit, UnitChange, User,
-    UserChange,
-};
+pub use policy::policy_addresses;
 pub use signin::{LOCKOUT_MS, MAX_FAILURES, Refusal};
+pub use terms::{LegalBasis, Obligation, OrderProximity, OrderStatus, OrderTerms};
+pub use units::{NewUnit, Unit, UnitChange};
+pub use users::{NewUser, User, UserChange};
 pub use victims::{NewVictim, Victim, VictimChange};
 
 /// The case records in a store. Cheap to clone: it shares the store's pool.

@@ -6,10 +6,12 @@ use rules::Timestamp;
 use rules::schedule::AbsenceReason;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Actor, AuditAction, append};
+use crate::actor::Actor;
+use crate::audit::AuditAction;
+use crate::check::exists;
 use crate::error::{CasesError, FieldError};
-use crate::orders::{bump_policy, order_head};
-use crate::people::exists;
+use crate::orders::order_head;
+use crate::policy::bump_policy;
 use crate::{Cases, now_ms};
 
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
@@ -62,7 +64,7 @@ impl Cases {
         if new.text.trim().is_empty() || new.text.chars().count() > 10_000 {
             return Err(CasesError::invalid("text", "must be 1 to 10000 characters"));
         }
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         exists(&mut tx, "clients", "client_id", new.client_id).await?;
         let created_ms = now_ms();
         let (id,): (i64,) = sqlx::query_as(
@@ -75,8 +77,7 @@ impl Cases {
         .fetch_one(&mut *tx)
         .await?;
         let subject = format!("client/{}/notes/{id}", new.client_id);
-        append(&mut tx, actor, AuditAction::Create, &subject, "").await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Create, &subject, "").await?;
         Ok(Note {
             id,
             client_id: new.client_id,
@@ -124,7 +125,7 @@ impl Cases {
             ));
         }
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let (_, status, _) = order_head(&mut tx, new.order_id).await?;
         if status.is_final() {
             return Err(CasesError::conflict(
@@ -151,8 +152,7 @@ impl Cases {
         .await?;
         bump_policy(&mut tx, new.order_id).await?;
         let subject = format!("order/{}/absences/{id}", new.order_id);
-        append(&mut tx, actor, AuditAction::Create, &subject, "").await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Create, &subject, "").await?;
         Ok(Absence {
             id,
             order_id: new.order_id,
@@ -170,7 +170,7 @@ impl Cases {
     /// marked, and no longer excuses the client; the order's policy moves on.
     pub async fn cancel_absence(&self, actor: &Actor, id: i64) -> Result<Absence, CasesError> {
         let by = author_of(actor)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let row: Option<(i64, Option<i64>)> =
             sqlx::query_as("SELECT order_id, cancelled_ms FROM absences WHERE id = $1")
                 .bind(id)
@@ -191,8 +191,8 @@ impl Cases {
             .await?;
         bump_policy(&mut tx, order).await?;
         let subject = format!("order/{order}/absences/{id}");
-        append(&mut tx, actor, AuditAction::Update, &subject, "cancelled").await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Update, &subject, "cancelled")
+            .await?;
         self.absences(order)
             .await?
             .into_iter()

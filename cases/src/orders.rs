@@ -6,115 +6,17 @@
 //! changes an old one, so every episode can be read against the terms that judged it. The
 //! order's `policy_revision` counts every change to what the engine judges by (a variation, an
 //! authorised absence, a device fitted or removed); it is what the policy and its episodes carry.
+//! What the terms say is crate::terms; whether they compile against the records, crate::policy.
 
-use chrono::NaiveDate;
-use rules::policy::{Confirmation, Curfew, HealthPolicy, Zone};
-use rules::schedule::TimeZone;
-use rules::{Span, Timestamp};
+use rules::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Actor, AuditAction, append};
-use crate::error::{CasesError, FieldError, corrupt, stored, text};
-use crate::people::exists;
+use crate::actor::Actor;
+use crate::audit::AuditAction;
+use crate::check::{exists, text};
+use crate::error::{CasesError, FieldError, corrupt};
+use crate::terms::{OrderStatus, OrderTerms};
 use crate::{Cases, now_ms, policy};
-
-/// Why the court ordered electronic monitoring.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum LegalBasis {
-    /// Conditional early release from prison with electronic monitoring.
-    ConditionalEarlyRelease,
-    /// Probation supervision with a curfew obligation.
-    ProbationSupervision,
-    Other,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    Active,
-    /// Monitoring paused (a hospital stay, say); nothing is judged until it is active again.
-    Suspended,
-    /// Ended early by the court.
-    Revoked,
-    /// Monitoring ended.
-    Ended,
-}
-
-impl OrderStatus {
-    const ALL: [OrderStatus; 4] = [
-        OrderStatus::Active,
-        OrderStatus::Suspended,
-        OrderStatus::Revoked,
-        OrderStatus::Ended,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Active => "active",
-            OrderStatus::Suspended => "suspended",
-            OrderStatus::Revoked => "revoked",
-            OrderStatus::Ended => "ended",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Result<OrderStatus, CasesError> {
-        stored(&OrderStatus::ALL, OrderStatus::as_str, "order status", s)
-    }
-
-    /// Revoked and ended orders stay as they are.
-    pub fn is_final(self) -> bool {
-        matches!(self, OrderStatus::Revoked | OrderStatus::Ended)
-    }
-}
-
-/// A victim-proximity condition, naming the victim (whose device may change) by their record.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OrderProximity {
-    pub id: String,
-    pub victim_id: i64,
-    pub alarm_m: f64,
-    pub release_m: f64,
-    #[serde(default)]
-    pub warning_m: Option<f64>,
-    #[serde(default)]
-    pub max_fix_gap: Option<Span>,
-    #[serde(default)]
-    pub confirm: Confirmation,
-}
-
-/// An obligation the order sets that no device judges (programme attendance, an alcohol ban).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Obligation {
-    pub kind: String,
-    pub description: String,
-}
-
-/// What one revision of an order says.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OrderTerms {
-    pub decision_date: NaiveDate,
-    pub legal_basis: LegalBasis,
-    /// The monitored period.
-    pub starts: Timestamp,
-    pub ends: Timestamp,
-    #[serde(default)]
-    pub time_zone: TimeZone,
-    /// Weekly slots name the client's addresses by id.
-    #[serde(default)]
-    pub curfew: Option<Curfew>,
-    #[serde(default)]
-    pub zones: Vec<Zone>,
-    #[serde(default)]
-    pub proximity: Vec<OrderProximity>,
-    #[serde(default)]
-    pub health: HealthPolicy,
-    #[serde(default)]
-    pub obligations: Vec<Obligation>,
-}
 
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -162,49 +64,6 @@ pub struct OrderRevision {
     pub created_ms: i64,
 }
 
-/// The longest monitored period accepted: typical orders run 1 to 12 months.
-const MAX_PERIOD: Span = Span::days(5 * 366);
-
-impl OrderTerms {
-    /// What is wrong with the terms on their own (the rest is checked by compiling them).
-    fn errors(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        if self.ends <= self.starts {
-            errors.push(FieldError::new("terms.ends", "must be after terms.starts"));
-        } else if self.ends.since(self.starts) > MAX_PERIOD {
-            errors.push(FieldError::new(
-                "terms.ends",
-                "the period must be at most 5 years",
-            ));
-        }
-        let decided = self
-            .decision_date
-            .and_hms_opt(0, 0, 0)
-            .map(|d| d.and_utc().timestamp_millis());
-        if decided.is_some_and(|d| d > self.ends.0) {
-            errors.push(FieldError::new(
-                "terms.decision_date",
-                "must be before the period ends",
-            ));
-        }
-        for (i, o) in self.obligations.iter().enumerate() {
-            if o.kind.trim().is_empty() || o.kind.len() > 100 {
-                errors.push(FieldError::new(
-                    format!("terms.obligations[{i}].kind"),
-                    "must be 1 to 100 characters",
-                ));
-            }
-            if o.description.len() > 2000 {
-                errors.push(FieldError::new(
-                    format!("terms.obligations[{i}].description"),
-                    "must be at most 2000 characters",
-                ));
-            }
-        }
-        errors
-    }
-}
-
 impl Cases {
     /// Records an order and its first revision, once its terms compile into a policy against
     /// the client's addresses and the victims named.
@@ -213,7 +72,7 @@ impl Cases {
         text(&mut errors, "court", &new.court, 200);
         text(&mut errors, "case_number", &new.case_number, 200);
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         exists(&mut tx, "clients", "client_id", new.client_id).await?;
         policy::check_terms(&mut tx, new.client_id, &new.terms).await?;
         let taken: Option<(i64,)> =
@@ -241,15 +100,8 @@ impl Cases {
         .fetch_one(&mut *tx)
         .await?;
         insert_revision(&mut tx, id, 1, &new.terms, "order made", actor.user_id, now).await?;
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Create,
-            &format!("order/{id}"),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Create, &format!("order/{id}"), "")
+            .await?;
         self.order(id).await
     }
 
@@ -266,7 +118,7 @@ impl Cases {
             errors.push(FieldError::new("reason", "a variation says why"));
         }
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let (client_id, status, revision) = order_head(&mut tx, id).await?;
         if status.is_final() {
             return Err(CasesError::conflict(
@@ -285,15 +137,8 @@ impl Cases {
         .execute(&mut *tx)
         .await?;
         let detail = format!("revision {next}");
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Update,
-            &format!("order/{id}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Update, &format!("order/{id}"), &detail)
+            .await?;
         self.order(id).await
     }
 
@@ -304,7 +149,7 @@ impl Cases {
         id: i64,
         status: OrderStatus,
     ) -> Result<Order, CasesError> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let (_, now, _) = order_head(&mut tx, id).await?;
         if now.is_final() && now != status {
             return Err(CasesError::conflict(
@@ -320,15 +165,8 @@ impl Cases {
         .execute(&mut *tx)
         .await?;
         let detail = format!("status {}", status.as_str());
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Update,
-            &format!("order/{id}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Update, &format!("order/{id}"), &detail)
+            .await?;
         self.order(id).await
     }
 
@@ -443,15 +281,6 @@ pub(crate) async fn order_head(
             .await?;
     let (client, status, revision) = row.ok_or(CasesError::NotFound { what: "order", id })?;
     Ok((client, OrderStatus::parse(&status)?, revision))
-}
-
-/// Something that changes what the engine judges the order by: the policy revision moves on.
-pub(crate) async fn bump_policy(tx: &mut sqlx::AnyConnection, id: i64) -> Result<(), CasesError> {
-    sqlx::query("UPDATE orders SET policy_revision = policy_revision + 1 WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
 }
 
 async fn insert_revision(

@@ -1,25 +1,28 @@
-//! From the case records to the monitoring policy the rules engine judges by: the order's
-//! latest terms, the client's addresses, the devices fitted now, the victims' devices and the
-//! authorised absences, stamped with the order's policy revision.
+//! From the case records to the monitoring policy the rules engine judges by: an order's terms
+//! compiled against the client's addresses, the devices fitted and the victims' devices, with
+//! the authorised absences. The writes that change what the policy would be check here that it
+//! still compiles (an order's terms, a client's new addresses) and move the order's policy
+//! revision on (`bump_policy`: a fitting, an absence, a victim's new device). Kept below the
+//! records that call it; the policy in force now, which reads those records, is
+//! crate::in_force.
 
-use ingest::store::{DeviceKind as InventoryKind, wire_id};
+use ingest::store::wire_id;
 use rules::DeviceId;
 use rules::policy::{Address, DeviceKind, MonitoringPolicy, VictimProximity, WornDevice};
 use rules::schedule::AuthorisedAbsence;
 
-use crate::Cases;
+use crate::address::ClientAddress;
 use crate::error::{CasesError, FieldError, corrupt};
-use crate::orders::{OrderStatus, OrderTerms, bump_policy};
-use crate::people::ClientAddress;
+use crate::terms::{OrderStatus, OrderTerms};
 
 /// Reads and checks in a transaction, a write's or a read's.
 type Tx = sqlx::AnyConnection;
 
 /// A device fitted under an order, as the policy needs it.
-struct Fitted {
-    device: DeviceId,
-    kind: DeviceKind,
-    address: Option<String>,
+pub(crate) struct Fitted {
+    pub(crate) device: DeviceId,
+    pub(crate) kind: DeviceKind,
+    pub(crate) address: Option<String>,
 }
 
 /// The terms compile into a policy against the client's addresses and the named victims, with
@@ -85,7 +88,10 @@ pub(crate) async fn recheck_orders(tx: &mut Tx, client: i64) -> Result<(), Cases
     Ok(())
 }
 
-async fn client_addresses(tx: &mut Tx, client: i64) -> Result<Vec<ClientAddress>, CasesError> {
+pub(crate) async fn client_addresses(
+    tx: &mut Tx,
+    client: i64,
+) -> Result<Vec<ClientAddress>, CasesError> {
     let row: Option<(String,)> = sqlx::query_as("SELECT addresses FROM clients WHERE id = $1")
         .bind(client)
         .fetch_optional(&mut *tx)
@@ -113,7 +119,7 @@ pub fn policy_addresses(
         .collect()
 }
 
-async fn assemble(
+pub(crate) async fn assemble(
     tx: &mut Tx,
     client: i64,
     revision: u32,
@@ -177,62 +183,11 @@ async fn assemble(
     })
 }
 
-impl Cases {
-    /// The policy the rules engine judges an order by now: None while the order is not active
-    /// or no tag is fitted under it.
-    pub async fn policy(&self, order: i64) -> Result<Option<MonitoringPolicy>, CasesError> {
-        let mut tx = self.pool().begin().await?;
-        // Read in the transaction: the order, its fittings and its absences as one state.
-        let current = crate::orders::order_in(&mut tx, order).await?;
-        if current.status != OrderStatus::Active {
-            return Ok(None);
-        }
-        let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-            "SELECT a.device_id, i.kind, a.address FROM assignments a
-             JOIN inventory i ON i.device_id = a.device_id
-             WHERE a.order_id = $1 AND a.removed_ms IS NULL ORDER BY a.installed_ms, a.id",
-        )
-        .bind(order)
-        .fetch_all(&mut *tx)
+/// Something that changes what the engine judges the order by: the policy revision moves on.
+pub(crate) async fn bump_policy(tx: &mut sqlx::AnyConnection, id: i64) -> Result<(), CasesError> {
+    sqlx::query("UPDATE orders SET policy_revision = policy_revision + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
         .await?;
-        let mut fitted = Vec::with_capacity(rows.len());
-        for (device, kind, address) in rows {
-            let kind: InventoryKind = kind.parse().map_err(|e| corrupt("device kind", e))?;
-            fitted.push(Fitted {
-                device: wire_id(device),
-                kind: match kind {
-                    InventoryKind::GpsTag | InventoryKind::RfTag => DeviceKind::Tag,
-                    InventoryKind::HomeUnit => DeviceKind::HomeUnit,
-                },
-                address,
-            });
-        }
-        if !fitted.iter().any(|f| f.kind == DeviceKind::Tag) {
-            return Ok(None);
-        }
-        let absences = crate::notes::absences_on(&mut tx, order)
-            .await?
-            .into_iter()
-            .filter(|a| a.cancelled_ms.is_none())
-            .map(|a| AuthorisedAbsence {
-                id: format!("absence-{}", a.id),
-                from: a.from,
-                until: a.until,
-                reason: a.reason,
-            })
-            .collect();
-        let addresses = client_addresses(&mut tx, current.client_id).await?;
-        let policy = assemble(
-            &mut tx,
-            current.client_id,
-            current.policy_revision,
-            &current.terms,
-            &addresses,
-            &fitted,
-            absences,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Some(policy))
-    }
+    Ok(())
 }

@@ -25,7 +25,8 @@ use std::sync::atomic::Ordering;
 
 use ingest::store::WriteTx;
 
-use crate::audit::{Actor, AuditAction, append};
+use crate::actor::Actor;
+use crate::audit::{AuditAction, append};
 use crate::auth::{CredentialKind, Issued, SESSION_MAX_MS, issue};
 use crate::error::CasesError;
 use crate::{Cases, now_ms, password};
@@ -295,15 +296,6 @@ impl Cases {
         }
         Ok(())
     }
-}
-
-/// Lifts a lock-out of `username` (an administrator's unlock): its count starts again.
-pub(crate) async fn unlock(tx: &mut WriteTx, username: &str) -> Result<(), CasesError> {
-    sqlx::query("DELETE FROM sign_in_guard WHERE username = $1")
-        .bind(username)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// When the lock on `name` ends, if one is in force.

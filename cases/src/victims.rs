@@ -8,9 +8,10 @@
 use ingest::store::{db_id, wire_id};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Actor, AuditAction, append};
-use crate::error::{CasesError, FieldError, text};
-use crate::people::{exists, phone_error};
+use crate::actor::Actor;
+use crate::audit::AuditAction;
+use crate::check::{exists, phone_error, text};
+use crate::error::{CasesError, FieldError};
 use crate::{Cases, now_ms};
 
 /// A person protected by a proximity condition.
@@ -138,7 +139,7 @@ impl Cases {
             new.device_id,
         );
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         if let Some(device) = new.device_id {
             device_free(&mut tx, device, None).await?;
         }
@@ -159,15 +160,8 @@ impl Cases {
         .fetch_one(&mut *tx)
         .await?;
         let detail = new.unit_id.map(|u| format!("unit {u}")).unwrap_or_default();
-        append(
-            &mut tx,
-            actor,
-            AuditAction::Create,
-            &format!("victim/{id}"),
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(AuditAction::Create, &format!("victim/{id}"), &detail)
+            .await?;
         Ok(Victim {
             id,
             contact_name: new.contact_name.clone(),
@@ -193,7 +187,7 @@ impl Cases {
             change.device_id,
         );
         CasesError::check(errors)?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(actor).await?;
         let current = self.victim(id).await?;
         if let Some(device) = change.device_id {
             device_free(&mut tx, device, Some(id)).await?;
@@ -229,18 +223,15 @@ impl Cases {
             .fetch_all(&mut *tx)
             .await?;
             for (order,) in protecting {
-                crate::orders::bump_policy(&mut tx, order).await?;
+                crate::policy::bump_policy(&mut tx, order).await?;
             }
         }
-        append(
-            &mut tx,
-            actor,
+        tx.commit(
             AuditAction::Update,
             &format!("victim/{id}"),
             &detail.join(", "),
         )
         .await?;
-        tx.commit().await?;
         self.victim(id).await
     }
 

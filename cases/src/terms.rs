@@ -1,0 +1,154 @@
+//! What an order says: the terms of one revision (the decision's date and legal basis, the
+//! monitored period, the conditions the rules engine judges and the other obligations), and the
+//! order's status, with the checks the terms make on their own. Plain data, kept below the
+//! orders (crate::orders), which store them revision by revision, and the policy
+//! (crate::policy), which compiles them against the records they name.
+
+use chrono::NaiveDate;
+use rules::policy::{Confirmation, Curfew, HealthPolicy, Zone};
+use rules::schedule::TimeZone;
+use rules::{Span, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CasesError, FieldError, stored};
+
+/// Why the court ordered electronic monitoring.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalBasis {
+    /// Conditional early release from prison with electronic monitoring.
+    ConditionalEarlyRelease,
+    /// Probation supervision with a curfew obligation.
+    ProbationSupervision,
+    Other,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Active,
+    /// Monitoring paused (a hospital stay, say); nothing is judged until it is active again.
+    Suspended,
+    /// Ended early by the court.
+    Revoked,
+    /// Monitoring ended.
+    Ended,
+}
+
+impl OrderStatus {
+    const ALL: [OrderStatus; 4] = [
+        OrderStatus::Active,
+        OrderStatus::Suspended,
+        OrderStatus::Revoked,
+        OrderStatus::Ended,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Active => "active",
+            OrderStatus::Suspended => "suspended",
+            OrderStatus::Revoked => "revoked",
+            OrderStatus::Ended => "ended",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<OrderStatus, CasesError> {
+        stored(&OrderStatus::ALL, OrderStatus::as_str, "order status", s)
+    }
+
+    /// Revoked and ended orders stay as they are.
+    pub fn is_final(self) -> bool {
+        matches!(self, OrderStatus::Revoked | OrderStatus::Ended)
+    }
+}
+
+/// A victim-proximity condition, naming the victim (whose device may change) by their record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderProximity {
+    pub id: String,
+    pub victim_id: i64,
+    pub alarm_m: f64,
+    pub release_m: f64,
+    #[serde(default)]
+    pub warning_m: Option<f64>,
+    #[serde(default)]
+    pub max_fix_gap: Option<Span>,
+    #[serde(default)]
+    pub confirm: Confirmation,
+}
+
+/// An obligation the order sets that no device judges (programme attendance, an alcohol ban).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Obligation {
+    pub kind: String,
+    pub description: String,
+}
+
+/// What one revision of an order says.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderTerms {
+    pub decision_date: NaiveDate,
+    pub legal_basis: LegalBasis,
+    /// The monitored period.
+    pub starts: Timestamp,
+    pub ends: Timestamp,
+    #[serde(default)]
+    pub time_zone: TimeZone,
+    /// Weekly slots name the client's addresses by id.
+    #[serde(default)]
+    pub curfew: Option<Curfew>,
+    #[serde(default)]
+    pub zones: Vec<Zone>,
+    #[serde(default)]
+    pub proximity: Vec<OrderProximity>,
+    #[serde(default)]
+    pub health: HealthPolicy,
+    #[serde(default)]
+    pub obligations: Vec<Obligation>,
+}
+
+/// The longest monitored period accepted: typical orders run 1 to 12 months.
+const MAX_PERIOD: Span = Span::days(5 * 366);
+
+impl OrderTerms {
+    /// What is wrong with the terms on their own (the rest is checked by compiling them).
+    pub(crate) fn errors(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.ends <= self.starts {
+            errors.push(FieldError::new("terms.ends", "must be after terms.starts"));
+        } else if self.ends.since(self.starts) > MAX_PERIOD {
+            errors.push(FieldError::new(
+                "terms.ends",
+                "the period must be at most 5 years",
+            ));
+        }
+        let decided = self
+            .decision_date
+            .and_hms_opt(0, 0, 0)
+            .map(|d| d.and_utc().timestamp_millis());
+        if decided.is_some_and(|d| d > self.ends.0) {
+            errors.push(FieldError::new(
+                "terms.decision_date",
+                "must be before the period ends",
+            ));
+        }
+        for (i, o) in self.obligations.iter().enumerate() {
+            if o.kind.trim().is_empty() || o.kind.len() > 100 {
+                errors.push(FieldError::new(
+                    format!("terms.obligations[{i}].kind"),
+                    "must be 1 to 100 characters",
+                ));
+            }
+            if o.description.len() > 2000 {
+                errors.push(FieldError::new(
+                    format!("terms.obligations[{i}].description"),
+                    "must be at most 2000 characters",
+                ));
+            }
+        }
+        errors
+    }
+}

@@ -1,0 +1,140 @@
+//! Units: the probation service's territorial units and their departments, two levels, so
+//! that a supervisor of a unit sees exactly it and its departments. Users and clients belong to
+//! one.
+
+use serde::{Deserialize, Serialize};
+
+use crate::actor::Actor;
+use crate::audit::AuditAction;
+use crate::check::{exists, text};
+use crate::error::CasesError;
+use crate::{Cases, now_ms};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Unit {
+    pub id: i64,
+    pub name: String,
+    /// The territorial unit a department belongs to.
+    pub parent_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUnit {
+    pub name: String,
+    #[serde(default)]
+    pub parent_id: Option<i64>,
+}
+
+/// A change to a unit: only the fields given change.
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitChange {
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+impl Cases {
+    pub async fn create_unit(&self, actor: &Actor, new: &NewUnit) -> Result<Unit, CasesError> {
+        let mut errors = Vec::new();
+        text(&mut errors, "name", &new.name, 200);
+        CasesError::check(errors)?;
+        let mut tx = self.write_as(actor).await?;
+        if let Some(parent) = new.parent_id {
+            // Territorial units and their departments: two levels, so that a supervisor of a
+            // unit sees exactly it and its departments.
+            let row: Option<(Option<i64>,)> =
+                sqlx::query_as("SELECT parent_id FROM units WHERE id = $1")
+                    .bind(parent)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match row {
+                None => return Err(CasesError::invalid("parent_id", "no such unit")),
+                Some((Some(_),)) => {
+                    return Err(CasesError::invalid(
+                        "parent_id",
+                        "is a department; a department has no departments",
+                    ));
+                }
+                Some((None,)) => {}
+            }
+        }
+        let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM units WHERE name = $1")
+            .bind(&new.name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(CasesError::conflict("name", "a unit of this name exists"));
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO units (name, parent_id, created_ms) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(&new.name)
+        .bind(new.parent_id)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit(AuditAction::Create, &format!("unit/{id}"), "")
+            .await?;
+        Ok(Unit {
+            id,
+            name: new.name.clone(),
+            parent_id: new.parent_id,
+        })
+    }
+
+    pub async fn update_unit(
+        &self,
+        actor: &Actor,
+        id: i64,
+        change: &UnitChange,
+    ) -> Result<Unit, CasesError> {
+        let mut errors = Vec::new();
+        if let Some(name) = &change.name {
+            text(&mut errors, "name", name, 200);
+        }
+        CasesError::check(errors)?;
+        let mut tx = self.write_as(actor).await?;
+        exists(&mut tx, "units", "id", id)
+            .await
+            .map_err(|_| CasesError::NotFound { what: "unit", id })?;
+        if let Some(name) = &change.name {
+            let taken: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM units WHERE name = $1 AND id <> $2")
+                    .bind(name)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if taken.is_some() {
+                return Err(CasesError::conflict("name", "a unit of this name exists"));
+            }
+            sqlx::query("UPDATE units SET name = $1 WHERE id = $2")
+                .bind(name)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit(AuditAction::Update, &format!("unit/{id}"), "name")
+            .await?;
+        self.units()
+            .await?
+            .into_iter()
+            .find(|u| u.id == id)
+            .ok_or(CasesError::NotFound { what: "unit", id })
+    }
+
+    pub async fn units(&self) -> Result<Vec<Unit>, CasesError> {
+        let rows: Vec<(i64, String, Option<i64>)> =
+            sqlx::query_as("SELECT id, name, parent_id FROM units ORDER BY id")
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, parent_id)| Unit {
+                id,
+                name,
+                parent_id,
+            })
+            .collect())
+    }
+}

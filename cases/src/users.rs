@@ -1,0 +1,333 @@
+//! Users: who does the monitoring (operators, officers, supervisors, technicians, courts,
+//! administrators), each with one role (crate::actor). A password is kept only as its argon2
+//! hash (crate::password), which no [`User`] carries and no log shows. Signing in and
+//! credentials build on this, above it: crate::signin and crate::auth.
+
+use serde::{Deserialize, Serialize};
+
+use crate::actor::{Actor, Role};
+use crate::audit::{AuditAction, changed_fields};
+use crate::check::{exists, text};
+use crate::error::{CasesError, FieldError};
+use crate::{Cases, now_ms, password};
+
+/// A user as anyone may read it: never the password hash.
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    /// For a court's users: the court, as orders name it.
+    pub court: Option<String>,
+    pub disabled: bool,
+}
+
+/// A user acting from `origin`. Made here, beside [`User`], rather than beside [`Actor`]: who
+/// acts is known below the users (crate::actor), and must not need them.
+impl Actor {
+    pub fn user(user: &User, origin: impl Into<String>) -> Actor {
+        Actor {
+            user_id: Some(user.id),
+            username: user.username.clone(),
+            role: Some(user.role),
+            unit_id: user.unit_id,
+            court: user.court.clone(),
+            origin: origin.into(),
+        }
+    }
+}
+
+#[derive(Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub unit_id: Option<i64>,
+    #[serde(default)]
+    pub court: Option<String>,
+    pub password: String,
+}
+
+/// Not derived: the password must never reach a log.
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A change to a user: only the fields given change. The role and username stay as made.
+#[derive(Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub unit_id: Option<i64>,
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    /// Lifts a lock-out now.
+    #[serde(default)]
+    pub unlock: bool,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// Not derived: the password must never reach a log.
+impl std::fmt::Debug for UserChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserChange")
+            .field("display_name", &self.display_name)
+            .field("unit_id", &self.unit_id)
+            .field("disabled", &self.disabled)
+            .field("unlock", &self.unlock)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Cases {
+    /// Creates a user; the password is kept only as an argon2 hash.
+    pub async fn create_user(&self, actor: &Actor, new: &NewUser) -> Result<User, CasesError> {
+        let mut errors = Vec::new();
+        let name_ok = (3..=64).contains(&new.username.len())
+            && new
+                .username
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+        if !name_ok {
+            errors.push(FieldError::new(
+                "username",
+                "must be 3 to 64 of a-z, 0-9, '.', '_' and '-'",
+            ));
+        }
+        text(&mut errors, "display_name", &new.display_name, 200);
+        password::policy_errors(
+            &mut errors,
+            "password",
+            &new.password,
+            &new.username,
+            &new.display_name,
+        );
+        let needs_unit = matches!(new.role, Role::Officer | Role::Supervisor);
+        if needs_unit && new.unit_id.is_none() {
+            errors.push(FieldError::new(
+                "unit_id",
+                "an officer or supervisor belongs to a unit",
+            ));
+        }
+        match (&new.court, new.role) {
+            (None, Role::Court) => {
+                errors.push(FieldError::new("court", "a court user names the court"))
+            }
+            (Some(court), Role::Court) => text(&mut errors, "court", court, 200),
+            (Some(_), _) => {
+                errors.push(FieldError::new("court", "only a court user names a court"))
+            }
+            (None, _) => {}
+        }
+        CasesError::check(errors)?;
+        let hash = password::hash(&new.password).await?;
+        let mut tx = self.write_as(actor).await?;
+        if let Some(unit) = new.unit_id {
+            exists(&mut tx, "units", "unit_id", unit).await?;
+        }
+        let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1")
+            .bind(&new.username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(CasesError::conflict("username", "is taken"));
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO users (username, display_name, role, unit_id, court, password_hash, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(&new.username)
+        .bind(&new.display_name)
+        .bind(new.role.as_str())
+        .bind(new.unit_id)
+        .bind(new.court.as_deref())
+        .bind(&hash)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        let detail = format!("role {}", new.role.as_str());
+        tx.commit(AuditAction::Create, &format!("user/{id}"), &detail)
+            .await?;
+        Ok(User {
+            id,
+            username: new.username.clone(),
+            display_name: new.display_name.clone(),
+            role: new.role,
+            unit_id: new.unit_id,
+            court: new.court.clone(),
+            disabled: false,
+        })
+    }
+
+    pub async fn user(&self, id: i64) -> Result<User, CasesError> {
+        let row: Option<UserRow> = sqlx::query_as(
+            "SELECT id, username, display_name, role, unit_id, court, disabled FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        user_of(row.ok_or(CasesError::NotFound { what: "user", id })?)
+    }
+
+    /// Changes a user: name, unit, enabled, a new password, a lock lifted. `changed_with` is
+    /// the session or token the change came with, if any (not a command on the server).
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: i64,
+        change: &UserChange,
+        changed_with: Option<i64>,
+    ) -> Result<User, CasesError> {
+        let current = self.user(id).await?;
+        let mut errors = Vec::new();
+        if let Some(name) = &change.display_name {
+            text(&mut errors, "display_name", name, 200);
+        }
+        // Only an administrator changes users, so one who disabled themselves could be the
+        // last: nobody could then sign in to enable anyone. Another administrator may.
+        if change.disabled == Some(true) && actor.user_id == Some(id) {
+            errors.push(FieldError::new(
+                "disabled",
+                "you cannot disable your own account; another administrator can",
+            ));
+        }
+        if let Some(new) = &change.password {
+            let display_name = change
+                .display_name
+                .as_deref()
+                .unwrap_or(&current.display_name);
+            password::policy_errors(
+                &mut errors,
+                "password",
+                new,
+                &current.username,
+                display_name,
+            );
+        }
+        CasesError::check(errors)?;
+        let hash = match &change.password {
+            Some(new) => Some(password::hash(new).await?),
+            None => None,
+        };
+        let mut tx = self.write_as(actor).await?;
+        if let Some(unit) = change.unit_id {
+            exists(&mut tx, "units", "unit_id", unit).await?;
+        }
+        sqlx::query(
+            "UPDATE users SET display_name = $1, unit_id = $2, disabled = $3,
+                password_hash = COALESCE($4, password_hash)
+             WHERE id = $5",
+        )
+        .bind(
+            change
+                .display_name
+                .as_ref()
+                .unwrap_or(&current.display_name),
+        )
+        .bind(change.unit_id.or(current.unit_id))
+        .bind(i64::from(change.disabled.unwrap_or(current.disabled)))
+        .bind(hash)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if change.unlock {
+            unlock(&mut tx, &current.username).await?;
+        }
+        if change.disabled == Some(true) || change.password.is_some() {
+            // A disabled user or a changed password ends every session and token at once, but for
+            // the one a user changes their own password with: whoever holds it could set the
+            // password, so ending it would protect nothing, and it would lock them out were the
+            // new one mistyped (or set by a program). Ids start at 1: 0 keeps none.
+            let keep = if actor.user_id == Some(id) {
+                changed_with.unwrap_or(0)
+            } else {
+                0
+            };
+            sqlx::query(
+                "UPDATE credentials SET revoked_ms = $1
+                 WHERE user_id = $2 AND revoked_ms IS NULL AND id <> $3",
+            )
+            .bind(now_ms())
+            .bind(id)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let detail = changed_fields(&[
+            ("display_name", change.display_name.is_some()),
+            ("unit_id", change.unit_id.is_some()),
+            ("disabled", change.disabled.is_some()),
+            ("unlock", change.unlock),
+            ("password", change.password.is_some()),
+        ]);
+        tx.commit(AuditAction::Update, &format!("user/{id}"), &detail)
+            .await?;
+        self.user(id).await
+    }
+
+    /// Users in id order after `after`, of one unit and its departments if given.
+    pub async fn users(
+        &self,
+        unit_id: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<User>, CasesError> {
+        let rows: Vec<UserRow> = sqlx::query_as(
+            "SELECT id, username, display_name, role, unit_id, court, disabled FROM users
+             WHERE id > $1 AND ($2 IS NULL OR unit_id IN (SELECT id FROM units WHERE id = $2 OR parent_id = $2))
+             ORDER BY id LIMIT $3",
+        )
+        .bind(after)
+        .bind(unit_id)
+        .bind(limit.clamp(1, 500))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(user_of).collect()
+    }
+}
+
+/// Lifts a lock-out of `username` (an administrator's unlock): its count starts again. The
+/// lock-out is crate::signin's; lifting it is part of changing the user, so it is here.
+pub(crate) async fn unlock(tx: &mut sqlx::AnyConnection, username: &str) -> Result<(), CasesError> {
+    sqlx::query("DELETE FROM sign_in_guard WHERE username = $1")
+        .bind(username)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+type UserRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    i64,
+);
+
+fn user_of(
+    (id, username, display_name, role, unit_id, court, disabled): UserRow,
+) -> Result<User, CasesError> {
+    Ok(User {
+        id,
+        username,
+        display_name,
+        role: Role::parse(&role)?,
+        unit_id,
+        court,
+        disabled: disabled != 0,
+    })
+}
