@@ -1,15 +1,16 @@
-//! Stored rows the engine cannot read (fields that are not JSON, an unknown frame type, a
+//! Stored rows the engine cannot read (raw bytes that are not a frame, an unknown frame type, a
 //! latitude off the globe, a downlink frame, a heartbeat with undefined status bits) are
 //! skipped with a warning: the judge neither stops nor panics, and judges the rows after them.
 
 mod common;
 
+use bytes::Bytes;
 use common::*;
-use firmware_proto::FrameType;
+use firmware_proto::{Ack, Flags, Heartbeat, HeartbeatStatus, Message};
 use ingest::store::Store;
 use ingest::store::testing::test_databases;
 use judge::EpisodeState;
-use rules::ConditionRef;
+use rules::{ConditionRef, Span};
 
 #[tokio::test]
 async fn rows_that_cannot_be_read_are_skipped_and_the_rest_judged() {
@@ -21,26 +22,43 @@ async fn rows_that_cannot_be_read_are_skipped_and_the_rest_judged() {
 
         let mut rows = walk(1, "2026-11-02T17:00:00Z", 10, Place::Home);
         let taken = at("2026-11-02T17:10:00Z");
-        let bad = |seq: u32, frame_type: u8, fields: &str| {
-            let mut row = fix(seq, taken, Place::OldTown, false);
-            row.frame_type = frame_type;
-            row.fields = fields.to_string();
-            row
-        };
-        let location = FrameType::Location.to_u8();
-        rows.push(bad(11, location, "{not json"));
-        rows.push(bad(12, 0x42, "{}"));
-        rows.push(bad(
-            13,
-            location,
-            r#"{"lat":95.0,"lon":24.13,"accuracy_m":5,"source":"gnss"}"#,
-        ));
-        rows.push(bad(14, FrameType::Ack.to_u8(), r#"{"acked_seq":3}"#));
-        rows.push(bad(
-            15,
-            FrameType::Heartbeat.to_u8(),
-            r#"{"battery_percent":50,"status":65535}"#,
-        ));
+        let odd = |seq: u32| fix(seq, taken, Place::OldTown, false);
+        // Where the payload starts in a frame.
+        let payload = firmware_proto::HEADER_LEN;
+        let mut not_a_frame = odd(11);
+        not_a_frame.raw = Bytes::from_static(b"{not a frame");
+        rows.push(not_a_frame);
+        let mut unknown_type = patched(odd(12), 1, &[0x42]);
+        unknown_type.frame_type = 0x42;
+        rows.push(unknown_type);
+        rows.push(patched(odd(13), payload, &950_000_000i32.to_be_bytes()));
+        let received = taken.saturating_add(Span::seconds(2));
+        let ack = Message::Ack(Ack { acked_seq: 3 });
+        rows.push(frame_row(14, taken, received, Flags::empty(), ack));
+        let heartbeat = Message::Heartbeat(Heartbeat {
+            battery_percent: 50,
+            battery_mv: 3900,
+            status: HeartbeatStatus(0),
+            rssi_dbm: -70,
+            temperature_c: 20,
+        });
+        let heartbeat = frame_row(15, taken, received, Flags::empty(), heartbeat);
+        rows.push(patched(heartbeat, payload + 3, &[0xFF, 0xFF]));
+        let reasons: Vec<String> = rows[10..]
+            .iter()
+            .map(
+                |row| match judge::observation::observation_of(&stored_form(row)) {
+                    Err(error) => error.to_string(),
+                    Ok(read) => panic!("seq {} read as {read:?}", row.seq),
+                },
+            )
+            .collect();
+        for (reason, expected) in reasons
+            .iter()
+            .zip(["too short", "0x42", "lat", "Ack", "status"])
+        {
+            assert!(reason.contains(expected), "{reason}");
+        }
         rows.extend(walk(16, "2026-11-02T17:11:00Z", 10, Place::OldTown));
         write(&store, &rows).await;
         judge.catch_up().await.expect("judged");

@@ -96,7 +96,9 @@ fn yes() -> bool {
     true
 }
 
-/// The tag protocol's EVENT codes, by name; codes the engine does not know are kept as `other`.
+/// The tag protocol's EVENT codes, by name; codes the engine does not know are kept as `other`
+/// with their number. The numbers themselves are the wire's (`firmware_proto::EventCode`): the
+/// judge maps that enum to this one in a single exhaustive match.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceEvent {
@@ -117,32 +119,6 @@ pub enum DeviceEvent {
     Reboot,
     ButtonPressed,
     Other(u16),
-}
-
-impl DeviceEvent {
-    /// The event for a protocol code (PROTOCOL.md, EVENT codes).
-    pub fn from_code(code: u16) -> DeviceEvent {
-        use DeviceEvent::*;
-        match code {
-            0x0001 => StrapOpened,
-            0x0002 => StrapClosed,
-            0x0003 => CaseOpened,
-            0x0004 => CaseClosed,
-            0x0005 => SkinContactLost,
-            0x0006 => SkinContactRestored,
-            0x0007 => ChargerConnected,
-            0x0008 => ChargerDisconnected,
-            0x0009 => BatteryLow,
-            0x000A => BatteryCritical,
-            0x000B => JammingSuspected,
-            0x000C => ShieldingSuspected,
-            0x000D => MainsPowerLost,
-            0x000E => MainsPowerRestored,
-            0x000F => Reboot,
-            0x0010 => ButtonPressed,
-            other => Other(other),
-        }
-    }
 }
 
 /// The order in which the engine judges observations: device time, then device and seq so that

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use cases::{
     Actor, Cases, NewClient, NewInventoryDevice, NewOrder, NewUnit, NewUser, NewVictim, Role,
 };
-use firmware_proto::{Event, EventCode, FrameType, Message};
+use firmware_proto::{Event, EventCode, Flags, Header, Message};
 use ingest::store::testing::TestDb;
 use ingest::store::{DeviceKind, DeviceUpdate, ObservationRow, Store, WriteBatch};
 use serde_json::{Value, json};
@@ -268,6 +268,31 @@ pub async fn world(db: TestDb) -> World {
     }
 }
 
+/// Frame `seq` of `device` carrying `message`, sent and received at `at`, as the ingest writer
+/// stores it: the frame's bytes and its header's fields.
+pub fn stored_frame(device: u64, seq: u32, at: i64, message: &Message) -> ObservationRow {
+    let header = Header {
+        frame_type: message.frame_type(),
+        flags: Flags::empty(),
+        device_id: device,
+        seq,
+        time_ms: u64::try_from(at).expect("a time after 1970"),
+    };
+    let raw = firmware_proto::encode_to_vec(&header, message, None).expect("encodes");
+    ObservationRow {
+        device_id: device,
+        seq,
+        frame_type: header.frame_type.to_u8(),
+        flags: header.flags.bits(),
+        device_time_ms: at,
+        received_at_ms: at,
+        via: Arc::from("mqtt"),
+        clock_skewed: false,
+        fields: ingest::fields_json(message),
+        raw: Bytes::from(raw),
+    }
+}
+
 /// Stores `frames` of `device` (each its seq, device time and message) as the ingest writer
 /// would, registering the device first if it is not yet.
 pub async fn store_frames(
@@ -282,18 +307,7 @@ pub async fn store_frames(
         .expect("registered");
     let observations = frames
         .iter()
-        .map(|(seq, at, message)| ingest::store::ObservationRow {
-            device_id: device,
-            seq: *seq,
-            frame_type: message.frame_type().to_u8(),
-            flags: 0,
-            device_time_ms: *at,
-            received_at_ms: *at,
-            via: std::sync::Arc::from("mqtt"),
-            clock_skewed: false,
-            fields: ingest::fields_json(message),
-            raw: bytes::Bytes::from_static(&[1]),
-        })
+        .map(|(seq, at, message)| stored_frame(device, *seq, *at, message))
         .collect();
     let last = frames
         .iter()
@@ -417,18 +431,7 @@ pub async fn tag_event(w: &World, seq: u32, code: EventCode) {
         .await
         .expect("registered");
     let message = Message::Event(Event { code, value: 0 });
-    let row = ObservationRow {
-        device_id: 1001,
-        seq,
-        frame_type: FrameType::Event.to_u8(),
-        flags: 0,
-        device_time_ms: now,
-        received_at_ms: now,
-        via: Arc::from("mqtt"),
-        clock_skewed: false,
-        fields: ingest::fields_json(&message),
-        raw: Bytes::from_static(&[1]),
-    };
+    let row = stored_frame(1001, seq, now, &message);
     w.store
         .write_batch(&WriteBatch {
             observations: vec![row],

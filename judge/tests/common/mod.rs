@@ -1,6 +1,6 @@
 //! What the judge's tests share: a store with a probation client under an order with a curfew
 //! and an exclusion zone and a tag fitted (made through `cases`, as the service does), fixes
-//! written as the ingest writer writes them, the reference judgement of the same observations
+//! written as the ingest writer writes them (the frame's bytes with its header's fields), the reference judgement of the same observations
 //! by `rules::memory::MemoryJudge`, and waiting for a condition without sleeping a fixed time.
 
 #![allow(dead_code)]
@@ -12,7 +12,7 @@ use bytes::Bytes;
 use cases::{
     Actor, Cases, NewClient, NewInventoryDevice, NewOrder, NewUnit, NewUser, OrderTerms, Role,
 };
-use firmware_proto::{Coord, Flags, FrameType, Location, LocationSource, Message};
+use firmware_proto::{Coord, Flags, Header, Location, LocationSource, Message};
 use ingest::store::{DeviceKind, DeviceUpdate, ObservationRow, Store, WriteBatch};
 use judge::{EpisodeState, Judge, JudgeOptions, ManualClock, StoredEpisode};
 use rules::memory::MemoryJudge;
@@ -180,22 +180,54 @@ pub fn fix(seq: u32, taken: Timestamp, place: Place, held: bool) -> ObservationR
         Span::seconds(2)
     };
     let flags = if held {
-        Flags::STORED.bits() | Flags::ACK_REQUESTED.bits()
+        Flags::STORED | Flags::ACK_REQUESTED
     } else {
-        Flags::ACK_REQUESTED.bits()
+        Flags::ACK_REQUESTED
     };
+    frame_row(seq, taken, taken.saturating_add(delay), flags, message)
+}
+
+/// The tag's frame `seq` of `message`, sent at `taken` and received at `received`, as the ingest
+/// writer stores it: the frame's bytes and its header's fields.
+pub fn frame_row(
+    seq: u32,
+    taken: Timestamp,
+    received: Timestamp,
+    flags: Flags,
+    message: Message,
+) -> ObservationRow {
+    let header = Header {
+        frame_type: message.frame_type(),
+        flags,
+        device_id: TAG,
+        seq,
+        time_ms: u64::try_from(taken.0).expect("a time after 1970"),
+    };
+    let raw = firmware_proto::encode_to_vec(&header, &message, None).expect("encodes");
     ObservationRow {
         device_id: TAG,
         seq,
-        frame_type: FrameType::Location.to_u8(),
-        flags,
+        frame_type: header.frame_type.to_u8(),
+        flags: flags.bits(),
         device_time_ms: taken.0,
-        received_at_ms: taken.saturating_add(delay).0,
+        received_at_ms: received.0,
         via: Arc::from("mqtt"),
         clock_skewed: false,
         fields: ingest::fields_json(&message),
-        raw: Bytes::from_static(&[0xC0, 0xFF, 0xEE]),
+        raw: Bytes::from(raw),
     }
+}
+
+/// `row` with `bytes` written into its raw frame at `at` and the frame's CRC made right again:
+/// a frame a device could have sent, but perhaps not one the protocol accepts.
+pub fn patched(mut row: ObservationRow, at: usize, bytes: &[u8]) -> ObservationRow {
+    let mut raw = row.raw.to_vec();
+    raw[at..at + bytes.len()].copy_from_slice(bytes);
+    let body = raw.len() - 2;
+    let crc = firmware_proto::crc16(&raw[..body]);
+    raw[body..].copy_from_slice(&crc.to_be_bytes());
+    row.raw = Bytes::from(raw);
+    row
 }
 
 /// A fix each minute from `from` for `minutes`, at `place`, seqs from `first_seq`.
@@ -329,7 +361,8 @@ pub async fn reference(world: &World, rows: &[ObservationRow]) -> Vec<Episode> {
     out
 }
 
-fn stored_form(row: &ObservationRow) -> ingest::store::StoredObservation {
+/// `row` as the store reads it back.
+pub fn stored_form(row: &ObservationRow) -> ingest::store::StoredObservation {
     ingest::store::StoredObservation {
         device_id: row.device_id,
         seq: row.seq,
