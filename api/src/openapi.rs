@@ -278,8 +278,6 @@ fn success(endpoint: &Endpoint, generator: &mut SchemaGenerator) -> (&'static st
 pub fn document() -> Value {
     let mut reads = generator(false);
     let mut writes = generator(true);
-    // Schemas of what sargs reads, to point at renamed definitions at the end.
-    let mut read_schemas: Vec<(String, String, &'static str)> = Vec::new();
     let mut paths = Map::new();
     for (endpoint, _) in endpoints() {
         let method = endpoint.method.as_str().to_lowercase();
@@ -348,8 +346,6 @@ pub fn document() -> Value {
                 );
             }
         }
-        read_schemas.push((endpoint.path.to_string(), method.clone(), "requestBody"));
-        read_schemas.push((endpoint.path.to_string(), method.clone(), "parameters"));
         let item = paths
             .entry(endpoint.path.to_string())
             .or_insert_with(|| Value::Object(Map::new()));
@@ -358,26 +354,26 @@ pub fn document() -> Value {
     // One set of definitions: a type read and written alike is one schema; one that differs
     // keeps its written form under its name and its read form as `<name>Input`.
     let written = writes.take_definitions(true);
-    let mut read = reads.take_definitions(true);
+    let read = reads.take_definitions(true);
     let renamed: BTreeMap<String, String> = read
         .iter()
         .filter(|(name, schema)| written.get(*name).is_some_and(|w| w != *schema))
         .map(|(name, _)| (name.clone(), format!("{name}Input")))
         .collect();
     let mut schemas = written;
-    for (name, mut schema) in std::mem::take(&mut read) {
+    for (name, mut schema) in read {
         rename_refs(&mut schema, &renamed);
         let name = renamed.get(&name).cloned().unwrap_or(name);
         schemas.insert(name, schema);
     }
-    let mut paths = Value::Object(paths);
-    for (path, method, part) in read_schemas {
-        if let Some(value) = paths
-            .get_mut(&path)
-            .and_then(|p| p.get_mut(&method))
-            .and_then(|o| o.get_mut(part))
-        {
-            rename_refs(value, &renamed);
+    // What sargs reads is in each operation's body and parameters; answers keep the names.
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in item.values_mut() {
+            for part in ["requestBody", "parameters"] {
+                if let Some(value) = op.get_mut(part) {
+                    rename_refs(value, &renamed);
+                }
+            }
         }
     }
     schemas.insert("Error".into(), error_schema());
