@@ -323,14 +323,13 @@ impl Cases {
         after: u64,
         limit: i64,
     ) -> Result<Vec<InventoryDevice>, CasesError> {
-        // In the wire's unsigned order: ids above i64::MAX are stored negative (`db_id`) and
-        // come after the others, so that every device is on some page.
-        const HIGH: &str = "CASE WHEN device_id < 0 THEN 1 ELSE 0 END";
+        // In the wire's unsigned order, so that every device is on some page.
+        let high = ingest::store::unsigned_order("device_id");
         let after = db_id(after);
         let rows: Vec<InventoryRow> = sqlx::query_as(&format!(
-            "{INVENTORY_SELECT} WHERE ({HIGH} > $1 OR ({HIGH} = $1 AND device_id > $2))
+            "{INVENTORY_SELECT} WHERE ({high} > $1 OR ({high} = $1 AND device_id > $2))
              AND ($3 IS NULL OR status = $3)
-             ORDER BY {HIGH}, device_id LIMIT $4"
+             ORDER BY {high}, device_id LIMIT $4"
         ))
         .bind(i64::from(after < 0))
         .bind(after)

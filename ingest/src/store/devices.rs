@@ -8,7 +8,7 @@ use firmware_proto::DeviceKey;
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, StoreError, db_id, wire_id};
+use super::{Store, StoreError, db_id, unsigned_order, wire_id};
 
 /// What a registered device is; it decides which frames it may send and how it is judged.
 #[derive(
@@ -88,10 +88,6 @@ pub struct ForgottenUnknown {
     pub ids: i64,
     pub frames: i64,
 }
-
-/// Orders device ids as the wire's unsigned numbers: stored as signed bits (`db_id`), ids above
-/// `i64::MAX` are negative and come after the others.
-const UNSIGNED_ORDER: &str = "CASE WHEN id < 0 THEN 1 ELSE 0 END";
 
 /// Lets go of the unknown devices heard least recently, beyond the [`UNKNOWN_DEVICES_KEPT`]
 /// newest, counting them: run in the transaction that stored a batch's unknown sightings. The
@@ -251,11 +247,12 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<UnknownDevice>, StoreError> {
         let columns = "id, first_seen_ms, last_seen_ms, frames, last_via";
+        let high = unsigned_order("id");
         let rows = match after {
             None => {
                 sqlx::query(&format!(
                     "SELECT {columns} FROM unknown_devices
-                     ORDER BY {UNSIGNED_ORDER}, id LIMIT $1"
+                     ORDER BY {high}, id LIMIT $1"
                 ))
                 .bind(limit)
                 .fetch_all(self.pool())
@@ -265,8 +262,8 @@ impl Store {
                 let after = db_id(after);
                 sqlx::query(&format!(
                     "SELECT {columns} FROM unknown_devices
-                     WHERE {UNSIGNED_ORDER} > $1 OR ({UNSIGNED_ORDER} = $1 AND id > $2)
-                     ORDER BY {UNSIGNED_ORDER}, id LIMIT $3"
+                     WHERE {high} > $1 OR ({high} = $1 AND id > $2)
+                     ORDER BY {high}, id LIMIT $3"
                 ))
                 .bind(i64::from(after < 0))
                 .bind(after)

@@ -470,6 +470,13 @@ pub fn db_id(id: u64) -> i64 {
     i64::from_ne_bytes(id.to_ne_bytes())
 }
 
+/// The first key to order a column of stored device ids by, so that they sort as the wire's
+/// unsigned numbers: ids above `i64::MAX` are stored negative (`db_id`) and come after the others.
+/// Page after an id by this key, then the column.
+pub fn unsigned_order(column: &str) -> String {
+    format!("CASE WHEN {column} < 0 THEN 1 ELSE 0 END")
+}
+
 pub fn wire_id(id: i64) -> u64 {
     u64::from_ne_bytes(id.to_ne_bytes())
 }
