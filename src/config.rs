@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use ingest::mqtt::BrokerAddress;
 use ingest::serial::SerialSpec;
-use ingest::store::StoreLocation;
 use ingest::writer::WriterOptions;
 use serde::Deserialize;
+use store::StoreLocation;
 
 pub const DEFAULT_DATA_DIR: &str = "./sargs-data";
 pub const DEFAULT_MQTT_LISTEN: &str = "127.0.0.1:1883";

@@ -2,7 +2,8 @@
 
 use anyhow::bail;
 use clap::Subcommand;
-use ingest::store::{DeviceKind, Store, UNKNOWN_DEVICES_KEPT};
+use firmware_proto::DeviceKind;
+use ingest::store::{Telemetry, UNKNOWN_DEVICES_KEPT};
 
 use crate::decode::{parse_key, rfc3339_ms};
 use crate::simulate::SimDevice;
@@ -49,7 +50,7 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-pub async fn run(store: &Store, command: DevicesCommand) -> anyhow::Result<()> {
+pub async fn run(store: &Telemetry, command: DevicesCommand) -> anyhow::Result<()> {
     match command {
         DevicesCommand::Add { id, kind, key } => {
             if id == 0 {
@@ -143,7 +144,7 @@ pub async fn run(store: &Store, command: DevicesCommand) -> anyhow::Result<()> {
 }
 
 /// Register a simulated fleet; devices already registered are left as they are.
-pub async fn register_fleet(store: &Store, fleet: &[SimDevice]) -> anyhow::Result<u64> {
+pub async fn register_fleet(store: &Telemetry, fleet: &[SimDevice]) -> anyhow::Result<u64> {
     let devices: Vec<_> = fleet.iter().map(|d| (d.id, d.kind, d.key)).collect();
     Ok(store.register_devices(&devices, now_ms()).await?)
 }

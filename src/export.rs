@@ -7,7 +7,7 @@ use std::io::Write;
 
 use anyhow::{Context, bail};
 use chrono::DateTime;
-use ingest::store::{Store, StoredObservation};
+use ingest::store::{StoredObservation, Telemetry};
 use serde_json::json;
 
 use crate::decode::rfc3339_ms;
@@ -83,7 +83,7 @@ fn json_row(o: &StoredObservation) -> serde_json::Value {
 }
 
 pub async fn export(
-    store: &Store,
+    store: &Telemetry,
     device_id: u64,
     from_ms: i64,
     to_ms: i64,

@@ -9,7 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use ingest::metrics::Metrics;
-use ingest::store::{StorageState, Store};
+use ingest::store::Telemetry;
+use store::StorageState;
 
 pub fn router(
     metrics: Arc<Metrics>,
@@ -19,15 +20,17 @@ pub fn router(
     Router::new()
         .route("/metrics", get(metrics_text))
         .route("/healthz", get(health))
-        .with_state((metrics, api.store.clone()))
+        .with_state((metrics, api.telemetry.clone()))
         .merge(crate::console::router(tiles))
         .merge(api::router(api))
 }
 
 /// 200 while the storage takes writes; 503 while it refuses them (nothing is acknowledged then),
 /// with the reason, so that a load balancer or a monitor sees the service cannot keep evidence.
-async fn health(State((_, store)): State<(Arc<Metrics>, Store)>) -> axum::response::Response {
-    match store.storage_state() {
+async fn health(
+    State((_, telemetry)): State<(Arc<Metrics>, Telemetry)>,
+) -> axum::response::Response {
+    match telemetry.store().storage_state() {
         StorageState::Accepting => "ok\n".into_response(),
         StorageState::Refusing {
             fault,
@@ -48,11 +51,14 @@ async fn health(State((_, store)): State<(Arc<Metrics>, Store)>) -> axum::respon
 
 /// Ingest's counters, then the judge's, the alerts' and the notifications' gauges read from
 /// the store.
-async fn metrics_text(State((metrics, store)): State<(Arc<Metrics>, Store)>) -> impl IntoResponse {
+async fn metrics_text(
+    State((metrics, telemetry)): State<(Arc<Metrics>, Telemetry)>,
+) -> impl IntoResponse {
+    let store = telemetry.store();
     let mut text = metrics.render();
     text += &Metrics::render_storage(&store.storage_state());
-    text += &within_a_moment("judge", judge::records::metrics_text(&store)).await;
-    text += &within_a_moment("alert", alerts::records::metrics_text(&store)).await;
+    text += &within_a_moment("judge", judge::records::metrics_text(&telemetry)).await;
+    text += &within_a_moment("alert", alerts::records::metrics_text(store)).await;
     (
         [(
             header::CONTENT_TYPE,

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use ingest::store::Store;
+use store::Store;
 
 use crate::config::{FileConfig, ServeArgs, StorageArgs};
 
@@ -137,6 +137,15 @@ async fn open_store(storage: &StorageArgs, file: &FileConfig) -> anyhow::Result<
         .with_context(|| format!("opening storage ({})", serve::describe(&location)))
 }
 
+async fn open_telemetry(
+    storage: &StorageArgs,
+    file: &FileConfig,
+) -> anyhow::Result<ingest::store::Telemetry> {
+    ingest::store::Telemetry::open(open_store(storage, file).await?)
+        .await
+        .context("bringing the telemetry tables up to date")
+}
+
 async fn open_cases(storage: &StorageArgs, file: &FileConfig) -> anyhow::Result<cases::Cases> {
     let store = open_store(storage, file).await?;
     cases::Cases::open(store)
@@ -158,10 +167,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             storage,
         } => {
             if register {
-                let store = open_store(&storage, &file).await?;
-                let added = devices::register_fleet(&store, &simulate::fleet(&args)?).await?;
+                let telemetry = open_telemetry(&storage, &file).await?;
+                let added = devices::register_fleet(&telemetry, &simulate::fleet(&args)?).await?;
                 eprintln!("registered {added} simulated devices");
-                store.close().await;
+                telemetry.store().close().await;
             }
             let stats = std::sync::Arc::new(simulate::SimStats::default());
             let report = simulate::run(&args, stats).await?;
@@ -205,16 +214,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map(export::parse_time)
                 .transpose()?
                 .unwrap_or(i64::MAX);
-            let store = open_store(&storage, &file).await?;
+            let telemetry = open_telemetry(&storage, &file).await?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            let rows = export::export(&store, device, from_ms, to_ms, format, &mut out).await?;
+            let rows = export::export(&telemetry, device, from_ms, to_ms, format, &mut out).await?;
             tracing::debug!(rows, device_id = device, "exported");
             Ok(())
         }
         Command::Devices { command, storage } => {
-            let store = open_store(&storage, &file).await?;
-            devices::run(&store, command).await
+            let telemetry = open_telemetry(&storage, &file).await?;
+            devices::run(&telemetry, command).await
         }
         Command::Users { command, storage } => {
             let cases = open_cases(&storage, &file).await?;
@@ -225,14 +234,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             admin::audit(&cases, command).await
         }
         Command::Report { args, storage } => {
-            let store = open_store(&storage, &file).await?;
+            let telemetry = open_telemetry(&storage, &file).await?;
+            let store = telemetry.store();
             let cases = cases::Cases::open(store.clone())
                 .await
                 .context("bringing the case records up to date")?;
             // A store `serve` never ran on has no episodes or alerts yet: none to report.
-            judge::migrate(&store).await?;
-            alerts::migrate(&store).await?;
-            report::run(&cases, &store, args).await
+            judge::migrate(store).await?;
+            alerts::migrate(store).await?;
+            report::run(&cases, &telemetry, args).await
         }
     }
 }

@@ -70,7 +70,7 @@ fn format_of(format: Option<Format>, out: &Path) -> Format {
 
 pub async fn run(
     cases: &cases::Cases,
-    store: &ingest::store::Store,
+    store: &ingest::store::Telemetry,
     args: ReportArgs,
 ) -> anyhow::Result<()> {
     if let Some(ReportCommand::Verify { file, json }) = args.command {
@@ -97,7 +97,7 @@ pub async fn run(
 
 async fn verify(
     cases: &cases::Cases,
-    store: &ingest::store::Store,
+    store: &ingest::store::Telemetry,
     file: &Path,
     json: bool,
 ) -> anyhow::Result<()> {

@@ -14,9 +14,10 @@ use alerts::{Alerts, AlertsOptions, JudgeFollower};
 use anyhow::Context;
 use ingest::metrics::Metrics;
 use ingest::mqtt::BrokerAddress;
-use ingest::store::{Store, StoreLocation, redact_url};
+use ingest::store::Telemetry;
 use ingest::{Ingest, IngestConfig};
 use judge::{Judge, JudgeOptions};
+use store::{Store, StoreLocation, redact_url};
 use tokio::task::JoinHandle;
 
 use crate::config::{MqttMode, ServeConfig};
@@ -25,6 +26,8 @@ use crate::http;
 /// A running service.
 pub struct Running {
     pub store: Store,
+    /// Ingest's tables in the store: devices and observations.
+    pub telemetry: Telemetry,
     pub metrics: Arc<Metrics>,
     pub mqtt: BrokerAddress,
     pub http: SocketAddr,
@@ -48,6 +51,9 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
     let store = Store::open(&config.storage)
         .await
         .with_context(|| format!("opening storage ({})", describe(&config.storage)))?;
+    let telemetry = Telemetry::open(store.clone())
+        .await
+        .context("bringing the telemetry tables up to date")?;
     let listener = tokio::net::TcpListener::bind(config.http)
         .await
         .with_context(|| {
@@ -85,7 +91,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
     .context("starting live judgement")?;
     let metrics = Arc::new(Metrics::default());
     let ingest = Ingest::start(
-        store.clone(),
+        telemetry.clone(),
         IngestConfig {
             broker: mqtt.clone(),
             client_id: format!("sargs-ingest-{}", std::process::id()),
@@ -131,6 +137,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
         api::ApiState {
             cases,
             store: store.clone(),
+            telemetry: telemetry.clone(),
             judge: Some(judge.notifier()),
             alerts: Some(alerts.clone()),
             downlink: Some(ingest.downlink()),
@@ -148,6 +155,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
     });
     Ok(Running {
         store,
+        telemetry,
         metrics,
         mqtt,
         http: http_addr,

@@ -13,10 +13,10 @@ use alerts::channels::verify_signature;
 use alerts::testing::{TestHttpServer, TestSmtpServer};
 use chrono::Utc;
 use common::*;
-use ingest::store::StoreLocation;
-use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
+use store::StoreLocation;
+use store::testing::test_databases;
 
 const TAG: u64 = 1001;
 const SECRET: &str = "the monitoring centre's webhook secret";

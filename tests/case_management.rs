@@ -13,10 +13,10 @@ use std::path::Path;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use common::*;
-use ingest::store::StoreLocation;
-use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
+use store::StoreLocation;
+use store::testing::test_databases;
 
 const TAG: u64 = 1001;
 const HOME: (f64, f64) = (56.9496, 24.1052);

@@ -347,10 +347,9 @@ async fn users_add_and_audit_verify() {
     assert!(verified.contains("1 entries checked"), "{verified}");
 
     // Someone edits the log behind the guard: verify says where, and fails.
-    let store =
-        ingest::store::Store::open(&ingest::store::StoreLocation::DataDir(dir.path().join("d")))
-            .await
-            .unwrap();
+    let store = store::Store::open(&store::StoreLocation::DataDir(dir.path().join("d")))
+        .await
+        .unwrap();
     for statement in [
         "DROP TRIGGER audit_log_no_update",
         "UPDATE audit_log SET actor = 'someone else' WHERE seq = 1",
@@ -395,7 +394,7 @@ async fn the_demo_seeds_clients_and_plays_their_breaches() {
     ]));
     assert!(out.contains("/api/v1/docs/"), "{out}");
     assert!(out.contains("every frame accounted for"), "{out}");
-    let store = ingest::store::Store::open(&ingest::store::StoreLocation::DataDir(data))
+    let store = store::Store::open(&store::StoreLocation::DataDir(data))
         .await
         .unwrap();
     let kinds = |client: i64| {
@@ -440,7 +439,7 @@ async fn the_demo_seeds_clients_and_plays_their_breaches() {
 async fn devices_unknown_pages_and_counts() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("d");
-    let store = ingest::store::Store::open(&ingest::store::StoreLocation::DataDir(data.clone()))
+    let store = ingest::store::Telemetry::open_at(&store::StoreLocation::DataDir(data.clone()))
         .await
         .unwrap();
     let sighting = |id: u64, at_ms: i64| ingest::store::UnknownSighting {
@@ -456,7 +455,7 @@ async fn devices_unknown_pages_and_counts() {
         })
         .await
         .unwrap();
-    store.close().await;
+    store.store().close().await;
     let data = data.display().to_string();
     let list = |more: &[&str]| {
         let mut list = args(&["devices", "unknown", "--data-dir", &data]);

@@ -20,10 +20,10 @@ use alerts::testing::TestHttpServer;
 use chrono::{TimeDelta, Utc};
 use common::*;
 use firmware_proto::DownlinkEvent;
-use ingest::store::StoreLocation;
-use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
+use store::StoreLocation;
+use store::testing::test_databases;
 use webdriver::{ARROW_DOWN, ARROW_UP, Browser, ENTER, SPACE, TAB};
 
 const TAG: u64 = 1001;

@@ -10,8 +10,8 @@ mod common;
 mod webdriver;
 
 use common::*;
-use ingest::store::testing::test_databases;
 use reqwest::Method;
+use store::testing::test_databases;
 use webdriver::Browser;
 
 const PASSWORD: &str = "correct horse battery";

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::*;
-use ingest::store::Store;
-use ingest::store::testing::test_databases;
+use ingest::store::Telemetry;
+use store::testing::test_databases;
 
 const DEVICES: u64 = 20;
 const FIRST_ID: u64 = 70_000;
@@ -118,7 +118,7 @@ async fn a_hole_the_device_cannot_fill_is_reported_and_skipped() {
         device.publish(frames[2].clone()).await;
         device.wait_acked(4).await;
         service.wait_metric("sargs_seq_gaps_total", 1.0).await;
-        let store = Store::open(&db.location).await.unwrap();
+        let store = Telemetry::open_at(&db.location).await.unwrap();
         let gaps = store.seq_gaps(8008).await.unwrap();
         assert_eq!(gaps.len(), 1, "{}", db.name);
         assert_eq!((gaps[0].first_seq, gaps[0].last_seq), (2, 2));
@@ -126,6 +126,6 @@ async fn a_hole_the_device_cannot_fill_is_reported_and_skipped() {
         device.publish(frames[1].clone()).await;
         service.wait_metric("sargs_frames_stored_total", 4.0).await;
         assert_eq!(stored_seqs(&db.location, 8008).await, vec![1, 2, 3, 4]);
-        store.close().await;
+        store.store().close().await;
     }
 }

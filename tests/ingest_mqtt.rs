@@ -5,8 +5,9 @@ mod common;
 
 use common::*;
 use firmware_proto::{DeviceKey, DownlinkEvent, Flags, Message};
-use ingest::store::testing::test_databases;
-use ingest::store::{Store, StoreLocation};
+use ingest::store::Telemetry;
+use store::StoreLocation;
+use store::testing::test_databases;
 
 fn export_seqs(location: &StoreLocation, device: u64) -> Vec<u32> {
     let mut args = vec!["export".to_string(), "--device".into(), device.to_string()];
@@ -116,7 +117,7 @@ async fn wrong_or_missing_macs_are_dropped_and_raised_as_security_events() {
         );
         assert_eq!(service.metric("sargs_frames_stored_total").await, 0.0);
         assert!(export_seqs(&db.location, 2002).is_empty());
-        let store = Store::open(&db.location).await.unwrap();
+        let store = Telemetry::open_at(&db.location).await.unwrap();
         let deadline = std::time::Instant::now() + WAIT;
         let events = loop {
             let events = store.security_events(2002).await.unwrap();
@@ -144,7 +145,7 @@ async fn wrong_or_missing_macs_are_dropped_and_raised_as_security_events() {
         let mut genuine = MqttDevice::connect(service.mqtt_port, 2002, Some(KEY)).await;
         genuine.send(&[heartbeat(47)]).await;
         genuine.wait_acked(1).await;
-        store.close().await;
+        store.store().close().await;
     }
 }
 

@@ -11,7 +11,7 @@ use firmware_proto::{
     DeviceKey, DeviceSession, DownlinkEvent, Presence, SerialChunk, SerialCodec, SessionOptions,
 };
 use futures::{SinkExt, StreamExt};
-use ingest::store::testing::test_databases;
+use store::testing::test_databases;
 use tokio_serial::{SerialPortBuilderExt, SerialStream};
 use tokio_util::codec::Framed;
 

@@ -5,8 +5,9 @@
 mod common;
 
 use common::*;
-use ingest::store::testing::test_databases;
-use ingest::store::{Store, StoreLocation};
+use ingest::store::Telemetry;
+use store::StoreLocation;
+use store::testing::test_databases;
 
 fn simulate(location: &StoreLocation, transport: &[String], first_id: u64) -> serde_json::Value {
     let mut args = vec![
@@ -35,13 +36,13 @@ async fn check_stored(location: &StoreLocation, report: &serde_json::Value, firs
     );
     let recorded = report["recorded"].as_u64().unwrap();
     assert!(recorded > 100, "{report}");
-    let store = Store::open(location).await.unwrap();
+    let store = Telemetry::open_at(location).await.unwrap();
     let mut stored = 0;
     for id in first_id..first_id + 24 {
         stored += store.observation_count(Some(id)).await.unwrap();
     }
     assert_eq!(stored, recorded, "every recorded frame stored exactly once");
-    store.close().await;
+    store.store().close().await;
 }
 
 #[tokio::test]
@@ -85,12 +86,12 @@ async fn simulated_tags_answer_locate_now_and_take_notifications() {
     use std::sync::Arc;
     use std::time::Duration;
 
-    use ingest::store::DeviceKind;
+    use firmware_proto::DeviceKind;
     use ingest::{DownlinkCommand, Ingest, IngestConfig, NotifyPattern};
 
     const FIRST_ID: u64 = 60_000;
     for db in test_databases().await {
-        let store = Store::open(&db.location).await.unwrap();
+        let store = Telemetry::open_at(&db.location).await.unwrap();
         let broker = ingest::broker::start("127.0.0.1:0".parse().unwrap()).unwrap();
         let config = IngestConfig {
             broker: ingest::mqtt::BrokerAddress {
@@ -172,6 +173,6 @@ async fn simulated_tags_answer_locate_now_and_take_notifications() {
             .count();
         assert!(fixes >= 1, "{}: no LOCATION answered LOCATE_NOW", db.name);
         engine.shutdown().await;
-        store.close().await;
+        store.store().close().await;
     }
 }

@@ -23,10 +23,10 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use firmware_proto::{DeviceKey, Event, EventCode, Message};
-use ingest::store::StoreLocation;
-use ingest::store::testing::{TEST_DATABASE_URL, with_database};
 use reqwest::Method;
 use sqlx::{Connection, Executor};
+use store::StoreLocation;
+use store::testing::{TEST_DATABASE_URL, with_database};
 use webdriver::Browser;
 
 const PASSWORD: &str = "Dzērves-lido-pār-Daugavu-2026";

@@ -3,8 +3,8 @@
 //! alert, its event, its notifications and the audit entry land together or not at all.
 
 use cases::{Actor, AuditAction, Cases};
-use ingest::store::Store;
 use rules::Timestamp;
+use store::Store;
 
 use crate::AlertsError;
 use crate::config::AlertsConfig;

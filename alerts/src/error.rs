@@ -1,7 +1,7 @@
 //! What can go wrong in the alerts: the database, a stored value that cannot be read back, or
 //! a person's request that the lifecycle refuses.
 
-use ingest::store::StoreError;
+use store::StoreError;
 
 use crate::lifecycle::TransitionError;
 

@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 
 use cases::Cases;
-use ingest::store::Store;
 use judge::StoredEpisode;
 use judge::records::name;
 use rules::Timestamp;
+use store::Store;
 
 use crate::AlertsError;
 use crate::config::AlertsConfig;
@@ -17,7 +17,7 @@ use crate::lifecycle::{self, AlertAction, AlertState, EpisodeDecision, EpisodeVi
 use crate::notify::{self, Wanted};
 use crate::records::{self, Alert, By};
 
-type Tx = ingest::store::WriteTx;
+type Tx = store::WriteTx;
 
 /// Takes up to `limit` logged episode changes in a transaction of its own; returns how many
 /// were taken. Looks first without a write turn: most of the time the judge's step has taken
@@ -231,7 +231,7 @@ async fn apply(
 async fn link(tx: &mut Tx, alert: &Alert, episode: &StoredEpisode) -> Result<(), AlertsError> {
     sqlx::query("INSERT INTO alert_episodes (client_id, episode_id, alert_id) VALUES ($1, $2, $3)")
         .bind(episode.client_id)
-        .bind(ingest::store::db_id(episode.episode_id))
+        .bind(store::db_id(episode.episode_id))
         .bind(alert.id)
         .execute(&mut **tx)
         .await?;
@@ -244,5 +244,5 @@ async fn latest_episode(tx: &mut Tx, alert_id: i64) -> Result<Option<u64>, Alert
             .bind(alert_id)
             .fetch_one(&mut **tx)
             .await?;
-    Ok(id.map(ingest::store::wire_id))
+    Ok(id.map(store::wire_id))
 }

@@ -19,7 +19,7 @@ use crate::config::AlertsConfig;
 use crate::lifecycle::AlertAction;
 use crate::records::{Alert, AlertEvent};
 
-type Tx = ingest::store::WriteTx;
+type Tx = store::WriteTx;
 
 /// The channels a person can be reached on.
 #[derive(
@@ -283,7 +283,7 @@ where
     .bind(order_id)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(id,)| ingest::store::wire_id(id)))
+    Ok(row.map(|(id,)| store::wire_id(id)))
 }
 
 /// One notification to store.

@@ -12,9 +12,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ingest::store::Store;
-use judge::Clock;
 use sqlx::Row;
+use store::Clock;
+use store::Store;
 use tokio::sync::Notify;
 
 use crate::AlertsError;

@@ -1,18 +1,18 @@
 //! Alerts as stored, and how readers get them back: one alert, its history, its
 //! notifications, lists filtered as the API asks, and the feed of events after an id.
 
-use ingest::store::Store;
 use judge::EpisodeState;
 use judge::records::{name, named};
 use rules::{BreachKind, ConditionRef, Severity, Timestamp};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use store::Store;
 
 use crate::AlertsError;
 use crate::lifecycle::{AlertAction, AlertState, AlertView, Resolution};
 
-type Tx = ingest::store::WriteTx;
+type Tx = store::WriteTx;
 
 /// An alert as stored.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
@@ -180,7 +180,7 @@ pub(crate) async fn alert_of_episode(
            (SELECT alert_id FROM alert_episodes WHERE client_id = $1 AND episode_id = $2)"
     ))
     .bind(client_id)
-    .bind(ingest::store::db_id(episode_id))
+    .bind(store::db_id(episode_id))
     .fetch_optional(&mut **tx)
     .await?;
     row.as_ref().map(alert_from).transpose()
@@ -215,10 +215,7 @@ pub async fn episodes_of(store: &Store, alert_id: i64) -> Result<Vec<u64>, Alert
     .bind(alert_id)
     .fetch_all(store.pool())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id,)| ingest::store::wire_id(id))
-        .collect())
+    Ok(rows.into_iter().map(|(id,)| store::wire_id(id)).collect())
 }
 
 /// An alert's history, oldest first.

@@ -10,9 +10,9 @@
 use std::collections::HashMap;
 
 use cases::Cases;
-use ingest::store::Store;
 use rules::Timestamp;
 use rules::schedule::CurfewPlan;
+use store::Store;
 
 use crate::AlertsError;
 use crate::config::AlertsConfig;

@@ -13,7 +13,7 @@
 //! - `alerts_cursor`: the last row of the judge's `episode_log` taken.
 //! - `reminders_cursor`: how far ahead curfew starts have been looked for (`reminders`).
 
-use ingest::store::{Store, schema};
+use store::{Store, schema};
 
 use crate::AlertsError;
 

@@ -11,10 +11,11 @@ use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use cases::{Actor, Cases};
-use ingest::store::{Store, WriteTx};
+use judge::EpisodeFollower;
 use judge::follower::{FollowError, FollowFuture};
-use judge::{Clock, EpisodeFollower, SystemClock};
 use rules::Timestamp;
+use store::{Clock, SystemClock};
+use store::{Store, WriteTx};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 

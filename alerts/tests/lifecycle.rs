@@ -17,10 +17,11 @@ use alerts::records::{self, AlertFilter};
 use alerts::{Alerts, AlertsError, AlertsOptions, JudgeFollower};
 use cases::{Actor, NewUser, Role};
 use common::*;
-use ingest::store::Store;
-use ingest::store::testing::test_databases;
-use judge::{EpisodeState, ManualClock};
+use judge::EpisodeState;
 use rules::{BreachKind, Severity, Span};
+use store::ManualClock;
+use store::Store;
+use store::testing::test_databases;
 
 fn sys() -> Actor {
     Actor::system("alerts test")

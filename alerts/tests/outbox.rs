@@ -18,10 +18,10 @@ use alerts::testing::{RcptReply, TestHttpServer, TestSmtpServer};
 use alerts::{Alerts, AlertsConfig, AlertsOptions};
 use cases::Actor;
 use common::*;
-use ingest::store::Store;
-use ingest::store::testing::test_databases;
-use judge::{Clock, ManualClock};
 use rules::Span;
+use store::Store;
+use store::testing::test_databases;
+use store::{Clock, ManualClock};
 
 async fn start_alerts(w: &World, clock: &ManualClock, smtp: &str, hook: &str, max: u32) -> Alerts {
     let email = EmailChannel::new(EmailConfig {

@@ -48,7 +48,7 @@ impl From<AlertsError> for ApiError {
             AlertsError::Cases(e) => e.into(),
             // The database: a 503 while the storage does not answer, not a 500.
             AlertsError::Store(e) => e.into(),
-            AlertsError::Sql(e) => ingest::store::StoreError::Sql(e).into(),
+            AlertsError::Sql(e) => store::StoreError::Sql(e).into(),
             AlertsError::Judge(e) => e.into(),
             other => {
                 tracing::error!(error = %other, "alerts");

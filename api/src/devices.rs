@@ -79,7 +79,7 @@ pub async fn unknown_devices(
 ) -> Answer {
     check_limit(q.limit)?;
     let devices = state
-        .store
+        .telemetry
         .unknown_devices(q.after, q.limit)
         .await?
         .into_iter()
@@ -91,7 +91,7 @@ pub async fn unknown_devices(
             last_via: d.last_via,
         })
         .collect();
-    let forgotten = state.store.unknown_devices_forgotten().await?;
+    let forgotten = state.telemetry.unknown_devices_forgotten().await?;
     Ok(Json(UnknownDevices {
         devices,
         kept_at_most: ingest::store::UNKNOWN_DEVICES_KEPT,
@@ -107,7 +107,7 @@ pub async fn unknown_devices(
 pub struct NewDevice {
     device_id: u64,
     serial: String,
-    kind: ingest::store::DeviceKind,
+    kind: firmware_proto::DeviceKind,
     model: String,
     /// Absent or null where nobody can read it (a victim's own phone); never empty.
     #[serde(default)]
@@ -147,7 +147,7 @@ pub async fn create_device(
         .await?;
     // A device registered before (by `sargs devices add`) keeps its registration and key.
     state
-        .store
+        .telemetry
         .register_devices(
             &[(new.device_id, new.kind, key)],
             chrono::Utc::now().timestamp_millis(),
@@ -194,9 +194,9 @@ pub async fn get_device(
     PathParam(id): PathParam<u64>,
 ) -> Answer {
     let device = state.cases.inventory_device(id).await?;
-    let seen = state.store.device(id).await?;
+    let seen = state.telemetry.device(id).await?;
     let heartbeat = state
-        .store
+        .telemetry
         .latest_fields(id, FrameType::Heartbeat.to_u8())
         .await?
         .map(|(at, fields)| {
@@ -382,7 +382,7 @@ pub async fn observations(
         };
         rows.extend(
             state
-                .store
+                .telemetry
                 .observations_page(id, from, to, None, room)
                 .await?,
         );

@@ -65,7 +65,7 @@ impl From<CasesError> for ApiError {
             CasesError::Conflict(fields) => ApiError::Conflict(fields),
             CasesError::NotFound { what, id } => ApiError::NotFound(format!("{what} {id}")),
             CasesError::Store(store) => store.into(),
-            CasesError::Sql(sql) => ingest::store::StoreError::Sql(sql).into(),
+            CasesError::Sql(sql) => store::StoreError::Sql(sql).into(),
             other => {
                 tracing::error!(error = %other, "case records");
                 ApiError::Internal
@@ -79,7 +79,7 @@ impl From<judge::JudgeError> for ApiError {
     fn from(error: judge::JudgeError) -> ApiError {
         match error {
             judge::JudgeError::Store(store) => store.into(),
-            judge::JudgeError::Sql(sql) => ingest::store::StoreError::Sql(sql).into(),
+            judge::JudgeError::Sql(sql) => store::StoreError::Sql(sql).into(),
             judge::JudgeError::Cases(cases) => cases.into(),
             other => {
                 tracing::error!(error = %other, "judge records");
@@ -89,8 +89,8 @@ impl From<judge::JudgeError> for ApiError {
     }
 }
 
-impl From<ingest::store::StoreError> for ApiError {
-    fn from(error: ingest::store::StoreError) -> ApiError {
+impl From<store::StoreError> for ApiError {
+    fn from(error: store::StoreError) -> ApiError {
         if error.storage_fault().is_some() {
             // Said once every 10 s by ingest already; each request need not say it again.
             tracing::warn!(%error, "the storage cannot serve a request");
@@ -335,7 +335,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
 mod tests {
     use std::time::Duration;
 
-    use ingest::store::StoreError;
+    use store::StoreError;
 
     use super::*;
 

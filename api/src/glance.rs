@@ -14,7 +14,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Json};
 use cases::{OrderFilter, OrderStatus};
-use ingest::store::DeviceKind;
+use firmware_proto::DeviceKind;
 use judge::records::{EpisodeState, StoredEpisode};
 use rules::{BreachKind, KindClass, Timestamp};
 use schemars::JsonSchema;
@@ -186,7 +186,7 @@ pub async fn client_state(
             if fitted.removed.is_some() {
                 continue;
             }
-            let seen = state.store.device(fitted.device_id).await?;
+            let seen = state.telemetry.device(fitted.device_id).await?;
             let last_seen = seen.as_ref().and_then(|d| d.last_seen_ms);
             let patience = match seen.map(|d| d.kind) {
                 Some(DeviceKind::HomeUnit) => health.comm_lost_home_unit.0,

@@ -25,7 +25,7 @@ mod session;
 
 use axum::Router;
 use cases::Cases;
-use ingest::store::Store;
+use store::Store;
 
 pub use error::ApiError;
 pub use limit::{SignInLimiter, SignInLimits};
@@ -35,6 +35,8 @@ pub use limit::{SignInLimiter, SignInLimits};
 pub struct ApiState {
     pub cases: Cases,
     pub store: Store,
+    /// Ingest's tables: devices as the frame path knows them, their observations.
+    pub telemetry: ingest::store::Telemetry,
     /// The live judge, told of every change to what an order makes it judge.
     pub judge: Option<judge::PolicyNotifier>,
     /// The alerts, for the people's transitions and the live feed.

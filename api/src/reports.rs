@@ -57,7 +57,7 @@ pub async fn order_report(
         to: q.to,
         lang: q.lang,
     };
-    let built = report::build(&state.store, &state.cases, &params)
+    let built = report::build(&state.telemetry, &state.cases, &params)
         .await
         .map_err(answer)?;
     let (bytes, digest, kind) = match q.format {

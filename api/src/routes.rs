@@ -198,7 +198,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
     use Method as M;
     use cases::{Absence, Assignment, AuditEntry, AuditVerdict, Client, Credential, InventoryDevice, Note, Order, OrderRevision, Unit, User, Victim};
     use ::alerts::notify::Contact;
-    use judge::records::StoredEpisode;
+    use judge::{records::StoredEpisode};
     let routes = vec![
         // Signing in.
         route(M::POST, "/api/v1/session", "session", "Sign in with a password: sets the session cookie", Access::Public, session::login).takes::<session::Login>().answers::<session::SignedIn>(),

@@ -6,9 +6,9 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Json};
-use ingest::store::StorageState;
 use schemars::JsonSchema;
 use serde::Serialize;
+use store::StorageState;
 
 use crate::ApiState;
 use crate::gate::Answer;

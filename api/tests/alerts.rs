@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use common::*;
 use firmware_proto::EventCode;
-use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
+use store::testing::test_databases;
 
 /// Opens the live feed as `user`, resuming after `after` if given.
 async fn open_feed(w: &World, user: &str, after: Option<i64>) -> reqwest::Response {
@@ -320,7 +320,7 @@ async fn locating_with_no_tag_fitted_is_a_conflict() {
                 (i + 1, at, message)
             })
             .collect();
-        store_frames(&w.store, 1001, &frames).await;
+        store_frames(&w.telemetry, 1001, &frames).await;
         let text = read_until(&mut feed, "exclusion_zone_entered", Duration::from_secs(30)).await;
         let id = events(&text)
             .iter()

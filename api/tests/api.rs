@@ -9,10 +9,10 @@
 mod common;
 
 use common::{PASSWORD, client_body, terms, world};
-use ingest::store::testing::test_databases;
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, COOKIE, ORIGIN, RETRY_AFTER, SET_COOKIE};
 use serde_json::{Value, json};
+use store::testing::test_databases;
 
 #[tokio::test]
 async fn sign_in_with_a_cookie_lock_out_and_sign_out() {

@@ -7,9 +7,9 @@
 mod common;
 
 use common::{COURT, PASSWORD, World, client_body, terms, world};
-use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
+use store::testing::test_databases;
 
 /// The seq of the audit log's last entry: every change is appended in its own transaction.
 async fn audit_head(w: &World) -> i64 {

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use common::*;
 use firmware_proto::EventCode;
-use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
+use store::testing::test_databases;
 
 /// The kinds of the episodes or alerts in `list`.
 fn kinds(list: &Value) -> Vec<&str> {

@@ -7,9 +7,9 @@
 mod common;
 
 use common::world;
-use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
+use store::testing::test_databases;
 
 fn hostile_values() -> Vec<Value> {
     vec![

@@ -14,9 +14,9 @@ use std::time::Duration;
 use cases::Role;
 use common::*;
 use firmware_proto::{Event, EventCode, Message};
-use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
+use store::testing::test_databases;
 
 /// The roles, in the table's column order.
 const ROLES: [(Role, &str, &str); 6] = [
@@ -288,7 +288,7 @@ async fn foreign(w: &World) -> Foreign {
         code: EventCode::StrapOpened,
         value: 0,
     });
-    store_frames(&w.store, 1002, &[(1, now, opened)]).await;
+    store_frames(&w.telemetry, 1002, &[(1, now, opened)]).await;
     let mut alerts = HashMap::new();
     for _ in 0..300 {
         let listed = w

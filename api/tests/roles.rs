@@ -4,9 +4,9 @@
 mod common;
 
 use common::world;
-use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::json;
+use store::testing::test_databases;
 
 /// Lists show only what is in one's care, whatever filter is asked for; a supervisor's care
 /// takes in their unit's departments. (Every route with every role, and a record in and out of

@@ -9,10 +9,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use ingest::store::testing::test_databases;
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, COOKIE, ORIGIN};
 use serde_json::{Value, json};
+use store::testing::test_databases;
 
 /// A request with the session cookie, and whatever headers a page would add.
 async fn with_cookie(

@@ -9,9 +9,9 @@ use firmware_proto::{
     Alcohol, AlcoholTestKind, Coord, Event, EventCode, Heartbeat, HeartbeatStatus, Hello, Location,
     LocationSource, Message, Presence,
 };
-use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
+use store::testing::test_databases;
 
 fn at(text: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(text)
@@ -88,7 +88,7 @@ async fn a_device_refitted_across_units_shows_each_unit_only_its_own_period() {
         assert_eq!(status, 201, "{name}: {answer}");
         // Unit B's client goes about in Liepāja; then the tag comes off and goes on client A.
         store_frames(
-            &w.store,
+            &w.telemetry,
             1002,
             &[
                 (1, at("2026-11-05T01:00:00Z"), location(56.5047, 21.0108)),
@@ -116,7 +116,7 @@ async fn a_device_refitted_across_units_shows_each_unit_only_its_own_period() {
             .await;
         assert_eq!(status, 201, "{name}: {answer}");
         store_frames(
-            &w.store,
+            &w.telemetry,
             1002,
             &[
                 (3, at("2026-11-06T01:00:00Z"), location(56.9496, 24.1052)),
@@ -204,7 +204,7 @@ async fn a_technician_sees_device_health_only() {
                 }),
             ),
         ];
-        store_frames(&w.store, 1001, &frames).await;
+        store_frames(&w.telemetry, 1001, &frames).await;
         let path =
             "/api/v1/devices/1001/observations?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z";
         let (status_code, rows) = w.call(Some("technician"), Method::GET, path, None).await;

@@ -7,9 +7,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use ingest::store::testing::test_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
+use store::testing::test_databases;
 
 fn order_naming(client: i64, victim: &Value, case: &str) -> Value {
     json!({ "client_id": client, "court": COURT, "case_number": case,

@@ -9,7 +9,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use ingest::store::{Backend, WriteTx};
+use store::{Backend, WriteTx};
 
 use crate::actor::Actor;
 use crate::error::CasesError;

@@ -5,9 +5,10 @@
 //! fitted under at most one order at a time, and every fitting or removal moves the order's
 //! policy revision on (the engine judges by the devices fitted now).
 
-use ingest::store::{DeviceKind, db_id, wire_id};
+use firmware_proto::DeviceKind;
 use rules::Timestamp;
 use serde::{Deserialize, Serialize};
+use store::{db_id, wire_id};
 
 use crate::actor::Actor;
 use crate::audit::AuditAction;
@@ -324,7 +325,7 @@ impl Cases {
         limit: i64,
     ) -> Result<Vec<InventoryDevice>, CasesError> {
         // In the wire's unsigned order, so that every device is on some page.
-        let high = ingest::store::unsigned_order("device_id");
+        let high = store::unsigned_order("device_id");
         let after = db_id(after);
         let rows: Vec<InventoryRow> = sqlx::query_as(&format!(
             "{INVENTORY_SELECT} WHERE ({high} > $1 OR ({high} = $1 AND device_id > $2))

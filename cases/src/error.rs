@@ -1,8 +1,8 @@
 //! What can go wrong with a case record, said so that an API can answer with a 4xx that names
 //! the field and the reason, and a 500 only for the database itself.
 
-use ingest::store::StoreError;
 use serde::Serialize;
+use store::StoreError;
 
 /// One thing wrong with a request: which field (a dotted path, `terms.zones[1].shape`) and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]

@@ -4,9 +4,10 @@
 //! one transaction. It reads the orders, the fittings and the absences, so it sits above them;
 //! the compiling is crate::policy's, below them.
 
-use ingest::store::{DeviceKind as InventoryKind, wire_id};
+use firmware_proto::DeviceKind as InventoryKind;
 use rules::policy::{DeviceKind, MonitoringPolicy};
 use rules::schedule::AuthorisedAbsence;
+use store::wire_id;
 
 use crate::Cases;
 use crate::error::{CasesError, corrupt};

@@ -4,7 +4,7 @@
 //! court orders, versioned (a variation is a new revision, and the monitoring policy the rules
 //! engine judges by carries it); victims for proximity conditions; the device inventory and
 //! which order a device is fitted for; officers' notes and authorised absences. Everything is
-//! stored in the same database as the telemetry ([`ingest::store::Store`]), on SQLite or
+//! stored in the same database as the telemetry ([`store::Store`]), on SQLite or
 //! PostgreSQL, each change in one transaction; bad input is an [`CasesError::Invalid`] naming
 //! the field and the reason, a request the records' present state refuses (a name taken, a
 //! device fitted already) a [`CasesError::Conflict`] of the same shape, never a half-written
@@ -30,7 +30,7 @@ mod units;
 mod users;
 mod victims;
 
-use ingest::store::{Backend, Store, WriteTx};
+use store::{Backend, Store, WriteTx};
 
 pub use actor::{Actor, Role};
 pub use address::ClientAddress;

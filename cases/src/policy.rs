@@ -6,10 +6,10 @@
 //! records that call it; the policy in force now, which reads those records, is
 //! crate::in_force.
 
-use ingest::store::wire_id;
 use rules::DeviceId;
 use rules::policy::{Address, DeviceKind, MonitoringPolicy, VictimProximity, WornDevice};
 use rules::schedule::AuthorisedAbsence;
+use store::wire_id;
 
 use crate::address::ClientAddress;
 use crate::error::{CasesError, FieldError, corrupt};

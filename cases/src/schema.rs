@@ -4,7 +4,7 @@
 //! engine (an order's terms, a client's addresses) are JSON text, read back through the same
 //! serde types that validated them.
 
-use ingest::store::{Store, schema};
+use store::{Store, schema};
 
 use crate::{CasesError, audit};
 
@@ -214,8 +214,8 @@ pub(crate) async fn migrate(store: &Store) -> Result<(), CasesError> {
 
 #[cfg(test)]
 mod tests {
-    use ingest::store::testing::test_databases;
-    use ingest::store::{Backend, Store, db_id};
+    use store::testing::test_databases;
+    use store::{Backend, Store, db_id};
 
     use super::*;
     use crate::{Actor, Cases, NewInventoryDevice};
@@ -333,7 +333,7 @@ mod tests {
                     &NewInventoryDevice {
                         device_id: u64::MAX - 1,
                         serial: "P-1".into(),
-                        kind: ingest::store::DeviceKind::GpsTag,
+                        kind: firmware_proto::DeviceKind::GpsTag,
                         model: "a phone".into(),
                         firmware: None,
                     },

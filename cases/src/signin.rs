@@ -23,7 +23,7 @@
 
 use std::sync::atomic::Ordering;
 
-use ingest::store::WriteTx;
+use store::WriteTx;
 
 use crate::actor::Actor;
 use crate::audit::{AuditAction, append};

@@ -5,8 +5,8 @@
 //! they were registered for (and of its territorial unit), and of whoever cares for a client
 //! whose order names them; the API enforces it.
 
-use ingest::store::{db_id, wire_id};
 use serde::{Deserialize, Serialize};
+use store::{db_id, wire_id};
 
 use crate::actor::Actor;
 use crate::audit::AuditAction;

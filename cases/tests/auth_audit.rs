@@ -3,8 +3,8 @@
 //! removed behind the database's own guard.
 
 use cases::{Actor, CredentialKind, MAX_FAILURES, Refusal, SESSION_MAX_MS};
-use ingest::store::testing::test_databases;
-use ingest::store::{Backend, Store};
+use store::testing::test_databases;
+use store::{Backend, Store};
 
 mod common;
 use common::{PASSWORD, count, with_officer};

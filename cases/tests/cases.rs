@@ -8,9 +8,10 @@ use cases::{
     NewOrder, NewUser, NewVictim, OrderStatus, OrderTerms, Role,
 };
 use common::with_officer;
-use ingest::store::testing::test_databases;
-use ingest::store::{DeviceKind, Store};
+use firmware_proto::DeviceKind;
 use rules::Timestamp;
+use store::Store;
+use store::testing::test_databases;
 
 mod common;
 

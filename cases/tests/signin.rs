@@ -4,8 +4,8 @@
 //! minute.
 
 use cases::{Actor, AuditEntry, Cases, MAX_FAILURES, Refusal, UserChange};
-use ingest::store::Store;
-use ingest::store::testing::test_databases;
+use store::Store;
+use store::testing::test_databases;
 
 mod common;
 use common::{PASSWORD, count, login, with_officer};

@@ -16,6 +16,7 @@ mod crc;
 mod error;
 mod frame;
 mod header;
+mod kind;
 mod mac;
 mod message;
 
@@ -32,6 +33,7 @@ pub use error::{EncodeError, FrameError};
 pub use frame::encode_to_vec;
 pub use frame::{Frame, decode, encode, verify_mac};
 pub use header::{Flags, FrameType, Header};
+pub use kind::{DeviceKind, UnknownDeviceKind};
 pub use message::{
     Ack, Alcohol, AlcoholTestKind, Config, Coord, Event, EventCode, Heartbeat, HeartbeatStatus,
     Hello, Location, LocationSource, Message, NotifyPattern, NotifyWearer, Presence,

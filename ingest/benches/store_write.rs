@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use ingest::store::testing::test_databases;
-use ingest::store::{DeviceKind, ObservationRow, Store, WriteBatch};
+use ingest::store::{DeviceKind, ObservationRow, Telemetry, WriteBatch};
+use store::testing::test_databases;
 
 const DEVICES: u64 = 1000;
 const ROWS: usize = 200_000;
@@ -34,7 +34,7 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         for db in test_databases().await {
-            let store = Store::open(&db.location).await.expect("open");
+            let store = Telemetry::open_at(&db.location).await.expect("open");
             let devices: Vec<_> = (1..=DEVICES)
                 .map(|id| (id, DeviceKind::GpsTag, None))
                 .collect();
@@ -68,7 +68,7 @@ fn main() {
                     secs
                 );
             }
-            store.close().await;
+            store.store().close().await;
         }
     });
 }

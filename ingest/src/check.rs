@@ -15,7 +15,9 @@ use firmware_proto::{DeviceKey, Flags, Frame, FrameError};
 
 use crate::metrics::{Metrics, RejectReason};
 use crate::source::{Inbound, Via};
-use crate::store::{Store, StoreError};
+use store::StoreError;
+
+use crate::store::Telemetry;
 
 /// A live frame whose device time is further than this from the engine clock marks the
 /// device's clock as skewed (PROTOCOL.md, "Delivery").
@@ -112,7 +114,7 @@ enum Registration {
 }
 
 pub struct Checker {
-    store: Store,
+    store: Telemetry,
     metrics: Arc<Metrics>,
     registry: HashMap<u64, Registration>,
     remembered_unknown: usize,
@@ -122,7 +124,7 @@ pub struct Checker {
 }
 
 impl Checker {
-    pub fn new(store: Store, metrics: Arc<Metrics>) -> Checker {
+    pub fn new(store: Telemetry, metrics: Arc<Metrics>) -> Checker {
         Checker {
             store,
             metrics,

@@ -11,7 +11,7 @@ pub use firmware_proto::NotifyPattern;
 use firmware_proto::NotifyWearer;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::StoreError;
+use store::StoreError;
 
 /// Commands that may wait for the writer; beyond this `send` waits for room.
 pub const COMMAND_QUEUE: usize = 256;

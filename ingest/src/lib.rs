@@ -29,7 +29,7 @@ pub use crate::downlink::{Downlink, DownlinkCommand, DownlinkError, DownlinkSent
 use crate::metrics::Metrics;
 use crate::mqtt::{BrokerAddress, MqttAcks};
 use crate::serial::{SerialReader, SerialSpec};
-use crate::store::Store;
+use crate::store::Telemetry;
 use crate::writer::{Writer, WriterOptions};
 
 /// The decoded payload of a message as a JSON object, as stored and exported.
@@ -72,7 +72,7 @@ pub struct Ingest {
 impl Ingest {
     /// Open every transport (failing if one cannot be opened) and start the pipeline.
     pub async fn start(
-        store: Store,
+        store: Telemetry,
         config: IngestConfig,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Ingest> {

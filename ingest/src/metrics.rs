@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use firmware_proto::FrameError;
 
-use crate::store::{StorageFault, StorageState};
+use store::{StorageFault, StorageState};
 
 /// Why the engine refused a frame. Wraps the protocol's own reasons and adds the engine's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -31,9 +31,10 @@ use crate::metrics::Metrics;
 use crate::seqwin::SeqWindow;
 use crate::source::{MQTT_LABEL, SerialLine, Via};
 use crate::store::{
-    DeviceUpdate, DeviceWindowState, ObservationRow, SecurityEvent, SeqGap, Store, StoreError,
+    DeviceUpdate, DeviceWindowState, ObservationRow, SecurityEvent, SeqGap, Telemetry,
     UnknownSighting, WriteBatch,
 };
+use store::StoreError;
 
 #[derive(Clone, Debug)]
 pub struct WriterOptions {
@@ -112,7 +113,7 @@ struct Touched {
 }
 
 pub struct Writer<D> {
-    store: Store,
+    store: Telemetry,
     metrics: Arc<Metrics>,
     options: WriterOptions,
     downlink: D,
@@ -122,7 +123,12 @@ pub struct Writer<D> {
 }
 
 impl<D: MqttDownlink> Writer<D> {
-    pub fn new(store: Store, metrics: Arc<Metrics>, options: WriterOptions, downlink: D) -> Self {
+    pub fn new(
+        store: Telemetry,
+        metrics: Arc<Metrics>,
+        options: WriterOptions,
+        downlink: D,
+    ) -> Self {
         Writer {
             store,
             metrics,
@@ -278,7 +284,7 @@ impl<D: MqttDownlink> Writer<D> {
         match tokio::time::timeout(patience, self.commit(items)).await {
             Ok(outcome) => outcome,
             Err(_) => {
-                self.store.write_stalled(patience);
+                self.store.store().write_stalled(patience);
                 Err(StoreError::NoAnswer(patience))
             }
         }

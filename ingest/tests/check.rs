@@ -7,8 +7,8 @@ use firmware_proto::{Flags, FrameType, Header, Heartbeat, HeartbeatStatus, Messa
 use ingest::check::{Checked, Checker};
 use ingest::metrics::{Metrics, RejectReason};
 use ingest::source::{Inbound, Via};
-use ingest::store::testing::test_databases;
-use ingest::store::{DeviceKind, Store};
+use ingest::store::{DeviceKind, Telemetry};
+use store::testing::test_databases;
 
 fn heartbeat_from(device_id: u64) -> Inbound {
     let frame = firmware_proto::encode_to_vec(
@@ -41,7 +41,7 @@ fn heartbeat_from(device_id: u64) -> Inbound {
 #[tokio::test]
 async fn a_flood_of_invented_ids_does_not_grow_the_cache_without_bound() {
     for db in test_databases().await {
-        let store = Store::open(&db.location).await.unwrap();
+        let store = Telemetry::open_at(&db.location).await.unwrap();
         store
             .register_device(1, DeviceKind::GpsTag, None, 0)
             .await
@@ -79,6 +79,6 @@ async fn a_flood_of_invented_ids_does_not_grow_the_cache_without_bound() {
             checker.check(later).await.unwrap(),
             Some(Checked::Accepted(_))
         ));
-        store.close().await;
+        store.store().close().await;
     }
 }

@@ -15,11 +15,12 @@ use firmware_proto::{
 use futures::{SinkExt, StreamExt};
 use ingest::mqtt::BrokerAddress;
 use ingest::serial::SerialSpec;
-use ingest::store::testing::test_databases;
-use ingest::store::{DeviceKind, Store, StoreLocation};
+use ingest::store::{DeviceKind, Telemetry};
 use ingest::writer::WriterOptions;
 use ingest::{DownlinkCommand, DownlinkError, Ingest, IngestConfig, NotifyPattern};
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
+use store::StoreLocation;
+use store::testing::test_databases;
 use tokio::sync::mpsc;
 
 mod support;
@@ -43,8 +44,8 @@ fn config(broker: std::net::SocketAddr, serial: Vec<SerialSpec>) -> IngestConfig
     }
 }
 
-async fn start(location: &StoreLocation, serial: Vec<SerialSpec>) -> (Store, Ingest, u16) {
-    let store = Store::open(location).await.expect("open store");
+async fn start(location: &StoreLocation, serial: Vec<SerialSpec>) -> (Telemetry, Ingest, u16) {
+    let store = Telemetry::open_at(location).await.expect("open store");
     let broker = ingest::broker::start("127.0.0.1:0".parse().expect("address")).expect("broker");
     let ingest = Ingest::start(
         store.clone(),
@@ -178,7 +179,7 @@ impl Drop for MqttDevice {
 async fn commands_go_out_on_mqtt_after_the_acks_and_their_seq_survives_a_restart() {
     for db in test_databases().await {
         let backend = db.name;
-        let store = Store::open(&db.location).await.expect("open store");
+        let store = Telemetry::open_at(&db.location).await.expect("open store");
         let now = i64::try_from(now_ms()).unwrap_or_default();
         store
             .register_device(1001, DeviceKind::GpsTag, Some(KEY), now)
@@ -188,7 +189,7 @@ async fn commands_go_out_on_mqtt_after_the_acks_and_their_seq_survives_a_restart
             .register_device(1002, DeviceKind::GpsTag, None, now)
             .await
             .expect("register");
-        store.close().await;
+        store.store().close().await;
 
         let (store, ingest, port) = start(&db.location, Vec::new()).await;
         let downlink = ingest.downlink();
@@ -258,7 +259,7 @@ async fn commands_go_out_on_mqtt_after_the_acks_and_their_seq_survives_a_restart
             DeviceSession::new(1, None, 1, SessionOptions::default()),
         );
         drop(device);
-        store.close().await;
+        store.store().close().await;
         let (store, ingest, port) = start(&db.location, Vec::new()).await;
         let mut device = MqttDevice::connect(port, session).await;
         let sent = ingest
@@ -280,7 +281,7 @@ async fn commands_go_out_on_mqtt_after_the_acks_and_their_seq_survives_a_restart
         device.send(&[heartbeat(87)]).await;
         assert_eq!(device.wait_all_acked().await, last_ack + 5, "{backend}");
         ingest.shutdown().await;
-        store.close().await;
+        store.store().close().await;
     }
 }
 
@@ -345,13 +346,13 @@ async fn a_device_heard_on_a_serial_line_gets_its_command_on_that_line() {
     for db in test_databases().await {
         let dir = tempfile::tempdir().expect("temporary directory");
         let pty = PtyPair::start(dir.path());
-        let store = Store::open(&db.location).await.expect("open store");
+        let store = Telemetry::open_at(&db.location).await.expect("open store");
         let now = i64::try_from(now_ms()).unwrap_or_default();
         store
             .register_device(5001, DeviceKind::HomeUnit, Some(KEY), now)
             .await
             .expect("register");
-        store.close().await;
+        store.store().close().await;
         let spec = SerialSpec {
             path: pty.engine_side.clone(),
             baud: 115_200,
@@ -389,7 +390,7 @@ async fn a_device_heard_on_a_serial_line_gets_its_command_on_that_line() {
             Ok(DownlinkEvent::LocateNow)
         );
         ingest.shutdown().await;
-        store.close().await;
+        store.store().close().await;
     }
 }
 
@@ -398,7 +399,7 @@ async fn a_command_that_cannot_be_queued_still_uses_its_seq() {
     use ingest::source::{SerialLine, Via};
 
     for db in test_databases().await {
-        let store = Store::open(&db.location).await.expect("open store");
+        let store = Telemetry::open_at(&db.location).await.expect("open store");
         let now = i64::try_from(now_ms()).unwrap_or_default();
         for id in [1001, 5001] {
             store
@@ -485,6 +486,6 @@ async fn a_command_that_cannot_be_queued_still_uses_its_seq() {
                 ..
             })
         ));
-        store.close().await;
+        store.store().close().await;
     }
 }

@@ -14,8 +14,9 @@ use firmware_proto::{DeviceSession, SessionOptions};
 use ingest::check::Checker;
 use ingest::metrics::Metrics;
 use ingest::source::Via;
-use ingest::store::{DeviceKind, StorageFault, StorageState, Store, StoreLocation};
+use ingest::store::{DeviceKind, Telemetry};
 use ingest::writer::{Writer, WriterOptions};
+use store::{StorageFault, StorageState, StoreLocation};
 use support::{FakeMqtt, checked, now_ms};
 
 const DEVICE: u64 = 7001;
@@ -32,7 +33,7 @@ fn take_acks(mqtt: &FakeMqtt, session: &mut DeviceSession) {
     }
 }
 
-async fn stored(store: &Store) -> Vec<u32> {
+async fn stored(store: &Telemetry) -> Vec<u32> {
     let mut seqs: Vec<u32> = store
         .observations_page(DEVICE, i64::MIN, i64::MAX, None, 10_000)
         .await
@@ -47,7 +48,7 @@ async fn stored(store: &Store) -> Vec<u32> {
 #[tokio::test]
 async fn a_full_sqlite_store_holds_frames_unacknowledged_and_takes_them_when_it_has_room() {
     let dir = tempfile::tempdir().expect("dir");
-    let store = Store::open(&StoreLocation::DataDir(dir.path().join("data")))
+    let store = Telemetry::open_at(&StoreLocation::DataDir(dir.path().join("data")))
         .await
         .expect("open");
     let now = i64::try_from(now_ms()).unwrap_or_default();
@@ -90,23 +91,25 @@ async fn a_full_sqlite_store_holds_frames_unacknowledged_and_takes_them_when_it_
         send(&mut session, &mut recorded).await;
     }
     wait_acked(&mut session, 20).await;
-    assert_eq!(store.storage_state(), StorageState::Accepting);
+    assert_eq!(store.store().storage_state(), StorageState::Accepting);
 
     // No page more than the store has now: the next commits that need one fail.
     let (pages,): (i64,) = sqlx::query_as("PRAGMA page_count")
-        .fetch_one(store.pool())
+        .fetch_one(store.store().pool())
         .await
         .expect("page count");
-    store.cap_sqlite_size(Some(u32::try_from(pages).expect("pages")));
+    store
+        .store()
+        .cap_sqlite_size(Some(u32::try_from(pages).expect("pages")));
     let deadline = Instant::now() + WAIT;
-    while store.storage_state() == StorageState::Accepting {
+    while store.store().storage_state() == StorageState::Accepting {
         assert!(Instant::now() < deadline, "the store never filled");
         for _ in 0..20 {
             send(&mut session, &mut recorded).await;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let StorageState::Refusing { fault, detail, .. } = store.storage_state() else {
+    let StorageState::Refusing { fault, detail, .. } = store.store().storage_state() else {
         unreachable!("refusing");
     };
     assert_eq!(fault, StorageFault::Full, "{detail}");
@@ -135,14 +138,14 @@ async fn a_full_sqlite_store_holds_frames_unacknowledged_and_takes_them_when_it_
     );
 
     // Room again: the held frames are committed and acknowledged, with nobody resending.
-    store.cap_sqlite_size(None);
+    store.store().cap_sqlite_size(None);
     wait_acked(&mut session, recorded).await;
-    assert_eq!(store.storage_state(), StorageState::Accepting);
+    assert_eq!(store.store().storage_state(), StorageState::Accepting);
     assert_eq!(stored(&store).await, (1..=recorded).collect::<Vec<_>>());
 
     drop(tx);
     writing
         .await
         .expect("the writer ends when its channel closes");
-    store.close().await;
+    store.store().close().await;
 }

@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use ingest::store::testing::test_databases;
 use ingest::store::{
-    DeviceKind, DeviceUpdate, ObservationRow, SecurityEvent, SeqGap, Store, StoreError,
-    StoreLocation, UnknownSighting, WriteBatch,
+    DeviceKind, DeviceUpdate, ObservationRow, RegisterError, SecurityEvent, SeqGap, Telemetry,
+    UnknownSighting, WriteBatch,
 };
+use store::StoreLocation;
+use store::testing::test_databases;
 
 fn row(device_id: u64, seq: u32, device_time_ms: i64) -> ObservationRow {
     ObservationRow {
@@ -27,13 +28,13 @@ fn row(device_id: u64, seq: u32, device_time_ms: i64) -> ObservationRow {
 
 async fn each_backend<F, Fut>(test: F)
 where
-    F: Fn(Store, &'static str) -> Fut,
+    F: Fn(Telemetry, &'static str) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     for db in test_databases().await {
-        let store = Store::open(&db.location).await.expect("open store");
+        let store = Telemetry::open_at(&db.location).await.expect("open store");
         test(store.clone(), db.name).await;
-        store.close().await;
+        store.store().close().await;
     }
 }
 
@@ -53,7 +54,7 @@ async fn devices_register_once_and_keep_their_keys() {
             .register_device(1001, DeviceKind::RfTag, None, 11)
             .await;
         assert!(
-            matches!(again, Err(StoreError::DeviceExists(1001))),
+            matches!(again, Err(RegisterError::Exists(1001))),
             "{backend}"
         );
         // Ids above i64::MAX survive the trip through a signed column, and sort last.
@@ -273,31 +274,31 @@ async fn unknown_devices_security_events_and_gaps_are_kept() {
 #[tokio::test]
 async fn opening_twice_migrates_once_and_bad_locations_are_clear_errors() {
     for db in test_databases().await {
-        let first = Store::open(&db.location).await.unwrap();
+        let first = Telemetry::open_at(&db.location).await.unwrap();
         first
             .register_device(1, DeviceKind::GpsTag, None, 0)
             .await
             .unwrap();
-        let second = Store::open(&db.location).await.unwrap();
+        let second = Telemetry::open_at(&db.location).await.unwrap();
         assert!(second.device(1).await.unwrap().is_some(), "{}", db.name);
-        first.close().await;
-        second.close().await;
+        first.store().close().await;
+        second.store().close().await;
     }
-    let error = Store::open(&StoreLocation::Url("mysql://x/y".into()))
+    let error = Telemetry::open_at(&StoreLocation::Url("mysql://x/y".into()))
         .await
         .unwrap_err();
     assert!(
         error.to_string().contains("unsupported database URL"),
         "{error}"
     );
-    let error = Store::open(&StoreLocation::DataDir("/proc/sargs-cannot-be-here".into()))
+    let error = Telemetry::open_at(&StoreLocation::DataDir("/proc/sargs-cannot-be-here".into()))
         .await
         .unwrap_err();
     assert!(
         error.to_string().contains("cannot create data directory"),
         "{error}"
     );
-    let error = Store::open(&StoreLocation::Url(
+    let error = Telemetry::open_at(&StoreLocation::Url(
         "postgres://nobody:secret@127.0.0.1:1/none".into(),
     ))
     .await
@@ -310,7 +311,7 @@ async fn opening_twice_migrates_once_and_bad_locations_are_clear_errors() {
 #[tokio::test]
 async fn observations_are_read_back_in_commit_order_after_a_row() {
     each_backend(|store, backend| async move {
-        let mut commits = store.watch_commits();
+        let mut commits = store.store().watch_commits();
         assert_eq!(store.last_observation_row().await.unwrap(), 0, "{backend}");
         // Two commits; the second brings a frame held through a gap (an early device time)
         // and a duplicate, which is not a new row.
@@ -403,7 +404,7 @@ async fn the_checkpointer_copies_the_wal_into_the_database() {
     let Some(StoreLocation::DataDir(data)) = dbs.first().map(|db| &db.location) else {
         panic!("the first test database is SQLite's");
     };
-    let store = Store::open(&StoreLocation::DataDir(data.clone()))
+    let store = Telemetry::open_at(&StoreLocation::DataDir(data.clone()))
         .await
         .unwrap();
     let batch = WriteBatch {
@@ -413,7 +414,7 @@ async fn the_checkpointer_copies_the_wal_into_the_database() {
     store.write_batch(&batch).await.unwrap();
     // 5 000 rows with their indexes take well over 400 kB; only a checkpoint puts them in the
     // database file. Up to 20 s for a task that runs every second.
-    let file = data.join(ingest::store::SQLITE_FILE);
+    let file = data.join(store::SQLITE_FILE);
     let mut size = 0;
     for _ in 0..200 {
         size = std::fs::metadata(&file).unwrap().len();
@@ -426,5 +427,5 @@ async fn the_checkpointer_copies_the_wal_into_the_database() {
     let (through, rows) = store.observations_after(0, 10_000, |_| true).await.unwrap();
     assert_eq!(rows.len(), 5_000);
     assert!(through.is_some());
-    store.close().await;
+    store.store().close().await;
 }

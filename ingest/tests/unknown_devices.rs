@@ -5,8 +5,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use ingest::store::testing::test_databases;
-use ingest::store::{Store, UNKNOWN_DEVICES_KEPT, UnknownSighting, WriteBatch};
+use ingest::store::{Telemetry, UNKNOWN_DEVICES_KEPT, UnknownSighting, WriteBatch};
+use store::testing::test_databases;
 
 /// splitmix64: random-looking ids over the whole u64 range, the same on every run.
 fn ids(count: usize) -> Vec<u64> {
@@ -27,7 +27,7 @@ fn ids(count: usize) -> Vec<u64> {
 }
 
 /// Every kept unknown device, a page of `limit` at a time.
-async fn walk(store: &Store, limit: i64) -> Vec<u64> {
+async fn walk(store: &Telemetry, limit: i64) -> Vec<u64> {
     let mut out = Vec::new();
     let mut after = None;
     loop {
@@ -48,7 +48,7 @@ async fn a_flood_of_unknown_ids_keeps_the_newest_counts_the_rest_and_pages() {
     assert!(flood.iter().any(|&id| id > i64::MAX as u64));
     for db in test_databases().await {
         let name = db.name;
-        let store = Store::open(&db.location).await.expect("store");
+        let store = Telemetry::open_at(&db.location).await.expect("store");
         // Id i is heard at instant i, with 1 to 4 frames; every tenth is heard again at the
         // end, which makes it one of the newest.
         let mut heard: HashMap<u64, (i64, i64)> = HashMap::new();
@@ -125,6 +125,6 @@ async fn a_flood_of_unknown_ids_keeps_the_newest_counts_the_rest_and_pages() {
             let (at, frames) = heard[&d.id];
             assert_eq!((d.last_seen_ms, d.frames), (at, frames), "{name}: {}", d.id);
         }
-        store.close().await;
+        store.store().close().await;
     }
 }

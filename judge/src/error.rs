@@ -1,7 +1,7 @@
 //! What can go wrong while judging: the database, the case records, or a stored value the judge
 //! cannot read back. Bad observations are not errors: they are skipped with a warning.
 
-use ingest::store::StoreError;
+use store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JudgeError {

@@ -11,7 +11,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use ingest::store::WriteTx;
+use store::WriteTx;
 
 /// A boxed future, so that the follower can be held as a trait object.
 pub type FollowFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

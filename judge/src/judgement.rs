@@ -9,11 +9,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cases::Cases;
-use ingest::store::Store;
+use ingest::store::Telemetry;
 use rules::{ClientId, Engine, EpisodeChange, Observation, Outcome, Timestamp};
 
+use store::{Clock, Store};
+
 use crate::JudgeError;
-use crate::clock::Clock;
 use crate::follower::EpisodeFollower;
 use crate::observation::observation_of;
 use crate::pending::Pending;
@@ -23,6 +24,8 @@ use ingest::store::StoredObservation;
 
 pub(crate) struct Judgement {
     store: Store,
+    /// The committed observations, read after the cursor.
+    telemetry: Telemetry,
     cases: Cases,
     clock: Arc<dyn Clock>,
     engine: Engine,
@@ -59,12 +62,13 @@ impl Judgement {
     ) -> Result<Judgement, JudgeError> {
         crate::schema::migrate(&store).await?;
         let cases = Cases::open(store.clone()).await?;
+        let telemetry = Telemetry::open(store.clone()).await?;
         let cursor = match records::cursor(&store).await? {
             Some(row) => row,
             None => {
                 // First start on this store: what was stored before is not judged (its
                 // devices may have been worn by other clients then); all that comes after is.
-                let last = store.last_observation_row().await?;
+                let last = telemetry.last_observation_row().await?;
                 let mut tx = store.begin_write().await?;
                 records::set_cursor(&mut tx, last, clock.now()).await?;
                 tx.commit().await?;
@@ -73,6 +77,7 @@ impl Judgement {
         };
         let mut judgement = Judgement {
             store,
+            telemetry,
             cases,
             clock,
             engine: Engine::new(),
@@ -126,7 +131,7 @@ impl Judgement {
         let mut heard = Vec::new();
         for device in &w.policy.source.devices {
             if let Some(at) = self
-                .store
+                .telemetry
                 .device(device.id)
                 .await?
                 .and_then(|d| d.last_seen_ms)
@@ -244,7 +249,7 @@ impl Judgement {
         // Under load most rows are of devices nobody is judged by: not even read whole.
         let engine = &self.engine;
         let (through, rows) = self
-            .store
+            .telemetry
             .observations_after(self.cursor, self.batch, |device| engine.concerns(device))
             .await?;
         let Some(through) = through else {
@@ -406,7 +411,7 @@ impl Judgement {
         for device in devices {
             let replay_from = checkpoint.replay_from(&policy, device);
             let rows = self
-                .store
+                .telemetry
                 .device_observations_committed(device, replay_from.0, m.first_row, through)
                 .await?;
             observations.extend(rows.iter().filter_map(|r| readable(&r.observation, false)));

@@ -9,9 +9,7 @@
 //! - `judgement`: the engine and the steps of judging, each ending in one transaction.
 //! - [`Judge`]: the task and its handle.
 //! - [`follower`]: a follower of the episode log (the alerts) writing in a step's transaction.
-//! - [`clock`]: the clock the engine is ticked with, injectable.
 
-pub mod clock;
 mod error;
 pub mod follower;
 mod judgement;
@@ -22,7 +20,6 @@ pub mod records;
 mod schema;
 mod task;
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::JudgeError;
 pub use follower::EpisodeFollower;
 pub use records::{EpisodeState, LoggedChange, MonitorRecord, StoredEpisode};

@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use ingest::store::Store;
 use rules::{Checkpoint, ClientId, Episode, EpisodeChange, EpisodeId, Timestamp};
+use store::Store;
 
 use crate::JudgeError;
 use crate::error::corrupt;
@@ -15,7 +15,7 @@ use crate::records::{
     self, EPISODE_COLUMNS, EpisodeState, MonitorRecord, db_u64, name, put_monitor, set_cursor,
 };
 
-type Tx = ingest::store::WriteTx;
+type Tx = store::WriteTx;
 
 /// Hourly checkpoints are kept for this long behind a client's newest one (late data is
 /// mostly hours late)...

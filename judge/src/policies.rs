@@ -34,7 +34,7 @@ impl Orders {
     pub async fn refresh(
         &mut self,
         cases: &Cases,
-        store: &ingest::store::Store,
+        store: &store::Store,
     ) -> Result<HashMap<ClientId, Wanted>, JudgeError> {
         let active: Vec<(i64, i64, i64)> = sqlx::query_as(
             "SELECT id, client_id, policy_revision FROM orders WHERE status = 'active'",

@@ -4,7 +4,7 @@
 //!
 //! What one step of judging writes is gathered in `pending`.
 
-use ingest::store::Store;
+use ingest::store::Telemetry;
 use rules::observation::EvidenceRef;
 use rules::{
     BreachKind, Checkpoint, ClientId, ConditionRef, Episode, EpisodeChange, EpisodeId, Severity,
@@ -12,11 +12,12 @@ use rules::{
 };
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use store::Store;
 
 use crate::JudgeError;
 use crate::error::corrupt;
 
-type Tx = ingest::store::WriteTx;
+type Tx = store::WriteTx;
 
 /// Where an episode stands.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -308,9 +309,9 @@ pub async fn last_change(store: &Store) -> Result<i64, JudgeError> {
 /// The cursor is stored with every step that changes something and otherwise about once a
 /// second, so a judge that keeps up shows a second's rows at most; one that falls behind, more
 /// and more.
-pub async fn metrics_text(store: &Store) -> Result<String, JudgeError> {
-    let last = store.last_observation_row().await?;
-    let judged = cursor(store).await?.unwrap_or(last);
+pub async fn metrics_text(telemetry: &Telemetry) -> Result<String, JudgeError> {
+    let last = telemetry.last_observation_row().await?;
+    let judged = cursor(telemetry.store()).await?.unwrap_or(last);
     Ok(format!(
         "# HELP sargs_judge_rows_behind Observations committed and not yet recorded as judged.\n\
          # TYPE sargs_judge_rows_behind gauge\n\
@@ -439,9 +440,9 @@ fn revision(stored: i64) -> Result<u32, JudgeError> {
 
 /// Episode ids and client ids are u64 in the engine, BIGINT in the store: the bits are kept.
 pub(crate) fn db_u64(v: u64) -> i64 {
-    ingest::store::db_id(v)
+    store::db_id(v)
 }
 
 fn wire_u64(v: i64) -> u64 {
-    ingest::store::wire_id(v)
+    store::wire_id(v)
 }

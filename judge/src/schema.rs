@@ -14,7 +14,7 @@
 //!
 //! Times are milliseconds since the epoch (UTC).
 
-use ingest::store::{Store, schema};
+use store::{Store, schema};
 
 use crate::JudgeError;
 

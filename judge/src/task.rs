@@ -9,15 +9,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ingest::store::Store;
+use store::Store;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::JudgeError;
-use crate::clock::{Clock, SystemClock};
 use crate::follower::EpisodeFollower;
 use crate::judgement::Judgement;
 use crate::records::{self, StoredEpisode};
+use store::{Clock, SystemClock};
 
 #[derive(Clone)]
 pub struct JudgeOptions {

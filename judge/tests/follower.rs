@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
-use ingest::store::testing::test_databases;
-use ingest::store::{Store, WriteTx};
 use judge::EpisodeFollower;
 use judge::EpisodeState;
 use judge::follower::{FollowError, FollowFuture};
+use store::testing::test_databases;
+use store::{Store, WriteTx};
 
 /// Notes how many changes were logged each time it is called, and its commits.
 #[derive(Default)]

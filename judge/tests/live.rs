@@ -7,10 +7,10 @@
 mod common;
 
 use common::*;
-use ingest::store::Store;
-use ingest::store::testing::test_databases;
 use judge::EpisodeState;
 use rules::{BreachKind, ConditionRef, Severity};
+use store::Store;
+use store::testing::test_databases;
 
 #[tokio::test]
 async fn committed_observations_become_stored_episodes() {

@@ -7,10 +7,10 @@ mod common;
 use bytes::Bytes;
 use common::*;
 use firmware_proto::{Ack, Flags, Heartbeat, HeartbeatStatus, Message};
-use ingest::store::Store;
-use ingest::store::testing::test_databases;
 use judge::EpisodeState;
 use rules::{ConditionRef, Span};
+use store::Store;
+use store::testing::test_databases;
 
 #[tokio::test]
 async fn rows_that_cannot_be_read_are_skipped_and_the_rest_judged() {

@@ -8,10 +8,10 @@ mod common;
 
 use cases::OrderStatus;
 use common::*;
-use ingest::store::Store;
-use ingest::store::testing::test_databases;
 use judge::EpisodeState;
 use rules::{BreachKind, ConditionRef};
+use store::Store;
+use store::testing::test_databases;
 
 #[tokio::test]
 async fn a_variation_judges_what_comes_after_it_by_the_new_terms() {

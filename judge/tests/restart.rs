@@ -8,10 +8,10 @@
 mod common;
 
 use common::*;
-use ingest::store::Store;
-use ingest::store::testing::test_databases;
 use judge::EpisodeState;
 use rules::{BreachKind, ConditionRef, Span};
+use store::Store;
+use store::testing::test_databases;
 
 #[tokio::test]
 async fn a_judge_killed_mid_stream_resumes_without_losing_or_repeating_an_episode() {

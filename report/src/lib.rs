@@ -38,7 +38,7 @@ pub enum ReportError {
     #[error("alerts: {0}")]
     Alerts(#[from] alerts::AlertsError),
     #[error(transparent)]
-    Store(#[from] ingest::store::StoreError),
+    Store(#[from] store::StoreError),
     /// Stored data that no longer reads as it should.
     #[error("stored record is invalid: {0}")]
     Corrupt(String),

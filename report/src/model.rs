@@ -11,13 +11,14 @@ use alerts::lifecycle::{AlertState, Resolution};
 use alerts::records::{AlertEvent, AlertFilter};
 use cases::{Absence, Assignment, Cases, CasesError, OrderStatus, OrderTerms};
 use chrono::{Days, NaiveDate};
-use ingest::store::Store;
+use ingest::store::Telemetry;
 use judge::EpisodeState;
 use rules::observation::EvidenceRef;
 use rules::policy::{DeviceKind, MonitoringPolicy, WornDevice};
 use rules::schedule::{AuthorisedAbsence, Interval};
 use rules::{BreachKind, ConditionRef, KindClass, Severity, Timestamp};
 use serde::{Deserialize, Serialize};
+use store::Store;
 
 use crate::ReportError;
 use crate::days::{self, Day, DayInputs, Hours, Spans};
@@ -181,8 +182,13 @@ pub struct NotePart {
 }
 
 /// Builds the report of `params` from the store.
-pub async fn build(store: &Store, cases: &Cases, params: &Params) -> Result<Report, ReportError> {
+pub async fn build(
+    telemetry: &Telemetry,
+    cases: &Cases,
+    params: &Params,
+) -> Result<Report, ReportError> {
     params.check()?;
+    let store = telemetry.store();
     let order = cases.order(params.order_id).await?;
     let client = cases.client(order.client_id).await?;
     let tz = order.terms.time_zone;
@@ -213,7 +219,7 @@ pub async fn build(store: &Store, cases: &Cases, params: &Params) -> Result<Repo
         }
         let mut evidence = Vec::with_capacity(e.evidence.len());
         for r in &e.evidence {
-            evidence.push(observation(store, r).await?);
+            evidence.push(observation(telemetry, r).await?);
         }
         let alert = alerts
             .iter()
@@ -249,7 +255,7 @@ pub async fn build(store: &Store, cases: &Cases, params: &Params) -> Result<Repo
     for f in &fittings {
         // Only while fitted under this order: a device taken off may be fitted to another.
         if let Some((s, e)) = f.within(from_ms, to_ms) {
-            heard_until = heard_until.max(store.last_device_time(f.device_id, s, e).await?);
+            heard_until = heard_until.max(telemetry.last_device_time(f.device_id, s, e).await?);
         }
     }
 
@@ -261,7 +267,7 @@ pub async fn build(store: &Store, cases: &Cases, params: &Params) -> Result<Repo
         .required
         .subtract(&inactive);
     let source = EvidenceSource {
-        store,
+        telemetry,
         fittings: &fittings,
     };
     let shown = curfew(
@@ -373,9 +379,9 @@ async fn alerts_of(store: &Store, client: i64) -> Result<Vec<(AlertPart, Vec<u64
 }
 
 /// The stored observation an evidence reference points at.
-async fn observation(store: &Store, r: &EvidenceRef) -> Result<Evidence, ReportError> {
+async fn observation(telemetry: &Telemetry, r: &EvidenceRef) -> Result<Evidence, ReportError> {
     let t = r.device_time.0;
-    let rows = store
+    let rows = telemetry
         .observations_page(r.device, t, t.saturating_add(1), None, 64)
         .await?;
     let found = rows.into_iter().find(|o| o.seq == r.seq);
@@ -444,7 +450,7 @@ struct CurfewTime {
 /// Where the evidence of presence is read from: the store, and the order's fittings (only a
 /// device's observations while fitted under the order count).
 struct EvidenceSource<'a> {
-    store: &'a Store,
+    telemetry: &'a Telemetry,
     fittings: &'a [Assignment],
 }
 
@@ -618,7 +624,7 @@ async fn fitted_observations(
         let mut after = None;
         loop {
             let page = source
-                .store
+                .telemetry
                 .observations_page(f.device_id, s, e, after, PAGE)
                 .await?;
             // A row the rules engine could not read is no evidence to it either.

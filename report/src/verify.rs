@@ -11,16 +11,20 @@ use serde::Serialize;
 use serde_json::Value;
 
 use cases::Cases;
-use ingest::store::Store;
+use ingest::store::Telemetry;
 
 use crate::model::Params;
 use crate::{ReportError, json};
 
 /// Verifies a PDF (or an exchange JSON) against the store: reads what it claims, builds the
 /// same report from the stored data now, writes it as the file was, and compares.
-pub async fn verify(store: &Store, cases: &Cases, file: &[u8]) -> Result<Verdict, ReportError> {
+pub async fn verify(
+    telemetry: &Telemetry,
+    cases: &Cases,
+    file: &[u8],
+) -> Result<Verdict, ReportError> {
     let claimed = read(file)?;
-    let now = crate::build(store, cases, &claimed.0).await?;
+    let now = crate::build(telemetry, cases, &claimed.0).await?;
     let now_file = if is_pdf(file) {
         crate::to_pdf(&now)?.0
     } else {

@@ -14,8 +14,8 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use clap::Parser;
-use ingest::store::StoreLocation;
 use ingest::writer::WriterOptions;
+use store::StoreLocation;
 
 use crate::config::{DEFAULT_HTTP, DEFAULT_MQTT_LISTEN, MqttMode, ServeConfig};
 use crate::simulate::{SimStats, SimulateArgs};
@@ -96,7 +96,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     ])?
     .args;
     let fleet = crate::simulate::fleet(&sim)?;
-    let registered = crate::devices::register_fleet(&running.store, &fleet).await?;
+    let registered = crate::devices::register_fleet(&running.telemetry, &fleet).await?;
     println!("sargs demo");
     println!("  data:      {}", data_dir.display());
     println!("  mqtt:      {}", running.mqtt);
@@ -208,7 +208,7 @@ async fn wait_in_force(
 }
 
 /// Breach episodes of the seeded clients (not withdrawn), for the status line.
-async fn breaches(store: &ingest::store::Store, clients: &[(i64, String)]) -> usize {
+async fn breaches(store: &store::Store, clients: &[(i64, String)]) -> usize {
     let mut count = 0;
     for (id, _) in clients {
         if let Ok(episodes) = judge::records::episodes(store, *id, i64::MIN, i64::MAX).await {

@@ -9,7 +9,7 @@ use cases::{
     Actor, Cases, NewClient, NewInventoryDevice, NewOrder, NewUnit, NewUser, OrderTerms, Role,
 };
 use chrono::{DateTime, TimeDelta, Utc};
-use ingest::store::DeviceKind;
+use firmware_proto::DeviceKind;
 use rules::Timestamp;
 use serde_json::json;
 

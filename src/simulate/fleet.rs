@@ -10,8 +10,8 @@
 
 use std::sync::Arc;
 
+use firmware_proto::DeviceKind;
 use firmware_proto::{DeviceKey, Message};
-use ingest::store::DeviceKind;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};

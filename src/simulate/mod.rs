@@ -27,10 +27,10 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
+use firmware_proto::DeviceKind;
 use firmware_proto::SessionOptions;
 use ingest::mqtt::BrokerAddress;
 use ingest::serial::SerialSpec;
-use ingest::store::DeviceKind;
 
 pub use fleet::SimDevice;
 pub use report::{SimReport, SimStats};

@@ -413,7 +413,7 @@ mod tests {
 
     use super::*;
     use crate::simulate::fleet::members;
-    use ingest::store::DeviceKind;
+    use firmware_proto::DeviceKind;
 
     const START: u64 = 1_767_225_600_000;
 

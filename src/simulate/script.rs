@@ -23,11 +23,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
+use firmware_proto::DeviceKind;
 use firmware_proto::{
     Coord, Event, EventCode, Heartbeat, HeartbeatStatus, Location, LocationSource, Message,
     Presence,
 };
-use ingest::store::DeviceKind;
 use serde::Deserialize;
 
 use super::fleet::{Member, SimDevice, device_key};

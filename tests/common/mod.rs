@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 use firmware_proto::{
     DeviceKey, DeviceSession, DownlinkEvent, Flags, Header, Message, SessionOptions,
 };
-use ingest::store::StoreLocation;
 use reqwest::Method;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use store::StoreLocation;
 use tokio::sync::mpsc;
 
 pub const SARGS: &str = env!("CARGO_BIN_EXE_sargs");
@@ -106,7 +106,7 @@ pub fn add_admin(location: &StoreLocation, password: &str) {
 
 /// The seqs stored for device `id`, in order, read through a store of their own.
 pub async fn stored_seqs(location: &StoreLocation, id: u64) -> Vec<u32> {
-    let store = ingest::store::Store::open(location).await.unwrap();
+    let store = ingest::store::Telemetry::open_at(location).await.unwrap();
     let mut seqs = Vec::new();
     let mut after = None;
     loop {
@@ -120,7 +120,7 @@ pub async fn stored_seqs(location: &StoreLocation, id: u64) -> Vec<u32> {
             _ => break,
         }
     }
-    store.close().await;
+    store.store().close().await;
     seqs.sort_unstable();
     seqs
 }

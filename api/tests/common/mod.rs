@@ -11,10 +11,12 @@ use bytes::Bytes;
 use cases::{
     Actor, Cases, NewClient, NewInventoryDevice, NewOrder, NewUnit, NewUser, NewVictim, Role,
 };
+use firmware_proto::DeviceKind;
 use firmware_proto::{Event, EventCode, Flags, Header, Message};
-use ingest::store::testing::TestDb;
-use ingest::store::{DeviceKind, DeviceUpdate, ObservationRow, Store, WriteBatch};
+use ingest::store::{DeviceUpdate, ObservationRow, Telemetry, WriteBatch};
 use serde_json::{Value, json};
+use store::Store;
+use store::testing::TestDb;
 
 pub const COURT: &str = "Rīgas pilsētas tiesa";
 pub const PASSWORD: &str = "correct horse battery";
@@ -36,6 +38,7 @@ pub struct World {
     pub absence: i64,
     pub alerts: std::sync::Arc<alerts::Alerts>,
     pub store: Store,
+    pub telemetry: Telemetry,
     pub _judge: judge::Judge,
     pub _db: TestDb,
 }
@@ -68,6 +71,7 @@ pub fn terms(victim: i64) -> Value {
 
 pub async fn world(db: TestDb) -> World {
     let store = Store::open(&db.location).await.expect("store");
+    let telemetry = Telemetry::open(store.clone()).await.expect("telemetry");
     let cases = Cases::open(store.clone()).await.expect("cases");
     let sys = Actor::system("test");
     let riga = cases
@@ -237,6 +241,7 @@ pub async fn world(db: TestDb) -> World {
     let app = api::router(ApiState {
         cases,
         store,
+        telemetry: telemetry.clone(),
         judge: Some(judge.notifier()),
         alerts: Some(alerts.clone()),
         // No writer takes commands here: a LOCATE_NOW is refused as not sent (422), as when
@@ -263,6 +268,7 @@ pub async fn world(db: TestDb) -> World {
         absence,
         alerts,
         store: store_for_tests,
+        telemetry,
         _judge: judge,
         _db: db,
     }
@@ -296,7 +302,7 @@ pub fn stored_frame(device: u64, seq: u32, at: i64, message: &Message) -> Observ
 /// Stores `frames` of `device` (each its seq, device time and message) as the ingest writer
 /// would, registering the device first if it is not yet.
 pub async fn store_frames(
-    store: &Store,
+    store: &Telemetry,
     device: u64,
     frames: &[(u32, i64, firmware_proto::Message)],
 ) {
@@ -339,7 +345,7 @@ pub async fn strap_opened(w: &World) {
         code: firmware_proto::EventCode::StrapOpened,
         value: 0,
     });
-    store_frames(&w.store, 1001, &[(1, now, message)]).await;
+    store_frames(&w.telemetry, 1001, &[(1, now, message)]).await;
 }
 
 /// Reads the feed until it holds `needle`, or `patience` passes; what it read.
@@ -426,13 +432,13 @@ impl World {
 /// (the device registered first if it is not yet).
 pub async fn tag_event(w: &World, seq: u32, code: EventCode) {
     let now = chrono::Utc::now().timestamp_millis();
-    w.store
+    w.telemetry
         .register_devices(&[(1001, DeviceKind::GpsTag, None)], now)
         .await
         .expect("registered");
     let message = Message::Event(Event { code, value: 0 });
     let row = stored_frame(1001, seq, now, &message);
-    w.store
+    w.telemetry
         .write_batch(&WriteBatch {
             observations: vec![row],
             devices: vec![DeviceUpdate {

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses part of this
 
 use cases::{Actor, AuditEntry, Cases, Issued, NewUnit, NewUser, Refusal, Role};
-use ingest::store::Store;
+use store::Store;
 
 pub const PASSWORD: &str = "correct horse battery";
 

@@ -1,54 +1,21 @@
 //! The device registry as stored: registered devices and their keys, the unknown devices that
 //! tried to talk to us, security events, and sequence gaps, for technicians to look at.
 
-use std::fmt;
-use std::str::FromStr;
-
 use firmware_proto::DeviceKey;
+pub use firmware_proto::DeviceKind;
 use serde::Serialize;
 use sqlx::Row;
+use store::{StoreError, WriteTx, db_id, unsigned_order, wire_id};
 
-use super::{Store, StoreError, db_id, unsigned_order, wire_id};
+use super::Telemetry;
 
-/// What a registered device is; it decides which frames it may send and how it is judged.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum DeviceKind {
-    GpsTag,
-    RfTag,
-    HomeUnit,
-}
-
-impl DeviceKind {
-    pub const ALL: [DeviceKind; 3] = [DeviceKind::GpsTag, DeviceKind::RfTag, DeviceKind::HomeUnit];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceKind::GpsTag => "gps-tag",
-            DeviceKind::RfTag => "rf-tag",
-            DeviceKind::HomeUnit => "home-unit",
-        }
-    }
-}
-
-impl fmt::Display for DeviceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl FromStr for DeviceKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        DeviceKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown device kind {s:?} (expected gps-tag, rf-tag or home-unit)")
-            })
-    }
+/// Why a device could not be registered.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("device {0} is already registered")]
+    Exists(u64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// A registered device. The key is never serialised: only whether there is one.
@@ -94,7 +61,7 @@ pub struct ForgottenUnknown {
 /// cut-off is found by walking the recency index from the newest end past the kept rows, so a
 /// batch costs at most that many index steps and the rows it lets go, however many ids were
 /// ever seen.
-pub(super) async fn forget_oldest_unknown(tx: &mut super::WriteTx) -> Result<(), StoreError> {
+pub(super) async fn forget_oldest_unknown(tx: &mut WriteTx) -> Result<(), StoreError> {
     let cut: Option<(i64, i64)> = sqlx::query_as(
         "SELECT last_seen_ms, id FROM unknown_devices
          ORDER BY last_seen_ms DESC, id DESC LIMIT 1 OFFSET $1",
@@ -148,10 +115,10 @@ const DEVICE_COLUMNS: &str = "id, kind, device_key, registered_at_ms, acked_thro
 
 fn device_from_row(row: &sqlx::any::AnyRow) -> Result<DeviceRecord, StoreError> {
     let id = wire_id(row.try_get("id")?);
-    let kind: String = row.try_get("kind")?;
-    let kind = kind
+    let name: String = row.try_get("kind")?;
+    let kind = name
         .parse()
-        .map_err(|e: String| StoreError::Corrupt(format!("device {id}: {e}")))?;
+        .map_err(|e| StoreError::Corrupt(format!("device {id}: {name:?}: {e}")))?;
     let key: Option<Vec<u8>> = row.try_get("device_key")?;
     let key = match key {
         None => None,
@@ -175,7 +142,7 @@ fn device_from_row(row: &sqlx::any::AnyRow) -> Result<DeviceRecord, StoreError> 
     })
 }
 
-impl Store {
+impl Telemetry {
     /// Register a device. Frames from a device are stored and acked only once it is registered.
     pub async fn register_device(
         &self,
@@ -183,13 +150,13 @@ impl Store {
         kind: DeviceKind,
         key: Option<DeviceKey>,
         now_ms: i64,
-    ) -> Result<DeviceRecord, StoreError> {
+    ) -> Result<DeviceRecord, RegisterError> {
         if self.register_devices(&[(id, kind, key)], now_ms).await? == 0 {
-            return Err(StoreError::DeviceExists(id));
+            return Err(RegisterError::Exists(id));
         }
         self.device(id)
             .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("device {id} vanished after insert")))
+            .ok_or_else(|| StoreError::Corrupt(format!("device {id} vanished after insert")).into())
     }
 
     /// Register many devices in one transaction, keeping any already registered as they are.
@@ -199,7 +166,7 @@ impl Store {
         devices: &[(u64, DeviceKind, Option<DeviceKey>)],
         now_ms: i64,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.store.begin_write().await?;
         let mut added = 0;
         for (id, kind, key) in devices {
             added += sqlx::query(
@@ -223,14 +190,14 @@ impl Store {
             "SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1"
         ))
         .bind(db_id(id))
-        .fetch_optional(self.pool())
+        .fetch_optional(self.store.pool())
         .await?;
         row.as_ref().map(device_from_row).transpose()
     }
 
     pub async fn devices(&self) -> Result<Vec<DeviceRecord>, StoreError> {
         let rows = sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY id"))
-            .fetch_all(self.pool())
+            .fetch_all(self.store.pool())
             .await?;
         let mut devices: Vec<DeviceRecord> =
             rows.iter().map(device_from_row).collect::<Result<_, _>>()?;
@@ -255,7 +222,7 @@ impl Store {
                      ORDER BY {high}, id LIMIT $1"
                 ))
                 .bind(limit)
-                .fetch_all(self.pool())
+                .fetch_all(self.store.pool())
                 .await?
             }
             Some(after) => {
@@ -268,7 +235,7 @@ impl Store {
                 .bind(i64::from(after < 0))
                 .bind(after)
                 .bind(limit)
-                .fetch_all(self.pool())
+                .fetch_all(self.store.pool())
                 .await?
             }
         };
@@ -289,7 +256,7 @@ impl Store {
     pub async fn unknown_devices_forgotten(&self) -> Result<ForgottenUnknown, StoreError> {
         let (ids, frames): (i64, i64) =
             sqlx::query_as("SELECT ids, frames FROM unknown_devices_forgotten WHERE id = 1")
-                .fetch_optional(self.pool())
+                .fetch_optional(self.store.pool())
                 .await?
                 .unwrap_or((0, 0));
         Ok(ForgottenUnknown { ids, frames })
@@ -301,7 +268,7 @@ impl Store {
              WHERE device_id = $1 ORDER BY at_ms, id",
         )
         .bind(db_id(device_id))
-        .fetch_all(self.pool())
+        .fetch_all(self.store.pool())
         .await?;
         rows.iter()
             .map(|row| {
@@ -322,7 +289,7 @@ impl Store {
              WHERE device_id = $1 ORDER BY first_seq",
         )
         .bind(db_id(device_id))
-        .fetch_all(self.pool())
+        .fetch_all(self.store.pool())
         .await?;
         rows.iter()
             .map(|row| {

@@ -11,7 +11,9 @@ use bytes::Bytes;
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Backend, SecurityEvent, SeqGap, Store, StoreError, WriteTx, db_id, wire_id};
+use store::{Backend, StoreError, WriteTx, db_id, wire_id};
+
+use super::{SecurityEvent, SeqGap, Telemetry};
 
 /// One accepted frame, ready to store.
 #[derive(Clone, Debug)]
@@ -215,29 +217,29 @@ async fn execute_in_chunks<T>(
     Ok(affected)
 }
 
-impl Store {
+impl Telemetry {
     /// Write a batch in one transaction. Returns only after the commit.
     pub async fn write_batch(&self, batch: &WriteBatch) -> Result<WriteOutcome, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.store.begin_write().await?;
         let inserted = match self.write_rows(&mut tx, batch).await {
             Ok(inserted) => inserted,
             Err(error) => {
                 if let StoreError::Sql(error) = &error {
-                    self.write_failed(error);
+                    self.store.write_failed(error);
                 }
                 return Err(error);
             }
         };
         tx.commit().await?;
         if inserted > 0 {
-            self.commits.send_modify(|n| *n = n.wrapping_add(1));
+            self.store.announce_commit();
         }
         Ok(WriteOutcome { inserted })
     }
 
     /// The batch's statements, in the caller's transaction; returns the observations inserted.
     async fn write_rows(&self, tx: &mut WriteTx, batch: &WriteBatch) -> Result<u64, StoreError> {
-        let backend = self.backend();
+        let backend = self.store.backend();
         let inserted = execute_in_chunks(
             tx,
             backend,
@@ -324,11 +326,11 @@ impl Store {
     /// Persist a device's downlink seq on its own, for a command sent between batches (ACKs
     /// persist theirs with the batch). False if the device is not registered.
     pub async fn set_down_seq(&self, id: u64, down_seq: u32) -> Result<bool, StoreError> {
-        let _turn = self.write_turn().await?;
+        let _turn = self.store.write_turn().await?;
         let updated = sqlx::query("UPDATE devices SET down_seq = $1 WHERE id = $2")
             .bind(i64::from(down_seq))
             .bind(db_id(id))
-            .execute(self.pool())
+            .execute(self.store.pool())
             .await?
             .rows_affected();
         Ok(updated > 0)
@@ -369,7 +371,7 @@ impl Store {
         let filter = if ids.is_empty() {
             String::new()
         } else {
-            let list = values_list(1, ids.len(), self.backend());
+            let list = values_list(1, ids.len(), self.store.backend());
             format!(" WHERE d.id IN {list}")
         };
         let devices_sql =
@@ -384,7 +386,7 @@ impl Store {
             devices_query = devices_query.bind(db_id(*id));
             ahead_query = ahead_query.bind(db_id(*id));
         }
-        for row in devices_query.fetch_all(self.pool()).await? {
+        for row in devices_query.fetch_all(self.store.pool()).await? {
             windows.insert(
                 wire_id(row.try_get("id")?),
                 DeviceWindowState {
@@ -394,7 +396,7 @@ impl Store {
                 },
             );
         }
-        for row in ahead_query.fetch_all(self.pool()).await? {
+        for row in ahead_query.fetch_all(self.store.pool()).await? {
             let id = wire_id(row.try_get("device_id")?);
             if let Some(window) = windows.get_mut(&id) {
                 window
@@ -430,14 +432,14 @@ impl Store {
         .bind(after_time)
         .bind(after_seq)
         .bind(i64::from(limit))
-        .fetch_all(self.pool())
+        .fetch_all(self.store.pool())
         .await?;
         rows.iter().map(stored).collect()
     }
 
     /// The column that numbers observations in commit order.
     fn row_column(&self) -> &'static str {
-        match self.backend() {
+        match self.store.backend() {
             Backend::Sqlite => "rowid",
             Backend::Postgres => "row_id",
         }
@@ -462,7 +464,7 @@ impl Store {
         ))
         .bind(after)
         .bind(i64::from(limit))
-        .fetch_all(self.pool())
+        .fetch_all(self.store.pool())
         .await?;
         let Some(&(through, _)) = heads.last() else {
             return Ok((None, Vec::new()));
@@ -479,7 +481,7 @@ impl Store {
             ))
             .bind(after)
             .bind(through)
-            .fetch_all(self.pool())
+            .fetch_all(self.store.pool())
             .await?;
             let mut out = Vec::with_capacity(chosen.len());
             for found in rows.iter().map(committed) {
@@ -495,7 +497,7 @@ impl Store {
         for size in chunk_sizes(chosen.len()) {
             let (chunk, tail) = rest.split_at(size);
             rest = tail;
-            let list = values_list(size, 1, self.backend());
+            let list = values_list(size, 1, self.store.backend());
             let sql = format!(
                 "SELECT {row} AS row_number, {SELECTED} FROM observations
                  WHERE {row} IN ({list}) ORDER BY {row}"
@@ -504,7 +506,12 @@ impl Store {
             for number in chunk {
                 query = query.bind(*number);
             }
-            for found in query.fetch_all(self.pool()).await?.iter().map(committed) {
+            for found in query
+                .fetch_all(self.store.pool())
+                .await?
+                .iter()
+                .map(committed)
+            {
                 out.push(found?);
             }
         }
@@ -531,7 +538,7 @@ impl Store {
         .bind(from_ms)
         .bind(after)
         .bind(through)
-        .fetch_all(self.pool())
+        .fetch_all(self.store.pool())
         .await?;
         rows.iter().map(committed).collect()
     }
@@ -550,7 +557,7 @@ impl Store {
         .bind(db_id(device_id))
         .bind(from_ms)
         .bind(to_ms)
-        .fetch_one(self.pool())
+        .fetch_one(self.store.pool())
         .await?
         .try_get("last")?;
         Ok(last)
@@ -561,7 +568,7 @@ impl Store {
         let row = self.row_column();
         let last: Option<i64> =
             sqlx::query(&format!("SELECT MAX({row}) AS last FROM observations"))
-                .fetch_one(self.pool())
+                .fetch_one(self.store.pool())
                 .await?
                 .try_get("last")?;
         Ok(last.unwrap_or(0))
@@ -581,7 +588,7 @@ impl Store {
         )
         .bind(db_id(device_id))
         .bind(i64::from(frame_type))
-        .fetch_optional(self.pool())
+        .fetch_optional(self.store.pool())
         .await?)
     }
 
@@ -590,11 +597,11 @@ impl Store {
         let count: i64 = match device_id {
             Some(id) => sqlx::query("SELECT COUNT(*) AS n FROM observations WHERE device_id = $1")
                 .bind(db_id(id))
-                .fetch_one(self.pool())
+                .fetch_one(self.store.pool())
                 .await?
                 .try_get("n")?,
             None => sqlx::query("SELECT COUNT(*) AS n FROM observations")
-                .fetch_one(self.pool())
+                .fetch_one(self.store.pool())
                 .await?
                 .try_get("n")?,
         };

@@ -12,11 +12,14 @@ use bytes::Bytes;
 use cases::{
     Actor, Cases, NewClient, NewInventoryDevice, NewOrder, NewUnit, NewUser, OrderTerms, Role,
 };
+use firmware_proto::DeviceKind;
 use firmware_proto::{Coord, Flags, Header, Location, LocationSource, Message};
-use ingest::store::{DeviceKind, DeviceUpdate, ObservationRow, Store, WriteBatch};
-use judge::{EpisodeState, Judge, JudgeOptions, ManualClock, StoredEpisode};
+use ingest::store::{DeviceUpdate, ObservationRow, Telemetry, WriteBatch};
+use judge::{EpisodeState, Judge, JudgeOptions, StoredEpisode};
 use rules::memory::MemoryJudge;
 use rules::{Episode, Span, Timestamp};
+use store::ManualClock;
+use store::Store;
 
 pub const TAG: u64 = 1001;
 
@@ -148,7 +151,9 @@ pub async fn world(store: Store) -> World {
         )
         .await
         .expect("tag fitted");
-    store
+    Telemetry::open(store.clone())
+        .await
+        .expect("telemetry")
         .register_device(TAG, DeviceKind::GpsTag, None, 0)
         .await
         .expect("registered with ingest");
@@ -257,6 +262,7 @@ pub fn evening() -> Vec<ObservationRow> {
 
 /// Commits rows in batches of ten, with the tag's last-seen time, as the writer does.
 pub async fn write(store: &Store, rows: &[ObservationRow]) {
+    let telemetry = Telemetry::open(store.clone()).await.expect("telemetry");
     for chunk in rows.chunks(10) {
         let last_seen = chunk.iter().map(|r| r.received_at_ms).max().unwrap_or(0);
         let batch = WriteBatch {
@@ -272,7 +278,7 @@ pub async fn write(store: &Store, rows: &[ObservationRow]) {
             }],
             ..WriteBatch::default()
         };
-        store.write_batch(&batch).await.expect("committed");
+        telemetry.write_batch(&batch).await.expect("committed");
     }
 }
 
