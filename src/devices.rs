@@ -1,16 +1,18 @@
 //! `sargs devices`: register devices and see which ones the engine knows and which it does not.
 
 use anyhow::bail;
+use cases::{Actor, NewInventoryDevice};
 use clap::Subcommand;
 use firmware_proto::DeviceKind;
-use ingest::store::{Telemetry, UNKNOWN_DEVICES_KEPT};
+use ingest::store::{Telemetry, UNKNOWN_DEVICES_KEPT, register_in};
 
 use crate::decode::{parse_key, rfc3339_ms};
 use crate::simulate::SimDevice;
 
 #[derive(Subcommand, Debug)]
 pub enum DevicesCommand {
-    /// Register a device so that its frames are stored and acknowledged
+    /// Add a device to the inventory and register it, so that its frames are stored and
+    /// acknowledged: one step, as through the API
     Add {
         /// The device id (decimal, as in the frames; never 0)
         #[arg(long)]
@@ -21,6 +23,15 @@ pub enum DevicesCommand {
         /// The device's 32-byte MAC key in hex; a device with a key must MAC every frame
         #[arg(long, value_name = "HEX")]
         key: Option<String>,
+        /// The serial number on the device's case (default: its id)
+        #[arg(long)]
+        serial: Option<String>,
+        /// The model, as the console shows it
+        #[arg(long, default_value = "not recorded")]
+        model: String,
+        /// The firmware version, where it can be read
+        #[arg(long)]
+        firmware: Option<String>,
     },
     /// List registered devices
     List {
@@ -52,17 +63,39 @@ fn now_ms() -> i64 {
 
 pub async fn run(store: &Telemetry, command: DevicesCommand) -> anyhow::Result<()> {
     match command {
-        DevicesCommand::Add { id, kind, key } => {
+        DevicesCommand::Add {
+            id,
+            kind,
+            key,
+            serial,
+            model,
+            firmware,
+        } => {
             if id == 0 {
                 bail!("device id 0 is invalid (PROTOCOL.md: never 0)");
             }
             let key = key.as_deref().map(parse_key).transpose()?;
-            let device = store.register_device(id, kind, key, now_ms()).await?;
+            if store.device(id).await?.is_some() {
+                bail!("device {id} is already registered");
+            }
+            let cases = cases::Cases::open(store.store().clone()).await?;
+            let new = NewInventoryDevice {
+                device_id: id,
+                serial: serial.unwrap_or_else(|| id.to_string()),
+                kind,
+                model,
+                firmware,
+            };
+            let registration = [(id, kind, key)];
+            cases
+                .add_inventory_device(&Actor::system("sargs devices add"), &new, async |conn| {
+                    register_in(conn, &registration, now_ms()).await.map(drop)
+                })
+                .await?;
             println!(
-                "registered device {} ({}, {})",
-                device.id,
-                device.kind,
-                if device.has_key { "with key" } else { "no key" }
+                "registered device {id} ({kind}, {}); in the inventory as serial {:?}",
+                if key.is_some() { "with key" } else { "no key" },
+                new.serial
             );
         }
         DevicesCommand::List { json } => {

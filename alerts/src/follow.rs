@@ -168,12 +168,10 @@ async fn apply(
     else {
         return Ok(());
     };
-    let (officer_id, unit_id): (Option<i64>, Option<i64>) =
-        sqlx::query_as("SELECT officer_id, unit_id FROM clients WHERE id = $1")
-            .bind(episode.client_id)
-            .fetch_optional(&mut **tx)
-            .await?
-            .unwrap_or((None, None));
+    let cases::lookups::Carers {
+        officer_id,
+        unit_id,
+    } = cases::lookups::carers(&mut **tx, episode.client_id).await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO alerts (client_id, order_id, officer_id, unit_id, condition_ref, kind,
             severity, state, episode_state, start_ms, end_ms, raised_ms, updated_ms, level,

@@ -160,31 +160,13 @@ pub(crate) async fn recipients(
     level: u8,
     config: &AlertsConfig,
 ) -> Result<BTreeSet<i64>, AlertsError> {
-    let ids: Vec<(i64,)> = match level {
-        0 => {
-            sqlx::query_as("SELECT id FROM users WHERE id = $1 AND disabled = 0")
-                .bind(alert.officer_id)
-                .fetch_all(&mut **tx)
-                .await?
-        }
-        1 => {
-            sqlx::query_as(
-                "SELECT id FROM users WHERE role = 'supervisor' AND disabled = 0
-               AND (unit_id = $1 OR unit_id = (SELECT parent_id FROM units WHERE id = $1))",
-            )
-            .bind(alert.unit_id)
-            .fetch_all(&mut **tx)
-            .await?
-        }
+    let ids = match level {
+        0 => Vec::from_iter(cases::lookups::active_user(&mut **tx, alert.officer_id).await?),
+        1 => cases::lookups::unit_supervisors(&mut **tx, alert.unit_id).await?,
         _ => {
             let mut ids = Vec::new();
             for lead in &config.duty_leads {
-                let id: Option<(i64,)> =
-                    sqlx::query_as("SELECT id FROM users WHERE username = $1 AND disabled = 0")
-                        .bind(lead)
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                match id {
+                match cases::lookups::active_user_named(&mut **tx, lead).await? {
                     Some(id) => ids.push(id),
                     None => tracing::warn!(username = %lead, "a duty lead is not an active user"),
                 }
@@ -192,7 +174,7 @@ pub(crate) async fn recipients(
             ids
         }
     };
-    Ok(ids.into_iter().map(|(id,)| id).collect())
+    Ok(ids.into_iter().collect())
 }
 
 /// Which outbox channels are in use: notifications for a channel that is not configured are
@@ -267,23 +249,7 @@ where
     if let ConditionRef::Device { device } = &alert.condition {
         return Ok(Some(*device));
     }
-    order_tag(db, alert.order_id).await
-}
-
-/// The tag fitted under an order now, if any.
-pub async fn order_tag<'e, E>(db: E, order_id: i64) -> Result<Option<u64>, AlertsError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let row: Option<(i64,)> = sqlx::query_as(
-        "SELECT a.device_id FROM assignments a JOIN inventory i ON i.device_id = a.device_id
-         WHERE a.order_id = $1 AND a.removed_ms IS NULL AND i.kind IN ('gps-tag', 'rf-tag')
-         ORDER BY a.installed_ms DESC LIMIT 1",
-    )
-    .bind(order_id)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|(id,)| store::wire_id(id)))
+    Ok(cases::lookups::fitted_tag(db, alert.order_id).await?)
 }
 
 /// One notification to store.

@@ -50,10 +50,7 @@ impl Reminders {
         if until <= from {
             return Ok(0);
         }
-        let orders: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT id, policy_revision FROM orders WHERE status = 'active'")
-                .fetch_all(store.pool())
-                .await?;
+        let orders = cases::lookups::active_order_revisions(store.pool()).await?;
         self.plans
             .retain(|id, _| orders.iter().any(|(o, _)| o == id));
         let mut due = Vec::new();
@@ -85,7 +82,7 @@ impl Reminders {
         let mut tx = cases.write().await?;
         let mut stored = 0;
         for (order, start) in due {
-            let Some(device) = notify::order_tag(&mut *tx, order).await? else {
+            let Some(device) = cases::lookups::fitted_tag(&mut *tx, order).await? else {
                 continue;
             };
             let address = device.to_string();

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Json};
 use cases::{DeviceStatus, InventoryChange, NewInventoryDevice, Role};
 use firmware_proto::{FrameType, HeartbeatStatus};
+use ingest::store::register_in;
 use rules::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,10 @@ pub async fn create_device(
             Some(bytes.ok_or_else(|| ApiError::invalid("key", "must be 64 hex digits"))?)
         }
     };
+    // Into the inventory and registered with the frame path in one transaction. A device
+    // registered before (by an older `sargs devices add`) keeps its registration and key.
+    let registration = [(new.device_id, new.kind, key)];
+    let now = chrono::Utc::now().timestamp_millis();
     let device = state
         .cases
         .add_inventory_device(
@@ -143,14 +148,7 @@ pub async fn create_device(
                 model: new.model,
                 firmware: new.firmware,
             },
-        )
-        .await?;
-    // A device registered before (by `sargs devices add`) keeps its registration and key.
-    state
-        .telemetry
-        .register_devices(
-            &[(new.device_id, new.kind, key)],
-            chrono::Utc::now().timestamp_millis(),
+            async |conn| register_in(conn, &registration, now).await.map(drop),
         )
         .await?;
     created(device)

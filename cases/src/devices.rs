@@ -8,7 +8,8 @@
 use firmware_proto::DeviceKind;
 use rules::Timestamp;
 use serde::{Deserialize, Serialize};
-use store::{db_id, wire_id};
+use sqlx::AnyConnection;
+use store::{StoreError, db_id, wire_id};
 
 use crate::actor::Actor;
 use crate::audit::AuditAction;
@@ -110,11 +111,19 @@ impl Assignment {
 }
 
 impl Cases {
-    pub async fn add_inventory_device(
+    /// Adds a device to the inventory and, in the same transaction, `link` registers it with the
+    /// frame path (its kind and key in ingest's tables): a device is in both or in neither.
+    /// The registry is the cases'; the frame path's own table is ingest's, written by `link`
+    /// on this transaction's connection, so that the crates stay apart and the step is one.
+    pub async fn add_inventory_device<L>(
         &self,
         actor: &Actor,
         new: &NewInventoryDevice,
-    ) -> Result<InventoryDevice, CasesError> {
+        link: L,
+    ) -> Result<InventoryDevice, CasesError>
+    where
+        L: AsyncFnOnce(&mut AnyConnection) -> Result<(), StoreError>,
+    {
         let mut errors = Vec::new();
         if new.device_id == 0 {
             errors.push(FieldError::new("device_id", "0 is not a device"));
@@ -153,6 +162,7 @@ impl Cases {
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
+        link(&mut tx).await?;
         let subject = format!("device/{}", new.device_id);
         tx.commit(AuditAction::Create, &subject, "").await?;
         self.inventory_device(new.device_id).await

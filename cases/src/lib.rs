@@ -19,6 +19,7 @@ mod clients;
 mod devices;
 mod error;
 mod in_force;
+pub mod lookups;
 mod notes;
 mod orders;
 mod password;

@@ -337,6 +337,7 @@ mod tests {
                         model: "a phone".into(),
                         firmware: None,
                     },
+                    async |_| Ok(()),
                 )
                 .await
                 .expect("a device without firmware");

@@ -84,6 +84,7 @@ async fn add_devices(cases: &Cases, devices: &[(u64, &str, DeviceKind)]) {
                     model: "X1".into(),
                     firmware: Some("1.0".into()),
                 },
+                async |_| Ok(()),
             )
             .await
             .expect("inventory");
@@ -487,6 +488,7 @@ async fn bad_requests_name_the_field_and_write_nothing() {
                     model: "X1".into(),
                     firmware: Some("1.0".into()),
                 },
+                async |_| Ok(()),
             )
             .await
             .expect("inventory");
@@ -501,7 +503,8 @@ async fn bad_requests_name_the_field_and_write_nothing() {
                             kind: DeviceKind::GpsTag,
                             model: "X1".into(),
                             firmware: Some("1.0".into())
-                        }
+                        },
+                        async |_| Ok(()),
                     )
                     .await
             ),

@@ -18,6 +18,8 @@ pub(crate) fn range<T>(start: *const T, bytes: usize) {
 }
 
 #[inline]
+// The one unsafe block of the workspace (`unsafe_code` is denied everywhere else).
+#[allow(unsafe_code)]
 fn line(at: *const u8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: PREFETCHT0 is a hint that never faults and has no architectural effect, whatever

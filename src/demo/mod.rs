@@ -73,12 +73,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         map_tiles: None,
     })
     .await?;
-    let cases = cases::Cases::open(running.store.clone()).await?;
-    let night = seed::last_night();
-    let seeded = seed::seed(&cases, night).await?;
     let script = data_dir.join("last-night.toml");
+    let night = seed::last_night();
     std::fs::write(&script, seed::script(night))?;
-    wait_in_force(&cases, &running, &seeded.orders).await?;
     // Long enough to mean "until Ctrl-C".
     let duration = if args.duration == 0 {
         10 * 365 * 86_400
@@ -97,6 +94,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     .args;
     let fleet = crate::simulate::fleet(&sim)?;
     let registered = crate::devices::register_fleet(&running.telemetry, &fleet).await?;
+    // The fleet first, with its keys: the seeded clients' tags are in it, and adding them to
+    // the inventory keeps their registration.
+    let cases = cases::Cases::open(running.store.clone()).await?;
+    let seeded = seed::seed(&cases, night).await?;
+    wait_in_force(&cases, &running, &seeded.orders).await?;
     println!("sargs demo");
     println!("  data:      {}", data_dir.display());
     println!("  mqtt:      {}", running.mqtt);

@@ -10,6 +10,7 @@ use cases::{
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use firmware_proto::DeviceKind;
+use ingest::store::register_in;
 use rules::Timestamp;
 use serde_json::json;
 
@@ -210,6 +211,12 @@ pub async fn seed(cases: &Cases, night: DateTime<Utc>) -> anyhow::Result<Seeded>
                     kind: DeviceKind::GpsTag,
                     model: "X1".into(),
                     firmware: Some("1.4.2".into()),
+                },
+                async |conn| {
+                    let tag = [(h.tag, DeviceKind::GpsTag, None)];
+                    register_in(conn, &tag, Timestamp::from_utc(starts).0)
+                        .await
+                        .map(drop)
                 },
             )
             .await?;

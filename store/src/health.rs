@@ -43,6 +43,7 @@ impl StorageFault {
         }
     }
 
+    /// Every fault, for the metrics that count each.
     pub const ALL: [StorageFault; 6] = [
         StorageFault::Full,
         StorageFault::ReadOnly,
@@ -98,8 +99,11 @@ pub enum StorageState {
     Accepting,
     /// Writes fail: since when (UTC, ms) and why; `detail` is the database's own words.
     Refusing {
+        /// What kind of refusal.
         fault: StorageFault,
+        /// Since when.
         since_ms: i64,
+        /// The database's own words.
         detail: String,
     },
 }

@@ -12,6 +12,7 @@ pub fn unsigned_order(column: &str) -> String {
     format!("CASE WHEN {column} < 0 THEN 1 ELSE 0 END")
 }
 
+/// A device id as stored, back as the wire's unsigned number (the inverse of [`db_id`]).
 pub fn wire_id(id: i64) -> u64 {
     u64::from_ne_bytes(id.to_ne_bytes())
 }

@@ -11,6 +11,8 @@
 //! Device ids are `u64` on the wire and `BIGINT` in the database: they are stored bit-for-bit
 //! as `i64` (see [`db_id`] / [`wire_id`]).
 
+#![warn(missing_docs)]
+
 mod checkpoint;
 pub mod clock;
 mod health;
@@ -38,35 +40,54 @@ pub use ids::{db_id, unsigned_order, wire_id};
 /// Which database a `Store` talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
+    /// A SQLite file: the embedded default.
     Sqlite,
+    /// A PostgreSQL server: production.
     Postgres,
 }
 
 /// Where the data lives: a SQLite file in a data directory (the embedded default), or a database URL.
 #[derive(Clone, Debug)]
 pub enum StoreLocation {
+    /// A directory holding the SQLite file ([`SQLITE_FILE`]), created if need be.
     DataDir(PathBuf),
+    /// A `sqlite://` or `postgres://` URL.
     Url(String),
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why the store could not be opened or could not do what was asked.
 pub enum StoreError {
+    /// The data directory could not be created.
     #[error("cannot create data directory {path}: {source}")]
     DataDir {
+        /// The directory.
         path: PathBuf,
+        /// Why not.
         source: std::io::Error,
     },
     #[error("unsupported database URL (expected sqlite:// or postgres://): {0}")]
+    /// A URL of another database than SQLite or PostgreSQL.
     UnsupportedUrl(String),
     #[error("cannot open database {target}: {source}")]
-    Connect { target: String, source: sqlx::Error },
+    /// The database could not be opened.
+    Connect {
+        /// The file or URL, without any password.
+        target: String,
+        /// Why.
+        source: sqlx::Error,
+    },
     #[error("database error: {0}")]
+    /// A statement failed.
     Sql(#[from] sqlx::Error),
     #[error("stored value is invalid: {0}")]
+    /// A stored value is not one the code ever writes.
     Corrupt(String),
     #[error("the database is busy: no turn to write within {0:?}")]
+    /// This process's writers held the write turn too long.
     Busy(Duration),
     #[error("the database did not answer within {0:?}")]
+    /// The database did not answer in time.
     NoAnswer(Duration),
 }
 
@@ -135,6 +156,8 @@ pub struct WriteTx {
 type AnyTransactions = <Any as Database>::TransactionManager;
 
 impl WriteTx {
+    /// Commits, noting the outcome in the storage's health; a connection whose COMMIT failed
+    /// is closed, never reused.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
         let committed = AnyTransactions::commit(&mut self.conn).await;
         self.open = false;
@@ -367,6 +390,7 @@ impl Store {
         self.commits.send_modify(|n| *n = n.wrapping_add(1));
     }
 
+    /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -376,6 +400,7 @@ impl Store {
         &self.pool
     }
 
+    /// Closes every connection: the service is stopping.
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -14,7 +14,9 @@ pub const TEST_DATABASE_URL: &str = "SARGS_TEST_DATABASE_URL";
 
 /// A database for one test; the SQLite directory lives as long as this value.
 pub struct TestDb {
+    /// "sqlite" or "postgres", for assertion messages.
     pub name: &'static str,
+    /// Where to open it.
     pub location: StoreLocation,
     _dir: Option<tempfile::TempDir>,
 }

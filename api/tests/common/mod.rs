@@ -166,6 +166,10 @@ pub async fn world(db: TestDb) -> World {
                     model: "X1".into(),
                     firmware: Some("1.0".into()),
                 },
+                async |conn| {
+                    let device = [(id, DeviceKind::GpsTag, None)];
+                    ingest::store::register_in(conn, &device, 0).await.map(drop)
+                },
             )
             .await
             .expect("device");

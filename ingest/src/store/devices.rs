@@ -4,7 +4,7 @@
 use firmware_proto::DeviceKey;
 pub use firmware_proto::DeviceKind;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 use store::{StoreError, WriteTx, db_id, unsigned_order, wire_id};
 
 use super::Telemetry;
@@ -142,6 +142,31 @@ fn device_from_row(row: &sqlx::any::AnyRow) -> Result<DeviceRecord, StoreError> 
     })
 }
 
+/// Registers devices with the frame path inside a transaction of the caller's: the cases add a
+/// device to their inventory and register it here in one step. Devices already registered keep
+/// their registration and key. Returns how many were new.
+pub async fn register_in(
+    conn: &mut AnyConnection,
+    devices: &[(u64, DeviceKind, Option<DeviceKey>)],
+    now_ms: i64,
+) -> Result<u64, StoreError> {
+    let mut added = 0;
+    for (id, kind, key) in devices {
+        added += sqlx::query(
+            "INSERT INTO devices (id, kind, device_key, registered_at_ms) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(db_id(*id))
+        .bind(kind.as_str())
+        .bind(key.map(|k| k.to_vec()))
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    }
+    Ok(added)
+}
+
 impl Telemetry {
     /// Register a device. Frames from a device are stored and acked only once it is registered.
     pub async fn register_device(
@@ -167,20 +192,7 @@ impl Telemetry {
         now_ms: i64,
     ) -> Result<u64, StoreError> {
         let mut tx = self.store.begin_write().await?;
-        let mut added = 0;
-        for (id, kind, key) in devices {
-            added += sqlx::query(
-                "INSERT INTO devices (id, kind, device_key, registered_at_ms) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(db_id(*id))
-            .bind(kind.as_str())
-            .bind(key.map(|k| k.to_vec()))
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        }
+        let added = register_in(&mut tx, devices, now_ms).await?;
         tx.commit().await?;
         Ok(added)
     }

@@ -13,7 +13,7 @@ use store::{Store, StoreError};
 
 pub use devices::{
     DeviceKind, DeviceRecord, ForgottenUnknown, RegisterError, SecurityEvent, SeqGap,
-    UNKNOWN_DEVICES_KEPT, UnknownDevice,
+    UNKNOWN_DEVICES_KEPT, UnknownDevice, register_in,
 };
 pub use observations::{
     CommittedObservation, DeviceUpdate, DeviceWindowState, ObservationRow, StoredObservation,

@@ -75,6 +75,8 @@ pub fn terms(curfew_start: &str) -> OrderTerms {
 /// A unit, an officer, a client living at Brīvības iela 1, an order (curfew from 22:00) and a
 /// GPS tag fitted; the tag is registered with ingest too.
 pub async fn world(store: Store) -> World {
+    // Ingest's tables first: the tag is registered with the frame path as it is added.
+    Telemetry::open(store.clone()).await.expect("telemetry");
     let cases = Cases::open(store.clone()).await.expect("cases open");
     let sys = Actor::system("judge test");
     let unit = cases
@@ -138,9 +140,13 @@ pub async fn world(store: Store) -> World {
                 model: "X1".into(),
                 firmware: Some("1.0".into()),
             },
+            async |conn| {
+                let tag = [(TAG, DeviceKind::GpsTag, None)];
+                ingest::store::register_in(conn, &tag, 0).await.map(drop)
+            },
         )
         .await
-        .expect("inventory");
+        .expect("inventory and registration");
     cases
         .fit_device(
             &Actor::user(&officer, "judge test"),
@@ -151,12 +157,6 @@ pub async fn world(store: Store) -> World {
         )
         .await
         .expect("tag fitted");
-    Telemetry::open(store.clone())
-        .await
-        .expect("telemetry")
-        .register_device(TAG, DeviceKind::GpsTag, None, 0)
-        .await
-        .expect("registered with ingest");
     World {
         store,
         cases,
