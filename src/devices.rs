@@ -7,7 +7,7 @@ use firmware_proto::DeviceKind;
 use ingest::store::{Telemetry, UNKNOWN_DEVICES_KEPT, register_in};
 
 use crate::decode::{parse_key, rfc3339_ms};
-use crate::simulate::SimDevice;
+use sim::SimDevice;
 
 #[derive(Subcommand, Debug)]
 pub enum DevicesCommand {

@@ -10,7 +10,6 @@ mod export;
 mod http;
 mod report;
 mod serve;
-mod simulate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,7 +44,7 @@ enum Command {
     /// Drive a fleet of simulated devices against a running service
     Simulate {
         #[command(flatten)]
-        args: simulate::SimulateArgs,
+        args: sim::SimulateArgs,
         /// Register the simulated fleet in storage first (devices already registered are kept)
         #[arg(long)]
         register: bool,
@@ -168,12 +167,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             if register {
                 let telemetry = open_telemetry(&storage, &file).await?;
-                let added = devices::register_fleet(&telemetry, &simulate::fleet(&args)?).await?;
+                let added = devices::register_fleet(&telemetry, &sim::fleet(&args)?).await?;
                 eprintln!("registered {added} simulated devices");
                 telemetry.store().close().await;
             }
-            let stats = std::sync::Arc::new(simulate::SimStats::default());
-            let report = simulate::run(&args, stats).await?;
+            let stats = std::sync::Arc::new(sim::SimStats::default());
+            let report = sim::run(&args, stats).await?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

@@ -18,7 +18,7 @@ use ingest::writer::WriterOptions;
 use store::StoreLocation;
 
 use crate::config::{DEFAULT_HTTP, DEFAULT_MQTT_LISTEN, MqttMode, ServeConfig};
-use crate::simulate::{SimStats, SimulateArgs};
+use sim::{SimStats, SimulateArgs};
 
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
@@ -92,7 +92,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         format!("--script={}", script.display()),
     ])?
     .args;
-    let fleet = crate::simulate::fleet(&sim)?;
+    let fleet = sim::fleet(&sim)?;
     let registered = crate::devices::register_fleet(&running.telemetry, &fleet).await?;
     // The fleet first, with its keys: the seeded clients' tags are in it, and adding them to
     // the inventory keeps their registration.
@@ -131,7 +131,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let stats = Arc::new(SimStats::default());
     let mut simulation = tokio::spawn({
         let stats = stats.clone();
-        async move { crate::simulate::run(&sim, stats).await }
+        async move { sim::run(&sim, stats).await }
     });
     let mut ticker = tokio::time::interval(Duration::from_secs(2));
     let mut last_stored = 0;
@@ -166,7 +166,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             result = &mut simulation => break result.map_err(anyhow::Error::from).and_then(|r| r),
             _ = stop.wait() => {
                 simulation.abort();
-                break Ok(crate::simulate::SimReport::default());
+                break Ok(sim::SimReport::default());
             }
         }
     };

@@ -420,7 +420,7 @@ fn normal_pair(rng: &mut ChaCha8Rng) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::simulate::fleet::{members, model};
+    use crate::fleet::{members, model};
 
     const START: u64 = 1_767_225_600_000;
 

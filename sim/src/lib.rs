@@ -1,4 +1,4 @@
-//! `sargs simulate`: a fleet of virtual ankle tags and home units that drives the engine exactly
+//! The fleet simulator (`sargs simulate`): a fleet of virtual ankle tags and home units that drives the engine exactly
 //! as real devices would, through `firmware_proto::DeviceSession`, over MQTT or a serial line.
 //!
 //! It is the load generator of the benchmarks and the driver of the end-to-end tests, so it is

@@ -412,7 +412,7 @@ mod tests {
     use firmware_proto::{Ack, Flags, FrameType, Header, decode, encode_to_vec, verify_mac};
 
     use super::*;
-    use crate::simulate::fleet::members;
+    use crate::fleet::members;
     use firmware_proto::DeviceKind;
 
     const START: u64 = 1_767_225_600_000;
