@@ -78,6 +78,8 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
         store.clone(),
         JudgeOptions {
             follower: Some(follower.clone()),
+            // Wakes on every change the API makes through these case records.
+            cases: Some(cases.clone()),
             ..JudgeOptions::default()
         },
     )
@@ -131,7 +133,6 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
         api::ApiState {
             cases,
             store: store.clone(),
-            judge: Some(judge.notifier()),
             alerts: Some(alerts.clone()),
             downlink: Some(ingest.downlink()),
             secure_cookies: config.secure_cookies,
