@@ -187,7 +187,9 @@ async fn fittings_on(
     conn: &mut sqlx::AnyConnection,
     order: i64,
 ) -> Result<Vec<Fitting>, CasesError> {
-    let rows: Vec<(i64, String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
+    /// Device, inventory kind, address, installed, removed.
+    type Row = (i64, String, Option<String>, i64, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT a.device_id, i.kind, a.address, a.installed_ms, a.removed_ms FROM assignments a
          JOIN inventory i ON i.device_id = a.device_id
          WHERE a.order_id = $1 ORDER BY a.installed_ms, a.id",
