@@ -3,7 +3,10 @@
 //! Units and users with roles; probation clients with their addresses and supervising officer;
 //! court orders, versioned (a variation is a new revision, and the monitoring policy the rules
 //! engine judges by carries it); victims for proximity conditions; the device inventory and
-//! which order a device is fitted for; officers' notes and authorised absences. Everything is
+//! which order a device is fitted for; officers' notes and authorised absences; and from them,
+//! an order's monitoring policy over time ([`Cases::policy_history`]), the one the judge judges
+//! by and the court summary shows, with a watch that moves on whenever a committed change
+//! alters a policy ([`Cases::watch_policies`]). Everything is
 //! stored in the same database as the telemetry ([`ingest::store::Store`]), on SQLite or
 //! PostgreSQL, each change in one transaction; bad input is an [`CasesError::Invalid`] naming
 //! the field and the reason, a request the records' present state refuses (a name taken, a
@@ -45,7 +48,6 @@ pub use in_force::ActiveOrder;
 pub use notes::{Absence, NewAbsence, NewNote, Note};
 pub use orders::{NewOrder, Order, OrderFilter, OrderRevision};
 pub use password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
-pub use policy::policy_addresses;
 pub use signin::{LOCKOUT_MS, MAX_FAILURES, Refusal};
 pub use terms::{LegalBasis, Obligation, OrderProximity, OrderStatus, OrderTerms};
 pub use units::{NewUnit, Unit, UnitChange};

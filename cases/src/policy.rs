@@ -2,9 +2,10 @@
 //! compiled against the client's addresses, the devices fitted and the victims' devices, with
 //! the authorised absences. The writes that change what the policy would be check here that it
 //! still compiles (an order's terms, a client's new addresses) and move the order's policy
-//! revision on (`bump_policy`: a fitting, an absence, a victim's new device). Kept below the
-//! records that call it; the policy in force now, which reads those records, is
-//! crate::in_force.
+//! revision on (`bump_policy`: a fitting, an absence, a victim's new device), marking the change
+//! as one that wakes the judge on commit. Kept below the records that call it; the policy over
+//! time, which reads those records, is crate::history (and the one in force now,
+//! crate::in_force).
 
 use ingest::store::wire_id;
 use rules::DeviceId;
@@ -106,8 +107,8 @@ pub(crate) async fn client_addresses(
 }
 
 /// The client's addresses as the rules engine knows them, each with the home unit that stands
-/// there (`home_unit` of the address's id), for the judge's policy and the report's alike.
-pub fn policy_addresses(
+/// there (`home_unit` of the address's id).
+fn policy_addresses(
     addresses: &[ClientAddress],
     home_unit: impl Fn(&str) -> Option<DeviceId>,
 ) -> Vec<Address> {
