@@ -84,6 +84,8 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
         store.clone(),
         JudgeOptions {
             follower: Some(follower.clone()),
+            // Wakes on every change the API makes through these case records.
+            cases: Some(cases.clone()),
             ..JudgeOptions::default()
         },
     )
@@ -138,7 +140,6 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
             cases,
             store: store.clone(),
             telemetry: telemetry.clone(),
-            judge: Some(judge.notifier()),
             alerts: Some(alerts.clone()),
             downlink: Some(ingest.downlink()),
             secure_cookies: config.secure_cookies,

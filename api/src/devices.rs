@@ -272,7 +272,6 @@ pub async fn fit(
             }
             other => other.into(),
         })?;
-    state.policy_changed(fitted.order_id);
     created(fitted)
 }
 
@@ -293,13 +292,6 @@ pub async fn remove(
     PathParam(id): PathParam<u64>,
     Body(r): Body<Removal>,
 ) -> Answer {
-    let fitted_under = state
-        .cases
-        .device_assignments(id)
-        .await?
-        .into_iter()
-        .find(|a| a.removed.is_none())
-        .map(|a| a.order_id);
     state
         .cases
         .remove_device(
@@ -309,9 +301,6 @@ pub async fn remove(
             r.status.unwrap_or(DeviceStatus::InStock),
         )
         .await?;
-    if let Some(order) = fitted_under {
-        state.policy_changed(order);
-    }
     Ok(Json(state.cases.inventory_device(id).await?).into_response())
 }
 

@@ -37,8 +37,6 @@ pub struct ApiState {
     pub store: Store,
     /// Ingest's tables: devices as the frame path knows them, their observations.
     pub telemetry: ingest::store::Telemetry,
-    /// The live judge, told of every change to what an order makes it judge.
-    pub judge: Option<judge::PolicyNotifier>,
     /// The alerts, for the people's transitions and the live feed.
     pub alerts: Option<std::sync::Arc<::alerts::Alerts>>,
     /// Commands to devices (LOCATE_NOW on an operator's request).
@@ -47,31 +45,6 @@ pub struct ApiState {
     pub secure_cookies: bool,
     /// Sign-ins per client address and per user name, shared by every clone of the state.
     pub sign_in: std::sync::Arc<SignInLimiter>,
-}
-
-impl ApiState {
-    /// An order's policy changed (terms, status, devices, absences, the client's addresses).
-    fn policy_changed(&self, order_id: i64) {
-        if let Some(judge) = &self.judge {
-            judge.policy_changed(order_id);
-        }
-    }
-
-    /// The active orders a filter finds changed (a client's addresses, a victim's device).
-    async fn active_orders_changed(&self, mut filter: cases::OrderFilter) -> Result<(), ApiError> {
-        filter.status = Some(cases::OrderStatus::Active);
-        let mut after = 0;
-        loop {
-            let page = self.cases.orders(&filter, after, 500).await?;
-            let Some(last) = page.last() else {
-                return Ok(());
-            };
-            after = last.id;
-            for order in &page {
-                self.policy_changed(order.id);
-            }
-        }
-    }
 }
 
 /// The API's routes, the OpenAPI document at `/api/v1/openapi.json` and interactive docs at

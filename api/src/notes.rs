@@ -81,7 +81,6 @@ pub async fn create_absence(
         other => other?,
     };
     let absence = state.cases.add_absence(&caller.actor, &new).await?;
-    state.policy_changed(new.order_id);
     created(absence)
 }
 
@@ -94,6 +93,5 @@ pub async fn cancel_absence(
     let order = state.cases.absence_order(id).await?;
     access::order_by_id(&state, &caller.actor, order).await?;
     let absence = state.cases.cancel_absence(&caller.actor, id).await?;
-    state.policy_changed(order);
     Ok(Json(absence).into_response())
 }

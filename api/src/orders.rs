@@ -81,7 +81,6 @@ pub async fn create_order(
     }
     access::victims_named(&state, &caller.actor, &new.terms).await?;
     let order = state.cases.create_order(&caller.actor, &new).await?;
-    state.policy_changed(order.id);
     created(order)
 }
 
@@ -134,7 +133,6 @@ pub async fn vary_order(
         .cases
         .vary_order(&caller.actor, id, &v.terms, &v.reason)
         .await?;
-    state.policy_changed(id);
     created(order)
 }
 
@@ -156,7 +154,6 @@ pub async fn set_status(
         .cases
         .set_order_status(&caller.actor, id, change.status)
         .await?;
-    state.policy_changed(id);
     Ok(Json(order).into_response())
 }
 

@@ -246,13 +246,6 @@ pub async fn update_client(
         .cases
         .update_client(&caller.actor, id, &change)
         .await?;
-    if change.addresses.is_some() {
-        let filter = cases::OrderFilter {
-            client_id: Some(id),
-            ..cases::OrderFilter::default()
-        };
-        state.active_orders_changed(filter).await?;
-    }
     Ok(Json(client).into_response())
 }
 
@@ -306,13 +299,6 @@ pub async fn update_victim(
         .cases
         .update_victim(&caller.actor, id, &change)
         .await?;
-    if change.device_id.is_some() {
-        let filter = cases::OrderFilter {
-            victim_id: Some(id),
-            ..cases::OrderFilter::default()
-        };
-        state.active_orders_changed(filter).await?;
-    }
     Ok(Json(victim).into_response())
 }
 

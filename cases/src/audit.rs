@@ -121,6 +121,18 @@ pub async fn append(
     subject: &str,
     detail: &str,
 ) -> Result<(), CasesError> {
+    append_at(tx, actor, now_ms(), action, subject, detail).await
+}
+
+/// As [`append`], stamped `at_ms`.
+async fn append_at(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    at_ms: i64,
+    action: AuditAction,
+    subject: &str,
+    detail: &str,
+) -> Result<(), CasesError> {
     let last: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut **tx)
@@ -128,7 +140,7 @@ pub async fn append(
     let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
     let mut entry = AuditEntry {
         seq: prev_seq + 1,
-        at_ms: now_ms(),
+        at_ms,
         actor_id: actor.user_id,
         actor: actor.username.clone(),
         origin: actor.origin.clone(),
@@ -171,20 +183,34 @@ pub async fn append(
 pub(crate) struct AuditedTx<'a> {
     tx: WriteTx,
     actor: &'a Actor,
+    /// The records' clock (the entry's time) and watchers of policies (told after commit).
+    cases: Cases,
+    /// The change alters an order's policy ([`AuditedTx::policy_changes`]).
+    policy_changed: bool,
 }
 
 impl AuditedTx<'_> {
     /// Appends the entry recording this change, `action` on `subject` with `detail`, and
-    /// commits the change and its entry together.
+    /// commits the change and its entry together; then, if the change alters an order's
+    /// policy, tells the watchers ([`Cases::watch_policies`]).
     pub(crate) async fn commit(
         mut self,
         action: AuditAction,
         subject: &str,
         detail: &str,
     ) -> Result<(), CasesError> {
-        append(&mut self.tx, self.actor, action, subject, detail).await?;
+        let at_ms = self.cases.now_ms();
+        append_at(&mut self.tx, self.actor, at_ms, action, subject, detail).await?;
         self.tx.commit().await?;
+        if self.policy_changed {
+            self.cases.policies.send_modify(|n| *n = n.wrapping_add(1));
+        }
         Ok(())
+    }
+
+    /// Marks the change as one that alters an order's policy: its commit wakes the watchers.
+    pub(crate) fn policy_changes(&mut self) {
+        self.policy_changed = true;
     }
 }
 
@@ -229,6 +255,8 @@ impl Cases {
         Ok(AuditedTx {
             tx: self.write().await?,
             actor,
+            cases: self.clone(),
+            policy_changed: false,
         })
     }
 

@@ -1,75 +1,57 @@
-//! The policy an order is judged by now ([`Cases::policy`]): none unless the order is active
-//! and a tag is fitted under it; else its latest terms with the devices fitted now and the
-//! authorised absences not called off, stamped with the order's policy revision, all read in
-//! one transaction. It reads the orders, the fittings and the absences, so it sits above them;
-//! the compiling is crate::policy's, below them.
+//! What the judge asks of the orders: which are active, with their policy revisions
+//! ([`Cases::active_orders`], cheap enough to ask every second), and the policy an order is
+//! judged by now ([`Cases::policy`]): the span in force now of the order's policy history
+//! (crate::history), so that the judge and the court summary read one history.
 
-use firmware_proto::DeviceKind as InventoryKind;
-use rules::policy::{DeviceKind, MonitoringPolicy};
-use rules::schedule::AuthorisedAbsence;
-use store::wire_id;
+use rules::Timestamp;
+use rules::policy::MonitoringPolicy;
 
 use crate::Cases;
 use crate::error::{CasesError, corrupt};
-use crate::policy::{Fitted, assemble, client_addresses};
-use crate::terms::OrderStatus;
+use crate::history::history_in;
+
+/// An active order as the judge looks at it: when `policy_revision` has not moved since it
+/// last looked, the policy is the same.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ActiveOrder {
+    pub order_id: i64,
+    pub client_id: i64,
+    pub policy_revision: u32,
+}
 
 impl Cases {
+    /// Every active order, by id.
+    pub async fn active_orders(&self) -> Result<Vec<ActiveOrder>, CasesError> {
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT id, client_id, policy_revision FROM orders WHERE status = 'active' ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(order_id, client_id, revision)| {
+                Ok(ActiveOrder {
+                    order_id,
+                    client_id,
+                    policy_revision: u32::try_from(revision)
+                        .map_err(|e| corrupt("policy revision", e))?,
+                })
+            })
+            .collect()
+    }
+
     /// The policy the rules engine judges an order by now: None while the order is not active
-    /// or no tag is fitted under it.
+    /// or no tag is fitted under it. Its latest terms with the devices fitted and the
+    /// authorised absences not called off, stamped with the order's policy revision: the last
+    /// span of [`Cases::policy_history`], read in one transaction.
     pub async fn policy(&self, order: i64) -> Result<Option<MonitoringPolicy>, CasesError> {
         let mut tx = self.pool().begin().await?;
-        // Read in the transaction: the order, its fittings and its absences as one state.
-        let current = crate::orders::order_in(&mut tx, order).await?;
-        if current.status != OrderStatus::Active {
-            return Ok(None);
-        }
-        let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-            "SELECT a.device_id, i.kind, a.address FROM assignments a
-             JOIN inventory i ON i.device_id = a.device_id
-             WHERE a.order_id = $1 AND a.removed_ms IS NULL ORDER BY a.installed_ms, a.id",
-        )
-        .bind(order)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut fitted = Vec::with_capacity(rows.len());
-        for (device, kind, address) in rows {
-            let kind: InventoryKind = kind.parse().map_err(|e| corrupt("device kind", e))?;
-            fitted.push(Fitted {
-                device: wire_id(device),
-                kind: match kind {
-                    InventoryKind::GpsTag | InventoryKind::RfTag => DeviceKind::Tag,
-                    InventoryKind::HomeUnit => DeviceKind::HomeUnit,
-                },
-                address,
-            });
-        }
-        if !fitted.iter().any(|f| f.kind == DeviceKind::Tag) {
-            return Ok(None);
-        }
-        let absences = crate::notes::absences_on(&mut tx, order)
-            .await?
-            .into_iter()
-            .filter(|a| a.cancelled_ms.is_none())
-            .map(|a| AuthorisedAbsence {
-                id: format!("absence-{}", a.id),
-                from: a.from,
-                until: a.until,
-                reason: a.reason,
-            })
-            .collect();
-        let addresses = client_addresses(&mut tx, current.client_id).await?;
-        let policy = assemble(
-            &mut tx,
-            current.client_id,
-            current.policy_revision,
-            &current.terms,
-            &addresses,
-            &fitted,
-            absences,
-        )
-        .await?;
+        let end = Timestamp(Timestamp::MAX.0 - 1);
+        let spans = history_in(&mut tx, order, end, Timestamp::MAX).await?;
         tx.commit().await?;
-        Ok(Some(policy))
+        Ok(spans
+            .into_iter()
+            .next_back()
+            .filter(|span| span.judged())
+            .map(|span| span.policy))
     }
 }

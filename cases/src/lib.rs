@@ -3,7 +3,10 @@
 //! Units and users with roles; probation clients with their addresses and supervising officer;
 //! court orders, versioned (a variation is a new revision, and the monitoring policy the rules
 //! engine judges by carries it); victims for proximity conditions; the device inventory and
-//! which order a device is fitted for; officers' notes and authorised absences. Everything is
+//! which order a device is fitted for; officers' notes and authorised absences; and from them,
+//! an order's monitoring policy over time ([`Cases::policy_history`]), the one the judge judges
+//! by and the court summary shows, with a watch that moves on whenever a committed change
+//! alters a policy ([`Cases::watch_policies`]). Everything is
 //! stored in the same database as the telemetry ([`store::Store`]), on SQLite or
 //! PostgreSQL, each change in one transaction; bad input is an [`CasesError::Invalid`] naming
 //! the field and the reason, a request the records' present state refuses (a name taken, a
@@ -18,6 +21,7 @@ mod check;
 mod clients;
 mod devices;
 mod error;
+mod history;
 mod in_force;
 pub mod lookups;
 mod notes;
@@ -40,32 +44,76 @@ pub use auth::{Credential, CredentialKind, Issued, SESSION_IDLE_MS, SESSION_MAX_
 pub use clients::{Client, ClientChange, NewClient};
 pub use devices::{Assignment, DeviceStatus, InventoryChange, InventoryDevice, NewInventoryDevice};
 pub use error::{CasesError, FieldError};
+pub use history::PolicySpan;
+pub use in_force::ActiveOrder;
 pub use notes::{Absence, NewAbsence, NewNote, Note};
 pub use orders::{NewOrder, Order, OrderFilter, OrderRevision};
 pub use password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
-pub use policy::policy_addresses;
 pub use signin::{LOCKOUT_MS, MAX_FAILURES, Refusal};
 pub use terms::{LegalBasis, Obligation, OrderProximity, OrderStatus, OrderTerms};
 pub use units::{NewUnit, Unit, UnitChange};
 pub use users::{NewUser, User, UserChange};
 pub use victims::{NewVictim, Victim, VictimChange};
 
-/// The case records in a store. Cheap to clone: it shares the store's pool.
+/// The case records in a store. Cheap to clone: it shares the store's pool, and every clone
+/// tells the same watchers of changed policies ([`Cases::watch_policies`]).
 #[derive(Clone, Debug)]
 pub struct Cases {
     store: Store,
     /// The last minute whose refused sign-ins were written to the audit log (crate::signin).
     refusals_flushed: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// When the changes that make an order's policy history happen (a revision made, an
+    /// absence recorded or called off, a status changed).
+    clock: CasesClock,
+    /// Moves on after every committed change that alters an order's policy.
+    policies: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+/// The time the case records are stamped with: the system's, or a test's own.
+#[derive(Clone)]
+struct CasesClock(std::sync::Arc<dyn Fn() -> rules::Timestamp + Send + Sync>);
+
+impl std::fmt::Debug for CasesClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CasesClock")
+    }
 }
 
 impl Cases {
     /// Brings the case tables up to date in `store`.
     pub async fn open(store: Store) -> Result<Cases, CasesError> {
+        Cases::open_with_clock(store, || rules::Timestamp(now_ms())).await
+    }
+
+    /// As [`Cases::open`], with the changes to orders, absences and statuses stamped by `clock`
+    /// (a test's scripted time; the same clock as the judge's, so that the policy history and
+    /// what the judge applied agree).
+    pub async fn open_with_clock(
+        store: Store,
+        clock: impl Fn() -> rules::Timestamp + Send + Sync + 'static,
+    ) -> Result<Cases, CasesError> {
         schema::migrate(&store).await?;
         Ok(Cases {
             store,
             refusals_flushed: Default::default(),
+            clock: CasesClock(std::sync::Arc::new(clock)),
+            policies: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
         })
+    }
+
+    /// A receiver that sees a change after every committed change that alters what some
+    /// order's policy would be: an order made, varied or its status changed, a device fitted
+    /// or removed, an absence recorded or called off, a client's addresses, a victim's device.
+    /// What the judge waits on to look at the orders again, so that no caller has to tell it.
+    /// Only changes made through this `Cases` (or a clone) are seen; others (another process)
+    /// are found by the judge's periodic look.
+    pub fn watch_policies(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.policies.subscribe()
+    }
+
+    /// Milliseconds since the epoch now, by this records' clock.
+    fn now_ms(&self) -> i64 {
+        (self.clock.0)().0
     }
 
     fn pool(&self) -> &sqlx::AnyPool {

@@ -147,7 +147,7 @@ impl Cases {
         .bind(reason)
         .bind(&new.details)
         .bind(author)
-        .bind(now_ms())
+        .bind(self.now_ms())
         .fetch_one(&mut *tx)
         .await?;
         bump_policy(&mut tx, new.order_id).await?;
@@ -184,7 +184,7 @@ impl Cases {
             return Err(CasesError::conflict("absence", "is cancelled already"));
         }
         sqlx::query("UPDATE absences SET cancelled_ms = $1, cancelled_by = $2 WHERE id = $3")
-            .bind(now_ms())
+            .bind(self.now_ms())
             .bind(by)
             .bind(id)
             .execute(&mut *tx)

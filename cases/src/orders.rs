@@ -16,7 +16,7 @@ use crate::audit::AuditAction;
 use crate::check::{exists, text};
 use crate::error::{CasesError, FieldError, corrupt};
 use crate::terms::{OrderStatus, OrderTerms};
-use crate::{Cases, now_ms, policy};
+use crate::{Cases, policy};
 
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -87,7 +87,7 @@ impl Cases {
                 "this court's case has an order",
             ));
         }
-        let now = now_ms();
+        let now = self.now_ms();
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO orders (client_id, court, case_number, status, revision, policy_revision, created_ms)
              VALUES ($1, $2, $3, $4, 1, 1, $5) RETURNING id",
@@ -100,6 +100,7 @@ impl Cases {
         .fetch_one(&mut *tx)
         .await?;
         insert_revision(&mut tx, id, 1, &new.terms, "order made", actor.user_id, now).await?;
+        tx.policy_changes();
         tx.commit(AuditAction::Create, &format!("order/{id}"), "")
             .await?;
         self.order(id).await
@@ -128,7 +129,8 @@ impl Cases {
         }
         policy::check_terms(&mut tx, client_id, terms).await?;
         let next = revision + 1;
-        insert_revision(&mut tx, id, next, terms, reason, actor.user_id, now_ms()).await?;
+        let now = self.now_ms();
+        insert_revision(&mut tx, id, next, terms, reason, actor.user_id, now).await?;
         sqlx::query(
             "UPDATE orders SET revision = $1, policy_revision = policy_revision + 1 WHERE id = $2",
         )
@@ -136,6 +138,7 @@ impl Cases {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        tx.policy_changes();
         let detail = format!("revision {next}");
         tx.commit(AuditAction::Update, &format!("order/{id}"), &detail)
             .await?;
@@ -164,6 +167,7 @@ impl Cases {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        tx.policy_changes();
         let detail = format!("status {}", status.as_str());
         tx.commit(AuditAction::Update, &format!("order/{id}"), &detail)
             .await?;
@@ -209,45 +213,65 @@ impl Cases {
         &self,
         id: i64,
     ) -> Result<Vec<(Timestamp, OrderStatus)>, CasesError> {
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT at_ms, detail FROM audit_log
-             WHERE subject = $1 AND action = $2 AND detail LIKE 'status %' ORDER BY seq",
-        )
-        .bind(format!("order/{id}"))
-        .bind(AuditAction::Update.as_str())
-        .fetch_all(self.pool())
-        .await?;
-        rows.into_iter()
-            .map(|(at, detail)| {
-                let status = OrderStatus::parse(detail.trim_start_matches("status "))?;
-                Ok((Timestamp(at), status))
-            })
-            .collect()
+        let mut conn = self.pool().acquire().await?;
+        status_changes_on(&mut conn, id).await
     }
 
     pub async fn order_revisions(&self, id: i64) -> Result<Vec<OrderRevision>, CasesError> {
-        let rows: Vec<(i64, String, String, Option<i64>, i64)> = sqlx::query_as(
-            "SELECT revision, terms, reason, author_id, created_ms FROM order_revisions
-             WHERE order_id = $1 ORDER BY revision",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?;
-        if rows.is_empty() {
-            return Err(CasesError::NotFound { what: "order", id });
-        }
-        rows.into_iter()
-            .map(|(revision, terms, reason, author_id, created_ms)| {
-                Ok(OrderRevision {
-                    revision: revision_of(revision)?,
-                    terms: serde_json::from_str(&terms).map_err(|e| corrupt("order terms", e))?,
-                    reason,
-                    author_id,
-                    created_ms,
-                })
-            })
-            .collect()
+        let mut conn = self.pool().acquire().await?;
+        revisions_on(&mut conn, id).await
     }
+}
+
+/// When the order's status changed and to what, oldest first, as `conn` sees it. Read from the
+/// audit log, where `set_order_status` appends each change in the transaction that makes it;
+/// the order row keeps only the latest.
+pub(crate) async fn status_changes_on(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+) -> Result<Vec<(Timestamp, OrderStatus)>, CasesError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT at_ms, detail FROM audit_log
+         WHERE subject = $1 AND action = $2 AND detail LIKE 'status %' ORDER BY seq",
+    )
+    .bind(format!("order/{id}"))
+    .bind(AuditAction::Update.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(at, detail)| {
+            let status = OrderStatus::parse(detail.trim_start_matches("status "))?;
+            Ok((Timestamp(at), status))
+        })
+        .collect()
+}
+
+/// An order's revisions, oldest first, as `conn` sees them.
+pub(crate) async fn revisions_on(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+) -> Result<Vec<OrderRevision>, CasesError> {
+    let rows: Vec<(i64, String, String, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT revision, terms, reason, author_id, created_ms FROM order_revisions
+         WHERE order_id = $1 ORDER BY revision",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.is_empty() {
+        return Err(CasesError::NotFound { what: "order", id });
+    }
+    rows.into_iter()
+        .map(|(revision, terms, reason, author_id, created_ms)| {
+            Ok(OrderRevision {
+                revision: revision_of(revision)?,
+                terms: serde_json::from_str(&terms).map_err(|e| corrupt("order terms", e))?,
+                reason,
+                author_id,
+                created_ms,
+            })
+        })
+        .collect()
 }
 
 async fn order_on(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Order, CasesError> {

@@ -2,9 +2,10 @@
 //! compiled against the client's addresses, the devices fitted and the victims' devices, with
 //! the authorised absences. The writes that change what the policy would be check here that it
 //! still compiles (an order's terms, a client's new addresses) and move the order's policy
-//! revision on (`bump_policy`: a fitting, an absence, a victim's new device). Kept below the
-//! records that call it; the policy in force now, which reads those records, is
-//! crate::in_force.
+//! revision on (`bump_policy`: a fitting, an absence, a victim's new device), marking the change
+//! as one that wakes the judge on commit. Kept below the records that call it; the policy over
+//! time, which reads those records, is crate::history (and the one in force now,
+//! crate::in_force).
 
 use rules::DeviceId;
 use rules::policy::{Address, DeviceKind, MonitoringPolicy, VictimProximity, WornDevice};
@@ -12,6 +13,7 @@ use rules::schedule::AuthorisedAbsence;
 use store::wire_id;
 
 use crate::address::ClientAddress;
+use crate::audit::AuditedTx;
 use crate::error::{CasesError, FieldError, corrupt};
 use crate::terms::{OrderStatus, OrderTerms};
 
@@ -19,6 +21,7 @@ use crate::terms::{OrderStatus, OrderTerms};
 type Tx = sqlx::AnyConnection;
 
 /// A device fitted under an order, as the policy needs it.
+#[derive(Clone)]
 pub(crate) struct Fitted {
     pub(crate) device: DeviceId,
     pub(crate) kind: DeviceKind,
@@ -54,14 +57,14 @@ pub(crate) async fn check_terms(
 
 /// After a client's addresses change (inside `tx`): every order not yet over must still
 /// compile against them, and an active one's policy moves on.
-pub(crate) async fn recheck_orders(tx: &mut Tx, client: i64) -> Result<(), CasesError> {
+pub(crate) async fn recheck_orders(tx: &mut AuditedTx<'_>, client: i64) -> Result<(), CasesError> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT o.id, o.status, r.terms FROM orders o
          JOIN order_revisions r ON r.order_id = o.id AND r.revision = o.revision
          WHERE o.client_id = $1 ORDER BY o.id",
     )
     .bind(client)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
     for (order, status, terms) in rows {
         let status = OrderStatus::parse(&status)?;
@@ -104,8 +107,8 @@ pub(crate) async fn client_addresses(
 }
 
 /// The client's addresses as the rules engine knows them, each with the home unit that stands
-/// there (`home_unit` of the address's id), for the judge's policy and the report's alike.
-pub fn policy_addresses(
+/// there (`home_unit` of the address's id).
+fn policy_addresses(
     addresses: &[ClientAddress],
     home_unit: impl Fn(&str) -> Option<DeviceId>,
 ) -> Vec<Address> {
@@ -183,11 +186,13 @@ pub(crate) async fn assemble(
     })
 }
 
-/// Something that changes what the engine judges the order by: the policy revision moves on.
-pub(crate) async fn bump_policy(tx: &mut sqlx::AnyConnection, id: i64) -> Result<(), CasesError> {
+/// Something that changes what the engine judges the order by: the policy revision moves on,
+/// and the change's commit tells the judge ([`crate::Cases::watch_policies`]).
+pub(crate) async fn bump_policy(tx: &mut AuditedTx<'_>, id: i64) -> Result<(), CasesError> {
     sqlx::query("UPDATE orders SET policy_revision = policy_revision + 1 WHERE id = $1")
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
+    tx.policy_changes();
     Ok(())
 }

@@ -56,12 +56,12 @@ impl Judgement {
     /// changed while the judge was not running.
     pub async fn open(
         store: Store,
+        cases: Cases,
         clock: Arc<dyn Clock>,
         batch: u32,
         follower: Option<Arc<dyn EpisodeFollower>>,
     ) -> Result<Judgement, JudgeError> {
         crate::schema::migrate(&store).await?;
-        let cases = Cases::open(store.clone()).await?;
         let telemetry = Telemetry::open(store.clone()).await?;
         let cursor = match records::cursor(&store).await? {
             Some(row) => row,
@@ -89,10 +89,7 @@ impl Judgement {
             batch: batch.max(1),
             follower,
         };
-        let mut wanted = judgement
-            .orders
-            .refresh(&judgement.cases, &judgement.store)
-            .await?;
+        let mut wanted = judgement.orders.refresh(&judgement.cases).await?;
         let mut changes = Vec::new();
         for record in records::monitors(&judgement.store).await? {
             let client = record.client_id as ClientId;
@@ -159,7 +156,7 @@ impl Judgement {
 
     /// Looks at the orders and gives every client whose policy changed a new monitor.
     pub async fn refresh_policies(&mut self) -> Result<(), JudgeError> {
-        let mut wanted = self.orders.refresh(&self.cases, &self.store).await?;
+        let mut wanted = self.orders.refresh(&self.cases).await?;
         let mut changes = Vec::new();
         for (&client, m) in &self.monitored {
             let w = wanted.remove(&client);

@@ -1,7 +1,9 @@
-//! Which policy should judge each client now, from the case records: every active order's
-//! policy (`Cases::policy`), compiled. An order is looked at again only when its policy
-//! revision moves on (`cases` bumps it on every variation, status change, fitting, removal
-//! and absence), so the periodic check costs one small query when nothing changed.
+//! Which policy should judge each client now, from the case records, through `cases`' typed
+//! calls only: the active orders (`Cases::active_orders`) and each one's policy in force now
+//! (`Cases::policy`, the last span of the order's policy history, which the court summary
+//! reads too), compiled. An order is looked at again only when its policy revision moves on
+//! (`cases` bumps it on every variation, status change, fitting, removal and absence), so the
+//! periodic check costs one small query when nothing changed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,23 +36,11 @@ impl Orders {
     pub async fn refresh(
         &mut self,
         cases: &Cases,
-        store: &store::Store,
     ) -> Result<HashMap<ClientId, Wanted>, JudgeError> {
-        let active: Vec<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT id, client_id, policy_revision FROM orders WHERE status = 'active'",
-        )
-        .fetch_all(store.pool())
-        .await?;
+        let active = cases.active_orders().await?;
         let mut still = HashMap::with_capacity(active.len());
-        for (order, client, revision) in active {
-            let Ok(revision) = u32::try_from(revision) else {
-                tracing::warn!(
-                    order_id = order,
-                    revision,
-                    "order's policy revision unreadable"
-                );
-                continue;
-            };
+        for a in active {
+            let (order, client, revision) = (a.order_id, a.client_id, a.policy_revision);
             let known = self
                 .seen
                 .remove(&order)

@@ -1,14 +1,16 @@
 //! The judge as a task of `sargs serve`, and the handle the service and the HTTP API hold.
 //!
 //! It wakes when the store says a commit stored new observations (`Store::watch_commits`: the
-//! ingest writer is in the same process, so no polling is needed for it), and once a second
-//! regardless: to tick the engine with the clock, to look at the orders for changes, and to
-//! pick up observations committed by another process. An error in a step is logged and the
+//! ingest writer is in the same process, so no polling is needed for it), when `cases` says it
+//! committed a change to some order's policy (`Cases::watch_policies`: no caller has to tell
+//! the judge), and once a second regardless: to tick the engine with the clock, to look at the
+//! orders for changes made by another process, and to pick up observations committed by one. An error in a step is logged and the
 //! judge starts again from what is stored, as after a restart.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use cases::Cases;
 use store::Store;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -32,6 +34,10 @@ pub struct JudgeOptions {
     /// Takes the episode changes in each step's own transaction (the alerts; see
     /// [`crate::follower`]).
     pub follower: Option<Arc<dyn EpisodeFollower>>,
+    /// The case records the service changes (the API's): the judge wakes on every change to
+    /// an order's policy they commit. None: the judge opens its own, and sees changes at its
+    /// periodic look.
+    pub cases: Option<Cases>,
 }
 
 impl Default for JudgeOptions {
@@ -41,6 +47,7 @@ impl Default for JudgeOptions {
             tick_every: Duration::from_secs(1),
             batch: 16_384,
             follower: None,
+            cases: None,
         }
     }
 }
@@ -51,7 +58,8 @@ enum Command {
 }
 
 /// Tells a running judge that an order changed, so that the change takes effect now rather
-/// than at the judge's next look at the orders (within a second).
+/// than at the judge's next look at the orders (within a second). Changes made through the
+/// judge's own `Cases` ([`JudgeOptions::cases`]) need no telling.
 #[derive(Clone, Debug)]
 pub struct PolicyNotifier(mpsc::Sender<Command>);
 
@@ -77,8 +85,14 @@ impl Judge {
     /// Resumes every client's monitor from the store, then judges in a task of its own.
     /// Fails if the store cannot be read; a failure after that is retried in the task.
     pub async fn start(store: Store, options: JudgeOptions) -> Result<Judge, JudgeError> {
+        let cases = match options.cases.clone() {
+            Some(cases) => cases,
+            None => Cases::open(store.clone()).await?,
+        };
+        let policies = cases.watch_policies();
         let judgement = Judgement::open(
             store.clone(),
+            cases.clone(),
             options.clock.clone(),
             options.batch,
             options.follower.clone(),
@@ -87,7 +101,18 @@ impl Judge {
         let (commands, rx) = mpsc::channel(64);
         let (stop, stopped) = oneshot::channel();
         let (steps, stepped) = watch::channel(0);
-        let task = tokio::spawn(run(judgement, store.clone(), options, rx, stopped, steps));
+        let task = tokio::spawn(run(
+            judgement,
+            store.clone(),
+            options,
+            Channels {
+                cases,
+                commands: rx,
+                policies,
+                stopped,
+                steps,
+            },
+        ));
         Ok(Judge {
             store,
             commands,
@@ -161,14 +186,25 @@ impl Drop for Judge {
     }
 }
 
-async fn run(
-    mut judgement: Judgement,
-    store: Store,
-    options: JudgeOptions,
-    mut commands: mpsc::Receiver<Command>,
-    mut stopped: oneshot::Receiver<()>,
+/// What the task listens to, and tells.
+struct Channels {
+    /// The case records the judgement reads, opened again with it after a failed step.
+    cases: Cases,
+    commands: mpsc::Receiver<Command>,
+    /// Moves on when `cases` commits a change to an order's policy.
+    policies: watch::Receiver<u64>,
+    stopped: oneshot::Receiver<()>,
     steps: watch::Sender<u64>,
-) {
+}
+
+async fn run(mut judgement: Judgement, store: Store, options: JudgeOptions, channels: Channels) {
+    let Channels {
+        cases,
+        mut commands,
+        mut policies,
+        mut stopped,
+        steps,
+    } = channels;
     let mut commits: watch::Receiver<u64> = store.watch_commits();
     let mut ticks = tokio::time::interval(options.tick_every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -176,6 +212,11 @@ async fn run(
         let step = tokio::select! {
             biased;
             _ = &mut stopped => break,
+            // Before the commands: a change committed before a catch-up is applied first.
+            Ok(()) = policies.changed() => {
+                tracing::debug!("an order's policy changed");
+                judgement.refresh_policies().await
+            }
             command = commands.recv() => match command {
                 Some(Command::PolicyChanged(order_id)) => {
                     tracing::debug!(order_id, "order changed");
@@ -217,6 +258,7 @@ async fn run(
                 }
                 match Judgement::open(
                     store.clone(),
+                    cases.clone(),
                     options.clock.clone(),
                     options.batch,
                     options.follower.clone(),

@@ -9,13 +9,12 @@
 
 use alerts::lifecycle::{AlertState, Resolution};
 use alerts::records::{AlertEvent, AlertFilter};
-use cases::{Absence, Assignment, Cases, CasesError, OrderStatus, OrderTerms};
+use cases::{Absence, Assignment, Cases, CasesError, OrderStatus, OrderTerms, PolicySpan};
 use chrono::{Days, NaiveDate};
 use ingest::store::Telemetry;
 use judge::EpisodeState;
 use rules::observation::EvidenceRef;
-use rules::policy::{DeviceKind, MonitoringPolicy, WornDevice};
-use rules::schedule::{AuthorisedAbsence, Interval};
+use rules::schedule::Interval;
 use rules::{BreachKind, ConditionRef, KindClass, Severity, Timestamp};
 use serde::{Deserialize, Serialize};
 use store::Store;
@@ -259,10 +258,12 @@ pub async fn build(
         }
     }
 
-    let excusing = excusing(&absences);
     let window = (from_ms, to_ms);
+    let history = cases
+        .policy_history(order.id, Timestamp(from_ms), Timestamp(to_ms))
+        .await?;
     let inactive = inactive(&status_changes, to_ms);
-    let unexcused = curfew(&order, &client, &revisions, &[], None, window)
+    let unexcused = curfew(order.id, &history, false, None, window)
         .await?
         .required
         .subtract(&inactive);
@@ -270,15 +271,7 @@ pub async fn build(
         telemetry,
         fittings: &fittings,
     };
-    let shown = curfew(
-        &order,
-        &client,
-        &revisions,
-        &excusing,
-        Some(&source),
-        window,
-    )
-    .await?;
+    let shown = curfew(order.id, &history, true, Some(&source), window).await?;
     let required = shown.required.subtract(&inactive);
     let inputs = DayInputs {
         excused: unexcused.subtract(&required),
@@ -421,25 +414,9 @@ fn inactive(changes: &[(Timestamp, OrderStatus)], to_ms: i64) -> Spans {
     Spans::new(spans)
 }
 
-/// Authorised absences as they excused: from their start until they end or were called off.
-fn excusing(absences: &[Absence]) -> Vec<AuthorisedAbsence> {
-    absences
-        .iter()
-        .filter_map(|a| {
-            let until = a.cancelled_ms.map_or(a.until.0, |c| c.min(a.until.0));
-            (until > a.from.0).then(|| AuthorisedAbsence {
-                id: format!("absence-{}", a.id),
-                from: a.from,
-                until: Timestamp(until),
-                reason: a.reason,
-            })
-        })
-        .collect()
-}
-
 /// The curfew time an order asked for, and what the evidence shows of it.
 struct CurfewTime {
-    /// The windows within the period (less what `absences` excuse).
+    /// The windows within the period (less the absences, when they count).
     required: Spans,
     /// Window time the evidence shows the client at the window's address...
     present: Spans,
@@ -454,89 +431,84 @@ struct EvidenceSource<'a> {
     fittings: &'a [Assignment],
 }
 
-/// The curfew within `(from_ms, to_ms)`: each revision's plan from when it was made until the
-/// next, with `absences` cut out by the plan itself. With `evidence`, each stretch between
-/// fittings is judged as the rules engine judged it then, by the same devices: what the home
-/// units and the tags said of presence at the address of each window. One window's
-/// observations are read at a time, so a long order needs no more memory than a night.
+/// The curfew within `(from_ms, to_ms)`, span by span of the order's policy history (the one
+/// the judge judged by, `Cases::policy_history`): each span's plan within the span and the
+/// monitored period, with the absences it authorised cut out if `absences`. With `evidence`,
+/// each span is judged as the rules engine judged it then, by the same policy and devices:
+/// what the home units and the tags said of presence at the address of each window. One
+/// window's observations are read at a time, so a long order needs no more memory than a night.
 async fn curfew(
-    order: &cases::Order,
-    client: &cases::Client,
-    revisions: &[cases::OrderRevision],
-    absences: &[AuthorisedAbsence],
+    order: i64,
+    history: &[PolicySpan],
+    absences: bool,
     evidence: Option<&EvidenceSource<'_>>,
     (from_ms, to_ms): (i64, i64),
 ) -> Result<CurfewTime, ReportError> {
     let mut required = Vec::new();
     let mut present = Vec::new();
     let mut away = Vec::new();
-    let fittings = evidence.map_or(&[][..], |e| e.fittings);
-    for (i, r) in revisions.iter().enumerate() {
-        let start = if i == 0 { i64::MIN } else { r.created_ms };
-        let end = revisions.get(i + 1).map_or(i64::MAX, |n| n.created_ms);
-        let s = start.max(from_ms).max(r.terms.starts.0);
-        let e = end.min(to_ms).min(r.terms.ends.0);
-        if s >= e {
+    for span in history {
+        let mut policy = span.policy.clone();
+        let a = span
+            .from
+            .0
+            .max(from_ms)
+            .max(policy.monitoring_from.map_or(i64::MIN, |t| t.0));
+        let b = span
+            .until
+            .0
+            .min(to_ms)
+            .min(policy.monitoring_until.map_or(i64::MAX, |t| t.0));
+        if a >= b {
             continue;
         }
-        let Some(mut terms) = r.terms.curfew.clone() else {
+        if !absences && let Some(curfew) = policy.curfew.as_mut() {
+            curfew.absences.clear();
+        }
+        let corrupt = |e: rules::PolicyError| {
+            ReportError::Corrupt(format!(
+                "order {order} revision {} does not compile: {e}",
+                span.revision
+            ))
+        };
+        let Some(plan) = policy.curfew_plan().map_err(corrupt)? else {
             continue;
         };
-        terms.absences.extend(absences.iter().cloned());
-        // Cut where a device was fitted or taken off: between cuts the devices are the same.
-        let mut cuts = vec![s, e];
-        for f in fittings {
-            cuts.extend(
-                [Some(f.installed.0), f.removed.map(|t| t.0)]
-                    .into_iter()
-                    .flatten()
-                    .filter(|t| (s..e).contains(t)),
-            );
+        let windows = plan.windows(Timestamp(a), Timestamp(b));
+        required.extend(
+            Spans::of(windows.iter().map(|w| w.span))
+                .clip(a, b)
+                .as_slice(),
+        );
+        let Some(source) = evidence else {
+            continue;
+        };
+        if policy.devices.is_empty() {
+            continue;
         }
-        cuts.sort_unstable();
-        cuts.dedup();
-        for pair in cuts.windows(2) {
-            let (a, b) = (pair[0], pair[1]);
-            let fitted: Vec<&Assignment> = fittings
-                .iter()
-                .filter(|f| f.installed.0 <= a && f.removed.is_none_or(|t| t.0 > a))
-                .collect();
-            let compiled = compile(order, client, r, terms.clone(), &fitted)?;
-            let Some(plan) = &compiled.curfew else {
+        let devices: Vec<u64> = policy.devices.iter().map(|d| d.id).collect();
+        let compiled = policy.clone().compile().map_err(corrupt)?;
+        // Evidence from just before a window counts into it, for as long as it counts.
+        let grace = &compiled.grace;
+        let look_back = grace.fix_valid_for.max(grace.presence_valid_for).0;
+        for w in &windows {
+            let (start, end) = (w.span.start.0.max(a), w.span.end.0.min(b));
+            if start >= end {
                 continue;
-            };
-            let windows = plan.windows(Timestamp(a), Timestamp(b));
-            required.extend(
-                Spans::of(windows.iter().map(|w| w.span))
-                    .clip(a, b)
-                    .as_slice(),
-            );
-            let Some(source) = evidence else {
-                continue;
-            };
-            // Evidence from just before a window counts into it, for as long as it counts.
-            let grace = &compiled.grace;
-            let look_back = grace.fix_valid_for.max(grace.presence_valid_for).0;
-            for w in &windows {
-                let (start, end) = (w.span.start.0.max(a), w.span.end.0.min(b));
-                if start >= end {
-                    continue;
-                }
-                let observations =
-                    fitted_observations(source, &fitted, start.saturating_sub(look_back), end)
-                        .await?;
-                let shown = rules::presence_evidence(&compiled, &observations);
-                for piece in shown.iter().filter(|p| p.address == w.address) {
-                    let from = piece.span.start.0.max(w.span.start.0).max(a);
-                    let until = piece.span.end.0.min(w.span.end.0).min(b);
-                    if from < until {
-                        if piece.present {
-                            &mut present
-                        } else {
-                            &mut away
-                        }
-                        .push((from, until));
+            }
+            let observations =
+                fitted_observations(source, &devices, start.saturating_sub(look_back), end).await?;
+            let shown = rules::presence_evidence(&compiled, &observations);
+            for piece in shown.iter().filter(|p| p.address == w.address) {
+                let from = piece.span.start.0.max(w.span.start.0).max(a);
+                let until = piece.span.end.0.min(w.span.end.0).min(b);
+                if from < until {
+                    if piece.present {
+                        &mut present
+                    } else {
+                        &mut away
                     }
+                    .push((from, until));
                 }
             }
         }
@@ -548,65 +520,10 @@ async fn curfew(
     })
 }
 
-/// Revision `r`'s policy with the devices `fitted` then (a stand-in tag when none was, since the
-/// plan does not depend on which is worn). A home unit is the fitting with an address: cases
-/// fits a home unit only at one of the client's addresses, and nothing else at one.
-fn compile(
-    order: &cases::Order,
-    client: &cases::Client,
-    r: &cases::OrderRevision,
-    terms: rules::policy::Curfew,
-    fitted: &[&Assignment],
-) -> Result<rules::CompiledPolicy, ReportError> {
-    let mut devices: Vec<WornDevice> = fitted
-        .iter()
-        .map(|f| WornDevice {
-            id: f.device_id,
-            kind: match f.address {
-                Some(_) => DeviceKind::HomeUnit,
-                None => DeviceKind::Tag,
-            },
-            comm_lost_after: None,
-        })
-        .collect();
-    devices.dedup_by_key(|d| d.id);
-    if !devices.iter().any(|d| d.kind == DeviceKind::Tag) {
-        devices.push(WornDevice {
-            id: u64::MAX,
-            kind: DeviceKind::Tag,
-            comm_lost_after: None,
-        });
-    }
-    let policy = MonitoringPolicy {
-        client: u64::try_from(client.id).unwrap_or_default(),
-        revision: r.revision,
-        time_zone: r.terms.time_zone,
-        monitoring_from: Some(r.terms.starts),
-        monitoring_until: Some(r.terms.ends),
-        devices,
-        addresses: cases::policy_addresses(&client.addresses, |address| {
-            fitted
-                .iter()
-                .find(|f| f.address.as_deref() == Some(address))
-                .map(|f| f.device_id)
-        }),
-        curfew: Some(terms),
-        zones: Vec::new(),
-        proximity: Vec::new(),
-        health: Default::default(),
-    };
-    policy.compile().map_err(|e| {
-        ReportError::Corrupt(format!(
-            "order {} revision {} does not compile: {e}",
-            order.id, r.revision
-        ))
-    })
-}
-
-/// The observations the devices `fitted` sent in `[from, to)` while fitted under the order.
+/// The observations the `devices` sent in `[from, to)` while fitted under the order.
 async fn fitted_observations(
     source: &EvidenceSource<'_>,
-    fitted: &[&Assignment],
+    devices: &[u64],
     from: i64,
     to: i64,
 ) -> Result<Vec<rules::Observation>, ReportError> {
@@ -616,7 +533,7 @@ async fn fitted_observations(
     for f in source
         .fittings
         .iter()
-        .filter(|f| fitted.iter().any(|g| g.device_id == f.device_id))
+        .filter(|f| devices.contains(&f.device_id))
     {
         let Some((s, e)) = f.within(from, to) else {
             continue;

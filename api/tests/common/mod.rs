@@ -226,9 +226,15 @@ pub async fn world(db: TestDb) -> World {
         .await
         .expect("listen");
     let addr = listener.local_addr().expect("address");
-    let judge = judge::Judge::start(store.clone(), judge::JudgeOptions::default())
-        .await
-        .expect("judge");
+    let judge = judge::Judge::start(
+        store.clone(),
+        judge::JudgeOptions {
+            cases: Some(cases.clone()),
+            ..judge::JudgeOptions::default()
+        },
+    )
+    .await
+    .expect("judge");
     let alerts = std::sync::Arc::new(
         alerts::Alerts::start(
             store.clone(),
@@ -246,7 +252,6 @@ pub async fn world(db: TestDb) -> World {
         cases,
         store,
         telemetry: telemetry.clone(),
-        judge: Some(judge.notifier()),
         alerts: Some(alerts.clone()),
         // No writer takes commands here: a LOCATE_NOW is refused as not sent (422), as when
         // the tag cannot be reached.

@@ -306,6 +306,7 @@ pub async fn start_followed(
             // Small, so that a stream spans many steps.
             batch: 16,
             follower,
+            cases: None,
         },
     )
     .await

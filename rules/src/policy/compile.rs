@@ -46,6 +46,17 @@ impl MonitoringPolicy {
         })
     }
 
+    /// The curfew's plan alone (its windows, less the authorised absences), checked as
+    /// [`MonitoringPolicy::compile`] checks it: the curfew time a policy requires does not
+    /// depend on the devices worn, and holds before any is fitted (the court summary's
+    /// required hours).
+    pub fn curfew_plan(&self) -> Result<Option<CurfewPlan>, PolicyError> {
+        self.curfew
+            .as_ref()
+            .map(|curfew| self.compile_curfew(curfew))
+            .transpose()
+    }
+
     fn checked_period(&self) -> Result<Interval, PolicyError> {
         period(
             "the monitoring period",

@@ -1,0 +1,487 @@
+//! The court summary shows what was judged live. A scripted month under one order (Europe/Riga,
+//! November 2026) is fed as committed observations through the running judge, with the case
+//! records changed as the month goes (through `Cases` alone: the judge is told by `cases`
+//! itself): an authorised absence recorded and then called off half-way, a variation of the
+//! curfew taking effect mid-month, and the tag swapped for another. Then:
+//!
+//! - the summary's breach episodes are the judge's (start, end, kind);
+//! - the order's policy history, replayed span by span through the rules engine's reference
+//!   judge, gives the same episodes: the history is what the judge judged by;
+//! - the summary's figures agree with them: every curfew breach lies in required curfew time,
+//!   and the cancelled absence excused exactly the hour until it was called off.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use cases::{
+    Actor, Cases, DeviceStatus, NewClient, NewInventoryDevice, NewOrder, NewUnit, NewUser,
+    OrderTerms, Role,
+};
+use firmware_proto::{Coord, Flags, Header, Location, LocationSource, Message};
+use store::testing::test_databases;
+use firmware_proto::DeviceKind;
+use ingest::store::{DeviceUpdate, ObservationRow, Telemetry, WriteBatch, register_in};
+use store::Store;
+use judge::{EpisodeState, Judge, JudgeOptions};
+use store::{Clock, ManualClock};
+use report::{Lang, Params};
+use rules::memory::MemoryJudge;
+use rules::{BreachKind, ConditionRef, KindClass, Span, Timestamp};
+
+const TAG_A: u64 = 2001;
+const TAG_B: u64 = 2002;
+
+fn at(text: &str) -> Timestamp {
+    text.parse().expect("a time")
+}
+
+#[derive(Copy, Clone)]
+enum Place {
+    Home,
+    OldTown,
+    Elsewhere,
+}
+
+/// A curfew every night from `start` (local time) to 06:00 at home, the old town excluded.
+fn terms(start: &str) -> OrderTerms {
+    let slots: Vec<_> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|day| serde_json::json!({ "day": day, "start": start, "end": "06:00" }))
+        .collect();
+    serde_json::from_value(serde_json::json!({
+        "decision_date": "2026-10-20",
+        "legal_basis": "conditional_early_release",
+        "starts": "2026-11-01T00:00:00Z",
+        "ends": "2027-05-01T00:00:00Z",
+        "time_zone": "Europe/Riga",
+        "curfew": { "timetable": [{ "address": "home", "slots": slots }] },
+        "zones": [{ "id": "old-town", "kind": "exclusion",
+                    "shape": { "type": "circle", "centre": [24.1300, 56.9600], "radius_m": 200.0 } }]
+    }))
+    .expect("order terms")
+}
+
+/// The month's world: the case records on the judge's clock, and the devices' next seqs.
+struct Month {
+    telemetry: Telemetry,
+    cases: Cases,
+    clock: ManualClock,
+    judge: Judge,
+    officer: Actor,
+    client: i64,
+    order: i64,
+    seqs: [u32; 2],
+}
+
+impl Month {
+    async fn new(store: Store) -> Month {
+        let clock = ManualClock::new(at("2026-10-31T12:00:00Z"));
+        let ticking = clock.clone();
+        let telemetry = Telemetry::open(store.clone()).await.expect("telemetry");
+        let cases = Cases::open_with_clock(store.clone(), move || ticking.now())
+            .await
+            .expect("cases");
+        let sys = Actor::system("month test");
+        let unit = cases
+            .create_unit(
+                &sys,
+                &NewUnit {
+                    name: "Rīgas teritoriālā struktūrvienība".into(),
+                    parent_id: None,
+                },
+            )
+            .await
+            .expect("unit");
+        let user = cases
+            .create_user(
+                &sys,
+                &NewUser {
+                    username: "ilze.ozola".into(),
+                    display_name: "Ilze Ozola".into(),
+                    role: Role::Officer,
+                    unit_id: Some(unit.id),
+                    court: None,
+                    password: "correct horse battery".into(),
+                },
+            )
+            .await
+            .expect("officer");
+        let new_client: NewClient = serde_json::from_value(serde_json::json!({
+            "personal_code": "01019012345",
+            "given_name": "Jānis",
+            "family_name": "Bērziņš",
+            "birth_date": "1990-01-01",
+            "language": "lv",
+            "officer_id": user.id,
+            "addresses": [{ "id": "home", "street": "Brīvības iela 1, Rīga",
+                            "zone": { "type": "circle", "centre": [24.1052, 56.9496], "radius_m": 50.0 } }]
+        }))
+        .expect("a client");
+        let client = cases
+            .create_client(&sys, &new_client)
+            .await
+            .expect("client");
+        let officer = Actor::user(&user, "month test");
+        let order = cases
+            .create_order(
+                &officer,
+                &NewOrder {
+                    client_id: client.id,
+                    court: "Rīgas pilsētas tiesa".into(),
+                    case_number: "K-9/2026".into(),
+                    terms: terms("22:00"),
+                },
+            )
+            .await
+            .expect("order");
+        for (device, serial) in [(TAG_A, "T-2001"), (TAG_B, "T-2002")] {
+            cases
+                .add_inventory_device(
+                    &sys,
+                    &NewInventoryDevice {
+                        device_id: device,
+                        serial: serial.into(),
+                        kind: DeviceKind::GpsTag,
+                        model: "X1".into(),
+                        firmware: Some("1.0".into()),
+                    },
+                    async |conn| {
+                        let tag = [(device, DeviceKind::GpsTag, None)];
+                        register_in(conn, &tag, 0).await.map(drop)
+                    },
+                )
+                .await
+                .expect("inventory and registration");
+        }
+        // The summary reads the alerts too (none here).
+        alerts::migrate(&store).await.expect("alerts tables");
+        let judge = Judge::start(
+            store.clone(),
+            JudgeOptions {
+                clock: Arc::new(clock.clone()),
+                tick_every: Duration::from_millis(50),
+                batch: 256,
+                follower: None,
+                cases: Some(cases.clone()),
+            },
+        )
+        .await
+        .expect("the judge starts");
+        Month {
+            telemetry,
+            cases,
+            clock,
+            judge,
+            officer,
+            client: client.id,
+            order: order.id,
+            seqs: [1, 1],
+        }
+    }
+
+    /// The clock moves to `t`; what is committed so far is judged.
+    async fn now(&self, t: &str) {
+        self.judge.catch_up().await.expect("judged");
+        self.clock.set(at(t));
+    }
+
+    /// `device` sends a fix a minute from `from` for `minutes`, at `place`, committed.
+    async fn walk(&mut self, device: u64, from: &str, minutes: i64, place: Place) {
+        let seq = &mut self.seqs[usize::from(device == TAG_B)];
+        let rows: Vec<ObservationRow> = (0..minutes)
+            .map(|i| {
+                *seq += 1;
+                fix(
+                    device,
+                    *seq,
+                    at(from).saturating_add(Span::minutes(i)),
+                    place,
+                )
+            })
+            .collect();
+        for chunk in rows.chunks(20) {
+            let batch = WriteBatch {
+                observations: chunk.to_vec(),
+                devices: vec![DeviceUpdate {
+                    id: device,
+                    acked_through: 0,
+                    down_seq: 0,
+                    last_seen_ms: chunk.iter().map(|r| r.received_at_ms).max().unwrap_or(0),
+                    last_via: Arc::from("mqtt"),
+                    clock_offset_ms: None,
+                    clock_skewed: None,
+                }],
+                ..WriteBatch::default()
+            };
+            self.telemetry.write_batch(&batch).await.expect("committed");
+        }
+    }
+
+    /// Every observation the order's devices sent, as the rules engine reads them.
+    async fn observations(&self, device: u64) -> Vec<rules::Observation> {
+        let rows = self
+            .telemetry
+            .observations_page(device, i64::MIN, i64::MAX, None, 100_000)
+            .await
+            .expect("observations");
+        rows.iter()
+            .filter_map(|r| judge::observation::observation_of(r).ok().flatten())
+            .collect()
+    }
+}
+
+/// A fix as the ingest writer stores it, received 2 s after it was taken.
+fn fix(device: u64, seq: u32, taken: Timestamp, place: Place) -> ObservationRow {
+    let (lat, lon) = match place {
+        Place::Home => (56.9496, 24.1052),
+        Place::OldTown => (56.9600, 24.1300),
+        Place::Elsewhere => (56.9800, 24.0500),
+    };
+    let message = Message::Location(Location {
+        lat: Coord::from_degrees(lat),
+        lon: Coord::from_degrees(lon),
+        accuracy_m: Some(10),
+        source: LocationSource::Gnss,
+        satellites: 9,
+        speed_cm_s: 0,
+        heading_deg: None,
+    });
+    let header = Header {
+        frame_type: message.frame_type(),
+        flags: Flags::ACK_REQUESTED,
+        device_id: device,
+        seq,
+        time_ms: u64::try_from(taken.0).expect("a time after 1970"),
+    };
+    let raw = firmware_proto::encode_to_vec(&header, &message, None).expect("encodes");
+    ObservationRow {
+        device_id: device,
+        seq,
+        frame_type: header.frame_type.to_u8(),
+        flags: Flags::ACK_REQUESTED.bits(),
+        device_time_ms: taken.0,
+        received_at_ms: taken.saturating_add(Span::seconds(2)).0,
+        via: Arc::from("mqtt"),
+        clock_skewed: false,
+        fields: ingest::fields_json(&message),
+        raw: Bytes::from(raw),
+    }
+}
+
+/// A breach as the court reads it.
+type Breach = (Timestamp, Option<Timestamp>, BreachKind);
+
+/// Plays the month (Riga is UTC+2 in November: a 22:00 curfew starts at 20:00Z).
+async fn play(m: &mut Month) {
+    m.now("2026-11-01T10:00:00Z").await;
+    m.cases
+        .fit_device(&m.officer, m.order, TAG_A, None, at("2026-11-01T10:00:00Z"))
+        .await
+        .expect("tag A fitted");
+
+    // Tuesday 3rd: home at 23:30 local, ninety minutes late.
+    m.now("2026-11-03T19:00:00Z").await;
+    m.walk(TAG_A, "2026-11-03T19:00:00Z", 150, Place::Elsewhere)
+        .await;
+    m.walk(TAG_A, "2026-11-03T21:30:00Z", 60, Place::Home).await;
+
+    // Thursday 5th: half an hour in the old town.
+    m.now("2026-11-05T11:00:00Z").await;
+    m.walk(TAG_A, "2026-11-05T11:00:00Z", 30, Place::Home).await;
+    m.walk(TAG_A, "2026-11-05T11:30:00Z", 30, Place::OldTown)
+        .await;
+    m.walk(TAG_A, "2026-11-05T12:00:00Z", 30, Place::Elsewhere)
+        .await;
+
+    // Sunday 8th: a work shift authorised for Tuesday night 22:00 to 04:00 local...
+    m.now("2026-11-08T10:00:00Z").await;
+    let absence = m
+        .cases
+        .add_absence(
+            &m.officer,
+            &serde_json::from_value(serde_json::json!({
+                "order_id": m.order, "from": "2026-11-10T20:00:00Z",
+                "until": "2026-11-11T02:00:00Z", "reason": "work"
+            }))
+            .expect("an absence"),
+        )
+        .await
+        .expect("absence");
+    // ...and called off at 23:00 local, the client still away until 00:30.
+    m.now("2026-11-10T19:30:00Z").await;
+    m.walk(TAG_A, "2026-11-10T19:30:00Z", 90, Place::Elsewhere)
+        .await;
+    m.now("2026-11-10T21:00:00Z").await;
+    m.cases
+        .cancel_absence(&m.officer, absence.id)
+        .await
+        .expect("cancelled");
+    m.walk(TAG_A, "2026-11-10T21:00:00Z", 90, Place::Elsewhere)
+        .await;
+    m.walk(TAG_A, "2026-11-10T22:30:00Z", 30, Place::Home).await;
+
+    // Sunday 15th: the court moves the curfew's start to 20:00 local.
+    m.now("2026-11-15T12:00:00Z").await;
+    m.cases
+        .vary_order(&m.officer, m.order, &terms("20:00"), "court decision")
+        .await
+        .expect("varied");
+    // Monday 16th: home at 21:00 local, an hour late by the new terms only.
+    m.now("2026-11-16T17:00:00Z").await;
+    m.walk(TAG_A, "2026-11-16T17:00:00Z", 120, Place::Elsewhere)
+        .await;
+    m.walk(TAG_A, "2026-11-16T19:00:00Z", 30, Place::Home).await;
+
+    // Friday 20th: tag A is faulty and swapped for tag B.
+    m.now("2026-11-20T10:00:00Z").await;
+    m.cases
+        .remove_device(
+            &m.officer,
+            TAG_A,
+            at("2026-11-20T10:00:00Z"),
+            DeviceStatus::Faulty,
+        )
+        .await
+        .expect("tag A removed");
+    m.now("2026-11-20T10:05:00Z").await;
+    m.cases
+        .fit_device(&m.officer, m.order, TAG_B, None, at("2026-11-20T10:05:00Z"))
+        .await
+        .expect("tag B fitted");
+    // Sunday 22nd: tag B says home at 21:30 local; tag A, on a shelf at home, counts no more.
+    m.now("2026-11-22T17:30:00Z").await;
+    m.walk(TAG_A, "2026-11-22T17:30:00Z", 150, Place::Home)
+        .await;
+    m.walk(TAG_B, "2026-11-22T17:30:00Z", 120, Place::Elsewhere)
+        .await;
+    m.walk(TAG_B, "2026-11-22T19:30:00Z", 30, Place::Home).await;
+    m.now("2026-11-22T20:00:00Z").await;
+    m.judge.catch_up().await.expect("judged");
+}
+
+/// The breaches among `episodes` (device faults are not), in time order.
+fn breaches(mut out: Vec<Breach>) -> Vec<Breach> {
+    out.sort();
+    out
+}
+
+/// The episodes the order's policy history gives, each span judged afresh by the reference
+/// judge with the observations of its devices within it (as the judge gives every new policy
+/// a new monitor); an episode open at a span's end ends there (superseded).
+async fn replayed(m: &Month, from: Timestamp, to: Timestamp) -> Vec<Breach> {
+    let history = m
+        .cases
+        .policy_history(m.order, from, to)
+        .await
+        .expect("history");
+    let mut out = Vec::new();
+    for span in history.iter().filter(|s| s.judged()) {
+        let compiled = Arc::new(span.policy.clone().compile().expect("compiles"));
+        let mut memory = MemoryJudge::new();
+        memory.add_client(compiled).expect("added");
+        let mut observations = Vec::new();
+        for device in &span.policy.devices {
+            observations.extend(
+                m.observations(device.id)
+                    .await
+                    .into_iter()
+                    .filter(|o| o.device_time >= span.from && o.device_time < span.until),
+            );
+        }
+        observations.sort_by_key(|o| o.device_time);
+        for o in observations {
+            memory.observe(o);
+        }
+        for e in memory.episodes(m.client as u64) {
+            if e.kind.class() != KindClass::DeviceFault {
+                let end = e
+                    .end
+                    .or((span.until < Timestamp::MAX).then_some(span.until));
+                out.push((e.start, end, e.kind));
+            }
+        }
+    }
+    breaches(out)
+}
+
+#[tokio::test]
+async fn the_summary_of_a_month_shows_the_breaches_the_judge_judged() {
+    for db in test_databases().await {
+        let store = Store::open(&db.location).await.expect("store");
+        let mut m = Month::new(store.clone()).await;
+        play(&mut m).await;
+        let params = Params {
+            order_id: m.order,
+            from: "2026-11-01".parse().expect("a date"),
+            to: "2026-11-30".parse().expect("a date"),
+            lang: Lang::En,
+        };
+        let report = report::build(&m.telemetry, &m.cases, &params)
+            .await
+            .expect("the summary");
+        let period = report.period;
+
+        let judged: Vec<_> = m
+            .judge
+            .episodes(m.client, period.start.0, period.end.0)
+            .await
+            .expect("episodes")
+            .into_iter()
+            .filter(|e| e.state != EpisodeState::Withdrawn)
+            .filter(|e| e.kind.class() != KindClass::DeviceFault)
+            .collect();
+        let judged_breaches = breaches(judged.iter().map(|e| (e.start, e.end, e.kind)).collect());
+        let summarised = breaches(
+            report
+                .breaches
+                .iter()
+                .filter(|e| e.state != EpisodeState::Withdrawn)
+                .map(|e| (e.start, e.end, e.kind))
+                .collect(),
+        );
+        assert_eq!(summarised, judged_breaches, "{}", db.name);
+        assert_eq!(
+            replayed(&m, period.start, period.end).await,
+            judged_breaches,
+            "{}: the policy history is not what the judge judged by",
+            db.name
+        );
+
+        // The month's breaches: Tuesday's late return, the old town, the night of the
+        // cancelled shift (from its cancellation), Monday's by the varied terms, and tag B's.
+        let curfew: Vec<_> = judged
+            .iter()
+            .filter(|e| e.condition == ConditionRef::Curfew)
+            .collect();
+        let zone = judged
+            .iter()
+            .filter(|e| matches!(e.condition, ConditionRef::Zone { .. }))
+            .count();
+        assert_eq!(zone, 1, "{}: {judged:#?}", db.name);
+        let nights: Vec<u32> = curfew
+            .iter()
+            .map(|e| {
+                chrono::DateTime::from_timestamp_millis(e.start.0)
+                    .map_or(0, |t| chrono::Datelike::day(&t))
+            })
+            .collect();
+        assert_eq!(nights, [3, 10, 16, 22], "{}: {judged:#?}", db.name);
+        assert!(
+            curfew[1].start >= at("2026-11-10T21:00:00Z"),
+            "{}: authorised until called off: {:?}",
+            db.name,
+            curfew[1]
+        );
+
+        // Every curfew breach is required curfew time in the summary, and the cancelled
+        // shift excused the hour until it was called off.
+        let breach_ms: i64 = curfew
+            .iter()
+            .map(|e| e.end.unwrap_or(period.end).0 - e.start.0)
+            .sum();
+        assert_eq!(report.totals.breach_ms, breach_ms, "{}", db.name);
+        assert_eq!(report.totals.excused_ms, 3_600_000, "{}", db.name);
+        m.judge.shutdown().await;
+    }
+}
