@@ -35,12 +35,12 @@ pub use error::{EncodeError, FrameError};
 pub use frame::encode_to_vec;
 pub use frame::{Frame, decode, encode, verify_mac};
 pub use header::{Flags, FrameType, Header};
+#[cfg(feature = "std")]
+pub use link::{AckToSend, BatchEnd, EngineLink, Gap, LinkState, Received};
 pub use message::{
     Ack, Alcohol, AlcoholTestKind, Config, Coord, Event, EventCode, Heartbeat, HeartbeatStatus,
     Hello, Location, LocationSource, Message, NotifyPattern, NotifyWearer, Presence,
 };
-#[cfg(feature = "std")]
-pub use link::{AckToSend, BatchEnd, EngineLink, Gap, LinkState, Received};
 #[cfg(feature = "std")]
 pub use session::{DeviceSession, DownlinkEvent, SessionError, SessionOptions};
 
