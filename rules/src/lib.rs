@@ -13,6 +13,7 @@ mod confirm;
 mod curfew;
 pub mod engine;
 pub mod episode;
+mod episode_state;
 pub mod geometry;
 mod health;
 mod input;
@@ -34,6 +35,7 @@ pub use engine::{Engine, EngineError};
 pub use episode::{
     BreachKind, ConditionRef, Episode, EpisodeChange, EpisodeId, KindClass, Severity,
 };
+pub use episode_state::{EpisodeState, UnknownEpisodeState};
 pub use monitor::{Checkpoint, CheckpointError, ClientMonitor, Outcome};
 pub use observation::{DeviceEvent, DeviceId, Observation, Reading};
 pub use policy::{ClientId, CompiledPolicy, MonitoringPolicy, PolicyError};
