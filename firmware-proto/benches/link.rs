@@ -81,7 +81,7 @@ fn frames(batch: u32) -> Vec<Vec<u32>> {
         .map(|d| {
             let first = batch * PER_DEVICE + 1;
             let mut seqs: Vec<u32> = (first..first + PER_DEVICE).collect();
-            if (d as u32 + batch) % 50 == 0 {
+            if (d as u32 + batch).is_multiple_of(50) {
                 seqs.swap(1, 2);
             }
             if (d as u32 + batch) % 100 == 7 {

@@ -70,7 +70,8 @@ enum Stage {
     #[default]
     Free,
     Find(ReplayRequest),
-    Fetch(Checkpoint, RowsRequest),
+    /// Boxed: a checkpoint holds a client's whole state.
+    Fetch(Box<Checkpoint>, RowsRequest),
 }
 
 /// The replay of what one step of judging told. See the module docs.
@@ -163,7 +164,7 @@ impl Replay {
             devices,
             settled: checkpoint.settled,
         };
-        self.stage = Stage::Fetch(checkpoint, rows);
+        self.stage = Stage::Fetch(Box::new(checkpoint), rows);
     }
 
     /// Gives up what was asked: that client's late data is not judged again now, and the
