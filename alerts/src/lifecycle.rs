@@ -3,8 +3,7 @@
 //! the next level. The store (`crate::follow`, `crate::actions`, `crate::escalation`) applies
 //! the decisions; everything that can be argued about is decided, and tested, here.
 
-use judge::EpisodeState;
-use rules::{BreachKind, ConditionRef, Severity, Timestamp};
+use rules::{BreachKind, ConditionRef, EpisodeState, Severity, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::config::AlertsConfig;

@@ -116,7 +116,8 @@ pub(crate) fn alert_from(row: &AnyRow) -> Result<Alert, AlertsError> {
         kind: named(&row.try_get::<String, _>("kind")?, "kind")?,
         severity: named(&row.try_get::<String, _>("severity")?, "severity")?,
         state: AlertState::parse(&state).ok_or_else(|| corrupt("alert state", &state))?,
-        episode_state: EpisodeState::parse(&row.try_get::<String, _>("episode_state")?)?,
+        episode_state: EpisodeState::parse(&row.try_get::<String, _>("episode_state")?)
+            .map_err(judge::JudgeError::from)?,
         start: Timestamp(row.try_get("start_ms")?),
         end: row.try_get::<Option<i64>, _>("end_ms")?.map(Timestamp),
         raised: Timestamp(row.try_get("raised_ms")?),

@@ -20,10 +20,10 @@
 //! their old values.
 
 use firmware_proto::DeviceKind as InventoryKind;
-use store::wire_id;
 use rules::Timestamp;
 use rules::policy::{DeviceKind, MonitoringPolicy};
 use rules::schedule::{AbsenceReason, AuthorisedAbsence};
+use store::wire_id;
 
 use crate::Cases;
 use crate::error::{CasesError, corrupt};

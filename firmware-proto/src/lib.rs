@@ -4,7 +4,8 @@
 //! The core (frames, messages, CRC, MAC, COBS) is `no_std` and never allocates, so the same code
 //! could run on the tag's microcontroller and the engine cannot disagree with the firmware about
 //! what a valid frame is. The `std` feature adds what only a host needs: the serial codec for
-//! `tokio_util` and the device-side session that the simulator and the tests drive.
+//! `tokio_util`, the device-side session that the simulator and the tests drive, and its
+//! engine-side counterpart, the device link ([`link`]) that ingest's writer drives.
 //!
 //! Nothing here does I/O or reads a clock: bytes and times are always passed in.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -23,6 +24,8 @@ mod message;
 #[cfg(feature = "std")]
 mod codec;
 #[cfg(feature = "std")]
+pub mod link;
+#[cfg(feature = "std")]
 mod session;
 
 #[cfg(feature = "std")]
@@ -34,6 +37,8 @@ pub use frame::encode_to_vec;
 pub use frame::{Frame, decode, encode, verify_mac};
 pub use header::{Flags, FrameType, Header};
 pub use kind::{DeviceKind, UnknownDeviceKind};
+#[cfg(feature = "std")]
+pub use link::{AckToSend, BatchEnd, EngineLink, Gap, LinkState, Received};
 pub use message::{
     Ack, Alcohol, AlcoholTestKind, Config, Coord, Event, EventCode, Heartbeat, HeartbeatStatus,
     Hello, Location, LocationSource, Message, NotifyPattern, NotifyWearer, Presence,

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use ingest::store::{DeviceKind, ObservationRow, Telemetry, WriteBatch};
+use firmware_proto::DeviceKind;
+use ingest::store::{ObservationRow, Telemetry, WriteBatch};
 use store::testing::test_databases;
 
 const DEVICES: u64 = 1000;

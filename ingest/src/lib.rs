@@ -3,8 +3,10 @@
 //! Built as small stages joined by channels (after Vector): sources (`mqtt`, `serial`) turn
 //! bytes on a wire into `Inbound` frames; `check` decides whether a frame is valid, from a
 //! registered device, and authentic; `writer` commits batches and only then acknowledges. The
-//! protocol itself lives in `firmware_proto`; storage in `store`. Commands to devices go the
-//! other way through `downlink`, into the writer, which numbers and sends them.
+//! protocol itself lives in `firmware_proto`, with the engine side of each device's link (the
+//! sequence window, gaps, ACK numbering: `firmware_proto::EngineLink`) that the writer drives;
+//! storage in `store`. Commands to devices go the other way through `downlink`, into the
+//! writer, which numbers and sends them.
 
 pub mod broker;
 pub mod check;
@@ -12,7 +14,6 @@ pub mod downlink;
 mod hold;
 pub mod metrics;
 pub mod mqtt;
-pub mod seqwin;
 pub mod serial;
 pub mod source;
 pub mod store;

@@ -2,9 +2,11 @@
 //!
 //! Frames are taken from the channel as they come; whatever piled up while the previous commit
 //! was in flight forms the next batch (group commit), so a slow fsync makes batches larger rather
-//! than the service slower. Per device the stage keeps the ack watermark (`SeqWindow`) and the
-//! downlink seq. Both are changed on a copy and kept only when the commit succeeds: a failed
-//! commit acknowledges nothing, and the devices resend.
+//! than the service slower. Per device the stage keeps the link ([`EngineLink`]: the ack
+//! watermark, gaps and the downlink seq), which decides what each frame is and which ACK to send;
+//! this stage only does the I/O around it (the clock, the commit, the channels). The link is
+//! changed on a copy and kept only when the commit succeeds: a failed commit acknowledges
+//! nothing, and the devices resend. The ACKs go out only after the commit.
 //!
 //! Commands to devices (`crate::downlink`) come in on a channel of their own and are served
 //! between batches, a few at a time, so that neither frames nor commands can starve the other.
@@ -18,7 +20,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use firmware_proto::{Ack, DeviceKey, Flags, FrameType, Header, Message};
+use firmware_proto::{AckToSend, DeviceKey, EngineLink, Flags, Header};
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 
@@ -28,7 +30,6 @@ use crate::downlink::{
 };
 use crate::hold::{Hold, Retry};
 use crate::metrics::Metrics;
-use crate::seqwin::SeqWindow;
 use crate::source::{MQTT_LABEL, SerialLine, Via};
 use crate::store::{
     DeviceUpdate, DeviceWindowState, ObservationRow, SecurityEvent, SeqGap, Telemetry,
@@ -81,8 +82,7 @@ async fn sleep_until_or_now(at: Option<Instant>) {
 
 #[derive(Clone, Debug)]
 struct DeviceState {
-    window: SeqWindow,
-    down_seq: u32,
+    link: EngineLink,
     /// How the device was last heard by this process, once it has been.
     route: Option<Via>,
 }
@@ -90,22 +90,15 @@ struct DeviceState {
 impl From<DeviceWindowState> for DeviceState {
     fn from(stored: DeviceWindowState) -> Self {
         DeviceState {
-            window: SeqWindow::new(stored.acked_through, stored.stored_above),
-            down_seq: stored.down_seq,
+            link: EngineLink::restore(stored.acked_through, stored.stored_above, stored.down_seq),
             route: None,
         }
     }
 }
 
-/// The downlink seq after `seq`: +1, skipping 0 (invalid).
-fn next_down_seq(seq: u32) -> u32 {
-    seq.wrapping_add(1).max(1)
-}
-
 /// One device's share of a batch.
 struct Touched {
     state: DeviceState,
-    ack_requested: bool,
     last_seen_ms: i64,
     via: Via,
     key: Option<DeviceKey>,
@@ -350,7 +343,7 @@ impl<D: MqttDownlink> Writer<D> {
                 .stored_route(device_id, record.last_via.as_deref())
                 .ok_or(DownlinkError::NoRoute(device_id))?,
         };
-        let seq = next_down_seq(state.down_seq);
+        let seq = state.link.next_command_seq();
         let message = command.message();
         let header = Header {
             frame_type: message.frame_type(),
@@ -366,7 +359,7 @@ impl<D: MqttDownlink> Writer<D> {
             return Err(DownlinkError::UnknownDevice(device_id));
         }
         if let Some(state) = self.devices.get_mut(&device_id) {
-            state.down_seq = seq;
+            state.link.command_sent(seq);
         }
         let via = route.label().to_string();
         let frame = Bytes::from(frame);
@@ -449,7 +442,6 @@ impl<D: MqttDownlink> Writer<D> {
                             };
                             entry.insert(Touched {
                                 state,
-                                ack_requested: false,
                                 last_seen_ms: accepted.received_at_ms,
                                 via: accepted.via.clone(),
                                 key: accepted.key,
@@ -496,11 +488,11 @@ impl<D: MqttDownlink> Writer<D> {
         }
         let mut acks = Vec::new();
         for (&device_id, device) in touched.iter_mut() {
-            if let Some(gap) = device
+            let end = device
                 .state
-                .window
-                .expire_hole(now_ms, self.options.gap_timeout_ms)
-            {
+                .link
+                .end_batch(now_ms, self.options.gap_timeout_ms);
+            if let Some(gap) = end.gap {
                 tracing::warn!(
                     device_id,
                     first_seq = gap.first_seq,
@@ -514,15 +506,13 @@ impl<D: MqttDownlink> Writer<D> {
                     detected_at_ms: now_ms,
                 });
             }
-            let acked = device.state.window.acked_through();
-            if device.ack_requested && acked > 0 {
-                device.state.down_seq = next_down_seq(device.state.down_seq);
-                acks.push((device_id, device.state.down_seq, acked));
+            if let Some(ack) = end.ack {
+                acks.push((device_id, ack));
             }
             batch.devices.push(DeviceUpdate {
                 id: device_id,
-                acked_through: acked,
-                down_seq: device.state.down_seq,
+                acked_through: end.state.acked_through,
+                down_seq: end.state.down_seq,
                 last_seen_ms: device.last_seen_ms,
                 last_via: device.via.label(),
                 clock_offset_ms: device.clock_offset_ms,
@@ -547,9 +537,10 @@ impl<D: MqttDownlink> Writer<D> {
         self.metrics
             .seq_gaps
             .fetch_add(batch.gaps.len() as u64, Relaxed);
-        for (device_id, down_seq, acked) in acks {
+        // Committed: now, and only now, the ACKs.
+        for (device_id, ack) in acks {
             if let Some(device) = touched.get(&device_id) {
-                self.send_ack(device_id, down_seq, acked, device, now_ms);
+                self.send_ack(device_id, ack, device, now_ms);
             }
         }
         for (device_id, mut device) in touched {
@@ -559,22 +550,8 @@ impl<D: MqttDownlink> Writer<D> {
         Ok(())
     }
 
-    fn send_ack(
-        &self,
-        device_id: u64,
-        down_seq: u32,
-        acked_seq: u32,
-        device: &Touched,
-        now_ms: i64,
-    ) {
-        let header = Header {
-            frame_type: FrameType::Ack,
-            flags: Flags::empty(),
-            device_id,
-            seq: down_seq,
-            time_ms: u64::try_from(now_ms).unwrap_or_default(),
-        };
-        let message = Message::Ack(Ack { acked_seq });
+    fn send_ack(&self, device_id: u64, ack: AckToSend, device: &Touched, now_ms: i64) {
+        let (header, message) = ack.frame(device_id, now_ms);
         let frame = match firmware_proto::encode_to_vec(&header, &message, device.key.as_ref()) {
             Ok(frame) => Bytes::from(frame),
             Err(error) => {
@@ -603,8 +580,9 @@ fn add_accepted(
     metrics: &Metrics,
 ) {
     let header = &accepted.frame.header;
-    device.state.window.stored(header.seq);
-    device.ack_requested |= header.flags.contains(Flags::ACK_REQUESTED);
+    // New or a duplicate, the row goes to the store, which keeps one per (device, seq) and
+    // counts the rest.
+    device.state.link.receive(header.seq, header.flags);
     if accepted.received_at_ms >= device.last_seen_ms {
         device.last_seen_ms = accepted.received_at_ms;
         device.via = accepted.via.clone();

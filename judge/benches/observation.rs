@@ -14,7 +14,7 @@ use firmware_proto::{
     LocationSource, Message, Presence,
 };
 use ingest::store::StoredObservation;
-use judge::{observation::observation_of};
+use judge::observation::observation_of;
 use rules::Observation;
 
 const ROWS: usize = 1024;

@@ -27,3 +27,9 @@ pub(crate) fn corrupt(what: &'static str, reason: impl std::fmt::Display) -> Jud
         reason: reason.to_string(),
     }
 }
+
+impl From<rules::UnknownEpisodeState> for JudgeError {
+    fn from(unknown: rules::UnknownEpisodeState) -> Self {
+        corrupt("episode state", unknown.0)
+    }
+}

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use cases::Cases;
 use ingest::store::Telemetry;
-use rules::{ClientId, Engine, EpisodeChange, Observation, Outcome, Timestamp};
+use rules::{ClientId, Engine, EpisodeChange, Observation, Outcome, Replay, ReplayStep, Timestamp};
 
 use store::{Clock, Store};
 
@@ -121,10 +121,10 @@ impl Judgement {
         self.monitored.insert(client, record);
         let last = records::last_episode_id(&self.store, record.client_id).await?;
         let mut pending = Pending::default();
-        let mut out = Outcome::default();
         let _ = self.engine.resume_ids_after(client, last);
-        self.rejudge(&mut pending, &mut out, client, Timestamp::MAX, self.cursor)
-            .await?;
+        // Judged again from the newest checkpoint, as if all after it came late.
+        let replay = Replay::rejudge(client, Timestamp::MAX);
+        self.replay(&mut pending, replay, self.cursor).await?;
         let mut heard = Vec::new();
         for device in &w.policy.source.devices {
             if let Some(at) = self
@@ -142,7 +142,6 @@ impl Judgement {
             .filter(|e| e.is_open() && e.kind.judged_by_arrival())
             .collect();
         let _ = self.engine.resume_arrival(client, &heard, &open);
-        self.absorb(&mut pending, out, self.cursor).await?;
         let now = self.clock.now();
         self.store_step(pending, None, now).await?;
         tracing::debug!(
@@ -331,94 +330,92 @@ impl Judgement {
         Ok(())
     }
 
-    /// Takes in what the engine told, judging again from a checkpoint where data came late,
-    /// as `rules::memory::MemoryJudge` does. `through`: the last row judged so far.
+    /// Takes in what the engine told, judging again from a checkpoint where data came late.
+    /// `through`: the last row judged so far.
     async fn absorb(
         &mut self,
         pending: &mut Pending,
-        mut out: Outcome,
+        out: Outcome,
         through: i64,
     ) -> Result<(), JudgeError> {
-        loop {
-            for change in out.changes.drain(..) {
-                let client = change.episode().client;
-                let Some(m) = self.monitored.get(&client) else {
-                    continue;
-                };
-                log_change(&change, m);
-                pending.episode(m, change);
-            }
-            for checkpoint in out.checkpoints.drain(..) {
-                if let Some(m) = self.monitored.get(&checkpoint.client) {
-                    pending.checkpoint(m, checkpoint);
-                }
-            }
-            let late = std::mem::take(&mut out.late);
-            let Some(&(client, _)) = late.first() else {
-                break;
-            };
-            let from = late
-                .iter()
-                .filter(|(c, _)| *c == client)
-                .map(|(_, t)| *t)
-                .min()
-                .unwrap_or(Timestamp::MIN);
-            out.late = late.into_iter().filter(|(c, _)| *c != client).collect();
-            self.rejudge(pending, &mut out, client, from, through)
-                .await?;
-        }
-        Ok(())
+        self.replay(pending, Replay::new(out), through).await
     }
 
-    /// Judges a client again from its newest checkpoint before `from`, with the observations
-    /// its monitor judged after it (rows after the monitor's first, up to `through`).
-    async fn rejudge(
+    /// Pumps a replay: the loop is `rules::Replay`'s (as for `rules::memory::MemoryJudge`);
+    /// here only the fetching, from the store with this step's writes over it. A client's
+    /// observations are those its monitor judged: rows after the monitor's first, up to
+    /// `through`.
+    async fn replay(
         &mut self,
         pending: &mut Pending,
-        out: &mut Outcome,
-        client: ClientId,
-        from: Timestamp,
+        mut replay: Replay,
         through: i64,
     ) -> Result<(), JudgeError> {
-        let Some(m) = self.monitored.get(&client).copied() else {
-            return Ok(());
-        };
-        let Some(policy) = self.engine.monitor(client).map(|mon| mon.policy().clone()) else {
-            return Ok(());
-        };
-        if from < Timestamp::MAX {
-            // Checkpoints that judged anything from `from` on were taken without the late
-            // data: stale. The replay offers new ones.
-            pending.stale_from(&m, from);
-        }
-        let Some(checkpoint) = pending.checkpoint_before(&self.store, &m, from).await? else {
-            tracing::warn!(
-                client_id = client,
-                "no checkpoint to judge late data again from"
-            );
-            return Ok(());
-        };
-        let devices = policy
-            .source
-            .devices
-            .iter()
-            .map(|d| d.id)
-            .chain(policy.source.proximity.iter().map(|p| p.victim_device));
-        let mut observations = Vec::new();
-        for device in devices {
-            let replay_from = checkpoint.replay_from(&policy, device);
-            let rows = self
-                .telemetry
-                .device_observations_committed(device, replay_from.0, m.first_row, through)
-                .await?;
-            observations.extend(rows.iter().filter_map(|r| readable(&r.observation, false)));
-        }
-        let known = pending
-            .unsettled_episodes(&self.store, &m, checkpoint.settled)
-            .await?;
-        if let Err(error) = self.engine.rejudge(&checkpoint, &observations, &known, out) {
-            // A stored checkpoint that does not fit the policy: a bug or a tampered store.
-            tracing::error!(client_id = client, %error, "cannot judge again from the checkpoint");
+        while let Some(step) = replay.next(&self.engine) {
+            match step {
+                ReplayStep::Told {
+                    changes,
+                    checkpoints,
+                } => {
+                    for change in changes {
+                        let client = change.episode().client;
+                        let Some(m) = self.monitored.get(&client) else {
+                            continue;
+                        };
+                        log_change(&change, m);
+                        pending.episode(m, change);
+                    }
+                    for checkpoint in checkpoints {
+                        if let Some(m) = self.monitored.get(&checkpoint.client) {
+                            pending.checkpoint(m, checkpoint);
+                        }
+                    }
+                }
+                ReplayStep::Checkpoint(ask) => {
+                    let Some(m) = self.monitored.get(&ask.client).copied() else {
+                        replay.skip();
+                        continue;
+                    };
+                    if ask.before < Timestamp::MAX {
+                        // Checkpoints that judged anything from `before` on were taken
+                        // without the late data: stale. The replay offers new ones.
+                        pending.stale_from(&m, ask.before);
+                    }
+                    let found = pending
+                        .checkpoint_before(&self.store, &m, ask.before)
+                        .await?;
+                    if found.is_none() {
+                        tracing::warn!(
+                            client_id = ask.client,
+                            "no checkpoint to judge late data again from"
+                        );
+                    }
+                    replay.found(&self.engine, found);
+                }
+                ReplayStep::Rows(ask) => {
+                    let Some(m) = self.monitored.get(&ask.client).copied() else {
+                        replay.skip();
+                        continue;
+                    };
+                    let mut observations = Vec::new();
+                    for (device, from) in &ask.devices {
+                        let rows = self
+                            .telemetry
+                            .device_observations_committed(*device, from.0, m.first_row, through)
+                            .await?;
+                        observations
+                            .extend(rows.iter().filter_map(|r| readable(&r.observation, false)));
+                    }
+                    let known = pending
+                        .unsettled_episodes(&self.store, &m, ask.settled)
+                        .await?;
+                    if let Err(error) = replay.feed(&mut self.engine, &observations, &known) {
+                        // A stored checkpoint that does not fit the policy: a bug or a
+                        // tampered store.
+                        tracing::error!(client_id = ask.client, %error, "cannot judge again from the checkpoint");
+                    }
+                }
+            }
         }
         Ok(())
     }

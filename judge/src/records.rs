@@ -7,8 +7,7 @@
 use ingest::store::Telemetry;
 use rules::observation::EvidenceRef;
 use rules::{
-    BreachKind, Checkpoint, ClientId, ConditionRef, Episode, EpisodeChange, EpisodeId, Severity,
-    Timestamp,
+    BreachKind, Checkpoint, ClientId, ConditionRef, Episode, EpisodeId, Severity, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -19,52 +18,9 @@ use crate::error::corrupt;
 
 type Tx = store::WriteTx;
 
-/// Where an episode stands.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EpisodeState {
-    /// Going on.
-    Open,
-    /// Ended.
-    Closed,
-    /// Later data showed there was no breach. Kept, with the evidence it was told with.
-    Withdrawn,
-    /// Open when the policy that judged it was replaced or ended (a changed order, a tag
-    /// removed): closed at that instant; a breach that goes on is judged under the new policy
-    /// as an episode of its own (docs/judge.md).
-    Superseded,
-}
-
-impl EpisodeState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EpisodeState::Open => "open",
-            EpisodeState::Closed => "closed",
-            EpisodeState::Withdrawn => "withdrawn",
-            EpisodeState::Superseded => "superseded",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<EpisodeState, JudgeError> {
-        [
-            EpisodeState::Open,
-            EpisodeState::Closed,
-            EpisodeState::Withdrawn,
-            EpisodeState::Superseded,
-        ]
-        .into_iter()
-        .find(|state| state.as_str() == s)
-        .ok_or_else(|| corrupt("episode state", s))
-    }
-
-    pub(crate) fn of(change: &EpisodeChange) -> EpisodeState {
-        match change {
-            EpisodeChange::Withdrawn(_) => EpisodeState::Withdrawn,
-            _ if change.episode().is_open() => EpisodeState::Open,
-            _ => EpisodeState::Closed,
-        }
-    }
-}
+/// Where an episode stands: pure, so it lives in `rules`; re-exported here for the judge's
+/// readers.
+pub use rules::EpisodeState;
 
 /// A breach episode as stored: what the engine told last, the order and policy revision that
 /// judged it, and its state.

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use cases::{Actor, DeviceStatus, NewAbsence};
 use common::*;
+use judge::{Judge, JudgeOptions};
 use store::Store;
 use store::testing::test_databases;
-use judge::{Judge, JudgeOptions};
 
 /// The judge of `w`'s store, woken by `w.cases`, looking at the orders on its own only hourly.
 async fn start_woken(w: &World, clock: &store::ManualClock) -> Judge {

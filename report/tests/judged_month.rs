@@ -18,16 +18,16 @@ use cases::{
     Actor, Cases, DeviceStatus, NewClient, NewInventoryDevice, NewOrder, NewUnit, NewUser,
     OrderTerms, Role,
 };
-use firmware_proto::{Coord, Flags, Header, Location, LocationSource, Message};
-use store::testing::test_databases;
 use firmware_proto::DeviceKind;
+use firmware_proto::{Coord, Flags, Header, Location, LocationSource, Message};
 use ingest::store::{DeviceUpdate, ObservationRow, Telemetry, WriteBatch, register_in};
-use store::Store;
 use judge::{EpisodeState, Judge, JudgeOptions};
-use store::{Clock, ManualClock};
 use report::{Lang, Params};
 use rules::memory::MemoryJudge;
 use rules::{BreachKind, ConditionRef, KindClass, Span, Timestamp};
+use store::Store;
+use store::testing::test_databases;
+use store::{Clock, ManualClock};
 
 const TAG_A: u64 = 2001;
 const TAG_B: u64 = 2002;

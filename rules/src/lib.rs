@@ -4,6 +4,7 @@
 //! - [`policy`]: what an order requires, validated and compiled.
 //! - [`observation`]: what devices report.
 //! - [`engine`] and [`monitor`]: judging, including late and out-of-order data.
+//! - [`replay`]: the one loop that judges late data again, pumped by the caller.
 //! - [`episode`]: what comes out.
 //! - [`memory`]: a complete in-memory caller, for tests, scenarios and tools.
 
@@ -13,6 +14,7 @@ mod confirm;
 mod curfew;
 pub mod engine;
 pub mod episode;
+mod episode_state;
 pub mod geometry;
 mod health;
 mod input;
@@ -22,6 +24,7 @@ pub mod observation;
 pub mod policy;
 mod prefetch;
 mod progress;
+pub mod replay;
 mod routes;
 pub mod schedule;
 mod schema;
@@ -34,9 +37,11 @@ pub use engine::{Engine, EngineError};
 pub use episode::{
     BreachKind, ConditionRef, Episode, EpisodeChange, EpisodeId, KindClass, Severity,
 };
+pub use episode_state::{EpisodeState, UnknownEpisodeState};
 pub use monitor::{Checkpoint, CheckpointError, ClientMonitor, Outcome};
 pub use observation::{DeviceEvent, DeviceId, Observation, Reading};
 pub use policy::{ClientId, CompiledPolicy, MonitoringPolicy, PolicyError};
+pub use replay::{Replay, ReplayRequest, ReplayStep, RowsRequest};
 pub use state::ConditionState;
 pub use time::{Span, Timestamp};
 

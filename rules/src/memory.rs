@@ -2,8 +2,9 @@
 //! once per device and seq), the checkpoints, and the episodes as last told.
 //!
 //! It is what the scenario suite and the property tests drive, and the reference for a caller
-//! backed by a database: on late data it finds the newest checkpoint before it and hands the
-//! engine the stored observations since, exactly as a stored-data caller must.
+//! backed by a database: on late data it answers [`Replay`]'s asks (the newest checkpoint
+//! before it, the stored observations since, the unsettled episodes) from memory, exactly as
+//! the judge answers them from the database.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use crate::episode::{Episode, EpisodeChange, EpisodeId};
 use crate::monitor::{Checkpoint, Outcome};
 use crate::observation::{DeviceId, Observation};
 use crate::policy::{ClientId, CompiledPolicy};
+use crate::replay::{Replay, ReplayStep};
 use crate::time::Timestamp;
 
 #[derive(Debug, Default)]
@@ -79,86 +81,71 @@ impl MemoryJudge {
         all
     }
 
-    fn absorb(&mut self, mut out: Outcome) {
-        loop {
-            for change in out.changes.drain(..) {
-                let episode = change.episode();
-                let book = self.episodes.entry(episode.client).or_default();
-                match &change {
-                    EpisodeChange::Withdrawn(e) => {
-                        book.remove(&e.id);
-                    }
-                    _ => {
-                        book.insert(episode.id, episode.clone());
-                    }
+    /// Keeps what the engine told, and pumps the replay of late data (the loop is
+    /// [`Replay`]'s; here only the fetching, from memory).
+    fn absorb(&mut self, out: Outcome) {
+        let mut replay = Replay::new(out);
+        while let Some(step) = replay.next(&self.engine) {
+            match step {
+                ReplayStep::Told {
+                    changes,
+                    checkpoints,
+                } => self.keep(changes, checkpoints),
+                ReplayStep::Checkpoint(ask) => {
+                    let found = self.checkpoints.get_mut(&ask.client).and_then(|kept| {
+                        // Checkpoints that judged anything from `before` on were taken without
+                        // the late data: stale. The replay offers new ones.
+                        kept.split_off(&ask.before);
+                        kept.range(..ask.before).next_back().map(|(_, c)| c.clone())
+                    });
+                    replay.found(&self.engine, found);
                 }
-                self.log.push(change);
+                ReplayStep::Rows(ask) => {
+                    let mut observations = Vec::new();
+                    for (device, from) in &ask.devices {
+                        if let Some(stored) = self.observations.get(device) {
+                            observations
+                                .extend(stored.iter().filter(|o| o.device_time >= *from).cloned());
+                        }
+                    }
+                    let known: Vec<Episode> = self
+                        .episodes
+                        .get(&ask.client)
+                        .map(|m| {
+                            m.values()
+                                .filter(|e| e.end.is_none_or(|end| end >= ask.settled))
+                                .cloned()
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    self.rejudgements += 1;
+                    // The client is known to the engine and the checkpoint is its own: this
+                    // cannot fail.
+                    let _ = replay.feed(&mut self.engine, &observations, &known);
+                }
             }
-            for checkpoint in out.checkpoints.drain(..) {
-                let kept = self.checkpoints.entry(checkpoint.client).or_default();
-                // A checkpoint judged again replaces those after it, which may be stale.
-                kept.split_off(&checkpoint.until);
-                kept.insert(checkpoint.until, checkpoint);
-            }
-            let late = std::mem::take(&mut out.late);
-            let Some(&(client, _)) = late.first() else {
-                break;
-            };
-            let from = late
-                .iter()
-                .filter(|(c, _)| *c == client)
-                .map(|(_, t)| *t)
-                .min()
-                .unwrap_or(Timestamp::MIN);
-            out.late = late.into_iter().filter(|(c, _)| *c != client).collect();
-            self.rejudge(client, from, &mut out);
         }
     }
 
-    fn rejudge(&mut self, client: ClientId, from: Timestamp, out: &mut Outcome) {
-        let Some(kept) = self.checkpoints.get_mut(&client) else {
-            return;
-        };
-        // Checkpoints that judged anything from `from` on were taken without the late data:
-        // stale. The replay offers new ones.
-        kept.split_off(&from);
-        let Some(checkpoint) = kept.range(..from).next_back().map(|(_, c)| c.clone()) else {
-            return;
-        };
-        let Some(monitor) = self.engine.monitor(client) else {
-            return;
-        };
-        let policy = monitor.policy().clone();
-        let devices = policy
-            .source
-            .devices
-            .iter()
-            .map(|d| d.id)
-            .chain(policy.source.proximity.iter().map(|p| p.victim_device));
-        let mut observations = Vec::new();
-        for device in devices {
-            if let Some(stored) = self.observations.get(&device) {
-                let replay_from = checkpoint.replay_from(&policy, device);
-                observations.extend(
-                    stored
-                        .iter()
-                        .filter(|o| o.device_time >= replay_from)
-                        .cloned(),
-                );
+    fn keep(&mut self, changes: Vec<EpisodeChange>, checkpoints: Vec<Checkpoint>) {
+        for change in changes {
+            let episode = change.episode();
+            let book = self.episodes.entry(episode.client).or_default();
+            match &change {
+                EpisodeChange::Withdrawn(e) => {
+                    book.remove(&e.id);
+                }
+                _ => {
+                    book.insert(episode.id, episode.clone());
+                }
             }
+            self.log.push(change);
         }
-        let known: Vec<Episode> = self
-            .episodes
-            .get(&client)
-            .map(|m| {
-                m.values()
-                    .filter(|e| e.end.is_none_or(|end| end >= checkpoint.settled))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
-        self.rejudgements += 1;
-        // The client is known to the engine and the checkpoint is its own: this cannot fail.
-        let _ = self.engine.rejudge(&checkpoint, &observations, &known, out);
+        for checkpoint in checkpoints {
+            let kept = self.checkpoints.entry(checkpoint.client).or_default();
+            // A checkpoint judged again replaces those after it, which may be stale.
+            kept.split_off(&checkpoint.until);
+            kept.insert(checkpoint.until, checkpoint);
+        }
     }
 }
