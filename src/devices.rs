@@ -57,10 +57,6 @@ pub enum DevicesCommand {
     },
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 pub async fn run(store: &Telemetry, command: DevicesCommand) -> anyhow::Result<()> {
     match command {
         DevicesCommand::Add {
@@ -89,7 +85,9 @@ pub async fn run(store: &Telemetry, command: DevicesCommand) -> anyhow::Result<(
             let registration = [(id, kind, key)];
             cases
                 .add_inventory_device(&Actor::system("sargs devices add"), &new, async |conn| {
-                    register_in(conn, &registration, now_ms()).await.map(drop)
+                    register_in(conn, &registration, store.store().now().0)
+                        .await
+                        .map(drop)
                 })
                 .await?;
             println!(
@@ -179,5 +177,7 @@ pub async fn run(store: &Telemetry, command: DevicesCommand) -> anyhow::Result<(
 /// Register a simulated fleet; devices already registered are left as they are.
 pub async fn register_fleet(store: &Telemetry, fleet: &[SimDevice]) -> anyhow::Result<u64> {
     let devices: Vec<_> = fleet.iter().map(|d| (d.id, d.kind, d.key)).collect();
-    Ok(store.register_devices(&devices, now_ms()).await?)
+    Ok(store
+        .register_devices(&devices, store.store().now().0)
+        .await?)
 }

@@ -106,6 +106,7 @@ pub async fn act(
     cases::append_audit(
         &mut tx,
         actor,
+        now,
         AuditAction::Update,
         &format!("alert/{alert_id}"),
         action.as_str(),
@@ -193,6 +194,7 @@ pub async fn set_contacts(
     cases::append_audit(
         &mut tx,
         actor,
+        now,
         AuditAction::Update,
         &format!("user/{user_id}/contacts"),
         "contacts",

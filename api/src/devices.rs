@@ -136,7 +136,7 @@ pub async fn create_device(
     // Into the inventory and registered with the frame path in one transaction. A device
     // registered before (by an older `sargs devices add`) keeps its registration and key.
     let registration = [(new.device_id, new.kind, key)];
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = state.store.now().0;
     let device = state
         .cases
         .add_inventory_device(
@@ -246,10 +246,6 @@ pub struct Fitting {
     at: Option<Timestamp>,
 }
 
-fn now() -> Timestamp {
-    Timestamp(chrono::Utc::now().timestamp_millis())
-}
-
 pub async fn fit(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
@@ -263,7 +259,7 @@ pub async fn fit(
             f.order_id,
             id,
             f.address.as_deref(),
-            f.at.unwrap_or_else(now),
+            f.at.unwrap_or_else(|| state.store.now()),
         )
         .await
         .map_err(|e| match e {
@@ -297,7 +293,7 @@ pub async fn remove(
         .remove_device(
             &caller.actor,
             id,
-            r.at.unwrap_or_else(now),
+            r.at.unwrap_or_else(|| state.store.now()),
             r.status.unwrap_or(DeviceStatus::InStock),
         )
         .await?;

@@ -150,7 +150,7 @@ pub async fn client_state(
     PathParam(id): PathParam<i64>,
 ) -> Answer {
     access::client_by_id(&state, &caller.actor, id).await?;
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = state.store.now().0;
     let filter = OrderFilter {
         client_id: Some(id),
         status: Some(OrderStatus::Active),

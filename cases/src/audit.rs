@@ -11,9 +11,9 @@ use sha2::{Digest, Sha256};
 
 use store::{Backend, WriteTx};
 
+use crate::Cases;
 use crate::actor::Actor;
 use crate::error::CasesError;
-use crate::{Cases, now_ms};
 
 /// What was done.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -113,15 +113,17 @@ pub(crate) fn changed_fields(fields: &[(&str, bool)]) -> String {
     given.join(",")
 }
 
-/// Appends an entry inside `tx`: it lands exactly when the change it records does.
+/// Appends an entry made `at` inside `tx`: it lands exactly when the change it records does.
+/// For the parts that keep records beside the cases (the alerts) and audit their changes.
 pub async fn append(
     tx: &mut WriteTx,
     actor: &Actor,
+    at: rules::Timestamp,
     action: AuditAction,
     subject: &str,
     detail: &str,
 ) -> Result<(), CasesError> {
-    append_at(tx, actor, now_ms(), action, subject, detail).await
+    append_at(tx, actor, at.0, action, subject, detail).await
 }
 
 /// As [`append`], stamped `at_ms`.

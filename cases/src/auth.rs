@@ -6,12 +6,12 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::Cases;
 use crate::actor::{Actor, Role};
 use crate::audit::AuditAction;
 use crate::check::text;
 use crate::error::CasesError;
 use crate::users::User;
-use crate::{Cases, now_ms};
 
 /// A console session ends after this long unused (30 minutes) ...
 pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
@@ -96,7 +96,7 @@ impl Cases {
     ) -> Result<Issued, CasesError> {
         let mut errors = Vec::new();
         text(&mut errors, "label", label, 100);
-        let now = now_ms();
+        let now = self.now_ms();
         if expires_ms <= now || expires_ms > now + TOKEN_MAX_MS {
             errors.push(crate::FieldError::new(
                 "expires",
@@ -109,7 +109,15 @@ impl Cases {
         };
         let user = self.user(user_id).await?;
         let mut tx = self.write_as(actor).await?;
-        let issued = issue(&mut tx, &user, CredentialKind::ApiToken, label, expires_ms).await?;
+        let issued = issue(
+            &mut tx,
+            &user,
+            CredentialKind::ApiToken,
+            label,
+            expires_ms,
+            self.now_ms(),
+        )
+        .await?;
         tx.commit(
             AuditAction::Create,
             &format!("token/{}", issued.credential.id),
@@ -121,7 +129,7 @@ impl Cases {
 
     /// The user a secret signs in, if it is a live credential of an enabled user.
     pub async fn authenticate(&self, secret: &str) -> Result<Option<(User, i64)>, CasesError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let row: Option<(i64, i64, String, i64, i64)> = sqlx::query_as(
             "SELECT c.id, c.user_id, c.kind, c.expires_ms, c.last_used_ms FROM credentials c
              JOIN users u ON u.id = c.user_id
@@ -160,7 +168,7 @@ impl Cases {
         .await?;
         match row {
             Some((user, kind, expires_ms, last_used_ms))
-                if !ended(&kind, expires_ms, last_used_ms, now_ms()) =>
+                if !ended(&kind, expires_ms, last_used_ms, self.now_ms()) =>
             {
                 Ok(Some(self.user(user).await?))
             }
@@ -188,7 +196,7 @@ impl Cases {
             return Err(not_found);
         }
         sqlx::query("UPDATE credentials SET revoked_ms = $1 WHERE id = $2")
-            .bind(now_ms())
+            .bind(self.now_ms())
             .bind(credential)
             .execute(&mut *tx)
             .await?;
@@ -209,7 +217,7 @@ impl Cases {
              WHERE user_id = $1 AND revoked_ms IS NULL AND expires_ms > $2 ORDER BY id",
         )
         .bind(user_id)
-        .bind(now_ms())
+        .bind(self.now_ms())
         .fetch_all(self.pool())
         .await?;
         rows.into_iter()
@@ -239,9 +247,9 @@ pub(crate) async fn issue(
     kind: CredentialKind,
     label: &str,
     expires_ms: i64,
+    now: i64,
 ) -> Result<Issued, CasesError> {
     let secret = new_secret(kind);
-    let now = now_ms();
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO credentials (token_hash, user_id, kind, label, created_ms, expires_ms, last_used_ms)
          VALUES ($1, $2, $3, $4, $5, $6, $5) RETURNING id",

@@ -6,12 +6,12 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::Cases;
 use crate::actor::{Actor, Role};
 use crate::address::{ClientAddress, address_errors};
 use crate::audit::{AuditAction, changed_fields};
 use crate::check::{phone_error, text};
 use crate::error::{CasesError, FieldError, corrupt};
-use crate::{Cases, now_ms};
 
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Client {
@@ -98,7 +98,7 @@ impl Cases {
         if let Some(reason) = personal_code_error(&new.personal_code) {
             errors.push(FieldError::new("personal_code", reason));
         }
-        let today = chrono::Utc::now().date_naive();
+        let today = self.store.now().to_utc().date_naive();
         if new.birth_date > today || new.birth_date.year() < 1900 {
             errors.push(FieldError::new(
                 "birth_date",
@@ -132,7 +132,7 @@ impl Cases {
                 "a probation client with this personal code is registered",
             ));
         }
-        let now = now_ms();
+        let now = self.now_ms();
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO clients (personal_code, given_name, family_name, birth_date, phone, language,
                                   risk_notes, officer_id, unit_id, addresses, created_ms, updated_ms)
@@ -191,7 +191,7 @@ impl Cases {
         .bind(change.officer_id.unwrap_or(current.officer_id))
         .bind(unit_id)
         .bind(&addresses_json)
-        .bind(now_ms())
+        .bind(self.now_ms())
         .bind(id)
         .execute(&mut *tx)
         .await?;

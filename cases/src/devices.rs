@@ -11,13 +11,13 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use store::{StoreError, db_id, wire_id};
 
+use crate::Cases;
 use crate::actor::Actor;
 use crate::audit::AuditAction;
 use crate::check::text;
 use crate::error::{CasesError, FieldError, corrupt, stored};
 use crate::orders::order_head;
 use crate::policy::bump_policy;
-use crate::{Cases, now_ms};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -159,7 +159,7 @@ impl Cases {
         .bind(&new.model)
         .bind(new.firmware.as_deref())
         .bind(DeviceStatus::InStock.as_str())
-        .bind(now_ms())
+        .bind(self.now_ms())
         .execute(&mut *tx)
         .await?;
         link(&mut tx).await?;

@@ -62,41 +62,19 @@ pub struct Cases {
     store: Store,
     /// The last minute whose refused sign-ins were written to the audit log (crate::signin).
     refusals_flushed: std::sync::Arc<std::sync::atomic::AtomicI64>,
-    /// When the changes that make an order's policy history happen (a revision made, an
-    /// absence recorded or called off, a status changed).
-    clock: CasesClock,
     /// Moves on after every committed change that alters an order's policy.
     policies: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
-/// The time the case records are stamped with: the system's, or a test's own.
-#[derive(Clone)]
-struct CasesClock(std::sync::Arc<dyn Fn() -> rules::Timestamp + Send + Sync>);
-
-impl std::fmt::Debug for CasesClock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CasesClock")
-    }
-}
-
 impl Cases {
-    /// Brings the case tables up to date in `store`.
+    /// Brings the case tables up to date in `store`. Every record is stamped by the store's
+    /// clock ([`Store::now`]): in a test, the judge's scripted time, so that the policy history
+    /// and what the judge applied agree.
     pub async fn open(store: Store) -> Result<Cases, CasesError> {
-        Cases::open_with_clock(store, || rules::Timestamp(now_ms())).await
-    }
-
-    /// As [`Cases::open`], with the changes to orders, absences and statuses stamped by `clock`
-    /// (a test's scripted time; the same clock as the judge's, so that the policy history and
-    /// what the judge applied agree).
-    pub async fn open_with_clock(
-        store: Store,
-        clock: impl Fn() -> rules::Timestamp + Send + Sync + 'static,
-    ) -> Result<Cases, CasesError> {
         schema::migrate(&store).await?;
         Ok(Cases {
             store,
             refusals_flushed: Default::default(),
-            clock: CasesClock(std::sync::Arc::new(clock)),
             policies: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
         })
     }
@@ -111,9 +89,9 @@ impl Cases {
         self.policies.subscribe()
     }
 
-    /// Milliseconds since the epoch now, by this records' clock.
+    /// Milliseconds since the epoch now, by the store's clock.
     fn now_ms(&self) -> i64 {
-        (self.clock.0)().0
+        self.store.now().0
     }
 
     fn pool(&self) -> &sqlx::AnyPool {
@@ -142,9 +120,4 @@ impl Cases {
         }
         Ok(())
     }
-}
-
-/// Milliseconds since the epoch now: the one clock of this crate (records' creation times).
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }

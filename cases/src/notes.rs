@@ -6,13 +6,13 @@ use rules::Timestamp;
 use rules::schedule::AbsenceReason;
 use serde::{Deserialize, Serialize};
 
+use crate::Cases;
 use crate::actor::Actor;
 use crate::audit::AuditAction;
 use crate::check::exists;
 use crate::error::{CasesError, FieldError};
 use crate::orders::order_head;
 use crate::policy::bump_policy;
-use crate::{Cases, now_ms};
 
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Note {
@@ -66,7 +66,7 @@ impl Cases {
         }
         let mut tx = self.write_as(actor).await?;
         exists(&mut tx, "clients", "client_id", new.client_id).await?;
-        let created_ms = now_ms();
+        let created_ms = self.now_ms();
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO notes (client_id, author_id, text, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
         )

@@ -29,7 +29,7 @@ use crate::actor::Actor;
 use crate::audit::{AuditAction, append};
 use crate::auth::{CredentialKind, Issued, SESSION_MAX_MS, issue};
 use crate::error::CasesError;
-use crate::{Cases, now_ms, password};
+use crate::{Cases, password};
 
 /// Passwords checked for one name in a window before it locks.
 pub const MAX_FAILURES: i64 = 5;
@@ -105,7 +105,7 @@ impl Cases {
     /// Claims one password check for `name`; if its window is used up or it is locked, the
     /// instant to try again after instead (and the refusal is counted).
     async fn claim_check(&self, name: &str, origin: &str) -> Result<Option<i64>, CasesError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.store.begin_write().await?;
         sqlx::query(
             "INSERT INTO sign_in_guard (username, window_start_ms, attempts) VALUES ($1, $2, 0)
@@ -157,7 +157,7 @@ impl Cases {
         name: &str,
         origin: &str,
     ) -> Result<Result<Issued, Refusal>, CasesError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.store.begin_write().await?;
         // The check that used up the window locks the name (once: a lock in force stays).
         let locked: Option<(i64,)> = sqlx::query_as(
@@ -191,7 +191,7 @@ impl Cases {
         name: &str,
         origin: &str,
     ) -> Result<Result<Issued, Refusal>, CasesError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let user = self.user(user_id).await?;
         let mut tx = self.write().await?;
         // Gives this check's claim back, unless a lock began while it ran.
@@ -221,11 +221,13 @@ impl Cases {
             CredentialKind::Session,
             "console",
             now + SESSION_MAX_MS,
+            now,
         )
         .await?;
         append(
             &mut tx,
             &Actor::user(&user, origin),
+            rules::Timestamp(now),
             AuditAction::Login,
             "session",
             "",
@@ -240,7 +242,7 @@ impl Cases {
     /// window and lock have ended. The counts wait in the database until then, so a restart
     /// loses none. Returns the entries written.
     pub async fn flush_sign_in_refusals(&self, before_ms: i64) -> Result<usize, CasesError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.write().await?;
         let rows: Vec<(String, String, i64, i64, i64, i64)> = sqlx::query_as(
             "SELECT username, origin, minute_ms, wrong, locked, lockouts FROM sign_in_refusals
@@ -265,6 +267,7 @@ impl Cases {
             append(
                 &mut tx,
                 &actor,
+                self.store.now(),
                 AuditAction::LoginRefused,
                 "session",
                 &detail,
@@ -290,7 +293,7 @@ impl Cases {
     /// Writes the refusals of the minutes that have ended ([`Cases::flush_sign_in_refusals`]),
     /// at most once a minute per process: each sign-in calls it, and sargs each minute.
     pub async fn flush_ended_sign_in_refusals(&self) -> Result<(), CasesError> {
-        let minute = minute_of(now_ms());
+        let minute = minute_of(self.now_ms());
         if self.refusals_flushed.swap(minute, Ordering::Relaxed) < minute {
             self.flush_sign_in_refusals(minute).await?;
         }

@@ -4,11 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Cases;
 use crate::actor::Actor;
 use crate::audit::AuditAction;
 use crate::check::{exists, text};
 use crate::error::CasesError;
-use crate::{Cases, now_ms};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Unit {
@@ -71,7 +71,7 @@ impl Cases {
         )
         .bind(&new.name)
         .bind(new.parent_id)
-        .bind(now_ms())
+        .bind(self.now_ms())
         .fetch_one(&mut *tx)
         .await?;
         tx.commit(AuditAction::Create, &format!("unit/{id}"), "")

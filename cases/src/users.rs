@@ -9,7 +9,7 @@ use crate::actor::{Actor, Role};
 use crate::audit::{AuditAction, changed_fields};
 use crate::check::{exists, text};
 use crate::error::{CasesError, FieldError};
-use crate::{Cases, now_ms, password};
+use crate::{Cases, password};
 
 /// A user as anyone may read it: never the password hash.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
@@ -154,7 +154,7 @@ impl Cases {
         .bind(new.unit_id)
         .bind(new.court.as_deref())
         .bind(&hash)
-        .bind(now_ms())
+        .bind(self.now_ms())
         .fetch_one(&mut *tx)
         .await?;
         let detail = format!("role {}", new.role.as_str());
@@ -259,7 +259,7 @@ impl Cases {
                 "UPDATE credentials SET revoked_ms = $1
                  WHERE user_id = $2 AND revoked_ms IS NULL AND id <> $3",
             )
-            .bind(now_ms())
+            .bind(self.now_ms())
             .bind(id)
             .bind(keep)
             .execute(&mut *tx)

@@ -8,11 +8,11 @@
 use serde::{Deserialize, Serialize};
 use store::{db_id, wire_id};
 
+use crate::Cases;
 use crate::actor::Actor;
 use crate::audit::AuditAction;
 use crate::check::{exists, phone_error, text};
 use crate::error::{CasesError, FieldError};
-use crate::{Cases, now_ms};
 
 /// A person protected by a proximity condition.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
@@ -154,7 +154,7 @@ impl Cases {
         .bind(&new.contact_name)
         .bind(new.contact_phone.as_deref())
         .bind(new.device_id.map(db_id))
-        .bind(now_ms())
+        .bind(self.now_ms())
         .bind(new.unit_id)
         .bind(actor.user_id)
         .fetch_one(&mut *tx)

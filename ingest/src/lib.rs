@@ -108,13 +108,16 @@ impl Ingest {
                 eventloop,
                 inbound_tx.clone(),
                 metrics.clone(),
+                store.store().clock(),
             )),
             tokio::spawn(mqtt::run_downlink(ack_eventloop)),
         ];
         for reader in readers {
-            sources.push(tokio::spawn(
-                reader.run(inbound_tx.clone(), metrics.clone()),
-            ));
+            sources.push(tokio::spawn(reader.run(
+                inbound_tx.clone(),
+                metrics.clone(),
+                store.store().clock(),
+            )));
         }
         drop(inbound_tx);
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rumqttc::{AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, Packet, QoS};
+use store::Clock;
 use tokio::sync::mpsc;
 
 use crate::metrics::Metrics;
@@ -150,6 +151,7 @@ pub async fn run_uplink(
     mut eventloop: EventLoop,
     tx: mpsc::Sender<Inbound>,
     metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
 ) {
     if let Err(error) = client.subscribe(UPLINK_FILTER, QoS::AtLeastOnce).await {
         tracing::error!(%error, "cannot subscribe to uplink topics");
@@ -165,7 +167,7 @@ pub async fn run_uplink(
                         topic_device: parse_uplink_topic(&publish.topic),
                     },
                     bytes: publish.payload,
-                    received_at_ms: chrono::Utc::now().timestamp_millis(),
+                    received_at_ms: clock.now().0,
                 };
                 if tx.send(inbound).await.is_err() {
                     return;

@@ -14,6 +14,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use firmware_proto::{SerialChunk, SerialCodec};
 use futures::{SinkExt, StreamExt};
+use store::Clock;
 use tokio::sync::mpsc;
 use tokio_serial::{SerialPortBuilderExt, SerialStream};
 use tokio_util::codec::Framed;
@@ -101,7 +102,12 @@ impl SerialReader {
         self.line.clone()
     }
 
-    pub async fn run(mut self, tx: mpsc::Sender<Inbound>, metrics: Arc<Metrics>) {
+    pub async fn run(
+        mut self,
+        tx: mpsc::Sender<Inbound>,
+        metrics: Arc<Metrics>,
+        clock: Arc<dyn Clock>,
+    ) {
         let mut backoff = Duration::from_millis(100);
         loop {
             let stream = match self.first.take() {
@@ -120,7 +126,7 @@ impl SerialReader {
                     }
                 },
             };
-            if !self.serve(stream, &tx, &metrics).await {
+            if !self.serve(stream, &tx, &metrics, clock.as_ref()).await {
                 return;
             }
             metrics.serial_reconnects.fetch_add(1, Relaxed);
@@ -135,6 +141,7 @@ impl SerialReader {
         stream: SerialStream,
         tx: &mpsc::Sender<Inbound>,
         metrics: &Metrics,
+        clock: &dyn Clock,
     ) -> bool {
         let mut framed = Framed::new(stream, SerialCodec::default());
         loop {
@@ -145,7 +152,7 @@ impl SerialReader {
                         let inbound = Inbound {
                             bytes,
                             via: Via::Serial(self.line.clone()),
-                            received_at_ms: chrono::Utc::now().timestamp_millis(),
+                            received_at_ms: clock.now().0,
                         };
                         if tx.send(inbound).await.is_err() {
                             return false;

@@ -350,7 +350,7 @@ impl<D: MqttDownlink> Writer<D> {
             flags: Flags::empty(),
             device_id,
             seq,
-            time_ms: u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default(),
+            time_ms: u64::try_from(self.store.store().now().0).unwrap_or_default(),
         };
         let frame = firmware_proto::encode_to_vec(&header, &message, record.key.as_ref())
             .map_err(|error| DownlinkError::Encode { device_id, error })?;
@@ -424,7 +424,7 @@ impl<D: MqttDownlink> Writer<D> {
     /// Commit one batch, then send the ACKs it earned.
     pub async fn commit(&mut self, items: &[Checked]) -> Result<(), StoreError> {
         self.load_new_devices(items).await?;
-        let now_ms = chrono::Utc::now().timestamp_millis();
+        let now_ms = self.store.store().now().0;
         let mut batch = WriteBatch::default();
         let mut touched: HashMap<u64, Touched> = HashMap::new();
         let mut unknown: HashMap<u64, UnknownSighting> = HashMap::new();

@@ -25,9 +25,9 @@ use judge::{EpisodeState, Judge, JudgeOptions};
 use report::{Lang, Params};
 use rules::memory::MemoryJudge;
 use rules::{BreachKind, ConditionRef, KindClass, Span, Timestamp};
-use store::Store;
 use store::testing::test_databases;
-use store::{Clock, ManualClock};
+use store::ManualClock;
+use store::{Store, StoreLocation};
 
 const TAG_A: u64 = 2001;
 const TAG_B: u64 = 2002;
@@ -75,13 +75,14 @@ struct Month {
 }
 
 impl Month {
-    async fn new(store: Store) -> Month {
+    /// The month in the database at `location`, every record stamped by the judge's clock.
+    async fn new(location: &StoreLocation) -> Month {
         let clock = ManualClock::new(at("2026-10-31T12:00:00Z"));
-        let ticking = clock.clone();
-        let telemetry = Telemetry::open(store.clone()).await.expect("telemetry");
-        let cases = Cases::open_with_clock(store.clone(), move || ticking.now())
+        let store = Store::open_with_clock(location, Arc::new(clock.clone()))
             .await
-            .expect("cases");
+            .expect("store");
+        let telemetry = Telemetry::open(store.clone()).await.expect("telemetry");
+        let cases = Cases::open(store.clone()).await.expect("cases");
         let sys = Actor::system("month test");
         let unit = cases
             .create_unit(
@@ -408,8 +409,7 @@ async fn replayed(m: &Month, from: Timestamp, to: Timestamp) -> Vec<Breach> {
 #[tokio::test]
 async fn the_summary_of_a_month_shows_the_breaches_the_judge_judged() {
     for db in test_databases().await {
-        let store = Store::open(&db.location).await.expect("store");
-        let mut m = Month::new(store.clone()).await;
+        let mut m = Month::new(&db.location).await;
         play(&mut m).await;
         let params = Params {
             order_id: m.order,

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use rules::Timestamp;
 
 /// Where the time comes from: the machine's clock in service, a set one in tests and replays.
-pub trait Clock: Send + Sync + 'static {
+pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
     /// The time now.
     fn now(&self) -> Timestamp;
 }

@@ -12,6 +12,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::watch;
 
+use crate::Clock;
+
 /// Why the storage refuses writes, in words an operator acts on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -110,15 +112,20 @@ pub enum StorageState {
 
 /// Shared by every clone of a store; cheap to read.
 #[derive(Clone, Debug)]
-pub(crate) struct StorageHealth(Arc<watch::Sender<StorageState>>);
-
-impl Default for StorageHealth {
-    fn default() -> Self {
-        StorageHealth(Arc::new(watch::channel(StorageState::Accepting).0))
-    }
+pub(crate) struct StorageHealth {
+    state: Arc<watch::Sender<StorageState>>,
+    /// Tells since when the storage refuses writes.
+    clock: Arc<dyn Clock>,
 }
 
 impl StorageHealth {
+    pub(crate) fn new(clock: Arc<dyn Clock>) -> StorageHealth {
+        StorageHealth {
+            state: Arc::new(watch::channel(StorageState::Accepting).0),
+            clock,
+        }
+    }
+
     /// A write failed: if the storage refused it, the store is refusing from now on (the first
     /// refusal's time is kept while it lasts). Returns the fault, if it was one.
     pub(crate) fn failed(&self, error: &sqlx::Error) -> Option<StorageFault> {
@@ -129,7 +136,7 @@ impl StorageHealth {
 
     /// The storage refused a write for `fault`, in the database's words `detail`.
     pub(crate) fn refused(&self, fault: StorageFault, detail: String) {
-        self.0.send_if_modified(|state| match state {
+        self.state.send_if_modified(|state| match state {
             StorageState::Refusing {
                 fault: known,
                 detail: said,
@@ -141,7 +148,7 @@ impl StorageHealth {
             _ => {
                 let since_ms = match state {
                     StorageState::Refusing { since_ms, .. } => *since_ms,
-                    StorageState::Accepting => chrono::Utc::now().timestamp_millis(),
+                    StorageState::Accepting => self.clock.now().0,
                 };
                 *state = StorageState::Refusing {
                     fault,
@@ -155,7 +162,7 @@ impl StorageHealth {
 
     /// A write transaction committed: the storage takes writes.
     pub(crate) fn committed(&self) {
-        self.0.send_if_modified(|state| {
+        self.state.send_if_modified(|state| {
             let changed = *state != StorageState::Accepting;
             *state = StorageState::Accepting;
             changed
@@ -163,11 +170,11 @@ impl StorageHealth {
     }
 
     pub(crate) fn state(&self) -> StorageState {
-        self.0.borrow().clone()
+        self.state.borrow().clone()
     }
 
     pub(crate) fn watch(&self) -> watch::Receiver<StorageState> {
-        self.0.subscribe()
+        self.state.subscribe()
     }
 }
 
@@ -197,7 +204,7 @@ mod tests {
 
     #[test]
     fn a_refusal_keeps_its_start_until_a_commit_clears_it() {
-        let health = StorageHealth::default();
+        let health = StorageHealth::new(Arc::new(crate::SystemClock));
         let full = sqlx::Error::PoolTimedOut;
         assert_eq!(health.failed(&full), Some(StorageFault::Unreachable));
         let StorageState::Refusing { since_ms, .. } = health.state() else {

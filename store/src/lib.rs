@@ -122,6 +122,8 @@ pub struct Store {
     health: StorageHealth,
     /// A cap on the SQLite file in pages, for tests that fill the store (0: none ever set).
     size_cap_pages: Arc<std::sync::atomic::AtomicU64>,
+    /// The time every part using this store goes by: the machine's, or a test's.
+    clock: Arc<dyn Clock>,
 }
 
 /// SQLite has one writer at a time, and a writer that waits for the lock polls for it with
@@ -203,6 +205,16 @@ impl Store {
     /// Open (creating if needed) the database. Each part that keeps tables in it brings them up
     /// to date itself ([`schema::apply`]).
     pub async fn open(location: &StoreLocation) -> Result<Store, StoreError> {
+        Store::open_with_clock(location, Arc::new(SystemClock)).await
+    }
+
+    /// As [`Store::open`], with `clock` the time that every part using the store goes by (the
+    /// records' times, the judge's ticks, when the storage began refusing writes): a test sets
+    /// it instead of waiting for it.
+    pub async fn open_with_clock(
+        location: &StoreLocation,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let (url, target) = match location {
             StoreLocation::DataDir(dir) => {
@@ -280,8 +292,9 @@ impl Store {
             turns: turns.clone(),
             _checkpointer: (backend == Backend::Sqlite)
                 .then(|| Arc::new(Checkpointer::start(&pool, &turns))),
-            health: StorageHealth::default(),
+            health: StorageHealth::new(clock.clone()),
             size_cap_pages: Arc::default(),
+            clock,
         };
         Ok(store)
     }
@@ -388,6 +401,16 @@ impl Store {
     /// Tells the readers waiting on [`Store::watch_commits`] that new observations are committed.
     pub fn announce_commit(&self) {
         self.commits.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// The time now, by this store's clock.
+    pub fn now(&self) -> rules::Timestamp {
+        self.clock.now()
+    }
+
+    /// This store's clock, for the parts that keep it (the judge ticks the engine with it).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
     }
 
     /// Which database this is.

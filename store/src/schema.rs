@@ -69,7 +69,7 @@ pub async fn apply(store: &Store, table: &str, migrations: &[&[&str]]) -> Result
              ON CONFLICT (version) DO NOTHING"
         ))
         .bind(version)
-        .bind(chrono::Utc::now().timestamp_millis())
+        .bind(store.now().0)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
