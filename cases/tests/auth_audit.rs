@@ -7,7 +7,8 @@ use store::testing::test_databases;
 use store::{Backend, Store};
 
 mod common;
-use common::{PASSWORD, count, with_officer};
+use common::{count, with_officer};
+use testkit::PASSWORD;
 
 #[tokio::test]
 async fn sessions_tokens_and_lock_out() {

@@ -8,7 +8,8 @@ use store::Store;
 use store::testing::test_databases;
 
 mod common;
-use common::{PASSWORD, count, login, with_officer};
+use common::{count, login, with_officer};
+use testkit::PASSWORD;
 
 /// The refused-sign-in entries of the whole log, written out first.
 async fn refusals(cases: &Cases) -> Vec<AuditEntry> {

@@ -13,20 +13,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use cases::{
-    Actor, Cases, DeviceStatus, NewClient, NewInventoryDevice, NewOrder, NewUnit, NewUser,
-    OrderTerms, Role,
-};
+use cases::{Actor, Cases, DeviceStatus, NewInventoryDevice, NewOrder, OrderTerms};
 use firmware_proto::DeviceKind;
-use firmware_proto::{Coord, Flags, Header, Location, LocationSource, Message};
+use firmware_proto::Flags;
 use ingest::store::{DeviceUpdate, ObservationRow, Telemetry, WriteBatch, register_in};
 use judge::{EpisodeState, Judge, JudgeOptions};
 use report::{Lang, Params};
 use rules::memory::MemoryJudge;
 use rules::{BreachKind, ConditionRef, KindClass, Span, Timestamp};
-use store::testing::test_databases;
 use store::ManualClock;
+use store::testing::test_databases;
 use store::{Store, StoreLocation};
 
 const TAG_A: u64 = 2001;
@@ -84,45 +80,9 @@ impl Month {
         let telemetry = Telemetry::open(store.clone()).await.expect("telemetry");
         let cases = Cases::open(store.clone()).await.expect("cases");
         let sys = Actor::system("month test");
-        let unit = cases
-            .create_unit(
-                &sys,
-                &NewUnit {
-                    name: "Rīgas teritoriālā struktūrvienība".into(),
-                    parent_id: None,
-                },
-            )
-            .await
-            .expect("unit");
-        let user = cases
-            .create_user(
-                &sys,
-                &NewUser {
-                    username: "ilze.ozola".into(),
-                    display_name: "Ilze Ozola".into(),
-                    role: Role::Officer,
-                    unit_id: Some(unit.id),
-                    court: None,
-                    password: "correct horse battery".into(),
-                },
-            )
-            .await
-            .expect("officer");
-        let new_client: NewClient = serde_json::from_value(serde_json::json!({
-            "personal_code": "01019012345",
-            "given_name": "Jānis",
-            "family_name": "Bērziņš",
-            "birth_date": "1990-01-01",
-            "language": "lv",
-            "officer_id": user.id,
-            "addresses": [{ "id": "home", "street": "Brīvības iela 1, Rīga",
-                            "zone": { "type": "circle", "centre": [24.1052, 56.9496], "radius_m": 50.0 } }]
-        }))
-        .expect("a client");
-        let client = cases
-            .create_client(&sys, &new_client)
-            .await
-            .expect("client");
+        let (_, user) =
+            testkit::unit_with_officer(&cases, "Rīgas teritoriālā struktūrvienība").await;
+        let client = testkit::client_at_home(&cases, &user).await;
         let officer = Actor::user(&user, "month test");
         let order = cases
             .create_order(
@@ -239,35 +199,16 @@ fn fix(device: u64, seq: u32, taken: Timestamp, place: Place) -> ObservationRow 
         Place::OldTown => (56.9600, 24.1300),
         Place::Elsewhere => (56.9800, 24.0500),
     };
-    let message = Message::Location(Location {
-        lat: Coord::from_degrees(lat),
-        lon: Coord::from_degrees(lon),
-        accuracy_m: Some(10),
-        source: LocationSource::Gnss,
-        satellites: 9,
-        speed_cm_s: 0,
-        heading_deg: None,
-    });
-    let header = Header {
-        frame_type: message.frame_type(),
-        flags: Flags::ACK_REQUESTED,
-        device_id: device,
+    let message = testkit::gnss_fix(lat, lon);
+    let received = taken.saturating_add(Span::seconds(2));
+    testkit::stored_row(
+        device,
         seq,
-        time_ms: u64::try_from(taken.0).expect("a time after 1970"),
-    };
-    let raw = firmware_proto::encode_to_vec(&header, &message, None).expect("encodes");
-    ObservationRow {
-        device_id: device,
-        seq,
-        frame_type: header.frame_type.to_u8(),
-        flags: Flags::ACK_REQUESTED.bits(),
-        device_time_ms: taken.0,
-        received_at_ms: taken.saturating_add(Span::seconds(2)).0,
-        via: Arc::from("mqtt"),
-        clock_skewed: false,
-        fields: ingest::fields_json(&message),
-        raw: Bytes::from(raw),
-    }
+        Flags::ACK_REQUESTED,
+        taken.0,
+        received.0,
+        &message,
+    )
 }
 
 /// A breach as the court reads it.

@@ -7,12 +7,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use api::ApiState;
-use bytes::Bytes;
 use cases::{
     Actor, Cases, NewClient, NewInventoryDevice, NewOrder, NewUnit, NewUser, NewVictim, Role,
 };
 use firmware_proto::DeviceKind;
-use firmware_proto::{Event, EventCode, Flags, Header, Message};
+use firmware_proto::{Event, EventCode, Flags, Message};
 use ingest::store::{DeviceUpdate, ObservationRow, Telemetry, WriteBatch};
 use serde_json::{Value, json};
 use store::Store;
@@ -286,26 +285,7 @@ pub async fn world(db: TestDb) -> World {
 /// Frame `seq` of `device` carrying `message`, sent and received at `at`, as the ingest writer
 /// stores it: the frame's bytes and its header's fields.
 pub fn stored_frame(device: u64, seq: u32, at: i64, message: &Message) -> ObservationRow {
-    let header = Header {
-        frame_type: message.frame_type(),
-        flags: Flags::empty(),
-        device_id: device,
-        seq,
-        time_ms: u64::try_from(at).expect("a time after 1970"),
-    };
-    let raw = firmware_proto::encode_to_vec(&header, message, None).expect("encodes");
-    ObservationRow {
-        device_id: device,
-        seq,
-        frame_type: header.frame_type.to_u8(),
-        flags: header.flags.bits(),
-        device_time_ms: at,
-        received_at_ms: at,
-        via: Arc::from("mqtt"),
-        clock_skewed: false,
-        fields: ingest::fields_json(message),
-        raw: Bytes::from(raw),
-    }
+    testkit::stored_row(device, seq, Flags::empty(), at, at, message)
 }
 
 /// Stores `frames` of `device` (each its seq, device time and message) as the ingest writer

@@ -2,38 +2,12 @@
 //! refused-sign-ins audit entry.
 #![allow(dead_code)] // each test file uses part of this
 
-use cases::{Actor, AuditEntry, Cases, Issued, NewUnit, NewUser, Refusal, Role};
+use cases::{AuditEntry, Cases, Issued, Refusal};
 use store::Store;
-
-pub const PASSWORD: &str = "correct horse battery";
 
 pub async fn with_officer(store: Store) -> (Cases, cases::User) {
     let cases = Cases::open(store).await.expect("cases open");
-    let sys = Actor::system("test");
-    let unit = cases
-        .create_unit(
-            &sys,
-            &NewUnit {
-                name: "Rīga".into(),
-                parent_id: None,
-            },
-        )
-        .await
-        .expect("unit");
-    let officer = cases
-        .create_user(
-            &sys,
-            &NewUser {
-                username: "ilze.ozola".into(),
-                display_name: "Ilze Ozola".into(),
-                role: Role::Officer,
-                unit_id: Some(unit.id),
-                court: None,
-                password: PASSWORD.into(),
-            },
-        )
-        .await
-        .expect("officer");
+    let (_, officer) = testkit::unit_with_officer(&cases, "Rīga").await;
     (cases, officer)
 }
 

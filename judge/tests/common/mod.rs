@@ -9,11 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use cases::{
-    Actor, Cases, NewClient, NewInventoryDevice, NewOrder, NewUnit, NewUser, OrderTerms, Role,
-};
+use cases::{Actor, Cases, NewInventoryDevice, NewOrder, OrderTerms};
 use firmware_proto::DeviceKind;
-use firmware_proto::{Coord, Flags, Header, Location, LocationSource, Message};
+use firmware_proto::{Flags, Message};
 use ingest::store::{DeviceUpdate, ObservationRow, Telemetry, WriteBatch};
 use judge::{EpisodeState, Judge, JudgeOptions, StoredEpisode};
 use rules::memory::MemoryJudge;
@@ -79,45 +77,9 @@ pub async fn world(store: Store) -> World {
     Telemetry::open(store.clone()).await.expect("telemetry");
     let cases = Cases::open(store.clone()).await.expect("cases open");
     let sys = Actor::system("judge test");
-    let unit = cases
-        .create_unit(
-            &sys,
-            &NewUnit {
-                name: "Rīgas teritoriālā struktūrvienība".into(),
-                parent_id: None,
-            },
-        )
-        .await
-        .expect("unit");
-    let officer = cases
-        .create_user(
-            &sys,
-            &NewUser {
-                username: "ilze.ozola".into(),
-                display_name: "Ilze Ozola".into(),
-                role: Role::Officer,
-                unit_id: Some(unit.id),
-                court: None,
-                password: "correct horse battery".into(),
-            },
-        )
-        .await
-        .expect("officer");
-    let new_client: NewClient = serde_json::from_value(serde_json::json!({
-        "personal_code": "01019012345",
-        "given_name": "Jānis",
-        "family_name": "Bērziņš",
-        "birth_date": "1990-01-01",
-        "language": "lv",
-        "officer_id": officer.id,
-        "addresses": [{ "id": "home", "street": "Brīvības iela 1, Rīga",
-                        "zone": { "type": "circle", "centre": [24.1052, 56.9496], "radius_m": 50.0 } }]
-    }))
-    .expect("a client request");
-    let client = cases
-        .create_client(&sys, &new_client)
-        .await
-        .expect("client");
+    let (_, officer) =
+        testkit::unit_with_officer(&cases, "Rīgas teritoriālā struktūrvienība").await;
+    let client = testkit::client_at_home(&cases, &officer).await;
     let order = cases
         .create_order(
             &Actor::user(&officer, "judge test"),
@@ -170,15 +132,7 @@ pub async fn world(store: Store) -> World {
 /// frame sent late) 3 hours after.
 pub fn fix(seq: u32, taken: Timestamp, place: Place, held: bool) -> ObservationRow {
     let (lat, lon) = place.position();
-    let message = Message::Location(Location {
-        lat: Coord::from_degrees(lat),
-        lon: Coord::from_degrees(lon),
-        accuracy_m: Some(10),
-        source: LocationSource::Gnss,
-        satellites: 9,
-        speed_cm_s: 0,
-        heading_deg: None,
-    });
+    let message = testkit::gnss_fix(lat, lon);
     let delay = if held {
         Span::hours(3)
     } else {
@@ -201,26 +155,7 @@ pub fn frame_row(
     flags: Flags,
     message: Message,
 ) -> ObservationRow {
-    let header = Header {
-        frame_type: message.frame_type(),
-        flags,
-        device_id: TAG,
-        seq,
-        time_ms: u64::try_from(taken.0).expect("a time after 1970"),
-    };
-    let raw = firmware_proto::encode_to_vec(&header, &message, None).expect("encodes");
-    ObservationRow {
-        device_id: TAG,
-        seq,
-        frame_type: header.frame_type.to_u8(),
-        flags: flags.bits(),
-        device_time_ms: taken.0,
-        received_at_ms: received.0,
-        via: Arc::from("mqtt"),
-        clock_skewed: false,
-        fields: ingest::fields_json(&message),
-        raw: Bytes::from(raw),
-    }
+    testkit::stored_row(TAG, seq, flags, taken.0, received.0, &message)
 }
 
 /// `row` with `bytes` written into its raw frame at `at` and the frame's CRC made right again:
