@@ -6,6 +6,7 @@
 //! document are all made from it, so they cannot disagree. Row checks (an officer's caseload, a
 //! supervisor's unit, a court's orders) are in [`access`]; every read of personal data and
 //! every change lands in the audit log before the answer leaves.
+#![warn(missing_docs)]
 
 mod access;
 mod alerts;

@@ -7,6 +7,7 @@
 //! sequence window, gaps, ACK numbering: `firmware_proto::EngineLink`) that the writer drives;
 //! storage in `store`. Commands to devices go the other way through `downlink`, into the
 //! writer, which numbers and sends them.
+#![warn(missing_docs)]
 
 pub mod broker;
 pub mod check;

@@ -1,15 +1,15 @@
 //! One client's monitor: event-time judgement that stays right when data arrives out of order.
 //!
-//! Observations in order are judged at once (the fast path). Zones and device health are each
-//! fed by one device's own stream, in order (see the private `state` module). The curfew and proximity are
-//! fed by several devices, whose reports overtake one another on arrival: for them the monitor
-//! keeps a copy of their part from a little earlier (the anchor) and the observations since it,
-//! so a home unit's report overtaken by the tag's fix is judged by replaying from the anchor.
-//! Data older than that, such as frames a tag held through a coverage gap, needs the caller's
-//! help: the monitor says so ([`Outcome::late`]), and the caller hands back a [`Checkpoint`] it
-//! kept and the stored observations since it ([`ClientMonitor::rejudge`]). Either way, the
-//! episodes told are those that judging every observation in event order would give, and a
-//! change is told as a change (updated, closed or withdrawn), never as a second episode.
+//! Observations in order are judged at once (the fast path). Zones and device health are each fed
+//! by one device's own stream, in order (see the private `state` module). The curfew and proximity
+//! are fed by several devices, whose reports overtake one another on arrival: for them the monitor
+//! keeps a copy of their part from a little earlier (the anchor) and the observations since it, so
+//! a home unit's report overtaken by the tag's fix is judged by replaying from the anchor. Data
+//! older than that, such as frames a tag held through a coverage gap, needs the caller's help: the
+//! monitor says so ([`Outcome::late`]), and the caller hands back a [`Checkpoint`] it kept and the
+//! stored observations since it ([`ClientMonitor::rejudge`]). Either way, the episodes told are
+//! those that judging every observation in event order would give, and a change is told as a change
+//! (updated, closed or withdrawn), never as a second episode.
 
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -12,6 +12,7 @@
 //! acked or `--drain-timeout` passes. Device time is the wall clock, so the engine sees no skew.
 //! Sequence numbers start at 1, as for a newly registered device: run each seed against a fresh
 //! database (or other `--first-id`s), since the engine would take a replayed seq as a duplicate.
+#![warn(missing_docs)]
 
 mod fleet;
 mod model;
