@@ -6,7 +6,7 @@
 //! Courts receive it as evidence, so it is reproducible: built only from stored data
 //! ([`model`]), written as canonical JSON ([`json`]) whose SHA-256 is its digest, and rendered
 //! to a PDF that is a pure function of that JSON ([`pdf`]), which carries the JSON inside it so
-//! that [`verify`] can build the report again from the store and say what differs.
+//! that [`verify()`] can build the report again from the store and say what differs.
 #![warn(missing_docs)]
 
 pub mod days;
