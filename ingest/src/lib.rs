@@ -52,11 +52,16 @@ pub fn fields_json(message: &Message) -> String {
     json.unwrap_or_else(|_| "{}".to_string())
 }
 
+/// How to run ingest: where frames come from and how they are written.
 #[derive(Clone, Debug)]
 pub struct IngestConfig {
+    /// The MQTT broker to subscribe to devices' uplink topics on.
     pub broker: BrokerAddress,
+    /// The MQTT client id ingest connects with.
     pub client_id: String,
+    /// The serial lines to read devices from (`--serial`), if any.
     pub serial: Vec<SerialSpec>,
+    /// How the writer batches, holds and gives up on frames.
     pub writer: WriterOptions,
     /// Frames that may wait between stages.
     pub channel_capacity: usize,
