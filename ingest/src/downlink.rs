@@ -69,8 +69,8 @@ pub enum DownlinkError {
     /// The device has never been heard, so no transport is known to reach it.
     #[error("device {0} has never been heard, so there is no way to reach it")]
     NoRoute(u64),
-    /// The seq was used (and stays used); the frame never left.
     /// The transport's queue is full.
+    /// The seq was used (and stays used); the frame never left.
     #[error("the downlink queue of {via} is full; command to device {device_id} not sent")]
     QueueFull {
         /// The device the command was for.
@@ -78,8 +78,8 @@ pub enum DownlinkError {
         /// The transport (`mqtt` or the serial line's name).
         via: String,
     },
-    /// The seq was used (and stays used); the frame never left.
     /// The transport is closed.
+    /// The seq was used (and stays used); the frame never left.
     #[error("{via} is closed; command to device {device_id} not sent")]
     TransportClosed {
         /// The device the command was for.
