@@ -44,6 +44,7 @@ use report::Histogram;
 /// How often each connection records what is due and transmits.
 const TICK: Duration = Duration::from_millis(100);
 
+/// The options of `sargs simulate`: the fleet, the run, and the engine to drive.
 #[derive(clap::Args, Clone, Debug)]
 pub struct SimulateArgs {
     /// Number of simulated devices (about 2/3 GPS tags, 1/3 home units paired with a tag).
