@@ -82,7 +82,6 @@ fn reads<T: DeserializeOwned>(value: serde_json::Value) -> Result<(), String> {
 #[derive(Clone, Debug)]
 pub enum Success {
     /// JSON of this type (`201 Created` when `created`).
-    /// JSON of this type (`201 Created` when `created`).
     Json {
         /// Whether it answers `201 Created` (a record was made) rather than `200 OK`.
         created: bool,
@@ -99,12 +98,10 @@ pub enum Success {
     /// 204, no body.
     Empty,
     /// The court's compliance summary: a PDF, or the exchange JSON of this type.
-    /// The court's compliance summary: a PDF, or the exchange JSON of this type.
     Report {
         /// The exchange JSON's schema.
         json: SchemaOf,
     },
-    /// Server-sent events: each names its kind (`event:`) and carries JSON (`data:`).
     /// Server-sent events: each names its kind (`event:`) and carries JSON (`data:`).
     EventStream {
         /// The schema of the events' kinds.
