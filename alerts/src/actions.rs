@@ -34,8 +34,11 @@ fn check_note(note: &str) -> Result<(), AlertsError> {
 /// What a person asks of an alert.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
+    /// Take the alert in hand: it stops escalating.
     Acknowledge,
+    /// Close the alert with this outcome; final.
     Resolve(Resolution),
+    /// Add a note to the alert's history without changing its state.
     Note,
     /// One level up now, without waiting for the timer.
     Escalate,
@@ -46,8 +49,11 @@ pub enum Request {
 /// What every change needs: the records, the configuration, the channels in use.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
+    /// The case records: who supervises the client, who to notify.
     pub cases: &'a Cases,
+    /// The alerts configuration (escalation, wearer notices, ...).
     pub config: &'a AlertsConfig,
+    /// The outgoing channels configured, so that nothing is queued for one that is off.
     pub wanted: Wanted,
 }
 

@@ -37,7 +37,9 @@ pub struct AlertsConfig {
 #[derive(Copy, Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct WearerNotice {
+    /// 1 short vibration, 2 long vibration, 3 beep.
     pub pattern: u8,
+    /// The id of the message the wearer was told about when fitted.
     pub message: u16,
 }
 
@@ -96,23 +98,31 @@ impl Default for AlertsConfig {
 pub struct CurfewReminder {
     /// Seconds before the window starts; 0 turns reminders off.
     pub before: u64,
+    /// 1 short vibration, 2 long vibration, 3 beep.
     pub pattern: u8,
+    /// The id of the message the wearer was told about when fitted.
     pub message: u16,
 }
 
 /// A configuration that cannot work.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
+    /// An escalation time for a severity outside 1 s to 7 days (the severity, the seconds).
     #[error("alerts.escalate-after.{0}: must be between 1 and 604800 seconds, not {1}")]
     EscalateAfter(String, u64),
+    /// A flap window over a day (the seconds).
     #[error("alerts.flap-window: must be at most 86400 seconds, not {0}")]
     FlapWindow(u64),
+    /// A wearer notice pattern other than 1, 2 or 3 (the breach kind, the pattern).
     #[error("alerts.wearer.{0}: pattern must be 1, 2 or 3, not {1}")]
     WearerPattern(String, u8),
+    /// A number of delivery attempts outside 1 to 100.
     #[error("alerts.max-attempts: must be between 1 and 100, not {0}")]
     MaxAttempts(u32),
+    /// A duty lead with an empty user name.
     #[error("alerts.duty-leads: an empty user name")]
     EmptyDutyLead,
+    /// A curfew reminder neither off nor 1 minute to 1 day ahead, or with a bad pattern.
     #[error(
         "alerts.curfew-reminder: before must be 0 (off) or 60 to 86400 seconds, and pattern 1, 2 or 3"
     )]
@@ -120,6 +130,7 @@ pub enum ConfigError {
 }
 
 impl AlertsConfig {
+    /// Refuses a configuration that cannot work, when sargs starts.
     pub fn validate(&self) -> Result<(), ConfigError> {
         for (severity, secs) in &self.escalate_after {
             if !(1..=604_800).contains(secs) {
@@ -156,6 +167,8 @@ impl AlertsConfig {
             .map(|s| i64::try_from(*s).unwrap_or(i64::MAX).saturating_mul(1000))
     }
 
+    /// The flap window in milliseconds: an episode of the same condition within it carries the
+    /// earlier alert on rather than raising a new one.
     pub fn flap_window_ms(&self) -> i64 {
         i64::try_from(self.flap_window)
             .unwrap_or(i64::MAX)

@@ -12,6 +12,7 @@
 //! - `reminders`: "curfew starts in 15 minutes" to the wearer.
 //! - [`wearer`]: the wearer's notices through their tag.
 //! - [`Alerts`]: the task and its handle.
+#![warn(missing_docs)]
 
 pub mod actions;
 pub mod channels;

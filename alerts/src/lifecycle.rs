@@ -21,12 +21,14 @@ pub enum AlertState {
 }
 
 impl AlertState {
+    /// Every state, in lifecycle order.
     pub const ALL: [AlertState; 3] = [
         AlertState::Open,
         AlertState::Acknowledged,
         AlertState::Resolved,
     ];
 
+    /// The state's name as stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             AlertState::Open => "open",
@@ -35,6 +37,7 @@ impl AlertState {
         }
     }
 
+    /// The state of a stored name; none if it is no state's.
     pub fn parse(s: &str) -> Option<AlertState> {
         AlertState::ALL.into_iter().find(|x| x.as_str() == s)
     }
@@ -44,14 +47,20 @@ impl AlertState {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Resolution {
+    /// The client did breach the order.
     ConfirmedBreach,
+    /// The client was away with the officer's authorisation.
     AuthorisedAbsence,
+    /// The client breached but had a reasonable excuse.
     ReasonableExcuse,
+    /// A device or data fault, not the client's conduct.
     TechnicalFault,
+    /// There was no breach.
     FalseAlarm,
 }
 
 impl Resolution {
+    /// Every resolution, in the order offered to people.
     pub const ALL: [Resolution; 5] = [
         Resolution::ConfirmedBreach,
         Resolution::AuthorisedAbsence,
@@ -60,6 +69,7 @@ impl Resolution {
         Resolution::FalseAlarm,
     ];
 
+    /// The resolution's name as stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             Resolution::ConfirmedBreach => "confirmed_breach",
@@ -70,6 +80,7 @@ impl Resolution {
         }
     }
 
+    /// The resolution of a stored name; none if it is no resolution's.
     pub fn parse(s: &str) -> Option<Resolution> {
         Resolution::ALL.into_iter().find(|x| x.as_str() == s)
     }
@@ -91,14 +102,18 @@ pub enum AlertAction {
     Withdrawn,
     /// Left unacknowledged: sent to the next level.
     Escalated,
+    /// Somebody took the alert in hand.
     Acknowledged,
+    /// Somebody closed the alert with a resolution.
     Resolved,
+    /// Somebody added a note.
     Noted,
     /// An operator asked the tag for a fix now.
     LocateRequested,
 }
 
 impl AlertAction {
+    /// The action's name as stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             AlertAction::Raised => "raised",
@@ -113,6 +128,7 @@ impl AlertAction {
         }
     }
 
+    /// The action of a stored name; none if it is no action's.
     pub fn parse(s: &str) -> Option<AlertAction> {
         use AlertAction::*;
         [
@@ -134,26 +150,37 @@ impl AlertAction {
 /// An episode as the lifecycle sees it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EpisodeView {
+    /// The condition of the order it breaches.
     pub condition: ConditionRef,
+    /// What kind of breach.
     pub kind: BreachKind,
+    /// When it began, by device time.
     pub start: Timestamp,
+    /// When it ended; none while it goes on.
     pub end: Option<Timestamp>,
+    /// Where it stands: open, closed, withdrawn or superseded.
     pub state: EpisodeState,
 }
 
 /// An alert as the lifecycle sees it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlertView {
+    /// Open, acknowledged or resolved.
     pub state: AlertState,
+    /// The condition of the order breached.
     pub condition: ConditionRef,
+    /// What kind of breach, as of the episode carrying it.
     pub kind: BreachKind,
+    /// How urgent (the configured severity of the kind).
     pub severity: Severity,
     /// Of the episode that carries it now.
     pub episode_state: EpisodeState,
+    /// When the breach ended; none while it goes on.
     pub end: Option<Timestamp>,
     /// Escalation levels reached: 0 the officer and the monitoring centre, 1 the officer's
     /// supervisor, 2 the duty lead.
     pub level: u8,
+    /// When it escalates next if nobody takes it; none if it does not.
     pub escalate_at: Option<Timestamp>,
 }
 
@@ -167,7 +194,9 @@ pub enum EpisodeDecision {
     Ignore,
     /// Raise a new alert at level 0, escalating at the time given (if its severity does).
     Raise {
+        /// The alert's severity.
         severity: Severity,
+        /// When it first escalates; none if its severity does not escalate.
         escalate_at: Option<Timestamp>,
     },
     /// The episode joins this alert (found by [`continues`]).
@@ -175,8 +204,11 @@ pub enum EpisodeDecision {
     /// The alert follows its episode, with an event when something a person sees changed;
     /// `stop_escalating` when later data withdrew the breach.
     Follow {
+        /// The event to record, if something a person sees changed.
         action: Option<AlertAction>,
+        /// The alert's severity now.
         severity: Severity,
+        /// Stop escalating: later data withdrew the breach.
         stop_escalating: bool,
     },
 }
@@ -269,12 +301,16 @@ pub fn on_episode(
 /// Why a person's transition was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
+    /// Asked to move to the state the alert is in already (its name).
     #[error("the alert is already {0}")]
     AlreadyIn(&'static str),
+    /// The alert is resolved, so nothing may change.
     #[error("a resolved alert cannot change")]
     Resolved,
+    /// The request needs a note, and none was given.
     #[error("a note is required")]
     NoteRequired,
+    /// Escalation asked for at the top level, where there is nobody further.
     #[error("the alert is at the top escalation level already")]
     TopLevel,
 }

@@ -37,13 +37,17 @@ type Tx = store::WriteTx;
 )]
 #[serde(rename_all = "snake_case")]
 pub enum PersonChannel {
+    /// Mail to the person's address.
     Email,
+    /// A text message to the person's phone.
     Sms,
 }
 
 impl PersonChannel {
+    /// Every channel a person may be reached on.
     pub const ALL: [PersonChannel; 2] = [PersonChannel::Email, PersonChannel::Sms];
 
+    /// The channel's name as stored in contacts and the outbox.
     pub fn as_str(self) -> &'static str {
         match self {
             PersonChannel::Email => "email",
@@ -54,16 +58,19 @@ impl PersonChannel {
 
 /// Outbox channels besides the people's: the monitoring centre's webhook and the wearer's tag.
 pub const WEBHOOK: &str = "webhook";
+/// The outbox channel of notices to the client's tag (vibrate or beep).
 pub const WEARER: &str = "wearer";
 
 /// One of a user's channels.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Contact {
+    /// How the person is reached.
     pub channel: PersonChannel,
     /// An e-mail address or a phone number in E.164 (+371...).
     pub address: String,
     /// Alerts below this severity do not come on this channel.
     pub min_severity: Severity,
+    /// Whether notifications go out on this channel at all.
     pub enabled: bool,
 }
 
@@ -367,9 +374,12 @@ fn severity_label(severity: Severity) -> &'static str {
     }
 }
 
+/// A language notifications are written in; they carry English and Latvian side by side.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Lang {
+    /// English.
     En,
+    /// Latvian.
     Lv,
 }
 

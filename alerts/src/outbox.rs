@@ -22,6 +22,7 @@ use crate::channels::{Outgoing, SendError};
 
 /// Something that sends one notification: a channel, or the wearer's tag.
 pub trait Sink: Send + Sync + 'static {
+    /// Sends `out`; an error is retried later, up to the configured number of attempts.
     fn send<'a>(
         &'a self,
         out: &'a Outgoing,

@@ -17,30 +17,44 @@ type Tx = store::WriteTx;
 /// An alert as stored.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Alert {
+    /// The alert's id.
     pub id: i64,
+    /// The probation client in breach.
     pub client_id: i64,
+    /// The court order breached.
     pub order_id: i64,
     /// The client's supervising officer and unit when it was raised (routing).
     pub officer_id: Option<i64>,
+    /// The officer's unit when it was raised (routing).
     pub unit_id: Option<i64>,
+    /// The condition of the order breached.
     pub condition: ConditionRef,
+    /// What kind of breach, as of the episode carrying it.
     pub kind: BreachKind,
+    /// How urgent (the configured severity of the kind).
     pub severity: Severity,
+    /// Open, acknowledged or resolved.
     pub state: AlertState,
     /// Of the episode that carries it now.
     pub episode_state: EpisodeState,
     /// Event time of the breach: from its first episode's start to its last one's end.
     pub start: Timestamp,
+    /// When the breach ended; none while it goes on.
     pub end: Option<Timestamp>,
+    /// When the alert was raised, by sargs' clock.
     pub raised: Timestamp,
+    /// When it last changed, by sargs' clock.
     pub updated: Timestamp,
     /// Escalation level reached (0 officer and monitoring centre, 1 supervisor, 2 duty lead).
     pub level: u8,
+    /// When it escalates next if nobody takes it; none if it does not.
     pub escalate_at: Option<Timestamp>,
+    /// How it was resolved, once it is.
     pub resolution: Option<Resolution>,
 }
 
 impl Alert {
+    /// The alert as the lifecycle rules see it.
     pub fn view(&self) -> AlertView {
         AlertView {
             state: self.state,
@@ -60,33 +74,50 @@ impl Alert {
 pub struct AlertEvent {
     /// Increasing in commit order: the live feed's event id.
     pub id: i64,
+    /// The alert it is about.
     pub alert_id: i64,
+    /// When it happened, by sargs' clock.
     pub at: Timestamp,
+    /// What happened: raised, escalated, acknowledged, resolved, ...
     pub action: AlertAction,
     /// The alert's state and level after it.
     pub state: AlertState,
+    /// The escalation level after it.
     pub level: u8,
     /// Who: a user, or none for sargs itself.
     pub actor_id: Option<i64>,
+    /// The name of who did it (a user's name, or `sargs`).
     pub actor: String,
+    /// Their note; empty if none.
     pub note: String,
+    /// The resolution given, if this event resolved the alert.
     pub resolution: Option<Resolution>,
 }
 
 /// A notification and how its delivery went.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Delivery {
+    /// The delivery's id in the outbox.
     pub id: i64,
+    /// The alert event it notifies of.
     pub event_id: i64,
+    /// The outbox channel: `email`, `sms`, `webhook` or `wearer`.
     pub channel: String,
+    /// The user notified, if a person.
     pub user_id: Option<i64>,
+    /// Where it goes: an e-mail address, a phone number, a URL, or the tag.
     pub address: String,
     /// pending, sent or given_up.
     pub state: String,
+    /// How many times sending was tried.
     pub attempts: u32,
+    /// When the next try is due.
     pub next_attempt: Timestamp,
+    /// Why the last try failed, if it did.
     pub last_error: Option<String>,
+    /// When it was queued.
     pub created: Timestamp,
+    /// When it was sent or given up; none while pending.
     pub done: Option<Timestamp>,
 }
 
@@ -153,6 +184,7 @@ fn event_from(row: &AnyRow) -> Result<AlertEvent, AlertsError> {
     })
 }
 
+/// One alert, by id; [`AlertsError::NotFound`] if there is none.
 pub async fn alert(store: &Store, id: i64) -> Result<Alert, AlertsError> {
     alert_in(store.pool(), id).await
 }
@@ -301,7 +333,9 @@ pub async fn deliveries(store: &Store, alert_id: i64) -> Result<Vec<Delivery>, A
 /// Which alerts a list asks for. Every field narrows; None is no limit.
 #[derive(Clone, Debug, Default)]
 pub struct AlertFilter {
+    /// Only alerts in this state.
     pub state: Option<AlertState>,
+    /// Only alerts of this severity.
     pub severity: Option<Severity>,
     /// Only these clients' alerts (the caller's care, a unit's clients, one client).
     pub client_ids: Option<Vec<i64>>,
@@ -309,6 +343,7 @@ pub struct AlertFilter {
     pub officer_id: Option<i64>,
     /// Raised at or after / before (ms).
     pub from_ms: Option<i64>,
+    /// Raised before this instant (ms since the epoch UTC).
     pub to_ms: Option<i64>,
 }
 
@@ -376,11 +411,14 @@ pub async fn list(
 /// Who made a change: a user, or sargs itself (`None`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct By {
+    /// The user, or none for sargs itself.
     pub user_id: Option<i64>,
+    /// The name shown in the alert's history.
     pub name: String,
 }
 
 impl By {
+    /// The actor of what sargs does by itself (raising, escalating, following episodes).
     pub fn sargs() -> By {
         By {
             user_id: None,

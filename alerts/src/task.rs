@@ -30,7 +30,9 @@ use crate::{AlertsError, follow};
 /// How the alerts run.
 #[derive(Clone)]
 pub struct AlertsOptions {
+    /// Escalation times, severities, wearer notices and channels.
     pub config: AlertsConfig,
+    /// The clock the alerts read "now" from (raising, escalating, retrying); tests set their own.
     pub clock: Arc<dyn Clock>,
     /// The sinks by outbox channel name (`email`, `sms`, `webhook`, `wearer`). A person's
     /// channel without a sink gets its notifications given up, with that reason.
@@ -40,6 +42,7 @@ pub struct AlertsOptions {
     /// The follower the judge was started with, if any: the alerts join it, and from then on
     /// take the judge's episode changes in its steps' own transactions.
     pub follower: Option<Arc<JudgeFollower>>,
+    /// How often the task looks for what fell due (escalations, retries) without a judge step.
     pub tick_every: Duration,
 }
 
@@ -271,10 +274,12 @@ impl Alerts {
         self.shared.feed.subscribe()
     }
 
+    /// The store the alerts are kept in.
     pub fn store(&self) -> &Store {
         &self.shared.store
     }
 
+    /// The alerts configuration in force.
     pub fn config(&self) -> &AlertsConfig {
         &self.shared.config
     }
@@ -293,6 +298,7 @@ impl Alerts {
         Ok(done)
     }
 
+    /// Replaces a user's notification channels, after checking each address, and audits it.
     pub async fn set_contacts(
         &self,
         actor: &Actor,

@@ -16,6 +16,7 @@ use cases::{CasesError, FieldError};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+/// Why a request failed, as the API answers it: each maps to an HTTP status and an error code.
 #[derive(Debug)]
 pub enum ApiError {
     /// No credential, or one that is not (or no longer) valid.
@@ -24,6 +25,7 @@ pub enum ApiError {
     Forbidden,
     /// A change with the session cookie that did not come from sargs's own pages.
     CrossSite,
+    /// The record asked for does not exist; says which (`alert 12`, say).
     NotFound(String),
     /// Well-formed JSON that does not say something valid.
     Invalid(Vec<FieldError>),
@@ -32,27 +34,35 @@ pub enum ApiError {
     Conflict(Vec<FieldError>),
     /// Not JSON, the wrong shape, or an unknown field.
     Malformed(Vec<FieldError>),
+    /// A body that is not sent as `application/json`.
     UnsupportedMediaType,
     /// A sign-in refused: wrong name or password, or locked out (until then, RFC 3339).
     Refused {
+        /// Why, for clients to act on: `wrong_credentials` or `locked_out`.
         code: &'static str,
+        /// The message shown to the person signing in.
         message: String,
+        /// When a lock-out ends, as RFC 3339; none if not locked out.
         until: Option<String>,
     },
     /// Too many sign-ins from this address or for this name: try again after this long.
     TooManyAttempts {
+        /// Seconds to wait before trying again (also sent as `Retry-After`).
         retry_after_s: u64,
     },
     /// The database does not answer or refuses writes (docs/ingest.md): try again shortly.
     StorageUnavailable,
+    /// Something failed inside sargs; the details go to its log, never to the caller.
     Internal,
 }
 
 impl ApiError {
+    /// An invalid request, naming the field at fault and why.
     pub fn invalid(field: &str, reason: impl Into<String>) -> ApiError {
         ApiError::Invalid(vec![FieldError::new(field, reason)])
     }
 
+    /// A conflict with the records, naming the field at fault and why.
     pub fn conflict(field: &str, reason: impl Into<String>) -> ApiError {
         ApiError::Conflict(vec![FieldError::new(field, reason)])
     }

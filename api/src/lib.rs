@@ -4,8 +4,9 @@
 //! One table ([`routes::endpoints`]) says, for every route, its method, path, purpose and the
 //! roles that may use it; the router, the role check in front of every handler, and the OpenAPI
 //! document are all made from it, so they cannot disagree. Row checks (an officer's caseload, a
-//! supervisor's unit, a court's orders) are in [`access`]; every read of personal data and
-//! every change lands in the audit log before the answer leaves.
+//! supervisor's unit, a court's orders) are in the private `access` module; every read of
+//! personal data and every change lands in the audit log before the answer leaves.
+#![warn(missing_docs)]
 
 mod access;
 mod alerts;
@@ -33,7 +34,9 @@ pub use limit::{SignInLimiter, SignInLimits};
 /// What every handler needs.
 #[derive(Clone)]
 pub struct ApiState {
+    /// The case records: people, orders, devices, and the audit log.
     pub cases: Cases,
+    /// The store everything is kept in.
     pub store: Store,
     /// Ingest's tables: devices as the frame path knows them, their observations.
     pub telemetry: ingest::store::Telemetry,

@@ -36,6 +36,7 @@ impl Default for SignInLimits {
 /// Keys held before idle ones are forgotten: a key idle for a minute is as good as new.
 const KEYS_BEFORE_SWEEP: usize = 10_000;
 
+/// Counts sign-in attempts per client address and per user name against [`SignInLimits`].
 pub struct SignInLimiter {
     by_address: DefaultKeyedRateLimiter<String>,
     by_name: DefaultKeyedRateLimiter<String>,
@@ -48,6 +49,7 @@ impl Default for SignInLimiter {
 }
 
 impl SignInLimiter {
+    /// A limiter with these limits.
     pub fn new(limits: SignInLimits) -> SignInLimiter {
         SignInLimiter {
             by_address: DefaultKeyedRateLimiter::keyed(Quota::per_minute(limits.per_address)),

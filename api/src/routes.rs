@@ -20,6 +20,7 @@ pub enum Access {
 }
 
 impl Access {
+    /// Whether a user of `role` may use the route (the handler may still refuse the row).
     pub fn allows(self, role: Role) -> bool {
         match self {
             Access::Public => true,
@@ -63,8 +64,11 @@ fn inline_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
 /// document's examples are tested against the type the handler takes).
 #[derive(Clone, Debug)]
 pub struct BodyType {
+    /// The type's name, as the API document names its schema.
     pub name: String,
+    /// The type's JSON Schema.
     pub schema: SchemaOf,
+    /// Checks that a JSON value reads as the type: the document's examples are tested with it.
     pub reads: fn(serde_json::Value) -> Result<(), String>,
 }
 
@@ -78,34 +82,53 @@ fn reads<T: DeserializeOwned>(value: serde_json::Value) -> Result<(), String> {
 #[derive(Clone, Debug)]
 pub enum Success {
     /// JSON of this type (`201 Created` when `created`).
-    Json { created: bool, schema: SchemaOf },
+    Json {
+        /// Whether it answers `201 Created` (a record was made) rather than `200 OK`.
+        created: bool,
+        /// The type's JSON Schema.
+        schema: SchemaOf,
+    },
     /// JSON of this type, as another media type (GeoJSON).
     Typed {
+        /// The media type, such as `application/geo+json`.
         media: &'static str,
+        /// The body's JSON Schema.
         schema: SchemaOf,
     },
     /// 204, no body.
     Empty,
     /// The court's compliance summary: a PDF, or the exchange JSON of this type.
-    Report { json: SchemaOf },
+    Report {
+        /// The exchange JSON's schema.
+        json: SchemaOf,
+    },
     /// Server-sent events: each names its kind (`event:`) and carries JSON (`data:`).
-    EventStream { kind: SchemaOf, data: SchemaOf },
+    EventStream {
+        /// The schema of the events' kinds.
+        kind: SchemaOf,
+        /// The schema of the events' data.
+        data: SchemaOf,
+    },
 }
 
 /// One route.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
+    /// The HTTP method.
     pub method: Method,
     /// In axum's and OpenAPI's shared syntax: `/api/v1/clients/{id}`.
     pub path: &'static str,
+    /// One line saying what it is for, for the API document.
     pub summary: &'static str,
     /// The group the docs show it in.
     pub tag: &'static str,
+    /// Who may use it.
     pub access: Access,
     /// The request body's type, if any.
     pub body: Option<BodyType>,
     /// The query's type, if any: each of its fields is a parameter.
     pub query: Option<SchemaOf>,
+    /// What it answers when it succeeds.
     pub success: Success,
 }
 

@@ -20,10 +20,12 @@ pub enum Role {
     Technician,
     /// Read-only compliance summaries of the orders the court issued.
     Court,
+    /// Users, units, the inventory and the audit log: the system's administration.
     Admin,
 }
 
 impl Role {
+    /// Every role.
     pub const ALL: [Role; 6] = [
         Role::Operator,
         Role::Officer,
@@ -33,6 +35,7 @@ impl Role {
         Role::Admin,
     ];
 
+    /// The role's name as stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Operator => "operator",
@@ -55,9 +58,13 @@ impl Role {
 pub struct Actor {
     /// None for sargs itself (the demo's seeding, a command run on the server).
     pub user_id: Option<i64>,
+    /// The user's name, or `sargs` for sargs itself; recorded in the audit log.
     pub username: String,
+    /// The user's role; none for sargs itself.
     pub role: Option<Role>,
+    /// The user's unit, which a supervisor's care covers.
     pub unit_id: Option<i64>,
+    /// For a court's users: the court, whose orders they may read.
     pub court: Option<String>,
     /// The peer address of the request, or what ran the command.
     pub origin: String,
@@ -76,6 +83,7 @@ impl Actor {
         }
     }
 
+    /// Whether the actor is a user of `role`.
     pub fn is(&self, role: Role) -> bool {
         self.role == Some(role)
     }

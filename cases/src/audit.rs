@@ -19,11 +19,17 @@ use crate::error::CasesError;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
+    /// Personal data was read.
     Read,
+    /// A record was made.
     Create,
+    /// A record was changed.
     Update,
+    /// A user signed in.
     Login,
+    /// A sign-in was refused.
     LoginRefused,
+    /// A user signed out.
     Logout,
 }
 
@@ -43,17 +49,25 @@ impl AuditAction {
 /// One entry as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct AuditEntry {
+    /// The entry's place in the log.
     pub seq: i64,
+    /// When it was done, in ms since the epoch UTC.
     pub at_ms: i64,
+    /// The user who did it; none for sargs itself.
     pub actor_id: Option<i64>,
+    /// Their user name at the time.
     pub actor: String,
+    /// Where from: the request's peer address, or the command that ran.
     pub origin: String,
+    /// What was done (`read`, `create`, `update`, `login`, ...).
     pub action: String,
     /// What was touched, as `client/12` or `order/3/revisions`.
     pub subject: String,
     /// What about it: the fields changed, the filter of a list. Never a password or a token.
     pub detail: String,
+    /// The previous entry's hash, chaining the log so that an entry changed or removed shows.
     pub prev_hash: String,
+    /// The SHA-256 of this entry with the previous hash, in hex.
     pub hash: String,
 }
 

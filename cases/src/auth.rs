@@ -26,7 +26,9 @@ const TOUCH_EVERY_MS: i64 = 60 * 1000;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
+    /// A console session, made by signing in.
     Session,
+    /// A token for another system to call the API with.
     ApiToken,
 }
 
@@ -50,20 +52,30 @@ impl CredentialKind {
 /// A session or token as its holder may list it: never the secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Credential {
+    /// The credential's id.
     pub id: i64,
+    /// Session or API token.
     pub kind: CredentialKind,
+    /// A name for it, to tell it from the holder's others.
     pub label: String,
+    /// The user it acts as.
     pub user_id: i64,
+    /// When it was issued, in ms since the epoch UTC.
     pub created_ms: i64,
+    /// When it stops working, in ms since the epoch UTC.
     pub expires_ms: i64,
+    /// When it was last used, in ms since the epoch UTC; written at most once a minute.
     pub last_used_ms: i64,
 }
 
 /// A credential just issued, with its secret: the only time the secret is seen.
 #[derive(Clone, Serialize)]
 pub struct Issued {
+    /// The credential as listed.
     pub credential: Credential,
+    /// The secret to present, with its kind's prefix; never stored, only its hash.
     pub secret: String,
+    /// The user it acts as.
     pub user: User,
 }
 

@@ -13,36 +13,56 @@ use crate::audit::{AuditAction, changed_fields};
 use crate::check::{phone_error, text};
 use crate::error::{CasesError, FieldError, corrupt};
 
+/// A probation client: a person an order puts under electronic monitoring, as the case records hold them.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Client {
+    /// The client's id in the case records.
     pub id: i64,
+    /// The Latvian personal code, stored as `DDMMYY-NNNNN`; one client per code.
     pub personal_code: String,
+    /// Given name(s).
     pub given_name: String,
+    /// Family name.
     pub family_name: String,
+    /// Date of birth.
     pub birth_date: NaiveDate,
+    /// A phone number to reach them on, if any.
     pub phone: Option<String>,
     /// The language to speak to them in (`lv`, `ru`, `en`, ...).
     pub language: String,
+    /// What those dealing with the client should know of the risks they pose.
     pub risk_notes: String,
     /// The supervising officer.
     pub officer_id: i64,
+    /// The unit the client is in: their supervising officer's.
     pub unit_id: i64,
+    /// The client's addresses, which orders' curfews name.
     pub addresses: Vec<ClientAddress>,
 }
 
+/// A probation client to register; the unit follows from the officer.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
+    /// The Latvian personal code, with or without the hyphen.
     pub personal_code: String,
+    /// Given name(s).
     pub given_name: String,
+    /// Family name.
     pub family_name: String,
+    /// Date of birth: a past date after 1900.
     pub birth_date: NaiveDate,
+    /// A phone number to reach them on, if any.
     #[serde(default)]
     pub phone: Option<String>,
+    /// The language to speak to them in (`lv`, `ru`, `en`, ...).
     pub language: String,
+    /// What those dealing with the client should know of the risks they pose.
     #[serde(default)]
     pub risk_notes: String,
+    /// The supervising officer.
     pub officer_id: i64,
+    /// The client's addresses, for orders' curfews to name.
     #[serde(default)]
     pub addresses: Vec<ClientAddress>,
 }
@@ -52,18 +72,25 @@ pub struct NewClient {
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientChange {
+    /// A new given name.
     #[serde(default)]
     pub given_name: Option<String>,
+    /// A new family name.
     #[serde(default)]
     pub family_name: Option<String>,
+    /// A new phone number.
     #[serde(default)]
     pub phone: Option<String>,
+    /// A new language to speak to them in.
     #[serde(default)]
     pub language: Option<String>,
+    /// New risk notes, replacing the old.
     #[serde(default)]
     pub risk_notes: Option<String>,
+    /// A new supervising officer, who brings the client into their unit.
     #[serde(default)]
     pub officer_id: Option<i64>,
+    /// The client's addresses, replacing all the old ones.
     #[serde(default)]
     pub addresses: Option<Vec<ClientAddress>>,
 }
@@ -89,6 +116,7 @@ fn normal_personal_code(code: &str) -> String {
 }
 
 impl Cases {
+    /// Registers a probation client, refusing a personal code already registered; audited.
     pub async fn create_client(
         &self,
         actor: &Actor,
@@ -212,6 +240,7 @@ impl Cases {
         self.client(id).await
     }
 
+    /// A client's record; [`CasesError::NotFound`] if there is none.
     pub async fn client(&self, id: i64) -> Result<Client, CasesError> {
         let row: Option<ClientRow> = sqlx::query_as(&format!("{CLIENT_SELECT} WHERE id = $1"))
             .bind(id)

@@ -19,13 +19,19 @@ use crate::error::{CasesError, FieldError, corrupt, stored};
 use crate::orders::order_head;
 use crate::policy::bump_policy;
 
+/// Where a device of the inventory is: on the shelf, on a client, or out of use.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
+    /// On the shelf, ready to fit.
     InStock,
+    /// Fitted under an order.
     Fitted,
+    /// Broken: not to be fitted.
     Faulty,
+    /// Missing: not returned or not found.
     Lost,
+    /// Out of use for good.
     Retired,
 }
 
@@ -38,6 +44,7 @@ impl DeviceStatus {
         DeviceStatus::Retired,
     ];
 
+    /// The status's name as stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             DeviceStatus::InStock => "in_stock",
@@ -53,23 +60,34 @@ impl DeviceStatus {
     }
 }
 
+/// A device of the inventory: tags, home units and victims' devices.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct InventoryDevice {
+    /// The device's id, as its frames carry it.
     pub device_id: u64,
+    /// The maker's serial number, as printed on the device.
     pub serial: String,
+    /// GPS tag, RF tag or home unit.
     pub kind: DeviceKind,
+    /// The maker's model name.
     pub model: String,
     /// None where nobody can read it (a victim's own phone).
     pub firmware: Option<String>,
+    /// Where the device is: in stock, fitted, faulty, lost or retired.
     pub status: DeviceStatus,
 }
 
+/// A device to add to the inventory; it starts in stock.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewInventoryDevice {
+    /// The device's id, as its frames carry it.
     pub device_id: u64,
+    /// The maker's serial number, as printed on the device.
     pub serial: String,
+    /// GPS tag, RF tag or home unit.
     pub kind: DeviceKind,
+    /// The maker's model name.
     pub model: String,
     /// Absent or null where it is not known (a victim's own phone); never empty.
     #[serde(default)]
@@ -83,20 +101,29 @@ pub struct InventoryChange {
     /// The firmware after an update; absent or null leaves it as it is.
     #[serde(default)]
     pub firmware: Option<String>,
+    /// A new status (not `fitted`: fitting does that); a fitted device must be removed first.
     #[serde(default)]
     pub status: Option<DeviceStatus>,
 }
 
+/// A device fitted under an order, from install to removal.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Assignment {
+    /// The fitting's id in the case records.
     pub id: i64,
+    /// The device fitted.
     pub device_id: u64,
+    /// The order it was fitted under.
     pub order_id: i64,
     /// For a home unit: the client's address it stands at.
     pub address: Option<String>,
+    /// When it was installed.
     pub installed: Timestamp,
+    /// The technician or officer who installed it.
     pub installed_by: Option<i64>,
+    /// When it was removed; none while fitted.
     pub removed: Option<Timestamp>,
+    /// Who removed it.
     pub removed_by: Option<i64>,
 }
 
@@ -168,6 +195,7 @@ impl Cases {
         self.inventory_device(new.device_id).await
     }
 
+    /// A device of the inventory, by id; [`CasesError::NotFound`] if there is none.
     pub async fn inventory_device(&self, device: u64) -> Result<InventoryDevice, CasesError> {
         let row: Option<InventoryRow> =
             sqlx::query_as(&format!("{INVENTORY_SELECT} WHERE device_id = $1"))

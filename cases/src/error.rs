@@ -7,7 +7,9 @@ use store::StoreError;
 /// One thing wrong with a request: which field (a dotted path, `terms.zones[1].shape`) and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldError {
+    /// Which field, as a dotted path (`terms.zones[1].shape`).
     pub field: String,
+    /// What is wrong with it, in English.
     pub reason: String,
     /// A stable name of the reason, where a user is to be told it in their own language (the
     /// console words it from its catalogs; `reason` is the English).
@@ -16,6 +18,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// An error with no code: the English reason is all a user is told.
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
         FieldError {
             field: field.into(),
@@ -24,6 +27,7 @@ impl FieldError {
         }
     }
 
+    /// An error with a stable code, for a console to word in the user's language.
     pub fn coded(
         field: impl Into<String>,
         code: &'static str,
@@ -36,6 +40,7 @@ impl FieldError {
     }
 }
 
+/// What went wrong with a case record: the request (a 4xx, naming the field) or the database.
 #[derive(Debug, thiserror::Error)]
 pub enum CasesError {
     /// The request is wrong; nothing was written.
@@ -46,12 +51,21 @@ pub enum CasesError {
     /// succeed once the records change (an API answers 409, not 422). Nothing was written.
     #[error("conflict: {}", reasons(.0))]
     Conflict(Vec<FieldError>),
+    /// No such record.
     #[error("{what} {id} does not exist")]
-    NotFound { what: &'static str, id: i64 },
+    NotFound {
+        /// What kind of record (`client`, `order`, ...).
+        what: &'static str,
+        /// The id asked for.
+        id: i64,
+    },
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A query failed.
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    /// A stored value that does not read back as it should.
     #[error("stored record is invalid: {0}")]
     Corrupt(String),
 }

@@ -34,9 +34,11 @@ use crate::terms::OrderStatus;
 /// One stretch of an order's policy history, over which nothing the policy is made of changed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolicySpan {
+    /// When the span starts.
     pub from: Timestamp,
     /// The next change, or [`Timestamp::MAX`] for the span in force now.
     pub until: Timestamp,
+    /// The order's status over the span; nothing is judged unless active.
     pub status: OrderStatus,
     /// The order's revision whose terms these are.
     pub revision: u32,

@@ -14,8 +14,11 @@ use crate::history::history_in;
 /// last looked, the policy is the same.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct ActiveOrder {
+    /// The order.
     pub order_id: i64,
+    /// The probation client it is about.
     pub client_id: i64,
+    /// The revision of its policy now.
     pub policy_revision: u32,
 }
 

@@ -12,6 +12,7 @@
 //! the field and the reason, a request the records' present state refuses (a name taken, a
 //! device fitted already) a [`CasesError::Conflict`] of the same shape, never a half-written
 //! change.
+#![warn(missing_docs)]
 
 mod actor;
 mod address;

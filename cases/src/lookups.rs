@@ -14,7 +14,9 @@ use crate::CasesError;
 /// Who a probation client is in the care of now: their supervising officer and unit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Carers {
+    /// The supervising officer, if the client has one.
     pub officer_id: Option<i64>,
+    /// The officer's unit.
     pub unit_id: Option<i64>,
 }
 

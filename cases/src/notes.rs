@@ -14,43 +14,67 @@ use crate::error::{CasesError, FieldError};
 use crate::orders::order_head;
 use crate::policy::bump_policy;
 
+/// An officer's note on a probation client: their words, kept as written.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Note {
+    /// The note's id in the case records.
     pub id: i64,
+    /// The client it is about.
     pub client_id: i64,
+    /// The user who wrote it.
     pub author_id: i64,
+    /// The note as written (1 to 10 000 characters).
     pub text: String,
+    /// When it was written, in ms since the epoch UTC.
     pub created_ms: i64,
 }
 
+/// A note to add on a client.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNote {
+    /// The client it is about.
     pub client_id: i64,
+    /// The note (1 to 10 000 characters).
     pub text: String,
 }
 
+/// An authorised absence from curfew: the client is excused for this stretch.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Absence {
+    /// The absence's id in the case records.
     pub id: i64,
+    /// The order whose curfew it excuses.
     pub order_id: i64,
+    /// When it starts.
     pub from: Timestamp,
+    /// When it ends.
     pub until: Timestamp,
+    /// Why it was given (work, court, hospital, programme, other).
     pub reason: AbsenceReason,
+    /// The officer's details of it (where, who to ask).
     pub details: String,
+    /// The user who authorised it.
     pub author_id: i64,
     /// When it was called off, if it was; a cancelled absence excuses nothing.
     pub cancelled_ms: Option<i64>,
+    /// The user who called it off.
     pub cancelled_by: Option<i64>,
 }
 
+/// An absence to authorise: at most 7 days, on an order.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAbsence {
+    /// The order whose curfew it excuses.
     pub order_id: i64,
+    /// When it starts.
     pub from: Timestamp,
+    /// When it ends; after it starts.
     pub until: Timestamp,
+    /// Why it is given.
     pub reason: AbsenceReason,
+    /// The officer's details of it (at most 2000 characters).
     #[serde(default)]
     pub details: String,
 }
@@ -59,6 +83,7 @@ pub struct NewAbsence {
 const MAX_ABSENCE_MS: i64 = 7 * 24 * 3600 * 1000;
 
 impl Cases {
+    /// Adds a note on a client, by the acting user; audited.
     pub async fn add_note(&self, actor: &Actor, new: &NewNote) -> Result<Note, CasesError> {
         let author = author_of(actor)?;
         if new.text.trim().is_empty() || new.text.chars().count() > 10_000 {
@@ -87,6 +112,7 @@ impl Cases {
         })
     }
 
+    /// A client's notes, oldest first.
     pub async fn notes(&self, client: i64) -> Result<Vec<Note>, CasesError> {
         let rows: Vec<(i64, i64, i64, String, i64)> = sqlx::query_as(
             "SELECT id, client_id, author_id, text, created_ms FROM notes WHERE client_id = $1 ORDER BY created_ms, id",
@@ -106,6 +132,7 @@ impl Cases {
             .collect())
     }
 
+    /// Authorises an absence from an order's curfew, moving the order's policy on; audited.
     pub async fn add_absence(
         &self,
         actor: &Actor,
@@ -217,6 +244,7 @@ impl Cases {
             .0)
     }
 
+    /// An order's authorised absences, cancelled ones included, by start.
     pub async fn absences(&self, order: i64) -> Result<Vec<Absence>, CasesError> {
         let mut conn = self.pool().acquire().await?;
         absences_on(&mut conn, order).await

@@ -18,32 +18,48 @@ use crate::error::{CasesError, FieldError, corrupt};
 use crate::terms::{OrderStatus, OrderTerms};
 use crate::{Cases, policy};
 
+/// A court order to record, with its first terms.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrder {
+    /// The probation client it is about.
     pub client_id: i64,
+    /// The court that made it.
     pub court: String,
+    /// The court's case number.
     pub case_number: String,
+    /// What the order requires.
     pub terms: OrderTerms,
 }
 
+/// A court order for electronic monitoring, as of its latest revision.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Order {
+    /// The order's id in the case records.
     pub id: i64,
+    /// The probation client it is about.
     pub client_id: i64,
+    /// The court that made it.
     pub court: String,
+    /// The court's case number.
     pub case_number: String,
+    /// Active, suspended, revoked or ended.
     pub status: OrderStatus,
     /// The latest revision, whose terms these are.
     pub revision: u32,
+    /// The revision of the monitoring policy made from it: moves on with each change to what the
+    /// policy would be (a variation, a fitting, an absence, a victim's new device); episodes carry it.
     pub policy_revision: u32,
+    /// What the order requires, at the latest revision.
     pub terms: OrderTerms,
 }
 
 /// Which orders to list; every filter given must hold.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct OrderFilter {
+    /// Orders about this client.
     pub client_id: Option<i64>,
+    /// Orders in this status.
     pub status: Option<OrderStatus>,
     /// Orders this court issued.
     pub court: Option<String>,
@@ -55,12 +71,18 @@ pub struct OrderFilter {
     pub victim_id: Option<i64>,
 }
 
+/// One revision of an order's terms: the first, or a variation by the court.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OrderRevision {
+    /// The revision number, from 1.
     pub revision: u32,
+    /// What the order requires from this revision on.
     pub terms: OrderTerms,
+    /// Why it was made, as recorded.
     pub reason: String,
+    /// The user who recorded it.
     pub author_id: Option<i64>,
+    /// When it was recorded, in ms since the epoch UTC.
     pub created_ms: i64,
 }
 
@@ -174,6 +196,7 @@ impl Cases {
         self.order(id).await
     }
 
+    /// An order, as of its latest revision; [`CasesError::NotFound`] if there is none.
     pub async fn order(&self, id: i64) -> Result<Order, CasesError> {
         let mut conn = self.pool().acquire().await?;
         order_on(&mut conn, id).await
@@ -217,6 +240,7 @@ impl Cases {
         status_changes_on(&mut conn, id).await
     }
 
+    /// Every revision of an order, first to latest.
     pub async fn order_revisions(&self, id: i64) -> Result<Vec<OrderRevision>, CasesError> {
         let mut conn = self.pool().acquire().await?;
         revisions_on(&mut conn, id).await

@@ -44,9 +44,11 @@ const NAME_CHARS: usize = 64;
 /// Why a sign-in was refused. Deliberately coarse: the name and the password are not told apart.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Refusal {
+    /// The name or the password is wrong (which, is not told).
     WrongNameOrPassword,
     /// Too many wrong passwords; try again after this instant.
     LockedOut {
+        /// When the lock-out ends, in ms since the epoch UTC.
         until_ms: i64,
     },
     /// Too many sign-ins are waiting for their passwords to be checked; try again shortly.

@@ -20,12 +20,15 @@ pub enum LegalBasis {
     ConditionalEarlyRelease,
     /// Probation supervision with a curfew obligation.
     ProbationSupervision,
+    /// Any other basis.
     Other,
 }
 
+/// Where an order stands.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
+    /// Monitoring is under way.
     Active,
     /// Monitoring paused (a hospital stay, say); nothing is judged until it is active again.
     Suspended,
@@ -43,6 +46,7 @@ impl OrderStatus {
         OrderStatus::Ended,
     ];
 
+    /// The status's name as stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             OrderStatus::Active => "active",
@@ -66,14 +70,21 @@ impl OrderStatus {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderProximity {
+    /// The condition's name in the order, as breaches and alerts show it.
     pub id: String,
+    /// The victim protected, by their record (their current device is looked up).
     pub victim_id: i64,
+    /// Closer than this, in metres, is a breach.
     pub alarm_m: f64,
+    /// Once in breach, farther than this, in metres, ends it.
     pub release_m: f64,
+    /// Closer than this (but not in breach), in metres, is a warning.
     #[serde(default)]
     pub warning_m: Option<f64>,
+    /// Two fixes are compared only when taken at most this far apart; 2 minutes if none.
     #[serde(default)]
     pub max_fix_gap: Option<Span>,
+    /// How a change between near and far is confirmed.
     #[serde(default)]
     pub confirm: Confirmation,
 }
@@ -82,7 +93,9 @@ pub struct OrderProximity {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Obligation {
+    /// What kind of obligation, in a word or two.
     pub kind: String,
+    /// The obligation as the order words it.
     pub description: String,
 }
 
@@ -90,22 +103,30 @@ pub struct Obligation {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderTerms {
+    /// The date of the court's decision.
     pub decision_date: NaiveDate,
+    /// Why the court ordered monitoring.
     pub legal_basis: LegalBasis,
     /// The monitored period.
     pub starts: Timestamp,
+    /// The end of the monitored period.
     pub ends: Timestamp,
+    /// The time zone the curfew and schedules are in.
     #[serde(default)]
     pub time_zone: TimeZone,
     /// Weekly slots name the client's addresses by id.
     #[serde(default)]
     pub curfew: Option<Curfew>,
+    /// The inclusion and exclusion zones.
     #[serde(default)]
     pub zones: Vec<Zone>,
+    /// The victims the client must keep away from.
     #[serde(default)]
     pub proximity: Vec<OrderProximity>,
+    /// Device health limits: communication loss, battery, charging, clock skew.
     #[serde(default)]
     pub health: HealthPolicy,
+    /// What else the order requires that no device judges.
     #[serde(default)]
     pub obligations: Vec<Obligation>,
 }

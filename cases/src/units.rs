@@ -10,18 +10,24 @@ use crate::audit::AuditAction;
 use crate::check::{exists, text};
 use crate::error::CasesError;
 
+/// A unit of the probation service: a territorial unit, or one of its departments.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Unit {
+    /// The unit's id in the case records.
     pub id: i64,
+    /// The unit's name.
     pub name: String,
     /// The territorial unit a department belongs to.
     pub parent_id: Option<i64>,
 }
 
+/// A unit to create.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
+    /// The unit's name (at most 200 characters).
     pub name: String,
+    /// The territorial unit it is a department of; none for a territorial unit.
     #[serde(default)]
     pub parent_id: Option<i64>,
 }
@@ -30,11 +36,13 @@ pub struct NewUnit {
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitChange {
+    /// A new name.
     #[serde(default)]
     pub name: Option<String>,
 }
 
 impl Cases {
+    /// Creates a unit; audited.
     pub async fn create_unit(&self, actor: &Actor, new: &NewUnit) -> Result<Unit, CasesError> {
         let mut errors = Vec::new();
         text(&mut errors, "name", &new.name, 200);
@@ -83,6 +91,7 @@ impl Cases {
         })
     }
 
+    /// Changes a unit's name; audited.
     pub async fn update_unit(
         &self,
         actor: &Actor,
@@ -123,6 +132,7 @@ impl Cases {
             .ok_or(CasesError::NotFound { what: "unit", id })
     }
 
+    /// Every unit, by id.
     pub async fn units(&self) -> Result<Vec<Unit>, CasesError> {
         let rows: Vec<(i64, String, Option<i64>)> =
             sqlx::query_as("SELECT id, name, parent_id FROM units ORDER BY id")

@@ -14,19 +14,26 @@ use crate::{Cases, password};
 /// A user as anyone may read it: never the password hash.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct User {
+    /// The user's id in the case records.
     pub id: i64,
+    /// The name they sign in with; unique, and never changed.
     pub username: String,
+    /// The name shown to others.
     pub display_name: String,
+    /// What they do, and so what they may see.
     pub role: Role,
+    /// Their unit, if they have one.
     pub unit_id: Option<i64>,
     /// For a court's users: the court, as orders name it.
     pub court: Option<String>,
+    /// A disabled user can neither sign in nor use their tokens.
     pub disabled: bool,
 }
 
 /// A user acting from `origin`. Made here, beside [`User`], rather than beside [`Actor`]: who
 /// acts is known below the users (crate::actor), and must not need them.
 impl Actor {
+    /// The actor a signed-in user acts as, from `origin` (the request's peer address).
     pub fn user(user: &User, origin: impl Into<String>) -> Actor {
         Actor {
             user_id: Some(user.id),
@@ -39,16 +46,23 @@ impl Actor {
     }
 }
 
+/// A user to create.
 #[derive(Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    /// The name they sign in with; unique.
     pub username: String,
+    /// The name shown to others.
     pub display_name: String,
+    /// What they do, and so what they may see.
     pub role: Role,
+    /// Their unit, if they have one.
     #[serde(default)]
     pub unit_id: Option<i64>,
+    /// For a court's users: the court, as orders name it.
     #[serde(default)]
     pub court: Option<String>,
+    /// The first password; only its hash is kept.
     pub password: String,
 }
 
@@ -66,15 +80,19 @@ impl std::fmt::Debug for NewUser {
 #[derive(Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
+    /// A new name shown to others.
     #[serde(default)]
     pub display_name: Option<String>,
+    /// A new unit.
     #[serde(default)]
     pub unit_id: Option<i64>,
+    /// Disables (true) or enables (false) the user's sign-in.
     #[serde(default)]
     pub disabled: Option<bool>,
     /// Lifts a lock-out now.
     #[serde(default)]
     pub unlock: bool,
+    /// A new password; only its hash is kept.
     #[serde(default)]
     pub password: Option<String>,
 }
@@ -171,6 +189,7 @@ impl Cases {
         })
     }
 
+    /// A user, by id; [`CasesError::NotFound`] if there is none.
     pub async fn user(&self, id: i64) -> Result<User, CasesError> {
         let row: Option<UserRow> = sqlx::query_as(
             "SELECT id, username, display_name, role, unit_id, court, disabled FROM users WHERE id = $1",

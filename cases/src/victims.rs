@@ -17,9 +17,13 @@ use crate::error::{CasesError, FieldError};
 /// A person protected by a proximity condition.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Victim {
+    /// The victim's id in the case records.
     pub id: i64,
+    /// Who to contact: the victim, or a person acting for them.
     pub contact_name: String,
+    /// A phone number for the contact, if any.
     pub contact_phone: Option<String>,
+    /// The device the victim carries, whose position a proximity condition keeps the client away from.
     pub device_id: Option<u64>,
     /// The unit they were registered for; none for a victim the centre registered without
     /// one (then only the orders naming them bring them into anyone's care).
@@ -28,10 +32,13 @@ pub struct Victim {
     pub registered_by: Option<i64>,
 }
 
+/// A victim to register.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewVictim {
+    /// Who to contact: the victim, or a person acting for them.
     pub contact_name: String,
+    /// A phone number for the contact, if any.
     #[serde(default)]
     pub contact_phone: Option<String>,
     /// A device in the inventory that no other victim carries.
@@ -47,10 +54,13 @@ pub struct NewVictim {
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VictimChange {
+    /// A new contact name.
     #[serde(default)]
     pub contact_name: Option<String>,
+    /// A new contact phone number.
     #[serde(default)]
     pub contact_phone: Option<String>,
+    /// A new device for the victim to carry, from the inventory.
     #[serde(default)]
     pub device_id: Option<u64>,
 }
@@ -128,6 +138,7 @@ impl Cases {
         Ok(rows.into_iter().map(victim_of).collect())
     }
 
+    /// Registers a victim; audited.
     pub async fn create_victim(
         &self,
         actor: &Actor,
@@ -235,6 +246,7 @@ impl Cases {
         self.victim(id).await
     }
 
+    /// A victim's record; [`CasesError::NotFound`] if there is none.
     pub async fn victim(&self, id: i64) -> Result<Victim, CasesError> {
         let row: Option<VictimRow> = sqlx::query_as(&format!("{VICTIM_SELECT} WHERE id = $1"))
             .bind(id)

@@ -10,15 +10,20 @@ use std::net::{SocketAddr, TcpListener};
 
 use rumqttd::{Broker, Config, ConnectionSettings, RouterConfig, ServerSettings};
 
+/// Why the embedded MQTT broker did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
+    /// Its listening address could not be bound, most often because another broker has it.
     #[error(
         "cannot listen for MQTT on {addr}: {source} (is another broker running there? choose another with --mqtt-listen, or use it with --mqtt-url)"
     )]
     Bind {
+        /// The address it tried to listen on.
         addr: SocketAddr,
+        /// Why binding failed.
         source: std::io::Error,
     },
+    /// The broker itself failed to start; the text is its own.
     #[error("cannot start the embedded MQTT broker: {0}")]
     Start(String),
 }

@@ -35,10 +35,15 @@ const MAX_REMEMBERED_UNKNOWN: usize = 100_000;
 /// A frame that passed every check.
 #[derive(Clone, Debug)]
 pub struct Accepted {
+    /// The decoded frame.
     pub frame: Frame,
+    /// The frame's bytes as received, stored alongside for audit and re-decoding.
     pub raw: Bytes,
+    /// The device's key, if it has one (its frames are then MAC-checked).
     pub key: Option<DeviceKey>,
+    /// How it arrived, and so how to acknowledge it.
     pub via: Via,
+    /// When the engine received it, in ms since the epoch UTC.
     pub received_at_ms: i64,
 }
 
@@ -56,18 +61,26 @@ impl Accepted {
 /// What the checking stage passes on to the writer.
 #[derive(Clone, Debug)]
 pub enum Checked {
+    /// A frame that passed every check, for the writer to store and acknowledge.
     Accepted(Accepted),
     /// A well-formed frame from a device that is not registered: listed for technicians.
     Unknown {
+        /// The id the frame claims.
         device_id: u64,
+        /// When it was received, in ms since the epoch UTC.
         at_ms: i64,
+        /// How it arrived (`mqtt` or the serial line's name).
         via: Arc<str>,
     },
     /// A frame refused for a reason that is a security event for its device (bad or missing MAC).
     Security {
+        /// The device the frame claims to be from.
         device_id: u64,
+        /// When it was received, in ms since the epoch UTC.
         at_ms: i64,
+        /// Why it was refused.
         reason: RejectReason,
+        /// How it arrived (`mqtt` or the serial line's name).
         via: Arc<str>,
     },
 }
@@ -113,6 +126,8 @@ enum Registration {
     Unknown(i64),
 }
 
+/// The checking stage: decides whether each frame is valid, from a registered device, with a
+/// good MAC, and counts the refusals; caches the device registry so most frames need no query.
 pub struct Checker {
     store: Telemetry,
     metrics: Arc<Metrics>,
@@ -124,6 +139,7 @@ pub struct Checker {
 }
 
 impl Checker {
+    /// A checker reading the registry from `store`, counting into `metrics`.
     pub fn new(store: Telemetry, metrics: Arc<Metrics>) -> Checker {
         Checker {
             store,

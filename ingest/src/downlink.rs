@@ -21,7 +21,9 @@ pub const COMMAND_QUEUE: usize = 256;
 pub enum DownlinkCommand {
     /// NOTIFY_WEARER (0x83): vibrate or beep, and point the wearer at message `message_id`.
     NotifyWearer {
+        /// How the device vibrates or beeps.
         pattern: NotifyPattern,
+        /// Which of the device's stored messages to point the wearer at.
         message_id: u16,
     },
     /// LOCATE_NOW (0x84): send a LOCATION now.
@@ -61,23 +63,42 @@ pub struct DownlinkSent {
 /// Why a command was not sent.
 #[derive(Debug, thiserror::Error)]
 pub enum DownlinkError {
+    /// The device is not registered.
     #[error("device {0} is not registered")]
     UnknownDevice(u64),
+    /// The device has never been heard, so no transport is known to reach it.
     #[error("device {0} has never been heard, so there is no way to reach it")]
     NoRoute(u64),
+    /// The transport's queue is full.
     /// The seq was used (and stays used); the frame never left.
     #[error("the downlink queue of {via} is full; command to device {device_id} not sent")]
-    QueueFull { device_id: u64, via: String },
+    QueueFull {
+        /// The device the command was for.
+        device_id: u64,
+        /// The transport (`mqtt` or the serial line's name).
+        via: String,
+    },
+    /// The transport is closed.
     /// The seq was used (and stays used); the frame never left.
     #[error("{via} is closed; command to device {device_id} not sent")]
-    TransportClosed { device_id: u64, via: String },
+    TransportClosed {
+        /// The device the command was for.
+        device_id: u64,
+        /// The transport (`mqtt` or the serial line's name).
+        via: String,
+    },
+    /// The command could not be encoded as a frame.
     #[error("cannot encode the command to device {device_id}: {error}")]
     Encode {
+        /// The device the command was for.
         device_id: u64,
+        /// Why it could not be encoded.
         error: firmware_proto::EncodeError,
     },
+    /// Storing the device's downlink seq failed.
     #[error("storage failed: {0}")]
     Store(#[from] StoreError),
+    /// Ingest is no longer running, so nothing can be sent.
     #[error("ingest has stopped")]
     Stopped,
 }
@@ -85,8 +106,11 @@ pub enum DownlinkError {
 /// One command on its way to the writer, with where to answer.
 #[derive(Debug)]
 pub struct CommandRequest {
+    /// The device to send the command to.
     pub device_id: u64,
+    /// What to ask of it.
     pub command: DownlinkCommand,
+    /// Where the writer answers with what was sent, or why not.
     pub reply: oneshot::Sender<Result<DownlinkSent, DownlinkError>>,
 }
 

@@ -7,6 +7,7 @@
 //! sequence window, gaps, ACK numbering: `firmware_proto::EngineLink`) that the writer drives;
 //! storage in `store`. Commands to devices go the other way through `downlink`, into the
 //! writer, which numbers and sends them.
+#![warn(missing_docs)]
 
 pub mod broker;
 pub mod check;
@@ -51,11 +52,16 @@ pub fn fields_json(message: &Message) -> String {
     json.unwrap_or_else(|_| "{}".to_string())
 }
 
+/// How to run ingest: where frames come from and how they are written.
 #[derive(Clone, Debug)]
 pub struct IngestConfig {
+    /// The MQTT broker to subscribe to devices' uplink topics on.
     pub broker: BrokerAddress,
+    /// The MQTT client id ingest connects with.
     pub client_id: String,
+    /// The serial lines to read devices from (`--serial`), if any.
     pub serial: Vec<SerialSpec>,
+    /// How the writer batches, holds and gives up on frames.
     pub writer: WriterOptions,
     /// Frames that may wait between stages.
     pub channel_capacity: usize,

@@ -14,6 +14,7 @@ use store::{StorageFault, StorageState};
 /// Why the engine refused a frame. Wraps the protocol's own reasons and adds the engine's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RejectReason {
+    /// A reason the protocol itself gives (bad CRC, bad MAC, malformed, ...).
     Frame(FrameError),
     /// The MQTT topic names another device than the frame.
     TopicMismatch,
@@ -34,6 +35,7 @@ const ENGINE_LABELS: [&str; 4] = [
 ];
 
 impl RejectReason {
+    /// The reason's name as the metrics and logs label it.
     pub fn label(&self) -> &'static str {
         match self {
             RejectReason::Frame(e) => e.label(),
@@ -72,25 +74,39 @@ const LATENCY_BUCKETS_US: [u64; 12] = [
     5_000_000,
 ];
 
+/// Ingest's counters since the process started, for the metrics endpoint and the logs.
 #[derive(Debug, Default)]
 pub struct Metrics {
+    /// Frames received from the MQTT broker.
     pub received_mqtt: AtomicU64,
+    /// Frames read from serial lines.
     pub received_serial: AtomicU64,
+    /// Observations newly stored.
     pub stored: AtomicU64,
+    /// Frames received again that were already stored (a device resending an unacknowledged frame).
     pub duplicate: AtomicU64,
     rejected: [AtomicU64; REASONS],
+    /// Acknowledgements sent to devices.
     pub acks_sent: AtomicU64,
+    /// Acknowledgements that could not be sent (the device resends; it is stored once).
     pub ack_send_failures: AtomicU64,
     /// Commands (NOTIFY_WEARER, LOCATE_NOW, ...) queued on a device's transport.
     pub commands_sent: AtomicU64,
     /// Commands refused or not queued (unknown device, no route, queue full, storage).
     pub command_failures: AtomicU64,
+    /// Live frames whose device clock was too far from the engine's.
     pub clock_skewed: AtomicU64,
+    /// Sequence gaps given up on: frames a device no longer holds.
     pub seq_gaps: AtomicU64,
+    /// Bytes on serial lines that were no frame (line noise), discarded.
     pub serial_noise_bytes: AtomicU64,
+    /// Runs of such noise.
     pub serial_noise_runs: AtomicU64,
+    /// Times a serial line was opened again after it failed.
     pub serial_reconnects: AtomicU64,
+    /// Batches committed to the store.
     pub commits: AtomicU64,
+    /// Batches the store refused to commit.
     pub commit_failures: AtomicU64,
     /// Frames dropped unacknowledged because the storage refused writes and the writer's hold
     /// was full (their devices send them again).
@@ -100,18 +116,21 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Counts one frame refused for `reason`.
     pub fn reject(&self, reason: RejectReason) {
         if let Some(counter) = self.rejected.get(reason.index()) {
             counter.fetch_add(1, Relaxed);
         }
     }
 
+    /// How many frames were refused for `reason`.
     pub fn rejected(&self, reason: RejectReason) -> u64 {
         self.rejected
             .get(reason.index())
             .map_or(0, |c| c.load(Relaxed))
     }
 
+    /// Counts one commit and how long it took, for the latency histogram.
     pub fn record_commit(&self, latency: std::time::Duration) {
         let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
         self.commits.fetch_add(1, Relaxed);

@@ -24,19 +24,27 @@ pub const UPLINK_FILTER: &str = "em/v1/+/up";
 /// Where the broker is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BrokerAddress {
+    /// The broker's host name or address.
     pub host: String,
+    /// The broker's TCP port.
     pub port: u16,
 }
 
+/// Why ingest could not reach the MQTT broker.
 #[derive(Debug, thiserror::Error)]
 pub enum MqttError {
+    /// `--mqtt-url` is not `mqtt://HOST:PORT`.
     #[error("invalid MQTT URL {0:?}: expected mqtt://HOST:PORT")]
     BadUrl(String),
+    /// The connection failed.
     #[error("cannot connect to the MQTT broker at {address}: {source}")]
     Connect {
+        /// The broker's address as tried.
         address: String,
+        /// Why the connection failed.
         source: Box<ConnectionError>,
     },
+    /// The broker did not accept the connection in time (its address).
     #[error("the MQTT broker at {0} did not accept the connection in time")]
     Timeout(String),
 }

@@ -22,12 +22,15 @@ use tokio_util::codec::Framed;
 use crate::metrics::Metrics;
 use crate::source::{Inbound, SerialLine, Via};
 
+/// The baud rate of a serial line given without one.
 pub const DEFAULT_BAUD: u32 = 115_200;
 
 /// `PATH[@BAUD]` as given to `--serial`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SerialSpec {
+    /// The device file of the line (`/dev/ttyUSB0`, say).
     pub path: PathBuf,
+    /// The line's speed in baud.
     pub baud: u32,
 }
 
@@ -56,10 +59,13 @@ impl FromStr for SerialSpec {
     }
 }
 
+/// A serial line that could not be opened at start-up.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot open serial line {path}: {source}")]
 pub struct SerialOpenError {
+    /// The line's device file.
     pub path: String,
+    /// Why it could not be opened.
     pub source: tokio_serial::Error,
 }
 
@@ -82,6 +88,7 @@ pub struct SerialReader {
 }
 
 impl SerialReader {
+    /// Opens the line, so that a wrong path fails at start-up rather than in the background.
     pub fn open(spec: SerialSpec) -> Result<SerialReader, SerialOpenError> {
         let first = open(&spec)?;
         let (downlink_tx, downlink) = mpsc::channel(4096);
@@ -102,6 +109,9 @@ impl SerialReader {
         self.line.clone()
     }
 
+    /// Reads frames from the line into `tx`, stamped with their arrival by `clock`, until the
+    /// receiver goes away, and writes the line's downlink queue to it; reopens the line, backing
+    /// off, when it fails.
     pub async fn run(
         mut self,
         tx: mpsc::Sender<Inbound>,

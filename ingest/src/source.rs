@@ -11,8 +11,11 @@ use tokio::sync::mpsc;
 /// One frame's bytes as a transport received them; nothing is checked yet.
 #[derive(Clone, Debug)]
 pub struct Inbound {
+    /// The frame's bytes, undecoded.
     pub bytes: Bytes,
+    /// How it arrived.
     pub via: Via,
+    /// When the engine received it, in ms since the epoch UTC.
     pub received_at_ms: i64,
 }
 
@@ -22,15 +25,19 @@ pub enum Via {
     /// From the broker; `topic_device` is the id in `em/v1/<id>/up`, or None if the topic was
     /// not of that form.
     Mqtt {
+        /// The device id in the topic, or none if the topic was not of that form.
         topic_device: Option<u64>,
     },
+    /// From a serial line; acknowledgements go back down the same line.
     Serial(Arc<SerialLine>),
 }
 
 /// A serial line the engine reads: its name for logs and storage, and its downlink queue.
 #[derive(Debug)]
 pub struct SerialLine {
+    /// The line's name as logs and stored observations show it: `serial:<path>`.
     pub label: Arc<str>,
+    /// Frames queued to be written to devices on this line.
     pub downlink: mpsc::Sender<Bytes>,
 }
 
@@ -40,6 +47,7 @@ pub const MQTT_LABEL: &str = "mqtt";
 static MQTT_VIA: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(MQTT_LABEL));
 
 impl Via {
+    /// The name stored with the frame's observation: `mqtt` or the serial line's.
     pub fn label(&self) -> Arc<str> {
         match self {
             Via::Mqtt { .. } => MQTT_VIA.clone(),

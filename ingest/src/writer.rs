@@ -37,6 +37,7 @@ use crate::store::{
 };
 use store::StoreError;
 
+/// How the writer batches frames and copes with holes and storage failures.
 #[derive(Clone, Debug)]
 pub struct WriterOptions {
     /// Most frames in one commit.
@@ -105,6 +106,8 @@ struct Touched {
     clock_offset_ms: Option<i64>,
 }
 
+/// The writing stage: stores checked frames in batches, one commit each, then acknowledges
+/// them to their devices, and sends commands to devices.
 pub struct Writer<D> {
     store: Telemetry,
     metrics: Arc<Metrics>,
@@ -116,6 +119,8 @@ pub struct Writer<D> {
 }
 
 impl<D: MqttDownlink> Writer<D> {
+    /// A writer storing into `store`, counting into `metrics`, sending MQTT downlinks through
+    /// `downlink`.
     pub fn new(
         store: Telemetry,
         metrics: Arc<Metrics>,
@@ -148,10 +153,10 @@ impl<D: MqttDownlink> Writer<D> {
     /// [`Writer::run`], also serving commands to devices between batches. Commands still
     /// waiting when the frame channel closes are answered `DownlinkError::Stopped`.
     ///
-    /// While the storage refuses writes, frames taken are held (see [`crate::hold`]) and the
-    /// commit is tried again, ever less often, until it goes through; nothing is acknowledged
-    /// meanwhile. Once the frame channel has closed, the storage is given
-    /// [`STOP_PATIENCE`] to take what is held; what it does not take is given up, unacked.
+    /// While the storage refuses writes, frames taken are held (see the private `hold` module)
+    /// and the commit is tried again, ever less often, until it goes through; nothing is
+    /// acknowledged meanwhile. Once the frame channel has closed, the storage is given
+    /// `STOP_PATIENCE` to take what is held; what it does not take is given up, unacked.
     pub async fn run_with_commands(
         mut self,
         mut rx: mpsc::Receiver<Checked>,

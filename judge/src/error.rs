@@ -3,16 +3,27 @@
 
 use store::StoreError;
 
+/// What went wrong while judging or reading episodes.
 #[derive(Debug, thiserror::Error)]
 pub enum JudgeError {
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A query failed.
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    /// Reading the case records (orders, policies) failed.
     #[error("case records: {0}")]
     Cases(#[from] cases::CasesError),
+    /// A stored value the judge cannot read back.
     #[error("stored {what} is invalid: {reason}")]
-    Corrupt { what: &'static str, reason: String },
+    Corrupt {
+        /// What kind of value (a condition, a breach kind, ...).
+        what: &'static str,
+        /// Why it cannot be read.
+        reason: String,
+    },
+    /// The judge's task is no longer running, so it cannot answer.
     #[error("the judge has stopped")]
     Stopped,
     /// A step failed in the judge's task (told to a caller waiting on it); the task starts

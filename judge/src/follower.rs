@@ -19,6 +19,8 @@ pub type FollowFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// What a follower's failure inside a step is: logged, never the step's failure.
 pub type FollowError = Box<dyn std::error::Error + Send + Sync>;
 
+/// What follows the episode log inside the judge's steps (the alerts): it takes each step's
+/// changes in the step's own transaction, so an episode is never stored without its follow-up.
 pub trait EpisodeFollower: Send + Sync {
     /// Takes the episode changes logged so far, this step's included, in the step's
     /// transaction `tx`.

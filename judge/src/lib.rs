@@ -9,6 +9,7 @@
 //! - `judgement`: the engine and the steps of judging, each ending in one transaction.
 //! - [`Judge`]: the task and its handle.
 //! - [`follower`]: a follower of the episode log (the alerts) writing in a step's transaction.
+#![warn(missing_docs)]
 
 mod error;
 pub mod follower;

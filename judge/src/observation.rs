@@ -19,21 +19,28 @@ use rules::{DeviceEvent, Observation, Reading, Timestamp};
 /// Why a stored row cannot be judged.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Malformed {
+    /// The row's frame type is none the protocol defines.
     #[error("frame type {0:#04x} is not one of the protocol's")]
     UnknownType(u8),
+    /// The row's frame type is one sent to devices (a command), which says nothing about the client.
     #[error("a {0:?} frame travels to devices, not from them")]
     Downlink(FrameType),
     /// The raw bytes are not a frame the protocol accepts (`kind` is the row's frame type).
     #[error("the stored {kind} frame cannot be decoded: {error}")]
     Frame {
+        /// The row's frame type, by name.
         kind: &'static str,
+        /// Why the frame does not decode.
         error: FrameError,
     },
     /// The raw frame's header says otherwise than the row's columns.
     #[error("the stored frame's {field} is {frame}, its row's {row}")]
     Mismatch {
+        /// Which header field differs (device, seq, ...).
         field: &'static str,
+        /// Its value in the raw frame.
         frame: i128,
+        /// Its value in the row.
         row: i128,
     },
 }

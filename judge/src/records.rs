@@ -26,17 +26,25 @@ pub use rules::EpisodeState;
 /// judged it, and its state.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StoredEpisode {
+    /// The probation client in breach, by their id in the case records.
     pub client_id: i64,
     /// Unique within the client, never reused.
     pub episode_id: u64,
+    /// The court order whose policy judged it.
     pub order_id: i64,
+    /// The condition of the policy that is breached.
     pub condition: ConditionRef,
+    /// What kind of breach or device fault.
     pub kind: BreachKind,
+    /// How urgent the rules engine judged it.
     pub severity: Severity,
     /// Event time (device time).
     pub start: Timestamp,
+    /// When it ended, by device time; none while it goes on.
     pub end: Option<Timestamp>,
+    /// Open, closed, withdrawn or superseded.
     pub state: EpisodeState,
+    /// The revision of the order's policy that judged it.
     pub policy_revision: u32,
     /// The observations that prove it (device, seq, device time).
     pub evidence: Vec<EvidenceRef>,
@@ -105,12 +113,16 @@ pub async fn episode<'c>(
 /// Which order and policy revision judges a client, and from which observation row on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct MonitorRecord {
+    /// The probation client being judged.
     pub client_id: i64,
+    /// The court order whose policy judges them.
     pub order_id: i64,
+    /// The revision of that order's policy in force.
     pub policy_revision: u32,
     /// The last observation row committed before this revision took over: it judges the rows
     /// after it.
     pub first_row: i64,
+    /// When the judge put this revision in force, by its clock.
     pub applied: Timestamp,
 }
 
@@ -224,7 +236,9 @@ pub(crate) async fn log_change(
 pub struct LoggedChange {
     /// Its place in commit order.
     pub row: i64,
+    /// The client whose episode changed.
     pub client_id: i64,
+    /// The episode that changed, by its id within the client.
     pub episode_id: u64,
 }
 

@@ -21,8 +21,10 @@ use crate::judgement::Judgement;
 use crate::records::{self, StoredEpisode};
 use store::{Clock, SystemClock};
 
+/// How the judge's task runs: its clock and the pace and size of its steps.
 #[derive(Clone)]
 pub struct JudgeOptions {
+    /// The clock the judge reads "now" from, to tick the engine and stamp what it stores; tests set their own.
     pub clock: Arc<dyn Clock>,
     /// How often the clock ticks the engine and the orders are looked at.
     pub tick_every: Duration,
@@ -159,6 +161,7 @@ impl Judge {
         records::episodes(&self.store, client_id, from_ms, to_ms).await
     }
 
+    /// One stored episode of a client, by its id within the client; none if there is none.
     pub async fn episode(
         &self,
         client_id: i64,

@@ -21,6 +21,7 @@ use serde::Serialize;
 pub struct Spans(Vec<(i64, i64)>);
 
 impl Spans {
+    /// The set of the given intervals: empty ones dropped, overlapping and touching ones merged.
     pub fn new(mut spans: Vec<(i64, i64)>) -> Spans {
         spans.retain(|(s, e)| s < e);
         spans.sort_unstable();
@@ -34,6 +35,7 @@ impl Spans {
         Spans(merged)
     }
 
+    /// The set of the given intervals, as [`Spans::new`].
     pub fn of(intervals: impl IntoIterator<Item = Interval>) -> Spans {
         Spans::new(
             intervals
@@ -43,14 +45,17 @@ impl Spans {
         )
     }
 
+    /// The intervals, sorted and disjoint.
     pub fn as_slice(&self) -> &[(i64, i64)] {
         &self.0
     }
 
+    /// How long the set covers, in ms.
     pub fn total(&self) -> i64 {
         self.0.iter().map(|(s, e)| e - s).sum()
     }
 
+    /// The instants in both sets.
     pub fn intersect(&self, other: &Spans) -> Spans {
         let (mut i, mut j) = (0, 0);
         let mut out = Vec::new();
@@ -65,6 +70,7 @@ impl Spans {
         Spans(out)
     }
 
+    /// The instants in this set and not in `other` (curfew time minus absences, say).
     pub fn subtract(&self, other: &Spans) -> Spans {
         let mut out = Vec::new();
         for &(s, e) in &self.0 {
@@ -85,6 +91,7 @@ impl Spans {
         Spans(out)
     }
 
+    /// The instants of this set within `[from, to)`.
     pub fn clip(&self, from: i64, to: i64) -> Spans {
         self.intersect(&Spans(vec![(from, to)]))
     }
@@ -93,9 +100,11 @@ impl Spans {
 /// One local day of the report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Day {
+    /// The local date.
     pub date: NaiveDate,
     /// How long the day is: 24 h, or 23 h / 25 h when the clocks change.
     pub length_ms: i64,
+    /// The day's curfew hours: required, kept, in breach, excused or without data.
     #[serde(flatten)]
     pub hours: Hours,
 }

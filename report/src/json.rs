@@ -46,6 +46,7 @@ pub struct ExchangeDocument {
     pub digest: String,
     /// The format's name and version.
     pub format: String,
+    /// The report itself.
     pub report: Report,
 }
 

@@ -6,7 +6,8 @@
 //! Courts receive it as evidence, so it is reproducible: built only from stored data
 //! ([`model`]), written as canonical JSON ([`json`]) whose SHA-256 is its digest, and rendered
 //! to a PDF that is a pure function of that JSON ([`pdf`]), which carries the JSON inside it so
-//! that [`verify`] can build the report again from the store and say what differs.
+//! that [`verify()`] can build the report again from the store and say what differs.
+#![warn(missing_docs)]
 
 pub mod days;
 pub mod json;
@@ -24,19 +25,25 @@ pub fn to_pdf(report: &Report) -> Result<(Vec<u8>, String), ReportError> {
     Ok((pdf::render(report, &document, &digest)?, digest))
 }
 
+/// Why a report could not be built, checked or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// The request is wrong (dates, period, language).
     #[error("{0}")]
     Invalid(String),
+    /// The order (or another record asked for) does not exist.
     #[error("{0} does not exist")]
     NotFound(String),
+    /// Reading the case records failed.
     #[error("case records: {0}")]
     Cases(cases::CasesError),
+    /// Reading the episodes failed.
     #[error("episodes: {0}")]
     Judge(#[from] judge::JudgeError),
+    /// Reading the alerts failed.
     #[error("alerts: {0}")]
     Alerts(#[from] alerts::AlertsError),
+    /// The database failed.
     #[error(transparent)]
     Store(#[from] store::StoreError),
     /// Stored data that no longer reads as it should.
@@ -45,6 +52,7 @@ pub enum ReportError {
     /// A file that is not a sargs compliance summary, or not one as it was written.
     #[error("{0}")]
     NotAReport(String),
+    /// The PDF could not be written.
     #[error("writing the PDF: {0}")]
     Pdf(String),
 }

@@ -29,11 +29,14 @@ pub const FORMAT: &str = "sargs-compliance-summary/1";
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
+    /// Latvian, the courts' language.
     Lv,
+    /// English.
     En,
 }
 
 impl Lang {
+    /// The language of its code (`lv`, `en`); none for any other.
     pub fn parse(text: &str) -> Option<Lang> {
         match text {
             "lv" => Some(Lang::Lv),
@@ -42,6 +45,7 @@ impl Lang {
         }
     }
 
+    /// The language's code, as [`Lang::parse`] reads it.
     pub fn as_str(self) -> &'static str {
         match self {
             Lang::Lv => "lv",
@@ -53,9 +57,13 @@ impl Lang {
 /// What a report is asked for: one order, local dates `from` to `to` inclusive, a language.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Params {
+    /// The court order the report is about, by its id in the case records.
     pub order_id: i64,
+    /// The first local day covered.
     pub from: NaiveDate,
+    /// The last local day covered (inclusive).
     pub to: NaiveDate,
+    /// The language the document is written in.
     pub lang: Lang,
 }
 
@@ -63,6 +71,7 @@ pub struct Params {
 const MAX_DAYS: u64 = 5 * 366;
 
 impl Params {
+    /// Refuses a period that ends before it starts or is longer than 5 years.
     pub fn check(&self) -> Result<(), ReportError> {
         if self.from > self.to {
             return Err(ReportError::Invalid(format!(
@@ -80,72 +89,109 @@ impl Params {
     }
 }
 
+/// The court compliance summary of one order over a period, as built from the store.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Report {
+    /// The format's name and version, [`FORMAT`].
     pub format: String,
+    /// What was asked for.
     pub params: Params,
+    /// The order's time zone (IANA name), which the local days and hours are in.
     pub time_zone: String,
     /// The period as instants: the first local day's start to the day after the last's.
     pub period: Interval,
+    /// The order as the court made it, at its latest revision.
     pub order: OrderPart,
+    /// The probation client the order is about.
     pub client: ClientPart,
+    /// Every revision of the order, with why it was made.
     pub revisions: Vec<RevisionPart>,
     /// Suspensions, resumptions and the end: no curfew is required while it is not active.
     #[schemars(schema_with = "crate::json::status_changes")]
     pub status_changes: Vec<(Timestamp, OrderStatus)>,
+    /// Authorised absences the officer gave: excused curfew time.
     pub absences: Vec<Absence>,
+    /// Per local day, the curfew hours required and how they were kept.
     pub days: Vec<Day>,
+    /// The same hours over the whole period.
     pub totals: Hours,
     /// Breach episodes overlapping the period (withdrawn ones too, marked so).
     pub breaches: Vec<EpisodePart>,
     /// Device faults and communication gaps: not breaches.
     pub device_events: Vec<EpisodePart>,
+    /// The devices fitted to the client under the order, and when.
     pub fittings: Vec<Assignment>,
     /// The device time of the last observation the order's devices sent within the period while
     /// fitted under it: curfew time after it has no evidence yet.
     pub heard_until: Option<Timestamp>,
+    /// Officers' notes on the order within the period.
     pub notes: Vec<NotePart>,
     /// The policy revisions the episodes in the report were judged by.
     pub policy_revisions: Vec<u32>,
 }
 
+/// The order as the court made it.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OrderPart {
+    /// The order's id in the case records.
     pub id: i64,
+    /// The court that made it.
     pub court: String,
+    /// The court's case number.
     pub case_number: String,
+    /// Whether it is active, suspended, revoked or ended.
     pub status: OrderStatus,
+    /// The order's latest revision number.
     pub revision: u32,
+    /// What the order requires, at that revision.
     pub terms: OrderTerms,
 }
 
+/// The probation client as the report names them.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ClientPart {
+    /// The client's id in the case records.
     pub id: i64,
+    /// The client's full name.
     pub name: String,
     /// The addresses the curfew names, as written on the order.
     #[schemars(schema_with = "crate::json::addresses")]
     pub addresses: Vec<(String, String)>,
 }
 
+/// One revision of the order: a variation by the court, or its first version.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RevisionPart {
+    /// The revision number; episodes name the one that judged them.
     pub revision: u32,
+    /// When it was made, in ms since the epoch UTC.
     pub created: Timestamp,
+    /// Why, as the officer recorded it.
     pub reason: String,
 }
 
+/// One breach episode or device fault, with its evidence and what was done about it.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct EpisodePart {
+    /// The episode's id within the client, as the judge stores it.
     pub episode_id: u64,
+    /// The condition of the order it is about.
     pub condition: ConditionRef,
+    /// What kind of breach or fault.
     pub kind: BreachKind,
+    /// How urgent the rules engine judged it.
     pub severity: Severity,
+    /// When it began, by device time (ms since the epoch UTC).
     pub start: Timestamp,
+    /// When it ended; none while it goes on.
     pub end: Option<Timestamp>,
+    /// How long it lasted, in ms; none while it goes on.
     pub duration_ms: Option<i64>,
+    /// Open, closed, withdrawn (later data showed no breach) or superseded by a new policy.
     pub state: EpisodeState,
+    /// The policy revision that judged it.
     pub policy_revision: u32,
+    /// The observations that prove it.
     pub evidence: Vec<Evidence>,
     /// The alert it raised or carried on, if any.
     pub alert: Option<AlertPart>,
@@ -154,29 +200,43 @@ pub struct EpisodePart {
 /// An observation behind an episode, with what the device reported.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Evidence {
+    /// The device that reported it.
     pub device: u64,
+    /// The device's seq for it.
     pub seq: u32,
+    /// When it happened by the device's clock (ms since the epoch UTC).
     pub device_time: Timestamp,
     /// The stored observation; None if it is not in the store (which `verify` would show).
     pub received_at: Option<Timestamp>,
+    /// The frame type it came in (its protocol name, `unknown` if not known); none if not stored.
     pub frame_type: Option<String>,
+    /// What the device reported, as stored; none if not stored.
     pub reading: Option<serde_json::Value>,
 }
 
+/// The alert an episode raised: its outcome and everything people did about it.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AlertPart {
+    /// The alert's id.
     pub id: i64,
+    /// Where the alert stands now.
     pub state: AlertState,
+    /// How it was resolved, once it is.
     pub resolution: Option<Resolution>,
+    /// Everything that happened to it (acknowledged, escalated, resolved ...), in order.
     pub history: Vec<AlertEvent>,
 }
 
 /// An officer's note: their words, marked as such.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NotePart {
+    /// The note's id in the case records.
     pub id: i64,
+    /// When it was written, in ms since the epoch UTC.
     pub created: Timestamp,
+    /// Who wrote it.
     pub author: String,
+    /// The note as written.
     pub text: String,
 }
 

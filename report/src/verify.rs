@@ -42,17 +42,22 @@ fn is_pdf(file: &[u8]) -> bool {
 pub struct Difference {
     /// The section (`breaches`, `notes`, `days`, ...) and, in lists of records, which one.
     pub place: String,
+    /// What differs, in words.
     pub what: String,
 }
 
+/// What checking a compliance summary file against the stored data found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Verdict {
+    /// The order and period the file says it covers.
     pub params: Params,
     /// The digest the file carries, and that of the report built now.
     pub file_digest: String,
+    /// The digest of the report built from the stored data now.
     pub stored_digest: String,
     /// True when the file is byte for byte the document the stored data give.
     pub identical: bool,
+    /// Everything that differs; empty when nothing does.
     pub differences: Vec<Difference>,
 }
 

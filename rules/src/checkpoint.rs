@@ -17,6 +17,7 @@ use crate::time::Timestamp;
 /// [`ClientMonitor::rejudge`]: crate::monitor::ClientMonitor::rejudge
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Checkpoint {
+    /// The probation client whose state this is.
     pub client: ClientId,
     /// No observation after this instant has been judged into it: it serves for late data
     /// after this instant.
@@ -25,6 +26,7 @@ pub struct Checkpoint {
     /// change them. It is earlier than `until` while something that began before is
     /// undecided (an absence whose end is not known yet, say).
     pub settled: Timestamp,
+    /// The policy revision the state was judged under; a checkpoint serves only that revision.
     pub policy_revision: u32,
     pub(crate) state: ClientState,
 }
@@ -40,15 +42,25 @@ impl Checkpoint {
 /// A checkpoint that cannot serve this monitor.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CheckpointError {
+    /// The checkpoint belongs to another client.
     #[error("the checkpoint is of client {checkpoint}, not {monitor}")]
     OtherClient {
+        /// The client the checkpoint belongs to.
         checkpoint: ClientId,
+        /// The client of the monitor it was handed to.
         monitor: ClientId,
     },
+    /// The checkpoint was judged under another revision of the policy.
     #[error(
         "the checkpoint was judged under policy revision {checkpoint}, the monitor has {monitor}"
     )]
-    OtherRevision { checkpoint: u32, monitor: u32 },
+    OtherRevision {
+        /// The revision the checkpoint was judged under.
+        checkpoint: u32,
+        /// The monitor's revision.
+        monitor: u32,
+    },
+    /// The checkpoint's state does not fit the policy: not one state per zone, device or proximity rule.
     #[error("the checkpoint does not fit the policy: {0}")]
     Malformed(&'static str),
 }

@@ -299,7 +299,9 @@ fn valid_for(grace: &CurfewGrace, input: &JointInput) -> Span {
 pub struct PresenceEvidence {
     /// The address's index in the policy.
     pub address: u16,
+    /// Whether the evidence puts the client at the address (rather than away from it).
     pub present: bool,
+    /// The stretch of time the evidence covers.
     pub span: Interval,
 }
 

@@ -16,22 +16,34 @@ use crate::policy::{ClientId, CompiledPolicy, DeviceKind, MAX_DEVICES};
 use crate::routes::{MAX_MONITORS, Route, Routes};
 use crate::time::Timestamp;
 
+/// Why the engine refused to add, replace or restore a client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
+    /// The client is already monitored.
     #[error("client {0} is already monitored")]
     DuplicateClient(ClientId),
+    /// A device in the policy is already worn by another monitored client.
     #[error("device {device} is already worn by client {client}")]
-    DeviceTaken { device: DeviceId, client: ClientId },
+    DeviceTaken {
+        /// The device.
+        device: DeviceId,
+        /// The client who wears it.
+        client: ClientId,
+    },
+    /// The client is not monitored.
     #[error("client {0} is not monitored")]
     UnknownClient(ClientId),
+    /// More clients, or more devices per client, than the engine's tables hold.
     #[error(
         "an engine monitors at most {MAX_MONITORS} clients, each with at most {MAX_DEVICES} devices"
     )]
     TooLarge,
+    /// A checkpoint could not be restored.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
 }
 
+/// Every monitored client's monitor, and which client each device's observations go to.
 #[derive(Debug, Default)]
 pub struct Engine {
     monitors: Vec<ClientMonitor>,
@@ -44,6 +56,7 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// An engine monitoring nobody.
     pub fn new() -> Self {
         Engine::default()
     }
@@ -173,10 +186,12 @@ impl Engine {
         Ok(old)
     }
 
+    /// The monitor of a client, if monitored.
     pub fn monitor(&self, client: ClientId) -> Option<&ClientMonitor> {
         self.by_client.get(&client).map(|&i| &self.monitors[i])
     }
 
+    /// Every monitored client's monitor.
     pub fn clients(&self) -> impl Iterator<Item = &ClientMonitor> {
         self.monitors.iter()
     }

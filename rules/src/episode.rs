@@ -39,10 +39,23 @@ impl EpisodeId {
 )]
 #[serde(tag = "condition", rename_all = "snake_case")]
 pub enum ConditionRef {
+    /// The curfew (at whichever address the timetable names).
     Curfew,
-    Zone { id: String },
-    Proximity { id: String },
-    Device { device: DeviceId },
+    /// An inclusion or exclusion zone.
+    Zone {
+        /// The zone's name in the policy.
+        id: String,
+    },
+    /// A victim-proximity rule.
+    Proximity {
+        /// The rule's name in the policy.
+        id: String,
+    },
+    /// The health of one of the policy's devices.
+    Device {
+        /// The device at fault.
+        device: DeviceId,
+    },
 }
 
 /// What kind of breach.
@@ -69,26 +82,41 @@ pub enum BreachKind {
     AbsentDuringCurfew,
     /// Not at the address at any time during the curfew.
     AbsentEntireCurfew,
+    /// Entered an exclusion zone while it applied.
     ExclusionZoneEntered,
+    /// Left an inclusion zone while it applied.
     InclusionZoneLeft,
     /// Warning: close to entering an exclusion zone.
     ExclusionZoneApproached,
     /// Warning: close to the edge of an inclusion zone.
     InclusionZoneEdge,
+    /// Closer to the victim's device than the policy's alarm distance.
     VictimProximity,
     /// Warning: closer to the victim than the warning distance.
     VictimProximityWarning,
+    /// A device silent for longer than the policy allows.
     CommunicationLost,
+    /// The tag's strap is open or cut.
     StrapOpened,
+    /// The device's case is open.
     CaseOpened,
+    /// The tag is not against the client's skin.
     SkinContactLost,
+    /// The battery is at or below the policy's low threshold.
     BatteryLow,
+    /// The battery is at or below the policy's critical threshold.
     BatteryCritical,
+    /// The tag was not put on charge as often as the policy requires.
     NotCharged,
+    /// The device suspects its radio is being jammed.
     JammingSuspected,
+    /// The device suspects it is being shielded.
     ShieldingSuspected,
+    /// A home unit has lost mains power.
     MainsPowerLost,
+    /// The tag moved for long without a GPS fix: suggests shielding.
     MotionWithoutFix,
+    /// The device's clock is further from the receive time than the policy allows.
     ClockSkewed,
 }
 
@@ -124,14 +152,20 @@ pub enum KindClass {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    /// Not a breach yet: close to one.
     Warning,
+    /// Can wait for working hours (a low battery, a skewed clock).
     Low,
+    /// Needs attention soon (critical battery, suspected jamming or shielding).
     Medium,
+    /// A breach of the order to act on (curfew, leaving an inclusion zone, communication lost).
     High,
+    /// Act at once: the strap opened, an exclusion zone entered, the victim approached.
     Critical,
 }
 
 impl BreachKind {
+    /// How urgent a breach of this kind is, before the alerts part re-maps it.
     pub fn severity(self) -> Severity {
         use BreachKind::*;
         match self {
@@ -147,6 +181,7 @@ impl BreachKind {
         }
     }
 
+    /// Whether this kind is the client's breach, a warning, or a device fault.
     pub fn class(self) -> KindClass {
         use BreachKind::*;
         match self {
@@ -185,10 +220,15 @@ impl BreachKind {
 /// One breach of one condition.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Episode {
+    /// The episode's id within its client; kept through updates.
     pub id: EpisodeId,
+    /// The probation client in breach.
     pub client: ClientId,
+    /// The condition of the policy that is breached.
     pub condition: ConditionRef,
+    /// What kind of breach; may change within its [`BreachKind::family`] as it becomes clearer.
     pub kind: BreachKind,
+    /// How urgent it is ([`BreachKind::severity`] of its kind).
     pub severity: Severity,
     /// In event time (device time).
     pub start: Timestamp,
@@ -204,6 +244,7 @@ pub struct Episode {
 pub const EVIDENCE_CAP: usize = 8;
 
 impl Episode {
+    /// Whether the breach is still going on.
     pub fn is_open(&self) -> bool {
         self.end.is_none()
     }
@@ -279,14 +320,18 @@ fn digest(e: &Episode) -> u64 {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum EpisodeChange {
+    /// A breach began.
     Opened(Episode),
+    /// Changed since told without being closed by the change: its kind, evidence, start or end (late data).
     Updated(Episode),
+    /// Ended: an open episode now closed, or one first told already over (judged from late data).
     Closed(Episode),
     /// Later data showed there was no breach.
     Withdrawn(Episode),
 }
 
 impl EpisodeChange {
+    /// The episode as it now is (or, if withdrawn, as it was told).
     pub fn episode(&self) -> &Episode {
         match self {
             EpisodeChange::Opened(e)

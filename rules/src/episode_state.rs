@@ -31,6 +31,7 @@ pub enum EpisodeState {
 pub struct UnknownEpisodeState(pub String);
 
 impl EpisodeState {
+    /// The state's name as stored and shown (`open`, `closed`, `withdrawn`, `superseded`).
     pub fn as_str(self) -> &'static str {
         match self {
             EpisodeState::Open => "open",

@@ -7,6 +7,7 @@
 //! - [`replay`]: the one loop that judges late data again, pumped by the caller.
 //! - [`episode`]: what comes out.
 //! - [`memory`]: a complete in-memory caller, for tests, scenarios and tools.
+#![warn(missing_docs)]
 
 mod book;
 mod checkpoint;

@@ -17,6 +17,8 @@ use crate::policy::{ClientId, CompiledPolicy};
 use crate::replay::{Replay, ReplayStep};
 use crate::time::Timestamp;
 
+/// An engine with its storage in memory: keeps observations, checkpoints and episodes, and
+/// replays late data itself, as the judge does with the database.
 #[derive(Debug, Default)]
 pub struct MemoryJudge {
     engine: Engine,
@@ -31,10 +33,12 @@ pub struct MemoryJudge {
 }
 
 impl MemoryJudge {
+    /// An empty judge, monitoring nobody.
     pub fn new() -> Self {
         MemoryJudge::default()
     }
 
+    /// Starts monitoring a client under a compiled policy, keeping its first checkpoint.
     pub fn add_client(&mut self, policy: Arc<CompiledPolicy>) -> Result<(), EngineError> {
         let client = policy.client();
         self.engine.add_client(policy)?;
@@ -48,6 +52,7 @@ impl MemoryJudge {
         Ok(())
     }
 
+    /// The engine inside, to look at its monitors.
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
@@ -64,6 +69,7 @@ impl MemoryJudge {
         true
     }
 
+    /// The caller's clock, moved to `now`: judges the silence up to it (communication lost), with no new data.
     pub fn tick(&mut self, now: Timestamp) {
         let mut out = Outcome::default();
         self.engine.tick(now, &mut out);

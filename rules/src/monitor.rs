@@ -1,15 +1,15 @@
 //! One client's monitor: event-time judgement that stays right when data arrives out of order.
 //!
-//! Observations in order are judged at once (the fast path). Zones and device health are each
-//! fed by one device's own stream, in order (see [`crate::state`]). The curfew and proximity are
-//! fed by several devices, whose reports overtake one another on arrival: for them the monitor
-//! keeps a copy of their part from a little earlier (the anchor) and the observations since it,
-//! so a home unit's report overtaken by the tag's fix is judged by replaying from the anchor.
-//! Data older than that, such as frames a tag held through a coverage gap, needs the caller's
-//! help: the monitor says so ([`Outcome::late`]), and the caller hands back a [`Checkpoint`] it
-//! kept and the stored observations since it ([`ClientMonitor::rejudge`]). Either way, the
-//! episodes told are those that judging every observation in event order would give, and a
-//! change is told as a change (updated, closed or withdrawn), never as a second episode.
+//! Observations in order are judged at once (the fast path). Zones and device health are each fed
+//! by one device's own stream, in order (see the private `state` module). The curfew and proximity
+//! are fed by several devices, whose reports overtake one another on arrival: for them the monitor
+//! keeps a copy of their part from a little earlier (the anchor) and the observations since it, so
+//! a home unit's report overtaken by the tag's fix is judged by replaying from the anchor. Data
+//! older than that, such as frames a tag held through a coverage gap, needs the caller's help: the
+//! monitor says so ([`Outcome::late`]), and the caller hands back a [`Checkpoint`] it kept and the
+//! stored observations since it ([`ClientMonitor::rejudge`]). Either way, the episodes told are
+//! those that judging every observation in event order would give, and a change is told as a change
+//! (updated, closed or withdrawn), never as a second episode.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -39,6 +39,7 @@ pub const CHECKPOINT_EVERY: Span = Span::hours(1);
 /// What judging one input gave.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
+    /// What changed in the client's episodes, for the caller to store in order.
     pub changes: Vec<EpisodeChange>,
     /// Checkpoints to keep, replacing any kept for the same instant.
     pub checkpoints: Vec<Checkpoint>,
@@ -47,6 +48,8 @@ pub struct Outcome {
     pub late: Vec<(ClientId, Timestamp)>,
 }
 
+/// One probation client's judgement: the live state under their policy, the recent observations
+/// that late data may reorder, and what the caller has been told of their episodes.
 #[derive(Debug)]
 pub struct ClientMonitor {
     policy: Arc<CompiledPolicy>,
@@ -70,6 +73,7 @@ pub struct ClientMonitor {
 }
 
 impl ClientMonitor {
+    /// A monitor of the policy's client with nothing judged and nothing told yet.
     pub fn new(policy: Arc<CompiledPolicy>) -> Self {
         let live = ClientState::new(&policy);
         ClientMonitor {
@@ -94,10 +98,12 @@ impl ClientMonitor {
         }
     }
 
+    /// The compiled policy the client is judged under.
     pub fn policy(&self) -> &Arc<CompiledPolicy> {
         &self.policy
     }
 
+    /// The probation client this monitor judges.
     pub fn client(&self) -> ClientId {
         self.policy.client()
     }

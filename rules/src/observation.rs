@@ -17,7 +17,9 @@ pub type DeviceId = u64;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Observation {
+    /// The device that reported it: a tag, a home unit or a victim's device.
     pub device: DeviceId,
+    /// The device's sequence number for the frame, unique per device; a repeat is a duplicate.
     pub seq: u32,
     /// When it happened, by the device's clock.
     pub device_time: Timestamp,
@@ -26,6 +28,7 @@ pub struct Observation {
     /// Held in the device's buffer during a coverage gap and sent late.
     #[serde(default)]
     pub stored: bool,
+    /// What the device reported.
     pub reading: Reading,
 }
 
@@ -35,21 +38,31 @@ pub struct Observation {
 pub enum Reading {
     /// A position fix. `accuracy_m` is the 95 % radius; `None` when the device did not know it.
     Location {
+        /// Latitude in degrees (WGS84).
         lat: f64,
+        /// Longitude in degrees (WGS84).
         lon: f64,
+        /// The 95 % radius of the fix in metres, if the device knew it.
         #[serde(default)]
         accuracy_m: Option<f64>,
+        /// How the device got the fix; only GNSS fixes prove the radio is not jammed or shielded.
         #[serde(default)]
         source: FixSource,
     },
     /// A home unit's report about a tag: in range of the unit, or not.
     Presence {
+        /// The tag the home unit reports on.
         tag: DeviceId,
+        /// Whether the home unit hears the tag, i.e. the client is at home.
         in_range: bool,
     },
+    /// A device's periodic status: battery, strap, case, power and radio.
     Heartbeat(Heartbeat),
+    /// Something happened on the device (strap opened, battery low, ...).
     Event {
+        /// What happened.
         event: DeviceEvent,
+        /// The event's value on the wire: battery % for the battery events, the reason for a reboot.
         #[serde(default)]
         value: u16,
     },
@@ -61,9 +74,12 @@ pub enum Reading {
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FixSource {
+    /// Satellite positioning (GPS and the like): the most accurate, and proof the radio works.
     #[default]
     Gnss,
+    /// Located from nearby Wi-Fi networks.
     Wifi,
+    /// Located from mobile network cells: the coarsest.
     Cell,
 }
 
@@ -71,23 +87,30 @@ pub enum FixSource {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Heartbeat {
+    /// Battery charge, in percent.
     pub battery_pct: u8,
+    /// The tag's strap is closed (cutting or opening it is tampering).
     #[serde(default = "yes")]
     pub strap_closed: bool,
+    /// The device's case is closed.
     #[serde(default = "yes")]
     pub case_closed: bool,
+    /// The tag is against the client's skin (not taken off and left somewhere).
     #[serde(default = "yes")]
     pub skin_contact: bool,
+    /// The device is on its charger.
     #[serde(default)]
     pub charging: bool,
     /// The tag hears its home unit.
     #[serde(default)]
     pub rf_home: bool,
+    /// The device has a GNSS fix: its radio works, so jamming or shielding is not the reason for silence.
     #[serde(default)]
     pub gnss_fix: bool,
     /// Home units: on mains power.
     #[serde(default = "yes")]
     pub mains_power: bool,
+    /// The device senses movement; movement without a GNSS fix for long is suspected shielding.
     #[serde(default)]
     pub motion: bool,
 }
@@ -102,22 +125,39 @@ fn yes() -> bool {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceEvent {
+    /// The tag's strap was opened or cut: tampering.
     StrapOpened,
+    /// The tag's strap was closed again.
     StrapClosed,
+    /// The device's case was opened: tampering.
     CaseOpened,
+    /// The device's case was closed again.
     CaseClosed,
+    /// The tag lost contact with the client's skin.
     SkinContactLost,
+    /// The tag is against the client's skin again.
     SkinContactRestored,
+    /// The device was put on its charger.
     ChargerConnected,
+    /// The device was taken off its charger.
     ChargerDisconnected,
+    /// The battery fell to the low threshold (value: battery %).
     BatteryLow,
+    /// The battery fell to the critical threshold (value: battery %).
     BatteryCritical,
+    /// The device suspects its radio is being jammed.
     JammingSuspected,
+    /// The device suspects it is being shielded (wrapped in foil or the like).
     ShieldingSuspected,
+    /// A home unit lost mains power and runs on its battery.
     MainsPowerLost,
+    /// A home unit has mains power again.
     MainsPowerRestored,
+    /// The device restarted (value: the reason).
     Reboot,
+    /// The button on the device was pressed.
     ButtonPressed,
+    /// An EVENT code this version does not know, with its number, kept rather than dropped.
     Other(u16),
 }
 
@@ -127,8 +167,11 @@ pub enum DeviceEvent {
     Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
 pub struct EventKey {
+    /// The device time, in ms since the epoch UTC: the first thing observations are ordered by.
     pub time: Timestamp,
+    /// The reporting device, to order simultaneous readings.
     pub device: DeviceId,
+    /// The device's seq, to order one device's simultaneous readings.
     pub seq: u32,
 }
 
@@ -147,8 +190,11 @@ pub struct EventKey {
     schemars::JsonSchema,
 )]
 pub struct EvidenceRef {
+    /// The device that reported the observation.
     pub device: DeviceId,
+    /// The observation's seq on that device; with the device, it finds the stored row.
     pub seq: u32,
+    /// When it happened by the device's clock, so evidence can be listed in time order without a lookup.
     pub device_time: Timestamp,
 }
 
@@ -209,6 +255,7 @@ impl Observation {
             && self.device_time >= self.received.saturating_sub(DEVICE_TIME_BEHIND_LIMIT)
     }
 
+    /// Where this observation falls in the order the engine judges in (see [`EventKey`]).
     pub fn key(&self) -> EventKey {
         EventKey {
             time: self.device_time,
@@ -217,6 +264,7 @@ impl Observation {
         }
     }
 
+    /// A pointer to this observation, for the evidence of the breach episodes it proves.
     pub fn evidence(&self) -> EvidenceRef {
         EvidenceRef {
             device: self.device,

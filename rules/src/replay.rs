@@ -32,6 +32,7 @@ use crate::time::Timestamp;
 /// Late data of a client: judge it again from its newest checkpoint before `before`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReplayRequest {
+    /// The probation client whose late data it is.
     pub client: ClientId,
     /// The earliest late instant. Checkpoints kept from it on were taken without the late data:
     /// stale, the replay offers new ones.
@@ -41,6 +42,7 @@ pub struct ReplayRequest {
 /// The stored data a replay from a checkpoint needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowsRequest {
+    /// The probation client being replayed.
     pub client: ClientId,
     /// Each device the client wears or watches, and the device time from which its stored
     /// observations are needed.
@@ -55,7 +57,9 @@ pub struct RowsRequest {
 pub enum ReplayStep {
     /// Keep these (changes first), as from any outcome; then ask again.
     Told {
+        /// The episode changes to store, in order.
         changes: Vec<EpisodeChange>,
+        /// The new checkpoints to keep.
         checkpoints: Vec<Checkpoint>,
     },
     /// Answer with [`Replay::found`]: the newest checkpoint kept with `until` before

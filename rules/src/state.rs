@@ -29,8 +29,11 @@ use crate::zones::{ProximityState, ZoneState};
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConditionState {
+    /// The condition is being kept.
     Compliant,
+    /// The condition is breached.
     Breach,
+    /// Too little data to say either way.
     Unknown,
 }
 

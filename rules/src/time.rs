@@ -21,9 +21,12 @@ pub struct Timestamp(pub i64);
 pub struct Span(pub i64);
 
 impl Timestamp {
+    /// The earliest instant the engine judges: a quarter of `i64`'s range, leaving room to add spans.
     pub const MIN: Timestamp = Timestamp(i64::MIN / 4);
+    /// The latest instant the engine judges; stands in for "never" where an open end is compared.
     pub const MAX: Timestamp = Timestamp(i64::MAX / 4);
 
+    /// The instant of a chrono UTC time.
     pub fn from_utc(t: DateTime<Utc>) -> Self {
         Timestamp(t.timestamp_millis())
     }
@@ -37,10 +40,12 @@ impl Timestamp {
         })
     }
 
+    /// The instant `d` later, clamped at the end of `i64` rather than overflowing.
     pub fn saturating_add(self, d: Span) -> Timestamp {
         Timestamp(self.0.saturating_add(d.0))
     }
 
+    /// The instant `d` earlier, clamped at the start of `i64` rather than overflowing.
     pub fn saturating_sub(self, d: Span) -> Timestamp {
         Timestamp(self.0.saturating_sub(d.0))
     }
@@ -91,24 +96,30 @@ impl fmt::Debug for CompactTime {
 }
 
 impl Span {
+    /// No time at all.
     pub const ZERO: Span = Span(0);
 
+    /// A span of `s` seconds.
     pub const fn seconds(s: i64) -> Span {
         Span(s * 1000)
     }
 
+    /// A span of `m` minutes.
     pub const fn minutes(m: i64) -> Span {
         Span(m * 60_000)
     }
 
+    /// A span of `h` hours.
     pub const fn hours(h: i64) -> Span {
         Span(h * 3_600_000)
     }
 
+    /// A span of `d` days of 24 hours (not calendar days across a clock change).
     pub const fn days(d: i64) -> Span {
         Span(d * 86_400_000)
     }
 
+    /// The span in milliseconds.
     pub fn millis(self) -> i64 {
         self.0
     }
@@ -129,8 +140,10 @@ impl fmt::Debug for Timestamp {
 /// Why a time or a length could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeParseError {
+    /// Not an RFC 3339 time; holds the text as given.
     #[error("`{0}` is not an RFC 3339 time such as 2026-03-29T21:00:00Z")]
     Instant(String),
+    /// Not a length of time such as `90s` or `1h30m`; holds the text as given.
     #[error("`{0}` is not a length of time such as 90s, 5m, 2h, 1h30m or 7d")]
     Span(String),
 }

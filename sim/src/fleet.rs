@@ -21,8 +21,11 @@ use super::model::{HomeUnitModel, Model, ScriptedModel, TagModel, Timing};
 /// One simulated device as it would be registered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimDevice {
+    /// The device's id, as its frames carry it and as it must be registered.
     pub id: u64,
+    /// GPS tag, RF tag or home unit.
     pub kind: DeviceKind,
+    /// The key its frames are MAC-signed with, if it has one.
     pub key: Option<DeviceKey>,
 }
 

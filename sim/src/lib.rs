@@ -12,6 +12,7 @@
 //! acked or `--drain-timeout` passes. Device time is the wall clock, so the engine sees no skew.
 //! Sequence numbers start at 1, as for a newly registered device: run each seed against a fresh
 //! database (or other `--first-id`s), since the engine would take a replayed seq as a duplicate.
+#![warn(missing_docs)]
 
 mod fleet;
 mod model;
@@ -43,6 +44,7 @@ use report::Histogram;
 /// How often each connection records what is due and transmits.
 const TICK: Duration = Duration::from_millis(100);
 
+/// The options of `sargs simulate`: the fleet, the run, and the engine to drive.
 #[derive(clap::Args, Clone, Debug)]
 pub struct SimulateArgs {
     /// Number of simulated devices (about 2/3 GPS tags, 1/3 home units paired with a tag).

@@ -157,10 +157,15 @@ fn upper_bound(i: usize) -> u64 {
 pub struct SimReport {
     /// "mqtt" or "serial".
     pub transport: String,
+    /// Whether the run measured the broker alone, with no engine (`--raw-broker`).
     pub raw_broker: bool,
+    /// The seed the fleet was made from: the same seed gives the same fleet.
     pub seed: u64,
+    /// Simulated devices.
     pub devices: u64,
+    /// Of them, GPS tags.
     pub gps_tags: u64,
+    /// Of them, home units.
     pub home_units: u64,
     /// MQTT connections (1 for serial).
     pub connections: u64,
@@ -168,15 +173,19 @@ pub struct SimReport {
     pub seconds: f64,
     /// Seconds spent after that waiting for ACKs.
     pub drain_seconds: f64,
+    /// Frames the devices recorded (readings, HELLOs), each to be delivered once.
     pub recorded: u64,
     /// Frames put on the wire, resends included.
     pub transmitted: u64,
+    /// Frames put on the wire again, not acknowledged in time.
     pub resent: u64,
     /// Frames released by ACKs.
     pub acked: u64,
     /// Frames still in the devices' buffers when the run ended.
     pub unacked_at_end: u64,
+    /// ACK frames the devices received.
     pub acks_received: u64,
+    /// Downlink frames the devices refused.
     pub downlink_rejected: u64,
     /// NOTIFY_WEARER commands the devices accepted.
     pub notifications: u64,
@@ -184,14 +193,19 @@ pub struct SimReport {
     pub locate_requests: u64,
     /// Frames the devices dropped: buffer full, or impossible to encode.
     pub dropped_by_devices: u64,
+    /// Coverage gaps the devices went through (frames held and sent late).
     pub gaps: u64,
+    /// Times a connection to the broker came up after being down.
     pub reconnects: u64,
+    /// Recorded frames per second of generating.
     pub recorded_per_s: f64,
     /// Acked frames per second over the whole run (generating and draining).
     pub acked_per_s: f64,
     /// Time from a frame's first transmission to the ACK that released it; 0 when nothing was acked.
     pub ack_latency_ms_p50: u64,
+    /// The 99th percentile of the same, in ms.
     pub ack_latency_ms_p99: u64,
+    /// The longest, in ms.
     pub ack_latency_ms_max: u64,
     /// `--raw-broker`: uplink frames the counting subscriber received.
     pub delivered_raw: u64,

@@ -23,6 +23,7 @@ pub struct EmailConfig {
     pub smtp: String,
     /// The sender, `alerts@example.lv` or `sargs <alerts@example.lv>`.
     pub from: String,
+    /// The SMTP user name, if the relay needs a login (then `password` too).
     #[serde(default)]
     pub username: Option<String>,
     /// Never printed.

@@ -52,9 +52,14 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 /// first alert needs it. Messages never quote a password, secret or authorization value.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ChannelConfigError {
-    /// The `smtp` setting is not `smtp://`, `smtp+starttls://` or `smtps://` host[:port].
+    /// The `smtp` setting is not `smtp://`, `smtp+starttls://` or `smtps://` `host[:port]`.
     #[error("email: bad smtp URL {url:?}: {reason}")]
-    SmtpUrl { url: String, reason: String },
+    SmtpUrl {
+        /// The setting as written.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Credentials were written into the SMTP URL, where they would be logged.
     #[error(
         "email: put the SMTP user name and password in `username` and `password`, not in the URL"
@@ -62,7 +67,12 @@ pub enum ChannelConfigError {
     SmtpUrlCredentials,
     /// The `from` setting is not a mailbox.
     #[error("email: bad from address {from:?}: {reason}")]
-    From { from: String, reason: String },
+    From {
+        /// The setting as written.
+        from: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A password would cross the network unencrypted.
     #[error("email: a user name and password need TLS: use smtp+starttls:// or smtps://")]
     CredentialsInClear,
@@ -72,12 +82,19 @@ pub enum ChannelConfigError {
     /// A webhook or SMS gateway URL that is not an absolute http(s) URL.
     #[error("{channel}: bad url: {reason}")]
     Url {
+        /// The channel (`webhook` or `sms`).
         channel: &'static str,
+        /// What is wrong with the URL.
         reason: String,
     },
     /// The webhook secret is too short to sign with.
     #[error("webhook: the secret must be at least {min} bytes, it is {len}")]
-    SecretTooShort { len: usize, min: usize },
+    SecretTooShort {
+        /// Its length in bytes.
+        len: usize,
+        /// The least accepted, in bytes.
+        min: usize,
+    },
     /// The SMS body template does not give JSON, or lacks a placeholder.
     #[error("sms: bad body template: {0}")]
     SmsTemplate(String),
@@ -87,7 +104,9 @@ pub enum ChannelConfigError {
     /// TLS or the HTTP client could not be set up.
     #[error("{channel}: cannot set up the client: {reason}")]
     Client {
+        /// The channel whose client failed.
         channel: &'static str,
+        /// Why it could not be set up.
         reason: String,
     },
 }
@@ -95,8 +114,11 @@ pub enum ChannelConfigError {
 /// One configured outgoing channel.
 #[derive(Debug)]
 pub enum Channel {
+    /// Mail through an SMTP relay.
     Email(EmailChannel),
+    /// A signed HTTP POST to another system.
     Webhook(WebhookChannel),
+    /// Text messages through an HTTP SMS gateway.
     Sms(SmsChannel),
 }
 
@@ -124,10 +146,13 @@ impl Channel {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ChannelsConfig {
+    /// `[alerts.channels.email]`: mail to people, if configured.
     #[serde(default)]
     pub email: Option<EmailConfig>,
+    /// `[alerts.channels.webhook]`: every alert event to another system, if configured.
     #[serde(default)]
     pub webhook: Option<WebhookConfig>,
+    /// `[alerts.channels.sms]`: text messages to people, if configured.
     #[serde(default)]
     pub sms: Option<SmsConfig>,
 }

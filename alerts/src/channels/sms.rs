@@ -78,6 +78,7 @@ impl fmt::Debug for SmsChannel {
 }
 
 impl SmsChannel {
+    /// The SMS channel of a configuration, checked: refuses one that cannot work.
     pub fn new(config: SmsConfig) -> Result<Self, ChannelConfigError> {
         let url = super::parse_http_url("sms", &config.url)?;
         if !config.body.contains("{to}") || !config.body.contains("{text}") {

@@ -65,6 +65,7 @@ impl fmt::Debug for WebhookChannel {
 }
 
 impl WebhookChannel {
+    /// The webhook channel of a configuration, checked: refuses one that cannot work.
     pub fn new(config: WebhookConfig) -> Result<Self, ChannelConfigError> {
         let url = super::parse_http_url("webhook", &config.url)?;
         if config.secret.len() < MIN_SECRET_LEN {

@@ -19,11 +19,13 @@ use tokio::task::JoinHandle;
 /// One request as received.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedRequest {
+    /// The HTTP method (`POST` for the channels).
     pub method: String,
     /// Path and query.
     pub path: String,
     /// Names in lower case, in the order received.
     pub headers: Vec<(String, String)>,
+    /// The request body as received.
     pub body: Vec<u8>,
 }
 
@@ -97,6 +99,7 @@ impl TestHttpServer {
         }
     }
 
+    /// The address it listens on, for the channel's URL in the test's configuration.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

@@ -101,6 +101,7 @@ impl TestSmtpServer {
         }
     }
 
+    /// The address it listens on, for the email channel's `smtp` URL in the test.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

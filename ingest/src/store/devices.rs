@@ -12,8 +12,10 @@ use super::Telemetry;
 /// Why a device could not be registered.
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
+    /// The id is registered already.
     #[error("device {0} is already registered")]
     Exists(u64),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -21,25 +23,41 @@ pub enum RegisterError {
 /// A registered device. The key is never serialised: only whether there is one.
 #[derive(Clone, Debug, Serialize)]
 pub struct DeviceRecord {
+    /// The device's id, as its frames carry it.
     pub id: u64,
+    /// GPS tag, RF tag or home unit.
     pub kind: DeviceKind,
+    /// The key its frames' MACs are checked with; never serialised.
     #[serde(skip)]
     pub key: Option<DeviceKey>,
+    /// Whether it has a key, for those who may not see the key.
     pub has_key: bool,
+    /// When it was registered, in ms since the epoch UTC.
     pub registered_at_ms: i64,
+    /// The highest seq acknowledged to the device with nothing missing below it.
     pub acked_through: u32,
+    /// When a frame from it was last received, in ms since the epoch UTC; none if never.
     pub last_seen_ms: Option<i64>,
+    /// How it was last heard (`mqtt` or a serial line's name), and so how to reach it.
     pub last_via: Option<String>,
+    /// Its clock minus the engine's, in ms, from its newest live frame.
     pub clock_offset_ms: Option<i64>,
+    /// Whether its clock is skewed beyond the limit, for technicians to look at.
     pub clock_skewed: bool,
 }
 
+/// A device heard from but not registered: a technician may have forgotten to register it.
 #[derive(Clone, Debug, Serialize)]
 pub struct UnknownDevice {
+    /// The id its frames carry.
     pub id: u64,
+    /// When it was first heard, in ms since the epoch UTC.
     pub first_seen_ms: i64,
+    /// When it was last heard, in ms since the epoch UTC.
     pub last_seen_ms: i64,
+    /// How many frames it has sent (all refused).
     pub frames: i64,
+    /// How it was last heard (`mqtt` or a serial line's name).
     pub last_via: String,
 }
 
@@ -52,7 +70,9 @@ pub const UNKNOWN_DEVICES_KEPT: i64 = 1_000;
 /// An id let go and heard again is kept anew, and counted again if let go again.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ForgottenUnknown {
+    /// How many ids were let go.
     pub ids: i64,
+    /// How many frames they had sent.
     pub frames: i64,
 }
 
@@ -93,20 +113,32 @@ pub(super) async fn forget_oldest_unknown(tx: &mut WriteTx) -> Result<(), StoreE
     Ok(())
 }
 
+/// Frames of a registered device refused for a security reason (a bad or missing MAC): someone
+/// may be forging its frames. One per device, reason and batch.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct SecurityEvent {
+    /// The device the frames claimed to be from.
     pub device_id: u64,
+    /// When the first of them was received, in ms since the epoch UTC.
     pub at_ms: i64,
+    /// Why they were refused (the reason's label).
     pub reason: String,
+    /// How many frames were refused.
     pub frames: i64,
+    /// How they arrived (`mqtt` or a serial line's name).
     pub via: String,
 }
 
+/// Frames a device never delivered and no longer holds: a hole in its observations for good.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct SeqGap {
+    /// The device with the hole.
     pub device_id: u64,
+    /// The first seq missing.
     pub first_seq: u32,
+    /// The last seq missing.
     pub last_seq: u32,
+    /// When ingest gave up waiting for them, in ms since the epoch UTC.
     pub detected_at_ms: i64,
 }
 
@@ -197,6 +229,7 @@ impl Telemetry {
         Ok(added)
     }
 
+    /// A registered device, by id; none if not registered.
     pub async fn device(&self, id: u64) -> Result<Option<DeviceRecord>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1"
@@ -207,6 +240,7 @@ impl Telemetry {
         row.as_ref().map(device_from_row).transpose()
     }
 
+    /// Every registered device, by id.
     pub async fn devices(&self) -> Result<Vec<DeviceRecord>, StoreError> {
         let rows = sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY id"))
             .fetch_all(self.store.pool())
@@ -274,6 +308,7 @@ impl Telemetry {
         Ok(ForgottenUnknown { ids, frames })
     }
 
+    /// The security events of a device.
     pub async fn security_events(&self, device_id: u64) -> Result<Vec<SecurityEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT device_id, at_ms, reason, frames, via FROM security_events
@@ -295,6 +330,7 @@ impl Telemetry {
             .collect()
     }
 
+    /// The sequence gaps of a device.
     pub async fn seq_gaps(&self, device_id: u64) -> Result<Vec<SeqGap>, StoreError> {
         let rows = sqlx::query(
             "SELECT device_id, first_seq, last_seq, detected_at_ms FROM seq_gaps

@@ -18,51 +18,77 @@ use super::{SecurityEvent, SeqGap, Telemetry};
 /// One accepted frame, ready to store.
 #[derive(Clone, Debug)]
 pub struct ObservationRow {
+    /// The device that sent it.
     pub device_id: u64,
+    /// The device's seq for it; a (device, seq) is stored once.
     pub seq: u32,
+    /// The protocol's frame type (LOCATION, HEARTBEAT, ...).
     pub frame_type: u8,
+    /// The frame's header flags (such as STORED: held through a coverage gap and sent late).
     pub flags: u8,
+    /// When it happened by the device's clock, in ms since the epoch UTC.
     pub device_time_ms: i64,
+    /// When the engine received it, in ms since the epoch UTC.
     pub received_at_ms: i64,
+    /// How it arrived (`mqtt` or a serial line's name).
     pub via: std::sync::Arc<str>,
+    /// Whether this frame showed the device's clock skewed (live frames only).
     pub clock_skewed: bool,
     /// The decoded payload as JSON.
     pub fields: String,
+    /// The frame's bytes as received.
     pub raw: Bytes,
 }
 
 /// The per-device bookkeeping that changes with a batch.
 #[derive(Clone, Debug)]
 pub struct DeviceUpdate {
+    /// The device.
     pub id: u64,
+    /// The highest seq acknowledged to the device with nothing missing below it.
     pub acked_through: u32,
+    /// The last downlink seq used for the device, so that a restart never reuses one.
     pub down_seq: u32,
+    /// When it was last heard, in ms since the epoch UTC.
     pub last_seen_ms: i64,
+    /// How it was last heard, and so how to reach it.
     pub last_via: std::sync::Arc<str>,
     /// Device clock minus engine clock, from the newest live frame, if the batch had one.
     pub clock_offset_ms: Option<i64>,
+    /// Whether its clock is skewed, from the newest live frame; none to leave it as it was.
     pub clock_skewed: Option<bool>,
 }
 
+/// Frames from one unregistered device in a batch, for the list technicians read.
 #[derive(Clone, Debug)]
 pub struct UnknownSighting {
+    /// The id the frames carry.
     pub id: u64,
+    /// When the first was received, in ms since the epoch UTC.
     pub at_ms: i64,
+    /// How many frames.
     pub frames: i64,
+    /// How they arrived.
     pub via: std::sync::Arc<str>,
 }
 
 /// Everything one commit writes.
 #[derive(Clone, Debug, Default)]
 pub struct WriteBatch {
+    /// The accepted frames; duplicates are stored once.
     pub observations: Vec<ObservationRow>,
+    /// The bookkeeping of the devices the frames came from.
     pub devices: Vec<DeviceUpdate>,
+    /// Unregistered devices heard.
     pub unknown: Vec<UnknownSighting>,
+    /// Frames refused for security reasons.
     pub security: Vec<SecurityEvent>,
+    /// Sequence gaps given up on.
     pub gaps: Vec<SeqGap>,
 }
 
 impl WriteBatch {
+    /// Whether there is nothing to commit.
     pub fn is_empty(&self) -> bool {
         self.observations.is_empty()
             && self.devices.is_empty()
@@ -72,6 +98,7 @@ impl WriteBatch {
     }
 }
 
+/// What committing a batch did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WriteOutcome {
     /// Observations newly stored; the rest of the batch's observations were duplicates.
@@ -81,7 +108,9 @@ pub struct WriteOutcome {
 /// What the ack watermark of a device was when this process last saw it, from storage.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DeviceWindowState {
+    /// The highest seq acknowledged to the device with nothing missing below it.
     pub acked_through: u32,
+    /// The last downlink seq used for the device.
     pub down_seq: u32,
     /// Stored seqs above `acked_through` (frames that arrived ahead of a gap).
     pub stored_above: BTreeSet<u32>,
@@ -90,23 +119,35 @@ pub struct DeviceWindowState {
 /// A stored observation, as export and the API read it.
 #[derive(Clone, Debug, Serialize)]
 pub struct StoredObservation {
+    /// The device that sent it.
     pub device_id: u64,
+    /// The device's seq for it.
     pub seq: u32,
+    /// The protocol's frame type (LOCATION, HEARTBEAT, ...).
     pub frame_type: u8,
+    /// The frame's header flags (such as STORED: sent late from the device's buffer).
     pub flags: u8,
+    /// When it happened by the device's clock, in ms since the epoch UTC.
     pub device_time_ms: i64,
+    /// When the engine received it, in ms since the epoch UTC.
     pub received_at_ms: i64,
+    /// How it arrived (`mqtt` or a serial line's name).
     pub via: String,
+    /// Whether this frame showed the device's clock skewed (live frames only).
     pub clock_skewed: bool,
+    /// The decoded payload as JSON.
     pub fields: String,
+    /// The frame's bytes as received; not serialised.
     #[serde(skip)]
     pub raw: Vec<u8>,
 }
 
-/// A stored observation with its place in commit order (see [`Store::observations_after`]).
+/// A stored observation with its place in commit order (see [`Telemetry::observations_after`]).
 #[derive(Clone, Debug)]
 pub struct CommittedObservation {
+    /// Its place in commit order: readers such as the judge follow the log by it.
     pub row: i64,
+    /// The observation.
     pub observation: StoredObservation,
 }
 

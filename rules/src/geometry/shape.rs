@@ -28,7 +28,9 @@ pub const MIN_GAP_M: f64 = 0.001;
 /// A WGS84 position in degrees.
 #[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GeoPoint {
+    /// Latitude in degrees, north positive.
     pub lat: f64,
+    /// Longitude in degrees, east positive.
     pub lon: f64,
 }
 
@@ -42,14 +44,21 @@ pub struct GeoPoint {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ZoneShape {
+    /// A disc around a point, such as an exclusion zone around a victim's home.
     Circle {
+        /// The centre as `[lon, lat]` in degrees.
         centre: [f64; 2],
+        /// The radius in metres.
         radius_m: f64,
     },
+    /// One area, possibly with holes.
     Polygon {
+        /// The outer ring first, then the holes; each ring a closed list of `[lon, lat]` points.
         coordinates: Vec<Vec<[f64; 2]>>,
     },
+    /// Several separate areas that make up one zone.
     MultiPolygon {
+        /// The polygons, each written as in [`ZoneShape::Polygon`].
         coordinates: Vec<Vec<Vec<[f64; 2]>>>,
     },
 }
@@ -58,21 +67,32 @@ pub enum ZoneShape {
 /// polygon is its outer boundary, the others are holes; a plain polygon is polygon 0).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct RingRef {
+    /// Which polygon: 0 for a plain polygon, the index in a multipolygon's list otherwise.
     pub polygon: usize,
+    /// Which ring of that polygon: 0 is the outer boundary, the others are holes.
     pub ring: usize,
 }
 
 /// A point of a shape as written.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum PointRef {
+    /// The centre of a circle zone.
     CircleCentre,
-    Vertex { ring: RingRef, point: usize },
+    /// A point of a polygon's ring.
+    Vertex {
+        /// The ring it belongs to.
+        ring: RingRef,
+        /// Its index in that ring as written.
+        point: usize,
+    },
 }
 
 /// The edge of a ring that starts at point `from_point`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct EdgeRef {
+    /// The ring the edge belongs to.
     pub ring: RingRef,
+    /// The index of the edge's first point in that ring, as written.
     pub from_point: usize,
 }
 
@@ -109,47 +129,117 @@ impl fmt::Display for EdgeRef {
 /// Why a zone's shape was refused. Indices count from 0, as in the GeoJSON arrays.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ShapeError {
+    /// A latitude or longitude is NaN or infinite.
     #[error("{at}: a coordinate is not a finite number")]
-    NonFinite { at: PointRef },
+    NonFinite {
+        /// The point at fault.
+        at: PointRef,
+    },
+    /// A latitude beyond ±90°, most often a point written `[lat, lon]` instead of `[lon, lat]`.
     #[error("{at}: latitude {lat} is outside -90..90 (points are written [longitude, latitude])")]
-    LatitudeOutOfRange { at: PointRef, lat: f64 },
+    LatitudeOutOfRange {
+        /// The point at fault.
+        at: PointRef,
+        /// The latitude as written, in degrees.
+        lat: f64,
+    },
+    /// A longitude beyond ±180°.
     #[error("{at}: longitude {lon} is outside -180..180")]
-    LongitudeOutOfRange { at: PointRef, lon: f64 },
+    LongitudeOutOfRange {
+        /// The point at fault.
+        at: PointRef,
+        /// The longitude as written, in degrees.
+        lon: f64,
+    },
+    /// A point nearer a pole than [`MAX_LATITUDE`], the highest latitude a zone may reach.
     #[error("{at}: latitude {lat} is nearer a pole than the supported {MAX_LATITUDE}°")]
-    TooNearPole { at: PointRef, lat: f64 },
+    TooNearPole {
+        /// The point at fault.
+        at: PointRef,
+        /// Its latitude, in degrees.
+        lat: f64,
+    },
+    /// A circle whose radius is zero, negative or not a number.
     #[error("the circle's radius must be a positive number of metres, not {radius_m}")]
-    BadRadius { radius_m: f64 },
+    BadRadius {
+        /// The radius as written, in metres.
+        radius_m: f64,
+    },
+    /// A multipolygon with an empty list of polygons: it would cover nowhere.
     #[error("the multipolygon has no polygons")]
     EmptyMultiPolygon,
+    /// A polygon with no rings at all.
     #[error("polygon {polygon} has no rings")]
-    EmptyPolygon { polygon: usize },
+    EmptyPolygon {
+        /// Which polygon of the multipolygon (0 for a plain polygon).
+        polygon: usize,
+    },
+    /// A ring whose last point is not its first again, as GeoJSON requires.
     #[error("{ring} is not closed: its last point must repeat its first")]
-    RingNotClosed { ring: RingRef },
+    RingNotClosed {
+        /// The ring at fault.
+        ring: RingRef,
+    },
+    /// A ring with fewer than 3 distinct points, which cannot enclose an area.
     #[error(
         "{ring} has {distinct} distinct points; a ring needs at least 3, then its first point again"
     )]
-    TooFewPoints { ring: RingRef, distinct: usize },
+    TooFewPoints {
+        /// The ring at fault.
+        ring: RingRef,
+        /// How many distinct points it has (after merging points closer than [`MIN_GAP_M`]).
+        distinct: usize,
+    },
+    /// Two edges cross, touch or come within [`MIN_GAP_M`], so inside and outside are ambiguous.
     #[error(
         "{first} and {second} cross or touch (or come within {MIN_GAP_M} m); a zone's boundary \
          must not meet itself"
     )]
-    SelfIntersection { first: EdgeRef, second: EdgeRef },
+    SelfIntersection {
+        /// One of the two edges.
+        first: EdgeRef,
+        /// The other edge.
+        second: EdgeRef,
+    },
+    /// A ring enclosing less than [`MIN_RING_AREA_M2`].
     #[error("{ring} encloses (almost) no area: less than {MIN_RING_AREA_M2} m²")]
-    ZeroArea { ring: RingRef },
+    ZeroArea {
+        /// The ring at fault.
+        ring: RingRef,
+    },
+    /// A hole that is not inside its polygon's outer boundary.
     #[error("{hole} is not inside the outer boundary of its polygon")]
-    HoleOutsideShell { hole: RingRef },
+    HoleOutsideShell {
+        /// The hole at fault.
+        hole: RingRef,
+    },
+    /// Two polygons of a multipolygon overlap, or a hole lies inside another hole.
     #[error(
         "{ring} lies inside {container}: a zone's polygons must not overlap, nor its holes nest"
     )]
-    RingsOverlap { ring: RingRef, container: RingRef },
+    RingsOverlap {
+        /// The ring found inside another.
+        ring: RingRef,
+        /// The ring that contains it.
+        container: RingRef,
+    },
+    /// A zone crossing the 180° meridian, which the local plane cannot represent in one piece.
     #[error("the zone crosses the 180° meridian; split it there into separate polygons")]
     CrossesAntimeridian,
+    /// A zone wider than [`MAX_SPAN_M`], beyond which local plane distances drift too far.
     #[error(
         "the zone spans about {span_km:.0} km; at most {} km is supported, because distances \
          are computed on a local plane that stays accurate only up to that size",
         MAX_SPAN_M / 1000.0
     )]
-    TooLarge { span_km: f64 },
+    TooLarge {
+        /// Its span, in kilometres.
+        span_km: f64,
+    },
+    /// A zone with more than [`MAX_VERTICES`] points.
     #[error("the zone has {count} points; at most {MAX_VERTICES} are supported")]
-    TooManyVertices { count: usize },
+    TooManyVertices {
+        /// How many points it has, counting each ring's closing point.
+        count: usize,
+    },
 }

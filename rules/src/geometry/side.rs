@@ -5,8 +5,11 @@
 /// Where a fix lies relative to a shape, given its accuracy circle.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Side {
+    /// The whole accuracy circle is inside the shape.
     Inside,
+    /// The whole accuracy circle is outside the shape.
     Outside,
+    /// The accuracy circle straddles the edge: the fix decides nothing.
     Uncertain,
 }
 

@@ -24,10 +24,13 @@ use super::written::{
 pub struct CompiledPolicy {
     /// Per zone, what judging a fix reads first (see [`HotZone`]), side by side.
     pub(crate) hot_zones: Vec<HotZone>,
+    /// The zones, compiled, in the policy's order.
     pub zones: Vec<CompiledZone>,
+    /// The curfew addresses, compiled, in the policy's order (curfew windows name them by index).
     pub addresses: Vec<CompiledAddress>,
     /// The curfew's tolerances (the defaults when the order has no curfew).
     pub grace: CurfewGrace,
+    /// The monitored period; nothing outside it is judged.
     pub period: Interval,
     /// The source's health limits and victim-proximity rules, copied here because every
     /// observation reads them, and the source lies far from these first lines.
@@ -35,7 +38,9 @@ pub struct CompiledPolicy {
     pub(crate) proximity: Box<[ProximityRule]>,
     /// Whether `curfew` is some: read for every observation, and `curfew` is long.
     pub(crate) has_curfew: bool,
+    /// The curfew's windows over time, if the order sets a curfew.
     pub curfew: Option<CurfewPlan>,
+    /// The policy as written, for the episodes' context and for showing it back.
     pub source: MonitoringPolicy,
 }
 
@@ -133,29 +138,37 @@ const POLYGONS_HOT: usize = 192;
 #[derive(Debug)]
 #[repr(C)]
 pub struct CompiledAddress {
+    /// The area counted as at the address.
     pub shape: CompiledShape,
+    /// The home unit there, whose presence reports count as at the address.
     pub home_unit: Option<DeviceId>,
 }
 
-/// The shape first (C order), its boxes and frame at the start: see [`HotZone::prefetch_for`].
+/// The shape first (C order), its boxes and frame at the start: see `HotZone::prefetch_for` (private).
 #[derive(Debug)]
 #[repr(C)]
 pub struct CompiledZone {
+    /// The zone's area.
     pub shape: CompiledShape,
+    /// Whether the client must stay inside or keep out.
     pub kind: ZoneKind,
+    /// When the zone applies at all (its validity dates).
     pub valid: Interval,
     /// Read only when the zone starts or stops applying, so kept out of line.
     pub schedule: Option<Box<Timetable>>,
+    /// The warning band inside the breach edge, in metres, if the order sets one.
     pub warning_m: Option<f64>,
     /// Read when a fix changes side or comes back from a breach.
     pub confirm: Confirmation,
 }
 
 impl CompiledPolicy {
+    /// The probation client the policy monitors.
     pub fn client(&self) -> ClientId {
         self.source.client
     }
 
+    /// The order revision the policy was compiled from, stamped on every episode it judges.
     pub fn revision(&self) -> u32 {
         self.source.revision
     }
@@ -165,6 +178,8 @@ impl CompiledPolicy {
         self.source.devices.iter().position(|d| d.id == device)
     }
 
+    /// How long the device at `index` may be silent before communication counts as lost: its own
+    /// setting if the policy gives one, else the health policy's for its kind.
     pub fn comm_lost_after(&self, index: usize) -> Span {
         let device = &self.source.devices[index];
         device.comm_lost_after.unwrap_or(match device.kind {

@@ -11,53 +11,128 @@ use super::written::MAX_DEVICES;
 /// Why a policy cannot be used. Each names the part of the policy at fault.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PolicyError {
+    /// No devices at all: nothing could be judged.
     #[error("the policy lists no devices")]
     NoDevices,
+    /// More devices than [`MAX_DEVICES`] (the count listed).
     #[error("the policy lists {0} devices; a client has at most {MAX_DEVICES}")]
     TooManyDevices(usize),
+    /// The same device id listed twice.
     #[error("device {0} is listed twice")]
     DuplicateDevice(DeviceId),
+    /// A device with id 0, which no device has.
     #[error("device id 0 is not a device")]
     ZeroDevice,
+    /// Two addresses with the same name.
     #[error("address `{0}` is listed twice")]
     DuplicateAddress(String),
+    /// An address whose shape is refused.
     #[error("address `{address}`: {source}")]
-    AddressShape { address: String, source: ShapeError },
+    AddressShape {
+        /// The address's name in the policy.
+        address: String,
+        /// Why its shape is refused.
+        source: ShapeError,
+    },
+    /// An address names a home unit that is not among the policy's home-unit devices.
     #[error("address `{address}`: home unit {device} is not one of the policy's home-unit devices")]
-    UnknownHomeUnit { address: String, device: DeviceId },
+    UnknownHomeUnit {
+        /// The address's name in the policy.
+        address: String,
+        /// The home unit it names.
+        device: DeviceId,
+    },
+    /// The curfew names an address the policy does not define.
     #[error("curfew: no address `{0}`")]
     UnknownAddress(String),
+    /// The curfew's schedule is refused.
     #[error("curfew: {0}")]
     Schedule(#[from] ScheduleError),
+    /// Two zones with the same name.
     #[error("zone `{0}` is listed twice")]
     DuplicateZone(String),
+    /// A zone whose shape is refused.
     #[error("zone `{zone}`: {source}")]
-    ZoneShape { zone: String, source: ShapeError },
+    ZoneShape {
+        /// The zone's name in the policy.
+        zone: String,
+        /// Why its shape is refused.
+        source: ShapeError,
+    },
+    /// A zone whose schedule is refused.
     #[error("zone `{zone}` schedule: {source}")]
-    ZoneSchedule { zone: String, source: ScheduleError },
+    ZoneSchedule {
+        /// The zone's name in the policy.
+        zone: String,
+        /// Why its schedule is refused.
+        source: ScheduleError,
+    },
+    /// A period (such as an exemption) that does not end after it starts.
     #[error("{what} must end after it starts ({from} .. {until})")]
     EmptyPeriod {
+        /// Which period, as the policy names it.
         what: String,
+        /// Its start as written, in ms since the epoch UTC.
         from: Timestamp,
+        /// Its end as written, in ms since the epoch UTC.
         until: Timestamp,
     },
+    /// A distance setting that is negative, infinite or not a number.
     #[error("{what} must be a finite distance of at least 0 metres, not {value}")]
-    BadDistance { what: String, value: f64 },
+    BadDistance {
+        /// Which setting.
+        what: String,
+        /// The value as written, in metres.
+        value: f64,
+    },
+    /// A duration setting that is negative.
     #[error("{what} must be at least 0, not {value}")]
-    NegativeSpan { what: String, value: Span },
+    NegativeSpan {
+        /// Which setting.
+        what: String,
+        /// The value as written.
+        value: Span,
+    },
+    /// A setting refused for a reason of its own.
     #[error("{what}: {reason}")]
-    BadSetting { what: String, reason: String },
+    BadSetting {
+        /// Which setting.
+        what: String,
+        /// Why it is refused, for the admin.
+        reason: String,
+    },
+    /// An exclusion zone overlaps a curfew address: the client would breach one to keep the other.
     #[error(
         "exclusion zone `{zone}` overlaps curfew address `{address}`: the client could not keep both"
     )]
-    ExclusionCoversAddress { zone: String, address: String },
+    ExclusionCoversAddress {
+        /// The exclusion zone's name.
+        zone: String,
+        /// The curfew address's name.
+        address: String,
+    },
+    /// A curfew address outside an inclusion zone: the client could not keep both.
     #[error("curfew address `{address}` is not inside inclusion zone `{zone}`")]
-    AddressOutsideInclusion { zone: String, address: String },
+    AddressOutsideInclusion {
+        /// The inclusion zone's name.
+        zone: String,
+        /// The curfew address's name.
+        address: String,
+    },
+    /// An exclusion zone covers all of an inclusion zone, leaving the client nowhere to be.
     #[error("exclusion zone `{exclusion}` covers all of inclusion zone `{inclusion}`")]
     ExclusionCoversInclusion {
+        /// The exclusion zone's name.
         exclusion: String,
+        /// The inclusion zone's name.
         inclusion: String,
     },
+    /// A victim-proximity rule names one of the client's own devices as the victim's.
     #[error("victim proximity `{id}`: device {device} is the client's own")]
-    VictimDeviceIsClients { id: String, device: DeviceId },
+    VictimDeviceIsClients {
+        /// The victim-proximity rule's id in the policy.
+        id: String,
+        /// The device that belongs to the client.
+        device: DeviceId,
+    },
 }

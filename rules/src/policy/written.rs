@@ -16,44 +16,58 @@ pub type ClientId = u64;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MonitoringPolicy {
+    /// The probation client the policy monitors.
     pub client: ClientId,
     /// The order's revision this policy was compiled from; stamped on every episode.
     pub revision: u32,
+    /// The time zone curfew and zone schedules are written in (the order's local time).
     #[serde(default)]
     pub time_zone: TimeZone,
     /// The monitored period; nothing is judged outside it.
     #[serde(default)]
     pub monitoring_from: Option<Timestamp>,
+    /// The end of the monitored period; none while the order runs on.
     #[serde(default)]
     pub monitoring_until: Option<Timestamp>,
     /// The devices the client wears and the home units at their addresses.
     pub devices: Vec<WornDevice>,
+    /// The places the client must be at during curfew, named for the curfew's timetable.
     #[serde(default)]
     pub addresses: Vec<Address>,
+    /// The curfew obligation, if the order sets one.
     #[serde(default)]
     pub curfew: Option<Curfew>,
+    /// The inclusion and exclusion zones the order sets.
     #[serde(default)]
     pub zones: Vec<Zone>,
+    /// The victims whose devices the client must keep away from.
     #[serde(default)]
     pub proximity: Vec<VictimProximity>,
+    /// Device health limits: communication loss, battery, charging, shielding, clock skew.
     #[serde(default)]
     pub health: HealthPolicy,
 }
 
+/// A device the policy judges by: one the client wears, or a home unit at their address.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WornDevice {
+    /// The device's id as the tag protocol carries it.
     pub id: DeviceId,
+    /// Whether it is a tag or a home unit, which sets its health rules.
     pub kind: DeviceKind,
     /// Overrides the health policy's time for this device kind.
     #[serde(default)]
     pub comm_lost_after: Option<Span>,
 }
 
+/// What kind of device a policy's device is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
+    /// An ankle tag, worn by the client: reports fixes, strap and skin contact.
     Tag,
+    /// A home unit at a curfew address: reports whether it hears the tag.
     HomeUnit,
 }
 
@@ -61,8 +75,11 @@ pub enum DeviceKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
+    /// The address's name, which the curfew's timetable refers to.
     pub id: String,
+    /// The area counted as at the address for GPS fixes.
     pub zone: ZoneShape,
+    /// The home unit installed there, whose presence reports count as at the address.
     #[serde(default)]
     pub home_unit: Option<DeviceId>,
 }
@@ -71,23 +88,30 @@ pub struct Address {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Curfew {
+    /// The weekly curfew hours, per address.
     #[serde(default)]
     pub timetable: Vec<AddressSlots>,
+    /// Dated absences the officer authorised, during which curfew does not apply.
     #[serde(default)]
     pub absences: Vec<AuthorisedAbsence>,
+    /// Dated curfews on top of the timetable.
     #[serde(default)]
     pub extra: Vec<ExtraCurfew>,
     /// The night the tag is fitted, often shorter than the timetable's.
     #[serde(default)]
     pub first_night: Option<ExtraCurfew>,
+    /// The tolerances and how long evidence counts.
     #[serde(default)]
     pub grace: CurfewGrace,
 }
 
+/// The weekly curfew hours at one address.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressSlots {
+    /// The address's name, as in [`MonitoringPolicy::addresses`].
     pub address: String,
+    /// The weekly slots the client must be there, in the policy's local time.
     pub slots: Vec<WeeklySlot>,
 }
 
@@ -119,6 +143,7 @@ impl Default for CurfewGrace {
     }
 }
 
+/// Whether a zone is a place the client must stay in or keep out of.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ZoneKind {
@@ -132,11 +157,16 @@ pub enum ZoneKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Zone {
+    /// The zone's name in the policy, as breaches and alerts show it.
     pub id: String,
+    /// Whether the client must stay inside or keep out.
     pub kind: ZoneKind,
+    /// The zone's area.
     pub shape: ZoneShape,
+    /// From when the zone applies, in ms since the epoch UTC; no start limit if none.
     #[serde(default)]
     pub valid_from: Option<Timestamp>,
+    /// Until when the zone applies, in ms since the epoch UTC; no end limit if none.
     #[serde(default)]
     pub valid_until: Option<Timestamp>,
     /// When the zone applies, in local time; always when empty.
@@ -145,6 +175,7 @@ pub struct Zone {
     /// Warn when the client comes within this many metres of breaching.
     #[serde(default)]
     pub warning_buffer_m: Option<f64>,
+    /// How a crossing of the zone's edge is confirmed.
     #[serde(default)]
     pub confirm: Confirmation,
 }
@@ -178,7 +209,9 @@ impl Default for Confirmation {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VictimProximity {
+    /// The rule's name in the policy, as breaches and alerts show it.
     pub id: String,
+    /// The device the victim carries, whose fixes the client's are compared with.
     pub victim_device: DeviceId,
     /// Closer than this is a breach.
     pub alarm_m: f64,
@@ -190,6 +223,7 @@ pub struct VictimProximity {
     /// Two fixes are compared only when taken at most this far apart.
     #[serde(default = "default_max_fix_gap")]
     pub max_fix_gap: Span,
+    /// How a change between near and far is confirmed.
     #[serde(default)]
     pub confirm: Confirmation,
 }
@@ -202,12 +236,17 @@ fn default_max_fix_gap() -> Span {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct HealthPolicy {
+    /// A tag silent this long has lost communication.
     pub comm_lost_tag: Span,
+    /// A home unit silent this long has lost communication.
     pub comm_lost_home_unit: Span,
+    /// A battery at or below this percentage is low.
     pub battery_low_pct: u8,
+    /// A battery at or below this percentage is critical.
     pub battery_critical_pct: u8,
     /// The tag must be put on charge at least this often.
     pub charge_every: Option<Span>,
+    /// When movement without a GPS fix is taken as a shielded tag; never if none.
     pub motion_without_fix: Option<MotionWithoutFix>,
     /// A live frame this far from the receive time marks the device's clock as skewed.
     pub clock_skew_limit: Span,
@@ -231,7 +270,9 @@ impl Default for HealthPolicy {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MotionWithoutFix {
+    /// This much motion without a fix...
     pub motion: Span,
+    /// ...within a window this long suggests the tag is shielded.
     pub within: Span,
 }
 

@@ -22,15 +22,19 @@ use crate::time::{Span, Timestamp};
     schemars::JsonSchema,
 )]
 pub struct Interval {
+    /// The first instant in it.
     pub start: Timestamp,
+    /// The first instant after it.
     pub end: Timestamp,
 }
 
 impl Interval {
+    /// The interval `[start, end)`; not checked, so possibly empty.
     pub fn new(start: Timestamp, end: Timestamp) -> Interval {
         Interval { start, end }
     }
 
+    /// Whether `t` falls within it (the end excluded).
     pub fn contains(&self, t: Timestamp) -> bool {
         self.start <= t && t < self.end
     }
@@ -40,6 +44,7 @@ impl Interval {
         Span(self.end.since(self.start).0.max(0))
     }
 
+    /// Whether it holds no instant at all.
     pub fn is_empty(&self) -> bool {
         self.end <= self.start
     }

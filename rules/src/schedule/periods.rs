@@ -14,10 +14,15 @@ use crate::time::Timestamp;
 )]
 #[serde(rename_all = "snake_case")]
 pub enum AbsenceReason {
+    /// Working hours.
     Work,
+    /// Attending court.
     Court,
+    /// A hospital stay or visit.
     Hospital,
+    /// A rehabilitation or treatment programme.
     Programme,
+    /// Any other reason the officer accepted.
     #[default]
     Other,
 }
@@ -26,14 +31,19 @@ pub enum AbsenceReason {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorisedAbsence {
+    /// The absence's name in the policy.
     pub id: String,
+    /// When it starts, in ms since the epoch UTC.
     pub from: Timestamp,
+    /// When it ends (exclusive), in ms since the epoch UTC.
     pub until: Timestamp,
+    /// Why it was given, for the record.
     #[serde(default)]
     pub reason: AbsenceReason,
 }
 
 impl AuthorisedAbsence {
+    /// The stretch of time it excuses.
     pub fn span(&self) -> Interval {
         Interval::new(self.from, self.until)
     }
@@ -45,13 +55,18 @@ impl AuthorisedAbsence {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtraCurfew {
+    /// The period's name in the policy.
     pub id: String,
+    /// When it starts, in ms since the epoch UTC.
     pub from: Timestamp,
+    /// When it ends (exclusive), in ms since the epoch UTC.
     pub until: Timestamp,
+    /// The name of the address the client must be at.
     pub address: String,
 }
 
 impl ExtraCurfew {
+    /// The stretch of time the client must be at the address.
     pub fn span(&self) -> Interval {
         Interval::new(self.from, self.until)
     }
@@ -98,7 +113,10 @@ impl fmt::Display for WindowOrigin {
 /// first night, then extra, then weekly.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurfewWindow {
+    /// The stretch of time, absences cut out.
     pub span: Interval,
+    /// Which of the policy's addresses, by index.
     pub address: u16,
+    /// What kind of period the window came from, to name it in breaches.
     pub origin: WindowOrigin,
 }

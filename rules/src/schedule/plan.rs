@@ -125,6 +125,7 @@ impl CurfewPlan {
         })
     }
 
+    /// The weekly slots the plan was built from.
     pub fn timetable(&self) -> &Timetable {
         &self.timetable
     }

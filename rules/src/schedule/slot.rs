@@ -18,12 +18,15 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WeeklySlot {
+    /// The day the slot starts on.
     #[serde(with = "day_text")]
     #[schemars(schema_with = "weekday")]
     pub day: Weekday,
+    /// The local time it starts.
     #[serde(with = "clock_text")]
     #[schemars(schema_with = "clock")]
     pub start: NaiveTime,
+    /// The local time it ends; earlier than `start` for a slot past midnight.
     #[serde(with = "clock_text")]
     #[schemars(schema_with = "clock")]
     pub end: NaiveTime,

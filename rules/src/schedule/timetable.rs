@@ -141,6 +141,7 @@ impl Timetable {
         })
     }
 
+    /// The time zone the timetable's local times are in.
     pub fn time_zone(&self) -> TimeZone {
         TimeZone(self.tz)
     }
