@@ -53,9 +53,9 @@ export function query(params) {
 /// The API's largest page; a test may ask for smaller ones (`sargs.page_size` in localStorage)
 /// to see the console page through a list without making hundreds of rows.
 const MAX_PAGE = 500;
-export function pageSize() {
+export function pageSize(max = MAX_PAGE) {
   const asked = Number(localStorage.getItem('sargs.page_size'));
-  return Number.isInteger(asked) && asked >= 1 && asked <= MAX_PAGE ? asked : MAX_PAGE;
+  return Number.isInteger(asked) && asked >= 1 && asked <= max ? asked : max;
 }
 
 /// A paged list, a page at a time: `next()` asks for the page after the last row seen (the
@@ -88,6 +88,26 @@ export async function getAll(path, params = {}, options = {}) {
   const all = [];
   while (!list.done) all.push(...(await list.next()));
   return all;
+}
+
+/// Every observation a device sent over a time range. The API answers at most `limit` (up to
+/// 5 000) a time, in device-time order with no cursor of its own, so the next request starts at
+/// the last one's device time (inclusive) and leaves out those already had.
+export async function observationsBetween(device, from, to) {
+  const limit = pageSize(5000);
+  const all = [];
+  const had = new Set();
+  let start = from;
+  for (;;) {
+    const got = await get(`/devices/${device}/observations${query({ from: start, to, limit })}`);
+    const fresh = got.filter((o) => !had.has(`${o.device_time}|${o.seq}`));
+    for (const o of fresh) had.add(`${o.device_time}|${o.seq}`);
+    all.push(...fresh);
+    if (got.length < limit) return all;
+    // A whole page at one instant (more than a page sent in one millisecond): past it.
+    const last = got.at(-1).device_time;
+    start = last === start ? new Date(new Date(last).getTime() + 1).toISOString() : last;
+  }
 }
 
 /// Every enumeration the API can send (`GET /enumerations`, read from the Rust types): the

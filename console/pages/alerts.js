@@ -3,7 +3,7 @@
 // one alert with its map, history and the people's actions: acknowledge, escalate with a
 // reason, resolve with a code and a note, add a note, ask the tag for a fix now.
 
-import { enumerations, get, getAll, pages, post, query } from '../api.js';
+import { enumerations, get, getAll, observationsBetween, pages, post } from '../api.js';
 import { t, term } from '../i18n.js';
 import { age, dateTime, DEFAULT_ZONE } from '../format.js';
 import { announce, attempt, badge, failure, field, h, keepingFocus, section, select, table } from '../ui.js';
@@ -220,7 +220,7 @@ async function mapOf(a, episodes, config, zone) {
     if (device !== undefined) {
       const from = new Date(new Date(a.start).getTime() - 2 * 3600e3).toISOString();
       const to = new Date((a.end ? new Date(a.end).getTime() : Date.now()) + 600e3).toISOString();
-      observations = await get(`/devices/${device}/observations${query({ from, to, limit: 500 })}`);
+      observations = await observationsBetween(device, from, to);
     }
     return section(t('map.title'), drawMap({ zones, fixes: fixesOf(observations, evidence), tiles: config.map_tiles, timeZone: zone }));
   } catch (error) {

@@ -2,7 +2,7 @@
 // map, the timeline of observations, breach episodes, alerts, notes and authorised absences;
 // an officer records an absence or writes a note here.
 
-import { enumerations, get, getAll, post, query } from '../api.js';
+import { enumerations, get, getAll, observationsBetween, post, query } from '../api.js';
 import { t, term } from '../i18n.js';
 import { date, dateTime, DEFAULT_ZONE, number, utcToWall, wallToUtc } from '../format.js';
 import { attempt, badge, field, h, keepingFocus, section, select, table } from '../ui.js';
@@ -34,7 +34,7 @@ export async function render(root, { user, config, args }) {
   const fitted = fittings.filter((f) => !f.removed);
   const tag = fitted[0]?.device_id;
   const observations = tag !== undefined
-    ? await get(`/devices/${tag}/observations${query({ from: new Date(now - DAY_MS).toISOString(), to: new Date(now + 60e3).toISOString(), limit: 1000 })}`).catch(() => [])
+    ? await observationsBetween(tag, new Date(now - DAY_MS).toISOString(), new Date(now + 60e3).toISOString()).catch(() => [])
     : [];
   const glanceState = glance?.state ?? 'unknown';
   const parts = [
