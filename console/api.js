@@ -49,3 +49,71 @@ export function query(params) {
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+/// The API's largest page; a test may ask for smaller ones (`sargs.page_size` in localStorage)
+/// to see the console page through a list without making hundreds of rows.
+const MAX_PAGE = 500;
+export function pageSize(max = MAX_PAGE) {
+  const asked = Number(localStorage.getItem('sargs.page_size'));
+  return Number.isInteger(asked) && asked >= 1 && asked <= max ? asked : max;
+}
+
+/// A paged list, a page at a time: `next()` asks for the page after the last row seen (the
+/// cursor `after`, the last row's id; the alerts, newest first, page with `before`) and gives
+/// its rows; `done` once a page came back short. `rows` picks the rows out of an answer that
+/// holds more than the list (`last` keeps the latest answer whole).
+export function pages(path, params = {}, { cursor = 'after', key = (row) => row.id, rows = (answer) => answer } = {}) {
+  const limit = pageSize();
+  let at;
+  const list = {
+    done: false,
+    last: null,
+    async next() {
+      if (list.done) return [];
+      const answer = await get(`${path}${query({ ...params, [cursor]: at, limit })}`);
+      const got = rows(answer);
+      list.last = answer;
+      if (got.length < limit) list.done = true;
+      else at = key(got.at(-1));
+      return got;
+    },
+  };
+  return list;
+}
+
+/// Every row of a paged list, page after page: for a page that needs the whole set (names to
+/// join, a caseload to sort), never cut off at one page.
+export async function getAll(path, params = {}, options = {}) {
+  const list = pages(path, params, options);
+  const all = [];
+  while (!list.done) all.push(...(await list.next()));
+  return all;
+}
+
+/// Every observation a device sent over a time range. The API answers at most `limit` (up to
+/// 5 000) a time, in device-time order with no cursor of its own, so the next request starts at
+/// the last one's device time (inclusive) and leaves out those already had.
+export async function observationsBetween(device, from, to) {
+  const limit = pageSize(5000);
+  const all = [];
+  const had = new Set();
+  let start = from;
+  for (;;) {
+    const got = await get(`/devices/${device}/observations${query({ from: start, to, limit })}`);
+    const fresh = got.filter((o) => !had.has(`${o.device_time}|${o.seq}`));
+    for (const o of fresh) had.add(`${o.device_time}|${o.seq}`);
+    all.push(...fresh);
+    if (got.length < limit) return all;
+    // A whole page at one instant (more than a page sent in one millisecond): past it.
+    const last = got.at(-1).device_time;
+    start = last === start ? new Date(new Date(last).getTime() + 1).toISOString() : last;
+  }
+}
+
+/// Every enumeration the API can send (`GET /enumerations`, read from the Rust types): the
+/// console words their values (`term('alert_state', value)`) and never keeps its own copy.
+let enumerated = null;
+export function enumerations() {
+  if (!enumerated) enumerated = get('/enumerations').catch((error) => { enumerated = null; throw error; });
+  return enumerated;
+}

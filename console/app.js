@@ -4,7 +4,7 @@
 
 import { api, ApiError, get, whenSessionEnds } from './api.js';
 import { dateTime, number } from './format.js';
-import { initialLanguage, language, languages, setLanguage, t } from './i18n.js';
+import { initialLanguage, language, languages, setLanguage, t, term } from './i18n.js';
 import { announce, failure, field, h, keepingFocus } from './ui.js';
 import { drawStorage, stopWatchingStorage, watchStorage } from './storage.js';
 import * as alerts from './pages/alerts.js';
@@ -87,7 +87,7 @@ function header() {
   }
   items.push(h('div', { class: 'tools' },
     lang,
-    state.user && h('span', { class: 'who', id: 'who' }, `${state.user.display_name} (${t(`role.${state.user.role}`)})`),
+    state.user && h('span', { class: 'who', id: 'who' }, `${state.user.display_name} (${term('role', state.user.role)})`),
     state.user && h('button', { type: 'button', id: 'logout', onclick: logout }, t('nav.logout'))));
   // Drawn again on every page and language change: the focus stays on the language switch
   // or the link that had it.

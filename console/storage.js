@@ -4,7 +4,7 @@
 
 import { get } from './api.js';
 import { dateTime } from './format.js';
-import { t } from './i18n.js';
+import { t, term } from './i18n.js';
 import { h } from './ui.js';
 
 const EVERY_MS = 10_000;
@@ -52,5 +52,5 @@ export function drawStorage() {
   banner.hidden = false;
   banner.replaceChildren(
     h('strong', {}, t('storage.title')), ' ',
-    t('storage.refusing', { reason: t(`storage.fault.${storage.fault}`), since: dateTime(storage.since_ms) }));
+    t('storage.refusing', { reason: term('storage_fault', storage.fault), since: dateTime(storage.since_ms) }));
 }

@@ -238,6 +238,30 @@ mod tests {
         }
     }
 
+    /// Every value of every enumeration the API can send (`GET /api/v1/enumerations`, read from
+    /// the Rust types) has its words in both languages, keyed `name.value`: a new variant without
+    /// a label fails here rather than showing a raw code.
+    #[test]
+    fn every_value_the_api_can_send_has_a_label_in_each_language() {
+        let all = serde_json::to_value(api::enumerations()).unwrap();
+        for lang in ["en", "lv"] {
+            let words = catalog(lang);
+            let mut missing = Vec::new();
+            for (name, values) in all.as_object().unwrap() {
+                for value in values.as_array().unwrap() {
+                    let key = format!("{name}.{}", value.as_str().unwrap());
+                    if !words.contains_key(&key) {
+                        missing.push(key);
+                    }
+                }
+            }
+            assert!(
+                missing.is_empty(),
+                "i18n/{lang}.json has no label for {missing:?}"
+            );
+        }
+    }
+
     #[test]
     fn every_file_has_a_known_type_and_nothing_inline_is_allowed() {
         for asset in ASSETS {

@@ -853,3 +853,103 @@ async fn a_locked_out_user_is_told_until_when_in_a_browser() {
         browser.quit().await;
     }
 }
+
+/// Lists a page at a time, with the page size made 2 (`sargs.page_size`): the operator's queue
+/// offers *Show more* while older alerts are left, and shows both the tag's alerts once asked;
+/// a probation client's timeline holds every observation the API has of the tag (a fix and a
+/// heartbeat at the same instant among them), read two at a time.
+#[tokio::test]
+async fn the_queue_and_a_track_are_read_a_page_at_a_time_in_a_browser() {
+    for db in test_databases().await {
+        let s = start(&db.location, &[]).await;
+        let browser = s.browser;
+        // The tag's alerts by kind (at night the curfew's too), once `kind` is among them.
+        let alerts = async |kind: &str| {
+            let list = s.operator.ok(Method::GET, "/api/v1/alerts", None).await;
+            let list = list.as_array()?.clone();
+            list.iter().any(|a| a["kind"] == kind).then(|| {
+                list.iter()
+                    .filter_map(|a| a["id"].as_i64())
+                    .collect::<Vec<_>>()
+            })
+        };
+        into_the_zone(&s.service, s.dir.path());
+        browser
+            .poll("the zone's alert", async || {
+                alerts("exclusion_zone_entered").await
+            })
+            .await;
+        strap_opens(&s.service, s.dir.path());
+        let both = browser
+            .poll("the strap's alert", async || alerts("strap_opened").await)
+            .await;
+        assert!(both.len() >= 2, "{}: {both:?}", db.name);
+
+        browser.goto(&format!("{}/", s.base)).await;
+        browser
+            .script("localStorage.setItem('sargs.page_size', '2')")
+            .await;
+        sign_in(&browser, &s.base, "operator").await;
+        browser.find("#queue tr[data-alert]").await;
+        // Older alerts on asking, until none are left: each click adds a page, the last one
+        // none, and takes the button away.
+        const ROWS: &str = "return document.querySelectorAll('#queue tr[data-alert]').length";
+        const MORE: &str = "return !!document.getElementById('more-alerts')";
+        assert_eq!(
+            browser.script(MORE).await,
+            true,
+            "{}: no Show more",
+            db.name
+        );
+        loop {
+            let rows = browser.script(ROWS).await.as_u64();
+            let clicked = browser
+                .script(
+                    "const more = document.getElementById('more-alerts'); \
+                     if (more) more.click(); return !!more",
+                )
+                .await;
+            if clicked != true {
+                break;
+            }
+            browser
+                .poll("another page of the queue", async || {
+                    let grown = browser.script(ROWS).await.as_u64() > rows;
+                    (grown || browser.script(MORE).await == false).then_some(())
+                })
+                .await;
+        }
+        for alert in &both {
+            browser.find(&format!("#open-alert-{alert}")).await;
+        }
+
+        let now = Utc::now();
+        let stored = s
+            .operator
+            .ok(
+                Method::GET,
+                &format!(
+                    "/api/v1/devices/{TAG}/observations?from={}&to={}&limit=5000",
+                    (now - TimeDelta::days(1)).format("%Y-%m-%dT%H:%M:%SZ"),
+                    (now + TimeDelta::minutes(1)).format("%Y-%m-%dT%H:%M:%SZ"),
+                ),
+                None,
+            )
+            .await;
+        let stored = stored.as_array().map_or(0, Vec::len);
+        assert!(stored > 10, "{}: {stored} observations", db.name);
+        browser
+            .goto(&format!("{}/#/clients/{}", s.base, s.client))
+            .await;
+        let shown = browser
+            .poll("the whole timeline", async || {
+                let rows = browser
+                    .script("return document.querySelectorAll('table.timeline tbody tr').length")
+                    .await;
+                (rows.as_u64() == Some(stored as u64)).then_some(rows)
+            })
+            .await;
+        assert_eq!(shown, json!(stored), "{}", db.name);
+        browser.quit().await;
+    }
+}

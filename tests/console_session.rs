@@ -107,3 +107,95 @@ async fn an_ended_session_asks_to_sign_in_again_and_returns_to_the_page() {
         browser.quit().await;
     }
 }
+
+/// Lists longer than a page: with the page size made small (`sargs.page_size`, 2 rows), the
+/// devices page shows every device of the inventory and the caseload every probation client,
+/// each asked for a page at a time, none cut off; and the words for the codes come from the
+/// API's enumerations (`GET /api/v1/enumerations`).
+#[tokio::test]
+async fn the_console_pages_through_lists_longer_than_a_page() {
+    for db in test_databases().await {
+        let dir = tempfile::tempdir().expect("dir");
+        let (service, admin, unit) =
+            start_with_admin(&db.location, &[], dir.path(), PASSWORD).await;
+        let base = service.http.clone();
+        let officer = admin
+            .ok(
+                Method::POST,
+                "/api/v1/users",
+                Some(
+                    serde_json::json!({ "username": "officer", "display_name": "Officer",
+                    "role": "officer", "unit_id": unit, "password": PASSWORD }),
+                ),
+            )
+            .await["id"]
+            .as_i64()
+            .expect("officer id");
+        let devices: Vec<u64> = (0..5).map(|i| 7001 + i).collect();
+        for device in &devices {
+            admin
+                .ok(
+                    Method::POST,
+                    "/api/v1/devices",
+                    Some(serde_json::json!({ "device_id": device, "serial": format!("T-{device}"),
+                        "kind": "gps-tag", "model": "X1", "firmware": "1.0.0",
+                        "key": "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" })),
+                )
+                .await;
+        }
+        let mut clients = Vec::new();
+        for i in 0..3 {
+            let client = admin
+                .ok(
+                    Method::POST,
+                    "/api/v1/clients",
+                    Some(serde_json::json!({
+                        "personal_code": format!("150585-1010{i}"), "given_name": format!("Anna{i}"),
+                        "family_name": "Kalniņa", "birth_date": "1985-05-15", "language": "lv",
+                        "officer_id": officer,
+                        "addresses": [{ "id": "home", "street": "Lāčplēša iela 10, Rīga",
+                            "zone": { "type": "circle", "centre": [24.1180, 56.9530], "radius_m": 50.0 } }]
+                    })),
+                )
+                .await;
+            clients.push(client["id"].as_i64().expect("client id"));
+        }
+
+        let browser = Browser::start(1366, 1000, "en-GB,en").await;
+        browser.goto(&format!("{base}/")).await;
+        browser
+            .script("localStorage.setItem('sargs.page_size', '2')")
+            .await;
+        sign_in(&browser).await;
+        browser.click("#nav-devices").await;
+        for device in &devices {
+            browser.find(&format!("tr[data-device='{device}']")).await;
+        }
+        let text = browser.page_text().await;
+        assert!(
+            text.contains("GPS ankle tag") && text.contains("in stock"),
+            "{}: {text}",
+            db.name
+        );
+        // After removal: any status the API has but fitted, in words.
+        let options = browser
+            .script("return [...document.querySelectorAll('#remove-status option')].map((o) => o.value)")
+            .await;
+        assert_eq!(
+            options,
+            serde_json::json!(["in_stock", "faulty", "lost", "retired"]),
+            "{}",
+            db.name
+        );
+
+        browser.click("#nav-caseload").await;
+        for client in &clients {
+            browser.find(&format!("tr[data-client='{client}']")).await;
+        }
+        let rows = browser
+            .script("return document.querySelectorAll('tr[data-client]').length")
+            .await;
+        assert_eq!(rows, serde_json::json!(3), "{}", db.name);
+        browser.quit().await;
+    }
+}

@@ -11,6 +11,7 @@
 mod access;
 mod alerts;
 mod devices;
+mod enumerations;
 mod error;
 mod gate;
 mod glance;
@@ -28,6 +29,7 @@ use axum::Router;
 use cases::Cases;
 use store::Store;
 
+pub use enumerations::{Enumerations, enumerations};
 pub use error::ApiError;
 pub use limit::{SignInLimiter, SignInLimits};
 

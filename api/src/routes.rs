@@ -8,7 +8,10 @@ use cases::Role;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 
-use crate::{ApiState, alerts, devices, glance, notes, orders, people, reports, service, session};
+use crate::{
+    ApiState, alerts, devices, enumerations, glance, notes, orders, people, reports, service,
+    session,
+};
 
 /// Who may call a route.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -228,6 +231,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/session", "session", "Who is signed in", EVERYONE, session::me).answers::<User>(),
         route(M::DELETE, "/api/v1/session", "session", "Sign out: ends this session", EVERYONE, session::logout),
         route(M::GET, "/api/v1/service", "session", "Whether the service is recording evidence (the storage takes writes)", EVERYONE, service::service_state).answers::<service::ServiceState>(),
+        route(M::GET, "/api/v1/enumerations", "session", "Every enumeration the API can send (roles, alert states, breach kinds, ...), each a list of its values, read from the Rust types: for clients to word them", EVERYONE, enumerations::list).answers::<enumerations::Enumerations>(),
         route(M::GET, "/api/v1/tokens", "session", "Your live sessions and API tokens", EVERYONE, session::list_tokens).answers::<Vec<Credential>>(),
         route(M::POST, "/api/v1/tokens", "session", "Make an API token (its secret is shown once)", EVERYONE, session::create_token).takes::<session::NewToken>().creates::<session::TokenIssued>(),
         route(M::DELETE, "/api/v1/tokens/{id}", "session", "Revoke a session or API token", EVERYONE, session::revoke_token),

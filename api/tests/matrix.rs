@@ -45,6 +45,7 @@ const EXPECTED: &[(&str, &str, [&str; 6])] = &[
     ("GET", "/api/v1/session", [Y, Y, Y, Y, Y, Y]),
     ("DELETE", "/api/v1/session", [Y, Y, Y, Y, Y, Y]),
     ("GET", "/api/v1/service", [Y, Y, Y, Y, Y, Y]),
+    ("GET", "/api/v1/enumerations", [Y, Y, Y, Y, Y, Y]),
     ("GET", "/api/v1/tokens", [Y, Y, Y, Y, Y, Y]),
     ("POST", "/api/v1/tokens", [Y, Y, Y, Y, Y, Y]),
     ("DELETE", "/api/v1/tokens/{id}", [Y, Y, Y, Y, Y, Y]),

@@ -3,14 +3,12 @@
 // one alert with its map, history and the people's actions: acknowledge, escalate with a
 // reason, resolve with a code and a note, add a note, ask the tag for a fix now.
 
-import { get, post, query } from '../api.js';
+import { enumerations, get, getAll, observationsBetween, pages, post } from '../api.js';
 import { t, term } from '../i18n.js';
 import { age, dateTime, DEFAULT_ZONE } from '../format.js';
 import { announce, attempt, badge, failure, field, h, keepingFocus, section, select, table } from '../ui.js';
 import { drawMap, fixesOf } from '../map.js';
 
-const ACTIONS = ['raised', 'updated', 'continued', 'withdrawn', 'escalated', 'acknowledged', 'resolved', 'noted', 'locate_requested'];
-const RESOLUTIONS = ['confirmed_breach', 'authorised_absence', 'reasonable_excuse', 'technical_fault', 'false_alarm'];
 const SOUND_KEY = 'sargs.sound';
 const ACTS = ['operator', 'officer', 'supervisor'];
 /// The duty lead's level: escalation stops there (alerts::lifecycle::TOP_LEVEL).
@@ -19,8 +17,8 @@ const TOP_LEVEL = 2;
 /// Names of the clients and time zones of the orders in the caller's care, for the queue.
 export async function directory() {
   const [clients, orders] = await Promise.all([
-    get('/clients?limit=500').catch(() => []),
-    get('/orders?limit=500').catch(() => []),
+    getAll('/clients').catch(() => []),
+    getAll('/orders').catch(() => []),
   ]);
   return {
     client: new Map(clients.map((c) => [c.id, c])),
@@ -70,14 +68,21 @@ export function stateBadge(state) {
 }
 
 export async function render(root, { user, config, args }) {
-  const dir = await directory();
+  const [dir, enums] = await Promise.all([directory(), enumerations()]);
   const alerts = new Map();
   let filter = 'unresolved';
   let selected = args[0] ? Number(args[0]) : null;
   const live = h('span', { class: 'live', id: 'live', 'aria-live': 'polite' }, t('alerts.connecting'));
-  const filterSelect = select('filter', [['unresolved', t('alerts.filter.unresolved')], ['open', t('alert_state.open')], ['acknowledged', t('alert_state.acknowledged')], ['resolved', t('alert_state.resolved')], ['all', t('alerts.filter.all')]], { id: 'alert-filter' });
+  const filterSelect = select('filter', [['unresolved', t('alerts.filter.unresolved')], ...enums.alert_state.map((s) => [s, term('alert_state', s)]), ['all', t('alerts.filter.all')]], { id: 'alert-filter' });
   // Focusable only by script: where the focus goes when the row that had it is filtered out.
   const queue = h('div', { id: 'queue', tabindex: '-1' });
+  // The queue a page at a time, newest first: older alerts on asking, never cut off unsaid.
+  const older = pages('/alerts', {}, { cursor: 'before' });
+  const more = h('button', { type: 'button', id: 'more-alerts', onclick: async () => {
+    for (const a of await older.next()) alerts.set(a.id, a);
+    drawQueue();
+    if (older.done) queue.focus({ preventScroll: true });
+  } }, t('common.more'));
   const detail = h('div', { id: 'alert-detail', class: 'detail', tabindex: '-1' });
 
   const shown = (a) => filter === 'all' || (filter === 'unresolved' ? a.state !== 'resolved' : a.state === filter);
@@ -95,7 +100,10 @@ export async function render(root, { user, config, args }) {
         a.level ? t('alerts.level', { level: a.level }) : '',
       ],
     }));
-    keepingFocus(queue, () => queue.replaceChildren(table(t('alerts.queue'), [t('alerts.id'), t('alerts.severity'), t('alerts.kind'), t('alerts.client'), t('alerts.raised'), t('alerts.age'), t('alerts.state'), t('alerts.level_header')], rows, { class: 'queue' })));
+    keepingFocus(queue, () => queue.replaceChildren(
+      table(t('alerts.queue'), [t('alerts.id'), t('alerts.severity'), t('alerts.kind'), t('alerts.client'), t('alerts.raised'), t('alerts.age'), t('alerts.state'), t('alerts.level_header')], rows, { class: 'queue' }),
+      ...(older.done ? [] : [more]),
+    ));
   };
   const choose = async (id) => {
     selected = id;
@@ -107,7 +115,7 @@ export async function render(root, { user, config, args }) {
 
   filterSelect.value = filter;
   filterSelect.addEventListener('change', () => { filter = filterSelect.value; drawQueue(); });
-  for (const a of await get('/alerts?limit=200')) alerts.set(a.id, a);
+  for (const a of await older.next()) alerts.set(a.id, a);
   drawQueue();
   root.replaceChildren(
     h('h1', {}, t('alerts.title')),
@@ -126,7 +134,7 @@ export async function render(root, { user, config, args }) {
     live.className = 'live off';
     get('/session').catch(() => {});
   });
-  for (const action of ACTIONS) {
+  for (const action of enums.action) {
     feed.addEventListener(action, async (message) => {
       const data = JSON.parse(message.data);
       const alert = data.alert;
@@ -147,7 +155,7 @@ export async function render(root, { user, config, args }) {
 }
 
 async function drawDetail(root, id, { dir, user, config, refresh }) {
-  const one = await get(`/alerts/${id}`);
+  const [one, enums] = await Promise.all([get(`/alerts/${id}`), enumerations()]);
   const a = one.alert;
   const zone = dir.zone.get(a.order_id) ?? DEFAULT_ZONE;
   const facts = h('dl', { class: 'facts' },
@@ -161,7 +169,7 @@ async function drawDetail(root, id, { dir, user, config, refresh }) {
     a.resolution && h('dt', {}, t('alerts.resolution')), a.resolution && h('dd', {}, term('resolution', a.resolution)),
   );
   const parts = [h('h2', {}, t('alerts.alert', { id: a.id })), facts];
-  if (ACTS.includes(user.role) && a.state !== 'resolved') parts.push(actions(a, id, refresh, () => drawDetail(root, id, { dir, user, config, refresh })));
+  if (ACTS.includes(user.role) && a.state !== 'resolved') parts.push(actions(a, id, enums.resolution, refresh, () => drawDetail(root, id, { dir, user, config, refresh })));
   parts.push(await mapOf(a, one.episodes, config, zone));
   parts.push(section(t('alerts.history'), h('ol', { class: 'history' }, one.events.map((e) => h('li', {},
     h('time', { datetime: e.at }, dateTime(e.at, zone)), ' ', h('strong', {}, term('action', e.action)),
@@ -177,9 +185,9 @@ async function drawDetail(root, id, { dir, user, config, refresh }) {
   if (chosen && root.querySelector('#resolution')) root.querySelector('#resolution').value = chosen;
 }
 
-function actions(a, id, refresh, redraw) {
+function actions(a, id, resolutions, refresh, redraw) {
   const note = h('textarea', { name: 'note', rows: 2, id: 'action-note' });
-  const code = select('resolution', [['', t('alerts.choose_resolution')], ...RESOLUTIONS.map((r) => [r, term('resolution', r)])], { id: 'resolution' });
+  const code = select('resolution', [['', t('alerts.choose_resolution')], ...resolutions.map((r) => [r, term('resolution', r)])], { id: 'resolution' });
   const run = (path, body, done) => attempt(async () => {
     const answer = await post(`/alerts/${id}/${path}`, body);
     note.value = '';
@@ -212,7 +220,7 @@ async function mapOf(a, episodes, config, zone) {
     if (device !== undefined) {
       const from = new Date(new Date(a.start).getTime() - 2 * 3600e3).toISOString();
       const to = new Date((a.end ? new Date(a.end).getTime() : Date.now()) + 600e3).toISOString();
-      observations = await get(`/devices/${device}/observations${query({ from, to, limit: 500 })}`);
+      observations = await observationsBetween(device, from, to);
     }
     return section(t('map.title'), drawMap({ zones, fixes: fixesOf(observations, evidence), tiles: config.map_tiles, timeZone: zone }));
   } catch (error) {

@@ -1,7 +1,7 @@
 // An officer's caseload (a supervisor's: the unit's caseloads) with each probation client's
 // state at a glance; and a supervisor's open alerts, oldest first.
 
-import { get } from '../api.js';
+import { get, getAll } from '../api.js';
 import { t, term } from '../i18n.js';
 import { age, dateTime } from '../format.js';
 import { badge, h, section, table } from '../ui.js';
@@ -60,17 +60,17 @@ async function caseloadTable(clients, officers) {
 }
 
 export async function render(root, { user }) {
-  const clients = await get(`/clients?limit=500${user.role === 'officer' ? `&officer_id=${user.id}` : ''}`);
+  const clients = await getAll('/clients', user.role === 'officer' ? { officer_id: user.id } : {});
   root.replaceChildren(h('h1', {}, t('caseload.title')), h('p', {}, t('caseload.intro')), await caseloadTable(clients, null));
 }
 
 /// A supervisor's unit: every caseload in it, and the open alerts by age.
 export async function renderUnit(root) {
   const [clients, users, dir, open] = await Promise.all([
-    get('/clients?limit=500'),
-    get('/users?limit=500').catch(() => []),
+    getAll('/clients'),
+    getAll('/users').catch(() => []),
     directory(),
-    get('/alerts?state=open&limit=500'),
+    getAll('/alerts', { state: 'open' }, { cursor: 'before' }),
   ]);
   const officers = new Map(users.map((u) => [u.id, u.display_name]));
   clients.sort((a, b) => String(officers.get(a.officer_id)).localeCompare(String(officers.get(b.officer_id))));

@@ -2,23 +2,23 @@
 // map, the timeline of observations, breach episodes, alerts, notes and authorised absences;
 // an officer records an absence or writes a note here.
 
-import { get, post, query } from '../api.js';
+import { enumerations, get, getAll, observationsBetween, post, query } from '../api.js';
 import { t, term } from '../i18n.js';
 import { date, dateTime, DEFAULT_ZONE, number, utcToWall, wallToUtc } from '../format.js';
 import { attempt, badge, field, h, keepingFocus, section, select, table } from '../ui.js';
 import { drawMap, fixesOf } from '../map.js';
 import { severityBadge, stateBadge } from './alerts.js';
 
-const REASONS = ['work', 'court', 'hospital', 'programme', 'other'];
 const EDITS = ['officer', 'supervisor', 'admin'];
 const DAY_MS = 86400e3;
 
 export async function render(root, { user, config, args }) {
   const id = Number(args[0]);
-  const [client, orders, glance] = await Promise.all([
+  const [client, orders, glance, enums] = await Promise.all([
     get(`/clients/${id}`),
-    get(`/orders?client_id=${id}&limit=50`),
+    getAll('/orders', { client_id: id }),
     get(`/clients/${id}/state`).catch(() => null),
+    enumerations(),
   ]);
   const order = orders.find((o) => o.status === 'active') ?? orders[0];
   const zone = order?.terms?.time_zone ?? DEFAULT_ZONE;
@@ -27,14 +27,14 @@ export async function render(root, { user, config, args }) {
     order ? get(`/orders/${order.id}/devices`).catch(() => []) : [],
     order ? get(`/orders/${order.id}/timetable`).catch(() => null) : null,
     get(`/clients/${id}/episodes${query({ from: new Date(now - 30 * DAY_MS).toISOString(), to: new Date(now + 60e3).toISOString() })}`),
-    get(`/alerts?client_id=${id}&limit=50`).catch(() => []),
+    getAll('/alerts', { client_id: id }, { cursor: 'before' }).catch(() => []),
     get(`/notes?client_id=${id}`).catch(() => []),
     order ? get(`/absences?order_id=${order.id}`).catch(() => []) : [],
   ]);
   const fitted = fittings.filter((f) => !f.removed);
   const tag = fitted[0]?.device_id;
   const observations = tag !== undefined
-    ? await get(`/devices/${tag}/observations${query({ from: new Date(now - DAY_MS).toISOString(), to: new Date(now + 60e3).toISOString(), limit: 1000 })}`).catch(() => [])
+    ? await observationsBetween(tag, new Date(now - DAY_MS).toISOString(), new Date(now + 60e3).toISOString()).catch(() => [])
     : [];
   const glanceState = glance?.state ?? 'unknown';
   const parts = [
@@ -60,7 +60,7 @@ export async function render(root, { user, config, args }) {
   parts.push(section(t('client.alerts'), table(t('client.alerts'), [t('alerts.id'), t('alerts.kind'), t('alerts.raised'), t('alerts.state')],
     alerts.map((a) => [h('a', { href: `#/alerts/${a.id}` }, `#${a.id}`), term('kind', a.kind), dateTime(a.raised, zone), stateBadge(a.state)]))));
   parts.push(timeline(observations, zone));
-  if (order) parts.push(absenceSection(order, absences, zone, EDITS.includes(user.role), () => render(root, { user, config, args })));
+  if (order) parts.push(absenceSection(order, absences, enums.reason, zone, EDITS.includes(user.role), () => render(root, { user, config, args })));
   parts.push(notesSection(id, notes, zone, user.role !== 'court', () => render(root, { user, config, args })));
   // Drawn again after a change: the focus stays on the form's field or button.
   keepingFocus(root, () => root.replaceChildren(...parts.filter(Boolean)));
@@ -102,7 +102,7 @@ function describe(o) {
   return '';
 }
 
-function absenceSection(order, absences, zone, canEdit, reload) {
+function absenceSection(order, absences, reasons, zone, canEdit, reload) {
   const rows = absences.map((a) => [
     dateTime(a.from, zone), dateTime(a.until, zone), term('reason', a.reason), a.details,
     a.cancelled_ms ? t('absence.cancelled') : t('absence.in_force'),
@@ -112,7 +112,7 @@ function absenceSection(order, absences, zone, canEdit, reload) {
     const start = new Date(Date.now() + 3600e3);
     const from = h('input', { type: 'datetime-local', name: 'from', id: 'absence-from', required: true, value: utcToWall(start.toISOString(), zone) });
     const until = h('input', { type: 'datetime-local', name: 'until', id: 'absence-until', required: true, value: utcToWall(new Date(start.getTime() + 3 * 3600e3).toISOString(), zone) });
-    const reason = select('reason', REASONS.map((r) => [r, term('reason', r)]), { id: 'absence-reason' });
+    const reason = select('reason', reasons.map((r) => [r, term('reason', r)]), { id: 'absence-reason' });
     const details = h('input', { name: 'details', id: 'absence-details' });
     const form = h('form', { id: 'absence-form', class: 'inline-form' },
       h('h3', {}, t('absence.record')),

@@ -2,29 +2,24 @@
 // firmware, clock skew), the devices seen but not registered, and fitting and removing a
 // device. No client's personal data is asked for or shown here.
 
-import { get, post } from '../api.js';
+import { enumerations, get, getAll, pages, post } from '../api.js';
 import { t, term } from '../i18n.js';
 import { age, dateTime, number } from '../format.js';
 import { attempt, badge, field, h, keepingFocus, section, select, table } from '../ui.js';
 
-/// Every unknown device the server keeps (at most its `kept_at_most`, a page of 500 at a time),
-/// the most recently heard first, and how many it let go.
+/// Every unknown device the server keeps (at most its `kept_at_most`, a page at a time), the
+/// most recently heard first, and how many it let go.
 async function unknownDevices() {
+  const list = pages('/devices/unknown', {}, { key: (d) => d.device_id, rows: (page) => page.devices });
   const devices = [];
-  let page = { devices: [], forgotten: { ids: 0, frames: 0 } };
-  let after = '';
-  do {
-    page = await get(`/devices/unknown?limit=500${after}`);
-    devices.push(...page.devices);
-    after = `&after=${page.devices.at(-1)?.device_id}`;
-  } while (page.devices.length === 500);
+  while (!list.done) devices.push(...(await list.next()));
   devices.sort((a, b) => new Date(b.last_seen) - new Date(a.last_seen));
-  return { devices, forgotten: page.forgotten, kept: page.kept_at_most };
+  return { devices, forgotten: list.last.forgotten, kept: list.last.kept_at_most };
 }
 
 export async function render(root, { user, args }) {
   const empty = { devices: [], forgotten: { ids: 0, frames: 0 } };
-  const [inventory, unknown] = await Promise.all([get('/devices?limit=500'), unknownDevices().catch(() => empty)]);
+  const [inventory, unknown, enums] = await Promise.all([getAll('/devices', {}, { key: (d) => d.device_id }), unknownDevices().catch(() => empty), enumerations()]);
   const health = await Promise.all(inventory.map((d) => get(`/devices/${d.device_id}`).then((x) => x.health).catch(() => null)));
   const rows = inventory.map((d, i) => {
     const hth = health[i];
@@ -56,14 +51,16 @@ export async function render(root, { user, args }) {
       table(t('devices.unknown'), [t('devices.id'), t('devices.first_seen'), t('devices.last_seen'), t('devices.frames'), t('timeline.via')],
         unknown.devices.map((u) => [String(u.device_id), dateTime(u.first_seen), dateTime(u.last_seen), number(u.frames), u.last_via]))),
   ];
-  if (['technician', 'admin'].includes(user.role)) parts.push(fitting(inventory, () => render(root, { user, args })));
+  if (['technician', 'admin'].includes(user.role)) parts.push(fitting(inventory, enums.device_status, () => render(root, { user, args })));
   keepingFocus(root, () => root.replaceChildren(...parts));
 }
 
-function fitting(inventory, reload) {
+/// Fitting a device under an order, or removing it; after removal, any status but fitted (the
+/// API refuses that one).
+function fitting(inventory, statuses, reload) {
   const device = select('device', inventory.map((d) => [d.device_id, `${d.device_id} (${d.serial}, ${term('device_status', d.status)})`]), { id: 'fit-device' });
   const order = h('input', { type: 'number', name: 'order', id: 'fit-order', min: 1, inputmode: 'numeric' });
-  const status = select('status', ['in_stock', 'faulty', 'lost'].map((s) => [s, term('device_status', s)]), { id: 'remove-status' });
+  const status = select('status', statuses.filter((s) => s !== 'fitted').map((s) => [s, term('device_status', s)]), { id: 'remove-status' });
   const run = (path, body, done) => attempt(() => post(`/devices/${device.value}/${path}`, body), done, reload);
   return section(t('devices.fit_remove'),
     field(t('devices.device'), device),

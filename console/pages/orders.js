@@ -2,7 +2,7 @@
 // as the court report states it (GET /orders/{id}/report, JSON: the same figures and digest as
 // the PDF), and links to the report as PDF and JSON.
 
-import { get, query } from '../api.js';
+import { get, getAll, query } from '../api.js';
 import { language, t, term } from '../i18n.js';
 import { dateTime, DEFAULT_ZONE, number, utcToWall } from '../format.js';
 import { h, section, table } from '../ui.js';
@@ -39,7 +39,7 @@ function summaryCells(o, client, report, now) {
 }
 
 export async function render(root) {
-  const orders = await get('/orders?limit=500');
+  const orders = await getAll('/orders');
   const now = Date.now();
   const lang = language();
   const params = orders.map((o) => ({ ...period(o, o.terms.time_zone ?? DEFAULT_ZONE, now), lang }));

@@ -1,0 +1,200 @@
+//! Every enumeration the API can send, as lists of values: the console words them from these
+//! (its labels keyed by value) rather than keeping copies of the Rust enums. Each list is read
+//! from the schema schemars derives for the Rust type itself, the same schema the OpenAPI
+//! document shows, so a new variant is here the moment it exists.
+
+use axum::Json;
+use axum::response::IntoResponse;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::gate::Answer;
+
+/// The values of each enumeration, keyed as the console's labels are (`alert_state.open`).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct Enumerations {
+    /// A user's role.
+    #[schemars(with = "Vec<cases::Role>")]
+    pub role: Vec<String>,
+    /// Where an alert stands.
+    #[schemars(with = "Vec<::alerts::lifecycle::AlertState>")]
+    pub alert_state: Vec<String>,
+    /// What is recorded of an alert: its history's rows, the live feed's events.
+    #[schemars(with = "Vec<::alerts::lifecycle::AlertAction>")]
+    pub action: Vec<String>,
+    /// How an alert was resolved.
+    #[schemars(with = "Vec<::alerts::lifecycle::Resolution>")]
+    pub resolution: Vec<String>,
+    /// An episode's (and so an alert's) severity.
+    #[schemars(with = "Vec<rules::Severity>")]
+    pub severity: Vec<String>,
+    /// A breach, warning or device fault, by kind.
+    #[schemars(with = "Vec<rules::BreachKind>")]
+    pub kind: Vec<String>,
+    /// Where a breach episode stands.
+    #[schemars(with = "Vec<rules::EpisodeState>")]
+    pub episode_state: Vec<String>,
+    /// A device's kind.
+    #[schemars(with = "Vec<firmware_proto::DeviceKind>")]
+    pub device_kind: Vec<String>,
+    /// A device's place in the inventory.
+    #[schemars(with = "Vec<cases::DeviceStatus>")]
+    pub device_status: Vec<String>,
+    /// An order's status.
+    #[schemars(with = "Vec<cases::OrderStatus>")]
+    pub order_status: Vec<String>,
+    /// Why the court ordered monitoring.
+    #[schemars(with = "Vec<cases::LegalBasis>")]
+    pub legal_basis: Vec<String>,
+    /// A zone's kind.
+    #[schemars(with = "Vec<rules::policy::ZoneKind>")]
+    pub zone: Vec<String>,
+    /// Why an absence was authorised.
+    #[schemars(with = "Vec<rules::schedule::AbsenceReason>")]
+    pub reason: Vec<String>,
+    /// A client's state at a glance.
+    #[schemars(with = "Vec<crate::glance::Glance>")]
+    pub glance: Vec<String>,
+    /// Why a client's state is unknown, besides a device fault (named by its `kind`).
+    #[schemars(with = "Vec<crate::glance::Setup>")]
+    pub unknown_because: Vec<String>,
+    /// Why the storage refuses writes.
+    #[schemars(with = "Vec<store::StorageFault>")]
+    pub storage_fault: Vec<String>,
+    /// An observation's frame type (`unknown` for a type this version does not know).
+    pub frame: Vec<String>,
+    /// An EVENT frame's code (`unknown` for a code this version does not know).
+    pub event: Vec<String>,
+}
+
+/// The values a type's derived schema allows: its `enum`, or the `const` of each of its
+/// `oneOf`/`anyOf` branches (variants with doc comments), in the type's order.
+fn values<T: JsonSchema>() -> Vec<String> {
+    fn collect(schema: &Value, out: &mut Vec<String>) {
+        if let Some(one) = schema.get("const").and_then(Value::as_str) {
+            out.push(one.to_string());
+        }
+        for list in ["enum"] {
+            for v in schema
+                .get(list)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(v) = v.as_str() {
+                    out.push(v.to_string());
+                }
+            }
+        }
+        for branches in ["oneOf", "anyOf"] {
+            for b in schema
+                .get(branches)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                collect(b, out);
+            }
+        }
+    }
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
+    let schema = T::json_schema(&mut generator);
+    let mut out = Vec::new();
+    collect(schema.as_value(), &mut out);
+    out
+}
+
+/// Every frame type's name, as an observation's `type` gives it, from every byte the protocol
+/// knows, and `unknown`, which the API says for the others.
+fn frames() -> Vec<String> {
+    let mut out: Vec<String> = (0..=u8::MAX)
+        .filter_map(firmware_proto::FrameType::from_u8)
+        .map(|t| t.name().to_string())
+        .collect();
+    out.push("unknown".to_string());
+    out
+}
+
+/// Every event code's name, from every code number (`unknown` for those not defined).
+fn events() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for code in 0..=u16::MAX {
+        let name = firmware_proto::EventCode::from_u16(code).name();
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
+/// Every enumeration, from the Rust types.
+pub fn enumerations() -> Enumerations {
+    Enumerations {
+        role: values::<cases::Role>(),
+        alert_state: values::<::alerts::lifecycle::AlertState>(),
+        action: values::<::alerts::lifecycle::AlertAction>(),
+        resolution: values::<::alerts::lifecycle::Resolution>(),
+        severity: values::<rules::Severity>(),
+        kind: values::<rules::BreachKind>(),
+        episode_state: values::<rules::EpisodeState>(),
+        device_kind: values::<firmware_proto::DeviceKind>(),
+        device_status: values::<cases::DeviceStatus>(),
+        order_status: values::<cases::OrderStatus>(),
+        legal_basis: values::<cases::LegalBasis>(),
+        zone: values::<rules::policy::ZoneKind>(),
+        reason: values::<rules::schedule::AbsenceReason>(),
+        glance: values::<crate::glance::Glance>(),
+        unknown_because: values::<crate::glance::Setup>(),
+        storage_fault: values::<store::StorageFault>(),
+        frame: frames(),
+        event: events(),
+    }
+}
+
+pub async fn list() -> Answer {
+    Ok(Json(enumerations()).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every list is whole, and reads back as its type: nothing missed, nothing invented.
+    #[test]
+    fn each_list_holds_every_variant_of_its_type() {
+        let all = enumerations();
+        assert_eq!(all.role.len(), cases::Role::ALL.len());
+        for role in &all.role {
+            serde_json::from_value::<cases::Role>(Value::from(role.as_str())).unwrap();
+        }
+        assert_eq!(all.alert_state, ["open", "acknowledged", "resolved"]);
+        assert_eq!(all.device_kind, ["gps-tag", "rf-tag", "home-unit"]);
+        assert!(
+            all.kind.contains(&"strap_opened".to_string()),
+            "{:?}",
+            all.kind
+        );
+        assert!(all.action.contains(&"locate_requested".to_string()));
+        assert_eq!(
+            all.unknown_because,
+            ["no_order_in_force", "no_device_fitted"]
+        );
+        assert!(
+            all.frame.contains(&"location".to_string()),
+            "{:?}",
+            all.frame
+        );
+        assert!(
+            all.event.contains(&"strap_opened".to_string()),
+            "{:?}",
+            all.event
+        );
+        let json = serde_json::to_value(&all).unwrap();
+        for (name, list) in json.as_object().unwrap() {
+            assert!(!list.as_array().unwrap().is_empty(), "{name} is empty");
+        }
+    }
+}
