@@ -7,6 +7,7 @@
 
 mod devices;
 mod observations;
+mod reads;
 mod schema;
 
 use store::{Store, StoreError};
