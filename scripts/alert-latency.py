@@ -58,6 +58,8 @@ class Api:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.base + path, data=data, method=method)
         req.add_header("Content-Type", "application/json")
+        # Changes made with the session cookie must come from sargs's own origin (issue 15).
+        req.add_header("Origin", self.base)
         if self.cookie:
             req.add_header("Cookie", self.cookie)
         try:
