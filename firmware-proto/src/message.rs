@@ -346,26 +346,38 @@ impl serde::Serialize for Event {
 /// EVENT codes. A code this version does not know is kept as `Unknown`, not rejected, so newer
 /// firmware can add events without the engine dropping them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
-#[allow(missing_docs)] // the names are the protocol's
 pub enum EventCode {
+    /// STRAP_OPENED (0x0001): the strap around the ankle was opened or cut.
     StrapOpened,
+    /// STRAP_CLOSED (0x0002): the strap is closed again.
     StrapClosed,
+    /// CASE_OPENED (0x0003): the device's case was opened.
     CaseOpened,
+    /// CASE_CLOSED (0x0004): the case is closed again.
     CaseClosed,
+    /// SKIN_CONTACT_LOST (0x0005): the tag no longer touches skin (taken off, or shielded).
     SkinContactLost,
+    /// SKIN_CONTACT_RESTORED (0x0006): the tag touches skin again.
     SkinContactRestored,
+    /// CHARGER_CONNECTED (0x0007): charging began.
     ChargerConnected,
+    /// CHARGER_DISCONNECTED (0x0008): charging ended.
     ChargerDisconnected,
-    /// Value = battery %.
+    /// BATTERY_LOW (0x0009); value = battery %.
     BatteryLow,
-    /// Value = battery %.
+    /// BATTERY_CRITICAL (0x000A); value = battery %.
     BatteryCritical,
+    /// JAMMING_SUSPECTED (0x000B): the radio or GNSS signal looks jammed.
     JammingSuspected,
+    /// SHIELDING_SUSPECTED (0x000C): the device looks wrapped to block its signals.
     ShieldingSuspected,
+    /// MAINS_POWER_LOST (0x000D): a home unit runs on its backup battery.
     MainsPowerLost,
+    /// MAINS_POWER_RESTORED (0x000E): a home unit is on mains power again.
     MainsPowerRestored,
-    /// Value = reason.
+    /// REBOOT (0x000F); value = reason.
     Reboot,
+    /// BUTTON_PRESSED (0x0010): the wearer pressed the device's button.
     ButtonPressed,
     /// A code this version does not define (use [`EventCode::from_u16`] so that known codes are
     /// never wrapped here).
@@ -733,16 +745,24 @@ impl NotifyPattern {
     derive(serde::Serialize),
     serde(tag = "type", rename_all = "snake_case")
 )]
-#[allow(missing_docs)] // each variant is its frame type
 pub enum Message {
+    /// HEARTBEAT (0x01): battery, signal and status bits.
     Heartbeat(Heartbeat),
+    /// LOCATION (0x02): a position fix.
     Location(Location),
+    /// EVENT (0x03): something happened to the device ([`EventCode`]).
     Event(Event),
+    /// HELLO (0x04): sent at boot and on every reconnect.
     Hello(Hello),
+    /// PRESENCE (0x05): a home unit says whether it hears a tag.
     Presence(Presence),
+    /// ALCOHOL (0x06): a breath alcohol test.
     Alcohol(Alcohol),
+    /// ACK (0x81): every uplink frame of the device up to this seq is durably stored.
     Ack(Ack),
+    /// CONFIG (0x82): the engine sets the heartbeat and location intervals.
     Config(Config),
+    /// NOTIFY_WEARER (0x83): the device vibrates or beeps to tell its wearer something.
     NotifyWearer(NotifyWearer),
     /// LOCATE_NOW (0x84): send a LOCATION now. No payload.
     LocateNow,
