@@ -21,7 +21,7 @@ use crate::notify::{self, NewNotification, WEARER};
 /// Each active order's curfew plan, compiled once per policy revision.
 #[derive(Default)]
 pub(crate) struct Reminders {
-    plans: HashMap<i64, (i64, Option<CurfewPlan>)>,
+    plans: HashMap<i64, (u32, Option<CurfewPlan>)>,
 }
 
 impl Reminders {
@@ -50,11 +50,16 @@ impl Reminders {
         if until <= from {
             return Ok(0);
         }
-        let orders = cases::lookups::active_order_revisions(store.pool()).await?;
+        let orders = cases.active_orders().await?;
         self.plans
-            .retain(|id, _| orders.iter().any(|(o, _)| o == id));
+            .retain(|id, _| orders.iter().any(|o| o.order_id == *id));
         let mut due = Vec::new();
-        for (order, revision) in orders {
+        for cases::ActiveOrder {
+            order_id: order,
+            policy_revision: revision,
+            ..
+        } in orders
+        {
             let stale = self.plans.get(&order).is_none_or(|(r, _)| *r != revision);
             if stale {
                 let plan = match cases.policy(order).await? {

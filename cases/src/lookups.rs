@@ -92,16 +92,3 @@ where
     .await?;
     Ok(row.map(|(id,)| wire_id(id)))
 }
-
-/// Every active order with its policy revision: what a part that keeps something per order's
-/// policy (the alerts' curfew reminders) checks its copies against.
-pub async fn active_order_revisions<'e, E>(db: E) -> Result<Vec<(i64, i64)>, CasesError>
-where
-    E: Executor<'e, Database = Any>,
-{
-    Ok(
-        sqlx::query_as("SELECT id, policy_revision FROM orders WHERE status = 'active'")
-            .fetch_all(db)
-            .await?,
-    )
-}
