@@ -14,6 +14,7 @@
 //! database (or other `--first-id`s), since the engine would take a replayed seq as a duplicate.
 #![warn(missing_docs)]
 
+mod coverage;
 mod fleet;
 mod model;
 mod mqtt;
@@ -36,9 +37,10 @@ use ingest::serial::SerialSpec;
 pub use fleet::SimDevice;
 pub use report::{SimReport, SimStats};
 
+use coverage::GapPlan;
 use fleet::Member;
 use model::Timing;
-use node::{GapPlan, Node, Plan};
+use node::{Node, Plan};
 use report::Histogram;
 
 /// How often each connection records what is due and transmits.

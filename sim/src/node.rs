@@ -11,10 +11,10 @@ use std::collections::VecDeque;
 
 use firmware_proto::{DeviceKey, DeviceSession, DownlinkEvent, Hello, Message, SessionOptions};
 use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 
+use super::coverage::{GapChange, GapPlan, Gaps};
 use super::fleet::{self, Member};
-use super::model::{Model, Timing, exponential};
+use super::model::{Model, Timing};
 use super::report::{Counters, Histogram};
 
 /// A report this much older than the moment it is recorded was held in the device's buffer.
@@ -32,95 +32,12 @@ pub struct Plan {
     pub gaps: GapPlan,
 }
 
-/// Coverage gaps: how often and how long.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct GapPlan {
-    /// Mean wait between gaps; infinite for none.
-    pub mean_between_ms: f64,
-    pub min_ms: u64,
-    pub max_ms: u64,
-}
-
-impl GapPlan {
-    /// `rate` gaps per device-hour, each 30 s to 10 min long but at most a quarter of the run.
-    pub fn new(rate: f64, duration_ms: u64) -> GapPlan {
-        let max_ms = (duration_ms / 4).clamp(2_000, 600_000);
-        GapPlan {
-            mean_between_ms: if rate > 0.0 {
-                3_600_000.0 / rate
-            } else {
-                f64::INFINITY
-            },
-            min_ms: (max_ms / 2).min(30_000),
-            max_ms,
-        }
-    }
-}
-
 /// A frame in the device's buffer, as the simulator saw it go out.
 #[derive(Clone, Copy, Debug)]
 struct Sent {
     seq: u32,
     first_sent_ms: Option<u64>,
     last_sent_ms: u64,
-}
-
-/// When one device is out of coverage.
-#[derive(Clone, Debug)]
-struct Gaps {
-    rng: ChaCha8Rng,
-    plan: GapPlan,
-    end_ms: u64,
-    next_start_ms: Option<u64>,
-    current: Option<(u64, u64)>,
-}
-
-enum GapChange {
-    Begin,
-    End,
-}
-
-impl Gaps {
-    fn new(mut rng: ChaCha8Rng, plan: GapPlan, start_ms: u64, end_ms: u64) -> Gaps {
-        let next_start_ms = next_gap(&mut rng, &plan, start_ms, end_ms);
-        Gaps {
-            rng,
-            plan,
-            end_ms,
-            next_start_ms,
-            current: None,
-        }
-    }
-
-    /// The next gap beginning or ending at or before `until_ms`, if any.
-    fn next_change(&mut self, until_ms: u64) -> Option<(u64, GapChange)> {
-        if let Some((_, end)) = self.current {
-            if end > until_ms {
-                return None;
-            }
-            self.current = None;
-            self.next_start_ms = next_gap(&mut self.rng, &self.plan, end, self.end_ms);
-            return Some((end, GapChange::End));
-        }
-        let start = self.next_start_ms.filter(|&s| s <= until_ms)?;
-        let length = self.rng.gen_range(self.plan.min_ms..=self.plan.max_ms);
-        self.current = Some((start, (start + length).min(self.end_ms)));
-        self.next_start_ms = None;
-        Some((start, GapChange::Begin))
-    }
-
-    fn covers(&self, now_ms: u64) -> bool {
-        self.current
-            .is_some_and(|(start, end)| start <= now_ms && now_ms < end)
-    }
-}
-
-fn next_gap(rng: &mut ChaCha8Rng, plan: &GapPlan, after_ms: u64, end_ms: u64) -> Option<u64> {
-    if !plan.mean_between_ms.is_finite() {
-        return None;
-    }
-    let start = after_ms.saturating_add(exponential(rng, plan.mean_between_ms));
-    (start < end_ms).then_some(start)
 }
 
 /// One device. See the module docs.
@@ -220,8 +137,7 @@ impl Node {
     /// gap ends so that its buffer can empty.
     pub fn stop_generating(&mut self) {
         self.generating = false;
-        self.gaps.current = None;
-        self.gaps.next_start_ms = None;
+        self.gaps.stop();
     }
 
     /// The transport came back after a loss: HELLO, as on every reconnect.
