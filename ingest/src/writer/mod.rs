@@ -20,22 +20,21 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use firmware_proto::{AckToSend, DeviceKey, EngineLink, Flags, Header};
+use firmware_proto::{AckToSend, DeviceKey, EngineLink};
 use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
 
 use crate::check::{Accepted, Checked, is_clock_skewed};
-use crate::downlink::{
-    CommandReceiver, CommandRequest, DownlinkCommand, DownlinkError, DownlinkSent,
-};
+use crate::downlink::CommandReceiver;
 use crate::hold::{Hold, Retry};
 use crate::metrics::Metrics;
-use crate::source::{MQTT_LABEL, SerialLine, Via};
+use crate::source::{SerialLine, Via};
 use crate::store::{
     DeviceUpdate, DeviceWindowState, ObservationRow, SecurityEvent, SeqGap, Telemetry,
     UnknownSighting, WriteBatch,
 };
 use store::StoreError;
+
+mod commands;
 
 /// How the writer batches frames and copes with holes and storage failures.
 #[derive(Clone, Debug)]
@@ -285,120 +284,6 @@ impl<D: MqttDownlink> Writer<D> {
                 self.store.store().write_stalled(patience);
                 Err(StoreError::NoAnswer(patience))
             }
-        }
-    }
-
-    /// Serve one command and answer its sender.
-    async fn serve(&mut self, request: CommandRequest) {
-        let CommandRequest {
-            device_id,
-            command,
-            reply,
-        } = request;
-        if reply.is_closed() {
-            // The caller gave up: spend no seq on it.
-            return;
-        }
-        let outcome = self.send_command(device_id, command).await;
-        match &outcome {
-            Ok(sent) => {
-                self.metrics.commands_sent.fetch_add(1, Relaxed);
-                tracing::info!(
-                    device_id,
-                    command = command.name(),
-                    seq = sent.seq,
-                    via = %sent.via,
-                    "command sent to device"
-                );
-            }
-            Err(error) => {
-                self.metrics.command_failures.fetch_add(1, Relaxed);
-                tracing::warn!(device_id, command = command.name(), %error, "command not sent");
-            }
-        }
-        let _ = reply.send(outcome);
-    }
-
-    /// Number, persist, encode and queue one command.
-    pub async fn send_command(
-        &mut self,
-        device_id: u64,
-        command: DownlinkCommand,
-    ) -> Result<DownlinkSent, DownlinkError> {
-        let record = self
-            .store
-            .device(device_id)
-            .await?
-            .ok_or(DownlinkError::UnknownDevice(device_id))?;
-        if !self.devices.contains_key(&device_id) {
-            let loaded = self.store.device_windows(Some(&[device_id])).await?;
-            self.devices.extend(
-                loaded
-                    .into_iter()
-                    .map(|(id, stored)| (id, DeviceState::from(stored))),
-            );
-        }
-        let state = self
-            .devices
-            .get(&device_id)
-            .ok_or(DownlinkError::UnknownDevice(device_id))?;
-        let route = match &state.route {
-            Some(via) => via.clone(),
-            None => self
-                .stored_route(device_id, record.last_via.as_deref())
-                .ok_or(DownlinkError::NoRoute(device_id))?,
-        };
-        let seq = state.link.next_command_seq();
-        let message = command.message();
-        let header = Header {
-            frame_type: message.frame_type(),
-            flags: Flags::empty(),
-            device_id,
-            seq,
-            time_ms: u64::try_from(self.store.store().now().0).unwrap_or_default(),
-        };
-        let frame = firmware_proto::encode_to_vec(&header, &message, record.key.as_ref())
-            .map_err(|error| DownlinkError::Encode { device_id, error })?;
-        // Persist the seq before the frame leaves: never reused, even across a crash.
-        if !self.store.set_down_seq(device_id, seq).await? {
-            return Err(DownlinkError::UnknownDevice(device_id));
-        }
-        if let Some(state) = self.devices.get_mut(&device_id) {
-            state.link.command_sent(seq);
-        }
-        let via = route.label().to_string();
-        let frame = Bytes::from(frame);
-        match &route {
-            Via::Mqtt { .. } => {
-                if !self.downlink.try_send(device_id, frame) {
-                    return Err(DownlinkError::QueueFull { device_id, via });
-                }
-            }
-            Via::Serial(line) => match line.downlink.try_send(frame) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => {
-                    return Err(DownlinkError::QueueFull { device_id, via });
-                }
-                Err(TrySendError::Closed(_)) => {
-                    return Err(DownlinkError::TransportClosed { device_id, via });
-                }
-            },
-        }
-        Ok(DownlinkSent { seq, via })
-    }
-
-    /// The way to a device not heard since this process started, from the stored `last_via`:
-    /// MQTT, or a serial line this process has open under the same name.
-    fn stored_route(&self, device_id: u64, last_via: Option<&str>) -> Option<Via> {
-        match last_via? {
-            MQTT_LABEL => Some(Via::Mqtt {
-                topic_device: Some(device_id),
-            }),
-            label => self
-                .serial_lines
-                .iter()
-                .find(|line| &*line.label == label)
-                .map(|line| Via::Serial(line.clone())),
         }
     }
 
