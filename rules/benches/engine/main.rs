@@ -35,6 +35,12 @@ use rules::policy::{
 use rules::schedule::{TimeZone, WEEKDAYS, WeeklySlot};
 use rules::{Engine, MonitoringPolicy, Observation, Outcome, Span, Timestamp};
 
+mod machine;
+mod naive;
+
+use machine::{env_or, huge_kib, median, rerun_with_huge_pages, rss_kib};
+use naive::Naive;
+
 const TAG_BASE: u64 = 1_000_000;
 const HOME_UNIT_BASE: u64 = 2_000_000;
 const VICTIM_BASE: u64 = 3_000_000;
@@ -336,106 +342,6 @@ fn round(
     }
 }
 
-/// What a general-purpose tracker does: every zone tested with `geo` on every fix (point in
-/// polygon in degrees, haversine distance for circles and the victim), no accuracy circle, no
-/// confirmation, no hysteresis, no episodes: just the current violations.
-struct NaiveClient {
-    home: Point<f64>,
-    inclusion: Polygon<f64>,
-    exclusions: Vec<Polygon<f64>>,
-    circle: (Point<f64>, f64),
-    victim: Option<(Point<f64>, i64)>,
-    violations: u8,
-}
-
-struct Naive {
-    clients: Vec<NaiveClient>,
-    /// Device to (client, is the victim's device).
-    devices: HashMap<u64, (usize, bool)>,
-    changes: u64,
-}
-
-fn ring_of(coords: &[[f64; 2]]) -> LineString<f64> {
-    LineString::from(coords.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>())
-}
-
-impl Naive {
-    fn new(policies: &[&MonitoringPolicy]) -> Self {
-        let mut clients = Vec::with_capacity(policies.len());
-        let mut devices = HashMap::new();
-        for (i, p) in policies.iter().enumerate() {
-            let poly = |shape: &ZoneShape| match shape {
-                ZoneShape::Polygon { coordinates } => {
-                    Polygon::new(ring_of(&coordinates[0]), Vec::new())
-                }
-                _ => unreachable!(),
-            };
-            let circle = |shape: &ZoneShape| match shape {
-                ZoneShape::Circle { centre, radius_m } => {
-                    (Point::new(centre[0], centre[1]), *radius_m)
-                }
-                _ => unreachable!(),
-            };
-            clients.push(NaiveClient {
-                home: circle(&p.addresses[0].zone).0,
-                inclusion: poly(&p.zones[0].shape),
-                exclusions: p.zones[1..4].iter().map(|z| poly(&z.shape)).collect(),
-                circle: circle(&p.zones[4].shape),
-                victim: None,
-                violations: 0,
-            });
-            devices.insert(p.devices[0].id, (i, false));
-            devices.insert(p.proximity[0].victim_device, (i, true));
-        }
-        Naive {
-            clients,
-            devices,
-            changes: 0,
-        }
-    }
-
-    fn observe(&mut self, obs: &Observation) {
-        let Reading::Location { lat, lon, .. } = obs.reading else {
-            return;
-        };
-        let Some(&(i, is_victim)) = self.devices.get(&obs.device) else {
-            return;
-        };
-        let c = &mut self.clients[i];
-        let p = Point::new(lon, lat);
-        let t = obs.device_time.0;
-        if is_victim {
-            c.victim = Some((p, t));
-            return;
-        }
-        let mut v = 0u8;
-        if Haversine::distance(c.home, p) > 50.0 {
-            v |= 1;
-        }
-        if !c.inclusion.contains(&p) {
-            v |= 2;
-        }
-        for (k, e) in c.exclusions.iter().enumerate() {
-            if e.contains(&p) {
-                v |= 4 << k;
-            }
-        }
-        if Haversine::distance(c.circle.0, p) <= c.circle.1 {
-            v |= 32;
-        }
-        if let Some((vp, vt)) = c.victim
-            && (t - vt).abs() <= 120_000
-            && Haversine::distance(vp, p) < 500.0
-        {
-            v |= 64;
-        }
-        if v != c.violations {
-            self.changes += 1;
-            c.violations = v;
-        }
-    }
-}
-
 /// What the engine yielded, counted and cleared as it comes.
 #[derive(Default, Debug, PartialEq)]
 struct Tally {
@@ -452,55 +358,6 @@ impl Tally {
         out.changes.clear();
         out.checkpoints.clear();
         out.late.clear();
-    }
-}
-
-fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Of the process's memory, how much is in transparent huge pages.
-fn huge_kib() -> Option<u64> {
-    let rollup = std::fs::read_to_string("/proc/self/smaps_rollup").ok()?;
-    let line = rollup.lines().find(|l| l.starts_with("AnonHugePages:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Runs the bench again with the heap in huge pages (see the module's comment) and exits with
-/// its status; returns when it runs as started.
-fn rerun_with_huge_pages() {
-    if std::env::var_os("GLIBC_TUNABLES").is_some()
-        || std::env::var("BENCH_HUGEPAGES").is_ok_and(|v| v == "0")
-    {
-        return;
-    }
-    let Ok(me) = std::env::current_exe() else {
-        return;
-    };
-    let status = std::process::Command::new(me)
-        .args(std::env::args_os().skip(1))
-        .env("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1")
-        .status()
-        .expect("the bench runs itself again");
-    std::process::exit(status.code().unwrap_or(1));
-}
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
 }
 
