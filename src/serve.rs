@@ -86,6 +86,8 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
             follower: Some(follower.clone()),
             // Wakes on every change the API makes through these case records.
             cases: Some(cases.clone()),
+            // Migrated once, above.
+            telemetry: Some(telemetry.clone()),
             // One clock for the whole service: the store's.
             clock: store.clock(),
             ..JudgeOptions::default()

@@ -141,7 +141,7 @@ async fn breaches_become_alerts_that_escalate_until_acknowledged() {
                 .expect("contacts");
         }
 
-        write(&store, &evening()).await;
+        write(&w.telemetry, &evening()).await;
         judge.catch_up().await.expect("judged");
         let now = at("2026-11-02T21:31:00Z");
         clock.set(now);
@@ -311,7 +311,7 @@ async fn the_judges_step_raises_the_alerts_in_its_own_transaction() {
         let mut feed = alerts.watch_feed();
         let before = *feed.borrow_and_update();
 
-        write(&store, &evening()).await;
+        write(&w.telemetry, &evening()).await;
         judge.catch_up().await.expect("judged");
 
         let episodes = stored(&w).await;
@@ -356,7 +356,7 @@ async fn acknowledging_in_time_stops_the_escalation() {
         let officer = w.cases.user(w.officer).await.expect("officer");
         let mut rows = walk(1, "2026-11-02T17:00:00Z", 20, Place::Home);
         rows.extend(walk(21, "2026-11-02T17:20:00Z", 10, Place::OldTown));
-        write(&store, &rows).await;
+        write(&w.telemetry, &rows).await;
         judge.catch_up().await.expect("judged");
         let now = at("2026-11-02T17:30:00Z");
         clock.set(now);
@@ -397,7 +397,7 @@ async fn a_changed_order_under_a_breach_continues_its_alert() {
 
         let mut before = walk(1, "2026-11-02T17:00:00Z", 20, Place::Home);
         before.extend(walk(21, "2026-11-02T17:20:00Z", 10, Place::OldTown));
-        write(&store, &before).await;
+        write(&w.telemetry, &before).await;
         judge.catch_up().await.expect("judged");
         clock.set(at("2026-11-02T17:30:00Z"));
         alerts.catch_up().await.expect("taken");
@@ -412,7 +412,7 @@ async fn a_changed_order_under_a_breach_continues_its_alert() {
         judge.policy_changed(w.order);
         judge.catch_up().await.expect("judged");
         write(
-            &store,
+            &w.telemetry,
             &walk(31, "2026-11-02T17:31:00Z", 10, Place::OldTown),
         )
         .await;
@@ -529,7 +529,7 @@ async fn a_chosen_kind_also_tells_the_wearer_through_the_tag() {
         .expect("alerts");
         let mut rows = walk(1, "2026-11-02T17:00:00Z", 20, Place::Home);
         rows.extend(walk(21, "2026-11-02T17:20:00Z", 10, Place::OldTown));
-        write(&store, &rows).await;
+        write(&w.telemetry, &rows).await;
         judge.catch_up().await.expect("judged");
         clock.set(at("2026-11-02T17:30:00Z"));
         alerts.catch_up().await.expect("taken");

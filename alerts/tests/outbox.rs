@@ -79,7 +79,7 @@ async fn raise(w: &World, clock: &ManualClock, alerts: &Alerts) -> i64 {
     let judge = start(&w.store, clock).await;
     let mut rows = walk(1, "2026-11-02T17:00:00Z", 20, Place::Home);
     rows.extend(walk(21, "2026-11-02T17:20:00Z", 10, Place::OldTown));
-    write(&w.store, &rows).await;
+    write(&w.telemetry, &rows).await;
     judge.catch_up().await.expect("judged");
     judge.shutdown().await;
     clock.set(at("2026-11-02T17:30:00Z"));

@@ -57,12 +57,12 @@ impl Judgement {
     pub async fn open(
         store: Store,
         cases: Cases,
+        telemetry: Telemetry,
         clock: Arc<dyn Clock>,
         batch: u32,
         follower: Option<Arc<dyn EpisodeFollower>>,
     ) -> Result<Judgement, JudgeError> {
         crate::schema::migrate(&store).await?;
-        let telemetry = Telemetry::open(store.clone()).await?;
         let cursor = match records::cursor(&store).await? {
             Some(row) => row,
             None => {

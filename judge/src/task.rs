@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cases::Cases;
+use ingest::store::Telemetry;
 use store::Store;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -40,6 +41,9 @@ pub struct JudgeOptions {
     /// an order's policy they commit. None: the judge opens its own, and sees changes at its
     /// periodic look.
     pub cases: Option<Cases>,
+    /// Ingest's tables as the service opened them (and migrated them, once). None: the judge
+    /// opens its own.
+    pub telemetry: Option<Telemetry>,
 }
 
 impl Default for JudgeOptions {
@@ -50,6 +54,7 @@ impl Default for JudgeOptions {
             batch: 16_384,
             follower: None,
             cases: None,
+            telemetry: None,
         }
     }
 }
@@ -91,10 +96,15 @@ impl Judge {
             Some(cases) => cases,
             None => Cases::open(store.clone()).await?,
         };
+        let telemetry = match options.telemetry.clone() {
+            Some(telemetry) => telemetry,
+            None => Telemetry::open(store.clone()).await?,
+        };
         let policies = cases.watch_policies();
         let judgement = Judgement::open(
             store.clone(),
             cases.clone(),
+            telemetry.clone(),
             options.clock.clone(),
             options.batch,
             options.follower.clone(),
@@ -109,6 +119,7 @@ impl Judge {
             options,
             Channels {
                 cases,
+                telemetry,
                 commands: rx,
                 policies,
                 stopped,
@@ -193,6 +204,8 @@ impl Drop for Judge {
 struct Channels {
     /// The case records the judgement reads, opened again with it after a failed step.
     cases: Cases,
+    /// Ingest's tables, read by the judgement and kept across its reopenings.
+    telemetry: Telemetry,
     commands: mpsc::Receiver<Command>,
     /// Moves on when `cases` commits a change to an order's policy.
     policies: watch::Receiver<u64>,
@@ -203,6 +216,7 @@ struct Channels {
 async fn run(mut judgement: Judgement, store: Store, options: JudgeOptions, channels: Channels) {
     let Channels {
         cases,
+        telemetry,
         mut commands,
         mut policies,
         mut stopped,
@@ -262,6 +276,7 @@ async fn run(mut judgement: Judgement, store: Store, options: JudgeOptions, chan
                 match Judgement::open(
                     store.clone(),
                     cases.clone(),
+                    telemetry.clone(),
                     options.clock.clone(),
                     options.batch,
                     options.follower.clone(),

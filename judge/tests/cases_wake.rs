@@ -23,6 +23,7 @@ async fn start_woken(w: &World, clock: &store::ManualClock) -> Judge {
             batch: 16,
             follower: None,
             cases: Some(w.cases.clone()),
+            telemetry: Some(w.telemetry.clone()),
         },
     )
     .await

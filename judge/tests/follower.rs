@@ -67,7 +67,7 @@ async fn a_follower_takes_each_steps_changes_in_the_steps_transaction() {
         let clock = clock();
         let follower = Arc::new(Counting::default());
         let judge = start_followed(&store, &clock, Some(follower.clone())).await;
-        write(&store, &evening()).await;
+        write(&w.telemetry, &evening()).await;
         judge.catch_up().await.expect("judged");
 
         let logged = judge::records::last_change(&store).await.expect("log");
@@ -105,7 +105,7 @@ async fn a_failing_follower_loses_its_own_writes_not_the_steps() {
         let clock = clock();
         let follower = Arc::new(Failing::default());
         let judge = start_followed(&store, &clock, Some(follower.clone())).await;
-        write(&store, &evening()).await;
+        write(&w.telemetry, &evening()).await;
         judge.catch_up().await.expect("judged despite the follower");
 
         let episodes = stored(&w).await;

@@ -21,7 +21,7 @@ async fn committed_observations_become_stored_episodes() {
         let clock = clock();
         let judge = start(&store, &clock).await;
         let rows = evening();
-        write(&store, &rows).await;
+        write(&w.telemetry, &rows).await;
 
         // No catch_up: the commits wake the judge.
         eventually("both breaches are stored and closed", || async {

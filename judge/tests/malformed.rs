@@ -60,7 +60,7 @@ async fn rows_that_cannot_be_read_are_skipped_and_the_rest_judged() {
             assert!(reason.contains(expected), "{reason}");
         }
         rows.extend(walk(16, "2026-11-02T17:11:00Z", 10, Place::OldTown));
-        write(&store, &rows).await;
+        write(&w.telemetry, &rows).await;
         judge.catch_up().await.expect("judged");
 
         let episodes = stored(&w).await;
@@ -85,7 +85,7 @@ async fn rows_that_cannot_be_read_are_skipped_and_the_rest_judged() {
         assert!(zone.evidence.iter().all(|e| e.seq >= 16), "{zone:#?}");
 
         // The judge went on past them: a later row is judged.
-        write(&store, &walk(26, "2026-11-02T17:21:00Z", 3, Place::Home)).await;
+        write(&w.telemetry, &walk(26, "2026-11-02T17:21:00Z", 3, Place::Home)).await;
         judge.catch_up().await.expect("judged");
         let closed = judge
             .episode(w.client, zone.episode_id)

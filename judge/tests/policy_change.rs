@@ -25,7 +25,7 @@ async fn a_variation_judges_what_comes_after_it_by_the_new_terms() {
         // In the old town from 19:20 local: a breach open when the order is varied at 19:30.
         let mut before = walk(1, "2026-11-02T17:00:00Z", 20, Place::Home);
         before.extend(walk(21, "2026-11-02T17:20:00Z", 10, Place::OldTown));
-        write(&store, &before).await;
+        write(&w.telemetry, &before).await;
         judge.catch_up().await.expect("judged");
         let open = stored(&w).await;
         assert_eq!(open.len(), 1, "{}: {open:#?}", db.name);
@@ -66,7 +66,7 @@ async fn a_variation_judges_what_comes_after_it_by_the_new_terms() {
         let mut after = walk(31, "2026-11-02T17:30:00Z", 10, Place::OldTown);
         after.extend(walk(41, "2026-11-02T17:40:00Z", 50, Place::Elsewhere));
         after.extend(walk(91, "2026-11-02T18:30:00Z", 30, Place::Home));
-        write(&store, &after).await;
+        write(&w.telemetry, &after).await;
         judge.catch_up().await.expect("judged");
         let episodes = stored(&w).await;
         assert_told_once(&episodes);
@@ -110,7 +110,7 @@ async fn an_order_that_ends_leaves_the_engine_without_being_told() {
         let w = world(store.clone()).await;
         let clock = clock();
         let judge = start(&store, &clock).await;
-        write(&store, &walk(1, "2026-11-02T17:00:00Z", 10, Place::OldTown)).await;
+        write(&w.telemetry, &walk(1, "2026-11-02T17:00:00Z", 10, Place::OldTown)).await;
         judge.catch_up().await.expect("judged");
         assert_eq!(stored(&w).await[0].state, EpisodeState::Open, "{}", db.name);
 
@@ -137,7 +137,7 @@ async fn an_order_that_ends_leaves_the_engine_without_being_told() {
 
         // Fixes after the end are stored but judge nobody.
         write(
-            &store,
+            &w.telemetry,
             &walk(11, "2026-11-02T17:20:00Z", 10, Place::OldTown),
         )
         .await;

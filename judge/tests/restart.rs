@@ -22,7 +22,7 @@ async fn a_judge_killed_mid_stream_resumes_without_losing_or_repeating_an_episod
         let rows = evening();
 
         let judge = start(&store, &clock).await;
-        write(&store, &rows[..75]).await;
+        write(&w.telemetry, &rows[..75]).await;
         judge.catch_up().await.expect("judged");
         // The zone breach is open when the judge dies, with more committed than judged.
         let open = |episodes: Vec<judge::StoredEpisode>, condition: ConditionRef| {
@@ -34,20 +34,20 @@ async fn a_judge_killed_mid_stream_resumes_without_losing_or_repeating_an_episod
             id: "old-town".into(),
         };
         assert!(open(stored(&w).await, old_town), "{}", db.name);
-        write(&store, &rows[75..80]).await;
+        write(&w.telemetry, &rows[75..80]).await;
         drop(judge);
 
         // Started again: the rest of the zone breach and the curfew night come in, and the
         // judge is killed once more while the curfew breach is open.
         let judge = start(&store, &clock).await;
-        write(&store, &rows[80..200]).await;
+        write(&w.telemetry, &rows[80..200]).await;
         judge.catch_up().await.expect("judged");
         assert!(open(stored(&w).await, ConditionRef::Curfew), "{}", db.name);
-        write(&store, &rows[200..205]).await;
+        write(&w.telemetry, &rows[200..205]).await;
         drop(judge);
 
         let judge = start(&store, &clock).await;
-        write(&store, &rows[205..]).await;
+        write(&w.telemetry, &rows[205..]).await;
         judge.catch_up().await.expect("judged");
         let episodes = stored(&w).await;
         assert_eq!(
@@ -115,7 +115,7 @@ async fn data_late_after_a_restart_updates_and_withdraws_what_was_told() {
         }
 
         let judge = start(&store, &clock).await;
-        write(&store, &live).await;
+        write(&w.telemetry, &live).await;
         judge.catch_up().await.expect("judged");
         let before = stored(&w).await;
         let zone = before
@@ -133,7 +133,7 @@ async fn data_late_after_a_restart_updates_and_withdraws_what_was_told() {
         drop(judge);
 
         let judge = start(&store, &clock).await;
-        write(&store, &late).await;
+        write(&w.telemetry, &late).await;
         judge.catch_up().await.expect("judged");
         let after = stored(&w).await;
         let all: Vec<_> = live.iter().chain(&late).cloned().collect();
@@ -166,7 +166,7 @@ async fn a_tag_silent_across_a_restart_is_told_once_and_closed_when_heard() {
         let w = world(store.clone()).await;
         let clock = clock();
         let judge = start(&store, &clock).await;
-        write(&store, &walk(1, "2026-11-02T17:00:00Z", 5, Place::Home)).await;
+        write(&w.telemetry, &walk(1, "2026-11-02T17:00:00Z", 5, Place::Home)).await;
         judge.catch_up().await.expect("judged");
         // Nothing heard for an hour by the judge's clock: communication lost.
         clock.set(at("2026-11-02T18:05:00Z"));
@@ -187,7 +187,7 @@ async fn a_tag_silent_across_a_restart_is_told_once_and_closed_when_heard() {
 
         // Heard again: the episode told before the restart is closed.
         let heard = at("2026-11-02T19:10:00Z");
-        write(&store, &[fix(6, heard, Place::Home, false)]).await;
+        write(&w.telemetry, &[fix(6, heard, Place::Home, false)]).await;
         judge.catch_up().await.expect("judged");
         let episodes = stored(&w).await;
         assert_eq!(episodes.len(), 1, "{episodes:#?}");
@@ -209,7 +209,7 @@ async fn a_tag_that_fell_silent_while_the_judge_was_stopped_is_found_silent() {
         let w = world(store.clone()).await;
         let clock = clock();
         let judge = start(&store, &clock).await;
-        write(&store, &walk(1, "2026-11-02T17:00:00Z", 5, Place::Home)).await;
+        write(&w.telemetry, &walk(1, "2026-11-02T17:00:00Z", 5, Place::Home)).await;
         judge.catch_up().await.expect("judged");
         judge.shutdown().await;
 

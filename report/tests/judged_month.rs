@@ -125,6 +125,7 @@ impl Month {
                 batch: 256,
                 follower: None,
                 cases: Some(cases.clone()),
+                telemetry: Some(telemetry.clone()),
             },
         )
         .await

@@ -47,6 +47,8 @@ impl Place {
 
 pub struct World {
     pub store: Store,
+    /// Ingest's tables, where the tests write what the tag sent.
+    pub telemetry: Telemetry,
     pub cases: Cases,
     pub client: i64,
     pub order: i64,
@@ -74,7 +76,7 @@ pub fn terms(curfew_start: &str) -> OrderTerms {
 /// GPS tag fitted; the tag is registered with ingest too.
 pub async fn world(store: Store) -> World {
     // Ingest's tables first: the tag is registered with the frame path as it is added.
-    Telemetry::open(store.clone()).await.expect("telemetry");
+    let telemetry = Telemetry::open(store.clone()).await.expect("telemetry");
     let cases = Cases::open(store.clone()).await.expect("cases open");
     let sys = Actor::system("judge test");
     let (_, officer) =
@@ -121,6 +123,7 @@ pub async fn world(store: Store) -> World {
         .expect("tag fitted");
     World {
         store,
+        telemetry,
         cases,
         client: client.id,
         order: order.id,
@@ -196,8 +199,7 @@ pub fn evening() -> Vec<ObservationRow> {
 }
 
 /// Commits rows in batches of ten, with the tag's last-seen time, as the writer does.
-pub async fn write(store: &Store, rows: &[ObservationRow]) {
-    let telemetry = Telemetry::open(store.clone()).await.expect("telemetry");
+pub async fn write(telemetry: &Telemetry, rows: &[ObservationRow]) {
     for chunk in rows.chunks(10) {
         let last_seen = chunk.iter().map(|r| r.received_at_ms).max().unwrap_or(0);
         let batch = WriteBatch {
@@ -242,6 +244,7 @@ pub async fn start_followed(
             batch: 16,
             follower,
             cases: None,
+            telemetry: None,
         },
     )
     .await
