@@ -2,58 +2,15 @@
 //! one kept in memory, and one that does not fit the monitor (another client, another policy
 //! revision, a tampered state) is refused with an error, never a panic.
 
-use std::sync::Arc;
+use rules::{Checkpoint, CheckpointError, EngineError, Observation, Outcome, Timestamp};
 
-use rules::observation::FixSource;
-use rules::{
-    Checkpoint, CheckpointError, Engine, EngineError, MonitoringPolicy, Observation, Outcome,
-    Reading, Span, Timestamp,
-};
+mod common;
 
-const TAG: u64 = 1001;
-
-fn policy(revision: u32) -> MonitoringPolicy {
-    let text = format!(
-        r#"
-client = 1
-revision = {revision}
-devices = [{{ id = 1001, kind = "tag" }}]
-zones = [{{ id = "park", kind = "exclusion", shape = {{ type = "circle", centre = [24.1300, 56.9600], radius_m = 200.0 }} }}]
-"#
-    );
-    toml::from_str(&text).expect("the test policy parses")
-}
-
-fn engine(revision: u32) -> Engine {
-    let mut engine = Engine::new();
-    engine
-        .add_client(Arc::new(policy(revision).compile().expect("compiles")))
-        .expect("added");
-    engine
-}
+use common::{TAG, engine, policy};
 
 /// A fix each minute from 10:00 for two hours: outside the park, inside it from 10:30 to 11:15.
 fn fixes() -> Vec<Observation> {
-    let start: Timestamp = "2026-03-02T10:00:00+02:00".parse().expect("a time");
-    (0..120)
-        .map(|minute| {
-            let inside = (30..75).contains(&minute);
-            let t = start.saturating_add(Span::minutes(minute));
-            Observation {
-                device: TAG,
-                seq: minute as u32 + 1,
-                device_time: t,
-                received: t,
-                stored: false,
-                reading: Reading::Location {
-                    lat: if inside { 56.9600 } else { 56.9645 },
-                    lon: 24.1300,
-                    accuracy_m: Some(10.0),
-                    source: FixSource::Gnss,
-                },
-            }
-        })
-        .collect()
+    common::park_walk(120)
 }
 
 /// The checkpoints offered while judging the fixes in order, and the changes told.

@@ -4,61 +4,18 @@
 //! answering those asks judges late data to the episodes that judging in order gives.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-
-use rules::observation::FixSource;
 use rules::{
-    Checkpoint, Engine, Episode, EpisodeChange, EpisodeId, MonitoringPolicy, Observation, Outcome,
-    Reading, Replay, ReplayRequest, ReplayStep, RowsRequest, Span, Timestamp,
+    Checkpoint, Engine, Episode, EpisodeChange, EpisodeId, Observation, Outcome, Replay,
+    ReplayRequest, ReplayStep, RowsRequest, Span, Timestamp,
 };
 
-const TAG: u64 = 1001;
+mod common;
 
-fn policy() -> MonitoringPolicy {
-    toml::from_str(
-        r#"
-client = 1
-revision = 1
-devices = [{ id = 1001, kind = "tag" }]
-zones = [{ id = "park", kind = "exclusion", shape = { type = "circle", centre = [24.1300, 56.9600], radius_m = 200.0 } }]
-"#,
-    )
-    .expect("the test policy parses")
-}
-
-fn engine() -> Engine {
-    let mut engine = Engine::new();
-    engine
-        .add_client(Arc::new(policy().compile().expect("compiles")))
-        .expect("added");
-    engine
-}
-
-fn start() -> Timestamp {
-    "2026-03-02T10:00:00+02:00".parse().expect("a time")
-}
+use common::{TAG, engine, start};
 
 /// A fix each minute from 10:00 for three hours: inside the park from 10:30 to 11:15.
 fn fixes() -> Vec<Observation> {
-    (0..180)
-        .map(|minute| {
-            let inside = (30..75).contains(&minute);
-            let t = start().saturating_add(Span::minutes(minute));
-            Observation {
-                device: TAG,
-                seq: minute as u32 + 1,
-                device_time: t,
-                received: t,
-                stored: false,
-                reading: Reading::Location {
-                    lat: if inside { 56.9600 } else { 56.9645 },
-                    lon: 24.1300,
-                    accuracy_m: Some(10.0),
-                    source: FixSource::Gnss,
-                },
-            }
-        })
-        .collect()
+    common::park_walk(180)
 }
 
 /// A caller's storage, in memory, and what the replay asked of it.
@@ -141,7 +98,7 @@ impl Caller {
 }
 
 fn episodes_in_order() -> Vec<Episode> {
-    let mut engine = engine();
+    let mut engine = engine(1);
     let mut caller = Caller::default();
     for obs in fixes() {
         caller.arrive(&mut engine, obs);
@@ -152,7 +109,7 @@ fn episodes_in_order() -> Vec<Episode> {
 
 #[test]
 fn late_data_is_replayed_from_the_checkpoint_before_it() {
-    let mut engine = engine();
+    let mut engine = engine(1);
     let mut caller = Caller::default();
     // The park visit (10:30 to 11:15) was held in the tag through a coverage gap and comes
     // after everything else, STORED.
@@ -212,7 +169,7 @@ fn each_client_is_replayed_once_from_its_earliest_late_instant() {
 
 #[test]
 fn told_comes_before_the_replay_and_a_missing_checkpoint_skips_it() {
-    let mut engine = engine();
+    let mut engine = engine(1);
     let mut out = Outcome::default();
     engine.observe(&fixes()[0], &mut out);
     out.late.push((1, start()));
@@ -238,14 +195,14 @@ fn told_comes_before_the_replay_and_a_missing_checkpoint_skips_it() {
 
 #[test]
 fn a_resumed_monitor_is_judged_again_from_its_newest_checkpoint() {
-    let mut engine = engine();
+    let mut engine = engine(1);
     let mut caller = Caller::default();
     for obs in fixes() {
         caller.arrive(&mut engine, obs);
     }
     let before = caller.episodes.clone();
     // After a restart: a fresh engine, the storage as it was.
-    let mut fresh = self::engine();
+    let mut fresh = common::engine(1);
     let newest = *caller
         .checkpoints
         .keys()
