@@ -43,7 +43,7 @@ async fn a_flood_of_invented_ids_does_not_grow_the_cache_without_bound() {
     for db in test_databases().await {
         let store = Telemetry::open_at(&db.location).await.unwrap();
         store
-            .register_device(1, DeviceKind::GpsTag, None, 0)
+            .register_devices(&[(1, DeviceKind::GpsTag, None)], 0)
             .await
             .unwrap();
         let metrics = Arc::new(Metrics::default());
@@ -70,7 +70,7 @@ async fn a_flood_of_invented_ids_does_not_grow_the_cache_without_bound() {
         ));
         // A device registered while running is accepted once the negative cache expires.
         store
-            .register_device(1050, DeviceKind::GpsTag, None, 0)
+            .register_devices(&[(1050, DeviceKind::GpsTag, None)], 0)
             .await
             .unwrap();
         let mut later = heartbeat_from(1050);

@@ -182,11 +182,11 @@ async fn commands_go_out_on_mqtt_after_the_acks_and_their_seq_survives_a_restart
         let store = Telemetry::open_at(&db.location).await.expect("open store");
         let now = i64::try_from(now_ms()).unwrap_or_default();
         store
-            .register_device(1001, DeviceKind::GpsTag, Some(KEY), now)
+            .register_devices(&[(1001, DeviceKind::GpsTag, Some(KEY))], now)
             .await
             .expect("register");
         store
-            .register_device(1002, DeviceKind::GpsTag, None, now)
+            .register_devices(&[(1002, DeviceKind::GpsTag, None)], now)
             .await
             .expect("register");
         store.store().close().await;
@@ -349,7 +349,7 @@ async fn a_device_heard_on_a_serial_line_gets_its_command_on_that_line() {
         let store = Telemetry::open_at(&db.location).await.expect("open store");
         let now = i64::try_from(now_ms()).unwrap_or_default();
         store
-            .register_device(5001, DeviceKind::HomeUnit, Some(KEY), now)
+            .register_devices(&[(5001, DeviceKind::HomeUnit, Some(KEY))], now)
             .await
             .expect("register");
         store.store().close().await;
@@ -403,7 +403,7 @@ async fn a_command_that_cannot_be_queued_still_uses_its_seq() {
         let now = i64::try_from(now_ms()).unwrap_or_default();
         for id in [1001, 5001] {
             store
-                .register_device(id, DeviceKind::GpsTag, None, now)
+                .register_devices(&[(id, DeviceKind::GpsTag, None)], now)
                 .await
                 .expect("register");
         }

@@ -53,7 +53,7 @@ async fn a_full_sqlite_store_holds_frames_unacknowledged_and_takes_them_when_it_
         .expect("open");
     let now = i64::try_from(now_ms()).unwrap_or_default();
     store
-        .register_device(DEVICE, DeviceKind::GpsTag, None, now)
+        .register_devices(&[(DEVICE, DeviceKind::GpsTag, None)], now)
         .await
         .expect("register");
     let metrics = Arc::new(Metrics::default());

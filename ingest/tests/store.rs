@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use ingest::store::{
-    DeviceKind, DeviceUpdate, ObservationRow, RegisterError, SecurityEvent, SeqGap, Telemetry,
-    UnknownSighting, WriteBatch,
+    DeviceKind, DeviceUpdate, ObservationRow, SecurityEvent, SeqGap, Telemetry, UnknownSighting,
+    WriteBatch,
 };
 use store::StoreLocation;
 use store::testing::test_databases;
@@ -42,28 +42,35 @@ where
 async fn devices_register_once_and_keep_their_keys() {
     each_backend(|store, backend| async move {
         let key = [7u8; 32];
-        let d = store
-            .register_device(1001, DeviceKind::GpsTag, Some(key), 10)
+        let added = store
+            .register_devices(&[(1001, DeviceKind::GpsTag, Some(key))], 10)
             .await
             .unwrap();
+        assert_eq!(added, 1, "{backend}");
+        let d = store.device(1001).await.unwrap().expect("registered");
         assert_eq!(
             (d.id, d.kind, d.key, d.has_key),
             (1001, DeviceKind::GpsTag, Some(key), true)
         );
+        // Registered again (another kind, no key): nothing new, and the first record stands.
         let again = store
-            .register_device(1001, DeviceKind::RfTag, None, 11)
-            .await;
-        assert!(
-            matches!(again, Err(RegisterError::Exists(1001))),
+            .register_devices(&[(1001, DeviceKind::RfTag, None)], 11)
+            .await
+            .unwrap();
+        assert_eq!(again, 0, "{backend}");
+        let d = store.device(1001).await.unwrap().expect("registered");
+        assert_eq!(
+            (d.kind, d.key),
+            (DeviceKind::GpsTag, Some(key)),
             "{backend}"
         );
         // Ids above i64::MAX survive the trip through a signed column, and sort last.
         store
-            .register_device(u64::MAX, DeviceKind::HomeUnit, None, 12)
+            .register_devices(&[(u64::MAX, DeviceKind::HomeUnit, None)], 12)
             .await
             .unwrap();
         store
-            .register_device(5, DeviceKind::RfTag, None, 13)
+            .register_devices(&[(5, DeviceKind::RfTag, None)], 13)
             .await
             .unwrap();
         let ids: Vec<u64> = store
@@ -92,7 +99,7 @@ async fn devices_register_once_and_keep_their_keys() {
 async fn a_batch_is_stored_once_and_duplicates_are_ignored() {
     each_backend(|store, backend| async move {
         store
-            .register_device(1, DeviceKind::GpsTag, None, 0)
+            .register_devices(&[(1, DeviceKind::GpsTag, None)], 0)
             .await
             .unwrap();
         let batch = WriteBatch {
@@ -139,7 +146,7 @@ async fn a_batch_is_stored_once_and_duplicates_are_ignored() {
 async fn the_window_state_comes_back_after_a_restart() {
     each_backend(|store, backend| async move {
         store
-            .register_device(9, DeviceKind::GpsTag, None, 0)
+            .register_devices(&[(9, DeviceKind::GpsTag, None)], 0)
             .await
             .unwrap();
         let batch = WriteBatch {
@@ -165,7 +172,7 @@ async fn the_window_state_comes_back_after_a_restart() {
         );
         assert!(store.device_window(10).await.unwrap().is_none());
         store
-            .register_device(11, DeviceKind::RfTag, None, 0)
+            .register_devices(&[(11, DeviceKind::RfTag, None)], 0)
             .await
             .unwrap();
         let some = store.device_windows(Some(&[9, 10, 11])).await.unwrap();
@@ -185,7 +192,7 @@ async fn the_window_state_comes_back_after_a_restart() {
 async fn history_pages_in_device_time_order() {
     each_backend(|store, backend| async move {
         store
-            .register_device(3, DeviceKind::GpsTag, None, 0)
+            .register_devices(&[(3, DeviceKind::GpsTag, None)], 0)
             .await
             .unwrap();
         // Seq order differs from time order (late frames), and two share a time.
@@ -276,7 +283,7 @@ async fn opening_twice_migrates_once_and_bad_locations_are_clear_errors() {
     for db in test_databases().await {
         let first = Telemetry::open_at(&db.location).await.unwrap();
         first
-            .register_device(1, DeviceKind::GpsTag, None, 0)
+            .register_devices(&[(1, DeviceKind::GpsTag, None)], 0)
             .await
             .unwrap();
         let second = Telemetry::open_at(&db.location).await.unwrap();

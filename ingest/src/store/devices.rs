@@ -9,17 +9,6 @@ use store::{StoreError, WriteTx, db_id, unsigned_order, wire_id};
 
 use super::Telemetry;
 
-/// Why a device could not be registered.
-#[derive(Debug, thiserror::Error)]
-pub enum RegisterError {
-    /// The id is registered already.
-    #[error("device {0} is already registered")]
-    Exists(u64),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
 /// A registered device. The key is never serialised: only whether there is one.
 #[derive(Clone, Debug, Serialize)]
 pub struct DeviceRecord {
@@ -200,24 +189,8 @@ pub async fn register_in(
 }
 
 impl Telemetry {
-    /// Register a device. Frames from a device are stored and acked only once it is registered.
-    pub async fn register_device(
-        &self,
-        id: u64,
-        kind: DeviceKind,
-        key: Option<DeviceKey>,
-        now_ms: i64,
-    ) -> Result<DeviceRecord, RegisterError> {
-        if self.register_devices(&[(id, kind, key)], now_ms).await? == 0 {
-            return Err(RegisterError::Exists(id));
-        }
-        self.device(id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("device {id} vanished after insert")).into())
-    }
-
-    /// Register many devices in one transaction, keeping any already registered as they are.
-    /// Returns how many were new.
+    /// Register devices in one transaction, keeping any already registered as they are (frames
+    /// from a device are stored and acked only once it is registered). Returns how many were new.
     pub async fn register_devices(
         &self,
         devices: &[(u64, DeviceKind, Option<DeviceKey>)],

@@ -13,8 +13,8 @@ mod schema;
 use store::{Store, StoreError};
 
 pub use devices::{
-    DeviceKind, DeviceRecord, ForgottenUnknown, RegisterError, SecurityEvent, SeqGap,
-    UNKNOWN_DEVICES_KEPT, UnknownDevice, register_in,
+    DeviceKind, DeviceRecord, ForgottenUnknown, SecurityEvent, SeqGap, UNKNOWN_DEVICES_KEPT,
+    UnknownDevice, register_in,
 };
 pub use observations::{
     CommittedObservation, DeviceUpdate, DeviceWindowState, ObservationRow, StoredObservation,
