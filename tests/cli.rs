@@ -92,6 +92,28 @@ fn devices_add_checks_its_input() {
         &base(&["--id", "7", "--kind", "rf-tag"]),
         "already registered",
     );
+    // The inventory's own checks, as for `POST /devices`; a refused device is in neither the
+    // inventory nor the frame path.
+    let eight = |extra: &[&str]| {
+        let mut a = vec!["--id", "8", "--kind", "gps-tag"];
+        a.extend_from_slice(extra);
+        base(&a)
+    };
+    let long = "m".repeat(101);
+    for (extra, expect) in [
+        (&["--serial", ""][..], "must not be empty"),
+        (&["--serial", "   "], "must not be empty"),
+        (&["--model", ""], "must not be empty"),
+        (&["--model", &long], "at most 100 characters"),
+        (&["--firmware", " "], "must not be empty"),
+        (&["--serial", "7"], "is in the inventory already"),
+    ] {
+        fails_with(&eight(extra), expect);
+    }
+    fails_with(
+        &args(&["devices", "show", "--id", "8", "--data-dir", &data]),
+        "device 8 is not registered",
+    );
     let list = sargs_ok(&args(&["devices", "list", "--json", "--data-dir", &data]));
     let list: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(list[0]["id"], 7);
