@@ -90,24 +90,37 @@ export async function getAll(path, params = {}, options = {}) {
   return all;
 }
 
-/// Every observation a device sent over a time range. The API answers at most `limit` (up to
-/// 5 000) a time, in device-time order with no cursor of its own, so the next request starts at
-/// the last one's device time (inclusive) and leaves out those already had.
+/// Every observation a device sent over a time range, a page at a time (up to 5 000): each next
+/// page starts at the last row's device time with its seq as the cursor (`after_seq`), so rows
+/// sent at one instant are neither repeated nor skipped.
 export async function observationsBetween(device, from, to) {
   const limit = pageSize(5000);
   const all = [];
-  const had = new Set();
-  let start = from;
+  let cursor = {};
   for (;;) {
-    const got = await get(`/devices/${device}/observations${query({ from: start, to, limit })}`);
-    const fresh = got.filter((o) => !had.has(`${o.device_time}|${o.seq}`));
-    for (const o of fresh) had.add(`${o.device_time}|${o.seq}`);
-    all.push(...fresh);
+    const got = await get(`/devices/${device}/observations${query({ from, to, limit, ...cursor })}`);
+    all.push(...got);
     if (got.length < limit) return all;
-    // A whole page at one instant (more than a page sent in one millisecond): past it.
-    const last = got.at(-1).device_time;
-    start = last === start ? new Date(new Date(last).getTime() + 1).toISOString() : last;
+    const last = got.at(-1);
+    from = last.device_time;
+    cursor = { after_seq: last.seq };
   }
+}
+
+/// What the signed-in user's role may do (`GET /session/routes`, read from the API's own table
+/// of routes and roles): the console offers an action only where the API would take it, and
+/// keeps no copy of who may do what. Forgotten when the user signs in or out.
+let permitted = null;
+export async function may(method, path) {
+  if (!permitted) {
+    permitted = get('/session/routes')
+      .then((routes) => new Set(routes.map((r) => `${r.method} ${r.path}`)))
+      .catch((error) => { permitted = null; throw error; });
+  }
+  return (await permitted).has(`${method} /api/v1${path}`);
+}
+export function forgetPermissions() {
+  permitted = null;
 }
 
 /// Every enumeration the API can send (`GET /enumerations`, read from the Rust types): the

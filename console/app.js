@@ -2,7 +2,7 @@
 // sign-out), and the pages by the address's #fragment, each drawn again when the language
 // changes.
 
-import { api, ApiError, get, whenSessionEnds } from './api.js';
+import { api, ApiError, forgetPermissions, get, whenSessionEnds } from './api.js';
 import { dateTime, number } from './format.js';
 import { initialLanguage, language, languages, setLanguage, t, term } from './i18n.js';
 import { announce, failure, field, h, keepingFocus } from './ui.js';
@@ -43,6 +43,7 @@ const main = () => document.getElementById('main');
 function sessionEnded() {
   if (!state.user) return;
   state.user = null;
+  forgetPermissions();
   state.ended = true;
   route();
 }
@@ -152,6 +153,7 @@ function loginPage() {
     try {
       const answer = await api('POST', '/session', { username: username.value, password: password.value });
       state.user = answer.user;
+      forgetPermissions();
       announce('');
       // Back where the session ended, else home.
       if (state.ended && currentPath().length) {
@@ -181,6 +183,7 @@ function signInRefused(e) {
 async function logout() {
   // Signing out is not the session ending under the user.
   state.user = null;
+  forgetPermissions();
   try {
     await api('DELETE', '/session');
   } catch (error) {

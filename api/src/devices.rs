@@ -311,6 +311,10 @@ pub struct TimeRange {
     #[serde(default = "default_observations")]
     #[schemars(range(min = 1, max = 5000))]
     limit: u32,
+    /// The page after one whose last row was at device time `from` with this seq: rows at
+    /// exactly `from` with this seq or a lower one are left out. Rows are in (device time,
+    /// seq) order, so this pages through any number of rows sent at one instant.
+    after_seq: Option<u32>,
 }
 
 /// One observation as a device sent it.
@@ -354,6 +358,8 @@ pub async fn observations(
     } else {
         access::device_track(&state, &caller.actor, id).await?
     };
+    // Every clipped span starts at or after `from`, so the cursor may go to each.
+    let after = range.after_seq.map(|seq| (range.from.0, seq));
     let mut rows = Vec::new();
     for (from, to) in track.clip(range.from.0, range.to.0) {
         let Some(room) = range
@@ -366,7 +372,7 @@ pub async fn observations(
         rows.extend(
             state
                 .telemetry
-                .observations_page(id, from, to, None, room)
+                .observations_page(id, from, to, after, room)
                 .await?,
         );
     }

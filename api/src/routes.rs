@@ -229,6 +229,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         // Signing in.
         route(M::POST, "/api/v1/session", "session", "Sign in with a password: sets the session cookie", Access::Public, session::login).takes::<session::Login>().answers::<session::SignedIn>(),
         route(M::GET, "/api/v1/session", "session", "Who is signed in", EVERYONE, session::me).answers::<User>(),
+        route(M::GET, "/api/v1/session/routes", "session", "The routes your role may use, each its method and path: for clients to offer only what you may do (a row outside your care is still refused)", EVERYONE, session::permitted_routes).answers::<Vec<session::PermittedRoute>>(),
         route(M::DELETE, "/api/v1/session", "session", "Sign out: ends this session", EVERYONE, session::logout),
         route(M::GET, "/api/v1/service", "session", "Whether the service is recording evidence (the storage takes writes)", EVERYONE, service::service_state).answers::<service::ServiceState>(),
         route(M::GET, "/api/v1/enumerations", "session", "Every enumeration the API can send (roles, alert states, breach kinds, ...), each a list of its values, read from the Rust types: for clients to word them", EVERYONE, enumerations::list).answers::<enumerations::Enumerations>(),

@@ -90,6 +90,33 @@ pub async fn me(State(state): State<ApiState>, Extension(caller): Extension<Call
     Ok(Json(user).into_response())
 }
 
+/// A route the caller's role may use, as the API document writes it.
+#[derive(Serialize, JsonSchema)]
+pub struct PermittedRoute {
+    /// The HTTP method: `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
+    method: String,
+    /// The path with its parameters in braces: `/api/v1/alerts/{id}/acknowledgement`.
+    path: &'static str,
+}
+
+/// The routes the caller's role may use, read from the route table that gates them: a client
+/// offers an action only where the API would take it (the handler may still refuse a row
+/// outside the caller's care).
+pub async fn permitted_routes(Extension(caller): Extension<Caller>) -> Answer {
+    let Some(role) = caller.actor.role else {
+        return Err(ApiError::Unauthenticated);
+    };
+    let permitted: Vec<PermittedRoute> = crate::routes::endpoints()
+        .into_iter()
+        .filter(|(endpoint, _)| endpoint.access.allows(role))
+        .map(|(endpoint, _)| PermittedRoute {
+            method: endpoint.method.to_string(),
+            path: endpoint.path,
+        })
+        .collect();
+    Ok(Json(permitted).into_response())
+}
+
 pub async fn logout(State(state): State<ApiState>, Extension(caller): Extension<Caller>) -> Answer {
     state.cases.revoke(&caller.actor, caller.credential).await?;
     let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");

@@ -43,6 +43,7 @@ const N: &str = "";
 const EXPECTED: &[(&str, &str, [&str; 6])] = &[
     ("POST", "/api/v1/session", [Y, Y, Y, Y, Y, Y]),
     ("GET", "/api/v1/session", [Y, Y, Y, Y, Y, Y]),
+    ("GET", "/api/v1/session/routes", [Y, Y, Y, Y, Y, Y]),
     ("DELETE", "/api/v1/session", [Y, Y, Y, Y, Y, Y]),
     ("GET", "/api/v1/service", [Y, Y, Y, Y, Y, Y]),
     ("GET", "/api/v1/enumerations", [Y, Y, Y, Y, Y, Y]),
@@ -462,5 +463,44 @@ async fn every_route_every_role_own_and_foreign_row() {
             }
         }
         assert!(checked >= 6 * 2 * EXPECTED.len() - 12, "{checked} calls");
+    }
+}
+
+/// What `GET /session/routes` tells each role it may use is exactly what the table lets it
+/// use (on its own rows at least): the console offers its actions from this list.
+#[tokio::test]
+async fn each_role_is_told_the_routes_the_table_lets_it_use() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        for (column, (_, role, user)) in ROLES.iter().enumerate() {
+            let (status, told) = w
+                .call(Some(user), Method::GET, "/api/v1/session/routes", None)
+                .await;
+            assert_eq!(status, 200, "{name} {role}: {told}");
+            let mut told: Vec<(String, String)> = told
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|r| {
+                    (
+                        r["method"].as_str().unwrap_or_default().to_string(),
+                        r["path"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            told.sort();
+            let mut expected: Vec<(String, String)> = EXPECTED
+                .iter()
+                .filter(|(_, _, cells)| cells[column] != N)
+                .map(|(m, p, _)| (m.to_string(), p.to_string()))
+                .collect();
+            expected.sort();
+            assert_eq!(told, expected, "{name} {role}");
+        }
+        let (status, _) = w
+            .call(None, Method::GET, "/api/v1/session/routes", None)
+            .await;
+        assert_eq!(status, 401, "{name}: signed out");
     }
 }

@@ -241,3 +241,50 @@ async fn a_technician_sees_device_health_only() {
         assert_eq!(health(&device["health"]["last_heartbeat"]), Some(0xB7));
     }
 }
+
+/// Many frames sent at one instant page through with the cursor `after_seq`: each row once,
+/// none skipped, whatever the page size; a cursor past the last row gives an empty page.
+#[tokio::test]
+async fn frames_sent_at_one_instant_page_through_with_after_seq() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let instant = at("2026-11-07T21:00:00Z");
+        // Seven fixes stamped in the same millisecond (a buffer flushed after a gap), then one later.
+        let mut frames: Vec<(u32, i64, Message)> = (10..17)
+            .map(|seq| (seq, instant, location(56.9496, 24.1052)))
+            .collect();
+        frames.push((17, instant + 60_000, location(56.9500, 24.1060)));
+        store_frames(&w.telemetry, 1001, &frames).await;
+        for limit in [1, 2, 3, 5000] {
+            let mut from = "2026-11-07T20:00:00Z".to_string();
+            let mut after_seq: Option<u64> = None;
+            let mut seen = Vec::new();
+            loop {
+                let cursor = after_seq.map_or(String::new(), |s| format!("&after_seq={s}"));
+                let path = format!(
+                    "/api/v1/devices/1001/observations?from={from}&to=2026-11-08T00:00:00Z&limit={limit}{cursor}"
+                );
+                let (status, rows) = w.call(Some("officer.a"), Method::GET, &path, None).await;
+                assert_eq!(status, 200, "{name}: {rows}");
+                let rows = rows.as_array().cloned().unwrap_or_default();
+                seen.extend(rows.iter().filter_map(|r| r["seq"].as_u64()));
+                assert!(seen.len() <= frames.len(), "{name} limit {limit}: {seen:?}");
+                if rows.len() < limit {
+                    break;
+                }
+                let last = rows.last().expect("a full page");
+                from = last["device_time"].as_str().expect("a time").to_string();
+                after_seq = last["seq"].as_u64();
+            }
+            assert_eq!(seen, (10..18).collect::<Vec<u64>>(), "{name} limit {limit}");
+        }
+        let path = "/api/v1/devices/1001/observations?from=2026-11-07T22:00:00Z&to=2026-11-08T00:00:00Z&after_seq=17";
+        let (status, rows) = w.call(Some("officer.a"), Method::GET, path, None).await;
+        assert_eq!((status, rows), (200, json!([])), "{name}");
+        let path = "/api/v1/devices/1001/observations?from=2026-11-07T21:00:00Z&to=2026-11-08T00:00:00Z&after_seq=-1";
+        let (status, rows) = w.call(Some("officer.a"), Method::GET, path, None).await;
+        assert_eq!(status, 422, "{name}: a negative cursor is refused: {rows}");
+        assert_eq!(rows["fields"][0]["field"], "after_seq", "{name}: {rows}");
+    }
+}

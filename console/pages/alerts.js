@@ -3,14 +3,13 @@
 // one alert with its map, history and the people's actions: acknowledge, escalate with a
 // reason, resolve with a code and a note, add a note, ask the tag for a fix now.
 
-import { enumerations, get, getAll, observationsBetween, pages, post } from '../api.js';
+import { enumerations, get, getAll, may, observationsBetween, pages, post } from '../api.js';
 import { t, term } from '../i18n.js';
 import { age, dateTime, DEFAULT_ZONE } from '../format.js';
 import { announce, attempt, badge, failure, field, h, keepingFocus, section, select, table } from '../ui.js';
 import { drawMap, fixesOf } from '../map.js';
 
 const SOUND_KEY = 'sargs.sound';
-const ACTS = ['operator', 'officer', 'supervisor'];
 /// The duty lead's level: escalation stops there (alerts::lifecycle::TOP_LEVEL).
 const TOP_LEVEL = 2;
 
@@ -155,7 +154,7 @@ export async function render(root, { user, config, args }) {
 }
 
 async function drawDetail(root, id, { dir, user, config, refresh }) {
-  const [one, enums] = await Promise.all([get(`/alerts/${id}`), enumerations()]);
+  const [one, enums, acts] = await Promise.all([get(`/alerts/${id}`), enumerations(), may('POST', '/alerts/{id}/acknowledgement')]);
   const a = one.alert;
   const zone = dir.zone.get(a.order_id) ?? DEFAULT_ZONE;
   const facts = h('dl', { class: 'facts' },
@@ -169,7 +168,7 @@ async function drawDetail(root, id, { dir, user, config, refresh }) {
     a.resolution && h('dt', {}, t('alerts.resolution')), a.resolution && h('dd', {}, term('resolution', a.resolution)),
   );
   const parts = [h('h2', {}, t('alerts.alert', { id: a.id })), facts];
-  if (ACTS.includes(user.role) && a.state !== 'resolved') parts.push(actions(a, id, enums.resolution, refresh, () => drawDetail(root, id, { dir, user, config, refresh })));
+  if (acts && a.state !== 'resolved') parts.push(actions(a, id, enums.resolution, refresh, () => drawDetail(root, id, { dir, user, config, refresh })));
   parts.push(await mapOf(a, one.episodes, config, zone));
   parts.push(section(t('alerts.history'), h('ol', { class: 'history' }, one.events.map((e) => h('li', {},
     h('time', { datetime: e.at }, dateTime(e.at, zone)), ' ', h('strong', {}, term('action', e.action)),

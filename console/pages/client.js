@@ -2,23 +2,23 @@
 // map, the timeline of observations, breach episodes, alerts, notes and authorised absences;
 // an officer records an absence or writes a note here.
 
-import { enumerations, get, getAll, observationsBetween, post, query } from '../api.js';
+import { enumerations, get, getAll, may, observationsBetween, post, query } from '../api.js';
 import { t, term } from '../i18n.js';
 import { date, dateTime, DEFAULT_ZONE, number, utcToWall, wallToUtc } from '../format.js';
 import { attempt, badge, field, h, keepingFocus, section, select, table } from '../ui.js';
 import { drawMap, fixesOf } from '../map.js';
 import { severityBadge, stateBadge } from './alerts.js';
 
-const EDITS = ['officer', 'supervisor', 'admin'];
 const DAY_MS = 86400e3;
 
 export async function render(root, { user, config, args }) {
   const id = Number(args[0]);
-  const [client, orders, glance, enums] = await Promise.all([
+  const [client, orders, glance, enums, recordsAbsences] = await Promise.all([
     get(`/clients/${id}`),
     getAll('/orders', { client_id: id }),
     get(`/clients/${id}/state`).catch(() => null),
     enumerations(),
+    may('POST', '/absences'),
   ]);
   const order = orders.find((o) => o.status === 'active') ?? orders[0];
   const zone = order?.terms?.time_zone ?? DEFAULT_ZONE;
@@ -60,7 +60,7 @@ export async function render(root, { user, config, args }) {
   parts.push(section(t('client.alerts'), table(t('client.alerts'), [t('alerts.id'), t('alerts.kind'), t('alerts.raised'), t('alerts.state')],
     alerts.map((a) => [h('a', { href: `#/alerts/${a.id}` }, `#${a.id}`), term('kind', a.kind), dateTime(a.raised, zone), stateBadge(a.state)]))));
   parts.push(timeline(observations, zone));
-  if (order) parts.push(absenceSection(order, absences, enums.reason, zone, EDITS.includes(user.role), () => render(root, { user, config, args })));
+  if (order) parts.push(absenceSection(order, absences, enums.reason, zone, recordsAbsences, () => render(root, { user, config, args })));
   parts.push(notesSection(id, notes, zone, user.role !== 'court', () => render(root, { user, config, args })));
   // Drawn again after a change: the focus stays on the form's field or button.
   keepingFocus(root, () => root.replaceChildren(...parts.filter(Boolean)));

@@ -2,7 +2,7 @@
 // firmware, clock skew), the devices seen but not registered, and fitting and removing a
 // device. No client's personal data is asked for or shown here.
 
-import { enumerations, get, getAll, pages, post } from '../api.js';
+import { enumerations, get, getAll, may, pages, post } from '../api.js';
 import { t, term } from '../i18n.js';
 import { age, dateTime, number } from '../format.js';
 import { attempt, badge, field, h, keepingFocus, section, select, table } from '../ui.js';
@@ -19,7 +19,7 @@ async function unknownDevices() {
 
 export async function render(root, { user, args }) {
   const empty = { devices: [], forgotten: { ids: 0, frames: 0 } };
-  const [inventory, unknown, enums] = await Promise.all([getAll('/devices', {}, { key: (d) => d.device_id }), unknownDevices().catch(() => empty), enumerations()]);
+  const [inventory, unknown, enums, fits] = await Promise.all([getAll('/devices', {}, { key: (d) => d.device_id }), unknownDevices().catch(() => empty), enumerations(), may('POST', '/devices/{id}/fitting')]);
   const health = await Promise.all(inventory.map((d) => get(`/devices/${d.device_id}`).then((x) => x.health).catch(() => null)));
   const rows = inventory.map((d, i) => {
     const hth = health[i];
@@ -51,7 +51,7 @@ export async function render(root, { user, args }) {
       table(t('devices.unknown'), [t('devices.id'), t('devices.first_seen'), t('devices.last_seen'), t('devices.frames'), t('timeline.via')],
         unknown.devices.map((u) => [String(u.device_id), dateTime(u.first_seen), dateTime(u.last_seen), number(u.frames), u.last_via]))),
   ];
-  if (['technician', 'admin'].includes(user.role)) parts.push(fitting(inventory, enums.device_status, () => render(root, { user, args })));
+  if (fits) parts.push(fitting(inventory, enums.device_status, () => render(root, { user, args })));
   keepingFocus(root, () => root.replaceChildren(...parts));
 }
 

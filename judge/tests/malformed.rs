@@ -85,7 +85,11 @@ async fn rows_that_cannot_be_read_are_skipped_and_the_rest_judged() {
         assert!(zone.evidence.iter().all(|e| e.seq >= 16), "{zone:#?}");
 
         // The judge went on past them: a later row is judged.
-        write(&w.telemetry, &walk(26, "2026-11-02T17:21:00Z", 3, Place::Home)).await;
+        write(
+            &w.telemetry,
+            &walk(26, "2026-11-02T17:21:00Z", 3, Place::Home),
+        )
+        .await;
         judge.catch_up().await.expect("judged");
         let closed = judge
             .episode(w.client, zone.episode_id)

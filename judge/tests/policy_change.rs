@@ -110,7 +110,11 @@ async fn an_order_that_ends_leaves_the_engine_without_being_told() {
         let w = world(store.clone()).await;
         let clock = clock();
         let judge = start(&store, &clock).await;
-        write(&w.telemetry, &walk(1, "2026-11-02T17:00:00Z", 10, Place::OldTown)).await;
+        write(
+            &w.telemetry,
+            &walk(1, "2026-11-02T17:00:00Z", 10, Place::OldTown),
+        )
+        .await;
         judge.catch_up().await.expect("judged");
         assert_eq!(stored(&w).await[0].state, EpisodeState::Open, "{}", db.name);
 

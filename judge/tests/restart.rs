@@ -166,7 +166,11 @@ async fn a_tag_silent_across_a_restart_is_told_once_and_closed_when_heard() {
         let w = world(store.clone()).await;
         let clock = clock();
         let judge = start(&store, &clock).await;
-        write(&w.telemetry, &walk(1, "2026-11-02T17:00:00Z", 5, Place::Home)).await;
+        write(
+            &w.telemetry,
+            &walk(1, "2026-11-02T17:00:00Z", 5, Place::Home),
+        )
+        .await;
         judge.catch_up().await.expect("judged");
         // Nothing heard for an hour by the judge's clock: communication lost.
         clock.set(at("2026-11-02T18:05:00Z"));
@@ -209,7 +213,11 @@ async fn a_tag_that_fell_silent_while_the_judge_was_stopped_is_found_silent() {
         let w = world(store.clone()).await;
         let clock = clock();
         let judge = start(&store, &clock).await;
-        write(&w.telemetry, &walk(1, "2026-11-02T17:00:00Z", 5, Place::Home)).await;
+        write(
+            &w.telemetry,
+            &walk(1, "2026-11-02T17:00:00Z", 5, Place::Home),
+        )
+        .await;
         judge.catch_up().await.expect("judged");
         judge.shutdown().await;
 
