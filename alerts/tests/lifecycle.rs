@@ -406,7 +406,7 @@ async fn a_changed_order_under_a_breach_continues_its_alert() {
 
         // The curfew is varied while the client is still in the zone.
         w.cases
-            .vary_order(&sys(), w.order, &terms("20:00"), "court decision")
+            .vary_order(&sys(), w.order, &terms("20:00"), "court decision", None)
             .await
             .expect("varied");
         judge.policy_changed(w.order);

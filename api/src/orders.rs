@@ -5,6 +5,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Json};
 use cases::{NewOrder, OrderFilter, OrderStatus, OrderTerms, Role};
+use rules::Timestamp;
 use rules::geometry::ZoneShape;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -117,6 +118,11 @@ pub struct Variation {
     terms: OrderTerms,
     /// Why: the court's decision that varied the order.
     reason: String,
+    /// When the variation takes effect, as the court set it (RFC 3339); absent, or past: at
+    /// once. Until then the order is judged by the revision in force, and the order shows this
+    /// one as scheduled.
+    #[serde(default)]
+    takes_effect: Option<Timestamp>,
 }
 
 pub async fn vary_order(
@@ -131,7 +137,7 @@ pub async fn vary_order(
     access::victims_named(&state, &caller.actor, &v.terms).await?;
     let order = state
         .cases
-        .vary_order(&caller.actor, id, &v.terms, &v.reason)
+        .vary_order(&caller.actor, id, &v.terms, &v.reason, v.takes_effect)
         .await?;
     created(order)
 }

@@ -1,7 +1,8 @@
 //! A valid request that the records' present state refuses is a `409 conflict`, naming the
 //! field and why as a 422 does, and changes nothing: a name, personal code, case number, device
 //! id or serial taken; a device fitted already, not fitted, not in stock, or another victim's;
-//! an absence cancelled already; an order that is over. A value wrong in itself stays a 422.
+//! an absence cancelled already; an order that is over; a variation dated before one scheduled.
+//! A value wrong in itself stays a 422.
 //! On SQLite and PostgreSQL. (The alerts' state refusals are in `alerts.rs`, with an alert.)
 
 mod common;
@@ -339,6 +340,111 @@ async fn an_invalid_value_stays_422() {
             assert_eq!(status, 422, "{name} {method} {path}: {answer}");
             assert_eq!(answer["error"], "invalid_request", "{name}: {answer}");
             assert_eq!(answer["fields"][0]["field"], field, "{name}: {answer}");
+        }
+    }
+}
+
+/// A variation the court set to take effect later: the order shows it as scheduled and is
+/// still judged by the revision in force; one dated before it is a conflict and changes
+/// nothing; a date that is not a time (400) or after the monitored period (422) is refused on
+/// `takes_effect`.
+#[tokio::test]
+async fn a_variation_scheduled_for_later_shows_as_scheduled() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let order = format!("/api/v1/orders/{}", w.order);
+        let day = chrono::TimeDelta::days(1);
+        // To the millisecond, as the API keeps times.
+        let now = chrono::DateTime::from_timestamp_millis(chrono::Utc::now().timestamp_millis())
+            .expect("now");
+        let stamp = |t: chrono::DateTime<chrono::Utc>| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        };
+        // A period that runs well past the dates below, whenever the test runs.
+        let mut extended = terms(w.victim);
+        extended["ends"] = json!(stamp(now + day * 300));
+        let (status, answer) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                &format!("{order}/revisions"),
+                Some(json!({ "terms": extended, "reason": "extended" })),
+            )
+            .await;
+        assert_eq!(status, 201, "{name}: {answer}");
+        let in_force = answer["revision"].as_u64().expect("a revision");
+        let policy_revision = answer["policy_revision"].clone();
+
+        let date = stamp(now + day * 30);
+        let mut stricter = extended.clone();
+        stricter["zones"] = json!([]);
+        let (status, answer) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                &format!("{order}/revisions"),
+                Some(
+                    json!({ "terms": stricter, "reason": "varied from next month",
+                             "takes_effect": date }),
+                ),
+            )
+            .await;
+        assert_eq!(status, 201, "{name}: {answer}");
+        assert_eq!(answer["revision"], in_force, "{name}: {answer}");
+        assert_eq!(answer["policy_revision"], policy_revision, "{name}");
+        assert_eq!(answer["scheduled"]["revision"], in_force + 1, "{name}");
+        assert_eq!(answer["scheduled"]["takes_effect"], date, "{name}");
+        assert_eq!(answer["terms"]["zones"].as_array().map(Vec::len), Some(1));
+        let (_, shown) = w.call(Some("officer.a"), Method::GET, &order, None).await;
+        assert_eq!(shown["scheduled"], answer["scheduled"], "{name}");
+        let (_, revisions) = w
+            .call(
+                Some("officer.a"),
+                Method::GET,
+                &format!("{order}/revisions"),
+                None,
+            )
+            .await;
+        let last = revisions.as_array().and_then(|r| r.last()).cloned();
+        let parsed = chrono::DateTime::parse_from_rfc3339(&date).expect("a time");
+        assert_eq!(
+            last.map(|r| r["takes_effect_ms"].clone()),
+            Some(json!(parsed.timestamp_millis())),
+            "{name}"
+        );
+
+        let earlier = json!({ "terms": stricter, "reason": "earlier",
+                              "takes_effect": stamp(now + day * 20) });
+        conflict(
+            &w,
+            "officer.a",
+            Method::POST,
+            &format!("{order}/revisions"),
+            Some(earlier),
+            "takes_effect",
+        )
+        .await;
+        // Not a time: the body cannot be read (400); after the period: not valid (422).
+        for (bad, code) in [
+            (json!("next tuesday"), 400),
+            (json!(true), 400),
+            (json!(stamp(now + day * 400)), 422),
+        ] {
+            let body = json!({ "terms": stricter, "reason": "bad", "takes_effect": bad });
+            let (status, answer) = w
+                .call(
+                    Some("officer.a"),
+                    Method::POST,
+                    &format!("{order}/revisions"),
+                    Some(body),
+                )
+                .await;
+            assert_eq!(status, code, "{name} {bad}: {answer}");
+            assert_eq!(
+                answer["fields"][0]["field"], "takes_effect",
+                "{name} {bad}: {answer}"
+            );
         }
     }
 }

@@ -4,8 +4,9 @@
 //! period, so the summary shows what was judged live and cannot drift from it.
 //!
 //! Each span holds, from its start, what the records said from that instant on:
-//! - the terms of the latest revision recorded by then (a revision takes effect when it is
-//!   recorded, as the judge applies it; the first revision holds from the start of time);
+//! - the terms of the latest revision in force by then: a variation governs from the date the
+//!   court set for it or from its recording, whichever is later (crate::variation); the first
+//!   revision holds from the start of time;
 //! - the order's status then (from the audit log's status changes; active until the first;
 //!   now, the order's own);
 //! - the devices fitted then, each with its real id and its kind from the inventory, a home
@@ -36,7 +37,8 @@ use crate::terms::OrderStatus;
 pub struct PolicySpan {
     /// When the span starts.
     pub from: Timestamp,
-    /// The next change, or [`Timestamp::MAX`] for the span in force now.
+    /// The next change, or [`Timestamp::MAX`] when nothing changes after it (a variation
+    /// recorded to take effect later is a change to come).
     pub until: Timestamp,
     /// The order's status over the span; nothing is judged unless active.
     pub status: OrderStatus,
@@ -79,7 +81,8 @@ struct Recorded {
 impl Cases {
     /// The order's monitoring policy over `[from, until)`, span by span (see the module's
     /// doc), all read in one transaction. The spans are in time order and adjoin; the first
-    /// starts at `from`, the last ends at `until` or is the one in force now.
+    /// starts at `from`, the last ends at `until`, or at [`Timestamp::MAX`] when nothing
+    /// changes after it.
     pub async fn policy_history(
         &self,
         order: i64,
@@ -87,18 +90,38 @@ impl Cases {
         until: Timestamp,
     ) -> Result<Vec<PolicySpan>, CasesError> {
         let mut tx = self.pool().begin().await?;
-        let spans = history_in(&mut tx, order, from, until).await?;
+        let window = Window::Range {
+            from,
+            until,
+            now_ms: self.now_ms(),
+        };
+        let spans = history_in(&mut tx, order, window).await?;
         tx.commit().await?;
         Ok(spans)
     }
 }
 
-/// The history as `conn` sees it.
+/// Which part of the history to read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Window {
+    /// The spans over `[from, until)`, now being `now_ms` (the span holding it is the one whose
+    /// policy revision is known).
+    Range {
+        from: Timestamp,
+        until: Timestamp,
+        now_ms: i64,
+    },
+    /// The one span the judge judges by now: at `now_ms`, or at the last fitting, removal,
+    /// absence or status change if one was recorded for a later instant (recorded facts count
+    /// at once, as they always have); a variation only from its date.
+    InForce { now_ms: i64 },
+}
+
+/// The history as `conn` sees it, over `window`.
 pub(crate) async fn history_in(
     conn: &mut sqlx::AnyConnection,
     order: i64,
-    from: Timestamp,
-    until: Timestamp,
+    window: Window,
 ) -> Result<Vec<PolicySpan>, CasesError> {
     let current = order_in(conn, order).await?;
     let revisions = revisions_on(conn, order).await?;
@@ -107,9 +130,8 @@ pub(crate) async fn history_in(
     let absences = absences_on(conn, order).await?;
     let addresses = client_addresses(conn, current.client_id).await?;
 
-    // Every instant at which the policy changed.
-    let mut changes: Vec<i64> = revisions.iter().skip(1).map(|r| r.created_ms).collect();
-    changes.extend(statuses.iter().map(|(at, _)| at.0));
+    // Every instant at which the policy changed: the facts recorded, then the variations.
+    let mut changes: Vec<i64> = statuses.iter().map(|(at, _)| at.0).collect();
     for f in &fittings {
         changes.push(f.installed);
         changes.extend(f.removed);
@@ -118,6 +140,18 @@ pub(crate) async fn history_in(
         changes.push(a.created);
         changes.extend(a.cancelled);
     }
+    let (from, until, now_ms) = match window {
+        Window::Range {
+            from,
+            until,
+            now_ms,
+        } => (from, until, now_ms),
+        Window::InForce { now_ms } => {
+            let at = changes.iter().copied().fold(now_ms, i64::max);
+            (Timestamp(at), Timestamp(at.saturating_add(1)), at)
+        }
+    };
+    changes.extend(revisions.iter().skip(1).map(|r| r.in_force_from()));
     let last_change = changes.iter().copied().max();
     let mut cuts: Vec<i64> = changes
         .into_iter()
@@ -133,11 +167,13 @@ pub(crate) async fn history_in(
         if at >= end {
             continue;
         }
-        let now = last_change.is_none_or(|last| at >= last);
+        // Nothing changes after the last span; the span holding now is the one in force.
+        let last = last_change.is_none_or(|last| at >= last);
+        let now = at <= now_ms && (last || now_ms < end);
         let terms = revisions
             .iter()
             .rev()
-            .find(|r| r.created_ms <= at)
+            .find(|r| r.in_force_from() <= at)
             .or(revisions.first())
             .ok_or(CasesError::NotFound {
                 what: "order",
@@ -175,7 +211,7 @@ pub(crate) async fn history_in(
         .await?;
         spans.push(PolicySpan {
             from: Timestamp(at),
-            until: if now { Timestamp::MAX } else { Timestamp(end) },
+            until: if last { Timestamp::MAX } else { Timestamp(end) },
             status,
             revision: terms.revision,
             policy_revision,

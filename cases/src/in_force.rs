@@ -3,12 +3,11 @@
 //! judged by now ([`Cases::policy`]): the span in force now of the order's policy history
 //! (crate::history), so that the judge and the court summary read one history.
 
-use rules::Timestamp;
 use rules::policy::MonitoringPolicy;
 
 use crate::Cases;
 use crate::error::{CasesError, corrupt};
-use crate::history::history_in;
+use crate::history::{Window, history_in};
 
 /// An active order as the judge looks at it: when `policy_revision` has not moved since it
 /// last looked, the policy is the same.
@@ -43,13 +42,13 @@ impl Cases {
     }
 
     /// The policy the rules engine judges an order by now: None while the order is not active
-    /// or no tag is fitted under it. Its latest terms with the devices fitted and the
-    /// authorised absences not called off, stamped with the order's policy revision: the last
-    /// span of [`Cases::policy_history`], read in one transaction.
+    /// or no tag is fitted under it. The terms in force now with the devices fitted and the
+    /// authorised absences not called off, stamped with the order's policy revision: the span
+    /// of [`Cases::policy_history`] that holds now, read in one transaction.
     pub async fn policy(&self, order: i64) -> Result<Option<MonitoringPolicy>, CasesError> {
+        let now_ms = self.now_ms();
         let mut tx = self.pool().begin().await?;
-        let end = Timestamp(Timestamp::MAX.0 - 1);
-        let spans = history_in(&mut tx, order, end, Timestamp::MAX).await?;
+        let spans = history_in(&mut tx, order, Window::InForce { now_ms }).await?;
         tx.commit().await?;
         Ok(spans
             .into_iter()

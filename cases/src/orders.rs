@@ -6,15 +6,17 @@
 //! changes an old one, so every episode can be read against the terms that judged it. The
 //! order's `policy_revision` counts every change to what the engine judges by (a variation, an
 //! authorised absence, a device fitted or removed); it is what the policy and its episodes carry.
-//! What the terms say is crate::terms; whether they compile against the records, crate::policy.
+//! What the terms say is crate::terms; whether they compile against the records, crate::policy;
+//! a variation, which may take effect on a later date the court set, crate::variation.
 
 use rules::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
 use crate::audit::AuditAction;
+use crate::changes::{self, TermsChange};
 use crate::check::{exists, text};
-use crate::error::{CasesError, FieldError, corrupt};
+use crate::error::{CasesError, corrupt};
 use crate::terms::{OrderStatus, OrderTerms};
 use crate::{Cases, policy};
 
@@ -32,7 +34,7 @@ pub struct NewOrder {
     pub terms: OrderTerms,
 }
 
-/// A court order for electronic monitoring, as of its latest revision.
+/// A court order for electronic monitoring, as of the revision in force now.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Order {
     /// The order's id in the case records.
@@ -45,13 +47,24 @@ pub struct Order {
     pub case_number: String,
     /// Active, suspended, revoked or ended.
     pub status: OrderStatus,
-    /// The latest revision, whose terms these are.
+    /// The revision in force now, whose terms these are.
     pub revision: u32,
     /// The revision of the monitoring policy made from it: moves on with each change to what the
     /// policy would be (a variation, a fitting, an absence, a victim's new device); episodes carry it.
     pub policy_revision: u32,
-    /// What the order requires, at the latest revision.
+    /// What the order requires, at the revision in force now.
     pub terms: OrderTerms,
+    /// The next variation recorded to take effect later, if there is one.
+    pub scheduled: Option<ScheduledRevision>,
+}
+
+/// A variation recorded to take effect on a date the court set, not yet in force.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ScheduledRevision {
+    /// Its revision number.
+    pub revision: u32,
+    /// When it takes effect.
+    pub takes_effect: Timestamp,
 }
 
 /// Which orders to list; every filter given must hold.
@@ -84,6 +97,18 @@ pub struct OrderRevision {
     pub author_id: Option<i64>,
     /// When it was recorded, in ms since the epoch UTC.
     pub created_ms: i64,
+    /// When it takes effect, as the court set it, in ms since the epoch UTC. A revision governs
+    /// from the later of this and `created_ms`: what was judged before it was recorded stands.
+    pub takes_effect_ms: i64,
+    /// What it changed from the revision before (nothing for the first).
+    pub changes: Vec<TermsChange>,
+}
+
+impl OrderRevision {
+    /// From when it governs the order: the date the court set, or its recording if later.
+    pub fn in_force_from(&self) -> i64 {
+        self.takes_effect_ms.max(self.created_ms)
+    }
 }
 
 impl Cases {
@@ -121,48 +146,21 @@ impl Cases {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        insert_revision(&mut tx, id, 1, &new.terms, "order made", actor.user_id, now).await?;
-        tx.policy_changes();
-        tx.commit(AuditAction::Create, &format!("order/{id}"), "")
-            .await?;
-        self.order(id).await
-    }
-
-    /// A variation: new terms as a new revision. A revoked or ended order cannot be varied.
-    pub async fn vary_order(
-        &self,
-        actor: &Actor,
-        id: i64,
-        terms: &OrderTerms,
-        reason: &str,
-    ) -> Result<Order, CasesError> {
-        let mut errors = terms.errors();
-        if reason.trim().is_empty() {
-            errors.push(FieldError::new("reason", "a variation says why"));
-        }
-        CasesError::check(errors)?;
-        let mut tx = self.write_as(actor).await?;
-        let (client_id, status, revision) = order_head(&mut tx, id).await?;
-        if status.is_final() {
-            return Err(CasesError::conflict(
-                "status",
-                format!("a {} order cannot be varied", status.as_str()),
-            ));
-        }
-        policy::check_terms(&mut tx, client_id, terms).await?;
-        let next = revision + 1;
-        let now = self.now_ms();
-        insert_revision(&mut tx, id, next, terms, reason, actor.user_id, now).await?;
-        sqlx::query(
-            "UPDATE orders SET revision = $1, policy_revision = policy_revision + 1 WHERE id = $2",
+        insert_revision(
+            &mut tx,
+            RevisionRecord {
+                order: id,
+                revision: 1,
+                terms: &new.terms,
+                reason: "order made",
+                author: actor.user_id,
+                at: now,
+                takes_effect: now,
+            },
         )
-        .bind(next)
-        .bind(id)
-        .execute(&mut *tx)
         .await?;
         tx.policy_changes();
-        let detail = format!("revision {next}");
-        tx.commit(AuditAction::Update, &format!("order/{id}"), &detail)
+        tx.commit(AuditAction::Create, &format!("order/{id}"), "")
             .await?;
         self.order(id).await
     }
@@ -275,8 +273,10 @@ pub(crate) async fn revisions_on(
     conn: &mut sqlx::AnyConnection,
     id: i64,
 ) -> Result<Vec<OrderRevision>, CasesError> {
-    let rows: Vec<(i64, String, String, Option<i64>, i64)> = sqlx::query_as(
-        "SELECT revision, terms, reason, author_id, created_ms FROM order_revisions
+    /// Revision, terms, reason, author, recorded, takes effect.
+    type Row = (i64, String, String, Option<i64>, i64, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT revision, terms, reason, author_id, created_ms, takes_effect_ms FROM order_revisions
          WHERE order_id = $1 ORDER BY revision",
     )
     .bind(id)
@@ -285,17 +285,24 @@ pub(crate) async fn revisions_on(
     if rows.is_empty() {
         return Err(CasesError::NotFound { what: "order", id });
     }
-    rows.into_iter()
-        .map(|(revision, terms, reason, author_id, created_ms)| {
-            Ok(OrderRevision {
-                revision: revision_of(revision)?,
-                terms: serde_json::from_str(&terms).map_err(|e| corrupt("order terms", e))?,
-                reason,
-                author_id,
-                created_ms,
-            })
-        })
-        .collect()
+    let mut revisions: Vec<OrderRevision> = Vec::with_capacity(rows.len());
+    for (revision, terms, reason, author_id, created_ms, takes_effect) in rows {
+        let terms: OrderTerms =
+            serde_json::from_str(&terms).map_err(|e| corrupt("order terms", e))?;
+        let changes = revisions
+            .last()
+            .map_or_else(Vec::new, |before| changes::changes(&before.terms, &terms));
+        revisions.push(OrderRevision {
+            revision: revision_of(revision)?,
+            terms,
+            reason,
+            author_id,
+            created_ms,
+            takes_effect_ms: takes_effect.unwrap_or(created_ms),
+            changes,
+        });
+    }
+    Ok(revisions)
 }
 
 async fn order_on(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Order, CasesError> {
@@ -331,39 +338,71 @@ pub(crate) async fn order_head(
     Ok((client, OrderStatus::parse(&status)?, revision))
 }
 
-async fn insert_revision(
+/// One revision to record: its terms, why, who, when, and from when it governs.
+pub(crate) struct RevisionRecord<'a> {
+    pub order: i64,
+    pub revision: i64,
+    pub terms: &'a OrderTerms,
+    pub reason: &'a str,
+    pub author: Option<i64>,
+    pub at: i64,
+    pub takes_effect: i64,
+}
+
+pub(crate) async fn insert_revision(
     tx: &mut sqlx::AnyConnection,
-    order: i64,
-    revision: i64,
-    terms: &OrderTerms,
-    reason: &str,
-    author: Option<i64>,
-    at: i64,
+    r: RevisionRecord<'_>,
 ) -> Result<(), CasesError> {
-    let json = serde_json::to_string(terms).map_err(|e| corrupt("order terms", e))?;
+    let json = serde_json::to_string(r.terms).map_err(|e| corrupt("order terms", e))?;
     sqlx::query(
-        "INSERT INTO order_revisions (order_id, revision, terms, reason, author_id, created_ms)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO order_revisions
+         (order_id, revision, terms, reason, author_id, created_ms, takes_effect_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(order)
-    .bind(revision)
+    .bind(r.order)
+    .bind(r.revision)
     .bind(json)
-    .bind(reason)
-    .bind(author)
-    .bind(at)
+    .bind(r.reason)
+    .bind(r.author)
+    .bind(r.at)
+    .bind(r.takes_effect)
     .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
+/// The order with the terms in force, and the first revision recorded to take effect later
+/// (revisions take effect in their order, so it has the earliest date of those pending).
 const ORDER_SELECT: &str = "SELECT o.id, o.client_id, o.court, o.case_number, o.status, o.revision,
-    o.policy_revision, r.terms FROM orders o
+    o.policy_revision, r.terms,
+    (SELECT MIN(p.revision) FROM order_revisions p WHERE p.order_id = o.id AND p.revision > o.revision),
+    (SELECT MIN(p.takes_effect_ms) FROM order_revisions p WHERE p.order_id = o.id AND p.revision > o.revision)
+    FROM orders o
     JOIN order_revisions r ON r.order_id = o.id AND r.revision = o.revision";
 
-type OrderRow = (i64, i64, String, String, String, i64, i64, String);
+type OrderRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    Option<i64>,
+);
 
 fn order_of(row: OrderRow) -> Result<Order, CasesError> {
-    let (id, client_id, court, case_number, status, revision, policy_revision, terms) = row;
+    let (id, client_id, court, case_number, status, revision, policy_revision, terms, next, at) =
+        row;
+    let scheduled = match (next, at) {
+        (Some(revision), Some(at)) => Some(ScheduledRevision {
+            revision: revision_of(revision)?,
+            takes_effect: Timestamp(at),
+        }),
+        _ => None,
+    };
     Ok(Order {
         id,
         client_id,
@@ -373,9 +412,10 @@ fn order_of(row: OrderRow) -> Result<Order, CasesError> {
         revision: revision_of(revision)?,
         policy_revision: revision_of(policy_revision)?,
         terms: serde_json::from_str(&terms).map_err(|e| corrupt("order terms", e))?,
+        scheduled,
     })
 }
 
-fn revision_of(stored: i64) -> Result<u32, CasesError> {
+pub(crate) fn revision_of(stored: i64) -> Result<u32, CasesError> {
     u32::try_from(stored).map_err(|e| corrupt("revision", e))
 }

@@ -202,6 +202,12 @@ const MIGRATIONS: &[&[&str]] = &[
         SELECT device_id, serial, kind, model, firmware, status, created_ms FROM inventory_copy",
         "sqlite: DROP TABLE inventory_copy",
     ],
+    &[
+        // A variation takes effect from the date the court set (crate::variation), which may be
+        // after it is recorded. Every revision recorded before took effect when recorded.
+        "ALTER TABLE order_revisions ADD COLUMN takes_effect_ms BIGINT",
+        "UPDATE order_revisions SET takes_effect_ms = created_ms WHERE takes_effect_ms IS NULL",
+    ],
 ];
 
 pub(crate) async fn migrate(store: &Store) -> Result<(), CasesError> {

@@ -3,12 +3,14 @@
 //! (`Cases::policy`, the last span of the order's policy history, which the court summary
 //! reads too), compiled. An order is looked at again only when its policy revision moves on
 //! (`cases` bumps it on every variation, status change, fitting, removal and absence), so the
-//! periodic check costs one small query when nothing changed.
+//! periodic check costs one small query when nothing changed. A variation the court set to
+//! take effect later is brought into force here, at the first look after its date
+//! (`Cases::bring_variations_into_force`), which moves its order's policy revision on.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use cases::Cases;
+use cases::{Actor, Cases};
 use rules::{ClientId, CompiledPolicy};
 
 use crate::JudgeError;
@@ -37,6 +39,12 @@ impl Orders {
         &mut self,
         cases: &Cases,
     ) -> Result<HashMap<ClientId, Wanted>, JudgeError> {
+        for (order_id, revision) in cases
+            .bring_variations_into_force(&Actor::system("judge"))
+            .await?
+        {
+            tracing::info!(order_id, revision, "a variation took effect on its date");
+        }
         let active = cases.active_orders().await?;
         let mut still = HashMap::with_capacity(active.len());
         for a in active {

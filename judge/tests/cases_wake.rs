@@ -53,7 +53,7 @@ async fn a_change_made_through_cases_alone_is_in_force_at_once() {
 
         let varied = w
             .cases
-            .vary_order(&sys(), w.order, &terms("20:00"), "court decision")
+            .vary_order(&sys(), w.order, &terms("20:00"), "court decision", None)
             .await
             .expect("varied");
         judge.catch_up().await.expect("judged");

@@ -2,7 +2,8 @@
 //! the observations committed after it by the new curfew, under the new policy revision; the
 //! breach open under the old revision is superseded at the instant of the change (and judged
 //! afresh under the new one); an order that ends leaves the engine, noticed by the judge's own
-//! periodic look at the orders.
+//! periodic look at the orders; a variation the court set to take effect later is judged from
+//! its date.
 
 mod common;
 
@@ -36,7 +37,7 @@ async fn a_variation_judges_what_comes_after_it_by_the_new_terms() {
         clock.set(change);
         let varied = w
             .cases
-            .vary_order(&sys(), w.order, &terms("20:00"), "court decision")
+            .vary_order(&sys(), w.order, &terms("20:00"), "court decision", None)
             .await
             .expect("varied");
         assert!(varied.policy_revision > old_revision);
@@ -153,4 +154,97 @@ async fn an_order_that_ends_leaves_the_engine_without_being_told() {
 
 fn sys() -> cases::Actor {
     cases::Actor::system("judge test")
+}
+
+/// A variation the court set to take effect later is judged from its date, not from its
+/// recording: before the date the client is judged by the old curfew, and at the first look
+/// after it (no restart, nothing told) by the new one, under a new policy revision.
+#[tokio::test]
+async fn a_variation_scheduled_for_later_is_judged_from_its_date() {
+    for db in test_databases().await {
+        let clock = clock();
+        // The case records read the same clock: it decides when the date has come.
+        let store = Store::open_with_clock(&db.location, std::sync::Arc::new(clock.clone()))
+            .await
+            .expect("store");
+        let w = world(store.clone()).await;
+        let judge = start(&store, &clock).await;
+        let old_revision = w.cases.order(w.order).await.expect("order").policy_revision;
+
+        // At 19:00 local the court's variation is recorded: the curfew from 20:00 instead of
+        // 22:00, taking effect at 19:30 local.
+        clock.set(at("2026-11-02T17:00:00Z"));
+        let takes_effect = at("2026-11-02T17:30:00Z");
+        let scheduled = w
+            .cases
+            .vary_order(
+                &sys(),
+                w.order,
+                &terms("20:00"),
+                "court decision",
+                Some(takes_effect),
+            )
+            .await
+            .expect("scheduled");
+        assert_eq!(scheduled.policy_revision, old_revision, "{}", db.name);
+        assert_eq!(
+            scheduled.scheduled.map(|s| s.takes_effect),
+            Some(takes_effect)
+        );
+
+        // Out until 19:30 local: still judged by the old terms.
+        write(
+            &w.telemetry,
+            &walk(1, "2026-11-02T17:00:00Z", 30, Place::Elsewhere),
+        )
+        .await;
+        clock.set(at("2026-11-02T17:29:00Z"));
+        judge.catch_up().await.expect("judged");
+        let monitors = judge::records::monitors(&store).await.expect("monitors");
+        assert_eq!(monitors[0].policy_revision, old_revision, "{}", db.name);
+
+        // The date comes: the judge's own look at the orders brings the variation in.
+        clock.set(takes_effect);
+        eventually("the client is judged by the variation", || async {
+            judge::records::monitors(&store)
+                .await
+                .expect("monitors")
+                .first()
+                .is_some_and(|m| m.policy_revision == old_revision + 1)
+        })
+        .await;
+        let order = w.cases.order(w.order).await.expect("order");
+        assert_eq!((order.revision, order.scheduled), (2, None), "{}", db.name);
+
+        // Out until 21:00 local, then home: an hour late by the new curfew (by the old one,
+        // home an hour early).
+        let mut after = walk(31, "2026-11-02T17:30:00Z", 90, Place::Elsewhere);
+        after.extend(walk(121, "2026-11-02T19:00:00Z", 30, Place::Home));
+        write(&w.telemetry, &after).await;
+        clock.set(at("2026-11-02T19:30:00Z"));
+        judge.catch_up().await.expect("judged");
+        let late: Vec<_> = stored(&w)
+            .await
+            .into_iter()
+            .filter(|e| e.condition == ConditionRef::Curfew)
+            .collect();
+        assert_eq!(late.len(), 1, "{}: {late:#?}", db.name);
+        assert_eq!(
+            (
+                late[0].kind,
+                late[0].start,
+                late[0].end,
+                late[0].policy_revision
+            ),
+            (
+                BreachKind::LateArrival,
+                at("2026-11-02T18:00:00Z"),
+                Some(at("2026-11-02T19:00:00Z")),
+                old_revision + 1
+            ),
+            "{}",
+            db.name
+        );
+        judge.shutdown().await;
+    }
 }

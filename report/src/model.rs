@@ -167,6 +167,10 @@ pub struct RevisionPart {
     pub revision: u32,
     /// When it was made, in ms since the epoch UTC.
     pub created: Timestamp,
+    /// When it took effect, as the court set it, where that differs from `created` (absent
+    /// when the variation took effect as it was recorded).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub takes_effect: Option<Timestamp>,
     /// Why, as the officer recorded it.
     pub reason: String,
 }
@@ -384,6 +388,8 @@ pub async fn build(
             .map(|r| RevisionPart {
                 revision: r.revision,
                 created: Timestamp(r.created_ms),
+                takes_effect: (r.takes_effect_ms != r.created_ms)
+                    .then_some(Timestamp(r.takes_effect_ms)),
                 reason: r.reason.clone(),
             })
             .collect(),

@@ -267,7 +267,7 @@ async fn play(m: &mut Month) {
     // Sunday 15th: the court moves the curfew's start to 20:00 local.
     m.now("2026-11-15T12:00:00Z").await;
     m.cases
-        .vary_order(&m.officer, m.order, &terms("20:00"), "court decision")
+        .vary_order(&m.officer, m.order, &terms("20:00"), "court decision", None)
         .await
         .expect("varied");
     // Monday 16th: home at 21:00 local, an hour late by the new terms only.

@@ -15,6 +15,7 @@ use store::testing::test_databases;
 
 mod policy;
 mod refusals;
+mod variation;
 
 #[path = "../common/mod.rs"]
 mod common;

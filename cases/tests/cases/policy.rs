@@ -152,6 +152,7 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
                 order.id,
                 &varied,
                 "court decision of 2026-12-01",
+                None,
             )
             .await
             .expect("varied");
@@ -223,7 +224,11 @@ async fn an_order_becomes_the_policy_the_engine_judges_by() {
             vec!["status"]
         );
         assert_eq!(
-            conflicts(cases.vary_order(&sys(), order.id, &varied, "again").await),
+            conflicts(
+                cases
+                    .vary_order(&sys(), order.id, &varied, "again", None)
+                    .await
+            ),
             vec!["status"]
         );
     }

@@ -106,13 +106,21 @@ pub(super) fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) 
     let rows: Vec<Vec<String>> = r
         .revisions
         .iter()
-        .map(|v| vec![v.revision.to_string(), time(v.created), v.reason.clone()])
+        .map(|v| {
+            vec![
+                v.revision.to_string(),
+                time(v.created),
+                time(v.takes_effect.unwrap_or(v.created)),
+                v.reason.clone(),
+            ]
+        })
         .collect();
     l.table(
         &[
             Col(&T("Nr.", "No."), 40.0),
-            Col(&T("Reģistrēta", "Recorded"), 170.0),
-            Col(&T("Iemesls", "Reason"), 301.0),
+            Col(&T("Reģistrēta", "Recorded"), 135.0),
+            Col(&T("Stājas spēkā", "Takes effect"), 135.0),
+            Col(&T("Iemesls", "Reason"), 201.0),
         ],
         &rows,
         BODY,
