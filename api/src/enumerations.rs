@@ -66,6 +66,8 @@ pub struct Enumerations {
     pub frame: Vec<String>,
     /// An EVENT frame's code (`unknown` for a code this version does not know).
     pub event: Vec<String>,
+    /// What a variation changed (`change` of a revision's `changes`).
+    pub terms_change: Vec<String>,
 }
 
 /// The values a type's derived schema allows: its `enum`, or the `const` of each of its
@@ -105,6 +107,24 @@ fn values<T: JsonSchema>() -> Vec<String> {
     let mut out = Vec::new();
     collect(schema.as_value(), &mut out);
     out
+}
+
+/// The tags of an internally tagged enum (`#[serde(tag = "...")]`): the `const` of the tag
+/// property of each of its derived schema's `oneOf` branches, in the type's order.
+fn tags<T: JsonSchema>(tag: &str) -> Vec<String> {
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
+    let schema = T::json_schema(&mut generator);
+    schema
+        .as_value()
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b.pointer(&format!("/properties/{tag}/const"))?.as_str())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Every frame type's name, as an observation's `type` gives it, from every byte the protocol
@@ -151,6 +171,7 @@ pub fn enumerations() -> Enumerations {
         storage_fault: values::<store::StorageFault>(),
         frame: frames(),
         event: events(),
+        terms_change: tags::<cases::TermsChange>("change"),
     }
 }
 
@@ -192,6 +213,8 @@ mod tests {
             "{:?}",
             all.event
         );
+        assert_eq!(all.terms_change.len(), 15, "{:?}", all.terms_change);
+        assert!(all.terms_change.contains(&"curfew_slot_added".to_string()));
         let json = serde_json::to_value(&all).unwrap();
         for (name, list) in json.as_object().unwrap() {
             assert!(!list.as_array().unwrap().is_empty(), "{name} is empty");

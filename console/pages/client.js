@@ -23,13 +23,14 @@ export async function render(root, { user, config, args }) {
   const order = orders.find((o) => o.status === 'active') ?? orders[0];
   const zone = order?.terms?.time_zone ?? DEFAULT_ZONE;
   const now = Date.now();
-  const [fittings, timetable, episodes, alerts, notes, absences] = await Promise.all([
+  const [fittings, timetable, episodes, alerts, notes, absences, revisions] = await Promise.all([
     order ? get(`/orders/${order.id}/devices`).catch(() => []) : [],
     order ? get(`/orders/${order.id}/timetable`).catch(() => null) : null,
     get(`/clients/${id}/episodes${query({ from: new Date(now - 30 * DAY_MS).toISOString(), to: new Date(now + 60e3).toISOString() })}`),
     getAll('/alerts', { client_id: id }, { cursor: 'before' }).catch(() => []),
     get(`/notes?client_id=${id}`).catch(() => []),
     order ? get(`/absences?order_id=${order.id}`).catch(() => []) : [],
+    order ? get(`/orders/${order.id}/revisions`).catch(() => []) : [],
   ]);
   const fitted = fittings.filter((f) => !f.removed);
   const tag = fitted[0]?.device_id;
@@ -47,7 +48,7 @@ export async function render(root, { user, config, args }) {
       h('dt', {}, t('client.addresses')), h('dd', {}, client.addresses.map((a) => h('div', {}, a.street))),
       client.risk_notes && h('dt', {}, t('client.risk_notes')), client.risk_notes && h('dd', {}, client.risk_notes))),
   ];
-  if (order) parts.push(orderSection(order, timetable, zone));
+  if (order) parts.push(orderSection(order, timetable, zone), revisionSection(order, revisions, client.addresses, zone));
   parts.push(section(t('client.devices'), table(t('client.devices'), [t('devices.id'), t('devices.fitted'), t('devices.removed')],
     fittings.map((f) => [String(f.device_id), dateTime(f.installed, zone), f.removed ? dateTime(f.removed, zone) : '—']))));
   if (order) {
@@ -82,6 +83,40 @@ function orderSection(order, timetable, zone) {
       ? table(t('order.curfew'), [t('order.day'), t('order.from'), t('order.until'), t('order.address')],
         timetable.slots.map((s) => [term('day', s.day), s.start, s.overnight ? `${s.end} (${t('order.next_day')})` : s.end, s.street ?? s.address]))
       : null);
+}
+
+/// The order's revisions, each with when it was recorded, when it takes effect and what it
+/// changed, in words; a variation still to take effect said first.
+function revisionSection(order, revisions, addresses, zone) {
+  const street = (id) => addresses.find((a) => a.id === id)?.street ?? id;
+  const scheduled = order.scheduled && h('p', { class: 'scheduled', id: 'order-scheduled' },
+    t('order.scheduled', { revision: order.scheduled.revision, at: dateTime(order.scheduled.takes_effect, zone), in_force: order.revision }));
+  const rows = revisions.slice().reverse().map((r) => [
+    String(r.revision),
+    dateTime(new Date(r.created_ms).toISOString(), zone),
+    dateTime(new Date(Math.max(r.takes_effect_ms, r.created_ms)).toISOString(), zone),
+    r.reason,
+    r.changes.length ? h('ul', { class: 'changes' }, r.changes.map((c) => h('li', {}, changeText(c, street, zone)))) : t('order.first_revision'),
+  ]);
+  return section(t('order.revisions'), scheduled,
+    table(t('order.revisions'), [t('order.revision'), t('order.recorded'), t('order.takes_effect'), t('order.reason'), t('order.changes')], rows, { class: 'revisions' }));
+}
+
+/// One change a variation made, as a sentence.
+function changeText(c, street, zone) {
+  const slot = c.slot ? { day: term('day', c.slot.day), start: c.slot.start, end: c.slot.end } : {};
+  return t(`terms_change.${c.change}`, {
+    ...slot,
+    address: c.address && street(c.address),
+    id: c.id,
+    kind: c.kind ? term('zone', c.kind) : '',
+    starts: c.starts ? dateTime(c.starts, zone) : '',
+    ends: c.ends ? dateTime(c.ends, zone) : '',
+    date: c.decision_date ? date(`${c.decision_date}T12:00:00Z`) : '',
+    basis: c.legal_basis ? term('legal_basis', c.legal_basis) : '',
+    zone: c.time_zone,
+    description: c.obligation?.description,
+  });
 }
 
 function timeline(observations, zone) {

@@ -30,6 +30,7 @@ use webdriver::{ARROW_DOWN, ARROW_UP, Browser, ENTER, SPACE, TAB};
 mod keyboard;
 mod map;
 mod operator;
+mod revisions;
 mod roles;
 mod sign_in;
 
