@@ -399,8 +399,8 @@ async fn users_add_and_audit_verify() {
     assert_eq!(verdict["broken"][0], 1, "{verdict}");
 }
 
-/// The README's first command: the demo seeds a unit, people, three clients with orders and
-/// tags, plays last night, and the live judge finds the two scripted breaches.
+/// The README's first command: the demo seeds a unit, a user of every role, three clients with
+/// orders and tags, plays last night, and the live judge finds the two scripted breaches.
 #[tokio::test]
 async fn the_demo_seeds_clients_and_plays_their_breaches() {
     let dir = tempfile::tempdir().unwrap();
@@ -451,6 +451,48 @@ async fn the_demo_seeds_clients_and_plays_their_breaches() {
             (2, "AbsentDuringCurfew".to_string()),
             (2, "ExclusionZoneEntered".to_string())
         ]
+    );
+    // A user of every role: the supervisor in the officers' unit, the court that made the
+    // orders, whose user reads all three.
+    let cases = cases::Cases::open(store.clone()).await.unwrap();
+    let users = cases.users(None, 0, 100).await.unwrap();
+    let mut roles: Vec<String> = users.iter().map(|u| format!("{:?}", u.role)).collect();
+    roles.sort();
+    roles.dedup();
+    assert_eq!(
+        roles,
+        [
+            "Admin",
+            "Court",
+            "Officer",
+            "Operator",
+            "Supervisor",
+            "Technician"
+        ]
+    );
+    let court = users
+        .iter()
+        .find(|u| u.username == "tiesa.riga")
+        .and_then(|u| u.court.clone())
+        .expect("the court's user");
+    let orders = cases
+        .orders(
+            &cases::OrderFilter {
+                court: Some(court),
+                ..Default::default()
+            },
+            0,
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), 3);
+    let supervisor = users.iter().find(|u| u.username == "anna.liepa").unwrap();
+    let officer = users.iter().find(|u| u.username == "ilze.ozola").unwrap();
+    assert_eq!(supervisor.unit_id, officer.unit_id);
+    assert!(
+        out.contains("anna.liepa") && out.contains("tiesa.riga"),
+        "{out}"
     );
     store.close().await;
 }

@@ -106,7 +106,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("  metrics:   http://{}/metrics", running.http);
     println!("  API docs:  http://{}/api/v1/docs/", running.http);
     println!(
-        "  sign in:   admin, operator, ilze.ozola, peteris.kalns or technician; password \"{}\"",
+        "  sign in:   admin, operator, ilze.ozola, peteris.kalns, anna.liepa (supervisor), technician or tiesa.riga (court); password \"{}\"",
         seed::PASSWORD
     );
     for (id, who) in &seeded.clients {

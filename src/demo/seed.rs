@@ -16,6 +16,8 @@ use serde_json::json;
 
 /// Every demo user's password, printed for the person trying the demo.
 pub const PASSWORD: &str = "sargs demo password";
+/// The court that made the demo's orders, whose user reads them.
+const COURT: &str = "Rīgas pilsētas tiesa";
 
 /// A scripted client: where they live, the zone they must keep out of, and what they did.
 struct Household {
@@ -140,9 +142,11 @@ pub async fn seed(cases: &Cases, night: DateTime<Utc>) -> anyhow::Result<Seeded>
         ("operator", "Monitoringa centrs", Role::Operator),
         ("ilze.ozola", "Ilze Ozola", Role::Officer),
         ("peteris.kalns", "Pēteris Kalns", Role::Officer),
+        ("anna.liepa", "Anna Liepa", Role::Supervisor),
         ("technician", "Tehniķis", Role::Technician),
+        ("tiesa.riga", COURT, Role::Court),
     ] {
-        let needs_unit = role == Role::Officer;
+        let needs_unit = matches!(role, Role::Officer | Role::Supervisor);
         let user = cases
             .create_user(
                 &sys,
@@ -151,12 +155,12 @@ pub async fn seed(cases: &Cases, night: DateTime<Utc>) -> anyhow::Result<Seeded>
                     display_name: display_name.into(),
                     role,
                     unit_id: needs_unit.then_some(unit.id),
-                    court: None,
+                    court: (role == Role::Court).then(|| COURT.to_string()),
                     password: PASSWORD.into(),
                 },
             )
             .await?;
-        if needs_unit {
+        if role == Role::Officer {
             officers.push(user);
         }
     }
@@ -196,7 +200,7 @@ pub async fn seed(cases: &Cases, night: DateTime<Utc>) -> anyhow::Result<Seeded>
                 &Actor::user(officer, "sargs demo"),
                 &NewOrder {
                     client_id: client.id,
-                    court: "Rīgas pilsētas tiesa".into(),
+                    court: COURT.into(),
                     case_number: format!("K-{}/2026", 100 + i),
                     terms,
                 },
