@@ -35,6 +35,41 @@ pub struct OrderQuery {
     court: Option<String>,
 }
 
+/// A technician's search for the order to fit a device under.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToFitQuery {
+    /// A court case number, or a probation client's name or part of it (2 to 100 characters).
+    q: String,
+    /// At most this many (1 to 50).
+    #[serde(default = "default_to_fit")]
+    #[schemars(range(min = 1, max = 50))]
+    limit: usize,
+}
+
+fn default_to_fit() -> usize {
+    20
+}
+
+/// The orders in force whose case number or client's name holds the query: what a technician
+/// needs to fit a device on the right person, and nothing of where that person is.
+pub async fn orders_to_fit(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<ToFitQuery>,
+) -> Answer {
+    if !(1..=50).contains(&q.limit) {
+        return Err(ApiError::invalid("limit", "must be 1 to 50"));
+    }
+    let found = state.cases.orders_to_fit(&q.q, q.limit).await?;
+    let detail = format!("{:?}: {}", q.q, ids(found.iter().map(|o| o.order_id)));
+    state
+        .cases
+        .record_read(&caller.actor, "orders/to-fit", &detail)
+        .await?;
+    Ok(Json(found).into_response())
+}
+
 pub async fn list_orders(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,

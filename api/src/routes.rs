@@ -257,6 +257,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         // Orders.
         route(M::GET, "/api/v1/orders", "orders", "List orders in your care (a court: those it issued)", CASEWORK_AND_COURT, orders::list_orders).query::<orders::OrderQuery>().answers::<Vec<Order>>(),
         route(M::POST, "/api/v1/orders", "orders", "Record a court order", CASE_EDIT, orders::create_order).takes::<cases::NewOrder>().creates::<Order>(),
+        route(M::GET, "/api/v1/orders/to-fit", "orders", "Find the order to fit a device under by the court's case number or the probation client's name: the order, its court and case, the client's name, nothing of where they are", DEVICES_EDIT, orders::orders_to_fit).query::<orders::ToFitQuery>().answers::<Vec<cases::OrderToFit>>(),
         route(M::GET, "/api/v1/orders/{id}", "orders", "One order with its latest terms", CASEWORK_AND_COURT, orders::get_order).answers::<Order>(),
         route(M::GET, "/api/v1/orders/{id}/revisions", "orders", "Every revision of an order", CASEWORK_AND_COURT, orders::list_revisions).answers::<Vec<OrderRevision>>(),
         route(M::POST, "/api/v1/orders/{id}/revisions", "orders", "Vary an order: new terms as a new revision", CASE_EDIT, orders::vary_order).takes::<orders::Variation>().creates::<Order>(),

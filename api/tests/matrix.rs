@@ -69,6 +69,7 @@ const EXPECTED: &[(&str, &str, [&str; 6])] = &[
     ("GET", "/api/v1/victims/{id}", [Y, Y, C, C, N, N]),
     ("GET", "/api/v1/orders", [Y, Y, Y, Y, N, Y]),
     ("POST", "/api/v1/orders", [Y, N, C, C, N, N]),
+    ("GET", "/api/v1/orders/to-fit", [Y, N, N, N, Y, N]),
     ("GET", "/api/v1/orders/{id}", [Y, Y, C, C, N, C]),
     ("GET", "/api/v1/orders/{id}/revisions", [Y, Y, C, C, N, C]),
     ("POST", "/api/v1/orders/{id}/revisions", [Y, N, C, C, N, N]),
@@ -351,6 +352,7 @@ fn request(
     let query = match concrete.as_str() {
         "/api/v1/notes" if method == "GET" => format!("?client_id={client}"),
         "/api/v1/absences" if method == "GET" => format!("?order_id={order}"),
+        "/api/v1/orders/to-fit" => "?q=K-".to_string(),
         p if p.ends_with("/report") => "?from=2026-11-01&to=2026-11-30&format=json".to_string(),
         p if p.ends_with("/observations") || p.ends_with("/episodes") => {
             "?from=2026-11-01T00:00:00Z&to=2027-01-01T00:00:00Z".to_string()

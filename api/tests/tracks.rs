@@ -1,6 +1,7 @@
 //! Whose frames a caller sees, on SQLite and PostgreSQL: an officer or supervisor only what a
 //! device sent while fitted under an order in their care (not what it sent on another unit's
-//! client before), a technician only the device's health.
+//! client before), a technician only the device's health; a technician finds the order to fit
+//! a tag under by case number or name, and nothing more.
 
 mod common;
 
@@ -287,4 +288,96 @@ async fn frames_sent_at_one_instant_page_through_with_after_seq() {
         assert_eq!(status, 422, "{name}: a negative cursor is refused: {rows}");
         assert_eq!(rows["fields"][0]["field"], "after_seq", "{name}: {rows}");
     }
+}
+
+/// A technician finds the order to fit a tag under by the court's case number or the probation
+/// client's name, in any case and with Latvian letters, and learns only the order, its court
+/// and case and the client's name; an ended order is not offered; a query too short, or a
+/// limit out of range, is refused naming the field; the search is audited.
+#[tokio::test]
+async fn a_technician_finds_the_order_to_fit_by_case_number_or_name() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let w = &w;
+        let find = |q: &str| {
+            let path = format!("/api/v1/orders/to-fit?q={}", urlencode(q));
+            async move { w.call(Some("technician"), Method::GET, &path, None).await }
+        };
+        for q in ["K-1/2026", "k-1/", "bērziņš", "BĒRZIŅŠ jānis", "jānis b"] {
+            let (status, found) = find(q).await;
+            assert_eq!(status, 200, "{name} {q}: {found}");
+            assert_eq!(
+                found,
+                json!([{ "order_id": w.order, "court": COURT, "case_number": "K-1/2026",
+                         "status": "active", "client_name": "Jānis Bērziņš" }]),
+                "{name} {q}"
+            );
+        }
+        let (_, none) = find("Kalniņš").await;
+        assert_eq!(none, json!([]), "{name}");
+        for (q, field) in [("K", "q"), ("  ", "q")] {
+            let (status, answer) = find(q).await;
+            assert_eq!(status, 422, "{name} {q:?}: {answer}");
+            assert_eq!(answer["fields"][0]["field"], field, "{name}: {answer}");
+        }
+        let (status, answer) = w
+            .call(
+                Some("technician"),
+                Method::GET,
+                "/api/v1/orders/to-fit?q=K-1&limit=0",
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, answer["fields"][0]["field"].clone()),
+            (422, json!("limit")),
+            "{name}"
+        );
+        // An order that has ended is not one to fit a device under.
+        let (status, _) = w
+            .call(
+                Some("admin"),
+                Method::POST,
+                &format!("/api/v1/orders/{}/status", w.order),
+                Some(json!({ "status": "ended" })),
+            )
+            .await;
+        assert_eq!(status, 200, "{name}");
+        let (_, none) = find("K-1/2026").await;
+        assert_eq!(none, json!([]), "{name}");
+        let mut entries = Vec::new();
+        loop {
+            let after = entries
+                .last()
+                .and_then(|e: &Value| e["seq"].as_i64())
+                .unwrap_or(0);
+            let path = format!("/api/v1/audit?after={after}&limit=500");
+            let (_, page) = w.call(Some("admin"), Method::GET, &path, None).await;
+            let page = page.as_array().cloned().unwrap_or_default();
+            let done = page.len() < 500;
+            entries.extend(page);
+            if done {
+                break;
+            }
+        }
+        assert!(
+            entries
+                .iter()
+                .any(|e| e["subject"] == "orders/to-fit" && e["actor"] == "technician"),
+            "{name}: the search is audited"
+        );
+    }
+}
+
+/// A query string value, percent-encoded.
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -33,6 +33,7 @@ mod policy;
 mod schema;
 mod signin;
 mod terms;
+mod to_fit;
 mod units;
 mod users;
 mod variation;
@@ -55,6 +56,7 @@ pub use orders::{NewOrder, Order, OrderFilter, OrderRevision, ScheduledRevision}
 pub use password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 pub use signin::{LOCKOUT_MS, MAX_FAILURES, Refusal};
 pub use terms::{LegalBasis, Obligation, OrderProximity, OrderStatus, OrderTerms};
+pub use to_fit::OrderToFit;
 pub use units::{NewUnit, Unit, UnitChange};
 pub use users::{NewUser, User, UserChange};
 pub use victims::{NewVictim, Victim, VictimChange};
