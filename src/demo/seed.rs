@@ -139,7 +139,7 @@ pub async fn seed(cases: &Cases, night: DateTime<Utc>) -> anyhow::Result<Seeded>
     let mut officers = Vec::new();
     for (username, display_name, role) in [
         ("admin", "Administrators", Role::Admin),
-        ("operator", "Monitoringa centrs", Role::Operator),
+        ("operator", "Uzraudzības centrs", Role::Operator),
         ("ilze.ozola", "Ilze Ozola", Role::Officer),
         ("peteris.kalns", "Pēteris Kalns", Role::Officer),
         ("anna.liepa", "Anna Liepa", Role::Supervisor),

@@ -70,7 +70,7 @@ async fn office(location: &StoreLocation, dir: &Path, extra: &[String]) -> (Serv
     let (service, admin, unit) = start_with_admin(location, &flags, dir, PASSWORD).await;
     let mut officer_id = 0;
     for (name, display, role) in [
-        ("operator", "Monitoringa centrs", "operator"),
+        ("operator", "Uzraudzības centrs", "operator"),
         ("ilze.ozola", "Ilze Ozola", "officer"),
         ("supervisor", "Anna Liepa", "supervisor"),
         ("technician", "Tehniķis", "technician"),
