@@ -34,6 +34,11 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
 }
 
+/// Whether the catalog has words for `key`.
+export function hasWords(key) {
+  return key in catalog;
+}
+
 /// A code from the API (an alert kind, a state) in words: `prefix.code`, or the code itself.
 export function term(prefix, code) {
   if (code === null || code === undefined) return '';

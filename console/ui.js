@@ -1,7 +1,7 @@
 // Building the page from data without innerHTML, so that nothing from the API is ever read as
 // markup; and the few widgets every page uses.
 
-import { t, term } from './i18n.js';
+import { hasWords, t, term } from './i18n.js';
 
 /// An element: `h('button', { class: 'x', onclick }, 'text', child)`.
 export function h(tag, attrs = {}, ...children) {
@@ -68,14 +68,26 @@ export function announce(text, kind = 'info') {
   region.textContent = text;
 }
 
-/// What went wrong with an API call, in words.
+/// What went wrong with an API call, in words of the console's language, never the API's
+/// English: the kind of error (`error.<kind>`), then each field by its label (`field.<name>`)
+/// with its reason worded from its code (`field_error.<code>`), or, for a reason not yet
+/// coded, that the value is not valid (or not possible now, for a conflict).
 export function failure(error) {
-  // A reason with a code is worded from the catalogs; the others are the API's English.
-  const fields = error?.body?.fields?.map((f) => `${f.field}: ${f.code ? term('field_error', f.code) : f.reason}`).join('; ');
   if (error?.status === 403) return t('error.forbidden');
   if (error?.status === 401) return t('error.signed_out');
-  if (error?.body?.error === 'storage_unavailable') return t('error.storage_unavailable');
-  return [t('error.failed'), error?.body?.message ?? error?.message, fields].filter(Boolean).join(' ');
+  const kind = error?.body?.error;
+  if (kind === 'storage_unavailable') return t('error.storage_unavailable');
+  const uncoded = kind === 'conflict' ? t('error.field_conflict') : t('error.field_invalid');
+  const fields = (error?.body?.fields ?? []).map((f) =>
+    `${fieldLabel(f.field)}: ${f.code ? term('field_error', f.code) : uncoded}`).join('; ');
+  const what = kind && hasWords(`error.${kind}`) ? t(`error.${kind}`) : t('error.failed');
+  return [what, fields].filter(Boolean).join(' ');
+}
+
+/// A field of a request by its label: `terms.zones[1].shape` is the label of `field.shape`.
+function fieldLabel(path) {
+  const name = String(path).split('.').pop().replace(/\[\d+\]$/, '');
+  return hasWords(`field.${name}`) ? t(`field.${name}`) : t('field.value');
 }
 
 /// Makes a change: says it worked and draws again, or says why not.

@@ -87,7 +87,11 @@ impl Cases {
     pub async fn add_note(&self, actor: &Actor, new: &NewNote) -> Result<Note, CasesError> {
         let author = author_of(actor)?;
         if new.text.trim().is_empty() || new.text.chars().count() > 10_000 {
-            return Err(CasesError::invalid("text", "must be 1 to 10000 characters"));
+            return Err(CasesError::Invalid(vec![FieldError::coded(
+                "text",
+                "text_length",
+                "must be 1 to 10000 characters",
+            )]));
         }
         let mut tx = self.write_as(actor).await?;
         exists(&mut tx, "clients", "client_id", new.client_id).await?;
@@ -141,13 +145,22 @@ impl Cases {
         let author = author_of(actor)?;
         let mut errors = Vec::new();
         if new.until <= new.from {
-            errors.push(FieldError::new("until", "must be after from"));
+            errors.push(FieldError::coded(
+                "until",
+                "until_before_from",
+                "must be after from",
+            ));
         } else if new.until.0.saturating_sub(new.from.0) > MAX_ABSENCE_MS {
-            errors.push(FieldError::new("until", "an absence lasts at most 7 days"));
+            errors.push(FieldError::coded(
+                "until",
+                "absence_too_long",
+                "an absence lasts at most 7 days",
+            ));
         }
         if new.details.chars().count() > 2000 {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
                 "details",
+                "details_length",
                 "must be at most 2000 characters",
             ));
         }
@@ -155,10 +168,11 @@ impl Cases {
         let mut tx = self.write_as(actor).await?;
         let (_, status, _) = order_head(&mut tx, new.order_id).await?;
         if status.is_final() {
-            return Err(CasesError::conflict(
+            return Err(CasesError::Conflict(vec![FieldError::coded(
                 "order_id",
+                "order_over",
                 format!("the order is {}", status.as_str()),
-            ));
+            )]));
         }
         let reason = serde_json::to_value(new.reason)
             .ok()
@@ -208,7 +222,11 @@ impl Cases {
             id,
         })?;
         if cancelled.is_some() {
-            return Err(CasesError::conflict("absence", "is cancelled already"));
+            return Err(CasesError::Conflict(vec![FieldError::coded(
+                "absence",
+                "cancelled_already",
+                "is cancelled already",
+            )]));
         }
         sqlx::query("UPDATE absences SET cancelled_ms = $1, cancelled_by = $2 WHERE id = $3")
             .bind(self.now_ms())
