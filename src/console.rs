@@ -79,6 +79,18 @@ const ASSETS: &[Asset] = assets![
     "i18n/en.json",
     "i18n/lv.json",
     "icon.svg",
+    // The map's libraries, vendored by scripts/vendor-console (console/vendor/README.md).
+    "vendor/leaflet/LICENSE",
+    "vendor/leaflet/dist/leaflet.js",
+    "vendor/leaflet/dist/leaflet.css",
+    "vendor/leaflet/dist/images/layers.png",
+    "vendor/leaflet/dist/images/layers-2x.png",
+    "vendor/leaflet/dist/images/marker-icon.png",
+    "vendor/leaflet/dist/images/marker-icon-2x.png",
+    "vendor/leaflet/dist/images/marker-shadow.png",
+    "vendor/leaflet-geoman-free/LICENSE",
+    "vendor/leaflet-geoman-free/dist/leaflet-geoman.min.js",
+    "vendor/leaflet-geoman-free/dist/leaflet-geoman.css",
 ];
 
 fn content_type(path: &str) -> &'static str {
@@ -88,6 +100,8 @@ fn content_type(path: &str) -> &'static str {
         Some("js") => "text/javascript; charset=utf-8",
         Some("json") => "application/json",
         Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        _ if path.ends_with("/LICENSE") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
 }
@@ -197,7 +211,9 @@ mod tests {
                 assert_ne!(Some(text), lv.get(key), "{key} is not Latvian");
             }
         }
-        for asset in ASSETS.iter().filter(|a| a.path.ends_with(".js")) {
+        // The console's own scripts; the vendored libraries have no words of ours.
+        let own = |a: &&Asset| a.path.ends_with(".js") && !a.path.starts_with("vendor/");
+        for asset in ASSETS.iter().filter(own) {
             let code = std::str::from_utf8(asset.bytes).unwrap();
             for (at, _) in code.match_indices("t('") {
                 // `t(` itself, not `get(` or `post(`.
