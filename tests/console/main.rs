@@ -32,6 +32,7 @@ mod map;
 mod operator;
 mod roles;
 mod sign_in;
+mod track;
 
 const TAG: u64 = 1001;
 const PASSWORD: &str = "correct horse battery";
