@@ -22,11 +22,12 @@ const NOWHERE = [56.9496, 24.1052];
 
 /// The figure holding a map and its legend. `zones`: the order's zones FeatureCollection (may be
 /// null); `fixes`: [{ lat, lon, accuracy_m, time, cause }]; `tiles`: the tile URL template or
-/// null; `timeZone`: the order's. `onReady(map, track)` is called once the map is drawn (it
+/// null; `timeZone`: the order's; `markers`: [{ lat, lon, className, label, href }], places a
+/// keyboard reaches, labelled, each leading to `href` when chosen. `onReady(map, track)` is called once the map is drawn (it
 /// needs the figure in the page to know its size); the Leaflet map is also `figure.leaflet`.
-export function drawMap({ zones, fixes = [], tiles = null, timeZone, label = t('map.label'), onReady } = {}) {
+export function drawMap({ zones, fixes = [], markers = [], tiles = null, timeZone, label = t('map.label'), legend: withLegend = true, onReady } = {}) {
   const container = h('div', { class: 'map', role: 'region', 'aria-label': label });
-  const figure = h('figure', { class: 'map-figure' }, container, legend());
+  const figure = h('figure', { class: 'map-figure' }, container, withLegend ? legend() : null);
   whenInPage(container, () => {
     const L = leaflet();
     const map = L.map(container, { attributionControl: false, keyboard: true, zoomSnap: 0.5 });
@@ -35,6 +36,7 @@ export function drawMap({ zones, fixes = [], tiles = null, timeZone, label = t('
     const bounds = L.latLngBounds([]);
     for (const { extent } of zoneParts) bounds.extend(extent);
     for (const f of fixes) bounds.extend(L.latLng(f.lat, f.lon).toBounds(2 * Math.max(1, f.accuracy_m ?? 0)));
+    for (const m of markers) bounds.extend(L.latLng(m.lat, m.lon).toBounds(200));
     if (bounds.isValid()) map.fitBounds(bounds.pad(0.1), { maxZoom: 17, animate: false });
     else map.setView(NOWHERE, 13, { animate: false });
     if (tiles) {
@@ -47,6 +49,7 @@ export function drawMap({ zones, fixes = [], tiles = null, timeZone, label = t('
     copyControl().addTo(map);
     for (const { layer } of zoneParts) layer.addTo(map);
     const track = trackLayer(fixes, timeZone).addTo(map);
+    for (const m of markers) place(m).addTo(map);
     figure.leaflet = map;
     onReady?.(map, track);
   });
@@ -125,6 +128,21 @@ function trackLayer(fixes, timeZone) {
     }
   }
   return group;
+}
+
+/// A labelled place that leads somewhere: a divIcon marker (Tab reaches it, its label shows on
+/// focus), followed on a click or Enter.
+function place({ lat, lon, className = '', label, href }) {
+  const L = leaflet();
+  const marker = L.marker([lat, lon], { icon: L.divIcon({ className: `map-place ${className}`, iconSize: [18, 18] }), title: label, alt: label, keyboard: true })
+    .bindTooltip(text(label));
+  if (href) {
+    marker.on('click', () => { location.hash = href; });
+    marker.on('add', () => marker.getElement()?.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') location.hash = href;
+    }));
+  }
+  return marker;
 }
 
 /// "56.94960, 24.10520": latitude then longitude, five decimals (about a metre), as other maps

@@ -78,6 +78,7 @@ const ASSETS: &[Asset] = assets![
     "pages/caseload.js",
     "pages/client.js",
     "pages/devices.js",
+    "pages/fleet.js",
     "pages/orders.js",
     "i18n/en.json",
     "i18n/lv.json",

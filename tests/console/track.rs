@@ -395,3 +395,103 @@ async fn the_zone_editor_returns_the_shape_an_order_takes() {
         browser.quit().await;
     }
 }
+
+/// The fleet map: every probation client in the operator's care at their last fix, coloured by
+/// state, each leading to their page; those with no fix listed as such; a technician and a
+/// court shown nobody.
+#[tokio::test]
+async fn the_fleet_map_shows_each_client_at_their_last_fix_by_state() {
+    for db in test_databases().await {
+        let s = start(&db.location, &[]).await;
+        let browser = s.browser;
+        into_the_zone(&s.service, s.dir.path());
+        wait_for_episode(&s.operator, s.client).await;
+        sign_in(&browser, &s.base, "operator").await;
+        browser.script(WATCH_CSP).await;
+        browser.script(WATCH_ERRORS).await;
+        browser.click("a[href='#/fleet']").await;
+        browser.find(".map .map-place").await;
+        let places = browser
+            .script(
+                "const map = document.querySelector('.map-figure').leaflet; const out = [];\
+                 map.eachLayer((l) => { const e = l.getElement?.(); if (e?.classList.contains('map-place'))\
+                 out.push({ at: [l.getLatLng().lat, l.getLatLng().lng], class: e.className, title: e.title }); });\
+                 return out;",
+            )
+            .await;
+        let places = places.as_array().expect("a list");
+        assert_eq!(places.len(), 1, "only the client with a fix: {places:?}");
+        let place = &places[0];
+        assert!(
+            (place["at"][0].as_f64().unwrap_or(0.0) - ZONE.0).abs() < 1e-6,
+            "{place}"
+        );
+        assert!(
+            (place["at"][1].as_f64().unwrap_or(0.0) - ZONE.1).abs() < 1e-6,
+            "{place}"
+        );
+        assert!(
+            place["class"]
+                .as_str()
+                .is_some_and(|c| c.contains("map-glance-breach")),
+            "{place}"
+        );
+        assert!(
+            place["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Jānis Bērziņš: breach, ")),
+            "{place}"
+        );
+        let listed = browser
+            .text(&browser.find("#fleet-table tbody").await)
+            .await;
+        assert!(
+            listed.contains("Andris Kalniņš") && listed.contains("not known"),
+            "{listed}"
+        );
+        assert!(listed.contains("56.94960, 24.10520"), "{listed}");
+        assert_eq!(
+            browser
+                .script("return document.querySelector('#fleet-table tbody tr').dataset.state")
+                .await,
+            "breach",
+            "breaches first"
+        );
+        // The marker, reached by Tab, leads to the client's page with Enter.
+        browser.tab_to(".map .map-place").await;
+        browser.keys(ENTER).await;
+        browser.wait_text("h1", "Jānis Bērziņš").await;
+        assert_eq!(csp_violations(&browser).await, Vec::<String>::new());
+        assert_eq!(browser.script("return window.errors").await, json!([]));
+        assert_eq!(browser.script(FOREIGN_REQUESTS).await, json!([]));
+        snap(&browser, "fleet").await;
+        sign_out(&browser).await;
+        // Nobody for those who may not see where a wearer is.
+        for user in ["technician", "court"] {
+            sign_in(&browser, &s.base, user).await;
+            assert_eq!(
+                browser
+                    .script("return document.querySelectorAll(\"a[href='#/fleet']\").length")
+                    .await,
+                0,
+                "{user}"
+            );
+            browser.goto(&format!("{}/#/fleet", s.base)).await;
+            browser.find("#fleet-table").await;
+            let page = browser.page_text().await;
+            assert!(
+                !page.contains("Jānis") && !page.contains("Andris"),
+                "{user}: {page}"
+            );
+            assert_eq!(
+                browser
+                    .script("return document.querySelectorAll('.map-place').length")
+                    .await,
+                0,
+                "{user}"
+            );
+            sign_out(&browser).await;
+        }
+        browser.quit().await;
+    }
+}
