@@ -53,7 +53,7 @@ export function graticule() {
       }
       for (const lon of lines(west, east, lonStep)) {
         this.addLayer(L.polyline([[south, lon], [north, lon]], { className: 'map-grid', interactive: false }));
-        this.addLayer(mark([south, lon], label(lon, lonStep, t('map.east'), t('map.west')), 'map-grid-lon'));
+        this.addLayer(mark([north, lon], label(lon, lonStep, t('map.east'), t('map.west')), 'map-grid-lon'));
       }
     },
   });

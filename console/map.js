@@ -30,7 +30,9 @@ export function drawMap({ zones, fixes = [], markers = [], tiles = null, timeZon
   const figure = h('figure', { class: 'map-figure' }, container, withLegend ? legend() : null);
   whenInPage(container, () => {
     const L = leaflet();
+    forgetGone();
     const map = L.map(container, { attributionControl: false, keyboard: true, zoomSnap: 0.5 });
+    drawn.add(map);
     // Leaflet draws vectors only on a map with a view, so the view is found from the data first.
     const zoneParts = zoneLayers(zones);
     const bounds = L.latLngBounds([]);
@@ -54,6 +56,18 @@ export function drawMap({ zones, fixes = [], markers = [], tiles = null, timeZon
     onReady?.(map, track);
   });
   return figure;
+}
+
+/// The maps drawn, so that those whose page was drawn again are taken down (Leaflet listens on
+/// the window for resizes until a map is removed).
+const drawn = new Set();
+function forgetGone() {
+  for (const map of drawn) {
+    if (!map.getContainer().isConnected) {
+      map.remove();
+      drawn.delete(map);
+    }
+  }
 }
 
 /// Runs `then` once `element` is in the document (pages build their parts before showing them).
@@ -95,7 +109,8 @@ function zoneLayers(zones) {
     } else {
       return [];
     }
-    layer.bindTooltip(text(featureLabel(p)), { permanent: true, direction: 'center', className: `map-label ${className}-label` });
+    // Above the centre, so that the label does not hide a fix at the centre.
+    layer.bindTooltip(text(featureLabel(p)), { permanent: true, direction: 'top', offset: [0, -12], className: `map-label ${className}-label` });
     return [{ layer, extent }];
   });
 }

@@ -303,4 +303,66 @@ mod tests {
             "{policy}"
         );
     }
+
+    /// The vendored libraries are the versions scripts/vendor-console pins, with the integrity
+    /// it checks written in console/vendor/README.md, each with its licence; every vendored file
+    /// is embedded, and nothing else lies in console/vendor.
+    #[test]
+    fn the_vendored_libraries_are_the_pinned_versions_with_their_licences() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let script = std::fs::read_to_string(root.join("scripts/vendor-console")).unwrap();
+        let readme = std::fs::read_to_string(root.join("console/vendor/README.md")).unwrap();
+        let text = |path: &str| {
+            let asset = ASSETS.iter().find(|a| a.path == path).unwrap();
+            String::from_utf8_lossy(asset.bytes).into_owned()
+        };
+        for (package, version, marker, file, licence) in [
+            (
+                "leaflet",
+                "1.9.4",
+                "Leaflet 1.9.4,",
+                "vendor/leaflet/dist/leaflet.js",
+                "BSD 2-Clause",
+            ),
+            (
+                "@geoman-io/leaflet-geoman-free",
+                "2.20.2",
+                "version:\"2.20.2\"",
+                "vendor/leaflet-geoman-free/dist/leaflet-geoman.min.js",
+                "MIT License",
+            ),
+        ] {
+            let pinned = format!("fetch {package} {version} \\\n  '");
+            let at = script.find(&pinned).unwrap_or_else(|| panic!("{pinned}"));
+            let integrity = script[at + pinned.len()..].split('\'').next().unwrap();
+            assert!(integrity.starts_with("sha512-"), "{integrity}");
+            assert!(readme.contains(integrity), "{package}: {integrity}");
+            assert!(
+                readme.contains(&format!("| {version} ")),
+                "{package} {version}"
+            );
+            assert!(text(file).contains(marker), "{file} is not {version}");
+            let dir = file.split("/dist/").next().unwrap();
+            assert!(text(&format!("{dir}/LICENSE")).contains(licence), "{dir}");
+        }
+        let mut on_disk = Vec::new();
+        let mut dirs = vec![root.join("console/vendor")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    let relative = path.strip_prefix(root.join("console")).unwrap();
+                    on_disk.push(relative.to_string_lossy().into_owned());
+                }
+            }
+        }
+        for path in on_disk {
+            assert!(
+                path == "vendor/README.md" || ASSETS.iter().any(|a| a.path == path),
+                "{path} is vendored but not embedded"
+            );
+        }
+    }
 }

@@ -457,6 +457,7 @@ async fn the_fleet_map_shows_each_client_at_their_last_fix_by_state() {
             "breach",
             "breaches first"
         );
+        snap(&browser, "fleet").await;
         // The marker, reached by Tab, leads to the client's page with Enter.
         browser.tab_to(".map .map-place").await;
         browser.keys(ENTER).await;
@@ -464,7 +465,6 @@ async fn the_fleet_map_shows_each_client_at_their_last_fix_by_state() {
         assert_eq!(csp_violations(&browser).await, Vec::<String>::new());
         assert_eq!(browser.script("return window.errors").await, json!([]));
         assert_eq!(browser.script(FOREIGN_REQUESTS).await, json!([]));
-        snap(&browser, "fleet").await;
         sign_out(&browser).await;
         // Nobody for those who may not see where a wearer is.
         for user in ["technician", "court"] {
