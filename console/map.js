@@ -23,8 +23,9 @@ const NOWHERE = [56.9496, 24.1052];
 /// The figure holding a map and its legend. `zones`: the order's zones FeatureCollection (may be
 /// null); `fixes`: [{ lat, lon, accuracy_m, time, cause }]; `tiles`: the tile URL template or
 /// null; `timeZone`: the order's; `markers`: [{ lat, lon, className, label, href }], places a
-/// keyboard reaches, labelled, each leading to `href` when chosen. `onReady(map, track)` is called once the map is drawn (it
-/// needs the figure in the page to know its size); the Leaflet map is also `figure.leaflet`.
+/// keyboard reaches, labelled, each leading to `href` when chosen; `legend`: whether to show the
+/// zones-and-track legend. `onReady(map, track)` is called once the map is drawn (it needs the
+/// figure in the page to know its size); the Leaflet map is also `figure.leaflet`.
 export function drawMap({ zones, fixes = [], markers = [], tiles = null, timeZone, label = t('map.label'), legend: withLegend = true, onReady } = {}) {
   const container = h('div', { class: 'map', role: 'region', 'aria-label': label });
   const figure = h('figure', { class: 'map-figure' }, container, withLegend ? legend() : null);
