@@ -11,13 +11,14 @@ import * as alerts from './pages/alerts.js';
 import * as caseload from './pages/caseload.js';
 import * as client from './pages/client.js';
 import * as devices from './pages/devices.js';
+import * as fleet from './pages/fleet.js';
 import * as orders from './pages/orders.js';
 
 /// Each role's pages, the first being its home.
 const NAV = {
-  operator: [['alerts', 'nav.alerts']],
-  officer: [['caseload', 'nav.caseload'], ['alerts', 'nav.alerts']],
-  supervisor: [['unit', 'nav.unit'], ['alerts', 'nav.alerts']],
+  operator: [['alerts', 'nav.alerts'], ['fleet', 'nav.fleet']],
+  officer: [['caseload', 'nav.caseload'], ['alerts', 'nav.alerts'], ['fleet', 'nav.fleet']],
+  supervisor: [['unit', 'nav.unit'], ['alerts', 'nav.alerts'], ['fleet', 'nav.fleet']],
   technician: [['devices', 'nav.devices']],
   court: [['orders', 'nav.orders']],
   admin: [['alerts', 'nav.alerts'], ['caseload', 'nav.caseload'], ['devices', 'nav.devices']],
@@ -29,6 +30,7 @@ const PAGES = {
   unit: caseload.renderUnit,
   clients: client.render,
   devices: devices.render,
+  fleet: fleet.render,
   orders: orders.render,
 };
 

@@ -1,140 +1,206 @@
-// The map, drawn here in SVG with no tile server needed: a local projection around the client
-// (metres east and north of the centre), the order's zones and the client's addresses from
-// the zones GeoJSON, the recent track with each fix's accuracy circle, and the fix an alert
-// names highlighted. Raster tiles go underneath only when the server was given a template.
+// The map, on Leaflet (console/vendor/leaflet, embedded in the binary): the order's zones and
+// the client's addresses from the zones GeoJSON, each labelled by its name; a track with each
+// fix's accuracy circle and its time (in the order's zone) on hover or focus; the fixes an
+// episode names marked. Raster tiles from `--map-tiles` underneath when the server was given a
+// template; without them a coordinate grid with labels, so the map still reads. Always a scale
+// bar and a control that shows and copies the coordinates of a clicked point.
+//
+// `openZoneEditor` (zone-editor.js) draws and edits a zone on such a map for the order editor.
 
-import { t } from './i18n.js';
-import { dateTime, number } from './format.js';
+import { t, term } from './i18n.js';
+import { minute, number } from './format.js';
+import { h } from './ui.js';
+import { graticule } from './map-grid.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
-const EARTH_M = 6371008.8;
-const RAD = Math.PI / 180;
-const SIZE = 600;
+export { openZoneEditor, shapeOf } from './zone-editor.js';
 
-function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) el.setAttribute(k, v);
-  for (const c of children) if (c) el.append(c);
-  return el;
-}
+/// Leaflet's global, defined by the classic script index.html loads before the modules.
+const leaflet = () => window.L;
 
-const title = (text) => s('title', {}, text);
+/// Where a map with nothing on it looks: Rīga.
+const NOWHERE = [56.9496, 24.1052];
 
-/// Every [lon, lat] of a GeoJSON geometry.
-function positions(geometry) {
-  if (!geometry) return [];
-  const { type, coordinates: c } = geometry;
-  if (type === 'Point') return [c];
-  if (type === 'Polygon') return c.flat();
-  if (type === 'MultiPolygon') return c.flat(2);
-  return [];
-}
-
-/// `fixes`: [{ lat, lon, accuracy_m, time, cause }]; `zones`: a FeatureCollection.
-export function drawMap({ zones, fixes = [], tiles = null, timeZone }) {
-  const features = zones?.features ?? [];
-  const points = [
-    ...features.flatMap((f) => positions(f.geometry).map(([lon, lat]) => ({ lon, lat, r: f.properties?.radius_m ?? 0 }))),
-    ...fixes.map((f) => ({ lon: f.lon, lat: f.lat, r: f.accuracy_m ?? 0 })),
-  ];
-  if (!points.length) return document.createElement('div');
-  // Centred on the middle of everything shown, not its average: many fixes at home must not
-  // push a zone off the edge.
-  const lats = points.map((p) => p.lat);
-  const lons = points.map((p) => p.lon);
-  const lat0 = (Math.min(...lats) + Math.max(...lats)) / 2;
-  const lon0 = (Math.min(...lons) + Math.max(...lons)) / 2;
-  const project = (lon, lat) => [
-    (lon - lon0) * RAD * EARTH_M * Math.cos(lat0 * RAD),
-    -(lat - lat0) * RAD * EARTH_M,
-  ];
-  let extent = 100;
-  for (const p of points) {
-    const [x, y] = project(p.lon, p.lat);
-    extent = Math.max(extent, Math.abs(x) + p.r, Math.abs(y) + p.r);
-  }
-  extent *= 1.1;
-  const scale = SIZE / (2 * extent);
-  const at = (lon, lat) => project(lon, lat).map((v) => v * scale + SIZE / 2);
-  const svg = s('svg', { viewBox: `0 0 ${SIZE} ${SIZE}`, class: 'map', role: 'img', 'aria-label': t('map.label') });
-  svg.append(s('rect', { x: 0, y: 0, width: SIZE, height: SIZE, class: 'map-ground' }));
-  if (tiles) svg.append(tileLayer(tiles, lat0, lon0, extent));
-  for (const f of features) {
-    const p = f.properties ?? {};
-    const cls = p.role === 'address' ? 'map-address' : `map-zone map-${p.kind ?? 'zone'}`;
-    const label = p.role === 'address' ? `${t('map.address')}: ${p.street ?? p.id}` : `${t(`zone.${p.kind}`)}: ${p.id}`;
-    const g = f.geometry;
-    if (g?.type === 'Point') {
-      const [x, y] = at(...g.coordinates);
-      svg.append(s('circle', { cx: x, cy: y, r: Math.max(2, (p.radius_m ?? 10) * scale), class: cls }, title(label)));
-    } else if (g?.type === 'Polygon' || g?.type === 'MultiPolygon') {
-      const polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
-      const d = polys.flatMap((rings) => rings.map((ring) => `M${ring.map(([lon, lat]) => at(lon, lat).join(',')).join('L')}Z`)).join('');
-      svg.append(s('path', { d, class: cls }, title(label)));
+/// The figure holding a map and its legend. `zones`: the order's zones FeatureCollection (may be
+/// null); `fixes`: [{ lat, lon, accuracy_m, time, cause }]; `tiles`: the tile URL template or
+/// null; `timeZone`: the order's; `markers`: [{ lat, lon, className, label, href }], places a
+/// keyboard reaches, labelled, each leading to `href` when chosen; `legend`: whether to show the
+/// zones-and-track legend. `onReady(map, track)` is called once the map is drawn (it needs the
+/// figure in the page to know its size); the Leaflet map is also `figure.leaflet`.
+export function drawMap({ zones, fixes = [], markers = [], tiles = null, timeZone, label = t('map.label'), legend: withLegend = true, onReady } = {}) {
+  const container = h('div', { class: 'map', role: 'region', 'aria-label': label });
+  const figure = h('figure', { class: 'map-figure' }, container, withLegend ? legend() : null);
+  whenInPage(container, () => {
+    const L = leaflet();
+    forgetGone();
+    const map = L.map(container, { attributionControl: false, keyboard: true, zoomSnap: 0.5 });
+    drawn.add(map);
+    // Leaflet draws vectors only on a map with a view, so the view is found from the data first.
+    const zoneParts = zoneLayers(zones);
+    const bounds = L.latLngBounds([]);
+    for (const { extent } of zoneParts) bounds.extend(extent);
+    for (const f of fixes) bounds.extend(L.latLng(f.lat, f.lon).toBounds(2 * Math.max(1, f.accuracy_m ?? 0)));
+    for (const m of markers) bounds.extend(L.latLng(m.lat, m.lon).toBounds(200));
+    if (bounds.isValid()) map.fitBounds(bounds.pad(0.1), { maxZoom: 17, animate: false });
+    else map.setView(NOWHERE, 13, { animate: false });
+    if (tiles) {
+      L.tileLayer(tiles, { maxZoom: 19, referrerPolicy: 'no-referrer' }).addTo(map);
+    } else {
+      container.classList.add('map-plain');
+      graticule().addTo(map);
     }
-  }
-  const track = fixes.filter((f) => !f.cause);
-  if (track.length > 1) {
-    svg.append(s('polyline', { points: track.map((f) => at(f.lon, f.lat).join(',')).join(' '), class: 'map-track' }));
-  }
-  for (const f of fixes) {
-    const [x, y] = at(f.lon, f.lat);
-    const label = `${dateTime(f.time, timeZone)}, ±${number(f.accuracy_m ?? 0)} m`;
-    svg.append(s('circle', { cx: x, cy: y, r: Math.max(1, (f.accuracy_m ?? 0) * scale), class: f.cause ? 'map-accuracy map-cause' : 'map-accuracy' }));
-    svg.append(s('circle', { cx: x, cy: y, r: f.cause ? 7 : 3, class: f.cause ? 'map-fix map-cause' : 'map-fix' }, title(f.cause ? `${t('map.cause')}: ${label}` : label)));
-  }
-  // A scale bar: a round number of metres near a fifth of the width.
-  const metres = niceMetres((SIZE / 5) / scale);
-  const bar = metres * scale;
-  svg.append(s('g', { class: 'map-scale' },
-    s('line', { x1: 16, y1: SIZE - 20, x2: 16 + bar, y2: SIZE - 20 }),
-    s('text', { x: 16, y: SIZE - 28 }, `${number(metres)} m`)));
-  const legend = document.createElement('ul');
-  legend.className = 'map-legend';
-  for (const [cls, key] of [['map-address', 'map.address'], ['map-exclusion', 'zone.exclusion'], ['map-inclusion', 'zone.inclusion'], ['map-fix', 'map.track'], ['map-cause', 'map.cause']]) {
-    const li = document.createElement('li');
-    li.append(s('svg', { width: 14, height: 14, 'aria-hidden': 'true' }, s('circle', { cx: 7, cy: 7, r: 6, class: cls })), ` ${t(key)}`);
-    legend.append(li);
-  }
-  const figure = document.createElement('figure');
-  figure.className = 'map-figure';
-  figure.append(svg, legend);
+    L.control.scale({ imperial: false }).addTo(map);
+    copyControl().addTo(map);
+    for (const { layer } of zoneParts) layer.addTo(map);
+    const track = trackLayer(fixes, timeZone).addTo(map);
+    for (const m of markers) place(m).addTo(map);
+    figure.leaflet = map;
+    onReady?.(map, track);
+  });
   return figure;
 }
 
-function niceMetres(m) {
-  const power = 10 ** Math.floor(Math.log10(m));
-  const lead = m / power;
-  return (lead >= 5 ? 5 : lead >= 2 ? 2 : 1) * power;
-}
-
-/// Web Mercator tiles covering the view, placed in the local projection (close enough over the
-/// few kilometres a client's map shows).
-function tileLayer(template, lat0, lon0, extent) {
-  const g = s('g', { class: 'map-tiles' });
-  const metresPerPixel = (2 * extent) / SIZE;
-  const z = Math.max(0, Math.min(19, Math.round(Math.log2((Math.cos(lat0 * RAD) * 2 * Math.PI * EARTH_M) / (256 * metresPerPixel)))));
-  const n = 2 ** z;
-  const tileX = (lon) => ((lon + 180) / 360) * n;
-  const tileY = (lat) => ((1 - Math.log(Math.tan(lat * RAD) + 1 / Math.cos(lat * RAD)) / Math.PI) / 2) * n;
-  const lonOf = (x) => (x / n) * 360 - 180;
-  const latOf = (y) => Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) / RAD;
-  const dLat = extent / (RAD * EARTH_M);
-  const dLon = dLat / Math.cos(lat0 * RAD);
-  const scale = SIZE / (2 * extent);
-  const at = (lon, lat) => [
-    (lon - lon0) * RAD * EARTH_M * Math.cos(lat0 * RAD) * scale + SIZE / 2,
-    -(lat - lat0) * RAD * EARTH_M * scale + SIZE / 2,
-  ];
-  for (let x = Math.floor(tileX(lon0 - dLon)); x <= Math.floor(tileX(lon0 + dLon)); x += 1) {
-    for (let y = Math.floor(tileY(lat0 + dLat)); y <= Math.floor(tileY(lat0 - dLat)); y += 1) {
-      const [x0, y0] = at(lonOf(x), latOf(y));
-      const [x1, y1] = at(lonOf(x + 1), latOf(y + 1));
-      const href = template.replace('{z}', z).replace('{x}', x).replace('{y}', y);
-      g.append(s('image', { href, x: x0, y: y0, width: x1 - x0, height: y1 - y0, preserveAspectRatio: 'none' }));
+/// The maps drawn, so that those whose page was drawn again are taken down (Leaflet listens on
+/// the window for resizes until a map is removed).
+const drawn = new Set();
+function forgetGone() {
+  for (const map of drawn) {
+    if (!map.getContainer().isConnected) {
+      map.remove();
+      drawn.delete(map);
     }
   }
-  return g;
+}
+
+/// Runs `then` once `element` is in the document (pages build their parts before showing them).
+function whenInPage(element, then, tries = 600) {
+  if (element.isConnected) then();
+  else if (tries > 0) requestAnimationFrame(() => whenInPage(element, then, tries - 1));
+}
+
+/// A text node's element for a tooltip: Leaflet puts a string in as HTML, and a zone's name or
+/// a street comes from people.
+function text(content) {
+  return h('span', {}, content);
+}
+
+/// What a zone or an address is called on the map: the zone's kind and its name in the order,
+/// the address's street.
+export function featureLabel(properties = {}) {
+  if (properties.role === 'address') return `${t('map.address')}: ${properties.street ?? properties.id}`;
+  return `${term('zone', properties.kind)}: ${properties.id}`;
+}
+
+/// The zones and addresses as Leaflet layers, each labelled by name, with the area each covers.
+function zoneLayers(zones) {
+  const L = leaflet();
+  return (zones?.features ?? []).flatMap((feature) => {
+    const p = feature.properties ?? {};
+    const g = feature.geometry;
+    const className = p.role === 'address' ? 'map-address' : `map-zone map-${p.kind ?? 'zone'}`;
+    let layer;
+    let extent;
+    if (g?.type === 'Point' && Array.isArray(g.coordinates)) {
+      const [lon, lat] = g.coordinates;
+      const radius = p.radius_m ?? 10;
+      layer = L.circle([lat, lon], { radius, className });
+      extent = L.latLng(lat, lon).toBounds(2 * radius);
+    } else if (g?.type === 'Polygon' || g?.type === 'MultiPolygon') {
+      layer = L.geoJSON(feature, { style: () => ({ className }) });
+      extent = layer.getBounds();
+    } else {
+      return [];
+    }
+    // Above the centre, so that the label does not hide a fix at the centre.
+    layer.bindTooltip(text(featureLabel(p)), { permanent: true, direction: 'top', offset: [0, -12], className: `map-label ${className}-label` });
+    return [{ layer, extent }];
+  });
+}
+
+/// How a fix reads: its time in the order's zone and its accuracy.
+export function fixLabel(fix, timeZone) {
+  return `${minute(fix.time, timeZone)}, ±${number(fix.accuracy_m ?? 0)} m`;
+}
+
+/// The track: a line through the fixes in time order, each fix's accuracy circle, a dot with its
+/// time, and the fixes an episode names as markers a keyboard reaches.
+function trackLayer(fixes, timeZone) {
+  const L = leaflet();
+  const group = L.featureGroup();
+  const inOrder = fixes.slice().sort((a, b) => new Date(a.time) - new Date(b.time));
+  if (inOrder.length > 1) {
+    L.polyline(inOrder.map((f) => [f.lat, f.lon]), { className: 'map-track', interactive: false }).addTo(group);
+  }
+  for (const fix of inOrder) {
+    const at = [fix.lat, fix.lon];
+    const cause = fix.cause ? ' map-cause' : '';
+    L.circle(at, { radius: fix.accuracy_m ?? 0, className: `map-accuracy${cause}`, interactive: false }).addTo(group);
+    if (fix.cause) {
+      const label = `${t('map.cause')}: ${fixLabel(fix, timeZone)}`;
+      L.marker(at, { icon: L.divIcon({ className: 'map-cause-marker map-cause', iconSize: [16, 16] }), title: label, alt: label, keyboard: true })
+        .bindTooltip(text(label))
+        .addTo(group);
+    } else {
+      L.circleMarker(at, { radius: 3, className: 'map-fix' }).bindTooltip(text(fixLabel(fix, timeZone))).addTo(group);
+    }
+  }
+  return group;
+}
+
+/// A labelled place that leads somewhere: a divIcon marker (Tab reaches it, its label shows on
+/// focus), followed on a click or Enter.
+function place({ lat, lon, className = '', label, href }) {
+  const L = leaflet();
+  const marker = L.marker([lat, lon], { icon: L.divIcon({ className: `map-place ${className}`, iconSize: [18, 18] }), title: label, alt: label, keyboard: true })
+    .bindTooltip(text(label));
+  if (href) {
+    marker.on('click', () => { location.hash = href; });
+    marker.on('add', () => marker.getElement()?.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') location.hash = href;
+    }));
+  }
+  return marker;
+}
+
+/// "56.94960, 24.10520": latitude then longitude, five decimals (about a metre), as other maps
+/// take them pasted.
+export function coordinates(latlng) {
+  return `${latlng.lat.toFixed(5)}, ${latlng.lng.toFixed(5)}`;
+}
+
+/// A control showing the coordinates of the point last clicked, copied to the clipboard at the
+/// click; its button copies them again (or the map's centre, for a keyboard user who moved the
+/// map with the arrow keys).
+function copyControl() {
+  const L = leaflet();
+  const Copy = L.Control.extend({
+    options: { position: 'bottomright' },
+    onAdd(map) {
+      const shown = h('output', { class: 'map-coordinates', 'aria-live': 'polite' }, t('map.click_for_coordinates'));
+      const copy = (latlng) => {
+        const value = coordinates(latlng);
+        shown.textContent = value;
+        shown.dataset.value = value;
+        navigator.clipboard?.writeText(value).then(
+          () => { shown.textContent = `${value} (${t('map.copied')})`; },
+          () => {},
+        );
+      };
+      const button = h('button', { type: 'button', class: 'map-copy' }, t('map.copy_coordinates'));
+      button.addEventListener('click', () => {
+        copy(shown.dataset.value ? L.latLng(shown.dataset.value.split(', ').map(Number)) : map.getCenter());
+      });
+      map.on('click', (event) => copy(event.latlng));
+      const box = h('div', { class: 'leaflet-bar map-copy-control' }, button, shown);
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    },
+  });
+  return new Copy();
+}
+
+function legend() {
+  const items = [['map-address', 'map.address'], ['map-exclusion', 'zone.exclusion'], ['map-inclusion', 'zone.inclusion'], ['map-fix', 'map.track'], ['map-cause', 'map.cause']];
+  return h('ul', { class: 'map-legend' }, items.map(([cls, key]) => h('li', {}, h('span', { class: `map-swatch ${cls}`, 'aria-hidden': 'true' }), ` ${t(key)}`)));
 }
 
 /// Location observations as fixes for the map; `cause` marks those an episode names.
@@ -142,7 +208,7 @@ export function fixesOf(observations, causes = []) {
   const key = (device, seq) => `${device}/${seq}`;
   const named = new Set(causes.map((e) => key(e.device, e.seq)));
   return observations
-    .filter((o) => o.type === 'location' && typeof o.fields?.lat === 'number')
+    .filter((o) => o.type === 'location' && typeof o.fields?.lat === 'number' && typeof o.fields?.lon === 'number')
     .map((o) => ({
       lat: o.fields.lat, lon: o.fields.lon, accuracy_m: o.fields.accuracy_m, time: o.device_time,
       cause: named.has(key(o.device_id, o.seq)),

@@ -70,15 +70,31 @@ const ASSETS: &[Asset] = assets![
     "format.js",
     "ui.js",
     "map.js",
+    "map-grid.js",
+    "zone-editor.js",
+    "replay.js",
     "storage.js",
     "pages/alerts.js",
     "pages/caseload.js",
     "pages/client.js",
     "pages/devices.js",
+    "pages/fleet.js",
     "pages/orders.js",
     "i18n/en.json",
     "i18n/lv.json",
     "icon.svg",
+    // The map's libraries, vendored by scripts/vendor-console (console/vendor/README.md).
+    "vendor/leaflet/LICENSE",
+    "vendor/leaflet/dist/leaflet.js",
+    "vendor/leaflet/dist/leaflet.css",
+    "vendor/leaflet/dist/images/layers.png",
+    "vendor/leaflet/dist/images/layers-2x.png",
+    "vendor/leaflet/dist/images/marker-icon.png",
+    "vendor/leaflet/dist/images/marker-icon-2x.png",
+    "vendor/leaflet/dist/images/marker-shadow.png",
+    "vendor/leaflet-geoman-free/LICENSE",
+    "vendor/leaflet-geoman-free/dist/leaflet-geoman.min.js",
+    "vendor/leaflet-geoman-free/dist/leaflet-geoman.css",
 ];
 
 fn content_type(path: &str) -> &'static str {
@@ -88,6 +104,8 @@ fn content_type(path: &str) -> &'static str {
         Some("js") => "text/javascript; charset=utf-8",
         Some("json") => "application/json",
         Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        _ if path.ends_with("/LICENSE") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
 }
@@ -197,7 +215,9 @@ mod tests {
                 assert_ne!(Some(text), lv.get(key), "{key} is not Latvian");
             }
         }
-        for asset in ASSETS.iter().filter(|a| a.path.ends_with(".js")) {
+        // The console's own scripts; the vendored libraries have no words of ours.
+        let own = |a: &&Asset| a.path.ends_with(".js") && !a.path.starts_with("vendor/");
+        for asset in ASSETS.iter().filter(own) {
             let code = std::str::from_utf8(asset.bytes).unwrap();
             for (at, _) in code.match_indices("t('") {
                 // `t(` itself, not `get(` or `post(`.
@@ -282,5 +302,67 @@ mod tests {
             policy.contains("img-src 'self' data: https://tiles.example;"),
             "{policy}"
         );
+    }
+
+    /// The vendored libraries are the versions scripts/vendor-console pins, with the integrity
+    /// it checks written in console/vendor/README.md, each with its licence; every vendored file
+    /// is embedded, and nothing else lies in console/vendor.
+    #[test]
+    fn the_vendored_libraries_are_the_pinned_versions_with_their_licences() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let script = std::fs::read_to_string(root.join("scripts/vendor-console")).unwrap();
+        let readme = std::fs::read_to_string(root.join("console/vendor/README.md")).unwrap();
+        let text = |path: &str| {
+            let asset = ASSETS.iter().find(|a| a.path == path).unwrap();
+            String::from_utf8_lossy(asset.bytes).into_owned()
+        };
+        for (package, version, marker, file, licence) in [
+            (
+                "leaflet",
+                "1.9.4",
+                "Leaflet 1.9.4,",
+                "vendor/leaflet/dist/leaflet.js",
+                "BSD 2-Clause",
+            ),
+            (
+                "@geoman-io/leaflet-geoman-free",
+                "2.20.2",
+                "version:\"2.20.2\"",
+                "vendor/leaflet-geoman-free/dist/leaflet-geoman.min.js",
+                "MIT License",
+            ),
+        ] {
+            let pinned = format!("fetch {package} {version} \\\n  '");
+            let at = script.find(&pinned).unwrap_or_else(|| panic!("{pinned}"));
+            let integrity = script[at + pinned.len()..].split('\'').next().unwrap();
+            assert!(integrity.starts_with("sha512-"), "{integrity}");
+            assert!(readme.contains(integrity), "{package}: {integrity}");
+            assert!(
+                readme.contains(&format!("| {version} ")),
+                "{package} {version}"
+            );
+            assert!(text(file).contains(marker), "{file} is not {version}");
+            let dir = file.split("/dist/").next().unwrap();
+            assert!(text(&format!("{dir}/LICENSE")).contains(licence), "{dir}");
+        }
+        let mut on_disk = Vec::new();
+        let mut dirs = vec![root.join("console/vendor")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    let relative = path.strip_prefix(root.join("console")).unwrap();
+                    on_disk.push(relative.to_string_lossy().into_owned());
+                }
+            }
+        }
+        for path in on_disk {
+            assert!(
+                path == "vendor/README.md" || ASSETS.iter().any(|a| a.path == path),
+                "{path} is vendored but not embedded"
+            );
+        }
     }
 }

@@ -6,7 +6,7 @@ import { enumerations, get, getAll, may, observationsBetween, post, query } from
 import { t, term } from '../i18n.js';
 import { date, dateTime, DEFAULT_ZONE, number, utcToWall, wallToUtc } from '../format.js';
 import { attempt, badge, field, h, keepingFocus, section, select, table } from '../ui.js';
-import { drawMap, fixesOf } from '../map.js';
+import { replaySection } from '../replay.js';
 import { severityBadge, stateBadge } from './alerts.js';
 
 const DAY_MS = 86400e3;
@@ -53,8 +53,7 @@ export async function render(root, { user, config, args }) {
     fittings.map((f) => [String(f.device_id), dateTime(f.installed, zone), f.removed ? dateTime(f.removed, zone) : '—']))));
   if (order) {
     const zones = await get(`/orders/${order.id}/zones`).catch(() => null);
-    const causes = episodes.filter((e) => e.state === 'open').flatMap((e) => e.evidence ?? []);
-    parts.push(section(t('map.title'), drawMap({ zones, fixes: fixesOf(observations, causes), tiles: config.map_tiles, timeZone: zone })));
+    parts.push(replaySection({ clientId: id, tag, zones, tiles: config.map_tiles, zone, observations, episodes }));
   }
   parts.push(section(t('client.episodes'), table(t('client.episodes_caption'), [t('episode.kind'), t('alerts.severity'), t('episode.start'), t('episode.end'), t('episode.state')],
     episodes.slice().reverse().map((e) => [term('kind', e.kind), severityBadge(e.severity), dateTime(e.start, zone), e.end ? dateTime(e.end, zone) : t('alerts.ongoing'), term('episode_state', e.state)]))));

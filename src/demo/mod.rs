@@ -34,6 +34,14 @@ pub struct DemoArgs {
     /// Keep the demo's data here [default: a new directory under the system temp dir]
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Raster map tiles under the console's map, as a URL template with {z}, {x} and {y}
+    /// (as `sargs serve --map-tiles`) [default: none; the map draws a coordinate grid]
+    #[arg(long, value_name = "URL", env = "SARGS_MAP_TILES", value_parser = tile_template)]
+    map_tiles: Option<crate::console::TileTemplate>,
+}
+
+fn tile_template(text: &str) -> anyhow::Result<crate::console::TileTemplate> {
+    text.parse()
 }
 
 /// The preferred address if it is free, else the same host with a port the system picks.
@@ -55,6 +63,7 @@ struct SimulateOnly {
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let map_tiles = args.map_tiles;
     let data_dir = args.data_dir.unwrap_or_else(|| {
         std::env::temp_dir().join(format!(
             "sargs-demo-{}",
@@ -70,7 +79,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         writer: WriterOptions::default(),
         secure_cookies: false,
         alerts: alerts::AlertsConfig::default(),
-        map_tiles: None,
+        map_tiles,
     })
     .await?;
     let script = data_dir.join("last-night.toml");
@@ -221,4 +230,35 @@ async fn breaches(store: &store::Store, clients: &[(i64, String)]) -> usize {
         }
     }
     count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Parser)]
+    struct Demo {
+        #[command(flatten)]
+        args: DemoArgs,
+    }
+
+    /// `sargs demo --map-tiles` takes what `sargs serve --map-tiles` takes, and refuses the rest
+    /// before starting anything.
+    #[test]
+    fn the_demo_takes_map_tiles_as_serve_does() {
+        let url = "https://tiles.example/{z}/{x}/{y}.png";
+        let ok = Demo::try_parse_from(["demo", &format!("--map-tiles={url}")]).unwrap();
+        assert_eq!(ok.args.map_tiles, Some(url.parse().unwrap()));
+        for bad in [
+            "tiles.example/{z}/{x}/{y}.png",
+            "https://tiles.example/{z}/{x}.png",
+            "",
+            "https://tiles.example;script-src *//{z}/{x}/{y}",
+        ] {
+            assert!(
+                Demo::try_parse_from(["demo", &format!("--map-tiles={bad}")]).is_err(),
+                "{bad}"
+            );
+        }
+    }
 }

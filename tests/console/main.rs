@@ -33,6 +33,7 @@ mod operator;
 mod revisions;
 mod roles;
 mod sign_in;
+mod track;
 mod words;
 
 const TAG: u64 = 1001;

@@ -49,11 +49,11 @@ async fn the_map_draws_tiles_from_the_server_it_is_given() {
         browser
             .goto(&format!("{}/#/clients/{}", s.base, s.client))
             .await;
-        browser.find("svg.map .map-address").await;
+        browser.find(".map.leaflet-container .map-address").await;
         let hrefs = browser
             .script(
-                "return [...document.querySelectorAll('svg.map g.map-tiles image')]\
-                 .map((i) => i.getAttribute('href'))",
+                "return [...document.querySelectorAll('.map img.leaflet-tile')]\
+                 .map((i) => i.getAttribute('src'))",
             )
             .await;
         let hrefs: Vec<String> = serde_json::from_value(hrefs).expect("a list");

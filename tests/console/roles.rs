@@ -47,12 +47,12 @@ async fn every_role_works_the_console(location: &StoreLocation) {
         "the page was not reloaded"
     );
     browser.click(&format!("#open-alert-{alert}")).await;
-    browser.find("#alert-detail svg.map .map-cause").await;
+    browser.find("#alert-detail .map .map-cause-marker").await;
     snap(&browser, "operator-queue").await;
     // On a tablet the alert goes below the queue.
     let laptop = browser.window_size().await;
     browser.resize(820, 1180).await;
-    browser.find("#alert-detail svg.map").await;
+    browser.find("#alert-detail .map.leaflet-container").await;
     snap(&browser, "operator-queue-tablet").await;
     browser.resize(laptop.0, laptop.1).await;
 
@@ -108,11 +108,11 @@ async fn every_role_works_the_console(location: &StoreLocation) {
     browser
         .wait_text("table.absences tbody", "Outpatient appointment")
         .await;
-    browser.find("svg.map").await;
+    browser.find(".map.leaflet-container .map-grid-label").await;
     // With no tile server given, the map is the console's own: nothing fetched from elsewhere.
     assert_eq!(
         browser
-            .script("return document.querySelectorAll('svg.map .map-tiles').length")
+            .script("return document.querySelectorAll('.map .leaflet-tile').length")
             .await,
         0
     );
