@@ -23,6 +23,8 @@ pub struct Note {
     pub client_id: i64,
     /// The user who wrote it.
     pub author_id: i64,
+    /// Their name as people know it (the user's display name), for whoever reads the note.
+    pub author_name: String,
     /// The note as written (1 to 10 000 characters).
     pub text: String,
     /// When it was written, in ms since the epoch UTC.
@@ -105,12 +107,18 @@ impl Cases {
         .bind(created_ms)
         .fetch_one(&mut *tx)
         .await?;
+        let (author_name,): (String,) =
+            sqlx::query_as("SELECT display_name FROM users WHERE id = $1")
+                .bind(author)
+                .fetch_one(&mut *tx)
+                .await?;
         let subject = format!("client/{}/notes/{id}", new.client_id);
         tx.commit(AuditAction::Create, &subject, "").await?;
         Ok(Note {
             id,
             client_id: new.client_id,
             author_id: author,
+            author_name,
             text: new.text.clone(),
             created_ms,
         })
@@ -118,21 +126,26 @@ impl Cases {
 
     /// A client's notes, oldest first.
     pub async fn notes(&self, client: i64) -> Result<Vec<Note>, CasesError> {
-        let rows: Vec<(i64, i64, i64, String, i64)> = sqlx::query_as(
-            "SELECT id, client_id, author_id, text, created_ms FROM notes WHERE client_id = $1 ORDER BY created_ms, id",
+        let rows: Vec<(i64, i64, i64, String, String, i64)> = sqlx::query_as(
+            "SELECT n.id, n.client_id, n.author_id, u.display_name, n.text, n.created_ms
+             FROM notes n JOIN users u ON u.id = n.author_id
+             WHERE n.client_id = $1 ORDER BY n.created_ms, n.id",
         )
         .bind(client)
         .fetch_all(self.pool())
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, client_id, author_id, text, created_ms)| Note {
-                id,
-                client_id,
-                author_id,
-                text,
-                created_ms,
-            })
+            .map(
+                |(id, client_id, author_id, author_name, text, created_ms)| Note {
+                    id,
+                    client_id,
+                    author_id,
+                    author_name,
+                    text,
+                    created_ms,
+                },
+            )
             .collect())
     }
 

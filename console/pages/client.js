@@ -137,11 +137,15 @@ function describe(o) {
 }
 
 function absenceSection(order, absences, reasons, zone, canEdit, reload) {
+  // An absence not over and not called off may be called off; it stays on record, marked.
+  const cancel = (a) => h('button', { type: 'button', class: 'absence-cancel', 'data-absence': a.id,
+    onclick: () => attempt(() => post(`/absences/${a.id}/cancellation`), t('absence.cancelled_done'), reload) }, t('absence.cancel'));
   const rows = absences.map((a) => [
     dateTime(a.from, zone), dateTime(a.until, zone), term('reason', a.reason), a.details,
     a.cancelled_ms ? t('absence.cancelled') : t('absence.in_force'),
+    canEdit && !a.cancelled_ms && Date.parse(a.until) > Date.now() ? cancel(a) : '',
   ]);
-  const parts = [table(t('absence.caption'), [t('absence.from'), t('absence.until'), t('absence.reason'), t('absence.details'), t('absence.status')], rows, { class: 'absences' })];
+  const parts = [table(t('absence.caption'), [t('absence.from'), t('absence.until'), t('absence.reason'), t('absence.details'), t('absence.status'), t('absence.action')], rows, { class: 'absences' })];
   if (canEdit) {
     const start = new Date(Date.now() + 3600e3);
     const from = h('input', { type: 'datetime-local', name: 'from', id: 'absence-from', required: true, value: utcToWall(start.toISOString(), zone) });
@@ -164,7 +168,9 @@ function absenceSection(order, absences, reasons, zone, canEdit, reload) {
 }
 
 function notesSection(clientId, notes, zone, canWrite, reload) {
-  const parts = [h('ul', { class: 'notes' }, notes.length ? notes.map((n) => h('li', {}, h('time', {}, dateTime(n.created_ms, zone)), h('p', {}, n.text))) : h('li', { class: 'empty' }, t('common.none')))];
+  const parts = [h('ul', { class: 'notes' }, notes.length
+    ? notes.map((n) => h('li', {}, h('time', {}, dateTime(n.created_ms, zone)), ' · ', h('span', { class: 'author' }, n.author_name), h('p', {}, n.text)))
+    : h('li', { class: 'empty' }, t('common.none')))];
   if (canWrite) {
     const text = h('textarea', { name: 'text', id: 'note-text', rows: 2 });
     const form = h('form', { class: 'inline-form', id: 'note-form' }, field(t('notes.new'), text), h('button', { type: 'submit', id: 'note-submit' }, t('notes.add')));

@@ -27,6 +27,7 @@ use store::StoreLocation;
 use store::testing::test_databases;
 use webdriver::{ARROW_DOWN, ARROW_UP, Browser, ENTER, SPACE, TAB};
 
+mod absences;
 mod keyboard;
 mod map;
 mod operator;
