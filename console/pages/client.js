@@ -11,35 +11,49 @@ import { severityBadge, stateBadge } from './alerts.js';
 
 const DAY_MS = 86400e3;
 
+/// What the signed-in user's role may not see: said so, never shown as none.
+const HIDDEN = Symbol('not shown to this role');
+
+/// `load()` if the user's role may read `path` (GET), else HIDDEN without asking; `fallback`
+/// if the answer is an error (a row outside their care).
+async function readable(path, load, fallback) {
+  if (!(await may('GET', path))) return HIDDEN;
+  return load().catch(() => fallback);
+}
+
 export async function render(root, { user, config, args }) {
   const id = Number(args[0]);
-  const [client, orders, glance, enums, recordsAbsences] = await Promise.all([
+  const [client, orders, glance, enums, recordsAbsences, writesNotes] = await Promise.all([
     get(`/clients/${id}`),
     getAll('/orders', { client_id: id }),
-    get(`/clients/${id}/state`).catch(() => null),
+    readable('/clients/{id}/state', () => get(`/clients/${id}/state`), null),
     enumerations(),
     may('POST', '/absences'),
+    may('POST', '/notes'),
   ]);
   const order = orders.find((o) => o.status === 'active') ?? orders[0];
   const zone = order?.terms?.time_zone ?? DEFAULT_ZONE;
   const now = Date.now();
   const [fittings, timetable, episodes, alerts, notes, absences, revisions] = await Promise.all([
-    order ? get(`/orders/${order.id}/devices`).catch(() => []) : [],
+    order ? readable('/orders/{id}/devices', () => get(`/orders/${order.id}/devices`), []) : [],
     order ? get(`/orders/${order.id}/timetable`).catch(() => null) : null,
     get(`/clients/${id}/episodes${query({ from: new Date(now - 30 * DAY_MS).toISOString(), to: new Date(now + 60e3).toISOString() })}`),
-    getAll('/alerts', { client_id: id }, { cursor: 'before' }).catch(() => []),
-    get(`/notes?client_id=${id}`).catch(() => []),
-    order ? get(`/absences?order_id=${order.id}`).catch(() => []) : [],
+    readable('/alerts', () => getAll('/alerts', { client_id: id }, { cursor: 'before' }), []),
+    readable('/notes', () => get(`/notes?client_id=${id}`), []),
+    order ? readable('/absences', () => get(`/absences?order_id=${order.id}`), []) : [],
     order ? get(`/orders/${order.id}/revisions`).catch(() => []) : [],
   ]);
-  const fitted = fittings.filter((f) => !f.removed);
+  const fitted = fittings === HIDDEN ? [] : fittings.filter((f) => !f.removed);
   const tag = fitted[0]?.device_id;
-  const observations = tag !== undefined
-    ? await observationsBetween(tag, new Date(now - DAY_MS).toISOString(), new Date(now + 60e3).toISOString()).catch(() => [])
-    : [];
+  const observations = fittings === HIDDEN
+    ? HIDDEN
+    : tag !== undefined
+      ? await readable('/devices/{id}/observations', () => observationsBetween(tag, new Date(now - DAY_MS).toISOString(), new Date(now + 60e3).toISOString()), [])
+      : [];
+  const notShown = (title) => section(title, h('p', { class: 'not-shown' }, t('client.not_shown', { role: term('role', user.role) })));
   const glanceState = glance?.state ?? 'unknown';
   const parts = [
-    h('h1', {}, `${client.given_name} ${client.family_name} `, badge(`glance-${glanceState}`, term('glance', glanceState))),
+    h('h1', {}, `${client.given_name} ${client.family_name} `, glance === HIDDEN ? null : badge(`glance-${glanceState}`, term('glance', glanceState))),
     section(t('client.record'), h('dl', { class: 'facts' },
       h('dt', {}, t('client.personal_code')), h('dd', {}, client.personal_code),
       h('dt', {}, t('client.birth_date')), h('dd', {}, date(`${client.birth_date}T12:00:00Z`)),
@@ -49,19 +63,20 @@ export async function render(root, { user, config, args }) {
       client.risk_notes && h('dt', {}, t('client.risk_notes')), client.risk_notes && h('dd', {}, client.risk_notes))),
   ];
   if (order) parts.push(orderSection(order, timetable, zone), revisionSection(order, revisions, client.addresses, zone));
-  parts.push(section(t('client.devices'), table(t('client.devices'), [t('devices.id'), t('devices.fitted'), t('devices.removed')],
+  parts.push(fittings === HIDDEN ? notShown(t('client.devices')) : section(t('client.devices'), table(t('client.devices'), [t('devices.id'), t('devices.fitted'), t('devices.removed')],
     fittings.map((f) => [String(f.device_id), dateTime(f.installed, zone), f.removed ? dateTime(f.removed, zone) : '—']))));
   if (order) {
     const zones = await get(`/orders/${order.id}/zones`).catch(() => null);
-    parts.push(replaySection({ clientId: id, tag, zones, tiles: config.map_tiles, zone, observations, episodes }));
+    parts.push(replaySection({ clientId: id, tag, zones, tiles: config.map_tiles, zone, observations: observations === HIDDEN ? [] : observations, episodes }));
   }
   parts.push(section(t('client.episodes'), table(t('client.episodes_caption'), [t('episode.kind'), t('alerts.severity'), t('episode.start'), t('episode.end'), t('episode.state')],
     episodes.slice().reverse().map((e) => [term('kind', e.kind), severityBadge(e.severity), dateTime(e.start, zone), e.end ? dateTime(e.end, zone) : t('alerts.ongoing'), term('episode_state', e.state)]))));
-  parts.push(section(t('client.alerts'), table(t('client.alerts'), [t('alerts.id'), t('alerts.kind'), t('alerts.raised'), t('alerts.state')],
+  parts.push(alerts === HIDDEN ? notShown(t('client.alerts')) : section(t('client.alerts'), table(t('client.alerts'), [t('alerts.id'), t('alerts.kind'), t('alerts.raised'), t('alerts.state')],
     alerts.map((a) => [h('a', { href: `#/alerts/${a.id}` }, `#${a.id}`), term('kind', a.kind), dateTime(a.raised, zone), stateBadge(a.state)]))));
-  parts.push(timeline(observations, zone));
-  if (order) parts.push(absenceSection(order, absences, enums.reason, zone, recordsAbsences, () => render(root, { user, config, args })));
-  parts.push(notesSection(id, notes, zone, user.role !== 'court', () => render(root, { user, config, args })));
+  parts.push(observations === HIDDEN ? notShown(t('client.timeline')) : timeline(observations, zone));
+  const reload = () => render(root, { user, config, args });
+  if (order) parts.push(absences === HIDDEN ? notShown(t('absence.title')) : absenceSection(order, absences, enums.reason, zone, recordsAbsences, reload));
+  parts.push(notes === HIDDEN ? notShown(t('notes.title')) : notesSection(id, notes, zone, writesNotes, reload));
   // Drawn again after a change: the focus stays on the form's field or button.
   keepingFocus(root, () => root.replaceChildren(...parts.filter(Boolean)));
 }

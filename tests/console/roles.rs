@@ -185,6 +185,22 @@ async fn every_role_works_the_console(location: &StoreLocation) {
         .await;
     assert_eq!(pdf, json!([200, "application/pdf", "%PDF-"]), "{pdf}");
     snap(&browser, "court-orders").await;
+    // The client's page: what the court may not see is said to be not shown, never "none".
+    browser.goto(&format!("{base}/#/clients/{client}")).await;
+    browser
+        .wait_text("#main", "Not shown to your role (court).")
+        .await;
+    let shown = browser
+        .script("return document.querySelectorAll('p.not-shown').length")
+        .await;
+    assert!(
+        shown.as_u64().is_some_and(|n| n >= 4),
+        "devices, alerts, observations, absences and notes: {shown}"
+    );
+    let forms = browser
+        .script("return document.querySelectorAll('#absence-form, #note-form, button.absence-cancel').length")
+        .await;
+    assert_eq!(forms, json!(0), "the court changes nothing");
     sign_out(&browser).await;
 
     // An administrator sees the queue but acts on no alert: that is the people on duty's.
