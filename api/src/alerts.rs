@@ -10,7 +10,7 @@ use std::time::Duration;
 use alerts::actions::Request;
 use alerts::lifecycle::{AlertState, Resolution, TransitionError};
 use alerts::notify::Contact;
-use alerts::records::{self, Alert, AlertEvent, AlertFilter};
+use alerts::records::{self, Alert, AlertEvent, AlertFilter, Cursor, Order};
 use alerts::{Alerts, AlertsError};
 use axum::Extension;
 use axum::extract::State;
@@ -19,7 +19,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Json};
 use cases::Actor;
 use futures::Stream;
-use rules::{Severity, Timestamp};
+use rules::{BreachKind, KindClass, Severity, Timestamp};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -114,17 +114,43 @@ pub struct AlertQuery {
     officer_id: Option<i64>,
     /// Only the alerts of this unit's clients (and its departments').
     unit_id: Option<i64>,
+    /// Only alerts of this kind.
+    kind: Option<BreachKind>,
+    /// Only alerts of this class of kinds: breach, warning or device_fault.
+    class: Option<KindClass>,
+    /// Only alerts this user has taken.
+    assignee_id: Option<i64>,
     /// Raised at or after this instant.
     from: Option<Timestamp>,
     /// Raised before this instant.
     to: Option<Timestamp>,
+    /// The order: `newest` (the default: newest first, paged with `before`) or `severity`
+    /// (critical first, then the oldest raised; paged with `cursor`).
+    #[serde(default)]
+    sort: Sort,
     /// Paging, newest first: ids below this (the last id of the previous page).
     before: Option<i64>,
+    /// Paging by severity: the `Sargs-Next-Cursor` header of the previous page.
+    cursor: Option<String>,
     /// At most this many (1 to 500).
     #[serde(default = "crate::people::default_limit")]
     #[schemars(range(min = 1, max = 500))]
     limit: i64,
 }
+
+/// The queue's orders.
+#[derive(Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Most urgent first: severity (critical first), then the oldest raised.
+    Severity,
+}
+
+/// The header that carries the next page's cursor of a list by severity.
+pub const NEXT_CURSOR: &str = "sargs-next-cursor";
 
 pub async fn list_alerts(
     State(state): State<ApiState>,
@@ -132,6 +158,26 @@ pub async fn list_alerts(
     Query(q): Query<AlertQuery>,
 ) -> Answer {
     crate::people::check_limit(q.limit)?;
+    let order = match (q.sort, q.before, &q.cursor) {
+        (Sort::Newest, before, None) => Order::Newest { before },
+        (Sort::Severity, None, cursor) => Order::Urgent {
+            after: cursor.as_deref().map(Cursor::parse).transpose()?,
+        },
+        (Sort::Newest, _, Some(_)) => {
+            return Err(ApiError::invalid("cursor", "only with sort=severity"));
+        }
+        (Sort::Severity, Some(_), _) => {
+            return Err(ApiError::invalid("before", "only with sort=newest"));
+        }
+    };
+    let kinds = match (q.kind, q.class) {
+        (Some(kind), Some(class)) if kind.class() != class => {
+            return Err(ApiError::invalid("kind", "not of the class asked for"));
+        }
+        (Some(kind), _) => Some(vec![kind]),
+        (None, Some(class)) => Some(alerts::queue::kinds_of(class)),
+        (None, None) => None,
+    };
     let mut clients = reach(&state, &caller.actor).await?;
     let narrow = |clients: Option<Vec<i64>>, only: Vec<i64>| match clients {
         None => Some(only),
@@ -148,16 +194,29 @@ pub async fn list_alerts(
         severity: q.severity,
         client_ids: clients,
         officer_id: q.officer_id,
+        assignee_id: q.assignee_id,
+        kinds,
         from_ms: q.from.map(|t| t.0),
         to_ms: q.to.map(|t| t.0),
     };
-    let found = records::list(&state.store, &filter, q.before, q.limit as u32).await?;
+    let limit = q.limit as u32;
+    let found = records::page(&state.store, &filter, order, limit).await?;
     let ids: Vec<String> = found.iter().map(|a| a.id.to_string()).collect();
     state
         .cases
         .record_read(&caller.actor, "alerts", &ids.join(","))
         .await?;
-    Ok(Json(found).into_response())
+    let mut response = Json(&found).into_response();
+    // A full page by severity says where the next starts; a short one is the last.
+    if let (Order::Urgent { .. }, Some(last)) = (order, found.last())
+        && found.len() == limit as usize
+    {
+        let cursor = Cursor::after(last).to_string();
+        if let Ok(value) = axum::http::HeaderValue::from_str(&cursor) {
+            response.headers_mut().insert(NEXT_CURSOR, value);
+        }
+    }
+    Ok(response)
 }
 
 /// One alert with its episodes (and their evidence), history and deliveries.

@@ -3,11 +3,11 @@
 //! instant, each device's observations from the instant that checkpoint needs), and that
 //! answering those asks judges late data to the episodes that judging in order gives.
 
-use std::collections::BTreeMap;
 use rules::{
     Checkpoint, Engine, Episode, EpisodeChange, EpisodeId, Observation, Outcome, Replay,
     ReplayRequest, ReplayStep, RowsRequest, Span, Timestamp,
 };
+use std::collections::BTreeMap;
 
 mod common;
 
