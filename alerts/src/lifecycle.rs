@@ -110,6 +110,12 @@ pub enum AlertAction {
     Noted,
     /// An operator asked the tag for a fix now.
     LocateRequested,
+    /// Somebody took the alert: it is theirs to handle, and everyone sees so.
+    Taken,
+    /// Somebody took over an alert another person had taken (after confirming it).
+    TakenOver,
+    /// Whoever had taken the alert let it go (or somebody let it go for them).
+    Released,
 }
 
 impl AlertAction {
@@ -125,6 +131,9 @@ impl AlertAction {
             AlertAction::Resolved => "resolved",
             AlertAction::Noted => "noted",
             AlertAction::LocateRequested => "locate_requested",
+            AlertAction::Taken => "taken",
+            AlertAction::TakenOver => "taken_over",
+            AlertAction::Released => "released",
         }
     }
 
@@ -141,6 +150,9 @@ impl AlertAction {
             Resolved,
             Noted,
             LocateRequested,
+            Taken,
+            TakenOver,
+            Released,
         ]
         .into_iter()
         .find(|x| x.as_str() == s)
@@ -313,6 +325,15 @@ pub enum TransitionError {
     /// Escalation asked for at the top level, where there is nobody further.
     #[error("the alert is at the top escalation level already")]
     TopLevel,
+    /// Somebody else has taken the alert (their display name): taking it over must be asked.
+    #[error("{0} has taken the alert; ask to take it over")]
+    TakenBy(String),
+    /// The caller has taken the alert already.
+    #[error("you have taken the alert already")]
+    AlreadyYours,
+    /// Nobody has taken the alert, so there is nothing to release.
+    #[error("nobody has taken the alert")]
+    NotTaken,
 }
 
 /// A person's transition: acknowledge (from open) or resolve (from open or acknowledged, with

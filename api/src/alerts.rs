@@ -40,6 +40,10 @@ impl From<AlertsError> for ApiError {
                 TransitionError::AlreadyIn(_)
                 | TransitionError::Resolved
                 | TransitionError::TopLevel => ApiError::conflict("state", refused.to_string()),
+                // Who has it: the console asks before taking it over.
+                TransitionError::TakenBy(_)
+                | TransitionError::AlreadyYours
+                | TransitionError::NotTaken => ApiError::conflict("assignee", refused.to_string()),
             },
             AlertsError::Invalid(reason) => match reason.split_once(": ") {
                 Some((field, why)) => ApiError::invalid(field, why),
@@ -333,6 +337,39 @@ pub async fn add_note(
     alert_by_id(&state, &caller.actor, id).await?;
     let Body(b) = body?;
     act(&state, &caller, id, Request::Note, &b.note).await
+}
+
+/// Taking an alert: with `over`, from whoever has taken it (the console asks first).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertTake {
+    /// Take it over from somebody who has taken it; without it, that is a 409.
+    #[serde(default)]
+    pub over: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Takes an alert: the caller's to handle, shown to everyone (by display name) and recorded.
+pub async fn take(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    body: Result<Body<AlertTake>, ApiError>,
+) -> Answer {
+    alert_by_id(&state, &caller.actor, id).await?;
+    let Body(b) = body?;
+    act(&state, &caller, id, Request::Take { over: b.over }, &b.note).await
+}
+
+/// Lets an alert go, whoever had taken it; recorded.
+pub async fn release(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+) -> Answer {
+    alert_by_id(&state, &caller.actor, id).await?;
+    act(&state, &caller, id, Request::Release, "").await
 }
 
 async fn contacts_of(state: &ApiState, id: i64) -> Answer {

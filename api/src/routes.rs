@@ -288,6 +288,8 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::POST, "/api/v1/alerts/{id}/resolution", "alerts", "Resolve an alert with a code and a note", ALERTS_ACT, alerts::resolve).takes::<alerts::AlertResolution>().answers::<alerts::AlertActed>(),
         route(M::POST, "/api/v1/alerts/{id}/escalation", "alerts", "Escalate an alert by hand: one level up now, with a note saying why", ALERTS_ACT, alerts::escalate).takes::<alerts::AlertNote>().answers::<alerts::AlertActed>(),
         route(M::POST, "/api/v1/alerts/{id}/locate", "alerts", "Ask the client's tag for a location fix now (LOCATE_NOW)", ALERTS_ACT, alerts::locate).answers::<alerts::AlertActed>(),
+        route(M::POST, "/api/v1/alerts/{id}/assignment", "alerts", "Take an alert: it shows as yours to everyone at once (over: take it from whoever has it)", ALERTS_ACT, alerts::take).takes::<alerts::AlertTake>().answers::<alerts::AlertActed>(),
+        route(M::DELETE, "/api/v1/alerts/{id}/assignment", "alerts", "Let an alert go, whoever had taken it", ALERTS_ACT, alerts::release).answers::<alerts::AlertActed>(),
         route(M::POST, "/api/v1/alerts/{id}/notes", "alerts", "Add a note to an alert", ALERTS_ACT, alerts::add_note).takes::<alerts::AlertNote>().answers::<alerts::AlertActed>(),
         route(M::GET, "/api/v1/contacts", "alerts", "Your alert channels", EVERYONE, alerts::get_own_contacts).answers::<Vec<Contact>>(),
         route(M::PUT, "/api/v1/contacts", "alerts", "Set your alert channels: e-mail, SMS, lowest severity for each", EVERYONE, alerts::set_own_contacts).takes::<alerts::Contacts>().answers::<Vec<Contact>>(),

@@ -99,6 +99,8 @@ const EXPECTED: &[(&str, &str, [&str; 6])] = &[
     ("POST", "/api/v1/alerts/{id}/escalation", [N, Y, C, C, N, N]),
     ("POST", "/api/v1/alerts/{id}/locate", [N, Y, C, C, N, N]),
     ("POST", "/api/v1/alerts/{id}/notes", [N, Y, C, C, N, N]),
+    ("POST", "/api/v1/alerts/{id}/assignment", [N, Y, C, C, N, N]),
+    ("DELETE", "/api/v1/alerts/{id}/assignment", [N, Y, C, C, N, N]),
     ("GET", "/api/v1/contacts", [Y, Y, Y, Y, Y, Y]),
     ("PUT", "/api/v1/contacts", [Y, Y, Y, Y, Y, Y]),
     ("GET", "/api/v1/users/{id}/contacts", [Y, N, N, N, N, N]),
