@@ -94,6 +94,7 @@ const EXPECTED: &[(&str, &str, [&str; 6])] = &[
     ("GET", "/api/v1/alerts", [Y, Y, Y, Y, N, N]),
     ("GET", "/api/v1/alerts/feed", [Y, Y, Y, Y, N, N]),
     ("GET", "/api/v1/alerts/{id}", [Y, Y, C, C, N, N]),
+    ("GET", "/api/v1/alerts/{id}/deliveries", [Y, Y, C, C, N, N]),
     ("POST", "/api/v1/alerts/{id}/acknowledgement", [N, Y, C, C, N, N]),
     ("POST", "/api/v1/alerts/{id}/resolution", [N, Y, C, C, N, N]),
     ("POST", "/api/v1/alerts/{id}/escalation", [N, Y, C, C, N, N]),

@@ -61,3 +61,57 @@ pub async fn seed_alert(store: &Store, seed: &SeedAlert) -> Result<i64, AlertsEr
     tx.commit().await?;
     Ok(id)
 }
+
+/// A notification to write, as the outbox would hold it after trying.
+#[derive(Clone, Debug)]
+pub struct SeedDelivery<'a> {
+    /// The alert it is about.
+    pub alert_id: i64,
+    /// `email`, `sms`, `webhook` or `wearer`.
+    pub channel: &'a str,
+    /// The person notified, if one.
+    pub user_id: Option<i64>,
+    /// Where it went.
+    pub address: &'a str,
+    /// `pending`, `sent` or `given_up`.
+    pub state: &'a str,
+    /// Why the last try failed.
+    pub last_error: Option<&'a str>,
+    /// When it was queued.
+    pub at: Timestamp,
+}
+
+/// Writes a notification of the alert's latest event; returns its id.
+pub async fn seed_delivery(store: &Store, d: &SeedDelivery<'_>) -> Result<i64, AlertsError> {
+    let mut tx = store.begin_write().await?;
+    let (event_id,): (i64,) =
+        sqlx::query_as("SELECT MAX(id) FROM alert_events WHERE alert_id = $1")
+            .bind(d.alert_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let done = (d.state != "pending").then_some(d.at.0 + 1000);
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO outbox (alert_id, event_id, channel, user_id, address, idempotency_key,
+            subject, body, payload, state, attempts, next_attempt_ms, last_error, created_ms,
+            done_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, 'subject', 'body', '{}', $7, 1, $8, $9, $8, $10)
+         RETURNING id",
+    )
+    .bind(d.alert_id)
+    .bind(event_id)
+    .bind(d.channel)
+    .bind(d.user_id)
+    .bind(d.address)
+    .bind(format!(
+        "seed-{}-{}-{}-{}",
+        d.alert_id, event_id, d.channel, d.address
+    ))
+    .bind(d.state)
+    .bind(d.at.0)
+    .bind(d.last_error)
+    .bind(done)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
