@@ -130,6 +130,7 @@ async fn apply(
             return Ok(());
         };
         alert.kind = episode.kind;
+        alert.class = episode.kind.class();
         alert.severity = severity;
         alert.end = episode.end;
         alert.episode_state = episode.state;
@@ -203,6 +204,7 @@ async fn apply(
         unit_id,
         condition: episode.condition.clone(),
         kind: episode.kind,
+        class: episode.kind.class(),
         severity,
         state: AlertState::Open,
         episode_state: episode.state,

@@ -3,7 +3,7 @@
 
 use judge::EpisodeState;
 use judge::records::{name, named};
-use rules::{BreachKind, ConditionRef, Severity, Timestamp};
+use rules::{BreachKind, ConditionRef, KindClass, Severity, Timestamp};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -31,6 +31,8 @@ pub struct Alert {
     pub condition: ConditionRef,
     /// What kind of breach, as of the episode carrying it.
     pub kind: BreachKind,
+    /// The kind's class: the client's breach, a warning, or a device fault.
+    pub class: KindClass,
     /// How urgent (the configured severity of the kind).
     pub severity: Severity,
     /// Open, acknowledged or resolved.
@@ -141,6 +143,7 @@ pub(crate) fn alert_from(row: &AnyRow) -> Result<Alert, AlertsError> {
     let state: String = row.try_get("state")?;
     let resolution: Option<String> = row.try_get("resolution")?;
     let level: i64 = row.try_get("level")?;
+    let kind: BreachKind = named(&row.try_get::<String, _>("kind")?, "kind")?;
     Ok(Alert {
         id: row.try_get("id")?,
         client_id: row.try_get("client_id")?,
@@ -148,7 +151,8 @@ pub(crate) fn alert_from(row: &AnyRow) -> Result<Alert, AlertsError> {
         officer_id: row.try_get("officer_id")?,
         unit_id: row.try_get("unit_id")?,
         condition: serde_json::from_str(&condition).map_err(|e| corrupt("condition", e))?,
-        kind: named(&row.try_get::<String, _>("kind")?, "kind")?,
+        kind,
+        class: kind.class(),
         severity: named(&row.try_get::<String, _>("severity")?, "severity")?,
         state: AlertState::parse(&state).ok_or_else(|| corrupt("alert state", &state))?,
         episode_state: EpisodeState::parse(&row.try_get::<String, _>("episode_state")?)

@@ -30,6 +30,7 @@ use webdriver::{ARROW_DOWN, ARROW_UP, Browser, ENTER, SPACE, TAB};
 mod keyboard;
 mod map;
 mod operator;
+mod queue;
 mod roles;
 mod sign_in;
 
