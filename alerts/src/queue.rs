@@ -14,6 +14,8 @@ use crate::records::{ALERT_COLUMNS, Alert, alert_from};
 pub struct AlertFilter {
     /// Only alerts in this state.
     pub state: Option<AlertState>,
+    /// Only alerts not resolved yet (open or acknowledged): the queue's usual view.
+    pub unresolved: bool,
     /// Only alerts of this severity.
     pub severity: Option<Severity>,
     /// Only alerts of these kinds (one kind asked for, or every kind of a class).
@@ -175,6 +177,13 @@ pub async fn page(
             &mut sql,
             " AND state = ?",
             Value::Text(state.as_str().into()),
+        );
+    }
+    if filter.unresolved {
+        push(
+            &mut sql,
+            " AND state <> ?",
+            Value::Text(AlertState::Resolved.as_str().into()),
         );
     }
     if let Some(severity) = filter.severity {

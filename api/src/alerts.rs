@@ -109,6 +109,9 @@ pub(crate) async fn alert_by_id(
 pub struct AlertQuery {
     /// Only alerts in this state.
     state: Option<AlertState>,
+    /// Only alerts not resolved yet (open or acknowledged).
+    #[serde(default)]
+    unresolved: bool,
     /// Only alerts of this severity.
     severity: Option<Severity>,
     /// Only this client's alerts.
@@ -173,6 +176,9 @@ pub async fn list_alerts(
             return Err(ApiError::invalid("before", "only with sort=newest"));
         }
     };
+    if q.unresolved && q.state == Some(AlertState::Resolved) {
+        return Err(ApiError::invalid("unresolved", "not with state=resolved"));
+    }
     let kinds = match (q.kind, q.class) {
         (Some(kind), Some(class)) if kind.class() != class => {
             return Err(ApiError::invalid("kind", "not of the class asked for"));
@@ -194,6 +200,7 @@ pub async fn list_alerts(
     }
     let filter = AlertFilter {
         state: q.state,
+        unresolved: q.unresolved,
         severity: q.severity,
         client_ids: clients,
         officer_id: q.officer_id,

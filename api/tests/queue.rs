@@ -199,6 +199,14 @@ async fn every_filter_narrows() {
         let cases: Vec<(String, Vec<i64>)> = vec![
             ("&state=open".into(), want(&|s| s.state == AlertState::Open)),
             (
+                "&unresolved=true".into(),
+                want(&|s| s.state != AlertState::Resolved),
+            ),
+            (
+                "&unresolved=true&state=acknowledged".into(),
+                want(&|s| s.state == AlertState::Acknowledged),
+            ),
+            (
                 "&state=acknowledged".into(),
                 want(&|s| s.state == AlertState::Acknowledged),
             ),
@@ -287,6 +295,8 @@ async fn bad_values_are_refused_naming_the_field() {
             ("class=fault".into(), "class"),
             ("class=breach&kind=battery_low".into(), "kind"),
             ("state=closed".into(), "state"),
+            ("unresolved=maybe".into(), "unresolved"),
+            ("unresolved=true&state=resolved".into(), "unresolved"),
             ("assignee_id=me".into(), "assignee_id"),
             ("assignee_id=99999999999999999999".into(), "assignee_id"),
             ("unit_id=x".into(), "unit_id"),

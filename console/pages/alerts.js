@@ -108,6 +108,7 @@ export async function render(root, { user, config, args }) {
   const params = () => ({
     sort: 'severity',
     state: ['unresolved', 'all'].includes(filters.state) ? undefined : filters.state,
+    unresolved: filters.state === 'unresolved' ? 'true' : undefined,
     class: filters.class || undefined,
     unit_id: filters.unit || undefined,
   });
