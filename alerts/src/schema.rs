@@ -111,6 +111,9 @@ const MIGRATIONS: &[&[&str]] = &[
         "CREATE INDEX IF NOT EXISTS alerts_by_state_urgency
         ON alerts (state, severity_rank DESC, raised_ms, id)",
         "CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts (state, id)",
+        // The queue's usual view: what is not resolved yet, a small part of all alerts.
+        "CREATE INDEX IF NOT EXISTS alerts_unresolved_by_urgency
+        ON alerts (severity_rank DESC, raised_ms, id) WHERE state <> 'resolved'",
         "CREATE INDEX IF NOT EXISTS alerts_by_assignee ON alerts (assignee_id, id)",
     ],
 ];
