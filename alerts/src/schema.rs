@@ -124,3 +124,71 @@ pub async fn migrate(store: &Store) -> Result<(), AlertsError> {
     schema::apply(store, "alerts_schema_migrations", MIGRATIONS).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::{AlertFilter, Order, page};
+
+    /// Alerts stored before the queue's migration get their severity's rank from it, so that
+    /// they sort among the new ones.
+    #[tokio::test]
+    async fn alerts_stored_before_the_queue_sort_by_severity_after_it() {
+        for db in store::testing::test_databases().await {
+            let store = Store::open(&db.location).await.unwrap();
+            backfilled(&store).await;
+        }
+    }
+
+    async fn backfilled(store: &Store) {
+        let store = store.clone();
+        schema::apply(&store, "alerts_schema_migrations", &MIGRATIONS[..1])
+            .await
+            .unwrap();
+        for (severity, raised) in [
+            ("low", 1),
+            ("critical", 3),
+            ("warning", 0),
+            ("high", 2),
+            ("medium", 4),
+            ("critical", 2),
+        ] {
+            sqlx::query(
+                "INSERT INTO alerts (client_id, order_id, condition_ref, kind, severity, state,
+                    episode_state, start_ms, raised_ms, updated_ms, level)
+                 VALUES (1, 1, '{\"condition\":\"curfew\"}', 'late_arrival', $1, 'open', 'open', $2, $2, $2, 0)",
+            )
+            .bind(severity)
+            .bind(raised)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        }
+        migrate(&store).await.unwrap();
+        let found = page(
+            &store,
+            &AlertFilter::default(),
+            Order::Urgent { after: None },
+            10,
+        )
+        .await
+        .unwrap();
+        let order: Vec<(String, i64)> = found
+            .iter()
+            .map(|a| (judge::records::name(&a.severity).unwrap(), a.raised.0))
+            .collect();
+        let want: Vec<(String, i64)> = [
+            ("critical", 2),
+            ("critical", 3),
+            ("high", 2),
+            ("medium", 4),
+            ("low", 1),
+            ("warning", 0),
+        ]
+        .iter()
+        .map(|(s, r)| (s.to_string(), *r))
+        .collect();
+        assert_eq!(order, want);
+        assert!(found.iter().all(|a| a.assignee.is_none()));
+    }
+}
