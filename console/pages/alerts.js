@@ -269,7 +269,7 @@ async function drawDetail(root, id, { dir, user, config, refresh }) {
 /// Who was told of the alert, how, and whether it reached them.
 function deliveries(rows, zone) {
   const whom = (d) => d.recipient ?? (d.channel === 'webhook' ? t('alerts.to_centre') : d.channel === 'wearer' ? t('alerts.to_client') : '');
-  return section(t('alerts.deliveries'), table(t('alerts.deliveries'), [t('alerts.delivery_time'), t('alerts.delivery_to'), t('alerts.channel'), t('alerts.delivery_state'), t('alerts.delivery_error')],
+  return section(t('alerts.deliveries'), table(t('alerts.deliveries_caption'), [t('alerts.delivery_time'), t('alerts.delivery_to'), t('alerts.channel'), t('alerts.delivery_state'), t('alerts.delivery_error')],
     rows.map((d) => [minutes(d.created, zone), [whom(d), d.address ? ` (${d.address})` : ''].join(''), t(`alerts.channel.${d.channel}`), badge(`delivery-${d.state}`, t(`alerts.delivery.${d.state}`)), d.last_error ?? '']), { class: 'deliveries', id: 'deliveries' }));
 }
 
