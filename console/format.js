@@ -10,6 +10,12 @@ export function dateTime(ts, timeZone = DEFAULT_ZONE) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium', timeZone }).format(new Date(ts));
 }
 
+/// Date and time to the minute, four-digit year, 24-hour clock: the queue's columns.
+export function minutes(ts, timeZone = DEFAULT_ZONE) {
+  if (!ts) return '';
+  return new Intl.DateTimeFormat(locale(), { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(new Date(ts));
+}
+
 export function date(ts, timeZone = DEFAULT_ZONE) {
   if (!ts) return '';
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone }).format(new Date(ts));

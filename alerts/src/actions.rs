@@ -8,18 +8,31 @@ use store::Store;
 
 use crate::AlertsError;
 use crate::config::AlertsConfig;
-use crate::lifecycle::{self, AlertAction, AlertState, Resolution};
+use crate::lifecycle::{self, AlertAction, AlertState, Resolution, TransitionError};
 use crate::notify::{self, Contact, Wanted};
 use crate::records::{self, Alert, AlertEvent, By};
 
 /// The most characters a note may have.
 pub const NOTE_MAX: usize = 4000;
 
-fn by(actor: &Actor) -> By {
-    By {
+/// Who acts, by the name people know them by: a user's display name (their login name only
+/// if they have none), `sargs` for sargs itself.
+async fn by(cases: &Cases, actor: &Actor) -> Result<By, AlertsError> {
+    let name = match actor.user_id {
+        Some(id) => {
+            let user = cases.user(id).await?;
+            if user.display_name.trim().is_empty() {
+                user.username
+            } else {
+                user.display_name
+            }
+        }
+        None => actor.username.clone(),
+    };
+    Ok(By {
         user_id: actor.user_id,
-        name: actor.username.clone(),
-    }
+        name,
+    })
 }
 
 fn check_note(note: &str) -> Result<(), AlertsError> {
@@ -44,6 +57,14 @@ pub enum Request {
     Escalate,
     /// Recorded after the tag was asked for a fix (the caller sends the command).
     LocateRequested,
+    /// Take the alert: it is the caller's to handle. Taking one somebody else has taken needs
+    /// `over` (the console asks first).
+    Take {
+        /// Take it over from whoever has it.
+        over: bool,
+    },
+    /// Let the alert go, whoever had taken it.
+    Release,
 }
 
 /// What every change needs: the records, the configuration, the channels in use.
@@ -72,6 +93,7 @@ pub async fn act(
         config,
         wanted,
     } = ctx;
+    let by = by(cases, actor).await?;
     let mut tx = cases.write().await?;
     let mut alert = records::alert_in(&mut *tx, alert_id).await?;
     let action = match request {
@@ -104,10 +126,24 @@ pub async fn act(
             AlertAction::Escalated
         }
         Request::LocateRequested => AlertAction::LocateRequested,
+        Request::Take { over } => {
+            let action = take(&alert, by.user_id, over)?;
+            alert.assignee_id = by.user_id;
+            alert.assignee = Some(by.name.clone());
+            action
+        }
+        Request::Release => {
+            if alert.assignee_id.is_none() {
+                return Err(lifecycle::TransitionError::NotTaken.into());
+            }
+            alert.assignee_id = None;
+            alert.assignee = None;
+            AlertAction::Released
+        }
     };
     alert.updated = now;
     records::update_alert(&mut tx, &alert).await?;
-    let event = records::insert_event(&mut tx, &alert, action, &by(actor), note, now).await?;
+    let event = records::insert_event(&mut tx, &alert, action, &by, note, now).await?;
     notify::enqueue(&mut tx, &alert, &event, config, wanted).await?;
     cases::append_audit(
         &mut tx,
@@ -120,6 +156,22 @@ pub async fn act(
     .await?;
     tx.commit().await?;
     Ok((alert, event))
+}
+
+/// Whether `me` may take the alert, and as what: taken, or taken over from somebody else
+/// (only when asked to). A resolved alert is nobody's to take.
+fn take(alert: &Alert, me: Option<i64>, over: bool) -> Result<AlertAction, TransitionError> {
+    if alert.state == AlertState::Resolved {
+        return Err(TransitionError::Resolved);
+    }
+    match alert.assignee_id {
+        None => Ok(AlertAction::Taken),
+        Some(them) if Some(them) == me => Err(TransitionError::AlreadyYours),
+        Some(_) if over => Ok(AlertAction::TakenOver),
+        Some(_) => Err(TransitionError::TakenBy(
+            alert.assignee.clone().unwrap_or_default(),
+        )),
+    }
 }
 
 /// Escalates every open alert whose time has come, one level each; returns how many.

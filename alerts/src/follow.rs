@@ -130,6 +130,7 @@ async fn apply(
             return Ok(());
         };
         alert.kind = episode.kind;
+        alert.class = episode.kind.class();
         alert.severity = severity;
         alert.end = episode.end;
         alert.episode_state = episode.state;
@@ -175,8 +176,9 @@ async fn apply(
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO alerts (client_id, order_id, officer_id, unit_id, condition_ref, kind,
             severity, state, episode_state, start_ms, end_ms, raised_ms, updated_ms, level,
-            escalate_at_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 0, $13) RETURNING id",
+            escalate_at_ms, severity_rank)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 0, $13, $14)
+         RETURNING id",
     )
     .bind(episode.client_id)
     .bind(episode.order_id)
@@ -191,6 +193,7 @@ async fn apply(
     .bind(episode.end.map(|t| t.0))
     .bind(now.0)
     .bind(escalate_at.map(|t| t.0))
+    .bind(crate::queue::rank(severity))
     .fetch_one(&mut **tx)
     .await?;
     let alert = Alert {
@@ -201,6 +204,7 @@ async fn apply(
         unit_id,
         condition: episode.condition.clone(),
         kind: episode.kind,
+        class: episode.kind.class(),
         severity,
         state: AlertState::Open,
         episode_state: episode.state,
@@ -211,6 +215,8 @@ async fn apply(
         level: 0,
         escalate_at,
         resolution: None,
+        assignee_id: None,
+        assignee: None,
     };
     link(tx, &alert, episode).await?;
     let event = records::insert_event(tx, &alert, AlertAction::Raised, &sargs, "", now).await?;

@@ -8,6 +8,7 @@
 //! - [`actions`]: acknowledge, resolve, note, escalate.
 //! - [`notify`]: who hears of an event, on which channels; the outbox rows.
 //! - [`outbox`]: sends what is stored, per channel, with retries.
+//! - [`queue`]: the queue's filters and orders, paged.
 //! - [`records`]: alerts, their history and deliveries as stored; the live feed.
 //! - `reminders`: "curfew starts in 15 minutes" to the wearer.
 //! - [`wearer`]: the wearer's notices through their tag.
@@ -22,6 +23,7 @@ mod follow;
 pub mod lifecycle;
 pub mod notify;
 pub mod outbox;
+pub mod queue;
 pub mod records;
 mod reminders;
 mod schema;

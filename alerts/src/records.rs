@@ -3,7 +3,7 @@
 
 use judge::EpisodeState;
 use judge::records::{name, named};
-use rules::{BreachKind, ConditionRef, Severity, Timestamp};
+use rules::{BreachKind, ConditionRef, KindClass, Severity, Timestamp};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -31,6 +31,8 @@ pub struct Alert {
     pub condition: ConditionRef,
     /// What kind of breach, as of the episode carrying it.
     pub kind: BreachKind,
+    /// The kind's class: the client's breach, a warning, or a device fault.
+    pub class: KindClass,
     /// How urgent (the configured severity of the kind).
     pub severity: Severity,
     /// Open, acknowledged or resolved.
@@ -51,6 +53,10 @@ pub struct Alert {
     pub escalate_at: Option<Timestamp>,
     /// How it was resolved, once it is.
     pub resolution: Option<Resolution>,
+    /// The user who has taken it in hand, if anyone has.
+    pub assignee_id: Option<i64>,
+    /// Their display name, as when they took it.
+    pub assignee: Option<String>,
 }
 
 impl Alert {
@@ -123,7 +129,7 @@ pub struct Delivery {
 
 pub(crate) const ALERT_COLUMNS: &str = "id, client_id, order_id, officer_id, unit_id, condition_ref, \
     kind, severity, state, episode_state, start_ms, end_ms, raised_ms, updated_ms, level, \
-    escalate_at_ms, resolution";
+    escalate_at_ms, resolution, assignee_id, assignee";
 
 const EVENT_COLUMNS: &str =
     "id, alert_id, at_ms, action, state, level, actor_id, actor, note, resolution";
@@ -137,6 +143,7 @@ pub(crate) fn alert_from(row: &AnyRow) -> Result<Alert, AlertsError> {
     let state: String = row.try_get("state")?;
     let resolution: Option<String> = row.try_get("resolution")?;
     let level: i64 = row.try_get("level")?;
+    let kind: BreachKind = named(&row.try_get::<String, _>("kind")?, "kind")?;
     Ok(Alert {
         id: row.try_get("id")?,
         client_id: row.try_get("client_id")?,
@@ -144,7 +151,8 @@ pub(crate) fn alert_from(row: &AnyRow) -> Result<Alert, AlertsError> {
         officer_id: row.try_get("officer_id")?,
         unit_id: row.try_get("unit_id")?,
         condition: serde_json::from_str(&condition).map_err(|e| corrupt("condition", e))?,
-        kind: named(&row.try_get::<String, _>("kind")?, "kind")?,
+        kind,
+        class: kind.class(),
         severity: named(&row.try_get::<String, _>("severity")?, "severity")?,
         state: AlertState::parse(&state).ok_or_else(|| corrupt("alert state", &state))?,
         episode_state: EpisodeState::parse(&row.try_get::<String, _>("episode_state")?)
@@ -160,6 +168,8 @@ pub(crate) fn alert_from(row: &AnyRow) -> Result<Alert, AlertsError> {
         resolution: resolution
             .map(|r| Resolution::parse(&r).ok_or_else(|| corrupt("resolution", r)))
             .transpose()?,
+        assignee_id: row.try_get("assignee_id")?,
+        assignee: row.try_get("assignee")?,
     })
 }
 
@@ -330,83 +340,7 @@ pub async fn deliveries(store: &Store, alert_id: i64) -> Result<Vec<Delivery>, A
         .collect()
 }
 
-/// Which alerts a list asks for. Every field narrows; None is no limit.
-#[derive(Clone, Debug, Default)]
-pub struct AlertFilter {
-    /// Only alerts in this state.
-    pub state: Option<AlertState>,
-    /// Only alerts of this severity.
-    pub severity: Option<Severity>,
-    /// Only these clients' alerts (the caller's care, a unit's clients, one client).
-    pub client_ids: Option<Vec<i64>>,
-    /// Raised for this officer's caseload.
-    pub officer_id: Option<i64>,
-    /// Raised at or after / before (ms).
-    pub from_ms: Option<i64>,
-    /// Raised before this instant (ms since the epoch UTC).
-    pub to_ms: Option<i64>,
-}
-
-/// Alerts matching `filter`, newest first, with ids below `before` (paging), at most `limit`.
-pub async fn list(
-    store: &Store,
-    filter: &AlertFilter,
-    before: Option<i64>,
-    limit: u32,
-) -> Result<Vec<Alert>, AlertsError> {
-    let mut sql = format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE 1 = 1");
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        format!("${n}")
-    };
-    let mut texts = Vec::new();
-    let mut ints = Vec::new();
-    // Texts are bound first, then integers, in the order their placeholders were numbered.
-    let mut order: Vec<bool> = Vec::new();
-    if let Some(state) = filter.state {
-        sql += &format!(" AND state = {}", next());
-        texts.push(state.as_str().to_string());
-        order.push(true);
-    }
-    if let Some(severity) = filter.severity {
-        sql += &format!(" AND severity = {}", next());
-        texts.push(name(&severity)?);
-        order.push(true);
-    }
-    for (column, value) in [
-        ("officer_id =", filter.officer_id),
-        ("raised_ms >=", filter.from_ms),
-        ("raised_ms <", filter.to_ms),
-        ("id <", before),
-    ] {
-        if let Some(v) = value {
-            sql += &format!(" AND {column} {}", next());
-            ints.push(v);
-            order.push(false);
-        }
-    }
-    if let Some(clients) = &filter.client_ids {
-        if clients.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Numbers, not text: safe to write into the statement.
-        let list: Vec<String> = clients.iter().map(|c| c.to_string()).collect();
-        sql += &format!(" AND client_id IN ({})", list.join(", "));
-    }
-    sql += &format!(" ORDER BY id DESC LIMIT {}", limit.min(1000));
-    let mut query = sqlx::query(&sql);
-    let (mut t, mut i) = (texts.into_iter(), ints.into_iter());
-    for is_text in order {
-        query = if is_text {
-            query.bind(t.next())
-        } else {
-            query.bind(i.next())
-        };
-    }
-    let rows = query.fetch_all(store.pool()).await?;
-    rows.iter().map(alert_from).collect()
-}
+pub use crate::queue::{AlertFilter, Cursor, Order, list, page};
 
 /// Who made a change: a user, or sargs itself (`None`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -471,8 +405,9 @@ pub(crate) async fn insert_event(
 pub(crate) async fn update_alert(tx: &mut Tx, alert: &Alert) -> Result<(), AlertsError> {
     sqlx::query(
         "UPDATE alerts SET kind = $1, severity = $2, state = $3, episode_state = $4, end_ms = $5,
-            updated_ms = $6, level = $7, escalate_at_ms = $8, resolution = $9
-         WHERE id = $10",
+            updated_ms = $6, level = $7, escalate_at_ms = $8, resolution = $9,
+            severity_rank = $10, assignee_id = $11, assignee = $12
+         WHERE id = $13",
     )
     .bind(name(&alert.kind)?)
     .bind(name(&alert.severity)?)
@@ -483,6 +418,9 @@ pub(crate) async fn update_alert(tx: &mut Tx, alert: &Alert) -> Result<(), Alert
     .bind(i64::from(alert.level))
     .bind(alert.escalate_at.map(|t| t.0))
     .bind(alert.resolution.map(Resolution::as_str))
+    .bind(crate::queue::rank(alert.severity))
+    .bind(alert.assignee_id)
+    .bind(alert.assignee.as_deref())
     .bind(alert.id)
     .execute(&mut **tx)
     .await?;

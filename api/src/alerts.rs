@@ -1,25 +1,20 @@
 //! Alerts over HTTP: the queue (filtered, in the caller's care), one alert with its episodes,
-//! evidence, history and deliveries, the people's transitions, each user's channels, and the
-//! live feed as server-sent events that resume from the last event id after a reconnect.
+//! evidence, history and deliveries, the people's transitions (taking one too) and each
+//! user's channels. The live feed is `alert_feed`'s; the deliveries shown, `deliveries`'.
 
-use std::collections::{HashMap, VecDeque};
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use alerts::actions::Request;
 use alerts::lifecycle::{AlertState, Resolution, TransitionError};
 use alerts::notify::Contact;
-use alerts::records::{self, Alert, AlertEvent, AlertFilter};
+use alerts::records::{self, Alert, AlertEvent, AlertFilter, Cursor, Order};
 use alerts::{Alerts, AlertsError};
 use axum::Extension;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Json};
 use cases::Actor;
-use futures::Stream;
-use rules::{Severity, Timestamp};
+use rules::{BreachKind, KindClass, Severity, Timestamp};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +35,10 @@ impl From<AlertsError> for ApiError {
                 TransitionError::AlreadyIn(_)
                 | TransitionError::Resolved
                 | TransitionError::TopLevel => ApiError::conflict("state", refused.to_string()),
+                // Who has it: the console asks before taking it over.
+                TransitionError::TakenBy(_)
+                | TransitionError::AlreadyYours
+                | TransitionError::NotTaken => ApiError::conflict("assignee", refused.to_string()),
             },
             AlertsError::Invalid(reason) => match reason.split_once(": ") {
                 Some((field, why)) => ApiError::invalid(field, why),
@@ -58,7 +57,7 @@ impl From<AlertsError> for ApiError {
     }
 }
 
-fn running(state: &ApiState) -> Result<&Arc<Alerts>, ApiError> {
+pub(crate) fn running(state: &ApiState) -> Result<&Arc<Alerts>, ApiError> {
     state.alerts.as_ref().ok_or_else(|| {
         tracing::error!("alerts are not running");
         ApiError::Internal
@@ -95,7 +94,11 @@ async fn client_ids(
 }
 
 /// The alert, if its client is in the caller's care.
-async fn alert_by_id(state: &ApiState, actor: &Actor, id: i64) -> Result<Alert, ApiError> {
+pub(crate) async fn alert_by_id(
+    state: &ApiState,
+    actor: &Actor,
+    id: i64,
+) -> Result<Alert, ApiError> {
     let alert = records::alert(&state.store, id).await?;
     access::client_by_id(state, actor, alert.client_id).await?;
     Ok(alert)
@@ -106,6 +109,9 @@ async fn alert_by_id(state: &ApiState, actor: &Actor, id: i64) -> Result<Alert, 
 pub struct AlertQuery {
     /// Only alerts in this state.
     state: Option<AlertState>,
+    /// Only alerts not resolved yet (open or acknowledged).
+    #[serde(default)]
+    unresolved: bool,
     /// Only alerts of this severity.
     severity: Option<Severity>,
     /// Only this client's alerts.
@@ -114,17 +120,43 @@ pub struct AlertQuery {
     officer_id: Option<i64>,
     /// Only the alerts of this unit's clients (and its departments').
     unit_id: Option<i64>,
+    /// Only alerts of this kind.
+    kind: Option<BreachKind>,
+    /// Only alerts of this class of kinds: breach, warning or device_fault.
+    class: Option<KindClass>,
+    /// Only alerts this user has taken.
+    assignee_id: Option<i64>,
     /// Raised at or after this instant.
     from: Option<Timestamp>,
     /// Raised before this instant.
     to: Option<Timestamp>,
+    /// The order: `newest` (the default: newest first, paged with `before`) or `severity`
+    /// (critical first, then the oldest raised; paged with `cursor`).
+    #[serde(default)]
+    sort: Sort,
     /// Paging, newest first: ids below this (the last id of the previous page).
     before: Option<i64>,
+    /// Paging by severity: the `Sargs-Next-Cursor` header of the previous page.
+    cursor: Option<String>,
     /// At most this many (1 to 500).
     #[serde(default = "crate::people::default_limit")]
     #[schemars(range(min = 1, max = 500))]
     limit: i64,
 }
+
+/// The queue's orders.
+#[derive(Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Most urgent first: severity (critical first), then the oldest raised.
+    Severity,
+}
+
+/// The header that carries the next page's cursor of a list by severity.
+pub const NEXT_CURSOR: &str = "sargs-next-cursor";
 
 pub async fn list_alerts(
     State(state): State<ApiState>,
@@ -132,6 +164,29 @@ pub async fn list_alerts(
     Query(q): Query<AlertQuery>,
 ) -> Answer {
     crate::people::check_limit(q.limit)?;
+    let order = match (q.sort, q.before, &q.cursor) {
+        (Sort::Newest, before, None) => Order::Newest { before },
+        (Sort::Severity, None, cursor) => Order::Urgent {
+            after: cursor.as_deref().map(Cursor::parse).transpose()?,
+        },
+        (Sort::Newest, _, Some(_)) => {
+            return Err(ApiError::invalid("cursor", "only with sort=severity"));
+        }
+        (Sort::Severity, Some(_), _) => {
+            return Err(ApiError::invalid("before", "only with sort=newest"));
+        }
+    };
+    if q.unresolved && q.state == Some(AlertState::Resolved) {
+        return Err(ApiError::invalid("unresolved", "not with state=resolved"));
+    }
+    let kinds = match (q.kind, q.class) {
+        (Some(kind), Some(class)) if kind.class() != class => {
+            return Err(ApiError::invalid("kind", "not of the class asked for"));
+        }
+        (Some(kind), _) => Some(vec![kind]),
+        (None, Some(class)) => Some(alerts::queue::kinds_of(class)),
+        (None, None) => None,
+    };
     let mut clients = reach(&state, &caller.actor).await?;
     let narrow = |clients: Option<Vec<i64>>, only: Vec<i64>| match clients {
         None => Some(only),
@@ -145,19 +200,33 @@ pub async fn list_alerts(
     }
     let filter = AlertFilter {
         state: q.state,
+        unresolved: q.unresolved,
         severity: q.severity,
         client_ids: clients,
         officer_id: q.officer_id,
+        assignee_id: q.assignee_id,
+        kinds,
         from_ms: q.from.map(|t| t.0),
         to_ms: q.to.map(|t| t.0),
     };
-    let found = records::list(&state.store, &filter, q.before, q.limit as u32).await?;
+    let limit = q.limit as u32;
+    let found = records::page(&state.store, &filter, order, limit).await?;
     let ids: Vec<String> = found.iter().map(|a| a.id.to_string()).collect();
     state
         .cases
         .record_read(&caller.actor, "alerts", &ids.join(","))
         .await?;
-    Ok(Json(found).into_response())
+    let mut response = Json(&found).into_response();
+    // A full page by severity says where the next starts; a short one is the last.
+    if let (Order::Urgent { .. }, Some(last)) = (order, found.last())
+        && found.len() == limit as usize
+    {
+        let cursor = Cursor::after(last).to_string();
+        if let Ok(value) = axum::http::HeaderValue::from_str(&cursor) {
+            response.headers_mut().insert(NEXT_CURSOR, value);
+        }
+    }
+    Ok(response)
 }
 
 /// One alert with its episodes (and their evidence), history and deliveries.
@@ -169,8 +238,8 @@ pub struct AlertDetail {
     episodes: Vec<judge::records::StoredEpisode>,
     /// Its history, oldest first.
     events: Vec<AlertEvent>,
-    /// The notifications sent about it and how their delivery went.
-    deliveries: Vec<alerts::records::Delivery>,
+    /// The notifications sent about it and how their delivery went (as in its deliveries).
+    deliveries: Vec<crate::deliveries::DeliveryShown>,
 }
 
 /// An alert after a person acted on it, and the event that recorded the act.
@@ -196,7 +265,7 @@ pub async fn get_alert(
         }
     }
     let events = records::events(&state.store, id).await?;
-    let deliveries = records::deliveries(&state.store, id).await?;
+    let deliveries = crate::deliveries::of_alert(&state, id).await?;
     state
         .cases
         .record_read(&caller.actor, &format!("alert/{id}"), "")
@@ -274,6 +343,39 @@ pub async fn add_note(
     alert_by_id(&state, &caller.actor, id).await?;
     let Body(b) = body?;
     act(&state, &caller, id, Request::Note, &b.note).await
+}
+
+/// Taking an alert: with `over`, from whoever has taken it (the console asks first).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertTake {
+    /// Take it over from somebody who has taken it; without it, that is a 409.
+    #[serde(default)]
+    pub over: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Takes an alert: the caller's to handle, shown to everyone (by display name) and recorded.
+pub async fn take(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    body: Result<Body<AlertTake>, ApiError>,
+) -> Answer {
+    alert_by_id(&state, &caller.actor, id).await?;
+    let Body(b) = body?;
+    act(&state, &caller, id, Request::Take { over: b.over }, &b.note).await
+}
+
+/// Lets an alert go, whoever had taken it; recorded.
+pub async fn release(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+) -> Answer {
+    alert_by_id(&state, &caller.actor, id).await?;
+    act(&state, &caller, id, Request::Release, "").await
 }
 
 async fn contacts_of(state: &ApiState, id: i64) -> Answer {
@@ -361,157 +463,4 @@ pub async fn set_own_contacts(
     Body(body): Body<Contacts>,
 ) -> Answer {
     put_contacts(&state, &caller.actor, me(&caller)?, body).await
-}
-
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FeedQuery {
-    /// Resume after this event id (the Last-Event-ID header does the same); default: from now.
-    after: Option<i64>,
-}
-
-/// The live feed: every alert event in the caller's care from the one after `Last-Event-ID`
-/// (or `after`; or from now), as server-sent events with the event id, then each as it is
-/// committed.
-pub async fn feed(
-    State(state): State<ApiState>,
-    Extension(caller): Extension<Caller>,
-    Query(q): Query<FeedQuery>,
-    headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let alerts = running(&state)?.clone();
-    let header = headers
-        .get("last-event-id")
-        .map(|v| {
-            v.to_str()
-                .ok()
-                .and_then(|s| s.trim().parse::<i64>().ok())
-                .ok_or_else(|| ApiError::invalid("Last-Event-ID", "must be an event id"))
-        })
-        .transpose()?;
-    let after = match header.or(q.after) {
-        Some(after) => after,
-        None => records::last_event(&state.store).await?,
-    };
-    state
-        .cases
-        .record_read(&caller.actor, "alerts/feed", &after.to_string())
-        .await?;
-    let feed = Feed {
-        state,
-        actor: caller.actor,
-        credential: caller.credential,
-        checked: tokio::time::Instant::now(),
-        watch: alerts.watch_feed(),
-        after,
-        ready: VecDeque::new(),
-        allowed: HashMap::new(),
-    };
-    // The stream ends when the credential it was opened with does.
-    let stream = futures::stream::unfold(feed, |mut feed| async move {
-        let event = feed.next().await?;
-        Some((Ok(event), feed))
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
-}
-
-/// How often an idle feed looks whether its credential still holds.
-const RECHECK: Duration = Duration::from_secs(2);
-
-/// One caller's position in the live feed.
-struct Feed {
-    state: ApiState,
-    actor: Actor,
-    /// The session or token the feed was opened with, and when it was last seen to hold.
-    credential: i64,
-    checked: tokio::time::Instant,
-    watch: tokio::sync::watch::Receiver<i64>,
-    after: i64,
-    ready: VecDeque<Event>,
-    /// Whether each client seen is in the caller's care, asked once per stream.
-    allowed: HashMap<i64, bool>,
-}
-
-impl Feed {
-    /// The next event for the caller; None once their credential has ended.
-    async fn next(&mut self) -> Option<Event> {
-        loop {
-            if let Some(event) = self.ready.pop_front() {
-                return Some(event);
-            }
-            if self.checked.elapsed() >= RECHECK && !self.still_signed_in().await {
-                return None;
-            }
-            match records::feed_after(&self.state.store, self.after, 200).await {
-                Ok(batch) if !batch.is_empty() => {
-                    // Nothing goes out after the session ended: look right before a batch.
-                    if !self.still_signed_in().await {
-                        return None;
-                    }
-                    for (event, alert) in batch {
-                        self.after = event.id;
-                        if !self.may_see(alert.client_id).await {
-                            continue;
-                        }
-                        let data = serde_json::json!({ "event": event, "alert": alert });
-                        self.ready.push_back(
-                            Event::default()
-                                .id(event.id.to_string())
-                                .event(event.action.as_str())
-                                .data(data.to_string()),
-                        );
-                    }
-                    continue;
-                }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "reading the alert feed"),
-            }
-            // Nothing new: wait for a commit, or look again in a second (another process).
-            let _ = tokio::time::timeout(Duration::from_secs(1), self.watch.changed()).await;
-        }
-    }
-
-    /// Whether the feed's credential still holds (not signed out, revoked, expired or idle, the
-    /// user not disabled) and the user is who they were when it opened: same role, unit and
-    /// court, so the same care. A failed look ends the feed too; the console opens it again.
-    async fn still_signed_in(&mut self) -> bool {
-        self.checked = tokio::time::Instant::now();
-        match self.state.cases.live_credential(self.credential).await {
-            Ok(Some(user)) => {
-                let same = Some(user.role) == self.actor.role
-                    && user.unit_id == self.actor.unit_id
-                    && user.court == self.actor.court;
-                if !same {
-                    tracing::info!(
-                        credential = self.credential,
-                        user_id = user.id,
-                        "the feed's user changed: ending it"
-                    );
-                }
-                same
-            }
-            Ok(None) => {
-                tracing::info!(
-                    credential = self.credential,
-                    "the feed's credential ended: ending it"
-                );
-                false
-            }
-            Err(error) => {
-                tracing::warn!(%error, credential = self.credential, "checking the feed's credential");
-                false
-            }
-        }
-    }
-
-    async fn may_see(&mut self, client: i64) -> bool {
-        if let Some(known) = self.allowed.get(&client) {
-            return *known;
-        }
-        let ok = access::client_by_id(&self.state, &self.actor, client)
-            .await
-            .is_ok();
-        self.allowed.insert(client, ok);
-        ok
-    }
 }

@@ -32,6 +32,9 @@ pub struct Enumerations {
     /// A breach, warning or device fault, by kind.
     #[schemars(with = "Vec<rules::BreachKind>")]
     pub kind: Vec<String>,
+    /// A kind's class: the client's breach, a warning, or a device fault.
+    #[schemars(with = "Vec<rules::KindClass>")]
+    pub kind_class: Vec<String>,
     /// Where a breach episode stands.
     #[schemars(with = "Vec<rules::EpisodeState>")]
     pub episode_state: Vec<String>,
@@ -158,6 +161,7 @@ pub fn enumerations() -> Enumerations {
         action: values::<::alerts::lifecycle::AlertAction>(),
         resolution: values::<::alerts::lifecycle::Resolution>(),
         severity: values::<rules::Severity>(),
+        kind_class: values::<rules::KindClass>(),
         kind: values::<rules::BreachKind>(),
         episode_state: values::<rules::EpisodeState>(),
         device_kind: values::<firmware_proto::DeviceKind>(),

@@ -9,7 +9,9 @@
 #![warn(missing_docs)]
 
 mod access;
+mod alert_feed;
 mod alerts;
+mod deliveries;
 mod devices;
 mod enumerations;
 mod error;

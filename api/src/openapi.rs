@@ -57,6 +57,7 @@ pub fn example(body: &str) -> Value {
         "Fitting" => json!({ "order_id": 1, "at": "2026-11-02T10:00:00Z" }),
         "Removal" => json!({ "at": "2027-05-02T10:00:00Z", "status": "in_stock" }),
         "AlertNote" => json!({ "note": "Called the client: on the way home." }),
+        "AlertTake" => json!({ "over": true, "note": "Anna is on another call." }),
         "AlertResolution" => {
             json!({ "resolution": "reasonable_excuse", "note": "Bus broke down; ticket seen." })
         }

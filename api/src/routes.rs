@@ -9,8 +9,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 
 use crate::{
-    ApiState, alerts, devices, enumerations, glance, notes, orders, people, reports, service,
-    session,
+    ApiState, alert_feed, alerts, deliveries, devices, enumerations, glance, notes, orders, people,
+    reports, service, session,
 };
 
 /// Who may call a route.
@@ -283,12 +283,15 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/devices/{id}/observations", "devices", "A device's observations over a time range, in device time: only while it was fitted under an order in your care; a technician its health only", OBSERVATIONS, devices::observations).query::<devices::TimeRange>().answers::<Vec<devices::Observation>>(),
         // Alerts.
         route(M::GET, "/api/v1/alerts", "alerts", "The alert queue in your care, newest first", ALERTS, alerts::list_alerts).query::<alerts::AlertQuery>().answers::<Vec<::alerts::records::Alert>>(),
-        route(M::GET, "/api/v1/alerts/feed", "alerts", "The live feed of alert events (server-sent events; resumes after Last-Event-ID)", ALERTS, alerts::feed).query::<alerts::FeedQuery>().answers_with(Success::EventStream { kind: schema_of::<::alerts::lifecycle::AlertAction>, data: schema_of::<alerts::AlertActed> }),
+        route(M::GET, "/api/v1/alerts/feed", "alerts", "The live feed of alert events (server-sent events; resumes after Last-Event-ID)", ALERTS, alert_feed::feed).query::<alert_feed::FeedQuery>().answers_with(Success::EventStream { kind: schema_of::<::alerts::lifecycle::AlertAction>, data: schema_of::<alerts::AlertActed> }),
         route(M::GET, "/api/v1/alerts/{id}", "alerts", "One alert with its episodes, evidence, history and notifications", ALERTS, alerts::get_alert).answers::<alerts::AlertDetail>(),
+        route(M::GET, "/api/v1/alerts/{id}/deliveries", "alerts", "An alert's notifications: to whom (display name, channel), sent or given up and why", ALERTS, deliveries::deliveries).answers::<Vec<deliveries::DeliveryShown>>(),
         route(M::POST, "/api/v1/alerts/{id}/acknowledgement", "alerts", "Acknowledge an alert: it stops escalating", ALERTS_ACT, alerts::acknowledge).takes::<alerts::AlertNote>().answers::<alerts::AlertActed>(),
         route(M::POST, "/api/v1/alerts/{id}/resolution", "alerts", "Resolve an alert with a code and a note", ALERTS_ACT, alerts::resolve).takes::<alerts::AlertResolution>().answers::<alerts::AlertActed>(),
         route(M::POST, "/api/v1/alerts/{id}/escalation", "alerts", "Escalate an alert by hand: one level up now, with a note saying why", ALERTS_ACT, alerts::escalate).takes::<alerts::AlertNote>().answers::<alerts::AlertActed>(),
         route(M::POST, "/api/v1/alerts/{id}/locate", "alerts", "Ask the client's tag for a location fix now (LOCATE_NOW)", ALERTS_ACT, alerts::locate).answers::<alerts::AlertActed>(),
+        route(M::POST, "/api/v1/alerts/{id}/assignment", "alerts", "Take an alert: it shows as yours to everyone at once (over: take it from whoever has it)", ALERTS_ACT, alerts::take).takes::<alerts::AlertTake>().answers::<alerts::AlertActed>(),
+        route(M::DELETE, "/api/v1/alerts/{id}/assignment", "alerts", "Let an alert go, whoever had taken it", ALERTS_ACT, alerts::release).answers::<alerts::AlertActed>(),
         route(M::POST, "/api/v1/alerts/{id}/notes", "alerts", "Add a note to an alert", ALERTS_ACT, alerts::add_note).takes::<alerts::AlertNote>().answers::<alerts::AlertActed>(),
         route(M::GET, "/api/v1/contacts", "alerts", "Your alert channels", EVERYONE, alerts::get_own_contacts).answers::<Vec<Contact>>(),
         route(M::PUT, "/api/v1/contacts", "alerts", "Set your alert channels: e-mail, SMS, lowest severity for each", EVERYONE, alerts::set_own_contacts).takes::<alerts::Contacts>().answers::<Vec<Contact>>(),

@@ -1,17 +1,34 @@
 // The alert queue (operators: every client's; officers and supervisors: those in their care),
-// kept current by the live feed without a reload, with an optional beep for new alerts; and
-// one alert with its map, history and the people's actions: acknowledge, escalate with a
-// reason, resolve with a code and a note, add a note, ask the tag for a fix now.
+// most urgent first (severity, then the oldest), compact, filtered by unit, class of kind and
+// state on the server, kept current by the live feed without a reload (the tab's title counts
+// the open alerts), with an optional beep for new alerts; and one alert with its map, history,
+// deliveries and the people's actions: take (or take over, after asking), let go,
+// acknowledge, escalate with a reason, resolve with a code and a note, add a note, ask the tag
+// for a fix now.
 
-import { enumerations, get, getAll, may, observationsBetween, pages, post } from '../api.js';
+import { api, enumerations, get, getAll, may, observationsBetween, pages, post } from '../api.js';
 import { t, term } from '../i18n.js';
-import { age, dateTime, DEFAULT_ZONE } from '../format.js';
+import { age, dateTime, DEFAULT_ZONE, minutes } from '../format.js';
 import { announce, attempt, badge, failure, field, h, keepingFocus, section, select, table } from '../ui.js';
 import { drawMap, fixesOf } from '../map.js';
 
 const SOUND_KEY = 'sargs.sound';
 /// The duty lead's level: escalation stops there (alerts::lifecycle::TOP_LEVEL).
 const TOP_LEVEL = 2;
+/// Where a severity sorts, critical first (alerts::queue::rank): the queue's order and cursor.
+const RANK = { critical: 4, high: 3, medium: 2, low: 1, warning: 0 };
+/// How often the ages in the queue move on.
+const TICK_MS = 5000;
+/// The most open alerts the title counts exactly; more show as "500+".
+const COUNT_CAP = 500;
+
+/// The queue's order: most urgent first, then the oldest raised, then by id.
+const urgent = (a, b) => (RANK[b.severity] - RANK[a.severity]) || (Date.parse(a.raised) - Date.parse(b.raised)) || (a.id - b.id);
+/// The server's cursor after an alert in that order (`rank.raised_ms.id`, docs/api.md).
+const cursorOf = (a) => `${RANK[a.severity]}.${Date.parse(a.raised)}.${a.id}`;
+
+/// Escalation in words: an alert never escalated says so, no "level 0".
+export const escalation = (level) => (level ? t('alerts.level', { level }) : t('alerts.not_escalated'));
 
 /// Names of the clients and time zones of the orders in the caller's care, for the queue.
 export async function directory() {
@@ -58,6 +75,7 @@ function soundToggle() {
   return h('label', { class: 'toggle' }, box, ` ${t('alerts.sound')}`);
 }
 
+/// The severity's own colour, with its name in words (never colour alone).
 export function severityBadge(severity) {
   return badge(`sev-${severity}`, term('severity', severity));
 }
@@ -67,61 +85,114 @@ export function stateBadge(state) {
 }
 
 export async function render(root, { user, config, args }) {
-  const [dir, enums] = await Promise.all([directory(), enumerations()]);
+  const [dir, enums, units] = await Promise.all([directory(), enumerations(), getAll('/units').catch(() => [])]);
   const alerts = new Map();
-  let filter = 'unresolved';
+  const filters = { state: 'unresolved', class: '', unit: '' };
   let selected = args[0] ? Number(args[0]) : null;
   const live = h('span', { class: 'live', id: 'live', 'aria-live': 'polite' }, t('alerts.connecting'));
-  const filterSelect = select('filter', [['unresolved', t('alerts.filter.unresolved')], ...enums.alert_state.map((s) => [s, term('alert_state', s)]), ['all', t('alerts.filter.all')]], { id: 'alert-filter' });
+  const stateSelect = select('filter', [['unresolved', t('alerts.filter.unresolved')], ...enums.alert_state.map((s) => [s, term('alert_state', s)]), ['all', t('alerts.filter.all')]], { id: 'alert-filter' });
+  const classSelect = select('class', [['', t('alerts.filter.all_classes')], ...enums.kind_class.map((c) => [c, term('kind_class', c)])], { id: 'class-filter' });
+  const unitSelect = select('unit', [['', t('alerts.filter.all_units')], ...units.map((u) => [String(u.id), u.name])], { id: 'unit-filter' });
   // Focusable only by script: where the focus goes when the row that had it is filtered out.
   const queue = h('div', { id: 'queue', tabindex: '-1' });
-  // The queue a page at a time, newest first: older alerts on asking, never cut off unsaid.
-  const older = pages('/alerts', {}, { cursor: 'before' });
+  const split = h('div', { class: 'split' });
+  const detail = h('div', { id: 'alert-detail', class: 'detail', tabindex: '-1' });
+  // The queue a page at a time, most urgent first, filtered on the server: more on asking,
+  // never cut off unsaid.
+  let older;
   const more = h('button', { type: 'button', id: 'more-alerts', onclick: async () => {
     for (const a of await older.next()) alerts.set(a.id, a);
     drawQueue();
     if (older.done) queue.focus({ preventScroll: true });
   } }, t('common.more'));
-  const detail = h('div', { id: 'alert-detail', class: 'detail', tabindex: '-1' });
+  const params = () => ({
+    sort: 'severity',
+    state: ['unresolved', 'all'].includes(filters.state) ? undefined : filters.state,
+    unresolved: filters.state === 'unresolved' ? 'true' : undefined,
+    class: filters.class || undefined,
+    unit_id: filters.unit || undefined,
+  });
+  const load = async () => {
+    older = pages('/alerts', params(), { cursor: 'cursor', key: cursorOf });
+    alerts.clear();
+    for (const a of await older.next()) alerts.set(a.id, a);
+  };
 
-  const shown = (a) => filter === 'all' || (filter === 'unresolved' ? a.state !== 'resolved' : a.state === filter);
+  // The open alerts the title counts: one page from the server, then the feed's changes.
+  const open = new Set();
+  let capped = false;
+  const title = () => { document.title = t('alerts.tab_title', { n: `${open.size}${capped ? '+' : ''}` }); };
+  const countOpen = async () => {
+    const found = await get(`/alerts?state=open&limit=${COUNT_CAP}`).catch(() => []);
+    open.clear();
+    for (const a of found) open.add(a.id);
+    capped = found.length >= COUNT_CAP;
+    title();
+  };
+
+  const shown = (a) => {
+    const state = filters.state === 'all' || (filters.state === 'unresolved' ? a.state !== 'resolved' : a.state === filters.state);
+    return state && (!filters.class || a.class === filters.class);
+  };
   const drawQueue = () => {
-    const rows = [...alerts.values()].filter(shown).sort((a, b) => b.id - a.id).map((a) => ({
-      attrs: { class: a.id === selected ? 'selected' : undefined, dataset: { alert: a.id } },
-      cells: [
-        h('button', { type: 'button', class: 'link', id: `open-alert-${a.id}`, onclick: () => choose(a.id), 'aria-label': t('alerts.open_alert', { id: a.id }) }, `#${a.id}`),
-        severityBadge(a.severity),
-        term('kind', a.kind),
-        clientName(dir, a.client_id),
-        dateTime(a.raised, dir.zone.get(a.order_id)),
-        age(a.raised),
-        stateBadge(a.state),
-        a.level ? t('alerts.level', { level: a.level }) : '',
-      ],
-    }));
+    const rows = [...alerts.values()].filter(shown).sort(urgent).map((a) => {
+      const zone = dir.zone.get(a.order_id);
+      return {
+        attrs: { class: [`sev-${a.severity}`, a.id === selected ? 'selected' : ''].join(' ').trim(), dataset: { alert: a.id, severity: a.severity } },
+        cells: [
+          h('button', { type: 'button', class: 'link', id: `open-alert-${a.id}`, onclick: () => choose(a.id), 'aria-label': t('alerts.open_alert', { id: a.id }) }, `#${a.id}`),
+          severityBadge(a.severity),
+          badge(`class-${a.class}`, term('kind_class', a.class)),
+          term('kind', a.kind),
+          clientName(dir, a.client_id),
+          minutes(a.start, zone),
+          minutes(a.raised, zone),
+          h('span', { class: 'age', dataset: { raised: a.raised } }, age(a.raised)),
+          stateBadge(a.state),
+          a.assignee ? h('span', { class: 'assignee' }, a.assignee) : h('span', { class: 'muted' }, t('alerts.unassigned')),
+          escalation(a.level),
+        ],
+      };
+    });
     keepingFocus(queue, () => queue.replaceChildren(
-      table(t('alerts.queue'), [t('alerts.id'), t('alerts.severity'), t('alerts.kind'), t('alerts.client'), t('alerts.raised'), t('alerts.age'), t('alerts.state'), t('alerts.level_header')], rows, { class: 'queue' }),
+      table(t('alerts.queue'), [t('alerts.id'), t('alerts.severity'), t('alerts.class'), t('alerts.kind'), t('alerts.client'), t('alerts.breach_start'), t('alerts.raised'), t('alerts.age'), t('alerts.state'), t('alerts.assignee'), t('alerts.level_header')], rows, { class: 'queue' }),
       ...(older.done ? [] : [more]),
     ));
+    // The queue takes the whole width until an alert is opened beside it.
+    split.classList.toggle('with-detail', selected !== null);
   };
+  const refresh = (a) => { alerts.set(a.id, a); drawQueue(); };
   const choose = async (id) => {
     selected = id;
     history.replaceState(null, '', `#/alerts/${id}`);
     drawQueue();
-    await drawDetail(detail, id, { dir, user, config, refresh: (a) => { alerts.set(a.id, a); drawQueue(); } });
+    await drawDetail(detail, id, { dir, user, config, refresh });
     detail.focus({ preventScroll: true });
   };
 
-  filterSelect.value = filter;
-  filterSelect.addEventListener('change', () => { filter = filterSelect.value; drawQueue(); });
-  for (const a of await older.next()) alerts.set(a.id, a);
+  stateSelect.value = filters.state;
+  const refilter = async () => {
+    filters.state = stateSelect.value;
+    filters.class = classSelect.value;
+    filters.unit = unitSelect.value;
+    await load();
+    drawQueue();
+  };
+  for (const s of [stateSelect, classSelect, unitSelect]) s.addEventListener('change', refilter);
+  await Promise.all([load(), countOpen()]);
   drawQueue();
+  split.replaceChildren(queue, detail);
   root.replaceChildren(
-    h('h1', {}, t('alerts.title')),
-    h('div', { class: 'toolbar' }, field(t('alerts.show'), filterSelect), soundToggle(), live),
-    h('div', { class: 'split' }, queue, detail),
+    h('h1', { class: 'compact' }, t('alerts.title')),
+    h('div', { class: 'toolbar filters' }, field(t('alerts.show'), stateSelect), field(t('alerts.class'), classSelect), units.length ? field(t('alerts.unit'), unitSelect) : null, soundToggle(), live),
+    split,
   );
   if (selected) await choose(selected);
+
+  // The ages move on by themselves.
+  const ticking = setInterval(() => {
+    for (const cell of queue.querySelectorAll('span.age')) cell.textContent = age(cell.dataset.raised);
+  }, TICK_MS);
 
   // The feed resumes after the last event id by itself (EventSource sends Last-Event-ID).
   const feed = new EventSource('/api/v1/alerts/feed');
@@ -138,7 +209,11 @@ export async function render(root, { user, config, args }) {
       const data = JSON.parse(message.data);
       const alert = data.alert;
       const fresh = !alerts.has(alert.id);
-      alerts.set(alert.id, alert);
+      // A unit asked for: only its alerts join the queue from the feed.
+      if (!filters.unit || String(alert.unit_id) === filters.unit || !fresh) alerts.set(alert.id, alert);
+      if (alert.state === 'open') open.add(alert.id);
+      else open.delete(alert.id);
+      title();
       drawQueue();
       if (action === 'raised' && fresh) {
         announce(t('alerts.new', { kind: term('kind', alert.kind), client: clientName(dir, alert.client_id) }), 'warn');
@@ -146,11 +221,15 @@ export async function render(root, { user, config, args }) {
       }
       // The user's own actions redraw the alert when they succeed.
       if (alert.id === selected && data.event?.actor_id !== user.id) {
-        await drawDetail(detail, alert.id, { dir, user, config, refresh: (a) => { alerts.set(a.id, a); drawQueue(); } });
+        await drawDetail(detail, alert.id, { dir, user, config, refresh });
       }
     });
   }
-  return () => feed.close();
+  return () => {
+    feed.close();
+    clearInterval(ticking);
+    document.title = t('app.title');
+  };
 }
 
 async function drawDetail(root, id, { dir, user, config, refresh }) {
@@ -161,19 +240,22 @@ async function drawDetail(root, id, { dir, user, config, refresh }) {
     h('dt', {}, t('alerts.client')), h('dd', {}, h('a', { href: `#/clients/${a.client_id}` }, clientName(dir, a.client_id))),
     h('dt', {}, t('alerts.kind')), h('dd', {}, term('kind', a.kind)),
     h('dt', {}, t('alerts.severity')), h('dd', {}, severityBadge(a.severity)),
+    h('dt', {}, t('alerts.class')), h('dd', {}, term('kind_class', a.class)),
     h('dt', {}, t('alerts.state')), h('dd', { id: 'alert-state' }, stateBadge(a.state)),
+    h('dt', {}, t('alerts.assignee')), h('dd', { id: 'alert-assignee' }, a.assignee ?? t('alerts.unassigned')),
     h('dt', {}, t('alerts.breach')), h('dd', {}, `${dateTime(a.start, zone)} – ${a.end ? dateTime(a.end, zone) : t('alerts.ongoing')}`),
     h('dt', {}, t('alerts.raised')), h('dd', {}, dateTime(a.raised, zone)),
-    h('dt', {}, t('alerts.level_header')), h('dd', {}, t('alerts.level', { level: a.level })),
+    h('dt', {}, t('alerts.level_header')), h('dd', {}, escalation(a.level)),
     a.resolution && h('dt', {}, t('alerts.resolution')), a.resolution && h('dd', {}, term('resolution', a.resolution)),
   );
   const parts = [h('h2', {}, t('alerts.alert', { id: a.id })), facts];
-  if (acts && a.state !== 'resolved') parts.push(actions(a, id, enums.resolution, refresh, () => drawDetail(root, id, { dir, user, config, refresh })));
+  if (acts && a.state !== 'resolved') parts.push(actions(a, id, user, enums.resolution, refresh, () => drawDetail(root, id, { dir, user, config, refresh })));
   parts.push(await mapOf(a, one.episodes, config, zone));
   parts.push(section(t('alerts.history'), h('ol', { class: 'history' }, one.events.map((e) => h('li', {},
     h('time', { datetime: e.at }, dateTime(e.at, zone)), ' ', h('strong', {}, term('action', e.action)),
     e.actor ? ` · ${e.actor}` : '', e.resolution ? ` · ${term('resolution', e.resolution)}` : '',
     e.note ? h('p', { class: 'note' }, e.note) : '')))));
+  parts.push(deliveries(one.deliveries, zone));
   // What the user was typing survives a redraw (the feed redraws on others' actions).
   const typed = root.querySelector('#action-note')?.value;
   const chosen = root.querySelector('#resolution')?.value;
@@ -184,7 +266,32 @@ async function drawDetail(root, id, { dir, user, config, refresh }) {
   if (chosen && root.querySelector('#resolution')) root.querySelector('#resolution').value = chosen;
 }
 
-function actions(a, id, resolutions, refresh, redraw) {
+/// Who was told of the alert, how, and whether it reached them.
+function deliveries(rows, zone) {
+  const whom = (d) => d.recipient ?? (d.channel === 'webhook' ? t('alerts.to_centre') : d.channel === 'wearer' ? t('alerts.to_client') : '');
+  return section(t('alerts.deliveries'), table(t('alerts.deliveries_caption'), [t('alerts.delivery_time'), t('alerts.delivery_to'), t('alerts.channel'), t('alerts.delivery_state'), t('alerts.delivery_error')],
+    rows.map((d) => [minutes(d.created, zone), [whom(d), d.address ? ` (${d.address})` : ''].join(''), t(`alerts.channel.${d.channel}`), badge(`delivery-${d.state}`, t(`alerts.delivery.${d.state}`)), d.last_error ?? '']), { class: 'deliveries', id: 'deliveries' }));
+}
+
+/// Take the alert, or take it over after asking; or let it go.
+function assignment(a, id, user, refresh, redraw) {
+  const mine = a.assignee_id === user.id;
+  const send = (method, body, done) => attempt(async () => {
+    const answer = await api(method, `/alerts/${id}/assignment`, body);
+    if (answer?.alert) refresh(answer.alert);
+  }, done, redraw);
+  const take = () => {
+    const over = Boolean(a.assignee_id) && !mine;
+    if (over && !window.confirm(t('alerts.take_over_confirm', { name: a.assignee }))) return undefined;
+    return send('POST', { over }, t('alerts.taken'));
+  };
+  const out = [];
+  if (!mine) out.push(h('button', { type: 'button', id: 'take', class: a.assignee_id ? '' : 'primary', onclick: take }, a.assignee_id ? t('alerts.take_over') : t('alerts.take')));
+  if (a.assignee_id) out.push(h('button', { type: 'button', id: 'release', onclick: () => send('DELETE', undefined, t('alerts.released')) }, t('alerts.release')));
+  return out;
+}
+
+function actions(a, id, user, resolutions, refresh, redraw) {
   const note = h('textarea', { name: 'note', rows: 2, id: 'action-note' });
   const code = select('resolution', [['', t('alerts.choose_resolution')], ...resolutions.map((r) => [r, term('resolution', r)])], { id: 'resolution' });
   const run = (path, body, done) => attempt(async () => {
@@ -193,7 +300,7 @@ function actions(a, id, resolutions, refresh, redraw) {
     code.value = '';
     if (answer?.alert) refresh(answer.alert);
   }, done, redraw);
-  const buttons = [];
+  const buttons = [...assignment(a, id, user, refresh, redraw)];
   if (a.state === 'open') {
     buttons.push(h('button', { type: 'button', id: 'acknowledge', class: 'primary', onclick: () => run('acknowledgement', { note: note.value }, t('alerts.acknowledged')) }, t('alerts.acknowledge')));
   }

@@ -205,6 +205,9 @@ pub(crate) fn action(a: AlertAction, lang: Lang) -> &'static str {
         AlertAction::Resolved => T("atrisināta", "resolved"),
         AlertAction::Noted => T("piezīme", "note"),
         AlertAction::LocateRequested => T("pieprasīta atrašanās vieta", "locate requested"),
+        AlertAction::Taken => T("pārņemta darbā", "taken"),
+        AlertAction::TakenOver => T("pārņemta no cita", "taken over"),
+        AlertAction::Released => T("atbrīvota", "released"),
     }
     .get(lang)
 }

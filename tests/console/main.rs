@@ -31,6 +31,7 @@ mod absences;
 mod keyboard;
 mod map;
 mod operator;
+mod queue;
 mod revisions;
 mod roles;
 mod sign_in;

@@ -8,3 +8,5 @@ pub mod smtp;
 
 pub use http::{RecordedRequest, TestHttpServer};
 pub use smtp::{RcptReply, ReceivedMail, TestSmtpServer};
+
+pub mod seed;
