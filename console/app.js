@@ -123,8 +123,11 @@ async function route() {
     location.replace(`#/${home}`);
     return;
   }
-  const root = main();
-  root.replaceChildren(h('p', { class: 'loading' }, t('common.loading')));
+  // Each page draws into a container of its own: a page still loading when the session ends
+  // (or another page is chosen) then draws into a container no longer on the page, never over
+  // the sign-in form or the newer page.
+  const root = h('div', { class: 'page', tabindex: '-1' }, h('p', { class: 'loading' }, t('common.loading')));
+  main().replaceChildren(root);
   // A page drawn after another began is dropped, with its live feed.
   const mine = ++state.renders;
   try {

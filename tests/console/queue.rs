@@ -245,9 +245,9 @@ async fn one_takes_an_alert_and_the_other_sees_it_live() {
         operator.click("#alert-detail #take").await;
         operator.wait_text("#status", "Taken").await;
         operator
-            .wait_text("#alert-detail #alert-assignee", "Monitoringa centrs")
+            .wait_text("#alert-detail #alert-assignee", "Uzraudzības centrs")
             .await;
-        supervisor.wait_text(&row, "Monitoringa centrs").await;
+        supervisor.wait_text(&row, "Uzraudzības centrs").await;
 
         // The supervisor takes it over, after the console asks: declined, nothing changes.
         supervisor.click(&format!("#open-alert-{alert}")).await;
@@ -262,11 +262,11 @@ async fn one_takes_an_alert_and_the_other_sees_it_live() {
         assert!(
             asked
                 .as_str()
-                .is_some_and(|q| q.contains("Monitoringa centrs")),
+                .is_some_and(|q| q.contains("Uzraudzības centrs")),
             "{name}: {asked}"
         );
         let stored = service_alert(&service, alert).await;
-        assert_eq!(stored["alert"]["assignee"], "Monitoringa centrs", "{name}");
+        assert_eq!(stored["alert"]["assignee"], "Uzraudzības centrs", "{name}");
         // Accepted: recorded, and the operator's console shows the new assignee at once.
         supervisor.script("window.confirm = () => true").await;
         supervisor.click("#alert-detail #take").await;
@@ -278,7 +278,7 @@ async fn one_takes_an_alert_and_the_other_sees_it_live() {
             .wait_text("#alert-detail .history", "taken over")
             .await;
         assert!(history.contains("Anna Liepa"), "{name}: {history}");
-        assert!(history.contains("Monitoringa centrs"), "{name}: {history}");
+        assert!(history.contains("Uzraudzības centrs"), "{name}: {history}");
         assert!(!history.contains("supervisor ·"), "{name}: {history}");
         let stored = service_alert(&service, alert).await;
         assert!(has_event(&stored, "taken_over", ""), "{name}: {stored}");
