@@ -165,6 +165,35 @@ pub enum Severity {
 }
 
 impl BreachKind {
+    /// Every kind, in the enumeration's order (the alert queue's class filter lists them).
+    pub const ALL: [BreachKind; 22] = {
+        use BreachKind::*;
+        [
+            LateArrival,
+            EarlyDeparture,
+            AbsentDuringCurfew,
+            AbsentEntireCurfew,
+            ExclusionZoneEntered,
+            InclusionZoneLeft,
+            ExclusionZoneApproached,
+            InclusionZoneEdge,
+            VictimProximity,
+            VictimProximityWarning,
+            CommunicationLost,
+            StrapOpened,
+            CaseOpened,
+            SkinContactLost,
+            BatteryLow,
+            BatteryCritical,
+            NotCharged,
+            JammingSuspected,
+            ShieldingSuspected,
+            MainsPowerLost,
+            MotionWithoutFix,
+            ClockSkewed,
+        ]
+    };
+
     /// How urgent a breach of this kind is, before the alerts part re-maps it.
     pub fn severity(self) -> Severity {
         use BreachKind::*;
@@ -426,6 +455,40 @@ pub(crate) fn reconcile(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every string of a schema that reads as a kind.
+    fn kind_names(value: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+        match value {
+            serde_json::Value::String(s)
+                if serde_json::from_value::<BreachKind>(value.clone()).is_ok() =>
+            {
+                out.insert(s.clone());
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| kind_names(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| kind_names(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_kind_is_listed_once() {
+        // A kind added to the enumeration and not to ALL would be left out of a class filter.
+        let schema = serde_json::to_value(schemars::schema_for!(BreachKind)).unwrap();
+        let mut in_schema = std::collections::BTreeSet::new();
+        kind_names(&schema, &mut in_schema);
+        let listed: std::collections::BTreeSet<String> = BreachKind::ALL
+            .iter()
+            .map(|k| {
+                serde_json::to_value(k)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(listed.len(), BreachKind::ALL.len());
+        assert_eq!(listed, in_schema);
+    }
 
     #[test]
     fn every_kind_is_of_one_class_and_faults_never_breach() {
