@@ -41,7 +41,8 @@ impl Cases {
                 "must be 2 to 100 characters: a case number or a name",
             ));
         }
-        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        let lower = query.to_lowercase();
+        let words: Vec<&str> = lower.split_whitespace().collect();
         // Matched here rather than in SQL: SQLite's LOWER knows only ASCII, and Latvian names
         // are not (Ē, Š, Ž). The orders in force are tens of thousands at most.
         let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
@@ -57,8 +58,7 @@ impl Cases {
             let client_name = format!("{given} {family}");
             let name = client_name.to_lowercase();
             let case = case_number.to_lowercase();
-            let matches = case.contains(&query.to_lowercase())
-                || words.iter().all(|w| name.contains(w.as_str()));
+            let matches = case.contains(&lower) || words.iter().all(|w| name.contains(w));
             if !matches {
                 continue;
             }
