@@ -455,7 +455,7 @@ async fn the_demo_seeds_clients_and_plays_their_breaches() {
     // A user of every role: the supervisor in the officers' unit, the court that made the
     // orders, whose user reads all three.
     let cases = cases::Cases::open(store.clone()).await.unwrap();
-    let users = cases.users(None, 0, 100).await.unwrap();
+    let users = cases.users(None, None, 0, 100).await.unwrap();
     let mut roles: Vec<String> = users.iter().map(|u| format!("{:?}", u.role)).collect();
     roles.sort();
     roles.dedup();

@@ -74,17 +74,39 @@ pub async fn update_unit(
     Ok(Json(state.cases.update_unit(&caller.actor, id, &change).await?).into_response())
 }
 
+/// A page of users, found by name if asked.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserQuery {
+    /// The last id of the previous page (0 for the first).
+    #[serde(default)]
+    after: i64,
+    /// At most this many (1 to 500).
+    #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = 500))]
+    limit: i64,
+    /// Only users whose user name or display name holds this (any case; 1 to 100 characters).
+    q: Option<String>,
+}
+
 pub async fn list_users(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
-    Query(page): Query<Page>,
+    Query(page): Query<UserQuery>,
 ) -> Answer {
     crate::people::check_limit(page.limit)?;
+    let search = page.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if search.is_some_and(|q| q.chars().count() > 100) {
+        return Err(ApiError::invalid("q", "must be at most 100 characters"));
+    }
     let unit = match access::scope(&caller.actor) {
         Scope::Unit(unit) => Some(unit),
         _ => None,
     };
-    let users = state.cases.users(unit, page.after, page.limit).await?;
+    let users = state
+        .cases
+        .users(unit, search, page.after, page.limit)
+        .await?;
     state
         .cases
         .record_read(&caller.actor, "users", &ids(users.iter().map(|u| u.id)))

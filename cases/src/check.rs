@@ -4,13 +4,15 @@
 
 use crate::error::{CasesError, FieldError};
 
-/// A name, text or label that must be there and not be a novel.
+/// A name, text or label that must be there and not be a novel (codes `required`, `too_long`:
+/// a console words them, naming the field).
 pub(crate) fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
     if value.trim().is_empty() {
-        errors.push(FieldError::new(field, "must not be empty"));
+        errors.push(FieldError::coded(field, "required", "must not be empty"));
     } else if value.chars().count() > max {
-        errors.push(FieldError::new(
+        errors.push(FieldError::coded(
             field,
+            "too_long",
             format!("must be at most {max} characters"),
         ));
     }
@@ -38,7 +40,11 @@ pub(crate) async fn exists(
         .await?;
     match found {
         Some(_) => Ok(()),
-        None => Err(CasesError::invalid(field, format!("no such record ({id})"))),
+        None => Err(CasesError::Invalid(vec![FieldError::coded(
+            field,
+            "no_such_record",
+            format!("no such record ({id})"),
+        )])),
     }
 }
 

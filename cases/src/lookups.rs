@@ -77,6 +77,18 @@ where
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// The territorial unit a department belongs to; none for a territorial unit (or no unit).
+pub async fn unit_parent<'e, E>(db: E, unit_id: i64) -> Result<Option<i64>, CasesError>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT parent_id FROM units WHERE id = $1")
+        .bind(unit_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.and_then(|(parent,)| parent))
+}
+
 /// The tag fitted under an order now, if any: the newest fitting of a GPS or RF tag.
 pub async fn fitted_tag<'e, E>(db: E, order_id: i64) -> Result<Option<u64>, CasesError>
 where

@@ -6,9 +6,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::Cases;
 use crate::actor::Actor;
-use crate::audit::AuditAction;
+use crate::audit::{AuditAction, changed_fields};
 use crate::check::{exists, text};
-use crate::error::CasesError;
+use crate::error::{CasesError, FieldError};
+
+/// Unit names are unique.
+fn name_taken() -> CasesError {
+    CasesError::Conflict(vec![FieldError::coded(
+        "name",
+        "name_taken",
+        "a unit of this name exists",
+    )])
+}
 
 /// A unit of the probation service: a territorial unit, or one of its departments.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -39,6 +48,62 @@ pub struct UnitChange {
     /// A new name.
     #[serde(default)]
     pub name: Option<String>,
+    /// Makes it a department of this territorial unit (0: a territorial unit again). A unit
+    /// with departments of its own cannot become one.
+    #[serde(default)]
+    pub parent_id: Option<i64>,
+}
+
+/// That `parent` may be the territorial unit of a department (of unit `child`, if it exists
+/// already): a unit, not a department itself, nor the unit.
+async fn parent_errors(
+    tx: &mut sqlx::AnyConnection,
+    parent: i64,
+    child: Option<i64>,
+) -> Result<(), CasesError> {
+    if Some(parent) == child {
+        return Err(coded(
+            "parent_id",
+            "parent_self",
+            "a unit is not its own department",
+        ));
+    }
+    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT parent_id FROM units WHERE id = $1")
+        .bind(parent)
+        .fetch_optional(&mut *tx)
+        .await?;
+    match row {
+        None => return Err(coded("parent_id", "no_such_record", "no such unit")),
+        // Territorial units and their departments: two levels, so that a supervisor of a
+        // unit sees exactly it and its departments.
+        Some((Some(_),)) => {
+            return Err(coded(
+                "parent_id",
+                "parent_is_department",
+                "is a department; a department has no departments",
+            ));
+        }
+        Some((None,)) => {}
+    }
+    if let Some(child) = child {
+        let departments: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM units WHERE parent_id = $1 LIMIT 1")
+                .bind(child)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if departments.is_some() {
+            return Err(CasesError::Conflict(vec![FieldError::coded(
+                "parent_id",
+                "has_departments",
+                "the unit has departments; it stays a territorial unit",
+            )]));
+        }
+    }
+    Ok(())
+}
+
+fn coded(field: &str, code: &'static str, reason: &str) -> CasesError {
+    CasesError::Invalid(vec![FieldError::coded(field, code, reason)])
 }
 
 impl Cases {
@@ -49,30 +114,14 @@ impl Cases {
         CasesError::check(errors)?;
         let mut tx = self.write_as(actor).await?;
         if let Some(parent) = new.parent_id {
-            // Territorial units and their departments: two levels, so that a supervisor of a
-            // unit sees exactly it and its departments.
-            let row: Option<(Option<i64>,)> =
-                sqlx::query_as("SELECT parent_id FROM units WHERE id = $1")
-                    .bind(parent)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match row {
-                None => return Err(CasesError::invalid("parent_id", "no such unit")),
-                Some((Some(_),)) => {
-                    return Err(CasesError::invalid(
-                        "parent_id",
-                        "is a department; a department has no departments",
-                    ));
-                }
-                Some((None,)) => {}
-            }
+            parent_errors(&mut tx, parent, None).await?;
         }
         let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM units WHERE name = $1")
             .bind(&new.name)
             .fetch_optional(&mut *tx)
             .await?;
         if taken.is_some() {
-            return Err(CasesError::conflict("name", "a unit of this name exists"));
+            return Err(name_taken());
         }
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO units (name, parent_id, created_ms) VALUES ($1, $2, $3) RETURNING id",
@@ -115,7 +164,7 @@ impl Cases {
                     .fetch_optional(&mut *tx)
                     .await?;
             if taken.is_some() {
-                return Err(CasesError::conflict("name", "a unit of this name exists"));
+                return Err(name_taken());
             }
             sqlx::query("UPDATE units SET name = $1 WHERE id = $2")
                 .bind(name)
@@ -123,7 +172,21 @@ impl Cases {
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit(AuditAction::Update, &format!("unit/{id}"), "name")
+        if let Some(parent) = change.parent_id {
+            if parent != 0 {
+                parent_errors(&mut tx, parent, Some(id)).await?;
+            }
+            sqlx::query("UPDATE units SET parent_id = $1 WHERE id = $2")
+                .bind((parent != 0).then_some(parent))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let detail = changed_fields(&[
+            ("name", change.name.is_some()),
+            ("parent_id", change.parent_id.is_some()),
+        ]);
+        tx.commit(AuditAction::Update, &format!("unit/{id}"), &detail)
             .await?;
         self.units()
             .await?

@@ -28,6 +28,10 @@ pub struct User {
     pub court: Option<String>,
     /// A disabled user can neither sign in nor use their tokens.
     pub disabled: bool,
+    /// Until when sign-in is locked after too many wrong passwords (ms since the epoch UTC);
+    /// none when it is not locked now. An administrator may lift it ([`UserChange::unlock`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locked_until_ms: Option<i64>,
 }
 
 /// A user acting from `origin`. Made here, beside [`User`], rather than beside [`Actor`]: who
@@ -76,13 +80,21 @@ impl std::fmt::Debug for NewUser {
     }
 }
 
-/// A change to a user: only the fields given change. The role and username stay as made.
+/// A change to a user: only the fields given change. The username stays as made.
 #[derive(Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
     /// A new name shown to others.
     #[serde(default)]
     pub display_name: Option<String>,
+    /// A new role: an officer or supervisor needs a unit, a court user a court. Nobody changes
+    /// their own role (another administrator can).
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// The court of a court user (required when the role becomes court; cleared when it
+    /// becomes another).
+    #[serde(default)]
+    pub court: Option<String>,
     /// A new unit.
     #[serde(default)]
     pub unit_id: Option<i64>,
@@ -102,6 +114,7 @@ impl std::fmt::Debug for UserChange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserChange")
             .field("display_name", &self.display_name)
+            .field("role", &self.role)
             .field("unit_id", &self.unit_id)
             .field("disabled", &self.disabled)
             .field("unlock", &self.unlock)
@@ -119,8 +132,9 @@ impl Cases {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
         if !name_ok {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
                 "username",
+                "username_format",
                 "must be 3 to 64 of a-z, 0-9, '.', '_' and '-'",
             ));
         }
@@ -132,23 +146,7 @@ impl Cases {
             &new.username,
             &new.display_name,
         );
-        let needs_unit = matches!(new.role, Role::Officer | Role::Supervisor);
-        if needs_unit && new.unit_id.is_none() {
-            errors.push(FieldError::new(
-                "unit_id",
-                "an officer or supervisor belongs to a unit",
-            ));
-        }
-        match (&new.court, new.role) {
-            (None, Role::Court) => {
-                errors.push(FieldError::new("court", "a court user names the court"))
-            }
-            (Some(court), Role::Court) => text(&mut errors, "court", court, 200),
-            (Some(_), _) => {
-                errors.push(FieldError::new("court", "only a court user names a court"))
-            }
-            (None, _) => {}
-        }
+        role_errors(&mut errors, new.role, new.unit_id, new.court.as_deref());
         CasesError::check(errors)?;
         let hash = password::hash(&new.password).await?;
         let mut tx = self.write_as(actor).await?;
@@ -160,7 +158,11 @@ impl Cases {
             .fetch_optional(&mut *tx)
             .await?;
         if taken.is_some() {
-            return Err(CasesError::conflict("username", "is taken"));
+            return Err(CasesError::Conflict(vec![FieldError::coded(
+                "username",
+                "username_taken",
+                "is taken",
+            )]));
         }
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO users (username, display_name, role, unit_id, court, password_hash, created_ms)
@@ -186,18 +188,20 @@ impl Cases {
             unit_id: new.unit_id,
             court: new.court.clone(),
             disabled: false,
+            locked_until_ms: None,
         })
     }
 
     /// A user, by id; [`CasesError::NotFound`] if there is none.
     pub async fn user(&self, id: i64) -> Result<User, CasesError> {
-        let row: Option<UserRow> = sqlx::query_as(
-            "SELECT id, username, display_name, role, unit_id, court, disabled FROM users WHERE id = $1",
+        let row: Option<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        user_of(
+            row.ok_or(CasesError::NotFound { what: "user", id })?,
+            self.now_ms(),
         )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
-        user_of(row.ok_or(CasesError::NotFound { what: "user", id })?)
     }
 
     /// Changes a user: name, unit, enabled, a new password, a lock lifted. `changed_with` is
@@ -217,10 +221,30 @@ impl Cases {
         // Only an administrator changes users, so one who disabled themselves could be the
         // last: nobody could then sign in to enable anyone. Another administrator may.
         if change.disabled == Some(true) && actor.user_id == Some(id) {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
                 "disabled",
+                "own_account",
                 "you cannot disable your own account; another administrator can",
             ));
+        }
+        // Likewise their own role: the last administrator could make themselves an operator.
+        let role = change.role.unwrap_or(current.role);
+        if role != current.role && actor.user_id == Some(id) {
+            errors.push(FieldError::coded(
+                "role",
+                "own_account",
+                "you cannot change your own role; another administrator can",
+            ));
+        }
+        // The court stays a court user's; another role has none.
+        let court = match role {
+            Role::Court => change.court.clone().or(current.court.clone()),
+            _ if change.court.is_some() => change.court.clone(),
+            _ => None,
+        };
+        let unit = change.unit_id.or(current.unit_id);
+        if change.role.is_some() || change.court.is_some() {
+            role_errors(&mut errors, role, unit, court.as_deref());
         }
         if let Some(new) = &change.password {
             let display_name = change
@@ -244,10 +268,26 @@ impl Cases {
         if let Some(unit) = change.unit_id {
             exists(&mut tx, "units", "unit_id", unit).await?;
         }
+        // A case manager with a caseload stays one until it is handed over: their clients'
+        // alerts would otherwise go to someone who no longer manages cases.
+        if current.role == Role::Officer && role != Role::Officer {
+            let caseload: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM clients WHERE officer_id = $1 LIMIT 1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if caseload.is_some() {
+                return Err(CasesError::Conflict(vec![FieldError::coded(
+                    "role",
+                    "has_caseload",
+                    "the case manager has clients; hand them over first",
+                )]));
+            }
+        }
         sqlx::query(
             "UPDATE users SET display_name = $1, unit_id = $2, disabled = $3,
-                password_hash = COALESCE($4, password_hash)
-             WHERE id = $5",
+                password_hash = COALESCE($4, password_hash), role = $5, court = $6
+             WHERE id = $7",
         )
         .bind(
             change
@@ -258,6 +298,8 @@ impl Cases {
         .bind(change.unit_id.or(current.unit_id))
         .bind(i64::from(change.disabled.unwrap_or(current.disabled)))
         .bind(hash)
+        .bind(role.as_str())
+        .bind(court.as_deref())
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -286,6 +328,8 @@ impl Cases {
         }
         let detail = changed_fields(&[
             ("display_name", change.display_name.is_some()),
+            ("role", change.role.is_some()),
+            ("court", change.court.is_some()),
             ("unit_id", change.unit_id.is_some()),
             ("disabled", change.disabled.is_some()),
             ("unlock", change.unlock),
@@ -296,24 +340,82 @@ impl Cases {
         self.user(id).await
     }
 
-    /// Users in id order after `after`, of one unit and its departments if given.
+    /// Users in id order after `after`, of one unit and its departments if given, and whose
+    /// user name or display name holds `search` (any case) if given.
     pub async fn users(
         &self,
         unit_id: Option<i64>,
+        search: Option<&str>,
         after: i64,
         limit: i64,
     ) -> Result<Vec<User>, CasesError> {
-        let rows: Vec<UserRow> = sqlx::query_as(
-            "SELECT id, username, display_name, role, unit_id, court, disabled FROM users
-             WHERE id > $1 AND ($2 IS NULL OR unit_id IN (SELECT id FROM units WHERE id = $2 OR parent_id = $2))
-             ORDER BY id LIMIT $3",
-        )
-        .bind(after)
-        .bind(unit_id)
-        .bind(limit.clamp(1, 500))
-        .fetch_all(self.pool())
-        .await?;
-        rows.into_iter().map(user_of).collect()
+        let limit = usize::try_from(limit.clamp(1, 500)).unwrap_or(500);
+        let sql = format!(
+            "{USER_SELECT} WHERE u.id > $1
+               AND ($2 IS NULL OR u.unit_id IN (SELECT id FROM units WHERE id = $2 OR parent_id = $2))
+             ORDER BY u.id LIMIT $3"
+        );
+        let now = self.now_ms();
+        let Some(search) = search.map(str::to_lowercase) else {
+            let rows: Vec<UserRow> = sqlx::query_as(&sql)
+                .bind(after)
+                .bind(unit_id)
+                .bind(i64::try_from(limit).unwrap_or(500))
+                .fetch_all(self.pool())
+                .await?;
+            return rows.into_iter().map(|r| user_of(r, now)).collect();
+        };
+        // Names are matched here rather than in SQL, so that "bērziņa" finds "Bērziņa" on every
+        // backend (SQLite lowercases ASCII only). An agency's users are hundreds: read in pages.
+        let mut found = Vec::new();
+        let mut at = after;
+        loop {
+            let rows: Vec<UserRow> = sqlx::query_as(&sql)
+                .bind(at)
+                .bind(unit_id)
+                .bind(500_i64)
+                .fetch_all(self.pool())
+                .await?;
+            let short = rows.len() < 500;
+            for row in rows {
+                at = row.0;
+                if row.1.contains(&search) || row.2.to_lowercase().contains(&search) {
+                    found.push(user_of(row, now)?);
+                    if found.len() == limit {
+                        return Ok(found);
+                    }
+                }
+            }
+            if short {
+                return Ok(found);
+            }
+        }
+    }
+}
+
+/// What is wrong with a user's role, unit and court together: an officer or supervisor
+/// belongs to a unit, a court user names the court, and nobody else names one.
+fn role_errors(errors: &mut Vec<FieldError>, role: Role, unit: Option<i64>, court: Option<&str>) {
+    if matches!(role, Role::Officer | Role::Supervisor) && unit.is_none() {
+        errors.push(FieldError::coded(
+            "unit_id",
+            "unit_required",
+            "an officer or supervisor belongs to a unit",
+        ));
+    }
+    match (court, role) {
+        (None, Role::Court) => errors.push(FieldError::coded(
+            "court",
+            "court_required",
+            "a court user names the court",
+        )),
+        (Some(court), Role::Court) => text(errors, "court", court, 200),
+        (Some(_), _) => errors.push(FieldError::coded(
+            "court",
+            "court_only",
+            "only a court user names a court",
+        )),
+        (None, _) => {}
     }
 }
 
@@ -335,10 +437,19 @@ type UserRow = (
     Option<i64>,
     Option<String>,
     i64,
+    Option<i64>,
 );
 
+/// A user with the lock on their name (crate::signin keeps it per name tried).
+const USER_SELECT: &str =
+    "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.court, u.disabled,
+            g.locked_until_ms
+     FROM users u LEFT JOIN sign_in_guard g ON g.username = u.username";
+
+/// A user as read at `now_ms`: a lock that has ended is none.
 fn user_of(
-    (id, username, display_name, role, unit_id, court, disabled): UserRow,
+    (id, username, display_name, role, unit_id, court, disabled, locked): UserRow,
+    now_ms: i64,
 ) -> Result<User, CasesError> {
     Ok(User {
         id,
@@ -348,5 +459,6 @@ fn user_of(
         unit_id,
         court,
         disabled: disabled != 0,
+        locked_until_ms: locked.filter(|&until| until > now_ms),
     })
 }

@@ -84,7 +84,7 @@ fn contact_errors(name: Option<&str>, phone: Option<&str>, device: Option<u64>) 
         text(&mut errors, "contact_name", name, 200);
     }
     if let Some(reason) = phone.and_then(phone_error) {
-        errors.push(FieldError::new("contact_phone", reason));
+        errors.push(FieldError::coded("contact_phone", "phone_format", reason));
     }
     if device == Some(0) {
         errors.push(FieldError::new("device_id", "0 is not a device"));
