@@ -119,7 +119,8 @@ pub async fn act(
             // An open alert goes on escalating from its new level; an acknowledged one does not.
             alert.escalate_at = match alert.state {
                 AlertState::Open => {
-                    lifecycle::next_escalation(alert.severity, alert.level, now, config)
+                    let unit = crate::units::config_for(&mut tx, alert.unit_id, config).await?;
+                    lifecycle::next_escalation(alert.severity, alert.level, now, &unit)
                 }
                 _ => None,
             };
@@ -204,7 +205,8 @@ pub(crate) async fn escalate_due(
             continue;
         }
         alert.level = alert.level.saturating_add(1).min(lifecycle::TOP_LEVEL);
-        alert.escalate_at = lifecycle::next_escalation(alert.severity, alert.level, now, config);
+        let unit = crate::units::config_for(&mut tx, alert.unit_id, config).await?;
+        alert.escalate_at = lifecycle::next_escalation(alert.severity, alert.level, now, &unit);
         alert.updated = now;
         records::update_alert(&mut tx, &alert).await?;
         let event = records::insert_event(

@@ -29,6 +29,9 @@ pub enum AlertsError {
     /// A request that cannot be carried out (a note too long, say); the text says why.
     #[error("{0}")]
     Invalid(String),
+    /// A request whose fields are wrong, each named with why (and a code for the console).
+    #[error("invalid: {0:?}")]
+    Fields(Vec<cases::FieldError>),
     /// The alerts' task is no longer running, so it cannot answer.
     #[error("the alerts have stopped")]
     Stopped,

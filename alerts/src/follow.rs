@@ -162,17 +162,19 @@ async fn apply(
         notify::enqueue(tx, &alert, &event, config, wanted).await?;
         return Ok(());
     }
-    let EpisodeDecision::Raise {
-        severity,
-        escalate_at,
-    } = lifecycle::on_episode(None, &seen, now, config)
-    else {
-        return Ok(());
-    };
     let cases::lookups::Carers {
         officer_id,
         unit_id,
     } = cases::lookups::carers(&mut **tx, episode.client_id).await?;
+    // The unit's own escalation times, if it has them.
+    let unit_config = crate::units::config_for(tx, unit_id, config).await?;
+    let EpisodeDecision::Raise {
+        severity,
+        escalate_at,
+    } = lifecycle::on_episode(None, &seen, now, &unit_config)
+    else {
+        return Ok(());
+    };
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO alerts (client_id, order_id, officer_id, unit_id, condition_ref, kind,
             severity, state, episode_state, start_ms, end_ms, raised_ms, updated_ms, level,

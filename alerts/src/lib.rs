@@ -11,6 +11,7 @@
 //! - [`queue`]: the queue's filters and orders, paged.
 //! - [`records`]: alerts, their history and deliveries as stored; the live feed.
 //! - `reminders`: "curfew starts in 15 minutes" to the wearer.
+//! - [`units`]: each unit's channels, escalation contacts and times.
 //! - [`wearer`]: the wearer's notices through their tag.
 //! - [`Alerts`]: the task and its handle.
 #![warn(missing_docs)]
@@ -30,6 +31,7 @@ mod schema;
 mod task;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod units;
 pub mod wearer;
 
 pub use config::AlertsConfig;

@@ -4,9 +4,10 @@
 //!
 //! Routing by level: 0 the client's supervising officer (and the monitoring centre, which
 //! watches the live feed and receives the webhook), 1 the supervisors of the officer's unit
-//! (the unit itself and its parent), 2 the duty leads named in the configuration. Each user's
-//! channels come from `alert_contacts` (address, lowest severity, on or off). A user reached
-//! twice at one level is told once.
+//! (the unit itself and its parent) and the unit's escalation contacts, 2 the duty leads named
+//! in the configuration. Each user's channels come from `alert_contacts` (address, lowest
+//! severity, on or off), used only where the unit's settings take that channel
+//! (crate::units). A user reached twice at one level is told once.
 
 use std::collections::BTreeSet;
 
@@ -18,6 +19,7 @@ use crate::AlertsError;
 use crate::config::AlertsConfig;
 use crate::lifecycle::AlertAction;
 use crate::records::{Alert, AlertEvent};
+use crate::units::UnitAlerting;
 
 type Tx = store::WriteTx;
 
@@ -160,16 +162,24 @@ pub(crate) async fn set_contacts(
     Ok(())
 }
 
-/// The users an alert goes to at `level`.
+/// The users an alert goes to at `level`: at level 1 the unit's escalation contacts too.
 pub(crate) async fn recipients(
     tx: &mut Tx,
     alert: &Alert,
     level: u8,
     config: &AlertsConfig,
+    unit: &UnitAlerting,
 ) -> Result<BTreeSet<i64>, AlertsError> {
     let ids = match level {
         0 => Vec::from_iter(cases::lookups::active_user(&mut **tx, alert.officer_id).await?),
-        1 => cases::lookups::unit_supervisors(&mut **tx, alert.unit_id).await?,
+        1 => {
+            let mut ids = cases::lookups::unit_supervisors(&mut **tx, alert.unit_id).await?;
+            for &contact in &unit.escalation_contacts {
+                // A contact disabled since is told nothing.
+                ids.extend(cases::lookups::active_user(&mut **tx, Some(contact)).await?);
+            }
+            ids
+        }
         _ => {
             let mut ids = Vec::new();
             for lead in &config.duty_leads {
@@ -216,9 +226,13 @@ pub(crate) async fn enqueue(
         _ => None,
     };
     if let Some(level) = level {
-        for user in recipients(tx, alert, level, config).await? {
+        let (_, unit) = crate::units::in_force(tx, alert.unit_id, config).await?;
+        for user in recipients(tx, alert, level, config, &unit).await? {
             for contact in contacts(&mut **tx, user).await? {
-                if contact.enabled && alert.severity >= contact.min_severity {
+                if contact.enabled
+                    && alert.severity >= contact.min_severity
+                    && unit.channels.contains(&contact.channel)
+                {
                     let n = of_event(
                         event,
                         contact.channel.as_str(),

@@ -12,6 +12,7 @@
 //! - `alert_contacts`: each user's channels (address, lowest severity, on or off).
 //! - `alerts_cursor`: the last row of the judge's `episode_log` taken.
 //! - `reminders_cursor`: how far ahead curfew starts have been looked for (`reminders`).
+//! - `unit_alerting`: a unit's own alert settings (`units`).
 
 use store::{Store, schema};
 
@@ -115,6 +116,15 @@ const MIGRATIONS: &[&[&str]] = &[
         "CREATE INDEX IF NOT EXISTS alerts_unresolved_by_urgency
         ON alerts (severity_rank DESC, raised_ms, id) WHERE state <> 'resolved'",
         "CREATE INDEX IF NOT EXISTS alerts_by_assignee ON alerts (assignee_id, id)",
+    ],
+    &[
+        // A unit's own alert settings (crate::units), as JSON: channels, escalation contacts
+        // and times.
+        "CREATE TABLE IF NOT EXISTS unit_alerting (
+        unit_id BIGINT PRIMARY KEY,
+        settings TEXT NOT NULL,
+        updated_ms BIGINT NOT NULL
+    )",
     ],
 ];
 

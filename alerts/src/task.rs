@@ -309,6 +309,33 @@ impl Alerts {
         actions::set_contacts(&s.cases, actor, user_id, contacts, s.clock.now()).await
     }
 
+    /// A unit's alert settings in force (its own, its territorial unit's or the service's).
+    pub async fn unit_settings(
+        &self,
+        unit_id: i64,
+    ) -> Result<crate::units::UnitAlertingShown, AlertsError> {
+        let s = &self.shared;
+        let mut conn = s.store.pool().acquire().await?;
+        let (source, settings) =
+            crate::units::in_force(&mut conn, Some(unit_id), &s.config).await?;
+        Ok(crate::units::UnitAlertingShown {
+            unit_id,
+            source,
+            settings,
+        })
+    }
+
+    /// Replaces a unit's own alert settings, after checking them, and audits it.
+    pub async fn set_unit_settings(
+        &self,
+        actor: &Actor,
+        unit_id: i64,
+        settings: &crate::units::UnitAlerting,
+    ) -> Result<(), AlertsError> {
+        let s = &self.shared;
+        crate::units::set(&s.cases, actor, unit_id, settings, s.clock.now()).await
+    }
+
     /// Stops the tasks; what was committed stays.
     pub async fn shutdown(mut self) {
         for task in &self.tasks {

@@ -44,6 +44,7 @@ impl From<AlertsError> for ApiError {
                 Some((field, why)) => ApiError::invalid(field, why),
                 None => ApiError::invalid("body", reason),
             },
+            AlertsError::Fields(fields) => ApiError::Invalid(fields),
             AlertsError::Cases(e) => e.into(),
             // The database: a 503 while the storage does not answer, not a 500.
             AlertsError::Store(e) => e.into(),

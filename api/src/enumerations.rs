@@ -65,6 +65,12 @@ pub struct Enumerations {
     /// Why the storage refuses writes.
     #[schemars(with = "Vec<store::StorageFault>")]
     pub storage_fault: Vec<String>,
+    /// A channel a person is reached on.
+    #[schemars(with = "Vec<::alerts::notify::PersonChannel>")]
+    pub channel: Vec<String>,
+    /// Whose alert settings a unit follows.
+    #[schemars(with = "Vec<::alerts::units::SettingsSource>")]
+    pub settings_source: Vec<String>,
     /// An observation's frame type (`unknown` for a type this version does not know).
     pub frame: Vec<String>,
     /// An EVENT frame's code (`unknown` for a code this version does not know).
@@ -173,6 +179,8 @@ pub fn enumerations() -> Enumerations {
         glance: values::<crate::glance::Glance>(),
         unknown_because: values::<crate::glance::Setup>(),
         storage_fault: values::<store::StorageFault>(),
+        channel: values::<::alerts::notify::PersonChannel>(),
+        settings_source: values::<::alerts::units::SettingsSource>(),
         frame: frames(),
         event: events(),
         terms_change: tags::<cases::TermsChange>("change"),
@@ -196,6 +204,11 @@ mod tests {
             serde_json::from_value::<cases::Role>(Value::from(role.as_str())).unwrap();
         }
         assert_eq!(all.alert_state, ["open", "acknowledged", "resolved"]);
+        assert_eq!(all.channel, ["email", "sms"]);
+        assert_eq!(
+            all.settings_source.len(),
+            ::alerts::units::SettingsSource::ALL.len()
+        );
         assert_eq!(all.device_kind, ["gps-tag", "rf-tag", "home-unit"]);
         assert!(
             all.kind.contains(&"strap_opened".to_string()),

@@ -26,6 +26,7 @@ mod reports;
 pub mod routes;
 mod service;
 mod session;
+mod unit_alerting;
 
 use axum::Router;
 use cases::Cases;

@@ -65,6 +65,10 @@ pub fn example(body: &str) -> Value {
             { "channel": "email", "address": "ilze.ozola@vpd.example", "min_severity": "medium", "enabled": true },
             { "channel": "sms", "address": "+37120000000", "min_severity": "critical", "enabled": true }
         ] }),
+        "UnitAlerting" => json!({
+            "channels": ["email", "sms"], "escalation_contacts": [5],
+            "escalate_after": { "critical": 300, "high": 900, "medium": 3600 }
+        }),
         _ => json!({}),
     }
 }

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     ApiState, alert_feed, alerts, deliveries, devices, enumerations, glance, notes, orders, people,
-    reports, service, session,
+    reports, service, session, unit_alerting,
 };
 
 /// Who may call a route.
@@ -239,11 +239,13 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         // People.
         route(M::GET, "/api/v1/units", "units", "List units", EVERYONE, people::list_units).answers::<Vec<Unit>>(),
         route(M::POST, "/api/v1/units", "units", "Make a unit", ADMIN, people::create_unit).takes::<cases::NewUnit>().creates::<Unit>(),
-        route(M::PATCH, "/api/v1/units/{id}", "units", "Rename a unit", ADMIN, people::update_unit).takes::<cases::UnitChange>().answers::<Unit>(),
-        route(M::GET, "/api/v1/users", "users", "List users (a supervisor: their unit's)", USERS_READ, people::list_users).query::<people::Page>().answers::<Vec<User>>(),
+        route(M::PATCH, "/api/v1/units/{id}", "units", "Rename a unit, or make it a department of another (or a territorial unit again)", ADMIN, people::update_unit).takes::<cases::UnitChange>().answers::<Unit>(),
+        route(M::GET, "/api/v1/units/{id}/alerting", "units", "A unit's alert settings in force: channels, escalation contacts besides its supervisors, escalation times; its own, its territorial unit's or the service's", ADMIN, unit_alerting::get_settings).answers::<::alerts::units::UnitAlertingShown>(),
+        route(M::PUT, "/api/v1/units/{id}/alerting", "units", "Set a unit's own alert settings (its departments without their own follow them)", ADMIN, unit_alerting::set_settings).takes::<::alerts::units::UnitAlerting>().answers::<::alerts::units::UnitAlertingShown>(),
+        route(M::GET, "/api/v1/users", "users", "List users, found by name if asked (a supervisor: their unit's), each with the end of a sign-in lock-out in force", USERS_READ, people::list_users).query::<people::UserQuery>().answers::<Vec<User>>(),
         route(M::POST, "/api/v1/users", "users", "Make a user", ADMIN, people::create_user).takes::<cases::NewUser>().creates::<User>(),
         route(M::GET, "/api/v1/users/{id}", "users", "One user", USERS_READ, people::get_user).answers::<User>(),
-        route(M::PATCH, "/api/v1/users/{id}", "users", "Change a user: name, unit, disabled, password, lift a lock-out", ADMIN, people::update_user).takes::<cases::UserChange>().answers::<User>(),
+        route(M::PATCH, "/api/v1/users/{id}", "users", "Change a user: name, role, unit, court, disabled, a new password (ends their sessions), lift a lock-out", ADMIN, people::update_user).takes::<cases::UserChange>().answers::<User>(),
         route(M::GET, "/api/v1/clients", "clients", "List probation clients in your care", CASEWORK, people::list_clients).query::<people::ClientQuery>().answers::<Vec<Client>>(),
         route(M::POST, "/api/v1/clients", "clients", "Register a probation client", CASE_EDIT, people::create_client).takes::<cases::NewClient>().creates::<Client>(),
         route(M::GET, "/api/v1/clients/{id}", "clients", "One probation client", CASEWORK_AND_COURT, people::get_client).answers::<Client>(),

@@ -53,6 +53,8 @@ const EXPECTED: &[(&str, &str, [&str; 6])] = &[
     ("GET", "/api/v1/units", [Y, Y, Y, Y, Y, Y]),
     ("POST", "/api/v1/units", [Y, N, N, N, N, N]),
     ("PATCH", "/api/v1/units/{id}", [Y, N, N, N, N, N]),
+    ("GET", "/api/v1/units/{id}/alerting", [Y, N, N, N, N, N]),
+    ("PUT", "/api/v1/units/{id}/alerting", [Y, N, N, N, N, N]),
     ("GET", "/api/v1/users", [Y, Y, N, Y, N, N]),
     ("POST", "/api/v1/users", [Y, N, N, N, N, N]),
     ("GET", "/api/v1/users/{id}", [Y, Y, N, C, N, N]),
