@@ -13,6 +13,9 @@ import * as client from './pages/client.js';
 import * as devices from './pages/devices.js';
 import * as fleet from './pages/fleet.js';
 import * as orders from './pages/orders.js';
+import * as units from './pages/units.js';
+import * as users from './pages/users.js';
+import * as victims from './pages/victims.js';
 
 /// Each role's pages, the first being its home.
 const NAV = {
@@ -21,7 +24,7 @@ const NAV = {
   supervisor: [['unit', 'nav.unit'], ['alerts', 'nav.alerts'], ['fleet', 'nav.fleet']],
   technician: [['devices', 'nav.devices']],
   court: [['orders', 'nav.orders']],
-  admin: [['alerts', 'nav.alerts'], ['caseload', 'nav.caseload'], ['devices', 'nav.devices']],
+  admin: [['alerts', 'nav.alerts'], ['caseload', 'nav.caseload'], ['devices', 'nav.devices'], ['users', 'nav.users'], ['units', 'nav.units'], ['victims', 'nav.victims']],
 };
 
 const PAGES = {
@@ -32,6 +35,9 @@ const PAGES = {
   devices: devices.render,
   fleet: fleet.render,
   orders: orders.render,
+  units: units.render,
+  users: users.render,
+  victims: victims.render,
 };
 
 /// `ended`: the session ended under the user, who is asked to sign in again and then comes back

@@ -30,6 +30,25 @@ export function table(caption, headers, rows, attrs = {}) {
       : h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, t('common.none')))));
 }
 
+/// A table filled a page at a time from `list` (`pages()` in api.js): the first page at once,
+/// each next on *Show more*, which goes once a page came back short. `row(item)` makes a <tr>;
+/// `attrs.id` names the table and, with `-more`, its button.
+export async function pagedTable(caption, headers, list, row, attrs = {}) {
+  const body = h('tbody');
+  const more = h('button', { type: 'button', id: attrs.id && `${attrs.id}-more` }, t('common.more'));
+  const next = async () => {
+    body.append(...(await list.next()).map(row));
+    if (!body.children.length) body.append(h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, t('common.none'))));
+    more.hidden = list.done;
+  };
+  more.addEventListener('click', () => next().catch((error) => announce(failure(error), 'error')));
+  await next();
+  return [h('table', attrs,
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
+    body), more];
+}
+
 /// A labelled form field; `control` is an input, select or textarea.
 export function field(label, control) {
   const id = control.id || `f-${Math.random().toString(36).slice(2, 9)}`;

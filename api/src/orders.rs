@@ -33,6 +33,8 @@ pub struct OrderQuery {
     status: Option<OrderStatus>,
     /// Only this court's orders.
     court: Option<String>,
+    /// Only orders whose current terms protect this victim (a proximity condition).
+    victim_id: Option<i64>,
 }
 
 /// A technician's search for the order to fit a device under.
@@ -80,6 +82,7 @@ pub async fn list_orders(
         client_id: q.client_id,
         status: q.status,
         court: q.court,
+        victim_id: q.victim_id,
         ..OrderFilter::default()
     };
     match access::scope(&caller.actor) {

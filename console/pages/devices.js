@@ -2,10 +2,11 @@
 // firmware, clock skew), the devices seen but not registered, and fitting and removing a
 // device. No client's personal data is asked for or shown here.
 
-import { enumerations, get, getAll, may, pages, post, query } from '../api.js';
+import { enumerations, get, getAll, may, pages, post } from '../api.js';
+import { orderSearch } from '../order-search.js';
 import { t, term } from '../i18n.js';
 import { age, dateTime, number } from '../format.js';
-import { announce, attempt, badge, failure, field, h, keepingFocus, section, select, table } from '../ui.js';
+import { attempt, badge, field, h, keepingFocus, section, select, table } from '../ui.js';
 
 /// Every unknown device the server keeps (at most its `kept_at_most`, a page at a time), the
 /// most recently heard first, and how many it let go.
@@ -60,35 +61,14 @@ export async function render(root, { user, args }) {
 function fitting(inventory, statuses, reload) {
   const device = select('device', inventory.map((d) => [d.device_id, `${d.device_id} (${d.serial}, ${term('device_status', d.status)})`]), { id: 'fit-device' });
   // The order is found by the court's case number or the probation client's name: a
-  // technician never sees internal ids (GET /orders/to-fit).
-  const search = h('input', { type: 'search', name: 'q', id: 'fit-search', autocomplete: 'off' });
-  const order = select('order', [], { id: 'fit-order' });
-  const found = h('p', { class: 'hint', id: 'fit-found', 'aria-live': 'polite' });
-  const find = async () => {
-    try {
-      const orders = await get(`/orders/to-fit${query({ q: search.value })}`);
-      order.replaceChildren(...orders.map((o) => h('option', { value: o.order_id },
-        `${o.case_number} · ${o.court} · ${o.client_name}${o.status === 'active' ? '' : ` (${term('order_status', o.status)})`}`)));
-      found.textContent = orders.length ? t('devices.orders_found', { n: orders.length }) : t('devices.no_order_found');
-    } catch (error) {
-      announce(failure(error), 'error');
-    }
-  };
-  search.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter') {
-      event.preventDefault();
-      find();
-    }
-  });
+  // technician never sees internal ids.
+  const { order, controls } = orderSearch('fit');
   const status = select('status', statuses.filter((s) => s !== 'fitted').map((s) => [s, term('device_status', s)]), { id: 'remove-status' });
   const run = (path, body, done) => attempt(() => post(`/devices/${device.value}/${path}`, body), done, reload);
   return section(t('devices.fit_remove'),
     field(t('devices.device'), device),
     h('div', { class: 'row' },
-      h('div', {}, field(t('devices.find_order'), search),
-        h('button', { type: 'button', id: 'fit-find', onclick: find }, t('devices.find')),
-        found,
-        field(t('devices.order'), order),
+      h('div', {}, ...controls,
         h('button', { type: 'button', id: 'fit', onclick: () => order.value && run('fitting', { order_id: Number(order.value) }, t('devices.fitted_done')) }, t('devices.fit'))),
       h('div', {}, field(t('devices.status_after'), status),
         h('button', { type: 'button', id: 'remove', onclick: () => run('removal', { status: status.value }, t('devices.removed_done')) }, t('devices.remove')))));
