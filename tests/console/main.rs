@@ -5,8 +5,9 @@
 //! the language switches between Latvian and English; an administrator sees the queue but acts
 //! on nothing; everyone signs out. Then an operator escalates, asks the tag for a fix and writes
 //! notes; the console is worked by keyboard alone; the map draws tiles from the server it is
-//! given; and a locked-out user is told until when. Each on SQLite, and on PostgreSQL when
-//! `SARGS_TEST_DATABASE_URL` is set.
+//! given; and a locked-out user is told until when. An administrator makes, unlocks, resets and
+//! disables a user, saves a unit's notification settings and records a victim. Each on SQLite,
+//! and on PostgreSQL when `SARGS_TEST_DATABASE_URL` is set.
 //!
 //! With `SARGS_SCREENSHOTS=docs/console` the main pages are saved there as PNGs.
 
@@ -28,6 +29,7 @@ use store::testing::test_databases;
 use webdriver::{ARROW_DOWN, ARROW_UP, Browser, ENTER, SPACE, TAB};
 
 mod absences;
+mod admin;
 mod keyboard;
 mod map;
 mod operator;
@@ -36,6 +38,8 @@ mod revisions;
 mod roles;
 mod sign_in;
 mod track;
+mod units;
+mod victims;
 mod words;
 
 const TAG: u64 = 1001;
