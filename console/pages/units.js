@@ -84,15 +84,15 @@ function alerting(unit, settings, people, channels, reload) {
     const input = h('input', { name: `escalate_after.${s}`, id: `alerting-after-${s}`, inputmode: 'numeric', size: 6, value: secs === undefined ? '' : String(Math.round(secs / 60)) });
     return [s, input];
   });
-  const form = h('form', { id: 'alerting-form', class: 'inline-form' },
+  const form = h('form', { id: 'alerting-form', class: 'settings' },
     h('p', { id: 'alerting-source' }, term('settings_source', settings.source)),
-    h('fieldset', {}, h('legend', {}, t('units.channels')), ...boxes),
-    field(t('units.contacts'), contacts),
-    h('p', { class: 'hint' }, t('units.contacts_hint')),
+    h('div', { class: 'settings-row' },
+      h('fieldset', {}, h('legend', {}, t('units.channels')), ...boxes),
+      h('div', {}, field(t('units.contacts'), contacts), h('p', { class: 'hint' }, t('units.contacts_hint')))),
     h('fieldset', {}, h('legend', {}, t('units.escalate_after')),
       h('p', { class: 'hint' }, t('units.escalate_hint')),
-      ...times.map(([s, input]) => field(term('severity', s), input))),
-    h('button', { type: 'submit', class: 'primary', id: 'alerting-save' }, t('units.save_alerting')));
+      h('div', { class: 'settings-row minutes' }, ...times.map(([s, input]) => field(term('severity', s), input)))),
+    h('div', {}, h('button', { type: 'submit', class: 'primary', id: 'alerting-save' }, t('units.save_alerting'))));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const escalate = {};
