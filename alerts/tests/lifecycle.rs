@@ -6,117 +6,23 @@
 
 #[path = "../../judge/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use alerts::actions::Request;
 use alerts::lifecycle::{AlertAction, AlertState, Resolution};
-use alerts::notify::{Contact, PersonChannel};
-use alerts::records::{self, AlertFilter};
+use alerts::records;
 use alerts::{Alerts, AlertsError, AlertsOptions, JudgeFollower};
-use cases::{Actor, NewUser, Role};
+use cases::{Actor, Role};
 use common::*;
 use judge::EpisodeState;
 use rules::{BreachKind, Severity, Span};
 use store::ManualClock;
 use store::Store;
 use store::testing::test_databases;
-
-fn sys() -> Actor {
-    Actor::system("alerts test")
-}
-
-async fn user(w: &World, name: &str, role: Role) -> cases::User {
-    let officer = w.cases.user(w.officer).await.expect("officer");
-    w.cases
-        .create_user(
-            &sys(),
-            &NewUser {
-                username: name.into(),
-                display_name: name.into(),
-                role,
-                unit_id: officer.unit_id,
-                court: None,
-                password: "correct horse battery".into(),
-            },
-        )
-        .await
-        .expect("user")
-}
-
-fn email(address: &str) -> Contact {
-    Contact {
-        channel: PersonChannel::Email,
-        address: address.into(),
-        min_severity: Severity::Medium,
-        enabled: true,
-    }
-}
-
-async fn start_alerts(w: &World, clock: &ManualClock) -> Alerts {
-    start_alerts_following(w, clock, None).await
-}
-
-/// As [`start_alerts`], joining the judge's follower if given.
-async fn start_alerts_following(
-    w: &World,
-    clock: &ManualClock,
-    follower: Option<Arc<JudgeFollower>>,
-) -> Alerts {
-    let config = alerts::AlertsConfig {
-        duty_leads: vec!["duty.lead".into()],
-        ..alerts::AlertsConfig::default()
-    };
-    Alerts::start(
-        w.store.clone(),
-        w.cases.clone(),
-        AlertsOptions {
-            config,
-            clock: Arc::new(clock.clone()),
-            // Only `catch_up` moves them, so that each step sees the time the test set.
-            tick_every: Duration::from_secs(3600),
-            follower,
-            ..AlertsOptions::default()
-        },
-    )
-    .await
-    .expect("alerts start")
-}
-
-async fn all(store: &Store) -> Vec<records::Alert> {
-    let mut a = records::list(store, &AlertFilter::default(), None, 100)
-        .await
-        .expect("list");
-    a.sort_by_key(|a| a.id);
-    a
-}
-
-/// How many episodes the alerts carry between them.
-async fn linked(store: &Store, alerts: &[records::Alert]) -> usize {
-    let mut linked = 0;
-    for a in alerts {
-        linked += records::episodes_of(store, a.id)
-            .await
-            .expect("episodes")
-            .len();
-    }
-    linked
-}
-
-/// (channel, user, address) of every notification of an alert, in order.
-async fn sent_to(store: &Store, alert: i64) -> Vec<(String, Option<i64>, String)> {
-    records::deliveries(store, alert)
-        .await
-        .expect("deliveries")
-        .into_iter()
-        .map(|d| (d.channel, d.user_id, d.address))
-        .collect()
-}
-
-fn actions(events: &[records::AlertEvent]) -> Vec<AlertAction> {
-    events.iter().map(|e| e.action).collect()
-}
+use support::*;
 
 #[tokio::test]
 async fn breaches_become_alerts_that_escalate_until_acknowledged() {
