@@ -1,6 +1,7 @@
 //! Victims across units, on SQLite and PostgreSQL: naming a victim in an order needs the victim
 //! in one's care already; only those who care for a victim see or change them; a new device is
-//! audited and re-judges the orders that name them; a device must exist.
+//! audited and re-judges the orders that name them; a device must exist; the orders protecting
+//! a victim are listed, of one's care only.
 
 mod common;
 
@@ -200,5 +201,48 @@ async fn a_victims_new_device_is_audited_and_rejudges_their_orders() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert_eq!(judged["judged_under"], revision, "{name}: {judged}");
+    }
+}
+
+/// The orders protecting a victim (`GET /orders?victim_id=`): those whose terms name them, of
+/// the caller's care only; none for a victim nobody names; a victim id that is not a number is
+/// refused, naming the field.
+#[tokio::test]
+async fn the_orders_protecting_a_victim_are_listed_in_ones_care() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let protecting = |user: &'static str, victim: String| {
+            let path = format!("/api/v1/orders?victim_id={victim}");
+            let w = &w;
+            async move { w.call(Some(user), Method::GET, &path, None).await }
+        };
+        let ids = |answer: &Value| -> Vec<i64> {
+            answer
+                .as_array()
+                .map(|l| l.iter().filter_map(|o| o["id"].as_i64()).collect())
+                .unwrap_or_default()
+        };
+        // The world's order names the world's victim.
+        for user in ["admin", "operator", "officer.a", "supervisor.riga"] {
+            let (status, answer) = protecting(user, w.victim.to_string()).await;
+            assert_eq!(status, 200, "{name} {user}: {answer}");
+            assert_eq!(ids(&answer), [w.order], "{name} {user}");
+        }
+        // Another officer's and another unit's supervisor's care holds no such order.
+        for user in ["officer.b", "supervisor.liepaja"] {
+            let (status, answer) = protecting(user, w.victim.to_string()).await;
+            assert_eq!((status, ids(&answer)), (200, vec![]), "{name} {user}");
+        }
+        let (status, answer) = protecting("admin", "999999".into()).await;
+        assert_eq!((status, ids(&answer)), (200, vec![]), "{name}");
+        for bad in ["abc", "1.5", ""] {
+            let (status, answer) = protecting("admin", bad.into()).await;
+            assert_eq!(
+                (status, answer["fields"][0]["field"].clone()),
+                (422, json!("victim_id")),
+                "{name} {bad:?}: {answer}"
+            );
+        }
     }
 }
