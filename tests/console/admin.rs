@@ -1,5 +1,5 @@
 //! An administrator's users in the browser: making a user (a bad name and a weak password are
-//! refused in words, nothing made), unlocking a user locked out by wrong passwords (who then
+//! refused in words, nothing made), a role without what it needs refused, unlocking a user locked out by wrong passwords (who then
 //! signs in), setting a new password (a short one refused in Latvian), and disabling a user,
 //! which ends their sign-in at once.
 
@@ -68,6 +68,18 @@ async fn an_administrator_makes_unlocks_resets_and_disables_a_user() {
         browser.wait_text("#user-state", "janis.kalns").await;
         let made = user_named(&admin, "janis.kalns").await.expect("made");
         assert_eq!(made["role"], "operator", "{}", db.name);
+
+        // A court user without a court: refused in words, the role as it was.
+        browser.click("#edit-role option[value=court]").await;
+        browser.click("#user-save").await;
+        let said = status_says(&browser, "Nothing was changed").await;
+        assert_eq!(
+            said, "Nothing was changed: Court: a court user names their court.",
+            "{}",
+            db.name
+        );
+        let same = user_named(&admin, "janis.kalns").await.expect("there");
+        assert_eq!(same["role"], "operator", "{}", db.name);
 
         // Locked out by wrong passwords: the page says until when; unlocked, they sign in.
         // (Sign-ins of one name are limited to 10 a minute: this test makes 9.)
