@@ -7,10 +7,11 @@ use crate::error::{CasesError, FieldError};
 /// A name, text or label that must be there and not be a novel.
 pub(crate) fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
     if value.trim().is_empty() {
-        errors.push(FieldError::new(field, "must not be empty"));
+        errors.push(FieldError::coded(field, "required", "must not be empty"));
     } else if value.chars().count() > max {
-        errors.push(FieldError::new(
+        errors.push(FieldError::coded(
             field,
+            "too_long",
             format!("must be at most {max} characters"),
         ));
     }
