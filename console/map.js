@@ -116,6 +116,14 @@ function zoneLayers(zones) {
   });
 }
 
+/// A zone's shape (rules::geometry::ZoneShape) as a feature of the zones map: a circle as a
+/// point with its `radius_m`, a polygon as itself; null for anything else.
+export function shapeFeature(shape, properties = {}) {
+  if (shape?.type === 'circle') return { type: 'Feature', properties: { ...properties, radius_m: shape.radius_m }, geometry: { type: 'Point', coordinates: shape.centre } };
+  if (shape?.type === 'polygon') return { type: 'Feature', properties, geometry: { type: 'Polygon', coordinates: shape.coordinates } };
+  return null;
+}
+
 /// How a fix reads: its time in the order's zone and its accuracy.
 export function fixLabel(fix, timeZone) {
   return `${minute(fix.time, timeZone)}, ±${number(fix.accuracy_m ?? 0)} m`;

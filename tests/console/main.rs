@@ -28,6 +28,7 @@ use store::testing::test_databases;
 use webdriver::{ARROW_DOWN, ARROW_UP, Browser, ENTER, SPACE, TAB};
 
 mod absences;
+mod case_forms;
 mod keyboard;
 mod map;
 mod operator;
