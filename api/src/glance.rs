@@ -22,8 +22,8 @@ use serde::Serialize;
 
 use crate::access;
 use crate::error::{PathParam, Query};
-use crate::people::{self, ClientQuery};
 use crate::gate::{Answer, Caller};
+use crate::people::{self, ClientQuery};
 use crate::{ApiError, ApiState};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]

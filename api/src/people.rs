@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json};
 use cases::{
-    ClientChange, ClientFilter, NewClient, NewUnit, NewUser, NewVictim, Role, UnitChange, UserChange,
-    VictimChange,
+    ClientChange, ClientFilter, NewClient, NewUnit, NewUser, NewVictim, Role, UnitChange,
+    UserChange, VictimChange,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;

@@ -162,12 +162,20 @@ async fn a_caseload_page_holds_each_client_in_care_with_their_state() {
         assert_eq!(caseload_ids(&rows), [w.client], "{name}");
         assert_eq!(rows[0]["state"]["order_id"], w.order, "{name}: {rows}");
         for (user, query, wanted) in [
-            ("officer.a", "?q=b%C4%93rzi%C5%86%C5%A1%20J%C4%80NIS", vec![w.client]),
+            (
+                "officer.a",
+                "?q=b%C4%93rzi%C5%86%C5%A1%20J%C4%80NIS",
+                vec![w.client],
+            ),
             ("officer.a", "?q=nobody", vec![]),
             ("officer.b", "", vec![]),
             ("supervisor.riga", "?limit=1", vec![w.client]),
             ("supervisor.liepaja", "", vec![]),
-            ("supervisor.liepaja", &format!("?unit_id={}", w.riga), vec![]),
+            (
+                "supervisor.liepaja",
+                &format!("?unit_id={}", w.riga),
+                vec![],
+            ),
             ("admin", &format!("?after={}", w.client), vec![]),
         ] {
             let (status, rows) = get(user, query).await;
@@ -184,7 +192,11 @@ async fn a_caseload_page_holds_each_client_in_care_with_their_state() {
             )
             .await;
         assert_eq!(status, 200, "{name}: {clients}");
-        assert_eq!(clients.as_array().map(Vec::len), Some(1), "{name}: {clients}");
+        assert_eq!(
+            clients.as_array().map(Vec::len),
+            Some(1),
+            "{name}: {clients}"
+        );
         for (query, field) in [
             ("?q=a%20b%20c%20d%20e%20f%20g", "q"),
             ("?limit=101", "limit"),

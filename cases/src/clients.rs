@@ -315,7 +315,8 @@ async fn officer_unit(tx: &mut sqlx::AnyConnection, officer: i64) -> Result<i64,
     }
 }
 
-pub(crate) const CLIENT_SELECT: &str = "SELECT id, personal_code, given_name, family_name, birth_date, phone,
+pub(crate) const CLIENT_SELECT: &str =
+    "SELECT id, personal_code, given_name, family_name, birth_date, phone,
     language, risk_notes, officer_id, unit_id, addresses FROM clients";
 
 pub(crate) type ClientRow = (

@@ -107,11 +107,10 @@ impl Cases {
 
 /// Fills the search name of the clients registered before it was kept.
 pub(crate) async fn backfill(pool: &sqlx::AnyPool) -> Result<(), CasesError> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT id, given_name, family_name FROM clients WHERE search_name IS NULL",
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, given_name, family_name FROM clients WHERE search_name IS NULL")
+            .fetch_all(pool)
+            .await?;
     for (id, given, family) in rows {
         sqlx::query("UPDATE clients SET search_name = $1 WHERE id = $2")
             .bind(search_name(&given, &family))
@@ -137,7 +136,9 @@ mod tests {
     fn a_search_is_words_or_nothing() {
         assert!(search_words(None).expect("none").is_none());
         assert!(search_words(Some("   ")).expect("blank").is_none());
-        let (whole, words) = search_words(Some(" Bērziņš  JĀNIS ")).expect("ok").expect("words");
+        let (whole, words) = search_words(Some(" Bērziņš  JĀNIS "))
+            .expect("ok")
+            .expect("words");
         assert_eq!(whole, "bērziņš  jānis");
         assert_eq!(words, ["bērziņš", "jānis"]);
         for bad in ["a b c d e f g", &"x".repeat(101)] {
