@@ -161,11 +161,30 @@ async fn a_caseload_page_holds_each_client_in_care_with_their_state() {
         assert_eq!(status, 200, "{name}: {rows}");
         assert_eq!(caseload_ids(&rows), [w.client], "{name}");
         assert_eq!(rows[0]["state"]["order_id"], w.order, "{name}: {rows}");
+        // A client with no order yet: no data, said why.
+        let (status, other) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                "/api/v1/clients",
+                Some(client_body(w.users["officer.a"], "02029012345")),
+            )
+            .await;
+        assert_eq!(status, 201, "{name}: {other}");
+        let other = other["id"].as_i64().expect("an id");
+        let (status, rows) = get("admin", &format!("?after={}", w.client)).await;
+        assert_eq!(status, 200, "{name}: {rows}");
+        assert_eq!(caseload_ids(&rows), [other], "{name}");
+        assert_eq!(
+            rows[0]["state"]["unknown_because"], "no_order_in_force",
+            "{name}: {rows}"
+        );
         for (user, query, wanted) in [
+            ("officer.a", "?q=01019", vec![w.client]),
             (
                 "officer.a",
                 "?q=b%C4%93rzi%C5%86%C5%A1%20J%C4%80NIS",
-                vec![w.client],
+                vec![w.client, other],
             ),
             ("officer.a", "?q=nobody", vec![]),
             ("officer.b", "", vec![]),
@@ -176,7 +195,7 @@ async fn a_caseload_page_holds_each_client_in_care_with_their_state() {
                 &format!("?unit_id={}", w.riga),
                 vec![],
             ),
-            ("admin", &format!("?after={}", w.client), vec![]),
+            ("admin", &format!("?after={other}"), vec![]),
         ] {
             let (status, rows) = get(user, query).await;
             assert_eq!(status, 200, "{name} {user} {query}: {rows}");

@@ -66,8 +66,8 @@ function caseloadTable(rows, officers) {
 async function caseloadBrowser({ officers, units, fixed = {} }) {
   const size = pageSize(PAGE);
   const search = h('input', { type: 'search', id: 'caseload-q', name: 'q', autocomplete: 'off' });
-  const officer = officers && select('officer_id', [['', t('caseload.every_officer')], ...officers], { id: 'caseload-officer' });
-  const unit = units && units.length > 1 && select('unit_id', [['', t('caseload.every_unit')], ...units.map((u) => [u.id, u.name])], { id: 'caseload-unit' });
+  const officer = officers ? select('officer_id', [['', t('caseload.every_officer')], ...officers], { id: 'caseload-officer' }) : null;
+  const unit = units?.length > 1 ? select('unit_id', [['', t('caseload.every_unit')], ...units.map((u) => [u.id, u.name])], { id: 'caseload-unit' }) : null;
   const body = h('div', { id: 'caseload-page' });
   const where = h('p', { class: 'hint', id: 'caseload-where', 'aria-live': 'polite' });
   const back = h('button', { type: 'button', id: 'caseload-previous' }, t('caseload.previous'));
