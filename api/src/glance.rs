@@ -166,9 +166,6 @@ pub struct CaseloadRow {
     state: ClientGlance,
 }
 
-/// The most rows of a caseload's page: each costs the reads of a client's state.
-const CASELOAD_PAGE: i64 = 100;
-
 /// A page of the clients in the caller's care (by officer, unit, search, as `GET /clients`),
 /// each with their state at a glance: one request for a caseload's page rather than one per
 /// client.
@@ -178,9 +175,7 @@ pub async fn caseload(
     Query(q): Query<ClientQuery>,
 ) -> Answer {
     let (after, limit) = q.page();
-    if !(1..=CASELOAD_PAGE).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be 1 to 100"));
-    }
+    people::check_limit(limit)?;
     let Some(filter) = people::clients_in_care(&state, &caller, &q).await? else {
         return Ok(Json(Vec::<()>::new()).into_response());
     };

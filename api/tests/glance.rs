@@ -218,7 +218,7 @@ async fn a_caseload_page_holds_each_client_in_care_with_their_state() {
         );
         for (query, field) in [
             ("?q=a%20b%20c%20d%20e%20f%20g", "q"),
-            ("?limit=101", "limit"),
+            ("?limit=501", "limit"),
             ("?limit=0", "limit"),
         ] {
             let (status, refused) = get("officer.a", query).await;

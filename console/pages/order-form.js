@@ -10,7 +10,7 @@ import { enumerations, get, getAll, may, post } from '../api.js';
 import { t, term } from '../i18n.js';
 import { DEFAULT_ZONE, utcToWall, wallToUtc } from '../format.js';
 import { announce, failure, field, h, section, select } from '../ui.js';
-import { curfewEditor, FormProblem } from './timetable-editor.js';
+import { curfewEditor, FormProblem, instantOf } from './timetable-editor.js';
 import { zonesEditor } from './order-zones.js';
 import { obligationsEditor, proximityEditor } from './order-conditions.js';
 
@@ -85,7 +85,7 @@ export async function render(root, { config, args }) {
 
   /// The terms as the form holds them; a FormProblem for what cannot be sent.
   const collect = () => {
-    const [from, until] = [wallToUtc(starts.value, zone()), wallToUtc(ends.value, zone())];
+    const [from, until] = [instantOf(starts, terms.starts, zone()), instantOf(ends, terms.ends, zone())];
     if (!from || !until) throw new FormProblem('order_form.bad_time');
     if (!decided.value) throw new FormProblem('order_form.bad_date');
     return {

@@ -5,10 +5,10 @@
 // FeatureCollection of one holding either).
 
 import { t, term } from '../i18n.js';
-import { number, utcToWall, wallToUtc } from '../format.js';
+import { number, utcToWall } from '../format.js';
 import { drawMap, openZoneEditor, shapeFeature } from '../map.js';
 import { field, h, select } from '../ui.js';
-import { FormProblem, rowList, slotsEditor, uid } from './timetable-editor.js';
+import { FormProblem, instantOf, rowList, slotsEditor, uid } from './timetable-editor.js';
 
 const inRange = ([lon, lat]) => Number.isFinite(lon) && Number.isFinite(lat) && Math.abs(lon) <= 180 && Math.abs(lat) <= 90;
 
@@ -43,14 +43,6 @@ function shapeText(shape) {
   if (shape?.type === 'circle') return t('order_form.circle', { radius: number(shape.radius_m, { maximumFractionDigits: 1 }) });
   if (shape?.type === 'polygon') return t('order_form.polygon', { points: number(shape.coordinates[0].length - 1) });
   return t('order_form.not_drawn');
-}
-
-/// An optional time typed in the order's zone, as an instant (null when empty).
-function instant(input, zone) {
-  if (!input.value) return null;
-  const at = wallToUtc(input.value, zone);
-  if (!at) throw new FormProblem('order_form.bad_time');
-  return at;
 }
 
 /// The zones of the order: `{ element, value() }`. `zones`: the order's (kept whole where the
@@ -112,7 +104,7 @@ export function zonesEditor({ zones, addresses, tiles, zone, kinds }) {
     row.value = () => {
       if (!row.shape) throw new FormProblem('order_form.zone_not_drawn', { id: row.name() || '—' });
       const warning = buffer.value === '' ? null : Number(buffer.value);
-      return { ...z, id: name.value, kind: kind.value, shape: row.shape, valid_from: instant(from, zone()), valid_until: instant(until, zone()), schedule: schedule.value(), warning_buffer_m: warning };
+      return { ...z, id: name.value, kind: kind.value, shape: row.shape, valid_from: instantOf(from, z.valid_from, zone()), valid_until: instantOf(until, z.valid_until, zone()), schedule: schedule.value(), warning_buffer_m: warning };
     };
     rows.push(row);
     return row;

@@ -21,6 +21,17 @@ export class FormProblem extends Error {
   }
 }
 
+/// The instant a `datetime-local` input names in `zone`: `original` itself while the input
+/// still shows it (the input holds minutes only: an order's seconds must not change by being
+/// shown); null when empty.
+export function instantOf(input, original, zone) {
+  if (!input.value) return null;
+  if (original && input.value === utcToWall(original, zone)) return original;
+  const at = wallToUtc(input.value, zone);
+  if (!at) throw new FormProblem('order_form.bad_time');
+  return at;
+}
+
 let rows = 0;
 /// An id for a control, so that a label and the focus find it again.
 export const uid = (prefix) => `${prefix}-${(rows += 1)}`;
@@ -97,7 +108,7 @@ function periodRow(period, addresses, zone) {
   return {
     element: h('div', { class: 'period' }, field(t('order.from'), from), field(t('order.until'), until), field(t('order.address'), address)),
     value() {
-      const [a, b] = [wallToUtc(from.value, zone), wallToUtc(until.value, zone)];
+      const [a, b] = [instantOf(from, period.from, zone), instantOf(until, period.until, zone)];
       if (!a || !b) throw new FormProblem('order_form.bad_time');
       return { id: period.id, from: a, until: b, address: address.value };
     },

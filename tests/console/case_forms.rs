@@ -52,7 +52,7 @@ async fn client_in_address(browser: &Browser) -> i64 {
 }
 
 /// A `datetime-local` value about `days` from now, in Riga time as the form takes it.
-fn riga_wall(days: i64) -> String {
+pub(super) fn riga_wall(days: i64) -> String {
     let at = Utc::now() + TimeDelta::days(days);
     // Riga is UTC+2 or +3: an hour either way does not matter to a period of days.
     (at + TimeDelta::hours(2))
@@ -114,6 +114,7 @@ async fn an_officer_creates_a_client_and_an_order_that_a_fitted_tag_is_judged_by
             "{}: picked {picked:?}",
             db.name
         );
+        snap(&browser, "client-form").await;
         browser.click("#client-submit").await;
         let client = client_in_address(&browser).await;
         browser.wait_text("h1", "Marta Liepiņa").await;
@@ -165,6 +166,7 @@ async fn an_officer_creates_a_client_and_an_order_that_a_fitted_tag_is_judged_by
         browser
             .wait_text("#zones .zone-shape", "polygon, 3 points")
             .await;
+        snap(&browser, "order-form").await;
         browser.click("#order-submit").await;
         browser.wait_text("#order-vary", "Vary the order").await;
         browser.wait_text("#main", "K-9/2026").await;
@@ -340,6 +342,9 @@ async fn bad_input_in_the_case_forms_is_told_in_the_users_words_and_nothing_is_s
                 "An address has no valid coordinates"
             };
             browser.wait_text("#client-error", bad).await;
+            if lang == "lv" {
+                snap(&browser, "client-form-lv").await;
+            }
         }
         assert_eq!(
             rows(&officer, "/api/v1/clients").await,
@@ -399,6 +404,7 @@ async fn bad_input_in_the_case_forms_is_told_in_the_users_words_and_nothing_is_s
         browser
             .wait_text("#order-error", "Zonai zone-1 nav teritorijas")
             .await;
+        snap(&browser, "order-form-lv").await;
         assert_eq!(rows(&officer, &orders_path).await, orders, "{}", db.name);
 
         // A circle imported as GeoJSON: the order is saved with it.
