@@ -8,7 +8,7 @@ import { api, get, getAll, may, post } from '../api.js';
 import { t, term } from '../i18n.js';
 import { drawMap } from '../map.js';
 import { announce, failure, field, h, section, select } from '../ui.js';
-import { FormProblem, rowList, uid } from './timetable-editor.js';
+import { FormProblem, rowList, uid } from './form-rows.js';
 
 /// A coordinate typed, in range; else a FormProblem.
 function degrees(input, limit) {

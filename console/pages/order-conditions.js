@@ -4,7 +4,7 @@
 
 import { t, term } from '../i18n.js';
 import { field, h, select } from '../ui.js';
-import { FormProblem, rowList, uid } from './timetable-editor.js';
+import { FormProblem, lastNumber, rowList, uid } from './form-rows.js';
 
 /// A distance in metres typed, as a number (null when empty and `optional`).
 function metres(input, optional = false) {
@@ -18,7 +18,8 @@ function metres(input, optional = false) {
 /// caller may name (`GET /victims`), or null when their role may not list them.
 export function proximityEditor({ proximity, victims }) {
   if (!victims) return { element: h('p', { class: 'hint' }, t('order_form.no_victims')), value: () => proximity };
-  let named = proximity.length;
+  // A new condition's name: the next number after the highest the order has.
+  let named = lastNumber(proximity);
   return rowList({
     id: 'proximity',
     items: proximity,

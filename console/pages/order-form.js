@@ -10,7 +10,8 @@ import { enumerations, get, getAll, may, post } from '../api.js';
 import { t, term } from '../i18n.js';
 import { DEFAULT_ZONE, utcToWall, wallToUtc } from '../format.js';
 import { announce, failure, field, h, section, select } from '../ui.js';
-import { curfewEditor, FormProblem, instantOf } from './timetable-editor.js';
+import { curfewEditor } from './timetable-editor.js';
+import { FormProblem, instantOf } from './form-rows.js';
 import { zonesEditor } from './order-zones.js';
 import { obligationsEditor, proximityEditor } from './order-conditions.js';
 

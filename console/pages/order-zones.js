@@ -8,7 +8,8 @@ import { t, term } from '../i18n.js';
 import { number, utcToWall } from '../format.js';
 import { drawMap, openZoneEditor, shapeFeature } from '../map.js';
 import { field, h, select } from '../ui.js';
-import { FormProblem, instantOf, rowList, slotsEditor, uid } from './timetable-editor.js';
+import { FormProblem, instantOf, lastNumber, rowList, uid } from './form-rows.js';
+import { slotsEditor } from './timetable-editor.js';
 
 const inRange = ([lon, lat]) => Number.isFinite(lon) && Number.isFinite(lat) && Math.abs(lon) <= 180 && Math.abs(lat) <= 90;
 
@@ -109,7 +110,8 @@ export function zonesEditor({ zones, addresses, tiles, zone, kinds }) {
     rows.push(row);
     return row;
   };
-  let named = zones.length;
+  // A new zone's name: the next number after the highest the order has.
+  let named = lastNumber(zones);
   const list = rowList({
     id: 'zones',
     items: zones,

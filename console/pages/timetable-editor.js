@@ -4,59 +4,14 @@
 // dated periods. A zone's schedule is the same weekly slots without an address.
 
 import { t, term } from '../i18n.js';
-import { utcToWall, wallToUtc } from '../format.js';
+import { utcToWall } from '../format.js';
 import { field, h, select } from '../ui.js';
+import { FormProblem, instantOf, lastNumber, rowList, uid } from './form-rows.js';
 
-export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 /// A wall-clock time as the API takes it: `HH:MM`, 00:00 to 23:59.
 const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
-
-/// Why the form cannot be sent: the catalog's key, shown in the user's language.
-export class FormProblem extends Error {
-  constructor(key, params = {}) {
-    super(key);
-    this.key = key;
-    this.params = params;
-  }
-}
-
-/// The instant a `datetime-local` input names in `zone`: `original` itself while the input
-/// still shows it (the input holds minutes only: an order's seconds must not change by being
-/// shown); null when empty.
-export function instantOf(input, original, zone) {
-  if (!input.value) return null;
-  if (original && input.value === utcToWall(original, zone)) return original;
-  const at = wallToUtc(input.value, zone);
-  if (!at) throw new FormProblem('order_form.bad_time');
-  return at;
-}
-
-let rows = 0;
-/// An id for a control, so that a label and the focus find it again.
-export const uid = (prefix) => `${prefix}-${(rows += 1)}`;
-
-/// A list of rows with an "add" button; `make(value)` draws one row as `{ element, value() }`.
-/// Returns `{ element, value() }`: the rows' values, in order.
-export function rowList({ id, items = [], make, addLabel, empty }) {
-  const list = h('ol', { class: 'edit-rows', id });
-  const made = [];
-  const add = (value) => {
-    const row = make(value);
-    const remove = h('button', { type: 'button', class: 'row-remove', 'aria-label': t('form.remove') }, t('form.remove'));
-    const li = h('li', {}, row.element, remove);
-    remove.addEventListener('click', () => {
-      made.splice(made.indexOf(row), 1);
-      li.remove();
-    });
-    made.push(row);
-    list.append(li);
-    return row;
-  };
-  for (const item of items) add(item);
-  const button = h('button', { type: 'button', class: 'row-add', id: `${id}-add`, onclick: () => add(empty()) }, addLabel);
-  return { element: h('div', { class: 'row-list' }, list, button), value: () => made.map((r) => r.value()), add };
-}
 
 /// One weekly slot: the day, from, until (and the address when `addresses` are given); says
 /// "next day" beside a slot that crosses midnight.
@@ -132,8 +87,8 @@ export function curfewEditor({ curfew, addresses, zone }) {
     addLabel: t('order_form.add_first_night'),
     empty: () => ({ id: 'first-night', address: addresses[0].id }),
   });
-  // A new extra curfew's name: the next number after those the order has.
-  let named = (curfew?.extra ?? []).length;
+  // A new extra curfew's name: the next number after the highest the order has.
+  let named = lastNumber(curfew?.extra ?? []);
   const extra = rowList({
     id: 'extra-curfews',
     items: curfew?.extra ?? [],
