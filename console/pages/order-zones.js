@@ -71,7 +71,7 @@ export function zonesEditor({ zones, addresses, tiles, zone, kinds }) {
     const from = h('input', { type: 'datetime-local', class: 'zone-from', id: uid('zone-from'), value: z.valid_from ? utcToWall(z.valid_from, zone()) : '' });
     const until = h('input', { type: 'datetime-local', class: 'zone-until', id: uid('zone-until'), value: z.valid_until ? utcToWall(z.valid_until, zone()) : '' });
     const buffer = h('input', { type: 'number', min: 0, step: 1, class: 'zone-buffer', id: uid('zone-buffer'), value: z.warning_buffer_m ?? '' });
-    const schedule = slotsEditor({ id: uid('zone-schedule'), slots: z.schedule ?? [] });
+    const schedule = slotsEditor({ id: uid('zone-schedule'), slots: z.schedule ?? [], addLabel: t('order_form.add_zone_hours') });
     const shapeNow = h('span', { class: 'zone-shape' });
     const geojson = h('textarea', { class: 'zone-geojson', id: uid('zone-geojson'), rows: 3, spellcheck: 'false' });
     const imported = h('p', { class: 'error zone-geojson-error', role: 'alert' });

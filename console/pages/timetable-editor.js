@@ -44,12 +44,12 @@ function slotRow(slot, addresses) {
 }
 
 /// Weekly slots; with `addresses`, each slot names one of them.
-export function slotsEditor({ id, slots = [], addresses = null }) {
+export function slotsEditor({ id, slots = [], addresses = null, addLabel = t('order_form.add_slot') }) {
   return rowList({
     id,
     items: slots,
     make: (s) => slotRow(s, addresses),
-    addLabel: t('order_form.add_slot'),
+    addLabel,
     empty: () => ({ day: 'mon', start: '22:00', end: '06:00', address: addresses?.[0]?.id }),
   });
 }
