@@ -126,6 +126,21 @@ async fn an_officer_creates_a_client_and_an_order_that_a_fitted_tag_is_judged_by
         assert_eq!(stored["personal_code"], "040488-12345", "{stored}");
         assert_eq!(stored["addresses"][0]["zone"]["type"], "circle", "{stored}");
 
+        // Her record changed: a phone number added; the rest stays as it was.
+        browser.click("#client-edit").await;
+        browser
+            .wait_text("#client-form h1", "Change the record of Marta Liepiņa")
+            .await;
+        browser.fill("#client-phone", "+371 26000000").await;
+        browser.click("#client-submit").await;
+        browser.wait_text(".facts", "+371 26000000").await;
+        let changed = officer
+            .ok(Method::GET, &format!("/api/v1/clients/{client}"), None)
+            .await;
+        let mut wanted = stored.clone();
+        wanted["phone"] = json!("+371 26000000");
+        assert_eq!(changed, wanted, "{}: only the phone changed", db.name);
+
         // The court order: a curfew every Monday night and an exclusion zone drawn by mouse.
         browser.click("#order-new").await;
         browser.fill("#order-court", COURT).await;
