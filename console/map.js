@@ -91,7 +91,7 @@ export function featureLabel(properties = {}) {
 }
 
 /// The zones and addresses as Leaflet layers, each labelled by name, with the area each covers.
-function zoneLayers(zones) {
+export function zoneLayers(zones) {
   const L = leaflet();
   return (zones?.features ?? []).flatMap((feature) => {
     const p = feature.properties ?? {};

@@ -6,7 +6,7 @@
 
 import { t, term } from '../i18n.js';
 import { number, utcToWall } from '../format.js';
-import { drawMap, openZoneEditor, shapeFeature } from '../map.js';
+import { drawMap, openZoneEditor, shapeFeature, zoneLayers } from '../map.js';
 import { field, h, select } from '../ui.js';
 import { FormProblem, instantOf, lastNumber, rowList, uid } from './form-rows.js';
 import { slotsEditor } from './timetable-editor.js';
@@ -55,8 +55,26 @@ export function zonesEditor({ zones, addresses, tiles, zone, kinds }) {
   let active = null;
   const rows = [];
   const status = h('p', { class: 'hint', id: 'zone-editing', 'aria-live': 'polite' }, t('order_form.choose_zone'));
+  // The order's other zones, labelled, beside the one being drawn.
+  let others = null;
+  const drawOthers = () => {
+    if (!leafletMap) return [];
+    others?.remove();
+    const features = rows.filter((r) => r !== active && r.element.isConnected && r.shape)
+      .map((r) => shapeFeature(r.shape, { id: r.name(), kind: r.kind() }));
+    // Shown, not edited: Geoman's edit, drag and removal modes and the clicks pass them by.
+    const quiet = (layer) => {
+      Object.assign(layer.options, { pmIgnore: true, interactive: false });
+      layer.eachLayer?.(quiet);
+      return layer;
+    };
+    const parts = zoneLayers({ features });
+    others = window.L.layerGroup(parts.map(({ layer }) => quiet(layer))).addTo(leafletMap);
+    return parts.map(({ extent }) => extent);
+  };
   const choose = (row) => {
     active = row;
+    drawOthers();
     for (const r of rows) r.element.classList.toggle('zone-active', r === row);
     status.textContent = t('order_form.editing_zone', { id: row.name() || '—' });
     if (editor) {
@@ -78,6 +96,7 @@ export function zonesEditor({ zones, addresses, tiles, zone, kinds }) {
     const row = {
       shape: z.shape ?? null,
       name: () => name.value.trim(),
+      kind: () => kind.value,
       setShape(s) {
         row.shape = s;
         shapeNow.textContent = shapeText(s);
@@ -125,6 +144,7 @@ export function zonesEditor({ zones, addresses, tiles, zone, kinds }) {
   list.element.addEventListener('click', (event) => {
     if (!event.target.closest('.row-remove')) return;
     for (const r of rows.filter((x) => !x.element.isConnected)) rows.splice(rows.indexOf(r), 1);
+    drawOthers();
     if (active && !active.element.isConnected) {
       active = null;
       editor?.close();
@@ -141,6 +161,10 @@ export function zonesEditor({ zones, addresses, tiles, zone, kinds }) {
     onReady: (m) => {
       leafletMap = m;
       editor = openZoneEditor(m, { shape: active?.shape, onChange: (s) => active?.setShape(s) });
+      // The view holds the addresses and the order's zones.
+      const view = window.L.latLngBounds([]);
+      for (const extent of [...drawOthers(), ...zoneLayers(places).map((p) => p.extent)]) view.extend(extent);
+      if (view.isValid()) m.fitBounds(view.pad(0.1), { maxZoom: 17, animate: false });
     },
   });
   map.id = 'zone-map';

@@ -113,8 +113,20 @@ async fn an_order_is_varied_in_its_form_from_a_date_the_court_set() {
                 .await,
             Value::Null
         );
+        // The zone is on the map, labelled, until it is taken away.
+        browser
+            .wait_text("#zone-map", "exclusion zone: exclusion-1")
+            .await;
         browser.fill("#curfew-slots .slot-start", "20:00").await;
         browser.click("#zones .row-remove").await;
+        assert_eq!(
+            browser
+                .script("return document.querySelectorAll('#zone-map .map-exclusion').length")
+                .await,
+            0,
+            "{}",
+            db.name
+        );
         browser.fill("#order-reason", "Tiesas lēmums 2").await;
         browser
             .script(&format!(
