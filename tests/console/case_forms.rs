@@ -285,6 +285,20 @@ async fn an_officer_creates_a_client_and_an_order_that_a_fitted_tag_is_judged_by
         assert_eq!(stored["alert"]["order_id"], order_id, "{stored}");
         assert_eq!(stored["alert"]["client_id"], client, "{stored}");
         assert!(has_event(&stored, "resolved", "Walked past"), "{stored}");
+        // The operator may read her record but change nothing of it: no form is offered.
+        browser
+            .goto(&format!("{}/#/clients/{client}", s.base))
+            .await;
+        browser.wait_text("h1", "Marta Liepiņa").await;
+        browser.wait_text("#main", "K-9/2026").await;
+        assert_eq!(
+            browser
+                .script("return document.querySelectorAll('#client-edit, #order-new, #order-vary').length")
+                .await,
+            0,
+            "{}",
+            db.name
+        );
         browser.quit().await;
     }
 }
