@@ -10,6 +10,8 @@ import { drawStorage, stopWatchingStorage, watchStorage } from './storage.js';
 import * as alerts from './pages/alerts.js';
 import * as caseload from './pages/caseload.js';
 import * as client from './pages/client.js';
+import * as clientForm from './pages/client-form.js';
+import * as orderForm from './pages/order-form.js';
 import * as devices from './pages/devices.js';
 import * as fleet from './pages/fleet.js';
 import * as orders from './pages/orders.js';
@@ -31,7 +33,13 @@ const PAGES = {
   alerts: alerts.render,
   caseload: caseload.render,
   unit: caseload.renderUnit,
-  clients: client.render,
+  // `#/clients/new`, `#/clients/{id}/edit`, `#/clients/{id}/order[/{order}]`, `#/clients/{id}`.
+  clients: (root, context) => {
+    const [first, second] = context.args;
+    if (first === 'new' || second === 'edit') return clientForm.render(root, context);
+    if (second === 'order') return orderForm.render(root, context);
+    return client.render(root, context);
+  },
   devices: devices.render,
   fleet: fleet.render,
   orders: orders.render,

@@ -91,7 +91,7 @@ export function featureLabel(properties = {}) {
 }
 
 /// The zones and addresses as Leaflet layers, each labelled by name, with the area each covers.
-function zoneLayers(zones) {
+export function zoneLayers(zones) {
   const L = leaflet();
   return (zones?.features ?? []).flatMap((feature) => {
     const p = feature.properties ?? {};
@@ -114,6 +114,14 @@ function zoneLayers(zones) {
     layer.bindTooltip(text(featureLabel(p)), { permanent: true, direction: 'top', offset: [0, -12], className: `map-label ${className}-label` });
     return [{ layer, extent }];
   });
+}
+
+/// A zone's shape (rules::geometry::ZoneShape) as a feature of the zones map: a circle as a
+/// point with its `radius_m`, a polygon as itself; null for anything else.
+export function shapeFeature(shape, properties = {}) {
+  if (shape?.type === 'circle') return { type: 'Feature', properties: { ...properties, radius_m: shape.radius_m }, geometry: { type: 'Point', coordinates: shape.centre } };
+  if (shape?.type === 'polygon') return { type: 'Feature', properties, geometry: { type: 'Polygon', coordinates: shape.coordinates } };
+  return null;
 }
 
 /// How a fix reads: its time in the order's zone and its accuracy.

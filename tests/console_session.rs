@@ -109,8 +109,9 @@ async fn an_ended_session_asks_to_sign_in_again_and_returns_to_the_page() {
 }
 
 /// Lists longer than a page: with the page size made small (`sargs.page_size`, 2 rows), the
-/// devices page shows every device of the inventory and the caseload every probation client,
-/// each asked for a page at a time, none cut off; and the words for the codes come from the
+/// devices page shows every device of the inventory, asked for a page at a time, none cut off;
+/// the caseload is paged on the server (two clients a page, *Next page* and back) and searched
+/// there by name; and the words for the codes come from the
 /// API's enumerations (`GET /api/v1/enumerations`).
 #[tokio::test]
 async fn the_console_pages_through_lists_longer_than_a_page() {
@@ -188,14 +189,46 @@ async fn the_console_pages_through_lists_longer_than_a_page() {
             db.name
         );
 
+        // The caseload is paged on the server: two probation clients, then the third; and
+        // back. A search by name finds the one asked for, on the server too.
+        let shown = async || {
+            browser
+                .script("return [...document.querySelectorAll('tr[data-client]')].map((r) => Number(r.dataset.client))")
+                .await
+        };
         browser.click("#nav-caseload").await;
-        for client in &clients {
-            browser.find(&format!("tr[data-client='{client}']")).await;
-        }
-        let rows = browser
-            .script("return document.querySelectorAll('tr[data-client]').length")
-            .await;
-        assert_eq!(rows, serde_json::json!(3), "{}", db.name);
+        browser.wait_text("#caseload-where", "Page 1: 2 ").await;
+        assert_eq!(
+            shown().await,
+            serde_json::json!(clients[..2]),
+            "{}",
+            db.name
+        );
+        browser.click("#caseload-next").await;
+        browser.wait_text("#caseload-where", "Page 2: 1 ").await;
+        assert_eq!(
+            shown().await,
+            serde_json::json!(clients[2..]),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            browser
+                .script("return document.getElementById('caseload-next').disabled")
+                .await,
+            true
+        );
+        browser.click("#caseload-previous").await;
+        browser.wait_text("#caseload-where", "Page 1: 2 ").await;
+        browser.fill("#caseload-q", "anna2 KALNIŅA").await;
+        browser.click("#caseload-search").await;
+        browser.wait_text("#caseload-where", "Page 1: 1 ").await;
+        assert_eq!(
+            shown().await,
+            serde_json::json!(clients[2..]),
+            "{}",
+            db.name
+        );
         browser.quit().await;
     }
 }

@@ -86,7 +86,12 @@ async fn client_ids(
     let mut ids = Vec::new();
     let mut after = 0;
     loop {
-        let page = state.cases.clients(officer, unit, after, 500).await?;
+        let filter = cases::ClientFilter {
+            officer_id: officer,
+            unit_id: unit,
+            q: None,
+        };
+        let page = state.cases.clients(&filter, after, 500).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
         ids.extend(page.iter().map(|c| c.id));

@@ -13,7 +13,7 @@ use alerts::records::AlertFilter;
 use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Json};
-use cases::{OrderFilter, OrderStatus};
+use cases::{Client, OrderFilter, OrderStatus};
 use firmware_proto::DeviceKind;
 use judge::records::{EpisodeState, StoredEpisode};
 use rules::{BreachKind, KindClass, Timestamp};
@@ -21,8 +21,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::access;
-use crate::error::PathParam;
+use crate::error::{PathParam, Query};
 use crate::gate::{Answer, Caller};
+use crate::people::{self, ClientQuery};
 use crate::{ApiError, ApiState};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
@@ -150,6 +151,53 @@ pub async fn client_state(
     PathParam(id): PathParam<i64>,
 ) -> Answer {
     access::client_by_id(&state, &caller.actor, id).await?;
+    let glance = glance_of(&state, id).await?;
+    state
+        .cases
+        .record_read(&caller.actor, &format!("client/{id}/state"), "")
+        .await?;
+    Ok(Json(glance).into_response())
+}
+
+/// A probation client of a caseload's page, with their state at a glance.
+#[derive(Serialize, JsonSchema)]
+pub struct CaseloadRow {
+    client: Client,
+    state: ClientGlance,
+}
+
+/// A page of the clients in the caller's care (by officer, unit, search, as `GET /clients`),
+/// each with their state at a glance: one request for a caseload's page rather than one per
+/// client.
+pub async fn caseload(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<ClientQuery>,
+) -> Answer {
+    let (after, limit) = q.page();
+    people::check_limit(limit)?;
+    let Some(filter) = people::clients_in_care(&state, &caller, &q).await? else {
+        return Ok(Json(Vec::<()>::new()).into_response());
+    };
+    let clients = state.cases.clients(&filter, after, limit).await?;
+    let mut rows = Vec::with_capacity(clients.len());
+    for client in clients {
+        let glance = glance_of(&state, client.id).await?;
+        rows.push(CaseloadRow {
+            client,
+            state: glance,
+        });
+    }
+    let shown = people::ids(rows.iter().map(|r| r.client.id));
+    state
+        .cases
+        .record_read(&caller.actor, "caseload", &shown)
+        .await?;
+    Ok(Json(rows).into_response())
+}
+
+/// The client's state at a glance now, with what it rests on.
+async fn glance_of(state: &ApiState, id: i64) -> Result<ClientGlance, ApiError> {
     let now = state.store.now().0;
     let filter = OrderFilter {
         client_id: Some(id),
@@ -200,12 +248,8 @@ pub async fn client_state(
         }
     }
     let (glance, unknown) = glance(order.is_some(), devices.len(), silent, &breaches, &faults);
-    let alerts = open_alerts(&state, id).await?;
-    state
-        .cases
-        .record_read(&caller.actor, &format!("client/{id}/state"), "")
-        .await?;
-    Ok(Json(ClientGlance {
+    let alerts = open_alerts(state, id).await?;
+    Ok(ClientGlance {
         client_id: id,
         state: glance,
         unknown_because: unknown,
@@ -216,7 +260,6 @@ pub async fn client_state(
         open_alerts: alerts,
         devices,
     })
-    .into_response())
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json};
 use cases::{
-    ClientChange, NewClient, NewUnit, NewUser, NewVictim, Role, UnitChange, UserChange,
-    VictimChange,
+    ClientChange, ClientFilter, NewClient, NewUnit, NewUser, NewVictim, Role, UnitChange,
+    UserChange, VictimChange,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -167,6 +167,42 @@ pub struct ClientQuery {
     officer_id: Option<i64>,
     /// Only this unit's clients (and its departments').
     unit_id: Option<i64>,
+    /// Only clients whose name holds every word of this (any case, any order), or whose
+    /// personal code or court case number holds it; at most 100 characters and 6 words.
+    #[serde(default)]
+    q: Option<String>,
+}
+
+impl ClientQuery {
+    pub fn page(&self) -> (i64, i64) {
+        (self.after, self.limit)
+    }
+}
+
+/// Whom of the clients asked for the caller may list: the filter narrowed to their care, or
+/// None when the unit asked for is outside it (nothing of it is theirs to list).
+pub async fn clients_in_care(
+    state: &ApiState,
+    caller: &Caller,
+    q: &ClientQuery,
+) -> Result<Option<ClientFilter>, ApiError> {
+    let (officer_id, unit_id) = match access::scope(&caller.actor) {
+        Scope::All => (q.officer_id, q.unit_id),
+        Scope::Officer(me) => (Some(me), q.unit_id),
+        Scope::Unit(unit) => match q.unit_id {
+            None => (q.officer_id, Some(unit)),
+            Some(asked) if access::within(state, Some(asked), unit).await? => {
+                (q.officer_id, Some(asked))
+            }
+            Some(_) => return Ok(None),
+        },
+        Scope::Nobody => return Err(ApiError::Forbidden),
+    };
+    Ok(Some(ClientFilter {
+        officer_id,
+        unit_id,
+        q: q.q.clone(),
+    }))
 }
 
 pub async fn list_clients(
@@ -176,20 +212,10 @@ pub async fn list_clients(
 ) -> Answer {
     crate::people::check_limit(q.limit)?;
     // The caller's scope narrows whatever filter they asked for.
-    let (officer, unit) = match access::scope(&caller.actor) {
-        Scope::All => (q.officer_id, q.unit_id),
-        Scope::Officer(me) => (Some(me), q.unit_id),
-        Scope::Unit(unit) => match q.unit_id {
-            None => (q.officer_id, Some(unit)),
-            Some(asked) if access::within(&state, Some(asked), unit).await? => {
-                (q.officer_id, Some(asked))
-            }
-            // A unit outside theirs: nothing of it is theirs to list.
-            Some(_) => return Ok(Json(Vec::<()>::new()).into_response()),
-        },
-        Scope::Nobody => return Err(ApiError::Forbidden),
+    let Some(filter) = clients_in_care(&state, &caller, &q).await? else {
+        return Ok(Json(Vec::<()>::new()).into_response());
     };
-    let clients = state.cases.clients(officer, unit, q.after, q.limit).await?;
+    let clients = state.cases.clients(&filter, q.after, q.limit).await?;
     state
         .cases
         .record_read(&caller.actor, "clients", &ids(clients.iter().map(|c| c.id)))

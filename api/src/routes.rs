@@ -247,6 +247,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/users/{id}", "users", "One user", USERS_READ, people::get_user).answers::<User>(),
         route(M::PATCH, "/api/v1/users/{id}", "users", "Change a user: name, role, unit, court, disabled, a new password (ends their sessions), lift a lock-out", ADMIN, people::update_user).takes::<cases::UserChange>().answers::<User>(),
         route(M::GET, "/api/v1/clients", "clients", "List probation clients in your care", CASEWORK, people::list_clients).query::<people::ClientQuery>().answers::<Vec<Client>>(),
+        route(M::GET, "/api/v1/caseload", "clients", "A page of the probation clients in your care (by officer, unit or search, as GET /clients), each with their state at a glance as GET /clients/{id}/state answers it: a caseload's page in one request", CASEWORK, glance::caseload).query::<people::ClientQuery>().answers::<Vec<glance::CaseloadRow>>(),
         route(M::POST, "/api/v1/clients", "clients", "Register a probation client", CASE_EDIT, people::create_client).takes::<cases::NewClient>().creates::<Client>(),
         route(M::GET, "/api/v1/clients/{id}", "clients", "One probation client", CASEWORK_AND_COURT, people::get_client).answers::<Client>(),
         route(M::PATCH, "/api/v1/clients/{id}", "clients", "Change a probation client's record", CASE_EDIT, people::update_client).takes::<cases::ClientChange>().answers::<Client>(),

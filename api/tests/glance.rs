@@ -126,3 +126,106 @@ async fn faults_are_not_breaches_and_open_alerts_stand_beside_the_state() {
         );
     }
 }
+
+/// The ids of a caseload's rows, each checked to carry its own state.
+fn caseload_ids(rows: &Value) -> Vec<i64> {
+    rows.as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            assert_eq!(r["client"]["id"], r["state"]["client_id"], "{r}");
+            assert!(r["state"]["state"].is_string(), "{r}");
+            r["client"]["id"].as_i64().expect("an id")
+        })
+        .collect()
+}
+
+/// A caseload's page in one request: each client in the caller's care with their state at a
+/// glance, searched by name or case number on the server; another's caseload or unit is
+/// empty; a search or page too long is refused naming the field.
+#[tokio::test]
+async fn a_caseload_page_holds_each_client_in_care_with_their_state() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let get = async |user: &str, query: &str| {
+            w.call(
+                Some(user),
+                Method::GET,
+                &format!("/api/v1/caseload{query}"),
+                None,
+            )
+            .await
+        };
+        let (status, rows) = get("officer.a", "").await;
+        assert_eq!(status, 200, "{name}: {rows}");
+        assert_eq!(caseload_ids(&rows), [w.client], "{name}");
+        assert_eq!(rows[0]["state"]["order_id"], w.order, "{name}: {rows}");
+        // A client with no order yet: no data, said why.
+        let (status, other) = w
+            .call(
+                Some("officer.a"),
+                Method::POST,
+                "/api/v1/clients",
+                Some(client_body(w.users["officer.a"], "02029012345")),
+            )
+            .await;
+        assert_eq!(status, 201, "{name}: {other}");
+        let other = other["id"].as_i64().expect("an id");
+        let (status, rows) = get("admin", &format!("?after={}", w.client)).await;
+        assert_eq!(status, 200, "{name}: {rows}");
+        assert_eq!(caseload_ids(&rows), [other], "{name}");
+        assert_eq!(
+            rows[0]["state"]["unknown_because"], "no_order_in_force",
+            "{name}: {rows}"
+        );
+        for (user, query, wanted) in [
+            ("officer.a", "?q=01019", vec![w.client]),
+            (
+                "officer.a",
+                "?q=b%C4%93rzi%C5%86%C5%A1%20J%C4%80NIS",
+                vec![w.client, other],
+            ),
+            ("officer.a", "?q=nobody", vec![]),
+            ("officer.b", "", vec![]),
+            ("supervisor.riga", "?limit=1", vec![w.client]),
+            ("supervisor.liepaja", "", vec![]),
+            (
+                "supervisor.liepaja",
+                &format!("?unit_id={}", w.riga),
+                vec![],
+            ),
+            ("admin", &format!("?after={other}"), vec![]),
+        ] {
+            let (status, rows) = get(user, query).await;
+            assert_eq!(status, 200, "{name} {user} {query}: {rows}");
+            assert_eq!(caseload_ids(&rows), wanted, "{name} {user} {query}");
+        }
+        // The case number finds its client in the list of clients too.
+        let (status, clients) = w
+            .call(
+                Some("officer.a"),
+                Method::GET,
+                "/api/v1/clients?q=K-1",
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{name}: {clients}");
+        assert_eq!(
+            clients.as_array().map(Vec::len),
+            Some(1),
+            "{name}: {clients}"
+        );
+        for (query, field) in [
+            ("?q=a%20b%20c%20d%20e%20f%20g", "q"),
+            ("?limit=501", "limit"),
+            ("?limit=0", "limit"),
+        ] {
+            let (status, refused) = get("officer.a", query).await;
+            assert_eq!(status, 422, "{name} {query}: {refused}");
+            assert_eq!(refused["fields"][0]["field"], field, "{name}: {refused}");
+        }
+        let (status, _) = get("technician", "").await;
+        assert_eq!(status, 403, "{name}");
+    }
+}

@@ -60,6 +60,7 @@ const EXPECTED: &[(&str, &str, [&str; 6])] = &[
     ("GET", "/api/v1/users/{id}", [Y, Y, N, C, N, N]),
     ("PATCH", "/api/v1/users/{id}", [Y, N, N, N, N, N]),
     ("GET", "/api/v1/clients", [Y, Y, Y, Y, N, N]),
+    ("GET", "/api/v1/caseload", [Y, Y, Y, Y, N, N]),
     ("POST", "/api/v1/clients", [Y, N, C, C, N, N]),
     ("GET", "/api/v1/clients/{id}", [Y, Y, C, C, N, C]),
     ("PATCH", "/api/v1/clients/{id}", [Y, N, C, C, N, N]),

@@ -12,6 +12,7 @@ use crate::address::{ClientAddress, address_errors};
 use crate::audit::{AuditAction, changed_fields};
 use crate::check::{phone_error, text};
 use crate::error::{CasesError, FieldError, corrupt};
+use crate::search::search_name;
 
 /// A probation client: a person an order puts under electronic monitoring, as the case records hold them.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
@@ -124,12 +125,17 @@ impl Cases {
     ) -> Result<Client, CasesError> {
         let mut errors = Vec::new();
         if let Some(reason) = personal_code_error(&new.personal_code) {
-            errors.push(FieldError::new("personal_code", reason));
+            errors.push(FieldError::coded(
+                "personal_code",
+                "personal_code_format",
+                reason,
+            ));
         }
         let today = self.store.now().to_utc().date_naive();
         if new.birth_date > today || new.birth_date.year() < 1900 {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
                 "birth_date",
+                "birth_date_range",
                 "must be a past date after 1900",
             ));
         }
@@ -155,16 +161,18 @@ impl Cases {
                 .fetch_optional(&mut *tx)
                 .await?;
         if taken.is_some() {
-            return Err(CasesError::conflict(
+            return Err(CasesError::Conflict(vec![FieldError::coded(
                 "personal_code",
+                "personal_code_taken",
                 "a probation client with this personal code is registered",
-            ));
+            )]));
         }
         let now = self.now_ms();
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO clients (personal_code, given_name, family_name, birth_date, phone, language,
-                                  risk_notes, officer_id, unit_id, addresses, created_ms, updated_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+                                  risk_notes, officer_id, unit_id, addresses, created_ms, updated_ms,
+                                  search_name)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id",
         )
         .bind(&code)
         .bind(&new.given_name)
@@ -177,6 +185,7 @@ impl Cases {
         .bind(unit_id)
         .bind(&addresses)
         .bind(now)
+        .bind(search_name(&new.given_name, &new.family_name))
         .fetch_one(&mut *tx)
         .await?;
         tx.commit(AuditAction::Create, &format!("client/{id}"), "")
@@ -204,15 +213,18 @@ impl Cases {
             None => current.unit_id,
         };
         let addresses = change.addresses.as_ref().unwrap_or(&current.addresses);
+        let given = change.given_name.as_ref().unwrap_or(&current.given_name);
+        let family = change.family_name.as_ref().unwrap_or(&current.family_name);
         let addresses_json =
             serde_json::to_string(addresses).map_err(|e| corrupt("addresses", e))?;
         sqlx::query(
             "UPDATE clients SET given_name = $1, family_name = $2, phone = $3, language = $4,
-                risk_notes = $5, officer_id = $6, unit_id = $7, addresses = $8, updated_ms = $9
-             WHERE id = $10",
+                risk_notes = $5, officer_id = $6, unit_id = $7, addresses = $8, updated_ms = $9,
+                search_name = $10
+             WHERE id = $11",
         )
-        .bind(change.given_name.as_ref().unwrap_or(&current.given_name))
-        .bind(change.family_name.as_ref().unwrap_or(&current.family_name))
+        .bind(given)
+        .bind(family)
         .bind(change.phone.as_ref().or(current.phone.as_ref()))
         .bind(change.language.as_ref().unwrap_or(&current.language))
         .bind(change.risk_notes.as_ref().unwrap_or(&current.risk_notes))
@@ -220,6 +232,7 @@ impl Cases {
         .bind(unit_id)
         .bind(&addresses_json)
         .bind(self.now_ms())
+        .bind(search_name(given, family))
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -248,29 +261,6 @@ impl Cases {
             .await?;
         client_of(row.ok_or(CasesError::NotFound { what: "client", id })?)
     }
-
-    /// Clients in id order after `after`, at most `limit`, of one officer, or of one unit and its
-    /// departments, if given.
-    pub async fn clients(
-        &self,
-        officer_id: Option<i64>,
-        unit_id: Option<i64>,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<Client>, CasesError> {
-        let rows: Vec<ClientRow> = sqlx::query_as(&format!(
-            "{CLIENT_SELECT} WHERE id > $1 AND ($2 IS NULL OR officer_id = $2)
-               AND ($3 IS NULL OR unit_id IN (SELECT id FROM units WHERE id = $3 OR parent_id = $3))
-             ORDER BY id LIMIT $4"
-        ))
-        .bind(after)
-        .bind(officer_id)
-        .bind(unit_id)
-        .bind(limit.clamp(1, 500))
-        .fetch_all(self.pool())
-        .await?;
-        rows.into_iter().map(client_of).collect()
-    }
 }
 
 /// The fields a client's record shares between making and changing it.
@@ -283,14 +273,15 @@ fn client_field_errors(c: &ClientChange) -> Vec<FieldError> {
         text(&mut errors, "family_name", name, 200);
     }
     if let Some(reason) = c.phone.as_deref().and_then(phone_error) {
-        errors.push(FieldError::new("phone", reason));
+        errors.push(FieldError::coded("phone", "phone_format", reason));
     }
     if let Some(language) = &c.language {
         let ok =
             (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase());
         if !ok {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
                 "language",
+                "language_code",
                 "must be a language code such as lv, ru or en",
             ));
         }
@@ -316,17 +307,19 @@ async fn officer_unit(tx: &mut sqlx::AnyConnection, officer: i64) -> Result<i64,
             .await?;
     match row {
         Some((role, Some(unit))) if role == Role::Officer.as_str() => Ok(unit),
-        _ => Err(CasesError::invalid(
+        _ => Err(CasesError::Invalid(vec![FieldError::coded(
             "officer_id",
+            "not_an_officer",
             "must be a supervising probation officer",
-        )),
+        )])),
     }
 }
 
-const CLIENT_SELECT: &str = "SELECT id, personal_code, given_name, family_name, birth_date, phone,
+pub(crate) const CLIENT_SELECT: &str =
+    "SELECT id, personal_code, given_name, family_name, birth_date, phone,
     language, risk_notes, officer_id, unit_id, addresses FROM clients";
 
-type ClientRow = (
+pub(crate) type ClientRow = (
     i64,
     String,
     String,
@@ -340,7 +333,7 @@ type ClientRow = (
     String,
 );
 
-fn client_of(row: ClientRow) -> Result<Client, CasesError> {
+pub(crate) fn client_of(row: ClientRow) -> Result<Client, CasesError> {
     let (
         id,
         personal_code,

@@ -16,7 +16,7 @@ use crate::actor::Actor;
 use crate::audit::AuditAction;
 use crate::changes::{self, TermsChange};
 use crate::check::{exists, text};
-use crate::error::{CasesError, corrupt};
+use crate::error::{CasesError, FieldError, corrupt};
 use crate::terms::{OrderStatus, OrderTerms};
 use crate::{Cases, policy};
 
@@ -129,10 +129,11 @@ impl Cases {
                 .fetch_optional(&mut *tx)
                 .await?;
         if taken.is_some() {
-            return Err(CasesError::conflict(
+            return Err(CasesError::Conflict(vec![FieldError::coded(
                 "case_number",
+                "case_taken",
                 "this court's case has an order",
-            ));
+            )]));
         }
         let now = self.now_ms();
         let (id,): (i64,) = sqlx::query_as(

@@ -208,10 +208,16 @@ const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE order_revisions ADD COLUMN takes_effect_ms BIGINT",
         "UPDATE order_revisions SET takes_effect_ms = created_ms WHERE takes_effect_ms IS NULL",
     ],
+    &[
+        // A client's name as the caseload's search matches it, lower-cased in Rust (SQLite's
+        // LOWER knows only ASCII); filled for the clients before it by `search::backfill`.
+        "ALTER TABLE clients ADD COLUMN search_name TEXT",
+    ],
 ];
 
 pub(crate) async fn migrate(store: &Store) -> Result<(), CasesError> {
     schema::apply(store, "cases_schema_migrations", MIGRATIONS).await?;
+    crate::search::backfill(store.pool()).await?;
     for statement in audit::guard_statements(store.backend()) {
         sqlx::query(statement).execute(store.pool()).await?;
     }

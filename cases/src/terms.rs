@@ -139,7 +139,11 @@ impl OrderTerms {
     pub(crate) fn errors(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if self.ends <= self.starts {
-            errors.push(FieldError::new("terms.ends", "must be after terms.starts"));
+            errors.push(FieldError::coded(
+                "terms.ends",
+                "ends_before_starts",
+                "must be after terms.starts",
+            ));
         } else if self.ends.since(self.starts) > MAX_PERIOD {
             errors.push(FieldError::new(
                 "terms.ends",

@@ -1,11 +1,14 @@
 // An officer's caseload (a supervisor's: the unit's caseloads) with each probation client's
 // state at a glance; and a supervisor's open alerts, oldest first.
 
-import { get, getAll } from '../api.js';
+import { get, getAll, may, pageSize, query } from '../api.js';
 import { t, term } from '../i18n.js';
 import { age, dateTime } from '../format.js';
-import { badge, h, section, table } from '../ui.js';
+import { announce, badge, failure, field, h, section, select, table } from '../ui.js';
 import { clientName, directory, severityBadge, stateBadge } from './alerts.js';
+
+/// A caseload's page: 25 probation clients.
+const PAGE = 25;
 
 /// Why the state is unknown, in words: a missing order or device (`unknown_because.<code>`),
 /// or a device fault, named by its episode kind (`kind.<code>`).
@@ -35,19 +38,17 @@ function openAlerts(s) {
     h('a', { href: `#/alerts/${a.id}` }, `#${a.id}`), ' ', term('kind', a.kind), ' ', stateBadge(a.state))));
 }
 
-/// Each client's row, with the state asked of the API (the judge's open episodes, the
-/// devices' last contact, the unresolved alerts).
-async function caseloadTable(clients, officers) {
-  const states = await Promise.all(clients.map((c) => get(`/clients/${c.id}/state`).catch(() => null)));
-  const rows = clients.map((c, i) => {
-    const s = states[i];
+/// The rows of a caseload's page, each client with their state at a glance (`GET /caseload`
+/// answers both at once).
+function caseloadTable(rows, officers) {
+  const cells = rows.map(({ client: c, state: s }) => {
     const glance = s?.state ?? 'unknown';
     return {
       attrs: { dataset: { client: c.id, state: glance } },
       cells: [
         h('a', { href: `#/clients/${c.id}` }, `${c.given_name} ${c.family_name}`),
         c.personal_code,
-        officers ? (officers.get(c.officer_id) ?? c.officer_id) : null,
+        officers ? (officers.get(c.officer_id) ?? '') : null,
         badge(`glance-${glance}`, term('glance', glance)),
         stateDetail(s),
         openAlerts(s),
@@ -56,24 +57,74 @@ async function caseloadTable(clients, officers) {
     };
   });
   const headers = [t('client.name'), t('client.personal_code'), officers && t('client.officer'), t('client.state'), t('client.state_detail'), t('caseload.open_alerts'), t('client.last_contact')].filter(Boolean);
-  return table(t('caseload.title'), headers, rows, { class: 'caseload' });
+  return table(t('caseload.title'), headers, cells, { class: 'caseload' });
+}
+
+/// The caseload a page at a time from the server (25 rows, keyset by id), searched by name,
+/// personal code or case number, and for those who may list users and units, by officer and
+/// unit. `officers`: the officers' names by id (null to leave the column out).
+async function caseloadBrowser({ officers, units, fixed = {} }) {
+  const size = pageSize(PAGE);
+  const search = h('input', { type: 'search', id: 'caseload-q', name: 'q', autocomplete: 'off' });
+  const officer = officers ? select('officer_id', [['', t('caseload.every_officer')], ...officers], { id: 'caseload-officer' }) : null;
+  const unit = units?.length > 1 ? select('unit_id', [['', t('caseload.every_unit')], ...units.map((u) => [u.id, u.name])], { id: 'caseload-unit' }) : null;
+  const body = h('div', { id: 'caseload-page' });
+  const where = h('p', { class: 'hint', id: 'caseload-where', 'aria-live': 'polite' });
+  const back = h('button', { type: 'button', id: 'caseload-previous' }, t('caseload.previous'));
+  const next = h('button', { type: 'button', id: 'caseload-next' }, t('caseload.next'));
+  // The cursor of each page shown so far: the last id before it.
+  let cursors = [0];
+  const show = async () => {
+    const params = { ...fixed, q: search.value.trim(), officer_id: officer?.value, unit_id: unit?.value || undefined, after: cursors.at(-1), limit: size + 1 };
+    try {
+      const rows = await get(`/caseload${query(params)}`);
+      const more = rows.length > size;
+      const shown = rows.slice(0, size);
+      body.replaceChildren(caseloadTable(shown, officers && new Map(officers)));
+      back.disabled = cursors.length === 1;
+      next.disabled = !more;
+      next.dataset.after = shown.at(-1)?.client.id ?? '';
+      where.textContent = t('caseload.page', { page: cursors.length, rows: shown.length });
+    } catch (error) {
+      announce(failure(error), 'error');
+    }
+  };
+  const again = () => { cursors = [0]; return show(); };
+  back.addEventListener('click', () => { if (cursors.length > 1) cursors.pop(); return show(); });
+  next.addEventListener('click', () => { cursors.push(Number(next.dataset.after)); return show(); });
+  const form = h('form', { class: 'inline-form caseload-filter', id: 'caseload-filter', role: 'search' },
+    field(t('caseload.search'), search),
+    officer && field(t('client.officer'), officer),
+    unit && field(t('caseload.unit'), unit),
+    h('button', { type: 'submit', id: 'caseload-search' }, t('caseload.find')));
+  form.addEventListener('submit', (event) => { event.preventDefault(); again(); });
+  for (const choice of [officer, unit]) choice?.addEventListener('change', again);
+  await show();
+  return h('div', { class: 'caseload-browser' }, form, body, h('div', { class: 'pager' }, back, where, next));
+}
+
+/// A link to register a probation client, for the roles that may.
+async function newClientLink() {
+  return (await may('POST', '/clients')) ? h('p', {}, h('a', { href: '#/clients/new', id: 'client-new', class: 'button' }, t('client_form.new_title'))) : null;
 }
 
 export async function render(root, { user }) {
-  const clients = await getAll('/clients', user.role === 'officer' ? { officer_id: user.id } : {});
-  root.replaceChildren(h('h1', {}, t('caseload.title')), h('p', {}, t('caseload.intro')), await caseloadTable(clients, null));
+  const [listsUsers, units, link] = await Promise.all([may('GET', '/users'), get('/units').catch(() => []), newClientLink()]);
+  const officers = listsUsers ? (await getAll('/users')).filter((u) => u.role === 'officer').map((u) => [u.id, u.display_name]) : null;
+  const fixed = user.role === 'officer' ? { officer_id: user.id } : {};
+  const browser = await caseloadBrowser({ officers, units: user.role === 'admin' ? units : null, fixed });
+  root.replaceChildren(h('h1', {}, t('caseload.title')), h('p', {}, t('caseload.intro')), link, browser);
 }
 
 /// A supervisor's unit: every caseload in it, and the open alerts by age.
 export async function renderUnit(root) {
-  const [clients, users, dir, open] = await Promise.all([
-    getAll('/clients'),
+  const [users, dir, open, link] = await Promise.all([
     getAll('/users').catch(() => []),
     directory(),
     getAll('/alerts', { state: 'open' }, { cursor: 'before' }),
+    newClientLink(),
   ]);
   const officers = new Map(users.map((u) => [u.id, u.display_name]));
-  clients.sort((a, b) => String(officers.get(a.officer_id)).localeCompare(String(officers.get(b.officer_id))));
   open.sort((a, b) => new Date(a.raised) - new Date(b.raised));
   const alertRows = open.map((a) => [
     h('a', { href: `#/alerts/${a.id}` }, `#${a.id}`),
@@ -85,9 +136,10 @@ export async function renderUnit(root) {
     dateTime(a.raised, dir.zone.get(a.order_id)),
     stateBadge(a.state),
   ]);
+  const caseloads = await caseloadBrowser({ officers: users.filter((u) => u.role === 'officer').map((u) => [u.id, u.display_name]), units: null });
   root.replaceChildren(
     h('h1', {}, t('unit.title')),
     section(t('unit.open_alerts'), table(t('unit.open_alerts_caption'), [t('alerts.id'), t('alerts.age'), t('alerts.severity'), t('alerts.kind'), t('alerts.client'), t('client.officer'), t('alerts.raised'), t('alerts.state')], alertRows, { class: 'by-age' })),
-    section(t('unit.caseloads'), await caseloadTable(clients, officers)),
+    section(t('unit.caseloads'), link, caseloads),
   );
 }

@@ -23,13 +23,14 @@ async function readable(path, load, fallback) {
 
 export async function render(root, { user, config, args }) {
   const id = Number(args[0]);
-  const [client, orders, glance, enums, recordsAbsences, writesNotes] = await Promise.all([
+  const [client, orders, glance, enums, recordsAbsences, writesNotes, edits] = await Promise.all([
     get(`/clients/${id}`),
     getAll('/orders', { client_id: id }),
     readable('/clients/{id}/state', () => get(`/clients/${id}/state`), null),
     enumerations(),
     may('POST', '/absences'),
     may('POST', '/notes'),
+    editLinks(id),
   ]);
   const order = orders.find((o) => o.status === 'active') ?? orders[0];
   const zone = order?.terms?.time_zone ?? DEFAULT_ZONE;
@@ -54,6 +55,7 @@ export async function render(root, { user, config, args }) {
   const glanceState = glance?.state ?? 'unknown';
   const parts = [
     h('h1', {}, `${client.given_name} ${client.family_name} `, glance === HIDDEN ? null : badge(`glance-${glanceState}`, term('glance', glanceState))),
+    edits.record,
     section(t('client.record'), h('dl', { class: 'facts' },
       h('dt', {}, t('client.personal_code')), h('dd', {}, client.personal_code),
       h('dt', {}, t('client.birth_date')), h('dd', {}, date(`${client.birth_date}T12:00:00Z`)),
@@ -62,7 +64,7 @@ export async function render(root, { user, config, args }) {
       h('dt', {}, t('client.addresses')), h('dd', {}, client.addresses.map((a) => h('div', {}, a.street))),
       client.risk_notes && h('dt', {}, t('client.risk_notes')), client.risk_notes && h('dd', {}, client.risk_notes))),
   ];
-  if (order) parts.push(orderSection(order, timetable, zone), revisionSection(order, revisions, client.addresses, zone));
+  if (order) parts.push(orderSection(order, timetable, zone, edits.vary(order)), revisionSection(order, revisions, client.addresses, zone));
   parts.push(fittings === HIDDEN ? notShown(t('client.devices')) : section(t('client.devices'), table(t('client.devices'), [t('devices.id'), t('devices.fitted'), t('devices.removed')],
     fittings.map((f) => [String(f.device_id), dateTime(f.installed, zone), f.removed ? dateTime(f.removed, zone) : '—']))));
   if (order) {
@@ -81,9 +83,22 @@ export async function render(root, { user, config, args }) {
   keepingFocus(root, () => root.replaceChildren(...parts.filter(Boolean)));
 }
 
-function orderSection(order, timetable, zone) {
+/// Links to the forms the user's role may use (`GET /session/routes`): changing the record,
+/// recording an order, varying one.
+async function editLinks(id) {
+  const [record, order, vary] = await Promise.all([may('PATCH', '/clients/{id}'), may('POST', '/orders'), may('POST', '/orders/{id}/revisions')]);
+  const link = (href, linkId, text) => h('a', { href, id: linkId, class: 'button' }, text);
+  return {
+    record: (record || order) && h('p', { class: 'actions' },
+      record && link(`#/clients/${id}/edit`, 'client-edit', t('client_form.edit')), ' ',
+      order && link(`#/clients/${id}/order`, 'order-new', t('order_form.new_title'))),
+    vary: (o) => vary && !['revoked', 'ended'].includes(o.status) && h('p', { class: 'actions' }, link(`#/clients/${id}/order/${o.id}`, 'order-vary', t('order_form.vary'))),
+  };
+}
+
+function orderSection(order, timetable, zone, vary) {
   const terms = order.terms;
-  return section(t('order.title'),
+  return section(t('order.title'), vary,
     h('dl', { class: 'facts' },
       h('dt', {}, t('order.court')), h('dd', {}, order.court),
       h('dt', {}, t('order.case_number')), h('dd', {}, order.case_number),

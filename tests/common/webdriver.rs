@@ -288,6 +288,41 @@ impl Browser {
         }
     }
 
+    /// Clicks with the mouse at `(x, y)` CSS pixels from the top left corner of the element
+    /// matching `css` (WebDriver's Actions API: a pointer moved there, pressed and released,
+    /// as a person's mouse does), after a move on the way there, as a hand makes.
+    pub async fn mouse_click_at(&self, css: &str, x: f64, y: f64) {
+        let element = self.find(css).await;
+        let size = self
+            .command(
+                reqwest::Method::GET,
+                &format!("/element/{}/rect", element.0),
+                None,
+            )
+            .await;
+        // The Actions API counts from the element's centre, in whole pixels.
+        let (w, h) = (
+            size["width"].as_f64().unwrap_or(0.0),
+            size["height"].as_f64().unwrap_or(0.0),
+        );
+        let (dx, dy) = ((x - w / 2.0).round(), (y - h / 2.0).round());
+        let mut origin = serde_json::Map::new();
+        origin.insert(ELEMENT.to_string(), json!(element.0));
+        let actions = json!({ "actions": [{
+            "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
+            "actions": [
+                { "type": "pointerMove", "origin": origin, "x": dx as i64 - 3, "y": dy as i64 - 3, "duration": 0 },
+                { "type": "pointerMove", "origin": origin, "x": dx as i64, "y": dy as i64, "duration": 50 },
+                { "type": "pointerDown", "button": 0 },
+                { "type": "pointerUp", "button": 0 },
+            ],
+        }] });
+        self.command(reqwest::Method::POST, "/actions", Some(actions))
+            .await;
+        self.command(reqwest::Method::DELETE, "/actions", None)
+            .await;
+    }
+
     /// Runs a script in the page; its result.
     pub async fn script(&self, script: &str) -> Value {
         self.command(

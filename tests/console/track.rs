@@ -8,7 +8,7 @@ use super::*;
 
 /// Starts recording the policy's violations: those reported before (buffered) and from now on,
 /// into `window.cspViolations`.
-const WATCH_CSP: &str = "window.cspViolations = [];\
+pub(super) const WATCH_CSP: &str = "window.cspViolations = [];\
      const seen = (v) => window.cspViolations.push(`${v.effectiveDirective} ${v.blockedURL}`);\
      document.addEventListener('securitypolicyviolation', (e) => seen(e));\
      new ReportingObserver((reports) => reports.forEach((r) => seen(r.body)),\
@@ -20,10 +20,10 @@ fn zone_shape(shape: &Value) -> rules::geometry::ZoneShape {
 }
 
 /// Starts recording the page's uncaught errors into `window.errors`.
-const WATCH_ERRORS: &str = "window.errors = []; window.addEventListener('error', \
+pub(super) const WATCH_ERRORS: &str = "window.errors = []; window.addEventListener('error', \
      (e) => window.errors.push(`${e.message} ${e.filename}:${e.lineno}`));";
 
-async fn csp_violations(browser: &Browser) -> Vec<String> {
+pub(super) async fn csp_violations(browser: &Browser) -> Vec<String> {
     // Reports are delivered a moment after they are queued.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     serde_json::from_value(browser.script("return window.cspViolations").await).expect("a list")

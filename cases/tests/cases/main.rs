@@ -15,6 +15,7 @@ use store::testing::test_databases;
 
 mod policy;
 mod refusals;
+mod search;
 mod variation;
 
 #[path = "../common/mod.rs"]

@@ -40,7 +40,7 @@ async fn bad_requests_name_the_field_and_write_nothing() {
         );
         assert_eq!(
             cases
-                .clients(None, None, 0, 100)
+                .clients(&cases::ClientFilter::default(), 0, 100)
                 .await
                 .expect("clients")
                 .len(),
