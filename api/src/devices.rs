@@ -27,13 +27,28 @@ pub struct DeviceQuery {
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = 500))]
     limit: i64,
-    /// Only devices in this status.
+    /// Only devices in this state.
     status: Option<DeviceStatus>,
+    /// Only devices of this kind.
+    kind: Option<firmware_proto::DeviceKind>,
+    /// Only devices whose serial, model or firmware holds this text (any case), or whose id it is.
+    q: Option<String>,
 }
 
 pub async fn list_devices(State(state): State<ApiState>, Query(q): Query<DeviceQuery>) -> Answer {
     check_limit(q.limit)?;
-    let devices = state.cases.inventory(q.status, q.after, q.limit).await?;
+    let devices = state
+        .cases
+        .inventory(
+            &cases::InventoryFilter {
+                status: q.status,
+                kind: q.kind,
+                q: q.q,
+            },
+            q.after,
+            q.limit,
+        )
+        .await?;
     Ok(Json(devices).into_response())
 }
 

@@ -12,6 +12,7 @@ mod access;
 mod alert_feed;
 mod alerts;
 mod deliveries;
+mod device_tools;
 mod devices;
 mod enumerations;
 mod error;

@@ -55,6 +55,9 @@ pub fn example(body: &str) -> Value {
         }),
         "InventoryChange" => json!({ "firmware": "1.4.3" }),
         "Fitting" => json!({ "order_id": 1, "at": "2026-11-02T10:00:00Z" }),
+        "DeviceCommand" => {
+            json!({ "command": "config", "heartbeat_interval_s": 300, "location_interval_moving_s": 30, "location_interval_still_s": 600 })
+        }
         "Removal" => json!({ "at": "2027-05-02T10:00:00Z", "status": "in_stock" }),
         "AlertNote" => json!({ "note": "Called the client: on the way home." }),
         "AlertTake" => json!({ "over": true, "note": "Anna is on another call." }),

@@ -9,8 +9,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 
 use crate::{
-    ApiState, alert_feed, alerts, deliveries, devices, enumerations, glance, notes, orders, people,
-    reports, service, session, unit_alerting,
+    ApiState, alert_feed, alerts, deliveries, device_tools, devices, enumerations, glance, notes,
+    orders, people, reports, service, session, unit_alerting,
 };
 
 /// Who may call a route.
@@ -279,10 +279,13 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/devices", "devices", "The device inventory", DEVICES_READ, devices::list_devices).query::<devices::DeviceQuery>().answers::<Vec<InventoryDevice>>(),
         route(M::GET, "/api/v1/devices/unknown", "devices", "Devices that sent frames without being registered: first and last seen, frames, over what; the most recently heard 1 000 kept, in device id order, with how many were let go and their frames", DEVICES_READ, devices::unknown_devices).query::<devices::UnknownQuery>().answers::<devices::UnknownDevices>(),
         route(M::POST, "/api/v1/devices", "devices", "Add a device to the inventory", DEVICES_EDIT, devices::create_device).takes::<devices::NewDevice>().creates::<InventoryDevice>(),
+        route(M::GET, "/api/v1/devices/firmware", "devices", "The firmware versions across the fleet: each model's versions with their devices by state, the most widespread first", DEVICES_READ, device_tools::firmware).answers::<Vec<cases::FirmwareCount>>(),
         route(M::GET, "/api/v1/devices/{id}", "devices", "One device with its live health", DEVICES_READ, devices::get_device).answers::<devices::DeviceWithHealth>(),
         route(M::PATCH, "/api/v1/devices/{id}", "devices", "Change a device's firmware or status", DEVICES_EDIT, devices::update_device).takes::<cases::InventoryChange>().answers::<InventoryDevice>(),
         route(M::POST, "/api/v1/devices/{id}/fitting", "devices", "Fit a device under an order", DEVICES_EDIT, devices::fit).takes::<devices::Fitting>().creates::<Assignment>(),
         route(M::POST, "/api/v1/devices/{id}/removal", "devices", "Remove a fitted device", DEVICES_EDIT, devices::remove).takes::<devices::Removal>().answers::<InventoryDevice>(),
+        route(M::GET, "/api/v1/devices/{id}/health", "devices", "A device's health over a period (at most 92 days), in slices for plots: battery, signal, temperature, clock offset and frames lost per slice, and the silences between heartbeats; read from heartbeats only, so it says nothing of where the wearer is", DEVICES_READ, device_tools::health).query::<device_tools::HealthQuery>().answers::<device_tools::HealthHistory>(),
+        route(M::POST, "/api/v1/devices/{id}/commands", "devices", "Send a device new reporting intervals (CONFIG) or the time (TIME) over the transport it was last heard on", DEVICES_EDIT, device_tools::command).takes::<device_tools::DeviceCommand>().answers::<device_tools::CommandSent>(),
         route(M::GET, "/api/v1/devices/{id}/observations", "devices", "A device's observations over a time range, in device time: only while it was fitted under an order in your care; a technician its health only", OBSERVATIONS, devices::observations).query::<devices::TimeRange>().answers::<Vec<devices::Observation>>(),
         // Alerts.
         route(M::GET, "/api/v1/alerts", "alerts", "The alert queue in your care, newest first", ALERTS, alerts::list_alerts).query::<alerts::AlertQuery>().answers::<Vec<::alerts::records::Alert>>(),

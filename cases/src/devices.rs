@@ -20,7 +20,19 @@ use crate::orders::order_head;
 use crate::policy::bump_policy;
 
 /// Where a device of the inventory is: on the shelf, on a client, or out of use.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
     /// On the shelf, ready to fit.
@@ -55,7 +67,7 @@ impl DeviceStatus {
         }
     }
 
-    fn parse(s: &str) -> Result<DeviceStatus, CasesError> {
+    pub(crate) fn parse(s: &str) -> Result<DeviceStatus, CasesError> {
         stored(&DeviceStatus::ALL, DeviceStatus::as_str, "device status", s)
     }
 }
@@ -355,30 +367,6 @@ impl Cases {
         self.fittings("device_id", db_id(device)).await
     }
 
-    /// Devices in the inventory in id order after `after`, of one status if given.
-    pub async fn inventory(
-        &self,
-        status: Option<DeviceStatus>,
-        after: u64,
-        limit: i64,
-    ) -> Result<Vec<InventoryDevice>, CasesError> {
-        // In the wire's unsigned order, so that every device is on some page.
-        let high = store::unsigned_order("device_id");
-        let after = db_id(after);
-        let rows: Vec<InventoryRow> = sqlx::query_as(&format!(
-            "{INVENTORY_SELECT} WHERE ({high} > $1 OR ({high} = $1 AND device_id > $2))
-             AND ($3 IS NULL OR status = $3)
-             ORDER BY {high}, device_id LIMIT $4"
-        ))
-        .bind(i64::from(after < 0))
-        .bind(after)
-        .bind(status.map(DeviceStatus::as_str))
-        .bind(limit.clamp(1, 500))
-        .fetch_all(self.pool())
-        .await?;
-        rows.into_iter().map(inventory_of).collect()
-    }
-
     /// A device's firmware after an update, or its status (faulty, lost, retired, back in
     /// stock) while it is not fitted; fitting and removal have their own calls.
     pub async fn update_inventory_device(
@@ -458,12 +446,12 @@ impl Cases {
     }
 }
 
-const INVENTORY_SELECT: &str =
+pub(crate) const INVENTORY_SELECT: &str =
     "SELECT device_id, serial, kind, model, firmware, status FROM inventory";
 
-type InventoryRow = (i64, String, String, String, Option<String>, String);
+pub(crate) type InventoryRow = (i64, String, String, String, Option<String>, String);
 
-fn inventory_of(
+pub(crate) fn inventory_of(
     (id, serial, kind, model, firmware, status): InventoryRow,
 ) -> Result<InventoryDevice, CasesError> {
     Ok(InventoryDevice {

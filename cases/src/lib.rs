@@ -25,6 +25,7 @@ mod devices;
 mod error;
 mod history;
 mod in_force;
+mod inventory;
 pub mod lookups;
 mod notes;
 mod orders;
@@ -52,6 +53,7 @@ pub use devices::{Assignment, DeviceStatus, InventoryChange, InventoryDevice, Ne
 pub use error::{CasesError, FieldError};
 pub use history::PolicySpan;
 pub use in_force::ActiveOrder;
+pub use inventory::{FirmwareCount, InventoryFilter};
 pub use notes::{Absence, NewAbsence, NewNote, Note};
 pub use orders::{NewOrder, Order, OrderFilter, OrderRevision, ScheduledRevision};
 pub use password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};

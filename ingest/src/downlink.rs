@@ -1,4 +1,5 @@
-//! Commands from the rest of sargs to a device (NOTIFY_WEARER, LOCATE_NOW), sent through ingest.
+//! Commands from the rest of sargs to a device (NOTIFY_WEARER, LOCATE_NOW, CONFIG, TIME), sent
+//! through ingest.
 //!
 //! Only the writer stage may number a device's downlink frames: it already owns each device's
 //! downlink seq (ACKs use the same counter, PROTOCOL.md: "seq counts the engine's frames to that
@@ -8,7 +9,7 @@
 //! frame leaves, and queues it on the transport the device was last heard on.
 
 pub use firmware_proto::NotifyPattern;
-use firmware_proto::NotifyWearer;
+use firmware_proto::{Config, NotifyWearer};
 use tokio::sync::{mpsc, oneshot};
 
 use store::StoreError;
@@ -28,6 +29,11 @@ pub enum DownlinkCommand {
     },
     /// LOCATE_NOW (0x84): send a LOCATION now.
     LocateNow,
+    /// CONFIG (0x82): new reporting intervals, under a new configuration revision (which the
+    /// device echoes in its next HELLO).
+    Config(Config),
+    /// TIME (0x85): set the device's clock to the frame's time.
+    SetTime,
 }
 
 impl DownlinkCommand {
@@ -42,6 +48,8 @@ impl DownlinkCommand {
                 message_id,
             }),
             DownlinkCommand::LocateNow => firmware_proto::Message::LocateNow,
+            DownlinkCommand::Config(config) => firmware_proto::Message::Config(config),
+            DownlinkCommand::SetTime => firmware_proto::Message::Time,
         }
     }
 

@@ -90,6 +90,17 @@ impl MqttDevice {
         while self.next_event(deadline, &format!("{wanted:?}")).await != *wanted {}
     }
 
+    /// Apply downlinks until `pick` finds what it wants in one; what it found. Fails after
+    /// [`WAIT`].
+    pub async fn poll_event<T>(&mut self, pick: impl Fn(&DownlinkEvent) -> Option<T>) -> T {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(found) = pick(&self.next_event(deadline, "the awaited downlink").await) {
+                return found;
+            }
+        }
+    }
+
     /// The next downlink, applied to the session; fails naming `what` if none comes by
     /// `deadline`.
     async fn next_event(&mut self, deadline: Instant, what: &str) -> DownlinkEvent {

@@ -38,6 +38,7 @@ mod queue;
 mod revisions;
 mod roles;
 mod sign_in;
+mod technician;
 mod track;
 mod units;
 mod victims;

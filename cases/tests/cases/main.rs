@@ -13,6 +13,7 @@ use rules::Timestamp;
 use store::Store;
 use store::testing::test_databases;
 
+mod inventory;
 mod policy;
 mod refusals;
 mod search;
@@ -170,7 +171,10 @@ async fn the_inventory_lists_every_device_id_a_page_at_a_time() {
         let mut seen = Vec::new();
         let mut after = 0;
         loop {
-            let page = cases.inventory(None, after, 2).await.expect("a page");
+            let page = cases
+                .inventory(&cases::InventoryFilter::default(), after, 2)
+                .await
+                .expect("a page");
             let Some(last) = page.last() else { break };
             after = last.device_id;
             seen.extend(page.iter().map(|d| d.device_id));
