@@ -24,6 +24,7 @@ mod follow;
 pub mod lifecycle;
 pub mod notify;
 pub mod outbox;
+pub mod over_time;
 pub mod queue;
 pub mod records;
 mod reminders;

@@ -66,7 +66,7 @@ pub(crate) fn running(state: &ApiState) -> Result<&Arc<Alerts>, ApiError> {
 }
 
 /// The clients whose alerts the caller may see: None for all.
-async fn reach(state: &ApiState, actor: &Actor) -> Result<Option<Vec<i64>>, ApiError> {
+pub(crate) async fn reach(state: &ApiState, actor: &Actor) -> Result<Option<Vec<i64>>, ApiError> {
     let (officer, unit) = match access::scope(actor) {
         Scope::All => return Ok(None),
         Scope::Officer(me) => (Some(me), None),

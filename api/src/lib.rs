@@ -10,6 +10,7 @@
 
 mod access;
 mod alert_feed;
+mod alert_load;
 mod alerts;
 mod deliveries;
 mod device_tools;

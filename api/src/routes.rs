@@ -9,8 +9,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 
 use crate::{
-    ApiState, alert_feed, alerts, deliveries, device_tools, devices, enumerations, glance, notes,
-    orders, people, reports, service, session, unit_alerting,
+    ApiState, alert_feed, alert_load, alerts, deliveries, device_tools, devices, enumerations,
+    glance, notes, orders, people, reports, service, session, unit_alerting,
 };
 
 /// Who may call a route.
@@ -289,6 +289,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/devices/{id}/observations", "devices", "A device's observations over a time range, in device time: only while it was fitted under an order in your care; a technician its health only", OBSERVATIONS, devices::observations).query::<devices::TimeRange>().answers::<Vec<devices::Observation>>(),
         // Alerts.
         route(M::GET, "/api/v1/alerts", "alerts", "The alert queue in your care, newest first", ALERTS, alerts::list_alerts).query::<alerts::AlertQuery>().answers::<Vec<::alerts::records::Alert>>(),
+        route(M::GET, "/api/v1/alerts/open-over-time", "alerts", "How many alerts in your care stood unresolved (open or acknowledged) at each of a number of instants over a period, and how many of them were high or critical: the load over a shift", ALERTS, alert_load::open_over_time).query::<alert_load::LoadQuery>().answers::<Vec<alert_load::OpenAt>>(),
         route(M::GET, "/api/v1/alerts/feed", "alerts", "The live feed of alert events (server-sent events; resumes after Last-Event-ID)", ALERTS, alert_feed::feed).query::<alert_feed::FeedQuery>().answers_with(Success::EventStream { kind: schema_of::<::alerts::lifecycle::AlertAction>, data: schema_of::<alerts::AlertActed> }),
         route(M::GET, "/api/v1/alerts/{id}", "alerts", "One alert with its episodes, evidence, history and notifications", ALERTS, alerts::get_alert).answers::<alerts::AlertDetail>(),
         route(M::GET, "/api/v1/alerts/{id}/deliveries", "alerts", "An alert's notifications: to whom (display name, channel), sent or given up and why", ALERTS, deliveries::deliveries).answers::<Vec<deliveries::DeliveryShown>>(),

@@ -99,6 +99,7 @@ const EXPECTED: &[(&str, &str, [&str; 6])] = &[
     ("POST", "/api/v1/devices/{id}/commands", [Y, N, N, N, Y, N]),
     ("GET", "/api/v1/devices/{id}/observations", [Y, Y, C, C, H, N]),
     ("GET", "/api/v1/alerts", [Y, Y, Y, Y, N, N]),
+    ("GET", "/api/v1/alerts/open-over-time", [Y, Y, Y, Y, N, N]),
     ("GET", "/api/v1/alerts/feed", [Y, Y, Y, Y, N, N]),
     ("GET", "/api/v1/alerts/{id}", [Y, Y, C, C, N, N]),
     ("GET", "/api/v1/alerts/{id}/deliveries", [Y, Y, C, C, N, N]),
