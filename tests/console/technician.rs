@@ -127,7 +127,8 @@ async fn the_plot_module_chooses_round_ticks_and_local_hours() {
             .await;
         assert_eq!(got["a"], json!([0, 50, 100]), "{got}");
         assert_eq!(got["b"], json!([-90, -80, -70]), "{got}");
-        assert_eq!(got["c"], json!([4, 5, 6]), "{got}");
+        // A flat range is widened around its value.
+        assert_eq!(got["c"], json!([4, 4.5, 5, 5.5, 6]), "{got}");
         assert_eq!(got["d"], json!([0.1, 0.2, 0.3]), "{got}");
         let midnights: Vec<String> = got["e"]
             .as_array()
