@@ -317,12 +317,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
             .map(Query)
             .map_err(|e| {
                 let path = e.path().to_string();
-                let field = if path == "." {
-                    "query".to_string()
-                } else {
-                    path
+                let reason = e.inner().to_string();
+                // A parameter left out is named by it, as one given wrong is: serde says which
+                // only in its message (`missing field `to``).
+                let missing = reason
+                    .strip_prefix("missing field `")
+                    .and_then(|rest| rest.strip_suffix('`'));
+                let field = match (path.as_str(), missing) {
+                    (".", Some(name)) => name.to_string(),
+                    (".", None) => "query".to_string(),
+                    _ => path,
                 };
-                ApiError::Invalid(vec![FieldError::new(field, e.inner().to_string())])
+                let code = missing.map(|_| "required");
+                ApiError::Invalid(vec![match code {
+                    Some(code) => FieldError::coded(field, code, reason),
+                    None => FieldError::new(field, reason),
+                }])
             })
     }
 }
