@@ -80,6 +80,7 @@ const ASSETS: &[Asset] = assets![
     "pages/caseload.js",
     "pages/client.js",
     "pages/client-form.js",
+    "pages/client-glance.js",
     "pages/form-rows.js",
     "pages/order-conditions.js",
     "pages/order-form.js",

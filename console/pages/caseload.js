@@ -1,9 +1,11 @@
 // An officer's caseload (a supervisor's: the unit's caseloads) with each probation client's
-// state at a glance; and a supervisor's open alerts, oldest first.
+// state at a glance; and a supervisor's open alerts, oldest first, with how many stood open over
+// the last day (a plot).
 
 import { get, getAll, may, pageSize, query } from '../api.js';
 import { t, term } from '../i18n.js';
-import { age, dateTime } from '../format.js';
+import { age, dateTime, number } from '../format.js';
+import { timePlot } from '../plot.js';
 import { announce, badge, failure, field, h, section, select, table } from '../ui.js';
 import { clientName, directory, severityBadge, stateBadge } from './alerts.js';
 
@@ -19,7 +21,7 @@ function reasonText(code) {
 
 /// The state's detail: the breaches open (or why nothing is known), then the device faults and
 /// warnings open beside it, each line in words.
-function stateDetail(s) {
+export function stateDetail(s) {
   if (!s) return '';
   const kinds = (list) => (list ?? []).map((e) => term('kind', e.kind)).join(', ');
   const lines = [];
@@ -33,7 +35,7 @@ function stateDetail(s) {
 
 /// The client's alerts nobody has resolved, each a link with its breach and state: a client
 /// whose breach has ended still shows the alert that waits for someone.
-function openAlerts(s) {
+export function openAlerts(s) {
   return h('ul', { class: 'open-alerts' }, (s?.open_alerts ?? []).map((a) => h('li', { dataset: { alert: a.id } },
     h('a', { href: `#/alerts/${a.id}` }, `#${a.id}`), ' ', term('kind', a.kind), ' ', stateBadge(a.state))));
 }
@@ -117,12 +119,26 @@ export async function render(root, { user }) {
 }
 
 /// A supervisor's unit: every caseload in it, and the open alerts by age.
+/// How many alerts in the supervisor's care stood unresolved over the last day, every 15
+/// minutes, and how many of those were high or critical: whether the load grows or is worked off.
+async function alertLoad() {
+  const to = Date.now();
+  const from = to - 86_400_000;
+  const load = await get(`/alerts/open-over-time${query({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), points: 97 })}`);
+  const line = (name, cls, pick) => ({ name, cls, points: load.map((o) => [Date.parse(o.at), pick(o)]) });
+  return section(t('unit.load'), h('div', { id: 'alert-load' }, timePlot({
+    title: t('unit.load_plot'), from, to, yMin: 0, format: (v) => number(v),
+    series: [line(t('unit.load_open'), 'series-1', (o) => o.open), line(t('unit.load_urgent'), 'series-3', (o) => o.urgent)],
+  })));
+}
+
 export async function renderUnit(root) {
-  const [users, dir, open, link] = await Promise.all([
+  const [users, dir, open, link, load] = await Promise.all([
     getAll('/users').catch(() => []),
     directory(),
     getAll('/alerts', { state: 'open' }, { cursor: 'before' }),
     newClientLink(),
+    alertLoad().catch((error) => h('p', { class: 'error' }, failure(error))),
   ]);
   const officers = new Map(users.map((u) => [u.id, u.display_name]));
   open.sort((a, b) => new Date(a.raised) - new Date(b.raised));
@@ -139,6 +155,7 @@ export async function renderUnit(root) {
   const caseloads = await caseloadBrowser({ officers: users.filter((u) => u.role === 'officer').map((u) => [u.id, u.display_name]), units: null });
   root.replaceChildren(
     h('h1', {}, t('unit.title')),
+    load,
     section(t('unit.open_alerts'), table(t('unit.open_alerts_caption'), [t('alerts.id'), t('alerts.age'), t('alerts.severity'), t('alerts.kind'), t('alerts.client'), t('client.officer'), t('alerts.raised'), t('alerts.state')], alertRows, { class: 'by-age' })),
     section(t('unit.caseloads'), link, caseloads),
   );

@@ -1,13 +1,16 @@
-// One probation client: who they are, their order and its conditions, the devices fitted, the
-// map, the timeline of observations, breach episodes, alerts, notes and authorised absences;
-// an officer records an absence or writes a note here.
+// One probation client, what matters now first: the state and why, the open alerts, tonight's
+// curfew (client-glance.js), the map, the curfew nights as bands, the alerts and breach
+// episodes, the timeline grouped by episode; then who they are, their order and its history,
+// the devices fitted, authorised absences and notes. An officer records an absence or writes a
+// note here.
 
 import { enumerations, get, getAll, may, observationsBetween, post, query } from '../api.js';
 import { t, term } from '../i18n.js';
-import { date, dateTime, DEFAULT_ZONE, number, utcToWall, wallToUtc } from '../format.js';
+import { date, dateTime, DEFAULT_ZONE, utcToWall, wallToUtc } from '../format.js';
 import { attempt, badge, field, h, keepingFocus, section, select, table } from '../ui.js';
 import { replaySection } from '../replay.js';
 import { severityBadge, stateBadge } from './alerts.js';
+import { glanceSection, nightsSection, timelineSection } from './client-glance.js';
 
 const DAY_MS = 86400e3;
 
@@ -53,29 +56,34 @@ export async function render(root, { user, config, args }) {
       : [];
   const notShown = (title) => section(title, h('p', { class: 'not-shown' }, t('client.not_shown', { role: term('role', user.role) })));
   const glanceState = glance?.state ?? 'unknown';
+  // What matters now first: the state and why, the open alerts, tonight's curfew; then the map
+  // and the nights; the record, the order and its history after.
+  const nights = order ? await nightsSection(order, zone).catch(() => null) : null;
   const parts = [
     h('h1', {}, `${client.given_name} ${client.family_name} `, glance === HIDDEN ? null : badge(`glance-${glanceState}`, term('glance', glanceState))),
     edits.record,
-    section(t('client.record'), h('dl', { class: 'facts' },
-      h('dt', {}, t('client.personal_code')), h('dd', {}, client.personal_code),
-      h('dt', {}, t('client.birth_date')), h('dd', {}, date(`${client.birth_date}T12:00:00Z`)),
-      h('dt', {}, t('client.phone')), h('dd', {}, client.phone ?? '—'),
-      h('dt', {}, t('client.language')), h('dd', {}, client.language),
-      h('dt', {}, t('client.addresses')), h('dd', {}, client.addresses.map((a) => h('div', {}, a.street))),
-      client.risk_notes && h('dt', {}, t('client.risk_notes')), client.risk_notes && h('dd', {}, client.risk_notes))),
+    glance === HIDDEN ? null : glanceSection(glance, timetable, zone),
   ];
-  if (order) parts.push(orderSection(order, timetable, zone, edits.vary(order)), revisionSection(order, revisions, client.addresses, zone));
-  parts.push(fittings === HIDDEN ? notShown(t('client.devices')) : section(t('client.devices'), table(t('client.devices'), [t('devices.id'), t('devices.fitted'), t('devices.removed')],
-    fittings.map((f) => [String(f.device_id), dateTime(f.installed, zone), f.removed ? dateTime(f.removed, zone) : '—']))));
   if (order) {
     const zones = await get(`/orders/${order.id}/zones`).catch(() => null);
     parts.push(replaySection({ clientId: id, tag, zones, tiles: config.map_tiles, zone, observations: observations === HIDDEN ? [] : observations, episodes }));
   }
-  parts.push(section(t('client.episodes'), table(t('client.episodes_caption'), [t('episode.kind'), t('alerts.severity'), t('episode.start'), t('episode.end'), t('episode.state')],
-    episodes.slice().reverse().map((e) => [term('kind', e.kind), severityBadge(e.severity), dateTime(e.start, zone), e.end ? dateTime(e.end, zone) : t('alerts.ongoing'), term('episode_state', e.state)]))));
+  parts.push(nights);
   parts.push(alerts === HIDDEN ? notShown(t('client.alerts')) : section(t('client.alerts'), table(t('client.alerts'), [t('alerts.id'), t('alerts.kind'), t('alerts.raised'), t('alerts.state')],
     alerts.map((a) => [h('a', { href: `#/alerts/${a.id}` }, `#${a.id}`), term('kind', a.kind), dateTime(a.raised, zone), stateBadge(a.state)]))));
-  parts.push(observations === HIDDEN ? notShown(t('client.timeline')) : timeline(observations, zone));
+  parts.push(section(t('client.episodes'), table(t('client.episodes_caption'), [t('episode.kind'), t('alerts.severity'), t('episode.start'), t('episode.end'), t('episode.state')],
+    episodes.slice().reverse().map((e) => [term('kind', e.kind), severityBadge(e.severity), dateTime(e.start, zone), e.end ? dateTime(e.end, zone) : t('alerts.ongoing'), term('episode_state', e.state)]))));
+  parts.push(observations === HIDDEN ? notShown(t('client.timeline')) : timelineSection(observations, episodes, zone));
+  parts.push(section(t('client.record'), h('dl', { class: 'facts' },
+    h('dt', {}, t('client.personal_code')), h('dd', {}, client.personal_code),
+    h('dt', {}, t('client.birth_date')), h('dd', {}, date(`${client.birth_date}T12:00:00Z`)),
+    h('dt', {}, t('client.phone')), h('dd', {}, client.phone ?? '—'),
+    h('dt', {}, t('client.language')), h('dd', {}, client.language),
+    h('dt', {}, t('client.addresses')), h('dd', {}, client.addresses.map((a) => h('div', {}, a.street))),
+    client.risk_notes && h('dt', {}, t('client.risk_notes')), client.risk_notes && h('dd', {}, client.risk_notes))));
+  if (order) parts.push(orderSection(order, timetable, zone, edits.vary(order)), revisionSection(order, revisions, client.addresses, zone));
+  parts.push(fittings === HIDDEN ? notShown(t('client.devices')) : section(t('client.devices'), table(t('client.devices'), [t('devices.id'), t('devices.fitted'), t('devices.removed')],
+    fittings.map((f) => [String(f.device_id), dateTime(f.installed, zone), f.removed ? dateTime(f.removed, zone) : '—']))));
   const reload = () => render(root, { user, config, args });
   if (order) parts.push(absences === HIDDEN ? notShown(t('absence.title')) : absenceSection(order, absences, enums.reason, zone, recordsAbsences, reload));
   parts.push(notes === HIDDEN ? notShown(t('notes.title')) : notesSection(id, notes, zone, writesNotes, reload));
@@ -146,24 +154,6 @@ function changeText(c, street, zone) {
     zone: c.time_zone,
     description: c.obligation?.description,
   });
-}
-
-function timeline(observations, zone) {
-  const rows = observations.slice(-50).reverse().map((o) => [
-    dateTime(o.device_time, zone),
-    term('frame', o.type),
-    describe(o),
-    o.via ?? '',
-  ]);
-  return section(t('client.timeline'), table(t('client.timeline_caption'), [t('timeline.time'), t('timeline.type'), t('timeline.detail'), t('timeline.via')], rows, { class: 'timeline' }));
-}
-
-function describe(o) {
-  const f = o.fields ?? {};
-  if (o.type === 'location' && typeof f.lat === 'number') return `${number(f.lat, { maximumFractionDigits: 5 })}, ${number(f.lon, { maximumFractionDigits: 5 })} ±${number(f.accuracy_m ?? 0)} m`;
-  if (o.type === 'heartbeat') return t('timeline.heartbeat', { battery: number(f.battery_percent ?? 0), rssi: number(f.rssi_dbm ?? 0) });
-  if (o.type === 'event') return term('event', f.code ?? f.event ?? '');
-  return '';
 }
 
 function absenceSection(order, absences, reasons, zone, canEdit, reload) {

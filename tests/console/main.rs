@@ -31,6 +31,7 @@ use webdriver::{ARROW_DOWN, ARROW_UP, Browser, ENTER, SPACE, TAB};
 mod absences;
 mod admin;
 mod case_forms;
+mod client_page;
 mod keyboard;
 mod map;
 mod operator;

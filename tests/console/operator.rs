@@ -99,7 +99,8 @@ async fn an_operator_escalates_locates_and_writes_notes_in_a_browser() {
 /// Lists a page at a time, with the page size made 2 (`sargs.page_size`): the operator's queue
 /// offers *Show more* while older alerts are left, and shows both the tag's alerts once asked;
 /// a probation client's timeline holds every observation the API has of the tag (a fix and a
-/// heartbeat at the same instant among them), read two at a time.
+/// heartbeat at the same instant among them), read two at a time, shown a page at a time with
+/// runs of alike reports folded.
 #[tokio::test]
 async fn the_queue_and_a_track_are_read_a_page_at_a_time_in_a_browser() {
     for db in test_databases().await {
@@ -183,15 +184,33 @@ async fn the_queue_and_a_track_are_read_a_page_at_a_time_in_a_browser() {
         browser
             .goto(&format!("{}/#/clients/{}", s.base, s.client))
             .await;
+        // Every observation is in the timeline, page after page, a run of alike reports folded
+        // into one row that says how many.
         let shown = browser
             .poll("the whole timeline", async || {
-                let rows = browser
-                    .script("return document.querySelectorAll('table.timeline tbody tr').length")
+                let counted = browser
+                    .script(
+                        "const more = document.getElementById('timeline-more'); \
+                         if (more && !more.hidden) more.click(); \
+                         return [...document.querySelectorAll('table.timeline tbody tr[data-count]')] \
+                           .reduce((n, r) => n + Number(r.dataset.count), 0)",
+                    )
                     .await;
-                (rows.as_u64() == Some(stored as u64)).then_some(rows)
+                (counted.as_u64() == Some(stored as u64)).then_some(counted)
             })
             .await;
         assert_eq!(shown, json!(stored), "{}", db.name);
+        // Folded: fewer rows than observations.
+        let rows = browser
+            .script(
+                "return document.querySelectorAll('table.timeline tbody tr[data-count]').length",
+            )
+            .await;
+        assert!(
+            rows.as_u64() < Some(stored as u64),
+            "{}: {rows} rows",
+            db.name
+        );
         browser.quit().await;
     }
 }
