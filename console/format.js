@@ -5,15 +5,13 @@ import { locale } from './i18n.js';
 
 export const DEFAULT_ZONE = 'Europe/Riga';
 
+/// A date and time as a person reads it: to the minute, four-digit year, 24-hour clock
+/// (`07.12.2026 14:05`), in `timeZone`. Seconds only where they matter (none yet).
 export function dateTime(ts, timeZone = DEFAULT_ZONE) {
   if (!ts) return '';
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium', timeZone }).format(new Date(ts));
-}
-
-/// Date and time to the minute, four-digit year, 24-hour clock: the queue's columns.
-export function minutes(ts, timeZone = DEFAULT_ZONE) {
-  if (!ts) return '';
-  return new Intl.DateTimeFormat(locale(), { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(new Date(ts));
+  return new Intl.DateTimeFormat(locale(), {
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone,
+  }).format(new Date(ts));
 }
 
 export function date(ts, timeZone = DEFAULT_ZONE) {
@@ -62,13 +60,4 @@ function offsetMs(instant, timeZone) {
   );
   const wall = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
   return wall - Math.floor(instant.getTime() / 1000) * 1000;
-}
-
-/// A date and time to the minute with a four-digit year (`07.12.2026 14:05`), in `timeZone`:
-/// what the map and the track replay show.
-export function minute(ts, timeZone = DEFAULT_ZONE) {
-  if (!ts) return '';
-  return new Intl.DateTimeFormat(locale(), {
-    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone,
-  }).format(new Date(ts));
 }

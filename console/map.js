@@ -8,7 +8,7 @@
 // `openZoneEditor` (zone-editor.js) draws and edits a zone on such a map for the order editor.
 
 import { t, term } from './i18n.js';
-import { minute, number } from './format.js';
+import { dateTime, number } from './format.js';
 import { h } from './ui.js';
 import { graticule } from './map-grid.js';
 
@@ -126,7 +126,7 @@ export function shapeFeature(shape, properties = {}) {
 
 /// How a fix reads: its time in the order's zone and its accuracy.
 export function fixLabel(fix, timeZone) {
-  return `${minute(fix.time, timeZone)}, ±${number(fix.accuracy_m ?? 0)} m`;
+  return `${dateTime(fix.time, timeZone)}, ±${number(fix.accuracy_m ?? 0)} m`;
 }
 
 /// The track: a line through the fixes in time order, each fix's accuracy circle, a dot with its

@@ -6,7 +6,7 @@
 
 import { get, observationsBetween, query } from './api.js';
 import { t, term } from './i18n.js';
-import { minute, utcToWall, wallToUtc } from './format.js';
+import { dateTime, utcToWall, wallToUtc } from './format.js';
 import { announce, failure, field, h, section } from './ui.js';
 import { drawMap, fixLabel, fixesOf } from './map.js';
 
@@ -80,7 +80,7 @@ function period({ zones, tiles, zone, observations, episodes }) {
   });
   const list = h('ol', { class: 'replay-episodes', id: 'replay-episodes' }, episodes.length
     ? episodes.map((e) => h('li', {}, h('strong', {}, term('kind', e.kind)), ` (${term('episode_state', e.state)})`, h('br'),
-      `${t('episode.start')}: ${minute(e.start, zone)}`, h('br'), `${t('episode.end')}: ${e.end ? minute(e.end, zone) : t('alerts.ongoing')}`))
+      `${t('episode.start')}: ${dateTime(e.start, zone)}`, h('br'), `${t('episode.end')}: ${e.end ? dateTime(e.end, zone) : t('alerts.ongoing')}`))
     : h('li', { class: 'empty' }, t('common.none')));
   return [
     h('div', {}, figure, slider, h('p', {}, shown)),

@@ -8,7 +8,7 @@
 
 import { api, enumerations, get, getAll, may, observationsBetween, pages, post } from '../api.js';
 import { t, term } from '../i18n.js';
-import { age, dateTime, DEFAULT_ZONE, minutes } from '../format.js';
+import { age, dateTime, DEFAULT_ZONE } from '../format.js';
 import { announce, attempt, badge, failure, field, h, keepingFocus, section, select, table } from '../ui.js';
 import { drawMap, fixesOf } from '../map.js';
 
@@ -145,8 +145,8 @@ export async function render(root, { user, config, args }) {
           badge(`class-${a.class}`, term('kind_class', a.class)),
           term('kind', a.kind),
           clientName(dir, a.client_id),
-          minutes(a.start, zone),
-          minutes(a.raised, zone),
+          dateTime(a.start, zone),
+          dateTime(a.raised, zone),
           h('span', { class: 'age', dataset: { raised: a.raised } }, age(a.raised)),
           stateBadge(a.state),
           a.assignee ? h('span', { class: 'assignee' }, a.assignee) : h('span', { class: 'muted' }, t('alerts.unassigned')),
@@ -270,7 +270,7 @@ async function drawDetail(root, id, { dir, user, config, refresh }) {
 function deliveries(rows, zone) {
   const whom = (d) => d.recipient ?? (d.channel === 'webhook' ? t('alerts.to_centre') : d.channel === 'wearer' ? t('alerts.to_client') : '');
   return section(t('alerts.deliveries'), table(t('alerts.deliveries_caption'), [t('alerts.delivery_time'), t('alerts.delivery_to'), t('alerts.channel'), t('alerts.delivery_state'), t('alerts.delivery_error')],
-    rows.map((d) => [minutes(d.created, zone), [whom(d), d.address ? ` (${d.address})` : ''].join(''), t(`alerts.channel.${d.channel}`), badge(`delivery-${d.state}`, t(`alerts.delivery.${d.state}`)), d.last_error ?? '']), { class: 'deliveries', id: 'deliveries' }));
+    rows.map((d) => [dateTime(d.created, zone), [whom(d), d.address ? ` (${d.address})` : ''].join(''), t(`alerts.channel.${d.channel}`), badge(`delivery-${d.state}`, t(`alerts.delivery.${d.state}`)), d.last_error ?? '']), { class: 'deliveries', id: 'deliveries' }));
 }
 
 /// Take the alert, or take it over after asking; or let it go.

@@ -5,7 +5,7 @@
 
 import { get, may, post, query } from '../api.js';
 import { t, term } from '../i18n.js';
-import { age, minute, number } from '../format.js';
+import { age, dateTime, number } from '../format.js';
 import { announce, badge, failure, field, h, section, table } from '../ui.js';
 import { timePlot } from '../plot.js';
 
@@ -20,7 +20,7 @@ function plots(history) {
   const line = (name, cls, pick) => ({ name, cls, points: history.slices.map((sl) => [at(sl), pick(sl)]) });
   const shades = history.silences.map((g) => ({
     from: new Date(g.from).getTime(), to: new Date(g.to).getTime(), cls: 'silence',
-    label: t('device.silence_span', { from: minute(g.from), to: minute(g.to) }), legend: t('device.silences'),
+    label: t('device.silence_span', { from: dateTime(g.from), to: dateTime(g.to) }), legend: t('device.silences'),
   }));
   const common = { from: new Date(from).getTime(), to: new Date(to).getTime(), shades };
   const num = (v) => number(v);
@@ -48,7 +48,7 @@ async function health(id, days) {
   const from = new Date(to.getTime() - days * DAY);
   const history = await get(`/devices/${id}/health${query({ from: from.toISOString(), to: to.toISOString(), slices: 240 })}`);
   const silences = table(t('device.silences'), [t('device.silence_from'), t('device.silence_to'), t('device.silence_length')],
-    history.silences.map((g) => [minute(g.from), minute(g.to), lasted(g.from, g.to)]), { class: 'silences' });
+    history.silences.map((g) => [dateTime(g.from), dateTime(g.to), lasted(g.from, g.to)]), { class: 'silences' });
   return h('div', { id: 'device-health', dataset: { days } }, h('div', { class: 'plots' }, plots(history)), silences);
 }
 
@@ -95,7 +95,7 @@ export async function render(root, { args }) {
     h('dt', {}, t('devices.model')), h('dd', {}, d.model),
     h('dt', {}, t('devices.firmware')), h('dd', {}, d.firmware ?? t('devices.firmware_unknown')),
     h('dt', {}, t('devices.status')), h('dd', {}, term('device_status', d.status)),
-    h('dt', {}, t('devices.last_seen')), h('dd', {}, hth?.last_seen ? `${minute(hth.last_seen)} (${age(hth.last_seen)})` : t('devices.never')),
+    h('dt', {}, t('devices.last_seen')), h('dd', {}, hth?.last_seen ? `${dateTime(hth.last_seen)} (${age(hth.last_seen)})` : t('devices.never')),
     h('dt', {}, t('devices.clock_skew')), h('dd', {}, hth?.clock_offset_ms !== null && hth?.clock_offset_ms !== undefined
       ? badge(hth.clock_skewed ? 'warn' : 'ok', `${number(hth.clock_offset_ms / 1000, { maximumFractionDigits: 1 })} s`) : '—'));
   let days = 7;

@@ -9,7 +9,7 @@
 
 import { get, observationsBetween } from '../api.js';
 import { t, term } from '../i18n.js';
-import { DEFAULT_ZONE, minute } from '../format.js';
+import { dateTime, DEFAULT_ZONE } from '../format.js';
 import { badge, h, section, table } from '../ui.js';
 import { coordinates, drawMap, fixesOf } from '../map.js';
 import { directory } from './alerts.js';
@@ -58,7 +58,7 @@ export async function render(root, { config }) {
   const name = (c) => `${c.given_name} ${c.family_name}`;
   const markers = rows.filter((r) => r.fix).map((r) => ({
     lat: r.fix.lat, lon: r.fix.lon, className: `map-glance-${r.glance}`, href: `#/clients/${r.client.id}`,
-    label: `${name(r.client)}: ${term('glance', r.glance)}, ${minute(r.fix.time, r.zone)}`,
+    label: `${name(r.client)}: ${term('glance', r.glance)}, ${dateTime(r.fix.time, r.zone)}`,
   }));
   const legend = h('ul', { class: 'map-legend' }, ['breach', 'unknown', 'compliant'].map((g) =>
     h('li', {}, h('span', { class: `map-swatch map-glance-${g}`, 'aria-hidden': 'true' }), ` ${term('glance', g)}`)));
@@ -69,7 +69,7 @@ export async function render(root, { config }) {
     cells: [
       h('a', { href: `#/clients/${r.client.id}` }, name(r.client)),
       badge(`glance-${r.glance}`, term('glance', r.glance)),
-      r.fix ? minute(r.fix.time, r.zone) : t('fleet.no_position'),
+      r.fix ? dateTime(r.fix.time, r.zone) : t('fleet.no_position'),
       r.fix ? coordinates({ lat: r.fix.lat, lng: r.fix.lon }) : '—',
     ],
   })), { class: 'fleet', id: 'fleet-table' });
