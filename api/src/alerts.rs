@@ -414,11 +414,9 @@ pub async fn locate(
     .await
     .map_err(|_| ApiError::invalid("device", "the command could not be queued in time"))?
     .map_err(|e| ApiError::invalid("device", e.to_string()))?;
-    let note = format!(
-        "LOCATE_NOW to device {device}, seq {} via {}",
-        sent.seq, sent.via
-    );
-    act(&state, &caller, id, Request::LocateRequested, &note).await
+    tracing::info!(device_id = device, seq = sent.seq, via = %sent.via, alert_id = id, "location requested");
+    // The note is the tag's number alone: a console words it in its user's language.
+    act(&state, &caller, id, Request::LocateRequested, &device.to_string()).await
 }
 
 /// A user's channels (the route is an administrator's).

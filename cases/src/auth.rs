@@ -110,8 +110,9 @@ impl Cases {
         text(&mut errors, "label", label, 100);
         let now = self.now_ms();
         if expires_ms <= now || expires_ms > now + TOKEN_MAX_MS {
-            errors.push(crate::FieldError::new(
+            errors.push(crate::FieldError::coded(
                 "expires",
+                "expires_range",
                 "must be in the future and within a year",
             ));
         }

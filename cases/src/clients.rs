@@ -290,8 +290,9 @@ fn client_field_errors(c: &ClientChange) -> Vec<FieldError> {
         .as_ref()
         .is_some_and(|n| n.chars().count() > 4000)
     {
-        errors.push(FieldError::new(
+        errors.push(FieldError::coded(
             "risk_notes",
+            "too_long",
             "must be at most 4000 characters",
         ));
     }

@@ -145,8 +145,9 @@ impl OrderTerms {
                 "must be after terms.starts",
             ));
         } else if self.ends.since(self.starts) > MAX_PERIOD {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
                 "terms.ends",
+                "period_over_5_years",
                 "the period must be at most 5 years",
             ));
         }
@@ -155,21 +156,24 @@ impl OrderTerms {
             .and_hms_opt(0, 0, 0)
             .map(|d| d.and_utc().timestamp_millis());
         if decided.is_some_and(|d| d > self.ends.0) {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
                 "terms.decision_date",
+                "decision_after_end",
                 "must be before the period ends",
             ));
         }
         for (i, o) in self.obligations.iter().enumerate() {
             if o.kind.trim().is_empty() || o.kind.len() > 100 {
-                errors.push(FieldError::new(
+                errors.push(FieldError::coded(
                     format!("terms.obligations[{i}].kind"),
+                    "text_length_100",
                     "must be 1 to 100 characters",
                 ));
             }
             if o.description.len() > 2000 {
-                errors.push(FieldError::new(
+                errors.push(FieldError::coded(
                     format!("terms.obligations[{i}].description"),
+                    "too_long",
                     "must be at most 2000 characters",
                 ));
             }

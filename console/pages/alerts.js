@@ -254,7 +254,8 @@ async function drawDetail(root, id, { dir, user, config, refresh }) {
   parts.push(section(t('alerts.history'), h('ol', { class: 'history' }, one.events.map((e) => h('li', {},
     h('time', { datetime: e.at }, dateTime(e.at, zone)), ' ', h('strong', {}, term('action', e.action)),
     e.actor ? ` · ${e.actor}` : '', e.resolution ? ` · ${term('resolution', e.resolution)}` : '',
-    e.note ? h('p', { class: 'note' }, e.note) : '')))));
+    // A location request's note is the tag's number, worded here (the API keeps no English).
+    e.note ? h('p', { class: 'note' }, e.action === 'locate_requested' ? t('alerts.locate_note', { device: e.note }) : e.note) : '')))));
   parts.push(deliveries(one.deliveries, zone));
   // What the user was typing survives a redraw (the feed redraws on others' actions).
   const typed = root.querySelector('#action-note')?.value;

@@ -50,12 +50,22 @@ export function glanceSection(glance, timetable, zone) {
 
 /// The last `days` curfew days of the order as a band each (kept, away within grace, breach,
 /// no data, excused), from the court summary's figures (GET /orders/{id}/report): the same
-/// hours a court reads.
-export async function nightsSection(order, zone, days = 14) {
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date());
-  const from = new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date(Date.now() - (days - 1) * DAY_MS));
-  const starts = new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date(order.terms.starts));
-  const report = await get(`/orders/${order.id}/report${query({ from: from > starts ? from : starts, to: today, format: 'json' })}`);
+/// hours a court reads. Drawn when the summary arrives (it is built from the stored evidence),
+/// so the rest of the page does not wait for it; gone if there is nothing to show.
+export function nightsSection(order, zone, days = 14) {
+  const holder = h('div', { id: 'nights' }, h('p', { class: 'loading' }, t('common.loading')));
+  const part = section(t('nights.title'), h('p', {}, t('nights.intro')), holder);
+  nights(order, zone, days)
+    .then((drawn) => (drawn ? holder.replaceChildren(...drawn) : part.remove()))
+    .catch(() => part.remove());
+  return part;
+}
+
+/// The band chart and its table, or none if the period has no curfew hours.
+async function nights(order, zone, days) {
+  const local = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date(ms));
+  const from = local(Math.max(Date.now() - (days - 1) * DAY_MS, Date.parse(order.terms.starts)));
+  const report = await get(`/orders/${order.id}/report${query({ from, to: local(Date.now()), format: 'json' })}`);
   const rows = (report.days ?? []).filter((d) => d.required_ms > 0 || d.excused_ms > 0);
   if (!rows.length) return null;
   const longest = Math.max(...rows.map((d) => d.required_ms + d.excused_ms));
@@ -71,11 +81,10 @@ export async function nightsSection(order, zone, days = 14) {
     return { label: date(`${d.date}T12:00:00Z`, 'UTC'), from: 0, to: longest, segments };
   });
   const hours = (ms) => number(ms / 3600e3, { maximumFractionDigits: 1 });
-  return section(t('nights.title'), h('p', {}, t('nights.intro')),
-    h('div', { id: 'nights' }, bandPlot({ title: t('nights.plot', { days: number(days) }), rows: band, kinds })),
+  return [bandPlot({ title: t('nights.plot', { days: number(days) }), rows: band, kinds }),
     h('details', {}, h('summary', {}, t('nights.as_table')), table(t('nights.title'),
       [t('nights.date'), t('nights.required'), ...Object.values(kinds)],
-      rows.map((d) => [date(`${d.date}T12:00:00Z`, 'UTC'), hours(d.required_ms), ...Object.keys(kinds).map((k) => hours(d[`${k}_ms`] ?? 0))]))));
+      rows.map((d) => [date(`${d.date}T12:00:00Z`, 'UTC'), hours(d.required_ms), ...Object.keys(kinds).map((k) => hours(d[`${k}_ms`] ?? 0))])))];
 }
 
 /// One observation in words.

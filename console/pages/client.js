@@ -58,7 +58,6 @@ export async function render(root, { user, config, args }) {
   const glanceState = glance?.state ?? 'unknown';
   // What matters now first: the state and why, the open alerts, tonight's curfew; then the map
   // and the nights; the record, the order and its history after.
-  const nights = order ? await nightsSection(order, zone).catch(() => null) : null;
   const parts = [
     h('h1', {}, `${client.given_name} ${client.family_name} `, glance === HIDDEN ? null : badge(`glance-${glanceState}`, term('glance', glanceState))),
     edits.record,
@@ -68,7 +67,7 @@ export async function render(root, { user, config, args }) {
     const zones = await get(`/orders/${order.id}/zones`).catch(() => null);
     parts.push(replaySection({ clientId: id, tag, zones, tiles: config.map_tiles, zone, observations: observations === HIDDEN ? [] : observations, episodes }));
   }
-  parts.push(nights);
+  if (order) parts.push(nightsSection(order, zone));
   parts.push(alerts === HIDDEN ? notShown(t('client.alerts')) : section(t('client.alerts'), table(t('client.alerts'), [t('alerts.id'), t('alerts.kind'), t('alerts.raised'), t('alerts.state')],
     alerts.map((a) => [h('a', { href: `#/alerts/${a.id}` }, `#${a.id}`), term('kind', a.kind), dateTime(a.raised, zone), stateBadge(a.state)]))));
   parts.push(section(t('client.episodes'), table(t('client.episodes_caption'), [t('episode.kind'), t('alerts.severity'), t('episode.start'), t('episode.end'), t('episode.state')],

@@ -54,13 +54,13 @@ async fn an_operator_escalates_locates_and_writes_notes_in_a_browser() {
             .wait_text("#status", "Location request sent to the tag.")
             .await;
         tag.wait_event(&DownlinkEvent::LocateNow).await;
-        let sent = format!("LOCATE_NOW to device {TAG}");
+        let sent = format!("sent to tag {TAG}");
         browser.wait_text("#alert-detail .history", &sent).await;
         browser
             .wait_text("#alert-detail .history", "location requested")
             .await;
         let stored = s.operator.ok(Method::GET, &path, None).await;
-        assert!(has_event(&stored, "locate_requested", &sent), "{stored}");
+        assert!(has_event(&stored, "locate_requested", &TAG.to_string()), "{stored}");
 
         // A note on the alert; the alert stays open.
         browser
