@@ -416,7 +416,14 @@ pub async fn locate(
     .map_err(|e| ApiError::invalid("device", e.to_string()))?;
     tracing::info!(device_id = device, seq = sent.seq, via = %sent.via, alert_id = id, "location requested");
     // The note is the tag's number alone: a console words it in its user's language.
-    act(&state, &caller, id, Request::LocateRequested, &device.to_string()).await
+    act(
+        &state,
+        &caller,
+        id,
+        Request::LocateRequested,
+        &device.to_string(),
+    )
+    .await
 }
 
 /// A user's channels (the route is an administrator's).

@@ -28,11 +28,19 @@ pub(crate) fn address_errors(addresses: &[ClientAddress]) -> Vec<FieldError> {
         let at = format!("addresses[{i}]");
         text(&mut errors, &format!("{at}.id"), &a.id, 40);
         if !seen.insert(a.id.as_str()) {
-            errors.push(FieldError::coded(format!("{at}.id"), "given_twice", "is listed twice"));
+            errors.push(FieldError::coded(
+                format!("{at}.id"),
+                "given_twice",
+                "is listed twice",
+            ));
         }
         text(&mut errors, &format!("{at}.street"), &a.street, 300);
         if let Err(e) = CompiledShape::compile(&a.zone) {
-            errors.push(FieldError::coded(format!("{at}.zone"), "zone_invalid", e.to_string()));
+            errors.push(FieldError::coded(
+                format!("{at}.zone"),
+                "zone_invalid",
+                e.to_string(),
+            ));
         }
     }
     errors

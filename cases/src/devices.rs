@@ -165,7 +165,11 @@ impl Cases {
     {
         let mut errors = Vec::new();
         if new.device_id == 0 {
-            errors.push(FieldError::coded("device_id", "not_a_device", "0 is not a device"));
+            errors.push(FieldError::coded(
+                "device_id",
+                "not_a_device",
+                "0 is not a device",
+            ));
         }
         text(&mut errors, "serial", &new.serial, 100);
         text(&mut errors, "model", &new.model, 100);
@@ -380,7 +384,11 @@ impl Cases {
             text(&mut errors, "firmware", firmware, 100);
         }
         if change.status == Some(DeviceStatus::Fitted) {
-            errors.push(FieldError::coded("status", "fitted_by_fitting", "a device is fitted by a fitting"));
+            errors.push(FieldError::coded(
+                "status",
+                "fitted_by_fitting",
+                "a device is fitted by a fitting",
+            ));
         }
         CasesError::check(errors)?;
         let mut tx = self.write_as(actor).await?;

@@ -142,7 +142,11 @@ pub(crate) async fn assemble(
         let field = format!("terms.proximity[{i}].victim_id");
         match device {
             None => errors.push(FieldError::coded(field, "no_such_record", "no such victim")),
-            Some((None,)) => errors.push(FieldError::coded(field, "victim_without_device", "the victim has no device")),
+            Some((None,)) => errors.push(FieldError::coded(
+                field,
+                "victim_without_device",
+                "the victim has no device",
+            )),
             Some((Some(device),)) => proximity.push(VictimProximity {
                 id: p.id.clone(),
                 victim_device: wire_id(device),

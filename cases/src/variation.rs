@@ -36,7 +36,11 @@ impl Cases {
         let takes_effect = takes_effect.map_or(now, |t| t.0);
         let mut errors = terms.errors();
         if reason.trim().is_empty() {
-            errors.push(FieldError::coded("reason", "required", "a variation says why"));
+            errors.push(FieldError::coded(
+                "reason",
+                "required",
+                "a variation says why",
+            ));
         }
         if takes_effect >= terms.ends.0 {
             errors.push(FieldError::coded(

@@ -87,7 +87,11 @@ fn contact_errors(name: Option<&str>, phone: Option<&str>, device: Option<u64>) 
         errors.push(FieldError::coded("contact_phone", "phone_format", reason));
     }
     if device == Some(0) {
-        errors.push(FieldError::coded("device_id", "not_a_device", "0 is not a device"));
+        errors.push(FieldError::coded(
+            "device_id",
+            "not_a_device",
+            "0 is not a device",
+        ));
     }
     errors
 }

@@ -60,7 +60,10 @@ async fn an_operator_escalates_locates_and_writes_notes_in_a_browser() {
             .wait_text("#alert-detail .history", "location requested")
             .await;
         let stored = s.operator.ok(Method::GET, &path, None).await;
-        assert!(has_event(&stored, "locate_requested", &TAG.to_string()), "{stored}");
+        assert!(
+            has_event(&stored, "locate_requested", &TAG.to_string()),
+            "{stored}"
+        );
 
         // A note on the alert; the alert stays open.
         browser
