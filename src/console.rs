@@ -385,4 +385,68 @@ mod tests {
             );
         }
     }
+
+    /// Every code a field error can carry (`FieldError::coded(field, "code", ...)` in the crates'
+    /// sources, and the policy's own `PolicyError::code`) has its words in both languages
+    /// (`field_error.<code>`): an error a user can cause is never shown as "not valid" alone.
+    #[test]
+    fn every_field_error_code_has_words_in_each_language() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut codes = std::collections::BTreeSet::new();
+        let mut files = Vec::new();
+        for dir in ["cases/src", "api/src", "alerts/src"] {
+            let mut stack = vec![root.join(dir)];
+            while let Some(dir) = stack.pop() {
+                for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if path.extension().is_some_and(|e| e == "rs") {
+                        files.push(path);
+                    }
+                }
+            }
+        }
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            for (at, call) in text.match_indices("FieldError::coded(") {
+                // The second argument, where it is a literal: past the first comma outside
+                // brackets and quotes.
+                let (mut depth, mut quoted) = (0, false);
+                let args = &text[at + call.len()..];
+                let Some(comma) = args.char_indices().find_map(|(i, c)| {
+                    match c {
+                        '"' => quoted = !quoted,
+                        '(' | '[' | '{' if !quoted => depth += 1,
+                        ')' | ']' | '}' if !quoted => depth -= 1,
+                        ',' if !quoted && depth == 0 => return Some(i),
+                        _ => {}
+                    }
+                    None
+                }) else {
+                    continue;
+                };
+                if let Some(literal) = args[comma + 1..].trim_start().strip_prefix('"') {
+                    codes.insert(literal.split('"').next().unwrap().to_string());
+                }
+            }
+        }
+        let policy = std::fs::read_to_string(root.join("rules/src/policy/error.rs")).unwrap();
+        let arms = policy.split("pub fn code(&self)").nth(1).unwrap();
+        for part in arms.split("=> \"").skip(1) {
+            codes.insert(part.split('"').next().unwrap().to_string());
+        }
+        assert!(codes.len() > 40, "{codes:?}");
+        for lang in ["en", "lv"] {
+            let words = catalog(lang);
+            let missing: Vec<_> = codes
+                .iter()
+                .filter(|c| !words.contains_key(&format!("field_error.{c}")))
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "i18n/{lang}.json has no words for {missing:?}"
+            );
+        }
+    }
 }

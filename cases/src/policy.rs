@@ -52,7 +52,7 @@ pub(crate) async fn check_terms(
     policy
         .compile()
         .map(|_| ())
-        .map_err(|e| CasesError::invalid("terms", e.to_string()))
+        .map_err(|e| CasesError::Invalid(vec![FieldError::coded("terms", e.code(), e.to_string())]))
 }
 
 /// After a client's addresses change (inside `tx`): every order not yet over must still

@@ -136,3 +136,29 @@ pub enum PolicyError {
         device: DeviceId,
     },
 }
+
+impl PolicyError {
+    /// A stable name of the mistake, for a client to word in its user's language (the message
+    /// above is the English, with the names of the parts at fault).
+    pub fn code(&self) -> &'static str {
+        match self {
+            PolicyError::NoDevices => "policy_no_devices",
+            PolicyError::TooManyDevices(_) => "policy_too_many_devices",
+            PolicyError::DuplicateDevice(_) => "policy_duplicate_device",
+            PolicyError::ZeroDevice => "not_a_device",
+            PolicyError::DuplicateAddress(_) | PolicyError::DuplicateZone(_) => "given_twice",
+            PolicyError::AddressShape { .. } | PolicyError::ZoneShape { .. } => "zone_invalid",
+            PolicyError::UnknownHomeUnit { .. } => "policy_unknown_home_unit",
+            PolicyError::UnknownAddress(_) => "policy_unknown_address",
+            PolicyError::Schedule(_) | PolicyError::ZoneSchedule { .. } => "policy_schedule",
+            PolicyError::EmptyPeriod { .. } => "ends_before_starts",
+            PolicyError::BadDistance { .. } => "policy_bad_distance",
+            PolicyError::NegativeSpan { .. } => "policy_negative_span",
+            PolicyError::BadSetting { .. } => "policy_bad_setting",
+            PolicyError::ExclusionCoversAddress { .. } => "policy_exclusion_covers_address",
+            PolicyError::AddressOutsideInclusion { .. } => "policy_address_outside_inclusion",
+            PolicyError::ExclusionCoversInclusion { .. } => "policy_exclusion_covers_inclusion",
+            PolicyError::VictimDeviceIsClients { .. } => "policy_victim_device_is_clients",
+        }
+    }
+}
