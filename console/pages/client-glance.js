@@ -7,7 +7,7 @@
 import { get, query } from '../api.js';
 import { t, term } from '../i18n.js';
 import { age, date, dateTime, number } from '../format.js';
-import { h, section, table } from '../ui.js';
+import { failure, h, section, table } from '../ui.js';
 import { bandPlot } from '../plot.js';
 import { openAlerts, stateDetail } from './caseload.js';
 import { severityBadge } from './alerts.js';
@@ -39,7 +39,7 @@ export function tonightsCurfew(timetable, zone, now = Date.now()) {
 export function glanceSection(glance, timetable, zone) {
   const curfew = tonightsCurfew(timetable, zone);
   const devices = glance?.devices ?? [];
-  return section(t('glance.title'), h('dl', { class: 'facts glance' },
+  return section(t('glance.title'), h('dl', { class: 'glance-facts' },
     h('dt', {}, t('client.state')), h('dd', { id: 'glance-state' }, glance ? stateDetail(glance) || term('glance', glance.state) : t('client.not_known')),
     h('dt', {}, t('caseload.open_alerts')), h('dd', { id: 'glance-alerts' }, glance?.open_alerts?.length ? openAlerts(glance) : t('glance.no_open_alerts')),
     h('dt', {}, curfew ? curfew.label : t('glance.tonight')), h('dd', { id: 'glance-curfew' }, curfew ? curfew.slots.map((s) => h('div', {}, s)) : t('glance.no_curfew')),
@@ -51,13 +51,14 @@ export function glanceSection(glance, timetable, zone) {
 /// The last `days` curfew days of the order as a band each (kept, away within grace, breach,
 /// no data, excused), from the court summary's figures (GET /orders/{id}/report): the same
 /// hours a court reads. Drawn when the summary arrives (it is built from the stored evidence),
-/// so the rest of the page does not wait for it; gone if there is nothing to show.
+/// so the rest of the page does not wait for it; gone if there is nothing to show, and why not
+/// if it cannot be had.
 export function nightsSection(order, zone, days = 14) {
   const holder = h('div', { id: 'nights' }, h('p', { class: 'loading' }, t('common.loading')));
   const part = section(t('nights.title'), h('p', {}, t('nights.intro')), holder);
   nights(order, zone, days)
     .then((drawn) => (drawn ? holder.replaceChildren(...drawn) : part.remove()))
-    .catch(() => part.remove());
+    .catch((error) => holder.replaceChildren(h('p', { class: 'error' }, failure(error))));
   return part;
 }
 
@@ -65,7 +66,7 @@ export function nightsSection(order, zone, days = 14) {
 async function nights(order, zone, days) {
   const local = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date(ms));
   const from = local(Math.max(Date.now() - (days - 1) * DAY_MS, Date.parse(order.terms.starts)));
-  const report = await get(`/orders/${order.id}/report${query({ from, to: local(Date.now()), format: 'json' })}`);
+  const { report } = await get(`/orders/${order.id}/report${query({ from, to: local(Date.now()), format: 'json' })}`);
   const rows = (report.days ?? []).filter((d) => d.required_ms > 0 || d.excused_ms > 0);
   if (!rows.length) return null;
   const longest = Math.max(...rows.map((d) => d.required_ms + d.excused_ms));

@@ -47,7 +47,8 @@ async fn a_locked_out_user_is_told_until_when_in_a_browser() {
         assert_eq!(answer["error"], "locked_out", "{}", db.name);
         let riga = |locale: &str| {
             format!(
-                "return new Intl.DateTimeFormat('{locale}', {{ dateStyle: 'short', timeStyle: 'medium', \
+                "return new Intl.DateTimeFormat('{locale}', {{ year: 'numeric', month: '2-digit', \
+                 day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', \
                  timeZone: 'Europe/Riga' }}).format(new Date({}))",
                 answer["until"]
             )
