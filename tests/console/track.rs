@@ -122,6 +122,11 @@ async fn the_map_names_zones_draws_a_grid_and_copies_coordinates() {
                  { window.copied.push(v); return Promise.resolve(); };",
             )
             .await;
+        // The whole map in view, so that WebDriver clicks the middle of it (with part of it below
+        // the window it clicks the middle of the part in view).
+        browser
+            .script("document.querySelector('.map').scrollIntoView({ block: 'center' })")
+            .await;
         browser.click(".map").await;
         let shown = browser.wait_text(".map .map-coordinates", "copied").await;
         let copied = browser.script("return window.copied").await;
