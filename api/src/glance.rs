@@ -62,7 +62,7 @@ pub struct OpenAlert {
 /// A device fitted now, and when it was last heard.
 #[derive(Serialize, JsonSchema)]
 pub struct FittedDevice {
-    device_id: u64,
+    pub(crate) device_id: u64,
     last_seen: Option<Timestamp>,
 }
 
@@ -70,17 +70,17 @@ pub struct FittedDevice {
 #[derive(Serialize, JsonSchema)]
 pub struct ClientGlance {
     client_id: i64,
-    state: Glance,
+    pub(crate) state: Glance,
     /// Why the state is unknown, when it is.
     unknown_because: Option<Unknown>,
     /// The order in force now, if any.
-    order_id: Option<i64>,
+    pub(crate) order_id: Option<i64>,
     open_breaches: Vec<StoredEpisode>,
     open_warnings: Vec<StoredEpisode>,
     open_device_faults: Vec<StoredEpisode>,
     /// Alerts nobody has resolved yet, oldest first.
     open_alerts: Vec<OpenAlert>,
-    devices: Vec<FittedDevice>,
+    pub(crate) devices: Vec<FittedDevice>,
 }
 
 /// The state from what is open now. Breaches decide first; then what is missing to judge by;
@@ -150,7 +150,21 @@ pub async fn client_state(
     PathParam(id): PathParam<i64>,
 ) -> Answer {
     access::client_by_id(&state, &caller.actor, id).await?;
-    let now = state.store.now().0;
+    let (glance, _) = glance_of(&state, id, state.store.now().0).await?;
+    state
+        .cases
+        .record_read(&caller.actor, &format!("client/{id}/state"), "")
+        .await?;
+    Ok(Json(glance).into_response())
+}
+
+/// A client's state at `now` (the caller's access checked already), with the time zone of the
+/// order in force, if any.
+pub(crate) async fn glance_of(
+    state: &ApiState,
+    id: i64,
+    now: i64,
+) -> Result<(ClientGlance, Option<rules::schedule::TimeZone>), ApiError> {
     let filter = OrderFilter {
         client_id: Some(id),
         status: Some(OrderStatus::Active),
@@ -200,23 +214,22 @@ pub async fn client_state(
         }
     }
     let (glance, unknown) = glance(order.is_some(), devices.len(), silent, &breaches, &faults);
-    let alerts = open_alerts(&state, id).await?;
-    state
-        .cases
-        .record_read(&caller.actor, &format!("client/{id}/state"), "")
-        .await?;
-    Ok(Json(ClientGlance {
-        client_id: id,
-        state: glance,
-        unknown_because: unknown,
-        order_id: order.map(|o| o.id),
-        open_breaches: breaches,
-        open_warnings: warnings,
-        open_device_faults: faults,
-        open_alerts: alerts,
-        devices,
-    })
-    .into_response())
+    let alerts = open_alerts(state, id).await?;
+    let zone = order.as_ref().map(|o| o.terms.time_zone);
+    Ok((
+        ClientGlance {
+            client_id: id,
+            state: glance,
+            unknown_because: unknown,
+            order_id: order.map(|o| o.id),
+            open_breaches: breaches,
+            open_warnings: warnings,
+            open_device_faults: faults,
+            open_alerts: alerts,
+            devices,
+        },
+        zone,
+    ))
 }
 
 #[cfg(test)]

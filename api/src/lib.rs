@@ -15,6 +15,7 @@ mod deliveries;
 mod devices;
 mod enumerations;
 mod error;
+mod fleet;
 mod gate;
 mod glance;
 mod limit;
