@@ -63,7 +63,7 @@ pub struct OpenAlert {
 /// A device fitted now, and when it was last heard.
 #[derive(Serialize, JsonSchema)]
 pub struct FittedDevice {
-    device_id: u64,
+    pub(crate) device_id: u64,
     last_seen: Option<Timestamp>,
 }
 
@@ -71,17 +71,17 @@ pub struct FittedDevice {
 #[derive(Serialize, JsonSchema)]
 pub struct ClientGlance {
     client_id: i64,
-    state: Glance,
+    pub(crate) state: Glance,
     /// Why the state is unknown, when it is.
     unknown_because: Option<Unknown>,
     /// The order in force now, if any.
-    order_id: Option<i64>,
+    pub(crate) order_id: Option<i64>,
     open_breaches: Vec<StoredEpisode>,
     open_warnings: Vec<StoredEpisode>,
     open_device_faults: Vec<StoredEpisode>,
     /// Alerts nobody has resolved yet, oldest first.
     open_alerts: Vec<OpenAlert>,
-    devices: Vec<FittedDevice>,
+    pub(crate) devices: Vec<FittedDevice>,
 }
 
 /// The state from what is open now. Breaches decide first; then what is missing to judge by;
@@ -151,7 +151,7 @@ pub async fn client_state(
     PathParam(id): PathParam<i64>,
 ) -> Answer {
     access::client_by_id(&state, &caller.actor, id).await?;
-    let glance = glance_of(&state, id).await?;
+    let (glance, _) = glance_of(&state, id, state.store.now().0).await?;
     state
         .cases
         .record_read(&caller.actor, &format!("client/{id}/state"), "")
@@ -182,7 +182,7 @@ pub async fn caseload(
     let clients = state.cases.clients(&filter, after, limit).await?;
     let mut rows = Vec::with_capacity(clients.len());
     for client in clients {
-        let glance = glance_of(&state, client.id).await?;
+        let (glance, _) = glance_of(&state, client.id, state.store.now().0).await?;
         rows.push(CaseloadRow {
             client,
             state: glance,
@@ -196,9 +196,13 @@ pub async fn caseload(
     Ok(Json(rows).into_response())
 }
 
-/// The client's state at a glance now, with what it rests on.
-async fn glance_of(state: &ApiState, id: i64) -> Result<ClientGlance, ApiError> {
-    let now = state.store.now().0;
+/// A client's state at `now` (the caller's access checked already), with the time zone of the
+/// order in force, if any.
+pub(crate) async fn glance_of(
+    state: &ApiState,
+    id: i64,
+    now: i64,
+) -> Result<(ClientGlance, Option<rules::schedule::TimeZone>), ApiError> {
     let filter = OrderFilter {
         client_id: Some(id),
         status: Some(OrderStatus::Active),
@@ -249,17 +253,21 @@ async fn glance_of(state: &ApiState, id: i64) -> Result<ClientGlance, ApiError> 
     }
     let (glance, unknown) = glance(order.is_some(), devices.len(), silent, &breaches, &faults);
     let alerts = open_alerts(state, id).await?;
-    Ok(ClientGlance {
-        client_id: id,
-        state: glance,
-        unknown_because: unknown,
-        order_id: order.map(|o| o.id),
-        open_breaches: breaches,
-        open_warnings: warnings,
-        open_device_faults: faults,
-        open_alerts: alerts,
-        devices,
-    })
+    let zone = order.as_ref().map(|o| o.terms.time_zone);
+    Ok((
+        ClientGlance {
+            client_id: id,
+            state: glance,
+            unknown_because: unknown,
+            order_id: order.map(|o| o.id),
+            open_breaches: breaches,
+            open_warnings: warnings,
+            open_device_faults: faults,
+            open_alerts: alerts,
+            devices,
+        },
+        zone,
+    ))
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ mod device_tools;
 mod devices;
 mod enumerations;
 mod error;
+mod fleet;
 mod gate;
 mod glance;
 mod limit;

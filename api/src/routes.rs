@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     ApiState, alert_feed, alert_load, alerts, deliveries, device_tools, devices, enumerations,
-    glance, notes, orders, people, reports, service, session, unit_alerting,
+    fleet, glance, notes, orders, people, reports, service, session, unit_alerting,
 };
 
 /// Who may call a route.
@@ -252,6 +252,7 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/clients/{id}", "clients", "One probation client", CASEWORK_AND_COURT, people::get_client).answers::<Client>(),
         route(M::PATCH, "/api/v1/clients/{id}", "clients", "Change a probation client's record", CASE_EDIT, people::update_client).takes::<cases::ClientChange>().answers::<Client>(),
         route(M::GET, "/api/v1/clients/{id}/episodes", "clients", "A client's breach episodes over a time range, with their evidence and the policy revision that judged them", CASEWORK_AND_COURT, people::episodes).query::<people::EpisodeRange>().answers::<Vec<StoredEpisode>>(),
+        route(M::GET, "/api/v1/fleet", "clients", "The fleet map: a page of the probation clients in your care, each with their state at a glance and the newest fix of their fitted devices", CASEWORK, fleet::fleet).query::<fleet::FleetQuery>().answers::<Vec<fleet::FleetRow>>(),
         route(M::GET, "/api/v1/clients/{id}/state", "clients", "A client's state at a glance: breach (a breach episode open now), compliant, or unknown (no order in force, no device fitted, a device fault such as a silent tag), with the open breaches, warnings and device faults, the unresolved alerts and the fitted devices' last contact", CASEWORK, glance::client_state).answers::<glance::ClientGlance>(),
         route(M::GET, "/api/v1/victims", "victims", "List victims", Access::Roles(&[Admin, Operator]), people::list_victims).query::<people::Page>().answers::<Vec<Victim>>(),
         route(M::POST, "/api/v1/victims", "victims", "Register a victim (a contact and their device) for a unit in your care", CASE_EDIT, people::create_victim).takes::<cases::NewVictim>().creates::<Victim>(),

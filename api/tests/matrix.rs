@@ -66,6 +66,7 @@ const EXPECTED: &[(&str, &str, [&str; 6])] = &[
     ("PATCH", "/api/v1/clients/{id}", [Y, N, C, C, N, N]),
     ("GET", "/api/v1/clients/{id}/episodes", [Y, Y, C, C, N, C]),
     ("GET", "/api/v1/clients/{id}/state", [Y, Y, C, C, N, N]),
+    ("GET", "/api/v1/fleet", [Y, Y, Y, Y, N, N]),
     ("GET", "/api/v1/victims", [Y, Y, N, N, N, N]),
     ("POST", "/api/v1/victims", [Y, N, C, C, N, N]),
     ("PATCH", "/api/v1/victims/{id}", [Y, N, C, C, N, N]),

@@ -1,60 +1,24 @@
 // The fleet map (#/fleet, for operators, officers and supervisors): every probation client in
-// the caller's care (GET /clients answers only those) at their last known position, coloured by
-// their state at a glance, each leading to their page; beside it the same as a table, with
-// those whose position is not known.
-//
-// Each client costs two requests (their state, then their fitted device's last fix), asked a
-// few at a time; for caseloads of many hundreds a paged API route answering all of it at once
-// would be the next step.
+// the caller's care at their last known position, coloured by their state at a glance, each
+// leading to their page; beside it the same as a table, with those whose position is not known.
+// GET /fleet answers a page of clients with their state and last fix, so a caseload of
+// hundreds (or the whole service's thousands) is a request per 500 clients.
 
-import { get, observationsBetween } from '../api.js';
+import { getAll, may } from '../api.js';
 import { t, term } from '../i18n.js';
 import { dateTime, DEFAULT_ZONE } from '../format.js';
 import { badge, h, section, table } from '../ui.js';
-import { coordinates, drawMap, fixesOf } from '../map.js';
-import { directory } from './alerts.js';
-
-/// Requests at once.
-const PARALLEL = 6;
-/// How far before a device was last heard its last fix is looked for.
-const LOOK_BACK_MS = 6 * 3600e3;
-
-async function eachLimited(items, work) {
-  const out = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next;
-      next += 1;
-      out[i] = await work(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
-  return out;
-}
-
-/// The last fix of the client's fitted devices, from the last time each was heard.
-async function lastFix(state) {
-  const heard = (state?.devices ?? []).filter((d) => d.last_seen);
-  let best = null;
-  for (const d of heard) {
-    const until = new Date(d.last_seen).getTime() + 1000;
-    const seen = await observationsBetween(d.device_id, new Date(until - LOOK_BACK_MS).toISOString(), new Date(until).toISOString()).catch(() => []);
-    const fix = fixesOf(seen).at(-1);
-    if (fix && (!best || new Date(fix.time) > new Date(best.time))) best = fix;
-  }
-  return best;
-}
+import { coordinates, drawMap } from '../map.js';
 
 export async function render(root, { config }) {
-  const dir = await directory();
-  const clients = [...dir.client.values()];
-  const rows = await eachLimited(clients, async (client) => {
-    const state = await get(`/clients/${client.id}/state`).catch(() => null);
-    const fix = await lastFix(state);
-    const zone = dir.zone.get(state?.order_id) ?? DEFAULT_ZONE;
-    return { client, glance: state?.state ?? 'unknown', fix, zone };
-  });
+  // A role with nobody in its care (a technician, a court) is shown an empty map.
+  const found = (await may('GET', '/fleet')) ? await getAll('/fleet', {}, { key: (row) => row.client_id }) : [];
+  const rows = found.map((r) => ({
+    client: { id: r.client_id, given_name: r.given_name, family_name: r.family_name },
+    glance: r.state ?? 'unknown',
+    fix: r.last_fix,
+    zone: r.time_zone ?? DEFAULT_ZONE,
+  }));
   const name = (c) => `${c.given_name} ${c.family_name}`;
   const markers = rows.filter((r) => r.fix).map((r) => ({
     lat: r.fix.lat, lon: r.fix.lon, className: `map-glance-${r.glance}`, href: `#/clients/${r.client.id}`,

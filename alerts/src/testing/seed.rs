@@ -29,37 +29,47 @@ pub struct SeedAlert {
 
 /// Writes an alert and its `raised` event, in one transaction; returns its id.
 pub async fn seed_alert(store: &Store, seed: &SeedAlert) -> Result<i64, AlertsError> {
-    let mut tx = store.begin_write().await?;
+    Ok(seed_alerts(store, std::slice::from_ref(seed)).await?[0])
+}
+
+/// Writes many alerts and their `raised` events in one transaction (a benchmark's thousands,
+/// without a commit each); returns their ids in order.
+pub async fn seed_alerts(store: &Store, seeds: &[SeedAlert]) -> Result<Vec<i64>, AlertsError> {
     let condition = serde_json::to_string(&ConditionRef::Curfew)
         .map_err(|e| AlertsError::Invalid(format!("condition: {e}")))?;
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO alerts (client_id, order_id, condition_ref, kind, severity, state,
-            episode_state, start_ms, raised_ms, updated_ms, level, severity_rank)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8, 0, $9) RETURNING id",
-    )
-    .bind(seed.client_id)
-    .bind(seed.order_id)
-    .bind(condition)
-    .bind(name(&seed.kind)?)
-    .bind(name(&seed.severity)?)
-    .bind(seed.state.as_str())
-    .bind(EpisodeState::Open.as_str())
-    .bind(seed.raised.0)
-    .bind(crate::queue::rank(seed.severity))
-    .fetch_one(&mut *tx)
-    .await?;
-    let alert = records::alert_in(&mut *tx, id).await?;
-    records::insert_event(
-        &mut tx,
-        &alert,
-        AlertAction::Raised,
-        &By::sargs(),
-        "",
-        seed.raised,
-    )
-    .await?;
+    let mut tx = store.begin_write().await?;
+    let mut ids = Vec::with_capacity(seeds.len());
+    for seed in seeds {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO alerts (client_id, order_id, condition_ref, kind, severity, state,
+                episode_state, start_ms, raised_ms, updated_ms, level, severity_rank)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8, 0, $9) RETURNING id",
+        )
+        .bind(seed.client_id)
+        .bind(seed.order_id)
+        .bind(&condition)
+        .bind(name(&seed.kind)?)
+        .bind(name(&seed.severity)?)
+        .bind(seed.state.as_str())
+        .bind(EpisodeState::Open.as_str())
+        .bind(seed.raised.0)
+        .bind(crate::queue::rank(seed.severity))
+        .fetch_one(&mut *tx)
+        .await?;
+        let alert = records::alert_in(&mut *tx, id).await?;
+        records::insert_event(
+            &mut tx,
+            &alert,
+            AlertAction::Raised,
+            &By::sargs(),
+            "",
+            seed.raised,
+        )
+        .await?;
+        ids.push(id);
+    }
     tx.commit().await?;
-    Ok(id)
+    Ok(ids)
 }
 
 /// A notification to write, as the outbox would hold it after trying.
