@@ -82,7 +82,12 @@ pub async fn fleet(
         Scope::Unit(unit) => (None, Some(unit)),
         Scope::Nobody => return Err(ApiError::Forbidden),
     };
-    let clients = state.cases.clients(officer, unit, q.after, q.limit).await?;
+    let filter = cases::ClientFilter {
+        officer_id: officer,
+        unit_id: unit,
+        q: None,
+    };
+    let clients = state.cases.clients(&filter, q.after, q.limit).await?;
     let now = state.store.now().0;
     let mut rows = Vec::with_capacity(clients.len());
     for client in &clients {
