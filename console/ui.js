@@ -41,7 +41,11 @@ export async function pagedTable(caption, headers, list, row, attrs = {}) {
     if (!body.children.length) body.append(h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, t('common.none'))));
     more.hidden = list.done;
   };
-  more.addEventListener('click', () => next().catch((error) => announce(failure(error), 'error')));
+  // One page at a time: a second click while a page is on its way would ask for it again.
+  more.addEventListener('click', () => {
+    more.disabled = true;
+    next().catch((error) => announce(failure(error), 'error')).finally(() => { more.disabled = false; });
+  });
   await next();
   return [h('table', attrs,
     h('caption', {}, caption),

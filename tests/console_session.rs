@@ -77,6 +77,8 @@ async fn an_ended_session_asks_to_sign_in_again_and_returns_to_the_page() {
         // On another page than home: the next request finds it ended.
         browser.click("#nav-devices").await;
         browser.find("#nav-devices[aria-current=page]").await;
+        // The page drawn (its requests answered) before the session ends under it.
+        browser.find("table.devices").await;
         end_the_browsers_session(&admin).await;
         browser.click("#nav-caseload").await;
         browser
@@ -109,7 +111,7 @@ async fn an_ended_session_asks_to_sign_in_again_and_returns_to_the_page() {
 }
 
 /// Lists longer than a page: with the page size made small (`sargs.page_size`, 2 rows), the
-/// devices page shows every device of the inventory, asked for a page at a time, none cut off;
+/// devices page shows every device of the inventory a page at a time (*Show more*), none cut off;
 /// the caseload is paged on the server (two clients a page, *Next page* and back) and searched
 /// there by name; and the words for the codes come from the
 /// API's enumerations (`GET /api/v1/enumerations`).
@@ -169,6 +171,27 @@ async fn the_console_pages_through_lists_longer_than_a_page() {
             .await;
         sign_in(&browser).await;
         browser.click("#nav-devices").await;
+        // A page of two, then *Show more* until the inventory is all there.
+        browser.find("tr[data-device='7001']").await;
+        assert_eq!(
+            browser
+                .script("return document.querySelectorAll('tr[data-device]').length")
+                .await,
+            2,
+            "{}",
+            db.name
+        );
+        browser
+            .poll("every page of the inventory", async || {
+                let left = browser
+                    .script(
+                        "const more = document.getElementById('inventory-more'); \
+                         if (more && !more.hidden) { if (!more.disabled) more.click(); return true; } return false",
+                    )
+                    .await;
+                (left == false).then_some(())
+            })
+            .await;
         for device in &devices {
             browser.find(&format!("tr[data-device='{device}']")).await;
         }

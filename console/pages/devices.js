@@ -109,14 +109,14 @@ export async function render(root, ctx) {
         unknown.devices.map((u) => [String(u.device_id), dateTime(u.first_seen), dateTime(u.last_seen), number(u.frames), u.last_via]))),
   ];
   // The fitting form chooses among the devices in stock (or, to remove, fitted), found by search.
-  if (fits) parts.push(fitting(enums.device_status, () => render(root, ctx)));
+  if (fits) parts.push(await fitting(enums.device_status, () => render(root, ctx)));
   keepingFocus(root, () => root.replaceChildren(...parts));
 }
 
 /// Fitting a device under an order, or removing it; after removal, any status but fitted (the
 /// API refuses that one). The device is chosen from those its serial or id search finds (the
 /// first page of the inventory until something is searched).
-function fitting(statuses, reload) {
+async function fitting(statuses, reload) {
   const device = select('device', [], { id: 'fit-device' });
   const deviceSearch = h('input', { type: 'search', name: 'device_q', id: 'fit-device-search', autocomplete: 'off' });
   const findDevice = async () => {
@@ -133,7 +133,8 @@ function fitting(statuses, reload) {
   const { order, controls } = orderSearch('fit');
   const status = select('status', statuses.filter((s) => s !== 'fitted').map((s) => [s, term('device_status', s)]), { id: 'remove-status' });
   const run = (path, body, done) => attempt(() => post(`/devices/${device.value}/${path}`, body), done, reload);
-  findDevice();
+  // Filled before the page is drawn: the page is whole when it appears.
+  await findDevice();
   return section(t('devices.fit_remove'),
     h('div', { class: 'row' }, field(t('devices.find_device'), deviceSearch),
       h('button', { type: 'button', id: 'fit-device-find', onclick: findDevice }, t('devices.search_go'))),
