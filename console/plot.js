@@ -80,7 +80,7 @@ export function scale([d0, d1], [r0, r1]) {
 
 const WIDTH = 720;
 const HEIGHT = 200;
-const PAD = { left: 56, right: 12, top: 10, bottom: 28 };
+const PAD = { left: 80, right: 14, top: 10, bottom: 30 };
 
 /// A time series plot: `series` are lines (`{ name, cls, points: [[ms, value|null], ...] }`,
 /// a null value breaks the line), `shades` spans to mark across the plot (`{ from, to, cls,
@@ -102,22 +102,35 @@ export function timePlot({ title, from, to, zone = DEFAULT_ZONE, series = [], sh
       s('text', { x: PAD.left - 6, y: y(v), 'text-anchor': 'end', 'dominant-baseline': 'middle' }, `${format(v)}${unit ? ` ${unit}` : ''}`))),
     ...timeTicks(from, to, zone).map((tk) => s('g', { class: 'tick x' },
       s('line', { x1: x(tk.at), x2: x(tk.at), y1: PAD.top, y2: HEIGHT - PAD.bottom }),
-      s('text', { x: x(tk.at), y: HEIGHT - PAD.bottom + 16, 'text-anchor': 'middle' }, tk.label))),
+      s('text', { x: x(tk.at), y: HEIGHT - PAD.bottom + 19, 'text-anchor': 'middle' }, tk.label))),
   ];
   const marks = shades.map((sh) => s('rect', {
     class: `shade ${sh.cls ?? ''}`, x: clampX(sh.from), y: PAD.top,
     width: Math.max(1, clampX(sh.to) - clampX(sh.from)), height: HEIGHT - PAD.top - PAD.bottom,
   }, s('title', {}, sh.label ?? '')));
   const lines = series.map((se) => s('path', { class: `line ${se.cls ?? ''}`, d: pathOf(se.points, x, y), 'data-series': se.name }));
+  // A value with no neighbour draws no line: a dot, so that it is seen.
+  const has = (p) => p && p[1] !== null && p[1] !== undefined;
+  const dots = series.flatMap((se) => se.points
+    .filter((p, i, all) => has(p) && !has(all[i - 1]) && !has(all[i + 1]))
+    .map(([ms, v]) => s('circle', { class: `dot ${se.cls ?? ''}`, cx: x(ms), cy: y(v), r: 3 })));
   const svg = s('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': title, class: 'plot' },
-    s('title', {}, title), ...marks, ...grid, ...lines);
+    s('title', {}, title), ...marks, ...grid, ...lines, ...dots);
   const legend = [...series.map((se) => [se.cls, se.name]), ...shades.slice(0, 1).map((sh) => [`shade ${sh.cls ?? ''}`, sh.legend ?? sh.label])];
   const fig = document.createElement('figure');
   fig.className = 'plot';
   const caption = document.createElement('figcaption');
-  caption.append(title, ...legend.map(([cls, name]) => key(cls, name)));
+  caption.append(titleOf(title), ...legend.map(([cls, name]) => key(cls, name)));
   fig.append(svg, caption);
   return fig;
+}
+
+/// The plot's name in its caption.
+function titleOf(title) {
+  const el = document.createElement('span');
+  el.className = 'plot-title';
+  el.append(title);
+  return el;
 }
 
 /// A legend entry: a swatch of the class's colour and its name.
@@ -161,7 +174,7 @@ export function bandPlot({ title, rows, kinds }) {
   const fig = document.createElement('figure');
   fig.className = 'plot';
   const caption = document.createElement('figcaption');
-  caption.append(title, ...Object.entries(kinds).map(([kind, name]) => key(`band-${kind}`, name)));
+  caption.append(titleOf(title), ...Object.entries(kinds).map(([kind, name]) => key(`band-${kind}`, name)));
   fig.append(svg, caption);
   return fig;
 }

@@ -122,7 +122,9 @@ async fn the_plot_module_chooses_round_ticks_and_local_hours() {
                    // 2026-03-29: Riga's clocks go from 03:00 to 04:00; a day's ticks stay on midnight.
                    e: p.timeTicks(Date.parse('2026-03-27T22:00:00Z'), Date.parse('2026-04-01T22:00:00Z'), 'Europe/Riga', 6).map((t) => t.at),
                    f: p.timeTicks(Date.parse('2026-12-07T00:00:00Z'), Date.parse('2026-12-07T06:00:00Z'), 'Europe/Riga', 4).map((t) => t.label),
-                   g: p.timeTicks(5, 5), h: p.pathOf([[0, 1], [1, null], [2, 3]], (x) => x, (y) => y) }))",
+                   g: p.timeTicks(5, 5), h: p.pathOf([[0, 1], [1, null], [2, 3]], (x) => x, (y) => y),
+                   i: p.timePlot({ title: 'x', from: 0, to: 10, series: [{ name: 'a', cls: 'series-1',
+                        points: [[1, 1], [2, null], [3, 2], [4, 2]] }] }).querySelectorAll('circle.dot').length }))",
             )
             .await;
         assert_eq!(got["a"], json!([0, 50, 100]), "{got}");
@@ -161,6 +163,8 @@ async fn the_plot_module_chooses_round_ticks_and_local_hours() {
         assert_eq!(got["g"], json!([]));
         // A missing value breaks the line.
         assert_eq!(got["h"], json!("M0.0,1.0M2.0,3.0"));
+        // A value alone between gaps is a dot; a run of two is a line.
+        assert_eq!(got["i"], json!(1), "{got}");
         browser.quit().await;
     }
 }
