@@ -13,9 +13,6 @@ use crate::error::Query;
 use crate::gate::{Answer, Caller};
 use crate::{ApiError, ApiState};
 
-/// The longest period: a quarter of a year.
-const LONGEST_PERIOD_MS: i64 = 92 * 24 * 3_600_000;
-
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoadQuery {
@@ -50,20 +47,7 @@ pub async fn open_over_time(
     Extension(caller): Extension<Caller>,
     Query(q): Query<LoadQuery>,
 ) -> Answer {
-    if q.to <= q.from {
-        return Err(ApiError::Invalid(vec![cases::FieldError::coded(
-            "to",
-            "until_before_from",
-            "must be after from",
-        )]));
-    }
-    if q.to.0.saturating_sub(q.from.0) > LONGEST_PERIOD_MS {
-        return Err(ApiError::Invalid(vec![cases::FieldError::coded(
-            "to",
-            "period_too_long",
-            "the period is at most 92 days",
-        )]));
-    }
+    crate::device_tools::check_period(q.from, q.to)?;
     if !(2..=500).contains(&q.points) {
         return Err(ApiError::invalid("points", "must be 2 to 500"));
     }

@@ -93,16 +93,7 @@ pub async fn health(
     PathParam(id): PathParam<u64>,
     Query(q): Query<HealthQuery>,
 ) -> Answer {
-    if q.to <= q.from {
-        return Err(coded("to", "until_before_from", "must be after from"));
-    }
-    if q.to.0.saturating_sub(q.from.0) > LONGEST_PERIOD_MS {
-        return Err(coded(
-            "to",
-            "period_too_long",
-            "the period is at most 92 days",
-        ));
-    }
+    check_period(q.from, q.to)?;
     state.cases.inventory_device(id).await?;
     let asked = HistoryRequest {
         from_ms: q.from.0,
@@ -157,6 +148,21 @@ pub async fn health(
             .collect(),
     })
     .into_response())
+}
+
+/// A period asked of a plot: it ends after it starts, and spans at most [`LONGEST_PERIOD_MS`].
+pub(crate) fn check_period(from: Timestamp, to: Timestamp) -> Result<(), ApiError> {
+    if to <= from {
+        return Err(coded("to", "until_before_from", "must be after from"));
+    }
+    if to.0.saturating_sub(from.0) > LONGEST_PERIOD_MS {
+        return Err(coded(
+            "to",
+            "period_too_long",
+            "the period is at most 92 days",
+        ));
+    }
+    Ok(())
 }
 
 fn coded(field: &str, code: &'static str, reason: &str) -> ApiError {

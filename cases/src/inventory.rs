@@ -12,6 +12,7 @@ use store::db_id;
 use crate::Cases;
 use crate::devices::{DeviceStatus, INVENTORY_SELECT, InventoryDevice, InventoryRow, inventory_of};
 use crate::error::{CasesError, corrupt};
+use crate::search::containing;
 
 /// Which devices a page of the inventory holds.
 #[derive(Clone, Debug, Default)]
@@ -58,13 +59,7 @@ impl Cases {
             .filter(|q| !q.is_empty())
             .map(str::to_lowercase);
         let id = q.as_deref().and_then(|q| q.parse::<u64>().ok()).map(db_id);
-        let like = q.map(|q| {
-            let escaped = q
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("%{escaped}%")
-        });
+        let like = q.as_deref().map(containing);
         let rows: Vec<InventoryRow> = sqlx::query_as(&format!(
             "{INVENTORY_SELECT} WHERE ({high} > $1 OR ({high} = $1 AND device_id > $2))
              AND ($3 IS NULL OR status = $3)

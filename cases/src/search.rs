@@ -31,7 +31,7 @@ pub(crate) fn search_name(given: &str, family: &str) -> String {
 }
 
 /// `text` as a LIKE pattern that finds it anywhere, its wildcards escaped (with `\`).
-fn containing(text: &str) -> String {
+pub(crate) fn containing(text: &str) -> String {
     let mut pattern = String::from("%");
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
