@@ -108,6 +108,11 @@ const ASSETS: &[Asset] = assets![
     "vendor/leaflet-geoman-free/LICENSE",
     "vendor/leaflet-geoman-free/dist/leaflet-geoman.min.js",
     "vendor/leaflet-geoman-free/dist/leaflet-geoman.css",
+    // The date fields' calendar, and the licence of what its file bundles.
+    "vendor/cally/LICENSE",
+    "vendor/cally/package.json",
+    "vendor/cally/dist/cally.js",
+    "vendor/atomico/LICENCE",
 ];
 
 fn content_type(path: &str) -> &'static str {
@@ -118,7 +123,9 @@ fn content_type(path: &str) -> &'static str {
         Some("json") => "application/json",
         Some("svg") => "image/svg+xml",
         Some("png") => "image/png",
-        _ if path.ends_with("/LICENSE") => "text/plain; charset=utf-8",
+        _ if path.ends_with("/LICENSE") || path.ends_with("/LICENCE") => {
+            "text/plain; charset=utf-8"
+        }
         _ => "application/octet-stream",
     }
 }
@@ -336,20 +343,40 @@ mod tests {
             let asset = ASSETS.iter().find(|a| a.path == path).unwrap();
             String::from_utf8_lossy(asset.bytes).into_owned()
         };
-        for (package, version, marker, file, licence) in [
+        // package, version, a file of it and what it says of that version, its licence's
+        // file and words. Atomico is kept for its licence alone: cally.js bundles it.
+        for (package, version, file, marker, licence_file, licence) in [
             (
                 "leaflet",
                 "1.9.4",
-                "Leaflet 1.9.4,",
                 "vendor/leaflet/dist/leaflet.js",
+                "Leaflet 1.9.4,",
+                "vendor/leaflet/LICENSE",
                 "BSD 2-Clause",
             ),
             (
                 "@geoman-io/leaflet-geoman-free",
                 "2.20.2",
-                "version:\"2.20.2\"",
                 "vendor/leaflet-geoman-free/dist/leaflet-geoman.min.js",
+                "version:\"2.20.2\"",
+                "vendor/leaflet-geoman-free/LICENSE",
                 "MIT License",
+            ),
+            (
+                "cally",
+                "0.9.2",
+                "vendor/cally/package.json",
+                "\"version\": \"0.9.2\"",
+                "vendor/cally/LICENSE",
+                "Copyright 2024-present Nick Williams",
+            ),
+            (
+                "atomico",
+                "1.79.2",
+                "vendor/atomico/LICENCE",
+                "MIT License",
+                "vendor/atomico/LICENCE",
+                "Matias Alexander Trujillo Olivares",
             ),
         ] {
             let pinned = format!("fetch {package} {version} \\\n  '");
@@ -362,8 +389,7 @@ mod tests {
                 "{package} {version}"
             );
             assert!(text(file).contains(marker), "{file} is not {version}");
-            let dir = file.split("/dist/").next().unwrap();
-            assert!(text(&format!("{dir}/LICENSE")).contains(licence), "{dir}");
+            assert!(text(licence_file).contains(licence), "{licence_file}");
         }
         let mut on_disk = Vec::new();
         let mut dirs = vec![root.join("console/vendor")];
