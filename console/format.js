@@ -5,13 +5,20 @@ import { locale } from './i18n.js';
 
 export const DEFAULT_ZONE = 'Europe/Riga';
 
+const DAY = { year: 'numeric', month: '2-digit', day: '2-digit' };
+const MINUTE = { ...DAY, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+
 /// A date and time as a person reads it: to the minute, four-digit year, 24-hour clock
 /// (`07.12.2026 14:05`), in `timeZone`. Seconds only where they matter (none yet).
 export function dateTime(ts, timeZone = DEFAULT_ZONE) {
   if (!ts) return '';
-  return new Intl.DateTimeFormat(locale(), {
-    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone,
-  }).format(new Date(ts));
+  return new Intl.DateTimeFormat(locale(), { ...MINUTE, timeZone }).format(new Date(ts));
+}
+
+/// How the date fields write a wall-clock time (`time`) or a day: as `dateTime` does, of an
+/// instant given as if in UTC (the field holds no zone).
+export function wallFormat(time) {
+  return new Intl.DateTimeFormat(locale(), { ...(time ? MINUTE : DAY), timeZone: 'UTC' });
 }
 
 export function date(ts, timeZone = DEFAULT_ZONE) {
@@ -34,7 +41,7 @@ export function age(ts, now = Date.now()) {
   return rtf.format(-Math.floor(seconds / 86400), 'day');
 }
 
-/// A wall-clock time typed in a form (`YYYY-MM-DDTHH:MM`, from an <input type=datetime-local>)
+/// A wall-clock time typed in a form (`YYYY-MM-DDTHH:MM`, the value of a date field)
 /// in `timeZone`, as the UTC instant it names (RFC 3339).
 export function wallToUtc(local, timeZone = DEFAULT_ZONE) {
   const asUtc = new Date(`${local}:00Z`);
@@ -45,7 +52,7 @@ export function wallToUtc(local, timeZone = DEFAULT_ZONE) {
   return new Date(guess).toISOString();
 }
 
-/// The wall-clock time in `timeZone` as a datetime-local value.
+/// The wall-clock time in `timeZone` as a date field's value.
 export function utcToWall(ts, timeZone = DEFAULT_ZONE) {
   const d = new Date(ts);
   return new Date(d.getTime() + offsetMs(d, timeZone)).toISOString().slice(0, 16);

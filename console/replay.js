@@ -8,6 +8,7 @@ import { get, observationsBetween, query } from './api.js';
 import { t, term } from './i18n.js';
 import { dateTime, utcToWall, wallToUtc } from './format.js';
 import { announce, failure, field, h, section } from './ui.js';
+import { dateInput, dateProblem } from './date-field.js';
 import { drawMap, fixLabel, fixesOf } from './map.js';
 
 const DAY_MS = 86400e3;
@@ -16,8 +17,8 @@ const DAY_MS = 86400e3;
 /// draw asks for nothing more). `tag`: the fitted device, if any.
 export function replaySection({ clientId, tag, zones, tiles, zone, observations, episodes }) {
   const now = Date.now();
-  const from = h('input', { type: 'datetime-local', id: 'replay-from', required: true, value: utcToWall(new Date(now - DAY_MS).toISOString(), zone) });
-  const to = h('input', { type: 'datetime-local', id: 'replay-to', required: true, value: utcToWall(new Date(now + 60e3).toISOString(), zone) });
+  const from = dateInput({ id: 'replay-from', required: true, value: utcToWall(new Date(now - DAY_MS).toISOString(), zone) });
+  const to = dateInput({ id: 'replay-to', required: true, value: utcToWall(new Date(now + 60e3).toISOString(), zone) });
   const body = h('div', { class: 'replay', id: 'replay' });
   const form = h('form', { class: 'replay-controls', id: 'replay-form' },
     field(t('replay.from'), from), field(t('replay.to'), to),
@@ -27,6 +28,11 @@ export function replaySection({ clientId, tag, zones, tiles, zone, observations,
   body.replaceChildren(...period({ zones, tiles, zone, observations, episodes: within(new Date(now - DAY_MS), new Date(now + 60e3)) }));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    const unread = dateProblem(form);
+    if (unread) {
+      announce(unread, 'error');
+      return;
+    }
     const start = wallToUtc(from.value, zone);
     const end = wallToUtc(to.value, zone);
     if (!start || !end || start >= end) {

@@ -53,11 +53,12 @@ export async function pagedTable(caption, headers, list, row, attrs = {}) {
     body), more];
 }
 
-/// A labelled form field; `control` is an input, select or textarea.
+/// A labelled form field; `control` is an input, select or textarea, placed with the widget
+/// around it if it has one (an element of class `widget`: a date field's calendar and hint).
 export function field(label, control) {
   const id = control.id || `f-${Math.random().toString(36).slice(2, 9)}`;
   control.id = id;
-  return h('div', { class: 'field' }, h('label', { for: id }, label), control);
+  return h('div', { class: 'field' }, h('label', { for: id }, label), control.closest('.widget') ?? control);
 }
 
 export function select(name, options, attrs = {}) {

@@ -68,6 +68,7 @@ const ASSETS: &[Asset] = assets![
     "api.js",
     "i18n.js",
     "format.js",
+    "date-field.js",
     "ui.js",
     "map.js",
     "map-grid.js",

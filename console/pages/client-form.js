@@ -9,6 +9,7 @@ import { t, term } from '../i18n.js';
 import { drawMap } from '../map.js';
 import { announce, failure, field, h, section, select } from '../ui.js';
 import { FormProblem, rowList, uid } from './form-rows.js';
+import { dateInput, dateProblem } from '../date-field.js';
 
 /// A coordinate typed, in range; else a FormProblem.
 function degrees(input, limit) {
@@ -107,7 +108,7 @@ export async function render(root, { user, config, args }) {
   const given = input('given_name', client?.given_name);
   const family = input('family_name', client?.family_name);
   const code = input('personal_code', client?.personal_code, { disabled: editing, placeholder: 'DDMMYY-NNNNN' });
-  const birth = input('birth_date', client?.birth_date, { type: 'date', disabled: editing });
+  const birth = dateInput({ id: 'client-birth_date', time: false, required: !editing, disabled: editing, value: client?.birth_date ?? '' });
   const phone = input('phone', client?.phone);
   const language = select('language', ['lv', 'ru', 'en'].map((l) => [l, term('client_language', l)]), { id: 'client-language' });
   language.value = client?.language ?? 'lv';
@@ -129,7 +130,11 @@ export async function render(root, { user, config, args }) {
     h('button', { type: 'submit', class: 'primary', id: 'client-submit' }, editing ? t('client_form.save') : t('client_form.create')));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    error.textContent = '';
+    error.textContent = dateProblem(form);
+    if (error.textContent) {
+      announce(error.textContent, 'error');
+      return;
+    }
     let body;
     try {
       body = {
@@ -137,7 +142,6 @@ export async function render(root, { user, config, args }) {
         phone: phone.value.trim() || null, language: language.value, risk_notes: risk.value,
         officer_id: Number(officer.value), addresses: addresses.value(),
       };
-      if (!editing && !birth.value) throw new FormProblem('client_form.bad_birth_date');
     } catch (problem) {
       if (!(problem instanceof FormProblem)) throw problem;
       error.textContent = t(problem.key);

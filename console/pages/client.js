@@ -7,7 +7,8 @@
 import { enumerations, get, getAll, may, observationsBetween, post, query } from '../api.js';
 import { t, term } from '../i18n.js';
 import { date, dateTime, DEFAULT_ZONE, utcToWall, wallToUtc } from '../format.js';
-import { attempt, badge, field, h, keepingFocus, section, select, table } from '../ui.js';
+import { announce, attempt, badge, field, h, keepingFocus, section, select, table } from '../ui.js';
+import { dateInput, dateProblem } from '../date-field.js';
 import { replaySection } from '../replay.js';
 import { severityBadge, stateBadge } from './alerts.js';
 import { glanceSection, nightsSection, timelineSection } from './client-glance.js';
@@ -167,8 +168,8 @@ function absenceSection(order, absences, reasons, zone, canEdit, reload) {
   const parts = [table(t('absence.caption'), [t('absence.from'), t('absence.until'), t('absence.reason'), t('absence.details'), t('absence.status'), t('absence.action')], rows, { class: 'absences' })];
   if (canEdit) {
     const start = new Date(Date.now() + 3600e3);
-    const from = h('input', { type: 'datetime-local', name: 'from', id: 'absence-from', required: true, value: utcToWall(start.toISOString(), zone) });
-    const until = h('input', { type: 'datetime-local', name: 'until', id: 'absence-until', required: true, value: utcToWall(new Date(start.getTime() + 3 * 3600e3).toISOString(), zone) });
+    const from = dateInput({ id: 'absence-from', required: true, value: utcToWall(start.toISOString(), zone) });
+    const until = dateInput({ id: 'absence-until', required: true, value: utcToWall(new Date(start.getTime() + 3 * 3600e3).toISOString(), zone) });
     const reason = select('reason', reasons.map((r) => [r, term('reason', r)]), { id: 'absence-reason' });
     const details = h('input', { name: 'details', id: 'absence-details' });
     const form = h('form', { id: 'absence-form', class: 'inline-form' },
@@ -178,6 +179,8 @@ function absenceSection(order, absences, reasons, zone, canEdit, reload) {
       h('button', { type: 'submit', class: 'primary', id: 'absence-submit' }, t('absence.submit')));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
+      const unread = dateProblem(form);
+      if (unread) return announce(unread, 'error');
       const absence = { order_id: order.id, from: wallToUtc(from.value, zone), until: wallToUtc(until.value, zone), reason: reason.value, details: details.value };
       return attempt(() => post('/absences', absence), t('absence.recorded'), reload);
     });

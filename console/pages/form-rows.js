@@ -15,7 +15,7 @@ export class FormProblem extends Error {
   }
 }
 
-/// The instant a `datetime-local` input names in `zone`: `original` itself while the input
+/// The instant a date-and-time field (date-field.js) names in `zone`: `original` itself while the input
 /// still shows it (the input holds minutes only: an order's seconds must not change by being
 /// shown); null when empty.
 export function instantOf(input, original, zone) {

@@ -12,6 +12,7 @@ import { DEFAULT_ZONE, utcToWall, wallToUtc } from '../format.js';
 import { announce, failure, field, h, section, select } from '../ui.js';
 import { curfewEditor } from './timetable-editor.js';
 import { FormProblem, instantOf } from './form-rows.js';
+import { dateInput, dateProblem } from '../date-field.js';
 import { zonesEditor } from './order-zones.js';
 import { obligationsEditor, proximityEditor } from './order-conditions.js';
 
@@ -49,17 +50,17 @@ export async function render(root, { config, args }) {
   const zone = () => timeZone.value.trim() || DEFAULT_ZONE;
   const court = h('input', { id: 'order-court', value: order?.court ?? '' });
   const caseNumber = h('input', { id: 'order-case-number', value: order?.case_number ?? '' });
-  const decided = h('input', { type: 'date', id: 'order-decision-date', value: terms.decision_date });
+  const decided = dateInput({ id: 'order-decision-date', time: false, required: true, value: terms.decision_date });
   const basis = select('legal_basis', enums.legal_basis.map((b) => [b, term('legal_basis', b)]), { id: 'order-legal-basis' });
   basis.value = terms.legal_basis;
-  const starts = h('input', { type: 'datetime-local', id: 'order-starts', value: utcToWall(terms.starts, zone()) });
-  const ends = h('input', { type: 'datetime-local', id: 'order-ends', value: utcToWall(terms.ends, zone()) });
+  const starts = dateInput({ id: 'order-starts', required: true, value: utcToWall(terms.starts, zone()) });
+  const ends = dateInput({ id: 'order-ends', required: true, value: utcToWall(terms.ends, zone()) });
   const curfew = curfewEditor({ curfew: terms.curfew, addresses: client.addresses, zone });
   const zones = zonesEditor({ zones: terms.zones, addresses: client.addresses, tiles: config.map_tiles, zone, kinds: enums.zone });
   const proximity = proximityEditor({ proximity: terms.proximity ?? [], victims });
   const obligations = obligationsEditor({ obligations: terms.obligations ?? [] });
   const reason = h('input', { id: 'order-reason' });
-  const takesEffect = h('input', { type: 'datetime-local', id: 'order-takes-effect', value: utcToWall(new Date().toISOString(), zone()) });
+  const takesEffect = dateInput({ id: 'order-takes-effect', required: Boolean(order), value: utcToWall(new Date().toISOString(), zone()) });
   const error = h('p', { class: 'error', id: 'order-error', role: 'alert' });
   const name = `${client.given_name} ${client.family_name}`;
   const form = h('form', { id: 'order-form', class: 'edit-form', novalidate: true },
@@ -87,8 +88,6 @@ export async function render(root, { config, args }) {
   /// The terms as the form holds them; a FormProblem for what cannot be sent.
   const collect = () => {
     const [from, until] = [instantOf(starts, terms.starts, zone()), instantOf(ends, terms.ends, zone())];
-    if (!from || !until) throw new FormProblem('order_form.bad_time');
-    if (!decided.value) throw new FormProblem('order_form.bad_date');
     return {
       ...terms,
       decision_date: decided.value,
@@ -104,7 +103,11 @@ export async function render(root, { config, args }) {
   };
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    error.textContent = '';
+    error.textContent = dateProblem(form);
+    if (error.textContent) {
+      announce(error.textContent, 'error');
+      return;
+    }
     let body;
     try {
       const next = collect();

@@ -10,6 +10,7 @@ import { drawMap, openZoneEditor, shapeFeature, zoneLayers } from '../map.js';
 import { field, h, select } from '../ui.js';
 import { FormProblem, instantOf, lastNumber, rowList, uid } from './form-rows.js';
 import { slotsEditor } from './timetable-editor.js';
+import { dateInput } from '../date-field.js';
 
 const inRange = ([lon, lat]) => Number.isFinite(lon) && Number.isFinite(lat) && Math.abs(lon) <= 180 && Math.abs(lat) <= 90;
 
@@ -86,8 +87,8 @@ export function zonesEditor({ zones, addresses, tiles, zone, kinds }) {
     const name = h('input', { class: 'zone-id', id: uid('zone-id'), value: z.id ?? '' });
     const kind = select('kind', kinds.map((k) => [k, term('zone', k)]), { class: 'zone-kind', id: uid('zone-kind') });
     kind.value = z.kind ?? 'exclusion';
-    const from = h('input', { type: 'datetime-local', class: 'zone-from', id: uid('zone-from'), value: z.valid_from ? utcToWall(z.valid_from, zone()) : '' });
-    const until = h('input', { type: 'datetime-local', class: 'zone-until', id: uid('zone-until'), value: z.valid_until ? utcToWall(z.valid_until, zone()) : '' });
+    const from = dateInput({ className: 'zone-from', id: uid('zone-from'), value: z.valid_from ? utcToWall(z.valid_from, zone()) : '' });
+    const until = dateInput({ className: 'zone-until', id: uid('zone-until'), value: z.valid_until ? utcToWall(z.valid_until, zone()) : '' });
     const buffer = h('input', { type: 'number', min: 0, step: 1, class: 'zone-buffer', id: uid('zone-buffer'), value: z.warning_buffer_m ?? '' });
     const schedule = slotsEditor({ id: uid('zone-schedule'), slots: z.schedule ?? [], addLabel: t('order_form.add_zone_hours') });
     const shapeNow = h('span', { class: 'zone-shape' });

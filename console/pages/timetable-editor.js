@@ -7,6 +7,7 @@ import { t, term } from '../i18n.js';
 import { utcToWall } from '../format.js';
 import { field, h, select } from '../ui.js';
 import { FormProblem, instantOf, lastNumber, rowList, uid } from './form-rows.js';
+import { dateInput } from '../date-field.js';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
@@ -56,15 +57,14 @@ export function slotsEditor({ id, slots = [], addresses = null, addLabel = t('or
 
 /// A dated period at an address: the first night, or an extra curfew.
 function periodRow(period, addresses, zone) {
-  const from = h('input', { type: 'datetime-local', class: 'period-from', id: uid('period-from'), value: period.from ? utcToWall(period.from, zone) : '' });
-  const until = h('input', { type: 'datetime-local', class: 'period-until', id: uid('period-until'), value: period.until ? utcToWall(period.until, zone) : '' });
+  const from = dateInput({ className: 'period-from', id: uid('period-from'), required: true, value: period.from ? utcToWall(period.from, zone) : '' });
+  const until = dateInput({ className: 'period-until', id: uid('period-until'), required: true, value: period.until ? utcToWall(period.until, zone) : '' });
   const address = select('address', addresses.map((a) => [a.id, a.street]), { id: uid('period-address') });
   if (period.address) address.value = period.address;
   return {
     element: h('div', { class: 'period' }, field(t('order.from'), from), field(t('order.until'), until), field(t('order.address'), address)),
     value() {
       const [a, b] = [instantOf(from, period.from, zone), instantOf(until, period.until, zone)];
-      if (!a || !b) throw new FormProblem('order_form.bad_time');
       return { id: period.id, from: a, until: b, address: address.value };
     },
   };
