@@ -304,7 +304,7 @@ async fn an_officer_creates_a_client_and_an_order_that_a_fitted_tag_is_judged_by
 }
 
 /// How many of `path`'s rows the officer sees.
-async fn rows(officer: &Session, path: &str) -> usize {
+pub(super) async fn rows(officer: &Session, path: &str) -> usize {
     officer
         .ok(Method::GET, path, None)
         .await

@@ -32,6 +32,7 @@ mod absences;
 mod admin;
 mod case_forms;
 mod client_page;
+mod dates;
 mod keyboard;
 mod map;
 mod operator;
@@ -243,7 +244,7 @@ const FOREIGN_REQUESTS: &str = "return performance.getEntriesByType('resource')\
      .map((e) => e.name).filter((n) => !n.startsWith(location.origin + '/'))";
 
 /// Where each of the later tests starts: the office on `location` (its service given `extra`
-/// flags too), the operator's API session, and a fresh browser in English.
+/// flags too), the operator's API session, and a fresh browser in (British) English.
 struct Start {
     dir: tempfile::TempDir,
     service: Service,
@@ -254,11 +255,16 @@ struct Start {
 }
 
 async fn start(location: &StoreLocation, extra: &[String]) -> Start {
+    start_in(location, extra, "en-GB,en").await
+}
+
+/// As `start`, with a browser whose own languages are `languages`.
+async fn start_in(location: &StoreLocation, extra: &[String], languages: &str) -> Start {
     let dir = tempfile::tempdir().expect("dir");
     let (service, client, _) = office(location, dir.path(), extra).await;
     let base = service.http.clone();
     let operator = Session::login(&base, "operator", PASSWORD).await;
-    let browser = Browser::start(1366, 1000, "en-GB,en").await;
+    let browser = Browser::start(1366, 1000, languages).await;
     Start {
         dir,
         service,
