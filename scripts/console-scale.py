@@ -28,10 +28,6 @@ def iso(t):
     return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def ms(text):
-    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
-
-
 class Session:
     """One signed-in user: a cookie, a connection per thread, a request count."""
 
@@ -95,16 +91,6 @@ class Session:
 
         return [f.result() for f in [self.pool.submit(run, c) for c in calls]]
 
-    def each_limited(self, items, work):
-        def run(x):
-            self.local.inside = True
-            try:
-                return work(x)
-            finally:
-                self.local.inside = False
-
-        return list(self.pool.map(run, items))
-
     def observations_between(self, device, start, end):
         rows, cursor = [], {}
         while True:
@@ -120,9 +106,10 @@ def directory(s):
 
 
 def queue(s, _):
-    """alerts.js render(): the directory, enumerations and units; then the first page of the
-    queue and the open alerts the title counts (and the routes the role may use)."""
-    s.at_once(lambda: directory(s), lambda: s.get("/enumerations"), lambda: s.get_all("/units"))
+    """alerts.js render(): enumerations and units; then the first page of the queue and the
+    open alerts the title counts (and the routes the role may use). Each alert carries its
+    client's name and its order's time zone."""
+    s.at_once(lambda: s.get("/enumerations"), lambda: s.get_all("/units"))
     s.at_once(
         lambda: s.get("/alerts", {"sort": "severity", "unresolved": "true", "limit": MAX_PAGE}),
         lambda: s.get("/alerts", {"state": "open", "limit": MAX_PAGE}),
@@ -130,26 +117,40 @@ def queue(s, _):
     )
 
 
+def queue_directory(s, arg):
+    """The queue as it was before the alerts carried names: every client and order of the
+    caller's care loaded first to name them (for comparison in one run)."""
+    directory(s)
+    queue(s, arg)
+
+
+def caseload_page(s, fixed):
+    """caseload.js caseloadBrowser(): the first page of 25 (and one to know of more)."""
+    s.get("/caseload", {**fixed, "after": 0, "limit": 26})
+
+
 def caseload(s, _):
-    """caseload.js render(): the officer's clients, then every client's state at once."""
-    clients = s.get_all("/clients", {"officer_id": s.user["id"]})
-    s.at_once(*[lambda c=c: s.get(f"/clients/{c['id']}/state", fail_ok=True) for c in clients])
+    """caseload.js render() for an officer: the routes, units, the new-client link; then the
+    first page of their caseload with each client's state."""
+    s.at_once(lambda: s.get("/session/routes"), lambda: s.get("/units", fail_ok=True))
+    caseload_page(s, {"officer_id": s.user["id"]})
 
 
 def unit(s, _):
-    """caseload.js renderUnit(): the unit's clients, users, directory, open alerts; then every
-    client's state at once."""
-    clients, _u, _d, _a = s.at_once(
-        lambda: s.get_all("/clients"),
+    """caseload.js renderUnit(): users, the unit's open alerts, the alert load over the last
+    day; then the first page of the unit's caseload."""
+    now = datetime.now(timezone.utc)
+    s.at_once(
         lambda: s.get_all("/users"),
-        lambda: directory(s),
         lambda: s.get_all("/alerts", {"state": "open"}, cursor="before"),
+        lambda: s.get("/session/routes"),
+        lambda: s.get("/alerts/open-over-time", {"from": iso(now - timedelta(days=1)), "to": iso(now), "points": 97}),
     )
-    s.at_once(*[lambda c=c: s.get(f"/clients/{c['id']}/state", fail_ok=True) for c in clients])
+    caseload_page(s, {})
 
 
 def client(s, client_id):
-    """client.js render() for one client of the caller's."""
+    """client.js render() for one client of the caller's, with the nights band's report."""
     now = datetime.now(timezone.utc)
     _c, orders, _g, _e, _r = s.at_once(
         lambda: s.get(f"/clients/{client_id}"),
@@ -172,34 +173,20 @@ def client(s, client_id):
     fitted = [f for f in fittings if not f.get("removed")]
     if fitted:
         s.observations_between(fitted[0]["device_id"], iso(now - timedelta(days=1)), iso(now + timedelta(seconds=60)))
-    s.get(f"/orders/{oid}/zones", fail_ok=True)
+    s.at_once(
+        lambda: s.get(f"/orders/{oid}/zones", fail_ok=True),
+        lambda: s.get(f"/orders/{oid}/report", {"from": (now - timedelta(days=13)).date().isoformat(), "to": now.date().isoformat(), "format": "json"}),
+    )
 
 
 def fleet(s, _):
-    """fleet.js render(): the directory; then each client's state and their devices' last fixes,
-    six clients at a time."""
-    clients, _orders = directory(s)
-
-    def one(c):
-        state = s.get(f"/clients/{c['id']}/state", fail_ok=True)
-        for d in (state or {}).get("devices", []):
-            if d.get("last_seen"):
-                until = ms(d["last_seen"]) + 1000
-                start = datetime.fromtimestamp((until - 6 * 3600e3) / 1000, timezone.utc)
-                end = datetime.fromtimestamp(until / 1000, timezone.utc)
-                s.observations_between(d["device_id"], iso(start), iso(end))
-
-    s.each_limited(clients, one)
-
-
-def fleet_paged(s, _):
-    """fleet.js render() with GET /fleet: every client in care, state and last fix, a page at a
-    time."""
+    """fleet.js render(): every client in care with their state and last fix, a page of 500
+    at a time (GET /fleet)."""
     s.get("/session/routes")
     s.get_all("/fleet", key=lambda r: r["client_id"])
 
 
-PAGES = {"queue": queue, "caseload": caseload, "unit": unit, "client": client, "fleet": fleet, "fleet-paged": fleet_paged}
+PAGES = {"queue": queue, "queue-directory": queue_directory, "caseload": caseload, "unit": unit, "client": client, "fleet": fleet}
 
 
 def main():

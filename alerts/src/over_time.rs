@@ -82,13 +82,9 @@ pub async fn open_over_time(
     let instants = instants(from_ms, to_ms, points);
     let scope = match clients {
         Some([]) => return Ok(count_open(&[], &instants)),
-        // Numbers, not text: safe to write into the statement.
         Some(ids) => format!(
             " AND a.client_id IN ({})",
-            ids.iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+            store::id_list(ids.iter().copied())
         ),
         None => String::new(),
     };

@@ -210,9 +210,10 @@ fn statement(
         if clients.is_empty() {
             return Ok(None);
         }
-        // Numbers, not text: safe to write into the statement.
-        let list: Vec<String> = clients.iter().map(|c| c.to_string()).collect();
-        sql += &format!(" AND client_id IN ({})", list.join(", "));
+        sql += &format!(
+            " AND client_id IN ({})",
+            store::id_list(clients.iter().copied())
+        );
     }
     match order {
         Order::Newest { before } => {

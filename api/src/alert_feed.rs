@@ -17,6 +17,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::access;
+use crate::alert_rows::named;
 use crate::alerts::running;
 use crate::error::Query;
 use crate::gate::Caller;
@@ -107,11 +108,25 @@ impl Feed {
                     if !self.still_signed_in().await {
                         return None;
                     }
+                    let mut shown = Vec::with_capacity(batch.len());
                     for (event, alert) in batch {
                         self.after = event.id;
-                        if !self.may_see(alert.client_id).await {
+                        if self.may_see(alert.client_id).await {
+                            shown.push((event, alert));
+                        }
+                    }
+                    let (events, alerts): (Vec<_>, Vec<_>) = shown.into_iter().unzip();
+                    let alerts = match named(&self.state, alerts).await {
+                        Ok(alerts) => alerts,
+                        // Read again from the same place after a second.
+                        Err(error) => {
+                            tracing::warn!(?error, "naming the feed's alerts");
+                            self.after = events.first().map_or(self.after, |e| e.id - 1);
+                            tokio::time::sleep(Duration::from_secs(1)).await;
                             continue;
                         }
+                    };
+                    for (event, alert) in events.into_iter().zip(alerts) {
                         let data = serde_json::json!({ "event": event, "alert": alert });
                         self.ready.push_back(
                             Event::default()

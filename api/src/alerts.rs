@@ -19,6 +19,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Scope};
+use crate::alert_rows::{NamedAlert, named, named_one};
 use crate::error::{Body, PathParam, Query};
 use crate::gate::{Answer, Caller};
 use crate::{ApiError, ApiState};
@@ -222,12 +223,14 @@ pub async fn list_alerts(
         .cases
         .record_read(&caller.actor, "alerts", &ids.join(","))
         .await?;
-    let mut response = Json(&found).into_response();
+    let last = found.last().map(Cursor::after);
+    let full = found.len() == limit as usize;
+    let mut response = Json(named(&state, found).await?).into_response();
     // A full page by severity says where the next starts; a short one is the last.
-    if let (Order::Urgent { .. }, Some(last)) = (order, found.last())
-        && found.len() == limit as usize
+    if let (Order::Urgent { .. }, Some(last)) = (order, last)
+        && full
     {
-        let cursor = Cursor::after(last).to_string();
+        let cursor = last.to_string();
         if let Ok(value) = axum::http::HeaderValue::from_str(&cursor) {
             response.headers_mut().insert(NEXT_CURSOR, value);
         }
@@ -239,7 +242,7 @@ pub async fn list_alerts(
 /// An alert with everything behind it.
 #[derive(Serialize, JsonSchema)]
 pub struct AlertDetail {
-    alert: Alert,
+    alert: NamedAlert,
     /// The breach episodes that carried it, with their evidence.
     episodes: Vec<judge::records::StoredEpisode>,
     /// Its history, oldest first.
@@ -251,7 +254,7 @@ pub struct AlertDetail {
 /// An alert after a person acted on it, and the event that recorded the act.
 #[derive(Serialize, JsonSchema)]
 pub struct AlertActed {
-    alert: Alert,
+    alert: NamedAlert,
     event: AlertEvent,
 }
 
@@ -277,7 +280,7 @@ pub async fn get_alert(
         .record_read(&caller.actor, &format!("alert/{id}"), "")
         .await?;
     Ok(Json(AlertDetail {
-        alert,
+        alert: named_one(&state, alert).await?,
         episodes,
         events,
         deliveries,
@@ -303,6 +306,7 @@ pub struct AlertResolution {
 async fn act(state: &ApiState, caller: &Caller, id: i64, request: Request, note: &str) -> Answer {
     let alerts = running(state)?;
     let (alert, event) = alerts.act(&caller.actor, id, request, note).await?;
+    let alert = named_one(state, alert).await?;
     Ok(Json(AlertActed { alert, event }).into_response())
 }
 

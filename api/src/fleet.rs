@@ -3,6 +3,8 @@
 //! so that the fleet map of a caseload of hundreds, or of the whole service, is a handful of
 //! requests and not two for every client.
 
+use std::collections::HashMap;
+
 use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Json};
@@ -15,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::{self, Scope};
 use crate::error::Query;
 use crate::gate::{Answer, Caller};
-use crate::glance::{Glance, glance_of};
+use crate::glance::{Glance, glances_of};
 use crate::people::{check_limit, default_limit, ids};
 use crate::{ApiError, ApiState};
 
@@ -88,22 +90,30 @@ pub async fn fleet(
         q: None,
     };
     let clients = state.cases.clients(&filter, q.after, q.limit).await?;
-    let now = state.store.now().0;
-    let mut rows = Vec::with_capacity(clients.len());
-    for client in &clients {
-        let (glance, time_zone) = glance_of(&state, client.id, now).await?;
-        let mut last_fix: Option<Fix> = None;
-        for device in &glance.devices {
-            let latest = state
-                .telemetry
-                .latest_fields(device.device_id, FrameType::Location.to_u8())
-                .await?;
-            if let Some(fix) = latest.and_then(|(at, fields)| fix_of(at, &fields))
-                && last_fix.as_ref().is_none_or(|f| f.time.0 < fix.time.0)
-            {
-                last_fix = Some(fix);
-            }
+    let client_ids: Vec<i64> = clients.iter().map(|c| c.id).collect();
+    let glances = glances_of(&state, &client_ids, state.store.now().0).await?;
+    let devices: Vec<u64> = glances
+        .iter()
+        .flat_map(|(g, _)| g.devices.iter().map(|d| d.device_id))
+        .collect();
+    let mut fixes: HashMap<u64, Fix> = HashMap::new();
+    for (device, at, fields) in state
+        .telemetry
+        .latest_fields_of(&devices, FrameType::Location.to_u8())
+        .await?
+    {
+        if let Some(fix) = fix_of(at, &fields) {
+            fixes.insert(device, fix);
         }
+    }
+    let mut rows = Vec::with_capacity(clients.len());
+    for (client, (glance, time_zone)) in clients.iter().zip(glances) {
+        // The newest of their fitted devices' fixes.
+        let last_fix = glance
+            .devices
+            .iter()
+            .filter_map(|d| fixes.remove(&d.device_id))
+            .max_by_key(|f| f.time.0);
         rows.push(FleetRow {
             client_id: client.id,
             given_name: client.given_name.clone(),
@@ -116,7 +126,7 @@ pub async fn fleet(
     }
     state
         .cases
-        .record_read(&caller.actor, "fleet", &ids(clients.iter().map(|c| c.id)))
+        .record_read(&caller.actor, "fleet", &ids(client_ids.into_iter()))
         .await?;
     Ok(Json(rows).into_response())
 }

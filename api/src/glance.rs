@@ -8,14 +8,18 @@
 //! never shows "compliant" alone while an alert waits. Worked out here from the judge's episodes,
 //! ingest's last-seen times and the alerts, so every screen that shows it agrees.
 
+use std::collections::HashMap;
+
 use alerts::lifecycle::AlertState;
 use alerts::records::AlertFilter;
 use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Json};
-use cases::{Client, OrderFilter, OrderStatus};
+use cases::{Assignment, Client, Order, OrderStatus};
 use firmware_proto::DeviceKind;
+use ingest::store::DeviceRecord;
 use judge::records::{EpisodeState, StoredEpisode};
+use rules::schedule::TimeZone;
 use rules::{BreachKind, KindClass, Timestamp};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -116,32 +120,40 @@ fn glance(
     }
 }
 
-/// The client's alerts that are open or acknowledged, oldest first.
-async fn open_alerts(state: &ApiState, client_id: i64) -> Result<Vec<OpenAlert>, ApiError> {
-    let mut out = Vec::new();
-    for wanted in [AlertState::Open, AlertState::Acknowledged] {
-        let filter = AlertFilter {
-            state: Some(wanted),
-            client_ids: Some(vec![client_id]),
-            ..AlertFilter::default()
-        };
-        let mut before = None;
-        loop {
-            let page = alerts::records::list(&state.store, &filter, before, 500)
-                .await
-                .inspect_err(|error| tracing::debug!(%error, client_id, "reading open alerts"))?;
-            let Some(last) = page.last() else { break };
-            before = Some(last.id);
-            out.extend(page.into_iter().map(|a| OpenAlert {
+/// The alerts of any of `clients` that are open or acknowledged, by client, oldest first.
+async fn open_alerts(
+    state: &ApiState,
+    clients: &[i64],
+) -> Result<HashMap<i64, Vec<OpenAlert>>, ApiError> {
+    let mut out: HashMap<i64, Vec<OpenAlert>> = HashMap::new();
+    if clients.is_empty() {
+        return Ok(out);
+    }
+    let filter = AlertFilter {
+        unresolved: true,
+        client_ids: Some(clients.to_vec()),
+        ..AlertFilter::default()
+    };
+    let mut before = None;
+    loop {
+        let page = alerts::records::list(&state.store, &filter, before, 500)
+            .await
+            .inspect_err(|error| tracing::debug!(%error, "reading open alerts"))?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.id);
+        for a in page {
+            out.entry(a.client_id).or_default().push(OpenAlert {
                 id: a.id,
                 kind: a.kind,
                 severity: a.severity,
                 state: a.state,
                 raised: a.raised,
-            }));
+            });
         }
     }
-    out.sort_by_key(|a| a.id);
+    for list in out.values_mut() {
+        list.sort_by_key(|a| a.id);
+    }
     Ok(out)
 }
 
@@ -180,14 +192,16 @@ pub async fn caseload(
         return Ok(Json(Vec::<()>::new()).into_response());
     };
     let clients = state.cases.clients(&filter, after, limit).await?;
-    let mut rows = Vec::with_capacity(clients.len());
-    for client in clients {
-        let (glance, _) = glance_of(&state, client.id, state.store.now().0).await?;
-        rows.push(CaseloadRow {
+    let ids: Vec<i64> = clients.iter().map(|c| c.id).collect();
+    let glances = glances_of(&state, &ids, state.store.now().0).await?;
+    let rows: Vec<CaseloadRow> = clients
+        .into_iter()
+        .zip(glances)
+        .map(|(client, (glance, _))| CaseloadRow {
             client,
             state: glance,
-        });
-    }
+        })
+        .collect();
     let shown = people::ids(rows.iter().map(|r| r.client.id));
     state
         .cases
@@ -202,72 +216,105 @@ pub(crate) async fn glance_of(
     state: &ApiState,
     id: i64,
     now: i64,
-) -> Result<(ClientGlance, Option<rules::schedule::TimeZone>), ApiError> {
-    let filter = OrderFilter {
-        client_id: Some(id),
-        status: Some(OrderStatus::Active),
-        ..OrderFilter::default()
-    };
-    let order = state
+) -> Result<(ClientGlance, Option<TimeZone>), ApiError> {
+    glances_of(state, &[id], now)
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::NotFound(format!("client {id}")))
+}
+
+/// The states of `clients` at `now` (the caller's access checked already), in the same order,
+/// each with the time zone of the order in force: a few statements for a whole page, whatever
+/// its size, as each owner crate answers for a set of ids.
+pub(crate) async fn glances_of(
+    state: &ApiState,
+    clients: &[i64],
+    now: i64,
+) -> Result<Vec<(ClientGlance, Option<TimeZone>)>, ApiError> {
+    let mut in_force: HashMap<i64, Order> = HashMap::new();
+    for order in state
         .cases
-        .orders(&filter, 0, 500)
+        .orders_of_clients(clients, OrderStatus::Active)
+        .await?
+    {
+        // The first in id order, as a client has one order in force at a time.
+        if order.terms.starts.0 <= now && now < order.terms.ends.0 {
+            in_force.entry(order.client_id).or_insert(order);
+        }
+    }
+    let mut open: HashMap<i64, Vec<StoredEpisode>> = HashMap::new();
+    for e in judge::records::episodes_of_clients(&state.store, clients, now, now + 1)
+        .await
+        .inspect_err(|error| tracing::debug!(%error, "reading episodes"))?
+    {
+        if e.state == EpisodeState::Open {
+            open.entry(e.client_id).or_default().push(e);
+        }
+    }
+    let orders: Vec<i64> = in_force.values().map(|o| o.id).collect();
+    let fitted: Vec<Assignment> = state
+        .cases
+        .assignments_of_orders(&orders)
         .await?
         .into_iter()
-        .find(|o| o.terms.starts.0 <= now && now < o.terms.ends.0);
-    let mut breaches = Vec::new();
-    let mut warnings = Vec::new();
-    let mut faults = Vec::new();
-    for e in judge::records::episodes(&state.store, id, now, now + 1)
-        .await
-        .inspect_err(|error| tracing::debug!(%error, client_id = id, "reading episodes"))?
-    {
-        if e.state != EpisodeState::Open {
-            continue;
-        }
-        match e.kind.class() {
-            KindClass::Breach => breaches.push(e),
-            KindClass::Warning => warnings.push(e),
-            KindClass::DeviceFault => faults.push(e),
-        }
-    }
-    let mut devices = Vec::new();
-    let mut silent = false;
-    if let Some(order) = &order {
-        let health = &order.terms.health;
-        for fitted in state.cases.assignments(order.id).await? {
-            if fitted.removed.is_some() {
-                continue;
+        .filter(|a| a.removed.is_none())
+        .collect();
+    let ids: Vec<u64> = fitted.iter().map(|a| a.device_id).collect();
+    let heard: HashMap<u64, DeviceRecord> = state
+        .telemetry
+        .devices_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect();
+    let mut alerts = open_alerts(state, clients).await?;
+    let mut out = Vec::with_capacity(clients.len());
+    for &id in clients {
+        let order = in_force.remove(&id);
+        let (mut breaches, mut warnings, mut faults) = (Vec::new(), Vec::new(), Vec::new());
+        for e in open.remove(&id).unwrap_or_default() {
+            match e.kind.class() {
+                KindClass::Breach => breaches.push(e),
+                KindClass::Warning => warnings.push(e),
+                KindClass::DeviceFault => faults.push(e),
             }
-            let seen = state.telemetry.device(fitted.device_id).await?;
-            let last_seen = seen.as_ref().and_then(|d| d.last_seen_ms);
-            let patience = match seen.map(|d| d.kind) {
-                Some(DeviceKind::HomeUnit) => health.comm_lost_home_unit.0,
-                _ => health.comm_lost_tag.0,
-            };
-            silent |= last_seen.is_none_or(|t| now - t > patience);
-            devices.push(FittedDevice {
-                device_id: fitted.device_id,
-                last_seen: last_seen.map(Timestamp),
-            });
         }
+        let mut devices = Vec::new();
+        let mut silent = false;
+        if let Some(order) = &order {
+            let health = &order.terms.health;
+            for a in fitted.iter().filter(|a| a.order_id == order.id) {
+                let seen = heard.get(&a.device_id);
+                let last_seen = seen.and_then(|d| d.last_seen_ms);
+                let patience = match seen.map(|d| d.kind) {
+                    Some(DeviceKind::HomeUnit) => health.comm_lost_home_unit.0,
+                    _ => health.comm_lost_tag.0,
+                };
+                silent |= last_seen.is_none_or(|t| now - t > patience);
+                devices.push(FittedDevice {
+                    device_id: a.device_id,
+                    last_seen: last_seen.map(Timestamp),
+                });
+            }
+        }
+        let (glance, unknown) = glance(order.is_some(), devices.len(), silent, &breaches, &faults);
+        let zone = order.as_ref().map(|o| o.terms.time_zone);
+        out.push((
+            ClientGlance {
+                client_id: id,
+                state: glance,
+                unknown_because: unknown,
+                order_id: order.map(|o| o.id),
+                open_breaches: breaches,
+                open_warnings: warnings,
+                open_device_faults: faults,
+                open_alerts: alerts.remove(&id).unwrap_or_default(),
+                devices,
+            },
+            zone,
+        ));
     }
-    let (glance, unknown) = glance(order.is_some(), devices.len(), silent, &breaches, &faults);
-    let alerts = open_alerts(state, id).await?;
-    let zone = order.as_ref().map(|o| o.terms.time_zone);
-    Ok((
-        ClientGlance {
-            client_id: id,
-            state: glance,
-            unknown_because: unknown,
-            order_id: order.map(|o| o.id),
-            open_breaches: breaches,
-            open_warnings: warnings,
-            open_device_faults: faults,
-            open_alerts: alerts,
-            devices,
-        },
-        zone,
-    ))
+    Ok(out)
 }
 
 #[cfg(test)]

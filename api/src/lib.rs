@@ -11,6 +11,7 @@
 mod access;
 mod alert_feed;
 mod alert_load;
+mod alert_rows;
 mod alerts;
 mod deliveries;
 mod device_tools;

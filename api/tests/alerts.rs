@@ -66,6 +66,16 @@ async fn an_alert_from_raise_to_resolution() {
             "{name}"
         );
         let first_event = raised[0]["event"]["id"].as_i64().expect("event id");
+        // Named, with the order's time zone, so the queue loads no directory of clients.
+        let named = |a: &Value| {
+            (
+                a["client"]["given_name"].clone(),
+                a["client"]["family_name"].clone(),
+                a["time_zone"].clone(),
+            )
+        };
+        let expected = (json!("Jānis"), json!("Bērziņš"), json!("Europe/Riga"));
+        assert_eq!(named(&alert), expected, "{name}: the feed's {alert}");
 
         // In the officer's queue and the centre's; not in another officer's, anywhere.
         let (status, mine) = w
@@ -76,6 +86,16 @@ async fn an_alert_from_raise_to_resolution() {
             (200, Some(1)),
             "{name}"
         );
+        assert_eq!(named(&mine[0]), expected, "{name}: the queue's {mine}");
+        let (_, one) = w
+            .call(
+                Some("officer.a"),
+                Method::GET,
+                &format!("/api/v1/alerts/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(named(&one["alert"]), expected, "{name}: {one}");
         let (_, centre) = w
             .call(
                 Some("operator"),

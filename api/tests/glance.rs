@@ -229,3 +229,90 @@ async fn a_caseload_page_holds_each_client_in_care_with_their_state() {
         assert_eq!(status, 403, "{name}");
     }
 }
+
+/// A page's states are worked out together (a few statements for the whole page), yet each
+/// row is exactly what GET /clients/{id}/state says of that client alone: a page mixing a
+/// client in breach with an open alert, one with no order, one with an order and no tag, and
+/// one whose tag has sent a fix, in the caseload and on the fleet map alike.
+#[tokio::test]
+async fn a_page_of_states_is_each_client_s_own() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let officer = w.users["officer.a"];
+        let post = async |path: &str, body: Value| {
+            let (status, made) = w
+                .call(Some("officer.a"), Method::POST, path, Some(body))
+                .await;
+            assert_eq!(status, 201, "{name}: {path}: {made}");
+            made["id"].as_i64().expect("an id")
+        };
+        let no_order = post("/api/v1/clients", client_body(officer, "02029012345")).await;
+        let no_tag = post("/api/v1/clients", client_body(officer, "03039012345")).await;
+        let heard = post("/api/v1/clients", client_body(officer, "04049012345")).await;
+        let order_of = |client: i64, case: &str| {
+            json!({ "client_id": client, "court": COURT, "case_number": case,
+                    "terms": terms(w.victim) })
+        };
+        post("/api/v1/orders", order_of(no_tag, "K-2/2026")).await;
+        let heard_order = post("/api/v1/orders", order_of(heard, "K-3/2026")).await;
+        let (status, fitted) = w
+            .call(
+                Some("technician"),
+                Method::POST,
+                "/api/v1/devices/1002/fitting",
+                Some(json!({ "order_id": heard_order })),
+            )
+            .await;
+        assert_eq!(status, 201, "{name}: {fitted}");
+        let now = chrono::Utc::now().timestamp_millis();
+        store_frames(
+            &w.telemetry,
+            1002,
+            &[(1, now - 2000, testkit::gnss_fix(56.9496, 24.1052))],
+        )
+        .await;
+        tag_event(&w, 1, EventCode::StrapOpened).await;
+        state_once(&w, |s| !kinds(&s["open_alerts"]).is_empty()).await;
+
+        let state_of = async |id: i64| {
+            let path = format!("/api/v1/clients/{id}/state");
+            let (status, state) = w.call(Some("officer.a"), Method::GET, &path, None).await;
+            assert_eq!(status, 200, "{name}: {state}");
+            state
+        };
+        let (status, rows) = w
+            .call(Some("officer.a"), Method::GET, "/api/v1/caseload", None)
+            .await;
+        assert_eq!(status, 200, "{name}: {rows}");
+        let ids = caseload_ids(&rows);
+        assert_eq!(ids, [w.client, no_order, no_tag, heard], "{name}");
+        for row in rows.as_array().expect("rows") {
+            let id = row["client"]["id"].as_i64().expect("an id");
+            assert_eq!(row["state"], state_of(id).await, "{name}: client {id}");
+        }
+        let state = |i: usize| &rows[i]["state"];
+        assert_eq!(state(0)["state"], "breach", "{name}: {rows}");
+        assert_eq!(kinds(&state(0)["open_alerts"]), ["strap_opened"], "{name}");
+        assert_eq!(state(1)["unknown_because"], "no_order_in_force", "{name}");
+        assert_eq!(state(2)["unknown_because"], "no_device_fitted", "{name}");
+        assert_eq!(state(3)["devices"][0]["device_id"], 1002, "{name}: {rows}");
+        assert_eq!(state(3)["open_alerts"], json!([]), "{name}: {rows}");
+
+        let (status, fleet) = w
+            .call(Some("officer.a"), Method::GET, "/api/v1/fleet", None)
+            .await;
+        assert_eq!(status, 200, "{name}: {fleet}");
+        let fleet = fleet.as_array().expect("rows").clone();
+        assert_eq!(fleet.len(), 4, "{name}: {fleet:?}");
+        for (row, caseload) in fleet.iter().zip(rows.as_array().expect("rows")) {
+            assert_eq!(row["client_id"], caseload["client"]["id"], "{name}");
+            assert_eq!(row["state"], caseload["state"]["state"], "{name}: {row}");
+            assert_eq!(row["order_id"], caseload["state"]["order_id"], "{name}");
+        }
+        // Only the client whose tag sent a fix has one; tag 1001 sent events, no fix.
+        let fixes: Vec<bool> = fleet.iter().map(|r| r["last_fix"].is_object()).collect();
+        assert_eq!(fixes, [false, false, false, true], "{name}: {fleet:?}");
+        assert_eq!(fleet[3]["last_fix"]["lat"], 56.9496, "{name}");
+    }
+}

@@ -363,12 +363,21 @@ impl Cases {
 
     /// Every device fitted under an order, now or before, in the order they were fitted.
     pub async fn assignments(&self, order: i64) -> Result<Vec<Assignment>, CasesError> {
-        self.fittings("order_id", order).await
+        self.fittings("order_id", &[order]).await
+    }
+
+    /// Every device fitted under any of `orders`, in the order they were fitted: the devices of
+    /// a page of clients at once.
+    pub async fn assignments_of_orders(
+        &self,
+        orders: &[i64],
+    ) -> Result<Vec<Assignment>, CasesError> {
+        self.fittings("order_id", orders).await
     }
 
     /// Every order a device was fitted under, in the order it was fitted.
     pub async fn device_assignments(&self, device: u64) -> Result<Vec<Assignment>, CasesError> {
-        self.fittings("device_id", db_id(device)).await
+        self.fittings("device_id", &[db_id(device)]).await
     }
 
     /// A device's firmware after an update, or its status (faulty, lost, retired, back in
@@ -415,7 +424,7 @@ impl Cases {
         self.inventory_device(device).await
     }
 
-    async fn fittings(&self, column: &str, id: i64) -> Result<Vec<Assignment>, CasesError> {
+    async fn fittings(&self, column: &str, ids: &[i64]) -> Result<Vec<Assignment>, CasesError> {
         type Row = (
             i64,
             i64,
@@ -429,9 +438,9 @@ impl Cases {
         // `column` is one of two fixed names, never input.
         let rows: Vec<Row> = sqlx::query_as(&format!(
             "SELECT id, device_id, order_id, address, installed_ms, installed_by, removed_ms, removed_by
-             FROM assignments WHERE {column} = $1 ORDER BY installed_ms, id"
+             FROM assignments WHERE {column} IN ({}) ORDER BY installed_ms, id",
+            store::id_list(ids.iter().copied())
         ))
-        .bind(id)
         .fetch_all(self.pool())
         .await?;
         Ok(rows

@@ -33,6 +33,7 @@ mod password;
 mod policy;
 mod schema;
 mod search;
+mod sets;
 mod signin;
 mod terms;
 mod to_fit;

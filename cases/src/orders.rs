@@ -374,14 +374,14 @@ pub(crate) async fn insert_revision(
 
 /// The order with the terms in force, and the first revision recorded to take effect later
 /// (revisions take effect in their order, so it has the earliest date of those pending).
-const ORDER_SELECT: &str = "SELECT o.id, o.client_id, o.court, o.case_number, o.status, o.revision,
+pub(crate) const ORDER_SELECT: &str = "SELECT o.id, o.client_id, o.court, o.case_number, o.status, o.revision,
     o.policy_revision, r.terms,
     (SELECT MIN(p.revision) FROM order_revisions p WHERE p.order_id = o.id AND p.revision > o.revision),
     (SELECT MIN(p.takes_effect_ms) FROM order_revisions p WHERE p.order_id = o.id AND p.revision > o.revision)
     FROM orders o
     JOIN order_revisions r ON r.order_id = o.id AND r.revision = o.revision";
 
-type OrderRow = (
+pub(crate) type OrderRow = (
     i64,
     i64,
     String,
@@ -394,7 +394,7 @@ type OrderRow = (
     Option<i64>,
 );
 
-fn order_of(row: OrderRow) -> Result<Order, CasesError> {
+pub(crate) fn order_of(row: OrderRow) -> Result<Order, CasesError> {
     let (id, client_id, court, case_number, status, revision, policy_revision, terms, next, at) =
         row;
     let scheduled = match (next, at) {

@@ -30,22 +30,11 @@ const cursorOf = (a) => `${RANK[a.severity]}.${Date.parse(a.raised)}.${a.id}`;
 /// Escalation in words: an alert never escalated says so, no "level 0".
 export const escalation = (level) => (level ? t('alerts.level', { level }) : t('alerts.not_escalated'));
 
-/// Names of the clients and time zones of the orders in the caller's care, for the queue.
-export async function directory() {
-  const [clients, orders] = await Promise.all([
-    getAll('/clients').catch(() => []),
-    getAll('/orders').catch(() => []),
-  ]);
-  return {
-    client: new Map(clients.map((c) => [c.id, c])),
-    zone: new Map(orders.map((o) => [o.id, o.terms?.time_zone ?? DEFAULT_ZONE])),
-  };
-}
+/// The alert's probation client by name (every alert the API gives carries it).
+export const clientName = (a) => (a.client ? `${a.client.given_name} ${a.client.family_name}` : t('client.number', { id: a.client_id }));
 
-export const clientName = (dir, id) => {
-  const c = dir.client.get(id);
-  return c ? `${c.given_name} ${c.family_name}` : t('client.number', { id });
-};
+/// The time zone of the alert's order, in which its times are shown.
+export const zoneOf = (a) => a.time_zone ?? DEFAULT_ZONE;
 
 /// A short beep made with WebAudio: no sound file to ship.
 let audio = null;
@@ -85,7 +74,7 @@ export function stateBadge(state) {
 }
 
 export async function render(root, { user, config, args }) {
-  const [dir, enums, units] = await Promise.all([directory(), enumerations(), getAll('/units').catch(() => [])]);
+  const [enums, units] = await Promise.all([enumerations(), getAll('/units').catch(() => [])]);
   const alerts = new Map();
   const filters = { state: 'unresolved', class: '', unit: '' };
   let selected = args[0] ? Number(args[0]) : null;
@@ -136,7 +125,7 @@ export async function render(root, { user, config, args }) {
   };
   const drawQueue = () => {
     const rows = [...alerts.values()].filter(shown).sort(urgent).map((a) => {
-      const zone = dir.zone.get(a.order_id);
+      const zone = zoneOf(a);
       return {
         attrs: { class: [`sev-${a.severity}`, a.id === selected ? 'selected' : ''].join(' ').trim(), dataset: { alert: a.id, severity: a.severity } },
         cells: [
@@ -144,7 +133,7 @@ export async function render(root, { user, config, args }) {
           severityBadge(a.severity),
           badge(`class-${a.class}`, term('kind_class', a.class)),
           term('kind', a.kind),
-          clientName(dir, a.client_id),
+          clientName(a),
           dateTime(a.start, zone),
           dateTime(a.raised, zone),
           h('span', { class: 'age', dataset: { raised: a.raised } }, age(a.raised)),
@@ -166,7 +155,7 @@ export async function render(root, { user, config, args }) {
     selected = id;
     history.replaceState(null, '', `#/alerts/${id}`);
     drawQueue();
-    await drawDetail(detail, id, { dir, user, config, refresh });
+    await drawDetail(detail, id, { user, config, refresh });
     detail.focus({ preventScroll: true });
   };
 
@@ -216,12 +205,12 @@ export async function render(root, { user, config, args }) {
       title();
       drawQueue();
       if (action === 'raised' && fresh) {
-        announce(t('alerts.new', { kind: term('kind', alert.kind), client: clientName(dir, alert.client_id) }), 'warn');
+        announce(t('alerts.new', { kind: term('kind', alert.kind), client: clientName(alert) }), 'warn');
         if (localStorage.getItem(SOUND_KEY) === 'on') beep();
       }
       // The user's own actions redraw the alert when they succeed.
       if (alert.id === selected && data.event?.actor_id !== user.id) {
-        await drawDetail(detail, alert.id, { dir, user, config, refresh });
+        await drawDetail(detail, alert.id, { user, config, refresh });
       }
     });
   }
@@ -232,12 +221,12 @@ export async function render(root, { user, config, args }) {
   };
 }
 
-async function drawDetail(root, id, { dir, user, config, refresh }) {
+async function drawDetail(root, id, { user, config, refresh }) {
   const [one, enums, acts] = await Promise.all([get(`/alerts/${id}`), enumerations(), may('POST', '/alerts/{id}/acknowledgement')]);
   const a = one.alert;
-  const zone = dir.zone.get(a.order_id) ?? DEFAULT_ZONE;
+  const zone = zoneOf(a);
   const facts = h('dl', { class: 'facts' },
-    h('dt', {}, t('alerts.client')), h('dd', {}, h('a', { href: `#/clients/${a.client_id}` }, clientName(dir, a.client_id))),
+    h('dt', {}, t('alerts.client')), h('dd', {}, h('a', { href: `#/clients/${a.client_id}` }, clientName(a))),
     h('dt', {}, t('alerts.kind')), h('dd', {}, term('kind', a.kind)),
     h('dt', {}, t('alerts.severity')), h('dd', {}, severityBadge(a.severity)),
     h('dt', {}, t('alerts.class')), h('dd', {}, term('kind_class', a.class)),
@@ -249,7 +238,7 @@ async function drawDetail(root, id, { dir, user, config, refresh }) {
     a.resolution && h('dt', {}, t('alerts.resolution')), a.resolution && h('dd', {}, term('resolution', a.resolution)),
   );
   const parts = [h('h2', {}, t('alerts.alert', { id: a.id })), facts];
-  if (acts && a.state !== 'resolved') parts.push(actions(a, id, user, enums.resolution, refresh, () => drawDetail(root, id, { dir, user, config, refresh })));
+  if (acts && a.state !== 'resolved') parts.push(actions(a, id, user, enums.resolution, refresh, () => drawDetail(root, id, { user, config, refresh })));
   parts.push(await mapOf(a, one.episodes, config, zone));
   parts.push(section(t('alerts.history'), h('ol', { class: 'history' }, one.events.map((e) => h('li', {},
     h('time', { datetime: e.at }, dateTime(e.at, zone)), ' ', h('strong', {}, term('action', e.action)),

@@ -7,7 +7,7 @@ import { t, term } from '../i18n.js';
 import { age, dateTime, number } from '../format.js';
 import { timePlot } from '../plot.js';
 import { announce, badge, failure, field, h, section, select, table } from '../ui.js';
-import { clientName, directory, severityBadge, stateBadge } from './alerts.js';
+import { clientName, severityBadge, stateBadge, zoneOf } from './alerts.js';
 
 /// A caseload's page: 25 probation clients.
 const PAGE = 25;
@@ -133,9 +133,8 @@ async function alertLoad() {
 }
 
 export async function renderUnit(root) {
-  const [users, dir, open, link, load] = await Promise.all([
+  const [users, open, link, load] = await Promise.all([
     getAll('/users').catch(() => []),
-    directory(),
     getAll('/alerts', { state: 'open' }, { cursor: 'before' }),
     newClientLink(),
     alertLoad().catch((error) => h('p', { class: 'error' }, failure(error))),
@@ -147,9 +146,9 @@ export async function renderUnit(root) {
     age(a.raised),
     severityBadge(a.severity),
     term('kind', a.kind),
-    clientName(dir, a.client_id),
+    clientName(a),
     officers.get(a.officer_id) ?? '',
-    dateTime(a.raised, dir.zone.get(a.order_id)),
+    dateTime(a.raised, zoneOf(a)),
     stateBadge(a.state),
   ]);
   const caseloads = await caseloadBrowser({ officers: users.filter((u) => u.role === 'officer').map((u) => [u.id, u.display_name]), units: null });

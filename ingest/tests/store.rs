@@ -228,6 +228,72 @@ async fn history_pages_in_device_time_order() {
     .await;
 }
 
+/// The latest observation of a frame type for a set of devices at once is each device's own,
+/// as asked one by one: by device time (a late frame with a lower seq still counts), the frame
+/// type kept apart, an id above i64::MAX as any other, a device with none or not registered
+/// left out.
+#[tokio::test]
+async fn the_latest_fields_of_many_devices_are_each_one_s_own() {
+    each_backend(|store, backend| async move {
+        let big = u64::MAX - 1;
+        let devices = [(3, DeviceKind::GpsTag, None), (4, DeviceKind::GpsTag, None)];
+        store.register_devices(&devices, 0).await.unwrap();
+        store
+            .register_devices(
+                &[
+                    (big, DeviceKind::GpsTag, None),
+                    (5, DeviceKind::GpsTag, None),
+                ],
+                0,
+            )
+            .await
+            .unwrap();
+        let of_type = |device, seq, at, frame_type| ObservationRow {
+            frame_type,
+            ..row(device, seq, at)
+        };
+        let batch = WriteBatch {
+            observations: vec![
+                of_type(3, 1, 100, 2),
+                of_type(3, 2, 900, 2),
+                of_type(3, 3, 500, 2),
+                of_type(3, 4, 950, 1),
+                of_type(4, 1, 300, 2),
+                of_type(big, 7, 700, 2),
+                of_type(5, 1, 100, 1),
+            ],
+            ..WriteBatch::default()
+        };
+        store.write_batch(&batch).await.unwrap();
+        let mut many = store.latest_fields_of(&[3, 4, 5, big, 6], 2).await.unwrap();
+        many.sort();
+        let expected = vec![
+            (3, 900, "{\"seq\":2}".to_string()),
+            (4, 300, "{\"seq\":1}".to_string()),
+            (big, 700, "{\"seq\":7}".to_string()),
+        ];
+        assert_eq!(many, expected, "{backend}");
+        for (device, at, fields) in &expected {
+            assert_eq!(
+                store.latest_fields(*device, 2).await.unwrap(),
+                Some((*at, fields.clone())),
+                "{backend}: {device}"
+            );
+        }
+        assert_eq!(store.latest_fields(5, 2).await.unwrap(), None, "{backend}");
+        assert_eq!(
+            store.latest_fields_of(&[], 2).await.unwrap(),
+            vec![],
+            "{backend}"
+        );
+        let found = store.devices_by_ids(&[4, big, 6]).await.unwrap();
+        let mut ids: Vec<u64> = found.iter().map(|d| d.id).collect();
+        ids.sort();
+        assert_eq!(ids, [4, big], "{backend}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn unknown_devices_security_events_and_gaps_are_kept() {
     each_backend(|store, backend| async move {

@@ -17,6 +17,18 @@ pub fn wire_id(id: i64) -> u64 {
     u64::from_ne_bytes(id.to_ne_bytes())
 }
 
+/// Ids written into a statement as a list, for `column IN (...)` over a set of rows too long for
+/// a placeholder each: numbers, never text, so they cannot change the statement. An empty set is
+/// `NULL`, which `IN` matches with nothing.
+pub fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
+    let list: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
+    if list.is_empty() {
+        "NULL".into()
+    } else {
+        list.join(", ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -26,5 +38,11 @@ mod tests {
         for id in [1, 1001, i64::MAX as u64, i64::MAX as u64 + 1, u64::MAX] {
             assert_eq!(wire_id(db_id(id)), id);
         }
+    }
+
+    #[test]
+    fn a_list_of_ids_is_numbers_or_null() {
+        assert_eq!(id_list([3, -4, 5]), "3, -4, 5");
+        assert_eq!(id_list([]), "NULL");
     }
 }

@@ -35,7 +35,7 @@ use checkpoint::Checkpointer;
 pub use clock::{Clock, ManualClock, SystemClock};
 use health::StorageHealth;
 pub use health::{StorageFault, StorageState};
-pub use ids::{db_id, unsigned_order, wire_id};
+pub use ids::{db_id, id_list, unsigned_order, wire_id};
 
 /// Which database a `Store` talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

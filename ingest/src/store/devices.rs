@@ -204,13 +204,18 @@ impl Telemetry {
 
     /// A registered device, by id; none if not registered.
     pub async fn device(&self, id: u64) -> Result<Option<DeviceRecord>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1"
+        Ok(self.devices_by_ids(&[id]).await?.pop())
+    }
+
+    /// The registered devices of `ids`, in no set order; an id not registered is left out.
+    pub async fn devices_by_ids(&self, ids: &[u64]) -> Result<Vec<DeviceRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE id IN ({})",
+            store::id_list(ids.iter().map(|&id| db_id(id)))
         ))
-        .bind(db_id(id))
-        .fetch_optional(self.store.pool())
+        .fetch_all(self.store.pool())
         .await?;
-        row.as_ref().map(device_from_row).transpose()
+        rows.iter().map(device_from_row).collect()
     }
 
     /// Every registered device, by id.

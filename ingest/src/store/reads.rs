@@ -185,15 +185,35 @@ impl Telemetry {
         device_id: u64,
         frame_type: u8,
     ) -> Result<Option<(i64, String)>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT device_time_ms, fields FROM observations
-             WHERE device_id = $1 AND frame_type = $2
-             ORDER BY device_time_ms DESC, seq DESC LIMIT 1",
-        )
-        .bind(db_id(device_id))
+        let mut found = self.latest_fields_of(&[device_id], frame_type).await?;
+        Ok(found.pop().map(|(_, at, fields)| (at, fields)))
+    }
+
+    /// [`Self::latest_fields`] of each of `devices` that has one, as (device, device time,
+    /// fields) in no set order: the last fix of a page of clients' tags in one statement. Each
+    /// device's latest row is found by the device-time index, as for one device.
+    pub async fn latest_fields_of(
+        &self,
+        devices: &[u64],
+        frame_type: u8,
+    ) -> Result<Vec<(u64, i64, String)>, StoreError> {
+        let row = self.row_column();
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
+            "SELECT device_id, device_time_ms, fields FROM observations
+             WHERE {row} IN (
+                 SELECT (SELECT x.{row} FROM observations x
+                         WHERE x.device_id = d.id AND x.frame_type = $1
+                         ORDER BY x.device_time_ms DESC, x.seq DESC LIMIT 1)
+                 FROM devices d WHERE d.id IN ({}))",
+            store::id_list(devices.iter().map(|&id| db_id(id)))
+        ))
         .bind(i64::from(frame_type))
-        .fetch_optional(self.store.pool())
-        .await?)
+        .fetch_all(self.store.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(device, at, fields)| (wire_id(device), at, fields))
+            .collect())
     }
 
     /// How many observations are stored for a device (all devices with `None`).
