@@ -47,13 +47,20 @@ export function graticule() {
         icon: L.divIcon({ className: `map-grid-label ${className}`, html: Object.assign(document.createElement('span'), { textContent: text }), iconSize: null }),
         interactive: false, keyboard: false,
       });
+      // A label is left off where it would sit on another or be cut by the map's edge: a
+      // latitude's near the top (the longitudes' row) or the bottom (the scale bar), a
+      // longitude's under the zoom buttons or at the right edge. Every line is drawn.
+      const size = map.getSize();
+      const clear = { top: 28, bottom: size.y - 28, left: 52, right: size.x - 72 };
       for (const lat of lines(south, north, step)) {
         this.addLayer(L.polyline([[lat, west], [lat, east]], { className: 'map-grid', interactive: false }));
-        this.addLayer(mark([lat, west], label(lat, step, t('map.north'), t('map.south')), 'map-grid-lat'));
+        const y = map.latLngToContainerPoint([lat, west]).y;
+        if (y > clear.top && y < clear.bottom) this.addLayer(mark([lat, west], label(lat, step, t('map.north'), t('map.south')), 'map-grid-lat'));
       }
       for (const lon of lines(west, east, lonStep)) {
         this.addLayer(L.polyline([[south, lon], [north, lon]], { className: 'map-grid', interactive: false }));
-        this.addLayer(mark([north, lon], label(lon, lonStep, t('map.east'), t('map.west')), 'map-grid-lon'));
+        const x = map.latLngToContainerPoint([north, lon]).x;
+        if (x > clear.left && x < clear.right) this.addLayer(mark([north, lon], label(lon, lonStep, t('map.east'), t('map.west')), 'map-grid-lon'));
       }
     },
   });

@@ -32,7 +32,9 @@ export function drawMap({ zones, fixes = [], markers = [], tiles = null, timeZon
   whenInPage(container, () => {
     const L = leaflet();
     forgetGone();
-    const map = L.map(container, { attributionControl: false, keyboard: true, zoomSnap: 0.5 });
+    const map = L.map(container, { attributionControl: false, zoomControl: false, keyboard: true, zoomSnap: 0.5 });
+    // Leaflet's own zoom buttons are titled in English.
+    L.control.zoom({ zoomInTitle: t('map.zoom_in'), zoomOutTitle: t('map.zoom_out') }).addTo(map);
     drawn.add(map);
     // Leaflet draws vectors only on a map with a view, so the view is found from the data first.
     const zoneParts = zoneLayers(zones);
@@ -40,7 +42,7 @@ export function drawMap({ zones, fixes = [], markers = [], tiles = null, timeZon
     for (const { extent } of zoneParts) bounds.extend(extent);
     for (const f of fixes) bounds.extend(L.latLng(f.lat, f.lon).toBounds(2 * Math.max(1, f.accuracy_m ?? 0)));
     for (const m of markers) bounds.extend(L.latLng(m.lat, m.lon).toBounds(200));
-    if (bounds.isValid()) map.fitBounds(bounds.pad(0.1), { maxZoom: 17, animate: false });
+    if (bounds.isValid()) fitView(map, bounds);
     else map.setView(NOWHERE, 13, { animate: false });
     if (tiles) {
       L.tileLayer(tiles, { maxZoom: 19, referrerPolicy: 'no-referrer' }).addTo(map);
@@ -57,6 +59,12 @@ export function drawMap({ zones, fixes = [], markers = [], tiles = null, timeZon
     onReady?.(map, track);
   });
   return figure;
+}
+
+/// Shows `bounds` on `map` clear of the zoom buttons at the top left and of the coordinates
+/// control along the bottom, so that no zone, fix or client is hidden under a control.
+export function fitView(map, bounds) {
+  map.fitBounds(bounds.pad(0.1), { paddingTopLeft: [48, 24], paddingBottomRight: [0, 96], maxZoom: 17, animate: false });
 }
 
 /// The maps drawn, so that those whose page was drawn again are taken down (Leaflet listens on

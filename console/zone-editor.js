@@ -3,6 +3,8 @@
 // (rules::geometry::ZoneShape, docs/api.md): `{ type: 'circle', centre: [lon, lat], radius_m }`
 // or `{ type: 'polygon', coordinates: [[[lon, lat], ..., the first point again]] }`.
 
+import { t } from './i18n.js';
+
 /// Degrees to six decimals (about 10 cm): what is worth keeping of a pointer's position.
 const round = (x) => Math.round(x * 1e6) / 1e6;
 
@@ -38,6 +40,21 @@ function layerOf(shape) {
   return null;
 }
 
+/// Geoman's titles of the tools the editor offers, its hints while drawing and its actions.
+function geomanWords() {
+  return {
+    buttonTitles: {
+      drawCircleButton: t('map.draw.circle'), drawPolyButton: t('map.draw.polygon'),
+      editButton: t('map.draw.edit'), dragButton: t('map.draw.drag'), deleteButton: t('map.draw.remove'),
+    },
+    tooltips: {
+      firstVertex: t('map.draw.first_vertex'), continueLine: t('map.draw.continue'), finishPoly: t('map.draw.finish_polygon'),
+      startCircle: t('map.draw.circle_centre'), finishCircle: t('map.draw.finish_circle'),
+    },
+    actions: { finish: t('map.draw.finish'), cancel: t('map.draw.cancel'), removeLastVertex: t('map.draw.remove_last') },
+  };
+}
+
 /// Opens a zone editor on `map`: Geoman's toolbar to draw a circle or a polygon, then to edit,
 /// drag or remove it; one zone at a time (drawing another replaces it). `shape`: the zone to
 /// start from, if any. `onChange(shape)` is called with the ZoneShape after every change (null
@@ -59,6 +76,9 @@ export function openZoneEditor(map, { shape = null, onChange = () => {} } = {}) 
     changed();
   };
   map.pm.setGlobalOptions({ snappable: false, allowSelfIntersection: false });
+  // Geoman has no Latvian: the words of the tools offered here are the console's, under a
+  // language of their own that falls back to Geoman's English for anything else.
+  map.pm.setLang('sargs', geomanWords(), 'en');
   map.pm.addControls({
     position: 'topleft',
     drawMarker: false, drawCircleMarker: false, drawPolyline: false, drawRectangle: false, drawText: false,

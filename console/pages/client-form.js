@@ -6,7 +6,7 @@
 
 import { api, get, getAll, may, post } from '../api.js';
 import { t, term } from '../i18n.js';
-import { drawMap } from '../map.js';
+import { drawMap, fitView } from '../map.js';
 import { announce, failure, field, h, section, select } from '../ui.js';
 import { FormProblem, rowList, uid } from './form-rows.js';
 import { dateInput, dateProblem } from '../date-field.js';
@@ -26,12 +26,14 @@ async function officers(user) {
   return users.filter((u) => u.role === 'officer' && !u.disabled);
 }
 
-/// The addresses: `{ element, value() }`. The map shows each address's circle; a click on it
-/// moves the address chosen (the radio button beside it) there.
+/// The addresses: `{ element, value() }`. The map shows each address's circle (the view holds
+/// them all once drawn); a click on it moves the address chosen (the radio button beside it)
+/// there.
 function addressesEditor(addresses, tiles) {
   let chosen = null;
   let map = null;
   const circles = new Map();
+  const rows = new Set();
   const drawCircle = (row) => {
     const L = window.L;
     if (!map) return;
@@ -55,6 +57,7 @@ function addressesEditor(addresses, tiles) {
       const radius = h('input', { type: 'number', min: 5, step: 1, class: 'address-radius', id: uid('address-radius'), value: circle?.radius_m ?? 40 });
       const pick = h('input', { type: 'radio', name: 'address-pick', class: 'address-pick', id: uid('address-pick') });
       const row = {
+        element: null,
         centre: () => { try { return [degrees(lon, 180), degrees(lat, 90)]; } catch { return null; } },
         radius: () => Number(radius.value) || 40,
         set([lo, la]) {
@@ -67,12 +70,16 @@ function addressesEditor(addresses, tiles) {
       for (const input of [lat, lon, radius]) input.addEventListener('change', () => drawCircle(row));
       chosen = row;
       pick.checked = true;
+      rows.add(row);
+      // A row added once the map is there: its circle now (the map draws the first ones).
       queueMicrotask(() => drawCircle(row));
+      // The names on one line, where it is on the next: the coordinates side by side.
+      row.element = h('div', { class: 'address' },
+        h('div', { class: 'address-names' }, field(t('client_form.address_id'), id), field(t('client_form.street'), street)),
+        h('div', { class: 'address-place' }, field(t('client_form.lat'), lat), field(t('client_form.lon'), lon), field(t('client_form.radius'), radius),
+          h('label', { class: 'pick' }, pick, ' ', t('client_form.pick_on_map'))));
       return {
-        element: h('div', { class: 'address' },
-          field(t('client_form.address_id'), id), field(t('client_form.street'), street),
-          field(t('client_form.lat'), lat), field(t('client_form.lon'), lon), field(t('client_form.radius'), radius),
-          h('label', { class: 'pick' }, pick, ' ', t('client_form.pick_on_map'))),
+        element: row.element,
         value() {
           // A polygon the API holds stays as it is unless coordinates were typed for it.
           const zone = !circle && a.zone?.type === 'polygon' && !lat.value && !lon.value
@@ -91,9 +98,23 @@ function addressesEditor(addresses, tiles) {
     onReady: (m) => {
       map = m;
       m.on('click', (event) => chosen?.set([event.latlng.lng, event.latlng.lat]));
+      for (const row of rows) drawCircle(row);
+      const view = window.L.latLngBounds([]);
+      for (const circle of circles.values()) view.extend(circle.getBounds());
+      if (view.isValid()) fitView(m, view);
     },
   });
   figure.id = 'address-map';
+  // An address taken away takes its circle off the map.
+  list.element.addEventListener('click', (event) => {
+    if (!event.target.closest('.row-remove')) return;
+    for (const row of [...rows].filter((r) => !r.element.isConnected)) {
+      circles.get(row)?.remove();
+      circles.delete(row);
+      rows.delete(row);
+      if (chosen === row) chosen = null;
+    }
+  });
   return {
     element: h('div', {}, list.element, h('p', { class: 'hint' }, t('client_form.map_hint')), figure),
     value: list.value,

@@ -5,7 +5,7 @@
 // time.
 
 import { get, query } from '../api.js';
-import { t, term } from '../i18n.js';
+import { locale, t, term } from '../i18n.js';
 import { age, date, dateTime, number } from '../format.js';
 import { failure, h, section, table } from '../ui.js';
 import { bandPlot } from '../plot.js';
@@ -71,6 +71,9 @@ async function nights(order, zone, days) {
   if (!rows.length) return null;
   const longest = Math.max(...rows.map((d) => d.required_ms + d.excused_ms));
   const kinds = { kept: t('nights.kept'), grace: t('nights.grace'), breach: t('nights.breach'), unknown: t('nights.unknown'), excused: t('nights.excused') };
+  // A band's label: the weekday and the date, short enough for the plot's margin (the table
+  // below has the full date).
+  const day = (d) => new Intl.DateTimeFormat(locale(), { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${d}T12:00:00Z`));
   const band = rows.map((d) => {
     let at = 0;
     const segments = [];
@@ -79,7 +82,7 @@ async function nights(order, zone, days) {
       if (ms > 0) segments.push({ kind, from: at, to: at + ms });
       at += ms;
     }
-    return { label: date(`${d.date}T12:00:00Z`, 'UTC'), from: 0, to: longest, segments };
+    return { label: day(d.date), from: 0, to: longest, segments };
   });
   const hours = (ms) => number(ms / 3600e3, { maximumFractionDigits: 1 });
   return [bandPlot({ title: t('nights.plot', { days: number(days) }), rows: band, kinds }),

@@ -12,6 +12,7 @@ import { dateInput, dateProblem } from '../date-field.js';
 import { replaySection } from '../replay.js';
 import { severityBadge, stateBadge } from './alerts.js';
 import { glanceSection, nightsSection, timelineSection } from './client-glance.js';
+import { distances } from './victims.js';
 
 const DAY_MS = 86400e3;
 
@@ -78,7 +79,7 @@ export async function render(root, { user, config, args }) {
     h('dt', {}, t('client.personal_code')), h('dd', {}, client.personal_code),
     h('dt', {}, t('client.birth_date')), h('dd', {}, date(`${client.birth_date}T12:00:00Z`)),
     h('dt', {}, t('client.phone')), h('dd', {}, client.phone ?? '—'),
-    h('dt', {}, t('client.language')), h('dd', {}, client.language),
+    h('dt', {}, t('client.language')), h('dd', {}, term('client_language', client.language)),
     h('dt', {}, t('client.addresses')), h('dd', {}, client.addresses.map((a) => h('div', {}, a.street))),
     client.risk_notes && h('dt', {}, t('client.risk_notes')), client.risk_notes && h('dd', {}, client.risk_notes))));
   if (order) parts.push(orderSection(order, timetable, zone, edits.vary(order)), revisionSection(order, revisions, client.addresses, zone));
@@ -115,6 +116,7 @@ function orderSection(order, timetable, zone, vary) {
       h('dt', {}, t('order.period')), h('dd', {}, `${dateTime(terms.starts, zone)} – ${dateTime(terms.ends, zone)}`),
       h('dt', {}, t('order.time_zone')), h('dd', {}, zone),
       h('dt', {}, t('order.zones')), h('dd', {}, terms.zones.length ? terms.zones.map((z) => h('div', {}, `${term('zone', z.kind)}: ${z.id}`)) : '—'),
+      h('dt', {}, t('order_form.proximity')), h('dd', { id: 'order-proximity' }, terms.proximity?.length ? terms.proximity.map((p) => h('div', {}, `${p.id}: ${distances(p)}`)) : '—'),
       h('dt', {}, t('order.obligations')), h('dd', {}, terms.obligations.length ? terms.obligations.map((o) => h('div', {}, term('obligation', o.kind))) : '—')),
     timetable && timetable.slots.length
       ? table(t('order.curfew'), [t('order.day'), t('order.from'), t('order.until'), t('order.address')],
@@ -132,7 +134,8 @@ function revisionSection(order, revisions, addresses, zone) {
     String(r.revision),
     dateTime(new Date(r.created_ms).toISOString(), zone),
     dateTime(new Date(Math.max(r.takes_effect_ms, r.created_ms)).toISOString(), zone),
-    r.reason,
+    // The first revision's reason is the API's own words for an order made.
+    r.revision === 1 ? t('order.made') : r.reason,
     r.changes.length ? h('ul', { class: 'changes' }, r.changes.map((c) => h('li', {}, changeText(c, street, zone)))) : t('order.first_revision'),
   ]);
   return section(t('order.revisions'), scheduled,

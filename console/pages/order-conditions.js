@@ -3,6 +3,7 @@
 // alcohol ban).
 
 import { t, term } from '../i18n.js';
+import { number } from '../format.js';
 import { field, h, select } from '../ui.js';
 import { FormProblem, lastNumber, rowList, uid } from './form-rows.js';
 
@@ -15,9 +16,13 @@ function metres(input, optional = false) {
 }
 
 /// The victims the client must keep away from: `{ element, value() }`. `victims`: those the
-/// caller may name (`GET /victims`), or null when their role may not list them.
+/// caller may name (`GET /victims`), or null when their role may not list them: the order's
+/// conditions are then kept as they are, and the form says so.
 export function proximityEditor({ proximity, victims }) {
-  if (!victims) return { element: h('p', { class: 'hint' }, t('order_form.no_victims')), value: () => proximity };
+  if (!victims) {
+    const said = proximity.length ? t('order_form.victims_kept', { count: number(proximity.length) }) : t('order_form.no_victims');
+    return { element: h('p', { class: 'hint', id: 'proximity-kept' }, said), value: () => proximity };
+  }
   // A new condition's name: the next number after the highest the order has.
   let named = lastNumber(proximity);
   return rowList({
@@ -43,24 +48,29 @@ export function proximityEditor({ proximity, victims }) {
   });
 }
 
-/// The other obligations: a kind in a word or two, and the order's words.
+/// The kinds of obligation the console has words for, by code.
+const OBLIGATION_KINDS = ['alcohol_ban'];
+
+/// The other obligations: a kind in a word or two (one the console knows shown, and offered, in
+/// its words, and sent as its code), and the order's words.
 export function obligationsEditor({ obligations }) {
+  const known = new Map(OBLIGATION_KINDS.map((code) => [term('obligation', code), code]));
   const list = rowList({
     id: 'obligations',
     items: obligations,
     addLabel: t('order_form.add_obligation'),
     empty: () => ({ kind: '', description: '' }),
     make(o) {
-      const kind = h('input', { class: 'obligation-kind', id: uid('obligation-kind'), list: 'obligation-kinds', value: o.kind });
+      const kind = h('input', { class: 'obligation-kind', id: uid('obligation-kind'), list: 'obligation-kinds', value: o.kind ? term('obligation', o.kind) : '' });
       const description = h('input', { class: 'obligation-description', id: uid('obligation-description'), value: o.description });
       return {
         element: h('div', { class: 'obligation' },
           field(t('order_form.obligation_kind'), kind), field(t('order_form.obligation_description'), description)),
-        value: () => ({ kind: kind.value.trim(), description: description.value.trim() }),
+        value: () => ({ kind: known.get(kind.value.trim()) ?? kind.value.trim(), description: description.value.trim() }),
       };
     },
   });
   // The kinds the console has words for, offered as the kind is typed.
-  list.element.append(h('datalist', { id: 'obligation-kinds' }, h('option', { value: 'alcohol_ban' }, term('obligation', 'alcohol_ban'))));
+  list.element.append(h('datalist', { id: 'obligation-kinds' }, [...known.keys()].map((words) => h('option', { value: words }))));
   return list;
 }

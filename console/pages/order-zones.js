@@ -6,7 +6,7 @@
 
 import { t, term } from '../i18n.js';
 import { number, utcToWall } from '../format.js';
-import { drawMap, openZoneEditor, shapeFeature, zoneLayers } from '../map.js';
+import { drawMap, fitView, openZoneEditor, shapeFeature, zoneLayers } from '../map.js';
 import { field, h, select } from '../ui.js';
 import { FormProblem, instantOf, lastNumber, rowList, uid } from './form-rows.js';
 import { slotsEditor } from './timetable-editor.js';
@@ -165,7 +165,7 @@ export function zonesEditor({ zones, addresses, tiles, zone, kinds }) {
       // The view holds the addresses and the order's zones.
       const view = window.L.latLngBounds([]);
       for (const extent of [...drawOthers(), ...zoneLayers(places).map((p) => p.extent)]) view.extend(extent);
-      if (view.isValid()) m.fitBounds(view.pad(0.1), { maxZoom: 17, animate: false });
+      if (view.isValid()) fitView(m, view);
     },
   });
   map.id = 'zone-map';

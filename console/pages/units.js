@@ -39,7 +39,8 @@ function parents(units, self) {
 }
 
 function newUnit(units) {
-  const name = h('input', { name: 'name', id: 'new-unit-name', autocomplete: 'off' });
+  // Room for a department's whole name (Rīgas Pārdaugavas nodaļa).
+  const name = h('input', { name: 'name', id: 'new-unit-name', autocomplete: 'off', size: 32 });
   const parent = select('parent_id', parents(units, null), { id: 'new-unit-parent' });
   const form = h('form', { id: 'unit-form', class: 'inline-form' },
     field(t('units.name'), name), field(t('units.parent'), parent),
@@ -55,7 +56,7 @@ function newUnit(units) {
 }
 
 function editUnit(unit, units, reload) {
-  const name = h('input', { name: 'name', id: 'unit-name', value: unit.name });
+  const name = h('input', { name: 'name', id: 'unit-name', value: unit.name, size: 32 });
   const parent = select('parent_id', parents(units, unit.id), { id: 'unit-parent' });
   parent.value = unit.parent_id ?? '';
   const form = h('form', { id: 'unit-edit', class: 'inline-form' },

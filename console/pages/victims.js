@@ -82,13 +82,17 @@ function editVictim(victim, devices, reload) {
   return section(victim.contact_name, form);
 }
 
+/// A proximity condition's distances in words.
+export function distances(p) {
+  return t('victims.distances', { alarm: number(p.alarm_m), release: number(p.release_m), warning: p.warning_m ? number(p.warning_m) : '—' });
+}
+
 /// The orders protecting the victim, and protecting them by another: the order is found by
 /// its case number or its client's name, and varied with a proximity condition.
 function protecting(victim, orders, reload) {
   const rows = orders.map((o) => {
     const p = o.terms.proximity.find((x) => x.victim_id === victim.id);
-    return [o.case_number, o.court, term('order_status', o.status),
-      p ? t('victims.distances', { alarm: number(p.alarm_m), release: number(p.release_m), warning: p.warning_m ? number(p.warning_m) : '—' }) : ''];
+    return [o.case_number, o.court, term('order_status', o.status), p ? distances(p) : ''];
   });
   const { order, controls } = orderSearch('protect');
   const metres = (name, value) => h('input', { name, id: `protect-${name}`, inputmode: 'decimal', size: 6, value });

@@ -360,7 +360,7 @@ impl Browser {
             .await
             .as_i64()
             .unwrap_or(height)
-            .clamp(600, 4000);
+            .clamp(600, 8000);
         // The window's frame is taller than the page's viewport by this much.
         let frame = self
             .script("return window.outerHeight - window.innerHeight")
@@ -377,11 +377,29 @@ impl Browser {
         let data = self
             .command(reqwest::Method::GET, "/screenshot", None)
             .await;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(data.as_str().unwrap_or_default())
-            .expect("a base64 PNG");
-        std::fs::write(path, png).expect("write the screenshot");
+        write_png(&data, path);
     }
+
+    /// A PNG of the element matching `css` alone, written to `path`.
+    pub async fn element_screenshot(&self, css: &str, path: &Path) {
+        let element = self.find(css).await;
+        let data = self
+            .command(
+                reqwest::Method::GET,
+                &format!("/element/{}/screenshot", element.0),
+                None,
+            )
+            .await;
+        write_png(&data, path);
+    }
+}
+
+/// Writes the base64 PNG a screenshot command answered to `path`.
+fn write_png(data: &Value, path: &Path) {
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(data.as_str().unwrap_or_default())
+        .expect("a base64 PNG");
+    std::fs::write(path, png).expect("write the screenshot");
 }
 
 impl Browser {

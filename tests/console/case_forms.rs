@@ -114,7 +114,6 @@ async fn an_officer_creates_a_client_and_an_order_that_a_fitted_tag_is_judged_by
             "{}: picked {picked:?}",
             db.name
         );
-        snap(&browser, "client-form").await;
         browser.click("#client-submit").await;
         let client = client_in_address(&browser).await;
         browser.wait_text("h1", "Marta Liepiņa").await;
@@ -181,7 +180,6 @@ async fn an_officer_creates_a_client_and_an_order_that_a_fitted_tag_is_judged_by
         browser
             .wait_text("#zones .zone-shape", "polygon, 3 points")
             .await;
-        snap(&browser, "order-form").await;
         browser.click("#order-submit").await;
         browser.wait_text("#order-vary", "Vary the order").await;
         browser.wait_text("#main", "K-9/2026").await;
@@ -372,7 +370,7 @@ async fn bad_input_in_the_case_forms_is_told_in_the_users_words_and_nothing_is_s
             };
             browser.wait_text("#client-error", bad).await;
             if lang == "lv" {
-                snap(&browser, "client-form-lv").await;
+                snap(&browser, "officer-client-form-refused-lv").await;
             }
         }
         assert_eq!(
@@ -433,7 +431,7 @@ async fn bad_input_in_the_case_forms_is_told_in_the_users_words_and_nothing_is_s
         browser
             .wait_text("#order-error", "Zonai zone-1 nav teritorijas")
             .await;
-        snap(&browser, "order-form-lv").await;
+        snap(&browser, "officer-order-form-refused-lv").await;
         assert_eq!(rows(&officer, &orders_path).await, orders, "{}", db.name);
 
         // A circle imported as GeoJSON: the order is saved with it.

@@ -73,7 +73,6 @@ async fn the_client_page_starts_with_what_matters_now() {
                 .is_some_and(|t| t.contains("exclusion zone entered")),
             "{first}"
         );
-        snap(&browser, "client-page").await;
         browser.quit().await;
     }
 }

@@ -6,10 +6,12 @@
 //! on nothing; everyone signs out. Then an operator escalates, asks the tag for a fix and writes
 //! notes; the console is worked by keyboard alone; the map draws tiles from the server it is
 //! given; and a locked-out user is told until when. An administrator makes, unlocks, resets and
-//! disables a user, saves a unit's notification settings and records a victim. Each on SQLite,
-//! and on PostgreSQL when `SARGS_TEST_DATABASE_URL` is set.
+//! disables a user, saves a unit's notification settings and records a victim. And the tour
+//! visits every page in both languages, checking each is whole and in its words. Each on
+//! SQLite, and on PostgreSQL when `SARGS_TEST_DATABASE_URL` is set.
 //!
-//! With `SARGS_SCREENSHOTS=docs/console` the main pages are saved there as PNGs.
+//! With `SARGS_SCREENSHOTS=<absolute dir>` the tour saves every page there as
+//! `<role>-<page>-<lang>.png` (docs/console/), and a few tests what only they show.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -41,6 +43,7 @@ mod revisions;
 mod roles;
 mod sign_in;
 mod technician;
+mod tour;
 mod track;
 mod units;
 mod victims;
@@ -66,6 +69,21 @@ async fn snap(browser: &Browser, name: &str) {
         browser.script("window.scrollTo(0, 0)").await;
         browser
             .full_page_screenshot(&dir.join(format!("{name}.png")))
+            .await;
+    }
+}
+
+/// One part of the page (the element matching `css`), brought into view whole.
+async fn snap_part(browser: &Browser, css: &str, name: &str) {
+    if let Some(dir) = screenshots() {
+        browser
+            .script(&format!(
+                "document.querySelector({}).scrollIntoView()",
+                Value::from(css)
+            ))
+            .await;
+        browser
+            .element_screenshot(css, &dir.join(format!("{name}.png")))
             .await;
     }
 }

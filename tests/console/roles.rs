@@ -48,12 +48,10 @@ async fn every_role_works_the_console(location: &StoreLocation) {
     );
     browser.click(&format!("#open-alert-{alert}")).await;
     browser.find("#alert-detail .map .map-cause-marker").await;
-    snap(&browser, "operator-queue").await;
     // On a tablet the alert goes below the queue.
     let laptop = browser.window_size().await;
     browser.resize(820, 1180).await;
     browser.find("#alert-detail .map.leaflet-container").await;
-    snap(&browser, "operator-queue-tablet").await;
     browser.resize(laptop.0, laptop.1).await;
 
     // Acknowledged, then resolved with a code and a note.
@@ -78,7 +76,6 @@ async fn every_role_works_the_console(location: &StoreLocation) {
     browser.click("#language option[value=lv]").await;
     browser.wait_text("h1", "Trauksmju rinda").await;
     browser.wait_text("#logout", "Iziet").await;
-    snap(&browser, "operator-queue-lv").await;
     browser.click("#language option[value=en]").await;
     browser.wait_text("h1", "Alert queue").await;
     sign_out(&browser).await;
@@ -92,7 +89,6 @@ async fn every_role_works_the_console(location: &StoreLocation) {
     browser
         .wait_text("table.caseload tbody", "no device fitted")
         .await;
-    snap(&browser, "officer-caseload").await;
     browser
         .click(&format!("table.caseload a[href='#/clients/{client}']"))
         .await;
@@ -117,7 +113,6 @@ async fn every_role_works_the_console(location: &StoreLocation) {
         0
     );
     assert_eq!(browser.script(FOREIGN_REQUESTS).await, json!([]));
-    snap(&browser, "client-page").await;
     assert_eq!(
         browser.script("return location.hash").await,
         format!("#/clients/{client}")
@@ -144,7 +139,6 @@ async fn every_role_works_the_console(location: &StoreLocation) {
         .await;
     let detail = format!("return document.querySelector(\"{row} .state-detail\").textContent");
     assert_eq!(browser.script(&detail).await, "strap opened");
-    snap(&browser, "supervisor-unit").await;
     sign_out(&browser).await;
 
     // The technician: devices and their health, and no personal data.
@@ -155,7 +149,6 @@ async fn every_role_works_the_console(location: &StoreLocation) {
     for personal in ["Bērziņš", "010190-12345", "Brīvības"] {
         assert!(!text.contains(personal), "a technician sees {personal}");
     }
-    snap(&browser, "technician-devices").await;
     // The tag taken off (back in stock) and fitted again under the order.
     browser.click("#remove-status option[value=in_stock]").await;
     browser.click("#remove").await;
@@ -184,7 +177,6 @@ async fn every_role_works_the_console(location: &StoreLocation) {
         )
         .await;
     assert_eq!(pdf, json!([200, "application/pdf", "%PDF-"]), "{pdf}");
-    snap(&browser, "court-orders").await;
     // The client's page: what the court may not see is said to be not shown, never "none".
     browser.goto(&format!("{base}/#/clients/{client}")).await;
     browser

@@ -61,7 +61,7 @@ async fn a_locked_out_user_is_told_until_when_in_a_browser() {
             "{}",
             db.name
         );
-        snap(&browser, "locked-out").await;
+        snap(&browser, "sign-in-locked-en").await;
 
         // The right password now is refused the same way, in Latvian too.
         browser.click("#language option[value=lv]").await;

@@ -181,7 +181,6 @@ async fn the_map_names_zones_draws_a_grid_and_copies_coordinates() {
             !csp_violations(&browser).await.is_empty(),
             "the watch saw nothing"
         );
-        snap(&browser, "client-map").await;
         sign_out(&browser).await;
         browser.quit().await;
     }
@@ -285,7 +284,6 @@ async fn the_replay_slider_moves_the_marker_and_shows_the_time() {
         assert_eq!(csp_violations(&browser).await, Vec::<String>::new());
         assert_eq!(browser.script("return window.errors").await, json!([]));
         assert_eq!(browser.script(FOREIGN_REQUESTS).await, json!([]));
-        snap(&browser, "client-replay").await;
         sign_out(&browser).await;
         browser.quit().await;
     }
@@ -462,7 +460,6 @@ async fn the_fleet_map_shows_each_client_at_their_last_fix_by_state() {
             "breach",
             "breaches first"
         );
-        snap(&browser, "fleet").await;
         // The marker, reached by Tab, leads to the client's page with Enter.
         browser.tab_to(".map .map-place").await;
         browser.keys(ENTER).await;

@@ -115,7 +115,6 @@ async fn a_victim_is_recorded_and_protected_by_an_order() {
             "{}",
             db.name
         );
-        snap(&browser, "victims-en").await;
         browser.quit().await;
     }
 }
