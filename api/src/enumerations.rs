@@ -35,6 +35,8 @@ pub struct Enumerations {
     /// A kind's class: the client's breach, a warning, or a device fault.
     #[schemars(with = "Vec<rules::KindClass>")]
     pub kind_class: Vec<String>,
+    /// Each kind's class, by kind: the queue offers the kinds of the class chosen.
+    pub class_of_kind: std::collections::BTreeMap<String, String>,
     /// Where a breach episode stands.
     #[schemars(with = "Vec<rules::EpisodeState>")]
     pub episode_state: Vec<String>,
@@ -159,6 +161,14 @@ fn events() -> Vec<String> {
     out
 }
 
+/// A value's name as the API writes it.
+fn name_of(value: &impl Serialize) -> Option<String> {
+    serde_json::to_value(value)
+        .ok()?
+        .as_str()
+        .map(str::to_string)
+}
+
 /// Every enumeration, from the Rust types.
 pub fn enumerations() -> Enumerations {
     Enumerations {
@@ -169,6 +179,10 @@ pub fn enumerations() -> Enumerations {
         severity: values::<rules::Severity>(),
         kind_class: values::<rules::KindClass>(),
         kind: values::<rules::BreachKind>(),
+        class_of_kind: rules::BreachKind::ALL
+            .iter()
+            .filter_map(|kind| Some((name_of(kind)?, name_of(&kind.class())?)))
+            .collect(),
         episode_state: values::<rules::EpisodeState>(),
         device_kind: values::<firmware_proto::DeviceKind>(),
         device_status: values::<cases::DeviceStatus>(),
@@ -216,6 +230,19 @@ mod tests {
             all.kind
         );
         assert!(all.action.contains(&"locate_requested".to_string()));
+        // Every kind has its class, one of the classes listed.
+        assert_eq!(all.class_of_kind.keys().collect::<Vec<_>>(), {
+            let mut kinds: Vec<_> = all.kind.iter().collect();
+            kinds.sort();
+            kinds
+        });
+        assert!(
+            all.class_of_kind
+                .values()
+                .all(|c| all.kind_class.contains(c))
+        );
+        assert_eq!(all.class_of_kind["battery_low"], "device_fault");
+        assert_eq!(all.class_of_kind["strap_opened"], "breach");
         assert_eq!(
             all.unknown_because,
             ["no_order_in_force", "no_device_fitted"]

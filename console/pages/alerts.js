@@ -76,11 +76,21 @@ export function stateBadge(state) {
 export async function render(root, { user, config, args }) {
   const [enums, units] = await Promise.all([enumerations(), getAll('/units').catch(() => [])]);
   const alerts = new Map();
-  const filters = { state: 'unresolved', class: '', unit: '' };
+  const filters = { state: 'unresolved', class: '', kind: '', unit: '' };
   let selected = args[0] ? Number(args[0]) : null;
   const live = h('span', { class: 'live', id: 'live', 'aria-live': 'polite' }, t('alerts.connecting'));
   const stateSelect = select('filter', [['unresolved', t('alerts.filter.unresolved')], ...enums.alert_state.map((s) => [s, term('alert_state', s)]), ['all', t('alerts.filter.all')]], { id: 'alert-filter' });
   const classSelect = select('class', [['', t('alerts.filter.all_classes')], ...enums.kind_class.map((c) => [c, term('kind_class', c)])], { id: 'class-filter' });
+  // The kinds of the class chosen (of every class, with none chosen), by their words.
+  const kindSelect = select('kind', [], { id: 'kind-filter' });
+  const kindOptions = () => {
+    const kinds = enums.kind.filter((k) => !classSelect.value || enums.class_of_kind[k] === classSelect.value)
+      .map((k) => [k, term('kind', k)]).sort((a, b) => a[1].localeCompare(b[1]));
+    const keep = kinds.some(([k]) => k === kindSelect.value) ? kindSelect.value : '';
+    kindSelect.replaceChildren(...[['', t('alerts.filter.all_kinds')], ...kinds].map(([value, label]) => h('option', { value }, label)));
+    kindSelect.value = keep;
+  };
+  kindOptions();
   const unitSelect = select('unit', [['', t('alerts.filter.all_units')], ...units.map((u) => [String(u.id), u.name])], { id: 'unit-filter' });
   // Focusable only by script: where the focus goes when the row that had it is filtered out.
   const queue = h('div', { id: 'queue', tabindex: '-1' });
@@ -99,6 +109,7 @@ export async function render(root, { user, config, args }) {
     state: ['unresolved', 'all'].includes(filters.state) ? undefined : filters.state,
     unresolved: filters.state === 'unresolved' ? 'true' : undefined,
     class: filters.class || undefined,
+    kind: filters.kind || undefined,
     unit_id: filters.unit || undefined,
   });
   const load = async () => {
@@ -121,7 +132,7 @@ export async function render(root, { user, config, args }) {
 
   const shown = (a) => {
     const state = filters.state === 'all' || (filters.state === 'unresolved' ? a.state !== 'resolved' : a.state === filters.state);
-    return state && (!filters.class || a.class === filters.class);
+    return state && (!filters.class || a.class === filters.class) && (!filters.kind || a.kind === filters.kind);
   };
   const drawQueue = () => {
     const rows = [...alerts.values()].filter(shown).sort(urgent).map((a) => {
@@ -163,17 +174,19 @@ export async function render(root, { user, config, args }) {
   const refilter = async () => {
     filters.state = stateSelect.value;
     filters.class = classSelect.value;
+    kindOptions();
+    filters.kind = kindSelect.value;
     filters.unit = unitSelect.value;
     await load();
     drawQueue();
   };
-  for (const s of [stateSelect, classSelect, unitSelect]) s.addEventListener('change', refilter);
+  for (const s of [stateSelect, classSelect, kindSelect, unitSelect]) s.addEventListener('change', refilter);
   await Promise.all([load(), countOpen()]);
   drawQueue();
   split.replaceChildren(queue, detail);
   root.replaceChildren(
     h('h1', { class: 'compact' }, t('alerts.title')),
-    h('div', { class: 'toolbar filters' }, field(t('alerts.show'), stateSelect), field(t('alerts.class'), classSelect), units.length ? field(t('alerts.unit'), unitSelect) : null, soundToggle(), live),
+    h('div', { class: 'toolbar filters' }, field(t('alerts.show'), stateSelect), field(t('alerts.class'), classSelect), field(t('alerts.kind'), kindSelect), units.length ? field(t('alerts.unit'), unitSelect) : null, soundToggle(), live),
     split,
   );
   if (selected) await choose(selected);

@@ -209,6 +209,39 @@ async fn the_night_queue_fits_sorts_and_counts_in_a_browser() {
                 },
             )
             .await;
+        // The kinds offered are then the device faults' alone, by their words; one chosen
+        // narrows the queue to it, on the server too.
+        let offered = browser
+            .script(
+                "return [...document.querySelectorAll('#kind-filter option')]\
+                 .map((o) => [o.value, o.textContent])",
+            )
+            .await;
+        let offered: Vec<(String, String)> = serde_json::from_value(offered).expect("options");
+        let values: Vec<&str> = offered.iter().map(|(v, _)| v.as_str()).collect();
+        assert!(values.contains(&"battery_low"), "{name}: {offered:?}");
+        assert!(!values.contains(&"strap_opened"), "{name}: {offered:?}");
+        assert!(
+            offered
+                .iter()
+                .any(|(v, w)| v == "battery_low" && w == "battery low"),
+            "{name}: {offered:?}"
+        );
+        browser
+            .script(
+                "const s = document.querySelector('#kind-filter'); s.value = 'battery_low'; \
+                 s.dispatchEvent(new Event('change'))",
+            )
+            .await;
+        browser
+            .poll(
+                "the kind filter never left low batteries only",
+                async || {
+                    let r = rows(&browser).await;
+                    (!r.is_empty() && r.iter().all(|(_, s)| s == "low")).then_some(())
+                },
+            )
+            .await;
         browser.quit().await;
     }
 }
