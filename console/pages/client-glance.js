@@ -62,11 +62,15 @@ export function nightsSection(order, zone, days = 14) {
   return part;
 }
 
-/// The band chart and its table, or none if the period has no curfew hours.
+/// The band chart and its table, or none if the period has no curfew hours. The days end with
+/// yesterday: the court summary counts a day's curfew hours whole, and today's, not reached yet,
+/// would show as hours without data (tonight's curfew is shown above instead).
 async function nights(order, zone, days) {
   const local = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date(ms));
-  const from = local(Math.max(Date.now() - (days - 1) * DAY_MS, Date.parse(order.terms.starts)));
-  const { report } = await get(`/orders/${order.id}/report${query({ from, to: local(Date.now()), format: 'json' })}`);
+  const to = local(Date.now() - DAY_MS);
+  const from = local(Math.max(Date.now() - days * DAY_MS, Date.parse(order.terms.starts)));
+  if (from > to) return null;
+  const { report } = await get(`/orders/${order.id}/report${query({ from, to, format: 'json' })}`);
   const rows = (report.days ?? []).filter((d) => d.required_ms > 0 || d.excused_ms > 0);
   if (!rows.length) return null;
   const longest = Math.max(...rows.map((d) => d.required_ms + d.excused_ms));

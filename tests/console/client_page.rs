@@ -59,8 +59,13 @@ async fn the_client_page_starts_with_what_matters_now() {
         browser
             .wait_text("#glance-curfew", "Brīvības iela 101")
             .await;
-        // The nights as bands, one row a day with curfew hours.
+        // The nights as bands, one row a day with curfew hours, finished days only: the order
+        // began yesterday, so yesterday alone (today's hours are not reached yet).
         browser.find("#nights svg.bands g.band-row").await;
+        let rows = browser
+            .script("return document.querySelectorAll('#nights svg.bands g.band-row').length")
+            .await;
+        assert_eq!(rows, 1, "{}: {rows}", db.name);
         // The timeline: the breach's reports under the breach, first.
         let first = browser
             .script(
