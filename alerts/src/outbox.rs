@@ -2,7 +2,8 @@
 //! e-mail server delays only e-mail: never the webhook, the wearer, the judge or ingest. A
 //! notification is marked sent only after its channel took it; a transient failure is tried
 //! again with a growing delay, a permanent one (or too many attempts) is given up with the
-//! reason, and both show on the alert (`records::deliveries`).
+//! reason (typed, for people: [`FailureReason`]; and the error's text, for a technician), and
+//! both show on the alert (`records::deliveries`).
 //!
 //! Delivery is at least once: a crash between a send and its mark sends it again after the
 //! restart, with the same idempotency key, so that receivers drop the repeat.
@@ -18,7 +19,7 @@ use store::Store;
 use tokio::sync::Notify;
 
 use crate::AlertsError;
-use crate::channels::{Outgoing, SendError};
+use crate::channels::{Failure, FailureReason, Outgoing, SendError};
 
 /// Something that sends one notification: a channel, or the wearer's tag.
 pub trait Sink: Send + Sync + 'static {
@@ -121,40 +122,45 @@ pub(crate) async fn send_due(
             };
             let result = match sink {
                 Some(sink) => sink.send(&out).await,
-                None => Err(SendError::Permanent(format!(
-                    "the {channel} channel is not configured"
-                ))),
+                None => Err(SendError::permanent(
+                    FailureReason::ChannelNotConfigured,
+                    format!("the {channel} channel is not configured"),
+                )),
             };
             let done = clock.now();
-            let (state, next, error) = match result {
+            let (state, next, failure) = match result {
                 Ok(()) => ("sent", done.0, None),
-                Err(SendError::Transient(e)) if attempts < max_attempts => (
+                Err(SendError::Transient(f)) if attempts < max_attempts => (
                     "pending",
                     done.0.saturating_add(backoff_ms(attempts)),
-                    Some(e),
+                    Some(f),
                 ),
-                Err(SendError::Transient(e)) => (
+                Err(SendError::Transient(f)) => (
                     "given_up",
                     done.0,
-                    Some(format!("{e} (after {attempts} attempts)")),
+                    Some(Failure {
+                        detail: format!("{} (after {attempts} attempts)", f.detail),
+                        ..f
+                    }),
                 ),
-                Err(SendError::Permanent(e)) => ("given_up", done.0, Some(e)),
+                Err(SendError::Permanent(f)) => ("given_up", done.0, Some(f)),
             };
-            match &error {
+            match &failure {
                 None => tracing::debug!(channel, outbox_id = out.id, "notification sent"),
-                Some(e) => {
-                    tracing::warn!(channel, outbox_id = out.id, attempts, state, error = %e, "notification not sent")
+                Some(f) => {
+                    tracing::warn!(channel, outbox_id = out.id, attempts, state, reason = ?f.reason, error = %f.detail, "notification not sent")
                 }
             }
             let mut tx = store.begin_write().await?;
             sqlx::query(
                 "UPDATE outbox SET state = $1, attempts = $2, next_attempt_ms = $3, last_error = $4,
-                    done_ms = $5 WHERE id = $6",
+                    failure = $5, done_ms = $6 WHERE id = $7",
             )
             .bind(state)
             .bind(i64::from(attempts))
             .bind(next)
-            .bind(error)
+            .bind(failure.as_ref().map(|f| f.detail.as_str()))
+            .bind(failure.as_ref().map(|f| f.reason.to_stored()))
             .bind((state != "pending").then_some(done.0))
             .bind(out.id)
             .execute(&mut *tx)

@@ -10,6 +10,7 @@ use sqlx::any::AnyRow;
 use store::Store;
 
 use crate::AlertsError;
+use crate::channels::FailureReason;
 use crate::lifecycle::{AlertAction, AlertState, AlertView, Resolution};
 
 type Tx = store::WriteTx;
@@ -119,7 +120,9 @@ pub struct Delivery {
     pub attempts: u32,
     /// When the next try is due.
     pub next_attempt: Timestamp,
-    /// Why the last try failed, if it did.
+    /// Why the last try failed, if it did, as people are told it.
+    pub failure: Option<FailureReason>,
+    /// The last try's error as the channel met it, for a technician (it may name a URL).
     pub last_error: Option<String>,
     /// When it was queued.
     pub created: Timestamp,
@@ -314,7 +317,7 @@ pub async fn last_event(store: &Store) -> Result<i64, AlertsError> {
 pub async fn deliveries(store: &Store, alert_id: i64) -> Result<Vec<Delivery>, AlertsError> {
     let rows = sqlx::query(
         "SELECT id, event_id, channel, user_id, address, state, attempts, next_attempt_ms,
-                last_error, created_ms, done_ms
+                failure, last_error, created_ms, done_ms
          FROM outbox WHERE alert_id = $1 ORDER BY id",
     )
     .bind(alert_id)
@@ -323,6 +326,10 @@ pub async fn deliveries(store: &Store, alert_id: i64) -> Result<Vec<Delivery>, A
     rows.iter()
         .map(|row| {
             let attempts: i64 = row.try_get("attempts")?;
+            let failure: Option<String> = row.try_get("failure")?;
+            let last_error: Option<String> = row.try_get("last_error")?;
+            // A failure stored before reasons were has its text alone.
+            let failed = failure.is_some() || last_error.is_some();
             Ok(Delivery {
                 id: row.try_get("id")?,
                 event_id: row.try_get("event_id")?,
@@ -332,7 +339,8 @@ pub async fn deliveries(store: &Store, alert_id: i64) -> Result<Vec<Delivery>, A
                 state: row.try_get("state")?,
                 attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
                 next_attempt: Timestamp(row.try_get("next_attempt_ms")?),
-                last_error: row.try_get("last_error")?,
+                failure: failed.then(|| FailureReason::from_stored(failure.as_deref())),
+                last_error,
                 created: Timestamp(row.try_get("created_ms")?),
                 done: row.try_get::<Option<i64>, _>("done_ms")?.map(Timestamp),
             })

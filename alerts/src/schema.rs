@@ -8,7 +8,8 @@
 //! - `alert_episodes`: which episodes carry which alert.
 //! - `alert_events`: every transition, with who and when; its ids are the live feed's.
 //! - `outbox`: every notification, stored before it is sent, with attempts and outcome (an
-//!   alert's, or a curfew reminder to the wearer).
+//!   alert's, or a curfew reminder to the wearer): a failure's reason (`failure`, for people)
+//!   beside its text (`last_error`, for a technician).
 //! - `alert_contacts`: each user's channels (address, lowest severity, on or off).
 //! - `alerts_cursor`: the last row of the judge's `episode_log` taken.
 //! - `reminders_cursor`: how far ahead curfew starts have been looked for (`reminders`).
@@ -126,6 +127,11 @@ const MIGRATIONS: &[&[&str]] = &[
         updated_ms BIGINT NOT NULL
     )",
     ],
+    &[
+        // Why the last try failed, as people are told it (`channels::FailureReason`, JSON);
+        // null where it was sent, or failed before reasons were stored (read as `other`).
+        "ALTER TABLE outbox ADD COLUMN failure TEXT",
+    ],
 ];
 
 /// Brings the alert tables up to date: the alerts task does at its start, and readers of a
@@ -147,6 +153,76 @@ mod tests {
         for db in store::testing::test_databases().await {
             let store = Store::open(&db.location).await.unwrap();
             backfilled(&store).await;
+        }
+    }
+
+    /// A failure stored before reasons were reads as `other`, with its text; a notification
+    /// sent then reads without a failure.
+    #[tokio::test]
+    async fn failures_stored_before_reasons_read_as_other() {
+        for db in store::testing::test_databases().await {
+            let store = Store::open(&db.location).await.unwrap();
+            schema::apply(&store, "alerts_schema_migrations", &MIGRATIONS[..3])
+                .await
+                .unwrap();
+            let (alert,): (i64,) = sqlx::query_as(
+                "INSERT INTO alerts (client_id, order_id, condition_ref, kind, severity, state,
+                    episode_state, start_ms, raised_ms, updated_ms, level)
+                 VALUES (1, 1, '{\"condition\":\"curfew\"}', 'late_arrival', 'high', 'open',
+                    'open', 0, 0, 0, 0) RETURNING id",
+            )
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            let (event,): (i64,) = sqlx::query_as(
+                "INSERT INTO alert_events (alert_id, at_ms, action, state, level, actor, note)
+                 VALUES ($1, 0, 'raised', 'open', 0, 'sargs', '') RETURNING id",
+            )
+            .bind(alert)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            for (key, state, error) in [
+                (
+                    "a",
+                    "given_up",
+                    Some("permanent failure: 550 no such mailbox"),
+                ),
+                ("b", "sent", None),
+            ] {
+                sqlx::query(
+                    "INSERT INTO outbox (alert_id, event_id, channel, address, idempotency_key,
+                        subject, body, payload, state, attempts, next_attempt_ms, last_error,
+                        created_ms)
+                     VALUES ($1, $2, 'email', 'a@b.lv', $3, 's', 'b', '{}', $4, 1, 0, $5, 0)",
+                )
+                .bind(alert)
+                .bind(event)
+                .bind(key)
+                .bind(state)
+                .bind(error)
+                .execute(store.pool())
+                .await
+                .unwrap();
+            }
+            migrate(&store).await.unwrap();
+            let found = crate::records::deliveries(&store, alert).await.unwrap();
+            let read: Vec<_> = found
+                .iter()
+                .map(|d| (d.failure, d.last_error.as_deref()))
+                .collect();
+            assert_eq!(
+                read,
+                [
+                    (
+                        Some(crate::channels::FailureReason::Other),
+                        Some("permanent failure: 550 no such mailbox")
+                    ),
+                    (None, None),
+                ],
+                "{}",
+                db.name
+            );
         }
     }
 

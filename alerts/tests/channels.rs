@@ -1,11 +1,12 @@
 //! The outgoing channels against real servers on 127.0.0.1: SMTP through the test SMTP
-//! server, the webhook and the SMS gateway through the test HTTP receiver.
+//! server, the webhook and the SMS gateway through the test HTTP receiver. Each way they fail
+//! gives its reason, for people to be told in their language.
 
 use std::time::{Duration, Instant};
 
 use alerts::channels::{
-    Channel, ChannelConfigError, ChannelsConfig, EmailChannel, EmailConfig, Outgoing, SendError,
-    SmsChannel, SmsConfig, WebhookChannel, WebhookConfig, verify_signature,
+    Channel, ChannelConfigError, ChannelsConfig, EmailChannel, EmailConfig, FailureReason,
+    Outgoing, SendError, SmsChannel, SmsConfig, WebhookChannel, WebhookConfig, verify_signature,
 };
 use alerts::testing::{RcptReply, TestHttpServer, TestSmtpServer};
 use serde_json::json;
@@ -22,6 +23,11 @@ fn outgoing(address: &str) -> Outgoing {
         text: "Client 1042 left the curfew address at 22:14.\nPlease acknowledge.".into(),
         payload: json!({"kind": "breach_opened", "alert": 17, "client": 1042}),
     }
+}
+
+/// Whether a send failed for good, and why.
+fn failed(err: &SendError) -> (bool, FailureReason) {
+    (matches!(err, SendError::Permanent(_)), err.failure().reason)
 }
 
 fn email_config(server: &TestSmtpServer) -> EmailConfig {
@@ -110,11 +116,20 @@ async fn email_451_is_transient_550_is_permanent() {
 
     server.set_rcpt_reply(RcptReply::Temporary);
     let err = channel.send(&out).await.unwrap_err();
-    assert!(matches!(err, SendError::Transient(_)), "{err:?}");
+    assert_eq!(
+        failed(&err),
+        (false, FailureReason::RejectedByServer { code: 451 }),
+        "{err:?}"
+    );
 
     server.set_rcpt_reply(RcptReply::Permanent);
     let err = channel.send(&out).await.unwrap_err();
-    assert!(matches!(err, SendError::Permanent(_)), "{err:?}");
+    assert_eq!(
+        failed(&err),
+        (true, FailureReason::RejectedByServer { code: 550 }),
+        "{err:?}"
+    );
+    assert!(err.failure().detail.contains("550"), "{err:?}");
 
     server.set_rcpt_reply(RcptReply::Accept);
     channel.send(&out).await.unwrap();
@@ -125,9 +140,14 @@ async fn email_451_is_transient_550_is_permanent() {
 async fn email_to_a_bad_address_is_permanent() {
     let server = TestSmtpServer::start().await;
     let channel = EmailChannel::new(email_config(&server)).unwrap();
-    for address in ["", "not an address", "a@b@c"] {
+    for (address, reason) in [
+        ("", FailureReason::NoAddress),
+        ("  ", FailureReason::NoAddress),
+        ("not an address", FailureReason::BadAddress),
+        ("a@b@c", FailureReason::BadAddress),
+    ] {
         let err = channel.send(&outgoing(address)).await.unwrap_err();
-        assert!(matches!(err, SendError::Permanent(_)), "{address}: {err:?}");
+        assert_eq!(failed(&err), (true, reason), "{address}: {err:?}");
     }
     assert!(server.messages().is_empty());
 }
@@ -142,7 +162,11 @@ async fn email_to_a_dead_server_is_transient() {
         .send(&outgoing("officer@probation.example"))
         .await
         .unwrap_err();
-    assert!(matches!(err, SendError::Transient(_)), "{err:?}");
+    assert_eq!(
+        failed(&err),
+        (false, FailureReason::ConnectionRefused),
+        "{err:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
 }
 
@@ -158,7 +182,7 @@ async fn email_to_a_hung_server_times_out_as_transient() {
         .send(&outgoing("officer@probation.example"))
         .await
         .unwrap_err();
-    assert!(matches!(err, SendError::Transient(_)), "{err:?}");
+    assert_eq!(failed(&err), (false, FailureReason::TimedOut), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
@@ -184,7 +208,11 @@ async fn email_tls_never_falls_back_to_plain_text() {
             .send(&outgoing("officer@probation.example"))
             .await
             .unwrap_err();
-        assert!(matches!(err, SendError::Transient(_)), "{smtp}: {err:?}");
+        assert_eq!(
+            failed(&err),
+            (false, FailureReason::TlsFailed),
+            "{smtp}: {err:?}"
+        );
     }
     assert!(server.messages().is_empty());
 }
@@ -334,11 +362,49 @@ async fn webhook_status_mapping() {
         server.set_status(status);
         let got = match channel.send(&out).await {
             Ok(()) => "ok",
-            Err(SendError::Transient(_)) => "transient",
-            Err(SendError::Permanent(_)) => "permanent",
+            Err(e) => {
+                assert_eq!(
+                    e.failure().reason,
+                    FailureReason::RejectedByServer { code: status },
+                    "{e:?}"
+                );
+                if matches!(e, SendError::Transient(_)) {
+                    "transient"
+                } else {
+                    "permanent"
+                }
+            }
         };
         assert_eq!(got, expect, "HTTP {status}");
     }
+}
+
+#[tokio::test]
+async fn webhook_to_a_slow_receiver_times_out_as_transient() {
+    let server = TestHttpServer::start().await;
+    server.set_delay(Duration::from_secs(5));
+    let channel = webhook(&server).with_timeout(Duration::from_millis(300));
+    let started = Instant::now();
+    let err = channel.send(&outgoing("")).await.unwrap_err();
+    assert_eq!(failed(&err), (false, FailureReason::TimedOut), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[tokio::test]
+async fn webhook_over_tls_to_a_plain_receiver_fails_as_tls() {
+    let server = TestHttpServer::start().await;
+    let channel = WebhookChannel::new(WebhookConfig {
+        url: format!("https://{}/hooks/sargs?token=s3cret", server.addr()),
+        secret: SECRET.into(),
+    })
+    .unwrap();
+    let err = channel.send(&outgoing("")).await.unwrap_err();
+    assert_eq!(failed(&err), (false, FailureReason::TlsFailed), "{err:?}");
+    // The detail says why, for a technician, but never the URL and its token.
+    let detail = &err.failure().detail;
+    assert!(detail.len() > "error sending request".len(), "{detail}");
+    assert!(!detail.contains("s3cret"), "{detail}");
+    assert!(server.requests().is_empty());
 }
 
 #[tokio::test]
@@ -349,7 +415,12 @@ async fn webhook_to_a_dead_receiver_is_transient() {
     // The client now holds a kept-alive connection; stopping must end it too.
     server.stop().await;
     let err = channel.send(&outgoing("")).await.unwrap_err();
-    assert!(matches!(err, SendError::Transient(_)), "{err:?}");
+    assert_eq!(
+        failed(&err),
+        (false, FailureReason::ConnectionRefused),
+        "{err:?}"
+    );
+    assert!(err.failure().detail.contains("refused"), "{err:?}");
     assert_eq!(server.requests().len(), 1);
 }
 
@@ -431,19 +502,19 @@ async fn sms_status_mapping() {
     let server = TestHttpServer::start().await;
     let channel = SmsChannel::new(SmsConfig::new(server.url("/"))).unwrap();
     let out = outgoing("+37120000003");
-    for (status, transient) in [(429, true), (500, true), (400, false), (403, false)] {
+    for (status, permanent) in [(429, false), (500, false), (400, true), (403, true)] {
         server.set_status(status);
         let err = channel.send(&out).await.unwrap_err();
         assert_eq!(
-            matches!(err, SendError::Transient(_)),
-            transient,
+            failed(&err),
+            (permanent, FailureReason::RejectedByServer { code: status }),
             "HTTP {status}"
         );
     }
     server.set_status(200);
     channel.send(&out).await.unwrap();
     let err = channel.send(&outgoing("  ")).await.unwrap_err();
-    assert!(matches!(err, SendError::Permanent(_)));
+    assert_eq!(failed(&err), (true, FailureReason::NoAddress), "{err:?}");
 }
 
 #[test]

@@ -1,10 +1,11 @@
 //! An alert's deliveries as people may see them: each notification's channel, to whom (the
-//! recipient's display name), whether it was sent or given up and why. Never a secret: no
-//! URL is shown (a webhook's or an SMS gateway's may carry a token), in a failure's reason
-//! either.
+//! recipient's display name), whether it was sent or given up and why: the reason, typed for
+//! the console to word, and the error's own text for a technician. Never a secret: no URL is
+//! shown (a webhook's or an SMS gateway's may carry a token), in that text either.
 
 use std::collections::HashMap;
 
+use alerts::channels::FailureReason;
 use alerts::records::{self, Delivery};
 use axum::Extension;
 use axum::extract::State;
@@ -37,8 +38,12 @@ pub struct DeliveryShown {
     pub state: String,
     /// How many times sending was tried.
     pub attempts: u32,
-    /// Why the last try failed, if it did.
-    pub last_error: Option<String>,
+    /// Why the last try failed, if it did: `{"reason": ...}`, with the server's `code` where
+    /// it refused. The console words it.
+    pub failure: Option<FailureReason>,
+    /// The last failure as the channel met it, in English and without any URL: for a
+    /// technician, not to show people as the reason.
+    pub technical_detail: Option<String>,
     /// When it was queued.
     pub created: Timestamp,
     /// When it was sent or given up; none while pending.
@@ -56,7 +61,7 @@ fn without_urls(reason: &str) -> String {
 
 /// What of a delivery people see: addresses only of people's e-mail and SMS.
 fn shown(d: Delivery, recipient: Option<String>) -> DeliveryShown {
-    let last_error = d.last_error.as_deref().map(without_urls);
+    let technical_detail = d.last_error.as_deref().map(without_urls);
     let address = match d.channel.as_str() {
         "email" | "sms" => Some(d.address),
         _ => None,
@@ -70,7 +75,8 @@ fn shown(d: Delivery, recipient: Option<String>) -> DeliveryShown {
         address,
         state: d.state,
         attempts: d.attempts,
-        last_error,
+        failure: d.failure,
+        technical_detail,
         created: d.created,
         done: d.done,
     }

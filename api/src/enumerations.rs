@@ -70,6 +70,9 @@ pub struct Enumerations {
     /// A channel a person is reached on.
     #[schemars(with = "Vec<::alerts::notify::PersonChannel>")]
     pub channel: Vec<String>,
+    /// Why a notification was not delivered (`reason` of a delivery's `failure`).
+    #[schemars(with = "Vec<::alerts::channels::FailureReason>")]
+    pub delivery_failure: Vec<String>,
     /// Whose alert settings a unit follows.
     #[schemars(with = "Vec<::alerts::units::SettingsSource>")]
     pub settings_source: Vec<String>,
@@ -194,6 +197,7 @@ pub fn enumerations() -> Enumerations {
         unknown_because: values::<crate::glance::Setup>(),
         storage_fault: values::<store::StorageFault>(),
         channel: values::<::alerts::notify::PersonChannel>(),
+        delivery_failure: tags::<::alerts::channels::FailureReason>("reason"),
         settings_source: values::<::alerts::units::SettingsSource>(),
         frame: frames(),
         event: events(),
@@ -258,6 +262,13 @@ mod tests {
             all.event
         );
         assert_eq!(all.terms_change.len(), 15, "{:?}", all.terms_change);
+        assert_eq!(all.delivery_failure.len(), 13, "{:?}", all.delivery_failure);
+        for reason in ["timed_out", "rejected_by_server", "other"] {
+            assert!(
+                all.delivery_failure.contains(&reason.to_string()),
+                "{reason}"
+            );
+        }
         assert!(all.terms_change.contains(&"curfew_slot_added".to_string()));
         let json = serde_json::to_value(&all).unwrap();
         for (name, list) in json.as_object().unwrap() {

@@ -1,9 +1,11 @@
-//! An alert's deliveries through the API, on both backends: sent and failed (with why), to
-//! whom (the recipient's display name and channel), never a URL (a webhook's may carry a
-//! token); for whoever may read the alert, like the alert itself; audited.
+//! An alert's deliveries through the API, on both backends: sent and failed (why, as a reason
+//! the console words, and the technical detail apart; a failure stored before reasons were is
+//! `other`), to whom (the recipient's display name and channel), never a URL (a webhook's may
+//! carry a token); for whoever may read the alert, like the alert itself; audited.
 
 mod common;
 
+use alerts::channels::FailureReason;
 use alerts::lifecycle::AlertState;
 use alerts::testing::seed::{SeedAlert, SeedDelivery, seed_alert, seed_delivery};
 use common::*;
@@ -49,6 +51,7 @@ async fn deliveries_say_to_whom_and_how_it_went() {
                 user_id: Some(officer),
                 address: "liga@example.lv",
                 state: "sent",
+                failure: None,
                 last_error: None,
                 at: Timestamp(AT),
             },
@@ -58,7 +61,8 @@ async fn deliveries_say_to_whom_and_how_it_went() {
                 user_id: Some(officer),
                 address: "+37120000001",
                 state: "given_up",
-                last_error: Some("gateway refused: number not in service"),
+                failure: Some(FailureReason::RejectedByServer { code: 400 }),
+                last_error: Some("HTTP 400 Bad Request"),
                 at: Timestamp(AT),
             },
             SeedDelivery {
@@ -67,9 +71,21 @@ async fn deliveries_say_to_whom_and_how_it_went() {
                 user_id: None,
                 address: "",
                 state: "pending",
+                failure: Some(FailureReason::TimedOut),
                 last_error: Some(
                     "error sending request for url (https://centre.example/hook?key=s3cret)",
                 ),
+                at: Timestamp(AT),
+            },
+            // Given up before reasons were stored: its text alone.
+            SeedDelivery {
+                alert_id: id,
+                channel: "email",
+                user_id: Some(officer),
+                address: "liga.berzina@example.lv",
+                state: "given_up",
+                failure: None,
+                last_error: Some("permanent failure: 550 no such mailbox"),
                 at: Timestamp(AT),
             },
         ] {
@@ -79,7 +95,7 @@ async fn deliveries_say_to_whom_and_how_it_went() {
         let (status, shown) = w.call(Some("operator"), Method::GET, &path, None).await;
         assert_eq!(status, 200, "{name}: {shown}");
         let rows = shown.as_array().expect("a list");
-        assert_eq!(rows.len(), 3, "{name}: {shown}");
+        assert_eq!(rows.len(), 4, "{name}: {shown}");
         let pick = |i: usize, f: &str| rows[i][f].clone();
         assert_eq!(
             (
@@ -97,16 +113,42 @@ async fn deliveries_say_to_whom_and_how_it_went() {
             "{name}"
         );
         assert_eq!(
-            (pick(1, "state"), pick(1, "last_error")),
+            (pick(0, "failure"), pick(0, "technical_detail")),
+            (Value::Null, Value::Null),
+            "{name}"
+        );
+        assert_eq!(
+            (
+                pick(1, "state"),
+                pick(1, "failure"),
+                pick(1, "technical_detail")
+            ),
             (
                 json!("given_up"),
-                json!("gateway refused: number not in service")
+                json!({"reason": "rejected_by_server", "code": 400}),
+                json!("HTTP 400 Bad Request")
             ),
             "{name}"
         );
         assert_eq!(
             (pick(2, "channel"), pick(2, "recipient"), pick(2, "address")),
             (json!("webhook"), Value::Null, Value::Null),
+            "{name}"
+        );
+        assert_eq!(
+            (pick(2, "failure"), pick(2, "technical_detail")),
+            (
+                json!({"reason": "timed_out"}),
+                json!("error sending request for url [url]")
+            ),
+            "{name}"
+        );
+        assert_eq!(
+            (pick(3, "failure"), pick(3, "technical_detail")),
+            (
+                json!({"reason": "other"}),
+                json!("permanent failure: 550 no such mailbox")
+            ),
             "{name}"
         );
         let text = shown.to_string();

@@ -1,7 +1,8 @@
 //! Victims across units, on SQLite and PostgreSQL: naming a victim in an order needs the victim
 //! in one's care already; only those who care for a victim see or change them; a new device is
-//! audited and re-judges the orders that name them; a device must exist; the orders protecting
-//! a victim are listed, of one's care only.
+//! audited and re-judges the orders that name them; a device must exist; a phone left out of a
+//! change is kept, and `null` clears it; the orders protecting a victim are listed, of one's
+//! care only.
 
 mod common;
 
@@ -201,6 +202,53 @@ async fn a_victims_new_device_is_audited_and_rejudges_their_orders() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert_eq!(judged["judged_under"], revision, "{name}: {judged}");
+    }
+}
+
+/// A change leaves out the phone: kept. Sends `null`: cleared, audited, the rest kept. Sends an
+/// empty string: refused, as any phone number that is not one.
+#[tokio::test]
+async fn a_victims_phone_is_kept_when_left_out_and_cleared_by_null() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let path = format!("/api/v1/victims/{}", w.victim);
+        let patch = |body: Value| {
+            let (w, path) = (&w, &path);
+            async move {
+                w.call(Some("officer.a"), Method::PATCH, path, Some(body))
+                    .await
+            }
+        };
+        let (status, set) = patch(json!({ "contact_phone": "+371 20000002" })).await;
+        assert_eq!(status, 200, "{name}: {set}");
+        assert_eq!(set["contact_phone"], "+371 20000002", "{name}");
+        let (status, renamed) = patch(json!({ "contact_name": "E. F." })).await;
+        assert_eq!(status, 200, "{name}: {renamed}");
+        assert_eq!(renamed["contact_phone"], "+371 20000002", "{name}");
+        let (status, answer) = patch(json!({ "contact_phone": "" })).await;
+        assert_eq!(status, 422, "{name}: {answer}");
+        assert_eq!(answer["fields"][0]["field"], "contact_phone", "{name}");
+
+        let (status, cleared) = patch(json!({ "contact_phone": null })).await;
+        assert_eq!(status, 200, "{name}: {cleared}");
+        assert_eq!(cleared["contact_phone"], Value::Null, "{name}");
+        assert_eq!(
+            (&cleared["contact_name"], &cleared["device_id"]),
+            (&json!("E. F."), &set["device_id"]),
+            "{name}"
+        );
+        let (_, read) = w.call(Some("officer.a"), Method::GET, &path, None).await;
+        assert_eq!(read, cleared, "{name}");
+        let (_, log) = w
+            .call(Some("admin"), Method::GET, "/api/v1/audit?limit=500", None)
+            .await;
+        let subject = format!("victim/{}", w.victim);
+        let audited =
+            log.as_array().into_iter().flatten().any(|e| {
+                e["subject"] == subject.as_str() && e["detail"] == "contact_phone cleared"
+            });
+        assert!(audited, "{name}: {log}");
     }
 }
 

@@ -30,6 +30,7 @@ pub mod lookups;
 mod notes;
 mod orders;
 mod password;
+mod patch;
 mod policy;
 mod schema;
 mod search;

@@ -13,6 +13,7 @@ use crate::actor::Actor;
 use crate::audit::AuditAction;
 use crate::check::{exists, phone_error, text};
 use crate::error::{CasesError, FieldError};
+use crate::patch::applied;
 
 /// A person protected by a proximity condition.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
@@ -49,17 +50,18 @@ pub struct NewVictim {
     pub unit_id: Option<i64>,
 }
 
-/// A change to a victim's record: only the fields given change. A new device moves the policy
-/// of every active order protecting them on.
+/// A change to a victim's record: only the fields given change, and a phone sent as `null` is
+/// cleared. A new device moves the policy of every active order protecting them on.
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VictimChange {
     /// A new contact name.
     #[serde(default)]
     pub contact_name: Option<String>,
-    /// A new contact phone number.
-    #[serde(default)]
-    pub contact_phone: Option<String>,
+    /// A new contact phone number, or `null` to keep none.
+    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    #[schemars(with = "Option<String>")]
+    pub contact_phone: Option<Option<String>>,
     /// A new device for the victim to carry, from the inventory.
     #[serde(default)]
     pub device_id: Option<u64>,
@@ -198,7 +200,7 @@ impl Cases {
     ) -> Result<Victim, CasesError> {
         let errors = contact_errors(
             change.contact_name.as_deref(),
-            change.contact_phone.as_deref(),
+            change.contact_phone.as_ref().and_then(Option::as_deref),
             change.device_id,
         );
         CasesError::check(errors)?;
@@ -211,7 +213,7 @@ impl Cases {
             "UPDATE victims SET contact_name = $1, contact_phone = $2, device_id = $3 WHERE id = $4",
         )
         .bind(change.contact_name.as_ref().unwrap_or(&current.contact_name))
-        .bind(change.contact_phone.as_ref().or(current.contact_phone.as_ref()))
+        .bind(applied(&change.contact_phone, &current.contact_phone))
         .bind(change.device_id.or(current.device_id).map(db_id))
         .bind(id)
         .execute(&mut *tx)
@@ -220,8 +222,10 @@ impl Cases {
         if change.contact_name.is_some() {
             detail.push("contact_name".to_string());
         }
-        if change.contact_phone.is_some() {
-            detail.push("contact_phone".to_string());
+        match &change.contact_phone {
+            Some(None) => detail.push("contact_phone cleared".to_string()),
+            Some(Some(_)) => detail.push("contact_phone".to_string()),
+            None => {}
         }
         if let Some(device) = change.device_id.filter(|d| Some(*d) != current.device_id) {
             let was = current

@@ -269,11 +269,17 @@ async function drawDetail(root, id, { user, config, refresh }) {
   if (chosen && root.querySelector('#resolution')) root.querySelector('#resolution').value = chosen;
 }
 
-/// Who was told of the alert, how, and whether it reached them.
+/// Who was told of the alert, how, and whether it reached them; if not, why in the user's
+/// words, and the channel's own (English) error for a technician only when asked for.
 function deliveries(rows, zone) {
   const whom = (d) => d.recipient ?? (d.channel === 'webhook' ? t('alerts.to_centre') : d.channel === 'wearer' ? t('alerts.to_client') : '');
+  const why = (d) => (d.failure ? [
+    t(`delivery_failure.${d.failure.reason}`, d.failure),
+    d.attempts > 1 ? ` · ${t('alerts.delivery_attempts', { count: d.attempts })}` : '',
+    d.technical_detail && h('details', { class: 'technical' }, h('summary', {}, t('alerts.technical_detail')), h('code', {}, d.technical_detail)),
+  ] : '');
   return section(t('alerts.deliveries'), table(t('alerts.deliveries_caption'), [t('alerts.delivery_time'), t('alerts.delivery_to'), t('alerts.channel'), t('alerts.delivery_state'), t('alerts.delivery_error')],
-    rows.map((d) => [dateTime(d.created, zone), [whom(d), d.address ? ` (${d.address})` : ''].join(''), t(`alerts.channel.${d.channel}`), badge(`delivery-${d.state}`, t(`alerts.delivery.${d.state}`)), d.last_error ?? '']), { class: 'deliveries', id: 'deliveries' }));
+    rows.map((d) => ({ attrs: { dataset: { delivery: d.id } }, cells: [dateTime(d.created, zone), [whom(d), d.address ? ` (${d.address})` : ''].join(''), t(`alerts.channel.${d.channel}`), badge(`delivery-${d.state}`, t(`alerts.delivery.${d.state}`)), why(d)] })), { class: 'deliveries', id: 'deliveries' }));
 }
 
 /// Take the alert, or take it over after asking; or let it go.

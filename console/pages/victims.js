@@ -75,8 +75,8 @@ function editVictim(victim, devices, reload) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const change = values();
-    // Only what is there changes: a phone or device left empty stays as it was.
-    for (const k of ['contact_phone', 'device_id']) if (change[k] === null) delete change[k];
+    // A phone emptied is cleared (sent as null); a device left at none stays as it was.
+    if (change.device_id === null) delete change.device_id;
     return attempt(() => api('PATCH', `/victims/${victim.id}`, change), t('victims.saved'), reload);
   });
   return section(victim.contact_name, form);

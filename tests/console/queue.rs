@@ -2,10 +2,12 @@
 //! name written in its colour; 25 and more compact rows in view on a 1 440 × 900 screen; the
 //! tab's title counts the open alerts, live; no "level 0"; and two people in two browsers, one
 //! taking an alert and the other seeing who has it at once, then taking it over after the
-//! console asks.
+//! console asks. An alert's failed deliveries are told in Latvian words, with none of the
+//! channels' English but behind a technician's disclosure.
 
+use alerts::channels::FailureReason;
 use alerts::lifecycle::AlertState;
-use alerts::testing::seed::{SeedAlert, seed_alert};
+use alerts::testing::seed::{SeedAlert, SeedDelivery, seed_alert, seed_delivery};
 use rules::{BreachKind, Severity, Timestamp};
 
 use super::*;
@@ -319,6 +321,96 @@ async fn one_takes_an_alert_and_the_other_sees_it_live() {
         supervisor.find("#alert-detail #deliveries").await;
         operator.quit().await;
         supervisor.quit().await;
+    }
+}
+
+#[tokio::test]
+async fn a_failed_delivery_is_told_in_latvian_without_english() {
+    for db in test_databases().await {
+        let name = db.name;
+        let dir = tempfile::tempdir().expect("dir");
+        let (service, client, order) = office(&db.location, dir.path(), &[]).await;
+        let store = store::Store::open(&db.location).await.expect("store");
+        let now = Utc::now().timestamp_millis();
+        let alert = seed_one(
+            &store,
+            client,
+            order,
+            Severity::Critical,
+            AlertState::Open,
+            now,
+        )
+        .await
+        .id;
+        for (channel, address, state, failure, detail) in [
+            (
+                "email",
+                "ilze@vpd.example",
+                "given_up",
+                FailureReason::RejectedByServer { code: 550 },
+                "permanent error (550): mailbox unavailable",
+            ),
+            // Given up, so that the service's own outbox leaves it as it is.
+            (
+                "webhook",
+                "",
+                "given_up",
+                FailureReason::TimedOut,
+                "error sending request: operation timed out",
+            ),
+        ] {
+            seed_delivery(
+                &store,
+                &SeedDelivery {
+                    alert_id: alert,
+                    channel,
+                    user_id: None,
+                    address,
+                    state,
+                    failure: Some(failure),
+                    last_error: Some(detail),
+                    at: Timestamp(now),
+                },
+            )
+            .await
+            .expect("delivery");
+        }
+        let browser = Browser::start(1440, 900, "lv-LV,lv").await;
+        sign_in(&browser, &service.http, "operator").await;
+        browser
+            .goto(&format!("{}/#/alerts/{alert}", service.http))
+            .await;
+        let shown = browser
+            .wait_text(
+                "#alert-detail #deliveries",
+                "serveris to noraidīja (kods 550)",
+            )
+            .await;
+        assert!(
+            shown.contains("serveris laikus neatbildēja"),
+            "{name}: {shown}"
+        );
+        assert!(shown.contains("Tehniskā informācija"), "{name}: {shown}");
+        for english in [
+            "mailbox",
+            "permanent",
+            "error",
+            "sending",
+            "timed out",
+            "failed",
+            "refused",
+            "answer",
+        ] {
+            assert!(!shown.contains(english), "{name}: {english:?} in {shown}");
+        }
+        // A technician opens the detail: the channel's own words, as it met them.
+        browser
+            .click("#deliveries tbody tr:first-child details.technical summary")
+            .await;
+        browser
+            .wait_text("#alert-detail #deliveries", "mailbox unavailable")
+            .await;
+        browser.quit().await;
     }
 }
 

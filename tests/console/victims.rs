@@ -1,7 +1,7 @@
 //! An administrator records a victim in the browser (a blank contact and a phone that is not
-//! one refused in words, nothing recorded), gives them the phone they carry, and protects them
-//! by the probation client's order: a variation with a proximity condition (distances that
-//! cannot work refused in words first).
+//! one refused in words, nothing recorded), gives them the phone they carry, clears a contact
+//! number no longer theirs, and protects them by the probation client's order: a variation
+//! with a proximity condition (distances that cannot work refused in words first).
 
 use super::*;
 
@@ -72,6 +72,23 @@ async fn a_victim_is_recorded_and_protected_by_an_order() {
         let path = format!("/api/v1/victims/{}", victim["id"]);
         let saved = admin.ok(Method::GET, &path, None).await;
         assert_eq!(saved["device_id"], 9001, "{}", db.name);
+
+        // The number she gave is no longer hers: emptied, it is cleared; her device stays.
+        browser.fill("#edit-victim-phone", "").await;
+        browser.click("#victim-save").await;
+        let cleared = browser
+            .poll("the victim's phone cleared", async || {
+                let now = admin.ok(Method::GET, &path, None).await;
+                now["contact_phone"].is_null().then_some(now)
+            })
+            .await;
+        assert_eq!(cleared["device_id"], 9001, "{}", db.name);
+        browser
+            .poll("the list without her old number", async || {
+                let list = browser.wait_text("#victims tbody", "Marta Kalna").await;
+                (!list.contains("+371 20000001")).then_some(())
+            })
+            .await;
 
         // Protected by the client's order, found by its case number.
         browser.fill("#protect-search", "K-5").await;

@@ -12,7 +12,8 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Deserialize;
 
-use super::{ChannelConfigError, Outgoing, SEND_TIMEOUT, SendError};
+use super::failure::connection_reason;
+use super::{ChannelConfigError, FailureReason, Outgoing, SEND_TIMEOUT, SendError};
 
 /// How to reach the SMTP server and whom the mail is from.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -122,8 +123,18 @@ impl EmailChannel {
 
     /// Sends `out.text` to `out.address` with subject `out.subject`.
     pub async fn send(&self, out: &Outgoing) -> Result<(), SendError> {
-        let to: Mailbox = out.address.trim().parse().map_err(|e| {
-            SendError::Permanent(format!("bad e-mail address {:?}: {e}", out.address))
+        let address = out.address.trim();
+        if address.is_empty() {
+            return Err(SendError::permanent(
+                FailureReason::NoAddress,
+                "no e-mail address",
+            ));
+        }
+        let to: Mailbox = address.parse().map_err(|e| {
+            SendError::permanent(
+                FailureReason::BadAddress,
+                format!("bad e-mail address {:?}: {e}", out.address),
+            )
         })?;
         let message = Message::builder()
             .from(self.from.clone())
@@ -135,7 +146,12 @@ impl EmailChannel {
             )))
             .header(ContentType::TEXT_PLAIN)
             .body(out.text.clone())
-            .map_err(|e| SendError::Permanent(format!("cannot build the e-mail: {e}")))?;
+            .map_err(|e| {
+                SendError::permanent(
+                    FailureReason::InvalidMessage,
+                    format!("cannot build the e-mail: {e}"),
+                )
+            })?;
 
         let sent = tokio::time::timeout(self.timeout, self.transport.send(message)).await;
         match sent {
@@ -149,10 +165,13 @@ impl EmailChannel {
                 Ok(())
             }
             Ok(Err(e)) => Err(classify(&e)),
-            Err(_) => Err(SendError::Transient(format!(
-                "SMTP server {} did not finish within {:?}",
-                self.server, self.timeout
-            ))),
+            Err(_) => Err(SendError::transient(
+                FailureReason::TimedOut,
+                format!(
+                    "SMTP server {} did not finish within {:?}",
+                    self.server, self.timeout
+                ),
+            )),
         }
     }
 }
@@ -161,10 +180,25 @@ impl EmailChannel {
 /// server lacking what sending needs (STARTTLS, AUTH, SMTPUTF8) may: an alert must not be
 /// dropped because the relay is misconfigured for an hour.
 fn classify(e: &lettre::transport::smtp::Error) -> SendError {
-    if e.is_permanent() {
-        SendError::Permanent(e.to_string())
+    let detail = e.to_string();
+    let reason = if let Some(code) = e.status() {
+        FailureReason::RejectedByServer {
+            code: u16::from(code),
+        }
+    } else if e.is_timeout() {
+        FailureReason::TimedOut
+    } else if e.is_tls() || (e.is_client() && detail.contains("STARTTLS")) {
+        // lettre says only in words that a server offers no STARTTLS.
+        FailureReason::TlsFailed
+    } else if e.is_client() || e.is_response() {
+        FailureReason::Other
     } else {
-        SendError::Transient(e.to_string())
+        connection_reason(e).unwrap_or(FailureReason::ConnectionFailed)
+    };
+    if e.is_permanent() {
+        SendError::permanent(reason, detail)
+    } else {
+        SendError::transient(reason, detail)
     }
 }
 

@@ -23,22 +23,13 @@ pub struct Outgoing {
     pub payload: serde_json::Value,
 }
 
-/// Why a send failed, and whether trying again could help.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum SendError {
-    /// Could work later: connection refused, timeout, 5xx, SMTP 4xx.
-    #[error("temporary failure: {0}")]
-    Transient(String),
-    /// Will not work: refused address, 4xx, SMTP 5xx, bad configuration.
-    #[error("permanent failure: {0}")]
-    Permanent(String),
-}
-
 mod email;
+mod failure;
 mod sms;
 mod webhook;
 
 pub use email::{EmailChannel, EmailConfig};
+pub use failure::{Failure, FailureReason, SendError};
 pub use sms::{SMS_MAX_CHARS, SmsChannel, SmsConfig};
 pub use webhook::{WebhookChannel, WebhookConfig, verify_signature};
 
@@ -208,13 +199,15 @@ fn http_client(channel: &'static str) -> Result<reqwest::Client, ChannelConfigEr
 /// Maps an HTTP answer to the outcome: 2xx sent; 408, 429 and 5xx later; anything else never.
 fn http_outcome(status: reqwest::StatusCode) -> Result<(), SendError> {
     let code = status.as_u16();
+    let refused = FailureReason::RejectedByServer { code };
     match code {
         200..=299 => Ok(()),
-        408 | 429 | 500..=599 => Err(SendError::Transient(format!("HTTP {status}"))),
-        300..=399 => Err(SendError::Permanent(format!(
-            "HTTP {status}: redirects are not followed, configure the final URL"
-        ))),
-        _ => Err(SendError::Permanent(format!("HTTP {status}"))),
+        408 | 429 | 500..=599 => Err(SendError::transient(refused, format!("HTTP {status}"))),
+        300..=399 => Err(SendError::permanent(
+            refused,
+            format!("HTTP {status}: redirects are not followed, configure the final URL"),
+        )),
+        _ => Err(SendError::permanent(refused, format!("HTTP {status}"))),
     }
 }
 
@@ -224,8 +217,12 @@ fn http_error(e: reqwest::Error) -> SendError {
     // Without the URL: it may carry a gateway key in its query.
     let e = e.without_url();
     if e.is_builder() {
-        SendError::Permanent(e.to_string())
-    } else {
-        SendError::Transient(e.to_string())
+        return SendError::permanent(FailureReason::InvalidMessage, failure::with_sources(&e));
     }
+    let reason = if e.is_timeout() {
+        FailureReason::TimedOut
+    } else {
+        failure::connection_reason(&e).unwrap_or(FailureReason::ConnectionFailed)
+    };
+    SendError::transient(reason, failure::with_sources(&e))
 }

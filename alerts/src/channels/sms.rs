@@ -8,7 +8,9 @@ use std::fmt;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde::Deserialize;
 
-use super::{ChannelConfigError, Outgoing, SendError, http_client, http_error, http_outcome};
+use super::{
+    ChannelConfigError, FailureReason, Outgoing, SendError, http_client, http_error, http_outcome,
+};
 
 /// The longest SMS text sent, in characters (three concatenated GSM-7 parts).
 pub const SMS_MAX_CHARS: usize = 480;
@@ -113,7 +115,10 @@ impl SmsChannel {
     pub async fn send(&self, out: &Outgoing) -> Result<(), SendError> {
         let to = out.address.trim();
         if to.is_empty() {
-            return Err(SendError::Permanent("no phone number".into()));
+            return Err(SendError::permanent(
+                FailureReason::NoAddress,
+                "no phone number",
+            ));
         }
         let body = render(&self.template, to, truncate(&out.text, SMS_MAX_CHARS));
         let mut request = self

@@ -19,13 +19,16 @@
 //! 408, 429 and 5xx make sargs try again later, any other status makes it give up.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use super::{ChannelConfigError, Outgoing, SendError, http_client, http_error, http_outcome};
+use super::{
+    ChannelConfigError, FailureReason, Outgoing, SEND_TIMEOUT, SendError, http_client, http_error,
+    http_outcome,
+};
 
 /// The shortest secret accepted.
 pub const MIN_SECRET_LEN: usize = 16;
@@ -54,6 +57,8 @@ pub struct WebhookChannel {
     url: reqwest::Url,
     secret: Vec<u8>,
     client: reqwest::Client,
+    /// A whole request's limit: [`SEND_TIMEOUT`] but in tests.
+    timeout: Duration,
 }
 
 impl fmt::Debug for WebhookChannel {
@@ -78,13 +83,25 @@ impl WebhookChannel {
             url,
             secret: config.secret.into_bytes(),
             client: http_client("webhook")?,
+            timeout: SEND_TIMEOUT,
         })
+    }
+
+    /// Caps a whole request at `timeout` instead of [`SEND_TIMEOUT`]; for tests of a slow
+    /// receiver.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// POSTs `out.payload`, signed.
     pub async fn send(&self, out: &Outgoing) -> Result<(), SendError> {
-        let body = serde_json::to_vec(&out.payload)
-            .map_err(|e| SendError::Permanent(format!("cannot encode the payload: {e}")))?;
+        let body = serde_json::to_vec(&out.payload).map_err(|e| {
+            SendError::permanent(
+                FailureReason::InvalidMessage,
+                format!("cannot encode the payload: {e}"),
+            )
+        })?;
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -94,6 +111,7 @@ impl WebhookChannel {
         let response = self
             .client
             .post(self.url.clone())
+            .timeout(self.timeout)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("X-Sargs-Idempotency-Key", &out.idempotency_key)
             .header("X-Sargs-Timestamp", &timestamp)

@@ -1,9 +1,10 @@
 //! An HTTP receiver for the webhook and SMS channels' tests: it records every request
 //! (method, path, headers, body) and answers with a status the test chooses, and a body if the
-//! test gives one (the console's test serves map tiles with it).
+//! test gives one (the console's test serves map tiles with it), after a delay if told (a slow
+//! receiver).
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -53,6 +54,8 @@ struct Shared {
     requests: Mutex<Vec<RecordedRequest>>,
     arrived: Notify,
     status: AtomicU16,
+    /// How long each answer waits, in milliseconds; none at start.
+    delay_ms: AtomicU64,
     /// The answer's content type and body; none at start.
     body: Mutex<Option<(String, Vec<u8>)>>,
 }
@@ -79,6 +82,7 @@ impl TestHttpServer {
             requests: Mutex::new(Vec::new()),
             arrived: Notify::new(),
             status: AtomicU16::new(200),
+            delay_ms: AtomicU64::new(0),
             body: Mutex::new(None),
         });
         let app = Router::new().fallback(record).with_state(shared.clone());
@@ -112,6 +116,13 @@ impl TestHttpServer {
     /// The status every request gets from now on (200 at start).
     pub fn set_status(&self, status: u16) {
         self.shared.status.store(status, Ordering::SeqCst);
+    }
+
+    /// How long every request waits for its answer from now on (none at start), recorded at
+    /// once: a receiver too slow for the channel's timeout.
+    pub fn set_delay(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.shared.delay_ms.store(ms, Ordering::SeqCst);
     }
 
     /// The body (of this content type) every request gets from now on (none at start).
@@ -196,6 +207,10 @@ async fn record(
     };
     lock(&shared.requests).push(request);
     shared.arrived.notify_waiters();
+    let delay = shared.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     let status = StatusCode::from_u16(shared.status.load(Ordering::SeqCst))
         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match lock(&shared.body).clone() {

@@ -7,6 +7,7 @@ use rules::{BreachKind, ConditionRef, Severity, Timestamp};
 use store::Store;
 
 use crate::AlertsError;
+use crate::channels::FailureReason;
 use crate::lifecycle::{AlertAction, AlertState};
 use crate::records::{self, By};
 
@@ -85,7 +86,9 @@ pub struct SeedDelivery<'a> {
     pub address: &'a str,
     /// `pending`, `sent` or `given_up`.
     pub state: &'a str,
-    /// Why the last try failed.
+    /// Why the last try failed, as people are told it.
+    pub failure: Option<FailureReason>,
+    /// The last try's error, as the channel met it.
     pub last_error: Option<&'a str>,
     /// When it was queued.
     pub at: Timestamp,
@@ -102,9 +105,9 @@ pub async fn seed_delivery(store: &Store, d: &SeedDelivery<'_>) -> Result<i64, A
     let done = (d.state != "pending").then_some(d.at.0 + 1000);
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO outbox (alert_id, event_id, channel, user_id, address, idempotency_key,
-            subject, body, payload, state, attempts, next_attempt_ms, last_error, created_ms,
-            done_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, 'subject', 'body', '{}', $7, 1, $8, $9, $8, $10)
+            subject, body, payload, state, attempts, next_attempt_ms, last_error, failure,
+            created_ms, done_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, 'subject', 'body', '{}', $7, 1, $8, $9, $10, $8, $11)
          RETURNING id",
     )
     .bind(d.alert_id)
@@ -119,6 +122,7 @@ pub async fn seed_delivery(store: &Store, d: &SeedDelivery<'_>) -> Result<i64, A
     .bind(d.state)
     .bind(d.at.0)
     .bind(d.last_error)
+    .bind(d.failure.map(FailureReason::to_stored))
     .bind(done)
     .fetch_one(&mut *tx)
     .await?;
