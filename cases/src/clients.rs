@@ -79,9 +79,10 @@ pub struct ClientChange {
     /// A new family name.
     #[serde(default)]
     pub family_name: Option<String>,
-    /// A new phone number.
-    #[serde(default)]
-    pub phone: Option<String>,
+    /// A new phone number, or `null` to keep none.
+    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    #[schemars(with = "Option<String>")]
+    pub phone: Option<Option<String>>,
     /// A new language to speak to them in.
     #[serde(default)]
     pub language: Option<String>,
@@ -142,7 +143,7 @@ impl Cases {
         errors.extend(client_field_errors(&ClientChange {
             given_name: Some(new.given_name.clone()),
             family_name: Some(new.family_name.clone()),
-            phone: new.phone.clone(),
+            phone: new.phone.clone().map(Some),
             language: Some(new.language.clone()),
             risk_notes: Some(new.risk_notes.clone()),
             officer_id: None,
@@ -225,7 +226,7 @@ impl Cases {
         )
         .bind(given)
         .bind(family)
-        .bind(change.phone.as_ref().or(current.phone.as_ref()))
+        .bind(crate::patch::applied(&change.phone, &current.phone))
         .bind(change.language.as_ref().unwrap_or(&current.language))
         .bind(change.risk_notes.as_ref().unwrap_or(&current.risk_notes))
         .bind(change.officer_id.unwrap_or(current.officer_id))
@@ -242,7 +243,8 @@ impl Cases {
         let detail = changed_fields(&[
             ("given_name", change.given_name.is_some()),
             ("family_name", change.family_name.is_some()),
-            ("phone", change.phone.is_some()),
+            ("phone", matches!(change.phone, Some(Some(_)))),
+            ("phone cleared", change.phone == Some(None)),
             ("language", change.language.is_some()),
             ("risk_notes", change.risk_notes.is_some()),
             ("officer_id", change.officer_id.is_some()),
@@ -272,7 +274,12 @@ fn client_field_errors(c: &ClientChange) -> Vec<FieldError> {
     if let Some(name) = &c.family_name {
         text(&mut errors, "family_name", name, 200);
     }
-    if let Some(reason) = c.phone.as_deref().and_then(phone_error) {
+    if let Some(reason) = c
+        .phone
+        .as_ref()
+        .and_then(Option::as_deref)
+        .and_then(phone_error)
+    {
         errors.push(FieldError::coded("phone", "phone_format", reason));
     }
     if let Some(language) = &c.language {

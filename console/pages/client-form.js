@@ -172,9 +172,9 @@ export async function render(root, { user, config, args }) {
     try {
       let saved;
       if (editing) {
-        // Only what changed is sent: the officer only when handed over.
+        // The officer is sent only when handed over; an emptied phone is sent as null, which
+        // clears it.
         if (body.officer_id === client.officer_id) delete body.officer_id;
-        if (body.phone === null) delete body.phone;
         saved = await api('PATCH', `/clients/${id}`, body);
       } else {
         saved = await post('/clients', { ...body, personal_code: code.value, birth_date: birth.value });

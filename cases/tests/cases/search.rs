@@ -87,6 +87,48 @@ async fn clients_are_found_by_name_personal_code_or_case_number() {
             .await
             .expect("renamed");
         assert_eq!(found(search("kalniņa"), 0, 100).await, [ids[2]]);
+        // A phone left out is kept; null clears it.
+        let phone = async |id: i64| cases.client(id).await.expect("client").phone;
+        assert!(phone(ids[2]).await.is_some(), "{}", db.name);
+        let change = |body: &str| -> cases::ClientChange {
+            serde_json::from_str(body).expect("a change")
+        };
+        let kept = phone(ids[2]).await;
+        cases
+            .update_client(&sys(), ids[2], &change(r#"{"risk_notes":"x"}"#))
+            .await
+            .expect("changed");
+        assert_eq!(phone(ids[2]).await, kept, "{}", db.name);
+        cases
+            .update_client(&sys(), ids[2], &change(r#"{"phone":null}"#))
+            .await
+            .expect("cleared");
+        assert_eq!(phone(ids[2]).await, None, "{}", db.name);
+        // Read as a set, each record and order is its own, whatever the order of the ids asked.
+        let named: Vec<i64> = cases
+            .clients_by_ids(&[ids[2], ids[0], 999_999])
+            .await
+            .expect("clients")
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(named, [ids[0], ids[2]], "{}", db.name);
+        assert!(cases.clients_by_ids(&[]).await.expect("none").is_empty());
+        let active = cases
+            .orders_of_clients(&[ids[1], ids[2]], cases::OrderStatus::Active)
+            .await
+            .expect("orders");
+        assert_eq!(
+            active.iter().map(|o| (o.client_id, o.case_number.as_str())).collect::<Vec<_>>(),
+            [(ids[1], "K-55/2026")],
+            "{}",
+            db.name
+        );
+        let by_id = cases.orders_by_ids(&[active[0].id]).await.expect("order");
+        assert_eq!(by_id[0].terms, active[0].terms, "{}", db.name);
+        // Nothing fitted yet (a page's fittings are tested through GET /caseload).
+        let fitted = cases.assignments_of_orders(&[active[0].id]).await;
+        assert!(fitted.expect("fittings").is_empty(), "{}", db.name);
         assert_eq!(found(search("bērziņ"), 0, 100).await, [ids[0]]);
         for bad in ["a b c d e f g".to_string(), "x".repeat(101)] {
             assert_eq!(fields(cases.clients(&search(&bad), 0, 100).await), ["q"]);
