@@ -90,9 +90,8 @@ async fn clients_are_found_by_name_personal_code_or_case_number() {
         // A phone left out is kept; null clears it.
         let phone = async |id: i64| cases.client(id).await.expect("client").phone;
         assert!(phone(ids[2]).await.is_some(), "{}", db.name);
-        let change = |body: &str| -> cases::ClientChange {
-            serde_json::from_str(body).expect("a change")
-        };
+        let change =
+            |body: &str| -> cases::ClientChange { serde_json::from_str(body).expect("a change") };
         let kept = phone(ids[2]).await;
         cases
             .update_client(&sys(), ids[2], &change(r#"{"risk_notes":"x"}"#))
@@ -119,7 +118,10 @@ async fn clients_are_found_by_name_personal_code_or_case_number() {
             .await
             .expect("orders");
         assert_eq!(
-            active.iter().map(|o| (o.client_id, o.case_number.as_str())).collect::<Vec<_>>(),
+            active
+                .iter()
+                .map(|o| (o.client_id, o.case_number.as_str()))
+                .collect::<Vec<_>>(),
             [(ids[1], "K-55/2026")],
             "{}",
             db.name
