@@ -139,6 +139,21 @@ async fn an_officer_creates_a_client_and_an_order_that_a_fitted_tag_is_judged_by
         let mut wanted = stored.clone();
         wanted["phone"] = json!("+371 26000000");
         assert_eq!(changed, wanted, "{}: only the phone changed", db.name);
+        // And emptied again: she has no phone on record.
+        browser.click("#client-edit").await;
+        browser
+            .wait_text("#client-form h1", "Change the record of Marta Liepiņa")
+            .await;
+        browser.fill("#client-phone", "").await;
+        browser.click("#client-submit").await;
+        browser
+            .poll("the emptied phone was never cleared", async || {
+                let now = officer
+                    .ok(Method::GET, &format!("/api/v1/clients/{client}"), None)
+                    .await;
+                (now == stored).then_some(())
+            })
+            .await;
 
         // The court order: a curfew every Monday night and an exclusion zone drawn by mouse.
         browser.click("#order-new").await;
