@@ -70,8 +70,8 @@ pub struct Enumerations {
     /// A channel a person is reached on.
     #[schemars(with = "Vec<::alerts::notify::PersonChannel>")]
     pub channel: Vec<String>,
-    /// Why a notification was not delivered (`reason` of a delivery's `failure`).
-    #[schemars(with = "Vec<::alerts::channels::FailureReason>")]
+    /// Why a notification was not delivered (`reason` of a delivery's `failure`): the tags'
+    /// names, so plain strings here (a failure itself is an object).
     pub delivery_failure: Vec<String>,
     /// Whose alert settings a unit follows.
     #[schemars(with = "Vec<::alerts::units::SettingsSource>")]
