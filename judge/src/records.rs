@@ -80,7 +80,8 @@ pub async fn episodes(
     from_ms: i64,
     to_ms: i64,
 ) -> Result<Vec<StoredEpisode>, JudgeError> {
-    episodes_of_clients(store, &[client_id], from_ms, to_ms).await
+    // Bound, not a list of ids written in: one statement text, kept prepared.
+    episodes_where(store, "client_id = $3", Some(client_id), from_ms, to_ms).await
 }
 
 /// The episodes of any of `clients` that overlap `[from_ms, to_ms)`, by client, then as
@@ -91,16 +92,29 @@ pub async fn episodes_of_clients(
     from_ms: i64,
     to_ms: i64,
 ) -> Result<Vec<StoredEpisode>, JudgeError> {
-    let rows = sqlx::query(&format!(
+    let clients = format!("client_id IN ({})", store::id_list(clients.iter().copied()));
+    episodes_where(store, &clients, None, from_ms, to_ms).await
+}
+
+/// The episodes of the clients `which` names (`$3` bound to `client`, if given) that overlap
+/// `[from_ms, to_ms)`, by client, start and id.
+async fn episodes_where(
+    store: &Store,
+    which: &str,
+    client: Option<i64>,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<StoredEpisode>, JudgeError> {
+    let sql = format!(
         "SELECT {EPISODE_COLUMNS} FROM episodes
-         WHERE client_id IN ({}) AND start_ms < $1 AND (end_ms IS NULL OR end_ms >= $2)
-         ORDER BY client_id, start_ms, episode_id",
-        store::id_list(clients.iter().copied())
-    ))
-    .bind(to_ms)
-    .bind(from_ms)
-    .fetch_all(store.pool())
-    .await?;
+         WHERE {which} AND start_ms < $1 AND (end_ms IS NULL OR end_ms >= $2)
+         ORDER BY client_id, start_ms, episode_id"
+    );
+    let mut query = sqlx::query(&sql).bind(to_ms).bind(from_ms);
+    if let Some(client) = client {
+        query = query.bind(client);
+    }
+    let rows = query.fetch_all(store.pool()).await?;
     rows.iter().map(stored_episode).collect()
 }
 

@@ -203,8 +203,17 @@ impl Telemetry {
     }
 
     /// A registered device, by id; none if not registered.
+    /// A bound parameter, not [`Self::devices_by_ids`]' list: the checking stage asks this of
+    /// every new or unknown device id (a flood of invented ids too), and one statement text
+    /// keeps its prepared statement cached.
     pub async fn device(&self, id: u64) -> Result<Option<DeviceRecord>, StoreError> {
-        Ok(self.devices_by_ids(&[id]).await?.pop())
+        let row = sqlx::query(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1"
+        ))
+        .bind(db_id(id))
+        .fetch_optional(self.store.pool())
+        .await?;
+        row.as_ref().map(device_from_row).transpose()
     }
 
     /// The registered devices of `ids`, in no set order; an id not registered is left out.

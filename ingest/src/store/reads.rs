@@ -185,8 +185,16 @@ impl Telemetry {
         device_id: u64,
         frame_type: u8,
     ) -> Result<Option<(i64, String)>, StoreError> {
-        let mut found = self.latest_fields_of(&[device_id], frame_type).await?;
-        Ok(found.pop().map(|(_, at, fields)| (at, fields)))
+        // Bound, not a list of ids written in: one statement text, kept prepared.
+        Ok(sqlx::query_as(
+            "SELECT device_time_ms, fields FROM observations
+             WHERE device_id = $1 AND frame_type = $2
+             ORDER BY device_time_ms DESC, seq DESC LIMIT 1",
+        )
+        .bind(db_id(device_id))
+        .bind(i64::from(frame_type))
+        .fetch_optional(self.store.pool())
+        .await?)
     }
 
     /// [`Self::latest_fields`] of each of `devices` that has one, as (device, device time,
