@@ -14,6 +14,7 @@ pub mod days;
 pub mod json;
 pub mod model;
 pub mod pdf;
+pub mod seal;
 mod text;
 pub mod verify;
 
