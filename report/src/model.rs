@@ -91,7 +91,7 @@ impl Params {
 }
 
 /// The court compliance summary of one order over a period, as built from the store.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// The format's name and version, [`FORMAT`].
     pub format: String,
@@ -132,7 +132,7 @@ pub struct Report {
 }
 
 /// The order as the court made it.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OrderPart {
     /// The order's id in the case records.
     pub id: i64,
@@ -149,7 +149,7 @@ pub struct OrderPart {
 }
 
 /// The probation client as the report names them.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClientPart {
     /// The client's id in the case records.
     pub id: i64,
@@ -161,7 +161,7 @@ pub struct ClientPart {
 }
 
 /// One revision of the order: a variation by the court, or its first version.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RevisionPart {
     /// The revision number; episodes name the one that judged them.
     pub revision: u32,
@@ -176,7 +176,7 @@ pub struct RevisionPart {
 }
 
 /// One breach episode or device fault, with its evidence and what was done about it.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EpisodePart {
     /// The episode's id within the client, as the judge stores it.
     pub episode_id: u64,
@@ -203,7 +203,7 @@ pub struct EpisodePart {
 }
 
 /// An observation behind an episode, with what the device reported.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
     /// The device that reported it.
     pub device: u64,
@@ -220,7 +220,7 @@ pub struct Evidence {
 }
 
 /// The alert an episode raised: its outcome and everything people did about it.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AlertPart {
     /// The alert's id.
     pub id: i64,
@@ -233,7 +233,7 @@ pub struct AlertPart {
 }
 
 /// An officer's note: their words, marked as such.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NotePart {
     /// The note's id in the case records.
     pub id: i64,

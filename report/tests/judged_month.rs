@@ -364,6 +364,19 @@ async fn the_summary_of_a_month_shows_the_breaches_the_judge_judged() {
             .expect("the summary");
         let period = report.period;
 
+        // The report reads back from its canonical JSON as it was: a PDF can be rendered
+        // again from the JSON it carries.
+        let canonical = report::json::canonical(&report).expect("canonical");
+        let back: report::Report =
+            serde_json::from_value(canonical.clone()).expect("the report reads back");
+        assert_eq!(back, report, "{}", db.name);
+        assert_eq!(
+            report::json::canonical(&back).expect("canonical"),
+            canonical,
+            "{}",
+            db.name
+        );
+
         let judged: Vec<_> = m
             .judge
             .episodes(m.client, period.start.0, period.end.0)
