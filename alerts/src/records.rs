@@ -4,7 +4,7 @@
 use judge::EpisodeState;
 use judge::records::{name, named};
 use rules::{BreachKind, ConditionRef, KindClass, Severity, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use store::Store;
@@ -77,7 +77,7 @@ impl Alert {
 }
 
 /// One row of an alert's history, and one event of the live feed.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AlertEvent {
     /// Increasing in commit order: the live feed's event id.
     pub id: i64,

@@ -119,7 +119,7 @@ pub struct InventoryChange {
 }
 
 /// A device fitted under an order, from install to removal.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Assignment {
     /// The fitting's id in the case records.
     pub id: i64,

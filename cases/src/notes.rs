@@ -42,7 +42,7 @@ pub struct NewNote {
 }
 
 /// An authorised absence from curfew: the client is excused for this stretch.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Absence {
     /// The absence's id in the case records.
     pub id: i64,

@@ -14,7 +14,7 @@ use chrono::{Days, MappedLocalTime, NaiveDate, TimeZone as _};
 use chrono_tz::Tz;
 use rules::Timestamp;
 use rules::schedule::{CurfewPlan, Interval};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A set of instants as sorted, disjoint, non-touching half-open `[start, end)` ms intervals.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -98,7 +98,7 @@ impl Spans {
 }
 
 /// One local day of the report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Day {
     /// The local date.
     pub date: NaiveDate,
@@ -110,7 +110,7 @@ pub struct Day {
 }
 
 /// The curfew time of a day, or of the whole period.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Hours {
     /// Curfew time the order required (authorised absences cut out).
     pub required_ms: i64,

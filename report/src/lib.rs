@@ -9,6 +9,7 @@
 //! that [`verify()`] can build the report again from the store and say what differs.
 #![warn(missing_docs)]
 
+pub mod breach_time;
 mod curfew;
 pub mod days;
 pub mod json;

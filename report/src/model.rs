@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use store::Store;
 
 use crate::ReportError;
+use crate::breach_time::{BreachTime, breach_time};
 use crate::curfew::{EvidenceSource, curfew, inactive};
 use crate::days::{self, Day, DayInputs, Hours, Spans};
 
@@ -91,7 +92,7 @@ impl Params {
 }
 
 /// The court compliance summary of one order over a period, as built from the store.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// The format's name and version, [`FORMAT`].
     pub format: String,
@@ -116,6 +117,9 @@ pub struct Report {
     pub days: Vec<Day>,
     /// The same hours over the whole period.
     pub totals: Hours,
+    /// How long the client was in breach of any condition: the union of the breach episodes,
+    /// each instant once however many episodes cover it.
+    pub breach_time: BreachTime,
     /// Breach episodes overlapping the period (withdrawn ones too, marked so).
     pub breaches: Vec<EpisodePart>,
     /// Device faults and communication gaps: not breaches.
@@ -132,7 +136,7 @@ pub struct Report {
 }
 
 /// The order as the court made it.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OrderPart {
     /// The order's id in the case records.
     pub id: i64,
@@ -149,7 +153,7 @@ pub struct OrderPart {
 }
 
 /// The probation client as the report names them.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClientPart {
     /// The client's id in the case records.
     pub id: i64,
@@ -161,7 +165,7 @@ pub struct ClientPart {
 }
 
 /// One revision of the order: a variation by the court, or its first version.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RevisionPart {
     /// The revision number; episodes name the one that judged them.
     pub revision: u32,
@@ -176,7 +180,7 @@ pub struct RevisionPart {
 }
 
 /// One breach episode or device fault, with its evidence and what was done about it.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EpisodePart {
     /// The episode's id within the client, as the judge stores it.
     pub episode_id: u64,
@@ -203,7 +207,7 @@ pub struct EpisodePart {
 }
 
 /// An observation behind an episode, with what the device reported.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
     /// The device that reported it.
     pub device: u64,
@@ -220,7 +224,7 @@ pub struct Evidence {
 }
 
 /// The alert an episode raised: its outcome and everything people did about it.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AlertPart {
     /// The alert's id.
     pub id: i64,
@@ -233,7 +237,7 @@ pub struct AlertPart {
 }
 
 /// An officer's note: their words, marked as such.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NotePart {
     /// The note's id in the case records.
     pub id: i64,
@@ -273,10 +277,14 @@ pub async fn build(
     let mut device_events = Vec::new();
     let mut policy_revisions = Vec::new();
     let mut breach_spans = Vec::new();
+    let mut any_breach = Vec::new();
     for e in stored.into_iter().filter(|e| e.order_id == order.id) {
         let end = e.end.map_or(to_ms, |t| t.0);
-        if e.state != EpisodeState::Withdrawn && e.condition == ConditionRef::Curfew {
-            breach_spans.push((e.start.0, end));
+        if e.state != EpisodeState::Withdrawn && e.kind.class() != KindClass::DeviceFault {
+            any_breach.push((e.start.0, end));
+            if e.condition == ConditionRef::Curfew {
+                breach_spans.push((e.start.0, end));
+            }
         }
         if !policy_revisions.contains(&e.policy_revision) {
             policy_revisions.push(e.policy_revision);
@@ -347,6 +355,12 @@ pub async fn build(
     };
     let days = days::days(tz.0, params.from, params.to, &inputs);
     let totals = days.iter().fold(Hours::default(), |t, d| &t + &d.hours);
+    let breach_time = breach_time(
+        tz.0,
+        (params.from, params.to),
+        to_ms,
+        &Spans::new(any_breach),
+    );
 
     let mut notes = Vec::new();
     for n in cases.notes(client.id).await? {
@@ -400,6 +414,7 @@ pub async fn build(
             .collect(),
         days,
         totals,
+        breach_time,
         breaches,
         device_events,
         fittings,

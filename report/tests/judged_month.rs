@@ -223,9 +223,14 @@ async fn play(m: &mut Month) {
         .await
         .expect("tag A fitted");
 
-    // Tuesday 3rd: home at 23:30 local, ninety minutes late.
+    // Tuesday 3rd: home at 23:30 local, ninety minutes late, and 31 minutes of it in the old
+    // town (22:30 to 23:01 local): two breaches over the same minutes.
     m.now("2026-11-03T19:00:00Z").await;
-    m.walk(TAG_A, "2026-11-03T19:00:00Z", 150, Place::Elsewhere)
+    m.walk(TAG_A, "2026-11-03T19:00:00Z", 90, Place::Elsewhere)
+        .await;
+    m.walk(TAG_A, "2026-11-03T20:30:00Z", 31, Place::OldTown)
+        .await;
+    m.walk(TAG_A, "2026-11-03T21:01:00Z", 29, Place::Elsewhere)
         .await;
     m.walk(TAG_A, "2026-11-03T21:30:00Z", 60, Place::Home).await;
 
@@ -364,6 +369,19 @@ async fn the_summary_of_a_month_shows_the_breaches_the_judge_judged() {
             .expect("the summary");
         let period = report.period;
 
+        // The report reads back from its canonical JSON as it was: a PDF can be rendered
+        // again from the JSON it carries.
+        let canonical = report::json::canonical(&report).expect("canonical");
+        let back: report::Report =
+            serde_json::from_value(canonical.clone()).expect("the report reads back");
+        assert_eq!(back, report, "{}", db.name);
+        assert_eq!(
+            report::json::canonical(&back).expect("canonical"),
+            canonical,
+            "{}",
+            db.name
+        );
+
         let judged: Vec<_> = m
             .judge
             .episodes(m.client, period.start.0, period.end.0)
@@ -390,7 +408,8 @@ async fn the_summary_of_a_month_shows_the_breaches_the_judge_judged() {
             db.name
         );
 
-        // The month's breaches: Tuesday's late return, the old town, the night of the
+        // The month's breaches: Tuesday's late return with the old town within it, the old
+        // town again on Thursday, the night of the
         // cancelled shift (from its cancellation), Monday's by the varied terms, and tag B's.
         let curfew: Vec<_> = judged
             .iter()
@@ -400,7 +419,7 @@ async fn the_summary_of_a_month_shows_the_breaches_the_judge_judged() {
             .iter()
             .filter(|e| matches!(e.condition, ConditionRef::Zone { .. }))
             .count();
-        assert_eq!(zone, 1, "{}: {judged:#?}", db.name);
+        assert_eq!(zone, 2, "{}: {judged:#?}", db.name);
         let nights: Vec<u32> = curfew
             .iter()
             .map(|e| {
@@ -423,6 +442,26 @@ async fn the_summary_of_a_month_shows_the_breaches_the_judge_judged() {
             .map(|e| e.end.unwrap_or(period.end).0 - e.start.0)
             .sum();
         assert_eq!(report.totals.breach_ms, breach_ms, "{}", db.name);
+        // The old town on Tuesday night lay within the curfew breach: its 31 minutes count
+        // once in the breach time, not twice.
+        let all_ms: i64 = judged
+            .iter()
+            .map(|e| e.end.unwrap_or(period.end).0 - e.start.0)
+            .sum();
+        let minutes = 60_000;
+        assert_eq!(
+            report.breach_time.total_ms,
+            all_ms - 31 * minutes,
+            "{}",
+            db.name
+        );
+        let tuesday = report
+            .breach_time
+            .days
+            .iter()
+            .find(|d| d.date.to_string() == "2026-11-03")
+            .map(|d| d.breach_ms);
+        assert_eq!(tuesday, Some(90 * minutes), "{}", db.name);
         assert_eq!(report.totals.excused_ms, 3_600_000, "{}", db.name);
         m.judge.shutdown().await;
     }
