@@ -33,6 +33,8 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     pub map_tiles: Option<String>,
     pub log: Option<String>,
+    pub signing_certificate: Option<PathBuf>,
+    pub signing_key: Option<PathBuf>,
     /// The `[alerts]` table: severities, escalation, duty leads, the wearer's notices.
     pub alerts: Option<alerts::AlertsConfig>,
 }
@@ -123,6 +125,8 @@ pub struct ServeArgs {
     /// background, no request leaves the machine]
     #[arg(long, env = "SARGS_MAP_TILES", value_name = "URL")]
     pub map_tiles: Option<String>,
+    #[command(flatten)]
+    pub signing: crate::signing::SigningArgs,
 }
 
 /// How to reach MQTT.
@@ -145,6 +149,8 @@ pub struct ServeConfig {
     pub alerts: alerts::AlertsConfig,
     /// The console map's tile URL template, checked.
     pub map_tiles: Option<crate::console::TileTemplate>,
+    /// Where the key that signs compliance summaries is (or will be made).
+    pub signing: crate::signing::SigningArgs,
 }
 
 fn default_addr(text: &str) -> SocketAddr {
@@ -215,6 +221,18 @@ impl ServeArgs {
                 .map(|url| url.parse())
                 .transpose()
                 .context("--map-tiles")?,
+            signing: crate::signing::SigningArgs {
+                signing_certificate: self
+                    .signing
+                    .signing_certificate
+                    .clone()
+                    .or_else(|| file.signing_certificate.clone()),
+                signing_key: self
+                    .signing
+                    .signing_key
+                    .clone()
+                    .or_else(|| file.signing_key.clone()),
+            },
         })
     }
 }

@@ -10,6 +10,7 @@ mod export;
 mod http;
 mod report;
 mod serve;
+mod signing;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,6 +103,8 @@ enum Command {
         args: report::ReportArgs,
         #[command(flatten)]
         storage: StorageArgs,
+        #[command(flatten)]
+        signing: signing::SigningArgs,
     },
     /// Check the audit log
     Audit {
@@ -232,7 +235,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let cases = open_cases(&storage, &file).await?;
             admin::audit(&cases, command).await
         }
-        Command::Report { args, storage } => {
+        Command::Report {
+            args,
+            storage,
+            signing,
+        } => {
+            let location = storage.location(&file)?;
+            let needs = report::Needs {
+                storage: &location,
+                file: &file,
+                signing: &signing,
+            };
+            if !report::needs_store(&args) {
+                return report::run(None, needs, args).await;
+            }
             let telemetry = open_telemetry(&storage, &file).await?;
             let store = telemetry.store();
             let cases = cases::Cases::open(store.clone())
@@ -241,7 +257,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // A store `serve` never ran on has no episodes or alerts yet: none to report.
             judge::migrate(store).await?;
             alerts::migrate(store).await?;
-            report::run(&cases, &telemetry, args).await
+            report::run(Some((&cases, &telemetry)), needs, args).await
         }
     }
 }

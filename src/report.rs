@@ -1,12 +1,20 @@
-//! `sargs report`: the court compliance summary of one order over a period, as a PDF or as
-//! JSON, and `sargs report verify`, which says whether a summary still matches the stored data.
+//! `sargs report`: the court compliance summary of one order over a period, as a signed PDF or
+//! as JSON, and `sargs report verify`, which checks a summary's signature and that its pages
+//! say what its JSON says, from the file alone, and, with the store, whether it still matches
+//! the stored data.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
+use report::seal::Trust;
+use report::verify::SignatureCheck;
 use report::{Lang, Params};
+use store::StoreLocation;
+
+use crate::config::FileConfig;
+use crate::signing::SigningArgs;
 
 #[derive(Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -35,10 +43,21 @@ pub struct ReportArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ReportCommand {
-    /// Build the summary in a PDF (or its JSON) again from the stored data and say whether anything differs;
-    /// exits non-zero if it does or the file was altered
+    /// Check a summary: its signature, that its pages are what its JSON gives, and (unless
+    /// --file-only) that the stored data still give the same report; exits non-zero if any
+    /// check fails
     Verify {
         file: PathBuf,
+        /// The service's public key (PEM) to check the signature with [default: the
+        /// certificate of this service's own signing key]
+        #[arg(long, value_name = "PEM", conflicts_with = "trust_anchor")]
+        public_key: Option<PathBuf>,
+        /// A certificate (PEM) the signer's certificate must be, or be issued by
+        #[arg(long, value_name = "PEM")]
+        trust_anchor: Option<PathBuf>,
+        /// Check the file alone, without the store
+        #[arg(long)]
+        file_only: bool,
         /// Print the verdict as JSON
         #[arg(long)]
         json: bool,
@@ -68,14 +87,56 @@ fn format_of(format: Option<Format>, out: &Path) -> Format {
     })
 }
 
+/// What `sargs report` needs besides its flags: the store (opened by the caller only when the
+/// command needs it) and the signing key.
+pub struct Needs<'a> {
+    pub storage: &'a StoreLocation,
+    pub file: &'a FileConfig,
+    pub signing: &'a SigningArgs,
+}
+
+/// Whether the command reads the store: all but `verify --file-only`.
+pub fn needs_store(args: &ReportArgs) -> bool {
+    !matches!(
+        args.command,
+        Some(ReportCommand::Verify {
+            file_only: true,
+            ..
+        })
+    )
+}
+
 pub async fn run(
-    cases: &cases::Cases,
-    store: &ingest::store::Telemetry,
+    stores: Option<(&cases::Cases, &ingest::store::Telemetry)>,
+    needs: Needs<'_>,
     args: ReportArgs,
 ) -> anyhow::Result<()> {
-    if let Some(ReportCommand::Verify { file, json }) = args.command {
-        return verify(cases, store, &file, json).await;
+    if let Some(ReportCommand::Verify {
+        file,
+        public_key,
+        trust_anchor,
+        file_only: _,
+        json,
+    }) = args.command
+    {
+        let own = needs.signing.find(needs.file, needs.storage, false)?;
+        let read = |path: &Path| {
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+        };
+        let public_key = public_key.as_deref().map(read).transpose()?;
+        let anchor = match (&trust_anchor, &public_key, &own) {
+            (Some(path), _, _) => Some(read(path)?),
+            (None, None, Some(own)) => Some(own.certificate_pem().to_string()),
+            _ => None,
+        };
+        let trust = match (&public_key, &anchor) {
+            (Some(key), _) => Some(Trust::PublicKey(key)),
+            (None, Some(anchor)) => Some(Trust::Anchor(anchor)),
+            (None, None) => None,
+        };
+        return verify(stores, &file, trust, json).await;
     }
+    let (cases, store) = stores.context("the store is needed to build a summary")?;
     let order = args.order.context("--order is required")?;
     let out = args.out.context("--out FILE is required")?;
     let params = Params {
@@ -86,7 +147,7 @@ pub async fn run(
     };
     let built = report::build(store, cases, &params).await?;
     let (bytes, digest) = match format_of(args.format, &out) {
-        Format::Pdf => report::to_pdf(&built)?,
+        Format::Pdf => report::to_pdf(&built, &needs.signing.load(needs.file, needs.storage)?)?,
         Format::Json => report::json::document(&built)?,
     };
     std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
@@ -96,15 +157,17 @@ pub async fn run(
 }
 
 async fn verify(
-    cases: &cases::Cases,
-    store: &ingest::store::Telemetry,
+    stores: Option<(&cases::Cases, &ingest::store::Telemetry)>,
     file: &Path,
+    trust: Option<Trust<'_>>,
     json: bool,
 ) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let verdict = report::verify(store, cases, &bytes)
-        .await
-        .with_context(|| format!("{}", file.display()))?;
+    let verdict = match stores {
+        Some((cases, store)) => report::verify(store, cases, &bytes, trust).await,
+        None => report::verify::check_file(&bytes, trust),
+    }
+    .with_context(|| format!("{}", file.display()))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&verdict)?);
     } else {
@@ -118,23 +181,39 @@ async fn verify(
             p.lang.as_str(),
             verdict.file_digest
         );
+        match &verdict.signature {
+            SignatureCheck::Holds { signer } => println!(
+                "signature: holds, signed by {} (certificate SHA-256 {})",
+                signer.subject, signer.fingerprint
+            ),
+            SignatureCheck::Fails { reason } => println!("signature: FAILS: {reason}"),
+            SignatureCheck::Unsigned => println!("signature: none"),
+            SignatureCheck::NotChecked => {
+                println!("signature: not checked (give --public-key or --trust-anchor)")
+            }
+        }
+        match verdict.pages_match_json {
+            Some(true) => println!("pages: what the summary's JSON gives, byte for byte"),
+            Some(false) => println!("pages: NOT what the summary's JSON gives"),
+            None => {}
+        }
+        if let Some(stored) = &verdict.stored_digest {
+            if *stored == verdict.file_digest {
+                println!("stored data: give this summary again (digest {stored})");
+            } else {
+                println!("stored data: now give digest {stored}");
+            }
+        }
+        for d in &verdict.differences {
+            println!("  {}: {}", d.place, d.what);
+        }
         if verdict.identical {
-            println!("identical: the stored data give this document byte for byte");
-        } else {
-            if verdict.file_digest != verdict.stored_digest {
-                println!(
-                    "digest mismatch: the stored data now give {}",
-                    verdict.stored_digest
-                );
-            }
-            for d in &verdict.differences {
-                println!("  {}: {}", d.place, d.what);
-            }
+            println!("verified");
         }
     }
     if !verdict.identical {
         bail!(
-            "{} does not match the stored data ({} difference(s))",
+            "{} did not pass ({} finding(s))",
             file.display(),
             verdict.differences.len()
         );

@@ -48,6 +48,13 @@ pub fn describe(location: &StoreLocation) -> String {
 }
 
 pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
+    // First: a key that cannot be read stops the start before anything is taken in.
+    let signing = Arc::new(
+        config
+            .signing
+            .load(&crate::config::FileConfig::default(), &config.storage)
+            .context("the key that signs compliance summaries")?,
+    );
     let store = Store::open(&config.storage)
         .await
         .with_context(|| format!("opening storage ({})", describe(&config.storage)))?;
@@ -149,6 +156,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
             downlink: Some(ingest.downlink()),
             secure_cookies: config.secure_cookies,
             sign_in: Default::default(),
+            signing,
         },
         config.map_tiles.clone(),
     );

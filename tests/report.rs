@@ -161,6 +161,143 @@ fn verify(location: &StoreLocation, file: &Path) -> std::process::Output {
     sargs(&a)
 }
 
+/// `sargs report verify --file-only`, as a court runs it, with the public key it was given.
+fn verify_alone(file: &Path, trust: &[&str]) -> (bool, String) {
+    let mut a = vec![
+        "report".to_string(),
+        "verify".into(),
+        "--file-only".into(),
+        file.display().to_string(),
+    ];
+    a.extend(trust.iter().map(|s| s.to_string()));
+    let out = sargs(&a);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("panicked"), "{text}");
+    (out.status.success(), text)
+}
+
+/// The signed PDF checked with nothing but the file and the service's public key (served by
+/// the API without signing in): it passes untouched, and fails with a byte flipped, with a page
+/// changed and its JSON left alone, with its JSON changed and the digest recomputed but not
+/// signed again, and when signed by another key.
+async fn from_the_file_alone(o: &Office, pdf: &[u8], dir: &Path) {
+    use report::seal::SigningKey;
+    let served: Value = reqwest::get(format!("{}/api/v1/report-signing", o.officer.base))
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    let public = dir.join("service-public-key.pem");
+    std::fs::write(&public, served["public_key_pem"].as_str().expect("a key")).expect("write");
+    let anchor = dir.join("service-certificate.pem");
+    std::fs::write(&anchor, served["certificate_pem"].as_str().expect("a cert")).expect("write");
+    let key_flag = format!("--public-key={}", public.display());
+    let anchor_flag = format!("--trust-anchor={}", anchor.display());
+    let file = dir.join("alone.pdf");
+    std::fs::write(&file, pdf).expect("write");
+    for trust in [&key_flag, &anchor_flag] {
+        let (ok, text) = verify_alone(&file, &[trust]);
+        assert!(ok && text.contains("signature: holds"), "{text}");
+        assert!(
+            text.contains(served["fingerprint_sha256"].as_str().unwrap_or("?")),
+            "{text}"
+        );
+    }
+    // Without a key there is nothing to check the signature by: not passed.
+    let (ok, text) = verify_alone(&file, &[]);
+    assert!(!ok && text.contains("not checked"), "{text}");
+
+    // A byte flipped anywhere.
+    for at in [pdf.len() / 3, pdf.len() / 2, pdf.len() - 40] {
+        let mut flipped = pdf.to_vec();
+        flipped[at] ^= 0x01;
+        std::fs::write(&file, &flipped).expect("write");
+        let (ok, text) = verify_alone(&file, &[&key_flag]);
+        assert!(!ok, "a byte flipped at {at} passed: {text}");
+    }
+
+    let carried = report::file::carried(pdf).expect("a sealed summary");
+    let seal = carried.seal.clone().expect("a seal");
+    let doc: Value = serde_json::from_slice(&carried.document).expect("JSON");
+    let digest = doc["digest"].as_str().expect("digest").to_string();
+    let original: report::Report = serde_json::from_value(doc["report"].clone()).expect("a report");
+
+    // The procedure docs/report.md gives courts, with pdfdetach and openssl only.
+    let (ok, text) = court_procedure(pdf, &public, dir);
+    assert!(
+        ok && text.contains("Signature Verified Successfully"),
+        "{text}"
+    );
+    assert!(text.contains(&digest), "{text}");
+
+    // A page changed (another court's name printed), its JSON and signature left as they were.
+    let mut shown = original.clone();
+    shown.order.court = "Augstākā tiesa".into();
+    let forged = report::pdf::render(&shown, &carried.document, &digest, &seal).expect("pdf");
+    std::fs::write(&file, &forged).expect("write");
+    let (ok, text) = verify_alone(&file, &[&key_flag]);
+    assert!(
+        !ok && text.contains("signature: holds") && text.contains("pages: NOT"),
+        "{text}"
+    );
+
+    // The JSON changed (the breaches taken out) and its digest recomputed, not signed again.
+    let mut cleaned = original.clone();
+    cleaned.breaches.clear();
+    let (document, new_digest) = report::json::document(&cleaned).expect("document");
+    let forged = report::pdf::render(&cleaned, &document, &new_digest, &seal).expect("pdf");
+    std::fs::write(&file, &forged).expect("write");
+    let (ok, text) = verify_alone(&file, &[&key_flag]);
+    assert!(!ok && text.contains("signature: FAILS"), "{text}");
+    let (ok, text) = court_procedure(&forged, &public, dir);
+    assert!(!ok, "openssl passed a changed summary: {text}");
+
+    // Signed as it should be, but by another key (its own certificate inside).
+    let (other, _) = SigningKey::generate("sargs compliance summaries", 0).expect("a key");
+    let (forged, _) = report::to_pdf(&original, &other).expect("pdf");
+    std::fs::write(&file, &forged).expect("write");
+    for trust in [&key_flag, &anchor_flag] {
+        let (ok, text) = verify_alone(&file, &[trust]);
+        assert!(!ok && text.contains("signature: FAILS"), "{text}");
+    }
+}
+
+/// Runs the shell block of docs/report.md's court procedure on `pdf`, in a directory of its
+/// own with the service's public key: whether it passed, and what it printed.
+fn court_procedure(pdf: &[u8], public_key: &Path, dir: &Path) -> (bool, String) {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report.md"))
+        .expect("docs/report.md");
+    let block = doc
+        .split("<!-- court-procedure -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- /court-procedure -->").next())
+        .expect("the procedure's markers");
+    let script: String = block
+        .lines()
+        .filter(|l| !l.starts_with("```"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let work = tempfile::tempdir_in(dir).expect("a directory");
+    std::fs::write(work.path().join("summary.pdf"), pdf).expect("write");
+    std::fs::copy(public_key, work.path().join("service-public-key.pem")).expect("copy");
+    let out = std::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .current_dir(work.path())
+        .output()
+        .expect("bash");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 /// The digest `sargs report` printed: "FILE (SHA-256 HEX)".
 fn printed_digest(out: &str) -> String {
     out.trim()
@@ -298,8 +435,9 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
                 "{name}: {stdout}{}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            assert!(stdout.contains("identical"), "{name}: {stdout}");
+            assert!(stdout.contains("verified"), "{name}: {stdout}");
         }
+        from_the_file_alone(&o, &pdf, dir.path()).await;
         // A byte flipped in the fonts, or in the embedded summary: refused.
         let mut flipped = pdf.clone();
         let at = flipped.len() / 2;
@@ -352,7 +490,7 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
             let out = verify(&db.location, file);
             let stdout = String::from_utf8_lossy(&out.stdout);
             assert!(!out.status.success(), "{name}: {stdout}");
-            assert!(stdout.contains("digest mismatch"), "{name}: {stdout}");
+            assert!(stdout.contains("now give digest"), "{name}: {stdout}");
             assert!(stdout.contains("breaches episode_id="), "{name}: {stdout}");
             assert!(stdout.contains("notes id="), "{name}: {stdout}");
         }

@@ -57,6 +57,8 @@ pub struct ApiState {
     pub secure_cookies: bool,
     /// Sign-ins per client address and per user name, shared by every clone of the state.
     pub sign_in: std::sync::Arc<SignInLimiter>,
+    /// The key compliance summaries are signed with.
+    pub signing: std::sync::Arc<report::seal::SigningKey>,
 }
 
 /// The API's routes, the OpenAPI document at `/api/v1/openapi.json` and interactive docs at

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use report::{Lang, Params, ReportError};
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::access;
 use crate::error::{PathParam, Query};
@@ -62,7 +62,7 @@ pub async fn order_report(
         .map_err(answer)?;
     let (bytes, digest, kind) = match q.format {
         Format::Pdf => {
-            let (pdf, digest) = report::to_pdf(&built).map_err(answer)?;
+            let (pdf, digest) = report::to_pdf(&built, &state.signing).map_err(answer)?;
             (pdf, digest, "application/pdf")
         }
         Format::Json => {
@@ -91,6 +91,39 @@ pub async fn order_report(
         bytes,
     )
         .into_response())
+}
+
+/// The key summaries are signed with, for courts to check them by.
+#[derive(Serialize, JsonSchema)]
+pub struct SigningKeyShown {
+    /// The signature's algorithm: always `Ed25519`.
+    algorithm: String,
+    /// The signer's certificate, PEM: what a PDF carries as `signer-certificate.pem`.
+    certificate_pem: String,
+    /// The public key, PEM: what `sargs report verify --public-key` and openssl take.
+    public_key_pem: String,
+    /// The certificate's SHA-256 fingerprint, as `openssl x509 -fingerprint -sha256` prints it.
+    fingerprint_sha256: String,
+    /// Who the certificate names.
+    subject: String,
+}
+
+pub async fn signing_key(State(state): State<ApiState>) -> Answer {
+    let key = &state.signing;
+    let signer = key.signer().map_err(internal)?;
+    Ok(axum::Json(SigningKeyShown {
+        algorithm: "Ed25519".into(),
+        certificate_pem: key.certificate_pem().to_string(),
+        public_key_pem: key.public_key_pem().map_err(internal)?,
+        fingerprint_sha256: signer.fingerprint,
+        subject: signer.subject,
+    })
+    .into_response())
+}
+
+fn internal(error: report::seal::SealError) -> ApiError {
+    tracing::error!(%error, "the signing key");
+    ApiError::Internal
 }
 
 pub(crate) fn answer(error: ReportError) -> ApiError {

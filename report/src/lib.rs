@@ -12,6 +12,7 @@
 pub mod breach_time;
 mod curfew;
 pub mod days;
+pub mod file;
 pub mod json;
 pub mod model;
 pub mod pdf;
@@ -22,10 +23,11 @@ pub mod verify;
 pub use model::{Lang, Params, Report, build};
 pub use verify::{Difference, Verdict, verify};
 
-/// The PDF of a report and its digest.
-pub fn to_pdf(report: &Report) -> Result<(Vec<u8>, String), ReportError> {
+/// The PDF of a report, sealed with `key`, and its digest.
+pub fn to_pdf(report: &Report, key: &seal::SigningKey) -> Result<(Vec<u8>, String), ReportError> {
     let (document, digest) = json::document(report)?;
-    Ok((pdf::render(report, &document, &digest)?, digest))
+    let seal = key.sign(&document);
+    Ok((pdf::render(report, &document, &digest, &seal)?, digest))
 }
 
 /// Why a report could not be built, checked or written.

@@ -24,7 +24,9 @@ pub enum SealError {
     #[error("{0}")]
     Key(String),
     /// The signature is not the named key's over this document.
-    #[error("the signature does not hold: the summary was changed after it was signed, or it was signed by another key")]
+    #[error(
+        "the signature does not hold: the summary was changed after it was signed, or it was signed by another key"
+    )]
     BadSignature,
     /// The signer is not the key or authority the verifier trusts.
     #[error("{0}")]
@@ -90,7 +92,7 @@ impl SigningKey {
         }
         Ok(SigningKey {
             pair,
-            certificate_pem: pem::encode(&pem::Pem::new("CERTIFICATE", certificate_der.clone())),
+            certificate_pem: pem_text("CERTIFICATE", certificate_der.clone()),
             certificate_der,
         })
     }
@@ -130,10 +132,7 @@ impl SigningKey {
     pub fn public_key_pem(&self) -> Result<String, SealError> {
         let (_, cert) = X509Certificate::from_der(&self.certificate_der)
             .map_err(|e| SealError::Key(format!("the certificate: {e}")))?;
-        Ok(pem::encode(&pem::Pem::new(
-            "PUBLIC KEY",
-            cert.public_key().raw.to_vec(),
-        )))
+        Ok(pem_text("PUBLIC KEY", cert.public_key().raw.to_vec()))
     }
 
     /// Who signs with this key.
@@ -210,6 +209,12 @@ pub fn public_key_der(text: &str) -> Result<Vec<u8>, SealError> {
     }
 }
 
+/// PEM as openssl writes it (LF line ends), so that a court can compare files with `cmp`.
+fn pem_text(tag: &str, der: Vec<u8>) -> String {
+    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    pem::encode_config(&pem::Pem::new(tag, der), config)
+}
+
 fn certificate_der(text: &str) -> Result<Vec<u8>, SealError> {
     let parsed = pem::parse(text).map_err(|e| SealError::Key(format!("a certificate: {e}")))?;
     if parsed.tag() != "CERTIFICATE" {
@@ -263,7 +268,11 @@ mod tests {
         let (other, other_key_pem) = SigningKey::generate("sargs test", NOW).unwrap();
         let other_public = other.public_key_pem().unwrap();
         assert!(matches!(
-            check(b"{\"digest\":\"ab\"}", &seal, Trust::PublicKey(&other_public)),
+            check(
+                b"{\"digest\":\"ab\"}",
+                &seal,
+                Trust::PublicKey(&other_public)
+            ),
             Err(SealError::Untrusted(_))
         ));
         assert!(matches!(

@@ -1,11 +1,13 @@
-//! `verify`: does a compliance summary still say what the stored data say?
+//! `verify`: does a compliance summary say what it was made to say, and what the stored data
+//! say now?
 //!
-//! A PDF carries its exchange JSON. It is read back (refused if missing, or if the report in
-//! it no longer has the digest it claims), the report is built again from the store with the
-//! same parameters and rendered again; the two PDFs must be the same bytes. If they are not,
-//! the two reports are compared section by section (and episode by episode, note by note) to
-//! say what changed; if the reports agree and the bytes do not, the file itself was altered.
-//! The exchange JSON on its own (`--format json`) is verified the same way, as JSON.
+//! From the file alone ([`check_file`]): the exchange JSON a PDF carries must give the digest
+//! it claims, its signature must be the trusted key's, and the PDF rendered again from that
+//! JSON and seal must be the file byte for byte, so its pages say what its JSON says (the PDF
+//! is a pure function of them). With the store ([`verify`]): the report is also built again
+//! from the stored data with the same parameters, and the two reports are compared section by
+//! section (episode by episode, note by note) to say what changed. The exchange JSON on its own
+//! carries no seal; it is checked for its digest and against the store.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -13,118 +15,165 @@ use serde_json::Value;
 use cases::Cases;
 use ingest::store::Telemetry;
 
-use crate::model::Params;
-use crate::{ReportError, json};
-
-/// Verifies a PDF (or an exchange JSON) against the store: reads what it claims, builds the
-/// same report from the stored data now, writes it as the file was, and compares.
-pub async fn verify(
-    telemetry: &Telemetry,
-    cases: &Cases,
-    file: &[u8],
-) -> Result<Verdict, ReportError> {
-    let claimed = read(file)?;
-    let now = crate::build(telemetry, cases, &claimed.0).await?;
-    let now_file = if is_pdf(file) {
-        crate::to_pdf(&now)?.0
-    } else {
-        json::document(&now)?.0
-    };
-    Ok(compare(file, claimed, &now_file, &json::canonical(&now)?))
-}
-
-fn is_pdf(file: &[u8]) -> bool {
-    file.starts_with(b"%PDF-")
-}
+use crate::file::{self, Carried};
+use crate::model::{Params, Report};
+use crate::seal::{self, Signer, Trust};
+use crate::{ReportError, json, pdf};
 
 /// One thing that differs between the file and the stored data now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Difference {
-    /// The section (`breaches`, `notes`, `days`, ...) and, in lists of records, which one.
+    /// The section (`breaches`, `notes`, `nights`, ...) and, in lists of records, which one.
     pub place: String,
     /// What differs, in words.
     pub what: String,
 }
 
-/// What checking a compliance summary file against the stored data found.
+/// What the file's signature showed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SignatureCheck {
+    /// Signed by the trusted key (or a certificate the trust anchor issued).
+    Holds {
+        /// Who signed.
+        signer: Signer,
+    },
+    /// A signature that does not hold, or by a key not trusted.
+    Fails {
+        /// Why, in words.
+        reason: String,
+    },
+    /// The file carries no signature (an exchange JSON, or a summary made before signing).
+    Unsigned,
+    /// No key or trust anchor was given to check it against.
+    NotChecked,
+}
+
+/// What checking a summary file found: from the file alone, and against the store if asked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Verdict {
     /// The order and period the file says it covers.
     pub params: Params,
-    /// The digest the file carries, and that of the report built now.
+    /// The digest the file carries (the report in it gives this digest, or reading it failed).
     pub file_digest: String,
-    /// The digest of the report built from the stored data now.
-    pub stored_digest: String,
-    /// True when the file is byte for byte the document the stored data give.
+    /// The signature.
+    pub signature: SignatureCheck,
+    /// For a PDF: whether its pages are what its JSON and seal give, byte for byte.
+    pub pages_match_json: Option<bool>,
+    /// The digest of the report built from the stored data now, when checked against them.
+    pub stored_digest: Option<String>,
+    /// True when every check made passed: the signature holds, the pages are the JSON's, and
+    /// (when checked) the stored data give the same report.
     pub identical: bool,
-    /// Everything that differs; empty when nothing does.
+    /// Everything that differs or fails; empty when nothing does.
     pub differences: Vec<Difference>,
 }
 
-/// The exchange document of a file: embedded in a PDF (the JSON object that starts with its
-/// digest), or the file itself.
-pub fn embedded(pdf: &[u8]) -> Result<Value, ReportError> {
-    if !is_pdf(pdf) {
-        return serde_json::from_slice(pdf).map_err(|_| {
-            ReportError::NotAReport(
-                "not a PDF file, nor the JSON of a sargs compliance summary".into(),
-            )
-        });
-    }
-    let marker = b"{\"digest\":\"";
-    let start = pdf
-        .windows(marker.len())
-        .position(|w| w == marker)
-        .ok_or_else(|| {
-            ReportError::NotAReport(
-                "this PDF carries no sargs compliance summary (no embedded JSON)".into(),
-            )
-        })?;
-    let mut values = serde_json::Deserializer::from_slice(&pdf[start..]).into_iter::<Value>();
-    match values.next() {
-        Some(Ok(doc)) => Ok(doc),
-        _ => Err(ReportError::NotAReport(
-            "the summary embedded in this PDF is not readable JSON (the file was altered)".into(),
-        )),
-    }
-}
-
-/// What the file claims: its parameters, digest and report.
-pub fn read(pdf: &[u8]) -> Result<(Params, String, Value), ReportError> {
-    let doc = embedded(pdf)?;
-    let (digest, report) = json::read_document(&doc)?;
-    let params: Params = report
+/// Checks a PDF (or an exchange JSON) from the file alone, the signature against `trust`.
+pub fn check_file(file: &[u8], trust: Option<Trust<'_>>) -> Result<Verdict, ReportError> {
+    let (carried, is_pdf) = if file::is_pdf(file) {
+        (file::carried(file)?, true)
+    } else {
+        let doc = Carried {
+            document: file.to_vec(),
+            seal: None,
+        };
+        (doc, false)
+    };
+    let value: Value = serde_json::from_slice(&carried.document).map_err(|_| {
+        ReportError::NotAReport(if is_pdf {
+            "the summary embedded in this PDF is not readable JSON (the file was altered)".into()
+        } else {
+            "not a PDF file, nor the JSON of a sargs compliance summary".into()
+        })
+    })?;
+    let (digest, report_value) = json::read_document(&value)?;
+    let params: Params = report_value
         .get("params")
         .cloned()
         .and_then(|p| serde_json::from_value(p).ok())
         .ok_or_else(|| ReportError::NotAReport("the summary names no parameters".into()))?;
-    Ok((params, digest, report))
-}
-
-/// Compares a file with the same kind of file made now (`now_file`, of report `now`).
-pub fn compare(
-    file: &[u8],
-    (params, file_digest, file_report): (Params, String, Value),
-    now_file: &[u8],
-    now: &Value,
-) -> Verdict {
-    let stored_digest = json::digest(now);
-    let mut differences = sections(&file_report, now);
-    if differences.is_empty() && file != now_file {
+    let mut differences = Vec::new();
+    let signature = match (&carried.seal, trust) {
+        (None, _) => SignatureCheck::Unsigned,
+        (Some(_), None) => SignatureCheck::NotChecked,
+        (Some(s), Some(trust)) => match seal::check(&carried.document, s, trust) {
+            Ok(signer) => SignatureCheck::Holds { signer },
+            Err(e) => SignatureCheck::Fails {
+                reason: e.to_string(),
+            },
+        },
+    };
+    match &signature {
+        SignatureCheck::Holds { .. } => {}
+        SignatureCheck::Fails { reason } => differences.push(Difference {
+            place: "signature".into(),
+            what: reason.clone(),
+        }),
+        SignatureCheck::Unsigned if is_pdf => differences.push(Difference {
+            place: "signature".into(),
+            what: "the file carries no signature".into(),
+        }),
+        SignatureCheck::Unsigned => {}
+        SignatureCheck::NotChecked => differences.push(Difference {
+            place: "signature".into(),
+            what: "not checked: give the service's public key or a trust anchor".into(),
+        }),
+    }
+    let pages_match_json = match (&carried.seal, is_pdf) {
+        (Some(seal), true) => {
+            let report: Report = serde_json::from_value(report_value).map_err(|e| {
+                ReportError::NotAReport(format!(
+                    "the summary in this PDF cannot be read as a report of this version of sargs: {e}"
+                ))
+            })?;
+            let again = pdf::render(&report, &carried.document, &digest, seal)?;
+            Some(again == file)
+        }
+        _ => None,
+    };
+    if pages_match_json == Some(false) {
         differences.push(Difference {
-            place: "file".into(),
-            what: "the content is the same but the file's bytes differ: it was altered after it \
-                   was made (or made by another version of sargs)"
+            place: "pages".into(),
+            what: "the pages are not what the summary's JSON gives: the file was altered after \
+                   it was made (or made by another version of sargs)"
                 .into(),
         });
     }
-    Verdict {
+    Ok(Verdict {
         params,
         identical: differences.is_empty(),
-        file_digest,
-        stored_digest,
+        file_digest: digest,
+        signature,
+        pages_match_json,
+        stored_digest: None,
         differences,
-    }
+    })
+}
+
+/// Checks a file as [`check_file`] does, then builds the same report from the stored data now
+/// and says what differs.
+pub async fn verify(
+    telemetry: &Telemetry,
+    cases: &Cases,
+    file: &[u8],
+    trust: Option<Trust<'_>>,
+) -> Result<Verdict, ReportError> {
+    let mut verdict = check_file(file, trust)?;
+    let now = json::canonical(&crate::build(telemetry, cases, &verdict.params).await?)?;
+    let carried = if file::is_pdf(file) {
+        file::carried(file)?.document
+    } else {
+        file.to_vec()
+    };
+    let file_report = serde_json::from_slice::<Value>(&carried)
+        .ok()
+        .and_then(|v| v.get("report").cloned())
+        .unwrap_or(Value::Null);
+    verdict.differences.extend(sections(&file_report, &now));
+    verdict.stored_digest = Some(json::digest(&now));
+    verdict.identical = verdict.differences.is_empty();
+    Ok(verdict)
 }
 
 /// Records in these lists are named by this key, so a change names the record.
@@ -231,13 +280,11 @@ mod tests {
 
     #[test]
     fn a_file_without_a_summary_is_refused() {
-        assert!(matches!(
-            embedded(b"hello"),
-            Err(ReportError::NotAReport(_))
-        ));
-        assert!(matches!(
-            embedded(b"%PDF-1.7\n%%EOF"),
-            Err(ReportError::NotAReport(_))
-        ));
+        for file in [&b"hello"[..], b"%PDF-1.7\n%%EOF", b"{}", b"{\"digest\":1}"] {
+            assert!(matches!(
+                check_file(file, None),
+                Err(ReportError::NotAReport(_))
+            ));
+        }
     }
 }

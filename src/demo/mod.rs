@@ -80,6 +80,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         secure_cookies: false,
         alerts: alerts::AlertsConfig::default(),
         map_tiles,
+        // The demo's own key, made in its data directory.
+        signing: Default::default(),
     })
     .await?;
     let script = data_dir.join("last-night.toml");

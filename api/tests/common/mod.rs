@@ -257,6 +257,11 @@ pub async fn world(db: TestDb) -> World {
         downlink: Some(ingest::Downlink::channel(1).0),
         secure_cookies: false,
         sign_in: Default::default(),
+        signing: std::sync::Arc::new(
+            report::seal::SigningKey::generate("sargs test", 0)
+                .expect("a signing key")
+                .0,
+        ),
     })
     .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {

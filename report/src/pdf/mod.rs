@@ -23,14 +23,13 @@ use ttf_parser::Face;
 
 use crate::ReportError;
 use crate::days::Hours;
+use crate::file::{CERTIFICATE, DOCUMENT, SIGNATURE};
 use crate::model::{EpisodePart, Lang, Report};
+use crate::seal::Seal;
 use crate::text::{self, T};
 
 mod sections;
 use sections::body;
-
-/// The name of the embedded exchange document.
-pub const EMBEDDED_NAME: &str = "compliance-summary.json";
 
 static REGULAR: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
@@ -265,8 +264,14 @@ impl Layout {
     }
 }
 
-/// The PDF of `report`, with `document` (its exchange JSON) embedded and `digest` shown.
-pub fn render(report: &Report, document: &[u8], digest: &str) -> Result<Vec<u8>, ReportError> {
+/// The PDF of `report`, with `document` (its exchange JSON) and its `seal` embedded and
+/// `digest` shown.
+pub fn render(
+    report: &Report,
+    document: &[u8],
+    digest: &str,
+    seal: &Seal,
+) -> Result<Vec<u8>, ReportError> {
     let lang = report.params.lang;
     let tz: chrono_tz::Tz = report.time_zone.parse().unwrap_or(chrono_tz::Europe::Riga);
     let measure = Measure {
@@ -367,20 +372,56 @@ pub fn render(report: &Report, document: &[u8], digest: &str) -> Result<Vec<u8>,
             .keywords(vec![format!("sha256:{digest}")])
             .document_id(digest.to_string()),
     );
-    doc.embed_file(EmbeddedFile {
-        path: EMBEDDED_NAME.to_string(),
-        mime_type: MimeType::new("application/json"),
-        description: Some(text::TITLE.get(lang).to_string()),
-        association_kind: AssociationKind::Source,
-        data: document.to_vec().into(),
-        modification_date: None,
-        // Uncompressed, so that `verify` (and anyone with a text editor) can read it back.
-        compress: Some(false),
-        location: None,
-    })
-    .ok_or_else(|| ReportError::Pdf("embedding the JSON".into()))?;
+    // The exchange JSON, its signature and the signer's certificate, as files any PDF reader
+    // (or `pdfdetach -saveall`) gives back as they are: uncompressed, so the JSON can also be
+    // read with a text editor.
+    let carried = [
+        (
+            DOCUMENT,
+            "application/json",
+            &text::TITLE,
+            document.to_vec(),
+            AssociationKind::Source,
+        ),
+        (
+            SIGNATURE,
+            "application/octet-stream",
+            &SIGNATURE_FILE,
+            seal.signature.clone(),
+            AssociationKind::Supplement,
+        ),
+        (
+            CERTIFICATE,
+            "application/x-pem-file",
+            &CERTIFICATE_FILE,
+            seal.certificate_pem.clone().into_bytes(),
+            AssociationKind::Supplement,
+        ),
+    ];
+    for (name, mime, description, data, association_kind) in carried {
+        doc.embed_file(EmbeddedFile {
+            path: name.to_string(),
+            mime_type: MimeType::new(mime),
+            description: Some(description.get(lang).to_string()),
+            association_kind,
+            data: data.into(),
+            modification_date: None,
+            compress: Some(false),
+            location: None,
+        })
+        .ok_or_else(|| ReportError::Pdf(format!("embedding {name}")))?;
+    }
     doc.finish().map_err(|e| ReportError::Pdf(format!("{e:?}")))
 }
+
+const SIGNATURE_FILE: T = T(
+    "Dienesta Ed25519 paraksts par compliance-summary.json",
+    "The service's Ed25519 signature over compliance-summary.json",
+);
+const CERTIFICATE_FILE: T = T(
+    "Parakstītāja sertifikāts (publiskā atslēga)",
+    "The signer's certificate (public key)",
+);
 
 fn fill(grey: u8) -> Fill {
     Fill {
