@@ -58,11 +58,11 @@ pub(crate) const POLICY_REVISIONS: T = T(
     "Policy revisions the episodes were judged by",
 );
 /// What the two numbers called revisions are, side by side in the summary.
-pub(crate) const REVISION: T = T("nolēmuma redakcija", "revision of the order");
+pub(crate) const REVISION: T = T("nolēmuma redakcija", "order revision");
 pub(crate) const POLICY_REVISION: T = T("uzraudzības noteikumu versija", "policy revision");
 pub(crate) const REVISIONS_NOTE: T = T(
     "Nolēmuma redakcija ir tiesas nolēmuma teksts ar visiem tā grozījumiem; uzraudzības noteikumu versija ir noteikumu kopums, pēc kura sistēma vērtēja pārkāpumu, un tā mainās arī tad, kad uzstāda ierīci vai reģistrē prombūtni.",
-    "A revision of the order is the court's text of the order as varied; a policy revision is the version of the monitoring rules the engine judged an episode by, which changes also when a device is fitted or an absence recorded.",
+    "An order revision is the court's text of the order as varied; a policy revision is the version of the monitoring rules the engine judged an episode by, which changes also when a device is fitted or an absence recorded.",
 );
 /// The first revision's reason: the order recorded as the court made it.
 pub(crate) const FIRST_REVISION: T = T("nolēmums reģistrēts", "order recorded");

@@ -4,9 +4,9 @@
 //! reader reads what the page shows, in the order drawn.
 //!
 //! Two rules keep a page readable: a heading waits for the block that follows it and goes to
-//! the next page with it (a table's header and first row, a paragraph's first two lines), and
-//! a table broken across pages repeats its header on each (drawn again as an artifact: the
-//! structure has it once).
+//! the next page with it (a table's header and first row, a paragraph's first two lines, a
+//! short list of fields whole), and a table broken across pages repeats its header on each
+//! (drawn again as an artifact: the structure has it once).
 
 use super::measure::Measure;
 use crate::ReportError;
@@ -375,7 +375,13 @@ impl Layout {
                 (*label, lines)
             })
             .collect();
-        let first: usize = rows.iter().take(2).map(|(_, v)| v.len()).sum();
+        // A short list (an episode's facts) stays on one page; a long one keeps two rows.
+        let all: usize = rows.iter().map(|(_, v)| v.len()).sum();
+        let first = if all <= 12 {
+            all
+        } else {
+            rows.iter().take(2).map(|(_, v)| v.len()).sum()
+        };
         self.keep(first as f32 * line);
         self.begin(Role::Table);
         for (label, lines) in rows {

@@ -325,7 +325,9 @@ fn the_summary_speaks_latvian_and_english_without_codes() {
         "alcohol ban: Nelietot alkoholu",
         "battery low (device 1001)",
         "order recorded",
-        "A revision of the order is the court's text of the order as varied",
+        "active · order revision 1",
+        "closed · policy revision 2",
+        "An order revision is the court's text of the order as varied",
     ] {
         assert!(en.contains(expected), "{expected:?} is not in:\n{en}");
     }
