@@ -48,8 +48,9 @@ mod sections;
 #[cfg(test)]
 mod tests;
 
-use layout::{BOLD, Child, LEFT, Layout, Mark, Op, PAGE_H, PAGE_W, REGULAR, RIGHT, Role, SMALL};
-pub use layout::{Bar, Rgb};
+use layout::{
+    BOLD, Child, LEFT, Layout, Mark, Op, PAGE_H, PAGE_W, REGULAR, RIGHT, Rgb, Role, SMALL,
+};
 use sections::body;
 
 /// The name of the embedded exchange document.
