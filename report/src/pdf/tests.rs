@@ -252,18 +252,33 @@ fn tool(program: &str, args: &[&str]) -> Option<std::process::Output> {
     }
 }
 
-/// The PDF of `report` in a file of its own, named for the test.
-fn written(report: &Report, name: &str) -> (Vec<u8>, String) {
+/// A PDF in a file of its own, removed when the test is done with it.
+struct Written {
+    pdf: Vec<u8>,
+    path: String,
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The PDF of `report` in a file named for the test.
+fn written(report: &Report, name: &str) -> Written {
     let (pdf, _) = crate::to_pdf(report).expect("the PDF");
     let path = std::env::temp_dir().join(format!("sargs-{name}-{}.pdf", std::process::id()));
     std::fs::write(&path, &pdf).expect("writing the PDF");
-    (pdf, path.display().to_string())
+    Written {
+        pdf,
+        path: path.display().to_string(),
+    }
 }
 
 /// The text of the PDF of `report`, as `pdftotext` reads it.
 fn words(report: &Report, name: &str) -> Option<String> {
-    let (_, path) = written(report, name);
-    let out = tool("pdftotext", &["-layout", &path, "-"])?;
+    let file = written(report, name);
+    let out = tool("pdftotext", &["-layout", &file.path, "-"])?;
     assert!(out.status.success(), "pdftotext failed");
     Some(String::from_utf8(out.stdout).expect("UTF-8 text"))
 }
@@ -336,17 +351,18 @@ fn the_summary_speaks_latvian_and_english_without_codes() {
 #[test]
 fn the_file_is_pdf_a_and_tagged_and_still_carries_its_json() {
     let r = report(Lang::Lv, 31, 80);
-    let (pdf, path) = written(&r, "archival");
+    let file = written(&r, "archival");
+    let (pdf, path) = (&file.pdf, &file.path);
     // The same report gives the same bytes, and the JSON verify reads is there, uncompressed.
-    assert_eq!(crate::to_pdf(&r).expect("again").0, pdf);
+    assert_eq!(&crate::to_pdf(&r).expect("again").0, pdf);
     let (document, digest) = crate::json::document(&r).expect("the document");
     assert_eq!(
-        crate::verify::embedded(&pdf).expect("embedded"),
+        crate::verify::embedded(pdf).expect("embedded"),
         serde_json::from_slice::<serde_json::Value>(&document).expect("JSON")
     );
-    assert!(crate::verify::read(&pdf).expect("read").1 == digest);
+    assert_eq!(crate::verify::read(pdf).expect("read").1, digest);
 
-    let Some(check) = tool("qpdf", &["--check", &path]) else {
+    let Some(check) = tool("qpdf", &["--check", path]) else {
         return;
     };
     let said = String::from_utf8_lossy(&check.stdout);
@@ -356,7 +372,7 @@ fn the_file_is_pdf_a_and_tagged_and_still_carries_its_json() {
         "{said}"
     );
 
-    let Some(info) = tool("pdfinfo", &[&path]) else {
+    let Some(info) = tool("pdfinfo", &[path]) else {
         return;
     };
     let info = String::from_utf8_lossy(&info.stdout);
@@ -368,7 +384,7 @@ fn the_file_is_pdf_a_and_tagged_and_still_carries_its_json() {
         .and_then(|n| n.trim().parse().ok())
         .expect("a page count");
     assert!(pages >= 3, "the long report should span pages: {pages}");
-    let meta = tool("pdfinfo", &["-meta", &path]).expect("pdfinfo ran once");
+    let meta = tool("pdfinfo", &["-meta", path]).expect("pdfinfo ran once");
     let meta = String::from_utf8_lossy(&meta.stdout);
     for property in ["pdfaid:part>3<", "pdfaid:conformance>A<", "pdfuaid:part>1<"] {
         assert!(
