@@ -3,9 +3,12 @@
 //! language writes them, in the order's time zone.
 
 use alerts::lifecycle::{AlertAction, AlertState, Resolution};
-use chrono::{NaiveDate, TimeZone as _};
+use cases::{LegalBasis, Obligation, OrderStatus, OrderTerms};
+use chrono::{NaiveDate, TimeZone as _, Weekday};
 use chrono_tz::Tz;
 use judge::EpisodeState;
+use rules::policy::ZoneKind;
+use rules::schedule::AbsenceReason;
 use rules::{BreachKind, ConditionRef, Timestamp};
 
 use crate::model::Lang;
@@ -46,12 +49,23 @@ pub(crate) const CURFEW: T = T(
 );
 pub(crate) const ZONES: T = T("Zonas", "Zones");
 pub(crate) const PROXIMITY: T = T("Tuvošanās cietušajam", "Victim proximity");
+/// A victim the order protects, as a proximity condition names them.
+pub(crate) const VICTIM: T = T("cietušais", "victim");
 pub(crate) const OTHER_OBLIGATIONS: T = T("Citi pienākumi", "Other obligations");
 pub(crate) const REVISIONS: T = T("Nolēmuma redakcijas", "Revisions of the order");
 pub(crate) const POLICY_REVISIONS: T = T(
     "Uzraudzības noteikumu versijas, pēc kurām vērtēti pārkāpumi",
     "Policy revisions the episodes were judged by",
 );
+/// What the two numbers called revisions are, side by side in the summary.
+pub(crate) const REVISION: T = T("nolēmuma redakcija", "order revision");
+pub(crate) const POLICY_REVISION: T = T("uzraudzības noteikumu versija", "policy revision");
+pub(crate) const REVISIONS_NOTE: T = T(
+    "Nolēmuma redakcija ir tiesas nolēmuma teksts ar visiem tā grozījumiem; uzraudzības noteikumu versija ir noteikumu kopums, pēc kura sistēma vērtēja pārkāpumu, un tā mainās arī tad, kad uzstāda ierīci vai reģistrē prombūtni.",
+    "An order revision is the court's text of the order as varied; a policy revision is the version of the monitoring rules the engine judged an episode by, which changes also when a device is fitted or an absence recorded.",
+);
+/// The first revision's reason: the order recorded as the court made it.
+pub(crate) const FIRST_REVISION: T = T("nolēmums reģistrēts", "order recorded");
 pub(crate) const STATUS_CHANGES: T = T(
     "Statusa izmaiņas (kamēr nolēmums nav spēkā, mājas režīms netiek prasīts)",
     "Status changes (no curfew is required while the order is not active)",
@@ -152,12 +166,23 @@ pub(crate) fn kind(k: BreachKind, lang: Lang) -> &'static str {
     t.get(lang)
 }
 
-pub(crate) fn condition(c: &ConditionRef, lang: Lang) -> String {
+/// The condition an episode is about, in words: a zone by its kind and the name the order
+/// gives it (the terms are the order's latest; a zone no longer in them is named as a zone).
+pub(crate) fn condition(c: &ConditionRef, terms: &OrderTerms, lang: Lang) -> String {
     match c {
         ConditionRef::Curfew => T("mājas režīms", "curfew").get(lang).to_string(),
-        ConditionRef::Zone { id } => format!("{} {id}", T("zona", "zone").get(lang)),
-        ConditionRef::Proximity { id } => format!("{} {id}", PROXIMITY.get(lang)),
-        ConditionRef::Device { device } => format!("{} {device}", DEVICE.get(lang)),
+        ConditionRef::Zone { id } => {
+            let kind = terms
+                .zones
+                .iter()
+                .find(|z| z.id == *id)
+                .map_or(T("zona", "zone").get(lang), |z| zone_kind(z.kind, lang));
+            condition_name(kind, id, lang)
+        }
+        ConditionRef::Proximity { id } => condition_name(VICTIM.get(lang), id, lang),
+        ConditionRef::Device { device } => {
+            format!("{} {device}", T("ierīce", "device").get(lang))
+        }
     }
 }
 
@@ -212,41 +237,113 @@ pub(crate) fn action(a: AlertAction, lang: Lang) -> &'static str {
     .get(lang)
 }
 
-/// A name stored as snake_case (a legal basis, a status, an absence reason), in the language.
-pub(crate) fn named(name: &str, lang: Lang) -> String {
-    let t = match name {
-        "conditional_early_release" => T(
+pub(crate) fn legal_basis(b: LegalBasis, lang: Lang) -> &'static str {
+    match b {
+        LegalBasis::ConditionalEarlyRelease => T(
             "nosacīta pirmstermiņa atbrīvošana",
             "conditional early release",
         ),
-        "probation_supervision" => T("probācijas uzraudzība", "probation supervision"),
-        "active" => T("spēkā", "active"),
-        "suspended" => T("apturēts", "suspended"),
-        "revoked" => T("atcelts", "revoked"),
-        "ended" => T("beidzies", "ended"),
-        "work" => T("darbs", "work"),
-        "court" => T("tiesa", "court"),
-        "hospital" => T("slimnīca", "hospital"),
-        "programme" => T("programma", "programme"),
-        "other" => T("cits", "other"),
-        "mon" => T("pirmdiena", "Monday"),
-        "tue" => T("otrdiena", "Tuesday"),
-        "wed" => T("trešdiena", "Wednesday"),
-        "thu" => T("ceturtdiena", "Thursday"),
-        "fri" => T("piektdiena", "Friday"),
-        "sat" => T("sestdiena", "Saturday"),
-        "sun" => T("svētdiena", "Sunday"),
-        other => return other.replace('_', " "),
-    };
-    t.get(lang).to_string()
+        LegalBasis::ProbationSupervision => T("probācijas uzraudzība", "probation supervision"),
+        LegalBasis::Other => T("cits pamats", "another basis"),
+    }
+    .get(lang)
 }
 
-/// A serde value's snake_case name (the enums above are serialised so).
-pub(crate) fn name_of<S: serde::Serialize>(value: &S) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+pub(crate) fn status(s: OrderStatus, lang: Lang) -> &'static str {
+    match s {
+        OrderStatus::Active => T("spēkā", "active"),
+        OrderStatus::Suspended => T("apturēts", "suspended"),
+        OrderStatus::Revoked => T("atcelts", "revoked"),
+        OrderStatus::Ended => T("beidzies", "ended"),
+    }
+    .get(lang)
+}
+
+pub(crate) fn absence_reason(r: AbsenceReason, lang: Lang) -> &'static str {
+    match r {
+        AbsenceReason::Work => T("darbs", "work"),
+        AbsenceReason::Court => T("tiesa", "court"),
+        AbsenceReason::Hospital => T("slimnīca", "hospital"),
+        AbsenceReason::Programme => T("programma", "programme"),
+        AbsenceReason::Other => T("cits iemesls", "another reason"),
+    }
+    .get(lang)
+}
+
+pub(crate) fn weekday(d: Weekday, lang: Lang) -> &'static str {
+    match d {
+        Weekday::Mon => T("pirmdiena", "Monday"),
+        Weekday::Tue => T("otrdiena", "Tuesday"),
+        Weekday::Wed => T("trešdiena", "Wednesday"),
+        Weekday::Thu => T("ceturtdiena", "Thursday"),
+        Weekday::Fri => T("piektdiena", "Friday"),
+        Weekday::Sat => T("sestdiena", "Saturday"),
+        Weekday::Sun => T("svētdiena", "Sunday"),
+    }
+    .get(lang)
+}
+
+pub(crate) fn zone_kind(k: ZoneKind, lang: Lang) -> &'static str {
+    match k {
+        ZoneKind::Exclusion => T("aizliegtā zona", "exclusion zone"),
+        ZoneKind::Inclusion => T("atļautā zona", "inclusion zone"),
+    }
+    .get(lang)
+}
+
+/// The kinds of other obligation with words of their own, by the code the console sends for
+/// them (an obligation's kind is free text: the console offers these, and an officer may type
+/// another).
+const OBLIGATIONS: [(&str, T); 2] = [
+    (
+        "alcohol_ban",
+        T(
+            "aizliegums lietot alkoholu, narkotiskās vai citas apreibinošās vielas",
+            "alcohol ban",
+        ),
+    ),
+    (
+        "programme",
+        T(
+            "dalība probācijas programmā",
+            "attending a probation programme",
+        ),
+    ),
+];
+
+/// An other obligation as the summary states it: its kind in words, then the order's words.
+/// A kind the summary has no words for is shown as the officer typed it, unless it is a code
+/// (`some_kind`), which a court should not have to read: then the order's words stand alone.
+pub(crate) fn obligation(o: &Obligation, lang: Lang) -> String {
+    let known = OBLIGATIONS.iter().find(|(code, _)| *code == o.kind);
+    match known {
+        Some((_, t)) => format!("{}: {}", t.get(lang), o.description),
+        None if o.kind.trim().is_empty() || is_code(&o.kind) => o.description.clone(),
+        None => format!("{}: {}", o.kind, o.description),
+    }
+}
+
+/// Whether a name is a machine's code rather than words: joined by `_`, or a placeholder the
+/// console numbers (`zone-3`), with no space.
+fn is_code(name: &str) -> bool {
+    !name.contains(' ') && (name.contains('_') || placeholder_number(name).is_some())
+}
+
+/// The number of a name the console gives a new zone or victim until the officer names it
+/// (`zone-3`, `exclusion-1`, `victim-2`).
+fn placeholder_number(name: &str) -> Option<&str> {
+    let (word, number) = name.rsplit_once('-')?;
+    let generic = ["zone", "exclusion", "inclusion", "victim", "proximity"].contains(&word);
+    (generic && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())).then_some(number)
+}
+
+/// A condition the order names (a zone, a victim), by its name: quoted as the order gives it,
+/// or, for a placeholder the console made up (`exclusion-1`), by its number.
+pub(crate) fn condition_name(kind: &str, name: &str, lang: Lang) -> String {
+    match placeholder_number(name) {
+        Some(n) => format!("{kind} {} {n}", T("Nr.", "no.").get(lang)),
+        None => format!("{kind} {}", quoted(name, lang)),
+    }
 }
 
 pub(crate) fn date(d: NaiveDate, lang: Lang) -> String {
@@ -270,6 +367,15 @@ pub(crate) fn time(t: Timestamp, tz: Tz, lang: Lang) -> String {
 pub(crate) fn hours(ms: i64, lang: Lang) -> String {
     let tenths = (ms + 180_000) / 360_000;
     let text = format!("{}.{}", tenths / 10, tenths % 10);
+    match lang {
+        Lang::Lv => text.replace('.', ","),
+        Lang::En => text,
+    }
+}
+
+/// A number with `places` decimals and the language's decimal mark.
+pub(crate) fn decimal(value: f64, places: usize, lang: Lang) -> String {
+    let text = format!("{value:.places$}");
     match lang {
         Lang::Lv => text.replace('.', ","),
         Lang::En => text,

@@ -2,267 +2,58 @@
 //! on any machine, tables paginated with their header repeated, the order and period at the top
 //! of each page and "page x of y" with the digest at the foot.
 //!
+//! An archival and accessible document: PDF/A-3a (PDF/A-3 because it carries the exchange JSON,
+//! level a because it is tagged) and PDF/UA-1, both checked by krilla as the file is written. The
+//! tag tree follows the drawing order: the title H1, sections H2, episodes H3, paragraphs P,
+//! tables with header cells, figures with their words; the running header and footer, shading,
+//! rules and repeated table headers are artifacts. The outline lists the headings.
+//!
 //! The file is a pure function of the report: no clock, no random ids (krilla derives the file
-//! id from the content digest given as the document id), so the same data give the same bytes.
+//! id from the content digest given as the document id), and the date PDF/A asks for is the
+//! latest moment the report records (`document_date`), so the same data give the same bytes.
 //! The exchange JSON (`json.rs`) is embedded uncompressed as `compliance-summary.json`, which is
 //! what `verify` reads back.
 //!
-//! Laid out in two passes: first into pages of drawing operations (so the page count is known),
-//! then drawn with the header and footer.
+//! Laid out in two passes: first into pages of drawing operations with the structure beside
+//! them (`layout.rs`, so the page count is known), then drawn with the header and footer.
 
-use krilla::Document;
+use chrono::{Datelike, Timelike};
 use krilla::color::rgb;
+use krilla::configure::{Accessibility, Archival, ConfigurationBuilder};
+use krilla::destination::XyzDestination;
 use krilla::embed::{AssociationKind, EmbeddedFile, MimeType};
 use krilla::geom::{PathBuilder, Point, Rect};
-use krilla::metadata::Metadata;
+use krilla::metadata::{DateTime, Metadata};
 use krilla::num::NormalizedF32;
+use krilla::outline::{Outline, OutlineNode};
 use krilla::page::PageSettings;
 use krilla::paint::Fill;
+use krilla::surface::Surface;
+use krilla::tagging::{
+    Artifact, ArtifactType, ContentTag, Identifier, Node, SpanTag, TableHeaderScope, Tag, TagGroup,
+    TagKind, TagTree,
+};
 use krilla::text::{Font, TextDirection};
-use ttf_parser::Face;
+use krilla::{Document, SerializeSettings};
+use rules::Timestamp;
 
 use crate::ReportError;
-use crate::days::Hours;
 use crate::file::{CERTIFICATE, DOCUMENT, SIGNATURE};
-use crate::model::{EpisodePart, Lang, Report};
+use crate::model::Report;
 use crate::seal::Seal;
 use crate::text::{self, T};
 
+mod layout;
+mod measure;
+mod reading;
 mod sections;
+#[cfg(test)]
+mod tests;
+
+use layout::{
+    BOLD, Child, LEFT, Layout, Mark, Op, PAGE_H, PAGE_W, REGULAR, RIGHT, Rgb, Role, SMALL,
+};
 use sections::body;
-
-static REGULAR: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
-static BOLD: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
-
-const PAGE_W: f32 = 595.0;
-const PAGE_H: f32 = 842.0;
-const LEFT: f32 = 42.0;
-const RIGHT: f32 = PAGE_W - 42.0;
-const TOP: f32 = 78.0;
-const BOTTOM: f32 = PAGE_H - 52.0;
-const BODY: f32 = 9.0;
-const SMALL: f32 = 7.5;
-
-enum Op {
-    Text {
-        x: f32,
-        y: f32,
-        size: f32,
-        bold: bool,
-        text: String,
-    },
-    /// A filled rectangle: table header shading and rules.
-    Rect {
-        x: f32,
-        y: f32,
-        w: f32,
-        h: f32,
-        grey: u8,
-    },
-}
-
-struct Measure {
-    regular: Face<'static>,
-    bold: Face<'static>,
-}
-
-impl Measure {
-    fn width(&self, text: &str, size: f32, bold: bool) -> f32 {
-        let face = if bold { &self.bold } else { &self.regular };
-        let units: u32 = text
-            .chars()
-            .map(|c| {
-                face.glyph_index(c)
-                    .and_then(|g| face.glyph_hor_advance(g))
-                    .map_or(600, u32::from)
-            })
-            .sum();
-        units as f32 * size / f32::from(face.units_per_em())
-    }
-
-    /// Lines of at most `width`, broken at spaces, and inside words too long for one line.
-    fn wrap(&self, text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
-        let mut lines = Vec::new();
-        for paragraph in text.split('\n') {
-            let mut line = String::new();
-            for word in paragraph.split(' ') {
-                let candidate = if line.is_empty() {
-                    word.to_string()
-                } else {
-                    format!("{line} {word}")
-                };
-                if self.width(&candidate, size, bold) <= width {
-                    line = candidate;
-                    continue;
-                }
-                if !line.is_empty() {
-                    lines.push(std::mem::take(&mut line));
-                }
-                for c in word.chars() {
-                    line.push(c);
-                    if self.width(&line, size, bold) > width {
-                        line.pop();
-                        lines.push(std::mem::take(&mut line));
-                        line.push(c);
-                    }
-                }
-            }
-            lines.push(line);
-        }
-        lines
-    }
-}
-
-/// A column of a table: its title and width in points.
-struct Col(&'static T, f32);
-
-struct Layout {
-    measure: Measure,
-    lang: Lang,
-    pages: Vec<Vec<Op>>,
-    y: f32,
-}
-
-impl Layout {
-    fn page(&mut self) -> &mut Vec<Op> {
-        if self.pages.is_empty() {
-            self.pages.push(Vec::new());
-        }
-        let last = self.pages.len() - 1;
-        &mut self.pages[last]
-    }
-
-    fn new_page(&mut self) {
-        self.pages.push(Vec::new());
-        self.y = TOP;
-    }
-
-    /// Room for `h` more points on this page, or a new one.
-    fn ensure(&mut self, h: f32) {
-        if self.y + h > BOTTOM {
-            self.new_page();
-        }
-    }
-
-    fn text(&mut self, x: f32, size: f32, bold: bool, text: String) {
-        let y = self.y;
-        self.page().push(Op::Text {
-            x,
-            y,
-            size,
-            bold,
-            text,
-        });
-    }
-
-    fn heading(&mut self, t: &T) {
-        self.ensure(48.0);
-        self.y += 14.0;
-        self.text(LEFT, 11.5, true, t.get(self.lang).to_string());
-        self.y += 4.0;
-        let y = self.y;
-        self.page().push(Op::Rect {
-            x: LEFT,
-            y,
-            w: RIGHT - LEFT,
-            h: 0.6,
-            grey: 120,
-        });
-        self.y += 12.0;
-    }
-
-    fn para(&mut self, text: &str, size: f32, bold: bool) {
-        for line in self.measure.wrap(text, size, bold, RIGHT - LEFT) {
-            self.ensure(size + 3.0);
-            self.text(LEFT, size, bold, line);
-            self.y += size + 3.0;
-        }
-    }
-
-    /// A label and its value beside it.
-    fn field(&mut self, label: &T, value: &str) {
-        let indent = 150.0;
-        let lines = self.measure.wrap(value, BODY, false, RIGHT - LEFT - indent);
-        self.ensure(BODY + 3.0);
-        self.text(LEFT, BODY, true, label.get(self.lang).to_string());
-        for line in lines {
-            self.ensure(BODY + 3.0);
-            self.text(LEFT + indent, BODY, false, line);
-            self.y += BODY + 3.0;
-        }
-    }
-
-    fn table_header(&mut self, cols: &[Col], size: f32) {
-        // A long title takes two lines or more rather than being cut.
-        let titles: Vec<Vec<String>> = cols
-            .iter()
-            .map(|Col(title, w)| self.measure.wrap(title.get(self.lang), size, true, w - 4.0))
-            .collect();
-        let lines = titles.iter().map(Vec::len).max().unwrap_or(1).max(1) as f32;
-        let line = size + 2.5;
-        let height = size + (lines - 1.0) * line;
-        let y = self.y - size;
-        self.page().push(Op::Rect {
-            x: LEFT,
-            y: y - 2.0,
-            w: RIGHT - LEFT,
-            h: height + 6.0,
-            grey: 225,
-        });
-        let top = self.y;
-        let mut x = LEFT + 2.0;
-        for (title, Col(_, w)) in titles.into_iter().zip(cols) {
-            self.y = top;
-            for t in title {
-                self.text(x, size, true, t);
-                self.y += line;
-            }
-            x += w;
-        }
-        self.y = top + height + 6.0;
-    }
-
-    /// A table; rows break across pages, and the header is repeated on each.
-    fn table(&mut self, cols: &[Col], rows: &[Vec<String>], size: f32) {
-        let line = size + 2.5;
-        self.ensure(3.0 * line + 8.0);
-        self.y += size;
-        self.table_header(cols, size);
-        for row in rows {
-            let cells: Vec<Vec<String>> = cols
-                .iter()
-                .zip(row)
-                .map(|(Col(_, w), cell)| self.measure.wrap(cell, size, false, w - 4.0))
-                .collect();
-            let height = cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * line;
-            if self.y + height > BOTTOM {
-                self.new_page();
-                self.y += size;
-                self.table_header(cols, size);
-            }
-            let top = self.y;
-            let mut x = LEFT + 2.0;
-            for (cell, Col(_, w)) in cells.into_iter().zip(cols) {
-                self.y = top;
-                for l in cell {
-                    self.text(x, size, false, l);
-                    self.y += line;
-                }
-                x += w;
-            }
-            self.y = top + height;
-            let y = self.y - line + 3.0;
-            self.page().push(Op::Rect {
-                x: LEFT,
-                y,
-                w: RIGHT - LEFT,
-                h: 0.3,
-                grey: 200,
-            });
-        }
-        self.y += 6.0;
-    }
-}
 
 /// The PDF of `report`, with `document` (its exchange JSON) and its `seal` embedded and
 /// `digest` shown.
@@ -274,20 +65,12 @@ pub fn render(
 ) -> Result<Vec<u8>, ReportError> {
     let lang = report.params.lang;
     let tz: chrono_tz::Tz = report.time_zone.parse().unwrap_or(chrono_tz::Europe::Riga);
-    let measure = Measure {
-        regular: Face::parse(REGULAR, 0).map_err(|e| ReportError::Pdf(e.to_string()))?,
-        bold: Face::parse(BOLD, 0).map_err(|e| ReportError::Pdf(e.to_string()))?,
-    };
-    let mut l = Layout {
-        measure,
-        lang,
-        pages: Vec::new(),
-        y: TOP,
-    };
+    let mut l = Layout::new(lang)?;
     body(&mut l, report, tz, digest);
 
     let regular = Font::new(REGULAR.into(), 0).ok_or_else(|| ReportError::Pdf("font".into()))?;
     let bold = Font::new(BOLD.into(), 0).ok_or_else(|| ReportError::Pdf("font".into()))?;
+    let fonts = [regular, bold];
     let header = format!(
         "{} · {} {} ({}, {}) · {} {} – {}",
         text::TITLE.get(lang),
@@ -299,43 +82,70 @@ pub fn render(
         text::date(report.params.from, lang),
         text::date(report.params.to, lang),
     );
-    let mut doc = Document::new();
+    let configuration = ConfigurationBuilder::new()
+        .with_archival_validator(Archival::A3_A)
+        .with_accessibility_validator(Accessibility::UA1)
+        .finish()
+        .map_err(|e| ReportError::Pdf(format!("{e:?}")))?;
+    let mut doc = Document::new_with(SerializeSettings {
+        configuration,
+        enable_tagging: true,
+        ..SerializeSettings::default()
+    });
+    // What each piece of content was marked as when drawn, by its leaf number.
+    let mut ids: Vec<Option<Identifier>> = vec![None; l.leaves];
     let total = l.pages.len();
     for (i, ops) in l.pages.iter().enumerate() {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
             .ok_or_else(|| ReportError::Pdf("page size".into()))?;
         let mut page = doc.start_page_with(settings);
         let mut surface = page.surface();
-        // Shading and rules first, so the text lies on them: the header's rule, then the body's.
-        let rects = ops.iter().filter_map(|op| match op {
-            Op::Rect { x, y, w, h, grey } => Some((*x, *y, *w, *h, *grey)),
-            Op::Text { .. } => None,
-        });
-        let rule = std::iter::once((LEFT, 42.0, RIGHT - LEFT, 0.5, 150));
-        for (x, y, w, h, grey) in rule.chain(rects) {
-            let Some(rect) = Rect::from_xywh(x, y, w, h) else {
-                continue;
-            };
-            let mut pb = PathBuilder::new();
-            pb.push_rect(rect);
-            if let Some(path) = pb.finish() {
-                surface.set_fill(Some(fill(grey)));
-                surface.draw_path(&path);
+        surface.start_tagged(artifact(ArtifactType::Header));
+        draw_text(&mut surface, &fonts[0], LEFT, 36.0, SMALL, &header, 70);
+        draw_rect(&mut surface, LEFT, 42.0, RIGHT - LEFT, 0.5, Rgb::grey(150));
+        surface.end_tagged();
+        // In order: shading comes before the text that lies on it, and the content is drawn
+        // in the order it is read.
+        for op in ops {
+            match op {
+                Op::Rect { x, y, w, h, colour } => {
+                    surface.start_tagged(artifact(ArtifactType::Layout));
+                    draw_rect(&mut surface, *x, *y, *w, *h, *colour);
+                    surface.end_tagged();
+                }
+                Op::Text {
+                    x,
+                    y,
+                    size,
+                    bold,
+                    text,
+                    mark,
+                } => {
+                    let font = &fonts[usize::from(*bold)];
+                    match mark {
+                        Mark::Content(leaf) => {
+                            let id = surface.start_tagged(ContentTag::Span(SpanTag::empty()));
+                            draw_text(&mut surface, font, *x, *y, *size, text, 0);
+                            surface.end_tagged();
+                            ids[*leaf] = Some(id);
+                        }
+                        Mark::Artifact => {
+                            surface.start_tagged(artifact(ArtifactType::PaginationOther));
+                            draw_text(&mut surface, font, *x, *y, *size, text, 0);
+                            surface.end_tagged();
+                        }
+                    }
+                }
+                Op::Figure { x, y, bars, leaf } => {
+                    let id = surface.start_tagged(ContentTag::Other);
+                    for b in bars {
+                        draw_rect(&mut surface, x + b.x, y + b.y, b.w, b.h, b.colour);
+                    }
+                    surface.end_tagged();
+                    ids[*leaf] = Some(id);
+                }
             }
         }
-        let mut draw = |x: f32, y: f32, size: f32, bold_face: bool, s: &str, grey: u8| {
-            surface.set_fill(Some(fill(grey)));
-            let font = if bold_face { &bold } else { &regular };
-            surface.draw_text(
-                Point::from_xy(x, y),
-                font.clone(),
-                size,
-                s,
-                false,
-                TextDirection::Auto,
-            );
-        };
-        draw(LEFT, 36.0, SMALL, false, &header, 70);
         let footer = format!(
             "{} {} {} {} · SHA-256 {digest}",
             text::PAGE.get(lang),
@@ -343,22 +153,28 @@ pub fn render(
             text::OF.get(lang),
             total
         );
-        draw(LEFT, PAGE_H - 28.0, SMALL, false, &footer, 70);
-        for op in ops {
-            if let Op::Text {
-                x,
-                y,
-                size,
-                bold,
-                text,
-            } = op
-            {
-                draw(*x, *y, *size, *bold, text, 0);
-            }
-        }
+        surface.start_tagged(artifact(ArtifactType::Footer));
+        draw_text(
+            &mut surface,
+            &fonts[0],
+            LEFT,
+            PAGE_H - 28.0,
+            SMALL,
+            &footer,
+            70,
+        );
+        surface.end_tagged();
         surface.finish();
         page.finish();
     }
+    let mut tree = TagTree::new().with_lang(Some(lang.as_str().to_string()));
+    for child in &l.roots {
+        tree.push(node(&l, *child, &ids)?);
+    }
+    doc.set_tag_tree(tree);
+    doc.set_outline(outline(&l));
+
+    let date = document_date(report);
     doc.set_metadata(
         Metadata::new()
             .title(format!(
@@ -370,11 +186,13 @@ pub fn render(
             .language(lang.as_str().to_string())
             .creator("sargs".to_string())
             .keywords(vec![format!("sha256:{digest}")])
+            .creation_date(date)
             .document_id(digest.to_string()),
     );
-    // The exchange JSON, its signature and the signer's certificate, as files any PDF reader
-    // (or `pdfdetach -saveall`) gives back as they are: uncompressed, so the JSON can also be
-    // read with a text editor.
+
+    // The embedded files: the exchange JSON, its signature and the signer's certificate, as
+    // files any PDF reader (or `pdfdetach -saveall`) gives back as they are; uncompressed, so
+    // the JSON can also be read with a text editor.
     let carried = [
         (
             DOCUMENT,
@@ -399,13 +217,15 @@ pub fn render(
         ),
     ];
     for (name, mime, description, data, association_kind) in carried {
+        let mime_type = MimeType::new(mime)
+            .ok_or_else(|| ReportError::Pdf(format!("the media type of {name}")))?;
         doc.embed_file(EmbeddedFile {
             path: name.to_string(),
-            mime_type: MimeType::new(mime),
+            mime_type: Some(mime_type),
             description: Some(description.get(lang).to_string()),
             association_kind,
             data: data.into(),
-            modification_date: None,
+            modification_date: Some(date),
             compress: Some(false),
             location: None,
         })
@@ -423,10 +243,142 @@ const CERTIFICATE_FILE: T = T(
     "The signer's certificate (public key)",
 );
 
-fn fill(grey: u8) -> Fill {
+fn artifact(kind: ArtifactType) -> ContentTag<'static> {
+    ContentTag::Artifact(Artifact::with_kind(kind))
+}
+
+fn fill(colour: Rgb) -> Fill {
     Fill {
-        paint: rgb::Color::new(grey, grey, grey).into(),
+        paint: rgb::Color::new(colour.0, colour.1, colour.2).into(),
         opacity: NormalizedF32::ONE,
         rule: Default::default(),
     }
+}
+
+fn draw_rect(surface: &mut Surface, x: f32, y: f32, w: f32, h: f32, colour: Rgb) {
+    let Some(rect) = Rect::from_xywh(x, y, w, h) else {
+        return;
+    };
+    let mut pb = PathBuilder::new();
+    pb.push_rect(rect);
+    if let Some(path) = pb.finish() {
+        surface.set_fill(Some(fill(colour)));
+        surface.draw_path(&path);
+    }
+}
+
+fn draw_text(surface: &mut Surface, font: &Font, x: f32, y: f32, size: f32, s: &str, grey: u8) {
+    surface.set_fill(Some(fill(Rgb::grey(grey))));
+    surface.draw_text(
+        Point::from_xy(x, y),
+        font.clone(),
+        size,
+        s,
+        false,
+        TextDirection::Auto,
+    );
+}
+
+/// A structure element (or a piece of content) of the layout as a node of the tag tree.
+fn node(l: &Layout, child: Child, ids: &[Option<Identifier>]) -> Result<Node, ReportError> {
+    let index = match child {
+        Child::Leaf(leaf) => {
+            let id = ids.get(leaf).copied().flatten();
+            return id
+                .map(Node::from)
+                .ok_or_else(|| ReportError::Pdf(format!("content {leaf} was not drawn")));
+        }
+        Child::Elem(index) => index,
+    };
+    let elem = &l.elems[index];
+    let tag: TagKind = match &elem.role {
+        Role::Heading(level, title) => {
+            let level = std::num::NonZeroU16::new(*level).unwrap_or(std::num::NonZeroU16::MIN);
+            Tag::Hn(level, Some(title.clone())).into()
+        }
+        Role::P => Tag::P.into(),
+        Role::Table => Tag::Table.into(),
+        Role::THead => Tag::THead.into(),
+        Role::TBody => Tag::TBody.into(),
+        Role::TR => Tag::TR.into(),
+        Role::TH(layout::Scope::Column) => Tag::TH(TableHeaderScope::Column).into(),
+        Role::TH(layout::Scope::Row) => Tag::TH(TableHeaderScope::Row).into(),
+        Role::TD => Tag::TD.into(),
+        Role::Figure(alt) => Tag::Figure(Some(alt.clone())).into(),
+    };
+    let children = elem
+        .children
+        .iter()
+        .map(|c| node(l, *c, ids))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(TagGroup::with_children(tag, children).into())
+}
+
+/// The outline: the title, the sections under it, and what each section heads (episodes,
+/// conditions), each leading to its heading's place.
+fn outline(l: &Layout) -> Outline {
+    let mut outline = Outline::new();
+    let mut sections: Vec<OutlineNode> = Vec::new();
+    let mut title: Option<OutlineNode> = None;
+    let place = |e: &layout::Entry| XyzDestination::new(e.page, Point::from_xy(LEFT, e.y));
+    for e in &l.outline {
+        let entry = OutlineNode::new(e.text.clone(), place(e));
+        match e.level {
+            1 => title = Some(entry),
+            2 => sections.push(entry),
+            3 => match sections.last_mut() {
+                Some(section) => section.push_child(entry),
+                None => sections.push(entry),
+            },
+            // Smaller headings (an episode's evidence) would only repeat their parent's place.
+            _ => {}
+        }
+    }
+    if let Some(title) = title {
+        outline.push_child(title);
+    }
+    for section in sections {
+        outline.push_child(section);
+    }
+    outline
+}
+
+/// The date the PDF/A metadata and the embedded file's modification date must carry: the
+/// latest moment the report records (a revision, a status change, an alert's history, a note,
+/// a fitting, the devices' last word), else the period's start. Not the clock: the same data
+/// give the same file.
+fn document_date(r: &Report) -> DateTime {
+    let moments = r
+        .revisions
+        .iter()
+        .map(|v| v.created)
+        .chain(r.status_changes.iter().map(|(at, _)| *at))
+        .chain(r.notes.iter().map(|n| n.created))
+        .chain(
+            r.fittings
+                .iter()
+                .flat_map(|f| std::iter::once(f.installed).chain(f.removed)),
+        )
+        .chain(
+            r.breaches
+                .iter()
+                .chain(&r.device_events)
+                .flat_map(|e| e.alert.iter().flat_map(|a| a.history.iter().map(|h| h.at))),
+        )
+        .chain(r.heard_until);
+    let latest = moments.max().unwrap_or(r.period.start);
+    utc(latest)
+}
+
+fn utc(t: Timestamp) -> DateTime {
+    let at = chrono::DateTime::from_timestamp_millis(t.0).unwrap_or_default();
+    let small = |n: u32| u8::try_from(n).unwrap_or(0);
+    DateTime::new(u16::try_from(at.year()).unwrap_or(1970))
+        .month(small(at.month()))
+        .day(small(at.day()))
+        .hour(small(at.hour()))
+        .minute(small(at.minute()))
+        .second(small(at.second()))
+        .utc_offset_hour(0)
+        .utc_offset_minute(0)
 }

@@ -1,126 +1,295 @@
 //! The summary's sections as the court reads them, laid out in order below the running header:
-//! apart from the page machinery (`Layout`) and the document's frame (`render`).
+//! apart from the page machinery (`layout.rs`) and the document's frame (`render`). Every word
+//! is in the summary's language: codes the records store (kinds, reasons, frame types, zone
+//! placeholders) are named through `text` and `reading`, never printed.
 
-use super::*;
+use super::layout::{BODY, Bar, Col, Layout, Rgb, SMALL};
+use super::reading::{frame_type, reading};
+use crate::days::Hours;
+use crate::model::{EpisodePart, Report};
+use crate::text::{self, T};
 
 /// Everything below the running header, in order.
 pub(super) fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) {
     let lang = l.lang;
     let time = |t: rules::Timestamp| text::time(t, tz, lang);
-    l.y = TOP + 6.0;
-    l.para(text::TITLE.get(lang), 18.0, true);
+    l.y += 6.0;
+    l.heading(1, text::TITLE.get(lang));
     l.para(text::SUBTITLE.get(lang), 10.0, false);
     l.y += 8.0;
     let terms = &r.order.terms;
-    l.field(
-        &text::CLIENT,
-        &format!("{} (#{})", r.client.name, r.client.id),
-    );
-    l.field(&text::COURT, &r.order.court);
-    l.field(&text::CASE, &r.order.case_number);
-    l.field(&text::DECISION, &text::date(terms.decision_date, lang));
-    l.field(
-        &text::BASIS,
-        &text::named(&text::name_of(&terms.legal_basis), lang),
-    );
-    l.field(
-        &text::MONITORED,
-        &format!("{} – {}", time(terms.starts), time(terms.ends)),
-    );
-    l.field(
-        &text::STATUS,
-        &format!(
-            "{} · {} {}",
-            text::named(r.order.status.as_str(), lang),
-            T("redakcija", "revision").get(lang),
-            r.order.revision
+    l.fields(&[
+        (
+            text::CLIENT.get(lang),
+            format!("{} (#{})", r.client.name, r.client.id),
         ),
-    );
-    l.field(
-        &text::PERIOD,
-        &format!(
-            "{} – {}",
-            text::date(r.params.from, lang),
-            text::date(r.params.to, lang)
+        (text::COURT.get(lang), r.order.court.clone()),
+        (text::CASE.get(lang), r.order.case_number.clone()),
+        (
+            text::DECISION.get(lang),
+            text::date(terms.decision_date, lang),
         ),
-    );
-    l.field(
-        &text::HEARD_UNTIL,
-        &r.heard_until
-            .map_or_else(|| text::NONE.get(lang).to_string(), time),
-    );
-    l.field(&text::TIME_ZONE, &r.time_zone);
-    l.field(&text::DIGEST, digest);
+        (
+            text::BASIS.get(lang),
+            text::legal_basis(terms.legal_basis, lang).to_string(),
+        ),
+        (
+            text::MONITORED.get(lang),
+            format!("{} – {}", time(terms.starts), time(terms.ends)),
+        ),
+        (
+            text::STATUS.get(lang),
+            format!(
+                "{} · {} {}",
+                text::status(r.order.status, lang),
+                text::REVISION.get(lang),
+                r.order.revision
+            ),
+        ),
+        (
+            text::PERIOD.get(lang),
+            format!(
+                "{} – {}",
+                text::date(r.params.from, lang),
+                text::date(r.params.to, lang)
+            ),
+        ),
+        (
+            text::HEARD_UNTIL.get(lang),
+            r.heard_until
+                .map_or_else(|| text::NONE.get(lang).to_string(), time),
+        ),
+        (text::TIME_ZONE.get(lang), r.time_zone.clone()),
+        (text::DIGEST.get(lang), digest.to_string()),
+    ]);
     l.y += 4.0;
     l.para(text::TIMES_NOTE.get(lang), SMALL, false);
 
-    l.heading(&text::CONDITIONS);
+    conditions(l, r);
+    revisions(l, r, tz);
+    days(l, r);
+
+    l.heading(2, text::ABSENCES.get(lang));
+    if r.absences.is_empty() {
+        l.para(text::NONE.get(lang), BODY, false);
+    } else {
+        let rows: Vec<Vec<String>> = r
+            .absences
+            .iter()
+            .map(|a| {
+                let mut reason = text::absence_reason(a.reason, lang).to_string();
+                if !a.details.is_empty() {
+                    reason = format!("{reason}: {}", a.details);
+                }
+                if let Some(c) = a.cancelled_ms {
+                    reason = format!(
+                        "{reason} ({} {})",
+                        text::CANCELLED.get(lang),
+                        time(rules::Timestamp(c))
+                    );
+                }
+                vec![time(a.from), time(a.until), reason]
+            })
+            .collect();
+        l.table(
+            &[
+                Col(text::START.get(lang), 150.0),
+                Col(text::END.get(lang), 150.0),
+                Col(T("Iemesls", "Reason").get(lang), 211.0),
+            ],
+            &rows,
+            BODY,
+        );
+    }
+
+    l.heading(2, text::BREACHES.get(lang));
+    if r.breaches.is_empty() {
+        l.para(text::NO_BREACHES.get(lang), BODY, false);
+    }
+    for e in &r.breaches {
+        episode(l, r, e, tz);
+    }
+
+    l.heading(2, text::DEVICE_EVENTS.get(lang));
+    if r.device_events.is_empty() {
+        l.para(text::NONE.get(lang), BODY, false);
+    } else {
+        let rows: Vec<Vec<String>> = r
+            .device_events
+            .iter()
+            .map(|e| {
+                vec![
+                    format!(
+                        "{} ({})",
+                        text::kind(e.kind, lang),
+                        text::condition(&e.condition, terms, lang)
+                    ),
+                    time(e.start),
+                    e.end.map_or(text::GOING_ON.get(lang).to_string(), time),
+                    e.duration_ms.map_or_else(|| "–".into(), text::duration),
+                    text::episode_state(e.state, lang).to_string(),
+                ]
+            })
+            .collect();
+        l.table(
+            &[
+                Col(text::KIND.get(lang), 145.0),
+                Col(text::START.get(lang), 132.0),
+                Col(text::END.get(lang), 132.0),
+                Col(text::DURATION.get(lang), 42.0),
+                Col(text::STATE.get(lang), 60.0),
+            ],
+            &rows,
+            SMALL,
+        );
+    }
+
+    l.heading(2, text::FITTINGS.get(lang));
+    let rows: Vec<Vec<String>> = r
+        .fittings
+        .iter()
+        .map(|f| {
+            vec![
+                f.device_id.to_string(),
+                f.address
+                    .as_deref()
+                    .map_or_else(String::new, |a| street(r, a)),
+                time(f.installed),
+                f.removed.map_or_else(|| "–".into(), time),
+            ]
+        })
+        .collect();
+    l.table(
+        &[
+            Col(text::DEVICE.get(lang), 60.0),
+            Col(text::ADDRESS.get(lang), 150.0),
+            Col(text::FITTED.get(lang), 150.0),
+            Col(text::REMOVED.get(lang), 151.0),
+        ],
+        &rows,
+        BODY,
+    );
+
+    l.heading(2, text::NOTES.get(lang));
+    if r.notes.is_empty() {
+        l.para(text::NONE.get(lang), BODY, false);
+    }
+    for n in &r.notes {
+        l.ensure(3.0 * (BODY + 3.0));
+        l.para(
+            &format!(
+                "{} · {} · {}",
+                text::NOTE_MARK.get(lang),
+                n.author,
+                time(n.created)
+            ),
+            SMALL,
+            true,
+        );
+        l.para(&text::quoted(&n.text, lang), BODY, false);
+        l.y += 4.0;
+    }
+
+    l.heading(2, text::DIGEST.get(lang));
+    l.para(digest, BODY, true);
+    l.para(text::DIGEST_NOTE.get(lang), SMALL, false);
+    l.flush();
+}
+
+/// The street of one of the client's addresses, by its id in the order.
+fn street(r: &Report, id: &str) -> String {
+    r.client
+        .addresses
+        .iter()
+        .find(|(a, _)| a == id)
+        .map_or(id, |(_, s)| s.as_str())
+        .to_string()
+}
+
+/// What the order requires: the curfew timetable, zones, victims and other obligations.
+fn conditions(l: &mut Layout, r: &Report) {
+    let lang = l.lang;
+    let terms = &r.order.terms;
+    l.heading(2, text::CONDITIONS.get(lang));
     if let Some(curfew) = &terms.curfew {
-        l.para(text::CURFEW.get(lang), BODY, true);
+        l.heading(3, text::CURFEW.get(lang));
         for a in &curfew.timetable {
-            let street = r
-                .client
-                .addresses
-                .iter()
-                .find(|(id, _)| *id == a.address)
-                .map_or(a.address.as_str(), |(_, s)| s.as_str());
             let slots: Vec<String> = a
                 .slots
                 .iter()
                 .map(|s| {
                     format!(
                         "{} {}–{}",
-                        text::named(&s.day.to_string().to_lowercase(), lang),
+                        text::weekday(s.day, lang),
                         s.start.format("%H:%M"),
                         s.end.format("%H:%M")
                     )
                 })
                 .collect();
-            l.para(&format!("{street}: {}", slots.join("; ")), BODY, false);
+            let line = format!("{}: {}", street(r, &a.address), slots.join("; "));
+            l.para(&line, BODY, false);
         }
     }
     if !terms.zones.is_empty() {
-        l.para(text::ZONES.get(lang), BODY, true);
+        l.heading(3, text::ZONES.get(lang));
         for z in &terms.zones {
-            let kind = match text::name_of(&z.kind).as_str() {
-                "exclusion" => T("aizliegtā zona", "exclusion zone").get(lang),
-                _ => T("atļautā zona", "inclusion zone").get(lang),
-            };
-            l.para(&format!("{} ({kind})", z.id), BODY, false);
+            let kind = text::zone_kind(z.kind, lang);
+            l.para(&text::condition_name(kind, &z.id, lang), BODY, false);
         }
     }
     if !terms.proximity.is_empty() {
-        l.para(text::PROXIMITY.get(lang), BODY, true);
+        l.heading(3, text::PROXIMITY.get(lang));
         for p in &terms.proximity {
-            l.para(&format!("{}: {} m", p.id, p.alarm_m), BODY, false);
+            let victim = text::condition_name(text::VICTIM.get(lang), &p.id, lang);
+            let alarm = text::decimal(
+                p.alarm_m,
+                if p.alarm_m.fract() == 0.0 { 0 } else { 1 },
+                lang,
+            );
+            let line = format!(
+                "{victim}: {} {alarm} m",
+                T("trauksme tuvāk par", "alarm closer than").get(lang)
+            );
+            l.para(&line, BODY, false);
         }
     }
     if !terms.obligations.is_empty() {
-        l.para(text::OTHER_OBLIGATIONS.get(lang), BODY, true);
+        l.heading(3, text::OTHER_OBLIGATIONS.get(lang));
         for o in &terms.obligations {
-            l.para(&format!("{}: {}", o.kind, o.description), BODY, false);
+            l.para(&text::obligation(o, lang), BODY, false);
         }
     }
+}
 
-    l.heading(&text::REVISIONS);
+/// The order's revisions, the policy revisions used, what the two are, and status changes.
+fn revisions(l: &mut Layout, r: &Report, tz: chrono_tz::Tz) {
+    let lang = l.lang;
+    let time = |t: rules::Timestamp| text::time(t, tz, lang);
+    l.heading(2, text::REVISIONS.get(lang));
     let rows: Vec<Vec<String>> = r
         .revisions
         .iter()
         .map(|v| {
+            // The first revision's reason is the records' own words for an order made.
+            let reason = if v.revision == 1 {
+                text::FIRST_REVISION.get(lang).to_string()
+            } else {
+                v.reason.clone()
+            };
             vec![
                 v.revision.to_string(),
                 time(v.created),
                 time(v.takes_effect.unwrap_or(v.created)),
-                v.reason.clone(),
+                reason,
             ]
         })
         .collect();
     l.table(
         &[
-            Col(&T("Nr.", "No."), 40.0),
-            Col(&T("Reģistrēta", "Recorded"), 135.0),
-            Col(&T("Stājas spēkā", "Takes effect"), 135.0),
-            Col(&T("Iemesls", "Reason"), 201.0),
+            Col(T("Nr.", "No.").get(lang), 30.0),
+            Col(T("Reģistrēta", "Recorded").get(lang), 150.0),
+            Col(T("Stājas spēkā", "Takes effect").get(lang), 150.0),
+            Col(T("Iemesls", "Reason").get(lang), 181.0),
         ],
         &rows,
         BODY,
@@ -139,12 +308,13 @@ pub(super) fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) 
         BODY,
         false,
     );
+    l.para(text::REVISIONS_NOTE.get(lang), SMALL, false);
 
     if !r.status_changes.is_empty() {
         let changes: Vec<String> = r
             .status_changes
             .iter()
-            .map(|(at, status)| format!("{} {}", time(*at), text::named(status.as_str(), lang)))
+            .map(|(at, status)| format!("{} {}", time(*at), text::status(*status, lang)))
             .collect();
         l.para(
             &format!("{}: {}", text::STATUS_CHANGES.get(lang), changes.join("; ")),
@@ -152,8 +322,12 @@ pub(super) fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) 
             false,
         );
     }
+}
 
-    l.heading(&text::DAYS);
+/// The curfew hours day by day, their totals, and the totals as a bar.
+fn days(l: &mut Layout, r: &Report) {
+    let lang = l.lang;
+    l.heading(2, text::DAYS.get(lang));
     let h = |ms: i64| text::hours(ms, lang);
     let row = |first: String, length: String, t: &Hours| {
         vec![
@@ -179,247 +353,164 @@ pub(super) fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) 
     ));
     l.table(
         &[
-            Col(&text::DATE, 70.0),
-            Col(&text::DAY_LENGTH, 58.0),
-            Col(&text::REQUIRED, 60.0),
-            Col(&text::KEPT, 56.0),
-            Col(&text::BREACH, 66.0),
-            Col(&text::GRACE, 84.0),
-            Col(&text::NO_DATA, 56.0),
-            Col(&text::EXCUSED, 61.0),
+            Col(text::DATE.get(lang), 70.0),
+            Col(text::DAY_LENGTH.get(lang), 58.0),
+            Col(text::REQUIRED.get(lang), 60.0),
+            Col(text::KEPT.get(lang), 56.0),
+            Col(text::BREACH.get(lang), 66.0),
+            Col(text::GRACE.get(lang), 84.0),
+            Col(text::NO_DATA.get(lang), 56.0),
+            Col(text::EXCUSED.get(lang), 61.0),
         ],
         &rows,
         BODY,
     );
-
-    l.heading(&text::ABSENCES);
-    if r.absences.is_empty() {
-        l.para(text::NONE.get(lang), BODY, false);
-    } else {
-        let rows: Vec<Vec<String>> = r
-            .absences
-            .iter()
-            .map(|a| {
-                let mut reason = text::named(&text::name_of(&a.reason), lang);
-                if !a.details.is_empty() {
-                    reason = format!("{reason}: {}", a.details);
-                }
-                if let Some(c) = a.cancelled_ms {
-                    reason = format!(
-                        "{reason} ({} {})",
-                        text::CANCELLED.get(lang),
-                        time(rules::Timestamp(c))
-                    );
-                }
-                vec![time(a.from), time(a.until), reason]
-            })
-            .collect();
-        l.table(
-            &[
-                Col(&text::START, 150.0),
-                Col(&text::END, 150.0),
-                Col(&T("Iemesls", "Reason"), 211.0),
-            ],
-            &rows,
-            BODY,
-        );
-    }
-
-    l.heading(&text::BREACHES);
-    if r.breaches.is_empty() {
-        l.para(text::NO_BREACHES.get(lang), BODY, false);
-    }
-    for e in &r.breaches {
-        episode(l, e, tz);
-    }
-
-    l.heading(&text::DEVICE_EVENTS);
-    if r.device_events.is_empty() {
-        l.para(text::NONE.get(lang), BODY, false);
-    } else {
-        let rows: Vec<Vec<String>> = r
-            .device_events
-            .iter()
-            .map(|e| {
-                vec![
-                    format!(
-                        "{} ({})",
-                        text::kind(e.kind, lang),
-                        text::condition(&e.condition, lang)
-                    ),
-                    time(e.start),
-                    e.end.map_or(text::GOING_ON.get(lang).to_string(), time),
-                    e.duration_ms.map_or_else(|| "–".into(), text::duration),
-                    text::episode_state(e.state, lang).to_string(),
-                ]
-            })
-            .collect();
-        l.table(
-            &[
-                Col(&text::KIND, 150.0),
-                Col(&text::START, 120.0),
-                Col(&text::END, 120.0),
-                Col(&text::DURATION, 50.0),
-                Col(&text::STATE, 71.0),
-            ],
-            &rows,
-            SMALL,
-        );
-    }
-
-    l.heading(&text::FITTINGS);
-    let rows: Vec<Vec<String>> = r
-        .fittings
-        .iter()
-        .map(|f| {
-            vec![
-                f.device_id.to_string(),
-                f.address.clone().unwrap_or_default(),
-                time(f.installed),
-                f.removed.map_or_else(|| "–".into(), time),
-            ]
-        })
-        .collect();
-    l.table(
-        &[
-            Col(&text::DEVICE, 80.0),
-            Col(&text::ADDRESS, 90.0),
-            Col(&text::FITTED, 170.0),
-            Col(&text::REMOVED, 171.0),
-        ],
-        &rows,
-        BODY,
-    );
-
-    l.heading(&text::NOTES);
-    if r.notes.is_empty() {
-        l.para(text::NONE.get(lang), BODY, false);
-    }
-    for n in &r.notes {
-        l.ensure(3.0 * (BODY + 3.0));
-        l.para(
-            &format!(
-                "{} · {} · {}",
-                text::NOTE_MARK.get(lang),
-                n.author,
-                time(n.created)
-            ),
-            SMALL,
-            true,
-        );
-        l.para(&text::quoted(&n.text, lang), BODY, false);
-        l.y += 4.0;
-    }
-
-    l.heading(&text::DIGEST);
-    l.para(digest, BODY, true);
-    l.para(text::DIGEST_NOTE.get(lang), SMALL, false);
+    totals_bar(l, &r.totals);
 }
 
-fn episode(l: &mut Layout, e: &EpisodePart, tz: chrono_tz::Tz) {
+/// The period's required curfew time as one bar split as the totals row splits it, with a
+/// legend; the figure's words give the same figures.
+fn totals_bar(l: &mut Layout, t: &Hours) {
+    let lang = l.lang;
+    let total = t.kept_ms + t.breach_ms + t.grace_ms + t.unknown_ms + t.excused_ms;
+    if total <= 0 {
+        return;
+    }
+    let parts = [
+        (&text::KEPT, t.kept_ms, Rgb(46, 125, 50)),
+        (&text::BREACH, t.breach_ms, Rgb(198, 40, 40)),
+        (&text::GRACE, t.grace_ms, Rgb(239, 160, 0)),
+        (&text::NO_DATA, t.unknown_ms, Rgb::grey(175)),
+        (&text::EXCUSED, t.excused_ms, Rgb(30, 100, 180)),
+    ];
+    let width = l.width();
+    let mut x = 0.0;
+    let mut bars = Vec::new();
+    let mut words = Vec::new();
+    let mut legend = Vec::new();
+    for (name, ms, colour) in parts {
+        let share = format!("{} {} h", name.get(lang), text::hours(ms, lang));
+        words.push(share.clone());
+        legend.push((colour, share));
+        if ms > 0 {
+            let w = width * ms as f32 / total as f32;
+            bars.push(Bar {
+                x,
+                y: 0.0,
+                w,
+                h: 10.0,
+                colour,
+            });
+            x += w;
+        }
+    }
+    let alt = format!(
+        "{} ({} h): {}.",
+        T(
+            "Noteiktā mājas režīma laika sadalījums periodā",
+            "How the period's required curfew time divides"
+        )
+        .get(lang),
+        text::hours(t.required_ms, lang),
+        words.join(", ")
+    );
+    l.figure(alt, 14.0, bars);
+    l.legend(&legend);
+}
+
+fn episode(l: &mut Layout, r: &Report, e: &EpisodePart, tz: chrono_tz::Tz) {
     let lang = l.lang;
     let time = |t: rules::Timestamp| text::time(t, tz, lang);
-    l.ensure(6.0 * (BODY + 3.0));
-    l.y += 4.0;
-    l.para(
+    l.heading(
+        3,
         &format!(
             "#{} · {} · {}",
             e.episode_id,
             text::kind(e.kind, lang),
-            text::condition(&e.condition, lang)
-        ),
-        BODY + 0.5,
-        true,
-    );
-    l.field(&text::START, &time(e.start));
-    l.field(
-        &text::END,
-        &e.end.map_or(text::GOING_ON.get(lang).to_string(), time),
-    );
-    l.field(
-        &text::DURATION,
-        &e.duration_ms.map_or_else(|| "–".into(), text::duration),
-    );
-    l.field(
-        &text::STATE,
-        &format!(
-            "{} · {} {}",
-            text::episode_state(e.state, lang),
-            T("noteikumu versija", "policy revision").get(lang),
-            e.policy_revision
+            text::condition(&e.condition, &r.order.terms, lang)
         ),
     );
+    let mut fields = vec![
+        (text::START.get(lang), time(e.start)),
+        (
+            text::END.get(lang),
+            e.end.map_or(text::GOING_ON.get(lang).to_string(), time),
+        ),
+        (
+            text::DURATION.get(lang),
+            e.duration_ms.map_or_else(|| "–".into(), text::duration),
+        ),
+        (
+            text::STATE.get(lang),
+            format!(
+                "{} · {} {}",
+                text::episode_state(e.state, lang),
+                text::POLICY_REVISION.get(lang),
+                e.policy_revision
+            ),
+        ),
+    ];
     match &e.alert {
-        None => l.field(&text::ALERT, text::NO_ALERT.get(lang)),
+        None => fields.push((text::ALERT.get(lang), text::NO_ALERT.get(lang).to_string())),
         Some(a) => {
-            l.field(
-                &text::ALERT,
-                &format!("#{} · {}", a.id, text::alert_state(a.state, lang)),
-            );
-            l.field(
-                &text::RESOLUTION,
+            fields.push((
+                text::ALERT.get(lang),
+                format!("#{} · {}", a.id, text::alert_state(a.state, lang)),
+            ));
+            fields.push((
+                text::RESOLUTION.get(lang),
                 a.resolution
-                    .map_or(text::UNRESOLVED.get(lang), |r| text::resolution(r, lang)),
-            );
-            for ev in &a.history {
-                let who = if ev.actor.is_empty() {
-                    "sargs"
-                } else {
-                    ev.actor.as_str()
-                };
-                let mut line = format!(
-                    "{} · {} · {who}",
-                    time(ev.at),
-                    text::action(ev.action, lang)
-                );
-                if !ev.note.is_empty() {
-                    line = format!("{line}: {}", text::quoted(&ev.note, lang));
-                }
-                l.para(&line, SMALL, false);
-            }
+                    .map_or(text::UNRESOLVED.get(lang), |r| text::resolution(r, lang))
+                    .to_string(),
+            ));
         }
+    }
+    l.fields(&fields);
+    for ev in e.alert.iter().flat_map(|a| &a.history) {
+        let who = if ev.actor.is_empty() {
+            "sargs"
+        } else {
+            ev.actor.as_str()
+        };
+        let mut line = format!(
+            "{} · {} · {who}",
+            time(ev.at),
+            text::action(ev.action, lang)
+        );
+        if !ev.note.is_empty() {
+            line = format!("{line}: {}", text::quoted(&ev.note, lang));
+        }
+        l.para(&line, SMALL, false);
     }
     let rows: Vec<Vec<String>> = e
         .evidence
         .iter()
         .map(|o| {
+            let (kind, read) = match (&o.frame_type, &o.reading) {
+                (Some(ty), Some(value)) => {
+                    (frame_type(ty, lang).to_string(), reading(ty, value, lang))
+                }
+                _ => ("–".to_string(), text::MISSING.get(lang).to_string()),
+            };
             vec![
                 o.device.to_string(),
                 o.seq.to_string(),
                 time(o.device_time),
-                o.frame_type.clone().unwrap_or_default(),
-                o.reading
-                    .as_ref()
-                    .map_or(text::MISSING.get(lang).to_string(), reading),
+                kind,
+                read,
             ]
         })
         .collect();
-    l.para(text::EVIDENCE.get(lang), SMALL, true);
+    l.heading(4, text::EVIDENCE.get(lang));
     l.table(
         &[
-            Col(&text::DEVICE, 40.0),
-            Col(&T("Nr.", "Seq"), 30.0),
-            Col(&text::DEVICE_TIME, 135.0),
-            Col(&T("Tips", "Type"), 50.0),
-            Col(&text::READING, 256.0),
+            Col(text::DEVICE.get(lang), 40.0),
+            Col(T("Nr.", "Seq").get(lang), 28.0),
+            Col(text::DEVICE_TIME.get(lang), 126.0),
+            Col(T("Tips", "Type").get(lang), 74.0),
+            Col(text::READING.get(lang), 243.0),
         ],
         &rows,
         SMALL,
     );
-}
-
-/// A reading as a person reads it: `lat 56.96, lon 24.13, accuracy_m 8`, nulls left out.
-fn reading(value: &serde_json::Value) -> String {
-    match value.as_object() {
-        Some(fields) => fields
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| match v.as_str() {
-                Some(s) => format!("{k} {s}"),
-                None => format!("{k} {v}"),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        None => value.to_string(),
-    }
 }

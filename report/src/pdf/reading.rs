@@ -1,0 +1,382 @@
+//! An observation as a judge reads it: the frame type by name, and what the device reported as
+//! a sentence in the summary's language ("56,9470° N 24,1150° E, ±8 m, GPS, 9 satelīti"), not
+//! the stored fields (`accuracy_m 8, source gnss`). The fields are the JSON ingest stores for
+//! each frame type (`ingest::fields_json`, firmware-proto's message structs); a frame type or
+//! field this version does not know is said in neutral words, never shown as its key.
+
+use firmware_proto::{EventCode, FrameType, HeartbeatStatus};
+use serde_json::{Map, Value};
+
+use crate::model::Lang;
+use crate::text::{T, decimal};
+
+/// The frame type stored with an observation (its protocol name), in words.
+pub(super) fn frame_type(name: &str, lang: Lang) -> &'static str {
+    let t = match FrameType::ALL.into_iter().find(|t| t.name() == name) {
+        Some(FrameType::Heartbeat) => T("statusa ziņojums", "heartbeat"),
+        Some(FrameType::Location) => T("atrašanās vieta", "location"),
+        Some(FrameType::Event) => T("notikums", "event"),
+        Some(FrameType::Hello) => T("pieslēgšanās", "connection"),
+        Some(FrameType::Presence) => T("klātbūtne", "presence"),
+        Some(FrameType::Alcohol) => T("alkohola tests", "alcohol test"),
+        Some(FrameType::Ack) => T("apstiprinājums", "acknowledgement"),
+        Some(FrameType::Config) => T("konfigurācija", "configuration"),
+        Some(FrameType::NotifyWearer) => T("paziņojums nēsātājam", "notice to the wearer"),
+        Some(FrameType::LocateNow) => T("atrašanās vietas pieprasījums", "location request"),
+        Some(FrameType::Time) => T("laiks", "time"),
+        None => T("nezināms", "unknown"),
+    };
+    t.get(lang)
+}
+
+/// What the device reported, as a sentence; a reading that does not have the fields its frame
+/// type stores is said to be unreadable rather than shown raw.
+pub(super) fn reading(frame_type: &str, value: &Value, lang: Lang) -> String {
+    let fields = value.as_object();
+    let sentence = match FrameType::ALL.into_iter().find(|t| t.name() == frame_type) {
+        Some(FrameType::Location) => fields.and_then(|f| location(f, lang)),
+        Some(FrameType::Heartbeat) => fields.and_then(|f| heartbeat(f, lang)),
+        Some(FrameType::Event) => fields.and_then(|f| event(f, lang)),
+        Some(FrameType::Hello) => fields.and_then(|f| hello(f, lang)),
+        Some(FrameType::Presence) => fields.and_then(|f| presence(f, lang)),
+        Some(FrameType::Alcohol) => fields.and_then(|f| alcohol(f, lang)),
+        // Commands to the device: their type says all a court needs.
+        Some(
+            FrameType::Ack
+            | FrameType::Config
+            | FrameType::NotifyWearer
+            | FrameType::LocateNow
+            | FrameType::Time,
+        ) => Some("–".to_string()),
+        None => None,
+    };
+    sentence.unwrap_or_else(|| {
+        T(
+            "rādījums nav nolasāms (skatīt iegulto JSON)",
+            "reading not readable (see the embedded JSON)",
+        )
+        .get(lang)
+        .to_string()
+    })
+}
+
+fn int(f: &Map<String, Value>, key: &str) -> Option<i64> {
+    f.get(key)?.as_i64()
+}
+
+fn float(f: &Map<String, Value>, key: &str) -> Option<f64> {
+    f.get(key)?.as_f64()
+}
+
+/// A signed whole number with a typographic minus (signal strengths, temperatures).
+fn signed(n: i64) -> String {
+    if n < 0 {
+        format!("−{}", n.unsigned_abs())
+    } else {
+        n.to_string()
+    }
+}
+
+/// A count and its noun: Latvian takes the singular after numbers ending in 1 (but not 11).
+fn counted(n: i64, one: &T, many: &T, lang: Lang) -> String {
+    let singular = match lang {
+        Lang::Lv => n % 10 == 1 && n % 100 != 11,
+        Lang::En => n == 1,
+    };
+    format!("{n} {}", if singular { one } else { many }.get(lang))
+}
+
+/// A fix: "56,9470° N 24,1150° E, ±8 m, GPS, 9 satelīti", and the speed when moving.
+fn location(f: &Map<String, Value>, lang: Lang) -> Option<String> {
+    let (lat, lon) = (float(f, "lat")?, float(f, "lon")?);
+    let north = if lat < 0.0 { T("S", "S") } else { T("N", "N") };
+    let east = if lon < 0.0 { T("W", "W") } else { T("E", "E") };
+    let mut parts = vec![format!(
+        "{}° {} {}° {}",
+        decimal(lat.abs(), 4, lang),
+        north.get(lang),
+        decimal(lon.abs(), 4, lang),
+        east.get(lang)
+    )];
+    match int(f, "accuracy_m") {
+        Some(m) => parts.push(format!("±{m} m")),
+        None => parts.push(
+            T("precizitāte nav zināma", "accuracy unknown")
+                .get(lang)
+                .into(),
+        ),
+    }
+    let source = f.get("source")?.as_str()?;
+    match source {
+        "gnss" => {
+            parts.push("GPS".into());
+            let satellites = int(f, "satellites")?;
+            parts.push(counted(
+                satellites,
+                &T("satelīts", "satellite"),
+                &T("satelīti", "satellites"),
+                lang,
+            ));
+        }
+        "wifi" => parts.push(
+            T("pēc Wi-Fi tīkliem", "from Wi-Fi networks")
+                .get(lang)
+                .into(),
+        ),
+        "cell" => parts.push(
+            T(
+                "pēc mobilo sakaru bāzes stacijām",
+                "from mobile network cells",
+            )
+            .get(lang)
+            .into(),
+        ),
+        _ => parts.push(T("avots nav zināms", "source unknown").get(lang).into()),
+    }
+    let speed_cm_s = int(f, "speed_cm_s")?;
+    if speed_cm_s > 0 {
+        // cm/s to km/h: × 3600 / 100 000.
+        let kmh = speed_cm_s as f64 * 0.036;
+        parts.push(format!(
+            "{} {} km/h",
+            T("ātrums", "speed").get(lang),
+            decimal(kmh, 1, lang)
+        ));
+    }
+    Some(parts.join(", "))
+}
+
+/// A device's health: battery, signal, temperature, and its status bits as words.
+fn heartbeat(f: &Map<String, Value>, lang: Lang) -> Option<String> {
+    let percent = int(f, "battery_percent")?;
+    let volts = int(f, "battery_mv")? as f64 / 1000.0;
+    let mut parts = vec![
+        format!(
+            "{} {percent} % ({} V)",
+            T("akumulators", "battery").get(lang),
+            decimal(volts, 2, lang)
+        ),
+        format!(
+            "{} {} dBm",
+            T("signāls", "signal").get(lang),
+            signed(int(f, "rssi_dbm")?)
+        ),
+        format!("{} °C", signed(int(f, "temperature_c")?)),
+    ];
+    let bits = HeartbeatStatus(u16::try_from(int(f, "status")?).ok()?);
+    let flags = [
+        (
+            HeartbeatStatus::STRAP_CLOSED,
+            T("siksniņa aizvērta", "strap closed"),
+            T("siksniņa atvērta", "strap open"),
+        ),
+        (
+            HeartbeatStatus::CASE_CLOSED,
+            T("korpuss aizvērts", "case closed"),
+            T("korpuss atvērts", "case open"),
+        ),
+        (
+            HeartbeatStatus::SKIN_CONTACT,
+            T("kontakts ar ādu", "skin contact"),
+            T("nav kontakta ar ādu", "no skin contact"),
+        ),
+    ];
+    for (bit, set, clear) in flags {
+        parts.push(
+            if bits.contains(bit) { set } else { clear }
+                .get(lang)
+                .into(),
+        );
+    }
+    // The rest only when set: their absence says nothing on most devices.
+    let only_set = [
+        (HeartbeatStatus::CHARGING, T("lādējas", "charging")),
+        (
+            HeartbeatStatus::RF_HOME_PRESENT,
+            T("dzird mājas bāzes iekārtu", "hears the home unit"),
+        ),
+        (HeartbeatStatus::GNSS_FIX, T("ir GPS signāls", "GPS fix")),
+        (
+            HeartbeatStatus::MAINS_POWER,
+            T("tīkla strāva", "mains power"),
+        ),
+        (HeartbeatStatus::MOTION, T("kustībā", "moving")),
+    ];
+    for (bit, words) in only_set {
+        if bits.contains(bit) {
+            parts.push(words.get(lang).into());
+        }
+    }
+    Some(parts.join(", "))
+}
+
+/// A device event by name (from its code number, so that a code added to the protocol is a
+/// compile error here), with the battery level where the event carries it.
+fn event(f: &Map<String, Value>, lang: Lang) -> Option<String> {
+    let value = int(f, "value")?;
+    let number = u16::try_from(int(f, "code_raw")?).ok()?;
+    let words = match EventCode::from_u16(number) {
+        EventCode::StrapOpened => T("siksniņa atvērta", "strap opened"),
+        EventCode::StrapClosed => T("siksniņa aizvērta", "strap closed"),
+        EventCode::CaseOpened => T("korpuss atvērts", "case opened"),
+        EventCode::CaseClosed => T("korpuss aizvērts", "case closed"),
+        EventCode::SkinContactLost => T("zudis kontakts ar ādu", "skin contact lost"),
+        EventCode::SkinContactRestored => T("kontakts ar ādu atjaunots", "skin contact restored"),
+        EventCode::ChargerConnected => T("lādētājs pievienots", "charger connected"),
+        EventCode::ChargerDisconnected => T("lādētājs atvienots", "charger disconnected"),
+        EventCode::BatteryLow => {
+            let t = T("zems akumulatora līmenis", "battery low");
+            return Some(format!("{} ({value} %)", t.get(lang)));
+        }
+        EventCode::BatteryCritical => {
+            let t = T("kritisks akumulatora līmenis", "battery critical");
+            return Some(format!("{} ({value} %)", t.get(lang)));
+        }
+        EventCode::JammingSuspected => T("aizdomas par signāla traucēšanu", "jamming suspected"),
+        EventCode::ShieldingSuspected => {
+            T("aizdomas par signāla ekranēšanu", "shielding suspected")
+        }
+        EventCode::MainsPowerLost => T("zudusi tīkla strāva", "mains power lost"),
+        EventCode::MainsPowerRestored => T("tīkla strāva atjaunota", "mains power restored"),
+        EventCode::Reboot => T("ierīce restartēta", "device restarted"),
+        EventCode::ButtonPressed => T("nospiesta poga", "button pressed"),
+        EventCode::Unknown(number) => {
+            let t = T("nezināms notikums Nr.", "unknown event no.");
+            return Some(format!("{} {number}", t.get(lang)));
+        }
+    };
+    Some(words.get(lang).to_string())
+}
+
+/// A device coming online: its firmware and what it still holds.
+fn hello(f: &Map<String, Value>, lang: Lang) -> Option<String> {
+    let version = format!(
+        "{}.{}.{}",
+        int(f, "firmware_major")?,
+        int(f, "firmware_minor")?,
+        int(f, "firmware_patch")?
+    );
+    let buffered = int(f, "frames_buffered")?;
+    Some(format!(
+        "{}: {} {version}, {} {}, {}",
+        T("ierīce pieslēdzās", "device connected").get(lang),
+        T("programmatūra", "firmware").get(lang),
+        T("modelis", "model").get(lang),
+        int(f, "hardware_model")?,
+        counted(
+            buffered,
+            &T("neizsūtīts ziņojums", "message not yet sent"),
+            &T("neizsūtīti ziņojumi", "messages not yet sent"),
+            lang
+        )
+    ))
+}
+
+/// A home unit saying whether it hears its tag.
+fn presence(f: &Map<String, Value>, lang: Lang) -> Option<String> {
+    let tag = int(f, "tag_id")?;
+    let rssi = signed(int(f, "rssi_dbm")?);
+    Some(if f.get("in_range")?.as_bool()? {
+        format!(
+            "{} {tag} ({rssi} dBm)",
+            T(
+                "mājas bāzes iekārta dzird kājas aproci",
+                "the home unit hears ankle tag"
+            )
+            .get(lang)
+        )
+    } else {
+        format!(
+            "{} {tag}",
+            T(
+                "mājas bāzes iekārta nedzird kājas aproci",
+                "the home unit does not hear ankle tag"
+            )
+            .get(lang)
+        )
+    })
+}
+
+/// A breath test: why it was taken, the alcohol found and how well the face matched.
+fn alcohol(f: &Map<String, Value>, lang: Lang) -> Option<String> {
+    let why = match f.get("test_kind")?.as_str()? {
+        "scheduled" => T("plānots", "scheduled"),
+        "random" => T("nejaušs", "random"),
+        "on_demand" => T("pēc pieprasījuma", "on request"),
+        _ => T("cits", "other"),
+    };
+    Some(format!(
+        "{} ({}): {} µg/l {}, {} {} %",
+        T("alkohola tests", "alcohol test").get(lang),
+        why.get(lang),
+        int(f, "breath_alcohol_ug_l")?,
+        T("izelpā", "in breath").get(lang),
+        T("sejas atbilstība", "face match").get(lang),
+        int(f, "face_match_percent")?
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_fix_reads_as_place_accuracy_and_source() {
+        let fix = json!({"lat": 56.947, "lon": 24.115, "accuracy_m": 8, "source": "gnss",
+                         "satellites": 9, "speed_cm_s": 0, "heading_deg": null});
+        assert_eq!(
+            reading("location", &fix, Lang::Lv),
+            "56,9470° N 24,1150° E, ±8 m, GPS, 9 satelīti"
+        );
+        assert_eq!(
+            reading("location", &fix, Lang::En),
+            "56.9470° N 24.1150° E, ±8 m, GPS, 9 satellites"
+        );
+        let moving = json!({"lat": -33.5, "lon": -70.25, "accuracy_m": null, "source": "wifi",
+                            "satellites": 0, "speed_cm_s": 139, "heading_deg": 90});
+        assert_eq!(
+            reading("location", &moving, Lang::Lv),
+            "33,5000° S 70,2500° W, precizitāte nav zināma, pēc Wi-Fi tīkliem, ātrums 5,0 km/h"
+        );
+        let one = json!({"lat": 1.0, "lon": 2.0, "accuracy_m": 30, "source": "gnss",
+                         "satellites": 21, "speed_cm_s": 0});
+        assert!(reading("location", &one, Lang::Lv).ends_with("21 satelīts"));
+    }
+
+    #[test]
+    fn other_frames_read_as_words_and_the_unknown_as_neutral_words() {
+        let hb = json!({"battery_percent": 85, "battery_mv": 3950, "status": 0b1011_0111,
+                        "rssi_dbm": -71, "temperature_c": 24});
+        assert_eq!(
+            reading("heartbeat", &hb, Lang::En),
+            "battery 85 % (3.95 V), signal −71 dBm, 24 °C, strap closed, case closed, \
+             skin contact, hears the home unit, GPS fix, moving"
+        );
+        let low = json!({"code": "battery_low", "code_raw": 9, "value": 15});
+        assert_eq!(
+            reading("event", &low, Lang::Lv),
+            "zems akumulatora līmenis (15 %)"
+        );
+        let odd = json!({"code": "unknown", "code_raw": 66, "value": 0});
+        assert_eq!(reading("event", &odd, Lang::En), "unknown event no. 66");
+        let heard = json!({"tag_id": 1001, "in_range": false, "rssi_dbm": -90});
+        assert_eq!(
+            reading("presence", &heard, Lang::Lv),
+            "mājas bāzes iekārta nedzird kājas aproci 1001"
+        );
+        // A reading without its frame type's fields, or of a type not known: neutral words.
+        for (ty, value) in [
+            ("location", json!({"lat": 1})),
+            ("future", json!({"x_y": 1})),
+        ] {
+            let text = reading(ty, &value, Lang::En);
+            assert_eq!(text, "reading not readable (see the embedded JSON)");
+        }
+        assert_eq!(frame_type("future_type", Lang::Lv), "nezināms");
+        assert_eq!(
+            frame_type("notify_wearer", Lang::En),
+            "notice to the wearer"
+        );
+    }
+}
