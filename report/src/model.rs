@@ -67,6 +67,12 @@ pub struct Params {
     pub to: NaiveDate,
     /// The language the document is written in.
     pub lang: Lang,
+    /// When the summary was made, if the period had not ended by then: curfew time after it is
+    /// not reached yet, so neither required nor missing, and breaches still open end there.
+    /// Callers pass the time now; [`build`] keeps it only while the period has not ended, so a
+    /// summary of a finished period has none and stays reproducible.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub as_of: Option<Timestamp>,
 }
 
 /// The longest period one report covers.
@@ -266,6 +272,14 @@ pub async fn build(
         .succ_opt()
         .ok_or_else(|| ReportError::Invalid("the period ends too late".into()))?;
     let to_ms = days::day_start(tz.0, after);
+    // Made after the period ended: nothing is cut, and the report says nothing of when.
+    let as_of = params.as_of.filter(|t| t.0 < to_ms);
+    let params = &Params {
+        as_of,
+        ..params.clone()
+    };
+    // The end of what is counted: when the summary was made, if the period had not ended.
+    let reached = as_of.map_or(to_ms, |t| t.0.max(from_ms));
 
     let revisions = cases.order_revisions(order.id).await?;
     let status_changes = cases.order_status_changes(order.id).await?;
@@ -279,7 +293,7 @@ pub async fn build(
     let mut breach_spans = Vec::new();
     let mut any_breach = Vec::new();
     for e in stored.into_iter().filter(|e| e.order_id == order.id) {
-        let end = e.end.map_or(to_ms, |t| t.0);
+        let end = e.end.map_or(reached, |t| t.0);
         if e.state != EpisodeState::Withdrawn && e.kind.class() != KindClass::DeviceFault {
             any_breach.push((e.start.0, end));
             if e.condition == ConditionRef::Curfew {
@@ -346,19 +360,21 @@ pub async fn build(
     };
     let shown = curfew(order.id, &history, true, Some(&source), window).await?;
     let required = shown.required.subtract(&inactive);
+    // Time not reached yet is neither required nor excused, kept nor missing.
+    let cut = |s: Spans| s.clip(from_ms, reached);
     let inputs = DayInputs {
-        excused: unexcused.subtract(&required),
-        required,
-        breach: Spans::new(breach_spans),
-        present: shown.present,
-        away: shown.away,
+        excused: cut(unexcused.subtract(&required)),
+        required: cut(required),
+        breach: cut(Spans::new(breach_spans)),
+        present: cut(shown.present),
+        away: cut(shown.away),
     };
     let days = days::days(tz.0, params.from, params.to, &inputs);
     let totals = days.iter().fold(Hours::default(), |t, d| &t + &d.hours);
     let breach_time = breach_time(
         tz.0,
         (params.from, params.to),
-        to_ms,
+        reached,
         &Spans::new(any_breach),
     );
 

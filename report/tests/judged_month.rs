@@ -363,6 +363,7 @@ async fn the_summary_of_a_month_shows_the_breaches_the_judge_judged() {
             from: "2026-11-01".parse().expect("a date"),
             to: "2026-11-30".parse().expect("a date"),
             lang: Lang::En,
+            as_of: Some(m.telemetry.store().now()),
         };
         let report = report::build(&m.telemetry, &m.cases, &params)
             .await
@@ -463,6 +464,46 @@ async fn the_summary_of_a_month_shows_the_breaches_the_judge_judged() {
             .map(|d| d.breach_ms);
         assert_eq!(tuesday, Some(90 * minutes), "{}", db.name);
         assert_eq!(report.totals.excused_ms, 3_600_000, "{}", db.name);
+        m.judge.shutdown().await;
+    }
+}
+
+/// The summary of `from` to `to` (inclusive) made at `as_of`.
+async fn summary(m: &Month, from: &str, to: &str, as_of: &str) -> report::Report {
+    let params = Params {
+        order_id: m.order,
+        from: from.parse().expect("a date"),
+        to: to.parse().expect("a date"),
+        lang: Lang::En,
+        as_of: Some(at(as_of)),
+    };
+    report::build(&m.telemetry, &m.cases, &params)
+        .await
+        .expect("the summary")
+}
+
+#[tokio::test]
+async fn curfew_time_not_reached_yet_is_neither_required_nor_missing() {
+    const H: i64 = 3_600_000;
+    for db in test_databases().await {
+        let m = Month::new(&db.location).await;
+        m.now("2026-11-01T10:00:00Z").await;
+        m.cases
+            .fit_device(&m.officer, m.order, TAG_A, None, at("2026-11-01T10:00:00Z"))
+            .await
+            .expect("tag A fitted");
+        // Sunday 1 November, made at 18:15 local (16:15Z), before the 22:00 curfew: only the
+        // morning from the order's start at 02:00 local is required (and without data, the tag
+        // not fitted yet), the night none.
+        let early = summary(&m, "2026-11-01", "2026-11-01", "2026-11-01T16:15:00Z").await;
+        assert_eq!(early.params.as_of, Some(at("2026-11-01T16:15:00Z")));
+        assert_eq!(early.totals.required_ms, 4 * H, "{}", db.name);
+        assert_eq!(early.totals.unknown_ms, 4 * H, "{}", db.name);
+        // Made after the period: counted, and reproducible (no as_of).
+        let late = summary(&m, "2026-11-01", "2026-11-01", "2026-11-02T05:00:00Z").await;
+        assert_eq!(late.params.as_of, None, "{}", db.name);
+        assert_eq!(late.totals.required_ms, 6 * H, "{}", db.name);
+        assert_eq!(late.totals.unknown_ms, 6 * H, "{}", db.name);
         m.judge.shutdown().await;
     }
 }
