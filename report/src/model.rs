@@ -14,7 +14,7 @@ use chrono::{Days, NaiveDate};
 use ingest::store::Telemetry;
 use judge::EpisodeState;
 use rules::observation::EvidenceRef;
-use rules::schedule::Interval;
+use rules::schedule::{Interval, MERGE_HORIZON};
 use rules::{BreachKind, ConditionRef, KindClass, Severity, Timestamp};
 use serde::{Deserialize, Serialize};
 use store::Store;
@@ -22,7 +22,8 @@ use store::Store;
 use crate::ReportError;
 use crate::breach_time::{BreachTime, breach_time};
 use crate::curfew::{EvidenceSource, curfew, inactive};
-use crate::days::{self, Day, DayInputs, Hours, Spans};
+use crate::nights::{self, Hours, Night, NightInputs};
+use crate::spans::{Spans, day_start};
 
 /// What the report's format is called inside its JSON, so a reader knows what it holds.
 pub const FORMAT: &str = "sargs-compliance-summary/1";
@@ -108,6 +109,9 @@ pub struct Report {
     pub time_zone: String,
     /// The period as instants: the first local day's start to the day after the last's.
     pub period: Interval,
+    /// The period to the end of its last night, if that is later (the next morning): what the
+    /// episodes, their evidence and the devices' last word are read over.
+    pub data_window: Interval,
     /// The order as the court made it, at its latest revision.
     pub order: OrderPart,
     /// The probation client the order is about.
@@ -119,9 +123,10 @@ pub struct Report {
     pub status_changes: Vec<(Timestamp, OrderStatus)>,
     /// Authorised absences the officer gave: excused curfew time.
     pub absences: Vec<Absence>,
-    /// Per local day, the curfew hours required and how they were kept.
-    pub days: Vec<Day>,
-    /// The same hours over the whole period.
+    /// Per curfew night starting within the period, whole: the hours required and how they
+    /// were kept, and the night's pieces for a band chart.
+    pub nights: Vec<Night>,
+    /// The same hours over all the nights: the sum of the nights.
     pub totals: Hours,
     /// How long the client was in breach of any condition: the union of the breach episodes,
     /// each instant once however many episodes cover it.
@@ -266,25 +271,46 @@ pub async fn build(
     let order = cases.order(params.order_id).await?;
     let client = cases.client(order.client_id).await?;
     let tz = order.terms.time_zone;
-    let from_ms = days::day_start(tz.0, params.from);
+    let from_ms = day_start(tz.0, params.from);
     let after = params
         .to
         .succ_opt()
         .ok_or_else(|| ReportError::Invalid("the period ends too late".into()))?;
-    let to_ms = days::day_start(tz.0, after);
-    // Made after the period ended: nothing is cut, and the report says nothing of when.
-    let as_of = params.as_of.filter(|t| t.0 < to_ms);
+    let to_ms = day_start(tz.0, after);
+
+    // The curfew nights that start within the period, whole: the plan's windows (before
+    // absences and suspensions) looked at far enough either side to see where each starts and
+    // ends. The data window runs from the period's start to the end of its last night.
+    let horizon = MERGE_HORIZON.0;
+    let around = (
+        from_ms.saturating_sub(horizon),
+        to_ms.saturating_add(horizon),
+    );
+    let history = cases
+        .policy_history(order.id, Timestamp(around.0), Timestamp(around.1))
+        .await?;
+    let windows = curfew(order.id, &history, false, None, around)
+        .await?
+        .required;
+    let end_ms = windows
+        .as_slice()
+        .iter()
+        .filter(|&&(s, _)| s >= from_ms && s < to_ms)
+        .map(|&(_, e)| e)
+        .fold(to_ms, i64::max);
+    // Made after the last night ended: nothing is cut, and the report says nothing of when.
+    let as_of = params.as_of.filter(|t| t.0 < end_ms);
     let params = &Params {
         as_of,
         ..params.clone()
     };
-    // The end of what is counted: when the summary was made, if the period had not ended.
-    let reached = as_of.map_or(to_ms, |t| t.0.max(from_ms));
+    // The end of what is counted: when the summary was made, if its nights had not ended.
+    let reached = as_of.map_or(end_ms, |t| t.0.max(from_ms));
 
     let revisions = cases.order_revisions(order.id).await?;
     let status_changes = cases.order_status_changes(order.id).await?;
     let absences = cases.absences(order.id).await?;
-    let stored = judge::records::episodes(store, client.id, from_ms, to_ms).await?;
+    let stored = judge::records::episodes(store, client.id, from_ms, end_ms).await?;
     let alerts = alerts_of(store, client.id).await?;
 
     let mut breaches = Vec::new();
@@ -334,26 +360,20 @@ pub async fn build(
     }
     policy_revisions.sort_unstable();
 
-    // The last word of the order's devices within the period: required time after it has no
-    // evidence yet (a period that ends today, or data a device still holds).
+    // The last word of the order's devices within the data window: required time after it has
+    // no evidence yet (a period that ends today, or data a device still holds).
     let fittings = cases.assignments(params.order_id).await?;
     let mut heard_until = None;
     for f in &fittings {
         // Only while fitted under this order: a device taken off may be fitted to another.
-        if let Some((s, e)) = f.within(from_ms, to_ms) {
+        if let Some((s, e)) = f.within(from_ms, end_ms) {
             heard_until = heard_until.max(telemetry.last_device_time(f.device_id, s, e).await?);
         }
     }
 
-    let window = (from_ms, to_ms);
-    let history = cases
-        .policy_history(order.id, Timestamp(from_ms), Timestamp(to_ms))
-        .await?;
-    let inactive = inactive(&status_changes, to_ms);
-    let unexcused = curfew(order.id, &history, false, None, window)
-        .await?
-        .required
-        .subtract(&inactive);
+    let window = (from_ms, end_ms);
+    let inactive = inactive(&status_changes, end_ms);
+    let unexcused = windows.clip(from_ms, end_ms).subtract(&inactive);
     let source = EvidenceSource {
         telemetry,
         fittings: &fittings,
@@ -362,15 +382,17 @@ pub async fn build(
     let required = shown.required.subtract(&inactive);
     // Time not reached yet is neither required nor excused, kept nor missing.
     let cut = |s: Spans| s.clip(from_ms, reached);
-    let inputs = DayInputs {
+    let inputs = NightInputs {
         excused: cut(unexcused.subtract(&required)),
         required: cut(required),
         breach: cut(Spans::new(breach_spans)),
         present: cut(shown.present),
         away: cut(shown.away),
+        windows,
+        reached: as_of.map(|t| t.0),
     };
-    let days = days::days(tz.0, params.from, params.to, &inputs);
-    let totals = days.iter().fold(Hours::default(), |t, d| &t + &d.hours);
+    let nights = nights::nights(tz.0, (from_ms, to_ms), &inputs);
+    let totals = nights.iter().fold(Hours::default(), |t, n| &t + &n.hours);
     let breach_time = breach_time(
         tz.0,
         (params.from, params.to),
@@ -396,6 +418,7 @@ pub async fn build(
         params: params.clone(),
         time_zone: tz.to_string(),
         period: Interval::new(Timestamp(from_ms), Timestamp(to_ms)),
+        data_window: Interval::new(Timestamp(from_ms), Timestamp(end_ms)),
         client: ClientPart {
             id: client.id,
             name: format!("{} {}", client.given_name, client.family_name),
@@ -426,9 +449,9 @@ pub async fn build(
         status_changes,
         absences: absences
             .into_iter()
-            .filter(|a| a.from.0 < to_ms && a.until.0 > from_ms)
+            .filter(|a| a.from.0 < end_ms && a.until.0 > from_ms)
             .collect(),
-        days,
+        nights,
         totals,
         breach_time,
         breaches,

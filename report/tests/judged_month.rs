@@ -18,6 +18,7 @@ use firmware_proto::DeviceKind;
 use firmware_proto::Flags;
 use ingest::store::{DeviceUpdate, ObservationRow, Telemetry, WriteBatch, register_in};
 use judge::{EpisodeState, Judge, JudgeOptions};
+use report::nights::SegmentKind;
 use report::{Lang, Params};
 use rules::memory::MemoryJudge;
 use rules::{BreachKind, ConditionRef, KindClass, Span, Timestamp};
@@ -492,18 +493,39 @@ async fn curfew_time_not_reached_yet_is_neither_required_nor_missing() {
             .fit_device(&m.officer, m.order, TAG_A, None, at("2026-11-01T10:00:00Z"))
             .await
             .expect("tag A fitted");
-        // Sunday 1 November, made at 18:15 local (16:15Z), before the 22:00 curfew: only the
-        // morning from the order's start at 02:00 local is required (and without data, the tag
-        // not fitted yet), the night none.
+        // Sunday 1 November, made at 18:15 local (16:15Z), before the 22:00 curfew: the night
+        // that starts that evening requires nothing yet and has no hours without data; the
+        // morning from the order's start at 02:00 local is counted (without data: the tag was
+        // not fitted yet).
         let early = summary(&m, "2026-11-01", "2026-11-01", "2026-11-01T16:15:00Z").await;
         assert_eq!(early.params.as_of, Some(at("2026-11-01T16:15:00Z")));
-        assert_eq!(early.totals.required_ms, 4 * H, "{}", db.name);
-        assert_eq!(early.totals.unknown_ms, 4 * H, "{}", db.name);
-        // Made after the period: counted, and reproducible (no as_of).
+        let hours = |r: &report::Report| -> Vec<(String, i64, i64)> {
+            r.nights
+                .iter()
+                .map(|n| {
+                    let h = &n.hours;
+                    (n.date.to_string(), h.required_ms / H, h.unknown_ms / H)
+                })
+                .collect()
+        };
+        let night = |required, unknown| ("2026-11-01".to_string(), required, unknown);
+        assert_eq!(hours(&early), [night(4, 4), night(0, 0)], "{}", db.name);
+        assert_eq!(
+            early.nights[1].segments.last().map(|s| s.kind),
+            Some(SegmentKind::NotReached)
+        );
+        // Made at 01:00 local, after the period's last day but within its last night: counted
+        // to then.
+        let during = summary(&m, "2026-11-01", "2026-11-01", "2026-11-01T23:00:00Z").await;
+        assert!(during.params.as_of.is_some(), "{}", db.name);
+        assert_eq!(hours(&during), [night(4, 4), night(3, 3)], "{}", db.name);
+        // Made after the night: all of it, and reproducible (no as_of).
         let late = summary(&m, "2026-11-01", "2026-11-01", "2026-11-02T05:00:00Z").await;
         assert_eq!(late.params.as_of, None, "{}", db.name);
-        assert_eq!(late.totals.required_ms, 6 * H, "{}", db.name);
-        assert_eq!(late.totals.unknown_ms, 6 * H, "{}", db.name);
+        assert_eq!(hours(&late), [night(4, 4), night(8, 8)], "{}", db.name);
+        assert_eq!(late.totals.required_ms, 12 * H, "{}", db.name);
+        assert_eq!(late.nights[1].end, at("2026-11-02T04:00:00Z"));
+        assert_eq!(late.data_window.end, at("2026-11-02T04:00:00Z"));
         m.judge.shutdown().await;
     }
 }

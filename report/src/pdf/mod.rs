@@ -22,8 +22,8 @@ use krilla::text::{Font, TextDirection};
 use ttf_parser::Face;
 
 use crate::ReportError;
-use crate::days::Hours;
 use crate::model::{EpisodePart, Lang, Report};
+use crate::nights::Hours;
 use crate::text::{self, T};
 
 mod sections;

@@ -168,9 +168,16 @@ pub(super) fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) 
         ]
     };
     let mut rows: Vec<Vec<String>> = r
-        .days
+        .nights
         .iter()
-        .map(|d| row(text::date(d.date, lang), h(d.length_ms), &d.hours))
+        .map(|n| {
+            let dates = format!(
+                "{}–{}",
+                text::date(n.date, lang),
+                text::date(n.end_date, lang)
+            );
+            row(dates, h(n.end.0 - n.start.0), &n.hours)
+        })
         .collect();
     rows.push(row(
         text::TOTAL.get(lang).to_string(),
@@ -179,14 +186,14 @@ pub(super) fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) 
     ));
     l.table(
         &[
-            Col(&text::DATE, 70.0),
-            Col(&text::DAY_LENGTH, 58.0),
-            Col(&text::REQUIRED, 60.0),
-            Col(&text::KEPT, 56.0),
-            Col(&text::BREACH, 66.0),
-            Col(&text::GRACE, 84.0),
-            Col(&text::NO_DATA, 56.0),
-            Col(&text::EXCUSED, 61.0),
+            Col(&text::DATE, 116.0),
+            Col(&text::DAY_LENGTH, 48.0),
+            Col(&text::REQUIRED, 52.0),
+            Col(&text::KEPT, 48.0),
+            Col(&text::BREACH, 58.0),
+            Col(&text::GRACE, 75.0),
+            Col(&text::NO_DATA, 52.0),
+            Col(&text::EXCUSED, 62.0),
         ],
         &rows,
         BODY,
