@@ -11,6 +11,7 @@
 
 pub mod breach_time;
 mod curfew;
+pub mod gaps;
 pub mod json;
 pub mod model;
 pub mod nights;

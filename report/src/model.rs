@@ -22,6 +22,7 @@ use store::Store;
 use crate::ReportError;
 use crate::breach_time::{BreachTime, breach_time};
 use crate::curfew::{EvidenceSource, curfew, inactive};
+use crate::gaps::{EvidenceGap, Policies, gaps};
 use crate::nights::{self, Hours, Night, NightInputs};
 use crate::spans::{Spans, day_start};
 
@@ -213,6 +214,9 @@ pub struct EpisodePart {
     pub policy_revision: u32,
     /// The observations that prove it.
     pub evidence: Vec<Evidence>,
+    /// Where consecutive evidence from one device skips seqs, what each skipped seq was and
+    /// why it did not decide the episode.
+    pub evidence_gaps: Vec<EvidenceGap>,
     /// The alert it raised or carried on, if any.
     pub alert: Option<AlertPart>,
 }
@@ -313,6 +317,7 @@ pub async fn build(
     let stored = judge::records::episodes(store, client.id, from_ms, end_ms).await?;
     let alerts = alerts_of(store, client.id).await?;
 
+    let mut policies = Policies::new(&history);
     let mut breaches = Vec::new();
     let mut device_events = Vec::new();
     let mut policy_revisions = Vec::new();
@@ -333,6 +338,7 @@ pub async fn build(
         for r in &e.evidence {
             evidence.push(observation(telemetry, r).await?);
         }
+        let evidence_gaps = gaps(telemetry, &mut policies, &e.condition, &evidence).await?;
         let alert = alerts
             .iter()
             .find(|(_, episodes)| episodes.contains(&e.episode_id))
@@ -348,6 +354,7 @@ pub async fn build(
             state: e.state,
             policy_revision: e.policy_revision,
             evidence,
+            evidence_gaps,
             alert,
         };
         // Device faults say something about the device or the data, not the client's
