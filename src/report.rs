@@ -144,6 +144,7 @@ pub async fn run(
         from: parse_date("from", args.from.as_deref())?,
         to: parse_date("to", args.to.as_deref())?,
         lang: args.lang,
+        as_of: Some(store.store().now()),
     };
     let built = report::build(store, cases, &params).await?;
     let (bytes, digest) = match format_of(args.format, &out) {

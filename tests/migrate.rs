@@ -123,6 +123,7 @@ async fn a_database_of_the_previous_release_opens_and_migrates_forward() {
                     from,
                     to: from + chrono::Days::new(2),
                     lang: report::Lang::Lv,
+                    as_of: None,
                 },
             )
             .await;

@@ -4,7 +4,8 @@
 //! summary twice (the same bytes), the API gives the same document, `sargs report verify` says
 //! it is identical, then, after the alert is resolved and a note written, names what changed;
 //! a PDF with a byte flipped is refused, and bad requests are clear errors; a suspension
-//! leaves the rest of the curfew unrequired.
+//! leaves the rest of the curfew unrequired. A period not ended yet is summarised as of when
+//! it was made, and verified as such.
 
 mod common;
 
@@ -321,14 +322,20 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
         // (from 22:00 UTC, Riga's today is already UTC's tomorrow).
         let riga: rules::schedule::TimeZone = "Europe/Riga".parse().expect("a zone");
         let to = Utc::now().with_timezone(&riga.0).date_naive();
+        // The period to the night played, whose curfew ended yesterday morning: a finished
+        // period, whose summary is the same whenever it is made. One that has not ended
+        // carries when it was made (as_of), and is verified as made then.
+        let done = o.night.with_timezone(&riga.0).date_naive();
+        let ongoing = dir.path().join("ongoing.json");
+        sargs_ok(&report_args(&db.location, o.order, from, to, &ongoing));
 
         // Twice: the same bytes.
         let a = dir.path().join("a.pdf");
         let b = dir.path().join("b.pdf");
-        let printed = sargs_ok(&report_args(&db.location, o.order, from, to, &a));
+        let printed = sargs_ok(&report_args(&db.location, o.order, from, done, &a));
         let digest = printed_digest(&printed);
         assert_eq!(digest.len(), 64, "{name}: {printed}");
-        sargs_ok(&report_args(&db.location, o.order, from, to, &b));
+        sargs_ok(&report_args(&db.location, o.order, from, done, &b));
         let pdf = std::fs::read(&a).expect("a.pdf");
         assert!(pdf.starts_with(b"%PDF-"), "{name}");
         assert_eq!(
@@ -337,9 +344,9 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
             "{name}: reproducible"
         );
 
-        // As JSON: the same digest, the breach with its evidence, the days.
+        // As JSON: the same digest, the breach with its evidence, the nights.
         let j = dir.path().join("r.json");
-        sargs_ok(&report_args(&db.location, o.order, from, to, &j));
+        sargs_ok(&report_args(&db.location, o.order, from, done, &j));
         let doc: Value = serde_json::from_slice(&std::fs::read(&j).expect("json")).expect("JSON");
         assert_eq!(doc["digest"], digest.as_str(), "{name}");
         let breaches = doc["report"]["breaches"].as_array().expect("breaches");
@@ -353,24 +360,25 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
         );
         assert_eq!(breach["alert"]["id"], alert, "{name}");
         assert_eq!(
-            doc["report"]["days"].as_array().map(Vec::len),
-            usize::try_from((to - from).num_days() + 1).ok(),
+            doc["report"]["nights"].as_array().map(Vec::len),
+            usize::try_from((done - from).num_days() + 1).ok(),
             "{name}"
         );
+        assert!(doc["report"]["params"].get("as_of").is_none(), "{name}");
         assert!(
             doc["report"]["totals"]["breach_ms"].as_i64() > Some(0),
             "{name}"
         );
-        // The tag was last heard from when it said HELLO, just now: tonight's curfew, still to
-        // come, is no data, not kept.
+        // The tag was last heard from during the night played (its HELLO, just now, is after
+        // the period's last night).
         let heard = doc["report"]["heard_until"]
             .as_str()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.to_utc())
             .expect("heard until");
         assert!(heard > o.night && heard <= Utc::now(), "{name}: {heard}");
-        let days = doc["report"]["days"].as_array().expect("days");
-        for day in days {
+        let nights = doc["report"]["nights"].as_array().expect("nights");
+        for day in nights {
             let ms = |field: &str| day[field].as_i64().unwrap_or(-1);
             assert_eq!(
                 ms("kept_ms") + ms("breach_ms") + ms("grace_ms") + ms("unknown_ms"),
@@ -380,8 +388,8 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
         }
         // Kept is what the evidence shows: the fixes at home every minute from the night's
         // start to 30 min (each counting 5 min, until the first fix away at 31 min), and again
-        // from the return at 91 min to the last at 150 min (plus its 5 min). The day before,
-        // with the tag fitted but silent, and tonight, still to come, are no data.
+        // from the return at 91 min to the last at 150 min (plus its 5 min). The night before,
+        // with the tag fitted but silent, is no data.
         let minutes = |field: &str| doc["report"]["totals"][field].as_i64().unwrap_or(-1) / 60_000;
         assert_eq!(
             minutes("kept_ms"),
@@ -391,18 +399,17 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
         );
         assert_eq!(minutes("breach_ms"), 60, "{name}");
         assert_eq!(minutes("grace_ms"), 0, "{name}");
-        for silent in [&days[0], &days[3]] {
-            assert_eq!(silent["kept_ms"], 0, "{name}: {silent}");
-            assert!(silent["required_ms"].as_i64() > Some(0), "{name}: {silent}");
-            assert_eq!(
-                silent["unknown_ms"], silent["required_ms"],
-                "{name}: {silent}"
-            );
-        }
+        let silent = &nights[0];
+        assert_eq!(silent["kept_ms"], 0, "{name}: {silent}");
+        assert!(silent["required_ms"].as_i64() > Some(0), "{name}: {silent}");
+        assert_eq!(
+            silent["unknown_ms"], silent["required_ms"],
+            "{name}: {silent}"
+        );
 
         // The API gives the same document to the officer.
         let url = format!(
-            "{}/api/v1/orders/{}/report?from={from}&to={to}",
+            "{}/api/v1/orders/{}/report?from={from}&to={done}",
             o.officer.base, o.order
         );
         let got = o
@@ -422,12 +429,13 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
 
         // In English: another document (the language is part of it), verified as well.
         let en = dir.path().join("en.pdf");
-        let mut args = report_args(&db.location, o.order, from, to, &en);
+        let mut args = report_args(&db.location, o.order, from, done, &en);
         args.push("--lang=en".into());
         assert_ne!(printed_digest(&sargs_ok(&args)), digest, "{name}");
 
-        // Verified: identical (the exchange JSON too).
-        for file in [&a, &en, &j] {
+        // Verified: identical (the exchange JSON too, and the period not ended yet, as of when
+        // it was made).
+        for file in [&a, &en, &j, &ongoing] {
             let out = verify(&db.location, file);
             let stdout = String::from_utf8_lossy(&out.stdout);
             assert!(
@@ -486,20 +494,22 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
                 Some(json!({ "client_id": o.client, "text": "Klients paskaidroja: ģimenes ārkārtas situācija." })),
             )
             .await;
-        for file in [&a, &j] {
+        for file in [&a, &j, &ongoing] {
             let out = verify(&db.location, file);
             let stdout = String::from_utf8_lossy(&out.stdout);
             assert!(!out.status.success(), "{name}: {stdout}");
             assert!(stdout.contains("now give digest"), "{name}: {stdout}");
             assert!(stdout.contains("breaches episode_id="), "{name}: {stdout}");
-            assert!(stdout.contains("notes id="), "{name}: {stdout}");
         }
+        // The note, written today, is in the period that has not ended.
+        let stdout = String::from_utf8_lossy(&verify(&db.location, &ongoing).stdout).to_string();
+        assert!(stdout.contains("notes id="), "{name}: {stdout}");
 
         // docs/report-sample*.pdf are made so: SARGS_REPORT_SAMPLE=$PWD/docs cargo test --test report
         if let Ok(docs) = std::env::var("SARGS_REPORT_SAMPLE") {
             for (file, lang) in [("report-sample.pdf", "lv"), ("report-sample-en.pdf", "en")] {
                 let out = Path::new(&docs).join(file);
-                let mut args = report_args(&db.location, o.order, from, to, &out);
+                let mut args = report_args(&db.location, o.order, from, done, &out);
                 args.push(format!("--lang={lang}"));
                 sargs_ok(&args);
             }
@@ -533,9 +543,6 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
             "/api/v1/orders/{}/report?from={from}&to={to}&format=json",
             o.order
         );
-        let index = usize::try_from((to - from).num_days()).expect("to is after from");
-        let today = |doc: &Value| doc["report"]["days"][index]["required_ms"].as_i64();
-        let before = o.officer.ok(Method::GET, &path, None).await;
         o.officer
             .ok(
                 Method::POST,
@@ -548,6 +555,24 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
             after["report"]["status_changes"][0][1], "suspended",
             "{name}: {after}"
         );
-        assert!(today(&after) < today(&before), "{name}: {after}");
+        // Nothing from the suspension on counts as required (nor, made just after it, reached).
+        let instant = |v: &Value| {
+            v.as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.to_utc())
+        };
+        let suspended = instant(&after["report"]["status_changes"][0][0]).expect("when");
+        let nights = after["report"]["nights"].as_array().expect("nights");
+        for segment in nights
+            .iter()
+            .flat_map(|n| n["segments"].as_array().into_iter().flatten())
+        {
+            if instant(&segment["start"]).is_some_and(|t| t >= suspended) {
+                assert!(
+                    segment["kind"] == "not_required" || segment["kind"] == "not_reached",
+                    "{name}: {segment}"
+                );
+            }
+        }
     }
 }

@@ -56,6 +56,7 @@ pub async fn order_report(
         from: q.from,
         to: q.to,
         lang: q.lang,
+        as_of: Some(state.store.now()),
     };
     let built = report::build(&state.telemetry, &state.cases, &params)
         .await

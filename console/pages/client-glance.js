@@ -71,7 +71,7 @@ async function nights(order, zone, days) {
   const from = local(Math.max(Date.now() - days * DAY_MS, Date.parse(order.terms.starts)));
   if (from > to) return null;
   const { report } = await get(`/orders/${order.id}/report${query({ from, to, format: 'json' })}`);
-  const rows = (report.days ?? []).filter((d) => d.required_ms > 0 || d.excused_ms > 0);
+  const rows = (report.nights ?? []).filter((d) => d.required_ms > 0 || d.excused_ms > 0);
   if (!rows.length) return null;
   const longest = Math.max(...rows.map((d) => d.required_ms + d.excused_ms));
   const kinds = { kept: t('nights.kept'), grace: t('nights.grace'), breach: t('nights.breach'), unknown: t('nights.unknown'), excused: t('nights.excused') };

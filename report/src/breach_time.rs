@@ -7,7 +7,7 @@ use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::days::{Spans, day_start};
+use crate::spans::{Spans, day_start};
 
 /// The time in breach of any condition within the period, each instant counted once.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

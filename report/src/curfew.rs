@@ -1,13 +1,13 @@
 //! The curfew time of a period: what the order's policy history asked for, span by span, and
-//! what the stored evidence shows of it, judged by the same rules the judge used then. The day
-//! table and the totals of the summary are made from these spans.
+//! what the stored evidence shows of it, judged by the same rules the judge used then. The
+//! nights and the totals of the summary are made from these spans.
 
 use cases::{Assignment, OrderStatus, PolicySpan};
 use ingest::store::Telemetry;
 use rules::Timestamp;
 
 use crate::ReportError;
-use crate::days::Spans;
+use crate::spans::Spans;
 
 /// When the order was not active (suspended, revoked, ended), up to `to_ms`.
 pub(crate) fn inactive(changes: &[(Timestamp, OrderStatus)], to_ms: i64) -> Spans {

@@ -1,5 +1,5 @@
 //! The court compliance summary ("pārskats par pienākumu izpildi") of one order over a period:
-//! what the order required, per day the curfew hours required and kept, every breach with the
+//! what the order required, per curfew night the hours required and kept, every breach with the
 //! observations behind it and how it was resolved, device faults and communication gaps (which
 //! are not breaches), officers' notes, and the policy revisions used.
 //!
@@ -11,12 +11,14 @@
 
 pub mod breach_time;
 mod curfew;
-pub mod days;
 pub mod file;
+pub mod gaps;
 pub mod json;
 pub mod model;
+pub mod nights;
 pub mod pdf;
 pub mod seal;
+pub mod spans;
 mod text;
 pub mod verify;
 

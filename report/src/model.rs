@@ -14,7 +14,7 @@ use chrono::{Days, NaiveDate};
 use ingest::store::Telemetry;
 use judge::EpisodeState;
 use rules::observation::EvidenceRef;
-use rules::schedule::Interval;
+use rules::schedule::{Interval, MERGE_HORIZON};
 use rules::{BreachKind, ConditionRef, KindClass, Severity, Timestamp};
 use serde::{Deserialize, Serialize};
 use store::Store;
@@ -22,7 +22,9 @@ use store::Store;
 use crate::ReportError;
 use crate::breach_time::{BreachTime, breach_time};
 use crate::curfew::{EvidenceSource, curfew, inactive};
-use crate::days::{self, Day, DayInputs, Hours, Spans};
+use crate::gaps::{EvidenceGap, Policies, gaps};
+use crate::nights::{self, Hours, Night, NightInputs};
+use crate::spans::{Spans, day_start};
 
 /// What the report's format is called inside its JSON, so a reader knows what it holds.
 pub const FORMAT: &str = "sargs-compliance-summary/1";
@@ -67,6 +69,12 @@ pub struct Params {
     pub to: NaiveDate,
     /// The language the document is written in.
     pub lang: Lang,
+    /// When the summary was made, if the period had not ended by then: curfew time after it is
+    /// not reached yet, so neither required nor missing, and breaches still open end there.
+    /// Callers pass the time now; [`build`] keeps it only while the period has not ended, so a
+    /// summary of a finished period has none and stays reproducible.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub as_of: Option<Timestamp>,
 }
 
 /// The longest period one report covers.
@@ -102,6 +110,9 @@ pub struct Report {
     pub time_zone: String,
     /// The period as instants: the first local day's start to the day after the last's.
     pub period: Interval,
+    /// The period to the end of its last night, if that is later (the next morning): what the
+    /// episodes, their evidence and the devices' last word are read over.
+    pub data_window: Interval,
     /// The order as the court made it, at its latest revision.
     pub order: OrderPart,
     /// The probation client the order is about.
@@ -113,9 +124,10 @@ pub struct Report {
     pub status_changes: Vec<(Timestamp, OrderStatus)>,
     /// Authorised absences the officer gave: excused curfew time.
     pub absences: Vec<Absence>,
-    /// Per local day, the curfew hours required and how they were kept.
-    pub days: Vec<Day>,
-    /// The same hours over the whole period.
+    /// Per curfew night starting within the period, whole: the hours required and how they
+    /// were kept, and the night's pieces for a band chart.
+    pub nights: Vec<Night>,
+    /// The same hours over all the nights: the sum of the nights.
     pub totals: Hours,
     /// How long the client was in breach of any condition: the union of the breach episodes,
     /// each instant once however many episodes cover it.
@@ -202,6 +214,9 @@ pub struct EpisodePart {
     pub policy_revision: u32,
     /// The observations that prove it.
     pub evidence: Vec<Evidence>,
+    /// Where consecutive evidence from one device skips seqs, what each skipped seq was and
+    /// why it did not decide the episode.
+    pub evidence_gaps: Vec<EvidenceGap>,
     /// The alert it raised or carried on, if any.
     pub alert: Option<AlertPart>,
 }
@@ -260,26 +275,56 @@ pub async fn build(
     let order = cases.order(params.order_id).await?;
     let client = cases.client(order.client_id).await?;
     let tz = order.terms.time_zone;
-    let from_ms = days::day_start(tz.0, params.from);
+    let from_ms = day_start(tz.0, params.from);
     let after = params
         .to
         .succ_opt()
         .ok_or_else(|| ReportError::Invalid("the period ends too late".into()))?;
-    let to_ms = days::day_start(tz.0, after);
+    let to_ms = day_start(tz.0, after);
+
+    // The curfew nights that start within the period, whole: the plan's windows (before
+    // absences and suspensions) looked at far enough either side to see where each starts and
+    // ends. The data window runs from the period's start to the end of its last night.
+    let horizon = MERGE_HORIZON.0;
+    let around = (
+        from_ms.saturating_sub(horizon),
+        to_ms.saturating_add(horizon),
+    );
+    let history = cases
+        .policy_history(order.id, Timestamp(around.0), Timestamp(around.1))
+        .await?;
+    let windows = curfew(order.id, &history, false, None, around)
+        .await?
+        .required;
+    let end_ms = windows
+        .as_slice()
+        .iter()
+        .filter(|&&(s, _)| s >= from_ms && s < to_ms)
+        .map(|&(_, e)| e)
+        .fold(to_ms, i64::max);
+    // Made after the last night ended: nothing is cut, and the report says nothing of when.
+    let as_of = params.as_of.filter(|t| t.0 < end_ms);
+    let params = &Params {
+        as_of,
+        ..params.clone()
+    };
+    // The end of what is counted: when the summary was made, if its nights had not ended.
+    let reached = as_of.map_or(end_ms, |t| t.0.max(from_ms));
 
     let revisions = cases.order_revisions(order.id).await?;
     let status_changes = cases.order_status_changes(order.id).await?;
     let absences = cases.absences(order.id).await?;
-    let stored = judge::records::episodes(store, client.id, from_ms, to_ms).await?;
+    let stored = judge::records::episodes(store, client.id, from_ms, end_ms).await?;
     let alerts = alerts_of(store, client.id).await?;
 
+    let mut policies = Policies::new(&history);
     let mut breaches = Vec::new();
     let mut device_events = Vec::new();
     let mut policy_revisions = Vec::new();
     let mut breach_spans = Vec::new();
     let mut any_breach = Vec::new();
     for e in stored.into_iter().filter(|e| e.order_id == order.id) {
-        let end = e.end.map_or(to_ms, |t| t.0);
+        let end = e.end.map_or(reached, |t| t.0);
         if e.state != EpisodeState::Withdrawn && e.kind.class() != KindClass::DeviceFault {
             any_breach.push((e.start.0, end));
             if e.condition == ConditionRef::Curfew {
@@ -293,6 +338,7 @@ pub async fn build(
         for r in &e.evidence {
             evidence.push(observation(telemetry, r).await?);
         }
+        let evidence_gaps = gaps(telemetry, &mut policies, &e.condition, &evidence).await?;
         let alert = alerts
             .iter()
             .find(|(_, episodes)| episodes.contains(&e.episode_id))
@@ -308,6 +354,7 @@ pub async fn build(
             state: e.state,
             policy_revision: e.policy_revision,
             evidence,
+            evidence_gaps,
             alert,
         };
         // Device faults say something about the device or the data, not the client's
@@ -320,45 +367,43 @@ pub async fn build(
     }
     policy_revisions.sort_unstable();
 
-    // The last word of the order's devices within the period: required time after it has no
-    // evidence yet (a period that ends today, or data a device still holds).
+    // The last word of the order's devices within the data window: required time after it has
+    // no evidence yet (a period that ends today, or data a device still holds).
     let fittings = cases.assignments(params.order_id).await?;
     let mut heard_until = None;
     for f in &fittings {
         // Only while fitted under this order: a device taken off may be fitted to another.
-        if let Some((s, e)) = f.within(from_ms, to_ms) {
+        if let Some((s, e)) = f.within(from_ms, end_ms) {
             heard_until = heard_until.max(telemetry.last_device_time(f.device_id, s, e).await?);
         }
     }
 
-    let window = (from_ms, to_ms);
-    let history = cases
-        .policy_history(order.id, Timestamp(from_ms), Timestamp(to_ms))
-        .await?;
-    let inactive = inactive(&status_changes, to_ms);
-    let unexcused = curfew(order.id, &history, false, None, window)
-        .await?
-        .required
-        .subtract(&inactive);
+    let window = (from_ms, end_ms);
+    let inactive = inactive(&status_changes, end_ms);
+    let unexcused = windows.clip(from_ms, end_ms).subtract(&inactive);
     let source = EvidenceSource {
         telemetry,
         fittings: &fittings,
     };
     let shown = curfew(order.id, &history, true, Some(&source), window).await?;
     let required = shown.required.subtract(&inactive);
-    let inputs = DayInputs {
-        excused: unexcused.subtract(&required),
-        required,
-        breach: Spans::new(breach_spans),
-        present: shown.present,
-        away: shown.away,
+    // Time not reached yet is neither required nor excused, kept nor missing.
+    let cut = |s: Spans| s.clip(from_ms, reached);
+    let inputs = NightInputs {
+        excused: cut(unexcused.subtract(&required)),
+        required: cut(required),
+        breach: cut(Spans::new(breach_spans)),
+        present: cut(shown.present),
+        away: cut(shown.away),
+        windows,
+        reached: as_of.map(|t| t.0),
     };
-    let days = days::days(tz.0, params.from, params.to, &inputs);
-    let totals = days.iter().fold(Hours::default(), |t, d| &t + &d.hours);
+    let nights = nights::nights(tz.0, (from_ms, to_ms), &inputs);
+    let totals = nights.iter().fold(Hours::default(), |t, n| &t + &n.hours);
     let breach_time = breach_time(
         tz.0,
         (params.from, params.to),
-        to_ms,
+        reached,
         &Spans::new(any_breach),
     );
 
@@ -380,6 +425,7 @@ pub async fn build(
         params: params.clone(),
         time_zone: tz.to_string(),
         period: Interval::new(Timestamp(from_ms), Timestamp(to_ms)),
+        data_window: Interval::new(Timestamp(from_ms), Timestamp(end_ms)),
         client: ClientPart {
             id: client.id,
             name: format!("{} {}", client.given_name, client.family_name),
@@ -410,9 +456,9 @@ pub async fn build(
         status_changes,
         absences: absences
             .into_iter()
-            .filter(|a| a.from.0 < to_ms && a.until.0 > from_ms)
+            .filter(|a| a.from.0 < end_ms && a.until.0 > from_ms)
             .collect(),
-        days,
+        nights,
         totals,
         breach_time,
         breaches,

@@ -71,7 +71,10 @@ pub(crate) const STATUS_CHANGES: T = T(
     "Status changes (no curfew is required while the order is not active)",
 );
 pub(crate) const ABSENCES: T = T("Atļautas prombūtnes", "Authorised absences");
-pub(crate) const DAYS: T = T("Mājas režīms pa dienām (stundas)", "Curfew by day (hours)");
+pub(crate) const DAYS: T = T(
+    "Mājas režīms pa naktīm (stundas)",
+    "Curfew by night (hours)",
+);
 pub(crate) const DATE: T = T("Datums", "Date");
 pub(crate) const REQUIRED: T = T("Noteikts", "Required");
 pub(crate) const KEPT: T = T("Ievērots", "Kept");
@@ -80,7 +83,7 @@ pub(crate) const GRACE: T = T("Pieļaujamā nokavēšanās", "Within grace");
 pub(crate) const NO_DATA: T = T("Nav datu", "No data");
 pub(crate) const EXCUSED: T = T("Prombūtne", "Absence");
 pub(crate) const TOTAL: T = T("Kopā", "Total");
-pub(crate) const DAY_LENGTH: T = T("Diennakts", "Day");
+pub(crate) const DAY_LENGTH: T = T("Ilgums", "Length");
 pub(crate) const BREACHES: T = T("Pārkāpumi", "Breaches");
 pub(crate) const NO_BREACHES: T = T(
     "Periodā nav konstatēts neviens pārkāpums.",

@@ -182,7 +182,7 @@ fn key_of(section: &str) -> Option<&'static str> {
         "breaches" | "device_events" => Some("episode_id"),
         "notes" | "absences" | "fittings" => Some("id"),
         "revisions" => Some("revision"),
-        "days" => Some("date"),
+        "nights" => Some("start"),
         _ => None,
     }
 }

@@ -10,207 +10,18 @@
 //! - the summary's figures agree with them: every curfew breach lies in required curfew time,
 //!   and the cancelled absence excused exactly the hour until it was called off.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
-use cases::{Actor, Cases, DeviceStatus, NewInventoryDevice, NewOrder, OrderTerms};
-use firmware_proto::DeviceKind;
-use firmware_proto::Flags;
-use ingest::store::{DeviceUpdate, ObservationRow, Telemetry, WriteBatch, register_in};
-use judge::{EpisodeState, Judge, JudgeOptions};
+use std::sync::Arc;
+
+use cases::DeviceStatus;
+use common::{Month, Place, TAG_A, TAG_B, at, terms};
+use judge::EpisodeState;
+use report::nights::SegmentKind;
 use report::{Lang, Params};
 use rules::memory::MemoryJudge;
-use rules::{BreachKind, ConditionRef, KindClass, Span, Timestamp};
-use store::ManualClock;
+use rules::{BreachKind, ConditionRef, KindClass, Timestamp};
 use store::testing::test_databases;
-use store::{Store, StoreLocation};
-
-const TAG_A: u64 = 2001;
-const TAG_B: u64 = 2002;
-
-fn at(text: &str) -> Timestamp {
-    text.parse().expect("a time")
-}
-
-#[derive(Copy, Clone)]
-enum Place {
-    Home,
-    OldTown,
-    Elsewhere,
-}
-
-/// A curfew every night from `start` (local time) to 06:00 at home, the old town excluded.
-fn terms(start: &str) -> OrderTerms {
-    let slots: Vec<_> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        .iter()
-        .map(|day| serde_json::json!({ "day": day, "start": start, "end": "06:00" }))
-        .collect();
-    serde_json::from_value(serde_json::json!({
-        "decision_date": "2026-10-20",
-        "legal_basis": "conditional_early_release",
-        "starts": "2026-11-01T00:00:00Z",
-        "ends": "2027-05-01T00:00:00Z",
-        "time_zone": "Europe/Riga",
-        "curfew": { "timetable": [{ "address": "home", "slots": slots }] },
-        "zones": [{ "id": "old-town", "kind": "exclusion",
-                    "shape": { "type": "circle", "centre": [24.1300, 56.9600], "radius_m": 200.0 } }]
-    }))
-    .expect("order terms")
-}
-
-/// The month's world: the case records on the judge's clock, and the devices' next seqs.
-struct Month {
-    telemetry: Telemetry,
-    cases: Cases,
-    clock: ManualClock,
-    judge: Judge,
-    officer: Actor,
-    client: i64,
-    order: i64,
-    seqs: [u32; 2],
-}
-
-impl Month {
-    /// The month in the database at `location`, every record stamped by the judge's clock.
-    async fn new(location: &StoreLocation) -> Month {
-        let clock = ManualClock::new(at("2026-10-31T12:00:00Z"));
-        let store = Store::open_with_clock(location, Arc::new(clock.clone()))
-            .await
-            .expect("store");
-        let telemetry = Telemetry::open(store.clone()).await.expect("telemetry");
-        let cases = Cases::open(store.clone()).await.expect("cases");
-        let sys = Actor::system("month test");
-        let (_, user) =
-            testkit::unit_with_officer(&cases, "Rīgas teritoriālā struktūrvienība").await;
-        let client = testkit::client_at_home(&cases, &user).await;
-        let officer = Actor::user(&user, "month test");
-        let order = cases
-            .create_order(
-                &officer,
-                &NewOrder {
-                    client_id: client.id,
-                    court: "Rīgas pilsētas tiesa".into(),
-                    case_number: "K-9/2026".into(),
-                    terms: terms("22:00"),
-                },
-            )
-            .await
-            .expect("order");
-        for (device, serial) in [(TAG_A, "T-2001"), (TAG_B, "T-2002")] {
-            cases
-                .add_inventory_device(
-                    &sys,
-                    &NewInventoryDevice {
-                        device_id: device,
-                        serial: serial.into(),
-                        kind: DeviceKind::GpsTag,
-                        model: "X1".into(),
-                        firmware: Some("1.0".into()),
-                    },
-                    async |conn| {
-                        let tag = [(device, DeviceKind::GpsTag, None)];
-                        register_in(conn, &tag, 0).await.map(drop)
-                    },
-                )
-                .await
-                .expect("inventory and registration");
-        }
-        // The summary reads the alerts too (none here).
-        alerts::migrate(&store).await.expect("alerts tables");
-        let judge = Judge::start(
-            store.clone(),
-            JudgeOptions {
-                clock: Arc::new(clock.clone()),
-                tick_every: Duration::from_millis(50),
-                batch: 256,
-                follower: None,
-                cases: Some(cases.clone()),
-                telemetry: Some(telemetry.clone()),
-            },
-        )
-        .await
-        .expect("the judge starts");
-        Month {
-            telemetry,
-            cases,
-            clock,
-            judge,
-            officer,
-            client: client.id,
-            order: order.id,
-            seqs: [1, 1],
-        }
-    }
-
-    /// The clock moves to `t`; what is committed so far is judged.
-    async fn now(&self, t: &str) {
-        self.judge.catch_up().await.expect("judged");
-        self.clock.set(at(t));
-    }
-
-    /// `device` sends a fix a minute from `from` for `minutes`, at `place`, committed.
-    async fn walk(&mut self, device: u64, from: &str, minutes: i64, place: Place) {
-        let seq = &mut self.seqs[usize::from(device == TAG_B)];
-        let rows: Vec<ObservationRow> = (0..minutes)
-            .map(|i| {
-                *seq += 1;
-                fix(
-                    device,
-                    *seq,
-                    at(from).saturating_add(Span::minutes(i)),
-                    place,
-                )
-            })
-            .collect();
-        for chunk in rows.chunks(20) {
-            let batch = WriteBatch {
-                observations: chunk.to_vec(),
-                devices: vec![DeviceUpdate {
-                    id: device,
-                    acked_through: 0,
-                    down_seq: 0,
-                    last_seen_ms: chunk.iter().map(|r| r.received_at_ms).max().unwrap_or(0),
-                    last_via: Arc::from("mqtt"),
-                    clock_offset_ms: None,
-                    clock_skewed: None,
-                }],
-                ..WriteBatch::default()
-            };
-            self.telemetry.write_batch(&batch).await.expect("committed");
-        }
-    }
-
-    /// Every observation the order's devices sent, as the rules engine reads them.
-    async fn observations(&self, device: u64) -> Vec<rules::Observation> {
-        let rows = self
-            .telemetry
-            .observations_page(device, i64::MIN, i64::MAX, None, 100_000)
-            .await
-            .expect("observations");
-        rows.iter()
-            .filter_map(|r| judge::observation::observation_of(r).ok().flatten())
-            .collect()
-    }
-}
-
-/// A fix as the ingest writer stores it, received 2 s after it was taken.
-fn fix(device: u64, seq: u32, taken: Timestamp, place: Place) -> ObservationRow {
-    let (lat, lon) = match place {
-        Place::Home => (56.9496, 24.1052),
-        Place::OldTown => (56.9600, 24.1300),
-        Place::Elsewhere => (56.9800, 24.0500),
-    };
-    let message = testkit::gnss_fix(lat, lon);
-    let received = taken.saturating_add(Span::seconds(2));
-    testkit::stored_row(
-        device,
-        seq,
-        Flags::ACK_REQUESTED,
-        taken.0,
-        received.0,
-        &message,
-    )
-}
 
 /// A breach as the court reads it.
 type Breach = (Timestamp, Option<Timestamp>, BreachKind);
@@ -363,6 +174,7 @@ async fn the_summary_of_a_month_shows_the_breaches_the_judge_judged() {
             from: "2026-11-01".parse().expect("a date"),
             to: "2026-11-30".parse().expect("a date"),
             lang: Lang::En,
+            as_of: Some(m.telemetry.store().now()),
         };
         let report = report::build(&m.telemetry, &m.cases, &params)
             .await
@@ -463,6 +275,67 @@ async fn the_summary_of_a_month_shows_the_breaches_the_judge_judged() {
             .map(|d| d.breach_ms);
         assert_eq!(tuesday, Some(90 * minutes), "{}", db.name);
         assert_eq!(report.totals.excused_ms, 3_600_000, "{}", db.name);
+        m.judge.shutdown().await;
+    }
+}
+
+/// The summary of `from` to `to` (inclusive) made at `as_of`.
+async fn summary(m: &Month, from: &str, to: &str, as_of: &str) -> report::Report {
+    let params = Params {
+        order_id: m.order,
+        from: from.parse().expect("a date"),
+        to: to.parse().expect("a date"),
+        lang: Lang::En,
+        as_of: Some(at(as_of)),
+    };
+    report::build(&m.telemetry, &m.cases, &params)
+        .await
+        .expect("the summary")
+}
+
+#[tokio::test]
+async fn curfew_time_not_reached_yet_is_neither_required_nor_missing() {
+    const H: i64 = 3_600_000;
+    for db in test_databases().await {
+        let m = Month::new(&db.location).await;
+        m.now("2026-11-01T10:00:00Z").await;
+        m.cases
+            .fit_device(&m.officer, m.order, TAG_A, None, at("2026-11-01T10:00:00Z"))
+            .await
+            .expect("tag A fitted");
+        // Sunday 1 November, made at 18:15 local (16:15Z), before the 22:00 curfew: the night
+        // that starts that evening requires nothing yet and has no hours without data; the
+        // morning from the order's start at 02:00 local is counted (without data: the tag was
+        // not fitted yet).
+        let early = summary(&m, "2026-11-01", "2026-11-01", "2026-11-01T16:15:00Z").await;
+        assert_eq!(early.params.as_of, Some(at("2026-11-01T16:15:00Z")));
+        let hours = |r: &report::Report| -> Vec<(String, i64, i64)> {
+            r.nights
+                .iter()
+                .map(|n| {
+                    let h = &n.hours;
+                    (n.date.to_string(), h.required_ms / H, h.unknown_ms / H)
+                })
+                .collect()
+        };
+        let night = |required, unknown| ("2026-11-01".to_string(), required, unknown);
+        assert_eq!(hours(&early), [night(4, 4), night(0, 0)], "{}", db.name);
+        assert_eq!(
+            early.nights[1].segments.last().map(|s| s.kind),
+            Some(SegmentKind::NotReached)
+        );
+        // Made at 01:00 local, after the period's last day but within its last night: counted
+        // to then.
+        let during = summary(&m, "2026-11-01", "2026-11-01", "2026-11-01T23:00:00Z").await;
+        assert!(during.params.as_of.is_some(), "{}", db.name);
+        assert_eq!(hours(&during), [night(4, 4), night(3, 3)], "{}", db.name);
+        // Made after the night: all of it, and reproducible (no as_of).
+        let late = summary(&m, "2026-11-01", "2026-11-01", "2026-11-02T05:00:00Z").await;
+        assert_eq!(late.params.as_of, None, "{}", db.name);
+        assert_eq!(hours(&late), [night(4, 4), night(8, 8)], "{}", db.name);
+        assert_eq!(late.totals.required_ms, 12 * H, "{}", db.name);
+        assert_eq!(late.nights[1].end, at("2026-11-02T04:00:00Z"));
+        assert_eq!(late.data_window.end, at("2026-11-02T04:00:00Z"));
         m.judge.shutdown().await;
     }
 }

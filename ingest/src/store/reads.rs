@@ -41,6 +41,28 @@ impl Telemetry {
         rows.iter().map(stored).collect()
     }
 
+    /// A device's observations with seqs `first` to `last` (inclusive), in seq order: what it
+    /// sent between two observations, by the key it is stored under.
+    pub async fn observations_by_seq(
+        &self,
+        device_id: u64,
+        first: u32,
+        last: u32,
+    ) -> Result<Vec<StoredObservation>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SELECTED}
+             FROM observations
+             WHERE device_id = $1 AND seq >= $2 AND seq <= $3
+             ORDER BY seq"
+        ))
+        .bind(db_id(device_id))
+        .bind(i64::from(first))
+        .bind(i64::from(last))
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter().map(stored).collect()
+    }
+
     /// The column that numbers observations in commit order.
     fn row_column(&self) -> &'static str {
         match self.store.backend() {

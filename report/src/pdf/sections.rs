@@ -5,8 +5,8 @@
 
 use super::layout::{BODY, Bar, Col, Layout, Rgb, SMALL};
 use super::reading::{frame_type, reading};
-use crate::days::Hours;
 use crate::model::{EpisodePart, Report};
+use crate::nights::Hours;
 use crate::text::{self, T};
 
 /// Everything below the running header, in order.
@@ -342,9 +342,16 @@ fn days(l: &mut Layout, r: &Report) {
         ]
     };
     let mut rows: Vec<Vec<String>> = r
-        .days
+        .nights
         .iter()
-        .map(|d| row(text::date(d.date, lang), h(d.length_ms), &d.hours))
+        .map(|n| {
+            let dates = format!(
+                "{}–{}",
+                text::date(n.date, lang),
+                text::date(n.end_date, lang)
+            );
+            row(dates, h(n.end.0 - n.start.0), &n.hours)
+        })
         .collect();
     rows.push(row(
         text::TOTAL.get(lang).to_string(),
@@ -353,14 +360,14 @@ fn days(l: &mut Layout, r: &Report) {
     ));
     l.table(
         &[
-            Col(text::DATE.get(lang), 70.0),
-            Col(text::DAY_LENGTH.get(lang), 58.0),
-            Col(text::REQUIRED.get(lang), 60.0),
-            Col(text::KEPT.get(lang), 56.0),
-            Col(text::BREACH.get(lang), 66.0),
-            Col(text::GRACE.get(lang), 84.0),
-            Col(text::NO_DATA.get(lang), 56.0),
-            Col(text::EXCUSED.get(lang), 61.0),
+            Col(text::DATE.get(lang), 116.0),
+            Col(text::DAY_LENGTH.get(lang), 48.0),
+            Col(text::REQUIRED.get(lang), 52.0),
+            Col(text::KEPT.get(lang), 48.0),
+            Col(text::BREACH.get(lang), 58.0),
+            Col(text::GRACE.get(lang), 75.0),
+            Col(text::NO_DATA.get(lang), 52.0),
+            Col(text::EXCUSED.get(lang), 62.0),
         ],
         &rows,
         BODY,

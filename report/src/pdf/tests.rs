@@ -17,11 +17,12 @@ use rules::{BreachKind, ConditionRef, Severity, Timestamp};
 use serde_json::json;
 
 use super::layout::{Child, Col, Layout, Mark, Op, Role};
-use crate::days::{Day, Hours};
 use crate::model::{
     AlertPart, ClientPart, EpisodePart, Evidence, Lang, NotePart, OrderPart, Params, Report,
     RevisionPart,
 };
+use crate::nights::{Hours, Night, NightInputs, nights};
+use crate::spans::{Spans, day_start};
 
 fn at(text: &str) -> Timestamp {
     text.parse().expect("a time")
@@ -79,6 +80,7 @@ fn episode(
         state: EpisodeState::Closed,
         policy_revision: 2,
         evidence,
+        evidence_gaps: Vec::new(),
         alert: None,
     }
 }
@@ -86,23 +88,34 @@ fn episode(
 /// A report of `days` days with `fixes` fixes behind its curfew breach.
 fn report(lang: Lang, days: u32, fixes: u32) -> Report {
     let from = NaiveDate::from_ymd_opt(2026, 11, 20).expect("a date");
-    let hours = Hours {
-        required_ms: 8 * 3_600_000,
-        kept_ms: 5 * 3_600_000,
-        breach_ms: 3_600_000,
-        grace_ms: 300_000,
-        unknown_ms: 3_600_000 + 3_300_000,
-        excused_ms: 0,
-    };
-    let days: Vec<Day> = (0..days)
-        .map(|i| Day {
-            date: from + chrono::Days::new(u64::from(i)),
-            length_ms: 24 * 3_600_000,
-            hours: hours.clone(),
-        })
+    // Each night 22:00 to 06:00: at home 5 h, an hour's breach, 5 minutes away within grace,
+    // the rest without data.
+    let tz = chrono_tz::Europe::Riga;
+    let h = 3_600_000;
+    let evenings: Vec<i64> = (0..days)
+        .map(|i| day_start(tz, from + chrono::Days::new(u64::from(i))) + 22 * h)
         .collect();
-    let totals = days.iter().fold(Hours::default(), |t, d| &t + &d.hours);
-    let to = days.last().map_or(from, |d| d.date);
+    let spans = |offset: i64, length: i64| {
+        Spans::new(
+            evenings
+                .iter()
+                .map(|e| (e + offset, e + offset + length))
+                .collect(),
+        )
+    };
+    let inputs = NightInputs {
+        windows: spans(0, 8 * h),
+        required: spans(0, 8 * h),
+        excused: Spans::default(),
+        breach: spans(5 * h, h),
+        present: spans(0, 5 * h),
+        away: spans(6 * h, 300_000),
+        reached: None,
+    };
+    let to = from + chrono::Days::new(u64::from(days.max(1) - 1));
+    let after = to + chrono::Days::new(1);
+    let nights: Vec<Night> = nights(tz, (day_start(tz, from), day_start(tz, after)), &inputs);
+    let totals = nights.iter().fold(Hours::default(), |t, n| &t + &n.hours);
     let mut curfew = episode(
         1,
         BreachKind::AbsentDuringCurfew,
@@ -181,9 +194,11 @@ fn report(lang: Lang, days: u32, fixes: u32) -> Report {
             from,
             to,
             lang,
+            as_of: None,
         },
         time_zone: "Europe/Riga".into(),
         period: Interval::new(at("2026-11-19T22:00:00Z"), at("2026-12-19T22:00:00Z")),
+        data_window: Interval::new(at("2026-11-19T22:00:00Z"), at("2026-12-20T04:00:00Z")),
         order: OrderPart {
             id: 1,
             court: "Rīgas pilsētas tiesa".into(),
@@ -215,7 +230,7 @@ fn report(lang: Lang, days: u32, fixes: u32) -> Report {
             cancelled_ms: None,
             cancelled_by: None,
         }],
-        days,
+        nights,
         totals,
         breach_time: Default::default(),
         breaches: vec![curfew, zone],
