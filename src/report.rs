@@ -33,7 +33,7 @@ pub struct ReportArgs {
     /// lv or en
     #[arg(long, default_value = "lv", value_parser = parse_lang)]
     lang: Lang,
-    /// pdf or json [default: from the file's extension, else pdf]
+    /// pdf, json or case [default: from the file's name: .case.json, .json, else pdf]
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Where to write it
@@ -66,8 +66,12 @@ pub enum ReportCommand {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// The signed PDF for the court
     Pdf,
+    /// The exchange JSON the PDF carries
     Json,
+    /// The figures for case systems (E-lieta), docs/case-export.schema.json
+    Case,
 }
 
 fn parse_lang(text: &str) -> Result<Lang, String> {
@@ -81,9 +85,17 @@ fn parse_date(flag: &str, text: Option<&str>) -> anyhow::Result<NaiveDate> {
 }
 
 fn format_of(format: Option<Format>, out: &Path) -> Format {
-    format.unwrap_or_else(|| match out.extension().and_then(|e| e.to_str()) {
-        Some(e) if e.eq_ignore_ascii_case("json") => Format::Json,
-        _ => Format::Pdf,
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    format.unwrap_or(if name.ends_with(".case.json") {
+        Format::Case
+    } else if name.ends_with(".json") {
+        Format::Json
+    } else {
+        Format::Pdf
     })
 }
 
@@ -150,6 +162,10 @@ pub async fn run(
     let (bytes, digest) = match format_of(args.format, &out) {
         Format::Pdf => report::to_pdf(&built, &needs.signing.load(needs.file, needs.storage)?)?,
         Format::Json => report::json::document(&built)?,
+        Format::Case => {
+            let (export, bytes) = report::export::export(&built)?;
+            (bytes, export.summary_digest)
+        }
     };
     std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
     tracing::info!(order_id = order, digest = %digest, "compliance summary written");

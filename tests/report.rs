@@ -365,6 +365,42 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
             "{name}"
         );
         assert!(doc["report"]["params"].get("as_of").is_none(), "{name}");
+
+        // For case systems (E-lieta): the same figures, naming the summary's digest, every
+        // instant in UTC and local time with its offset, codes beside words.
+        let c = dir.path().join("r.case.json");
+        sargs_ok(&report_args(&db.location, o.order, from, done, &c));
+        let case: Value = serde_json::from_slice(&std::fs::read(&c).expect("case")).expect("JSON");
+        assert_eq!(case["format"], "sargs-case-export/1", "{name}: {case}");
+        assert_eq!(case["summary_digest"], digest.as_str(), "{name}");
+        let episode = &case["breaches"][0];
+        assert_eq!(episode["kind"], "absent_during_curfew", "{name}: {episode}");
+        assert!(
+            episode["kind_words"]
+                .as_str()
+                .is_some_and(|w| !w.contains('_')),
+            "{name}: {episode}"
+        );
+        let start = &episode["start"];
+        assert!(
+            start["utc"].as_str().is_some_and(|t| t.ends_with('Z'))
+                && start["local"]
+                    .as_str()
+                    .is_some_and(|t| t.ends_with("+02:00") || t.ends_with("+03:00")),
+            "{name}: {start}"
+        );
+        assert_eq!(
+            case["breach_minutes"].as_f64(),
+            doc["report"]["breach_time"]["total_ms"]
+                .as_i64()
+                .map(|ms| ms as f64 / 60_000.0),
+            "{name}"
+        );
+        assert_eq!(
+            case["nights"].as_array().map(Vec::len),
+            doc["report"]["nights"].as_array().map(Vec::len),
+            "{name}"
+        );
         assert!(
             doc["report"]["totals"]["breach_ms"].as_i64() > Some(0),
             "{name}"

@@ -18,9 +18,21 @@ use crate::{ApiError, ApiState};
 #[derive(Copy, Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
+    /// The signed PDF for the court.
     #[default]
     Pdf,
+    /// The exchange JSON the PDF carries: what its digest is of.
     Json,
+    /// The figures for case systems (E-lieta): local times with offsets beside UTC, codes beside
+    /// words (docs/case-export.schema.json).
+    Case,
+}
+
+/// What a JSON answer is: the exchange document, or the case-system export.
+pub fn report_json(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let exchange = generator.subschema_for::<report::json::ExchangeDocument>();
+    let case = generator.subschema_for::<report::export::CaseExport>();
+    schemars::json_schema!({ "anyOf": [exchange, case] })
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -33,7 +45,7 @@ pub struct ReportQuery {
     /// The document's language.
     #[serde(default = "latvian")]
     lang: Lang,
-    /// A PDF (default), or the exchange JSON.
+    /// A signed PDF (default), the exchange JSON, or the case-system export.
     #[serde(default)]
     format: Format,
 }
@@ -70,6 +82,10 @@ pub async fn order_report(
             let (json, digest) = report::json::document(&built).map_err(answer)?;
             (json, digest, "application/json")
         }
+        Format::Case => {
+            let (export, bytes) = report::export::export(&built).map_err(answer)?;
+            (bytes, export.summary_digest, "application/json")
+        }
     };
     let detail = format!("{} to {}, sha256 {digest}", q.from, q.to);
     state
@@ -79,6 +95,7 @@ pub async fn order_report(
     let extension = match q.format {
         Format::Pdf => "pdf",
         Format::Json => "json",
+        Format::Case => "case.json",
     };
     let name = format!(
         "attachment; filename=\"compliance-summary-{id}-{}-{}.{extension}\"",

@@ -11,6 +11,7 @@
 
 pub mod breach_time;
 mod curfew;
+pub mod export;
 pub mod file;
 pub mod gaps;
 pub mod json;
