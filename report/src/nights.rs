@@ -17,7 +17,7 @@ use chrono_tz::Tz;
 use rules::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::spans::Spans;
+use crate::spans::{Spans, day_start};
 
 /// One curfew night of the report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -128,9 +128,33 @@ pub fn nights(tz: Tz, (from_ms, to_ms): (i64, i64), inputs: &NightInputs) -> Vec
         .windows
         .as_slice()
         .iter()
-        .filter(|&&(s, _)| s >= from_ms && s < to_ms)
-        .map(|&(s, e)| night(tz, (s, e), inputs))
+        .flat_map(|&(s, e)| rows(tz, s, e))
+        .filter(|&(s, _)| s >= from_ms && s < to_ms)
+        .map(|(s, e)| night(tz, (s, e), inputs))
         .collect()
+}
+
+/// A window as rows: itself, or, when it is longer than a day (a weekend's curfew, or the
+/// whole day under home detention), one row per local day it covers, so that a court reads
+/// a month of round-the-clock curfew day by day rather than as one row.
+fn rows(tz: Tz, s: i64, e: i64) -> Vec<(i64, i64)> {
+    const DAY: i64 = 24 * 3_600_000;
+    if e - s <= DAY {
+        return vec![(s, e)];
+    }
+    let mut out = Vec::new();
+    let mut from = s;
+    let mut date = local_date(tz, s);
+    while from < e {
+        let Some(next) = date.succ_opt() else { break };
+        let until = day_start(tz, next).min(e);
+        if until > from {
+            out.push((from, until));
+        }
+        from = until.max(from);
+        date = next;
+    }
+    out
 }
 
 /// The local date of an instant.
@@ -262,6 +286,32 @@ mod tests {
             ..NightInputs::default()
         };
         nights(riga(), p, &inputs)
+    }
+
+    #[test]
+    fn a_window_longer_than_a_day_is_one_row_per_local_day() {
+        let tz = riga();
+        // Friday 20:00 to Monday 06:00 local, over the spring clock change (2026-03-29).
+        let s = utc(2026, 3, 27, 18);
+        let e = utc(2026, 3, 30, 3);
+        let days = rows(tz, s, e);
+        assert_eq!(days.first().map(|r| r.0), Some(s));
+        assert_eq!(days.last().map(|r| r.1), Some(e));
+        assert!(days.windows(2).all(|w| w[0].1 == w[1].0), "{days:?}");
+        let dates: Vec<NaiveDate> = days.iter().map(|r| local_date(tz, r.0)).collect();
+        assert_eq!(
+            dates,
+            vec![
+                date(2026, 3, 27),
+                date(2026, 3, 28),
+                date(2026, 3, 29),
+                date(2026, 3, 30)
+            ]
+        );
+        // The day the clocks go forward is 23 hours.
+        assert_eq!(days[2].1 - days[2].0, 23 * H);
+        // A night of 8 hours stays one row.
+        assert_eq!(rows(tz, utc(2026, 3, 27, 20), utc(2026, 3, 28, 4)).len(), 1);
     }
 
     #[test]
