@@ -153,6 +153,57 @@ mod tests {
         }
     }
 
+    /// A small PDF carrying `data` as the summary's JSON, as krilla writes it.
+    fn carrying(data: &[u8]) -> Vec<u8> {
+        use krilla::embed::{AssociationKind, EmbeddedFile, MimeType};
+        let mut doc = krilla::Document::new();
+        let settings = krilla::page::PageSettings::from_wh(200.0, 200.0).expect("a size");
+        doc.start_page_with(settings).finish();
+        doc.embed_file(EmbeddedFile {
+            path: DOCUMENT.to_string(),
+            mime_type: MimeType::new("application/json"),
+            description: None,
+            association_kind: AssociationKind::Source,
+            data: data.to_vec().into(),
+            modification_date: None,
+            compress: Some(true),
+            location: None,
+        })
+        .expect("embedded");
+        doc.finish().expect("a PDF")
+    }
+
+    #[test]
+    fn attachments_are_found_through_the_structure_compressed_or_not() {
+        let pdf = carrying(b"{\"digest\":\"ab\"}");
+        let files = attachments(&pdf).expect("read");
+        assert_eq!(
+            files.get(DOCUMENT).map(Vec::as_slice),
+            Some(&b"{\"digest\":\"ab\"}"[..])
+        );
+        let got = carried(&pdf).expect("carried");
+        assert!(got.seal.is_none());
+    }
+
+    #[test]
+    fn a_damaged_pdf_is_an_error_never_a_panic() {
+        let pdf = carrying(&[b'x'; 3000]);
+        // Cut short at many lengths, and bytes changed at many places.
+        for len in (0..pdf.len()).step_by(37) {
+            let _ = attachments(&pdf[..len]);
+        }
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..400 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mut damaged = pdf.clone();
+            let at = usize::try_from(state % pdf.len() as u64).unwrap_or(0);
+            damaged[at] = (state >> 32) as u8;
+            let _ = attachments(&damaged);
+        }
+    }
+
     #[test]
     fn utf16_names_are_read() {
         assert_eq!(text(&[0xFE, 0xFF, 0, b'a', 0, b'b']), "ab");
