@@ -48,12 +48,13 @@ pub enum ReportCommand {
     /// check fails
     Verify {
         file: PathBuf,
-        /// The service's public key (PEM) to check the signature with [default: the
-        /// certificate of this service's own signing key]
-        #[arg(long, value_name = "PEM", conflicts_with = "trust_anchor")]
-        public_key: Option<PathBuf>,
-        /// A certificate (PEM) the signer's certificate must be, or be issued by
+        /// The service's public key (PEM) to check the signature with, before any trust anchor
+        /// [default: the certificate of this service's own signing key]
         #[arg(long, value_name = "PEM")]
+        public_key: Option<PathBuf>,
+        /// A certificate (PEM) the signer's certificate must be, or be issued by: the
+        /// agency's certificate authority, configured once by the environment
+        #[arg(long, env = "SARGS_TRUST_ANCHOR", value_name = "PEM")]
         trust_anchor: Option<PathBuf>,
         /// Check the file alone, without the store
         #[arg(long)]
