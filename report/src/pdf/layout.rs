@@ -259,8 +259,14 @@ impl Layout {
         leaf
     }
 
+    /// Text as the font can draw it (see [`Measure::printable`]).
+    pub(super) fn printable(&self, text: &str) -> String {
+        self.measure.printable(text, false)
+    }
+
     fn text(&mut self, x: f32, size: f32, bold: bool, text: String, mark: Mark) {
         let y = self.y;
+        let text = self.measure.printable(&text, bold);
         self.page().push(Op::Text {
             x,
             y,

@@ -32,6 +32,19 @@ impl Measure {
         units as f32 * size / f32::from(face.units_per_em())
     }
 
+    /// The text as the font can draw it: a character it has no glyph for (a control character,
+    /// a script DejaVu Sans lacks, an unassigned code point in a hostile name) becomes the
+    /// replacement character, so that the file stays valid PDF/A (which forbids drawing a
+    /// missing glyph); the embedded JSON keeps the text as written.
+    pub fn printable(&self, text: &str, bold: bool) -> String {
+        let face = if bold { &self.bold } else { &self.regular };
+        let has = |c: char| !c.is_control() && face.glyph_index(c).is_some();
+        let substitute = if has('\u{FFFD}') { '\u{FFFD}' } else { '?' };
+        text.chars()
+            .map(|c| if has(c) { c } else { substitute })
+            .collect()
+    }
+
     /// Lines of at most `width`, broken at spaces, and inside words too long for one line. A
     /// line broken at a space keeps it at its end, so that the text read out of the file has
     /// its words apart (PDF/A-3a asks for explicit word boundaries).
@@ -65,5 +78,26 @@ impl Measure {
             lines.push(line);
         }
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn characters_the_font_lacks_are_replaced() {
+        let m =
+            Measure::new(super::super::layout::REGULAR, super::super::layout::BOLD).expect("fonts");
+        for bold in [false, true] {
+            let shown = m.printable("Bērziņš\u{2}\u{364c6}\u{d38f4}Ж\t", bold);
+            assert!(shown.starts_with("Bērziņš"), "{shown}");
+            assert_eq!(shown.chars().count(), 12, "{shown}");
+            let face = if bold { &m.bold } else { &m.regular };
+            assert!(
+                shown.chars().all(|c| face.glyph_index(c).is_some()),
+                "{shown}"
+            );
+        }
     }
 }

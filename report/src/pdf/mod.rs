@@ -71,7 +71,7 @@ pub fn render(
     let regular = Font::new(REGULAR.into(), 0).ok_or_else(|| ReportError::Pdf("font".into()))?;
     let bold = Font::new(BOLD.into(), 0).ok_or_else(|| ReportError::Pdf("font".into()))?;
     let fonts = [regular, bold];
-    let header = format!(
+    let header = l.printable(&format!(
         "{} · {} {} ({}, {}) · {} {} – {}",
         text::TITLE.get(lang),
         text::ORDER.get(lang),
@@ -81,7 +81,7 @@ pub fn render(
         text::PERIOD.get(lang),
         text::date(report.params.from, lang),
         text::date(report.params.to, lang),
-    );
+    ));
     let configuration = ConfigurationBuilder::new()
         .with_archival_validator(Archival::A3_A)
         .with_accessibility_validator(Accessibility::UA1)
