@@ -76,6 +76,18 @@ pub(crate) const DAYS: T = T(
     "Curfew by night (hours)",
 );
 pub(crate) const DATE: T = T("Datums", "Date");
+/// The union of the breach episodes: two over the same minutes count them once.
+pub(crate) const BREACH_TIME: T = T("Laiks pārkāpumā", "Time in breach");
+pub(crate) const COUNTED_ONCE: T = T(
+    "katrs brīdis skaitīts vienreiz",
+    "each instant counted once",
+);
+pub(crate) const BREACH_TIME_BY_DAY: T = T(
+    "Laiks pārkāpumā pa dienām (jebkurš pienākums; katrs brīdis skaitīts vienreiz)",
+    "Time in breach by day (any condition; each instant counted once)",
+);
+/// Who did what sargs does by itself (raising, escalating) in an alert's history.
+pub(crate) const AUTOMATIC: T = T("automātiski (sargs)", "automatically (sargs)");
 pub(crate) const REQUIRED: T = T("Noteikts", "Required");
 pub(crate) const KEPT: T = T("Ievērots", "Kept");
 pub(crate) const BREACH: T = T("Pārkāpums", "Breach");
@@ -383,6 +395,24 @@ pub(crate) fn decimal(value: f64, places: usize, lang: Lang) -> String {
         Lang::Lv => text.replace('.', ","),
         Lang::En => text,
     }
+}
+
+/// A summary of a period not ended yet says so, and when it was made.
+pub(crate) fn as_of(at: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Lv => format!(
+            "Periods vēl nebija beidzies, kad pārskats sagatavots ({at}): mājas režīma laiks pēc šī brīža nav ne noteikts, ne trūkstošs."
+        ),
+        Lang::En => format!(
+            "The period had not ended when this summary was made ({at}): curfew time after that is neither required nor missing."
+        ),
+    }
+}
+
+/// A distance in metres: whole metres, or one decimal where it has one.
+pub(crate) fn metres(m: f64, lang: Lang) -> String {
+    let places = if m.fract() == 0.0 { 0 } else { 1 };
+    format!("{} m", decimal(m, places, lang))
 }
 
 /// Someone's words, in the language's quotation marks.

@@ -2,13 +2,16 @@
 //! a sentence in the summary's language ("56,9470° N 24,1150° E, ±8 m, GPS, 9 satelīti"), not
 //! the stored fields (`accuracy_m 8, source gnss`). The fields are the JSON ingest stores for
 //! each frame type (`ingest::fields_json`, firmware-proto's message structs); a frame type or
-//! field this version does not know is said in neutral words, never shown as its key.
+//! field this version does not know is said in neutral words, never shown as its key. Where an
+//! episode's evidence skips seqs, why, in a sentence per gap.
 
 use firmware_proto::{EventCode, FrameType, HeartbeatStatus};
+use rules::ConditionRef;
 use serde_json::{Map, Value};
 
+use crate::gaps::{EvidenceGap, FixSide, SkipReason, Skipped};
 use crate::model::Lang;
-use crate::text::{T, decimal};
+use crate::text::{self, T, decimal};
 
 /// The frame type stored with an observation (its protocol name), in words.
 pub(super) fn frame_type(name: &str, lang: Lang) -> &'static str {
@@ -314,6 +317,115 @@ fn alcohol(f: &Map<String, Value>, lang: Lang) -> Option<String> {
         T("sejas atbilstība", "face match").get(lang),
         int(f, "face_match_percent")?
     ))
+}
+
+/// Why an episode's evidence from one device skips seqs, as one sentence: "Ierīce 1001: pēc
+/// seq 22 nākamais pierādījums ir seq 27: seq 23 nav saņemts; seq 24 — statusa ziņojums (nav
+/// atrašanās vieta); …; vēl 7 nav uzskaitīti." Each reason is named by a match on its type, so
+/// a reason added to `gaps.rs` is a compile error here, never a code on the page.
+pub(super) fn gap(g: &EvidenceGap, condition: &ConditionRef, lang: Lang) -> String {
+    let mut parts: Vec<String> = g
+        .skipped
+        .iter()
+        .map(|s| skipped(s, condition, lang))
+        .collect();
+    if g.more > 0 {
+        parts.push(match lang {
+            Lang::Lv => format!("vēl {} nav uzskaitīti", g.more),
+            Lang::En => format!("{} more not listed", g.more),
+        });
+    }
+    let list = parts.join("; ");
+    match lang {
+        Lang::Lv => format!(
+            "Ierīce {}: pēc seq {} nākamais pierādījums ir seq {}: {list}.",
+            g.device, g.after_seq, g.before_seq
+        ),
+        Lang::En => format!(
+            "Device {}: after seq {} the next evidence is seq {}: {list}.",
+            g.device, g.after_seq, g.before_seq
+        ),
+    }
+}
+
+/// One skipped seq and why it is not evidence.
+fn skipped(s: &Skipped, condition: &ConditionRef, lang: Lang) -> String {
+    let fix = |accuracy_m: f64| {
+        format!(
+            "{} ±{}",
+            T("atrašanās vieta", "location").get(lang),
+            text::metres(accuracy_m, lang)
+        )
+    };
+    let why = match &s.reason {
+        SkipReason::NotReceived => {
+            return format!(
+                "seq {} {}",
+                s.seq,
+                T("nav saņemts", "not received").get(lang)
+            );
+        }
+        SkipReason::NotAFix { frame_type: ty } => format!(
+            "{} ({})",
+            frame_type(ty, lang),
+            T("nav atrašanās vieta", "not a location").get(lang)
+        ),
+        SkipReason::NoPosition => T(
+            "atrašanās vietas ziņojums bez derīgām koordinātām",
+            "a location report without a usable position",
+        )
+        .get(lang)
+        .to_string(),
+        SkipReason::TooInaccurate {
+            accuracy_m,
+            limit_m,
+        } => format!(
+            "{}, {} ({} {})",
+            fix(*accuracy_m),
+            T(
+                "pārāk neprecīza, lai noteiktu pusi",
+                "too inaccurate to place on either side"
+            )
+            .get(lang),
+            T("līdz robežai", "the edge is").get(lang),
+            match lang {
+                Lang::Lv => text::metres(*limit_m, lang),
+                Lang::En => format!("{} away", text::metres(*limit_m, lang)),
+            }
+        ),
+        SkipReason::DidNotDecide { accuracy_m, side } => format!(
+            "{}, {}, {}",
+            fix(*accuracy_m),
+            placed(*side, condition, lang),
+            T(
+                "neizšķīra (stāvoklis jau bija tāds vai vēl nebija apstiprināts)",
+                "did not decide (the condition already stood so, or it was not yet confirmed)"
+            )
+            .get(lang)
+        ),
+        SkipReason::NotPlaced { accuracy_m } => format!(
+            "{} ({})",
+            fix(*accuracy_m),
+            T(
+                "šo pienākumu nevērtē pēc robežas",
+                "this condition is not judged by an edge"
+            )
+            .get(lang)
+        ),
+    };
+    format!("seq {} — {why}", s.seq)
+}
+
+/// Which side of the edge a fix was placed on: the curfew's address or a zone.
+fn placed(side: FixSide, condition: &ConditionRef, lang: Lang) -> &'static str {
+    let at_address = matches!(condition, ConditionRef::Curfew);
+    let t = match (side, at_address) {
+        (FixSide::Inside, true) => T("adresē", "at the address"),
+        (FixSide::Outside, true) => T("ārpus adreses", "away from the address"),
+        (FixSide::Inside, false) => T("zonā", "inside the zone"),
+        (FixSide::Outside, false) => T("ārpus zonas", "outside the zone"),
+    };
+    t.get(lang)
 }
 
 #[cfg(test)]
