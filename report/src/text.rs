@@ -4,7 +4,7 @@
 
 use alerts::lifecycle::{AlertAction, AlertState, Resolution};
 use cases::{LegalBasis, Obligation, OrderStatus, OrderTerms};
-use chrono::{NaiveDate, TimeZone as _, Weekday};
+use chrono::{Datelike, NaiveDate, TimeZone as _, Weekday};
 use chrono_tz::Tz;
 use judge::EpisodeState;
 use rules::policy::ZoneKind;
@@ -368,6 +368,22 @@ pub(crate) fn date(d: NaiveDate, lang: Lang) -> String {
     }
 }
 
+/// The dates a night spans, as short as reads unambiguously: "04.–05.12.2026." and
+/// "4–5 Dec 2026" within a month, the year once within a year, both whole across years
+/// (spaced, so that a narrow column breaks the line there).
+pub(crate) fn dates(from: NaiveDate, to: NaiveDate, lang: Lang) -> String {
+    let year = from.year() == to.year();
+    let month = year && from.month() == to.month();
+    match (lang, month, year) {
+        _ if from == to => date(from, lang),
+        (Lang::Lv, true, _) => format!("{}–{}", from.format("%d."), date(to, lang)),
+        (Lang::Lv, false, true) => format!("{}–{}", from.format("%d.%m."), date(to, lang)),
+        (Lang::En, true, _) => format!("{}–{}", from.format("%-d"), date(to, lang)),
+        (Lang::En, false, true) => format!("{} – {}", from.format("%-d %b"), date(to, lang)),
+        (_, _, false) => format!("{} – {}", date(from, lang), date(to, lang)),
+    }
+}
+
 /// A moment in the order's time zone, to the second, with its offset (so the autumn hour that
 /// happens twice reads unambiguously).
 pub(crate) fn time(t: Timestamp, tz: Tz, lang: Lang) -> String {
@@ -441,6 +457,16 @@ mod tests {
         assert_eq!(date(d, Lang::Lv), "29.03.2026.");
         assert_eq!(date(d, Lang::En), "29 Mar 2026");
         assert_eq!(duration(7_509_000), "2:05:09");
+        let next = |d: NaiveDate, days| d + chrono::Days::new(days);
+        assert_eq!(dates(d, next(d, 1), Lang::Lv), "29.–30.03.2026.");
+        assert_eq!(dates(d, next(d, 1), Lang::En), "29–30 Mar 2026");
+        assert_eq!(dates(d, next(d, 3), Lang::Lv), "29.03.–01.04.2026.");
+        assert_eq!(dates(d, next(d, 3), Lang::En), "29 Mar – 1 Apr 2026");
+        assert_eq!(
+            dates(d, next(d, 300), Lang::Lv),
+            "29.03.2026. – 23.01.2027."
+        );
+        assert_eq!(dates(d, d, Lang::En), "29 Mar 2026");
         // 01:30Z on 25 October 2026 is 03:30 summer time in Riga... and 02:30 in winter.
         let tz = rules::schedule::TimeZone::default().0;
         let t = Timestamp(

@@ -9,7 +9,7 @@ use firmware_proto::{EventCode, FrameType, HeartbeatStatus};
 use rules::ConditionRef;
 use serde_json::{Map, Value};
 
-use crate::gaps::{EvidenceGap, FixSide, SkipReason, Skipped};
+use crate::gaps::{EvidenceGap, FixSide, SkipReason};
 use crate::model::Lang;
 use crate::text::{self, T, decimal};
 
@@ -324,10 +324,28 @@ fn alcohol(f: &Map<String, Value>, lang: Lang) -> Option<String> {
 /// atrašanās vieta); …; vēl 7 nav uzskaitīti." Each reason is named by a match on its type, so
 /// a reason added to `gaps.rs` is a compile error here, never a code on the page.
 pub(super) fn gap(g: &EvidenceGap, condition: &ConditionRef, lang: Lang) -> String {
-    let mut parts: Vec<String> = g
-        .skipped
-        .iter()
-        .map(|s| skipped(s, condition, lang))
+    // A run of seqs for the same reason is said once: "seq 34–37 — …".
+    let mut runs: Vec<(u32, u32, Why)> = Vec::new();
+    for s in &g.skipped {
+        let why = skipped(&s.reason, condition, lang);
+        match runs.last_mut() {
+            Some((_, last, words)) if *last + 1 == s.seq && *words == why => *last = s.seq,
+            _ => runs.push((s.seq, s.seq, why)),
+        }
+    }
+    let mut parts: Vec<String> = runs
+        .into_iter()
+        .map(|(first, last, why)| {
+            let seqs = if first == last {
+                format!("seq {first}")
+            } else {
+                format!("seq {first}–{last}")
+            };
+            match why {
+                Why::NotReceived(words) => format!("{seqs} {words}"),
+                Why::Is(words) => format!("{seqs} — {words}"),
+            }
+        })
         .collect();
     if g.more > 0 {
         parts.push(match lang {
@@ -348,8 +366,15 @@ pub(super) fn gap(g: &EvidenceGap, condition: &ConditionRef, lang: Lang) -> Stri
     }
 }
 
-/// One skipped seq and why it is not evidence.
-fn skipped(s: &Skipped, condition: &ConditionRef, lang: Lang) -> String {
+/// Why a skipped seq is not evidence: it never came, or what it was.
+#[derive(PartialEq)]
+enum Why {
+    NotReceived(&'static str),
+    Is(String),
+}
+
+/// Why one skipped seq is not evidence.
+fn skipped(reason: &SkipReason, condition: &ConditionRef, lang: Lang) -> Why {
     let fix = |accuracy_m: f64| {
         format!(
             "{} ±{}",
@@ -357,13 +382,9 @@ fn skipped(s: &Skipped, condition: &ConditionRef, lang: Lang) -> String {
             text::metres(accuracy_m, lang)
         )
     };
-    let why = match &s.reason {
+    let why = match reason {
         SkipReason::NotReceived => {
-            return format!(
-                "seq {} {}",
-                s.seq,
-                T("nav saņemts", "not received").get(lang)
-            );
+            return Why::NotReceived(T("nav saņemts", "not received").get(lang));
         }
         SkipReason::NotAFix { frame_type: ty } => format!(
             "{} ({})",
@@ -413,7 +434,7 @@ fn skipped(s: &Skipped, condition: &ConditionRef, lang: Lang) -> String {
             .get(lang)
         ),
     };
-    format!("seq {} — {why}", s.seq)
+    Why::Is(why)
 }
 
 /// Which side of the edge a fix was placed on: the curfew's address or a zone.
@@ -432,6 +453,48 @@ fn placed(side: FixSide, condition: &ConditionRef, lang: Lang) -> &'static str {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_gap_is_a_sentence_and_a_run_of_one_reason_is_said_once() {
+        use crate::gaps::Skipped;
+        let outside = SkipReason::DidNotDecide {
+            accuracy_m: 8.0,
+            side: FixSide::Outside,
+        };
+        let reasons = [
+            SkipReason::NotReceived,
+            SkipReason::NotReceived,
+            outside.clone(),
+            outside.clone(),
+            outside,
+            SkipReason::NotAFix {
+                frame_type: "heartbeat".into(),
+            },
+        ];
+        let g = EvidenceGap {
+            device: 1001,
+            after_seq: 22,
+            before_seq: 29,
+            skipped: (23..)
+                .zip(reasons)
+                .map(|(seq, reason)| Skipped { seq, reason })
+                .collect(),
+            more: 0,
+        };
+        let zone = ConditionRef::Zone { id: "x".into() };
+        assert_eq!(
+            gap(&g, &zone, Lang::Lv),
+            "Ierīce 1001: pēc seq 22 nākamais pierādījums ir seq 29: seq 23–24 nav saņemts; \
+             seq 25–27 — atrašanās vieta ±8 m, ārpus zonas, neizšķīra (stāvoklis jau bija \
+             tāds vai vēl nebija apstiprināts); seq 28 — statusa ziņojums (nav atrašanās vieta)."
+        );
+        assert_eq!(
+            gap(&g, &ConditionRef::Curfew, Lang::En),
+            "Device 1001: after seq 22 the next evidence is seq 29: seq 23–24 not received; \
+             seq 25–27 — location ±8 m, away from the address, did not decide (the condition \
+             already stood so, or it was not yet confirmed); seq 28 — heartbeat (not a location)."
+        );
+    }
 
     #[test]
     fn a_fix_reads_as_place_accuracy_and_source() {

@@ -355,11 +355,7 @@ fn days(l: &mut Layout, r: &Report, tz: chrono_tz::Tz) {
         .nights
         .iter()
         .map(|n| {
-            let dates = format!(
-                "{}–{}",
-                text::date(n.date, lang),
-                text::date(n.end_date, lang)
-            );
+            let dates = text::dates(n.date, n.end_date, lang);
             row(dates, h(n.end.0 - n.start.0), &n.hours)
         })
         .collect();
@@ -370,11 +366,11 @@ fn days(l: &mut Layout, r: &Report, tz: chrono_tz::Tz) {
     ));
     l.table(
         &[
-            Col(text::DATE.get(lang), 116.0),
-            Col(text::DAY_LENGTH.get(lang), 48.0),
+            Col(text::DATE.get(lang), 112.0),
+            Col(text::DAY_LENGTH.get(lang), 42.0),
             Col(text::REQUIRED.get(lang), 52.0),
             Col(text::KEPT.get(lang), 48.0),
-            Col(text::BREACH.get(lang), 58.0),
+            Col(text::BREACH.get(lang), 68.0),
             Col(text::GRACE.get(lang), 75.0),
             Col(text::NO_DATA.get(lang), 52.0),
             Col(text::EXCUSED.get(lang), 62.0),
@@ -505,5 +501,6 @@ fn episode(l: &mut Layout, r: &Report, e: &EpisodePart, tz: chrono_tz::Tz) {
     );
     for g in &e.evidence_gaps {
         l.para(&gap(g, &e.condition, lang), SMALL, false);
+        l.y += 3.0;
     }
 }
