@@ -587,6 +587,13 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
             )
             .await;
         let after = o.officer.ok(Method::GET, &path, None).await;
+        // The resolution in the alert's history names the officer as others see her, not by
+        // the name she signs in with.
+        let said = after["report"]["breaches"].to_string();
+        assert!(
+            said.contains("Ilze Ozola") && !said.contains("ilze.ozola"),
+            "{name}: {said}"
+        );
         assert_eq!(
             after["report"]["status_changes"][0][1], "suspended",
             "{name}: {after}"

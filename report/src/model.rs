@@ -7,6 +7,9 @@
 //! so the same data gives the same report, and `verify` can build it again and compare. Field
 //! order is fixed by the structs; the canonical JSON (`json.rs`) sorts keys anyway.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use alerts::lifecycle::{AlertState, Resolution};
 use alerts::records::{AlertEvent, AlertFilter};
 use cases::{Absence, Assignment, Cases, CasesError, OrderStatus, OrderTerms};
@@ -247,7 +250,9 @@ pub struct AlertPart {
     pub state: AlertState,
     /// How it was resolved, once it is.
     pub resolution: Option<Resolution>,
-    /// Everything that happened to it (acknowledged, escalated, resolved ...), in order.
+    /// Everything that happened to it (acknowledged, escalated, resolved ...), in order; each
+    /// entry a person made names them by their display name (`actor`), one sargs made by
+    /// itself has no `actor_id`.
     pub history: Vec<AlertEvent>,
 }
 
@@ -315,7 +320,7 @@ pub async fn build(
     let status_changes = cases.order_status_changes(order.id).await?;
     let absences = cases.absences(order.id).await?;
     let stored = judge::records::episodes(store, client.id, from_ms, end_ms).await?;
-    let alerts = alerts_of(store, client.id).await?;
+    let alerts = alerts_of(store, cases, client.id).await?;
 
     let mut policies = Policies::new(&history);
     let mut breaches = Vec::new();
@@ -470,13 +475,20 @@ pub async fn build(
     })
 }
 
-/// The client's alerts, each with the ids of the episodes it carries.
-async fn alerts_of(store: &Store, client: i64) -> Result<Vec<(AlertPart, Vec<u64>)>, ReportError> {
+/// The client's alerts, each with the ids of the episodes it carries. Each history entry a
+/// person made names them by their display name, as notes do: the name they sign in with is
+/// theirs to keep, not the court's to read.
+async fn alerts_of(
+    store: &Store,
+    cases: &Cases,
+    client: i64,
+) -> Result<Vec<(AlertPart, Vec<u64>)>, ReportError> {
     let filter = AlertFilter {
         client_ids: Some(vec![client]),
         ..AlertFilter::default()
     };
     let mut out = Vec::new();
+    let mut names: HashMap<i64, String> = HashMap::new();
     let mut before = None;
     loop {
         let page = alerts::records::list(store, &filter, before, 500).await?;
@@ -484,7 +496,15 @@ async fn alerts_of(store: &Store, client: i64) -> Result<Vec<(AlertPart, Vec<u64
         before = Some(last.id);
         for a in page {
             let episodes = alerts::records::episodes_of(store, a.id).await?;
-            let history = alerts::records::events(store, a.id).await?;
+            let mut history = alerts::records::events(store, a.id).await?;
+            for event in &mut history {
+                let Some(id) = event.actor_id else { continue };
+                let name = match names.entry(id) {
+                    Entry::Occupied(known) => known.into_mut(),
+                    Entry::Vacant(new) => new.insert(cases.user(id).await?.display_name),
+                };
+                event.actor.clone_from(name);
+            }
             out.push((
                 AlertPart {
                     id: a.id,

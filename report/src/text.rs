@@ -4,7 +4,7 @@
 
 use alerts::lifecycle::{AlertAction, AlertState, Resolution};
 use cases::{LegalBasis, Obligation, OrderStatus, OrderTerms};
-use chrono::{NaiveDate, TimeZone as _, Weekday};
+use chrono::{Datelike, NaiveDate, TimeZone as _, Weekday};
 use chrono_tz::Tz;
 use judge::EpisodeState;
 use rules::policy::ZoneKind;
@@ -76,6 +76,18 @@ pub(crate) const DAYS: T = T(
     "Curfew by night (hours)",
 );
 pub(crate) const DATE: T = T("Datums", "Date");
+/// The union of the breach episodes: two over the same minutes count them once.
+pub(crate) const BREACH_TIME: T = T("Laiks pārkāpumā", "Time in breach");
+pub(crate) const COUNTED_ONCE: T = T(
+    "katrs brīdis skaitīts vienreiz",
+    "each instant counted once",
+);
+pub(crate) const BREACH_TIME_BY_DAY: T = T(
+    "Laiks pārkāpumā pa dienām (jebkurš pienākums; katrs brīdis skaitīts vienreiz)",
+    "Time in breach by day (any condition; each instant counted once)",
+);
+/// Who did what sargs does by itself (raising, escalating) in an alert's history.
+pub(crate) const AUTOMATIC: T = T("automātiski (sargs)", "automatically (sargs)");
 pub(crate) const REQUIRED: T = T("Noteikts", "Required");
 pub(crate) const KEPT: T = T("Ievērots", "Kept");
 pub(crate) const BREACH: T = T("Pārkāpums", "Breach");
@@ -356,6 +368,22 @@ pub(crate) fn date(d: NaiveDate, lang: Lang) -> String {
     }
 }
 
+/// The dates a night spans, as short as reads unambiguously: "04.–05.12.2026." and
+/// "4–5 Dec 2026" within a month, the year once within a year, both whole across years
+/// (spaced, so that a narrow column breaks the line there).
+pub(crate) fn dates(from: NaiveDate, to: NaiveDate, lang: Lang) -> String {
+    let year = from.year() == to.year();
+    let month = year && from.month() == to.month();
+    match (lang, month, year) {
+        _ if from == to => date(from, lang),
+        (Lang::Lv, true, _) => format!("{}–{}", from.format("%d."), date(to, lang)),
+        (Lang::Lv, false, true) => format!("{}–{}", from.format("%d.%m."), date(to, lang)),
+        (Lang::En, true, _) => format!("{}–{}", from.format("%-d"), date(to, lang)),
+        (Lang::En, false, true) => format!("{} – {}", from.format("%-d %b"), date(to, lang)),
+        (_, _, false) => format!("{} – {}", date(from, lang), date(to, lang)),
+    }
+}
+
 /// A moment in the order's time zone, to the second, with its offset (so the autumn hour that
 /// happens twice reads unambiguously).
 pub(crate) fn time(t: Timestamp, tz: Tz, lang: Lang) -> String {
@@ -385,6 +413,24 @@ pub(crate) fn decimal(value: f64, places: usize, lang: Lang) -> String {
     }
 }
 
+/// A summary of a period not ended yet says so, and when it was made.
+pub(crate) fn as_of(at: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Lv => format!(
+            "Periods vēl nebija beidzies, kad pārskats sagatavots ({at}): mājas režīma laiks pēc šī brīža nav ne noteikts, ne trūkstošs."
+        ),
+        Lang::En => format!(
+            "The period had not ended when this summary was made ({at}): curfew time after that is neither required nor missing."
+        ),
+    }
+}
+
+/// A distance in metres: whole metres, or one decimal where it has one.
+pub(crate) fn metres(m: f64, lang: Lang) -> String {
+    let places = if m.fract() == 0.0 { 0 } else { 1 };
+    format!("{} m", decimal(m, places, lang))
+}
+
 /// Someone's words, in the language's quotation marks.
 pub(crate) fn quoted(words: &str, lang: Lang) -> String {
     match lang {
@@ -411,6 +457,16 @@ mod tests {
         assert_eq!(date(d, Lang::Lv), "29.03.2026.");
         assert_eq!(date(d, Lang::En), "29 Mar 2026");
         assert_eq!(duration(7_509_000), "2:05:09");
+        let next = |d: NaiveDate, days| d + chrono::Days::new(days);
+        assert_eq!(dates(d, next(d, 1), Lang::Lv), "29.–30.03.2026.");
+        assert_eq!(dates(d, next(d, 1), Lang::En), "29–30 Mar 2026");
+        assert_eq!(dates(d, next(d, 3), Lang::Lv), "29.03.–01.04.2026.");
+        assert_eq!(dates(d, next(d, 3), Lang::En), "29 Mar – 1 Apr 2026");
+        assert_eq!(
+            dates(d, next(d, 300), Lang::Lv),
+            "29.03.2026. – 23.01.2027."
+        );
+        assert_eq!(dates(d, d, Lang::En), "29 Mar 2026");
         // 01:30Z on 25 October 2026 is 03:30 summer time in Riga... and 02:30 in winter.
         let tz = rules::schedule::TimeZone::default().0;
         let t = Timestamp(

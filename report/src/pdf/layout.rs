@@ -9,8 +9,12 @@
 //! (drawn again as an artifact: the structure has it once).
 
 use super::measure::Measure;
+
+mod figure;
+
 use crate::ReportError;
 use crate::model::Lang;
+pub(super) use figure::{Label, Strip};
 
 pub(super) const PAGE_W: f32 = 595.0;
 pub(super) const PAGE_H: f32 = 842.0;
@@ -20,6 +24,8 @@ const TOP: f32 = 78.0;
 const BOTTOM: f32 = PAGE_H - 52.0;
 pub(super) const BODY: f32 = 9.0;
 pub(super) const SMALL: f32 = 7.5;
+/// The side of a legend's swatch.
+pub(super) const SWATCH: f32 = SMALL - 1.0;
 
 pub(super) static REGULAR: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
 pub(super) static BOLD: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
@@ -75,11 +81,13 @@ pub(super) enum Op {
         h: f32,
         colour: Rgb,
     },
-    /// A figure's rectangles, at (x, y), as the content of one Figure element.
+    /// A figure's rectangles and labels (its part on one page), at (x, y), as a piece of
+    /// content of one Figure element.
     Figure {
         x: f32,
         y: f32,
         bars: Vec<Bar>,
+        labels: Vec<Label>,
         leaf: usize,
     },
 }
@@ -513,60 +521,5 @@ impl Layout {
         self.end();
         self.end();
         self.y += 6.0;
-    }
-
-    /// A figure `height` points high across the text's width, drawn from rectangles, with the
-    /// words that say what it shows (which is all a screen reader reads of it, so they must
-    /// carry its whole meaning).
-    pub fn figure(&mut self, alt: String, height: f32, bars: Vec<Bar>) {
-        // `y` is where the next line's baseline goes: the figure's top is a small line above
-        // it, and the next line's baseline as far below its foot.
-        self.keep(height);
-        self.begin(Role::Figure(alt));
-        let leaf = self.leaf();
-        let top = self.y - SMALL;
-        self.page().push(Op::Figure {
-            x: LEFT,
-            y: top,
-            bars,
-            leaf,
-        });
-        self.y = top + height + SMALL + 3.0;
-        self.end();
-    }
-
-    /// Width of the text area, for figures.
-    pub fn width(&self) -> f32 {
-        RIGHT - LEFT
-    }
-
-    /// A figure's legend on one line: each colour as a small square (decoration: the words
-    /// beside it say what it stands for), then its words, all one paragraph.
-    pub fn legend(&mut self, items: &[(Rgb, String)]) {
-        let line = SMALL + 3.0;
-        self.keep(line);
-        self.begin(Role::P);
-        let mut x = LEFT;
-        for (i, (colour, words)) in items.iter().enumerate() {
-            // Words apart in the text read out, as on the page.
-            let words = if i + 1 < items.len() {
-                format!("{words} ")
-            } else {
-                words.clone()
-            };
-            let width = self.measure.width(&words, SMALL, false);
-            if x + SMALL + 3.0 + width > RIGHT {
-                self.y += line;
-                x = LEFT;
-            }
-            let y = self.y - SMALL + 1.0;
-            self.rect(x, y, SMALL - 1.0, SMALL - 1.0, *colour);
-            x += SMALL + 2.0;
-            let mark = Mark::Content(self.leaf());
-            self.text(x, SMALL, false, words, mark);
-            x += width + 6.0;
-        }
-        self.y += line;
-        self.end();
     }
 }

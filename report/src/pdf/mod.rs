@@ -43,6 +43,7 @@ use crate::model::Report;
 use crate::seal::Seal;
 use crate::text::{self, T};
 
+mod chart;
 mod layout;
 mod measure;
 mod reading;
@@ -136,10 +137,20 @@ pub fn render(
                         }
                     }
                 }
-                Op::Figure { x, y, bars, leaf } => {
+                Op::Figure {
+                    x,
+                    y,
+                    bars,
+                    labels,
+                    leaf,
+                } => {
                     let id = surface.start_tagged(ContentTag::Other);
                     for b in bars {
                         draw_rect(&mut surface, x + b.x, y + b.y, b.w, b.h, b.colour);
+                    }
+                    for t in labels {
+                        let (x, y) = (x + t.x, y + t.y);
+                        draw_text(&mut surface, &fonts[0], x, y, t.size, &t.text, 60);
                     }
                     surface.end_tagged();
                     ids[*leaf] = Some(id);
@@ -343,11 +354,15 @@ fn outline(l: &Layout) -> Outline {
     outline
 }
 
-/// The date the PDF/A metadata and the embedded file's modification date must carry: the
-/// latest moment the report records (a revision, a status change, an alert's history, a note,
-/// a fitting, the devices' last word), else the period's start. Not the clock: the same data
-/// give the same file.
+/// The date the PDF/A metadata and the embedded file's modification date must carry: when the
+/// summary was made if its period had not ended then (`as_of`), else the latest moment the
+/// report records (a revision, a status change, an alert's history, a note, a fitting, the
+/// devices' last word), else the period's start. Not the clock: the same data give the same
+/// file.
 fn document_date(r: &Report) -> DateTime {
+    if let Some(as_of) = r.params.as_of {
+        return utc(as_of);
+    }
     let moments = r
         .revisions
         .iter()

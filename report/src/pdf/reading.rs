@@ -2,13 +2,16 @@
 //! a sentence in the summary's language ("56,9470° N 24,1150° E, ±8 m, GPS, 9 satelīti"), not
 //! the stored fields (`accuracy_m 8, source gnss`). The fields are the JSON ingest stores for
 //! each frame type (`ingest::fields_json`, firmware-proto's message structs); a frame type or
-//! field this version does not know is said in neutral words, never shown as its key.
+//! field this version does not know is said in neutral words, never shown as its key. Where an
+//! episode's evidence skips seqs, why, in a sentence per gap.
 
 use firmware_proto::{EventCode, FrameType, HeartbeatStatus};
+use rules::ConditionRef;
 use serde_json::{Map, Value};
 
+use crate::gaps::{EvidenceGap, FixSide, SkipReason};
 use crate::model::Lang;
-use crate::text::{T, decimal};
+use crate::text::{self, T, decimal};
 
 /// The frame type stored with an observation (its protocol name), in words.
 pub(super) fn frame_type(name: &str, lang: Lang) -> &'static str {
@@ -316,10 +319,182 @@ fn alcohol(f: &Map<String, Value>, lang: Lang) -> Option<String> {
     ))
 }
 
+/// Why an episode's evidence from one device skips seqs, as one sentence: "Ierīce 1001: pēc
+/// seq 22 nākamais pierādījums ir seq 27: seq 23 nav saņemts; seq 24 — statusa ziņojums (nav
+/// atrašanās vieta); …; vēl 7 nav uzskaitīti." Each reason is named by a match on its type, so
+/// a reason added to `gaps.rs` is a compile error here, never a code on the page.
+pub(super) fn gap(g: &EvidenceGap, condition: &ConditionRef, lang: Lang) -> String {
+    // A run of seqs for the same reason is said once: "seq 34–37 — …".
+    let mut runs: Vec<(u32, u32, Why)> = Vec::new();
+    for s in &g.skipped {
+        let why = skipped(&s.reason, condition, lang);
+        match runs.last_mut() {
+            Some((_, last, words)) if *last + 1 == s.seq && *words == why => *last = s.seq,
+            _ => runs.push((s.seq, s.seq, why)),
+        }
+    }
+    let mut parts: Vec<String> = runs
+        .into_iter()
+        .map(|(first, last, why)| {
+            let seqs = if first == last {
+                format!("seq {first}")
+            } else {
+                format!("seq {first}–{last}")
+            };
+            match why {
+                Why::NotReceived(words) => format!("{seqs} {words}"),
+                Why::Is(words) => format!("{seqs} — {words}"),
+            }
+        })
+        .collect();
+    if g.more > 0 {
+        parts.push(match lang {
+            Lang::Lv => format!("vēl {} nav uzskaitīti", g.more),
+            Lang::En => format!("{} more not listed", g.more),
+        });
+    }
+    let list = parts.join("; ");
+    match lang {
+        Lang::Lv => format!(
+            "Ierīce {}: pēc seq {} nākamais pierādījums ir seq {}: {list}.",
+            g.device, g.after_seq, g.before_seq
+        ),
+        Lang::En => format!(
+            "Device {}: after seq {} the next evidence is seq {}: {list}.",
+            g.device, g.after_seq, g.before_seq
+        ),
+    }
+}
+
+/// Why a skipped seq is not evidence: it never came, or what it was.
+#[derive(PartialEq)]
+enum Why {
+    NotReceived(&'static str),
+    Is(String),
+}
+
+/// Why one skipped seq is not evidence.
+fn skipped(reason: &SkipReason, condition: &ConditionRef, lang: Lang) -> Why {
+    let fix = |accuracy_m: f64| {
+        format!(
+            "{} ±{}",
+            T("atrašanās vieta", "location").get(lang),
+            text::metres(accuracy_m, lang)
+        )
+    };
+    let why = match reason {
+        SkipReason::NotReceived => {
+            return Why::NotReceived(T("nav saņemts", "not received").get(lang));
+        }
+        SkipReason::NotAFix { frame_type: ty } => format!(
+            "{} ({})",
+            frame_type(ty, lang),
+            T("nav atrašanās vieta", "not a location").get(lang)
+        ),
+        SkipReason::NoPosition => T(
+            "atrašanās vietas ziņojums bez derīgām koordinātām",
+            "a location report without a usable position",
+        )
+        .get(lang)
+        .to_string(),
+        SkipReason::TooInaccurate {
+            accuracy_m,
+            limit_m,
+        } => format!(
+            "{}, {} ({} {})",
+            fix(*accuracy_m),
+            T(
+                "pārāk neprecīza, lai noteiktu pusi",
+                "too inaccurate to place on either side"
+            )
+            .get(lang),
+            T("līdz robežai", "the edge is").get(lang),
+            match lang {
+                Lang::Lv => text::metres(*limit_m, lang),
+                Lang::En => format!("{} away", text::metres(*limit_m, lang)),
+            }
+        ),
+        SkipReason::DidNotDecide { accuracy_m, side } => format!(
+            "{}, {}, {}",
+            fix(*accuracy_m),
+            placed(*side, condition, lang),
+            T(
+                "neizšķīra (stāvoklis jau bija tāds vai vēl nebija apstiprināts)",
+                "did not decide (the condition already stood so, or it was not yet confirmed)"
+            )
+            .get(lang)
+        ),
+        SkipReason::NotPlaced { accuracy_m } => format!(
+            "{} ({})",
+            fix(*accuracy_m),
+            T(
+                "šo pienākumu nevērtē pēc robežas",
+                "this condition is not judged by an edge"
+            )
+            .get(lang)
+        ),
+    };
+    Why::Is(why)
+}
+
+/// Which side of the edge a fix was placed on: the curfew's address or a zone.
+fn placed(side: FixSide, condition: &ConditionRef, lang: Lang) -> &'static str {
+    let at_address = matches!(condition, ConditionRef::Curfew);
+    let t = match (side, at_address) {
+        (FixSide::Inside, true) => T("adresē", "at the address"),
+        (FixSide::Outside, true) => T("ārpus adreses", "away from the address"),
+        (FixSide::Inside, false) => T("zonā", "inside the zone"),
+        (FixSide::Outside, false) => T("ārpus zonas", "outside the zone"),
+    };
+    t.get(lang)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_gap_is_a_sentence_and_a_run_of_one_reason_is_said_once() {
+        use crate::gaps::Skipped;
+        let outside = SkipReason::DidNotDecide {
+            accuracy_m: 8.0,
+            side: FixSide::Outside,
+        };
+        let reasons = [
+            SkipReason::NotReceived,
+            SkipReason::NotReceived,
+            outside.clone(),
+            outside.clone(),
+            outside,
+            SkipReason::NotAFix {
+                frame_type: "heartbeat".into(),
+            },
+        ];
+        let g = EvidenceGap {
+            device: 1001,
+            after_seq: 22,
+            before_seq: 29,
+            skipped: (23..)
+                .zip(reasons)
+                .map(|(seq, reason)| Skipped { seq, reason })
+                .collect(),
+            more: 0,
+        };
+        let zone = ConditionRef::Zone { id: "x".into() };
+        assert_eq!(
+            gap(&g, &zone, Lang::Lv),
+            "Ierīce 1001: pēc seq 22 nākamais pierādījums ir seq 29: seq 23–24 nav saņemts; \
+             seq 25–27 — atrašanās vieta ±8 m, ārpus zonas, neizšķīra (stāvoklis jau bija \
+             tāds vai vēl nebija apstiprināts); seq 28 — statusa ziņojums (nav atrašanās vieta)."
+        );
+        assert_eq!(
+            gap(&g, &ConditionRef::Curfew, Lang::En),
+            "Device 1001: after seq 22 the next evidence is seq 29: seq 23–24 not received; \
+             seq 25–27 — location ±8 m, away from the address, did not decide (the condition \
+             already stood so, or it was not yet confirmed); seq 28 — heartbeat (not a location)."
+        );
+    }
 
     #[test]
     fn a_fix_reads_as_place_accuracy_and_source() {

@@ -3,8 +3,9 @@
 //! is in the summary's language: codes the records store (kinds, reasons, frame types, zone
 //! placeholders) are named through `text` and `reading`, never printed.
 
-use super::layout::{BODY, Bar, Col, Layout, Rgb, SMALL};
-use super::reading::{frame_type, reading};
+use super::chart;
+use super::layout::{BODY, Col, Layout, SMALL};
+use super::reading::{frame_type, gap, reading};
 use crate::model::{EpisodePart, Report};
 use crate::nights::Hours;
 use crate::text::{self, T};
@@ -59,15 +60,26 @@ pub(super) fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) 
             r.heard_until
                 .map_or_else(|| text::NONE.get(lang).to_string(), time),
         ),
+        (
+            text::BREACH_TIME.get(lang),
+            format!(
+                "{} ({})",
+                text::duration(r.breach_time.total_ms),
+                text::COUNTED_ONCE.get(lang)
+            ),
+        ),
         (text::TIME_ZONE.get(lang), r.time_zone.clone()),
         (text::DIGEST.get(lang), digest.to_string()),
     ]);
     l.y += 4.0;
+    if let Some(as_of) = r.params.as_of {
+        l.para(&text::as_of(&time(as_of), lang), BODY, true);
+    }
     l.para(text::TIMES_NOTE.get(lang), SMALL, false);
 
     conditions(l, r);
     revisions(l, r, tz);
-    days(l, r);
+    days(l, r, tz);
 
     l.heading(2, text::ABSENCES.get(lang));
     if r.absences.is_empty() {
@@ -241,13 +253,9 @@ fn conditions(l: &mut Layout, r: &Report) {
         l.heading(3, text::PROXIMITY.get(lang));
         for p in &terms.proximity {
             let victim = text::condition_name(text::VICTIM.get(lang), &p.id, lang);
-            let alarm = text::decimal(
-                p.alarm_m,
-                if p.alarm_m.fract() == 0.0 { 0 } else { 1 },
-                lang,
-            );
+            let alarm = text::metres(p.alarm_m, lang);
             let line = format!(
-                "{victim}: {} {alarm} m",
+                "{victim}: {} {alarm}",
                 T("trauksme tuvāk par", "alarm closer than").get(lang)
             );
             l.para(&line, BODY, false);
@@ -324,10 +332,12 @@ fn revisions(l: &mut Layout, r: &Report, tz: chrono_tz::Tz) {
     }
 }
 
-/// The curfew hours day by day, their totals, and the totals as a bar.
-fn days(l: &mut Layout, r: &Report) {
+/// The curfew nights as a band chart, their hours night by night with the totals, and the
+/// time in breach day by day.
+fn days(l: &mut Layout, r: &Report, tz: chrono_tz::Tz) {
     let lang = l.lang;
     l.heading(2, text::DAYS.get(lang));
+    chart::nights(l, r, tz);
     let h = |ms: i64| text::hours(ms, lang);
     let row = |first: String, length: String, t: &Hours| {
         vec![
@@ -345,11 +355,7 @@ fn days(l: &mut Layout, r: &Report) {
         .nights
         .iter()
         .map(|n| {
-            let dates = format!(
-                "{}–{}",
-                text::date(n.date, lang),
-                text::date(n.end_date, lang)
-            );
+            let dates = text::dates(n.date, n.end_date, lang);
             row(dates, h(n.end.0 - n.start.0), &n.hours)
         })
         .collect();
@@ -360,11 +366,11 @@ fn days(l: &mut Layout, r: &Report) {
     ));
     l.table(
         &[
-            Col(text::DATE.get(lang), 116.0),
-            Col(text::DAY_LENGTH.get(lang), 48.0),
+            Col(text::DATE.get(lang), 112.0),
+            Col(text::DAY_LENGTH.get(lang), 42.0),
             Col(text::REQUIRED.get(lang), 52.0),
             Col(text::KEPT.get(lang), 48.0),
-            Col(text::BREACH.get(lang), 58.0),
+            Col(text::BREACH.get(lang), 68.0),
             Col(text::GRACE.get(lang), 75.0),
             Col(text::NO_DATA.get(lang), 52.0),
             Col(text::EXCUSED.get(lang), 62.0),
@@ -372,57 +378,30 @@ fn days(l: &mut Layout, r: &Report) {
         &rows,
         BODY,
     );
-    totals_bar(l, &r.totals);
-}
 
-/// The period's required curfew time as one bar split as the totals row splits it, with a
-/// legend; the figure's words give the same figures.
-fn totals_bar(l: &mut Layout, t: &Hours) {
-    let lang = l.lang;
-    let total = t.kept_ms + t.breach_ms + t.grace_ms + t.unknown_ms + t.excused_ms;
-    if total <= 0 {
-        return;
+    l.heading(2, text::BREACH_TIME_BY_DAY.get(lang));
+    if r.breach_time.days.is_empty() {
+        l.para(text::NONE.get(lang), BODY, false);
+    } else {
+        let mut rows: Vec<Vec<String>> = r
+            .breach_time
+            .days
+            .iter()
+            .map(|d| vec![text::date(d.date, lang), text::duration(d.breach_ms)])
+            .collect();
+        rows.push(vec![
+            text::TOTAL.get(lang).to_string(),
+            text::duration(r.breach_time.total_ms),
+        ]);
+        l.table(
+            &[
+                Col(text::DATE.get(lang), 116.0),
+                Col(text::DURATION.get(lang), 80.0),
+            ],
+            &rows,
+            BODY,
+        );
     }
-    let parts = [
-        (&text::KEPT, t.kept_ms, Rgb(46, 125, 50)),
-        (&text::BREACH, t.breach_ms, Rgb(198, 40, 40)),
-        (&text::GRACE, t.grace_ms, Rgb(239, 160, 0)),
-        (&text::NO_DATA, t.unknown_ms, Rgb::grey(175)),
-        (&text::EXCUSED, t.excused_ms, Rgb(30, 100, 180)),
-    ];
-    let width = l.width();
-    let mut x = 0.0;
-    let mut bars = Vec::new();
-    let mut words = Vec::new();
-    let mut legend = Vec::new();
-    for (name, ms, colour) in parts {
-        let share = format!("{} {} h", name.get(lang), text::hours(ms, lang));
-        words.push(share.clone());
-        legend.push((colour, share));
-        if ms > 0 {
-            let w = width * ms as f32 / total as f32;
-            bars.push(Bar {
-                x,
-                y: 0.0,
-                w,
-                h: 10.0,
-                colour,
-            });
-            x += w;
-        }
-    }
-    let alt = format!(
-        "{} ({} h): {}.",
-        T(
-            "Noteiktā mājas režīma laika sadalījums periodā",
-            "How the period's required curfew time divides"
-        )
-        .get(lang),
-        text::hours(t.required_ms, lang),
-        words.join(", ")
-    );
-    l.figure(alt, 14.0, bars);
-    l.legend(&legend);
 }
 
 fn episode(l: &mut Layout, r: &Report, e: &EpisodePart, tz: chrono_tz::Tz) {
@@ -474,10 +453,10 @@ fn episode(l: &mut Layout, r: &Report, e: &EpisodePart, tz: chrono_tz::Tz) {
     }
     l.fields(&fields);
     for ev in e.alert.iter().flat_map(|a| &a.history) {
-        let who = if ev.actor.is_empty() {
-            "sargs"
-        } else {
-            ev.actor.as_str()
+        // A person by the name the report carries for them; sargs itself in words.
+        let who = match ev.actor_id {
+            Some(_) => ev.actor.as_str(),
+            None => text::AUTOMATIC.get(lang),
         };
         let mut line = format!(
             "{} · {} · {who}",
@@ -520,4 +499,8 @@ fn episode(l: &mut Layout, r: &Report, e: &EpisodePart, tz: chrono_tz::Tz) {
         &rows,
         SMALL,
     );
+    for g in &e.evidence_gaps {
+        l.para(&gap(g, &e.condition, lang), SMALL, false);
+        l.y += 3.0;
+    }
 }

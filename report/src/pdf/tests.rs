@@ -3,7 +3,8 @@
 //! read back with poppler's `pdftotext` and `pdfinfo` and checked with `qpdf --check` (the
 //! tests say so and pass when those tools are absent; `.ci/run` installs them). The layout's
 //! two rules (no heading alone at a page's foot, table headers repeated) are checked on the
-//! laid-out pages.
+//! laid-out pages; the band chart, the evidence gaps, a period not ended and who acted on an
+//! alert in `figures`.
 
 use std::process::Command;
 
@@ -17,12 +18,16 @@ use rules::{BreachKind, ConditionRef, Severity, Timestamp};
 use serde_json::json;
 
 use super::layout::{Child, Col, Layout, Mark, Op, Role};
+use crate::breach_time::{BreachDay, BreachTime};
+use crate::gaps::{EvidenceGap, FixSide, SkipReason, Skipped};
 use crate::model::{
     AlertPart, ClientPart, EpisodePart, Evidence, Lang, NotePart, OrderPart, Params, Report,
     RevisionPart,
 };
 use crate::nights::{Hours, Night, NightInputs, nights};
 use crate::spans::{Spans, day_start};
+
+mod figures;
 
 fn at(text: &str) -> Timestamp {
     text.parse().expect("a time")
@@ -140,7 +145,7 @@ fn report(lang: Lang, days: u32, fixes: u32) -> Report {
     });
     curfew.evidence.push(Evidence {
         device: 1001,
-        seq: 40,
+        seq: 46,
         device_time: at("2026-11-21T20:41:00Z"),
         received_at: Some(at("2026-11-21T20:41:01Z")),
         frame_type: Some("heartbeat".into()),
@@ -153,19 +158,61 @@ fn report(lang: Lang, days: u32, fixes: u32) -> Report {
         id: 1,
         state: AlertState::Resolved,
         resolution: Some(Resolution::ConfirmedBreach),
-        history: vec![AlertEvent {
-            id: 1,
-            alert_id: 1,
-            at: at("2026-11-21T20:32:00Z"),
-            action: AlertAction::Resolved,
-            state: AlertState::Resolved,
-            level: 0,
-            actor_id: Some(2),
-            actor: "ilze.ozola".into(),
-            note: "Runāju ar klientu.".into(),
-            resolution: Some(Resolution::ConfirmedBreach),
-        }],
+        history: vec![
+            AlertEvent {
+                id: 1,
+                alert_id: 1,
+                at: at("2026-11-21T20:31:05Z"),
+                action: AlertAction::Raised,
+                state: AlertState::Open,
+                level: 0,
+                actor_id: None,
+                actor: "sargs".into(),
+                note: String::new(),
+                resolution: None,
+            },
+            // As `build` gives it: the person by their display name, not their login.
+            AlertEvent {
+                id: 2,
+                alert_id: 1,
+                at: at("2026-11-21T20:32:00Z"),
+                action: AlertAction::Resolved,
+                state: AlertState::Resolved,
+                level: 0,
+                actor_id: Some(2),
+                actor: "Ilze Ozola".into(),
+                note: "Runāju ar klientu.".into(),
+                resolution: Some(Resolution::ConfirmedBreach),
+            },
+        ],
     });
+    // After seq 32 the next evidence from device 1001 is seq 46: every kind of reason once.
+    let skipped = [
+        SkipReason::NotReceived,
+        SkipReason::NotAFix {
+            frame_type: "heartbeat".into(),
+        },
+        SkipReason::TooInaccurate {
+            accuracy_m: 500.0,
+            limit_m: 120.5,
+        },
+        SkipReason::DidNotDecide {
+            accuracy_m: 8.0,
+            side: FixSide::Outside,
+        },
+        SkipReason::NoPosition,
+        SkipReason::NotPlaced { accuracy_m: 12.0 },
+    ];
+    curfew.evidence_gaps = vec![EvidenceGap {
+        device: 1001,
+        after_seq: 32,
+        before_seq: 46,
+        skipped: (33..)
+            .zip(skipped)
+            .map(|(seq, reason)| Skipped { seq, reason })
+            .collect(),
+        more: 7,
+    }];
     let zone = episode(
         2,
         BreachKind::ExclusionZoneEntered,
@@ -232,7 +279,19 @@ fn report(lang: Lang, days: u32, fixes: u32) -> Report {
         }],
         nights,
         totals,
-        breach_time: Default::default(),
+        breach_time: BreachTime {
+            total_ms: 5_460_000,
+            days: vec![
+                BreachDay {
+                    date: from + chrono::Days::new(1),
+                    breach_ms: 3_600_000,
+                },
+                BreachDay {
+                    date: from + chrono::Days::new(2),
+                    breach_ms: 1_860_000,
+                },
+            ],
+        },
         breaches: vec![curfew, zone],
         device_events: vec![battery],
         fittings: vec![Assignment {
