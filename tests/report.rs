@@ -162,7 +162,9 @@ fn verify(location: &StoreLocation, file: &Path) -> std::process::Output {
     sargs(&a)
 }
 
-/// `sargs report verify --file-only`, as a court runs it, with the public key it was given.
+/// `sargs report verify --file-only`, as a court runs it on a machine of its own (a directory
+/// with no service's data, so no key of a service is at hand), with the public key it was
+/// given.
 fn verify_alone(file: &Path, trust: &[&str]) -> (bool, String) {
     let mut a = vec![
         "report".to_string(),
@@ -171,7 +173,14 @@ fn verify_alone(file: &Path, trust: &[&str]) -> (bool, String) {
         file.display().to_string(),
     ];
     a.extend(trust.iter().map(|s| s.to_string()));
-    let out = sargs(&a);
+    let court = tempfile::tempdir().expect("the court's directory");
+    let out = std::process::Command::new(SARGS)
+        .args(&a)
+        .current_dir(court.path())
+        .env_remove("SARGS_DATA_DIR")
+        .env_remove("SARGS_TRUST_ANCHOR")
+        .output()
+        .expect("run sargs");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
