@@ -218,6 +218,17 @@ async fn from_the_file_alone(o: &Office, pdf: &[u8], dir: &Path) {
             "{text}"
         );
     }
+    // The pages name the signer's fingerprint, for the court to compare with the one it was given.
+    let words = std::process::Command::new("pdftotext")
+        .args([file.display().to_string(), "-".into()])
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let fingerprint = served["fingerprint_sha256"].as_str().unwrap_or("?");
+    assert!(
+        String::from_utf8_lossy(&words.stdout).contains(&fingerprint[..23]),
+        "{fingerprint}"
+    );
+
     // Without a key there is nothing to check the signature by: not passed.
     let (ok, text) = verify_alone(&file, &[]);
     assert!(!ok && text.contains("not checked"), "{text}");

@@ -49,6 +49,13 @@ pub struct Seal {
     pub certificate_pem: String,
 }
 
+impl Seal {
+    /// Who made it, as its certificate says (not checked: see [`check`]).
+    pub fn signer(&self) -> Result<Signer, SealError> {
+        signer_of(&certificate_der(&self.certificate_pem)?)
+    }
+}
+
 /// What a verifier trusts.
 #[derive(Clone, Copy, Debug)]
 pub enum Trust<'a> {

@@ -67,7 +67,10 @@ pub fn render(
     let lang = report.params.lang;
     let tz: chrono_tz::Tz = report.time_zone.parse().unwrap_or(chrono_tz::Europe::Riga);
     let mut l = Layout::new(lang)?;
-    body(&mut l, report, tz, digest);
+    let signer = seal
+        .signer()
+        .map_err(|e| ReportError::Pdf(format!("the signer's certificate: {e}")))?;
+    body(&mut l, report, tz, digest, &signer);
 
     let regular = Font::new(REGULAR.into(), 0).ok_or_else(|| ReportError::Pdf("font".into()))?;
     let bold = Font::new(BOLD.into(), 0).ok_or_else(|| ReportError::Pdf("font".into()))?;

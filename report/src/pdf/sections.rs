@@ -11,7 +11,13 @@ use crate::nights::Hours;
 use crate::text::{self, T};
 
 /// Everything below the running header, in order.
-pub(super) fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) {
+pub(super) fn body(
+    l: &mut Layout,
+    r: &Report,
+    tz: chrono_tz::Tz,
+    digest: &str,
+    signer: &crate::seal::Signer,
+) {
     let lang = l.lang;
     let time = |t: rules::Timestamp| text::time(t, tz, lang);
     l.y += 6.0;
@@ -205,6 +211,17 @@ pub(super) fn body(l: &mut Layout, r: &Report, tz: chrono_tz::Tz, digest: &str) 
     l.heading(2, text::DIGEST.get(lang));
     l.para(digest, BODY, true);
     l.para(text::DIGEST_NOTE.get(lang), SMALL, false);
+
+    // Who signed, so that a court can compare the fingerprint with the one the service gave it.
+    l.heading(2, text::SIGNATURE.get(lang));
+    l.fields(&[
+        (text::SIGNER.get(lang), signer.subject.clone()),
+        (
+            text::FINGERPRINT.get(lang),
+            format!("SHA-256 {}", signer.fingerprint),
+        ),
+    ]);
+    l.para(text::SIGNATURE_NOTE.get(lang), SMALL, false);
     l.flush();
 }
 

@@ -10,7 +10,11 @@ use crate::model::{Lang, Report};
 /// The laid-out pages of `r`, as `render` draws them.
 fn laid_out(r: &Report) -> Layout {
     let mut l = Layout::new(r.params.lang).expect("layout");
-    body(&mut l, r, chrono_tz::Europe::Riga, "digest");
+    let signer = crate::seal::Signer {
+        subject: "CN=sargs test".into(),
+        fingerprint: "AB:CD".into(),
+    };
+    body(&mut l, r, chrono_tz::Europe::Riga, "digest", &signer);
     l
 }
 
