@@ -13,6 +13,7 @@ pub mod breach_time;
 mod curfew;
 pub mod file;
 pub mod gaps;
+pub mod issued;
 pub mod json;
 pub mod model;
 pub mod nights;
