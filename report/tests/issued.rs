@@ -92,7 +92,10 @@ async fn recorded_summaries_read_back_newest_first_with_their_bytes() {
             "{name}: no such summary"
         );
         assert!(
-            issued::of_order(&store, 9).await.expect("listed").is_empty(),
+            issued::of_order(&store, 9)
+                .await
+                .expect("listed")
+                .is_empty(),
             "{name}"
         );
     }
