@@ -1,4 +1,5 @@
-//! A court's page of orders: a court user makes a signed summary from the page, sees it listed
+//! A court's page of orders: time in breach is the union of the breaches (two that overlap
+//! count once), and a court user makes a signed summary from the page, sees it listed
 //! with its digest and signature state in words, checks it against the records now (it holds;
 //! after a note is written in its period it differs, naming the note), and downloads the very
 //! file the service gave; in English and in Latvian, every word the page says in its language.
@@ -25,6 +26,52 @@ async fn downloaded(browser: &Browser, order: i64) -> (Value, Vec<u8>) {
     (got, body)
 }
 
+/// The last hour of the tag: home, then half an hour in the exclusion zone, during which its
+/// strap is open for ten minutes, then home again; a heartbeat every six minutes. Two breaches
+/// that overlap: 30 minutes in breach, though their durations add up to 40 (more at night,
+/// when being away is a curfew breach too).
+fn overlapping_breaches(service: &Service, dir: &std::path::Path) {
+    let fix =
+        |(lat, lon): (f64, f64)| format!("fix = {{ lat = {lat}, lon = {lon}, accuracy_m = 12 }}");
+    let script = format!(
+        "[[devices]]\nid = {TAG}\nkind = \"gps-tag\"\nreports = [\n  \
+         {{ at = \"0m\", until = \"4m\", every = \"1m\", {home} }},\n  \
+         {{ at = \"5m\", until = \"34m\", every = \"1m\", {zone} }},\n  \
+         {{ at = \"35m\", until = \"59m\", every = \"1m\", {home} }},\n  \
+         {{ at = \"10m\", event = \"strap_opened\" }},\n  \
+         {{ at = \"20m\", event = \"strap_closed\" }},\n  \
+         {{ at = \"0m\", until = \"59m\", every = \"6m\", heartbeat = {{ battery_percent = 76 }} }},\n]\n",
+        home = fix(HOME),
+        zone = fix(ZONE)
+    );
+    play_script(
+        service,
+        dir,
+        &script,
+        Some(Utc::now() - TimeDelta::minutes(60)),
+    );
+}
+
+/// What the court page's JSON link of `order` gives: the summary's breach time, in minutes,
+/// and the sum of its breaches' durations (none while any is open).
+async fn breach_minutes(browser: &Browser, order: i64) -> Option<(i64, i64)> {
+    let got = browser
+        .script(&format!(
+            "const a = document.querySelector('tr[data-order=\"{order}\"] a.report-json');\
+             return fetch(a.href).then((r) => r.json()).then((d) => {{\
+               const b = d.report.breaches.filter((e) => e.state !== 'withdrawn');\
+               return {{ total: d.report.breach_time.total_ms, n: b.length,\
+                         sum: b.every((e) => e.duration_ms !== null)\
+                           ? b.reduce((s, e) => s + e.duration_ms, 0) : null }};\
+             }});"
+        ))
+        .await;
+    let minutes = |ms: &Value| ms.as_f64().map(|ms| (ms / 60_000.0).round() as i64);
+    (got["n"].as_i64()? >= 2)
+        .then(|| Some((minutes(&got["total"])?, minutes(&got["sum"])?)))
+        .flatten()
+}
+
 #[tokio::test]
 async fn a_court_makes_lists_checks_and_downloads_a_signed_summary() {
     for db in test_databases().await {
@@ -40,8 +87,31 @@ async fn a_court_makes_lists_checks_and_downloads_a_signed_summary() {
             .find(|o| o["case_number"] == "K-5/2026")
             .map(id)
             .expect("the court's order");
+        overlapping_breaches(&s.service, s.dir.path());
         sign_in(&browser, &s.base, "court").await;
         browser.goto(&format!("{}/#/orders", s.base)).await;
+        // Time in breach is the union the summary counts, not the episodes' durations added up.
+        browser
+            .find(&format!("tr[data-order='{order}'] a.report-json"))
+            .await;
+        let (union, sum) = browser
+            .poll("both breaches judged and ended", async || {
+                let found = breach_minutes(&browser, order).await;
+                if found.is_none() {
+                    // Each look builds the summary: not fifty times a second.
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                }
+                found
+            })
+            .await;
+        assert!(union >= 25 && sum > union, "{name}: {union} of {sum} min");
+        browser.script("location.reload()").await;
+        browser
+            .wait_text(
+                &format!("tr[data-order='{order}'] td:nth-child(6)"),
+                &format!("{union} min"),
+            )
+            .await;
         // None given out yet.
         browser
             .wait_text(&format!("#issued-{order} table.issued td.empty"), "")
