@@ -89,7 +89,7 @@ function issuedRow(s, zone) {
     }
   });
   const copy = h('button', { type: 'button', class: 'copy-digest', title: t('summaries.copy_title') }, t('summaries.copy'));
-  copy.addEventListener('click', () => navigator.clipboard?.writeText(s.digest)
+  copy.addEventListener('click', () => (navigator.clipboard ? navigator.clipboard.writeText(s.digest) : Promise.reject())
     .then(() => announce(t('summaries.copied'), 'ok'), () => announce(t('summaries.copy_failed'), 'error')));
   return {
     attrs: { dataset: { summary: s.id } },
@@ -118,7 +118,7 @@ function issuedSection(o, params, zone) {
     }
     count = issued.length;
     list.replaceChildren(table(t('summaries.caption', { case: o.case_number }),
-      [t('summaries.made'), t('summaries.made_by'), t('order.period'), t('summaries.language'), t('summaries.digest'),
+      [t('summaries.made'), t('summaries.made_by'), t('summaries.period'), t('summaries.language'), t('summaries.digest'),
         t('summaries.signature'), t('summaries.verification'), t('summaries.file')],
       issued.map((s) => issuedRow(s, zone)), { class: 'issued' }));
   };
