@@ -169,3 +169,65 @@ async fn a_signed_summary_is_recorded_given_again_and_checked() {
         assert_eq!(listed[1]["id"], id, "{name}");
     }
 }
+
+/// A summary signed by a key the service held before (it was replaced since) is listed as the
+/// earlier key's, and its check says the signature does not hold by the key now.
+#[tokio::test]
+async fn a_summary_signed_by_an_earlier_key_is_told_apart() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let cases = cases::Cases::open(w.store.clone()).await.expect("cases");
+        let params = report::Params {
+            order_id: w.order,
+            from: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).expect("a day"),
+            to: chrono::NaiveDate::from_ymd_opt(2026, 11, 8).expect("a day"),
+            lang: report::Lang::Lv,
+            as_of: None,
+        };
+        let built = report::build(&w.telemetry, &cases, &params)
+            .await
+            .expect("built");
+        let (earlier, _) =
+            report::seal::SigningKey::generate("sargs earlier", 0).expect("a signing key");
+        let (pdf, digest) = report::to_pdf(&built, &earlier).expect("a PDF");
+        let fingerprint = earlier.signer().expect("signer").fingerprint;
+        let issued = report::issued::record(
+            &w.store,
+            &report::issued::NewIssued {
+                params: &built.params,
+                digest: &digest,
+                signer_fingerprint: &fingerprint,
+                issued_by: Some(w.users["court.riga"]),
+                pdf: &pdf,
+            },
+        )
+        .await
+        .expect("recorded");
+
+        let listing = format!("/api/v1/orders/{}/summaries", w.order);
+        let (status, listed) = w
+            .call(Some("court.riga"), Method::GET, &listing, None)
+            .await;
+        assert_eq!(status, 200, "{name}: {listed}");
+        assert_eq!(listed[0]["id"], issued.id, "{name}");
+        assert_eq!(listed[0]["signature"], "earlier_key", "{name}");
+        assert_eq!(
+            listed[0]["signer_fingerprint"],
+            fingerprint.as_str(),
+            "{name}"
+        );
+
+        let check = format!("/api/v1/summaries/{}/check", issued.id);
+        let (status, verdict) = w.call(Some("court.riga"), Method::POST, &check, None).await;
+        assert_eq!(status, 200, "{name}: {verdict}");
+        assert_eq!(verdict["passes"], false, "{name}: {verdict}");
+        assert_eq!(verdict["signature"], "fails", "{name}");
+        // The file is whole and the records unchanged: only the key differs.
+        assert_eq!(verdict["pages_match_json"], true, "{name}");
+        assert_eq!(verdict["stored_digest"], digest.as_str(), "{name}");
+        let differences = verdict["differences"].as_array().expect("a list");
+        assert_eq!(differences.len(), 1, "{name}: {verdict}");
+        assert_eq!(differences[0]["change"], "signature", "{name}");
+    }
+}
