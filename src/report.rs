@@ -223,7 +223,7 @@ async fn verify(
             }
         }
         for d in &verdict.differences {
-            println!("  {}: {}", d.place, d.what);
+            println!("  {}: {}", d.place(), d.what);
         }
         if verdict.identical {
             println!("verified");

@@ -73,6 +73,9 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
     let cases = cases::Cases::open(store.clone())
         .await
         .context("bringing the case records up to date")?;
+    report::issued::migrate(&store)
+        .await
+        .context("bringing the register of issued summaries up to date")?;
     let (mqtt, connect_patience) = match &config.mqtt {
         MqttMode::Embedded(listen) => {
             let addr = ingest::broker::start(*listen)?;

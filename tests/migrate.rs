@@ -85,6 +85,9 @@ async fn a_database_of_the_previous_release_opens_and_migrates_forward() {
         let cases = Cases::open(store.clone()).await.expect("cases migrate");
         judge::migrate(&store).await.expect("judge migrates");
         alerts::migrate(&store).await.expect("alerts migrate");
+        report::issued::migrate(&store)
+            .await
+            .expect("the register of issued summaries migrates");
         for (table, n) in &before {
             assert_eq!(rows(&store, table).await, *n, "{}: {table} kept", db.name);
         }
@@ -128,6 +131,9 @@ async fn a_database_of_the_previous_release_opens_and_migrates_forward() {
             )
             .await;
             assert!(report.is_ok(), "{}: {report:?}", db.name);
+            // The register is new: no summary was recorded before it.
+            let issued = report::issued::of_order(&store, order.id).await;
+            assert!(issued.is_ok_and(|i| i.is_empty()), "{}", db.name);
         }
         assert_eq!(episodes, count("episodes"), "{}", db.name);
         store.close().await;

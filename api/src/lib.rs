@@ -30,6 +30,7 @@ mod reports;
 pub mod routes;
 mod service;
 mod session;
+mod summaries;
 mod unit_alerting;
 
 use axum::Router;

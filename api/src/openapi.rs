@@ -260,6 +260,17 @@ fn success(endpoint: &Endpoint, generator: &mut SchemaGenerator) -> (&'static st
                 }
             }),
         ),
+        Success::Pdf => (
+            "200",
+            json!({
+                "description": "the PDF file",
+                "headers": { "Content-Disposition": {
+                    "description": "attachment; the file's name", "schema": { "type": "string" } } },
+                "content": {
+                    "application/pdf": { "schema": { "type": "string", "contentMediaType": "application/pdf" } }
+                }
+            }),
+        ),
         // OpenAPI 3.1 has no schema for one event of a stream (3.2's `itemSchema`); tools such
         // as Schemathesis check `schema` against each event's fields, so it describes one event.
         Success::EventStream { kind, data } => (

@@ -1,5 +1,7 @@
 //! The court compliance summary over HTTP: the same document `sargs report` writes, as a PDF
 //! or as the exchange JSON, for whoever may read the order (a court, of the orders it issued).
+//! Every signed PDF given out is recorded in the report's register ([`report::issued`]), so
+//! that the same file can be given again and checked later (`crate::summaries`).
 
 use axum::Extension;
 use axum::extract::State;
@@ -73,21 +75,38 @@ pub async fn order_report(
     let built = report::build(&state.telemetry, &state.cases, &params)
         .await
         .map_err(answer)?;
-    let (bytes, digest, kind) = match q.format {
+    let (bytes, digest, kind, issued) = match q.format {
         Format::Pdf => {
             let (pdf, digest) = report::to_pdf(&built, &state.signing).map_err(answer)?;
-            (pdf, digest, "application/pdf")
+            let signer = state.signing.signer().map_err(internal)?;
+            let issued = report::issued::record(
+                &state.store,
+                &report::issued::NewIssued {
+                    // As the report keeps them: as_of only while its period had not ended.
+                    params: &built.params,
+                    digest: &digest,
+                    signer_fingerprint: &signer.fingerprint,
+                    issued_by: caller.actor.user_id,
+                    pdf: &pdf,
+                },
+            )
+            .await
+            .map_err(answer)?;
+            (pdf, digest, "application/pdf", Some(issued.id))
         }
         Format::Json => {
             let (json, digest) = report::json::document(&built).map_err(answer)?;
-            (json, digest, "application/json")
+            (json, digest, "application/json", None)
         }
         Format::Case => {
             let (export, bytes) = report::export::export(&built).map_err(answer)?;
-            (bytes, export.summary_digest, "application/json")
+            (bytes, export.summary_digest, "application/json", None)
         }
     };
-    let detail = format!("{} to {}, sha256 {digest}", q.from, q.to);
+    let mut detail = format!("{} to {}, sha256 {digest}", q.from, q.to);
+    if let Some(issued) = issued {
+        detail.push_str(&format!(", issued summary {issued}"));
+    }
     state
         .cases
         .record_read(&caller.actor, &format!("order/{id}/report"), &detail)
@@ -139,7 +158,7 @@ pub async fn signing_key(State(state): State<ApiState>) -> Answer {
     .into_response())
 }
 
-fn internal(error: report::seal::SealError) -> ApiError {
+pub(crate) fn internal(error: report::seal::SealError) -> ApiError {
     tracing::error!(%error, "the signing key");
     ApiError::Internal
 }

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     ApiState, alert_feed, alert_load, alerts, deliveries, device_tools, devices, enumerations,
-    fleet, glance, notes, orders, people, reports, service, session, unit_alerting,
+    fleet, glance, notes, orders, people, reports, service, session, summaries, unit_alerting,
 };
 
 /// Who may call a route.
@@ -105,6 +105,8 @@ pub enum Success {
         /// The exchange JSON's schema.
         json: SchemaOf,
     },
+    /// A PDF file, as a download.
+    Pdf,
     /// Server-sent events: each names its kind (`event:`) and carries JSON (`data:`).
     EventStream {
         /// The schema of the events' kinds.
@@ -269,7 +271,10 @@ pub fn endpoints() -> Vec<(Endpoint, MethodRouter<ApiState>)> {
         route(M::GET, "/api/v1/orders/{id}/timetable", "orders", "The curfew timetable, one row per slot: day, start, end, address", CASEWORK_AND_COURT, orders::timetable).answers::<orders::Timetable>(),
         route(M::GET, "/api/v1/orders/{id}/zones", "orders", "The order's zones and the client's addresses as a GeoJSON FeatureCollection", CASEWORK_AND_COURT, orders::zones).answers_as::<orders::ZoneMap>(orders::GEO_JSON),
         route(M::GET, "/api/v1/orders/{id}/monitoring", "orders", "Whether live judgement judges by the order's current policy revision yet", CASEWORK_AND_COURT, orders::monitoring).answers::<orders::Monitoring>(),
-        route(M::GET, "/api/v1/orders/{id}/report", "orders", "The court compliance summary of the order over a period, as a PDF or JSON, with its SHA-256 digest", CASEWORK_AND_COURT, reports::order_report).query::<reports::ReportQuery>().answers_with(Success::Report { json: reports::report_json }),
+        route(M::GET, "/api/v1/orders/{id}/report", "orders", "The court compliance summary of the order over a period, as a signed PDF, its JSON or the case-system export, with its SHA-256 digest", CASEWORK_AND_COURT, reports::order_report).query::<reports::ReportQuery>().answers_with(Success::Report { json: reports::report_json }),
+        route(M::GET, "/api/v1/orders/{id}/summaries", "orders", "The signed compliance summaries given out of the order (each PDF made by GET /orders/{id}/report), newest first: period, language, as_of, digest, when and by whom, the signer's fingerprint and whether the service's key now signed it", CASEWORK_AND_COURT, summaries::list).answers::<Vec<summaries::SummaryShown>>(),
+        route(M::GET, "/api/v1/summaries/{id}/pdf", "orders", "A signed compliance summary given out, again, byte for byte", CASEWORK_AND_COURT, summaries::pdf).answers_with(Success::Pdf),
+        route(M::POST, "/api/v1/summaries/{id}/check", "orders", "Check a signed compliance summary given out against the service's key and the stored data now: whether the signature holds, the pages are the JSON's, and the records give the same report; what differs", CASEWORK_AND_COURT, summaries::check).answers::<summaries::SummaryCheck>(),
         route(M::GET, "/api/v1/report-signing", "orders", "The key compliance summaries are signed with: its certificate, public key (PEM) and fingerprint, for a court to check a summary with openssl or `sargs report verify --public-key`; public", Access::Public, reports::signing_key).answers::<reports::SigningKeyShown>(),
         route(M::GET, "/api/v1/orders/{id}/devices", "orders", "Devices fitted under the order, now and before", CASEWORK, orders::fittings).answers::<Vec<Assignment>>(),
         route(M::GET, "/api/v1/absences", "absences", "Authorised absences of an order", CASEWORK, notes::list_absences).query::<notes::OfOrder>().answers::<Vec<Absence>>(),

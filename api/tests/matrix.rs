@@ -82,6 +82,9 @@ const EXPECTED: &[(&str, &str, [&str; 6])] = &[
     ("GET", "/api/v1/orders/{id}/zones", [Y, Y, C, C, N, C]),
     ("GET", "/api/v1/orders/{id}/monitoring", [Y, Y, C, C, N, C]),
     ("GET", "/api/v1/orders/{id}/report", [Y, Y, C, C, N, C]),
+    ("GET", "/api/v1/orders/{id}/summaries", [Y, Y, C, C, N, C]),
+    ("GET", "/api/v1/summaries/{id}/pdf", [Y, Y, C, C, N, C]),
+    ("POST", "/api/v1/summaries/{id}/check", [Y, Y, C, C, N, C]),
     ("GET", "/api/v1/report-signing", [Y, Y, Y, Y, Y, Y]),
     ("GET", "/api/v1/orders/{id}/devices", [Y, Y, C, C, N, N]),
     ("GET", "/api/v1/absences", [Y, Y, C, C, N, N]),
@@ -213,6 +216,9 @@ struct Foreign {
     device: u64,
     alert: i64,
     own_alert: i64,
+    /// A signed summary given out of each order.
+    summary: i64,
+    own_summary: i64,
     riga: i64,
     liepaja: i64,
 }
@@ -318,6 +324,27 @@ async fn foreign(w: &World) -> Foreign {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let mut summaries = Vec::new();
+    for of in [w.order, order] {
+        let (status, _) = w
+            .call(
+                Some("admin"),
+                Method::GET,
+                &format!("/api/v1/orders/{of}/report?from=2026-11-01&to=2026-11-30&format=pdf"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "a signed summary of order {of}");
+        let (_, listed) = w
+            .call(
+                Some("admin"),
+                Method::GET,
+                &format!("/api/v1/orders/{of}/summaries"),
+                None,
+            )
+            .await;
+        summaries.push(id(&listed[0]));
+    }
     Foreign {
         user,
         client,
@@ -327,6 +354,8 @@ async fn foreign(w: &World) -> Foreign {
         device: 1002,
         alert: *alerts.get(&client).expect("the foreign client's alert"),
         own_alert: *alerts.get(&w.client).expect("the own client's alert"),
+        own_summary: summaries[0],
+        summary: summaries[1],
         riga,
         liepaja,
     }
@@ -357,6 +386,7 @@ fn request(
         p if p.starts_with("/api/v1/absences/") => pick(w.absence, f.absence),
         p if p.starts_with("/api/v1/devices/") => pick(w.device as i64, f.device as i64),
         p if p.starts_with("/api/v1/alerts/") => pick(f.own_alert, f.alert),
+        p if p.starts_with("/api/v1/summaries/") => pick(f.own_summary, f.summary),
         // A token that does not exist: the route is reached, the row is not.
         _ => 999_999,
     };

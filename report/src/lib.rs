@@ -6,7 +6,8 @@
 //! Courts receive it as evidence, so it is reproducible: built only from stored data
 //! ([`model`]), written as canonical JSON ([`json`]) whose SHA-256 is its digest, and rendered
 //! to a PDF that is a pure function of that JSON ([`pdf`]), which carries the JSON inside it so
-//! that [`verify()`] can build the report again from the store and say what differs.
+//! that [`verify()`] can build the report again from the store and say what differs. Every
+//! signed PDF given out is kept, as given, in the register of issued summaries ([`issued`]).
 #![warn(missing_docs)]
 
 pub mod breach_time;
@@ -14,6 +15,7 @@ mod curfew;
 pub mod export;
 pub mod file;
 pub mod gaps;
+pub mod issued;
 pub mod json;
 pub mod model;
 pub mod nights;

@@ -20,13 +20,58 @@ use crate::model::{Params, Report};
 use crate::seal::{self, Signer, Trust};
 use crate::{ReportError, json, pdf};
 
-/// One thing that differs between the file and the stored data now.
+/// One thing that differs between the file and the stored data now, or a check of the file
+/// that failed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Difference {
-    /// The section (`breaches`, `notes`, `nights`, ...) and, in lists of records, which one.
-    pub place: String,
-    /// What differs, in words.
+    /// The report's part (`breaches`, `notes`, `nights`, ...), or `signature` or `pages` for
+    /// the file itself.
+    pub section: String,
+    /// In lists of records, which one, by the value of its key (an episode's id, a note's, a
+    /// night's start); none for a part as a whole.
+    pub record: Option<String>,
+    /// What kind of difference.
+    pub change: Change,
+    /// What differs, in words (English).
     pub what: String,
+}
+
+/// What kind of difference a check found.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// A record in the stored data now that the file does not have.
+    Added,
+    /// A record the file has that the stored data no longer have.
+    Removed,
+    /// A record both have, with fields that differ.
+    Changed,
+    /// A part of the report that differs as a whole.
+    Differs,
+    /// The signature does not hold by the key trusted (or was not checked).
+    Signature,
+    /// The pages are not what the file's JSON gives.
+    Pages,
+}
+
+impl Difference {
+    fn of_file(section: &str, change: Change, what: impl Into<String>) -> Difference {
+        Difference {
+            section: section.into(),
+            record: None,
+            change,
+            what: what.into(),
+        }
+    }
+
+    /// Where, as `sargs report verify` prints it: `notes id=7`, `totals`.
+    pub fn place(&self) -> String {
+        match (&self.record, key_of(&self.section)) {
+            (Some(record), Some(key)) => format!("{} {key}={record}", self.section),
+            (Some(record), None) => format!("{} {record}", self.section),
+            (None, _) => self.section.clone(),
+        }
+    }
 }
 
 /// What the file's signature showed.
@@ -106,19 +151,20 @@ pub fn check_file(file: &[u8], trust: Option<Trust<'_>>) -> Result<Verdict, Repo
     };
     match &signature {
         SignatureCheck::Holds { .. } => {}
-        SignatureCheck::Fails { reason } => differences.push(Difference {
-            place: "signature".into(),
-            what: reason.clone(),
-        }),
-        SignatureCheck::Unsigned if is_pdf => differences.push(Difference {
-            place: "signature".into(),
-            what: "the file carries no signature".into(),
-        }),
+        SignatureCheck::Fails { reason } => {
+            differences.push(Difference::of_file("signature", Change::Signature, reason))
+        }
+        SignatureCheck::Unsigned if is_pdf => differences.push(Difference::of_file(
+            "signature",
+            Change::Signature,
+            "the file carries no signature",
+        )),
         SignatureCheck::Unsigned => {}
-        SignatureCheck::NotChecked => differences.push(Difference {
-            place: "signature".into(),
-            what: "not checked: give the service's public key or a trust anchor".into(),
-        }),
+        SignatureCheck::NotChecked => differences.push(Difference::of_file(
+            "signature",
+            Change::Signature,
+            "not checked: give the service's public key or a trust anchor",
+        )),
     }
     let pages_match_json = match (&carried.seal, is_pdf) {
         (Some(seal), true) => {
@@ -133,12 +179,12 @@ pub fn check_file(file: &[u8], trust: Option<Trust<'_>>) -> Result<Verdict, Repo
         _ => None,
     };
     if pages_match_json == Some(false) {
-        differences.push(Difference {
-            place: "pages".into(),
-            what: "the pages are not what the summary's JSON gives: the file was altered after \
-                   it was made (or made by another version of sargs)"
-                .into(),
-        });
+        differences.push(Difference::of_file(
+            "pages",
+            Change::Pages,
+            "the pages are not what the summary's JSON gives: the file was altered after \
+             it was made (or made by another version of sargs)",
+        ));
     }
     Ok(Verdict {
         params,
@@ -189,10 +235,7 @@ fn key_of(section: &str) -> Option<&'static str> {
 
 fn sections(file: &Value, now: &Value) -> Vec<Difference> {
     let (Some(file), Some(now)) = (file.as_object(), now.as_object()) else {
-        return vec![Difference {
-            place: "report".into(),
-            what: "differs".into(),
-        }];
+        return vec![Difference::of_file("report", Change::Differs, "differs")];
     };
     let mut out = Vec::new();
     let keys: std::collections::BTreeSet<&String> = file.keys().chain(now.keys()).collect();
@@ -207,25 +250,32 @@ fn sections(file: &Value, now: &Value) -> Vec<Difference> {
             b.and_then(Value::as_array),
         ) {
             (Some(id), Some(a), Some(b)) => out.extend(records(key, id, a, b)),
-            _ => out.push(Difference {
-                place: key.clone(),
-                what: "differs".into(),
-            }),
+            _ => out.push(Difference::of_file(key, Change::Differs, "differs")),
         }
     }
     out
 }
 
 fn records(section: &str, id: &str, file: &[Value], now: &[Value]) -> Vec<Difference> {
-    let name = |v: &Value| v.get(id).map_or_else(String::new, Value::to_string);
+    let name = |v: &Value| match v.get(id) {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let difference = |v: &Value, change, what: String| Difference {
+        section: section.into(),
+        record: Some(name(v)),
+        change,
+        what,
+    };
     let mut out = Vec::new();
     for a in file {
-        let place = format!("{section} {id}={}", name(a));
         match now.iter().find(|b| name(b) == name(a)) {
-            None => out.push(Difference {
-                place,
-                what: "in the file, no longer in the stored data".into(),
-            }),
+            None => out.push(difference(
+                a,
+                Change::Removed,
+                "in the file, no longer in the stored data".into(),
+            )),
             Some(b) if b != a => {
                 let fields: Vec<String> = a
                     .as_object()
@@ -234,20 +284,22 @@ fn records(section: &str, id: &str, file: &[Value], now: &[Value]) -> Vec<Differ
                     .filter(|(k, v)| b.get(k.as_str()) != Some(v))
                     .map(|(k, _)| k.clone())
                     .collect();
-                out.push(Difference {
-                    place,
-                    what: format!("changed: {}", fields.join(", ")),
-                });
+                out.push(difference(
+                    a,
+                    Change::Changed,
+                    format!("changed: {}", fields.join(", ")),
+                ));
             }
             Some(_) => {}
         }
     }
     for b in now {
         if !file.iter().any(|a| name(a) == name(b)) {
-            out.push(Difference {
-                place: format!("{section} {id}={}", name(b)),
-                what: "in the stored data now, not in the file".into(),
-            });
+            out.push(difference(
+                b,
+                Change::Added,
+                "in the stored data now, not in the file".into(),
+            ));
         }
     }
     out
@@ -267,15 +319,27 @@ mod tests {
             d,
             vec![
                 Difference {
-                    place: "breaches episode_id=3".into(),
+                    section: "breaches".into(),
+                    record: Some("3".into()),
+                    change: Change::Changed,
                     what: "changed: alert".into()
                 },
                 Difference {
-                    place: "notes id=2".into(),
+                    section: "notes".into(),
+                    record: Some("2".into()),
+                    change: Change::Added,
                     what: "in the stored data now, not in the file".into()
                 },
             ]
         );
+        let places: Vec<String> = d.iter().map(Difference::place).collect();
+        assert_eq!(places, ["breaches episode_id=3", "notes id=2"]);
+        // A night is named by its start, a string: without quotes.
+        let file = json!({"nights": [{"start": "2026-11-02T20:00:00Z", "kept_ms": 1}]});
+        let now = json!({"nights": [{"start": "2026-11-02T20:00:00Z", "kept_ms": 2}]});
+        let d = sections(&file, &now);
+        assert_eq!(d[0].place(), "nights start=2026-11-02T20:00:00Z");
+        assert_eq!(d[0].change, Change::Changed);
     }
 
     #[test]

@@ -34,6 +34,7 @@ mod absences;
 mod admin;
 mod case_forms;
 mod client_page;
+mod court;
 mod dates;
 mod keyboard;
 mod map;

@@ -72,6 +72,9 @@ pub async fn world(db: TestDb) -> World {
     let store = Store::open(&db.location).await.expect("store");
     let telemetry = Telemetry::open(store.clone()).await.expect("telemetry");
     let cases = Cases::open(store.clone()).await.expect("cases");
+    report::issued::migrate(&store)
+        .await
+        .expect("the register of issued summaries");
     let sys = Actor::system("test");
     let riga = cases
         .create_unit(
