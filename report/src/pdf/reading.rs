@@ -320,11 +320,16 @@ fn alcohol(f: &Map<String, Value>, lang: Lang) -> Option<String> {
 }
 
 /// Why an episode's evidence from one device skips seqs, as one sentence: "Ierīce 1001: pēc
-/// seq 22 nākamais pierādījums ir seq 27: seq 23 nav saņemts; seq 24 — statusa ziņojums (nav
-/// atrašanās vieta); …; vēl 7 nav uzskaitīti." Each reason is named by a match on its type, so
+/// Nr. 22 nākamais pierādījums ir Nr. 27: Nr. 23 nav saņemts; Nr. 24 — statusa ziņojums (nav
+/// atrašanās vieta); …; vēl 7 nav uzskaitīti." (the number as the evidence table's column
+/// names it: "Nr." in Latvian, "seq" in English). Each reason is named by a match on its type, so
 /// a reason added to `gaps.rs` is a compile error here, never a code on the page.
 pub(super) fn gap(g: &EvidenceGap, condition: &ConditionRef, lang: Lang) -> String {
     // A run of seqs for the same reason is said once: "seq 34–37 — …".
+    let no = match lang {
+        Lang::Lv => "Nr.",
+        Lang::En => "seq",
+    };
     let mut runs: Vec<(u32, u32, Why)> = Vec::new();
     for s in &g.skipped {
         let why = skipped(&s.reason, condition, lang);
@@ -337,9 +342,9 @@ pub(super) fn gap(g: &EvidenceGap, condition: &ConditionRef, lang: Lang) -> Stri
         .into_iter()
         .map(|(first, last, why)| {
             let seqs = if first == last {
-                format!("seq {first}")
+                format!("{no} {first}")
             } else {
-                format!("seq {first}–{last}")
+                format!("{no} {first}–{last}")
             };
             match why {
                 Why::NotReceived(words) => format!("{seqs} {words}"),
@@ -356,7 +361,7 @@ pub(super) fn gap(g: &EvidenceGap, condition: &ConditionRef, lang: Lang) -> Stri
     let list = parts.join("; ");
     match lang {
         Lang::Lv => format!(
-            "Ierīce {}: pēc seq {} nākamais pierādījums ir seq {}: {list}.",
+            "Ierīce {}: pēc Nr. {} nākamais pierādījums ir Nr. {}: {list}.",
             g.device, g.after_seq, g.before_seq
         ),
         Lang::En => format!(
@@ -484,9 +489,9 @@ mod tests {
         let zone = ConditionRef::Zone { id: "x".into() };
         assert_eq!(
             gap(&g, &zone, Lang::Lv),
-            "Ierīce 1001: pēc seq 22 nākamais pierādījums ir seq 29: seq 23–24 nav saņemts; \
-             seq 25–27 — atrašanās vieta ±8 m, ārpus zonas, neizšķīra (stāvoklis jau bija \
-             tāds vai vēl nebija apstiprināts); seq 28 — statusa ziņojums (nav atrašanās vieta)."
+            "Ierīce 1001: pēc Nr. 22 nākamais pierādījums ir Nr. 29: Nr. 23–24 nav saņemts; \
+             Nr. 25–27 — atrašanās vieta ±8 m, ārpus zonas, neizšķīra (stāvoklis jau bija \
+             tāds vai vēl nebija apstiprināts); Nr. 28 — statusa ziņojums (nav atrašanās vieta)."
         );
         assert_eq!(
             gap(&g, &ConditionRef::Curfew, Lang::En),

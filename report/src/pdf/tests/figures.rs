@@ -155,11 +155,11 @@ fn gaps_a_period_not_ended_and_who_acted_read_in_words() {
         (
             lv_text,
             [
-                "Ierīce 1001: pēc seq 32 nākamais pierādījums ir seq 46: seq 33 nav saņemts; \
-                 seq 34 — statusa ziņojums (nav atrašanās vieta); seq 35 — atrašanās vieta \
-                 ±500 m, pārāk neprecīza, lai noteiktu pusi (līdz robežai 120,5 m); seq 36 — \
+                "Ierīce 1001: pēc Nr. 32 nākamais pierādījums ir Nr. 46: Nr. 33 nav saņemts; \
+                 Nr. 34 — statusa ziņojums (nav atrašanās vieta); Nr. 35 — atrašanās vieta \
+                 ±500 m, pārāk neprecīza, lai noteiktu pusi (līdz robežai 120,5 m); Nr. 36 — \
                  atrašanās vieta ±8 m, ārpus adreses, neizšķīra",
-                "seq 37 — atrašanās vietas ziņojums bez derīgām koordinātām; seq 38 — \
+                "Nr. 37 — atrašanās vietas ziņojums bez derīgām koordinātām; Nr. 38 — \
                  atrašanās vieta ±12 m (šo pienākumu nevērtē pēc robežas); vēl 7 nav uzskaitīti.",
                 "Periods vēl nebija beidzies, kad pārskats sagatavots (23.11.2026. 12:00:00 \
                  (+02:00)): mājas režīma laiks pēc šī brīža nav ne noteikts, ne trūkstošs.",
