@@ -230,6 +230,19 @@ pub(super) async fn office_in_use(location: &StoreLocation) -> Office {
             .expect("an answer");
     }
     unknown_heard(&admin, STRANGER).await;
+    // A signed summary of the first order given out, so that the court's page lists one.
+    let riga: rules::schedule::TimeZone = "Europe/Riga".parse().expect("a zone");
+    let today = chrono::Utc::now().with_timezone(&riga.0).date_naive();
+    let summary = officer
+        .http
+        .get(format!(
+            "{base}/api/v1/orders/{order}/report?from={today}&to={today}&format=pdf"
+        ))
+        .header(reqwest::header::COOKIE, &officer.cookie)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(summary.status(), 200, "a signed summary");
     Office {
         _dir: dir,
         service,
