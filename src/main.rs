@@ -257,6 +257,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // A store `serve` never ran on has no episodes or alerts yet: none to report.
             judge::migrate(store).await?;
             alerts::migrate(store).await?;
+            ::report::issued::migrate(store).await?;
             report::run(Some((&cases, &telemetry)), needs, args).await
         }
     }

@@ -161,7 +161,28 @@ pub async fn run(
     };
     let built = report::build(store, cases, &params).await?;
     let (bytes, digest) = match format_of(args.format, &out) {
-        Format::Pdf => report::to_pdf(&built, &needs.signing.load(needs.file, needs.storage)?)?,
+        Format::Pdf => {
+            let key = needs.signing.load(needs.file, needs.storage)?;
+            let (pdf, digest) = report::to_pdf(&built, &key)?;
+            // Given out from the command line too: kept in the register like the API's.
+            let issued = report::issued::record(
+                store.store(),
+                &report::issued::NewIssued {
+                    params: &built.params,
+                    digest: &digest,
+                    signer_fingerprint: &key.signer()?.fingerprint,
+                    issued_by: None,
+                    pdf: &pdf,
+                },
+            )
+            .await?;
+            tracing::info!(
+                order_id = order,
+                summary_id = issued.id,
+                "signed summary recorded"
+            );
+            (pdf, digest)
+        }
         Format::Json => report::json::document(&built)?,
         Format::Case => {
             let (export, bytes) = report::export::export(&built)?;

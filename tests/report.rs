@@ -482,6 +482,29 @@ async fn a_compliance_summary_is_reproducible_and_verifiable() {
             pdf.as_slice(),
             "{name}: API = CLI"
         );
+        // Every signed PDF given out is in the register, from the command line and the API.
+        let issued = o
+            .officer
+            .ok(
+                Method::GET,
+                &format!("/api/v1/orders/{}/summaries", o.order),
+                None,
+            )
+            .await;
+        let issued = issued.as_array().expect("a list");
+        let of_digest: Vec<&Value> = issued
+            .iter()
+            .filter(|s| s["digest"] == digest.as_str())
+            .collect();
+        assert_eq!(of_digest.len(), 3, "{name}: {issued:?}");
+        assert_eq!(
+            of_digest
+                .iter()
+                .filter(|s| s["issued_by_name"].is_null())
+                .count(),
+            2,
+            "{name}: the command line's two, by the service"
+        );
 
         // In English: another document (the language is part of it), verified as well.
         let en = dir.path().join("en.pdf");
