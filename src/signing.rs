@@ -1,5 +1,5 @@
 //! The key the service signs compliance summaries with: the agency's own (a PEM certificate
-//! and PKCS#8 Ed25519 key, by `--signing-certificate` and `--signing-key`), or one made on
+//! and PKCS#8 Ed25519 or ECDSA P-256 key, by `--signing-certificate` and `--signing-key`), or one made on
 //! first start and kept beside the database, so a court always receives signed summaries.
 //!
 //! A made key is printed once with its fingerprint, and served at
@@ -20,7 +20,7 @@ pub struct SigningArgs {
     /// first start, in the data directory's `signing/`]
     #[arg(long, env = "SARGS_SIGNING_CERTIFICATE", value_name = "FILE")]
     pub signing_certificate: Option<PathBuf>,
-    /// Its private key (PKCS#8 PEM, Ed25519)
+    /// Its private key (PKCS#8 PEM, Ed25519 or ECDSA P-256)
     #[arg(long, env = "SARGS_SIGNING_KEY", value_name = "FILE")]
     pub signing_key: Option<PathBuf>,
 }

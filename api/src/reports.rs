@@ -133,7 +133,7 @@ pub async fn order_report(
 /// The key summaries are signed with, for courts to check them by.
 #[derive(Serialize, JsonSchema)]
 pub struct SigningKeyShown {
-    /// The signature's algorithm: always `Ed25519`.
+    /// The signature's algorithm: `Ed25519` or `ECDSA P-256 SHA-256`.
     algorithm: String,
     /// The signer's certificate, PEM: what a PDF carries as `signer-certificate.pem`.
     certificate_pem: String,
@@ -149,7 +149,7 @@ pub async fn signing_key(State(state): State<ApiState>) -> Answer {
     let key = &state.signing;
     let signer = key.signer().map_err(internal)?;
     Ok(axum::Json(SigningKeyShown {
-        algorithm: "Ed25519".into(),
+        algorithm: key.algorithm().into(),
         certificate_pem: key.certificate_pem().to_string(),
         public_key_pem: key.public_key_pem().map_err(internal)?,
         fingerprint_sha256: signer.fingerprint,

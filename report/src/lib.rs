@@ -31,7 +31,9 @@ pub use verify::{Difference, Verdict, verify};
 /// The PDF of a report, sealed with `key`, and its digest.
 pub fn to_pdf(report: &Report, key: &seal::SigningKey) -> Result<(Vec<u8>, String), ReportError> {
     let (document, digest) = json::document(report)?;
-    let seal = key.sign(&document);
+    let seal = key
+        .sign(&document)
+        .map_err(|e| ReportError::Pdf(format!("signing: {e}")))?;
     Ok((pdf::render(report, &document, &digest, &seal)?, digest))
 }
 

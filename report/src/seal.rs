@@ -1,5 +1,8 @@
-//! The summary's seal: the service's Ed25519 signature over the exact bytes of the exchange
-//! JSON a PDF carries, and the X.509 certificate of the key that made it.
+//! The summary's seal: the service's signature over the exact bytes of the exchange JSON a PDF
+//! carries, and the X.509 certificate of the key that made it. The key is Ed25519 (what sargs
+//! makes, and deterministic: the same data give the same bytes) or ECDSA P-256 with SHA-256
+//! (what an agency's certificate authority commonly issues; its signatures are randomised, so
+//! two files of the same summary differ in their signature bytes).
 //!
 //! A court checks a summary with nothing but the file and the service's public key (or the
 //! certificate of the authority that issued the service's certificate): the signature shows
@@ -10,10 +13,14 @@
 //! Pure: no files and no clock; the binary reads or writes the key files and passes the time
 //! a new certificate starts.
 
-use ring::signature::{ED25519, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey};
+use ring::rand::SystemRandom;
+use ring::signature::{
+    ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING, ED25519, EcdsaKeyPair, Ed25519KeyPair,
+    KeyPair as _, UnparsedPublicKey, VerificationAlgorithm,
+};
 use sha2::{Digest as _, Sha256};
 use x509_parser::certificate::X509Certificate;
-use x509_parser::oid_registry::OID_SIG_ED25519;
+use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_SIG_ED25519};
 use x509_parser::prelude::FromDer as _;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
@@ -35,15 +42,67 @@ pub enum SealError {
 
 /// The service's signing key with its certificate.
 pub struct SigningKey {
-    pair: Ed25519KeyPair,
+    pair: Pair,
     certificate_pem: String,
     certificate_der: Vec<u8>,
+}
+
+/// The private key, of one of the kinds a seal may be made with.
+enum Pair {
+    Ed25519(Ed25519KeyPair),
+    EcdsaP256(EcdsaKeyPair, SystemRandom),
+}
+
+impl Pair {
+    /// A PKCS#8 key of either kind.
+    fn from_pkcs8(der: &[u8]) -> Result<Pair, SealError> {
+        if let Ok(pair) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der) {
+            return Ok(Pair::Ed25519(pair));
+        }
+        let rng = SystemRandom::new();
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng)
+            .map(|pair| Pair::EcdsaP256(pair, rng))
+            .map_err(|_| {
+                SealError::Key(
+                    "the key is neither an Ed25519 nor an ECDSA P-256 private key".into(),
+                )
+            })
+    }
+
+    fn public_key(&self) -> &[u8] {
+        match self {
+            Pair::Ed25519(pair) => pair.public_key().as_ref(),
+            Pair::EcdsaP256(pair, _) => pair.public_key().as_ref(),
+        }
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SealError> {
+        match self {
+            Pair::Ed25519(pair) => Ok(pair.sign(message).as_ref().to_vec()),
+            Pair::EcdsaP256(pair, rng) => pair
+                .sign(rng, message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| SealError::Key("the ECDSA key could not sign".into())),
+        }
+    }
+}
+
+/// How signatures by the key a certificate names are checked, if it is of a kind seals use.
+fn verification(key: &SubjectPublicKeyInfo<'_>) -> Option<&'static dyn VerificationAlgorithm> {
+    let algorithm = &key.algorithm;
+    if algorithm.algorithm == OID_SIG_ED25519 {
+        return Some(&ED25519);
+    }
+    let curve = algorithm.parameters.as_ref()?.as_oid().ok()?;
+    (algorithm.algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY && curve == OID_EC_P256)
+        .then_some(&ECDSA_P256_SHA256_ASN1 as &'static dyn VerificationAlgorithm)
 }
 
 /// A signature with the certificate of the key that made it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Seal {
-    /// The raw Ed25519 signature (64 bytes) over the exchange JSON's bytes.
+    /// The raw signature over the exchange JSON's bytes: Ed25519's 64 bytes, or ECDSA's DER
+    /// (as `openssl dgst -sha256 -sign` writes it).
     pub signature: Vec<u8>,
     /// The signer's certificate, PEM.
     pub certificate_pem: String,
@@ -87,12 +146,11 @@ impl SigningKey {
                 key.tag()
             )));
         }
-        let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(key.contents())
-            .map_err(|_| SealError::Key("the key is not an Ed25519 private key".into()))?;
+        let pair = Pair::from_pkcs8(key.contents())?;
         let certificate_der = certificate_der(certificate_pem)?;
         let (_, cert) = X509Certificate::from_der(&certificate_der)
             .map_err(|e| SealError::Key(format!("the certificate: {e}")))?;
-        if cert.public_key().subject_public_key.data.as_ref() != pair.public_key().as_ref() {
+        if cert.public_key().subject_public_key.data.as_ref() != pair.public_key() {
             return Err(SealError::Key(
                 "the certificate is not the private key's: it names another public key".into(),
             ));
@@ -123,10 +181,18 @@ impl SigningKey {
     }
 
     /// Signs the exchange JSON's bytes.
-    pub fn sign(&self, document: &[u8]) -> Seal {
-        Seal {
-            signature: self.pair.sign(document).as_ref().to_vec(),
+    pub fn sign(&self, document: &[u8]) -> Result<Seal, SealError> {
+        Ok(Seal {
+            signature: self.pair.sign(document)?,
             certificate_pem: self.certificate_pem.clone(),
+        })
+    }
+
+    /// The signature's algorithm, as the API names it: `Ed25519` or `ECDSA P-256 SHA-256`.
+    pub fn algorithm(&self) -> &'static str {
+        match self.pair {
+            Pair::Ed25519(_) => "Ed25519",
+            Pair::EcdsaP256(..) => "ECDSA P-256 SHA-256",
         }
     }
 
@@ -154,12 +220,10 @@ pub fn check(document: &[u8], seal: &Seal, trust: Trust<'_>) -> Result<Signer, S
     let (_, cert) = X509Certificate::from_der(&der)
         .map_err(|e| SealError::Key(format!("the certificate in the file: {e}")))?;
     let key = cert.public_key();
-    if key.algorithm.algorithm != OID_SIG_ED25519 {
-        return Err(SealError::Key(
-            "the certificate in the file is not of an Ed25519 key".into(),
-        ));
-    }
-    UnparsedPublicKey::new(&ED25519, key.subject_public_key.data.as_ref())
+    let algorithm = verification(key).ok_or_else(|| {
+        SealError::Key("the certificate in the file is not of an Ed25519 or ECDSA P-256 key".into())
+    })?;
+    UnparsedPublicKey::new(algorithm, key.subject_public_key.data.as_ref())
         .verify(document, &seal.signature)
         .map_err(|_| SealError::BadSignature)?;
     match trust {
@@ -256,7 +320,7 @@ mod tests {
     #[test]
     fn a_seal_holds_for_its_document_and_key_only() {
         let (key, key_pem) = SigningKey::generate("sargs test", NOW).unwrap();
-        let seal = key.sign(b"{\"digest\":\"ab\"}");
+        let seal = key.sign(b"{\"digest\":\"ab\"}").unwrap();
         let public = key.public_key_pem().unwrap();
         let signer = check(b"{\"digest\":\"ab\"}", &seal, Trust::PublicKey(&public)).unwrap();
         assert_eq!(signer.subject, "CN=sargs test");
@@ -293,7 +357,7 @@ mod tests {
         assert!(SigningKey::from_pem(other.certificate_pem(), &key_pem).is_err());
         SigningKey::from_pem(other.certificate_pem(), &other_key_pem).unwrap();
         // Signatures are deterministic: the same data, the same bytes.
-        assert_eq!(key.sign(b"x"), key.sign(b"x"));
+        assert_eq!(key.sign(b"x").unwrap(), key.sign(b"x").unwrap());
     }
 
     #[test]
@@ -313,7 +377,7 @@ mod tests {
             .push(rcgen::DnType::CommonName, "sargs");
         let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
         let key = SigningKey::from_pem(&leaf.pem(), &leaf_key.serialize_pem()).unwrap();
-        let seal = key.sign(b"doc");
+        let seal = key.sign(b"doc").unwrap();
         check(b"doc", &seal, Trust::Anchor(&ca.pem())).unwrap();
         // A self-made certificate with the CA's name is not the CA's.
         let (impostor, _) = SigningKey::generate("Probation service CA", NOW).unwrap();
@@ -321,9 +385,67 @@ mod tests {
     }
 
     #[test]
-    fn keys_that_are_not_ed25519_or_not_pem_are_refused() {
+    fn an_ecdsa_p256_key_from_an_agency_ca_seals_too() {
+        let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Probation service CA");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let leaf_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let leaf = rcgen::CertificateParams::new(Vec::<String>::new())
+            .unwrap()
+            .signed_by(&leaf_key, &issuer)
+            .unwrap();
+        let key = SigningKey::from_pem(&leaf.pem(), &leaf_key.serialize_pem()).unwrap();
+        assert_eq!(key.algorithm(), "ECDSA P-256 SHA-256");
+        let seal = key.sign(b"doc").unwrap();
+        check(b"doc", &seal, Trust::Anchor(&ca.pem())).unwrap();
+        let public = key.public_key_pem().unwrap();
+        check(b"doc", &seal, Trust::PublicKey(&public)).unwrap();
+        assert!(matches!(
+            check(b"dog", &seal, Trust::PublicKey(&public)),
+            Err(SealError::BadSignature)
+        ));
+        // The court's openssl step for an ECDSA key, as docs/report.md gives it.
+        let dir = std::env::temp_dir().join(format!("sargs-seal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("compliance-summary.json"), b"doc").unwrap();
+        std::fs::write(dir.join("compliance-summary.json.sig"), &seal.signature).unwrap();
+        std::fs::write(dir.join("service-public-key.pem"), &public).unwrap();
+        let verified = std::process::Command::new("openssl")
+            .args([
+                "dgst",
+                "-sha256",
+                "-verify",
+                "service-public-key.pem",
+                "-signature",
+                "compliance-summary.json.sig",
+                "compliance-summary.json",
+            ])
+            .current_dir(&dir)
+            .output();
+        let _ = std::fs::remove_dir_all(&dir);
+        match verified {
+            Ok(out) => assert!(
+                out.status.success()
+                    && String::from_utf8_lossy(&out.stdout).contains("Verified OK"),
+                "{out:?}"
+            ),
+            Err(e) => eprintln!("skipped the openssl step: openssl cannot be run ({e})"),
+        }
+    }
+
+    #[test]
+    fn keys_of_other_kinds_or_not_pem_are_refused() {
         let (key, _) = SigningKey::generate("sargs", NOW).unwrap();
+        assert_eq!(key.algorithm(), "Ed25519");
+        let p384 = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
+        assert!(SigningKey::from_pem(key.certificate_pem(), &p384.serialize_pem()).is_err());
         let p256 = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        // A key that is not the certificate's.
         assert!(SigningKey::from_pem(key.certificate_pem(), &p256.serialize_pem()).is_err());
         assert!(SigningKey::from_pem("not pem", "not pem").is_err());
         assert!(public_key_der("-----BEGIN X-----\nAAAA\n-----END X-----\n").is_err());

@@ -140,8 +140,8 @@ pub(crate) const SIGNATURE: T = T("Elektroniskais paraksts", "Electronic signatu
 pub(crate) const SIGNER: T = T("Parakstītājs", "Signed by");
 pub(crate) const FINGERPRINT: T = T("Sertifikāta nospiedums", "Certificate fingerprint");
 pub(crate) const SIGNATURE_NOTE: T = T(
-    "Dienests ir parakstījis šī pārskata saturu (iegulto JSON) ar Ed25519 atslēgu; paraksts un parakstītāja sertifikāts ir iegulti šajā PDF. Tiesa to var pārbaudīt ar dienesta publisko atslēgu: \"sargs report verify --file-only --public-key ATSLĒGA FAILS\" pārbauda arī, vai lapas saka to pašu, ko JSON; bez sargs ar pdfdetach un openssl (sargs docs/report.md).",
-    "The service signed this summary's content (the embedded JSON) with an Ed25519 key; the signature and the signer's certificate are embedded in this PDF. A court checks it with the service's public key: \"sargs report verify --file-only --public-key KEY FILE\" also checks that the pages say what the JSON says; without sargs, with pdfdetach and openssl (sargs docs/report.md).",
+    "Dienests ir parakstījis šī pārskata saturu (iegulto JSON) ar savu atslēgu (Ed25519 vai ECDSA P-256); paraksts un parakstītāja sertifikāts ir iegulti šajā PDF. Tiesa to var pārbaudīt ar dienesta publisko atslēgu: \"sargs report verify --file-only --public-key ATSLĒGA FAILS\" pārbauda arī, vai lapas saka to pašu, ko JSON; bez sargs ar pdfdetach un openssl (sargs docs/report.md).",
+    "The service signed this summary's content (the embedded JSON) with its key (Ed25519 or ECDSA P-256); the signature and the signer's certificate are embedded in this PDF. A court checks it with the service's public key: \"sargs report verify --file-only --public-key KEY FILE\" also checks that the pages say what the JSON says; without sargs, with pdfdetach and openssl (sargs docs/report.md).",
 );
 pub(crate) const PAGE: T = T("Lapa", "Page");
 pub(crate) const OF: T = T("no", "of");

@@ -249,8 +249,8 @@ pub fn render(
 }
 
 const SIGNATURE_FILE: T = T(
-    "Dienesta Ed25519 paraksts par compliance-summary.json",
-    "The service's Ed25519 signature over compliance-summary.json",
+    "Dienesta paraksts par compliance-summary.json",
+    "The service's signature over compliance-summary.json",
 );
 const CERTIFICATE_FILE: T = T(
     "Parakstītāja sertifikāts (publiskā atslēga)",
