@@ -19,6 +19,7 @@ pub mod mqtt;
 pub mod serial;
 pub mod source;
 pub mod store;
+pub mod teltonika;
 pub mod writer;
 
 use std::sync::Arc;
