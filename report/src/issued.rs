@@ -100,42 +100,53 @@ impl Issued {
     }
 }
 
-type Row = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    Option<i64>,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    i64,
-);
+/// A register row as stored, in the order of [`COLUMNS`].
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    order_id: i64,
+    from_day: String,
+    to_day: String,
+    lang: String,
+    as_of_ms: Option<i64>,
+    digest: String,
+    signer_fingerprint: String,
+    issued_ms: i64,
+    issued_by: Option<i64>,
+    size_bytes: i64,
+}
+
+/// A row with the PDF's bytes.
+#[derive(sqlx::FromRow)]
+struct RowWithPdf {
+    #[sqlx(flatten)]
+    row: Row,
+    pdf: Vec<u8>,
+}
 
 const COLUMNS: &str = "id, order_id, from_day, to_day, lang, as_of_ms, digest, \
                        signer_fingerprint, issued_ms, issued_by, size_bytes";
 
 fn issued_of(row: Row) -> Result<Issued, ReportError> {
-    let (id, order_id, from, to, lang, as_of, digest, signer_fingerprint, issued, by, size) = row;
+    let id = row.id;
     let day = |text: &str| {
         text.parse::<NaiveDate>()
             .map_err(|_| ReportError::Corrupt(format!("issued summary {id}: day {text:?}")))
     };
     Ok(Issued {
         id,
-        order_id,
-        from: day(&from)?,
-        to: day(&to)?,
-        lang: Lang::parse(&lang)
-            .ok_or_else(|| ReportError::Corrupt(format!("issued summary {id}: lang {lang:?}")))?,
-        as_of: as_of.map(Timestamp),
-        digest,
-        signer_fingerprint,
-        issued_at: Timestamp(issued),
-        issued_by: by,
-        size_bytes: size,
+        order_id: row.order_id,
+        from: day(&row.from_day)?,
+        to: day(&row.to_day)?,
+        lang: Lang::parse(&row.lang).ok_or_else(|| {
+            ReportError::Corrupt(format!("issued summary {id}: lang {:?}", row.lang))
+        })?,
+        as_of: row.as_of_ms.map(Timestamp),
+        digest: row.digest,
+        signer_fingerprint: row.signer_fingerprint,
+        issued_at: Timestamp(row.issued_ms),
+        issued_by: row.issued_by,
+        size_bytes: row.size_bytes,
     })
 }
 
@@ -194,29 +205,12 @@ pub async fn of_order(store: &Store, order_id: i64) -> Result<Vec<Issued>, Repor
 
 /// One summary given out, with the PDF's bytes as given; none if there is no such id.
 pub async fn with_pdf(store: &Store, id: i64) -> Result<Option<(Issued, Vec<u8>)>, ReportError> {
-    type WithPdf = (
-        i64,
-        i64,
-        String,
-        String,
-        String,
-        Option<i64>,
-        String,
-        String,
-        i64,
-        Option<i64>,
-        i64,
-        Vec<u8>,
-    );
-    let row: Option<WithPdf> = sqlx::query_as(&format!(
+    let row: Option<RowWithPdf> = sqlx::query_as(&format!(
         "SELECT {COLUMNS}, pdf FROM issued_summaries WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(store.pool())
     .await
     .map_err(store::StoreError::from)?;
-    let Some((a, b, c, d, e, f, g, h, i, j, k, pdf)) = row else {
-        return Ok(None);
-    };
-    Ok(Some((issued_of((a, b, c, d, e, f, g, h, i, j, k))?, pdf)))
+    row.map(|r| Ok((issued_of(r.row)?, r.pdf))).transpose()
 }
