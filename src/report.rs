@@ -170,7 +170,7 @@ pub async fn run(
                 &report::issued::NewIssued {
                     params: &built.params,
                     digest: &digest,
-                    signer_fingerprint: &key.signer()?.fingerprint,
+                    signer_fingerprint: &key.signer().fingerprint,
                     issued_by: None,
                     pdf: &pdf,
                 },

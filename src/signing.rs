@@ -110,7 +110,7 @@ fn kept_or_made(dir: &Path, make: bool) -> anyhow::Result<Option<SigningKey>> {
         let _ = std::fs::remove_dir_all(&beside);
         return read(&certificate, &key).map(Some);
     }
-    let signer = made.signer()?;
+    let signer = made.signer();
     // Printed, not only logged: whoever starts the service first gives this to the courts. On
     // stderr: stdout's first line is `serve`'s ready line, which scripts read.
     eprintln!(

@@ -78,7 +78,7 @@ pub async fn order_report(
     let (bytes, digest, kind, issued) = match q.format {
         Format::Pdf => {
             let (pdf, digest) = report::to_pdf(&built, &state.signing).map_err(answer)?;
-            let signer = state.signing.signer().map_err(internal)?;
+            let signer = state.signing.signer();
             let issued = report::issued::record(
                 &state.store,
                 &report::issued::NewIssued {
@@ -147,7 +147,7 @@ pub struct SigningKeyShown {
 
 pub async fn signing_key(State(state): State<ApiState>) -> Answer {
     let key = &state.signing;
-    let signer = key.signer().map_err(internal)?;
+    let signer = key.signer().clone();
     Ok(axum::Json(SigningKeyShown {
         algorithm: key.algorithm().into(),
         certificate_pem: key.certificate_pem().to_string(),

@@ -51,7 +51,7 @@ pub async fn list(
 ) -> Answer {
     access::order_by_id(&state, &caller.actor, id).await?;
     let listed = issued::of_order(&state.store, id).await.map_err(answer)?;
-    let current = state.signing.signer().map_err(internal)?.fingerprint;
+    let current = state.signing.signer().fingerprint.clone();
     let mut names: HashMap<i64, String> = HashMap::new();
     let mut shown = Vec::with_capacity(listed.len());
     for issued in listed {

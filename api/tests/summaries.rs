@@ -13,13 +13,7 @@ use store::testing::test_databases;
 
 /// The status, content type and bytes of a GET as `user`.
 async fn bytes(w: &World, user: &str, path: &str) -> (u16, String, Vec<u8>) {
-    let response = w
-        .http
-        .get(format!("{}{path}", w.base))
-        .bearer_auth(&w.tokens[user])
-        .send()
-        .await
-        .expect("an answer");
+    let response = w.get_as(user, path).await;
     let status = response.status().as_u16();
     let kind = response
         .headers()
@@ -191,7 +185,7 @@ async fn a_summary_signed_by_an_earlier_key_is_told_apart() {
         let (earlier, _) =
             report::seal::SigningKey::generate("sargs earlier", 0).expect("a signing key");
         let (pdf, digest) = report::to_pdf(&built, &earlier).expect("a PDF");
-        let fingerprint = earlier.signer().expect("signer").fingerprint;
+        let fingerprint = earlier.signer().fingerprint.clone();
         let issued = report::issued::record(
             &w.store,
             &report::issued::NewIssued {

@@ -45,6 +45,8 @@ pub struct SigningKey {
     pair: Pair,
     certificate_pem: String,
     certificate_der: Vec<u8>,
+    /// Who the certificate names, read once.
+    signer: Signer,
 }
 
 /// The private key, of one of the kinds a seal may be made with.
@@ -158,6 +160,7 @@ impl SigningKey {
         Ok(SigningKey {
             pair,
             certificate_pem: pem_text("CERTIFICATE", certificate_der.clone()),
+            signer: signer_of(&certificate_der)?,
             certificate_der,
         })
     }
@@ -209,8 +212,8 @@ impl SigningKey {
     }
 
     /// Who signs with this key.
-    pub fn signer(&self) -> Result<Signer, SealError> {
-        signer_of(&self.certificate_der)
+    pub fn signer(&self) -> &Signer {
+        &self.signer
     }
 }
 
@@ -360,9 +363,10 @@ mod tests {
         assert_eq!(key.sign(b"x").unwrap(), key.sign(b"x").unwrap());
     }
 
-    #[test]
-    fn a_certificate_issued_by_the_anchor_is_trusted() {
-        let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    /// An agency's certificate authority of `alg`, as PEM, and a key of the same kind with a
+    /// certificate it issued, for sargs to sign with.
+    fn issued_by_an_agency_ca(alg: &'static rcgen::SignatureAlgorithm) -> (String, SigningKey) {
+        let ca_key = rcgen::KeyPair::generate_for(alg).unwrap();
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params
             .distinguished_name
@@ -370,15 +374,21 @@ mod tests {
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         let ca = ca_params.self_signed(&ca_key).unwrap();
         let issuer = rcgen::Issuer::new(ca_params, ca_key);
-        let leaf_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+        let leaf_key = rcgen::KeyPair::generate_for(alg).unwrap();
         let mut leaf_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         leaf_params
             .distinguished_name
             .push(rcgen::DnType::CommonName, "sargs");
         let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
         let key = SigningKey::from_pem(&leaf.pem(), &leaf_key.serialize_pem()).unwrap();
+        (ca.pem(), key)
+    }
+
+    #[test]
+    fn a_certificate_issued_by_the_anchor_is_trusted() {
+        let (ca, key) = issued_by_an_agency_ca(&rcgen::PKCS_ED25519);
         let seal = key.sign(b"doc").unwrap();
-        check(b"doc", &seal, Trust::Anchor(&ca.pem())).unwrap();
+        check(b"doc", &seal, Trust::Anchor(&ca)).unwrap();
         // A self-made certificate with the CA's name is not the CA's.
         let (impostor, _) = SigningKey::generate("Probation service CA", NOW).unwrap();
         assert!(check(b"doc", &seal, Trust::Anchor(impostor.certificate_pem())).is_err());
@@ -386,23 +396,10 @@ mod tests {
 
     #[test]
     fn an_ecdsa_p256_key_from_an_agency_ca_seals_too() {
-        let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "Probation service CA");
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let ca = ca_params.self_signed(&ca_key).unwrap();
-        let issuer = rcgen::Issuer::new(ca_params, ca_key);
-        let leaf_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let leaf = rcgen::CertificateParams::new(Vec::<String>::new())
-            .unwrap()
-            .signed_by(&leaf_key, &issuer)
-            .unwrap();
-        let key = SigningKey::from_pem(&leaf.pem(), &leaf_key.serialize_pem()).unwrap();
+        let (ca, key) = issued_by_an_agency_ca(&rcgen::PKCS_ECDSA_P256_SHA256);
         assert_eq!(key.algorithm(), "ECDSA P-256 SHA-256");
         let seal = key.sign(b"doc").unwrap();
-        check(b"doc", &seal, Trust::Anchor(&ca.pem())).unwrap();
+        check(b"doc", &seal, Trust::Anchor(&ca)).unwrap();
         let public = key.public_key_pem().unwrap();
         check(b"doc", &seal, Trust::PublicKey(&public)).unwrap();
         assert!(matches!(
