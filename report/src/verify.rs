@@ -9,7 +9,7 @@
 //! section (episode by episode, note by note) to say what changed. The exchange JSON on its own
 //! carries no seal; it is checked for its digest and against the store.
 
-use serde::Serialize;
+use serde::{Deserialize as _, Serialize};
 use serde_json::Value;
 
 use cases::Cases;
@@ -116,6 +116,11 @@ pub struct Verdict {
 
 /// Checks a PDF (or an exchange JSON) from the file alone, the signature against `trust`.
 pub fn check_file(file: &[u8], trust: Option<Trust<'_>>) -> Result<Verdict, ReportError> {
+    read_and_check(file, trust).map(|(verdict, _)| verdict)
+}
+
+/// [`check_file`]'s verdict, with the report the file carries as JSON.
+fn read_and_check(file: &[u8], trust: Option<Trust<'_>>) -> Result<(Verdict, Value), ReportError> {
     let (carried, is_pdf) = if file::is_pdf(file) {
         (file::carried(file)?, true)
     } else {
@@ -168,7 +173,7 @@ pub fn check_file(file: &[u8], trust: Option<Trust<'_>>) -> Result<Verdict, Repo
     }
     let pages_match_json = match (&carried.seal, is_pdf) {
         (Some(seal), true) => {
-            let report: Report = serde_json::from_value(report_value).map_err(|e| {
+            let report = Report::deserialize(&report_value).map_err(|e| {
                 ReportError::NotAReport(format!(
                     "the summary in this PDF cannot be read as a report of this version of sargs: {e}"
                 ))
@@ -186,7 +191,7 @@ pub fn check_file(file: &[u8], trust: Option<Trust<'_>>) -> Result<Verdict, Repo
              it was made (or made by another version of sargs)",
         ));
     }
-    Ok(Verdict {
+    let verdict = Verdict {
         params,
         identical: differences.is_empty(),
         file_digest: digest,
@@ -194,7 +199,8 @@ pub fn check_file(file: &[u8], trust: Option<Trust<'_>>) -> Result<Verdict, Repo
         pages_match_json,
         stored_digest: None,
         differences,
-    })
+    };
+    Ok((verdict, report_value))
 }
 
 /// Checks a file as [`check_file`] does, then builds the same report from the stored data now
@@ -205,17 +211,8 @@ pub async fn verify(
     file: &[u8],
     trust: Option<Trust<'_>>,
 ) -> Result<Verdict, ReportError> {
-    let mut verdict = check_file(file, trust)?;
+    let (mut verdict, file_report) = read_and_check(file, trust)?;
     let now = json::canonical(&crate::build(telemetry, cases, &verdict.params).await?)?;
-    let carried = if file::is_pdf(file) {
-        file::carried(file)?.document
-    } else {
-        file.to_vec()
-    };
-    let file_report = serde_json::from_slice::<Value>(&carried)
-        .ok()
-        .and_then(|v| v.get("report").cloned())
-        .unwrap_or(Value::Null);
     verdict.differences.extend(sections(&file_report, &now));
     verdict.stored_digest = Some(json::digest(&now));
     verdict.identical = verdict.differences.is_empty();
