@@ -81,13 +81,7 @@ async fn seed(w: &World) -> Vec<Seeded> {
 
 /// A GET as `user`: status, body and the next-cursor header.
 async fn get(w: &World, user: &str, path: &str) -> (u16, Value, Option<String>) {
-    let response = w
-        .http
-        .get(format!("{}{path}", w.base))
-        .bearer_auth(&w.tokens[user])
-        .send()
-        .await
-        .expect("an answer");
+    let response = w.get_as(user, path).await;
     let status = response.status().as_u16();
     let cursor = response
         .headers()

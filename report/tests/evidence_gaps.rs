@@ -9,7 +9,6 @@ use common::{Month, Place, TAG_A, at, fix};
 use firmware_proto::{Coord, Flags, Heartbeat, HeartbeatStatus, Location, LocationSource, Message};
 use ingest::store::ObservationRow;
 use report::gaps::{FixSide, LISTED_PER_GAP, SkipReason};
-use report::{Lang, Params};
 use rules::{ConditionRef, Span};
 use store::testing::test_databases;
 
@@ -83,16 +82,9 @@ async fn the_seqs_an_episodes_evidence_skips_are_explained() {
         m.now("2026-11-05T12:00:00Z").await;
         m.judge.catch_up().await.expect("judged");
 
-        let params = Params {
-            order_id: m.order,
-            from: "2026-11-05".parse().expect("a date"),
-            to: "2026-11-05".parse().expect("a date"),
-            lang: Lang::En,
-            as_of: Some(m.telemetry.store().now()),
-        };
-        let report = report::build(&m.telemetry, &m.cases, &params)
-            .await
-            .expect("the summary");
+        let report = m
+            .summary("2026-11-05", "2026-11-05", m.telemetry.store().now())
+            .await;
         let zone = report
             .breaches
             .iter()

@@ -18,7 +18,6 @@ use cases::DeviceStatus;
 use common::{Month, Place, TAG_A, TAG_B, at, terms};
 use judge::EpisodeState;
 use report::nights::SegmentKind;
-use report::{Lang, Params};
 use rules::memory::MemoryJudge;
 use rules::{BreachKind, ConditionRef, KindClass, Timestamp};
 use store::testing::test_databases;
@@ -169,16 +168,9 @@ async fn the_summary_of_a_month_shows_the_breaches_the_judge_judged() {
     for db in test_databases().await {
         let mut m = Month::new(&db.location).await;
         play(&mut m).await;
-        let params = Params {
-            order_id: m.order,
-            from: "2026-11-01".parse().expect("a date"),
-            to: "2026-11-30".parse().expect("a date"),
-            lang: Lang::En,
-            as_of: Some(m.telemetry.store().now()),
-        };
-        let report = report::build(&m.telemetry, &m.cases, &params)
-            .await
-            .expect("the summary");
+        let report = m
+            .summary("2026-11-01", "2026-11-30", m.telemetry.store().now())
+            .await;
         let period = report.period;
 
         // The report reads back from its canonical JSON as it was: a PDF can be rendered
@@ -279,20 +271,6 @@ async fn the_summary_of_a_month_shows_the_breaches_the_judge_judged() {
     }
 }
 
-/// The summary of `from` to `to` (inclusive) made at `as_of`.
-async fn summary(m: &Month, from: &str, to: &str, as_of: &str) -> report::Report {
-    let params = Params {
-        order_id: m.order,
-        from: from.parse().expect("a date"),
-        to: to.parse().expect("a date"),
-        lang: Lang::En,
-        as_of: Some(at(as_of)),
-    };
-    report::build(&m.telemetry, &m.cases, &params)
-        .await
-        .expect("the summary")
-}
-
 #[tokio::test]
 async fn curfew_time_not_reached_yet_is_neither_required_nor_missing() {
     const H: i64 = 3_600_000;
@@ -307,7 +285,9 @@ async fn curfew_time_not_reached_yet_is_neither_required_nor_missing() {
         // that starts that evening requires nothing yet and has no hours without data; the
         // morning from the order's start at 02:00 local is counted (without data: the tag was
         // not fitted yet).
-        let early = summary(&m, "2026-11-01", "2026-11-01", "2026-11-01T16:15:00Z").await;
+        let early = m
+            .summary("2026-11-01", "2026-11-01", at("2026-11-01T16:15:00Z"))
+            .await;
         assert_eq!(early.params.as_of, Some(at("2026-11-01T16:15:00Z")));
         let hours = |r: &report::Report| -> Vec<(String, i64, i64)> {
             r.nights
@@ -326,11 +306,15 @@ async fn curfew_time_not_reached_yet_is_neither_required_nor_missing() {
         );
         // Made at 01:00 local, after the period's last day but within its last night: counted
         // to then.
-        let during = summary(&m, "2026-11-01", "2026-11-01", "2026-11-01T23:00:00Z").await;
+        let during = m
+            .summary("2026-11-01", "2026-11-01", at("2026-11-01T23:00:00Z"))
+            .await;
         assert!(during.params.as_of.is_some(), "{}", db.name);
         assert_eq!(hours(&during), [night(4, 4), night(3, 3)], "{}", db.name);
         // Made after the night: all of it, and reproducible (no as_of).
-        let late = summary(&m, "2026-11-01", "2026-11-01", "2026-11-02T05:00:00Z").await;
+        let late = m
+            .summary("2026-11-01", "2026-11-01", at("2026-11-02T05:00:00Z"))
+            .await;
         assert_eq!(late.params.as_of, None, "{}", db.name);
         assert_eq!(hours(&late), [night(4, 4), night(8, 8)], "{}", db.name);
         assert_eq!(late.totals.required_ms, 12 * H, "{}", db.name);

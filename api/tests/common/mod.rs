@@ -392,6 +392,16 @@ impl World {
             .to_string()
     }
 
+    /// A GET as `user`, the answer as it came: for its headers or a body that is not JSON.
+    pub async fn get_as(&self, user: &str, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.tokens[user])
+            .send()
+            .await
+            .expect("an answer")
+    }
+
     /// A request as `user` (None: not signed in); the status and the JSON answer.
     pub async fn call(
         &self,

@@ -132,6 +132,21 @@ impl Month {
     }
 
     /// The clock moves to `t`; what is committed so far is judged.
+    /// The month's summary in English of `from` to `to` (local dates, inclusive), made at
+    /// `as_of`.
+    pub async fn summary(&self, from: &str, to: &str, as_of: Timestamp) -> report::Report {
+        let params = report::Params {
+            order_id: self.order,
+            from: from.parse().expect("a date"),
+            to: to.parse().expect("a date"),
+            lang: report::Lang::En,
+            as_of: Some(as_of),
+        };
+        report::build(&self.telemetry, &self.cases, &params)
+            .await
+            .expect("the summary")
+    }
+
     pub async fn now(&self, t: &str) {
         self.judge.catch_up().await.expect("judged");
         self.clock.set(at(t));
