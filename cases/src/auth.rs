@@ -158,11 +158,17 @@ impl Cases {
             return Ok(None);
         }
         if now - last_used_ms > TOUCH_EVERY_MS {
-            sqlx::query("UPDATE credentials SET last_used_ms = $1 WHERE id = $2")
+            // Recording the use is a write, and the storage may be refusing writes (a full
+            // disk, privileges revoked): the user must still sign in then, to be told so. Not
+            // recording it can only end the session sooner, never keep it alive.
+            let touched = sqlx::query("UPDATE credentials SET last_used_ms = $1 WHERE id = $2")
                 .bind(now)
                 .bind(id)
                 .execute(self.pool())
-                .await?;
+                .await;
+            if let Err(error) = touched {
+                tracing::warn!(credential = id, %error, "the credential's use was not recorded");
+            }
         }
         Ok(Some((self.user(user_id).await?, id)))
     }

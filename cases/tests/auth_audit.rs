@@ -2,9 +2,12 @@
 //! ended, repeated wrong passwords lock an account, and the audit chain finds an entry edited or
 //! removed behind the database's own guard.
 
-use cases::{Actor, CredentialKind, MAX_FAILURES, Refusal, SESSION_MAX_MS};
+use std::sync::Arc;
+
+use cases::{Actor, CredentialKind, MAX_FAILURES, Refusal, SESSION_IDLE_MS, SESSION_MAX_MS};
+use rules::Timestamp;
 use store::testing::test_databases;
-use store::{Backend, Store};
+use store::{Backend, ManualClock, Store};
 
 mod common;
 use common::{count, with_officer};
@@ -122,6 +125,72 @@ async fn sessions_tokens_and_lock_out() {
         let verdict = cases.verify_audit().await.expect("verify");
         assert_eq!(verdict.broken, None);
         assert_eq!(verdict.entries, entries.len() as u64);
+    }
+}
+
+/// While the storage refuses writes a session must still sign in, so that its user can be told
+/// so: recording the session's use is a write that may fail, and that must not refuse the user.
+#[tokio::test]
+async fn a_session_signs_in_while_its_use_cannot_be_recorded() {
+    for db in test_databases().await {
+        let clock = ManualClock::new(Timestamp(1_800_000_000_000));
+        let store = Store::open_with_clock(&db.location, Arc::new(clock.clone()))
+            .await
+            .expect("store");
+        let backend = store.backend();
+        let pool = store.pool().clone();
+        let (cases, officer) = with_officer(store).await;
+        let issued = cases
+            .login("ilze.ozola", PASSWORD, "192.0.2.1")
+            .await
+            .expect("login")
+            .expect("signed in");
+        let refuse: &[&str] = match backend {
+            Backend::Sqlite => &["CREATE TRIGGER refuse BEFORE UPDATE ON credentials \
+                 BEGIN SELECT RAISE(ABORT, 'writes refused'); END"],
+            Backend::Postgres => &[
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'writes refused'; END $$",
+                "CREATE TRIGGER refuse BEFORE UPDATE ON credentials \
+                 FOR EACH ROW EXECUTE FUNCTION refuse()",
+            ],
+        };
+        for statement in refuse {
+            sqlx::query(statement)
+                .execute(&pool)
+                .await
+                .expect(statement);
+        }
+        let last_used = async || -> i64 {
+            sqlx::query_scalar("SELECT last_used_ms FROM credentials WHERE id = $1")
+                .bind(issued.credential.id)
+                .fetch_one(&pool)
+                .await
+                .expect("last used")
+        };
+        let before = last_used().await;
+        // Long enough since the last use that this one is recorded, or tried.
+        clock.set(Timestamp(1_800_000_000_000 + 5 * 60 * 1000));
+        let (who, _) = cases
+            .authenticate(&issued.secret)
+            .await
+            .expect("answered")
+            .expect("still signed in");
+        assert_eq!(who.id, officer.id, "{}", db.name);
+        assert_eq!(
+            last_used().await,
+            before,
+            "{}: nothing was written",
+            db.name
+        );
+        // Not recording uses can only end a session sooner: idle past the limit, it has ended.
+        clock.set(Timestamp(before + SESSION_IDLE_MS + 1));
+        assert_eq!(
+            cases.authenticate(&issued.secret).await.expect("answered"),
+            None,
+            "{}",
+            db.name
+        );
     }
 }
 
