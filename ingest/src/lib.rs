@@ -12,6 +12,7 @@
 pub mod broker;
 pub mod check;
 pub mod downlink;
+pub mod foreign;
 pub mod health_history;
 mod hold;
 pub mod metrics;
