@@ -37,6 +37,10 @@ pub use frame::encode_to_vec;
 pub use frame::{Frame, decode, encode, verify_mac};
 pub use header::{Flags, FrameType, Header};
 pub use kind::{DeviceKind, UnknownDeviceKind};
+
+/// A live (not STORED) frame whose device time is further than this from the engine's clock
+/// marks the device's clock as skewed (PROTOCOL.md, "Delivery").
+pub const CLOCK_SKEW_LIMIT_MS: i64 = 5 * 60 * 1000;
 #[cfg(feature = "std")]
 pub use link::{AckToSend, BatchEnd, EngineLink, Gap, LinkState, Received};
 pub use message::{

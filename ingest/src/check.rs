@@ -19,9 +19,7 @@ use store::StoreError;
 
 use crate::store::Telemetry;
 
-/// A live frame whose device time is further than this from the engine clock marks the
-/// device's clock as skewed (PROTOCOL.md, "Delivery").
-pub const CLOCK_SKEW_LIMIT_MS: i64 = 5 * 60 * 1000;
+pub use firmware_proto::CLOCK_SKEW_LIMIT_MS;
 
 /// Whether a device clock this far from the engine's (device minus engine) counts as skewed.
 pub fn is_clock_skewed(offset_ms: i64) -> bool {

@@ -12,7 +12,6 @@
 pub mod broker;
 pub mod check;
 pub mod downlink;
-pub mod foreign;
 pub mod health_history;
 mod hold;
 pub mod metrics;
@@ -20,7 +19,6 @@ pub mod mqtt;
 pub mod serial;
 pub mod source;
 pub mod store;
-pub mod teltonika;
 pub mod writer;
 
 use std::sync::Arc;

@@ -9,9 +9,10 @@
 //! the device sent them beside the transcription, for evidence. Pure: no I/O, no clock.
 
 use bytes::Bytes;
-use firmware_proto::{Coord, Flags, Heartbeat, HeartbeatStatus, Location, LocationSource, Message};
-
-use crate::check::CLOCK_SKEW_LIMIT_MS;
+use firmware_proto::{
+    CLOCK_SKEW_LIMIT_MS, Coord, Flags, Heartbeat, HeartbeatStatus, Location, LocationSource,
+    Message,
+};
 
 /// A position as another protocol gives it.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -75,6 +75,7 @@ fn the_first_codec8_example_reads_as_documented() {
                 (0xF1, fixed(4, 0x601A)),
                 (0x4E, fixed(8, 0)),
             ],
+            raw: Bytes::from([&[0x08][..], &packet[10..packet.len() - 5]].concat()),
         }]
     );
     assert_eq!(records_answer(avl.records.len()), [0, 0, 0, 1]);
@@ -98,6 +99,23 @@ fn the_other_codec8_examples_read_as_documented() {
     assert_eq!(times, vec![0x016B_40D5_7B48, 0x016B_40D5_C198]);
     assert_eq!(third.records[0].io, vec![(0x01, fixed(1, 0))]);
     assert_eq!(third.records[1].io, vec![(0x01, fixed(1, 1))]);
+    // Each record's bytes are kept, and read again alone give the same record.
+    let packet = bytes(CODEC8_THIRD);
+    let kept: Vec<u8> = third
+        .records
+        .iter()
+        .flat_map(|r| r.raw[1..].to_vec())
+        .collect();
+    assert_eq!(kept, packet[10..packet.len() - 5]);
+    for record in &third.records {
+        assert_eq!(decode_record(&record.raw).as_ref(), Ok(record));
+        for cut in 0..record.raw.len() {
+            assert!(decode_record(&record.raw[..cut]).is_err(), "{cut} bytes");
+        }
+        let mut longer = record.raw.to_vec();
+        longer.push(0);
+        assert_eq!(decode_record(&longer), Err(TeltonikaError::Records));
+    }
     assert_eq!(records_answer(third.records.len()), [0, 0, 0, 2]);
 }
 

@@ -11,6 +11,8 @@
 //! The reference is Teltonika's public protocol documentation ("Teltonika Data Sending
 //! Protocols"); the tests use its published example packets byte for byte.
 
+use bytes::Bytes;
+
 /// The longest data field accepted: Teltonika's devices send at most 1 280 bytes a packet;
 /// this leaves room for models with larger buffers and refuses absurd lengths at once.
 pub const MAX_DATA_LENGTH: usize = 16 * 1024;
@@ -107,6 +109,9 @@ pub struct AvlRecord {
     pub event_io: u16,
     /// The IO elements, by id, in the order sent.
     pub io: Vec<(u16, IoValue)>,
+    /// The record as sent, after its packet's codec id (so that it can be read again alone):
+    /// what evidence keeps of it.
+    pub raw: Bytes,
 }
 
 /// A whole AVL data packet.
@@ -176,11 +181,7 @@ pub fn decode_packet(bytes: &[u8]) -> Result<Option<(AvlPacket, usize)>, Teltoni
     if sent != u32::from(computed) {
         return Err(TeltonikaError::Crc { computed, sent });
     }
-    let codec = match data[0] {
-        0x08 => Codec::Eight,
-        0x8E => Codec::EightExtended,
-        other => return Err(TeltonikaError::Codec(other)),
-    };
+    let codec = codec_of(data[0])?;
     let (first, second) = (data[1], data[length - 1]);
     if first != second {
         return Err(TeltonikaError::Counts { first, second });
@@ -191,12 +192,40 @@ pub fn decode_packet(bytes: &[u8]) -> Result<Option<(AvlPacket, usize)>, Teltoni
     };
     let mut records = Vec::with_capacity(usize::from(first));
     for _ in 0..first {
-        records.push(record(&mut reader, codec).ok_or(TeltonikaError::Records)?);
+        let start = reader.at;
+        let mut record = record(&mut reader, codec).ok_or(TeltonikaError::Records)?;
+        let mut raw = Vec::with_capacity(1 + reader.at - start);
+        raw.push(data[0]);
+        raw.extend_from_slice(&reader.bytes[start..reader.at]);
+        record.raw = Bytes::from(raw);
+        records.push(record);
     }
     if reader.at != reader.bytes.len() {
         return Err(TeltonikaError::Records);
     }
     Ok(Some((AvlPacket { codec, records }, total)))
+}
+
+/// A record alone, as [`AvlRecord::raw`] keeps it (its codec id, then the record): how stored
+/// evidence is read again.
+pub fn decode_record(raw: &[u8]) -> Result<AvlRecord, TeltonikaError> {
+    let (&codec, rest) = raw.split_first().ok_or(TeltonikaError::Records)?;
+    let codec = codec_of(codec)?;
+    let mut reader = Reader { bytes: rest, at: 0 };
+    let mut record = record(&mut reader, codec).ok_or(TeltonikaError::Records)?;
+    if reader.at != rest.len() {
+        return Err(TeltonikaError::Records);
+    }
+    record.raw = Bytes::copy_from_slice(raw);
+    Ok(record)
+}
+
+fn codec_of(id: u8) -> Result<Codec, TeltonikaError> {
+    match id {
+        0x08 => Ok(Codec::Eight),
+        0x8E => Ok(Codec::EightExtended),
+        other => Err(TeltonikaError::Codec(other)),
+    }
 }
 
 /// CRC-16/IBM (ARC): polynomial 0xA001 reflected, initial 0, as Teltonika computes it over
@@ -294,6 +323,7 @@ fn record(r: &mut Reader<'_>, codec: Codec) -> Option<AvlRecord> {
         },
         event_io,
         io,
+        raw: Bytes::new(),
     })
 }
 
