@@ -327,5 +327,7 @@ fn record(r: &mut Reader<'_>, codec: Codec) -> Option<AvlRecord> {
     })
 }
 
+pub mod io;
+
 #[cfg(test)]
 mod tests;
