@@ -27,6 +27,7 @@ pub struct FileConfig {
     pub mqtt_listen: Option<SocketAddr>,
     pub mqtt_url: Option<String>,
     pub serial: Option<Vec<String>>,
+    pub teltonika_listen: Option<SocketAddr>,
     pub http: Option<SocketAddr>,
     pub max_batch: Option<usize>,
     pub seq_gap_timeout: Option<u64>,
@@ -107,6 +108,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub serial: Vec<String>,
+    /// Take Teltonika trackers' TCP connections (Codec 8 and 8 Extended) on this address
+    /// [default: off]; trackers are registered by IMEI (`sargs devices add --imei`)
+    #[arg(long, env = "SARGS_TELTONIKA_LISTEN", value_name = "ADDR")]
+    pub teltonika_listen: Option<SocketAddr>,
     /// Address of the HTTP server (/metrics) [default: 127.0.0.1:8080]; port 0 picks a free port
     #[arg(long, env = "SARGS_HTTP", value_name = "ADDR")]
     pub http: Option<SocketAddr>,
@@ -142,6 +147,8 @@ pub struct ServeConfig {
     pub storage: StoreLocation,
     pub mqtt: MqttMode,
     pub serial: Vec<SerialSpec>,
+    /// Where Teltonika trackers connect, if anywhere.
+    pub teltonika: Option<ingest::TeltonikaOptions>,
     pub http: SocketAddr,
     pub writer: WriterOptions,
     /// The session cookie is sent over HTTPS only.
@@ -203,6 +210,10 @@ impl ServeArgs {
             storage,
             mqtt,
             serial,
+            teltonika: self
+                .teltonika_listen
+                .or(file.teltonika_listen)
+                .map(ingest::TeltonikaOptions::new),
             http: self
                 .http
                 .or(file.http)

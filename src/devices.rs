@@ -4,7 +4,8 @@ use anyhow::bail;
 use cases::{Actor, NewInventoryDevice};
 use clap::Subcommand;
 use firmware_proto::DeviceKind;
-use ingest::store::{Telemetry, UNKNOWN_DEVICES_KEPT, register_in};
+use ingest::adapter::Adapter;
+use ingest::store::{Telemetry, UNKNOWN_DEVICES_KEPT, register_in, set_identity_in};
 
 use crate::decode::{parse_key, rfc3339_ms};
 use sim::SimDevice;
@@ -32,6 +33,10 @@ pub enum DevicesCommand {
         /// The firmware version, where it can be read
         #[arg(long)]
         firmware: Option<String>,
+        /// A Teltonika tracker's IMEI (15 to 17 digits), which it logs in with; such a device
+        /// has no key of ours
+        #[arg(long, conflicts_with = "key")]
+        imei: Option<String>,
     },
     /// List registered devices
     List {
@@ -66,9 +71,16 @@ pub async fn run(store: &Telemetry, command: DevicesCommand) -> anyhow::Result<(
             serial,
             model,
             firmware,
+            imei,
         } => {
             if id == 0 {
                 bail!("device id 0 is invalid (PROTOCOL.md: never 0)");
+            }
+            let identity = imei.as_deref().map(teltonika_identity).transpose()?;
+            if let Some(identity) = &identity
+                && let Some(other) = store.device_by_identity(identity).await?
+            {
+                bail!("{identity} is already device {}", other.device_id);
             }
             let key = key.as_deref().map(parse_key).transpose()?;
             if store.device(id).await?.is_some() {
@@ -85,14 +97,20 @@ pub async fn run(store: &Telemetry, command: DevicesCommand) -> anyhow::Result<(
             let registration = [(id, kind, key)];
             cases
                 .add_inventory_device(&Actor::system("sargs devices add"), &new, async |conn| {
-                    register_in(conn, &registration, store.store().now().0)
-                        .await
-                        .map(drop)
+                    register_in(conn, &registration, store.store().now().0).await?;
+                    if let Some(identity) = &identity {
+                        set_identity_in(conn, id, identity, None).await?;
+                    }
+                    Ok(())
                 })
                 .await?;
             println!(
                 "registered device {id} ({kind}, {}); in the inventory as serial {:?}",
-                if key.is_some() { "with key" } else { "no key" },
+                match (&identity, key) {
+                    (Some(identity), _) => identity.as_str(),
+                    (None, Some(_)) => "with key",
+                    (None, None) => "no key",
+                },
                 new.serial
             );
         }
@@ -180,4 +198,13 @@ pub async fn register_fleet(store: &Telemetry, fleet: &[SimDevice]) -> anyhow::R
     Ok(store
         .register_devices(&devices, store.store().now().0)
         .await?)
+}
+
+/// The registry identity of a Teltonika tracker, from an IMEI as a technician types it.
+fn teltonika_identity(imei: &str) -> anyhow::Result<String> {
+    let imei = imei.trim();
+    if !(15..=17).contains(&imei.len()) || !imei.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("--imei must be the tracker's IMEI, 15 to 17 digits, not {imei:?}");
+    }
+    Ok(Adapter::Teltonika.identity(imei))
 }

@@ -115,6 +115,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
             writer: config.writer.clone(),
             channel_capacity: 16_384,
             connect_patience,
+            teltonika: config.teltonika.clone(),
         },
         metrics.clone(),
     )

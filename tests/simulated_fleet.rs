@@ -103,6 +103,7 @@ async fn simulated_tags_answer_locate_now_and_take_notifications() {
             writer: ingest::writer::WriterOptions::default(),
             channel_capacity: 1024,
             connect_patience: Duration::from_secs(10),
+            teltonika: None,
         };
         let engine = Ingest::start(store.clone(), config, Arc::new(Default::default()))
             .await

@@ -54,6 +54,9 @@ impl WearerSink {
                     DownlinkError::UnknownDevice(_) => (FailureReason::UnknownDevice, true),
                     DownlinkError::Encode { .. } => (FailureReason::InvalidMessage, true),
                     DownlinkError::NoRoute(_) => (FailureReason::DeviceNeverHeard, false),
+                    DownlinkError::OtherProtocol { .. } => {
+                        (FailureReason::DeviceTakesNoMessages, true)
+                    }
                     DownlinkError::QueueFull { .. }
                     | DownlinkError::TransportClosed { .. }
                     | DownlinkError::Stopped => (FailureReason::DeviceLinkUnavailable, false),

@@ -271,6 +271,7 @@ pub async fn command(
                 let code = match &e {
                     ingest::DownlinkError::UnknownDevice(_) => "device_not_registered",
                     ingest::DownlinkError::NoRoute(_) => "device_never_heard",
+                    ingest::DownlinkError::OtherProtocol { .. } => "device_takes_no_commands",
                     _ => "device_unreachable",
                 };
                 ApiError::Conflict(vec![FieldError::coded("device", code, e.to_string())])

@@ -56,6 +56,34 @@ pub enum TeltonikaError {
     Records,
 }
 
+impl TeltonikaError {
+    /// Every label, in the order of the variants: what metrics count refusals by.
+    pub const LABELS: [&'static str; 8] = [
+        "imei_length",
+        "imei_not_digits",
+        "preamble",
+        "data_length",
+        "codec",
+        "crc",
+        "counts",
+        "records",
+    ];
+
+    /// The reason's name as metrics and logs label it.
+    pub fn label(&self) -> &'static str {
+        Self::LABELS[match self {
+            TeltonikaError::ImeiLength(_) => 0,
+            TeltonikaError::ImeiNotDigits => 1,
+            TeltonikaError::Preamble => 2,
+            TeltonikaError::DataLength(_) => 3,
+            TeltonikaError::Codec(_) => 4,
+            TeltonikaError::Crc { .. } => 5,
+            TeltonikaError::Counts { .. } => 6,
+            TeltonikaError::Records => 7,
+        }]
+    }
+}
+
 /// Which codec a packet was sent in.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Codec {
@@ -327,7 +355,10 @@ fn record(r: &mut Reader<'_>, codec: Codec) -> Option<AvlRecord> {
     })
 }
 
+mod encode;
 pub mod io;
+
+pub use encode::{encode_login, encode_packet};
 
 #[cfg(test)]
 mod tests;

@@ -70,6 +70,9 @@ pub enum Checked {
         /// How it arrived (`mqtt` or the serial line's name).
         via: Arc<str>,
     },
+    /// The reports of one packet or request of a device of another protocol, registered, for
+    /// the writer to number, dedupe, commit and then tell its adapter.
+    Foreign(Arc<crate::adapter::ForeignBatch>),
     /// A frame refused for a reason that is a security event for its device (bad or missing MAC).
     Security {
         /// The device the frame claims to be from.

@@ -95,6 +95,14 @@ pub enum DownlinkError {
         /// The transport (`mqtt` or the serial line's name).
         via: String,
     },
+    /// The device speaks another protocol (a tracker, a phone): it takes no commands of ours.
+    #[error("device {device_id} is heard through {via}, which takes no commands of ours")]
+    OtherProtocol {
+        /// The device the command was for.
+        device_id: u64,
+        /// Its adapter (`teltonika`, ...).
+        via: String,
+    },
     /// The command could not be encoded as a frame.
     #[error("cannot encode the command to device {device_id}: {error}")]
     Encode {

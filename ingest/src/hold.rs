@@ -49,7 +49,11 @@ impl Hold {
                 }
                 self.keys.insert((header.device_id, header.seq));
             } else if self.frames.len() >= limit {
-                // A sighting of an unknown device or a refused MAC: counted again when sent again.
+                // A packet of another protocol is not answered, and its device sends it again;
+                // a sighting of an unknown device or a refused MAC is counted when sent again.
+                if let Checked::Foreign(foreign) = &item {
+                    dropped += foreign.reports.len() as u64;
+                }
                 continue;
             }
             self.frames.push(item);

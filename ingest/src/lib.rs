@@ -9,6 +9,7 @@
 //! writer, which numbers and sends them.
 #![warn(missing_docs)]
 
+pub mod adapter;
 pub mod broker;
 pub mod check;
 pub mod downlink;
@@ -19,6 +20,7 @@ pub mod mqtt;
 pub mod serial;
 pub mod source;
 pub mod store;
+pub mod teltonika;
 pub mod writer;
 
 use std::sync::Arc;
@@ -33,6 +35,7 @@ use crate::metrics::Metrics;
 use crate::mqtt::{BrokerAddress, MqttAcks};
 use crate::serial::{SerialReader, SerialSpec};
 use crate::store::Telemetry;
+pub use crate::teltonika::{TeltonikaListener, TeltonikaOptions};
 use crate::writer::{Writer, WriterOptions};
 
 /// The decoded payload of a message as a JSON object, as stored and exported.
@@ -68,6 +71,8 @@ pub struct IngestConfig {
     pub channel_capacity: usize,
     /// How long to keep trying the broker at start-up (the embedded one binds a moment late).
     pub connect_patience: std::time::Duration,
+    /// Where to take Teltonika trackers' connections, if anywhere.
+    pub teltonika: Option<TeltonikaOptions>,
 }
 
 /// The running pipeline.
@@ -85,6 +90,17 @@ impl Ingest {
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Ingest> {
         use anyhow::Context;
+        // Every listening socket first: a port that cannot be had stops the start, clearly.
+        let teltonika = match &config.teltonika {
+            Some(options) => Some(
+                TeltonikaListener::bind(options.clone())
+                    .await
+                    .with_context(|| {
+                        format!("listening for Teltonika trackers on {}", options.listen)
+                    })?,
+            ),
+            None => None,
+        };
         let readers = config
             .serial
             .iter()
@@ -127,6 +143,13 @@ impl Ingest {
             )));
         }
         drop(inbound_tx);
+        if let Some(listener) = teltonika {
+            sources.push(tokio::spawn(listener.run(
+                checked_tx.clone(),
+                store.clone(),
+                metrics.clone(),
+            )));
+        }
 
         let mut checker = Checker::new(store.clone(), metrics.clone());
         let check_stage = tokio::spawn(async move {

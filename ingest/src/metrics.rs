@@ -113,6 +113,8 @@ pub struct Metrics {
     pub dropped_unstored: AtomicU64,
     commit_latency_buckets: [AtomicU64; LATENCY_BUCKETS_US.len()],
     commit_latency_sum_us: AtomicU64,
+    /// The adapters' counters (devices of another protocol).
+    pub adapters: crate::adapter::AdapterMetrics,
 }
 
 impl Metrics {
@@ -292,6 +294,7 @@ impl Metrics {
              sargs_commit_latency_seconds_count {commits}",
             self.commit_latency_sum_us.load(Relaxed) as f64 / 1e6
         );
+        self.adapters.render(&mut out);
         out
     }
 }

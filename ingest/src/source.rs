@@ -30,6 +30,9 @@ pub enum Via {
     },
     /// From a serial line; acknowledgements go back down the same line.
     Serial(Arc<SerialLine>),
+    /// From a device of another protocol, through its adapter, which answers it itself: no
+    /// frame of ours goes back this way.
+    Adapter(crate::adapter::Adapter),
 }
 
 /// A serial line the engine reads: its name for logs and storage, and its downlink queue.
@@ -52,6 +55,7 @@ impl Via {
         match self {
             Via::Mqtt { .. } => MQTT_VIA.clone(),
             Via::Serial(line) => line.label.clone(),
+            Via::Adapter(adapter) => adapter.via(),
         }
     }
 }

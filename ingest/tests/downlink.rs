@@ -41,6 +41,7 @@ fn config(broker: std::net::SocketAddr, serial: Vec<SerialSpec>) -> IngestConfig
         writer: WriterOptions::default(),
         channel_capacity: 1024,
         connect_patience: Duration::from_secs(10),
+        teltonika: None,
     }
 }
 

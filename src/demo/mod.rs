@@ -75,6 +75,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         storage: StoreLocation::DataDir(data_dir.clone()),
         mqtt: MqttMode::Embedded(free_or_any(DEFAULT_MQTT_LISTEN)),
         serial: Vec::new(),
+        teltonika: None,
         http: free_or_any(DEFAULT_HTTP),
         writer: WriterOptions::default(),
         secure_cookies: false,

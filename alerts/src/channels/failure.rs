@@ -38,6 +38,8 @@ pub enum FailureReason {
     UnknownDevice,
     /// The tag has never been heard, so nothing knows how to reach it.
     DeviceNeverHeard,
+    /// The device is a tracker or phone of another protocol, which cannot show a message.
+    DeviceTakesNoMessages,
     /// The link to the tag (the MQTT broker, the serial line) cannot take a message now.
     DeviceLinkUnavailable,
     /// The message itself could not be made: a fault of sargs or its configuration, not of

@@ -6,6 +6,7 @@
 //! calls, never by SQL of their own.
 
 mod devices;
+mod foreign;
 mod heartbeats;
 mod observations;
 mod reads;
@@ -17,6 +18,7 @@ pub use devices::{
     DeviceKind, DeviceRecord, ForgottenUnknown, SecurityEvent, SeqGap, UNKNOWN_DEVICES_KEPT,
     UnknownDevice, register_in,
 };
+pub use foreign::{ForeignRecordRow, IdentifiedDevice, set_identity_in};
 pub use heartbeats::{HealthHistoryError, HistoryRequest};
 pub use observations::{
     CommittedObservation, DeviceUpdate, DeviceWindowState, ObservationRow, StoredObservation,

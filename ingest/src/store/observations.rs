@@ -85,6 +85,8 @@ pub struct WriteBatch {
     pub security: Vec<SecurityEvent>,
     /// Sequence gaps given up on.
     pub gaps: Vec<SeqGap>,
+    /// Reports of devices of another protocol as they sent them; one already stored is kept.
+    pub foreign_records: Vec<super::ForeignRecordRow>,
 }
 
 impl WriteBatch {
@@ -95,6 +97,7 @@ impl WriteBatch {
             && self.unknown.is_empty()
             && self.security.is_empty()
             && self.gaps.is_empty()
+            && self.foreign_records.is_empty()
     }
 }
 
@@ -349,6 +352,7 @@ impl Telemetry {
             .execute(&mut **tx)
             .await?;
         }
+        super::foreign::insert_records(tx, &batch.foreign_records).await?;
         for gap in &batch.gaps {
             sqlx::query(
                 "INSERT INTO seq_gaps (device_id, first_seq, last_seq, detected_at_ms)

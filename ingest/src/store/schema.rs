@@ -83,6 +83,23 @@ const MIGRATIONS: &[&[&str]] = &[
         "INSERT INTO unknown_devices_forgotten (id, ids, frames) VALUES (1, 0, 0)
         ON CONFLICT (id) DO NOTHING",
     ],
+    &[
+        // Devices of another protocol (issue 19): the identity they are known by there
+        // (`teltonika:<IMEI>`, ...), one device each, and the hash of a shared secret where
+        // that protocol has none; and each report as the device sent it, keyed by what
+        // reports are deduplicated on.
+        "ALTER TABLE devices ADD COLUMN identity TEXT",
+        "ALTER TABLE devices ADD COLUMN token_hash TEXT",
+        "CREATE UNIQUE INDEX IF NOT EXISTS devices_by_identity ON devices (identity)",
+        "CREATE TABLE IF NOT EXISTS foreign_records (
+        device_id BIGINT NOT NULL,
+        time_ms BIGINT NOT NULL,
+        adapter TEXT NOT NULL,
+        received_at_ms BIGINT NOT NULL,
+        record {blob} NOT NULL,
+        PRIMARY KEY (device_id, time_ms)
+    )",
+    ],
 ];
 
 pub(super) async fn migrate(store: &Store) -> Result<(), StoreError> {

@@ -9,6 +9,7 @@ use firmware_proto::{Flags, Header};
 use tokio::sync::mpsc::error::TrySendError;
 
 use super::{DeviceState, MqttDownlink, Writer};
+use crate::adapter::Adapter;
 use crate::downlink::{CommandRequest, DownlinkCommand, DownlinkError, DownlinkSent};
 use crate::source::{MQTT_LABEL, Via};
 
@@ -73,6 +74,10 @@ impl<D: MqttDownlink> Writer<D> {
                 .stored_route(device_id, record.last_via.as_deref())
                 .ok_or(DownlinkError::NoRoute(device_id))?,
         };
+        // Before a seq is used: a device of another protocol takes no frame of ours.
+        if let Via::Adapter(adapter) = route {
+            return Err(other_protocol(device_id, adapter));
+        }
         let seq = state.link.next_command_seq();
         let message = command.message();
         let header = Header {
@@ -99,6 +104,7 @@ impl<D: MqttDownlink> Writer<D> {
                     return Err(DownlinkError::QueueFull { device_id, via });
                 }
             }
+            Via::Adapter(adapter) => return Err(other_protocol(device_id, *adapter)),
             Via::Serial(line) => match line.downlink.try_send(frame) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) => {
@@ -119,11 +125,19 @@ impl<D: MqttDownlink> Writer<D> {
             MQTT_LABEL => Some(Via::Mqtt {
                 topic_device: Some(device_id),
             }),
+            label if let Some(adapter) = Adapter::of_label(label) => Some(Via::Adapter(adapter)),
             label => self
                 .serial_lines
                 .iter()
                 .find(|line| &*line.label == label)
                 .map(|line| Via::Serial(line.clone())),
         }
+    }
+}
+
+fn other_protocol(device_id: u64, adapter: Adapter) -> DownlinkError {
+    DownlinkError::OtherProtocol {
+        device_id,
+        via: adapter.label().to_string(),
     }
 }

@@ -35,6 +35,7 @@ use crate::store::{
 use store::StoreError;
 
 mod commands;
+mod foreign;
 
 /// How the writer batches frames and copes with holes and storage failures.
 #[derive(Clone, Debug)]
@@ -278,13 +279,17 @@ impl<D: MqttDownlink> Writer<D> {
         items: &[Checked],
         patience: Duration,
     ) -> Result<(), StoreError> {
-        match tokio::time::timeout(patience, self.commit(items)).await {
+        let outcome = match tokio::time::timeout(patience, self.commit(items)).await {
             Ok(outcome) => outcome,
             Err(_) => {
                 self.store.store().write_stalled(patience);
                 Err(StoreError::NoAnswer(patience))
             }
+        };
+        if outcome.is_err() {
+            self.forget_foreign_windows(items);
         }
+        outcome
     }
 
     /// Load the windows of the batch's devices this writer has not seen yet, in one go.
@@ -293,6 +298,7 @@ impl<D: MqttDownlink> Writer<D> {
             .iter()
             .filter_map(|item| match item {
                 Checked::Accepted(a) => Some(a.frame.header.device_id),
+                Checked::Foreign(f) => Some(f.device_id),
                 _ => None,
             })
             .filter(|id| !self.devices.contains_key(id))
@@ -319,6 +325,12 @@ impl<D: MqttDownlink> Writer<D> {
         let mut touched: HashMap<u64, Touched> = HashMap::new();
         let mut unknown: HashMap<u64, UnknownSighting> = HashMap::new();
         let mut security: HashMap<(u64, &'static str), SecurityEvent> = HashMap::new();
+        let mut foreign_stored = if foreign::foreign(items).next().is_some() {
+            self.foreign_stored(items).await?
+        } else {
+            Default::default()
+        };
+        let mut answered = Vec::new();
         for item in items {
             match item {
                 Checked::Accepted(accepted) => {
@@ -340,6 +352,32 @@ impl<D: MqttDownlink> Writer<D> {
                         }
                     };
                     add_accepted(&mut batch, device, accepted, &self.metrics);
+                }
+                Checked::Foreign(foreign) => {
+                    let device = match touched.entry(foreign.device_id) {
+                        Entry::Occupied(entry) => entry.into_mut(),
+                        Entry::Vacant(entry) => {
+                            let Some(state) = self.devices.get(&foreign.device_id).cloned() else {
+                                // Registered when it logged in, gone now: not answered.
+                                continue;
+                            };
+                            entry.insert(Touched {
+                                state,
+                                last_seen_ms: foreign.received_at_ms,
+                                via: Via::Adapter(foreign.adapter),
+                                key: None,
+                                clock_offset_ms: None,
+                            })
+                        }
+                    };
+                    foreign::add_foreign(
+                        &mut batch,
+                        device,
+                        foreign,
+                        &mut foreign_stored,
+                        &self.metrics,
+                    );
+                    answered.push(foreign.clone());
                 }
                 Checked::Unknown {
                     device_id,
@@ -427,7 +465,10 @@ impl<D: MqttDownlink> Writer<D> {
         self.metrics
             .seq_gaps
             .fetch_add(batch.gaps.len() as u64, Relaxed);
-        // Committed: now, and only now, the ACKs.
+        // Committed: now, and only now, the ACKs and the adapters' answers.
+        for foreign in answered {
+            foreign.committed();
+        }
         for (device_id, ack) in acks {
             if let Some(device) = touched.get(&device_id) {
                 self.send_ack(device_id, ack, device, now_ms);
@@ -452,6 +493,8 @@ impl<D: MqttDownlink> Writer<D> {
         let queued = match &device.via {
             Via::Mqtt { .. } => self.downlink.try_send(device_id, frame),
             Via::Serial(line) => line.downlink.try_send(frame).is_ok(),
+            // Its adapter answers it; a device of another protocol asks for no ACK of ours.
+            Via::Adapter(_) => false,
         };
         if queued {
             self.metrics.acks_sent.fetch_add(1, Relaxed);
