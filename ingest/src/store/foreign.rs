@@ -8,9 +8,10 @@
 use std::collections::HashSet;
 
 use sqlx::{AnyConnection, Row};
-use store::{StoreError, WriteTx, db_id, id_list, wire_id};
+use store::{Backend, StoreError, WriteTx, db_id, id_list, wire_id};
 
 use super::Telemetry;
+use super::observations::{execute_in_chunks, values_list};
 
 /// One report of a device of another protocol, as received.
 #[derive(Clone, Debug)]
@@ -59,22 +60,27 @@ pub async fn set_identity_in(
 /// stored (same device and time) is kept as it was.
 pub(super) async fn insert_records(
     tx: &mut WriteTx,
+    backend: Backend,
     rows: &[ForeignRecordRow],
 ) -> Result<(), StoreError> {
-    for row in rows {
-        sqlx::query(
-            "INSERT INTO foreign_records (device_id, time_ms, adapter, received_at_ms, record)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (device_id, time_ms) DO NOTHING",
-        )
-        .bind(db_id(row.device_id))
-        .bind(row.time_ms)
-        .bind(row.adapter)
-        .bind(row.received_at_ms)
-        .bind(row.record.as_ref())
-        .execute(&mut **tx)
-        .await?;
-    }
+    execute_in_chunks(tx, backend, rows, insert_sql, |query, row| {
+        query
+            .bind(db_id(row.device_id))
+            .bind(row.time_ms)
+            .bind(row.adapter)
+            .bind(row.received_at_ms)
+            .bind(row.record.as_ref())
+    })
+    .await?;
     Ok(())
+}
+
+fn insert_sql(rows: usize, backend: Backend) -> String {
+    format!(
+        "INSERT INTO foreign_records (device_id, time_ms, adapter, received_at_ms, record) \
+         VALUES {} ON CONFLICT (device_id, time_ms) DO NOTHING",
+        values_list(rows, 5, backend)
+    )
 }
 
 impl Telemetry {

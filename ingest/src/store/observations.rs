@@ -235,11 +235,11 @@ pub(super) fn to_u8(name: &str, value: i64) -> Result<u8, StoreError> {
     u8::try_from(value).map_err(|_| StoreError::Corrupt(format!("{name} = {value}")))
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+pub(super) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Run a multi-row statement over `rows` in chunks (see `chunk_sizes`), binding each row's
 /// values with `bind`. Returns the rows affected.
-async fn execute_in_chunks<T>(
+pub(super) async fn execute_in_chunks<T>(
     tx: &mut WriteTx,
     backend: Backend,
     rows: &[T],
@@ -352,7 +352,7 @@ impl Telemetry {
             .execute(&mut **tx)
             .await?;
         }
-        super::foreign::insert_records(tx, &batch.foreign_records).await?;
+        super::foreign::insert_records(tx, backend, &batch.foreign_records).await?;
         for gap in &batch.gaps {
             sqlx::query(
                 "INSERT INTO seq_gaps (device_id, first_seq, last_seq, detected_at_ms)
