@@ -193,11 +193,26 @@ pub async fn run(store: &Telemetry, command: DevicesCommand) -> anyhow::Result<(
 }
 
 /// Register a simulated fleet; devices already registered are left as they are.
-pub async fn register_fleet(store: &Telemetry, fleet: &[SimDevice]) -> anyhow::Result<u64> {
-    let devices: Vec<_> = fleet.iter().map(|d| (d.id, d.kind, d.key)).collect();
-    Ok(store
-        .register_devices(&devices, store.store().now().0)
-        .await?)
+pub async fn register_fleet(
+    store: &Telemetry,
+    fleet: &[SimDevice],
+    teltonika: bool,
+) -> anyhow::Result<u64> {
+    // A tracker has no key of ours: it is known by its IMEI.
+    let devices: Vec<_> = fleet
+        .iter()
+        .map(|d| (d.id, d.kind, if teltonika { None } else { d.key }))
+        .collect();
+    let mut tx = store.store().begin_write().await?;
+    let added = register_in(&mut tx, &devices, store.store().now().0).await?;
+    if teltonika {
+        for device in fleet {
+            let identity = teltonika_identity(&sim::teltonika_imei(device.id))?;
+            set_identity_in(&mut tx, device.id, &identity, None).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(added)
 }
 
 /// The registry identity of a Teltonika tracker, from an IMEI as a technician types it.

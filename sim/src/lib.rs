@@ -22,6 +22,7 @@ mod node;
 mod report;
 mod script;
 mod serial;
+mod teltonika;
 mod track;
 
 use std::sync::Arc;
@@ -36,6 +37,7 @@ use ingest::serial::SerialSpec;
 
 pub use fleet::SimDevice;
 pub use report::{SimReport, SimStats};
+pub use teltonika::imei as teltonika_imei;
 
 use coverage::GapPlan;
 use fleet::Member;
@@ -84,6 +86,11 @@ pub struct SimulateArgs {
     /// Seconds to wait after --duration for every frame to be acked.
     #[arg(long, default_value_t = 30)]
     pub drain_timeout: u64,
+    /// ADDR: the fleet's GPS tags and scripted devices are Teltonika trackers sending to the
+    /// engine's Teltonika listener at ADDR, each on a connection of its own, logging in as IMEI
+    /// 350000000000000 + its id (home units are left out).
+    #[arg(long, value_name = "ADDR")]
+    pub teltonika: Option<std::net::SocketAddr>,
     /// Measure the broker alone: no engine, the simulator counts its own uplink deliveries.
     #[arg(long)]
     pub raw_broker: bool,
@@ -109,6 +116,7 @@ impl Default for SimulateArgs {
             first_id: 100_000,
             mqtt_url: "mqtt://127.0.0.1:1883".to_string(),
             serial: None,
+            teltonika: None,
             devices_per_connection: 100,
             no_keys: false,
             location_interval_ms: None,
@@ -147,6 +155,10 @@ fn members(args: &SimulateArgs) -> anyhow::Result<Vec<Member>> {
             );
         }
         members.extend(scripted);
+    }
+    if args.teltonika.is_some() {
+        // Trackers are what a tracker can be: GPS tags, and scripted devices.
+        members.retain(|m| m.script.is_some() || m.device.kind == DeviceKind::GpsTag);
     }
     Ok(members)
 }
@@ -219,6 +231,11 @@ fn validate(args: &SimulateArgs) -> anyhow::Result<()> {
     if args.location_interval_ms == Some(0) {
         bail!("--location-interval-ms must be at least 1");
     }
+    if args.teltonika.is_some() && (args.raw_broker || args.serial.is_some()) {
+        bail!(
+            "--teltonika drives the engine's Teltonika listener; not with --serial or --raw-broker"
+        );
+    }
     if args.raw_broker && args.serial.is_some() {
         bail!("--raw-broker measures an MQTT broker; it cannot be combined with --serial");
     }
@@ -270,59 +287,86 @@ pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<Si
         raw: args.raw_broker,
     };
 
-    let (transport, connections, start_ms, outcomes, raw) =
-        if let Some(serial) = &args.serial {
-            let spec: SerialSpec = serial.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-            let line = serial::open(&spec)?;
-            let plan = plan(now_ms());
-            let nodes = members.iter().map(|m| Node::new(m, &plan)).collect();
-            let outcome = serial::drive(spec, line, nodes, clock(&plan), stats.clone()).await;
-            ("serial", 1, plan.start_ms, vec![outcome], None)
+    let (transport, connections, start_ms, outcomes, raw) = if let Some(addr) = args.teltonika {
+        let plan = plan(now_ms());
+        let count = members.len().max(1) as u32;
+        let mut drivers = Drivers(
+            members
+                .iter()
+                .enumerate()
+                .map(|(n, m)| {
+                    let id = m.device.id;
+                    let model = fleet::model(args.seed, m, node::boot_ms(&plan, id), plan.timing);
+                    let stagger = TICK * n as u32 / count;
+                    tokio::spawn(teltonika::drive(
+                        addr,
+                        teltonika::Tracker::new(id, model),
+                        clock(&plan),
+                        stagger,
+                        stats.clone(),
+                    ))
+                })
+                .collect(),
+        );
+        let mut outcomes = Vec::with_capacity(drivers.0.len());
+        for driver in &mut drivers.0 {
+            outcomes.push(driver.await.context("a simulated tracker failed")?);
+        }
+        ("teltonika", members.len(), plan.start_ms, outcomes, None)
+    } else if let Some(serial) = &args.serial {
+        let spec: SerialSpec = serial.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+        let line = serial::open(&spec)?;
+        let plan = plan(now_ms());
+        let nodes = members.iter().map(|m| Node::new(m, &plan)).collect();
+        let outcome = serial::drive(spec, line, nodes, clock(&plan), stats.clone()).await;
+        ("serial", 1, plan.start_ms, vec![outcome], None)
+    } else {
+        let broker = BrokerAddress::parse(&args.mqtt_url)?;
+        let raw = if args.raw_broker {
+            let id = format!("sargs-sim-{}-raw", args.seed);
+            Some(mqtt::raw_counter(id, &broker, stats.clone()).await?)
         } else {
-            let broker = BrokerAddress::parse(&args.mqtt_url)?;
-            let raw = if args.raw_broker {
-                let id = format!("sargs-sim-{}-raw", args.seed);
-                Some(mqtt::raw_counter(id, &broker, stats.clone()).await?)
-            } else {
-                None
-            };
-            let groups: Vec<&[Member]> = members.chunks(args.devices_per_connection).collect();
-            let links =
-                futures::future::try_join_all(groups.iter().enumerate().map(|(n, group)| {
+            None
+        };
+        let groups: Vec<&[Member]> = members.chunks(args.devices_per_connection).collect();
+        let links =
+            futures::future::try_join_all(
+                groups.iter().enumerate().map(|(n, group)| {
                     let ids: Vec<u64> = group.iter().map(|m| m.device.id).collect();
                     let broker = broker.clone();
                     async move {
                         mqtt::open(format!("sargs-sim-{}-{n}", args.seed), &broker, &ids).await
                     }
-                }))
-                .await
-                .with_context(|| format!("connecting the simulated devices to {broker}"))?;
-            let plan = plan(now_ms());
-            let count = links.len().max(1) as u32;
-            let mut drivers = Drivers(
-                links
-                    .into_iter()
-                    .zip(&groups)
-                    .enumerate()
-                    .map(|(n, (link, group))| {
-                        let nodes = group.iter().map(|m| Node::new(m, &plan)).collect();
-                        let stagger = TICK * n as u32 / count;
-                        tokio::spawn(mqtt::drive(
-                            link,
-                            nodes,
-                            clock(&plan),
-                            stagger,
-                            stats.clone(),
-                        ))
-                    })
-                    .collect(),
-            );
-            let mut outcomes = Vec::with_capacity(drivers.0.len());
-            for driver in &mut drivers.0 {
-                outcomes.push(driver.await.context("a simulator connection task failed")?);
-            }
-            ("mqtt", groups.len(), plan.start_ms, outcomes, raw)
-        };
+                }),
+            )
+            .await
+            .with_context(|| format!("connecting the simulated devices to {broker}"))?;
+        let plan = plan(now_ms());
+        let count = links.len().max(1) as u32;
+        let mut drivers = Drivers(
+            links
+                .into_iter()
+                .zip(&groups)
+                .enumerate()
+                .map(|(n, (link, group))| {
+                    let nodes = group.iter().map(|m| Node::new(m, &plan)).collect();
+                    let stagger = TICK * n as u32 / count;
+                    tokio::spawn(mqtt::drive(
+                        link,
+                        nodes,
+                        clock(&plan),
+                        stagger,
+                        stats.clone(),
+                    ))
+                })
+                .collect(),
+        );
+        let mut outcomes = Vec::with_capacity(drivers.0.len());
+        for driver in &mut drivers.0 {
+            outcomes.push(driver.await.context("a simulator connection task failed")?);
+        }
+        ("mqtt", groups.len(), plan.start_ms, outcomes, raw)
+    };
     let finished_ms = now_ms();
 
     let mut delivered_until_ms = 0;

@@ -40,6 +40,18 @@ struct Sent {
     last_sent_ms: u64,
 }
 
+/// When device `id` switches on. Devices switch on spread over the first step (at most 15 s,
+/// within the run), as a real fleet would never boot in one instant; a benchmark then has no
+/// start-up spike.
+pub fn boot_ms(plan: &Plan, id: u64) -> u64 {
+    let spread = plan
+        .timing
+        .step_ms
+        .min(15_000)
+        .min(plan.end_ms.saturating_sub(plan.start_ms));
+    plan.start_ms + fleet::stream(plan.seed, id, "boot").gen_range(0..spread.max(1))
+}
+
 /// One device. See the module docs.
 #[derive(Debug)]
 pub struct Node {
@@ -64,15 +76,7 @@ impl Node {
     pub fn new(member: &Member, plan: &Plan) -> Node {
         let id = member.device.id;
         let key: Option<DeviceKey> = member.device.key;
-        // Devices switch on spread over the first step (at most 15 s, within the run), as a real
-        // fleet would never boot in one instant; a benchmark then has no start-up spike.
-        let spread = plan
-            .timing
-            .step_ms
-            .min(15_000)
-            .min(plan.end_ms.saturating_sub(plan.start_ms));
-        let boot_ms =
-            plan.start_ms + fleet::stream(plan.seed, id, "boot").gen_range(0..spread.max(1));
+        let boot_ms = boot_ms(plan, id);
         Node {
             id,
             model: fleet::model(plan.seed, member, boot_ms, plan.timing),
