@@ -217,9 +217,8 @@ pub async fn register_fleet(
 
 /// The registry identity of a Teltonika tracker, from an IMEI as a technician types it.
 fn teltonika_identity(imei: &str) -> anyhow::Result<String> {
-    let imei = imei.trim();
-    if !(15..=17).contains(&imei.len()) || !imei.bytes().all(|b| b.is_ascii_digit()) {
-        bail!("--imei must be the tracker's IMEI, 15 to 17 digits, not {imei:?}");
+    match Adapter::Teltonika.identity_of(imei) {
+        Some(identity) => Ok(identity),
+        None => bail!("--imei must be the tracker's IMEI, 15 to 17 digits, not {imei:?}"),
     }
-    Ok(Adapter::Teltonika.identity(imei))
 }

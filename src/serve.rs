@@ -256,8 +256,12 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         }
     };
     // One line on stdout that scripts and tests read to learn the ports.
+    let teltonika = running
+        .ingest
+        .teltonika_addr()
+        .map_or(String::new(), |addr| format!(" teltonika={addr}"));
     println!(
-        "sargs ready: mqtt={} http=http://{} storage={} serial=[{}]",
+        "sargs ready: mqtt={} http=http://{} storage={} serial=[{}]{teltonika}",
         running.mqtt,
         running.http,
         storage,

@@ -3,9 +3,10 @@
 use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Json};
-use cases::{DeviceStatus, InventoryChange, NewInventoryDevice, Role};
+use cases::{DeviceStatus, FieldError, InventoryChange, NewInventoryDevice, Role};
 use firmware_proto::{FrameType, HeartbeatStatus};
-use ingest::store::register_in;
+use ingest::adapter::Adapter;
+use ingest::store::{register_in, set_identity_in};
 use rules::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,11 @@ pub struct NewDevice {
     #[serde(default)]
     #[schemars(regex(pattern = "^[0-9a-fA-F]{64}$"))]
     key: Option<String>,
+    /// A Teltonika tracker's IMEI (15 to 17 digits), which it logs in with; such a device has
+    /// no key of ours.
+    #[serde(default)]
+    #[schemars(regex(pattern = "^[0-9]{15,17}$"))]
+    imei: Option<String>,
 }
 
 pub async fn create_device(
@@ -146,6 +152,38 @@ pub async fn create_device(
                 .ok()
                 .and_then(|b| <[u8; 32]>::try_from(b).ok());
             Some(bytes.ok_or_else(|| ApiError::invalid("key", "must be 64 hex digits"))?)
+        }
+    };
+    let identity = match &new.imei {
+        None => None,
+        Some(imei) => {
+            if key.is_some() {
+                return Err(ApiError::Invalid(vec![FieldError::coded(
+                    "key",
+                    "tracker_has_no_key",
+                    "a tracker known by its IMEI has no key of ours",
+                )]));
+            }
+            let identity = Adapter::Teltonika.identity_of(imei).ok_or_else(|| {
+                ApiError::Invalid(vec![FieldError::coded(
+                    "imei",
+                    "imei_format",
+                    "must be 15 to 17 digits",
+                )])
+            })?;
+            if state
+                .telemetry
+                .device_by_identity(&identity)
+                .await?
+                .is_some()
+            {
+                return Err(ApiError::Conflict(vec![FieldError::coded(
+                    "imei",
+                    "imei_taken",
+                    "another device is registered with this IMEI",
+                )]));
+            }
+            Some(identity)
         }
     };
     // Into the inventory and registered with the frame path in one transaction. A device
@@ -163,7 +201,13 @@ pub async fn create_device(
                 model: new.model,
                 firmware: new.firmware,
             },
-            async |conn| register_in(conn, &registration, now).await.map(drop),
+            async |conn| {
+                register_in(conn, &registration, now).await?;
+                if let Some(identity) = &identity {
+                    set_identity_in(conn, new.device_id, identity, None).await?;
+                }
+                Ok(())
+            },
         )
         .await?;
     created(device)

@@ -54,9 +54,22 @@ impl Adapter {
 
     const ALL: [Adapter; 1] = [Adapter::Teltonika];
 
-    /// The registry identity of a device of this adapter.
+    /// The registry identity of a device of this adapter, from its id as the protocol gives it.
     pub fn identity(self, id: &str) -> String {
         format!("{}:{id}", self.label())
+    }
+
+    /// The registry identity of a device of this adapter from its id as a person types it, if
+    /// the protocol can send such an id: a Teltonika IMEI is 15 to 17 digits (its login's
+    /// rule, `foreign_proto::teltonika::decode_login`).
+    pub fn identity_of(self, typed: &str) -> Option<String> {
+        let id = typed.trim();
+        let valid = match self {
+            Adapter::Teltonika => {
+                (15..=17).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
+            }
+        };
+        valid.then(|| self.identity(id))
     }
 }
 

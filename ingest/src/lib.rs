@@ -80,6 +80,7 @@ pub struct Ingest {
     sources: Vec<JoinHandle<()>>,
     stages: Vec<JoinHandle<()>>,
     downlink: Downlink,
+    teltonika: Option<std::net::SocketAddr>,
 }
 
 impl Ingest {
@@ -101,6 +102,10 @@ impl Ingest {
             ),
             None => None,
         };
+        let teltonika_addr = teltonika
+            .as_ref()
+            .map(TeltonikaListener::local_addr)
+            .transpose()?;
         let readers = config
             .serial
             .iter()
@@ -174,6 +179,7 @@ impl Ingest {
             sources,
             stages: vec![check_stage, write_stage],
             downlink,
+            teltonika: teltonika_addr,
         })
     }
 
@@ -181,6 +187,11 @@ impl Ingest {
     /// It answers `DownlinkError::Stopped` once the pipeline has shut down.
     pub fn downlink(&self) -> Downlink {
         self.downlink.clone()
+    }
+
+    /// Where Teltonika trackers connect (the port the system gave, for port 0), if they do.
+    pub fn teltonika_addr(&self) -> Option<std::net::SocketAddr> {
+        self.teltonika
     }
 
     /// Stop taking frames, commit and acknowledge what was already taken, then return.

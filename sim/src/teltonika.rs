@@ -41,6 +41,17 @@ pub fn imei(id: u64) -> String {
     FIRST_IMEI.saturating_add(id).to_string()
 }
 
+/// What became of a message a tracker was given.
+#[derive(Debug, PartialEq, Eq)]
+enum Recorded {
+    /// A new record.
+    New,
+    /// Joined the unsent record of its moment.
+    Joined,
+    /// A tracker cannot say it (HELLO, events, presence).
+    Not,
+}
+
 /// A record not yet answered, and when it first left.
 struct Kept {
     record: AvlRecord,
@@ -81,16 +92,17 @@ impl Tracker {
         let mut due = std::mem::take(&mut self.scratch);
         self.model.poll(until_ms, &mut due);
         for (t, message) in due.drain(..) {
-            if self.record(t, &message) {
+            if self.record(t, &message) == Recorded::New {
                 counters.recorded += 1;
             }
         }
         self.scratch = due;
     }
 
-    /// Adds what `message` says as a record; false if a tracker cannot say it. A message at the
-    /// time of an unsent record joins it: a tracker takes one record a moment.
-    fn record(&mut self, t: u64, message: &Message) -> bool {
+    /// Adds what `message` says as a record, if a tracker can say it. A message at the time of
+    /// an unsent record joins it: a tracker takes one record a moment, and the run counts
+    /// records, as the engine answers them.
+    fn record(&mut self, t: u64, message: &Message) -> Recorded {
         let fixed = |size, value| IoValue::Fixed { size, value };
         let (gps, io) = match message {
             Message::Location(fix) => {
@@ -130,7 +142,7 @@ impl Tracker {
                     ],
                 )
             }
-            _ => return false,
+            _ => return Recorded::Not,
         };
         if let Some(last) = self.kept.back_mut()
             && last.first_sent_ms.is_none()
@@ -140,7 +152,7 @@ impl Tracker {
                 last.record.gps = gps;
             }
             last.record.io.extend(io);
-            return true;
+            return Recorded::Joined;
         }
         self.kept.push_back(Kept {
             record: AvlRecord {
@@ -153,7 +165,7 @@ impl Tracker {
             },
             first_sent_ms: None,
         });
-        true
+        Recorded::New
     }
 
     /// Records not yet answered.

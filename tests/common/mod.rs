@@ -216,6 +216,8 @@ pub struct Service {
     pub child: Child,
     pub mqtt_port: u16,
     pub http: String,
+    /// Where Teltonika trackers connect, when started with `--teltonika-listen`.
+    pub teltonika: Option<std::net::SocketAddr>,
     pub log: PathBuf,
 }
 
@@ -269,6 +271,7 @@ impl Service {
             child,
             mqtt_port,
             http: field("http="),
+            teltonika: field("teltonika=").parse().ok(),
             log,
         }
     }
@@ -356,16 +359,27 @@ pub fn play_script(
     script: &str,
     start: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Value {
+    let broker = [format!("--mqtt-url=mqtt://127.0.0.1:{}", service.mqtt_port)];
+    play_script_over(dir, script, start, &broker)
+}
+
+/// [`play_script`] over the transport `flags` name (`--mqtt-url=...`, `--teltonika=...`).
+pub fn play_script_over(
+    dir: &Path,
+    script: &str,
+    start: Option<chrono::DateTime<chrono::Utc>>,
+    flags: &[String],
+) -> Value {
     let path = dir.join(format!("script-{}.toml", now_ms()));
     std::fs::write(&path, script).expect("script");
     let mut args = vec![
         "simulate".to_string(),
         "--devices=0".into(),
         format!("--script={}", path.display()),
-        format!("--mqtt-url=mqtt://127.0.0.1:{}", service.mqtt_port),
         "--duration=2".into(),
         "--json".into(),
     ];
+    args.extend(flags.iter().cloned());
     if let Some(start) = start {
         args.push(format!("--script-start={}", start.to_rfc3339()));
     }

@@ -1,0 +1,332 @@
+//! Off-the-shelf trackers against the running service, on SQLite and PostgreSQL: a Teltonika
+//! tracker (played by `sargs simulate --teltonika`) walks into an exclusion zone and the
+//! officer is alerted; and kill -9 while twenty trackers send loses no record any of them was
+//! told was taken, and their resends after the restart are stored once.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use chrono::Utc;
+use common::*;
+use foreign_proto::teltonika::io::{IO_BATTERY_LEVEL, IO_GNSS_HDOP};
+use foreign_proto::teltonika::{
+    AvlRecord, Codec, GpsElement, IoValue, encode_login, encode_packet,
+};
+use ingest::store::Telemetry;
+use reqwest::Method;
+use serde_json::json;
+use store::StoreLocation;
+use store::testing::test_databases;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const PASSWORD: &str = "correct horse battery";
+const TRACKER: u64 = 4401;
+/// The client's home, and the old town the order keeps them out of (lat, lon).
+const HOME: (f64, f64) = (56.9600, 24.1300);
+const OLD_TOWN: (f64, f64) = (56.9470, 24.1060);
+
+fn teltonika_listen(port: u16) -> Vec<String> {
+    vec![
+        "--teltonika-listen".to_string(),
+        format!("127.0.0.1:{port}"),
+    ]
+}
+
+/// Adds a tracker known by its IMEI, as a technician does on the command line.
+fn add_tracker(location: &StoreLocation, id: u64, imei: &str) {
+    let mut args: Vec<String> = vec!["devices".into(), "add".into()];
+    args.extend(storage_flags(location));
+    args.extend(["--id", &id.to_string(), "--kind", "gps-tag", "--imei", imei].map(String::from));
+    sargs_ok(&args);
+}
+
+#[tokio::test]
+async fn a_tracker_walks_into_an_exclusion_zone_and_the_officer_is_alerted() {
+    for db in test_databases().await {
+        let name = db.name;
+        let dir = tempfile::tempdir().expect("dir");
+        let extra = teltonika_listen(0);
+        let (service, admin, unit) =
+            start_with_admin(&db.location, &extra, dir.path(), PASSWORD).await;
+        let addr = service.teltonika.expect("the Teltonika listener's address");
+        for (name, role) in [("officer", "officer"), ("technician", "technician")] {
+            admin
+                .ok(
+                    Method::POST,
+                    "/api/v1/users",
+                    Some(
+                        json!({ "username": name, "display_name": name, "role": role,
+                                 "unit_id": unit, "password": PASSWORD }),
+                    ),
+                )
+                .await;
+        }
+        let officer = Session::login(&admin.base, "officer", PASSWORD).await;
+        let technician = Session::login(&admin.base, "technician", PASSWORD).await;
+        let me = id(&officer.ok(Method::GET, "/api/v1/session", None).await);
+        let client = officer
+            .ok(
+                Method::POST,
+                "/api/v1/clients",
+                Some(json!({
+                    "personal_code": "150585-10101", "given_name": "Anna", "family_name": "Kalniņa",
+                    "birth_date": "1985-05-15", "language": "lv", "officer_id": me,
+                    "addresses": [{ "id": "home", "street": "Tērbatas iela 5, Rīga",
+                        "zone": { "type": "circle", "centre": [HOME.1, HOME.0], "radius_m": 50.0 } }]
+                })),
+            )
+            .await;
+        let starts = Utc::now() - chrono::TimeDelta::days(1);
+        let order = id(&officer
+            .ok(
+                Method::POST,
+                "/api/v1/orders",
+                Some(json!({
+                    "client_id": id(&client), "court": "Rīgas pilsētas tiesa", "case_number": "K-9/2026",
+                    "terms": { "decision_date": starts.date_naive().to_string(),
+                               "legal_basis": "conditional_early_release",
+                               "starts": starts.to_rfc3339(),
+                               "ends": (starts + chrono::TimeDelta::days(90)).to_rfc3339(),
+                               "zones": [{ "id": "old-town", "kind": "exclusion",
+                                   "shape": { "type": "circle", "centre": [OLD_TOWN.1, OLD_TOWN.0],
+                                              "radius_m": 300.0 } }] }
+                })),
+            )
+            .await);
+        // The technician adds the tracker by its IMEI, through the API, and fits it.
+        technician
+            .ok(
+                Method::POST,
+                "/api/v1/devices",
+                Some(
+                    json!({ "device_id": TRACKER, "serial": "FMB920-1", "kind": "gps-tag",
+                             "model": "Teltonika FMB920", "imei": sim::teltonika_imei(TRACKER) }),
+                ),
+            )
+            .await;
+        technician
+            .ok(
+                Method::POST,
+                &format!("/api/v1/devices/{TRACKER}/fitting"),
+                Some(json!({ "order_id": order, "at": starts.to_rfc3339() })),
+            )
+            .await;
+        officer.wait_in_force(order, name).await;
+
+        // Ten minutes at home, then into the old town, a fix a minute, up to now.
+        let fix = |(lat, lon): (f64, f64)| {
+            format!("fix = {{ lat = {lat}, lon = {lon}, accuracy_m = 8 }}")
+        };
+        let script = format!(
+            "[[devices]]\nid = {TRACKER}\nkind = \"gps-tag\"\nreports = [\n  \
+             {{ at = \"0m\", until = \"10m\", every = \"1m\", {} }},\n  \
+             {{ at = \"11m\", until = \"15m\", every = \"1m\", {} }},\n]\n",
+            fix(HOME),
+            fix(OLD_TOWN)
+        );
+        let transport = [format!("--teltonika={addr}")];
+        let report = play_script_over(
+            dir.path(),
+            &script,
+            Some(Utc::now() - chrono::TimeDelta::minutes(15)),
+            &transport,
+        );
+        assert_eq!(report["transport"], "teltonika", "{report}");
+        assert_eq!(report["recorded"], 16, "{name}: {report}");
+
+        let deadline = Instant::now() + WAIT;
+        let alert = loop {
+            let alerts = officer.ok(Method::GET, "/api/v1/alerts", None).await;
+            let found =
+                alerts.as_array().into_iter().flatten().find(|a| {
+                    a["kind"] == "exclusion_zone_entered" && a["client_id"] == id(&client)
+                });
+            if let Some(alert) = found {
+                break alert.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name}: no alert: {alerts}\n{}",
+                service.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        assert_eq!(alert["severity"], "critical", "{name}: {alert}");
+        // The fixes arrived as any tag's: through the Teltonika adapter.
+        let device = technician
+            .ok(Method::GET, &format!("/api/v1/devices/{TRACKER}"), None)
+            .await;
+        assert_eq!(
+            device["health"]["last_via"], "teltonika",
+            "{name}: {device}"
+        );
+    }
+}
+
+/// A tracker of the kill -9 test: sends packets of five records a second apart, and remembers
+/// which were answered.
+struct TestTracker {
+    id: u64,
+    imei: String,
+    records: Vec<AvlRecord>,
+    answered: usize,
+    /// Records answered, summed over every tracker of the test.
+    progress: Arc<AtomicUsize>,
+}
+
+impl TestTracker {
+    fn new(id: u64, first_ms: u64, count: usize, progress: Arc<AtomicUsize>) -> TestTracker {
+        let records = (0..count)
+            .map(|i| AvlRecord {
+                timestamp_ms: first_ms + 1_000 * i as u64,
+                priority: 0,
+                gps: GpsElement {
+                    longitude: 241_100_000 + i as i32,
+                    latitude: 569_500_000,
+                    altitude: 5,
+                    angle: 0,
+                    satellites: 7,
+                    speed: 0,
+                },
+                event_io: 0,
+                io: vec![
+                    (IO_BATTERY_LEVEL, IoValue::Fixed { size: 1, value: 90 }),
+                    (IO_GNSS_HDOP, IoValue::Fixed { size: 2, value: 8 }),
+                ],
+                raw: Bytes::new(),
+            })
+            .collect();
+        TestTracker {
+            id,
+            imei: sim::teltonika_imei(id),
+            records,
+            answered: 0,
+            progress,
+        }
+    }
+
+    /// Logs in and sends what is unanswered until all is answered or the connection fails.
+    async fn send(&mut self, addr: std::net::SocketAddr, pause: Duration) -> bool {
+        let Ok(mut stream) = TcpStream::connect(addr).await else {
+            return false;
+        };
+        if stream.write_all(&encode_login(&self.imei)).await.is_err() {
+            return false;
+        }
+        let mut byte = [0u8; 1];
+        if stream.read_exact(&mut byte).await.is_err() || byte[0] != 1 {
+            return false;
+        }
+        while self.answered < self.records.len() {
+            let end = (self.answered + 5).min(self.records.len());
+            let packet = encode_packet(Codec::EightExtended, &self.records[self.answered..end]);
+            if stream.write_all(&packet).await.is_err() {
+                return false;
+            }
+            let mut answer = [0u8; 4];
+            if stream.read_exact(&mut answer).await.is_err() {
+                return false;
+            }
+            let taken = u32::from_be_bytes(answer) as usize;
+            self.answered += taken;
+            self.progress.fetch_add(taken, Relaxed);
+            tokio::time::sleep(pause).await;
+        }
+        true
+    }
+}
+
+#[tokio::test]
+async fn kill_9_while_trackers_send_loses_no_answered_record() {
+    const TRACKERS: u64 = 20;
+    const RECORDS: usize = 60;
+    for db in test_databases().await {
+        let name = db.name;
+        let dir = tempfile::tempdir().expect("dir");
+        for id in 0..TRACKERS {
+            add_tracker(&db.location, 9_000 + id, &sim::teltonika_imei(9_000 + id));
+        }
+        // A fixed port, so that the trackers find the restarted service where they left it.
+        let port = free_port();
+        let mut service = Service::start(&db.location, &teltonika_listen(port), dir.path());
+        let addr = service.teltonika.expect("listening");
+        let first_ms = now_ms() - 3_600_000;
+        let progress = Arc::new(AtomicUsize::new(0));
+        let sending: Vec<_> = (0..TRACKERS)
+            .map(|id| {
+                let mut tracker = TestTracker::new(9_000 + id, first_ms, RECORDS, progress.clone());
+                tokio::spawn(async move {
+                    let done = tracker.send(addr, Duration::from_millis(100)).await;
+                    (tracker, done)
+                })
+            })
+            .collect();
+        // Some records answered, then the plug is pulled while the rest are on their way.
+        let deadline = Instant::now() + WAIT;
+        while progress.load(Relaxed) < 100 {
+            assert!(
+                Instant::now() < deadline,
+                "{name}: trackers not answered\n{}",
+                service.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        service.kill9();
+        let mut trackers = Vec::new();
+        for task in sending {
+            let (tracker, done) = task.await.expect("task");
+            assert!(
+                !done,
+                "{name}: tracker {} finished before the crash",
+                tracker.id
+            );
+            trackers.push(tracker);
+        }
+        let answered: usize = trackers.iter().map(|t| t.answered).sum();
+        assert!(
+            answered > 0,
+            "{name}: nothing was answered before the crash"
+        );
+
+        // Every record answered before the crash is stored, before anything is sent again.
+        let telemetry = Telemetry::open_at(&db.location).await.expect("store");
+        for tracker in &trackers {
+            let keys: Vec<(u64, i64)> = tracker.records[..tracker.answered]
+                .iter()
+                .map(|r| (tracker.id, r.timestamp_ms as i64))
+                .collect();
+            let stored = telemetry.foreign_records_stored(&keys).await.expect("read");
+            assert_eq!(
+                stored.len(),
+                keys.len(),
+                "{name}: tracker {} lost answered records",
+                tracker.id
+            );
+        }
+        telemetry.store().close().await;
+
+        // Restarted on the same port: each tracker logs in again and sends what is unanswered.
+        let service = Service::start(&db.location, &teltonika_listen(port), dir.path());
+        for tracker in &mut trackers {
+            assert!(
+                tracker.send(addr, Duration::ZERO).await,
+                "{name}: tracker {} finishes",
+                tracker.id
+            );
+        }
+        // Each record stored once: a HEARTBEAT and a LOCATION each, numbered without a gap.
+        for id in 9_000..9_000 + TRACKERS {
+            assert_eq!(
+                stored_seqs(&db.location, id).await,
+                (1..=2 * RECORDS as u32).collect::<Vec<_>>(),
+                "{name}: tracker {id}"
+            );
+        }
+        drop(service);
+    }
+}
