@@ -28,6 +28,7 @@ pub struct FileConfig {
     pub mqtt_url: Option<String>,
     pub serial: Option<Vec<String>>,
     pub teltonika_listen: Option<SocketAddr>,
+    pub osmand_listen: Option<SocketAddr>,
     pub http: Option<SocketAddr>,
     pub max_batch: Option<usize>,
     pub seq_gap_timeout: Option<u64>,
@@ -112,6 +113,11 @@ pub struct ServeArgs {
     /// [default: off]; trackers are registered by IMEI (`sargs devices add --imei`)
     #[arg(long, env = "SARGS_TELTONIKA_LISTEN", value_name = "ADDR")]
     pub teltonika_listen: Option<SocketAddr>,
+    /// Take OsmAnd positions over HTTP (Traccar Client on phones, many trackers) on this
+    /// address [default: off]; devices are registered with an id and a token
+    /// (`sargs devices add --osmand-id`)
+    #[arg(long, env = "SARGS_OSMAND_LISTEN", value_name = "ADDR")]
+    pub osmand_listen: Option<SocketAddr>,
     /// Address of the HTTP server (/metrics) [default: 127.0.0.1:8080]; port 0 picks a free port
     #[arg(long, env = "SARGS_HTTP", value_name = "ADDR")]
     pub http: Option<SocketAddr>,
@@ -149,6 +155,8 @@ pub struct ServeConfig {
     pub serial: Vec<SerialSpec>,
     /// Where Teltonika trackers connect, if anywhere.
     pub teltonika: Option<ingest::TeltonikaOptions>,
+    /// Where OsmAnd positions come, if anywhere.
+    pub osmand: Option<ingest::OsmAndOptions>,
     pub http: SocketAddr,
     pub writer: WriterOptions,
     /// The session cookie is sent over HTTPS only.
@@ -214,6 +222,10 @@ impl ServeArgs {
                 .teltonika_listen
                 .or(file.teltonika_listen)
                 .map(ingest::TeltonikaOptions::new),
+            osmand: self
+                .osmand_listen
+                .or(file.osmand_listen)
+                .map(ingest::OsmAndOptions::new),
             http: self
                 .http
                 .or(file.http)

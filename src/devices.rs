@@ -4,7 +4,7 @@ use anyhow::bail;
 use cases::{Actor, NewInventoryDevice};
 use clap::Subcommand;
 use firmware_proto::DeviceKind;
-use ingest::adapter::Adapter;
+use ingest::adapter::{Adapter, new_device_token, token_hash};
 use ingest::store::{Telemetry, UNKNOWN_DEVICES_KEPT, register_in, set_identity_in};
 
 use crate::decode::{parse_key, rfc3339_ms};
@@ -37,6 +37,10 @@ pub enum DevicesCommand {
         /// has no key of ours
         #[arg(long, conflicts_with = "key")]
         imei: Option<String>,
+        /// A phone's or tracker's OsmAnd id (the "device identifier" in Traccar Client): it
+        /// is given a token, printed once, to put in its server URL (`?token=...`)
+        #[arg(long, conflicts_with_all = ["key", "imei"])]
+        osmand_id: Option<String>,
     },
     /// List registered devices
     List {
@@ -72,11 +76,22 @@ pub async fn run(store: &Telemetry, command: DevicesCommand) -> anyhow::Result<(
             model,
             firmware,
             imei,
+            osmand_id,
         } => {
             if id == 0 {
                 bail!("device id 0 is invalid (PROTOCOL.md: never 0)");
             }
-            let identity = imei.as_deref().map(teltonika_identity).transpose()?;
+            let (identity, token) = match (&imei, &osmand_id) {
+                (Some(imei), _) => (Some(teltonika_identity(imei)?), None),
+                (None, Some(id)) => {
+                    let Some(identity) = Adapter::OsmAnd.identity_of(id) else {
+                        bail!("--osmand-id must be 1 to 64 printable characters without spaces, not {id:?}");
+                    };
+                    (Some(identity), Some(new_device_token()?))
+                }
+                (None, None) => (None, None),
+            };
+            let hash = token.as_deref().map(token_hash);
             if let Some(identity) = &identity
                 && let Some(other) = store.device_by_identity(identity).await?
             {
@@ -99,7 +114,7 @@ pub async fn run(store: &Telemetry, command: DevicesCommand) -> anyhow::Result<(
                 .add_inventory_device(&Actor::system("sargs devices add"), &new, async |conn| {
                     register_in(conn, &registration, store.store().now().0).await?;
                     if let Some(identity) = &identity {
-                        set_identity_in(conn, id, identity, None).await?;
+                        set_identity_in(conn, id, identity, hash.as_deref()).await?;
                     }
                     Ok(())
                 })
@@ -113,6 +128,13 @@ pub async fn run(store: &Telemetry, command: DevicesCommand) -> anyhow::Result<(
                 },
                 new.serial
             );
+            if let Some(token) = token {
+                println!(
+                    "its token, shown only now: {token}\n\
+                     server URL on the device: http://HOST:PORT/?token={token} \
+                     (HOST:PORT where sargs takes OsmAnd positions, --osmand-listen)"
+                );
+            }
         }
         DevicesCommand::List { json } => {
             let devices = store.devices().await?;

@@ -116,6 +116,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
             channel_capacity: 16_384,
             connect_patience,
             teltonika: config.teltonika.clone(),
+            osmand: config.osmand.clone(),
         },
         metrics.clone(),
     )
@@ -256,12 +257,16 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         }
     };
     // One line on stdout that scripts and tests read to learn the ports.
-    let teltonika = running
-        .ingest
-        .teltonika_addr()
-        .map_or(String::new(), |addr| format!(" teltonika={addr}"));
+    let listening = running.ingest.listening();
+    let adapters: String = [
+        ("teltonika", listening.teltonika),
+        ("osmand", listening.osmand),
+    ]
+    .into_iter()
+    .filter_map(|(name, addr)| Some(format!(" {name}={}", addr?)))
+    .collect();
     println!(
-        "sargs ready: mqtt={} http=http://{} storage={} serial=[{}]{teltonika}",
+        "sargs ready: mqtt={} http=http://{} storage={} serial=[{}]{adapters}",
         running.mqtt,
         running.http,
         storage,

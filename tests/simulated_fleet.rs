@@ -104,6 +104,7 @@ async fn simulated_tags_answer_locate_now_and_take_notifications() {
             channel_capacity: 1024,
             connect_patience: Duration::from_secs(10),
             teltonika: None,
+            osmand: None,
         };
         let engine = Ingest::start(store.clone(), config, Arc::new(Default::default()))
             .await

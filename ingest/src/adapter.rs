@@ -7,19 +7,26 @@
 //! commits them with everything else, and only after the commit tells the adapter how many it
 //! took: then, and only then, the adapter answers its device.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use foreign_proto::ForeignReport;
+use sha2::{Digest, Sha256};
+use store::StoreError;
 use tokio::sync::oneshot;
+use tokio::time::{Duration, Instant};
+
+use crate::store::{IdentifiedDevice, Telemetry};
 
 /// The adapters, as metrics and stored observations name them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Adapter {
     /// Teltonika Codec 8 and 8 Extended over TCP.
     Teltonika,
+    /// OsmAnd over HTTP (Traccar Client on phones, many trackers).
+    OsmAnd,
 }
 
 impl Adapter {
@@ -28,16 +35,15 @@ impl Adapter {
     pub fn label(self) -> &'static str {
         match self {
             Adapter::Teltonika => "teltonika",
+            Adapter::OsmAnd => "osmand",
         }
     }
 
     /// The adapter's name as an observation's `via`.
     pub fn via(self) -> Arc<str> {
-        static TELTONIKA: LazyLock<Arc<str>> =
-            LazyLock::new(|| Arc::from(Adapter::Teltonika.label()));
-        match self {
-            Adapter::Teltonika => TELTONIKA.clone(),
-        }
+        static LABELS: LazyLock<[Arc<str>; 2]> =
+            LazyLock::new(|| Adapter::ALL.map(|a| Arc::from(a.label())));
+        LABELS[self as usize].clone()
     }
 
     /// The adapter whose `via` label this is.
@@ -49,10 +55,11 @@ impl Adapter {
     fn reasons(self) -> &'static [&'static str] {
         match self {
             Adapter::Teltonika => &crate::teltonika::REASONS,
+            Adapter::OsmAnd => &crate::osmand::REASONS,
         }
     }
 
-    const ALL: [Adapter; 1] = [Adapter::Teltonika];
+    const ALL: [Adapter; 2] = [Adapter::Teltonika, Adapter::OsmAnd];
 
     /// The registry identity of a device of this adapter, from its id as the protocol gives it.
     pub fn identity(self, id: &str) -> String {
@@ -68,8 +75,74 @@ impl Adapter {
             Adapter::Teltonika => {
                 (15..=17).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
             }
+            // As the decoder takes an id: printable, no spaces, at most 64 characters.
+            Adapter::OsmAnd => {
+                (1..=foreign_proto::osmand::MAX_ID_CHARS).contains(&id.chars().count())
+                    && id.chars().all(|c| c.is_ascii_graphic())
+            }
         };
         valid.then(|| self.identity(id))
+    }
+}
+
+/// How a shared secret is kept: its SHA-256, in hex. A device's token is long and random, so
+/// a plain hash is enough (no password stretching), and comparing hashes takes the same time
+/// whatever the secret.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new token for a device whose protocol has no secret of its own: 32 random bytes, in hex.
+/// It is shown once, when the device is registered; only its hash is kept.
+pub fn new_device_token() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes)?;
+    Ok(hex::encode(bytes))
+}
+
+/// An id not registered is looked up again after this long, so that a device registered while
+/// the service runs is taken within seconds while a flood of invented ids costs no query each.
+const UNKNOWN_RECHECK: Duration = Duration::from_secs(2);
+/// A registered one is looked up again after this long, so that a token changed or a device
+/// let go takes effect within a minute.
+const KNOWN_RECHECK: Duration = Duration::from_secs(60);
+/// Most identities remembered; past it the memory starts again.
+const MAX_REMEMBERED: usize = 100_000;
+
+/// The registry's answers for an adapter's identities, remembered for a while.
+#[derive(Debug, Default)]
+pub struct IdentityCache {
+    remembered: Mutex<HashMap<String, (Option<IdentifiedDevice>, Instant)>>,
+}
+
+impl IdentityCache {
+    /// The device registered as `identity`, if any.
+    pub async fn device(
+        &self,
+        store: &Telemetry,
+        identity: String,
+    ) -> Result<Option<IdentifiedDevice>, StoreError> {
+        let now = Instant::now();
+        if let Ok(remembered) = self.remembered.lock()
+            && let Some((device, looked)) = remembered.get(&identity)
+        {
+            let patience = if device.is_some() {
+                KNOWN_RECHECK
+            } else {
+                UNKNOWN_RECHECK
+            };
+            if now.duration_since(*looked) < patience {
+                return Ok(device.clone());
+            }
+        }
+        let found = store.device_by_identity(&identity).await?;
+        if let Ok(mut remembered) = self.remembered.lock() {
+            if remembered.len() >= MAX_REMEMBERED {
+                remembered.clear();
+            }
+            remembered.insert(identity, (found.clone(), now));
+        }
+        Ok(found)
     }
 }
 

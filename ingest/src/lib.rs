@@ -17,6 +17,7 @@ pub mod health_history;
 mod hold;
 pub mod metrics;
 pub mod mqtt;
+pub mod osmand;
 pub mod serial;
 pub mod source;
 pub mod store;
@@ -33,6 +34,7 @@ use crate::check::Checker;
 pub use crate::downlink::{Downlink, DownlinkCommand, DownlinkError, DownlinkSent, NotifyPattern};
 use crate::metrics::Metrics;
 use crate::mqtt::{BrokerAddress, MqttAcks};
+pub use crate::osmand::{OsmAndListener, OsmAndOptions};
 use crate::serial::{SerialReader, SerialSpec};
 use crate::store::Telemetry;
 pub use crate::teltonika::{TeltonikaListener, TeltonikaOptions};
@@ -73,6 +75,8 @@ pub struct IngestConfig {
     pub connect_patience: std::time::Duration,
     /// Where to take Teltonika trackers' connections, if anywhere.
     pub teltonika: Option<TeltonikaOptions>,
+    /// Where to take OsmAnd positions (phones), if anywhere.
+    pub osmand: Option<OsmAndOptions>,
 }
 
 /// The running pipeline.
@@ -80,7 +84,16 @@ pub struct Ingest {
     sources: Vec<JoinHandle<()>>,
     stages: Vec<JoinHandle<()>>,
     downlink: Downlink,
-    teltonika: Option<std::net::SocketAddr>,
+    listening: Listening,
+}
+
+/// Where the adapters listen (the ports the system gave, for port 0); none where one is off.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Listening {
+    /// Teltonika trackers' TCP connections.
+    pub teltonika: Option<std::net::SocketAddr>,
+    /// OsmAnd positions over HTTP.
+    pub osmand: Option<std::net::SocketAddr>,
 }
 
 impl Ingest {
@@ -102,10 +115,22 @@ impl Ingest {
             ),
             None => None,
         };
-        let teltonika_addr = teltonika
-            .as_ref()
-            .map(TeltonikaListener::local_addr)
-            .transpose()?;
+        let osmand = match &config.osmand {
+            Some(options) => Some(OsmAndListener::bind(options.clone()).await.with_context(
+                || format!("listening for OsmAnd positions on {}", options.listen),
+            )?),
+            None => None,
+        };
+        let listening = Listening {
+            teltonika: teltonika
+                .as_ref()
+                .map(TeltonikaListener::local_addr)
+                .transpose()?,
+            osmand: osmand
+                .as_ref()
+                .map(OsmAndListener::local_addr)
+                .transpose()?,
+        };
         let readers = config
             .serial
             .iter()
@@ -155,6 +180,13 @@ impl Ingest {
                 metrics.clone(),
             )));
         }
+        if let Some(listener) = osmand {
+            sources.push(tokio::spawn(listener.run(
+                checked_tx.clone(),
+                store.clone(),
+                metrics.clone(),
+            )));
+        }
 
         let mut checker = Checker::new(store.clone(), metrics.clone());
         let check_stage = tokio::spawn(async move {
@@ -179,7 +211,7 @@ impl Ingest {
             sources,
             stages: vec![check_stage, write_stage],
             downlink,
-            teltonika: teltonika_addr,
+            listening,
         })
     }
 
@@ -189,9 +221,9 @@ impl Ingest {
         self.downlink.clone()
     }
 
-    /// Where Teltonika trackers connect (the port the system gave, for port 0), if they do.
-    pub fn teltonika_addr(&self) -> Option<std::net::SocketAddr> {
-        self.teltonika
+    /// Where the adapters listen.
+    pub fn listening(&self) -> Listening {
+        self.listening
     }
 
     /// Stop taking frames, commit and acknowledge what was already taken, then return.

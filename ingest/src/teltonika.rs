@@ -12,9 +12,8 @@
 //! `max_logins_waiting` of them may be waiting for a login, so a flood of connections that never
 //! log in cannot keep trackers out.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
@@ -29,7 +28,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout, timeout_at};
 
-use crate::adapter::{Adapter, ForeignBatch};
+use crate::adapter::{Adapter, ForeignBatch, IdentityCache};
 use crate::check::Checked;
 use crate::metrics::Metrics;
 use crate::store::Telemetry;
@@ -91,12 +90,6 @@ impl TeltonikaOptions {
     }
 }
 
-/// An IMEI not registered is looked up again at most this often: a flood of logins with
-/// invented IMEIs costs no query each.
-const UNKNOWN_RECHECK: Duration = Duration::from_secs(2);
-/// Most IMEIs remembered; past it the memory starts again.
-const MAX_REMEMBERED: usize = 100_000;
-
 /// The listening socket, bound: a port that cannot be had fails at start, not later.
 pub struct TeltonikaListener {
     listener: TcpListener,
@@ -111,7 +104,7 @@ struct Shared {
     metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
     logins: Arc<Semaphore>,
-    registry: Mutex<HashMap<String, (Option<u64>, Instant)>>,
+    registry: IdentityCache,
 }
 
 impl TeltonikaListener {
@@ -137,7 +130,7 @@ impl TeltonikaListener {
             store,
             metrics,
             clock,
-            registry: Mutex::new(HashMap::new()),
+            registry: IdentityCache::default(),
         });
         let connections = Arc::new(Semaphore::new(shared.options.max_connections.max(1)));
         let mut tasks = JoinSet::new();
@@ -323,27 +316,13 @@ async fn next_packet(
 }
 
 impl Shared {
-    /// The device registered as this IMEI, if any; remembered (unknown ones for a moment).
+    /// The device registered as this IMEI, if any.
     async fn device(&self, imei: &str) -> Result<Option<u64>, StoreError> {
-        let now = Instant::now();
-        if let Ok(registry) = self.registry.lock()
-            && let Some((device, looked)) = registry.get(imei)
-            && (device.is_some() || now.duration_since(*looked) < UNKNOWN_RECHECK)
-        {
-            return Ok(*device);
-        }
         let found = self
-            .store
-            .device_by_identity(&ADAPTER.identity(imei))
-            .await?
-            .map(|device| device.device_id);
-        if let Ok(mut registry) = self.registry.lock() {
-            if registry.len() >= MAX_REMEMBERED {
-                registry.clear();
-            }
-            registry.insert(imei.to_string(), (found, now));
-        }
-        Ok(found)
+            .registry
+            .device(&self.store, ADAPTER.identity(imei))
+            .await?;
+        Ok(found.map(|device| device.device_id))
     }
 }
 

@@ -42,6 +42,7 @@ fn config(broker: std::net::SocketAddr, serial: Vec<SerialSpec>) -> IngestConfig
         channel_capacity: 1024,
         connect_patience: Duration::from_secs(10),
         teltonika: None,
+        osmand: None,
     }
 }
 

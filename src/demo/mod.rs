@@ -76,6 +76,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         mqtt: MqttMode::Embedded(free_or_any(DEFAULT_MQTT_LISTEN)),
         serial: Vec::new(),
         teltonika: None,
+        osmand: None,
         http: free_or_any(DEFAULT_HTTP),
         writer: WriterOptions::default(),
         secure_cookies: false,

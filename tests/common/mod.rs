@@ -218,6 +218,8 @@ pub struct Service {
     pub http: String,
     /// Where Teltonika trackers connect, when started with `--teltonika-listen`.
     pub teltonika: Option<std::net::SocketAddr>,
+    /// Where OsmAnd positions go, when started with `--osmand-listen`.
+    pub osmand: Option<std::net::SocketAddr>,
     pub log: PathBuf,
 }
 
@@ -272,6 +274,7 @@ impl Service {
             mqtt_port,
             http: field("http="),
             teltonika: field("teltonika=").parse().ok(),
+            osmand: field("osmand=").parse().ok(),
             log,
         }
     }
