@@ -3,7 +3,7 @@
 //! for "not known". One reading of each, so that a phone and a Traccar server are held to the
 //! same rules.
 
-use chrono::{DateTime, SecondsFormat};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat};
 
 /// The longest name taken, in characters: a device identity (an OsmAnd id, a Traccar
 /// uniqueId: an IMEI is 15 digits, Traccar Client makes up 8; this leaves room for names an
@@ -34,6 +34,16 @@ pub(crate) fn iso8601_ms(text: &str) -> Option<i64> {
         .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z"))
         .ok()?;
     in_range(time.timestamp_millis())
+}
+
+/// OsmAnd's `yyyy-MM-dd HH:mm:ss`, read as UTC (Traccar reads it in its server's zone, which
+/// a phone cannot know; UTC is what the devices that send it mean).
+pub(crate) fn utc_date_time_ms(text: &str) -> Option<i64> {
+    if text.len() > MAX_TIME_CHARS {
+        return None;
+    }
+    let time = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").ok()?;
+    in_range(time.and_utc().timestamp_millis())
 }
 
 /// `ms` in RFC 3339 with milliseconds and `Z`, as Traccar's REST API takes its `from` and `to`.
@@ -91,6 +101,16 @@ mod tests {
         ] {
             assert_eq!(iso8601_ms(refused), None, "{refused}");
         }
+    }
+
+    #[test]
+    fn the_plain_form_is_utc() {
+        assert_eq!(
+            utc_date_time_ms("2014-06-04 09:10:11"),
+            Some(1_401_873_011_000)
+        );
+        assert_eq!(utc_date_time_ms("2014-06-04T09:10:11"), None);
+        assert_eq!(utc_date_time_ms("2014-06-04 25:10:11"), None);
     }
 
     #[test]

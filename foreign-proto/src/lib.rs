@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod fields;
+pub mod osmand;
 mod report;
 pub mod teltonika;
 pub mod traccar;
