@@ -5,9 +5,11 @@
 //! a period it missed from Traccar's REST API (`GET /api/positions?deviceId=&from=&to=`, a JSON
 //! array of positions). No I/O: the listener and the backfill client sit on top.
 //!
-//! Traccar acknowledges its devices before it stores, and forwards each position once,
-//! without retrying a failed POST. So a position can be lost between Traccar and sargs, and
-//! the same position can arrive twice (forwarded, then backfilled): each position has its
+//! Traccar acknowledges its devices before it stores, and forwards from memory: each position
+//! once, or with `forward.retry.enable` a few times more (`forward.retry.count`, while fewer
+//! than `forward.retry.limit` wait), and nothing survives its restart; events are not retried.
+//! So a position can be lost between Traccar and sargs, and the same position can arrive twice
+//! (retried after an answer was lost, or forwarded and then backfilled): each position has its
 //! [`PositionKey`], on which the writer deduplicates.
 //!
 //! Field names and units are those of Traccar's model (`org.traccar.model.Position`, `Event`,
