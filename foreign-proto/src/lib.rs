@@ -9,7 +9,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod fields;
+pub mod osmand;
 mod report;
 pub mod teltonika;
+pub mod traccar;
 
+pub use fields::MAX_NAME_CHARS;
 pub use report::{ForeignError, ForeignFix, ForeignReport, flags, transcribe};
