@@ -29,6 +29,8 @@ pub struct FileConfig {
     pub serial: Option<Vec<String>>,
     pub teltonika_listen: Option<SocketAddr>,
     pub osmand_listen: Option<SocketAddr>,
+    pub traccar_listen: Option<SocketAddr>,
+    pub traccar_token: Option<String>,
     pub http: Option<SocketAddr>,
     pub max_batch: Option<usize>,
     pub seq_gap_timeout: Option<u64>,
@@ -118,6 +120,19 @@ pub struct ServeArgs {
     /// (`sargs devices add --osmand-id`)
     #[arg(long, env = "SARGS_OSMAND_LISTEN", value_name = "ADDR")]
     pub osmand_listen: Option<SocketAddr>,
+    /// Take positions forwarded by a Traccar server (forward.type=json to /positions,
+    /// event.forward.type=json to /events) on this address [default: off]; needs
+    /// --traccar-token
+    #[arg(long, env = "SARGS_TRACCAR_LISTEN", value_name = "ADDR")]
+    pub traccar_listen: Option<SocketAddr>,
+    /// The token Traccar sends (forward.header = Authorization: Bearer TOKEN)
+    #[arg(
+        long,
+        env = "SARGS_TRACCAR_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub traccar_token: Option<String>,
     /// Address of the HTTP server (/metrics) [default: 127.0.0.1:8080]; port 0 picks a free port
     #[arg(long, env = "SARGS_HTTP", value_name = "ADDR")]
     pub http: Option<SocketAddr>,
@@ -156,7 +171,9 @@ pub struct ServeConfig {
     /// Where Teltonika trackers connect, if anywhere.
     pub teltonika: Option<ingest::TeltonikaOptions>,
     /// Where OsmAnd positions come, if anywhere.
-    pub osmand: Option<ingest::OsmAndOptions>,
+    pub osmand: Option<ingest::HttpOptions>,
+    /// Where Traccar forwards positions, if anywhere, and the token it sends.
+    pub traccar: Option<(ingest::HttpOptions, String)>,
     pub http: SocketAddr,
     pub writer: WriterOptions,
     /// The session cookie is sent over HTTPS only.
@@ -211,6 +228,23 @@ impl ServeArgs {
         if !(1..=86_400).contains(&gap_timeout_s) {
             bail!("--seq-gap-timeout must be between 1 and 86400 seconds, not {gap_timeout_s}");
         }
+        let traccar_token = self
+            .traccar_token
+            .clone()
+            .or_else(|| file.traccar_token.clone());
+        let traccar = match (self.traccar_listen.or(file.traccar_listen), traccar_token) {
+            (None, _) => None,
+            (Some(_), None) => bail!(
+                "--traccar-listen needs --traccar-token (or SARGS_TRACCAR_TOKEN): a position \
+                 anyone could have posted is evidence of nothing"
+            ),
+            (Some(_), Some(token)) if token.trim().len() < 16 => {
+                bail!("--traccar-token must be at least 16 characters")
+            }
+            (Some(listen), Some(token)) => {
+                Some((ingest::HttpOptions::new(listen), token.trim().to_string()))
+            }
+        };
         let mut alerts = file.alerts.clone().unwrap_or_default();
         alerts_secrets_from_env(&mut alerts, |name| std::env::var(name).ok());
         alerts.validate()?;
@@ -225,7 +259,8 @@ impl ServeArgs {
             osmand: self
                 .osmand_listen
                 .or(file.osmand_listen)
-                .map(ingest::OsmAndOptions::new),
+                .map(ingest::HttpOptions::new),
+            traccar,
             http: self
                 .http
                 .or(file.http)

@@ -33,14 +33,8 @@ pub enum DevicesCommand {
         /// The firmware version, where it can be read
         #[arg(long)]
         firmware: Option<String>,
-        /// A Teltonika tracker's IMEI (15 to 17 digits), which it logs in with; such a device
-        /// has no key of ours
-        #[arg(long, conflicts_with = "key")]
-        imei: Option<String>,
-        /// A phone's or tracker's OsmAnd id (the "device identifier" in Traccar Client): it
-        /// is given a token, printed once, to put in its server URL (`?token=...`)
-        #[arg(long, conflicts_with_all = ["key", "imei"])]
-        osmand_id: Option<String>,
+        #[command(flatten)]
+        identity: IdentityArgs,
     },
     /// List registered devices
     List {
@@ -75,22 +69,15 @@ pub async fn run(store: &Telemetry, command: DevicesCommand) -> anyhow::Result<(
             serial,
             model,
             firmware,
-            imei,
-            osmand_id,
+            identity,
         } => {
             if id == 0 {
                 bail!("device id 0 is invalid (PROTOCOL.md: never 0)");
             }
-            let (identity, token) = match (&imei, &osmand_id) {
-                (Some(imei), _) => (Some(teltonika_identity(imei)?), None),
-                (None, Some(id)) => {
-                    let Some(identity) = Adapter::OsmAnd.identity_of(id) else {
-                        bail!("--osmand-id must be 1 to 64 printable characters without spaces, not {id:?}");
-                    };
-                    (Some(identity), Some(new_device_token()?))
-                }
-                (None, None) => (None, None),
-            };
+            if identity.any() && key.is_some() {
+                bail!("a device of another protocol has no key of ours: leave --key out");
+            }
+            let (identity, token) = identity.resolve()?;
             let hash = token.as_deref().map(token_hash);
             if let Some(identity) = &identity
                 && let Some(other) = store.device_by_identity(identity).await?
@@ -235,6 +222,54 @@ pub async fn register_fleet(
     }
     tx.commit().await?;
     Ok(added)
+}
+
+/// How a device of another protocol is known there: at most one of these.
+#[derive(clap::Args, Debug)]
+#[group(multiple = false)]
+pub struct IdentityArgs {
+    /// A Teltonika tracker's IMEI (15 to 17 digits), which it logs in with
+    #[arg(long)]
+    imei: Option<String>,
+    /// A phone's or tracker's OsmAnd id (the "device identifier" in Traccar Client); it is
+    /// given a token (printed once) to put in its server URL (`?token=...`)
+    #[arg(long)]
+    osmand_id: Option<String>,
+    /// The uniqueId of a device whose positions a Traccar server forwards
+    #[arg(long)]
+    traccar_id: Option<String>,
+}
+
+impl IdentityArgs {
+    fn any(&self) -> bool {
+        self.imei.is_some() || self.osmand_id.is_some() || self.traccar_id.is_some()
+    }
+
+    /// The registry identity, and the new token of a device whose protocol has no secret.
+    fn resolve(&self) -> anyhow::Result<(Option<String>, Option<String>)> {
+        let invalid = |flag: &str, id: &str| {
+            anyhow::anyhow!(
+                "--{flag} must be 1 to 64 characters without control characters or blanks \
+                 around them, not {id:?}"
+            )
+        };
+        Ok(match (&self.imei, &self.osmand_id, &self.traccar_id) {
+            (Some(imei), _, _) => (Some(teltonika_identity(imei)?), None),
+            (None, Some(id), _) => {
+                let identity = Adapter::OsmAnd
+                    .identity_of(id)
+                    .ok_or_else(|| invalid("osmand-id", id))?;
+                (Some(identity), Some(new_device_token()?))
+            }
+            (None, None, Some(id)) => {
+                let identity = Adapter::Traccar
+                    .identity_of(id)
+                    .ok_or_else(|| invalid("traccar-id", id))?;
+                (Some(identity), None)
+            }
+            (None, None, None) => (None, None),
+        })
+    }
 }
 
 /// The registry identity of a Teltonika tracker, from an IMEI as a technician types it.

@@ -117,6 +117,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
             connect_patience,
             teltonika: config.teltonika.clone(),
             osmand: config.osmand.clone(),
+            traccar: config.traccar.clone(),
         },
         metrics.clone(),
     )
@@ -261,6 +262,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let adapters: String = [
         ("teltonika", listening.teltonika),
         ("osmand", listening.osmand),
+        ("traccar", listening.traccar),
     ]
     .into_iter()
     .filter_map(|(name, addr)| Some(format!(" {name}={}", addr?)))

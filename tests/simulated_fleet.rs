@@ -105,6 +105,7 @@ async fn simulated_tags_answer_locate_now_and_take_notifications() {
             connect_patience: Duration::from_secs(10),
             teltonika: None,
             osmand: None,
+            traccar: None,
         };
         let engine = Ingest::start(store.clone(), config, Arc::new(Default::default()))
             .await

@@ -55,7 +55,7 @@ pub(crate) fn rfc3339(ms: i64) -> Option<String> {
 /// A name as given, if it is one: not empty, at most [`MAX_NAME_CHARS`], no control
 /// characters and no blanks around it (which would make two registrations of one device look
 /// different).
-pub(crate) fn name(text: &str) -> Option<&str> {
+pub fn name(text: &str) -> Option<&str> {
     let fits = !text.is_empty()
         && text.chars().count() <= MAX_NAME_CHARS
         && !text.chars().any(char::is_control)

@@ -15,5 +15,5 @@ mod report;
 pub mod teltonika;
 pub mod traccar;
 
-pub use fields::MAX_NAME_CHARS;
+pub use fields::{MAX_NAME_CHARS, name};
 pub use report::{ForeignError, ForeignFix, ForeignReport, flags, transcribe};

@@ -131,6 +131,54 @@ pub enum OsmAndError {
     Conflict(&'static str),
 }
 
+impl OsmAndError {
+    /// Every label, in the order of the variants: what metrics count refusals by.
+    pub const LABELS: [&'static str; 18] = [
+        "method",
+        "query_too_long",
+        "body_too_large",
+        "too_many_parameters",
+        "encoding",
+        "utf8",
+        "content_type",
+        "json",
+        "authorization",
+        "token",
+        "no_id",
+        "id",
+        "no_time",
+        "time",
+        "no_position",
+        "position",
+        "value",
+        "conflict",
+    ];
+
+    /// The reason's name as metrics and logs label it.
+    pub fn label(&self) -> &'static str {
+        Self::LABELS[match self {
+            OsmAndError::Method => 0,
+            OsmAndError::QueryTooLong(_) => 1,
+            OsmAndError::BodyTooLarge(_) => 2,
+            OsmAndError::TooManyParameters => 3,
+            OsmAndError::Encoding => 4,
+            OsmAndError::Utf8 => 5,
+            OsmAndError::ContentType => 6,
+            OsmAndError::Json { .. } => 7,
+            OsmAndError::Authorization => 8,
+            OsmAndError::Token => 9,
+            OsmAndError::NoId => 10,
+            OsmAndError::Id => 11,
+            OsmAndError::NoTime => 12,
+            OsmAndError::Time => 13,
+            OsmAndError::NoPosition => 14,
+            OsmAndError::Position => 15,
+            OsmAndError::Value(_) => 16,
+            OsmAndError::Conflict(_) => 17,
+        }]
+    }
+}
+
 /// The report and identity a request carries.
 pub fn decode(request: &OsmAndRequest<'_>) -> Result<OsmAndPosition, OsmAndError> {
     if !matches!(request.method, "GET" | "POST") {

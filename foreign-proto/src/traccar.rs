@@ -142,6 +142,44 @@ pub enum TraccarError {
     NoEventTime,
 }
 
+impl TraccarError {
+    /// Every label, in the order of the variants: what metrics count refusals by.
+    pub const LABELS: [&'static str; 13] = [
+        "too_large",
+        "utf8",
+        "json",
+        "no_unique_id",
+        "unique_id",
+        "no_position",
+        "other_device",
+        "no_fix_time",
+        "time",
+        "position",
+        "no_event",
+        "event_type",
+        "no_event_time",
+    ];
+
+    /// The reason's name as metrics and logs label it.
+    pub fn label(&self) -> &'static str {
+        Self::LABELS[match self {
+            TraccarError::TooLarge(_) => 0,
+            TraccarError::Utf8 => 1,
+            TraccarError::Json { .. } => 2,
+            TraccarError::NoUniqueId => 3,
+            TraccarError::UniqueId => 4,
+            TraccarError::NoPosition => 5,
+            TraccarError::OtherDevice { .. } => 6,
+            TraccarError::NoFixTime => 7,
+            TraccarError::Time => 8,
+            TraccarError::Position => 9,
+            TraccarError::NoEvent => 10,
+            TraccarError::EventType => 11,
+            TraccarError::NoEventTime => 12,
+        }]
+    }
+}
+
 /// A `forward.type=json` body: one position and its device.
 pub fn decode_position(body: &[u8]) -> Result<TraccarPosition, TraccarError> {
     #[derive(Deserialize)]

@@ -18,7 +18,11 @@ use store::StoreError;
 use tokio::sync::oneshot;
 use tokio::time::{Duration, Instant};
 
+use crate::check::Checked;
+use crate::metrics::Metrics;
 use crate::store::{IdentifiedDevice, Telemetry};
+use store::Clock;
+use tokio::sync::mpsc;
 
 /// The adapters, as metrics and stored observations name them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -27,6 +31,8 @@ pub enum Adapter {
     Teltonika,
     /// OsmAnd over HTTP (Traccar Client on phones, many trackers).
     OsmAnd,
+    /// Positions forwarded by a Traccar server.
+    Traccar,
 }
 
 impl Adapter {
@@ -36,12 +42,13 @@ impl Adapter {
         match self {
             Adapter::Teltonika => "teltonika",
             Adapter::OsmAnd => "osmand",
+            Adapter::Traccar => "traccar",
         }
     }
 
     /// The adapter's name as an observation's `via`.
     pub fn via(self) -> Arc<str> {
-        static LABELS: LazyLock<[Arc<str>; 2]> =
+        static LABELS: LazyLock<[Arc<str>; 3]> =
             LazyLock::new(|| Adapter::ALL.map(|a| Arc::from(a.label())));
         LABELS[self as usize].clone()
     }
@@ -52,14 +59,15 @@ impl Adapter {
     }
 
     /// Why this adapter refuses input, every reason known in advance so each shows as 0.
-    fn reasons(self) -> &'static [&'static str] {
+    fn reasons(self) -> Vec<&'static str> {
         match self {
-            Adapter::Teltonika => &crate::teltonika::REASONS,
-            Adapter::OsmAnd => &crate::osmand::REASONS,
+            Adapter::Teltonika => crate::teltonika::REASONS.to_vec(),
+            Adapter::OsmAnd => crate::osmand::reasons().collect(),
+            Adapter::Traccar => crate::traccar::reasons().collect(),
         }
     }
 
-    const ALL: [Adapter; 2] = [Adapter::Teltonika, Adapter::OsmAnd];
+    const ALL: [Adapter; 3] = [Adapter::Teltonika, Adapter::OsmAnd, Adapter::Traccar];
 
     /// The registry identity of a device of this adapter, from its id as the protocol gives it.
     pub fn identity(self, id: &str) -> String {
@@ -75,11 +83,8 @@ impl Adapter {
             Adapter::Teltonika => {
                 (15..=17).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
             }
-            // As the decoder takes an id: printable, no spaces, at most 64 characters.
-            Adapter::OsmAnd => {
-                (1..=foreign_proto::osmand::MAX_ID_CHARS).contains(&id.chars().count())
-                    && id.chars().all(|c| c.is_ascii_graphic())
-            }
+            // As the decoders take an id.
+            Adapter::OsmAnd | Adapter::Traccar => foreign_proto::name(id).is_some(),
         };
         valid.then(|| self.identity(id))
     }
@@ -143,6 +148,104 @@ impl IdentityCache {
             remembered.insert(identity, (found.clone(), now));
         }
         Ok(found)
+    }
+}
+
+/// What an adapter's connections share: the way to the writer, the registry, the counters and
+/// the clock.
+pub struct Intake {
+    adapter: Adapter,
+    writer: mpsc::Sender<Checked>,
+    store: Telemetry,
+    /// The counters, the adapters' among them.
+    pub metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
+    registry: IdentityCache,
+}
+
+/// Why reports were not committed: the device is to send them again.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NotCommitted {
+    /// The service is stopping.
+    Stopping,
+    /// Not within the patience given (the storage refuses writes, most likely).
+    NotInTime,
+}
+
+impl Intake {
+    /// The intake of `adapter`, to the writer through `writer`.
+    pub fn new(
+        adapter: Adapter,
+        writer: mpsc::Sender<Checked>,
+        store: Telemetry,
+        metrics: Arc<Metrics>,
+    ) -> Intake {
+        Intake {
+            adapter,
+            writer,
+            clock: store.store().clock(),
+            store,
+            metrics,
+            registry: IdentityCache::default(),
+        }
+    }
+
+    /// The device registered with this id in the adapter's protocol, if any.
+    pub async fn device(&self, id: &str) -> Result<Option<IdentifiedDevice>, StoreError> {
+        self.registry
+            .device(&self.store, self.adapter.identity(id))
+            .await
+    }
+
+    /// Engine time, in ms since the epoch UTC.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now().0
+    }
+
+    /// Counts one refusal.
+    pub fn reject(&self, reason: &'static str) {
+        self.metrics.adapters.reject(self.adapter, reason);
+    }
+
+    /// A connection opened (`true`) or closed.
+    pub fn connection(&self, opened: bool) {
+        self.metrics.adapters.connection(self.adapter, opened);
+    }
+
+    /// Lists a device that is not registered for technicians, if its id is a number.
+    pub async fn unknown(&self, id: &str) {
+        if let Ok(device_id) = id.parse::<u64>() {
+            let sighting = Checked::Unknown {
+                device_id,
+                at_ms: self.now_ms(),
+                via: self.adapter.via(),
+            };
+            let _ = self.writer.send(sighting).await;
+        }
+    }
+
+    /// Hands the reports of one packet or request to the writer and waits, at most `patience`,
+    /// for their commit; then, and only then, they may be answered. Gives how many were taken.
+    pub async fn commit(
+        &self,
+        device_id: u64,
+        reports: Vec<ForeignReport>,
+        patience: Duration,
+    ) -> Result<usize, NotCommitted> {
+        self.metrics.adapters.received(self.adapter, reports.len());
+        let (batch, committed) = ForeignBatch::new(device_id, self.adapter, reports, self.now_ms());
+        self.writer
+            .send(Checked::Foreign(batch))
+            .await
+            .map_err(|_| NotCommitted::Stopping)?;
+        match tokio::time::timeout(patience, committed).await {
+            Ok(Ok(taken)) => Ok(taken),
+            Ok(Err(_)) => Err(NotCommitted::Stopping),
+            Err(_) => {
+                self.reject("not_stored_in_time");
+                Err(NotCommitted::NotInTime)
+            }
+        }
     }
 }
 
@@ -212,8 +315,8 @@ impl Default for AdapterMetrics {
                 .iter()
                 .flat_map(|&a| {
                     a.reasons()
-                        .iter()
-                        .map(move |&r| ((a, r), AtomicU64::new(0)))
+                        .into_iter()
+                        .map(move |r| ((a, r), AtomicU64::new(0)))
                 })
                 .collect(),
         }

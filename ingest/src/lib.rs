@@ -15,6 +15,7 @@ pub mod check;
 pub mod downlink;
 pub mod health_history;
 mod hold;
+pub mod http_adapter;
 pub mod metrics;
 pub mod mqtt;
 pub mod osmand;
@@ -22,6 +23,7 @@ pub mod serial;
 pub mod source;
 pub mod store;
 pub mod teltonika;
+pub mod traccar;
 pub mod writer;
 
 use std::sync::Arc;
@@ -30,14 +32,17 @@ use firmware_proto::Message;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::adapter::{Adapter, Intake};
 use crate::check::Checker;
 pub use crate::downlink::{Downlink, DownlinkCommand, DownlinkError, DownlinkSent, NotifyPattern};
+pub use crate::http_adapter::{HttpListener, HttpOptions};
 use crate::metrics::Metrics;
 use crate::mqtt::{BrokerAddress, MqttAcks};
-pub use crate::osmand::{OsmAndListener, OsmAndOptions};
+use crate::osmand::OsmAnd;
 use crate::serial::{SerialReader, SerialSpec};
 use crate::store::Telemetry;
 pub use crate::teltonika::{TeltonikaListener, TeltonikaOptions};
+use crate::traccar::TraccarForwarding;
 use crate::writer::{Writer, WriterOptions};
 
 /// The decoded payload of a message as a JSON object, as stored and exported.
@@ -76,7 +81,9 @@ pub struct IngestConfig {
     /// Where to take Teltonika trackers' connections, if anywhere.
     pub teltonika: Option<TeltonikaOptions>,
     /// Where to take OsmAnd positions (phones), if anywhere.
-    pub osmand: Option<OsmAndOptions>,
+    pub osmand: Option<HttpOptions>,
+    /// Where to take positions forwarded by Traccar, if anywhere, and the token it sends.
+    pub traccar: Option<(HttpOptions, String)>,
 }
 
 /// The running pipeline.
@@ -94,6 +101,8 @@ pub struct Listening {
     pub teltonika: Option<std::net::SocketAddr>,
     /// OsmAnd positions over HTTP.
     pub osmand: Option<std::net::SocketAddr>,
+    /// Positions forwarded by Traccar over HTTP.
+    pub traccar: Option<std::net::SocketAddr>,
 }
 
 impl Ingest {
@@ -116,9 +125,23 @@ impl Ingest {
             None => None,
         };
         let osmand = match &config.osmand {
-            Some(options) => Some(OsmAndListener::bind(options.clone()).await.with_context(
-                || format!("listening for OsmAnd positions on {}", options.listen),
-            )?),
+            Some(options) => {
+                Some(HttpListener::bind(options.clone()).await.with_context(|| {
+                    format!("listening for OsmAnd positions on {}", options.listen)
+                })?)
+            }
+            None => None,
+        };
+        let traccar = match &config.traccar {
+            Some((options, token)) => Some((
+                HttpListener::bind(options.clone()).await.with_context(|| {
+                    format!(
+                        "listening for positions forwarded by Traccar on {}",
+                        options.listen
+                    )
+                })?,
+                TraccarForwarding::new(token),
+            )),
             None => None,
         };
         let listening = Listening {
@@ -126,9 +149,10 @@ impl Ingest {
                 .as_ref()
                 .map(TeltonikaListener::local_addr)
                 .transpose()?,
-            osmand: osmand
+            osmand: osmand.as_ref().map(HttpListener::local_addr).transpose()?,
+            traccar: traccar
                 .as_ref()
-                .map(OsmAndListener::local_addr)
+                .map(|(listener, _)| listener.local_addr())
                 .transpose()?,
         };
         let readers = config
@@ -180,12 +204,15 @@ impl Ingest {
                 metrics.clone(),
             )));
         }
+        let intake =
+            |adapter| Intake::new(adapter, checked_tx.clone(), store.clone(), metrics.clone());
         if let Some(listener) = osmand {
-            sources.push(tokio::spawn(listener.run(
-                checked_tx.clone(),
-                store.clone(),
-                metrics.clone(),
-            )));
+            sources.push(tokio::spawn(listener.run(OsmAnd, intake(Adapter::OsmAnd))));
+        }
+        if let Some((listener, forwarding)) = traccar {
+            sources.push(tokio::spawn(
+                listener.run(forwarding, intake(Adapter::Traccar)),
+            ));
         }
 
         let mut checker = Checker::new(store.clone(), metrics.clone());

@@ -21,14 +21,13 @@ use foreign_proto::teltonika::{
     TeltonikaError, decode_login, decode_packet, io, login_answer, records_answer,
 };
 use foreign_proto::{ForeignError, ForeignReport};
-use store::{Clock, StoreError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout, timeout_at};
 
-use crate::adapter::{Adapter, ForeignBatch, IdentityCache};
+use crate::adapter::{Adapter, Intake};
 use crate::check::Checked;
 use crate::metrics::Metrics;
 use crate::store::Telemetry;
@@ -99,12 +98,8 @@ pub struct TeltonikaListener {
 /// What every connection shares.
 struct Shared {
     options: TeltonikaOptions,
-    intake: mpsc::Sender<Checked>,
-    store: Telemetry,
-    metrics: Arc<Metrics>,
-    clock: Arc<dyn Clock>,
+    intake: Intake,
     logins: Arc<Semaphore>,
-    registry: IdentityCache,
 }
 
 impl TeltonikaListener {
@@ -122,15 +117,10 @@ impl TeltonikaListener {
     /// Takes connections until dropped or aborted (which closes them all), passing each
     /// packet's records to the writer through `intake`.
     pub async fn run(self, intake: mpsc::Sender<Checked>, store: Telemetry, metrics: Arc<Metrics>) {
-        let clock = store.store().clock();
         let shared = Arc::new(Shared {
             logins: Arc::new(Semaphore::new(self.options.max_logins_waiting.max(1))),
             options: self.options,
-            intake,
-            store,
-            metrics,
-            clock,
-            registry: IdentityCache::default(),
+            intake: Intake::new(ADAPTER, intake, store, metrics),
         });
         let connections = Arc::new(Semaphore::new(shared.options.max_connections.max(1)));
         let mut tasks = JoinSet::new();
@@ -149,17 +139,14 @@ impl TeltonikaListener {
                 }
             };
             let Ok(permit) = connections.clone().try_acquire_owned() else {
-                shared
-                    .metrics
-                    .adapters
-                    .reject(ADAPTER, "too_many_connections");
+                shared.intake.reject("too_many_connections");
                 continue;
             };
             let shared = shared.clone();
             tasks.spawn(async move {
-                shared.metrics.adapters.connection(ADAPTER, true);
+                shared.intake.connection(true);
                 serve(stream, peer, &shared).await;
-                shared.metrics.adapters.connection(ADAPTER, false);
+                shared.intake.connection(false);
                 drop(permit);
             });
         }
@@ -188,7 +175,7 @@ async fn serve(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         Err(end) => end,
     };
     if let End::Refused(reason) = end {
-        shared.metrics.adapters.reject(ADAPTER, reason);
+        shared.intake.reject(reason);
         tracing::debug!(%peer, reason, "Teltonika connection refused");
     }
 }
@@ -205,21 +192,14 @@ async fn converse(stream: &mut TcpStream, buf: &mut BytesMut, shared: &Shared) -
         .await
         .map_err(|_| End::Refused("login_timeout"))??;
     drop(waiting);
-    let Some(device_id) = shared.device(&imei).await.map_err(|error| {
+    let device = shared.intake.device(&imei).await.map_err(|error| {
         tracing::error!(%error, imei, "cannot look a Teltonika tracker up; not answered");
         End::Closed
-    })?
-    else {
+    })?;
+    let Some(device_id) = device.map(|device| device.device_id) else {
         let _ = stream.write_all(&login_answer(false)).await;
         // Listed for technicians under its IMEI (15 digits: a u64).
-        if let Ok(id) = imei.parse::<u64>() {
-            let sighting = Checked::Unknown {
-                device_id: id,
-                at_ms: shared.clock.now().0,
-                via: ADAPTER.via(),
-            };
-            let _ = shared.intake.send(sighting).await;
-        }
+        shared.intake.unknown(&imei).await;
         tracing::info!(imei, "Teltonika tracker not registered: refused");
         return Err(End::Refused("unknown_imei"));
     };
@@ -227,35 +207,25 @@ async fn converse(stream: &mut TcpStream, buf: &mut BytesMut, shared: &Shared) -
     tracing::debug!(device_id, imei, "Teltonika tracker logged in");
     loop {
         let records = next_packet(stream, buf, options).await?;
-        let received_at_ms = shared.clock.now().0;
         let reports: Vec<ForeignReport> = records
             .iter()
             .map(|record| checked_report(io::report(record), shared, device_id))
             .collect();
-        shared.metrics.adapters.received(ADAPTER, reports.len());
-        let (batch, answer) = ForeignBatch::new(device_id, ADAPTER, reports, received_at_ms);
-        shared
+        // Not committed in time (the storage refuses writes; counted), or the service is
+        // stopping: unanswered, the tracker sends the records again.
+        let taken = shared
             .intake
-            .send(Checked::Foreign(batch))
+            .commit(device_id, reports, options.answer_timeout)
             .await
             .map_err(|_| End::Closed)?;
-        match timeout(options.answer_timeout, answer).await {
-            Ok(Ok(taken)) => write(stream, &records_answer(taken)).await?,
-            // Not committed in time (the storage refuses writes), or the service is stopping:
-            // unanswered, the tracker sends the records again.
-            Ok(Err(_)) => return Err(End::Closed),
-            Err(_) => return Err(End::Refused("not_stored_in_time")),
-        }
+        write(stream, &records_answer(taken)).await?;
     }
 }
 
 /// A position no map has is no position; the rest of the report still counts.
 fn checked_report(mut report: ForeignReport, shared: &Shared, device_id: u64) -> ForeignReport {
     if let Err(ForeignError::Position) = foreign_proto::transcribe(&report) {
-        shared
-            .metrics
-            .adapters
-            .reject(ADAPTER, "position_out_of_range");
+        shared.intake.reject("position_out_of_range");
         tracing::warn!(device_id, "a Teltonika record with a position out of range");
         report.fix = None;
     }
@@ -312,17 +282,6 @@ async fn next_packet(
         timeout_at(deadline, read_more(stream, buf))
             .await
             .map_err(|_| End::Refused("packet_timeout"))??;
-    }
-}
-
-impl Shared {
-    /// The device registered as this IMEI, if any.
-    async fn device(&self, imei: &str) -> Result<Option<u64>, StoreError> {
-        let found = self
-            .registry
-            .device(&self.store, ADAPTER.identity(imei))
-            .await?;
-        Ok(found.map(|device| device.device_id))
     }
 }
 

@@ -43,6 +43,7 @@ fn config(broker: std::net::SocketAddr, serial: Vec<SerialSpec>) -> IngestConfig
         connect_patience: Duration::from_secs(10),
         teltonika: None,
         osmand: None,
+        traccar: None,
     }
 }
 

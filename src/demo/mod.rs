@@ -77,6 +77,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         serial: Vec::new(),
         teltonika: None,
         osmand: None,
+        traccar: None,
         http: free_or_any(DEFAULT_HTTP),
         writer: WriterOptions::default(),
         secure_cookies: false,

@@ -220,6 +220,8 @@ pub struct Service {
     pub teltonika: Option<std::net::SocketAddr>,
     /// Where OsmAnd positions go, when started with `--osmand-listen`.
     pub osmand: Option<std::net::SocketAddr>,
+    /// Where Traccar forwards, when started with `--traccar-listen`.
+    pub traccar: Option<std::net::SocketAddr>,
     pub log: PathBuf,
 }
 
@@ -275,6 +277,7 @@ impl Service {
             http: field("http="),
             teltonika: field("teltonika=").parse().ok(),
             osmand: field("osmand=").parse().ok(),
+            traccar: field("traccar=").parse().ok(),
             log,
         }
     }
