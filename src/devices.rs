@@ -205,19 +205,28 @@ pub async fn run(store: &Telemetry, command: DevicesCommand) -> anyhow::Result<(
 pub async fn register_fleet(
     store: &Telemetry,
     fleet: &[SimDevice],
-    teltonika: bool,
+    args: &sim::SimulateArgs,
 ) -> anyhow::Result<u64> {
-    // A tracker has no key of ours: it is known by its IMEI.
+    let foreign = args.foreign().map(|(transport, _)| transport);
+    // A tracker or phone has no key of ours: it is known by its identity there.
     let devices: Vec<_> = fleet
         .iter()
-        .map(|d| (d.id, d.kind, if teltonika { None } else { d.key }))
+        .map(|d| (d.id, d.kind, if foreign.is_some() { None } else { d.key }))
         .collect();
     let mut tx = store.store().begin_write().await?;
     let added = register_in(&mut tx, &devices, store.store().now().0).await?;
-    if teltonika {
-        for device in fleet {
-            let identity = teltonika_identity(&sim::teltonika_imei(device.id))?;
-            set_identity_in(&mut tx, device.id, &identity, None).await?;
+    for device in fleet {
+        match foreign {
+            Some(sim::Foreign::Teltonika) => {
+                let identity = teltonika_identity(&sim::teltonika_imei(device.id))?;
+                set_identity_in(&mut tx, device.id, &identity, None).await?;
+            }
+            Some(sim::Foreign::OsmAnd) => {
+                let identity = Adapter::OsmAnd.identity(&device.id.to_string());
+                let hash = token_hash(&sim::osmand_token(args.seed, device.id));
+                set_identity_in(&mut tx, device.id, &identity, Some(&hash)).await?;
+            }
+            None => {}
         }
     }
     tx.commit().await?;

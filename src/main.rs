@@ -170,12 +170,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             if register {
                 let telemetry = open_telemetry(&storage, &file).await?;
-                let added = devices::register_fleet(
-                    &telemetry,
-                    &sim::fleet(&args)?,
-                    args.teltonika.is_some(),
-                )
-                .await?;
+                let added = devices::register_fleet(&telemetry, &sim::fleet(&args)?, &args).await?;
                 eprintln!("registered {added} simulated devices");
                 telemetry.store().close().await;
             }

@@ -16,9 +16,11 @@
 
 mod coverage;
 mod fleet;
+mod foreign;
 mod model;
 mod mqtt;
 mod node;
+mod osmand;
 mod report;
 mod script;
 mod serial;
@@ -36,6 +38,7 @@ use ingest::mqtt::BrokerAddress;
 use ingest::serial::SerialSpec;
 
 pub use fleet::SimDevice;
+pub use osmand::token as osmand_token;
 pub use report::{SimReport, SimStats};
 pub use teltonika::imei as teltonika_imei;
 
@@ -89,8 +92,14 @@ pub struct SimulateArgs {
     /// ADDR: the fleet's GPS tags and scripted devices are Teltonika trackers sending to the
     /// engine's Teltonika listener at ADDR, each on a connection of its own, logging in as IMEI
     /// 350000000000000 + its id (home units are left out).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", conflicts_with = "osmand")]
     pub teltonika: Option<std::net::SocketAddr>,
+    /// ADDR: the fleet's GPS tags and scripted devices are phones (Traccar Client) sending
+    /// OsmAnd requests to the engine's OsmAnd listener at ADDR, each on a connection of its
+    /// own, its OsmAnd id its device id and its token SHA-256("sargs-sim-token" || seed u64 BE
+    /// || id u64 BE) in hex (home units are left out).
+    #[arg(long, value_name = "ADDR")]
+    pub osmand: Option<std::net::SocketAddr>,
     /// Measure the broker alone: no engine, the simulator counts its own uplink deliveries.
     #[arg(long)]
     pub raw_broker: bool,
@@ -106,6 +115,26 @@ pub struct SimulateArgs {
     pub script_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// The adapters a run can drive instead of MQTT or a serial line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Foreign {
+    /// Teltonika trackers over TCP.
+    Teltonika,
+    /// Phones over OsmAnd HTTP.
+    OsmAnd,
+}
+
+impl SimulateArgs {
+    /// The adapter this run drives, and where, if it drives one.
+    pub fn foreign(&self) -> Option<(Foreign, std::net::SocketAddr)> {
+        match (self.teltonika, self.osmand) {
+            (Some(addr), _) => Some((Foreign::Teltonika, addr)),
+            (None, Some(addr)) => Some((Foreign::OsmAnd, addr)),
+            (None, None) => None,
+        }
+    }
+}
+
 impl Default for SimulateArgs {
     /// The command line's defaults.
     fn default() -> Self {
@@ -117,6 +146,7 @@ impl Default for SimulateArgs {
             mqtt_url: "mqtt://127.0.0.1:1883".to_string(),
             serial: None,
             teltonika: None,
+            osmand: None,
             devices_per_connection: 100,
             no_keys: false,
             location_interval_ms: None,
@@ -156,8 +186,8 @@ fn members(args: &SimulateArgs) -> anyhow::Result<Vec<Member>> {
         }
         members.extend(scripted);
     }
-    if args.teltonika.is_some() {
-        // Trackers are what a tracker can be: GPS tags, and scripted devices.
+    if args.foreign().is_some() {
+        // Trackers and phones are what they can be: GPS tags, and scripted devices.
         members.retain(|m| m.script.is_some() || m.device.kind == DeviceKind::GpsTag);
     }
     Ok(members)
@@ -231,9 +261,9 @@ fn validate(args: &SimulateArgs) -> anyhow::Result<()> {
     if args.location_interval_ms == Some(0) {
         bail!("--location-interval-ms must be at least 1");
     }
-    if args.teltonika.is_some() && (args.raw_broker || args.serial.is_some()) {
+    if args.foreign().is_some() && (args.raw_broker || args.serial.is_some()) {
         bail!(
-            "--teltonika drives the engine's Teltonika listener; not with --serial or --raw-broker"
+            "--teltonika and --osmand drive the engine's adapters; not with --serial or --raw-broker"
         );
     }
     if args.raw_broker && args.serial.is_some() {
@@ -287,86 +317,100 @@ pub async fn run(args: &SimulateArgs, stats: Arc<SimStats>) -> anyhow::Result<Si
         raw: args.raw_broker,
     };
 
-    let (transport, connections, start_ms, outcomes, raw) = if let Some(addr) = args.teltonika {
-        let plan = plan(now_ms());
-        let count = members.len().max(1) as u32;
-        let mut drivers = Drivers(
-            members
-                .iter()
-                .enumerate()
-                .map(|(n, m)| {
-                    let id = m.device.id;
-                    let model = fleet::model(args.seed, m, node::boot_ms(&plan, id), plan.timing);
-                    let stagger = TICK * n as u32 / count;
-                    tokio::spawn(teltonika::drive(
-                        addr,
-                        teltonika::Tracker::new(id, model),
-                        clock(&plan),
-                        stagger,
-                        stats.clone(),
-                    ))
-                })
-                .collect(),
-        );
-        let mut outcomes = Vec::with_capacity(drivers.0.len());
-        for driver in &mut drivers.0 {
-            outcomes.push(driver.await.context("a simulated tracker failed")?);
-        }
-        ("teltonika", members.len(), plan.start_ms, outcomes, None)
-    } else if let Some(serial) = &args.serial {
-        let spec: SerialSpec = serial.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-        let line = serial::open(&spec)?;
-        let plan = plan(now_ms());
-        let nodes = members.iter().map(|m| Node::new(m, &plan)).collect();
-        let outcome = serial::drive(spec, line, nodes, clock(&plan), stats.clone()).await;
-        ("serial", 1, plan.start_ms, vec![outcome], None)
-    } else {
-        let broker = BrokerAddress::parse(&args.mqtt_url)?;
-        let raw = if args.raw_broker {
-            let id = format!("sargs-sim-{}-raw", args.seed);
-            Some(mqtt::raw_counter(id, &broker, stats.clone()).await?)
+    let (transport, connections, start_ms, outcomes, raw) =
+        if let Some((transport, addr)) = args.foreign() {
+            let plan = plan(now_ms());
+            let count = members.len().max(1) as u32;
+            let mut drivers = Drivers(
+                members
+                    .iter()
+                    .enumerate()
+                    .map(|(n, m)| {
+                        let id = m.device.id;
+                        let model =
+                            fleet::model(args.seed, m, node::boot_ms(&plan, id), plan.timing);
+                        let stagger = TICK * n as u32 / count;
+                        let (clock, stats) = (clock(&plan), stats.clone());
+                        match transport {
+                            Foreign::Teltonika => tokio::spawn(foreign::drive(
+                                addr,
+                                teltonika::Tracker::new(id, model),
+                                clock,
+                                stagger,
+                                stats,
+                            )),
+                            Foreign::OsmAnd => tokio::spawn(foreign::drive(
+                                addr,
+                                osmand::Phone::new(id, osmand::token(args.seed, id), model),
+                                clock,
+                                stagger,
+                                stats,
+                            )),
+                        }
+                    })
+                    .collect(),
+            );
+            let mut outcomes = Vec::with_capacity(drivers.0.len());
+            for driver in &mut drivers.0 {
+                outcomes.push(driver.await.context("a simulated tracker failed")?);
+            }
+            let name = match transport {
+                Foreign::Teltonika => "teltonika",
+                Foreign::OsmAnd => "osmand",
+            };
+            (name, members.len(), plan.start_ms, outcomes, None)
+        } else if let Some(serial) = &args.serial {
+            let spec: SerialSpec = serial.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            let line = serial::open(&spec)?;
+            let plan = plan(now_ms());
+            let nodes = members.iter().map(|m| Node::new(m, &plan)).collect();
+            let outcome = serial::drive(spec, line, nodes, clock(&plan), stats.clone()).await;
+            ("serial", 1, plan.start_ms, vec![outcome], None)
         } else {
-            None
-        };
-        let groups: Vec<&[Member]> = members.chunks(args.devices_per_connection).collect();
-        let links =
-            futures::future::try_join_all(
-                groups.iter().enumerate().map(|(n, group)| {
+            let broker = BrokerAddress::parse(&args.mqtt_url)?;
+            let raw = if args.raw_broker {
+                let id = format!("sargs-sim-{}-raw", args.seed);
+                Some(mqtt::raw_counter(id, &broker, stats.clone()).await?)
+            } else {
+                None
+            };
+            let groups: Vec<&[Member]> = members.chunks(args.devices_per_connection).collect();
+            let links =
+                futures::future::try_join_all(groups.iter().enumerate().map(|(n, group)| {
                     let ids: Vec<u64> = group.iter().map(|m| m.device.id).collect();
                     let broker = broker.clone();
                     async move {
                         mqtt::open(format!("sargs-sim-{}-{n}", args.seed), &broker, &ids).await
                     }
-                }),
-            )
-            .await
-            .with_context(|| format!("connecting the simulated devices to {broker}"))?;
-        let plan = plan(now_ms());
-        let count = links.len().max(1) as u32;
-        let mut drivers = Drivers(
-            links
-                .into_iter()
-                .zip(&groups)
-                .enumerate()
-                .map(|(n, (link, group))| {
-                    let nodes = group.iter().map(|m| Node::new(m, &plan)).collect();
-                    let stagger = TICK * n as u32 / count;
-                    tokio::spawn(mqtt::drive(
-                        link,
-                        nodes,
-                        clock(&plan),
-                        stagger,
-                        stats.clone(),
-                    ))
-                })
-                .collect(),
-        );
-        let mut outcomes = Vec::with_capacity(drivers.0.len());
-        for driver in &mut drivers.0 {
-            outcomes.push(driver.await.context("a simulator connection task failed")?);
-        }
-        ("mqtt", groups.len(), plan.start_ms, outcomes, raw)
-    };
+                }))
+                .await
+                .with_context(|| format!("connecting the simulated devices to {broker}"))?;
+            let plan = plan(now_ms());
+            let count = links.len().max(1) as u32;
+            let mut drivers = Drivers(
+                links
+                    .into_iter()
+                    .zip(&groups)
+                    .enumerate()
+                    .map(|(n, (link, group))| {
+                        let nodes = group.iter().map(|m| Node::new(m, &plan)).collect();
+                        let stagger = TICK * n as u32 / count;
+                        tokio::spawn(mqtt::drive(
+                            link,
+                            nodes,
+                            clock(&plan),
+                            stagger,
+                            stats.clone(),
+                        ))
+                    })
+                    .collect(),
+            );
+            let mut outcomes = Vec::with_capacity(drivers.0.len());
+            for driver in &mut drivers.0 {
+                outcomes.push(driver.await.context("a simulator connection task failed")?);
+            }
+            ("mqtt", groups.len(), plan.start_ms, outcomes, raw)
+        };
     let finished_ms = now_ms();
 
     let mut delivered_until_ms = 0;

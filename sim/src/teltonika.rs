@@ -9,8 +9,8 @@
 //! events, RF presence) is not sent.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -24,9 +24,10 @@ use foreign_proto::teltonika::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::foreign::Speaker;
 use super::model::Model;
-use super::report::{Counters, Histogram, SimStats};
-use super::{Outcome, RunClock, TICK, now_ms};
+use super::now_ms;
+use super::report::{Counters, Histogram};
 
 /// The first simulated IMEI: device `id` logs in as `FIRST_IMEI + id`.
 pub const FIRST_IMEI: u64 = 350_000_000_000_000;
@@ -167,60 +168,32 @@ impl Tracker {
         });
         Recorded::New
     }
-
-    /// Records not yet answered.
-    pub fn unanswered(&self) -> u64 {
-        self.kept.len() as u64
-    }
 }
 
-/// Runs one tracker against `addr` until the run ends and it is drained (or the drain times
-/// out), logging in again whenever its connection is lost.
-pub(crate) async fn drive(
-    addr: SocketAddr,
-    mut tracker: Tracker,
-    clock: RunClock,
-    stagger: Duration,
-    stats: Arc<SimStats>,
-) -> Outcome {
-    let mut counters = Counters::default();
-    let mut latency = Histogram::default();
-    let mut outcome = Outcome::default();
-    let mut link: Option<TcpStream> = None;
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + stagger, TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut ever_connected = false;
-    loop {
-        tick.tick().await;
-        let now = now_ms();
-        let generating = now < clock.end_ms;
-        tracker.generate(now.min(clock.end_ms), &mut counters);
-        if !tracker.kept.is_empty() {
-            if link.is_none() {
-                link = login(addr, tracker.id).await;
-                if link.is_some() && ever_connected {
-                    outcome.reconnects += 1;
-                }
-                ever_connected |= link.is_some();
-            }
-            if let Some(stream) = link.as_mut()
-                && send_oldest(stream, &mut tracker, now, &mut counters, &mut latency)
-                    .await
-                    .is_none()
-            {
-                // Lost, or not answered in time: keep the records, log in again next tick.
-                link = None;
-            }
-        }
-        counters.flush(&stats);
-        if !generating && (tracker.kept.is_empty() || now >= clock.drain_deadline_ms) {
-            break;
-        }
+impl Speaker for Tracker {
+    type Link = TcpStream;
+
+    fn generate(&mut self, until_ms: u64, counters: &mut Counters) {
+        Tracker::generate(self, until_ms, counters);
     }
-    counters.flush(&stats);
-    outcome.unacked = tracker.unanswered();
-    outcome.latency = latency;
-    outcome
+
+    fn unanswered(&self) -> u64 {
+        self.kept.len() as u64
+    }
+
+    fn connect(&self, addr: SocketAddr) -> impl Future<Output = Option<TcpStream>> + Send {
+        login(addr, self.id)
+    }
+
+    fn send_oldest(
+        &mut self,
+        link: &mut TcpStream,
+        now: u64,
+        counters: &mut Counters,
+        latency: &mut Histogram,
+    ) -> impl Future<Output = Option<()>> + Send {
+        send_oldest(link, self, now, counters, latency)
+    }
 }
 
 async fn login(addr: SocketAddr, id: u64) -> Option<TcpStream> {

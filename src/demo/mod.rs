@@ -107,7 +107,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     ])?
     .args;
     let fleet = sim::fleet(&sim)?;
-    let registered = crate::devices::register_fleet(&running.telemetry, &fleet, false).await?;
+    let registered = crate::devices::register_fleet(&running.telemetry, &fleet, &sim).await?;
     // The fleet first, with its keys: the seeded clients' tags are in it, and adding them to
     // the inventory keeps their registration.
     let cases = cases::Cases::open(running.store.clone()).await?;
