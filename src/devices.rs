@@ -235,18 +235,21 @@ pub async fn register_fleet(
 
 /// How a device of another protocol is known there: at most one of these.
 #[derive(clap::Args, Debug)]
-#[group(multiple = false)]
 pub struct IdentityArgs {
     /// A Teltonika tracker's IMEI (15 to 17 digits), which it logs in with
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["osmand_id", "traccar_id"])]
     imei: Option<String>,
     /// A phone's or tracker's OsmAnd id (the "device identifier" in Traccar Client); it is
     /// given a token (printed once) to put in its server URL (`?token=...`)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "traccar_id")]
     osmand_id: Option<String>,
     /// The uniqueId of a device whose positions a Traccar server forwards
     #[arg(long)]
     traccar_id: Option<String>,
+    /// The OsmAnd device's token, when the agency gives it one of its own (32 to 128
+    /// printable characters) instead of a new one
+    #[arg(long, requires = "osmand_id")]
+    token: Option<String>,
 }
 
 impl IdentityArgs {
@@ -268,7 +271,17 @@ impl IdentityArgs {
                 let identity = Adapter::OsmAnd
                     .identity_of(id)
                     .ok_or_else(|| invalid("osmand-id", id))?;
-                (Some(identity), Some(new_device_token()?))
+                let token = match &self.token {
+                    Some(token)
+                        if (32..=128).contains(&token.len())
+                            && token.bytes().all(|b| b.is_ascii_graphic()) =>
+                    {
+                        token.clone()
+                    }
+                    Some(_) => bail!("--token must be 32 to 128 printable characters"),
+                    None => new_device_token()?,
+                };
+                (Some(identity), Some(token))
             }
             (None, None, Some(id)) => {
                 let identity = Adapter::Traccar

@@ -1,7 +1,8 @@
-//! Off-the-shelf trackers against the running service, on SQLite and PostgreSQL: a Teltonika
-//! tracker (played by `sargs simulate --teltonika`) walks into an exclusion zone and the
-//! officer is alerted; and kill -9 while twenty trackers send loses no record any of them was
-//! told was taken, and their resends after the restart are stored once.
+//! Off-the-shelf trackers and phones against the running service, on SQLite and PostgreSQL: a
+//! Teltonika tracker (played by `sargs simulate --teltonika`) walks into an exclusion zone and
+//! the officer is alerted; a victim's phone (`sargs simulate --osmand`) comes near the probation
+//! client and the proximity alarm fires; and kill -9 while twenty trackers send loses no record
+//! any of them was told was taken, and their resends after the restart are stored once.
 
 mod common;
 
@@ -328,5 +329,154 @@ async fn kill_9_while_trackers_send_loses_no_answered_record() {
             );
         }
         drop(service);
+    }
+}
+
+const TAG: u64 = 4501;
+const PHONE: u64 = 9101;
+
+#[tokio::test]
+async fn a_victims_phone_comes_near_the_client_and_the_proximity_alarm_fires() {
+    for db in test_databases().await {
+        let name = db.name;
+        let dir = tempfile::tempdir().expect("dir");
+        // The victim's phone, known by its OsmAnd id, with the token its Traccar Client sends.
+        let token = sim::osmand_token(1, PHONE);
+        let mut args: Vec<String> = vec!["devices".into(), "add".into()];
+        args.extend(storage_flags(&db.location));
+        args.extend(
+            [
+                "--id",
+                &PHONE.to_string(),
+                "--kind",
+                "gps-tag",
+                "--model",
+                "Android (Traccar Client)",
+            ]
+            .map(String::from),
+        );
+        args.extend(["--osmand-id", &PHONE.to_string(), "--token", &token].map(String::from));
+        sargs_ok(&args);
+        let extra = vec!["--osmand-listen".to_string(), "127.0.0.1:0".to_string()];
+        let (service, admin, unit) =
+            start_with_admin(&db.location, &extra, dir.path(), PASSWORD).await;
+        let osmand = service.osmand.expect("the OsmAnd listener's address");
+        for (user, role) in [("officer", "officer"), ("technician", "technician")] {
+            admin
+                .ok(
+                    Method::POST,
+                    "/api/v1/users",
+                    Some(
+                        json!({ "username": user, "display_name": user, "role": role,
+                                 "unit_id": unit, "password": PASSWORD }),
+                    ),
+                )
+                .await;
+        }
+        let officer = Session::login(&admin.base, "officer", PASSWORD).await;
+        let technician = Session::login(&admin.base, "technician", PASSWORD).await;
+        let me = id(&officer.ok(Method::GET, "/api/v1/session", None).await);
+        let victim = officer
+            .ok(
+                Method::POST,
+                "/api/v1/victims",
+                Some(json!({ "contact_name": "Marta Kalna", "device_id": PHONE })),
+            )
+            .await;
+        let client = officer
+            .ok(
+                Method::POST,
+                "/api/v1/clients",
+                Some(json!({
+                    "personal_code": "150585-10101", "given_name": "Anna", "family_name": "Kalniņa",
+                    "birth_date": "1985-05-15", "language": "lv", "officer_id": me,
+                    "addresses": [{ "id": "home", "street": "Tērbatas iela 5, Rīga",
+                        "zone": { "type": "circle", "centre": [HOME.1, HOME.0], "radius_m": 50.0 } }]
+                })),
+            )
+            .await;
+        let starts = Utc::now() - chrono::TimeDelta::days(1);
+        let order = id(&officer
+            .ok(
+                Method::POST,
+                "/api/v1/orders",
+                Some(json!({
+                    "client_id": id(&client), "court": "Rīgas pilsētas tiesa", "case_number": "K-11/2026",
+                    "terms": { "decision_date": starts.date_naive().to_string(),
+                               "legal_basis": "conditional_early_release",
+                               "starts": starts.to_rfc3339(),
+                               "ends": (starts + chrono::TimeDelta::days(90)).to_rfc3339(),
+                               "proximity": [{ "id": "victim-marta", "victim_id": id(&victim),
+                                               "alarm_m": 500.0, "release_m": 700.0 }] }
+                })),
+            )
+            .await);
+        technician
+            .add_and_fit_tag(TAG, order, &starts.to_rfc3339())
+            .await;
+        officer.wait_in_force(order, name).await;
+
+        // The client stays at home; the victim's phone comes from the old town to 150 m away.
+        let fix = |(lat, lon): (f64, f64)| {
+            format!("fix = {{ lat = {lat}, lon = {lon}, accuracy_m = 8 }}")
+        };
+        let script = |device: u64, reports: &[String]| {
+            format!(
+                "[[devices]]\nid = {device}\nkind = \"gps-tag\"\nreports = [\n{}]\n",
+                reports
+                    .iter()
+                    .map(|r| format!("  {{ {r} }},\n"))
+                    .collect::<String>()
+            )
+        };
+        let from = Some(Utc::now() - chrono::TimeDelta::minutes(10));
+        let tag = script(
+            TAG,
+            &[format!(
+                "at = \"0m\", until = \"10m\", every = \"30s\", {}",
+                fix(HOME)
+            )],
+        );
+        play_script(&service, dir.path(), &tag, from);
+        let near = (HOME.0 - 0.0013, HOME.1);
+        let phone = script(
+            PHONE,
+            &[
+                format!(
+                    "at = \"0m\", until = \"5m\", every = \"30s\", {}",
+                    fix(OLD_TOWN)
+                ),
+                format!(
+                    "at = \"5m30s\", until = \"10m\", every = \"30s\", {}",
+                    fix(near)
+                ),
+            ],
+        );
+        let report = play_script_over(dir.path(), &phone, from, &[format!("--osmand={osmand}")]);
+        assert_eq!(report["transport"], "osmand", "{report}");
+
+        let deadline = Instant::now() + WAIT;
+        let alert = loop {
+            let alerts = officer.ok(Method::GET, "/api/v1/alerts", None).await;
+            let found = alerts
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|a| a["kind"] == "victim_proximity" && a["client_id"] == id(&client));
+            if let Some(alert) = found {
+                break alert.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name}: no alert: {alerts}\n{}",
+                service.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        assert_eq!(alert["severity"], "critical", "{name}: {alert}");
+        let device = technician
+            .ok(Method::GET, &format!("/api/v1/devices/{PHONE}"), None)
+            .await;
+        assert_eq!(device["health"]["last_via"], "osmand", "{name}: {device}");
     }
 }
