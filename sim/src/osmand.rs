@@ -8,7 +8,6 @@
 //! events, RF presence) is not sent.
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -144,50 +143,48 @@ impl Speaker for Phone {
         })
     }
 
-    fn send_oldest(
+    async fn send_oldest(
         &mut self,
         link: &mut Link,
         now: u64,
         counters: &mut Counters,
         latency: &mut Histogram,
-    ) -> impl Future<Output = Option<()>> + Send {
-        async move {
-            for _ in 0..REQUESTS_PER_TICK {
-                let Some(kept) = self.kept.front_mut() else {
-                    break;
-                };
-                counters.transmitted += 1;
-                match kept.first_sent_ms {
-                    Some(_) => counters.resent += 1,
-                    None => kept.first_sent_ms = Some(now),
-                }
-                let has_fix = kept.parameters.iter().any(|(k, _)| *k == "lat");
-                let mut query = format!("id={}&timestamp={}", self.id, kept.time_ms);
-                for (name, value) in &kept.parameters {
-                    query.push_str(&format!("&{name}={value}"));
-                }
-                if !has_fix {
-                    query.push_str("&valid=false");
-                }
-                query.push_str(&format!("&token={}", self.token));
-                let request = format!("GET /?{query} HTTP/1.1\r\nHost: sargs\r\n\r\n");
-                link.stream.write_all(request.as_bytes()).await.ok()?;
-                let status = tokio::time::timeout(ANSWER_PATIENCE, read_answer(link))
-                    .await
-                    .ok()??;
-                if status != 200 {
-                    // Refused or not stored: kept, and sent again on a new connection.
-                    tracing::debug!(device_id = self.id, status, "the position was not taken");
-                    return None;
-                }
-                counters.acks_received += 1;
-                counters.acked += 1;
-                if let Some(sent) = self.kept.pop_front().and_then(|k| k.first_sent_ms) {
-                    latency.record(now_ms().saturating_sub(sent));
-                }
+    ) -> Option<()> {
+        for _ in 0..REQUESTS_PER_TICK {
+            let Some(kept) = self.kept.front_mut() else {
+                break;
+            };
+            counters.transmitted += 1;
+            match kept.first_sent_ms {
+                Some(_) => counters.resent += 1,
+                None => kept.first_sent_ms = Some(now),
             }
-            Some(())
+            let has_fix = kept.parameters.iter().any(|(k, _)| *k == "lat");
+            let mut query = format!("id={}&timestamp={}", self.id, kept.time_ms);
+            for (name, value) in &kept.parameters {
+                query.push_str(&format!("&{name}={value}"));
+            }
+            if !has_fix {
+                query.push_str("&valid=false");
+            }
+            query.push_str(&format!("&token={}", self.token));
+            let request = format!("GET /?{query} HTTP/1.1\r\nHost: sargs\r\n\r\n");
+            link.stream.write_all(request.as_bytes()).await.ok()?;
+            let status = tokio::time::timeout(ANSWER_PATIENCE, read_answer(link))
+                .await
+                .ok()??;
+            if status != 200 {
+                // Refused or not stored: kept, and sent again on a new connection.
+                tracing::debug!(device_id = self.id, status, "the position was not taken");
+                return None;
+            }
+            counters.acks_received += 1;
+            counters.acked += 1;
+            if let Some(sent) = self.kept.pop_front().and_then(|k| k.first_sent_ms) {
+                latency.record(now_ms().saturating_sub(sent));
+            }
         }
+        Some(())
     }
 }
 
