@@ -19,7 +19,7 @@ use foreign_proto::teltonika::{
 };
 use ingest::store::Telemetry;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 use store::StoreLocation;
 use store::testing::test_databases;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -38,30 +38,24 @@ fn teltonika_listen(port: u16) -> Vec<String> {
     ]
 }
 
-/// Adds a tracker known by its IMEI, as a technician does on the command line.
-fn add_tracker(location: &StoreLocation, id: u64, imei: &str) {
-    let mut args: Vec<String> = vec!["devices".into(), "add".into()];
-    args.extend(storage_flags(location));
-    args.extend(["--id", &id.to_string(), "--kind", "gps-tag", "--imei", imei].map(String::from));
-    sargs_ok(&args);
+/// A unit with an officer and a technician, and a probation client living at [`HOME`].
+struct Office {
+    service: Service,
+    officer: Session,
+    technician: Session,
+    client: i64,
 }
 
-#[tokio::test]
-async fn a_tracker_walks_into_an_exclusion_zone_and_the_officer_is_alerted() {
-    for db in test_databases().await {
-        let name = db.name;
-        let dir = tempfile::tempdir().expect("dir");
-        let extra = teltonika_listen(0);
-        let (service, admin, unit) =
-            start_with_admin(&db.location, &extra, dir.path(), PASSWORD).await;
-        let addr = service.teltonika.expect("the Teltonika listener's address");
-        for (name, role) in [("officer", "officer"), ("technician", "technician")] {
+impl Office {
+    async fn open(location: &StoreLocation, extra: &[String], dir: &std::path::Path) -> Office {
+        let (service, admin, unit) = start_with_admin(location, extra, dir, PASSWORD).await;
+        for (user, role) in [("officer", "officer"), ("technician", "technician")] {
             admin
                 .ok(
                     Method::POST,
                     "/api/v1/users",
                     Some(
-                        json!({ "username": name, "display_name": name, "role": role,
+                        json!({ "username": user, "display_name": user, "role": role,
                                  "unit_id": unit, "password": PASSWORD }),
                     ),
                 )
@@ -82,23 +76,60 @@ async fn a_tracker_walks_into_an_exclusion_zone_and_the_officer_is_alerted() {
                 })),
             )
             .await;
+        Office {
+            service,
+            officer,
+            technician,
+            client: id(&client),
+        }
+    }
+
+    /// An order of the client since yesterday, with `conditions` among its terms; its id and
+    /// when it starts.
+    async fn order(&self, case: &str, conditions: Value) -> (i64, chrono::DateTime<Utc>) {
         let starts = Utc::now() - chrono::TimeDelta::days(1);
-        let order = id(&officer
+        let mut terms = json!({ "decision_date": starts.date_naive().to_string(),
+                                "legal_basis": "conditional_early_release",
+                                "starts": starts.to_rfc3339(),
+                                "ends": (starts + chrono::TimeDelta::days(90)).to_rfc3339() });
+        if let (Some(terms), Some(conditions)) = (terms.as_object_mut(), conditions.as_object()) {
+            terms.extend(conditions.clone());
+        }
+        let order = self
+            .officer
             .ok(
                 Method::POST,
                 "/api/v1/orders",
-                Some(json!({
-                    "client_id": id(&client), "court": "Rīgas pilsētas tiesa", "case_number": "K-9/2026",
-                    "terms": { "decision_date": starts.date_naive().to_string(),
-                               "legal_basis": "conditional_early_release",
-                               "starts": starts.to_rfc3339(),
-                               "ends": (starts + chrono::TimeDelta::days(90)).to_rfc3339(),
-                               "zones": [{ "id": "old-town", "kind": "exclusion",
-                                   "shape": { "type": "circle", "centre": [OLD_TOWN.1, OLD_TOWN.0],
-                                              "radius_m": 300.0 } }] }
-                })),
+                Some(
+                    json!({ "client_id": self.client, "court": "Rīgas pilsētas tiesa",
+                             "case_number": case, "terms": terms }),
+                ),
             )
-            .await);
+            .await;
+        (id(&order), starts)
+    }
+}
+
+/// Adds a tracker known by its IMEI, as a technician does on the command line.
+fn add_tracker(location: &StoreLocation, id: u64, imei: &str) {
+    let mut args: Vec<String> = vec!["devices".into(), "add".into()];
+    args.extend(storage_flags(location));
+    args.extend(["--id", &id.to_string(), "--kind", "gps-tag", "--imei", imei].map(String::from));
+    sargs_ok(&args);
+}
+
+#[tokio::test]
+async fn a_tracker_walks_into_an_exclusion_zone_and_the_officer_is_alerted() {
+    for db in test_databases().await {
+        let name = db.name;
+        let dir = tempfile::tempdir().expect("dir");
+        let extra = teltonika_listen(0);
+        let office = Office::open(&db.location, &extra, dir.path()).await;
+        let (service, officer, technician) = (&office.service, &office.officer, &office.technician);
+        let addr = service.teltonika.expect("the Teltonika listener's address");
+        let zones = json!({ "zones": [{ "id": "old-town", "kind": "exclusion",
+            "shape": { "type": "circle", "centre": [OLD_TOWN.1, OLD_TOWN.0], "radius_m": 300.0 } }] });
+        let (order, starts) = office.order("K-9/2026", zones).await;
         // The technician adds the tracker by its IMEI, through the API, and fits it.
         technician
             .ok(
@@ -145,7 +176,7 @@ async fn a_tracker_walks_into_an_exclusion_zone_and_the_officer_is_alerted() {
             let alerts = officer.ok(Method::GET, "/api/v1/alerts", None).await;
             let found =
                 alerts.as_array().into_iter().flatten().find(|a| {
-                    a["kind"] == "exclusion_zone_entered" && a["client_id"] == id(&client)
+                    a["kind"] == "exclusion_zone_entered" && a["client_id"] == office.client
                 });
             if let Some(alert) = found {
                 break alert.clone();
@@ -358,24 +389,9 @@ async fn a_victims_phone_comes_near_the_client_and_the_proximity_alarm_fires() {
         args.extend(["--osmand-id", &PHONE.to_string(), "--token", &token].map(String::from));
         sargs_ok(&args);
         let extra = vec!["--osmand-listen".to_string(), "127.0.0.1:0".to_string()];
-        let (service, admin, unit) =
-            start_with_admin(&db.location, &extra, dir.path(), PASSWORD).await;
+        let office = Office::open(&db.location, &extra, dir.path()).await;
+        let (service, officer, technician) = (&office.service, &office.officer, &office.technician);
         let osmand = service.osmand.expect("the OsmAnd listener's address");
-        for (user, role) in [("officer", "officer"), ("technician", "technician")] {
-            admin
-                .ok(
-                    Method::POST,
-                    "/api/v1/users",
-                    Some(
-                        json!({ "username": user, "display_name": user, "role": role,
-                                 "unit_id": unit, "password": PASSWORD }),
-                    ),
-                )
-                .await;
-        }
-        let officer = Session::login(&admin.base, "officer", PASSWORD).await;
-        let technician = Session::login(&admin.base, "technician", PASSWORD).await;
-        let me = id(&officer.ok(Method::GET, "/api/v1/session", None).await);
         let victim = officer
             .ok(
                 Method::POST,
@@ -383,34 +399,9 @@ async fn a_victims_phone_comes_near_the_client_and_the_proximity_alarm_fires() {
                 Some(json!({ "contact_name": "Marta Kalna", "device_id": PHONE })),
             )
             .await;
-        let client = officer
-            .ok(
-                Method::POST,
-                "/api/v1/clients",
-                Some(json!({
-                    "personal_code": "150585-10101", "given_name": "Anna", "family_name": "Kalniņa",
-                    "birth_date": "1985-05-15", "language": "lv", "officer_id": me,
-                    "addresses": [{ "id": "home", "street": "Tērbatas iela 5, Rīga",
-                        "zone": { "type": "circle", "centre": [HOME.1, HOME.0], "radius_m": 50.0 } }]
-                })),
-            )
-            .await;
-        let starts = Utc::now() - chrono::TimeDelta::days(1);
-        let order = id(&officer
-            .ok(
-                Method::POST,
-                "/api/v1/orders",
-                Some(json!({
-                    "client_id": id(&client), "court": "Rīgas pilsētas tiesa", "case_number": "K-11/2026",
-                    "terms": { "decision_date": starts.date_naive().to_string(),
-                               "legal_basis": "conditional_early_release",
-                               "starts": starts.to_rfc3339(),
-                               "ends": (starts + chrono::TimeDelta::days(90)).to_rfc3339(),
-                               "proximity": [{ "id": "victim-marta", "victim_id": id(&victim),
-                                               "alarm_m": 500.0, "release_m": 700.0 }] }
-                })),
-            )
-            .await);
+        let proximity = json!({ "proximity": [{ "id": "victim-marta", "victim_id": id(&victim),
+                                                "alarm_m": 500.0, "release_m": 700.0 }] });
+        let (order, starts) = office.order("K-11/2026", proximity).await;
         technician
             .add_and_fit_tag(TAG, order, &starts.to_rfc3339())
             .await;
@@ -437,7 +428,7 @@ async fn a_victims_phone_comes_near_the_client_and_the_proximity_alarm_fires() {
                 fix(HOME)
             )],
         );
-        play_script(&service, dir.path(), &tag, from);
+        play_script(service, dir.path(), &tag, from);
         let near = (HOME.0 - 0.0013, HOME.1);
         let phone = script(
             PHONE,
@@ -462,7 +453,7 @@ async fn a_victims_phone_comes_near_the_client_and_the_proximity_alarm_fires() {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .find(|a| a["kind"] == "victim_proximity" && a["client_id"] == id(&client));
+                .find(|a| a["kind"] == "victim_proximity" && a["client_id"] == office.client);
             if let Some(alert) = found {
                 break alert.clone();
             }

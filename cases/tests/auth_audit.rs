@@ -137,30 +137,14 @@ async fn a_session_signs_in_while_its_use_cannot_be_recorded() {
         let store = Store::open_with_clock(&db.location, Arc::new(clock.clone()))
             .await
             .expect("store");
-        let backend = store.backend();
         let pool = store.pool().clone();
-        let (cases, officer) = with_officer(store).await;
+        let (cases, officer) = with_officer(store.clone()).await;
         let issued = cases
             .login("ilze.ozola", PASSWORD, "192.0.2.1")
             .await
             .expect("login")
             .expect("signed in");
-        let refuse: &[&str] = match backend {
-            Backend::Sqlite => &["CREATE TRIGGER refuse BEFORE UPDATE ON credentials \
-                 BEGIN SELECT RAISE(ABORT, 'writes refused'); END"],
-            Backend::Postgres => &[
-                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
-                 $$ BEGIN RAISE EXCEPTION 'writes refused'; END $$",
-                "CREATE TRIGGER refuse BEFORE UPDATE ON credentials \
-                 FOR EACH ROW EXECUTE FUNCTION refuse()",
-            ],
-        };
-        for statement in refuse {
-            sqlx::query(statement)
-                .execute(&pool)
-                .await
-                .expect(statement);
-        }
+        store::testing::refuse_writes(&store, "UPDATE", "credentials").await;
         let last_used = async || -> i64 {
             sqlx::query_scalar("SELECT last_used_ms FROM credentials WHERE id = $1")
                 .bind(issued.credential.id)

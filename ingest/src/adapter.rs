@@ -61,7 +61,7 @@ impl Adapter {
     /// Why this adapter refuses input, every reason known in advance so each shows as 0.
     fn reasons(self) -> Vec<&'static str> {
         match self {
-            Adapter::Teltonika => crate::teltonika::REASONS.to_vec(),
+            Adapter::Teltonika => crate::teltonika::reasons().collect(),
             Adapter::OsmAnd => crate::osmand::reasons().collect(),
             Adapter::Traccar => crate::traccar::reasons().collect(),
         }

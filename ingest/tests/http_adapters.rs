@@ -3,24 +3,20 @@
 //! and stored once however often sent; a wrong or missing token, an unknown device, broken
 //! input, a body too large and headers too slow are refused, counted and never stored.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use firmware_proto::{DeviceKind, Message};
+use firmware_proto::Message;
 use ingest::adapter::{Adapter, Intake, token_hash};
 use ingest::http_adapter::{Handler, HttpListener, HttpOptions};
-use ingest::metrics::Metrics;
 use ingest::osmand::OsmAnd;
-use ingest::store::{Telemetry, register_in, set_identity_in};
+use ingest::store::Telemetry;
 use ingest::traccar::TraccarForwarding;
-use ingest::writer::{Writer, WriterOptions};
-use store::Store;
 use store::testing::test_databases;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod support;
-use support::FakeMqtt;
+use support::Adapted;
 
 const PHONE: u64 = 8101;
 const TOKEN: &str = "a3f1c9e07d5b4e2a8c6f0d1b9e7a5c3f";
@@ -28,15 +24,14 @@ const FORWARDED: u64 = 8102;
 const TRACCAR_TOKEN: &str = "the agency's Traccar forwarding token";
 
 struct Running {
-    store: Telemetry,
-    metrics: Arc<Metrics>,
+    adapted: Adapted,
     addr: std::net::SocketAddr,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
+impl std::ops::Deref for Running {
+    type Target = Adapted;
+    fn deref(&self) -> &Adapted {
+        &self.adapted
     }
 }
 
@@ -46,52 +41,31 @@ async fn start<H: Handler>(
     handler: H,
     tune: impl FnOnce(&mut HttpOptions),
 ) -> Running {
-    let store = Telemetry::open(Store::open(&db.location).await.expect("store"))
-        .await
-        .expect("telemetry");
-    let mut tx = store.store().begin_write().await.expect("tx");
-    let kinds = [
-        (PHONE, DeviceKind::GpsTag, None),
-        (FORWARDED, DeviceKind::GpsTag, None),
+    let devices = [
+        (
+            PHONE,
+            Adapter::OsmAnd.identity("phone-marta"),
+            Some(token_hash(TOKEN)),
+        ),
+        (
+            FORWARDED,
+            Adapter::Traccar.identity("862462030123456"),
+            None,
+        ),
     ];
-    register_in(&mut tx, &kinds, 0).await.expect("register");
-    let phone = Adapter::OsmAnd.identity("phone-marta");
-    let hash = token_hash(TOKEN);
-    assert!(
-        set_identity_in(&mut tx, PHONE, &phone, Some(&hash))
-            .await
-            .expect("identity")
-    );
-    let forwarded = Adapter::Traccar.identity("862462030123456");
-    assert!(
-        set_identity_in(&mut tx, FORWARDED, &forwarded, None)
-            .await
-            .expect("identity")
-    );
-    tx.commit().await.expect("commit");
-    let metrics = Arc::new(Metrics::default());
-    let writer = Writer::new(
-        store.clone(),
-        metrics.clone(),
-        WriterOptions::default(),
-        FakeMqtt::default(),
-    );
-    let (checked, intake) = tokio::sync::mpsc::channel(1024);
+    let mut adapted = Adapted::start(db, &devices).await;
     let mut options = HttpOptions::new("127.0.0.1:0".parse().expect("addr"));
     tune(&mut options);
     let listener = HttpListener::bind(options).await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let intake_of = Intake::new(adapter, checked, store.clone(), metrics.clone());
-    let tasks = vec![
-        tokio::spawn(writer.run(intake)),
-        tokio::spawn(listener.run(handler, intake_of)),
-    ];
-    Running {
-        store,
-        metrics,
-        addr,
-        tasks,
-    }
+    let intake = Intake::new(
+        adapter,
+        adapted.checked.clone(),
+        adapted.store.clone(),
+        adapted.metrics.clone(),
+    );
+    adapted.run(listener.run(handler, intake));
+    Running { adapted, addr }
 }
 
 /// Sends `head` (request line and headers, without the blank line) and `body`; the status and

@@ -3,11 +3,10 @@
 //! and broken input are refused and counted, slow connections are closed, and while the storage
 //! refuses writes nothing is answered.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use firmware_proto::{DeviceKind, Message};
+use firmware_proto::Message;
 use foreign_proto::teltonika::io::{
     IO_BATTERY_LEVEL, IO_BATTERY_VOLTAGE, IO_GNSS_HDOP, IO_MOVEMENT,
 };
@@ -15,17 +14,14 @@ use foreign_proto::teltonika::{
     AvlRecord, Codec, GpsElement, IoValue, decode_record, encode_login, encode_packet,
 };
 use ingest::adapter::Adapter;
-use ingest::metrics::Metrics;
-use ingest::store::{Telemetry, register_in, set_identity_in};
-use ingest::writer::{Writer, WriterOptions};
+use ingest::store::Telemetry;
 use ingest::{TeltonikaListener, TeltonikaOptions};
 use store::testing::test_databases;
-use store::{Backend, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod support;
-use support::FakeMqtt;
+use support::Adapted;
 
 const IMEI: &str = "356307042441013";
 const DEVICE: u64 = 7001;
@@ -56,57 +52,31 @@ fn record(at_ms: u64, lat: f64, battery: u64) -> AvlRecord {
 }
 
 struct Running {
-    store: Telemetry,
-    metrics: Arc<Metrics>,
+    adapted: Adapted,
     addr: std::net::SocketAddr,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
-        }
+impl std::ops::Deref for Running {
+    type Target = Adapted;
+    fn deref(&self) -> &Adapted {
+        &self.adapted
     }
 }
 
 async fn start(db: &store::testing::TestDb, tune: impl FnOnce(&mut TeltonikaOptions)) -> Running {
-    let store = Telemetry::open(Store::open(&db.location).await.expect("store"))
-        .await
-        .expect("telemetry");
-    let mut tx = store.store().begin_write().await.expect("tx");
-    register_in(&mut tx, &[(DEVICE, DeviceKind::GpsTag, None)], 0)
-        .await
-        .expect("register");
     let identity = Adapter::Teltonika.identity(IMEI);
-    assert!(
-        set_identity_in(&mut tx, DEVICE, &identity, None)
-            .await
-            .expect("identity")
-    );
-    tx.commit().await.expect("commit");
-    let metrics = Arc::new(Metrics::default());
-    let writer = Writer::new(
-        store.clone(),
-        metrics.clone(),
-        WriterOptions::default(),
-        FakeMqtt::default(),
-    );
-    let (checked, intake) = tokio::sync::mpsc::channel(1024);
+    let mut adapted = Adapted::start(db, &[(DEVICE, identity, None)]).await;
     let mut options = TeltonikaOptions::new("127.0.0.1:0".parse().expect("addr"));
     tune(&mut options);
     let listener = TeltonikaListener::bind(options).await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let tasks = vec![
-        tokio::spawn(writer.run(intake)),
-        tokio::spawn(listener.run(checked, store.clone(), metrics.clone())),
-    ];
-    Running {
-        store,
-        metrics,
-        addr,
-        tasks,
-    }
+    let (checked, store, metrics) = (
+        adapted.checked.clone(),
+        adapted.store.clone(),
+        adapted.metrics.clone(),
+    );
+    adapted.run(listener.run(checked, store, metrics));
+    Running { adapted, addr }
 }
 
 async fn logged_in(addr: std::net::SocketAddr, imei: &str) -> (TcpStream, u8) {
@@ -307,23 +277,8 @@ async fn strangers_and_broken_input_are_refused_counted_and_never_answered() {
 async fn while_the_storage_refuses_writes_nothing_is_answered() {
     for db in test_databases().await {
         let running = start(&db, |o| o.answer_timeout = Duration::from_secs(1)).await;
-        let pool = running.store.store().pool().clone();
-        let refuse: &[&str] = match running.store.store().backend() {
-            Backend::Sqlite => &["CREATE TRIGGER refuse BEFORE INSERT ON foreign_records \
-                 BEGIN SELECT RAISE(ABORT, 'writes refused'); END"],
-            Backend::Postgres => &[
-                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
-                 $$ BEGIN RAISE EXCEPTION 'writes refused'; END $$",
-                "CREATE TRIGGER refuse BEFORE INSERT ON foreign_records \
-                 FOR EACH ROW EXECUTE FUNCTION refuse()",
-            ],
-        };
-        for statement in refuse {
-            sqlx::query(statement)
-                .execute(&pool)
-                .await
-                .expect(statement);
-        }
+        let storage = running.store.store();
+        store::testing::refuse_writes(storage, "INSERT", "foreign_records").await;
         let packet = encode_packet(Codec::Eight, &[record(T0, 56.9, 50)]);
         let (mut tracker, _) = logged_in(running.addr, IMEI).await;
         tracker.write_all(&packet).await.expect("send");
@@ -335,11 +290,7 @@ async fn while_the_storage_refuses_writes_nothing_is_answered() {
         );
         assert!(observations(&running.store).await.is_empty());
 
-        sqlx::query("DROP TRIGGER refuse ON foreign_records")
-            .execute(&pool)
-            .await
-            .or(sqlx::query("DROP TRIGGER refuse").execute(&pool).await)
-            .expect("drop");
+        store::testing::allow_writes(storage, "foreign_records").await;
         // It logs in again and sends the record again: now stored, once, and answered.
         let (mut tracker, _) = logged_in(running.addr, IMEI).await;
         tracker.write_all(&packet).await.expect("again");

@@ -143,3 +143,44 @@ mod tests {
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     }
 }
+
+/// Makes the storage refuse every `on` (`INSERT`, `UPDATE`) of `table` with an error, as a
+/// database refusing writes would, until [`allow_writes`]: for tests of what is (not) answered
+/// while the storage refuses writes.
+pub async fn refuse_writes(store: &super::Store, on: &str, table: &str) {
+    let statements: Vec<String> = match store.backend() {
+        super::Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER refuse_{table} BEFORE {on} ON {table} \
+             BEGIN SELECT RAISE(ABORT, 'writes refused'); END"
+        )],
+        super::Backend::Postgres => vec![
+            "CREATE OR REPLACE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'writes refused'; END $$"
+                .to_string(),
+            format!(
+                "CREATE TRIGGER refuse_{table} BEFORE {on} ON {table} \
+                 FOR EACH ROW EXECUTE FUNCTION refuse()"
+            ),
+        ],
+    };
+    for statement in statements {
+        store
+            .pool()
+            .execute(statement.as_str())
+            .await
+            .expect("refuse writes");
+    }
+}
+
+/// Ends [`refuse_writes`] of `table`.
+pub async fn allow_writes(store: &super::Store, table: &str) {
+    let statement = match store.backend() {
+        super::Backend::Sqlite => format!("DROP TRIGGER refuse_{table}"),
+        super::Backend::Postgres => format!("DROP TRIGGER refuse_{table} ON {table}"),
+    };
+    store
+        .pool()
+        .execute(statement.as_str())
+        .await
+        .expect("allow writes");
+}

@@ -75,6 +75,7 @@ mod tests {
     use bytes::Bytes;
 
     use super::*;
+    use crate::teltonika::tests::{CODEC8_FIRST, bytes};
     use crate::teltonika::{GpsElement, decode_packet};
 
     fn fixed(size: u8, value: u64) -> IoValue {
@@ -156,11 +157,7 @@ mod tests {
     fn the_documented_examples_make_reports() {
         // The documentation's first Codec 8 example: no fix, IO 0x15 (GSM signal), 0x01, 0x42
         // (external voltage 24 079 mV), 0xF1, 0x4E.
-        let packet = "000000000000003608010000016B40D8EA30010000000000000000000000000000000105021503010101425E0F01F10000601A014E0000000000000000010000C7CF";
-        let bytes: Vec<u8> = (0..packet.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&packet[i..i + 2], 16).expect("hex"))
-            .collect();
+        let bytes = bytes(CODEC8_FIRST);
         let (avl, _) = decode_packet(&bytes).expect("valid").expect("whole");
         let report = report(&avl.records[0]);
         assert_eq!(report.fix, None);

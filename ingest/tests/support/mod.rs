@@ -64,3 +64,61 @@ pub async fn checked(
     }
     out
 }
+
+/// A store with devices of another protocol registered under their identities, and a writer
+/// running on it, for the adapters' tests: their listeners hand it reports through `checked`.
+/// Every task stops when it is dropped.
+pub struct Adapted {
+    pub store: ingest::store::Telemetry,
+    pub metrics: Arc<ingest::metrics::Metrics>,
+    pub checked: tokio::sync::mpsc::Sender<ingest::check::Checked>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Adapted {
+    /// `devices`: (id, identity, hash of its token).
+    pub async fn start(
+        db: &store::testing::TestDb,
+        devices: &[(u64, String, Option<String>)],
+    ) -> Adapted {
+        let store = store::Store::open(&db.location).await.expect("store");
+        let store = ingest::store::Telemetry::open(store)
+            .await
+            .expect("telemetry");
+        let mut tx = store.store().begin_write().await.expect("tx");
+        for (id, identity, hash) in devices {
+            let kind = firmware_proto::DeviceKind::GpsTag;
+            ingest::store::register_in(&mut tx, &[(*id, kind, None)], 0)
+                .await
+                .expect("register");
+            let set = ingest::store::set_identity_in(&mut tx, *id, identity, hash.as_deref());
+            assert!(set.await.expect("identity"));
+        }
+        tx.commit().await.expect("commit");
+        let metrics = Arc::new(ingest::metrics::Metrics::default());
+        let writer = ingest::writer::Writer::new(
+            store.clone(),
+            metrics.clone(),
+            ingest::writer::WriterOptions::default(),
+            FakeMqtt::default(),
+        );
+        let (checked, intake) = tokio::sync::mpsc::channel(1024);
+        Adapted {
+            store,
+            metrics,
+            checked,
+            tasks: vec![tokio::spawn(writer.run(intake))],
+        }
+    }
+
+    /// Runs `listener` beside the writer, until this is dropped.
+    pub fn run(&mut self, listener: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.tasks.push(tokio::spawn(listener));
+    }
+}
+
+impl Drop for Adapted {
+    fn drop(&mut self) {
+        self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
+    }
+}
