@@ -84,6 +84,28 @@ impl Office {
         }
     }
 
+    /// The client's first alert of `kind`, once there is one.
+    async fn alert(&self, kind: &str, name: &str) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let alerts = self.officer.ok(Method::GET, "/api/v1/alerts", None).await;
+            let found = alerts
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|a| a["kind"] == kind && a["client_id"] == self.client);
+            if let Some(alert) = found {
+                return alert.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name}: no {kind} alert: {alerts}\n{}",
+                self.service.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// An order of the client since yesterday, with `conditions` among its terms; its id and
     /// when it starts.
     async fn order(&self, case: &str, conditions: Value) -> (i64, chrono::DateTime<Utc>) {
@@ -171,23 +193,7 @@ async fn a_tracker_walks_into_an_exclusion_zone_and_the_officer_is_alerted() {
         assert_eq!(report["transport"], "teltonika", "{report}");
         assert_eq!(report["recorded"], 16, "{name}: {report}");
 
-        let deadline = Instant::now() + WAIT;
-        let alert = loop {
-            let alerts = officer.ok(Method::GET, "/api/v1/alerts", None).await;
-            let found =
-                alerts.as_array().into_iter().flatten().find(|a| {
-                    a["kind"] == "exclusion_zone_entered" && a["client_id"] == office.client
-                });
-            if let Some(alert) = found {
-                break alert.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{name}: no alert: {alerts}\n{}",
-                service.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        };
+        let alert = office.alert("exclusion_zone_entered", name).await;
         assert_eq!(alert["severity"], "critical", "{name}: {alert}");
         // The fixes arrived as any tag's: through the Teltonika adapter.
         let device = technician
@@ -446,24 +452,7 @@ async fn a_victims_phone_comes_near_the_client_and_the_proximity_alarm_fires() {
         let report = play_script_over(dir.path(), &phone, from, &[format!("--osmand={osmand}")]);
         assert_eq!(report["transport"], "osmand", "{report}");
 
-        let deadline = Instant::now() + WAIT;
-        let alert = loop {
-            let alerts = officer.ok(Method::GET, "/api/v1/alerts", None).await;
-            let found = alerts
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|a| a["kind"] == "victim_proximity" && a["client_id"] == office.client);
-            if let Some(alert) = found {
-                break alert.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{name}: no alert: {alerts}\n{}",
-                service.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        };
+        let alert = office.alert("victim_proximity", name).await;
         assert_eq!(alert["severity"], "critical", "{name}: {alert}");
         let device = technician
             .ok(Method::GET, &format!("/api/v1/devices/{PHONE}"), None)

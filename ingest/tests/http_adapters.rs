@@ -16,31 +16,19 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod support;
-use support::Adapted;
+use support::{Adapted, Listening};
 
 const PHONE: u64 = 8101;
 const TOKEN: &str = "a3f1c9e07d5b4e2a8c6f0d1b9e7a5c3f";
 const FORWARDED: u64 = 8102;
 const TRACCAR_TOKEN: &str = "the agency's Traccar forwarding token";
 
-struct Running {
-    adapted: Adapted,
-    addr: std::net::SocketAddr,
-}
-
-impl std::ops::Deref for Running {
-    type Target = Adapted;
-    fn deref(&self) -> &Adapted {
-        &self.adapted
-    }
-}
-
 async fn start<H: Handler>(
     db: &store::testing::TestDb,
     adapter: Adapter,
     handler: H,
     tune: impl FnOnce(&mut HttpOptions),
-) -> Running {
+) -> Listening {
     let devices = [
         (
             PHONE,
@@ -65,7 +53,7 @@ async fn start<H: Handler>(
         adapted.metrics.clone(),
     );
     adapted.run(listener.run(handler, intake));
-    Running { adapted, addr }
+    Listening { adapted, addr }
 }
 
 /// Sends `head` (request line and headers, without the blank line) and `body`; the status and

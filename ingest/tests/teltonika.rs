@@ -21,7 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod support;
-use support::Adapted;
+use support::{Adapted, Listening};
 
 const IMEI: &str = "356307042441013";
 const DEVICE: u64 = 7001;
@@ -51,19 +51,7 @@ fn record(at_ms: u64, lat: f64, battery: u64) -> AvlRecord {
     }
 }
 
-struct Running {
-    adapted: Adapted,
-    addr: std::net::SocketAddr,
-}
-
-impl std::ops::Deref for Running {
-    type Target = Adapted;
-    fn deref(&self) -> &Adapted {
-        &self.adapted
-    }
-}
-
-async fn start(db: &store::testing::TestDb, tune: impl FnOnce(&mut TeltonikaOptions)) -> Running {
+async fn start(db: &store::testing::TestDb, tune: impl FnOnce(&mut TeltonikaOptions)) -> Listening {
     let identity = Adapter::Teltonika.identity(IMEI);
     let mut adapted = Adapted::start(db, &[(DEVICE, identity, None)]).await;
     let mut options = TeltonikaOptions::new("127.0.0.1:0".parse().expect("addr"));
@@ -76,7 +64,7 @@ async fn start(db: &store::testing::TestDb, tune: impl FnOnce(&mut TeltonikaOpti
         adapted.metrics.clone(),
     );
     adapted.run(listener.run(checked, store, metrics));
-    Running { adapted, addr }
+    Listening { adapted, addr }
 }
 
 async fn logged_in(addr: std::net::SocketAddr, imei: &str) -> (TcpStream, u8) {

@@ -122,3 +122,16 @@ impl Drop for Adapted {
         self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
     }
 }
+
+/// An adapter's listener running beside the writer, and where it listens.
+pub struct Listening {
+    pub adapted: Adapted,
+    pub addr: std::net::SocketAddr,
+}
+
+impl std::ops::Deref for Listening {
+    type Target = Adapted;
+    fn deref(&self) -> &Adapted {
+        &self.adapted
+    }
+}
