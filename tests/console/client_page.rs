@@ -110,8 +110,10 @@ async fn a_trackers_client_is_told_what_it_cannot_evidence() {
             .ok(
                 Method::POST,
                 "/api/v1/devices",
-                Some(json!({ "device_id": 3001, "serial": "GT-3001", "kind": "gps-tracker",
-                             "model": "FMB920" })),
+                Some(
+                    json!({ "device_id": 3001, "serial": "GT-3001", "kind": "gps-tracker",
+                             "model": "FMB920" }),
+                ),
             )
             .await;
         technician
@@ -134,9 +136,14 @@ async fn a_trackers_client_is_told_what_it_cannot_evidence() {
             .goto(&format!("{}/#/clients/{client}", s.base))
             .await;
         browser
-            .wait_text("#glance-state", "Case: unknown — the GPS tracker cannot tell")
+            .wait_text(
+                "#glance-state",
+                "Case state: unknown — the GPS tracker cannot tell",
+            )
             .await;
-        browser.wait_text(".glance-facts", "3001 (GPS tracker)").await;
+        browser
+            .wait_text(".glance-facts", "3001 (GPS tracker)")
+            .await;
         browser.click("#language option[value=lv]").await;
         browser
             .wait_text(
