@@ -32,10 +32,14 @@ export function stateDetail(s) {
   if (s.open_warnings?.length) lines.push(t('caseload.warnings', { kinds: kinds(s.open_warnings) }));
   // What the devices fitted cannot tell (a GPS tracker has no strap sensor): unknown, whatever
   // the state says of the rest, never left to look fine.
-  for (const n of s.not_evidenced ?? []) {
-    lines.push(t('glance.not_evidenced', { condition: term('watched', n.condition), kinds: n.kinds.map((k) => term('device_kind', k)).join(', ') }));
-  }
+  lines.push(...(s.not_evidenced ?? []).map(notEvidenced));
   return h('span', { class: 'state-detail' }, lines.flatMap((l, i) => (i ? [h('br'), l] : [l])));
+}
+
+/// A condition the devices cannot evidence (`not_evidenced` of a glance or a court summary), in
+/// words: "Strap state: unknown — the GPS tracker cannot tell".
+export function notEvidenced(n) {
+  return t('glance.not_evidenced', { condition: term('watched', n.condition), kinds: n.kinds.map((k) => term('device_kind', k)).join(', ') });
 }
 
 /// The client's alerts nobody has resolved, each a link with its breach and state: a client

@@ -167,5 +167,14 @@ async fn a_trackers_client_is_told_what_it_cannot_evidence() {
             "{}: {state}",
             db.name
         );
+        sign_out(&browser).await;
+        // The court's list of its orders: the summary so far says it beside the breaches.
+        sign_in(&browser, &s.base, "court").await;
+        browser
+            .wait_text(
+                "table.orders tbody",
+                "Siksniņas stāvoklis: nav zināms — GPS izsekotājs to nenosaka",
+            )
+            .await;
     }
 }
