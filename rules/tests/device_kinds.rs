@@ -285,3 +285,28 @@ fn a_phone_is_a_victims_never_the_clients() {
     assert!(!DeviceKind::Phone.on_body());
     assert!(DeviceKind::Phone.capabilities().can(Capability::Location));
 }
+
+/// The order wants the device charged every hour. A tag that never says it charges is "not
+/// charged" after the hour; a tracker, which need not say whether it is on external power, is
+/// not judged for it.
+#[test]
+fn a_tracker_is_not_judged_for_charging() {
+    for (kind, expected) in [("tag", true), ("tracker", false)] {
+        let mut judge = judge(policy(&format!(
+            "client = {CLIENT}\nrevision = 1\ndevices = [{{ id = {DEVICE}, kind = \"{kind}\" }}]\n\
+             [health]\ncharge_every = \"1h\"\n"
+        )));
+        for i in 0..12 {
+            let t = start().saturating_add(Span::minutes(10 * i));
+            let reading = Reading::Heartbeat(heartbeat(0b0000_0111));
+            judge.observe(observation(DEVICE, i as u32 + 1, t, reading));
+        }
+        judge.tick(start().saturating_add(Span::minutes(121)));
+        assert_eq!(
+            kinds_opened(&judge).contains(&BreachKind::NotCharged),
+            expected,
+            "{kind}: {:?}",
+            judge.episodes(CLIENT)
+        );
+    }
+}

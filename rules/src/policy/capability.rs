@@ -112,9 +112,9 @@ impl DeviceKind {
                 Motion,
             ]),
             DeviceKind::HomeUnit => Capabilities::of(&[Case, RfPresence, MainsPower, Battery]),
-            DeviceKind::Tracker => {
-                Capabilities::of(&[Location, Battery, Charging, Motion, GnssStatus])
-            }
+            // Whether it is on external power is not said by every tracker, so not judged: a
+            // tracker that never says so is not "not charged".
+            DeviceKind::Tracker => Capabilities::of(&[Location, Battery, Motion, GnssStatus]),
             DeviceKind::Phone => Capabilities::of(&[Location, Battery]),
         }
     }

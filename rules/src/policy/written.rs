@@ -74,8 +74,8 @@ pub enum DeviceKind {
     RfTag,
     /// A home unit at a curfew address: reports whether it hears the tag.
     HomeUnit,
-    /// An off-the-shelf GPS tracker worn by the client: fixes, battery, charging and motion;
-    /// no strap, case or skin sensor, and no radio to a home unit.
+    /// An off-the-shelf GPS tracker worn by the client: fixes, battery and motion; no strap,
+    /// case or skin sensor, and no radio to a home unit.
     Tracker,
     /// A phone, which a victim carries: fixes and battery only. Never one of the client's.
     Phone,
