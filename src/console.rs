@@ -272,6 +272,9 @@ mod tests {
             ("order.curfew", "mājas režīms"),
             ("zone.exclusion", "aizliegtā zona"),
             ("orders.summary", "pārskati par pienākumu izpildi"),
+            ("device_kind.gps-tracker", "gps izsekotājs"),
+            ("device_kind.phone", "tālrunis"),
+            ("watched.strap", "siksniņa"),
         ];
         for (key, word) in glossary {
             let text = lv[key].as_str().unwrap().to_lowercase();

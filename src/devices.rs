@@ -18,7 +18,7 @@ pub enum DevicesCommand {
         /// The device id (decimal, as in the frames; never 0)
         #[arg(long)]
         id: u64,
-        /// gps-tag, rf-tag or home-unit
+        /// gps-tag, rf-tag, home-unit, gps-tracker (an off-the-shelf tracker) or phone (a victim's)
         #[arg(long)]
         kind: DeviceKind,
         /// The device's 32-byte MAC key in hex; a device with a key must MAC every frame

@@ -61,6 +61,10 @@ pub struct Enumerations {
     /// A client's state at a glance.
     #[schemars(with = "Vec<crate::glance::Glance>")]
     pub glance: Vec<String>,
+    /// A condition of an order that the devices fitted may not be able to evidence (a glance's
+    /// and a court summary's `not_evidenced`).
+    #[schemars(with = "Vec<rules::policy::Watched>")]
+    pub watched: Vec<String>,
     /// Why a client's state is unknown, besides a device fault (named by its `kind`).
     #[schemars(with = "Vec<crate::glance::Setup>")]
     pub unknown_because: Vec<String>,
@@ -194,6 +198,7 @@ pub fn enumerations() -> Enumerations {
         zone: values::<rules::policy::ZoneKind>(),
         reason: values::<rules::schedule::AbsenceReason>(),
         glance: values::<crate::glance::Glance>(),
+        watched: values::<rules::policy::Watched>(),
         unknown_because: values::<crate::glance::Setup>(),
         storage_fault: values::<store::StorageFault>(),
         channel: values::<::alerts::notify::PersonChannel>(),
@@ -227,7 +232,21 @@ mod tests {
             all.settings_source.len(),
             ::alerts::units::SettingsSource::ALL.len()
         );
-        assert_eq!(all.device_kind, ["gps-tag", "rf-tag", "home-unit"]);
+        assert_eq!(
+            all.device_kind,
+            ["gps-tag", "rf-tag", "home-unit", "gps-tracker", "phone"]
+        );
+        assert_eq!(
+            all.watched,
+            [
+                "strap",
+                "skin_contact",
+                "case",
+                "curfew",
+                "zones",
+                "proximity"
+            ]
+        );
         assert!(
             all.kind.contains(&"strap_opened".to_string()),
             "{:?}",

@@ -5,8 +5,10 @@
 //! never makes the state a breach: while a tag is silent nobody knows what its wearer does, and
 //! the court summary counts those hours as no data too. Beside the state: the open breaches,
 //! warnings and device faults, and the client's alerts nobody has resolved yet, so that a caseload
-//! never shows "compliant" alone while an alert waits. Worked out here from the judge's episodes,
-//! ingest's last-seen times and the alerts, so every screen that shows it agrees.
+//! never shows "compliant" alone while an alert waits. And the order's conditions the devices
+//! fitted cannot evidence (a GPS tracker has no strap sensor): unknown, never shown as fine,
+//! whatever the state of the rest. Worked out here from the judge's episodes, ingest's
+//! last-seen times and kinds, and the alerts, so every screen that shows it agrees.
 
 use std::collections::HashMap;
 
@@ -15,6 +17,7 @@ use alerts::records::AlertFilter;
 use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Json};
+use cases::kinds::NotEvidenced;
 use cases::{Assignment, Client, Order, OrderStatus};
 use firmware_proto::DeviceKind;
 use ingest::store::DeviceRecord;
@@ -64,10 +67,12 @@ pub struct OpenAlert {
     raised: Timestamp,
 }
 
-/// A device fitted now, and when it was last heard.
+/// A device fitted now, its kind, and when it was last heard.
 #[derive(Serialize, JsonSchema)]
 pub struct FittedDevice {
     pub(crate) device_id: u64,
+    /// None only for a device the frame path has no record of.
+    kind: Option<DeviceKind>,
     last_seen: Option<Timestamp>,
 }
 
@@ -86,6 +91,10 @@ pub struct ClientGlance {
     /// Alerts nobody has resolved yet, oldest first.
     open_alerts: Vec<OpenAlert>,
     pub(crate) devices: Vec<FittedDevice>,
+    /// The order's conditions none of the devices fitted now can evidence (a GPS tracker: the
+    /// strap, skin contact and case), with the kinds that cannot: their state is unknown,
+    /// whatever the state above says of the rest.
+    not_evidenced: Vec<NotEvidenced>,
 }
 
 /// The state from what is open now. Breaches decide first; then what is missing to judge by;
@@ -281,21 +290,26 @@ pub(crate) async fn glances_of(
         }
         let mut devices = Vec::new();
         let mut silent = false;
+        let mut not_evidenced = Vec::new();
         if let Some(order) = &order {
             let health = &order.terms.health;
             for a in fitted.iter().filter(|a| a.order_id == order.id) {
                 let seen = heard.get(&a.device_id);
                 let last_seen = seen.and_then(|d| d.last_seen_ms);
-                let patience = match seen.map(|d| d.kind) {
+                let kind = seen.map(|d| d.kind);
+                let patience = match kind {
                     Some(DeviceKind::HomeUnit) => health.comm_lost_home_unit.0,
                     _ => health.comm_lost_tag.0,
                 };
                 silent |= last_seen.is_none_or(|t| now - t > patience);
                 devices.push(FittedDevice {
                     device_id: a.device_id,
+                    kind,
                     last_seen: last_seen.map(Timestamp),
                 });
             }
+            let kinds = devices.iter().filter_map(|d| d.kind);
+            not_evidenced = cases::kinds::not_evidenced(order.terms.watches(), kinds);
         }
         let (glance, unknown) = glance(order.is_some(), devices.len(), silent, &breaches, &faults);
         let zone = order.as_ref().map(|o| o.terms.time_zone);
@@ -310,6 +324,7 @@ pub(crate) async fn glances_of(
                 open_device_faults: faults,
                 open_alerts: alerts.remove(&id).unwrap_or_default(),
                 devices,
+                not_evidenced,
             },
             zone,
         ));

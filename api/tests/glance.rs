@@ -316,3 +316,173 @@ async fn a_page_of_states_is_each_client_s_own() {
         assert_eq!(fleet[3]["last_fix"]["lat"], 56.9496, "{name}");
     }
 }
+
+/// A client wearing an off-the-shelf GPS tracker: its heartbeats carry no strap, case or skin
+/// bit (its protocol does not say them), so none of them opens a breach, and the glance says
+/// the order's strap, skin contact and case are unknown, a GPS tracker cannot tell; the state
+/// goes by what the tracker can tell (here its battery). A phone is a victim's: refused as the
+/// client's, taken as the victim's.
+#[tokio::test]
+async fn a_trackers_glance_says_what_it_cannot_evidence() {
+    for db in test_databases().await {
+        let name = db.name;
+        let w = world(db).await;
+        let call = async |user: &str, method: Method, path: &str, body: Option<Value>| {
+            w.call(Some(user), method, path, body).await
+        };
+        let (status, client) = call(
+            "officer.a",
+            Method::POST,
+            "/api/v1/clients",
+            Some(client_body(w.users["officer.a"], "05059012345")),
+        )
+        .await;
+        assert_eq!(status, 201, "{name}: {client}");
+        let client = client["id"].as_i64().expect("an id");
+        let (status, order) = call(
+            "officer.a",
+            Method::POST,
+            "/api/v1/orders",
+            Some(
+                json!({ "client_id": client, "court": COURT, "case_number": "K-5/2026",
+                         "terms": terms(w.victim) }),
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{name}: {order}");
+        let order = order["id"].as_i64().expect("an id");
+        for (id, kind, model) in [(3001, "gps-tracker", "FMB920"), (3002, "phone", "Pixel 7")] {
+            let (status, added) = call(
+                "technician",
+                Method::POST,
+                "/api/v1/devices",
+                Some(
+                    json!({ "device_id": id, "serial": format!("S-{id}"), "kind": kind,
+                             "model": model }),
+                ),
+            )
+            .await;
+            assert_eq!(status, 201, "{name}: {added}");
+            assert_eq!(added["kind"], kind, "{name}");
+        }
+        let (status, listed) = call(
+            "technician",
+            Method::GET,
+            "/api/v1/devices?kind=gps-tracker",
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{name}: {listed}");
+        assert_eq!(listed.as_array().map(Vec::len), Some(1), "{name}: {listed}");
+        assert_eq!(listed[0]["device_id"], 3001, "{name}");
+
+        let fit = async |device: u64| {
+            call(
+                "technician",
+                Method::POST,
+                &format!("/api/v1/devices/{device}/fitting"),
+                Some(json!({ "order_id": order })),
+            )
+            .await
+        };
+        let (status, refused) = fit(3002).await;
+        assert_eq!(status, 422, "{name}: {refused}");
+        assert_eq!(
+            (
+                &refused["fields"][0]["field"],
+                &refused["fields"][0]["code"]
+            ),
+            (&json!("device_id"), &json!("not_fitted_to_clients")),
+            "{name}: {refused}"
+        );
+        let (status, fitted) = fit(3001).await;
+        assert_eq!(status, 201, "{name}: {fitted}");
+        let (status, victim) = call(
+            "officer.a",
+            Method::PATCH,
+            &format!("/api/v1/victims/{}", w.victim),
+            Some(json!({ "device_id": 3002 })),
+        )
+        .await;
+        assert_eq!(status, 200, "{name}: {victim}");
+
+        // The tracker's reports, transcribed as its adapter does: moving, a fix, a battery;
+        // strap, case and skin bits clear. First a flat battery, then a charged one.
+        let heartbeat = |percent: u8| {
+            firmware_proto::Message::Heartbeat(firmware_proto::Heartbeat {
+                battery_percent: percent,
+                battery_mv: 3700,
+                status: firmware_proto::HeartbeatStatus(
+                    firmware_proto::HeartbeatStatus::MOTION
+                        | firmware_proto::HeartbeatStatus::GNSS_FIX,
+                ),
+                rssi_dbm: 0,
+                temperature_c: 0,
+            })
+        };
+        let path = format!("/api/v1/clients/{client}/state");
+        let state_when = async |done: &dyn Fn(&Value) -> bool| {
+            let mut last = Value::Null;
+            for _ in 0..150 {
+                let (status, state) = call("officer.a", Method::GET, &path, None).await;
+                assert_eq!(status, 200, "{state}");
+                if done(&state) {
+                    return state;
+                }
+                last = state;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            last
+        };
+        let now = chrono::Utc::now().timestamp_millis();
+        store_frames(&w.telemetry, 3001, &[(1, now - 2000, heartbeat(5))]).await;
+        let state = state_when(&|s| s["unknown_because"] == "battery_critical").await;
+        assert_eq!(
+            (state["state"].as_str(), state["unknown_because"].as_str()),
+            (Some("unknown"), Some("battery_critical")),
+            "{name}: {state}"
+        );
+        assert_eq!(state["open_breaches"], json!([]), "{name}: {state}");
+        store_frames(&w.telemetry, 3001, &[(2, now - 1000, heartbeat(80))]).await;
+        let state = state_when(&|s| s["state"] == "compliant").await;
+        assert_eq!(state["state"], "compliant", "{name}: {state}");
+        assert_eq!(state["open_breaches"], json!([]), "{name}: {state}");
+        assert_eq!(
+            state["devices"][0]["kind"], "gps-tracker",
+            "{name}: {state}"
+        );
+        assert_eq!(
+            state["not_evidenced"],
+            json!([
+                { "condition": "strap", "kinds": ["gps-tracker"] },
+                { "condition": "skin_contact", "kinds": ["gps-tracker"] },
+                { "condition": "case", "kinds": ["gps-tracker"] },
+            ]),
+            "{name}: {state}"
+        );
+        // The client with a GPS tag has nothing unknown, and the caseload says the same as
+        // the client's own state.
+        let (status, tagged) = call(
+            "officer.a",
+            Method::GET,
+            &format!("/api/v1/clients/{}/state", w.client),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{name}: {tagged}");
+        assert_eq!(tagged["not_evidenced"], json!([]), "{name}: {tagged}");
+        assert_eq!(tagged["devices"][0]["kind"], "gps-tag", "{name}: {tagged}");
+        let (status, rows) = call("officer.a", Method::GET, "/api/v1/caseload", None).await;
+        assert_eq!(status, 200, "{name}: {rows}");
+        let row = rows
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["client"]["id"] == client)
+            .expect("the tracker's client is in the caseload");
+        assert_eq!(
+            row["state"]["not_evidenced"], state["not_evidenced"],
+            "{name}"
+        );
+    }
+}

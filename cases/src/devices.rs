@@ -16,6 +16,7 @@ use crate::actor::Actor;
 use crate::audit::AuditAction;
 use crate::check::text;
 use crate::error::{CasesError, FieldError, corrupt, stored};
+use crate::kinds::judged_as;
 use crate::orders::order_head;
 use crate::policy::bump_policy;
 
@@ -72,14 +73,14 @@ impl DeviceStatus {
     }
 }
 
-/// A device of the inventory: tags, home units and victims' devices.
+/// A device of the inventory: tags, home units, GPS trackers and victims' devices (phones).
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct InventoryDevice {
     /// The device's id, as its frames carry it.
     pub device_id: u64,
     /// The maker's serial number, as printed on the device.
     pub serial: String,
-    /// GPS tag, RF tag or home unit.
+    /// GPS tag, RF tag, home unit, GPS tracker or phone.
     pub kind: DeviceKind,
     /// The maker's model name.
     pub model: String,
@@ -97,7 +98,7 @@ pub struct NewInventoryDevice {
     pub device_id: u64,
     /// The maker's serial number, as printed on the device.
     pub serial: String,
-    /// GPS tag, RF tag or home unit.
+    /// GPS tag, RF tag, home unit, GPS tracker or phone.
     pub kind: DeviceKind,
     /// The maker's model name.
     pub model: String,
@@ -239,6 +240,19 @@ impl Cases {
             }
             other => other,
         })?;
+        // What a probation client wears, or a home unit at their address: a phone is a
+        // victim's, for proximity, and tells nothing a fitted device must.
+        let judged = judged_as(current.kind);
+        if !judged.on_body() && judged != rules::policy::DeviceKind::HomeUnit {
+            return Err(CasesError::Invalid(vec![FieldError::coded(
+                "device_id",
+                "not_fitted_to_clients",
+                format!(
+                    "a {} is a victim's device; a probation client wears a tag or a GPS tracker",
+                    current.kind
+                ),
+            )]));
+        }
         let mut tx = self.write_as(actor).await?;
         let (client, status, _) = order_head(&mut tx, order).await?;
         if status.is_final() {

@@ -22,12 +22,13 @@
 
 use firmware_proto::DeviceKind as InventoryKind;
 use rules::Timestamp;
-use rules::policy::{DeviceKind, MonitoringPolicy};
+use rules::policy::MonitoringPolicy;
 use rules::schedule::{AbsenceReason, AuthorisedAbsence};
 use store::wire_id;
 
 use crate::Cases;
 use crate::error::{CasesError, corrupt};
+use crate::kinds::judged_as;
 use crate::orders::{order_in, revisions_on, status_changes_on};
 use crate::policy::{Fitted, assemble, client_addresses};
 use crate::terms::OrderStatus;
@@ -53,14 +54,10 @@ pub struct PolicySpan {
 }
 
 impl PolicySpan {
-    /// The judge judges by it: the order is active and a tag is fitted.
+    /// The judge judges by it: the order is active and a device the client wears (a tag or a
+    /// tracker) is fitted.
     pub fn judged(&self) -> bool {
-        self.status == OrderStatus::Active
-            && self
-                .policy
-                .devices
-                .iter()
-                .any(|d| d.kind == DeviceKind::Tag)
+        self.status == OrderStatus::Active && self.policy.devices.iter().any(|d| d.kind.on_body())
     }
 }
 
@@ -242,10 +239,7 @@ async fn fittings_on(
         fittings.push(Fitting {
             device: Fitted {
                 device: wire_id(device),
-                kind: match kind {
-                    InventoryKind::GpsTag | InventoryKind::RfTag => DeviceKind::Tag,
-                    InventoryKind::HomeUnit => DeviceKind::HomeUnit,
-                },
+                kind: judged_as(kind),
                 address,
             },
             installed,

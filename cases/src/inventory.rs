@@ -29,7 +29,7 @@ pub struct InventoryFilter {
 /// One firmware version of one model, and how many devices run it, by state.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FirmwareCount {
-    /// GPS tag, RF tag or home unit.
+    /// GPS tag, RF tag, home unit, GPS tracker or phone.
     pub kind: DeviceKind,
     /// The maker's model name.
     pub model: String,

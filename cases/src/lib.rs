@@ -26,6 +26,7 @@ mod error;
 mod history;
 mod in_force;
 mod inventory;
+pub mod kinds;
 pub mod lookups;
 mod notes;
 mod orders;

@@ -89,7 +89,9 @@ where
     Ok(row.and_then(|(parent,)| parent))
 }
 
-/// The tag fitted under an order now, if any: the newest fitting of a GPS or RF tag.
+/// The tag fitted under an order now, if any: the newest fitting of a GPS or RF tag. Only our
+/// own tags take a notice to the wearer (NOTIFY_WEARER); an off-the-shelf tracker does not
+/// speak our protocol, so it is not the one to tell.
 pub async fn fitted_tag<'e, E>(db: E, order_id: i64) -> Result<Option<u64>, CasesError>
 where
     E: Executor<'e, Database = Any>,

@@ -135,6 +135,16 @@ pub struct OrderTerms {
 const MAX_PERIOD: Span = Span::days(5 * 366);
 
 impl OrderTerms {
+    /// The conditions resting on devices that the terms set, as the policy compiled from them
+    /// sets them ([`rules::MonitoringPolicy::watches`]).
+    pub fn watches(&self) -> rules::policy::Watches {
+        rules::policy::Watches {
+            curfew: self.curfew.is_some(),
+            zones: !self.zones.is_empty(),
+            proximity: !self.proximity.is_empty(),
+        }
+    }
+
     /// What is wrong with the terms on their own (the rest is checked by compiling them).
     pub(crate) fn errors(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();

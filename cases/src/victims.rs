@@ -5,6 +5,8 @@
 //! they were registered for (and of its territorial unit), and of whoever cares for a client
 //! whose order names them; the API enforces it.
 
+use firmware_proto::DeviceKind as InventoryKind;
+use rules::policy::Capability;
 use serde::{Deserialize, Serialize};
 use store::{db_id, wire_id};
 
@@ -12,7 +14,8 @@ use crate::Cases;
 use crate::actor::Actor;
 use crate::audit::AuditAction;
 use crate::check::{exists, phone_error, text};
-use crate::error::{CasesError, FieldError};
+use crate::error::{CasesError, FieldError, corrupt};
+use crate::kinds::judged_as;
 use crate::patch::applied;
 
 /// A person protected by a proximity condition.
@@ -98,23 +101,34 @@ fn contact_errors(name: Option<&str>, phone: Option<&str>, device: Option<u64>) 
     errors
 }
 
-/// That `device` may be victim `id`'s (None: a new victim's): in the inventory, and no other
-/// victim's. A device that does not exist would leave the proximity condition watching nothing.
+/// That `device` may be victim `id`'s (None: a new victim's): in the inventory, of a kind that
+/// reports where it is (a phone, a GPS tag or tracker), and no other victim's. A device that
+/// does not exist, or cannot locate itself, would leave the proximity condition watching nothing.
 async fn device_free(
     tx: &mut sqlx::AnyConnection,
     device: u64,
     id: Option<i64>,
 ) -> Result<(), CasesError> {
-    let known: Option<(i64,)> =
-        sqlx::query_as("SELECT device_id FROM inventory WHERE device_id = $1")
+    let known: Option<(String,)> =
+        sqlx::query_as("SELECT kind FROM inventory WHERE device_id = $1")
             .bind(db_id(device))
             .fetch_optional(&mut *tx)
             .await?;
-    if known.is_none() {
+    let Some((kind,)) = known else {
         return Err(CasesError::invalid(
             "device_id",
             "no such device in the inventory",
         ));
+    };
+    let kind: InventoryKind = kind.parse().map_err(|e| corrupt("device kind", e))?;
+    if !judged_as(kind).capabilities().can(Capability::Location) {
+        return Err(CasesError::Invalid(vec![FieldError::coded(
+            "device_id",
+            "victim_device_without_location",
+            format!(
+                "a {kind} does not report where it is; a victim carries a phone, a GPS tag or a GPS tracker"
+            ),
+        )]));
     }
     let taken: Option<(i64,)> =
         sqlx::query_as("SELECT id FROM victims WHERE device_id = $1 AND id <> $2")

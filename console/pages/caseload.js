@@ -20,7 +20,7 @@ function reasonText(code) {
 }
 
 /// The state's detail: the breaches open (or why nothing is known), then the device faults and
-/// warnings open beside it, each line in words.
+/// warnings open beside it, then the conditions the devices cannot evidence, each line in words.
 export function stateDetail(s) {
   if (!s) return '';
   const kinds = (list) => (list ?? []).map((e) => term('kind', e.kind)).join(', ');
@@ -30,7 +30,16 @@ export function stateDetail(s) {
   const faults = (s.open_device_faults ?? []).filter((e) => e.kind !== s.unknown_because);
   if (faults.length) lines.push(t('caseload.device_faults', { kinds: kinds(faults) }));
   if (s.open_warnings?.length) lines.push(t('caseload.warnings', { kinds: kinds(s.open_warnings) }));
+  // What the devices fitted cannot tell (a GPS tracker has no strap sensor): unknown, whatever
+  // the state says of the rest, never left to look fine.
+  lines.push(...(s.not_evidenced ?? []).map(notEvidenced));
   return h('span', { class: 'state-detail' }, lines.flatMap((l, i) => (i ? [h('br'), l] : [l])));
+}
+
+/// A condition the devices cannot evidence (`not_evidenced` of a glance or a court summary), in
+/// words: "Strap state: unknown — the GPS tracker cannot tell".
+export function notEvidenced(n) {
+  return t('glance.not_evidenced', { condition: term('watched', n.condition), kinds: n.kinds.map((k) => term('device_kind', k)).join(', ') });
 }
 
 /// The client's alerts nobody has resolved, each a link with its breach and state: a client

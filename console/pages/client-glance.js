@@ -44,7 +44,7 @@ export function glanceSection(glance, timetable, zone) {
     h('dt', {}, t('caseload.open_alerts')), h('dd', { id: 'glance-alerts' }, glance?.open_alerts?.length ? openAlerts(glance) : t('glance.no_open_alerts')),
     h('dt', {}, curfew ? curfew.label : t('glance.tonight')), h('dd', { id: 'glance-curfew' }, curfew ? curfew.slots.map((s) => h('div', {}, s)) : t('glance.no_curfew')),
     h('dt', {}, t('client.last_contact')), h('dd', {}, devices.length
-      ? devices.map((d) => h('div', {}, `${d.device_id}: ${d.last_seen ? `${dateTime(d.last_seen, zone)} (${age(d.last_seen)})` : t('devices.never')}`))
+      ? devices.map((d) => h('div', {}, `${d.device_id}${d.kind ? ` (${term('device_kind', d.kind)})` : ''}: ${d.last_seen ? `${dateTime(d.last_seen, zone)} (${age(d.last_seen)})` : t('devices.never')}`))
       : t('glance.no_device'))));
 }
 

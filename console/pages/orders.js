@@ -8,6 +8,7 @@ import { get, getAll, post, query } from '../api.js';
 import { hasWords, language, locale, t, term } from '../i18n.js';
 import { dateTime, DEFAULT_ZONE, number, utcToWall, wallFormat } from '../format.js';
 import { announce, failure, h, section, table } from '../ui.js';
+import { notEvidenced } from './caseload.js';
 
 /// The report's period: the order's first local day to today (or its last day, if it ended).
 function period(order, zone, now) {
@@ -37,9 +38,12 @@ function summaryCells(o, client, report) {
   // The union of the breaches, as the report counts it: a minute covered by two episodes once.
   const minutes = (report?.breach_time?.total_ms ?? 0) / 60000;
   const totals = report?.totals;
+  // What the devices could not evidence beside the breaches: no breach of it is no proof.
+  const unknown = (report?.not_evidenced ?? []).map(notEvidenced);
+  const found = report ? (breaches.length ? `${number(breaches.length)} (${kinds})` : t('orders.no_breaches')) : t('orders.unavailable');
   return [
     client ? h('a', { href: `#/clients/${o.client_id}` }, `${client.given_name} ${client.family_name}`) : String(o.client_id),
-    report ? (breaches.length ? `${number(breaches.length)} (${kinds})` : t('orders.no_breaches')) : t('orders.unavailable'),
+    unknown.length ? h('span', {}, found, ...unknown.flatMap((u) => [h('br'), u])) : found,
     report ? t('orders.minutes', { minutes: number(Math.round(minutes)) }) : '',
     totals ? t('orders.curfew_hours', { kept: hours(totals.kept_ms), required: hours(totals.required_ms), unknown: hours(totals.unknown_ms) }) : '',
   ];

@@ -53,6 +53,9 @@ pub struct CaseExport {
     pub breaches: Vec<Episode>,
     /// Device faults and communication gaps: not breaches.
     pub device_events: Vec<Episode>,
+    /// The order's conditions none of the devices the client wore could evidence, and when:
+    /// unknown then, neither kept nor breached (empty when the devices could evidence all).
+    pub not_evidenced: Vec<NotEvidenced>,
     /// Authorised absences.
     pub absences: Vec<Absence>,
     /// Officers' notes within the period.
@@ -189,6 +192,23 @@ pub struct Alert {
     pub resolution_words: Option<String>,
 }
 
+/// A condition the devices worn could not evidence, over a stretch of the period.
+#[derive(Serialize, JsonSchema)]
+pub struct NotEvidenced {
+    /// The condition: `strap`, `skin_contact`, `case`, `curfew`, `zones` or `proximity`.
+    pub condition: String,
+    /// That it is unknown and which kinds of device cannot tell it, in words.
+    pub words: String,
+    /// The kinds of the devices worn (`gps-tracker`, ...), none of which can tell it.
+    pub device_kinds: Vec<String>,
+    /// Those devices, by id.
+    pub devices: Vec<u64>,
+    /// From.
+    pub from: Instant,
+    /// Until.
+    pub until: Instant,
+}
+
 /// An authorised absence.
 #[derive(Serialize, JsonSchema)]
 pub struct Absence {
@@ -289,6 +309,18 @@ pub fn export(report: &Report) -> Result<(CaseExport, Vec<u8>), ReportError> {
             .collect(),
         breaches: report.breaches.iter().map(episode).collect(),
         device_events: report.device_events.iter().map(episode).collect(),
+        not_evidenced: report
+            .not_evidenced
+            .iter()
+            .map(|p| NotEvidenced {
+                condition: code(&p.condition),
+                words: text::not_evidenced(p.condition, &p.kinds, lang),
+                device_kinds: p.kinds.iter().map(|k| k.as_str().to_string()).collect(),
+                devices: p.devices.clone(),
+                from: at(p.from),
+                until: at(p.until),
+            })
+            .collect(),
         absences: report
             .absences
             .iter()

@@ -1,7 +1,8 @@
 //! The court compliance summary ("pārskats par pienākumu izpildi") of one order over a period:
 //! what the order required, per curfew night the hours required and kept, every breach with the
 //! observations behind it and how it was resolved, device faults and communication gaps (which
-//! are not breaches), officers' notes, and the policy revisions used.
+//! are not breaches), the conditions the devices worn could not evidence, officers' notes, and
+//! the policy revisions used.
 //!
 //! Courts receive it as evidence, so it is reproducible: built only from stored data
 //! ([`model`]), written as canonical JSON ([`json`]) whose SHA-256 is its digest, and rendered
@@ -23,6 +24,7 @@ pub mod pdf;
 pub mod seal;
 pub mod spans;
 mod text;
+pub mod unevidenced;
 pub mod verify;
 
 pub use model::{Lang, Params, Report, build};

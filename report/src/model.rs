@@ -1,7 +1,7 @@
 //! The compliance summary as a plain serde value, built from what is stored: the order and its
 //! revisions, the curfew plan, authorised absences, the breach episodes with the observations
 //! behind them and the alerts that followed them (resolution and history), device faults and
-//! communication gaps, fittings and officers' notes.
+//! communication gaps, fittings, what the devices could not evidence, and officers' notes.
 //!
 //! It holds nothing that is not stored data or computed from it (no clock, no generation time),
 //! so the same data gives the same report, and `verify` can build it again and compare. Field
@@ -28,6 +28,7 @@ use crate::curfew::{EvidenceSource, curfew, inactive};
 use crate::gaps::{EvidenceGap, Policies, gaps};
 use crate::nights::{self, Hours, Night, NightInputs};
 use crate::spans::{Spans, day_start};
+use crate::unevidenced::{NotEvidencedPart, not_evidenced};
 
 /// What the report's format is called inside its JSON, so a reader knows what it holds.
 pub const FORMAT: &str = "sargs-compliance-summary/1";
@@ -141,6 +142,12 @@ pub struct Report {
     pub device_events: Vec<EpisodePart>,
     /// The devices fitted to the client under the order, and when.
     pub fittings: Vec<Assignment>,
+    /// The order's conditions none of the devices the client wore could evidence, and when (a
+    /// GPS tracker: strap, skin contact, case): unknown then, neither kept nor breached. Left
+    /// out when the devices could evidence every condition, as a summary made before there
+    /// were other devices than tags reads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_evidenced: Vec<NotEvidencedPart>,
     /// The device time of the last observation the order's devices sent within the period while
     /// fitted under it: curfew time after it has no evidence yet.
     pub heard_until: Option<Timestamp>,
@@ -412,6 +419,8 @@ pub async fn build(
         &Spans::new(any_breach),
     );
 
+    let not_evidenced = not_evidenced(&history, from_ms, to_ms.min(reached));
+
     let mut notes = Vec::new();
     for n in cases.notes(client.id).await? {
         if n.created_ms >= from_ms && n.created_ms < to_ms {
@@ -469,6 +478,7 @@ pub async fn build(
         breaches,
         device_events,
         fittings,
+        not_evidenced,
         heard_until: heard_until.map(Timestamp),
         notes,
         policy_revisions,

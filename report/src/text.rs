@@ -6,8 +6,9 @@ use alerts::lifecycle::{AlertAction, AlertState, Resolution};
 use cases::{LegalBasis, Obligation, OrderStatus, OrderTerms};
 use chrono::{Datelike, NaiveDate, TimeZone as _, Weekday};
 use chrono_tz::Tz;
+use firmware_proto::DeviceKind;
 use judge::EpisodeState;
-use rules::policy::ZoneKind;
+use rules::policy::{Watched, ZoneKind};
 use rules::schedule::AbsenceReason;
 use rules::{BreachKind, ConditionRef, Timestamp};
 
@@ -52,6 +53,15 @@ pub(crate) const PROXIMITY: T = T("Tuvošanās cietušajam", "Victim proximity")
 /// A victim the order protects, as a proximity condition names them.
 pub(crate) const VICTIM: T = T("cietušais", "victim");
 pub(crate) const OTHER_OBLIGATIONS: T = T("Citi pienākumi", "Other obligations");
+/// The conditions the devices worn could not evidence, under the conditions.
+pub(crate) const NOT_EVIDENCED: T = T(
+    "Ko uzstādītās ierīces nevarēja pierādīt",
+    "What the devices fitted could not evidence",
+);
+pub(crate) const NOT_EVIDENCED_NOTE: T = T(
+    "Ierīce ziņo tikai to, ko tā spēj noteikt. Šo pienākumu izpilde norādītajā laikā no ierīču datiem nav zināma: tā nav ne apstiprināta, ne noliegta, un pārkāpumu neesamība par to neliecina.",
+    "A device reports only what it can tell. Whether these conditions were kept over the times given is not known from the devices' data: neither shown nor disproved, and the absence of breaches says nothing of it.",
+);
 pub(crate) const REVISIONS: T = T("Nolēmuma redakcijas", "Revisions of the order");
 pub(crate) const POLICY_REVISIONS: T = T(
     "Uzraudzības noteikumu versijas, pēc kurām vērtēti pārkāpumi",
@@ -205,6 +215,45 @@ pub(crate) fn condition(c: &ConditionRef, terms: &OrderTerms, lang: Lang) -> Str
         ConditionRef::Device { device } => {
             format!("{} {device}", T("ierīce", "device").get(lang))
         }
+    }
+}
+
+/// A condition resting on the devices, as the line stating it begins.
+pub(crate) fn watched(w: Watched, lang: Lang) -> &'static str {
+    match w {
+        Watched::Strap => T("Siksniņas stāvoklis", "Strap state"),
+        Watched::SkinContact => T("Kontakts ar ādu", "Skin contact"),
+        Watched::Case => T("Korpusa stāvoklis", "Case state"),
+        Watched::Curfew => T("Mājas režīms", "Curfew"),
+        Watched::Zones => T("Zonas", "Zones"),
+        Watched::Proximity => T("Tuvošanās cietušajam", "Victim proximity"),
+    }
+    .get(lang)
+}
+
+/// A kind of device as the subject of a sentence ("a GPS tracker cannot tell").
+pub(crate) fn device_kind(k: DeviceKind, lang: Lang) -> &'static str {
+    match k {
+        DeviceKind::GpsTag => T("GPS kājas aproce", "a GPS ankle tag"),
+        DeviceKind::RfTag => T("RF kājas aproce", "an RF ankle tag"),
+        DeviceKind::HomeUnit => T("mājas bāzes iekārta", "a home unit"),
+        DeviceKind::GpsTracker => T("GPS izsekotājs", "a GPS tracker"),
+        DeviceKind::Phone => T("tālrunis", "a phone"),
+    }
+    .get(lang)
+}
+
+/// That a condition is unknown, and which kinds of device cannot tell it: "Siksniņas stāvoklis:
+/// nav zināms — GPS izsekotājs to nenosaka", "Strap state: unknown — a GPS tracker cannot tell".
+pub(crate) fn not_evidenced(w: Watched, kinds: &[DeviceKind], lang: Lang) -> String {
+    let kinds: Vec<&str> = kinds.iter().map(|k| device_kind(*k, lang)).collect();
+    let kinds = match lang {
+        Lang::Lv => kinds.join(" un "),
+        Lang::En => kinds.join(" and "),
+    };
+    match lang {
+        Lang::Lv => format!("{}: nav zināms — {kinds} to nenosaka", watched(w, lang)),
+        Lang::En => format!("{}: unknown — {kinds} cannot tell", watched(w, lang)),
     }
 }
 
@@ -455,6 +504,26 @@ pub(crate) fn duration(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_device_cannot_tell_is_said_as_unknown() {
+        assert_eq!(
+            not_evidenced(Watched::Strap, &[DeviceKind::GpsTracker], Lang::Lv),
+            "Siksniņas stāvoklis: nav zināms — GPS izsekotājs to nenosaka"
+        );
+        assert_eq!(
+            not_evidenced(Watched::Strap, &[DeviceKind::GpsTracker], Lang::En),
+            "Strap state: unknown — a GPS tracker cannot tell"
+        );
+        assert_eq!(
+            not_evidenced(
+                Watched::Zones,
+                &[DeviceKind::RfTag, DeviceKind::GpsTracker],
+                Lang::En
+            ),
+            "Zones: unknown — an RF ankle tag and a GPS tracker cannot tell"
+        );
+    }
 
     #[test]
     fn numbers_and_dates_follow_the_language() {

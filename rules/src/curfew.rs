@@ -144,7 +144,7 @@ impl CurfewState {
         }
     }
 
-    /// `from_tag`: the observation is from one of the client's tags.
+    /// An input from one of the client's own devices.
     pub fn on_input(&mut self, policy: &CompiledPolicy, input: &mut JointInput, book: &mut Book) {
         let Some(address) = self.relevant_address() else {
             return;
@@ -371,10 +371,10 @@ fn evidence(policy: &CompiledPolicy, address: u16, input: &mut JointInput) -> Op
         JointEvidence::Presence { in_range } => {
             (place.home_unit == Some(input.proof().device)).then_some(in_range)
         }
-        JointEvidence::RfHome(in_range) if place.home_unit.is_some() && input.from_tag => {
+        JointEvidence::RfHome(in_range) if place.home_unit.is_some() && input.on_body => {
             Some(in_range)
         }
-        JointEvidence::Fix { .. } if input.from_tag => {
+        JointEvidence::Fix { .. } if input.on_body => {
             match input.address_side(address, &place.shape)? {
                 Side::Inside => Some(true),
                 Side::Outside => Some(false),

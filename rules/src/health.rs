@@ -8,7 +8,7 @@
 use crate::book::{Book, CondKey};
 use crate::episode::BreachKind;
 use crate::observation::{DeviceEvent, DeviceId, EvidenceRef, FixSource, Observation, Reading};
-use crate::policy::CompiledPolicy;
+use crate::policy::{Capabilities, Capability, CompiledPolicy};
 use crate::time::{CompactTime, Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -59,19 +59,23 @@ impl DeviceHealth {
         }
     }
 
-    /// `is_tag`: the device is a tag (home units are not charged).
+    /// `can`: what the device's kind can tell. Only that is judged: a bit about something it
+    /// cannot tell is clear because nothing said it (PROTOCOL.md: each kind sets only its own
+    /// bits; a report transcribed from another protocol sets none of strap, case and skin), and
+    /// an event about it is not its to send.
     pub fn on_observation(
         &mut self,
         policy: &CompiledPolicy,
         obs: &Observation,
-        is_tag: bool,
+        can: Capabilities,
         book: &mut Book,
     ) {
+        use Capability::*;
         let key = CondKey::Device(obs.device);
         let t = obs.device_time;
         let proof = obs.evidence();
         let health = &policy.health;
-        if is_tag && self.last_charge.is_none() {
+        if can.can(Charging) && self.last_charge.is_none() {
             self.last_charge = Some(CompactTime::new(t));
         }
         let set = |book: &mut Book, kind: BreachKind, on: bool| {
@@ -81,52 +85,79 @@ impl DeviceHealth {
                 book.close(key, kind, t, Some(proof));
             }
         };
+        // What each breach rests on: the kind must be able to tell it.
+        let told = |kind: BreachKind| match kind {
+            BreachKind::StrapOpened => can.can(Strap),
+            BreachKind::CaseOpened => can.can(Case),
+            BreachKind::SkinContactLost => can.can(SkinContact),
+            BreachKind::MainsPowerLost => can.can(MainsPower),
+            BreachKind::BatteryLow | BreachKind::BatteryCritical => can.can(Battery),
+            // The device's own finding about its radios, whatever they are.
+            BreachKind::JammingSuspected | BreachKind::ShieldingSuspected => true,
+            _ => false,
+        };
         match &obs.reading {
             Reading::Heartbeat(h) => {
-                // Each kind reports only its own bits; the others are 0 (PROTOCOL.md): a tag
-                // is never on mains power, a home unit has no strap and touches no skin.
-                if is_tag {
-                    set(book, BreachKind::StrapOpened, !h.strap_closed);
-                    set(book, BreachKind::SkinContactLost, !h.skin_contact);
-                } else {
-                    set(book, BreachKind::MainsPowerLost, !h.mains_power);
-                }
-                set(book, BreachKind::CaseOpened, !h.case_closed);
-                for (kind, threshold) in [
-                    (BreachKind::BatteryLow, health.battery_low_pct),
-                    (BreachKind::BatteryCritical, health.battery_critical_pct),
+                for (kind, closed) in [
+                    (BreachKind::StrapOpened, h.strap_closed),
+                    (BreachKind::SkinContactLost, h.skin_contact),
+                    (BreachKind::MainsPowerLost, h.mains_power),
+                    (BreachKind::CaseOpened, h.case_closed),
                 ] {
-                    if h.battery_pct <= threshold {
-                        set(book, kind, true);
-                    } else if h.battery_pct > threshold.saturating_add(BATTERY_HYSTERESIS_PCT) {
-                        set(book, kind, false);
+                    if told(kind) {
+                        set(book, kind, !closed);
                     }
                 }
-                if h.charging && is_tag {
+                if can.can(Battery) {
+                    for (kind, threshold) in [
+                        (BreachKind::BatteryLow, health.battery_low_pct),
+                        (BreachKind::BatteryCritical, health.battery_critical_pct),
+                    ] {
+                        if h.battery_pct <= threshold {
+                            set(book, kind, true);
+                        } else if h.battery_pct > threshold.saturating_add(BATTERY_HYSTERESIS_PCT) {
+                            set(book, kind, false);
+                        }
+                    }
+                }
+                if h.charging && can.can(Charging) {
                     self.charged(key, t, proof, book);
                 }
-                if h.gnss_fix {
-                    self.fixed(key, t, proof, book);
+                if can.can(GnssStatus) {
+                    if h.gnss_fix {
+                        self.fixed(key, t, proof, book);
+                    }
+                    let moving = can.can(Motion) && h.motion && !h.gnss_fix;
+                    self.motion(policy, key, t, moving, proof, book);
                 }
-                self.motion(policy, key, t, h.motion && !h.gnss_fix, proof, book);
             }
-            Reading::Event { event, .. } => match event {
-                DeviceEvent::StrapOpened => set(book, BreachKind::StrapOpened, true),
-                DeviceEvent::StrapClosed => set(book, BreachKind::StrapOpened, false),
-                DeviceEvent::CaseOpened => set(book, BreachKind::CaseOpened, true),
-                DeviceEvent::CaseClosed => set(book, BreachKind::CaseOpened, false),
-                DeviceEvent::SkinContactLost => set(book, BreachKind::SkinContactLost, true),
-                DeviceEvent::SkinContactRestored => set(book, BreachKind::SkinContactLost, false),
-                DeviceEvent::MainsPowerLost => set(book, BreachKind::MainsPowerLost, true),
-                DeviceEvent::MainsPowerRestored => set(book, BreachKind::MainsPowerLost, false),
-                DeviceEvent::BatteryLow => set(book, BreachKind::BatteryLow, true),
-                DeviceEvent::BatteryCritical => set(book, BreachKind::BatteryCritical, true),
-                DeviceEvent::JammingSuspected => set(book, BreachKind::JammingSuspected, true),
-                DeviceEvent::ShieldingSuspected => set(book, BreachKind::ShieldingSuspected, true),
-                DeviceEvent::ChargerConnected if is_tag => self.charged(key, t, proof, book),
-                _ => {}
-            },
-            Reading::Location { source, .. } if *source == FixSource::Gnss => {
+            Reading::Event { event, .. } => {
+                let change = match event {
+                    DeviceEvent::StrapOpened => Some((BreachKind::StrapOpened, true)),
+                    DeviceEvent::StrapClosed => Some((BreachKind::StrapOpened, false)),
+                    DeviceEvent::CaseOpened => Some((BreachKind::CaseOpened, true)),
+                    DeviceEvent::CaseClosed => Some((BreachKind::CaseOpened, false)),
+                    DeviceEvent::SkinContactLost => Some((BreachKind::SkinContactLost, true)),
+                    DeviceEvent::SkinContactRestored => Some((BreachKind::SkinContactLost, false)),
+                    DeviceEvent::MainsPowerLost => Some((BreachKind::MainsPowerLost, true)),
+                    DeviceEvent::MainsPowerRestored => Some((BreachKind::MainsPowerLost, false)),
+                    DeviceEvent::BatteryLow => Some((BreachKind::BatteryLow, true)),
+                    DeviceEvent::BatteryCritical => Some((BreachKind::BatteryCritical, true)),
+                    DeviceEvent::JammingSuspected => Some((BreachKind::JammingSuspected, true)),
+                    DeviceEvent::ShieldingSuspected => Some((BreachKind::ShieldingSuspected, true)),
+                    DeviceEvent::ChargerConnected if can.can(Charging) => {
+                        self.charged(key, t, proof, book);
+                        None
+                    }
+                    _ => None,
+                };
+                if let Some((kind, on)) = change.filter(|(kind, _)| told(*kind)) {
+                    set(book, kind, on);
+                }
+            }
+            Reading::Location { source, .. }
+                if *source == FixSource::Gnss && can.can(GnssStatus) =>
+            {
                 self.fixed(key, t, proof, book);
             }
             _ => {}

@@ -5,15 +5,17 @@
 
 use crate::geometry::{CompiledShape, GeoPoint, Side};
 use crate::observation::{CompactRef, EventKey, EvidenceRef, Observation, Reading};
-use crate::policy::{CompiledPolicy, DeviceKind};
+use crate::policy::{Capabilities, Capability, CompiledPolicy, DeviceKind};
 
 /// Which parts an observation feeds, worked out once per observation.
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct Route {
     /// The index of the client's own device that sent it.
     pub device: Option<usize>,
-    pub from_tag: bool,
-    /// A usable fix, with its accuracy.
+    /// What the client's device that sent it can tell; nothing for a victim's device.
+    pub can: Capabilities,
+    /// A usable fix from a device the client wears that can locate itself, with its accuracy:
+    /// what the zones are judged by.
     pub fix: Option<(GeoPoint, f64)>,
     /// What it tells the curfew or victim proximity, if anything.
     pub joint: Option<JointInput>,
@@ -34,22 +36,27 @@ impl Route {
         obs: &Observation,
         device: Option<(usize, DeviceKind)>,
     ) -> Route {
-        let from_tag = device.is_some_and(|(_, kind)| kind == DeviceKind::Tag);
+        let on_body = device.is_some_and(|(_, kind)| kind.on_body());
+        let can = device.map_or(Capabilities::NONE, |(_, kind)| kind.capabilities());
+        // A worn device tells where the client is only if it can: what it cannot tell (an RF
+        // bit a tracker leaves clear) is no evidence of being away.
+        let locates = device.is_some_and(|(_, kind)| kind.locates_client());
+        let hears_home = on_body && can.can(Capability::RfPresence);
         let device = device.map(|(i, _)| i);
         let fix = obs.fix();
         let curfew = policy.has_curfew;
         let proximity = !policy.proximity.is_empty();
         let evidence = match &obs.reading {
             Reading::Presence { tag, in_range }
-                if device.is_some() && curfew && policy.is_tag(*tag) =>
+                if device.is_some() && curfew && policy.heard_by_home_unit(*tag) =>
             {
                 Some(JointEvidence::Presence {
                     in_range: *in_range,
                 })
             }
-            Reading::Heartbeat(h) if from_tag && curfew => Some(JointEvidence::RfHome(h.rf_home)),
+            Reading::Heartbeat(h) if hears_home && curfew => Some(JointEvidence::RfHome(h.rf_home)),
             Reading::Location { .. }
-                if (from_tag && (curfew || proximity)) || (device.is_none() && proximity) =>
+                if (locates && (curfew || proximity)) || (device.is_none() && proximity) =>
             {
                 fix.map(|(at, accuracy)| JointEvidence::Fix {
                     lat: at.lat,
@@ -63,11 +70,11 @@ impl Route {
         };
         Route {
             device,
-            from_tag,
-            fix,
+            can,
+            fix: fix.filter(|_| locates),
             joint: evidence.map(|evidence| JointInput {
                 proof: CompactRef::new(obs.evidence()),
-                from_tag,
+                on_body,
                 worn: device.is_some(),
                 address_side: None,
                 evidence,
@@ -76,7 +83,7 @@ impl Route {
     }
 
     pub fn feeds_zones(&self) -> bool {
-        self.from_tag && self.fix.is_some()
+        self.fix.is_some()
     }
 }
 
@@ -85,8 +92,8 @@ impl Route {
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct JointInput {
     proof: CompactRef,
-    /// Sent by one of the client's tags.
-    pub from_tag: bool,
+    /// Sent by a device the client wears (a tag or a tracker).
+    pub on_body: bool,
     /// Sent by one of the client's own devices (else by a victim's device).
     pub worn: bool,
     /// Which side of which curfew address a fix was found on, once worked out: every input is

@@ -527,9 +527,10 @@ enum JointStep {
     Late,
 }
 
-/// Whether `obs` is a fix from one of the client's tags, which feeds the zones.
+/// Whether `obs` is a fix from a device the client wears (a GPS tag, a tracker), which feeds
+/// the zones.
 fn is_tag_fix(obs: &Observation, device: Option<(usize, DeviceKind)>) -> bool {
-    matches!(device, Some((_, DeviceKind::Tag))) && obs.fix().is_some()
+    device.is_some_and(|(_, kind)| kind.locates_client()) && obs.fix().is_some()
 }
 
 /// Conditions judged in the joint part.

@@ -16,18 +16,20 @@ use crate::prefetch;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Route {
     /// [`Route::NOBODY`], or the wearer's monitor in the low [`MONITOR_BITS`], the device's
-    /// index among the wearer's devices in the next four, and whether it is a home unit in the
-    /// top bit.
+    /// index among the wearer's devices in the next four, and its kind (its place in
+    /// [`DeviceKind::ALL`]) in the top three.
     worn: u32,
     /// [`Route::NOBODY`], or the first watcher's monitor, with [`Route::MORE`] set when other
     /// clients watch the device too (the engine keeps them all, in order, apart).
     watcher: u32,
 }
 
-/// Bits of a monitor's index in a route: the engine holds fewer monitors than `1 << 27`, so no
+/// Bits of a monitor's index in a route: the engine holds fewer monitors than `1 << 25`, so no
 /// index, with device and kind, makes [`Route::NOBODY`].
-const MONITOR_BITS: u32 = 27;
+const MONITOR_BITS: u32 = 25;
 const MONITOR_MASK: u32 = (1 << MONITOR_BITS) - 1;
+/// Where a worn route's kind starts: after the monitor and the device's four bits.
+const KIND_SHIFT: u32 = MONITOR_BITS + 4;
 
 /// The most monitors an engine holds.
 pub(crate) const MAX_MONITORS: usize = MONITOR_MASK as usize;
@@ -35,7 +37,6 @@ pub(crate) const MAX_MONITORS: usize = MONITOR_MASK as usize;
 impl Route {
     pub const NOBODY: u32 = u32::MAX;
     const MORE: u32 = 1 << 31;
-    const HOME_UNIT: u32 = 1 << 31;
     pub const NONE: Route = Route {
         worn: Route::NOBODY,
         watcher: Route::NOBODY,
@@ -43,18 +44,16 @@ impl Route {
 
     /// The wearer's monitor, the device's index among its devices, and the device's kind.
     pub fn worn(self) -> Option<(usize, usize, DeviceKind)> {
-        (self.worn != Route::NOBODY).then(|| {
-            let kind = if self.worn & Route::HOME_UNIT != 0 {
-                DeviceKind::HomeUnit
-            } else {
-                DeviceKind::Tag
-            };
-            (
-                (self.worn & MONITOR_MASK) as usize,
-                ((self.worn >> MONITOR_BITS) & 0xf) as usize,
-                kind,
-            )
-        })
+        if self.worn == Route::NOBODY {
+            return None;
+        }
+        // Always one of the kinds: only `set_worn` writes the bits.
+        let kind = *DeviceKind::ALL.get((self.worn >> KIND_SHIFT) as usize)?;
+        Some((
+            (self.worn & MONITOR_MASK) as usize,
+            ((self.worn >> MONITOR_BITS) & 0xf) as usize,
+            kind,
+        ))
     }
 
     /// Worn by `monitor` (below [`MAX_MONITORS`]) as its device `device` (below 16), or by
@@ -64,11 +63,11 @@ impl Route {
             None => Route::NOBODY,
             Some((monitor, device, kind)) => {
                 debug_assert!((monitor as usize) < MAX_MONITORS && device < 16);
-                let kind = match kind {
-                    DeviceKind::Tag => 0,
-                    DeviceKind::HomeUnit => Route::HOME_UNIT,
-                };
-                (monitor & MONITOR_MASK) | ((device as u32 & 0xf) << MONITOR_BITS) | kind
+                // Its place in `DeviceKind::ALL`, which lists the kinds as declared.
+                let kind = kind as u32;
+                (monitor & MONITOR_MASK)
+                    | ((device as u32 & 0xf) << MONITOR_BITS)
+                    | (kind << KIND_SHIFT)
             }
         };
     }
@@ -249,6 +248,14 @@ mod tests {
         assert_eq!(r.worn(), Some((MAX_MONITORS - 1, 15, DeviceKind::HomeUnit)));
         r.set_worn(Some((0, 0, DeviceKind::Tag)));
         assert_eq!(r.worn(), Some((0, 0, DeviceKind::Tag)));
+        for (i, kind) in DeviceKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind as usize, i, "ALL lists the kinds as declared");
+            for (monitor, device) in [(0, 0), (MAX_MONITORS as u32 - 1, 15), (12_345, 7)] {
+                r.set_worn(Some((monitor, device, kind)));
+                assert_eq!(r.worn(), Some((monitor as usize, device, kind)));
+                assert_ne!(r.worn, Route::NOBODY);
+            }
+        }
         r.set_watchers(&[7, 9]);
         assert_eq!(r.first_watcher(), Some((7, true)));
         r.set_watchers(&[MAX_MONITORS as u32 - 1]);

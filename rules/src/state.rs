@@ -19,7 +19,7 @@ use crate::geometry::GeoPoint;
 use crate::health::DeviceHealth;
 use crate::input::{JointInput, Route};
 use crate::observation::Observation;
-use crate::policy::{CompiledPolicy, DeviceKind};
+use crate::policy::{Capabilities, CompiledPolicy};
 use crate::prefetch;
 use crate::progress::{Order, Progress, advance};
 use crate::time::Timestamp;
@@ -88,7 +88,7 @@ impl JointState {
             return;
         };
         for (i, p) in self.proximity.iter_mut().enumerate() {
-            if input.from_tag {
+            if input.on_body {
                 p.on_fix(policy, i, false, at, accuracy, proof, &mut self.book);
             } else if !input.worn && policy.proximity[i].victim_device == proof.device {
                 p.on_fix(policy, i, true, at, accuracy, proof, &mut self.book);
@@ -277,7 +277,7 @@ impl ClientState {
     /// Judges `obs` in the parts other than the joint one, which must all take it next.
     pub fn observe_solo(&mut self, policy: &CompiledPolicy, obs: &Observation, route: &Route) {
         if let Some(i) = route.device {
-            self.judge_device(policy, i, obs, route.from_tag);
+            self.judge_device(policy, i, obs, route.can);
         }
         if route.feeds_zones()
             && let Some(fix) = route.fix
@@ -292,7 +292,7 @@ impl ClientState {
         if let Some(i) = route.device
             && self.devices[i].progress.order(obs.key()) == Order::Next
         {
-            self.judge_device(policy, i, obs, route.from_tag);
+            self.judge_device(policy, i, obs, route.can);
         }
         if route.feeds_zones()
             && let Some(fix) = route.fix
@@ -312,13 +312,12 @@ impl ClientState {
         policy: &CompiledPolicy,
         i: usize,
         obs: &Observation,
-        from_tag: bool,
+        can: Capabilities,
     ) {
         let part = &mut self.devices[i];
         part.advance_to(policy, i, obs.device_time, &mut self.book);
         part.progress.frontier = obs.key();
-        part.health
-            .on_observation(policy, obs, from_tag, &mut self.book);
+        part.health.on_observation(policy, obs, can, &mut self.book);
     }
 
     fn judge_zones(
@@ -381,7 +380,7 @@ impl ClientState {
         let mut t = from(&self.joint.progress);
         if let Some(i) = policy.device_index(device) {
             t = t.min(from(&self.devices[i].progress));
-            if policy.source.devices[i].kind == DeviceKind::Tag {
+            if policy.source.devices[i].kind.locates_client() {
                 t = t.min(from(&self.zones.progress));
             }
         }

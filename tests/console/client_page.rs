@@ -81,3 +81,100 @@ async fn the_client_page_starts_with_what_matters_now() {
         browser.quit().await;
     }
 }
+
+/// A probation client wearing an off-the-shelf GPS tracker: the page's "Now" and the caseload
+/// say, in Latvian and in English, which of the order's conditions the tracker cannot evidence,
+/// so that a state with no breach never reads as all fine; the device's kind is named beside
+/// its last contact.
+#[tokio::test]
+async fn a_trackers_client_is_told_what_it_cannot_evidence() {
+    for db in test_databases().await {
+        let s = start(&db.location, &[]).await;
+        let browser = s.browser;
+        // Andris Kalniņš, whose order has no device yet, gets a GPS tracker.
+        let officer = Session::login(&s.base, "ilze.ozola", PASSWORD).await;
+        let found = officer
+            .ok(Method::GET, "/api/v1/clients?q=Kalni%C5%86%C5%A1", None)
+            .await;
+        let client = id(&found[0]);
+        let orders = officer
+            .ok(
+                Method::GET,
+                &format!("/api/v1/orders?client_id={client}"),
+                None,
+            )
+            .await;
+        let order = id(&orders[0]);
+        let technician = Session::login(&s.base, "technician", PASSWORD).await;
+        technician
+            .ok(
+                Method::POST,
+                "/api/v1/devices",
+                Some(
+                    json!({ "device_id": 3001, "serial": "GT-3001", "kind": "gps-tracker",
+                             "model": "FMB920" }),
+                ),
+            )
+            .await;
+        technician
+            .ok(
+                Method::POST,
+                "/api/v1/devices/3001/fitting",
+                Some(json!({ "order_id": order })),
+            )
+            .await;
+
+        sign_in(&browser, &s.base, "ilze.ozola").await;
+        let row = format!("table.caseload tr[data-client='{client}'] .state-detail");
+        browser
+            .wait_text(&row, "Strap state: unknown — the GPS tracker cannot tell")
+            .await;
+        browser
+            .wait_text(&row, "Skin contact: unknown — the GPS tracker cannot tell")
+            .await;
+        browser
+            .goto(&format!("{}/#/clients/{client}", s.base))
+            .await;
+        browser
+            .wait_text(
+                "#glance-state",
+                "Case state: unknown — the GPS tracker cannot tell",
+            )
+            .await;
+        browser
+            .wait_text(".glance-facts", "3001 (GPS tracker)")
+            .await;
+        browser.click("#language option[value=lv]").await;
+        browser
+            .wait_text(
+                "#glance-state",
+                "Siksniņas stāvoklis: nav zināms — GPS izsekotājs to nenosaka",
+            )
+            .await;
+        browser
+            .wait_text(".glance-facts", "3001 (GPS izsekotājs)")
+            .await;
+        // The client with a GPS tag: nothing of the kind.
+        browser
+            .goto(&format!("{}/#/clients/{}", s.base, s.client))
+            .await;
+        browser.wait_text(".glance-facts", "GPS kājas aproce").await;
+        let state = browser
+            .script("return document.querySelector('#glance-state').textContent")
+            .await;
+        assert!(
+            state.as_str().is_some_and(|t| !t.contains("nav zināms")),
+            "{}: {state}",
+            db.name
+        );
+        sign_out(&browser).await;
+        // The court's list of its orders: the summary so far says it beside the breaches.
+        sign_in(&browser, &s.base, "court").await;
+        browser
+            .wait_text(
+                "table.orders tbody",
+                "Siksniņas stāvoklis: nav zināms — GPS izsekotājs to nenosaka",
+            )
+            .await;
+    }
+}

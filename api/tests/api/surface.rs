@@ -81,9 +81,11 @@ async fn a_clients_state_at_a_glance_and_devices_seen_unregistered() {
         }
         assert_eq!(
             glance["devices"],
-            json!([{ "device_id": w.device, "last_seen": null }]),
+            json!([{ "device_id": w.device, "kind": "gps-tag", "last_seen": null }]),
             "{name}"
         );
+        // A GPS tag can evidence every condition of the order.
+        assert_eq!(glance["not_evidenced"], json!([]), "{name}");
         // Removed: nothing could tell.
         let (status, answer) = w
             .call(
@@ -183,7 +185,7 @@ async fn a_device_without_firmware_is_added_and_reads_back_as_null() {
     for db in test_databases().await {
         let name = db.name;
         let w = world(db).await;
-        let phone = |id: u64| json!({ "device_id": id, "serial": format!("P-{id}"), "kind": "gps-tag", "model": "Pixel 7" });
+        let phone = |id: u64| json!({ "device_id": id, "serial": format!("P-{id}"), "kind": "phone", "model": "Pixel 7" });
         let add = |body: Value| {
             w.call(
                 Some("technician"),

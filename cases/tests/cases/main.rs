@@ -14,6 +14,7 @@ use store::Store;
 use store::testing::test_databases;
 
 mod inventory;
+mod kinds;
 mod policy;
 mod refusals;
 mod search;

@@ -7,6 +7,7 @@
 
 use firmware_proto::{EventCode, FrameType, HeartbeatStatus};
 use rules::ConditionRef;
+use rules::policy::Watched;
 use serde_json::{Map, Value};
 
 use crate::gaps::{EvidenceGap, FixSide, SkipReason};
@@ -33,12 +34,14 @@ pub(super) fn frame_type(name: &str, lang: Lang) -> &'static str {
 }
 
 /// What the device reported, as a sentence; a reading that does not have the fields its frame
-/// type stores is said to be unreadable rather than shown raw.
-pub(super) fn reading(frame_type: &str, value: &Value, lang: Lang) -> String {
+/// type stores is said to be unreadable rather than shown raw. `cannot`: what the reporting
+/// device cannot tell (a GPS tracker: its strap, case and skin contact), whose bits it leaves
+/// clear and the sentence leaves out rather than read as open.
+pub(super) fn reading(frame_type: &str, value: &Value, lang: Lang, cannot: &[Watched]) -> String {
     let fields = value.as_object();
     let sentence = match FrameType::ALL.into_iter().find(|t| t.name() == frame_type) {
         Some(FrameType::Location) => fields.and_then(|f| location(f, lang)),
-        Some(FrameType::Heartbeat) => fields.and_then(|f| heartbeat(f, lang)),
+        Some(FrameType::Heartbeat) => fields.and_then(|f| heartbeat(f, lang, cannot)),
         Some(FrameType::Event) => fields.and_then(|f| event(f, lang)),
         Some(FrameType::Hello) => fields.and_then(|f| hello(f, lang)),
         Some(FrameType::Presence) => fields.and_then(|f| presence(f, lang)),
@@ -150,7 +153,7 @@ fn location(f: &Map<String, Value>, lang: Lang) -> Option<String> {
 }
 
 /// A device's health: battery, signal, temperature, and its status bits as words.
-fn heartbeat(f: &Map<String, Value>, lang: Lang) -> Option<String> {
+fn heartbeat(f: &Map<String, Value>, lang: Lang, cannot: &[Watched]) -> Option<String> {
     let percent = int(f, "battery_percent")?;
     let volts = int(f, "battery_mv")? as f64 / 1000.0;
     let mut parts = vec![
@@ -169,22 +172,25 @@ fn heartbeat(f: &Map<String, Value>, lang: Lang) -> Option<String> {
     let bits = HeartbeatStatus(u16::try_from(int(f, "status")?).ok()?);
     let flags = [
         (
+            Watched::Strap,
             HeartbeatStatus::STRAP_CLOSED,
             T("siksniņa aizvērta", "strap closed"),
             T("siksniņa atvērta", "strap open"),
         ),
         (
+            Watched::Case,
             HeartbeatStatus::CASE_CLOSED,
             T("korpuss aizvērts", "case closed"),
             T("korpuss atvērts", "case open"),
         ),
         (
+            Watched::SkinContact,
             HeartbeatStatus::SKIN_CONTACT,
             T("kontakts ar ādu", "skin contact"),
             T("nav kontakta ar ādu", "no skin contact"),
         ),
     ];
-    for (bit, set, clear) in flags {
+    for (_, bit, set, clear) in flags.into_iter().filter(|(w, ..)| !cannot.contains(w)) {
         parts.push(
             if bits.contains(bit) { set } else { clear }
                 .get(lang)
@@ -506,22 +512,22 @@ mod tests {
         let fix = json!({"lat": 56.947, "lon": 24.115, "accuracy_m": 8, "source": "gnss",
                          "satellites": 9, "speed_cm_s": 0, "heading_deg": null});
         assert_eq!(
-            reading("location", &fix, Lang::Lv),
+            reading("location", &fix, Lang::Lv, &[]),
             "56,9470° N 24,1150° E, ±8 m, GPS, 9 satelīti"
         );
         assert_eq!(
-            reading("location", &fix, Lang::En),
+            reading("location", &fix, Lang::En, &[]),
             "56.9470° N 24.1150° E, ±8 m, GPS, 9 satellites"
         );
         let moving = json!({"lat": -33.5, "lon": -70.25, "accuracy_m": null, "source": "wifi",
                             "satellites": 0, "speed_cm_s": 139, "heading_deg": 90});
         assert_eq!(
-            reading("location", &moving, Lang::Lv),
+            reading("location", &moving, Lang::Lv, &[]),
             "33,5000° S 70,2500° W, precizitāte nav zināma, pēc Wi-Fi tīkliem, ātrums 5,0 km/h"
         );
         let one = json!({"lat": 1.0, "lon": 2.0, "accuracy_m": 30, "source": "gnss",
                          "satellites": 21, "speed_cm_s": 0});
-        assert!(reading("location", &one, Lang::Lv).ends_with("21 satelīts"));
+        assert!(reading("location", &one, Lang::Lv, &[]).ends_with("21 satelīts"));
     }
 
     #[test]
@@ -529,20 +535,33 @@ mod tests {
         let hb = json!({"battery_percent": 85, "battery_mv": 3950, "status": 0b1011_0111,
                         "rssi_dbm": -71, "temperature_c": 24});
         assert_eq!(
-            reading("heartbeat", &hb, Lang::En),
+            reading("heartbeat", &hb, Lang::En, &[]),
             "battery 85 % (3.95 V), signal −71 dBm, 24 °C, strap closed, case closed, \
              skin contact, hears the home unit, GPS fix, moving"
         );
+        // A GPS tracker's heartbeat, as its adapter writes it down: strap, case and skin bits
+        // clear because its protocol does not say them; left out, never read as open.
+        let tracker = json!({"battery_percent": 64, "battery_mv": 3810, "status": 0b1010_0000,
+                             "rssi_dbm": 0, "temperature_c": 0});
+        let cannot = [Watched::Strap, Watched::SkinContact, Watched::Case];
+        assert_eq!(
+            reading("heartbeat", &tracker, Lang::Lv, &cannot),
+            "akumulators 64 % (3,81 V), signāls 0 dBm, 0 °C, ir GPS signāls, kustībā"
+        );
+        assert!(reading("heartbeat", &tracker, Lang::Lv, &[]).contains("siksniņa atvērta"));
         let low = json!({"code": "battery_low", "code_raw": 9, "value": 15});
         assert_eq!(
-            reading("event", &low, Lang::Lv),
+            reading("event", &low, Lang::Lv, &[]),
             "zems akumulatora līmenis (15 %)"
         );
         let odd = json!({"code": "unknown", "code_raw": 66, "value": 0});
-        assert_eq!(reading("event", &odd, Lang::En), "unknown event no. 66");
+        assert_eq!(
+            reading("event", &odd, Lang::En, &[]),
+            "unknown event no. 66"
+        );
         let heard = json!({"tag_id": 1001, "in_range": false, "rssi_dbm": -90});
         assert_eq!(
-            reading("presence", &heard, Lang::Lv),
+            reading("presence", &heard, Lang::Lv, &[]),
             "mājas bāzes iekārta nedzird kājas aproci 1001"
         );
         // A reading without its frame type's fields, or of a type not known: neutral words.
@@ -550,7 +569,7 @@ mod tests {
             ("location", json!({"lat": 1})),
             ("future", json!({"x_y": 1})),
         ] {
-            let text = reading(ty, &value, Lang::En);
+            let text = reading(ty, &value, Lang::En, &[]);
             assert_eq!(text, "reading not readable (see the embedded JSON)");
         }
         assert_eq!(frame_type("future_type", Lang::Lv), "nezināms");

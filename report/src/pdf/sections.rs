@@ -3,6 +3,8 @@
 //! is in the summary's language: codes the records store (kinds, reasons, frame types, zone
 //! placeholders) are named through `text` and `reading`, never printed.
 
+use rules::policy::Watched;
+
 use super::chart;
 use super::layout::{BODY, Col, Layout, SMALL};
 use super::reading::{frame_type, gap, reading};
@@ -83,7 +85,7 @@ pub(super) fn body(
     }
     l.para(text::TIMES_NOTE.get(lang), SMALL, false);
 
-    conditions(l, r);
+    conditions(l, r, tz);
     revisions(l, r, tz);
     days(l, r, tz);
 
@@ -235,8 +237,9 @@ fn street(r: &Report, id: &str) -> String {
         .to_string()
 }
 
-/// What the order requires: the curfew timetable, zones, victims and other obligations.
-fn conditions(l: &mut Layout, r: &Report) {
+/// What the order requires: the curfew timetable, zones, victims and other obligations; then
+/// which of them the devices worn could not evidence, and when, if any.
+fn conditions(l: &mut Layout, r: &Report, tz: chrono_tz::Tz) {
     let lang = l.lang;
     let terms = &r.order.terms;
     l.heading(2, text::CONDITIONS.get(lang));
@@ -284,6 +287,38 @@ fn conditions(l: &mut Layout, r: &Report) {
             l.para(&text::obligation(o, lang), BODY, false);
         }
     }
+    if !r.not_evidenced.is_empty() {
+        l.heading(3, text::NOT_EVIDENCED.get(lang));
+        for p in &r.not_evidenced {
+            let mut line = text::not_evidenced(p.condition, &p.kinds, lang);
+            // When, unless over the whole period.
+            if p.from != r.period.start || p.until != r.period.end {
+                let time = |t: rules::Timestamp| text::time(t, tz, lang);
+                line = format!("{line} ({} – {})", time(p.from), time(p.until));
+            }
+            l.para(&line, BODY, false);
+        }
+        l.para(text::NOT_EVIDENCED_NOTE.get(lang), SMALL, false);
+    }
+}
+
+/// What `device` cannot tell, which its heartbeats leave clear: a home unit (fitted at an
+/// address) has no strap and touches no skin; a device the summary names as not evidencing a
+/// condition cannot tell it.
+fn cannot_tell(r: &Report, device: u64) -> Vec<Watched> {
+    let mut cannot: Vec<Watched> = r
+        .not_evidenced
+        .iter()
+        .filter(|p| p.devices.contains(&device))
+        .map(|p| p.condition)
+        .collect();
+    if r.fittings
+        .iter()
+        .any(|f| f.device_id == device && f.address.is_some())
+    {
+        cannot.extend([Watched::Strap, Watched::SkinContact]);
+    }
+    cannot
 }
 
 /// The order's revisions, the policy revisions used, what the two are, and status changes.
@@ -490,9 +525,10 @@ fn episode(l: &mut Layout, r: &Report, e: &EpisodePart, tz: chrono_tz::Tz) {
         .iter()
         .map(|o| {
             let (kind, read) = match (&o.frame_type, &o.reading) {
-                (Some(ty), Some(value)) => {
-                    (frame_type(ty, lang).to_string(), reading(ty, value, lang))
-                }
+                (Some(ty), Some(value)) => (
+                    frame_type(ty, lang).to_string(),
+                    reading(ty, value, lang, &cannot_tell(r, o.device)),
+                ),
                 _ => ("–".to_string(), text::MISSING.get(lang).to_string()),
             };
             vec![

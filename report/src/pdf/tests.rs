@@ -27,6 +27,7 @@ use crate::model::{
 use crate::nights::{Hours, Night, NightInputs, nights};
 use crate::spans::{Spans, day_start};
 
+mod devices;
 mod figures;
 
 fn at(text: &str) -> Timestamp {
@@ -304,6 +305,7 @@ fn report(lang: Lang, days: u32, fixes: u32) -> Report {
             removed: None,
             removed_by: None,
         }],
+        not_evidenced: Vec::new(),
         heard_until: Some(at("2026-11-23T12:32:37Z")),
         notes: vec![NotePart {
             id: 1,

@@ -80,6 +80,9 @@ impl MonitoringPolicy {
             if !seen.insert(device.id) {
                 return Err(PolicyError::DuplicateDevice(device.id));
             }
+            if device.kind == DeviceKind::Phone {
+                return Err(PolicyError::PhoneAsClients(device.id));
+            }
             if let Some(span) = device.comm_lost_after {
                 positive(&format!("device {} comm_lost_after", device.id), span)?;
             }

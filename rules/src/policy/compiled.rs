@@ -8,6 +8,7 @@ use crate::prefetch;
 use crate::schedule::{CurfewPlan, Interval, Timetable};
 use crate::time::{Span, Timestamp};
 
+use super::capability::Capability;
 use super::written::{
     ClientId, Confirmation, CurfewGrace, DeviceKind, HealthPolicy, MonitoringPolicy,
     VictimProximity, ZoneKind,
@@ -183,15 +184,21 @@ impl CompiledPolicy {
     pub fn comm_lost_after(&self, index: usize) -> Span {
         let device = &self.source.devices[index];
         device.comm_lost_after.unwrap_or(match device.kind {
-            DeviceKind::Tag => self.health.comm_lost_tag,
             DeviceKind::HomeUnit => self.health.comm_lost_home_unit,
+            // A tracker is carried as a tag is, and is as silent when it is taken off.
+            DeviceKind::Tag | DeviceKind::RfTag | DeviceKind::Tracker | DeviceKind::Phone => {
+                self.health.comm_lost_tag
+            }
         })
     }
 
-    /// Whether `device` is one of the client's tags.
-    pub fn is_tag(&self, device: DeviceId) -> bool {
-        self.device_index(device)
-            .is_some_and(|i| self.source.devices[i].kind == DeviceKind::Tag)
+    /// Whether `device` is a device the client wears that a home unit can hear (a tag): only
+    /// then does a home unit's PRESENCE report about it say where the client is.
+    pub fn heard_by_home_unit(&self, device: DeviceId) -> bool {
+        self.device_index(device).is_some_and(|i| {
+            let kind = self.source.devices[i].kind;
+            kind.on_body() && kind.capabilities().can(Capability::RfPresence)
+        })
     }
 
     /// Whether zone `index` applies at `t` (its validity period and weekly schedule).

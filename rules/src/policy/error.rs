@@ -23,6 +23,9 @@ pub enum PolicyError {
     /// A device with id 0, which no device has.
     #[error("device id 0 is not a device")]
     ZeroDevice,
+    /// A phone among the client's devices: a phone is a victim's, for proximity.
+    #[error("device {0} is a phone, which a victim carries; a client wears a tag or a tracker")]
+    PhoneAsClients(DeviceId),
     /// Two addresses with the same name.
     #[error("address `{0}` is listed twice")]
     DuplicateAddress(String),
@@ -146,6 +149,7 @@ impl PolicyError {
             PolicyError::TooManyDevices(_) => "policy_too_many_devices",
             PolicyError::DuplicateDevice(_) => "policy_duplicate_device",
             PolicyError::ZeroDevice => "not_a_device",
+            PolicyError::PhoneAsClients(_) => "policy_phone_as_clients",
             PolicyError::DuplicateAddress(_) | PolicyError::DuplicateZone(_) => "given_twice",
             PolicyError::AddressShape { .. } | PolicyError::ZoneShape { .. } => "zone_invalid",
             PolicyError::UnknownHomeUnit { .. } => "policy_unknown_home_unit",

@@ -9,14 +9,17 @@
 //! # Modules
 //!
 //! * `written`: the policy as an order writes it, with serde, and its defaults.
+//! * `capability`: what each kind of device can evidence, and which conditions it cannot.
 //! * `compile`: checking a written policy whole and preparing it; `error`: why it was refused.
 //! * `compiled`: the prepared policy, laid out for judging, and what the engine asks of it.
 
+mod capability;
 mod compile;
 mod compiled;
 mod error;
 mod written;
 
+pub use capability::{Capabilities, Capability, NotEvidenced, Watched, Watches, not_evidenced};
 /// For the size check in the crate's tests.
 #[cfg(test)]
 pub(crate) use compiled::HotZone;

@@ -54,21 +54,31 @@ pub struct MonitoringPolicy {
 pub struct WornDevice {
     /// The device's id as the tag protocol carries it.
     pub id: DeviceId,
-    /// Whether it is a tag or a home unit, which sets its health rules.
+    /// What kind of device it is, which sets what it can evidence and its health rules.
     pub kind: DeviceKind,
     /// Overrides the health policy's time for this device kind.
     #[serde(default)]
     pub comm_lost_after: Option<Span>,
 }
 
-/// What kind of device a policy's device is.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What kind of device a policy's device is; what each can evidence is
+/// [`DeviceKind::capabilities`]. The inventory's kinds, one for one, in the engine's words.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
-    /// An ankle tag, worn by the client: reports fixes, strap and skin contact.
+    /// An ankle tag with a GNSS receiver, worn by the client: reports fixes, strap, case and
+    /// skin contact, and hears its home unit.
     Tag,
+    /// An ankle tag without GNSS, worn by the client: strap, case and skin contact, and the
+    /// radio to its home unit; no fixes.
+    RfTag,
     /// A home unit at a curfew address: reports whether it hears the tag.
     HomeUnit,
+    /// An off-the-shelf GPS tracker worn by the client: fixes, battery and motion; no strap,
+    /// case or skin sensor, and no radio to a home unit.
+    Tracker,
+    /// A phone, which a victim carries: fixes and battery only. Never one of the client's.
+    Phone,
 }
 
 /// A place the client must be at during curfew: its zone (for GPS fixes) and its home unit.
