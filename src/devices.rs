@@ -211,7 +211,11 @@ pub async fn register_fleet(
     // A tracker or phone has no key of ours: it is known by its identity there.
     let devices: Vec<_> = fleet
         .iter()
-        .map(|d| (d.id, d.kind, if foreign.is_some() { None } else { d.key }))
+        .map(|d| match foreign {
+            Some(sim::Foreign::Teltonika) => (d.id, DeviceKind::GpsTracker, None),
+            Some(sim::Foreign::OsmAnd) => (d.id, DeviceKind::Phone, None),
+            None => (d.id, d.kind, d.key),
+        })
         .collect();
     let mut tx = store.store().begin_write().await?;
     let added = register_in(&mut tx, &devices, store.store().now().0).await?;

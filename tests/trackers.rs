@@ -136,7 +136,17 @@ impl Office {
 fn add_tracker(location: &StoreLocation, id: u64, imei: &str) {
     let mut args: Vec<String> = vec!["devices".into(), "add".into()];
     args.extend(storage_flags(location));
-    args.extend(["--id", &id.to_string(), "--kind", "gps-tag", "--imei", imei].map(String::from));
+    args.extend(
+        [
+            "--id",
+            &id.to_string(),
+            "--kind",
+            "gps-tracker",
+            "--imei",
+            imei,
+        ]
+        .map(String::from),
+    );
     sargs_ok(&args);
 }
 
@@ -158,7 +168,7 @@ async fn a_tracker_walks_into_an_exclusion_zone_and_the_officer_is_alerted() {
                 Method::POST,
                 "/api/v1/devices",
                 Some(
-                    json!({ "device_id": TRACKER, "serial": "FMB920-1", "kind": "gps-tag",
+                    json!({ "device_id": TRACKER, "serial": "FMB920-1", "kind": "gps-tracker",
                              "model": "Teltonika FMB920", "imei": sim::teltonika_imei(TRACKER) }),
                 ),
             )
@@ -177,7 +187,7 @@ async fn a_tracker_walks_into_an_exclusion_zone_and_the_officer_is_alerted() {
             format!("fix = {{ lat = {lat}, lon = {lon}, accuracy_m = 8 }}")
         };
         let script = format!(
-            "[[devices]]\nid = {TRACKER}\nkind = \"gps-tag\"\nreports = [\n  \
+            "[[devices]]\nid = {TRACKER}\nkind = \"gps-tracker\"\nreports = [\n  \
              {{ at = \"0m\", until = \"10m\", every = \"1m\", {} }},\n  \
              {{ at = \"11m\", until = \"15m\", every = \"1m\", {} }},\n]\n",
             fix(HOME),
@@ -386,7 +396,7 @@ async fn a_victims_phone_comes_near_the_client_and_the_proximity_alarm_fires() {
                 "--id",
                 &PHONE.to_string(),
                 "--kind",
-                "gps-tag",
+                "phone",
                 "--model",
                 "Android (Traccar Client)",
             ]
@@ -417,9 +427,9 @@ async fn a_victims_phone_comes_near_the_client_and_the_proximity_alarm_fires() {
         let fix = |(lat, lon): (f64, f64)| {
             format!("fix = {{ lat = {lat}, lon = {lon}, accuracy_m = 8 }}")
         };
-        let script = |device: u64, reports: &[String]| {
+        let script = |device: u64, kind: &str, reports: &[String]| {
             format!(
-                "[[devices]]\nid = {device}\nkind = \"gps-tag\"\nreports = [\n{}]\n",
+                "[[devices]]\nid = {device}\nkind = \"{kind}\"\nreports = [\n{}]\n",
                 reports
                     .iter()
                     .map(|r| format!("  {{ {r} }},\n"))
@@ -429,6 +439,7 @@ async fn a_victims_phone_comes_near_the_client_and_the_proximity_alarm_fires() {
         let from = Some(Utc::now() - chrono::TimeDelta::minutes(10));
         let tag = script(
             TAG,
+            "gps-tag",
             &[format!(
                 "at = \"0m\", until = \"10m\", every = \"30s\", {}",
                 fix(HOME)
@@ -438,6 +449,7 @@ async fn a_victims_phone_comes_near_the_client_and_the_proximity_alarm_fires() {
         let near = (HOME.0 - 0.0013, HOME.1);
         let phone = script(
             PHONE,
+            "phone",
             &[
                 format!(
                     "at = \"0m\", until = \"5m\", every = \"30s\", {}",
