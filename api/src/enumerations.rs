@@ -281,7 +281,7 @@ mod tests {
             all.event
         );
         assert_eq!(all.terms_change.len(), 15, "{:?}", all.terms_change);
-        assert_eq!(all.delivery_failure.len(), 13, "{:?}", all.delivery_failure);
+        assert_eq!(all.delivery_failure.len(), 14, "{:?}", all.delivery_failure);
         for reason in ["timed_out", "rejected_by_server", "other"] {
             assert!(
                 all.delivery_failure.contains(&reason.to_string()),
