@@ -119,31 +119,6 @@ pub async fn postgres_database() -> Option<TestDb> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{maker, with_database};
-
-    #[test]
-    fn a_test_database_names_the_process_that_made_it() {
-        assert_eq!(maker("sargs_test_4242_3_1763900000000000"), Some(4242));
-        assert_eq!(maker("sargs_test_x_3_1"), None);
-        assert_eq!(maker("postgres"), None);
-    }
-
-    #[test]
-    fn database_names_replace_the_path() {
-        assert_eq!(
-            with_database("postgres://127.0.0.1:5432/test", "x"),
-            "postgres://127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://u@h/test?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
-    }
-}
-
 /// Makes the storage refuse every `on` (`INSERT`, `UPDATE`) of `table` with an error, as a
 /// database refusing writes would, until [`allow_writes`]: for tests of what is (not) answered
 /// while the storage refuses writes.
@@ -183,4 +158,29 @@ pub async fn allow_writes(store: &super::Store, table: &str) {
         .execute(statement.as_str())
         .await
         .expect("allow writes");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{maker, with_database};
+
+    #[test]
+    fn a_test_database_names_the_process_that_made_it() {
+        assert_eq!(maker("sargs_test_4242_3_1763900000000000"), Some(4242));
+        assert_eq!(maker("sargs_test_x_3_1"), None);
+        assert_eq!(maker("postgres"), None);
+    }
+
+    #[test]
+    fn database_names_replace_the_path() {
+        assert_eq!(
+            with_database("postgres://127.0.0.1:5432/test", "x"),
+            "postgres://127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+    }
 }
