@@ -11,6 +11,7 @@ mod http;
 mod report;
 mod serve;
 mod signing;
+mod traccar;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +55,9 @@ enum Command {
     },
     /// Start the service with a simulated fleet and show frames flowing
     Demo(demo::DemoArgs),
+    /// Fill a period from a Traccar server's REST API, for positions its forwarding missed
+    /// (docs/ingest.md): each position is posted to sargs' Traccar forwarding endpoint
+    TraccarBackfill(traccar::BackfillArgs),
     /// Run only the embedded MQTT broker (no ingest): for measuring the broker's own ceiling
     Broker {
         /// Address to listen on
@@ -221,6 +225,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut out = std::io::BufWriter::new(stdout.lock());
             let rows = export::export(&telemetry, device, from_ms, to_ms, format, &mut out).await?;
             tracing::debug!(rows, device_id = device, "exported");
+            Ok(())
+        }
+        Command::TraccarBackfill(args) => {
+            let filled = traccar::backfill(&args).await?;
+            println!("{}", serde_json::to_string_pretty(&filled)?);
             Ok(())
         }
         Command::Devices { command, storage } => {
