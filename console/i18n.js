@@ -40,6 +40,14 @@ export function hasWords(key) {
 }
 
 /// A code from the API (an alert kind, a state) in words: `prefix.code`, or the code itself.
+/// How a frame arrived, in words: MQTT, a serial line by its path, or the adapter of a
+/// device of another protocol.
+export function via(code) {
+  if (!code) return '';
+  if (code.startsWith('serial:')) return t('via.serial', { line: code.slice('serial:'.length) });
+  return term('via', code);
+}
+
 export function term(prefix, code) {
   if (code === null || code === undefined) return '';
   return catalog[`${prefix}.${code}`] ?? String(code);

@@ -5,7 +5,7 @@
 // time.
 
 import { get, query } from '../api.js';
-import { locale, t, term } from '../i18n.js';
+import { locale, t, term, via } from '../i18n.js';
 import { age, date, dateTime, number } from '../format.js';
 import { failure, h, section, table } from '../ui.js';
 import { bandPlot } from '../plot.js';
@@ -144,7 +144,7 @@ export function timelineSection(observations, episodes, zone) {
       rows.push({ count: r.count, cells: [
         r.count > 1 ? `${dateTime(r.first, zone)} – ${dateTime(r.last, zone)}` : dateTime(r.last, zone),
         r.count > 1 ? t('timeline.times', { type: term('frame', r.type), n: number(r.count) }) : term('frame', r.type),
-        r.words, r.via] });
+        r.words, via(r.via)] });
     }
   }
   const headers = [t('timeline.time'), t('timeline.type'), t('timeline.detail'), t('timeline.via')];

@@ -7,7 +7,7 @@
 import { enumerations, get, may, pages, post, query } from '../api.js';
 import { orderSearch } from '../order-search.js';
 import * as devicePage from './device.js';
-import { t, term } from '../i18n.js';
+import { t, term, via } from '../i18n.js';
 import { age, dateTime, number } from '../format.js';
 import { announce, attempt, badge, failure, field, h, keepingFocus, pagedTable, section, select, table } from '../ui.js';
 
@@ -106,7 +106,7 @@ export async function render(root, ctx) {
         ? h('p', { class: 'unknown-forgotten' }, t('devices.unknown_forgotten', { ids: number(unknown.forgotten.ids), frames: number(unknown.forgotten.frames), kept: number(unknown.kept) }))
         : null,
       table(t('devices.unknown'), [t('devices.id'), t('devices.first_seen'), t('devices.last_seen'), t('devices.frames'), t('timeline.via')],
-        unknown.devices.map((u) => [String(u.device_id), dateTime(u.first_seen), dateTime(u.last_seen), number(u.frames), u.last_via]))),
+        unknown.devices.map((u) => [String(u.device_id), dateTime(u.first_seen), dateTime(u.last_seen), number(u.frames), via(u.last_via)]))),
   ];
   // The fitting form chooses among the devices in stock (or, to remove, fitted), found by search.
   if (fits) parts.push(await fitting(enums.device_status, () => render(root, ctx)));
